@@ -1,0 +1,11 @@
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE login_failures;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE products;
+DROP TABLE drugs;
+DROP TABLE licences;
+DROP TABLE suppliers;
+DROP TABLE institutions;
+DROP TABLE regions;

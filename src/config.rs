@@ -1,0 +1,210 @@
+//! Settings: `JICAI_*` environment variables over an optional TOML file (`JICAI_CONFIG`) over
+//! defaults that work on a bare machine. A bad value stops start-up with a message naming it.
+
+use chrono_tz::Tz;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `postgres://…` for PostgreSQL; anything else is a SQLite file path.
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub time_zone: Tz,
+    /// Key file for signing and encrypting session cookies (created if missing).
+    pub secret_file: PathBuf,
+    pub pool_size: u32,
+    pub workers: usize,
+    /// Mark cookies `Secure` (set when the platform is served over TLS, directly or by a proxy).
+    pub cookie_secure: bool,
+    pub login_max_failures: i64,
+    pub login_lock_minutes: i64,
+}
+
+/// One setting: its name (environment variable), TOML key, default and meaning.
+pub struct Setting {
+    pub env: &'static str,
+    pub key: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const SETTINGS: &[Setting] = &[
+    Setting { env: "JICAI_DATABASE_URL", key: "database_url", default: "var/jicai.db", meaning: "database: a SQLite file path, or a postgres:// URL" },
+    Setting { env: "JICAI_BIND", key: "bind", default: "127.0.0.1:8080", meaning: "address:port to listen on" },
+    Setting { env: "JICAI_TIME_ZONE", key: "time_zone", default: "Asia/Shanghai", meaning: "the province's time zone, for showing and scheduling" },
+    Setting { env: "JICAI_SECRET_FILE", key: "secret_file", default: "var/secret.key", meaning: "key file for session cookies (created with a random key if missing)" },
+    Setting { env: "JICAI_POOL_SIZE", key: "pool_size", default: "8", meaning: "database connections in the pool" },
+    Setting { env: "JICAI_WORKERS", key: "workers", default: "0", meaning: "HTTP worker threads (0: one per core)" },
+    Setting { env: "JICAI_COOKIE_SECURE", key: "cookie_secure", default: "false", meaning: "mark cookies Secure (serve over TLS)" },
+    Setting { env: "JICAI_LOGIN_MAX_FAILURES", key: "login_max_failures", default: "5", meaning: "failed logins before a username is locked" },
+    Setting { env: "JICAI_LOGIN_LOCK_MINUTES", key: "login_lock_minutes", default: "15", meaning: "how long the lock lasts" },
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads the process environment (and the TOML file it names).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("JICAI_")).collect();
+        Config::from_sources(&env)
+    }
+
+    /// Reads settings from these variables (and the TOML file `JICAI_CONFIG` names), then defaults.
+    pub fn from_sources(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        let mut file: BTreeMap<String, String> = BTreeMap::new();
+        let mut file_name = String::new();
+        if let Some(path) = env.get("JICAI_CONFIG").filter(|p| !p.is_empty()) {
+            file_name = path.clone();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("JICAI_CONFIG: cannot read {path}: {e}")))?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{path}: not valid TOML: {e}")))?;
+            for (k, v) in table {
+                if !SETTINGS.iter().any(|s| s.key == k) {
+                    return Err(ConfigError(format!("{path}: unknown setting \"{k}\"")));
+                }
+                let s = match v {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                file.insert(k, s);
+            }
+        }
+        let get = |s: &Setting| -> (String, String) {
+            if let Some(v) = env.get(s.env) {
+                (v.clone(), s.env.to_string())
+            } else if let Some(v) = file.get(s.key) {
+                (v.clone(), format!("{} in {file_name}", s.key))
+            } else {
+                (s.default.to_string(), s.env.to_string())
+            }
+        };
+        let setting = |key: &str| SETTINGS.iter().find(|s| s.key == key).expect("known setting");
+        fn bad(name: &str, v: &str, what: &str) -> ConfigError {
+            ConfigError(format!("{name} = \"{v}\" is not {what}"))
+        }
+        let num = |key: &str, min: i64, max: i64| -> Result<i64, ConfigError> {
+            let (v, name) = get(setting(key));
+            v.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| bad(&name, &v, &format!("a whole number from {min} to {max}")))
+        };
+
+        let (database_url, name) = get(setting("database_url"));
+        if database_url.trim().is_empty() {
+            return Err(bad(&name, &database_url, "a database URL or file path"));
+        }
+        let (bind, name) = get(setting("bind"));
+        let bind: SocketAddr = bind
+            .trim()
+            .parse()
+            .map_err(|_| bad(&name, &bind, "an address:port such as 127.0.0.1:8080"))?;
+        let (tz, name) = get(setting("time_zone"));
+        let time_zone: Tz = tz
+            .trim()
+            .parse()
+            .map_err(|_| bad(&name, &tz, "a time zone name such as Asia/Shanghai"))?;
+        let (secret_file, _) = get(setting("secret_file"));
+        let (secure, name) = get(setting("cookie_secure"));
+        let cookie_secure = match secure.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => return Err(bad(&name, &secure, "true or false")),
+        };
+        Ok(Config {
+            database_url: database_url.trim().to_string(),
+            bind,
+            time_zone,
+            secret_file: PathBuf::from(secret_file),
+            pool_size: num("pool_size", 1, 512)? as u32,
+            workers: num("workers", 0, 512)? as usize,
+            cookie_secure,
+            login_max_failures: num("login_max_failures", 1, 1000)?,
+            login_lock_minutes: num("login_lock_minutes", 1, 10_000)?,
+        })
+    }
+
+    /// Reads (or creates, with a random key) the session key file: 64 bytes.
+    pub fn session_key(&self) -> Result<Vec<u8>, ConfigError> {
+        let path = &self.secret_file;
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key = hex::decode(String::from_utf8_lossy(&bytes).trim()).map_err(|_| {
+                    ConfigError(format!("{}: not a hex key", path.display()))
+                })?;
+                if key.len() < 64 {
+                    return Err(ConfigError(format!(
+                        "{}: the key must have at least 64 bytes (128 hex digits)",
+                        path.display()
+                    )));
+                }
+                Ok(key)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                use rand::RngCore;
+                let mut key = vec![0u8; 64];
+                rand::thread_rng().fill_bytes(&mut key);
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| ConfigError(format!("{}: {e}", dir.display())))?;
+                }
+                std::fs::write(path, hex::encode(&key))
+                    .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+                Ok(key)
+            }
+            Err(e) => Err(ConfigError(format!("{}: {e}", path.display()))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_work_on_a_bare_machine() {
+        let c = Config::from_sources(&env(&[])).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "var/jicai.db");
+        assert_eq!(c.time_zone, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::from_sources(&env(&[("JICAI_BIND", "nowhere")])).unwrap_err();
+        assert!(e.0.contains("JICAI_BIND"), "{}", e.0);
+        let e = Config::from_sources(&env(&[("JICAI_POOL_SIZE", "0")])).unwrap_err();
+        assert!(e.0.contains("JICAI_POOL_SIZE"), "{}", e.0);
+        let e = Config::from_sources(&env(&[("JICAI_TIME_ZONE", "Mars/Base")])).unwrap_err();
+        assert!(e.0.contains("JICAI_TIME_ZONE"), "{}", e.0);
+    }
+
+    #[test]
+    fn toml_file_under_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jicai.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\npool_size = 3\n").unwrap();
+        let p = path.to_str().unwrap();
+        let c = Config::from_sources(&env(&[("JICAI_CONFIG", p)])).unwrap();
+        assert_eq!(c.bind.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.pool_size, 3);
+        let c = Config::from_sources(&env(&[("JICAI_CONFIG", p), ("JICAI_POOL_SIZE", "5")])).unwrap();
+        assert_eq!(c.pool_size, 5);
+        std::fs::write(&path, "pool_size = \"many\"\n").unwrap();
+        let e = Config::from_sources(&env(&[("JICAI_CONFIG", p)])).unwrap_err();
+        assert!(e.0.contains("pool_size in"), "{}", e.0);
+        std::fs::write(&path, "colour = 1\n").unwrap();
+        assert!(Config::from_sources(&env(&[("JICAI_CONFIG", p)])).unwrap_err().0.contains("colour"));
+    }
+}

@@ -1,0 +1,233 @@
+//! Turning spreadsheet rows (CSV or XLSX, already read into text cells) into forms, with a
+//! row-by-row report of what is wrong. Nothing is imported unless every row is good.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use super::catalog::{DrugForm, ProductForm};
+use super::Invalid;
+
+/// One column of an import: the form field, whether it must be present, and the header
+/// names people use for it.
+pub struct Column {
+    pub field: &'static str,
+    pub required: bool,
+    pub aliases: &'static [&'static str],
+}
+
+pub const DRUG_COLUMNS: &[Column] = &[
+    Column { field: "code", required: true, aliases: &["code", "drug_code", "编码", "药品编码"] },
+    Column { field: "name_zh", required: true, aliases: &["name_zh", "通用名", "通用名称", "药品通用名"] },
+    Column { field: "inn", required: true, aliases: &["inn", "english name", "英文名", "英文名称"] },
+    Column { field: "dosage_form", required: true, aliases: &["dosage_form", "form", "剂型"] },
+    Column { field: "strength", required: true, aliases: &["strength", "规格"] },
+    Column { field: "unit", required: true, aliases: &["unit", "unit_of_use", "最小使用单位", "单位"] },
+    Column { field: "origin", required: true, aliases: &["origin", "list_origin", "目录来源", "来源"] },
+    Column { field: "category", required: true, aliases: &["category", "类别", "药品类别"] },
+    Column { field: "atc_code", required: false, aliases: &["atc_code", "atc", "ATC编码"] },
+];
+
+pub const PRODUCT_COLUMNS: &[Column] = &[
+    Column { field: "drug_code", required: true, aliases: &["drug_code", "药品编码"] },
+    Column { field: "manufacturer_uscc", required: true, aliases: &["manufacturer_uscc", "uscc", "生产企业统一社会信用代码", "统一社会信用代码"] },
+    Column { field: "approval_number", required: true, aliases: &["approval_number", "批准文号"] },
+    Column { field: "units_per_package", required: true, aliases: &["units_per_package", "包装数量", "转换比"] },
+    Column { field: "gtin", required: false, aliases: &["gtin", "条码", "商品条码"] },
+    Column { field: "consistency_passed", required: false, aliases: &["consistency_passed", "一致性评价", "通过一致性评价"] },
+    Column { field: "originator", required: false, aliases: &["originator", "原研药", "原研"] },
+    Column { field: "reference_price", required: false, aliases: &["reference_price", "参考价", "参考价格"] },
+];
+
+/// A problem with one row (1-based, counting the header as row 1, as a spreadsheet shows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl RowError {
+    pub fn new(row: usize, e: Invalid) -> Self {
+        RowError {
+            row,
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// What an import did: on any error, nothing was imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub imported: usize,
+    pub errors: Vec<RowError>,
+}
+
+fn normalize(h: &str) -> String {
+    h.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '-'], "_")
+}
+
+/// Maps the header row to form fields, refusing unknown layouts with a message that names
+/// the missing columns.
+pub fn map_header(header: &[String], columns: &[Column]) -> Result<Vec<Option<&'static str>>, Invalid> {
+    let mapped: Vec<Option<&'static str>> = header
+        .iter()
+        .map(|h| {
+            let n = normalize(h);
+            columns
+                .iter()
+                .find(|c| c.aliases.iter().any(|a| normalize(a) == n))
+                .map(|c| c.field)
+        })
+        .collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .filter(|c| c.required && !mapped.contains(&Some(c.field)))
+        .map(|c| c.field)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Invalid::new(
+            "header",
+            format!("missing column(s): {}", missing.join(", ")),
+        ));
+    }
+    Ok(mapped)
+}
+
+/// Turns a table (header first) into forms with their spreadsheet row numbers; blank rows are
+/// skipped. A header problem is reported as row 1.
+pub fn table_to_forms<F: DeserializeOwned>(
+    table: &[Vec<String>],
+    columns: &[Column],
+) -> Result<Vec<(usize, F)>, Vec<RowError>> {
+    let Some(header) = table.first() else {
+        return Err(vec![RowError::new(1, Invalid::new("file", "is empty"))]);
+    };
+    let mapped = map_header(header, columns).map_err(|e| vec![RowError::new(1, e)])?;
+    let mut out = Vec::new();
+    for (i, row) in table.iter().enumerate().skip(1) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut cells: BTreeMap<&str, String> =
+            columns.iter().map(|c| (c.field, String::new())).collect();
+        for (j, cell) in row.iter().enumerate() {
+            if let Some(Some(field)) = mapped.get(j) {
+                cells.insert(field, cell.clone());
+            }
+        }
+        let form: F = serde_json::to_value(&cells)
+            .and_then(serde_json::from_value)
+            .map_err(|e| vec![RowError::new(i + 1, Invalid::new("row", e.to_string()))])?;
+        out.push((i + 1, form));
+    }
+    if out.is_empty() {
+        return Err(vec![RowError::new(2, Invalid::new("file", "has no data rows"))]);
+    }
+    Ok(out)
+}
+
+/// Validates drug rows; duplicates within the file are errors too.
+pub fn drug_rows(table: &[Vec<String>]) -> Result<Vec<(usize, super::catalog::DrugInput)>, Vec<RowError>> {
+    let forms: Vec<(usize, DrugForm)> = table_to_forms(table, DRUG_COLUMNS)?;
+    let mut errors = Vec::new();
+    let mut ok = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (row, f) in forms {
+        match f.validate() {
+            Ok(d) => {
+                if let Some(first) = seen.insert(d.code.clone(), row) {
+                    errors.push(RowError::new(
+                        row,
+                        Invalid::new("code", format!("\"{}\" already appears in row {first}", d.code)),
+                    ));
+                }
+                ok.push((row, d));
+            }
+            Err(es) => errors.extend(es.into_iter().map(|e| RowError::new(row, e))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Validates product rows; duplicates (approval number + units per package) within the file are errors.
+pub fn product_rows(table: &[Vec<String>]) -> Result<Vec<(usize, super::catalog::ProductInput)>, Vec<RowError>> {
+    let forms: Vec<(usize, ProductForm)> = table_to_forms(table, PRODUCT_COLUMNS)?;
+    let mut errors = Vec::new();
+    let mut ok = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (row, f) in forms {
+        match f.validate() {
+            Ok(p) => {
+                let key = (p.approval_number.clone(), p.units_per_package);
+                if let Some(first) = seen.insert(key, row) {
+                    errors.push(RowError::new(
+                        row,
+                        Invalid::new(
+                            "approval_number",
+                            format!("the same product (approval number and package) already appears in row {first}"),
+                        ),
+                    ));
+                }
+                ok.push((row, p));
+            }
+            Err(es) => errors.extend(es.into_iter().map(|e| RowError::new(row, e))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn chinese_headers_and_row_numbers() {
+        let table = t(&[
+            &["药品编码", "通用名", "英文名", "剂型", "规格", "单位", "来源", "类别"],
+            &["D1", "阿莫西林胶囊", "Amoxicillin", "胶囊", "0.25g", "capsule", "national", "chemical"],
+            &["", "", "", "", "", "", "", ""],
+            &["D2", "", "X", "片剂", "1mg", "box", "national", "chemical"],
+        ]);
+        let errs = drug_rows(&table).unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert!(errs.iter().all(|e| e.row == 4));
+        assert_eq!(errs[0].field, "name_zh");
+        assert_eq!(errs[1].field, "unit");
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let table = t(&[&["code", "name_zh"], &["D1", "x"]]);
+        let errs = drug_rows(&table).unwrap_err();
+        assert_eq!(errs[0].row, 1);
+        assert!(errs[0].message.contains("inn"));
+    }
+
+    #[test]
+    fn duplicate_codes_in_file() {
+        let row: &[&str] = &["D1", "阿莫西林胶囊", "Amoxicillin", "胶囊", "0.25g", "capsule", "national", "chemical"];
+        let table = t(&[
+            &["code", "name_zh", "inn", "dosage_form", "strength", "unit", "origin", "category"],
+            row,
+            row,
+        ]);
+        let errs = drug_rows(&table).unwrap_err();
+        assert_eq!(errs[0].row, 3);
+        assert!(errs[0].message.contains("row 2"));
+    }
+}

@@ -1,0 +1,77 @@
+//! The rules of the trade, pure: no I/O, no SQL, no HTTP.
+
+pub mod audit;
+pub mod catalog;
+pub mod ids;
+pub mod import;
+pub mod money;
+pub mod paging;
+pub mod roles;
+
+use std::fmt;
+
+/// A rule broken by an input: names the field and says what is wrong, in words a person understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Trims a required text field and refuses it when empty or longer than `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Invalid::new(field, "is required"));
+    }
+    if v.chars().count() > max {
+        return Err(Invalid::new(
+            field,
+            format!("is longer than {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Trims an optional text field: empty becomes `None`.
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<Option<String>, Invalid> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    required_text(field, v, max).map(Some)
+}
+
+/// Validates a comma- or semicolon-separated list of e-mail addresses and returns it normalized.
+pub fn email_list(field: &str, value: &str) -> Result<String, Invalid> {
+    let mut out = Vec::new();
+    for part in value.split([',', ';', ' ', '\n']).map(str::trim) {
+        if part.is_empty() {
+            continue;
+        }
+        if !ids::is_email(part) {
+            return Err(Invalid::new(
+                field,
+                format!("\"{part}\" is not an e-mail address"),
+            ));
+        }
+        out.push(part.to_ascii_lowercase());
+    }
+    Ok(out.join(", "))
+}

@@ -1,0 +1,10 @@
+//! Jicai (集采): the provincial centralized drug procurement platform.
+
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod security;
+pub mod sheet;
+pub mod store;
+pub mod web;

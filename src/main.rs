@@ -1,0 +1,178 @@
+//! The `jicai` command: serve (default), migrate, demo, user add, audit verify.
+
+use actix_web::HttpServer;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use jicai::clock::Clock;
+use jicai::config::Config;
+use jicai::domain::roles::Role;
+use jicai::store::{audit, parties, users, Act, Store};
+use jicai::web::{build_app, AppState};
+use jicai::{demo, security};
+
+#[derive(Parser)]
+#[command(name = "jicai", version, about = "Jicai (集采): provincial centralized drug procurement platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve {
+        /// Load the demo province first (if not already loaded).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Load the demo province and print the demo logins.
+    Demo,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "JICAI_NEW_PASSWORD")]
+        password: String,
+        /// center, expert, supplier, institution or regulator
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// For a supplier user: the supplier's unified social credit code.
+        #[arg(long)]
+        supplier: Option<String>,
+        /// For an institution user: the institution's code.
+        #[arg(long)]
+        institution: Option<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exits non-zero at the first broken link.
+    Verify,
+}
+
+fn open(config: &Config) -> Result<Store, String> {
+    Store::open(&config.database_url, config.pool_size).map_err(|e| format!("{}: {e}", config.database_url))
+}
+
+fn load_demo(store: &Store, config: &Config) -> Result<(), String> {
+    let mut conn = store.conn().map_err(|e| e.to_string())?;
+    let today = chrono::Utc::now().with_timezone(&config.time_zone).date_naive();
+    let summary = demo::load(&mut conn, today).map_err(|e| format!("demo data: {e}"))?;
+    println!("{summary}");
+    Ok(())
+}
+
+async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
+    let store = open(&config)?;
+    if with_demo {
+        load_demo(&store, &config)?;
+    }
+    let state = AppState {
+        session_key: config.session_key().map_err(|e| e.to_string())?,
+        store,
+        config: config.clone(),
+        clock: Clock::system(),
+    };
+    let workers = if config.workers == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) } else { config.workers };
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .workers(workers)
+        .bind(config.bind)
+        .map_err(|e| format!("JICAI_BIND = {}: cannot listen: {e}", config.bind))?;
+    println!("Jicai is running at http://{}/  (Ctrl-C to stop)", config.bind);
+    server.run().await.map_err(|e| e.to_string())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => actix_web::rt::System::new().block_on(serve(config, demo)),
+        Command::Migrate => {
+            open(&config)?;
+            println!("database is up to date: {}", config.database_url);
+            Ok(())
+        }
+        Command::Demo => load_demo(&open(&config)?, &config),
+        Command::User { command: UserCommand::Add { username, password, role, display_name, supplier, institution, email } } => {
+            let store = open(&config)?;
+            let mut c = store.conn().map_err(|e| e.to_string())?;
+            let role = Role::parse(&role).map_err(|e| e.to_string())?;
+            let hash = security::hash_password(&password).map_err(|e| e.to_string())?;
+            let supplier_id = match supplier {
+                Some(u) => Some(parties::supplier_by_uscc(&mut c, &u).map_err(|e| e.to_string())?.ok_or(format!("no supplier has the code {u}"))?.id),
+                None => None,
+            };
+            let institution_id = match institution {
+                Some(i) => Some(parties::institution_by_code(&mut c, &i).map_err(|e| e.to_string())?.ok_or(format!("no institution has the code {i}"))?.id),
+                None => None,
+            };
+            let act = Act::new("cli", chrono::Utc::now());
+            let u = users::create(
+                &mut c,
+                &act,
+                &users::NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    password_hash: hash,
+                    role,
+                    supplier_id,
+                    institution_id,
+                    email,
+                    language: "zh-CN".into(),
+                },
+            )
+            .map_err(|e| match e {
+                jicai::store::StoreError::Invalid(es) => es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+                e => e.to_string(),
+            })?;
+            println!("user {} ({}) added", u.username, u.role);
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let store = open(&config)?;
+            let mut c = store.conn().map_err(|e| e.to_string())?;
+            let v = audit::verify(&mut c).map_err(|e| e.to_string())?;
+            match v.broken {
+                None => {
+                    println!("audit chain intact: {} records", v.records);
+                    Ok(())
+                }
+                Some(b) => Err(format!("audit chain broken at record {}: {}", b.id, b.reason)),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,actix_server=warn".into()))
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jicai: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Persistence: the only place with SQL. One connection type over SQLite and PostgreSQL.
+
+pub mod audit;
+pub mod catalog;
+pub mod parties;
+pub mod regions;
+pub mod schema;
+pub mod users;
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::result::DatabaseErrorKind;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+use crate::domain::Invalid;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// A SQLite URL may be a plain path or `sqlite://path`.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("invalid input")]
+    Invalid(Vec<Invalid>),
+    /// Rows of an import that were refused; nothing was written.
+    #[error("rows refused")]
+    Rejected(Vec<crate::domain::import::RowError>),
+    #[error("database error: {0}")]
+    Db(diesel::result::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => StoreError::NotFound("record".into()),
+            diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StoreError::Conflict(format!("already exists ({})", info.message()))
+            }
+            e => StoreError::Db(e),
+        }
+    }
+}
+
+impl From<Invalid> for StoreError {
+    fn from(e: Invalid) -> Self {
+        StoreError::Invalid(vec![e])
+    }
+}
+
+impl From<r2d2::PoolError> for StoreError {
+    fn from(e: r2d2::PoolError) -> Self {
+        StoreError::Connect(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Opens connections of the backend the URL names, and sets SQLite's pragmas on each.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+}
+
+fn establish(url: &str) -> std::result::Result<DbConn, ConnectionError> {
+    match Backend::of_url(url) {
+        Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg),
+        Backend::Sqlite => {
+            let mut c = SqliteConnection::establish(sqlite_path(url))?;
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConn::Sqlite(c))
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> std::result::Result<DbConn, r2d2::Error> {
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> std::result::Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+/// The database: a pool of connections to one SQLite file or one PostgreSQL database.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Manager>,
+    pub backend: Backend,
+}
+
+impl Store {
+    /// Creates the SQLite file's folder if needed, runs the migrations on a plain connection,
+    /// then builds the pool.
+    pub fn open(url: &str, pool_size: u32) -> Result<Store> {
+        let backend = Backend::of_url(url);
+        match backend {
+            Backend::Postgres => {
+                let mut c = PgConnection::establish(url)
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                c.run_pending_migrations(PG_MIGRATIONS)
+                    .map_err(|e| StoreError::Migration(e.to_string()))?;
+            }
+            Backend::Sqlite => {
+                let path = sqlite_path(url);
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            StoreError::Connect(format!("cannot create {}: {e}", dir.display()))
+                        })?;
+                    }
+                }
+                let mut c = match establish(url).map_err(|e| StoreError::Connect(e.to_string()))? {
+                    DbConn::Sqlite(c) => c,
+                    DbConn::Pg(_) => unreachable!("a SQLite URL gives a SQLite connection"),
+                };
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| StoreError::Migration(e.to_string()))?;
+            }
+        }
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(15))
+            .build(Manager {
+                url: url.to_string(),
+            })
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn conn(&self) -> Result<Conn> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so a transaction that reads
+/// before it writes waits for the write lock instead of failing), a plain `BEGIN` on PostgreSQL.
+/// An `Err` rolls back.
+pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
+    // Inside a transaction already: a savepoint, so that the outer one decides.
+    let depth = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+    }?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let out = f(conn);
+    let end = match (&out, conn) {
+        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), DbConn::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (out, end) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Who does a change, and when (UTC): every write takes one, for its audit record.
+#[derive(Debug, Clone)]
+pub struct Act {
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Act {
+    pub fn new(actor: impl Into<String>, at: DateTime<Utc>) -> Self {
+        Act {
+            actor: actor.into(),
+            at,
+        }
+    }
+    /// The time to store: UTC, truncated to microseconds (PostgreSQL's precision).
+    pub fn stamp(&self) -> NaiveDateTime {
+        micros(self.at)
+    }
+}
+
+pub fn micros(t: DateTime<Utc>) -> NaiveDateTime {
+    let n = t.naive_utc();
+    n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap_or(n)
+}
+
+/// Database readiness: one round trip.
+pub fn ping(conn: &mut DbConn) -> Result<()> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}
+

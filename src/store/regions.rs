@@ -1,0 +1,143 @@
+//! The region tree: province › city › county › township.
+
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::schema::regions;
+use super::{audit, Act, DbConn, Result, StoreError};
+use crate::domain::catalog::{child_level, RegionInput, RegionLevel};
+use crate::domain::Invalid;
+
+#[derive(Queryable, Selectable, Serialize, ToSchema, Debug, Clone, PartialEq)]
+#[diesel(table_name = regions)]
+pub struct Region {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub level: String,
+    pub parent_id: Option<i64>,
+}
+
+impl Region {
+    pub fn name(&self, lang: &str) -> &str {
+        if lang.starts_with("zh") {
+            &self.name_zh
+        } else {
+            &self.name_en
+        }
+    }
+}
+
+pub fn all(conn: &mut DbConn) -> Result<Vec<Region>> {
+    Ok(regions::table
+        .order(regions::code.asc())
+        .select(Region::as_select())
+        .load(conn)?)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Region> {
+    regions::table
+        .find(id)
+        .select(Region::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("region".into()))
+}
+
+pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<Region>> {
+    Ok(regions::table
+        .filter(regions::code.eq(code))
+        .select(Region::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The id of the region with this code, or an error naming the field.
+pub fn id_of(conn: &mut DbConn, field: &str, code: &str) -> Result<i64> {
+    by_code(conn, code)?
+        .map(|r| r.id)
+        .ok_or_else(|| Invalid::new(field, format!("no region has the code \"{code}\"")).into())
+}
+
+fn parent_for(conn: &mut DbConn, input: &RegionInput) -> Result<Option<i64>> {
+    let Some(pc) = &input.parent_code else {
+        return Ok(None);
+    };
+    let parent = by_code(conn, pc)?
+        .ok_or_else(|| Invalid::new("parent_code", format!("no region has the code \"{pc}\"")))?;
+    let plevel = RegionLevel::parse(&parent.level)?;
+    if child_level(plevel) != Some(input.level) {
+        return Err(Invalid::new(
+            "level",
+            format!(
+                "a region under a {} must be a {}",
+                plevel.as_str(),
+                child_level(plevel).map(|l| l.as_str()).unwrap_or("nothing")
+            ),
+        )
+        .into());
+    }
+    Ok(Some(parent.id))
+}
+
+#[derive(Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = regions, treat_none_as_null = true)]
+struct NewRegion<'a> {
+    code: &'a str,
+    name_zh: &'a str,
+    name_en: &'a str,
+    level: &'a str,
+    parent_id: Option<i64>,
+}
+
+pub fn create(conn: &mut DbConn, act: &Act, input: &RegionInput) -> Result<Region> {
+    super::write_tx(conn, |conn| {
+        if by_code(conn, &input.code)?.is_some() {
+            return Err(Invalid::new("code", format!("region \"{}\" already exists", input.code)).into());
+        }
+        let parent_id = parent_for(conn, input)?;
+        let new = NewRegion {
+            code: &input.code,
+            name_zh: &input.name_zh,
+            name_en: &input.name_en,
+            level: input.level.as_str(),
+            parent_id,
+        };
+        let id: i64 = diesel::insert_into(regions::table)
+            .values(&new)
+            .returning(regions::id)
+            .get_result(conn)?;
+        let r = get(conn, id)?;
+        audit::append(conn, act, "create", "region", id, None::<&()>, Some(&r))?;
+        Ok(r)
+    })
+}
+
+pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Result<Region> {
+    super::write_tx(conn, |conn| {
+        let before = get(conn, id)?;
+        if let Some(other) = by_code(conn, &input.code)? {
+            if other.id != id {
+                return Err(Invalid::new("code", format!("region \"{}\" already exists", input.code)).into());
+            }
+        }
+        let parent_id = parent_for(conn, input)?;
+        if parent_id == Some(id) {
+            return Err(Invalid::new("parent_code", "a region cannot be its own parent").into());
+        }
+        diesel::update(regions::table.find(id))
+            .set(&NewRegion {
+                code: &input.code,
+                name_zh: &input.name_zh,
+                name_en: &input.name_en,
+                level: input.level.as_str(),
+                parent_id,
+            })
+            .execute(conn)?;
+        let after = get(conn, id)?;
+        audit::append(conn, act, "update", "region", id, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+}

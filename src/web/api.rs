@@ -1,0 +1,318 @@
+//! The JSON API under `/api/v1` for suppliers' and institutions' own systems: bearer tokens,
+//! the same rules of who sees what as the pages. `/api/openapi.json` is generated from these
+//! handlers' annotations, so it cannot drift from them.
+
+use actix_web::{get, post, put, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_actix_web::scope::scope as api_scope;
+
+use super::auth::ApiUser;
+use super::error::ErrorBody;
+use super::{db, ApiError, AppState, Error};
+use crate::domain::catalog::{Category, DrugForm};
+use crate::domain::paging::{Page, PageRequest};
+use crate::domain::roles::{Role, Scope};
+use crate::store::catalog::{self as cat, Drug, Product, ProductFilter};
+use crate::store::parties::{self, Institution, Licence, Supplier};
+use crate::store::regions::{self, Region};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Jicai API", description = "Provincial centralized drug procurement: the API for suppliers' and institutions' own systems. Every call needs `Authorization: Bearer <token>`; tokens are issued by the procurement center."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
+
+impl ApiDoc {
+    pub fn openapi_base() -> utoipa::openapi::OpenApi {
+        <ApiDoc as OpenApi>::openapi()
+    }
+}
+
+/// A page of results.
+#[derive(Serialize, ToSchema)]
+pub struct Paged<T: ToSchema> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl<T: ToSchema> From<Page<T>> for Paged<T> {
+    fn from(p: Page<T>) -> Self {
+        Paged { items: p.items, page: p.page, per_page: p.per_page, total: p.total }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Search text: code, Chinese or English name (case-insensitive).
+    #[serde(default)]
+    pub q: String,
+    /// Drug category: chemical, biological, chinese_patent.
+    pub category: Option<String>,
+    /// Only products of this drug.
+    pub drug_id: Option<i64>,
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Results per page (1–200, default 20).
+    pub per_page: Option<i64>,
+}
+
+/// The caller.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub username: String,
+    pub role: String,
+    pub supplier_id: Option<i64>,
+    pub institution_id: Option<i64>,
+}
+
+#[utoipa::path(tag = "account", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+#[get("/me")]
+async fn me(u: ApiUser) -> Result<web::Json<Me>, ApiError> {
+    Ok(web::Json(Me {
+        user_id: u.p.user_id,
+        username: u.p.username.clone(),
+        role: u.p.role.as_str().into(),
+        supplier_id: u.p.supplier_id,
+        institution_id: u.p.institution_id,
+    }))
+}
+
+/// Searches the drug catalog.
+#[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Drug>), (status = 401, body = ErrorBody)))]
+#[get("/drugs")]
+async fn list_drugs(_u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Drug>>, ApiError> {
+    let page = PageRequest::new(q.page, q.per_page);
+    let category = match &q.category {
+        Some(c) if !c.is_empty() => Some(Category::parse(c)?.as_str()),
+        _ => None,
+    };
+    let text = q.q.clone();
+    let p = db(&state, move |c| cat::search_drugs(c, &text, category, &page)).await?;
+    Ok(web::Json(p.into()))
+}
+
+#[utoipa::path(tag = "catalog", params(("id" = i64, Path, description = "drug id")), responses((status = 200, body = Drug), (status = 404, body = ErrorBody)))]
+#[get("/drugs/{id}")]
+async fn get_drug(_u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Drug>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(db(&state, move |c| cat::get_drug(c, id)).await?))
+}
+
+/// The fields of a new drug (center staff only).
+#[derive(Deserialize, ToSchema)]
+pub struct NewDrug {
+    pub code: String,
+    pub name_zh: String,
+    pub inn: String,
+    pub dosage_form: String,
+    pub strength: String,
+    /// tablet, capsule, ampoule, vial, bag, g, pill, bottle
+    pub unit: String,
+    /// national or provincial
+    pub origin: String,
+    /// chemical, biological or chinese_patent
+    pub category: String,
+    pub atc_code: Option<String>,
+}
+
+#[utoipa::path(tag = "catalog", request_body = NewDrug, responses((status = 201, body = Drug), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/drugs")]
+async fn create_drug(u: ApiUser, state: web::Data<AppState>, body: web::Json<NewDrug>) -> Result<HttpResponse, ApiError> {
+    if !u.p.can_administer() {
+        return Err(Error::forbidden().into());
+    }
+    let b = body.into_inner();
+    let input = DrugForm {
+        code: b.code,
+        name_zh: b.name_zh,
+        inn: b.inn,
+        dosage_form: b.dosage_form,
+        strength: b.strength,
+        unit: b.unit,
+        origin: b.origin,
+        category: b.category,
+        atc_code: b.atc_code.unwrap_or_default(),
+    }
+    .validate()?;
+    let act = state.act(&u.p.username);
+    let d = db(&state, move |c| cat::create_drug(c, &act, &input)).await?;
+    Ok(HttpResponse::Created().json(d))
+}
+
+/// Lists products (one manufacturer's registered versions of a drug).
+#[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Product>)))]
+#[get("/products")]
+async fn list_products(_u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Product>>, ApiError> {
+    let page = PageRequest::new(q.page, q.per_page);
+    let f = ProductFilter { q: q.q.clone(), drug_id: q.drug_id, ..Default::default() };
+    Ok(web::Json(db(&state, move |c| cat::list_products(c, &f, &page)).await?.into()))
+}
+
+#[utoipa::path(tag = "regions", responses((status = 200, body = Vec<Region>)))]
+#[get("/regions")]
+async fn list_regions(_u: ApiUser, state: web::Data<AppState>) -> Result<web::Json<Vec<Region>>, ApiError> {
+    Ok(web::Json(db(&state, regions::all).await?))
+}
+
+async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error> {
+    match (u.p.role, u.p.institution_id) {
+        (Role::Center | Role::Regulator, _) => Ok(Scope::All),
+        (Role::Institution, Some(id)) => {
+            let kids = db(state, move |c| parties::children_of(c, id)).await?;
+            Ok(u.p.institution_scope(&kids))
+        }
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// Institutions the caller may see: all for staff and regulators; an institution and its
+/// village clinics for an institution's user.
+#[utoipa::path(tag = "parties", params(SearchParams), responses((status = 200, body = Paged<Institution>), (status = 403, body = ErrorBody)))]
+#[get("/institutions")]
+async fn list_institutions(u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Institution>>, ApiError> {
+    let scope = institution_scope(&u, &state).await?;
+    let page = PageRequest::new(q.page, q.per_page);
+    let text = q.q.clone();
+    Ok(web::Json(db(&state, move |c| parties::list_institutions(c, &scope, &text, None, &page)).await?.into()))
+}
+
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Institution), (status = 404, body = ErrorBody)))]
+#[get("/institutions/{id}")]
+async fn get_institution(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Institution>, ApiError> {
+    let id = id.into_inner();
+    if !institution_scope(&u, &state).await?.allows(id) {
+        return Err(Error::NotFound("institution".into()).into());
+    }
+    Ok(web::Json(db(&state, move |c| parties::get_institution(c, id)).await?))
+}
+
+/// Contact e-mails (comma-separated).
+#[derive(Deserialize, ToSchema)]
+pub struct Contacts {
+    pub emails: String,
+}
+
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), request_body = Contacts, responses((status = 200, body = Institution), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/institutions/{id}/contacts")]
+async fn put_institution_contacts(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Contacts>) -> Result<web::Json<Institution>, ApiError> {
+    let id = id.into_inner();
+    if !institution_scope(&u, &state).await?.allows(id) {
+        return Err(Error::NotFound("institution".into()).into());
+    }
+    let inst = db(&state, move |c| parties::get_institution(c, id)).await?;
+    if !u.p.can_edit_institution(id, inst.parent_id) {
+        return Err(Error::forbidden().into());
+    }
+    let emails = crate::domain::email_list("emails", &body.emails)?;
+    let act = state.act(&u.p.username);
+    Ok(web::Json(db(&state, move |c| parties::set_institution_emails(c, &act, id, &emails)).await?))
+}
+
+fn supplier_scope(u: &ApiUser) -> Result<Scope, Error> {
+    match u.p.role {
+        Role::Center | Role::Regulator | Role::Supplier => Ok(u.p.supplier_scope()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// Suppliers the caller may see: all for staff and regulators; its own for a supplier's user.
+#[utoipa::path(tag = "parties", params(SearchParams), responses((status = 200, body = Paged<Supplier>), (status = 403, body = ErrorBody)))]
+#[get("/suppliers")]
+async fn list_suppliers(u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Supplier>>, ApiError> {
+    let scope = supplier_scope(&u)?;
+    let page = PageRequest::new(q.page, q.per_page);
+    let text = q.q.clone();
+    Ok(web::Json(db(&state, move |c| parties::list_suppliers(c, &scope, &text, None, &page)).await?.into()))
+}
+
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Supplier), (status = 404, body = ErrorBody)))]
+#[get("/suppliers/{id}")]
+async fn get_supplier(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Supplier>, ApiError> {
+    let id = id.into_inner();
+    if !supplier_scope(&u)?.allows(id) {
+        return Err(Error::NotFound("supplier".into()).into());
+    }
+    Ok(web::Json(db(&state, move |c| parties::get_supplier(c, id)).await?))
+}
+
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Vec<Licence>), (status = 404, body = ErrorBody)))]
+#[get("/suppliers/{id}/licences")]
+async fn get_licences(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Vec<Licence>>, ApiError> {
+    let id = id.into_inner();
+    if !supplier_scope(&u)?.allows(id) {
+        return Err(Error::NotFound("supplier".into()).into());
+    }
+    db(&state, move |c| parties::get_supplier(c, id)).await?;
+    Ok(web::Json(db(&state, move |c| parties::licences_of(c, id)).await?))
+}
+
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), request_body = Contacts, responses((status = 200, body = Supplier), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/suppliers/{id}/contacts")]
+async fn put_supplier_contacts(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Contacts>) -> Result<web::Json<Supplier>, ApiError> {
+    let id = id.into_inner();
+    if !supplier_scope(&u)?.allows(id) {
+        return Err(Error::NotFound("supplier".into()).into());
+    }
+    if !u.p.can_edit_supplier(id) {
+        return Err(Error::forbidden().into());
+    }
+    let emails = crate::domain::email_list("emails", &body.emails)?;
+    let act = state.act(&u.p.username);
+    Ok(web::Json(db(&state, move |c| parties::set_supplier_emails(c, &act, id, &emails)).await?))
+}
+
+/// The OpenAPI document of everything under `/api/v1`.
+#[get("/api/openapi.json")]
+async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}
+
+pub fn scope() -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    api_scope("/api/v1")
+        .service(me)
+        .service(list_drugs)
+        .service(create_drug)
+        .service(get_drug)
+        .service(list_products)
+        .service(list_regions)
+        .service(list_institutions)
+        .service(get_institution)
+        .service(put_institution_contacts)
+        .service(list_suppliers)
+        .service(get_supplier)
+        .service(get_licences)
+        .service(put_supplier_contacts)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi_json);
+}

@@ -1,0 +1,98 @@
+//! Interface strings in Chinese (zh-CN) and English, kept in `templates/i18n/`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const LANGS: [&str; 2] = ["zh-CN", "en"];
+pub const DEFAULT_LANG: &str = "zh-CN";
+
+type Table = HashMap<String, String>;
+
+fn parse(src: &str) -> Table {
+    let t: toml::Table = src.parse().expect("templates/i18n files are valid TOML");
+    t.into_iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+fn tables() -> &'static (Table, Table) {
+    static T: OnceLock<(Table, Table)> = OnceLock::new();
+    T.get_or_init(|| {
+        (
+            parse(include_str!("../../templates/i18n/zh-CN.toml")),
+            parse(include_str!("../../templates/i18n/en.toml")),
+        )
+    })
+}
+
+/// The strings of one language.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr {
+    pub lang: &'static str,
+}
+
+impl Tr {
+    pub fn new(lang: &str) -> Tr {
+        Tr {
+            lang: if lang.starts_with("zh") { "zh-CN" } else { "en" },
+        }
+    }
+
+    pub fn zh(&self) -> bool {
+        self.lang == "zh-CN"
+    }
+
+    /// The string for `key`; the key itself when missing (a test keeps both files complete).
+    pub fn get<'a>(&self, key: &'a str) -> &'a str {
+        let (zh, en) = tables();
+        let t = if self.zh() { zh } else { en };
+        t.get(key).map(|s| s.as_str()).unwrap_or(key)
+    }
+}
+
+/// Picks a supported language from an Accept-Language header (quality values honoured).
+pub fn from_accept_language(header: Option<&str>) -> &'static str {
+    let Some(h) = header else {
+        return DEFAULT_LANG;
+    };
+    let mut best: Option<(f32, &'static str)> = None;
+    for part in h.split(',') {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let lang = if tag.starts_with("zh") {
+            "zh-CN"
+        } else if tag.starts_with("en") {
+            "en"
+        } else {
+            continue;
+        };
+        if best.map(|(bq, _)| q > bq).unwrap_or(true) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(DEFAULT_LANG)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let (zh, en) = tables();
+        let mut missing: Vec<&String> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
+        missing.extend(en.keys().filter(|k| !zh.contains_key(*k)));
+        assert!(missing.is_empty(), "keys missing in one language: {missing:?}");
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(from_accept_language(Some("en-US,en;q=0.9")), "en");
+        assert_eq!(from_accept_language(Some("fr, zh-CN;q=0.8, en;q=0.5")), "zh-CN");
+        assert_eq!(from_accept_language(Some("fr")), "zh-CN");
+        assert_eq!(from_accept_language(None), "zh-CN");
+    }
+}

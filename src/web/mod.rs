@@ -1,0 +1,169 @@
+//! HTTP: pages for people, the JSON API for programs, health and metrics. Thin: parse, check
+//! who may do it, call the store, render.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod ops;
+pub mod pages;
+pub mod view;
+
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_session::{SessionExt, SessionMiddleware};
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpMessage};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use utoipa_actix_web::AppExt;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::security;
+use crate::store::{Act, DbConn, Store, StoreError};
+pub use error::{ApiError, Error};
+
+/// What every request shares: the database, the settings, the clock.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Config,
+    pub clock: Clock,
+    pub session_key: Vec<u8>,
+}
+
+impl AppState {
+    /// An audit context for this principal, now.
+    pub fn act(&self, actor: &str) -> Act {
+        Act::new(actor, self.clock.now())
+    }
+}
+
+/// Runs blocking database work on the blocking thread pool, never on an HTTP worker.
+pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let store = state.store.clone();
+    web::block(move || {
+        let mut conn = store.conn()?;
+        f(&mut conn)
+    })
+    .await?
+    .map_err(Error::from)
+}
+
+/// Largest form body the CSRF check reads.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// Refuses a state-changing request of a page (not the bearer-token API) whose CSRF token
+/// (form field `csrf`, query parameter `csrf` or header `X-CSRF-Token`) does not match the session's.
+async fn csrf_guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || req.path().starts_with("/api/") {
+        return next.call(req).await;
+    }
+    let expected: Option<String> = req.get_session().get("csrf").ok().flatten();
+    let mut given: Option<String> = req
+        .headers()
+        .get("X-CSRF-Token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if given.is_none() {
+        given = serde_urlencoded::from_str::<HashMap<String, String>>(req.query_string())
+            .ok()
+            .and_then(|q| q.get("csrf").cloned());
+    }
+    if given.is_none()
+        && req
+            .content_type()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    {
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > FORM_LIMIT {
+                return Err(Error::BadRequest("the form is too large".into()).into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|f| f.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+        req.set_payload(Payload::from(body));
+    }
+    match (expected, given) {
+        (Some(e), Some(g)) if security::same_token(&e, &g) => next.call(req).await,
+        _ => Err(Error::Forbidden(
+            "the form's security token is missing or expired: reload the page and try again".into(),
+        )
+        .into()),
+    }
+}
+
+/// The whole application: pages, API (with its OpenAPI document), health, metrics.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let key = Key::from(&state.session_key);
+    let secure = state.config.cookie_secure;
+    let metrics = ops::metrics_middleware();
+    let (app, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(api::ApiDoc::openapi_base())
+        .app_data(web::Data::new(state))
+        .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(|e, _| {
+            Error::BadRequest(format!("the form could not be read: {e}")).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            Error::BadRequest(format!("the query could not be read: {e}")).into()
+        }))
+        .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(|e, _| {
+            ApiError(Error::BadRequest(format!("the JSON body could not be read: {e}"))).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            Error::NotFound(format!("page ({e})")).into()
+        }))
+        .service(api::scope())
+        .split_for_parts();
+    let openapi = web::Data::new(openapi);
+    app.app_data(openapi)
+        .configure(ops::routes)
+        .configure(api::routes)
+        .configure(auth::routes)
+        .configure(pages::routes)
+        .wrap(from_fn(csrf_guard))
+        .wrap(
+            SessionMiddleware::builder(CookieSessionStore::default(), key)
+                .cookie_name("jicai_session".into())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .build(),
+        )
+        .wrap(metrics)
+        .wrap(actix_web::middleware::DefaultHeaders::new()
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("X-Frame-Options", "DENY"))
+            .add(("Referrer-Policy", "same-origin")))
+}

@@ -1,0 +1,404 @@
+//! Center staff's administration: users, API tokens, the audit log.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+
+use super::catalog::{form_or_error, form_page};
+use super::{field, yes_no};
+use crate::domain::roles::Role;
+use crate::domain::{email_list, required_text, Invalid};
+use crate::security;
+use crate::store::{audit, parties, users};
+use crate::web::auth::{role_label, Viewer};
+use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
+use crate::web::{db, AppState, Error};
+
+#[get("/users")]
+async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let t = v.t;
+    let all = db(&state, users::list).await?;
+    let table = Table {
+        columns: ["field.username", "field.display_name", "field.role", "field.email", "field.active", ""]
+            .iter()
+            .map(|k| if k.is_empty() { String::new() } else { t.get(k).to_string() })
+            .collect(),
+        rows: all
+            .iter()
+            .map(|u| {
+                let role = Role::parse(&u.role).map(|r| role_label(&t, r)).unwrap_or(u.role.clone());
+                vec![
+                    Cell::text(&u.username),
+                    Cell::text(&u.display_name),
+                    Cell::text(role),
+                    Cell::text(&u.email),
+                    Cell::text(yes_no(&t, u.active)).with_class(if u.active { "good" } else { "bad" }),
+                    Cell::link(t.get("action.manage"), format!("/users/{}", u.id)),
+                ]
+            })
+            .collect(),
+    };
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.users")),
+        heading: t.get("nav.users").to_string(),
+        search: None,
+        actions: vec![Link::new("/users/new", t.get("action.new_user"))],
+        table,
+        pager: None,
+        empty: t.get("page.no_results").to_string(),
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct UserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    email: String,
+    /// Unified social credit code of the supplier a supplier user belongs to.
+    #[serde(default)]
+    supplier_uscc: String,
+    /// Code of the institution an institution user belongs to.
+    #[serde(default)]
+    institution_code: String,
+    #[serde(default)]
+    language: String,
+}
+
+fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
+    let t = &v.t;
+    let roles = Role::ALL.iter().map(|r| (r.as_str().to_string(), role_label(t, *r))).collect();
+    vec![
+        field(t, "username", &f.username).required(),
+        field(t, "display_name", &f.display_name).required(),
+        Field::select("role", t.get("field.role"), &f.role, roles),
+        field(t, "password", "").kind("password").required(),
+        field(t, "email", &f.email),
+        field(t, "supplier_uscc", &f.supplier_uscc),
+        field(t, "institution_code", &f.institution_code),
+        Field::select("language", t.get("field.language"), &f.language, vec![("zh-CN".into(), "中文".into()), ("en".into(), "English".into())]),
+    ]
+}
+
+#[get("/users/new")]
+async fn new_user(v: Viewer) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &UserForm::default()));
+    form_page(&v, v.t.get("action.new_user"), form, Some(Link::new("/users", v.t.get("nav.users"))))
+}
+
+#[post("/users")]
+async fn create_user(v: Viewer, state: web::Data<AppState>, f: web::Form<UserForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = f.into_inner();
+    let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result: Result<users::User, Error> = async {
+        let mut errs = vec![];
+        let username = required_text("username", &f.username, 64).map_err(|e| errs.push(e)).ok();
+        if let Some(u) = &username {
+            if !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+                errs.push(Invalid::new("username", "may hold only letters, digits, '.', '_' and '-'"));
+            }
+        }
+        let display_name = required_text("display_name", &f.display_name, 100).map_err(|e| errs.push(e)).ok();
+        let role = Role::parse(&f.role).map_err(|e| errs.push(e)).ok();
+        let email = email_list("email", &f.email).map_err(|e| errs.push(e)).ok();
+        let pw = f.password.clone();
+        let hash = web::block(move || security::hash_password(&pw)).await?.map_err(|e| errs.push(e)).ok();
+        if !errs.is_empty() {
+            return Err(Error::Invalid(errs));
+        }
+        let (uscc, icode) = (f.supplier_uscc.trim().to_uppercase(), f.institution_code.trim().to_string());
+        let lang = if f.language == "en" { "en" } else { "zh-CN" }.to_string();
+        db(&state, move |c| {
+            let supplier_id = if uscc.is_empty() {
+                None
+            } else {
+                Some(parties::supplier_by_uscc(c, &uscc)?.ok_or_else(|| Invalid::new("supplier_uscc", format!("no supplier has the code \"{uscc}\"")))?.id)
+            };
+            let institution_id = if icode.is_empty() {
+                None
+            } else {
+                Some(parties::institution_by_code(c, &icode)?.ok_or_else(|| Invalid::new("institution_code", format!("no institution has the code \"{icode}\"")))?.id)
+            };
+            users::create(
+                c,
+                &act,
+                &users::NewUser {
+                    username: username.unwrap_or_default(),
+                    password_hash: hash.unwrap_or_default(),
+                    display_name: display_name.unwrap_or_default(),
+                    role: role.unwrap_or(Role::Regulator),
+                    supplier_id,
+                    institution_id,
+                    email: email.unwrap_or_default(),
+                    language: lang,
+                },
+            )
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(u) => Ok(view::see_other(&format!("/users/{}", u.id))),
+        Err(e) => form_or_error(&v, v.t.get("action.new_user"), form, e, None),
+    }
+}
+
+#[get("/users/{id}")]
+async fn user_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let t = v.t;
+    let id = id.into_inner();
+    let (u, tokens) = db(&state, move |c| {
+        let u = users::get(c, id)?;
+        let tokens: Vec<users::Token> = users::tokens(c)?.into_iter().filter(|t| t.user_id == id).collect();
+        Ok((u, tokens))
+    })
+    .await?;
+    let mut sections = vec![];
+    let mut acc = Section::new(t.get("section.account"));
+    let mut toggle = if u.active {
+        Form::button(format!("/users/{id}/deactivate"), t.get("action.deactivate"))
+    } else {
+        Form::button(format!("/users/{id}/activate"), t.get("action.activate"))
+    };
+    toggle.danger = u.active;
+    acc.forms.push(toggle);
+    acc.forms.push(Form::new(
+        format!("/users/{id}/password"),
+        t.get("action.set_password"),
+        vec![field(&t, "password", "").kind("password").required()],
+    ));
+    sections.push(acc);
+    let mut tok = Section::new(t.get("nav.tokens"));
+    tok.table = Some(token_table(&v, &tokens, &[(u.id, u.username.clone())]));
+    tok.forms.push(Form::new(
+        "/tokens",
+        t.get("action.issue_token"),
+        vec![
+            Field { kind: "hidden", ..Field::text("user_id", "", &id.to_string()) },
+            field(&t, "token_name", "").required(),
+        ],
+    ));
+    sections.push(tok);
+    let role = Role::parse(&u.role).map(|r| role_label(&t, r)).unwrap_or(u.role.clone());
+    view::ok(&DetailPage {
+        chrome: v.chrome(&u.username),
+        heading: format!("{} ({})", u.display_name, u.username),
+        props: vec![
+            (t.get("field.role").into(), role),
+            (t.get("field.email").into(), u.email.clone()),
+            (t.get("field.active").into(), yes_no(&t, u.active)),
+            (t.get("field.language").into(), u.language.clone()),
+        ],
+        actions: vec![Link::new("/users", t.get("nav.users"))],
+        sections,
+    })
+}
+
+#[post("/users/{id}/{what}")]
+async fn user_action(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, String)>, f: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let (id, what) = path.into_inner();
+    let act = state.act(&v.p.username);
+    match what.as_str() {
+        "activate" | "deactivate" => {
+            if id == v.p.user_id && what == "deactivate" {
+                return Err(Invalid::new("user", "you cannot deactivate your own account").into());
+            }
+            let on = what == "activate";
+            db(&state, move |c| users::set_active(c, &act, id, on)).await?;
+        }
+        "password" => {
+            let pw = f.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).unwrap_or_default();
+            let hash = web::block(move || security::hash_password(&pw)).await??;
+            db(&state, move |c| users::set_password_hash(c, &act, id, &hash)).await?;
+        }
+        _ => return Err(Error::NotFound("page".into())),
+    }
+    Ok(view::see_other(&format!("/users/{id}")))
+}
+
+// ---------- API tokens ----------
+
+fn token_table(v: &Viewer, tokens: &[users::Token], names: &[(i64, String)]) -> Table {
+    let t = &v.t;
+    Table {
+        columns: ["field.username", "field.token_name", "field.prefix", "field.created_at", "field.status", ""]
+            .iter()
+            .map(|k| if k.is_empty() { String::new() } else { t.get(k).to_string() })
+            .collect(),
+        rows: tokens
+            .iter()
+            .map(|tok| {
+                let owner = names.iter().find(|(id, _)| *id == tok.user_id).map(|(_, n)| n.clone()).unwrap_or_default();
+                let (status, action) = match tok.revoked_at {
+                    Some(at) => (Cell::text(format!("{} {}", t.get("token.revoked"), at.format("%Y-%m-%d %H:%M"))).with_class("bad"), Cell::text("")),
+                    None => (Cell::text(t.get("token.active")).with_class("good"), Cell::link(t.get("action.revoke"), format!("/tokens/{}/revoke", tok.id))),
+                };
+                vec![
+                    Cell::text(owner),
+                    Cell::text(&tok.name),
+                    Cell::text(format!("{}…", tok.prefix)),
+                    Cell::text(tok.created_at.format("%Y-%m-%d %H:%M").to_string()),
+                    status,
+                    action,
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[get("/tokens")]
+async fn token_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let t = v.t;
+    let (tokens, all) = db(&state, |c| Ok((users::tokens(c)?, users::list(c)?))).await?;
+    let names: Vec<(i64, String)> = all.iter().map(|u| (u.id, u.username.clone())).collect();
+    let mut s = Section::new(t.get("action.issue_token"));
+    s.forms.push(Form::new(
+        "/tokens",
+        t.get("action.issue_token"),
+        vec![
+            Field::select("user_id", t.get("field.username"), "", all.iter().map(|u| (u.id.to_string(), format!("{} ({})", u.username, u.display_name))).collect()),
+            field(&t, "token_name", "").required(),
+        ],
+    ));
+    let mut list = Section::new(t.get("nav.tokens"));
+    list.table = Some(token_table(&v, &tokens, &names));
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.tokens")),
+        heading: t.get("nav.tokens").to_string(),
+        props: vec![],
+        actions: vec![],
+        sections: vec![s, list],
+    })
+}
+
+#[derive(Deserialize)]
+struct IssueForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    token_name: String,
+}
+
+/// Issues a token and shows its secret once; only its hash is kept.
+#[post("/tokens")]
+async fn issue_token(v: Viewer, state: web::Data<AppState>, f: web::Form<IssueForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let t = v.t;
+    let user_id: i64 = f.user_id.trim().parse().map_err(|_| Invalid::new("user_id", "choose a user"))?;
+    let name = required_text("token_name", &f.token_name, 100)?;
+    let new = security::new_api_token();
+    let act = state.act(&v.p.username);
+    let (hash, prefix) = (new.hash.clone(), new.prefix.clone());
+    let (tok, user) = db(&state, move |c| {
+        let tok = users::create_token(c, &act, user_id, &name, &hash, &prefix)?;
+        let u = users::get(c, user_id)?;
+        Ok((tok, u))
+    })
+    .await?;
+    let mut s = Section::new(t.get("token.secret_title"));
+    s.text.push(t.get("token.secret_once").to_string());
+    s.text.push(new.secret.clone());
+    s.links.push(Link::new(format!("/users/{user_id}"), t.get("action.back")));
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.tokens")),
+        heading: format!("{} · {}", t.get("action.issue_token"), tok.name),
+        props: vec![(t.get("field.username").into(), user.username), (t.get("field.prefix").into(), tok.prefix)],
+        actions: vec![],
+        sections: vec![s],
+    })
+}
+
+#[get("/tokens/{id}/revoke")]
+async fn confirm_revoke(v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let mut form = Form::new(format!("/tokens/{id}/revoke"), v.t.get("action.revoke"), vec![]);
+    form.danger = true;
+    form_page(&v, v.t.get("action.revoke_token"), form, Some(Link::new("/tokens", v.t.get("action.back"))))
+}
+
+#[post("/tokens/{id}/revoke")]
+async fn revoke_token(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    db(&state, move |c| users::revoke_token(c, &act, id)).await?;
+    Ok(view::see_other("/tokens"))
+}
+
+// ---------- audit ----------
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    entity: Option<String>,
+}
+
+#[get("/audit")]
+async fn audit_page(v: Viewer, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, Error> {
+    v.require_reader()?;
+    let t = v.t;
+    let entity = q.entity.clone().filter(|e| !e.is_empty());
+    let (entries, check) = db(&state, move |c| Ok((audit::recent(c, entity.as_deref(), 200)?, audit::verify(c)?))).await?;
+    let tz = state.config.time_zone;
+    let mut chain = Section::new(t.get("audit.chain"));
+    chain.text.push(match &check.broken {
+        None => t.get("audit.intact").replace("{n}", &check.records.to_string()),
+        Some(b) => t.get("audit.broken").replace("{id}", &b.id.to_string()).replace("{reason}", &b.reason),
+    });
+    let mut list = Section::new(t.get("audit.recent"));
+    list.table = Some(Table {
+        columns: ["audit.id", "audit.at", "audit.actor", "audit.action", "audit.entity", "audit.after"].iter().map(|k| t.get(k).to_string()).collect(),
+        rows: entries
+            .iter()
+            .map(|e| {
+                let at = chrono::DateTime::parse_from_rfc3339(&e.at)
+                    .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or(e.at.clone());
+                let mut after = e.after.clone();
+                if after.chars().count() > 160 {
+                    after = after.chars().take(160).collect::<String>() + "…";
+                }
+                vec![
+                    Cell::num(e.id.to_string()),
+                    Cell::text(at),
+                    Cell::text(&e.actor),
+                    Cell::text(&e.action),
+                    Cell::text(format!("{} #{}", e.entity, e.entity_id)),
+                    Cell::text(after),
+                ]
+            })
+            .collect(),
+    });
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.audit")),
+        heading: t.get("nav.audit").to_string(),
+        props: vec![],
+        actions: vec![],
+        sections: vec![chain, list],
+    })
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(user_list)
+        .service(new_user)
+        .service(create_user)
+        .service(user_page)
+        .service(user_action)
+        .service(token_list)
+        .service(issue_token)
+        .service(confirm_revoke)
+        .service(revoke_token)
+        .service(audit_page);
+}

@@ -1,0 +1,532 @@
+//! The drug catalog pages: drugs, products, and spreadsheet import.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::{field, word_options, yes_no};
+use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
+use crate::domain::import;
+use crate::domain::paging::PageRequest;
+use crate::domain::Invalid;
+use crate::store::catalog::{self as cat, ProductFilter};
+use crate::web::auth::Viewer;
+use crate::web::view::{self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Pager, Search, Section, Table};
+use crate::web::{db, AppState, Error};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub category: String,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub drug_id: Option<i64>,
+    pub manufacturer_id: Option<i64>,
+}
+
+/// Renders a form again with what was wrong (422), or passes other errors on.
+pub fn form_or_error(v: &Viewer, heading: &str, form: Form, err: Error, back: Option<Link>) -> Result<HttpResponse, Error> {
+    match err {
+        Error::Invalid(es) => {
+            let (form, errors) = form.with_errors(&es);
+            view::render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage {
+                    chrome: v.chrome(heading),
+                    heading: heading.to_string(),
+                    errors,
+                    form,
+                    back,
+                },
+            )
+        }
+        e => Err(e),
+    }
+}
+
+pub fn form_page(v: &Viewer, heading: &str, form: Form, back: Option<Link>) -> Result<HttpResponse, Error> {
+    view::ok(&FormPage {
+        chrome: v.chrome(heading),
+        heading: heading.to_string(),
+        errors: vec![],
+        form,
+        back,
+    })
+}
+
+// ---------- drugs ----------
+
+#[get("/drugs")]
+async fn drug_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let page = PageRequest::new(q.page, q.per_page);
+    let category = Some(q.category.clone()).filter(|c| Category::parse(c).is_ok());
+    let (qs, cat_filter) = (q.q.clone(), category.clone());
+    let result = db(&state, move |c| cat::search_drugs(c, &qs, cat_filter.as_deref(), &page)).await?;
+    let table = Table {
+        columns: ["field.code", "field.name_zh", "field.inn", "field.dosage_form", "field.strength", "field.unit", "field.category"]
+            .iter()
+            .map(|k| t.get(k).to_string())
+            .collect(),
+        rows: result
+            .items
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::link(&d.code, format!("/drugs/{}", d.id)),
+                    Cell::link(&d.name_zh, format!("/drugs/{}", d.id)),
+                    Cell::text(&d.inn),
+                    Cell::text(&d.dosage_form),
+                    Cell::text(&d.strength),
+                    Cell::text(Unit::parse(&d.unit).map(|u| u.label(t.lang)).unwrap_or(&d.unit)),
+                    Cell::text(Category::parse(&d.category).map(|c| c.label(t.lang)).unwrap_or(&d.category)),
+                ]
+            })
+            .collect(),
+    };
+    let mut actions = vec![];
+    if v.p.can_administer() {
+        actions.push(Link::new("/drugs/new", t.get("action.new_drug")));
+        actions.push(Link::new("/import", t.get("nav.import")));
+    }
+    let page_view = ListPage {
+        chrome: v.chrome(t.get("nav.drugs")),
+        heading: t.get("nav.drugs").to_string(),
+        search: Some(Search {
+            action: "/drugs".into(),
+            q: q.q.clone(),
+            filters: vec![Field::select(
+                "category",
+                t.get("field.category"),
+                &q.category,
+                word_options(Category::ALL, |c| c.as_str(), |c, l| c.label(l), &t, Some(t.get("word.all_categories"))),
+            )],
+        }),
+        actions,
+        pager: Some(Pager::of(&t, &result, "/drugs", &[("q", q.q.clone()), ("category", q.category.clone())])),
+        table,
+        empty: t.get("page.no_results").to_string(),
+    };
+    view::ok(&page_view)
+}
+
+fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
+    let t = &v.t;
+    vec![
+        field(t, "code", &f.code).required(),
+        field(t, "name_zh", &f.name_zh).required(),
+        field(t, "inn", &f.inn).required(),
+        field(t, "dosage_form", &f.dosage_form).required(),
+        field(t, "strength", &f.strength).required(),
+        Field::select("unit", t.get("field.unit"), &f.unit, word_options(Unit::ALL, |u| u.as_str(), |u, l| u.label(l), t, None)),
+        Field::select("origin", t.get("field.origin"), &f.origin, word_options(ListOrigin::ALL, |u| u.as_str(), |u, l| u.label(l), t, None)),
+        Field::select("category", t.get("field.category"), &f.category, word_options(Category::ALL, |u| u.as_str(), |u, l| u.label(l), t, None)),
+        field(t, "atc_code", &f.atc_code),
+    ]
+}
+
+#[get("/drugs/new")]
+async fn new_drug(v: Viewer) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let form = Form::new("/drugs", v.t.get("action.save"), drug_fields(&v, &DrugForm::default()));
+    form_page(&v, v.t.get("action.new_drug"), form, Some(Link::new("/drugs", v.t.get("nav.drugs"))))
+}
+
+#[post("/drugs")]
+async fn create_drug(v: Viewer, state: web::Data<AppState>, f: web::Form<DrugForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = f.into_inner();
+    let form = Form::new("/drugs", v.t.get("action.save"), drug_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| cat::create_drug(c, &act, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(d) => Ok(view::see_other(&format!("/drugs/{}", d.id))),
+        Err(e) => form_or_error(&v, v.t.get("action.new_drug"), form, e, None),
+    }
+}
+
+#[get("/drugs/{id}")]
+async fn drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let id = id.into_inner();
+    let (d, products, total) = db(&state, move |c| {
+        let d = cat::get_drug(c, id)?;
+        let p = cat::list_products(
+            c,
+            &ProductFilter { drug_id: Some(id), by_price: true, ..Default::default() },
+            &PageRequest::new(Some(1), Some(200)),
+        )?;
+        let total = cat::reference_price_total(c, id)?;
+        Ok((d, p, total))
+    })
+    .await?;
+    let mut section = Section::new(t.get("nav.products"));
+    section.table = Some(product_table(&v, &products.items));
+    section.text.push(format!("{}: {}", t.get("field.reference_total"), total));
+    let mut actions = vec![];
+    if v.p.can_administer() {
+        actions.push(Link::new(format!("/drugs/{id}/edit"), t.get("action.edit")));
+        actions.push(Link::new(format!("/products/new?drug_code={}", d.code), t.get("action.new_product")));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(&d.name_zh),
+        heading: format!("{} {}", d.name_zh, d.strength),
+        props: vec![
+            (t.get("field.code").into(), d.code.clone()),
+            (t.get("field.inn").into(), d.inn.clone()),
+            (t.get("field.dosage_form").into(), d.dosage_form.clone()),
+            (t.get("field.strength").into(), d.strength.clone()),
+            (t.get("field.unit").into(), Unit::parse(&d.unit).map(|u| u.label(t.lang).to_string()).unwrap_or(d.unit.clone())),
+            (t.get("field.origin").into(), ListOrigin::parse(&d.origin).map(|u| u.label(t.lang).to_string()).unwrap_or(d.origin.clone())),
+            (t.get("field.category").into(), Category::parse(&d.category).map(|u| u.label(t.lang).to_string()).unwrap_or(d.category.clone())),
+            (t.get("field.atc_code").into(), d.atc_code.clone().unwrap_or_default()),
+        ],
+        actions,
+        sections: vec![section],
+    })
+}
+
+#[get("/drugs/{id}/edit")]
+async fn edit_drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let d = db(&state, move |c| cat::get_drug(c, id)).await?;
+    let f = DrugForm {
+        code: d.code,
+        name_zh: d.name_zh,
+        inn: d.inn,
+        dosage_form: d.dosage_form,
+        strength: d.strength,
+        unit: d.unit,
+        origin: d.origin,
+        category: d.category,
+        atc_code: d.atc_code.unwrap_or_default(),
+    };
+    let form = Form::new(format!("/drugs/{id}"), v.t.get("action.save"), drug_fields(&v, &f));
+    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/drugs/{id}"), v.t.get("action.back"))))
+}
+
+#[post("/drugs/{id}")]
+async fn update_drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<DrugForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let f = f.into_inner();
+    let form = Form::new(format!("/drugs/{id}"), v.t.get("action.save"), drug_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| cat::update_drug(c, &act, id, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(_) => Ok(view::see_other(&format!("/drugs/{id}"))),
+        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
+    }
+}
+
+// ---------- products ----------
+
+fn product_table(v: &Viewer, items: &[cat::Product]) -> Table {
+    let t = &v.t;
+    Table {
+        columns: ["field.drug", "field.manufacturer", "field.approval_number", "field.units_per_package", "field.gtin", "field.consistency_passed", "field.reference_price"]
+            .iter()
+            .map(|k| t.get(k).to_string())
+            .collect(),
+        rows: items
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::link(format!("{} {}", p.drug_name, p.strength), format!("/drugs/{}", p.drug_id)),
+                    Cell::text(&p.manufacturer_name),
+                    Cell::link(&p.approval_number, format!("/products/{}/edit", p.id)),
+                    Cell::num(p.units_per_package.to_string()),
+                    Cell::text(p.gtin.clone().unwrap_or_default()),
+                    Cell::text(yes_no(t, p.consistency_passed || p.originator)),
+                    Cell::num(p.reference_price.map(|m| m.to_string()).unwrap_or_default()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[get("/products")]
+async fn product_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let page = PageRequest::new(q.page, q.per_page);
+    let filter = ProductFilter {
+        q: q.q.clone(),
+        drug_id: q.drug_id,
+        manufacturer_id: q.manufacturer_id,
+        by_price: false,
+    };
+    let result = db(&state, move |c| cat::list_products(c, &filter, &page)).await?;
+    let mut actions = vec![];
+    if v.p.can_administer() {
+        actions.push(Link::new("/products/new", t.get("action.new_product")));
+    }
+    let params = [
+        ("q", q.q.clone()),
+        ("manufacturer_id", q.manufacturer_id.map(|i| i.to_string()).unwrap_or_default()),
+        ("drug_id", q.drug_id.map(|i| i.to_string()).unwrap_or_default()),
+    ];
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.products")),
+        heading: t.get("nav.products").to_string(),
+        search: Some(Search { action: "/products".into(), q: q.q.clone(), filters: vec![] }),
+        actions,
+        pager: Some(Pager::of(&t, &result, "/products", &params)),
+        table: product_table(&v, &result.items),
+        empty: t.get("page.no_results").to_string(),
+    })
+}
+
+fn product_fields(v: &Viewer, f: &ProductForm) -> Vec<Field> {
+    let t = &v.t;
+    vec![
+        field(t, "drug_code", &f.drug_code).required(),
+        field(t, "manufacturer_uscc", &f.manufacturer_uscc).required(),
+        field(t, "approval_number", &f.approval_number).required(),
+        field(t, "units_per_package", &f.units_per_package).required(),
+        field(t, "gtin", &f.gtin),
+        Field::checkbox("consistency_passed", t.get("field.consistency_passed"), f.consistency_passed == "true"),
+        Field::checkbox("originator", t.get("field.originator"), f.originator == "true"),
+        field(t, "reference_price", &f.reference_price),
+    ]
+}
+
+#[derive(Deserialize)]
+struct NewProductQuery {
+    #[serde(default)]
+    drug_code: String,
+}
+
+#[get("/products/new")]
+async fn new_product(v: Viewer, q: web::Query<NewProductQuery>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = ProductForm { drug_code: q.drug_code.clone(), ..Default::default() };
+    let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
+    form_page(&v, v.t.get("action.new_product"), form, Some(Link::new("/products", v.t.get("nav.products"))))
+}
+
+#[post("/products")]
+async fn create_product(v: Viewer, state: web::Data<AppState>, f: web::Form<ProductForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = f.into_inner();
+    let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| cat::create_product(c, &act, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(p) => Ok(view::see_other(&format!("/drugs/{}", p.drug_id))),
+        Err(e) => form_or_error(&v, v.t.get("action.new_product"), form, e, None),
+    }
+}
+
+#[get("/products/{id}/edit")]
+async fn edit_product(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let (p, uscc) = db(&state, move |c| {
+        let p = cat::get_product(c, id)?;
+        let s = crate::store::parties::get_supplier(c, p.manufacturer_id)?;
+        Ok((p, s.uscc))
+    })
+    .await?;
+    let f = ProductForm {
+        drug_code: p.drug_code,
+        manufacturer_uscc: uscc,
+        approval_number: p.approval_number,
+        units_per_package: p.units_per_package.to_string(),
+        gtin: p.gtin.unwrap_or_default(),
+        consistency_passed: p.consistency_passed.to_string(),
+        originator: p.originator.to_string(),
+        reference_price: p.reference_price.map(|m| m.to_string()).unwrap_or_default(),
+    };
+    let form = Form::new(format!("/products/{id}"), v.t.get("action.save"), product_fields(&v, &f));
+    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/drugs/{}", p.drug_id), v.t.get("action.back"))))
+}
+
+#[post("/products/{id}")]
+async fn update_product(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ProductForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let f = f.into_inner();
+    let form = Form::new(format!("/products/{id}"), v.t.get("action.save"), product_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| cat::update_product(c, &act, id, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(p) => Ok(view::see_other(&format!("/drugs/{}", p.drug_id))),
+        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
+    }
+}
+
+// ---------- import ----------
+
+fn import_forms(v: &Viewer) -> Vec<Section> {
+    let t = &v.t;
+    let mut out = vec![];
+    for (kind, cols) in [("drugs", import::DRUG_COLUMNS), ("products", import::PRODUCT_COLUMNS)] {
+        let mut s = Section::new(t.get(&format!("import.{kind}")));
+        s.text.push(format!(
+            "{}: {}",
+            t.get("import.columns"),
+            cols.iter()
+                .map(|c| if c.required { format!("{}*", c.field) } else { c.field.to_string() })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let mut f = Form::new(
+            format!("/import/{kind}"),
+            t.get("action.upload"),
+            vec![Field::text("file", t.get("field.file"), "").kind("file").required()],
+        );
+        f.multipart = true;
+        s.forms.push(f);
+        out.push(s);
+    }
+    out
+}
+
+#[get("/import")]
+async fn import_page(v: Viewer) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    view::ok(&DetailPage {
+        chrome: v.chrome(v.t.get("nav.import")),
+        heading: v.t.get("nav.import").to_string(),
+        props: vec![],
+        actions: vec![],
+        sections: import_forms(&v),
+    })
+}
+
+/// Most an uploaded spreadsheet may weigh.
+const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
+/// Reads the `file` part of a multipart upload.
+pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
+    while let Some(item) = mp.next().await {
+        let mut part = item.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
+        let name = part.content_disposition().and_then(|cd| cd.get_name()).unwrap_or("").to_string();
+        if name != "file" {
+            continue;
+        }
+        let file_name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or("upload")
+            .to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
+            if bytes.len() + chunk.len() > UPLOAD_LIMIT {
+                return Err(Error::BadRequest("the file is larger than 20 MB".into()));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if bytes.is_empty() {
+            return Err(Invalid::new("file", "is empty: choose a CSV or XLSX file").into());
+        }
+        return Ok((file_name, bytes));
+    }
+    Err(Invalid::new("file", "is missing: choose a CSV or XLSX file").into())
+}
+
+fn report_page(v: &Viewer, kind: &str, report: &import::ImportReport) -> Result<HttpResponse, Error> {
+    let t = &v.t;
+    let mut s = Section::new(t.get("import.report"));
+    if report.errors.is_empty() {
+        s.text.push(t.get("import.done").replace("{n}", &report.imported.to_string()));
+    } else {
+        s.text.push(t.get("import.rejected").replace("{n}", &report.errors.len().to_string()));
+        s.table = Some(Table {
+            columns: vec![t.get("import.row").into(), t.get("import.field").into(), t.get("import.problem").into()],
+            rows: report
+                .errors
+                .iter()
+                .map(|e| vec![Cell::num(e.row.to_string()), Cell::text(&e.field), Cell::text(&e.message).with_class("bad")])
+                .collect(),
+        });
+    }
+    let mut sections = vec![s];
+    sections.extend(import_forms(v));
+    let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    view::render(
+        status,
+        &DetailPage {
+            chrome: v.chrome(t.get("nav.import")),
+            heading: format!("{} · {}", t.get("nav.import"), t.get(&format!("import.{kind}"))),
+            props: vec![
+                (t.get("import.rows").into(), report.rows.to_string()),
+                (t.get("import.imported").into(), report.imported.to_string()),
+            ],
+            actions: vec![],
+            sections,
+        },
+    )
+}
+
+/// Reads, validates and imports a spreadsheet of drugs or products: all rows or none.
+pub async fn run_import(state: &AppState, actor: &str, kind: &str, file_name: &str, bytes: &[u8]) -> Result<import::ImportReport, Error> {
+    let table = crate::sheet::read_table(file_name, bytes)?;
+    let act = state.act(actor);
+    let report = match kind {
+        "drugs" => match import::drug_rows(&table) {
+            Ok(rows) => db(state, move |c| cat::import_drugs(c, &act, &rows)).await?,
+            Err(errors) => import::ImportReport { rows: table.len().saturating_sub(1), imported: 0, errors },
+        },
+        "products" => match import::product_rows(&table) {
+            Ok(rows) => db(state, move |c| cat::import_products(c, &act, &rows)).await?,
+            Err(errors) => import::ImportReport { rows: table.len().saturating_sub(1), imported: 0, errors },
+        },
+        other => return Err(Error::NotFound(format!("import of \"{other}\""))),
+    };
+    Ok(report)
+}
+
+#[post("/import/{kind}")]
+async fn import_upload(v: Viewer, state: web::Data<AppState>, kind: web::Path<String>, mp: Multipart) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let kind = kind.into_inner();
+    if kind != "drugs" && kind != "products" {
+        return Err(Error::NotFound(format!("import of \"{kind}\"")));
+    }
+    let (file_name, bytes) = read_upload(mp).await?;
+    let report = match run_import(&state, &v.p.username, &kind, &file_name, &bytes).await {
+        Ok(r) => r,
+        Err(Error::Invalid(es)) => import::ImportReport {
+            rows: 0,
+            imported: 0,
+            errors: es.into_iter().map(|e| import::RowError::new(1, e)).collect(),
+        },
+        Err(e) => return Err(e),
+    };
+    report_page(&v, &kind, &report)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(drug_list)
+        .service(new_drug)
+        .service(create_drug)
+        .service(drug)
+        .service(edit_drug)
+        .service(update_drug)
+        .service(product_list)
+        .service(new_product)
+        .service(create_product)
+        .service(edit_product)
+        .service(update_product)
+        .service(import_page)
+        .service(import_upload);
+}

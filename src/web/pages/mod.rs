@@ -1,0 +1,45 @@
+//! The server-rendered pages, one module per area.
+
+pub mod admin;
+pub mod catalog;
+pub mod home;
+pub mod parties;
+
+use actix_web::web;
+
+use super::i18n::Tr;
+use super::view::Field;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    home::routes(cfg);
+    catalog::routes(cfg);
+    parties::routes(cfg);
+    admin::routes(cfg);
+}
+
+/// A select of a closed set of words, labelled in the page's language.
+pub fn word_options<T: Copy>(
+    all: &[T],
+    word: impl Fn(&T) -> &'static str,
+    label: impl Fn(&T, &str) -> &'static str,
+    t: &Tr,
+    with_blank: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = with_blank
+        .map(|b| vec![(String::new(), b.to_string())])
+        .unwrap_or_default();
+    v.extend(
+        all.iter()
+            .map(|x| (word(x).to_string(), label(x, t.lang).to_string())),
+    );
+    v
+}
+
+/// A field labelled from the `field.NAME` string.
+pub fn field(t: &Tr, name: &str, value: &str) -> Field {
+    Field::text(name, t.get(&format!("field.{name}")), value)
+}
+
+pub fn yes_no(t: &Tr, b: bool) -> String {
+    t.get(if b { "word.yes" } else { "word.no" }).to_string()
+}

@@ -1,0 +1,632 @@
+//! Regions, institutions and suppliers (with licences) pages.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+
+use super::catalog::{form_or_error, form_page, ListQuery};
+use super::{field, word_options, yes_no};
+use crate::domain::catalog::{
+    days_to_expiry, CreditStatus, InstitutionForm, InstitutionKind, LicenceForm, LicenceKind, RegionForm, RegionLevel,
+    SupplierForm, SupplierKind,
+};
+use crate::domain::paging::PageRequest;
+use crate::domain::roles::{Role, Scope};
+use crate::store::{parties, regions};
+use crate::web::auth::Viewer;
+use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Pager, Search, Section, Table};
+use crate::web::{db, AppState, Error};
+
+// ---------- regions ----------
+
+#[get("/regions")]
+async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_reader()?;
+    let t = v.t;
+    let all = db(&state, regions::all).await?;
+    let code_of = |id: Option<i64>| {
+        id.and_then(|id| all.iter().find(|r| r.id == id)).map(|r| r.code.clone()).unwrap_or_default()
+    };
+    let table = Table {
+        columns: ["field.code", "field.name_zh", "field.name_en", "field.level", "field.parent_code"]
+            .iter()
+            .map(|k| t.get(k).to_string())
+            .collect(),
+        rows: all
+            .iter()
+            .map(|r| {
+                let code = if v.p.can_administer() {
+                    Cell::link(&r.code, format!("/regions/{}/edit", r.id))
+                } else {
+                    Cell::text(&r.code)
+                };
+                vec![
+                    code,
+                    Cell::text(&r.name_zh),
+                    Cell::text(&r.name_en),
+                    Cell::text(RegionLevel::parse(&r.level).map(|l| l.label(t.lang)).unwrap_or(&r.level)),
+                    Cell::text(code_of(r.parent_id)),
+                ]
+            })
+            .collect(),
+    };
+    let actions = if v.p.can_administer() { vec![Link::new("/regions/new", t.get("action.new_region"))] } else { vec![] };
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.regions")),
+        heading: t.get("nav.regions").to_string(),
+        search: None,
+        actions,
+        table,
+        pager: None,
+        empty: t.get("page.no_results").to_string(),
+    })
+}
+
+fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
+    let t = &v.t;
+    vec![
+        field(t, "code", &f.code).required(),
+        field(t, "name_zh", &f.name_zh).required(),
+        field(t, "name_en", &f.name_en).required(),
+        Field::select("level", t.get("field.level"), &f.level, word_options(RegionLevel::ALL, |l| l.as_str(), |l, x| l.label(x), t, None)),
+        field(t, "parent_code", &f.parent_code),
+    ]
+}
+
+#[get("/regions/new")]
+async fn new_region(v: Viewer) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let form = Form::new("/regions", v.t.get("action.save"), region_fields(&v, &RegionForm::default()));
+    form_page(&v, v.t.get("action.new_region"), form, Some(Link::new("/regions", v.t.get("nav.regions"))))
+}
+
+#[post("/regions")]
+async fn create_region(v: Viewer, state: web::Data<AppState>, f: web::Form<RegionForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = f.into_inner();
+    let form = Form::new("/regions", v.t.get("action.save"), region_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| regions::create(c, &act, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(_) => Ok(view::see_other("/regions")),
+        Err(e) => form_or_error(&v, v.t.get("action.new_region"), form, e, None),
+    }
+}
+
+#[get("/regions/{id}/edit")]
+async fn edit_region(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let (r, parent) = db(&state, move |c| {
+        let r = regions::get(c, id)?;
+        let parent = match r.parent_id {
+            Some(p) => Some(regions::get(c, p)?.code),
+            None => None,
+        };
+        Ok((r, parent))
+    })
+    .await?;
+    let f = RegionForm { code: r.code, name_zh: r.name_zh, name_en: r.name_en, level: r.level, parent_code: parent.unwrap_or_default() };
+    let form = Form::new(format!("/regions/{id}"), v.t.get("action.save"), region_fields(&v, &f));
+    form_page(&v, v.t.get("action.edit"), form, Some(Link::new("/regions", v.t.get("nav.regions"))))
+}
+
+#[post("/regions/{id}")]
+async fn update_region(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<RegionForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let f = f.into_inner();
+    let form = Form::new(format!("/regions/{id}"), v.t.get("action.save"), region_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| regions::update(c, &act, id, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(_) => Ok(view::see_other("/regions")),
+        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
+    }
+}
+
+// ---------- institutions ----------
+
+/// The institutions a viewer may see; refuses roles that have none to see.
+async fn institution_scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
+    match (v.p.role, v.p.institution_id) {
+        (Role::Center | Role::Regulator, _) => Ok(Scope::All),
+        (Role::Institution, Some(id)) => {
+            let children = db(state, move |c| parties::children_of(c, id)).await?;
+            Ok(v.p.institution_scope(&children))
+        }
+        _ => Err(Error::forbidden()),
+    }
+}
+
+#[get("/institutions")]
+async fn institution_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let scope = institution_scope(&v, &state).await?;
+    let page = PageRequest::new(q.page, q.per_page);
+    let kind = InstitutionKind::parse(&q.category).ok().map(|k| k.as_str());
+    let qs = q.q.clone();
+    let result = db(&state, move |c| parties::list_institutions(c, &scope, &qs, kind, &page)).await?;
+    let table = Table {
+        columns: ["field.code", "field.name", "field.kind", "field.region", "field.remote"]
+            .iter()
+            .map(|k| t.get(k).to_string())
+            .collect(),
+        rows: result
+            .items
+            .iter()
+            .map(|i| {
+                vec![
+                    Cell::link(&i.code, format!("/institutions/{}", i.id)),
+                    Cell::link(&i.name, format!("/institutions/{}", i.id)),
+                    Cell::text(InstitutionKind::parse(&i.kind).map(|k| k.label(t.lang)).unwrap_or(&i.kind)),
+                    Cell::text(format!("{} {}", i.region_code, i.region_name)),
+                    Cell::text(if i.remote { yes_no(&t, true) } else { String::new() }),
+                ]
+            })
+            .collect(),
+    };
+    let actions = if v.p.can_administer() { vec![Link::new("/institutions/new", t.get("action.new_institution"))] } else { vec![] };
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.institutions")),
+        heading: t.get("nav.institutions").to_string(),
+        search: Some(Search {
+            action: "/institutions".into(),
+            q: q.q.clone(),
+            filters: vec![Field::select(
+                "category",
+                t.get("field.kind"),
+                &q.category,
+                word_options(InstitutionKind::ALL, |k| k.as_str(), |k, l| k.label(l), &t, Some(t.get("word.all_kinds"))),
+            )],
+        }),
+        actions,
+        pager: Some(Pager::of(&t, &result, "/institutions", &[("q", q.q.clone()), ("category", q.category.clone())])),
+        table,
+        empty: t.get("page.no_results").to_string(),
+    })
+}
+
+fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
+    let t = &v.t;
+    vec![
+        field(t, "code", &f.code).required(),
+        field(t, "name", &f.name).required(),
+        Field::select("kind", t.get("field.kind"), &f.kind, word_options(InstitutionKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None)),
+        field(t, "region_code", &f.region_code).required(),
+        field(t, "parent_code", &f.parent_code),
+        Field::checkbox("remote", t.get("field.remote"), f.remote == "true"),
+        field(t, "emails", &f.emails),
+    ]
+}
+
+#[get("/institutions/new")]
+async fn new_institution(v: Viewer) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let form = Form::new("/institutions", v.t.get("action.save"), institution_fields(&v, &InstitutionForm::default()));
+    form_page(&v, v.t.get("action.new_institution"), form, Some(Link::new("/institutions", v.t.get("nav.institutions"))))
+}
+
+#[post("/institutions")]
+async fn create_institution(v: Viewer, state: web::Data<AppState>, f: web::Form<InstitutionForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = f.into_inner();
+    let form = Form::new("/institutions", v.t.get("action.save"), institution_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| parties::create_institution(c, &act, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(i) => Ok(view::see_other(&format!("/institutions/{}", i.id))),
+        Err(e) => form_or_error(&v, v.t.get("action.new_institution"), form, e, None),
+    }
+}
+
+#[get("/institutions/{id}")]
+async fn institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let id = id.into_inner();
+    let scope = institution_scope(&v, &state).await?;
+    if !scope.allows(id) {
+        return Err(Error::NotFound("institution".into()));
+    }
+    let (i, parent, children) = db(&state, move |c| {
+        let i = parties::get_institution(c, id)?;
+        let parent = match i.parent_id {
+            Some(p) => Some(parties::get_institution(c, p)?),
+            None => None,
+        };
+        let kids = parties::children_of(c, id)?;
+        let children = parties::list_institutions(c, &Scope::Only(kids), "", None, &PageRequest::new(Some(1), Some(200)))?;
+        Ok((i, parent, children.items))
+    })
+    .await?;
+    let mut sections = vec![];
+    if !children.is_empty() {
+        let mut s = Section::new(t.get("section.village_clinics"));
+        s.table = Some(Table {
+            columns: vec![t.get("field.code").into(), t.get("field.name").into()],
+            rows: children
+                .iter()
+                .map(|c| vec![Cell::link(&c.code, format!("/institutions/{}", c.id)), Cell::text(&c.name)])
+                .collect(),
+        });
+        sections.push(s);
+    }
+    if v.p.can_edit_institution(id, i.parent_id) {
+        let mut s = Section::new(t.get("section.contacts"));
+        s.forms.push(Form::new(
+            format!("/institutions/{id}/contacts"),
+            t.get("action.save"),
+            vec![field(&t, "emails", &i.emails)],
+        ));
+        sections.push(s);
+    }
+    let actions = if v.p.can_administer() { vec![Link::new(format!("/institutions/{id}/edit"), t.get("action.edit"))] } else { vec![] };
+    view::ok(&DetailPage {
+        chrome: v.chrome(&i.name),
+        heading: i.name.clone(),
+        props: vec![
+            (t.get("field.code").into(), i.code.clone()),
+            (t.get("field.kind").into(), InstitutionKind::parse(&i.kind).map(|k| k.label(t.lang).to_string()).unwrap_or(i.kind.clone())),
+            (t.get("field.region").into(), format!("{} {}", i.region_code, i.region_name)),
+            (t.get("field.parent").into(), parent.map(|p| p.name).unwrap_or_default()),
+            (t.get("field.remote").into(), yes_no(&t, i.remote)),
+            (t.get("field.emails").into(), i.emails.clone()),
+        ],
+        actions,
+        sections,
+    })
+}
+
+#[get("/institutions/{id}/edit")]
+async fn edit_institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let (i, parent) = db(&state, move |c| {
+        let i = parties::get_institution(c, id)?;
+        let parent = match i.parent_id {
+            Some(p) => Some(parties::get_institution(c, p)?.code),
+            None => None,
+        };
+        Ok((i, parent))
+    })
+    .await?;
+    let f = InstitutionForm {
+        code: i.code,
+        name: i.name,
+        kind: i.kind,
+        region_code: i.region_code,
+        parent_code: parent.unwrap_or_default(),
+        remote: i.remote.to_string(),
+        emails: i.emails,
+    };
+    let form = Form::new(format!("/institutions/{id}"), v.t.get("action.save"), institution_fields(&v, &f));
+    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/institutions/{id}"), v.t.get("action.back"))))
+}
+
+#[post("/institutions/{id}")]
+async fn update_institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<InstitutionForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let f = f.into_inner();
+    let form = Form::new(format!("/institutions/{id}"), v.t.get("action.save"), institution_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| parties::update_institution(c, &act, id, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(_) => Ok(view::see_other(&format!("/institutions/{id}"))),
+        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContactsForm {
+    #[serde(default)]
+    pub emails: String,
+}
+
+#[post("/institutions/{id}/contacts")]
+async fn institution_contacts(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ContactsForm>) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let scope = institution_scope(&v, &state).await?;
+    if !scope.allows(id) {
+        return Err(Error::NotFound("institution".into()));
+    }
+    let inst = db(&state, move |c| parties::get_institution(c, id)).await?;
+    if !v.p.can_edit_institution(id, inst.parent_id) {
+        return Err(Error::forbidden());
+    }
+    let emails = crate::domain::email_list("emails", &f.emails)?;
+    let act = state.act(&v.p.username);
+    db(&state, move |c| parties::set_institution_emails(c, &act, id, &emails)).await?;
+    Ok(view::see_other(&format!("/institutions/{id}")))
+}
+
+// ---------- suppliers ----------
+
+fn supplier_scope(v: &Viewer) -> Result<Scope, Error> {
+    match v.p.role {
+        Role::Center | Role::Regulator | Role::Supplier => Ok(v.p.supplier_scope()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+#[get("/suppliers")]
+async fn supplier_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let scope = supplier_scope(&v)?;
+    let page = PageRequest::new(q.page, q.per_page);
+    let kind = SupplierKind::parse(&q.category).ok().map(|k| k.as_str());
+    let qs = q.q.clone();
+    let result = db(&state, move |c| parties::list_suppliers(c, &scope, &qs, kind, &page)).await?;
+    let table = Table {
+        columns: ["field.name", "field.uscc", "field.kind", "field.credit_status"].iter().map(|k| t.get(k).to_string()).collect(),
+        rows: result
+            .items
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::link(&s.name, format!("/suppliers/{}", s.id)),
+                    Cell::text(&s.uscc),
+                    Cell::text(SupplierKind::parse(&s.kind).map(|k| k.label(t.lang)).unwrap_or(&s.kind)),
+                    Cell::text(CreditStatus::parse(&s.credit_status).map(|k| k.label(t.lang)).unwrap_or(&s.credit_status)),
+                ]
+            })
+            .collect(),
+    };
+    let actions = if v.p.can_administer() { vec![Link::new("/suppliers/new", t.get("action.new_supplier"))] } else { vec![] };
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.suppliers")),
+        heading: t.get("nav.suppliers").to_string(),
+        search: Some(Search {
+            action: "/suppliers".into(),
+            q: q.q.clone(),
+            filters: vec![Field::select(
+                "category",
+                t.get("field.kind"),
+                &q.category,
+                word_options(SupplierKind::ALL, |k| k.as_str(), |k, l| k.label(l), &t, Some(t.get("word.all_kinds"))),
+            )],
+        }),
+        actions,
+        pager: Some(Pager::of(&t, &result, "/suppliers", &[("q", q.q.clone()), ("category", q.category.clone())])),
+        table,
+        empty: t.get("page.no_results").to_string(),
+    })
+}
+
+fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
+    let t = &v.t;
+    vec![
+        field(t, "uscc", &f.uscc).required(),
+        field(t, "name", &f.name).required(),
+        Field::select("kind", t.get("field.kind"), &f.kind, word_options(SupplierKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None)),
+        field(t, "region_code", &f.region_code).required(),
+        Field::select("credit_status", t.get("field.credit_status"), &f.credit_status, word_options(CreditStatus::ALL, |k| k.as_str(), |k, l| k.label(l), t, None)),
+        field(t, "emails", &f.emails),
+    ]
+}
+
+#[get("/suppliers/new")]
+async fn new_supplier(v: Viewer) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let form = Form::new("/suppliers", v.t.get("action.save"), supplier_fields(&v, &SupplierForm::default()));
+    form_page(&v, v.t.get("action.new_supplier"), form, Some(Link::new("/suppliers", v.t.get("nav.suppliers"))))
+}
+
+#[post("/suppliers")]
+async fn create_supplier(v: Viewer, state: web::Data<AppState>, f: web::Form<SupplierForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let f = f.into_inner();
+    let form = Form::new("/suppliers", v.t.get("action.save"), supplier_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| parties::create_supplier(c, &act, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(s) => Ok(view::see_other(&format!("/suppliers/{}", s.id))),
+        Err(e) => form_or_error(&v, v.t.get("action.new_supplier"), form, e, None),
+    }
+}
+
+/// A supplier's page: visible to staff, regulators and the supplier's own users; 404 to others.
+#[get("/suppliers/{id}")]
+async fn supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let id = id.into_inner();
+    if !supplier_scope(&v)?.allows(id) {
+        return Err(Error::NotFound("supplier".into()));
+    }
+    let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
+    let (s, lic, region) = db(&state, move |c| {
+        let s = parties::get_supplier(c, id)?;
+        let l = parties::licences_of(c, id)?;
+        let r = regions::get(c, s.region_id)?;
+        Ok((s, l, r))
+    })
+    .await?;
+    let can_edit = v.p.can_edit_supplier(id);
+    let mut lic_section = Section::new(t.get("section.licences"));
+    let mut columns: Vec<String> = ["field.licence_kind", "field.number", "field.expires_on", "field.status"].iter().map(|k| t.get(k).to_string()).collect();
+    if can_edit {
+        columns.push(String::new());
+    }
+    lic_section.table = Some(Table {
+        columns,
+        rows: lic
+            .iter()
+            .map(|l| {
+                let days = days_to_expiry(l.expires_on, today);
+                let status = if days < 0 {
+                    Cell::text(t.get("licence.expired")).with_class("bad")
+                } else if days <= 30 {
+                    Cell::text(t.get("licence.expiring").replace("{days}", &days.to_string())).with_class("warn")
+                } else {
+                    Cell::text(t.get("licence.valid")).with_class("good")
+                };
+                let mut row = vec![
+                    Cell::text(LicenceKind::parse(&l.kind).map(|k| k.label(t.lang)).unwrap_or(&l.kind)),
+                    Cell::text(&l.number),
+                    Cell::text(l.expires_on.to_string()),
+                    status,
+                ];
+                if can_edit {
+                    row.push(Cell::link(t.get("action.remove"), format!("/suppliers/{id}/licences/{}/remove", l.id)));
+                }
+                row
+            })
+            .collect(),
+    });
+    let mut sections = vec![lic_section];
+    if can_edit {
+        let mut add = Section::new(t.get("section.add_licence"));
+        add.forms.push(Form::new(
+            format!("/suppliers/{id}/licences"),
+            t.get("action.add"),
+            vec![
+                Field::select("kind", t.get("field.licence_kind"), "", word_options(LicenceKind::ALL, |k| k.as_str(), |k, l| k.label(l), &t, None)),
+                field(&t, "number", "").required(),
+                field(&t, "expires_on", "").kind("date").required(),
+            ],
+        ));
+        sections.push(add);
+        let mut c = Section::new(t.get("section.contacts"));
+        c.forms.push(Form::new(format!("/suppliers/{id}/contacts"), t.get("action.save"), vec![field(&t, "emails", &s.emails)]));
+        sections.push(c);
+    }
+    let mut actions = vec![Link::new(format!("/products?manufacturer_id={id}"), t.get("nav.products"))];
+    if v.p.can_administer() {
+        actions.push(Link::new(format!("/suppliers/{id}/edit"), t.get("action.edit")));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(&s.name),
+        heading: s.name.clone(),
+        props: vec![
+            (t.get("field.uscc").into(), s.uscc.clone()),
+            (t.get("field.kind").into(), SupplierKind::parse(&s.kind).map(|k| k.label(t.lang).to_string()).unwrap_or(s.kind.clone())),
+            (t.get("field.region").into(), format!("{} {}", region.code, region.name(t.lang))),
+            (t.get("field.credit_status").into(), CreditStatus::parse(&s.credit_status).map(|k| k.label(t.lang).to_string()).unwrap_or(s.credit_status.clone())),
+            (t.get("field.emails").into(), s.emails.clone()),
+        ],
+        actions,
+        sections,
+    })
+}
+
+#[get("/suppliers/{id}/edit")]
+async fn edit_supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let (s, region) = db(&state, move |c| {
+        let s = parties::get_supplier(c, id)?;
+        let r = regions::get(c, s.region_id)?;
+        Ok((s, r))
+    })
+    .await?;
+    let f = SupplierForm { uscc: s.uscc, name: s.name, kind: s.kind, region_code: region.code, credit_status: s.credit_status, emails: s.emails };
+    let form = Form::new(format!("/suppliers/{id}"), v.t.get("action.save"), supplier_fields(&v, &f));
+    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/suppliers/{id}"), v.t.get("action.back"))))
+}
+
+#[post("/suppliers/{id}")]
+async fn update_supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<SupplierForm>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let f = f.into_inner();
+    let form = Form::new(format!("/suppliers/{id}"), v.t.get("action.save"), supplier_fields(&v, &f));
+    let act = state.act(&v.p.username);
+    let result = match f.validate() {
+        Ok(input) => db(&state, move |c| parties::update_supplier(c, &act, id, &input)).await,
+        Err(es) => Err(Error::Invalid(es)),
+    };
+    match result {
+        Ok(_) => Ok(view::see_other(&format!("/suppliers/{id}"))),
+        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
+    }
+}
+
+/// Refuses changes to a supplier by anyone but staff and the supplier's own users
+/// (404 for another supplier's users, as if it were not there).
+fn check_supplier_edit(v: &Viewer, id: i64) -> Result<(), Error> {
+    if v.p.can_edit_supplier(id) {
+        Ok(())
+    } else if v.p.role == Role::Supplier {
+        Err(Error::NotFound("supplier".into()))
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
+#[post("/suppliers/{id}/contacts")]
+async fn supplier_contacts(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ContactsForm>) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    check_supplier_edit(&v, id)?;
+    let emails = crate::domain::email_list("emails", &f.emails)?;
+    let act = state.act(&v.p.username);
+    db(&state, move |c| parties::set_supplier_emails(c, &act, id, &emails)).await?;
+    Ok(view::see_other(&format!("/suppliers/{id}")))
+}
+
+#[post("/suppliers/{id}/licences")]
+async fn add_licence(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<LicenceForm>) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    check_supplier_edit(&v, id)?;
+    let input = f.validate()?;
+    let act = state.act(&v.p.username);
+    db(&state, move |c| parties::add_licence(c, &act, id, &input)).await?;
+    Ok(view::see_other(&format!("/suppliers/{id}")))
+}
+
+/// Confirms before removing a licence (a GET never changes anything).
+#[get("/suppliers/{id}/licences/{lid}/remove")]
+async fn confirm_remove_licence(v: Viewer, path: web::Path<(i64, i64)>) -> Result<HttpResponse, Error> {
+    let (id, lid) = path.into_inner();
+    check_supplier_edit(&v, id)?;
+    let mut form = Form::new(format!("/suppliers/{id}/licences/{lid}/remove"), v.t.get("action.remove"), vec![]);
+    form.danger = true;
+    form_page(&v, v.t.get("action.remove_licence"), form, Some(Link::new(format!("/suppliers/{id}"), v.t.get("action.back"))))
+}
+
+#[post("/suppliers/{id}/licences/{lid}/remove")]
+async fn remove_licence(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, Error> {
+    let (id, lid) = path.into_inner();
+    check_supplier_edit(&v, id)?;
+    let act = state.act(&v.p.username);
+    db(&state, move |c| parties::remove_licence(c, &act, id, lid)).await?;
+    Ok(view::see_other(&format!("/suppliers/{id}")))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(region_list)
+        .service(new_region)
+        .service(create_region)
+        .service(edit_region)
+        .service(update_region)
+        .service(institution_list)
+        .service(new_institution)
+        .service(create_institution)
+        .service(institution)
+        .service(edit_institution)
+        .service(update_institution)
+        .service(institution_contacts)
+        .service(supplier_list)
+        .service(new_supplier)
+        .service(create_supplier)
+        .service(supplier)
+        .service(edit_supplier)
+        .service(update_supplier)
+        .service(supplier_contacts)
+        .service(add_licence)
+        .service(confirm_remove_licence)
+        .service(remove_licence);
+}
