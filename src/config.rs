@@ -31,15 +31,60 @@ pub struct Setting {
 }
 
 pub const SETTINGS: &[Setting] = &[
-    Setting { env: "JICAI_DATABASE_URL", key: "database_url", default: "var/jicai.db", meaning: "database: a SQLite file path, or a postgres:// URL" },
-    Setting { env: "JICAI_BIND", key: "bind", default: "127.0.0.1:8080", meaning: "address:port to listen on" },
-    Setting { env: "JICAI_TIME_ZONE", key: "time_zone", default: "Asia/Shanghai", meaning: "the province's time zone, for showing and scheduling" },
-    Setting { env: "JICAI_SECRET_FILE", key: "secret_file", default: "var/secret.key", meaning: "key file for session cookies (created with a random key if missing)" },
-    Setting { env: "JICAI_POOL_SIZE", key: "pool_size", default: "8", meaning: "database connections in the pool" },
-    Setting { env: "JICAI_WORKERS", key: "workers", default: "0", meaning: "HTTP worker threads (0: one per core)" },
-    Setting { env: "JICAI_COOKIE_SECURE", key: "cookie_secure", default: "false", meaning: "mark cookies Secure (serve over TLS)" },
-    Setting { env: "JICAI_LOGIN_MAX_FAILURES", key: "login_max_failures", default: "5", meaning: "failed logins before a username is locked" },
-    Setting { env: "JICAI_LOGIN_LOCK_MINUTES", key: "login_lock_minutes", default: "15", meaning: "how long the lock lasts" },
+    Setting {
+        env: "JICAI_DATABASE_URL",
+        key: "database_url",
+        default: "var/jicai.db",
+        meaning: "database: a SQLite file path, or a postgres:// URL",
+    },
+    Setting {
+        env: "JICAI_BIND",
+        key: "bind",
+        default: "127.0.0.1:8080",
+        meaning: "address:port to listen on",
+    },
+    Setting {
+        env: "JICAI_TIME_ZONE",
+        key: "time_zone",
+        default: "Asia/Shanghai",
+        meaning: "the province's time zone, for showing and scheduling",
+    },
+    Setting {
+        env: "JICAI_SECRET_FILE",
+        key: "secret_file",
+        default: "var/secret.key",
+        meaning: "key file for session cookies (created with a random key if missing)",
+    },
+    Setting {
+        env: "JICAI_POOL_SIZE",
+        key: "pool_size",
+        default: "8",
+        meaning: "database connections in the pool",
+    },
+    Setting {
+        env: "JICAI_WORKERS",
+        key: "workers",
+        default: "0",
+        meaning: "HTTP worker threads (0: one per core)",
+    },
+    Setting {
+        env: "JICAI_COOKIE_SECURE",
+        key: "cookie_secure",
+        default: "false",
+        meaning: "mark cookies Secure (serve over TLS)",
+    },
+    Setting {
+        env: "JICAI_LOGIN_MAX_FAILURES",
+        key: "login_max_failures",
+        default: "5",
+        meaning: "failed logins before a username is locked",
+    },
+    Setting {
+        env: "JICAI_LOGIN_LOCK_MINUTES",
+        key: "login_lock_minutes",
+        default: "15",
+        meaning: "how long the lock lasts",
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +94,9 @@ pub struct ConfigError(pub String);
 impl Config {
     /// Reads the process environment (and the TOML file it names).
     pub fn from_env() -> Result<Config, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("JICAI_")).collect();
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("JICAI_"))
+            .collect();
         Config::from_sources(&env)
     }
 
@@ -84,7 +131,12 @@ impl Config {
                 (s.default.to_string(), s.env.to_string())
             }
         };
-        let setting = |key: &str| SETTINGS.iter().find(|s| s.key == key).expect("known setting");
+        let setting = |key: &str| {
+            SETTINGS
+                .iter()
+                .find(|s| s.key == key)
+                .expect("known setting")
+        };
         fn bad(name: &str, v: &str, what: &str) -> ConfigError {
             ConfigError(format!("{name} = \"{v}\" is not {what}"))
         }
@@ -136,9 +188,8 @@ impl Config {
         let path = &self.secret_file;
         match std::fs::read(path) {
             Ok(bytes) => {
-                let key = hex::decode(String::from_utf8_lossy(&bytes).trim()).map_err(|_| {
-                    ConfigError(format!("{}: not a hex key", path.display()))
-                })?;
+                let key = hex::decode(String::from_utf8_lossy(&bytes).trim())
+                    .map_err(|_| ConfigError(format!("{}: not a hex key", path.display())))?;
                 if key.len() < 64 {
                     return Err(ConfigError(format!(
                         "{}: the key must have at least 64 bytes (128 hex digits)",
@@ -169,7 +220,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -199,12 +253,16 @@ mod tests {
         let c = Config::from_sources(&env(&[("JICAI_CONFIG", p)])).unwrap();
         assert_eq!(c.bind.to_string(), "0.0.0.0:9000");
         assert_eq!(c.pool_size, 3);
-        let c = Config::from_sources(&env(&[("JICAI_CONFIG", p), ("JICAI_POOL_SIZE", "5")])).unwrap();
+        let c =
+            Config::from_sources(&env(&[("JICAI_CONFIG", p), ("JICAI_POOL_SIZE", "5")])).unwrap();
         assert_eq!(c.pool_size, 5);
         std::fs::write(&path, "pool_size = \"many\"\n").unwrap();
         let e = Config::from_sources(&env(&[("JICAI_CONFIG", p)])).unwrap_err();
         assert!(e.0.contains("pool_size in"), "{}", e.0);
         std::fs::write(&path, "colour = 1\n").unwrap();
-        assert!(Config::from_sources(&env(&[("JICAI_CONFIG", p)])).unwrap_err().0.contains("colour"));
+        assert!(Config::from_sources(&env(&[("JICAI_CONFIG", p)]))
+            .unwrap_err()
+            .0
+            .contains("colour"));
     }
 }

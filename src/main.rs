@@ -12,7 +12,11 @@ use jicai::web::{build_app, AppState};
 use jicai::{demo, security};
 
 #[derive(Parser)]
-#[command(name = "jicai", version, about = "Jicai (集采): provincial centralized drug procurement platform")]
+#[command(
+    name = "jicai",
+    version,
+    about = "Jicai (集采): provincial centralized drug procurement platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -34,6 +38,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Issue API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Check the audit log.
     Audit {
@@ -67,18 +76,32 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a bearer token for a user and print it (shown once; only its hash is stored).
+    Issue {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Verify the hash chain; exits non-zero at the first broken link.
     Verify,
 }
 
 fn open(config: &Config) -> Result<Store, String> {
-    Store::open(&config.database_url, config.pool_size).map_err(|e| format!("{}: {e}", config.database_url))
+    Store::open(&config.database_url, config.pool_size)
+        .map_err(|e| format!("{}: {e}", config.database_url))
 }
 
 fn load_demo(store: &Store, config: &Config) -> Result<(), String> {
     let mut conn = store.conn().map_err(|e| e.to_string())?;
-    let today = chrono::Utc::now().with_timezone(&config.time_zone).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&config.time_zone)
+        .date_naive();
     let summary = demo::load(&mut conn, today).map_err(|e| format!("demo data: {e}"))?;
     println!("{summary}");
     Ok(())
@@ -95,12 +118,21 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         config: config.clone(),
         clock: Clock::system(),
     };
-    let workers = if config.workers == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) } else { config.workers };
+    let workers = if config.workers == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    } else {
+        config.workers
+    };
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(workers)
         .bind(config.bind)
         .map_err(|e| format!("JICAI_BIND = {}: cannot listen: {e}", config.bind))?;
-    println!("Jicai is running at http://{}/  (Ctrl-C to stop)", config.bind);
+    println!(
+        "Jicai is running at http://{}/  (Ctrl-C to stop)",
+        config.bind
+    );
     server.run().await.map_err(|e| e.to_string())
 }
 
@@ -114,17 +146,38 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo => load_demo(&open(&config)?, &config),
-        Command::User { command: UserCommand::Add { username, password, role, display_name, supplier, institution, email } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    password,
+                    role,
+                    display_name,
+                    supplier,
+                    institution,
+                    email,
+                },
+        } => {
             let store = open(&config)?;
             let mut c = store.conn().map_err(|e| e.to_string())?;
             let role = Role::parse(&role).map_err(|e| e.to_string())?;
             let hash = security::hash_password(&password).map_err(|e| e.to_string())?;
             let supplier_id = match supplier {
-                Some(u) => Some(parties::supplier_by_uscc(&mut c, &u).map_err(|e| e.to_string())?.ok_or(format!("no supplier has the code {u}"))?.id),
+                Some(u) => Some(
+                    parties::supplier_by_uscc(&mut c, &u)
+                        .map_err(|e| e.to_string())?
+                        .ok_or(format!("no supplier has the code {u}"))?
+                        .id,
+                ),
                 None => None,
             };
             let institution_id = match institution {
-                Some(i) => Some(parties::institution_by_code(&mut c, &i).map_err(|e| e.to_string())?.ok_or(format!("no institution has the code {i}"))?.id),
+                Some(i) => Some(
+                    parties::institution_by_code(&mut c, &i)
+                        .map_err(|e| e.to_string())?
+                        .ok_or(format!("no institution has the code {i}"))?
+                        .id,
+                ),
                 None => None,
             };
             let act = Act::new("cli", chrono::Utc::now());
@@ -143,13 +196,40 @@ fn run(cli: Cli) -> Result<(), String> {
                 },
             )
             .map_err(|e| match e {
-                jicai::store::StoreError::Invalid(es) => es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+                jicai::store::StoreError::Invalid(es) => es
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 e => e.to_string(),
             })?;
             println!("user {} ({}) added", u.username, u.role);
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Token {
+            command: TokenCommand::Issue { user, name },
+        } => {
+            let store = open(&config)?;
+            let mut c = store.conn().map_err(|e| e.to_string())?;
+            let u = users::by_username(&mut c, &user)
+                .map_err(|e| e.to_string())?
+                .ok_or(format!("no user named {user}"))?;
+            let t = security::new_api_token();
+            users::create_token(
+                &mut c,
+                &Act::new("cli", chrono::Utc::now()),
+                u.id,
+                &name,
+                &t.hash,
+                &t.prefix,
+            )
+            .map_err(|e| e.to_string())?;
+            println!("{}", t.secret);
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let store = open(&config)?;
             let mut c = store.conn().map_err(|e| e.to_string())?;
             let v = audit::verify(&mut c).map_err(|e| e.to_string())?;
@@ -158,7 +238,10 @@ fn run(cli: Cli) -> Result<(), String> {
                     println!("audit chain intact: {} records", v.records);
                     Ok(())
                 }
-                Some(b) => Err(format!("audit chain broken at record {}: {}", b.id, b.reason)),
+                Some(b) => Err(format!(
+                    "audit chain broken at record {}: {}",
+                    b.id, b.reason
+                )),
             }
         }
     }
@@ -166,7 +249,10 @@ fn run(cli: Cli) -> Result<(), String> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,actix_server=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
         .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,15 +19,22 @@ pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Inv
     if rows.len() > MAX_ROWS {
         return Err(Invalid::new(
             "file",
-            format!("has {} rows; at most {MAX_ROWS} can be imported at once", rows.len()),
+            format!(
+                "has {} rows; at most {MAX_ROWS} can be imported at once",
+                rows.len()
+            ),
         ));
     }
     Ok(rows)
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, Invalid> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Invalid::new("file", "is not UTF-8 text: save the CSV as UTF-8, or upload XLSX"))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        Invalid::new(
+            "file",
+            "is not UTF-8 text: save the CSV as UTF-8, or upload XLSX",
+        )
+    })?;
     let text = text.trim_start_matches('\u{feff}');
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)

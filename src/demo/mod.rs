@@ -7,8 +7,9 @@ use chrono::{Duration, NaiveDate, Utc};
 use std::fmt;
 
 use crate::domain::catalog::{
-    Category, CreditStatus, DrugInput, InstitutionInput, InstitutionKind, LicenceInput, LicenceKind, ListOrigin,
-    ProductInput, RegionInput, RegionLevel, SupplierInput, SupplierKind, Unit,
+    Category, CreditStatus, DrugInput, InstitutionInput, InstitutionKind, LicenceInput,
+    LicenceKind, ListOrigin, ProductInput, RegionInput, RegionLevel, SupplierInput, SupplierKind,
+    Unit,
 };
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
@@ -38,7 +39,11 @@ impl fmt::Display for Summary {
         if self.already {
             writeln!(f, "demo data already loaded")?;
         } else {
-            let parts: Vec<String> = self.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            let parts: Vec<String> = self
+                .counts
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
             writeln!(f, "demo data loaded: {}", parts.join(", "))?;
         }
         writeln!(f, "demo logins (password for all: {DEMO_PASSWORD}):")?;
@@ -53,7 +58,10 @@ fn err(what: &str, e: StoreError) -> StoreError {
     match e {
         StoreError::Invalid(es) => StoreError::Conflict(format!(
             "{what}: {}",
-            es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+            es.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
         )),
         e => e,
     }
@@ -67,7 +75,11 @@ pub fn load(conn: &mut DbConn, today: NaiveDate) -> Result<Summary, StoreError> 
         .collect();
     let province = data::REGIONS[0].code;
     if regions::by_code(conn, province)?.is_some() {
-        return Ok(Summary { already: true, counts: vec![], logins });
+        return Ok(Summary {
+            already: true,
+            counts: vec![],
+            logins,
+        });
     }
     crate::store::write_tx(conn, |conn| load_all(conn, today))?;
     Ok(Summary {
@@ -158,10 +170,18 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
     }
     // One account per role: the supplier user belongs to the first manufacturer, the
     // institution user to the first township health center (which has village clinics).
-    let supplier_id = supplier_ids.iter().find(|(_, k)| k == "manufacturer").map(|(id, _)| *id);
+    let supplier_id = supplier_ids
+        .iter()
+        .find(|(_, k)| k == "manufacturer")
+        .map(|(id, _)| *id);
     let township = data::INSTITUTIONS
         .iter()
-        .find(|i| i.kind == "township_center" && data::INSTITUTIONS.iter().any(|c| c.parent_code == Some(i.code)))
+        .find(|i| {
+            i.kind == "township_center"
+                && data::INSTITUTIONS
+                    .iter()
+                    .any(|c| c.parent_code == Some(i.code))
+        })
         .map(|i| i.code)
         .unwrap_or(data::INSTITUTIONS[0].code);
     let institution_id = parties::institution_by_code(conn, township)?.map(|i| i.id);
@@ -172,8 +192,16 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             password_hash: hash.clone(),
             display_name: display.to_string(),
             role: *role,
-            supplier_id: if *role == Role::Supplier { supplier_id } else { None },
-            institution_id: if *role == Role::Institution { institution_id } else { None },
+            supplier_id: if *role == Role::Supplier {
+                supplier_id
+            } else {
+                None
+            },
+            institution_id: if *role == Role::Institution {
+                institution_id
+            } else {
+                None
+            },
             email: format!("{username}@demo.jicai.test"),
             language: "zh-CN".into(),
         };

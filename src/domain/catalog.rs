@@ -245,7 +245,10 @@ impl ProductForm {
         let mut e = Errors::default();
         let drug_code = e.take(ids::code("drug_code", &self.drug_code));
         let manufacturer_uscc = e.take(ids::uscc("manufacturer_uscc", &self.manufacturer_uscc));
-        let approval_number = e.take(ids::approval_number("approval_number", &self.approval_number));
+        let approval_number = e.take(ids::approval_number(
+            "approval_number",
+            &self.approval_number,
+        ));
         let units = e.take(
             self.units_per_package
                 .trim()
@@ -317,11 +320,17 @@ impl RegionForm {
         let level = e.take(RegionLevel::parse(&self.level));
         let parent = e.take(optional_text("parent_code", &self.parent_code, 12));
         if let (Some(RegionLevel::Province), Some(Some(_))) = (level, &parent) {
-            e.0.push(Invalid::new("parent_code", "a province has no parent region"));
+            e.0.push(Invalid::new(
+                "parent_code",
+                "a province has no parent region",
+            ));
         }
         if let (Some(l), Some(None)) = (level, &parent) {
             if l != RegionLevel::Province {
-                e.0.push(Invalid::new("parent_code", "is required below the province"));
+                e.0.push(Invalid::new(
+                    "parent_code",
+                    "is required below the province",
+                ));
             }
         }
         e.finish(|| RegionInput {
@@ -384,9 +393,12 @@ impl InstitutionForm {
                 "parent_code",
                 "a village clinic belongs to a township health center: name it",
             )),
-            (Some(k), Some(Some(_))) if k != InstitutionKind::VillageClinic => e.0.push(
-                Invalid::new("parent_code", "only a village clinic has a parent institution"),
-            ),
+            (Some(k), Some(Some(_))) if k != InstitutionKind::VillageClinic => {
+                e.0.push(Invalid::new(
+                    "parent_code",
+                    "only a village clinic has a parent institution",
+                ))
+            }
             _ => {}
         }
         e.finish(|| InstitutionInput {
@@ -529,7 +541,12 @@ mod tests {
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            vec!["manufacturer_uscc", "approval_number", "units_per_package", "gtin"]
+            vec![
+                "manufacturer_uscc",
+                "approval_number",
+                "units_per_package",
+                "gtin"
+            ]
         );
     }
 

@@ -103,7 +103,11 @@ pub fn gtin(field: &str, raw: &str) -> Result<String, Invalid> {
     }
     let (data, last) = s.split_at(s.len() - 1);
     let expected = gs1_check_digit(data).expect("digits");
-    let got = last.chars().next().and_then(|c| c.to_digit(10)).expect("digit");
+    let got = last
+        .chars()
+        .next()
+        .and_then(|c| c.to_digit(10))
+        .expect("digit");
     if expected != got {
         return Err(Invalid::new(
             field,
@@ -168,9 +172,18 @@ mod tests {
         let err = uscc("uscc", "91350100M000100Y44").unwrap_err();
         assert_eq!(err.field, "uscc");
         assert!(err.message.contains("check character"));
-        assert!(uscc("uscc", "91350100M000100Y4").unwrap_err().message.contains("18"));
-        assert!(uscc("uscc", "91350100M000100YI3").unwrap_err().message.contains("I"));
-        assert_eq!(uscc("x", " 91350100m000100y43 ").unwrap(), "91350100M000100Y43");
+        assert!(uscc("uscc", "91350100M000100Y4")
+            .unwrap_err()
+            .message
+            .contains("18"));
+        assert!(uscc("uscc", "91350100M000100YI3")
+            .unwrap_err()
+            .message
+            .contains("I"));
+        assert_eq!(
+            uscc("x", " 91350100m000100y43 ").unwrap(),
+            "91350100M000100Y43"
+        );
     }
 
     #[test]

@@ -17,26 +17,99 @@ pub struct Column {
 }
 
 pub const DRUG_COLUMNS: &[Column] = &[
-    Column { field: "code", required: true, aliases: &["code", "drug_code", "编码", "药品编码"] },
-    Column { field: "name_zh", required: true, aliases: &["name_zh", "通用名", "通用名称", "药品通用名"] },
-    Column { field: "inn", required: true, aliases: &["inn", "english name", "英文名", "英文名称"] },
-    Column { field: "dosage_form", required: true, aliases: &["dosage_form", "form", "剂型"] },
-    Column { field: "strength", required: true, aliases: &["strength", "规格"] },
-    Column { field: "unit", required: true, aliases: &["unit", "unit_of_use", "最小使用单位", "单位"] },
-    Column { field: "origin", required: true, aliases: &["origin", "list_origin", "目录来源", "来源"] },
-    Column { field: "category", required: true, aliases: &["category", "类别", "药品类别"] },
-    Column { field: "atc_code", required: false, aliases: &["atc_code", "atc", "ATC编码"] },
+    Column {
+        field: "code",
+        required: true,
+        aliases: &["code", "drug_code", "编码", "药品编码"],
+    },
+    Column {
+        field: "name_zh",
+        required: true,
+        aliases: &["name_zh", "通用名", "通用名称", "药品通用名"],
+    },
+    Column {
+        field: "inn",
+        required: true,
+        aliases: &["inn", "english name", "英文名", "英文名称"],
+    },
+    Column {
+        field: "dosage_form",
+        required: true,
+        aliases: &["dosage_form", "form", "剂型"],
+    },
+    Column {
+        field: "strength",
+        required: true,
+        aliases: &["strength", "规格"],
+    },
+    Column {
+        field: "unit",
+        required: true,
+        aliases: &["unit", "unit_of_use", "最小使用单位", "单位"],
+    },
+    Column {
+        field: "origin",
+        required: true,
+        aliases: &["origin", "list_origin", "目录来源", "来源"],
+    },
+    Column {
+        field: "category",
+        required: true,
+        aliases: &["category", "类别", "药品类别"],
+    },
+    Column {
+        field: "atc_code",
+        required: false,
+        aliases: &["atc_code", "atc", "ATC编码"],
+    },
 ];
 
 pub const PRODUCT_COLUMNS: &[Column] = &[
-    Column { field: "drug_code", required: true, aliases: &["drug_code", "药品编码"] },
-    Column { field: "manufacturer_uscc", required: true, aliases: &["manufacturer_uscc", "uscc", "生产企业统一社会信用代码", "统一社会信用代码"] },
-    Column { field: "approval_number", required: true, aliases: &["approval_number", "批准文号"] },
-    Column { field: "units_per_package", required: true, aliases: &["units_per_package", "包装数量", "转换比"] },
-    Column { field: "gtin", required: false, aliases: &["gtin", "条码", "商品条码"] },
-    Column { field: "consistency_passed", required: false, aliases: &["consistency_passed", "一致性评价", "通过一致性评价"] },
-    Column { field: "originator", required: false, aliases: &["originator", "原研药", "原研"] },
-    Column { field: "reference_price", required: false, aliases: &["reference_price", "参考价", "参考价格"] },
+    Column {
+        field: "drug_code",
+        required: true,
+        aliases: &["drug_code", "药品编码"],
+    },
+    Column {
+        field: "manufacturer_uscc",
+        required: true,
+        aliases: &[
+            "manufacturer_uscc",
+            "uscc",
+            "生产企业统一社会信用代码",
+            "统一社会信用代码",
+        ],
+    },
+    Column {
+        field: "approval_number",
+        required: true,
+        aliases: &["approval_number", "批准文号"],
+    },
+    Column {
+        field: "units_per_package",
+        required: true,
+        aliases: &["units_per_package", "包装数量", "转换比"],
+    },
+    Column {
+        field: "gtin",
+        required: false,
+        aliases: &["gtin", "条码", "商品条码"],
+    },
+    Column {
+        field: "consistency_passed",
+        required: false,
+        aliases: &["consistency_passed", "一致性评价", "通过一致性评价"],
+    },
+    Column {
+        field: "originator",
+        required: false,
+        aliases: &["originator", "原研药", "原研"],
+    },
+    Column {
+        field: "reference_price",
+        required: false,
+        aliases: &["reference_price", "参考价", "参考价格"],
+    },
 ];
 
 /// A problem with one row (1-based, counting the header as row 1, as a spreadsheet shows it).
@@ -66,12 +139,18 @@ pub struct ImportReport {
 }
 
 fn normalize(h: &str) -> String {
-    h.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '-'], "_")
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .replace([' ', '-'], "_")
 }
 
 /// Maps the header row to form fields, refusing unknown layouts with a message that names
 /// the missing columns.
-pub fn map_header(header: &[String], columns: &[Column]) -> Result<Vec<Option<&'static str>>, Invalid> {
+pub fn map_header(
+    header: &[String],
+    columns: &[Column],
+) -> Result<Vec<Option<&'static str>>, Invalid> {
     let mapped: Vec<Option<&'static str>> = header
         .iter()
         .map(|h| {
@@ -124,13 +203,18 @@ pub fn table_to_forms<F: DeserializeOwned>(
         out.push((i + 1, form));
     }
     if out.is_empty() {
-        return Err(vec![RowError::new(2, Invalid::new("file", "has no data rows"))]);
+        return Err(vec![RowError::new(
+            2,
+            Invalid::new("file", "has no data rows"),
+        )]);
     }
     Ok(out)
 }
 
 /// Validates drug rows; duplicates within the file are errors too.
-pub fn drug_rows(table: &[Vec<String>]) -> Result<Vec<(usize, super::catalog::DrugInput)>, Vec<RowError>> {
+pub fn drug_rows(
+    table: &[Vec<String>],
+) -> Result<Vec<(usize, super::catalog::DrugInput)>, Vec<RowError>> {
     let forms: Vec<(usize, DrugForm)> = table_to_forms(table, DRUG_COLUMNS)?;
     let mut errors = Vec::new();
     let mut ok = Vec::new();
@@ -141,7 +225,10 @@ pub fn drug_rows(table: &[Vec<String>]) -> Result<Vec<(usize, super::catalog::Dr
                 if let Some(first) = seen.insert(d.code.clone(), row) {
                     errors.push(RowError::new(
                         row,
-                        Invalid::new("code", format!("\"{}\" already appears in row {first}", d.code)),
+                        Invalid::new(
+                            "code",
+                            format!("\"{}\" already appears in row {first}", d.code),
+                        ),
                     ));
                 }
                 ok.push((row, d));
@@ -157,7 +244,9 @@ pub fn drug_rows(table: &[Vec<String>]) -> Result<Vec<(usize, super::catalog::Dr
 }
 
 /// Validates product rows; duplicates (approval number + units per package) within the file are errors.
-pub fn product_rows(table: &[Vec<String>]) -> Result<Vec<(usize, super::catalog::ProductInput)>, Vec<RowError>> {
+pub fn product_rows(
+    table: &[Vec<String>],
+) -> Result<Vec<(usize, super::catalog::ProductInput)>, Vec<RowError>> {
     let forms: Vec<(usize, ProductForm)> = table_to_forms(table, PRODUCT_COLUMNS)?;
     let mut errors = Vec::new();
     let mut ok = Vec::new();
@@ -192,14 +281,34 @@ mod tests {
     use super::*;
 
     fn t(rows: &[&[&str]]) -> Vec<Vec<String>> {
-        rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
     }
 
     #[test]
     fn chinese_headers_and_row_numbers() {
         let table = t(&[
-            &["药品编码", "通用名", "英文名", "剂型", "规格", "单位", "来源", "类别"],
-            &["D1", "阿莫西林胶囊", "Amoxicillin", "胶囊", "0.25g", "capsule", "national", "chemical"],
+            &[
+                "药品编码",
+                "通用名",
+                "英文名",
+                "剂型",
+                "规格",
+                "单位",
+                "来源",
+                "类别",
+            ],
+            &[
+                "D1",
+                "阿莫西林胶囊",
+                "Amoxicillin",
+                "胶囊",
+                "0.25g",
+                "capsule",
+                "national",
+                "chemical",
+            ],
             &["", "", "", "", "", "", "", ""],
             &["D2", "", "X", "片剂", "1mg", "box", "national", "chemical"],
         ]);
@@ -220,9 +329,27 @@ mod tests {
 
     #[test]
     fn duplicate_codes_in_file() {
-        let row: &[&str] = &["D1", "阿莫西林胶囊", "Amoxicillin", "胶囊", "0.25g", "capsule", "national", "chemical"];
+        let row: &[&str] = &[
+            "D1",
+            "阿莫西林胶囊",
+            "Amoxicillin",
+            "胶囊",
+            "0.25g",
+            "capsule",
+            "national",
+            "chemical",
+        ];
         let table = t(&[
-            &["code", "name_zh", "inn", "dosage_form", "strength", "unit", "origin", "category"],
+            &[
+                "code",
+                "name_zh",
+                "inn",
+                "dosage_form",
+                "strength",
+                "unit",
+                "origin",
+                "category",
+            ],
             row,
             row,
         ]);

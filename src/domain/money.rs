@@ -44,7 +44,9 @@ impl Money {
     pub fn ten_thousandths(&self) -> i64 {
         let mut r = self.0;
         r.rescale(SCALE);
-        r.mantissa().to_i64().expect("Money holds only amounts that fit an i64")
+        r.mantissa()
+            .to_i64()
+            .expect("Money holds only amounts that fit an i64")
     }
 
     pub fn decimal(&self) -> Decimal {
@@ -79,9 +81,10 @@ impl Money {
             return None;
         }
         let q = self.0.checked_div(Decimal::from(by))?;
-        Some(Money(
-            q.round_dp_with_strategy(SCALE, RoundingStrategy::MidpointAwayFromZero),
-        ))
+        Some(Money(q.round_dp_with_strategy(
+            SCALE,
+            RoundingStrategy::MidpointAwayFromZero,
+        )))
     }
 }
 
@@ -115,8 +118,14 @@ mod tests {
 
     #[test]
     fn parses_what_people_type() {
-        assert_eq!(Money::parse("p", "¥1,234.5").unwrap().to_string(), "1234.50");
-        assert!(Money::parse("p", "abc").unwrap_err().message.contains("abc"));
+        assert_eq!(
+            Money::parse("p", "¥1,234.5").unwrap().to_string(),
+            "1234.50"
+        );
+        assert!(Money::parse("p", "abc")
+            .unwrap_err()
+            .message
+            .contains("abc"));
         assert!(Money::parse_positive("p", "0").is_err());
         assert!(Money::parse_positive("p", "-1").is_err());
     }

@@ -82,7 +82,11 @@ pub fn search_drugs(
     let build = || {
         let mut b = drugs::table.into_boxed();
         if !q.trim().is_empty() {
-            b = b.filter(drugs::search_text.like(like_pattern(&q.to_lowercase())).escape('\\'));
+            b = b.filter(
+                drugs::search_text
+                    .like(like_pattern(&q.to_lowercase()))
+                    .escape('\\'),
+            );
         }
         if let Some(c) = category {
             b = b.filter(drugs::category.eq(c.to_string()));
@@ -147,10 +151,14 @@ pub fn update_drug(conn: &mut DbConn, act: &Act, id: i64, d: &DrugInput) -> Resu
         let before = get_drug(conn, id)?;
         if let Some(other) = drug_by_code(conn, &d.code)? {
             if other.id != id {
-                return Err(Invalid::new("code", format!("drug \"{}\" already exists", d.code)).into());
+                return Err(
+                    Invalid::new("code", format!("drug \"{}\" already exists", d.code)).into(),
+                );
             }
         }
-        diesel::update(drugs::table.find(id)).set(drug_row(d)).execute(conn)?;
+        diesel::update(drugs::table.find(id))
+            .set(drug_row(d))
+            .execute(conn)?;
         let after = get_drug(conn, id)?;
         audit::append(conn, act, "update", "drug", id, Some(&before), Some(&after))?;
         Ok(after)
@@ -159,7 +167,11 @@ pub fn update_drug(conn: &mut DbConn, act: &Act, id: i64, d: &DrugInput) -> Resu
 
 /// Imports validated drug rows, all or nothing: a row whose code already exists is reported
 /// and nothing is written.
-pub fn import_drugs(conn: &mut DbConn, act: &Act, rows: &[(usize, DrugInput)]) -> Result<ImportReport> {
+pub fn import_drugs(
+    conn: &mut DbConn,
+    act: &Act,
+    rows: &[(usize, DrugInput)],
+) -> Result<ImportReport> {
     let result = super::write_tx(conn, |conn| {
         let codes: Vec<&str> = rows.iter().map(|(_, d)| d.code.as_str()).collect();
         let existing: Vec<String> = codes
@@ -176,7 +188,10 @@ pub fn import_drugs(conn: &mut DbConn, act: &Act, rows: &[(usize, DrugInput)]) -
             .iter()
             .filter(|(_, d)| existing.contains(&d.code))
             .map(|(row, d)| {
-                RowError::new(*row, Invalid::new("code", format!("drug \"{}\" already exists", d.code)))
+                RowError::new(
+                    *row,
+                    Invalid::new("code", format!("drug \"{}\" already exists", d.code)),
+                )
             })
             .collect();
         if !errors.is_empty() {
@@ -256,7 +271,11 @@ pub struct ProductFilter {
     pub by_price: bool,
 }
 
-pub fn list_products(conn: &mut DbConn, f: &ProductFilter, page: &PageRequest) -> Result<Page<Product>> {
+pub fn list_products(
+    conn: &mut DbConn,
+    f: &ProductFilter,
+    page: &PageRequest,
+) -> Result<Page<Product>> {
     let build = || {
         let mut b = products::table
             .inner_join(drugs::table)
@@ -268,7 +287,9 @@ pub fn list_products(conn: &mut DbConn, f: &ProductFilter, page: &PageRequest) -
                 drugs::search_text
                     .like(p.clone())
                     .escape('\\')
-                    .or(products::approval_number.like(like_pattern(&f.q)).escape('\\'))
+                    .or(products::approval_number
+                        .like(like_pattern(&f.q))
+                        .escape('\\'))
                     .or(suppliers::name.like(like_pattern(&f.q)).escape('\\')),
             );
         }
@@ -285,7 +306,11 @@ pub fn list_products(conn: &mut DbConn, f: &ProductFilter, page: &PageRequest) -
     let q = if f.by_price {
         q.order((products::reference_price.asc(), products::id.asc()))
     } else {
-        q.order((drugs::code.asc(), products::approval_number.asc(), products::id.asc()))
+        q.order((
+            drugs::code.asc(),
+            products::approval_number.asc(),
+            products::id.asc(),
+        ))
     };
     let rows: Vec<ProductJoin> = q
         .limit(page.per_page)
@@ -328,7 +353,9 @@ pub fn get_product(conn: &mut DbConn, id: i64) -> Result<Product> {
 pub fn reference_price_total(conn: &mut DbConn, drug_id: i64) -> Result<Money> {
     let v: Option<i64> = products::table
         .filter(products::drug_id.eq(drug_id))
-        .select(sql::<Nullable<BigInt>>("CAST(SUM(reference_price) AS BIGINT)"))
+        .select(sql::<Nullable<BigInt>>(
+            "CAST(SUM(reference_price) AS BIGINT)",
+        ))
         .first(conn)?;
     Ok(Money::from_ten_thousandths(v.unwrap_or(0)))
 }
@@ -351,7 +378,10 @@ fn product_changes<'a>(conn: &mut DbConn, p: &'a ProductInput) -> Result<Product
     let mut errs = Vec::new();
     let drug = drug_by_code(conn, &p.drug_code)?;
     if drug.is_none() {
-        errs.push(Invalid::new("drug_code", format!("no drug has the code \"{}\"", p.drug_code)));
+        errs.push(Invalid::new(
+            "drug_code",
+            format!("no drug has the code \"{}\"", p.drug_code),
+        ));
     }
     let maker = parties::supplier_by_uscc(conn, &p.manufacturer_uscc)?;
     match &maker {
@@ -409,7 +439,15 @@ fn insert_product(conn: &mut DbConn, act: &Act, p: &ProductInput) -> Result<Prod
         .returning(products::id)
         .get_result(conn)?;
     let after = get_product(conn, id)?;
-    audit::append(conn, act, "create", "product", id, None::<&()>, Some(&after))?;
+    audit::append(
+        conn,
+        act,
+        "create",
+        "product",
+        id,
+        None::<&()>,
+        Some(&after),
+    )?;
     Ok(after)
 }
 
@@ -424,16 +462,30 @@ pub fn update_product(conn: &mut DbConn, act: &Act, id: i64, p: &ProductInput) -
         if product_exists(conn, p, Some(id))? {
             return Err(duplicate_product(p).into());
         }
-        diesel::update(products::table.find(id)).set(changes).execute(conn)?;
+        diesel::update(products::table.find(id))
+            .set(changes)
+            .execute(conn)?;
         let after = get_product(conn, id)?;
-        audit::append(conn, act, "update", "product", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "update",
+            "product",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
 
 /// Imports validated product rows, all or nothing, reporting every row whose drug or
 /// manufacturer is unknown or which already exists.
-pub fn import_products(conn: &mut DbConn, act: &Act, rows: &[(usize, ProductInput)]) -> Result<ImportReport> {
+pub fn import_products(
+    conn: &mut DbConn,
+    act: &Act,
+    rows: &[(usize, ProductInput)],
+) -> Result<ImportReport> {
     let result = super::write_tx(conn, |conn| {
         let mut errors = Vec::new();
         for (row, p) in rows {

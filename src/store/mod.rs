@@ -124,7 +124,8 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> std::result::Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -148,8 +149,8 @@ impl Store {
         let backend = Backend::of_url(url);
         match backend {
             Backend::Postgres => {
-                let mut c = PgConnection::establish(url)
-                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                let mut c =
+                    PgConnection::establish(url).map_err(|e| StoreError::Connect(e.to_string()))?;
                 c.run_pending_migrations(PG_MIGRATIONS)
                     .map_err(|e| StoreError::Migration(e.to_string()))?;
             }
@@ -191,8 +192,12 @@ impl Store {
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
     // Inside a transaction already: a savepoint, so that the outer one decides.
     let depth = match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
-        DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConn::Pg(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
     }?;
     if depth.is_some() {
         return conn.transaction(f);
@@ -245,4 +250,3 @@ pub fn ping(conn: &mut DbConn) -> Result<()> {
     conn.batch_execute("SELECT 1")?;
     Ok(())
 }
-

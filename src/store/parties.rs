@@ -43,7 +43,9 @@ pub struct Institution {
     pub emails: String,
 }
 
-fn institution_view((r, region_code, region_name): (InstitutionRow, String, String)) -> Institution {
+fn institution_view(
+    (r, region_code, region_name): (InstitutionRow, String, String),
+) -> Institution {
     Institution {
         id: r.id,
         code: r.code,
@@ -170,7 +172,10 @@ fn institution_changes<'a>(
         None => None,
         Some(pc) => {
             let parent = institution_by_code(conn, pc)?.ok_or_else(|| {
-                Invalid::new("parent_code", format!("no institution has the code \"{pc}\""))
+                Invalid::new(
+                    "parent_code",
+                    format!("no institution has the code \"{pc}\""),
+                )
             })?;
             if parent.kind != InstitutionKind::TownshipCenter.as_str() {
                 return Err(Invalid::new(
@@ -180,7 +185,9 @@ fn institution_changes<'a>(
                 .into());
             }
             if Some(parent.id) == self_id {
-                return Err(Invalid::new("parent_code", "an institution cannot be its own parent").into());
+                return Err(
+                    Invalid::new("parent_code", "an institution cannot be its own parent").into(),
+                );
             }
             Some(parent.id)
         }
@@ -204,10 +211,18 @@ struct NewInstitution<'a> {
     created_at: NaiveDateTime,
 }
 
-pub fn create_institution(conn: &mut DbConn, act: &Act, input: &InstitutionInput) -> Result<Institution> {
+pub fn create_institution(
+    conn: &mut DbConn,
+    act: &Act,
+    input: &InstitutionInput,
+) -> Result<Institution> {
     super::write_tx(conn, |conn| {
         if institution_by_code(conn, &input.code)?.is_some() {
-            return Err(Invalid::new("code", format!("institution \"{}\" already exists", input.code)).into());
+            return Err(Invalid::new(
+                "code",
+                format!("institution \"{}\" already exists", input.code),
+            )
+            .into());
         }
         let fields = institution_changes(conn, None, input)?;
         let id: i64 = diesel::insert_into(institutions::table)
@@ -218,7 +233,15 @@ pub fn create_institution(conn: &mut DbConn, act: &Act, input: &InstitutionInput
             .returning(institutions::id)
             .get_result(conn)?;
         let after = get_institution(conn, id)?;
-        audit::append(conn, act, "create", "institution", id, None::<&()>, Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "create",
+            "institution",
+            id,
+            None::<&()>,
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
@@ -233,26 +256,53 @@ pub fn update_institution(
         let before = get_institution(conn, id)?;
         if let Some(other) = institution_by_code(conn, &input.code)? {
             if other.id != id {
-                return Err(Invalid::new("code", format!("institution \"{}\" already exists", input.code)).into());
+                return Err(Invalid::new(
+                    "code",
+                    format!("institution \"{}\" already exists", input.code),
+                )
+                .into());
             }
         }
         let changes = institution_changes(conn, Some(id), input)?;
-        diesel::update(institutions::table.find(id)).set(&changes).execute(conn)?;
+        diesel::update(institutions::table.find(id))
+            .set(&changes)
+            .execute(conn)?;
         let after = get_institution(conn, id)?;
-        audit::append(conn, act, "update", "institution", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "update",
+            "institution",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
 
 /// Changes only the contact e-mails: what an institution's own user may edit.
-pub fn set_institution_emails(conn: &mut DbConn, act: &Act, id: i64, emails: &str) -> Result<Institution> {
+pub fn set_institution_emails(
+    conn: &mut DbConn,
+    act: &Act,
+    id: i64,
+    emails: &str,
+) -> Result<Institution> {
     super::write_tx(conn, |conn| {
         let before = get_institution(conn, id)?;
         diesel::update(institutions::table.find(id))
             .set(institutions::emails.eq(emails))
             .execute(conn)?;
         let after = get_institution(conn, id)?;
-        audit::append(conn, act, "update_contacts", "institution", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "update_contacts",
+            "institution",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
@@ -396,12 +446,25 @@ pub fn create_supplier(conn: &mut DbConn, act: &Act, input: &SupplierInput) -> R
             .returning(suppliers::id)
             .get_result(conn)?;
         let after = get_supplier(conn, id)?;
-        audit::append(conn, act, "create", "supplier", id, None::<&()>, Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "create",
+            "supplier",
+            id,
+            None::<&()>,
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
 
-pub fn update_supplier(conn: &mut DbConn, act: &Act, id: i64, input: &SupplierInput) -> Result<Supplier> {
+pub fn update_supplier(
+    conn: &mut DbConn,
+    act: &Act,
+    id: i64,
+    input: &SupplierInput,
+) -> Result<Supplier> {
     super::write_tx(conn, |conn| {
         let before = get_supplier(conn, id)?;
         if let Some(other) = supplier_by_uscc(conn, &input.uscc)? {
@@ -425,20 +488,41 @@ pub fn update_supplier(conn: &mut DbConn, act: &Act, id: i64, input: &SupplierIn
             })
             .execute(conn)?;
         let after = get_supplier(conn, id)?;
-        audit::append(conn, act, "update", "supplier", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "update",
+            "supplier",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
 
 /// Changes only the contact e-mails: what a supplier's own user may edit.
-pub fn set_supplier_emails(conn: &mut DbConn, act: &Act, id: i64, emails: &str) -> Result<Supplier> {
+pub fn set_supplier_emails(
+    conn: &mut DbConn,
+    act: &Act,
+    id: i64,
+    emails: &str,
+) -> Result<Supplier> {
     super::write_tx(conn, |conn| {
         let before = get_supplier(conn, id)?;
         diesel::update(suppliers::table.find(id))
             .set(suppliers::emails.eq(emails))
             .execute(conn)?;
         let after = get_supplier(conn, id)?;
-        audit::append(conn, act, "update_contacts", "supplier", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "update_contacts",
+            "supplier",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
@@ -460,7 +544,12 @@ struct NewLicence<'a> {
     expires_on: chrono::NaiveDate,
 }
 
-pub fn add_licence(conn: &mut DbConn, act: &Act, supplier_id: i64, input: &LicenceInput) -> Result<Licence> {
+pub fn add_licence(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    input: &LicenceInput,
+) -> Result<Licence> {
     super::write_tx(conn, |conn| {
         let supplier = get_supplier(conn, supplier_id)?;
         let before = licences_of(conn, supplier_id)?;
@@ -480,8 +569,14 @@ pub fn add_licence(conn: &mut DbConn, act: &Act, supplier_id: i64, input: &Licen
             "add_licence",
             "supplier",
             supplier_id,
-            Some(&SupplierRecord { supplier: &supplier, licences: &before }),
-            Some(&SupplierRecord { supplier: &supplier, licences: &after }),
+            Some(&SupplierRecord {
+                supplier: &supplier,
+                licences: &before,
+            }),
+            Some(&SupplierRecord {
+                supplier: &supplier,
+                licences: &after,
+            }),
         )?;
         after
             .into_iter()
@@ -490,7 +585,12 @@ pub fn add_licence(conn: &mut DbConn, act: &Act, supplier_id: i64, input: &Licen
     })
 }
 
-pub fn remove_licence(conn: &mut DbConn, act: &Act, supplier_id: i64, licence_id: i64) -> Result<()> {
+pub fn remove_licence(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    licence_id: i64,
+) -> Result<()> {
     super::write_tx(conn, |conn| {
         let supplier = get_supplier(conn, supplier_id)?;
         let before = licences_of(conn, supplier_id)?;
@@ -510,8 +610,14 @@ pub fn remove_licence(conn: &mut DbConn, act: &Act, supplier_id: i64, licence_id
             "remove_licence",
             "supplier",
             supplier_id,
-            Some(&SupplierRecord { supplier: &supplier, licences: &before }),
-            Some(&SupplierRecord { supplier: &supplier, licences: &after }),
+            Some(&SupplierRecord {
+                supplier: &supplier,
+                licences: &before,
+            }),
+            Some(&SupplierRecord {
+                supplier: &supplier,
+                licences: &after,
+            }),
         )?;
         Ok(())
     })

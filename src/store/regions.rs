@@ -95,7 +95,9 @@ struct NewRegion<'a> {
 pub fn create(conn: &mut DbConn, act: &Act, input: &RegionInput) -> Result<Region> {
     super::write_tx(conn, |conn| {
         if by_code(conn, &input.code)?.is_some() {
-            return Err(Invalid::new("code", format!("region \"{}\" already exists", input.code)).into());
+            return Err(
+                Invalid::new("code", format!("region \"{}\" already exists", input.code)).into(),
+            );
         }
         let parent_id = parent_for(conn, input)?;
         let new = NewRegion {
@@ -120,7 +122,11 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
         let before = get(conn, id)?;
         if let Some(other) = by_code(conn, &input.code)? {
             if other.id != id {
-                return Err(Invalid::new("code", format!("region \"{}\" already exists", input.code)).into());
+                return Err(Invalid::new(
+                    "code",
+                    format!("region \"{}\" already exists", input.code),
+                )
+                .into());
             }
         }
         let parent_id = parent_for(conn, input)?;
@@ -137,7 +143,15 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
             })
             .execute(conn)?;
         let after = get(conn, id)?;
-        audit::append(conn, act, "update", "region", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "update",
+            "region",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }

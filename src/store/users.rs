@@ -126,13 +126,25 @@ pub fn create(conn: &mut DbConn, act: &Act, u: &NewUser) -> Result<User> {
         (Role::Supplier, Some(_), None) | (Role::Institution, None, Some(_)) => {}
         (Role::Center | Role::Expert | Role::Regulator, None, None) => {}
         (Role::Supplier, _, _) => {
-            return Err(Invalid::new("supplier", "a supplier user must belong to a supplier (and nothing else)").into())
+            return Err(Invalid::new(
+                "supplier",
+                "a supplier user must belong to a supplier (and nothing else)",
+            )
+            .into())
         }
         (Role::Institution, _, _) => {
-            return Err(Invalid::new("institution", "an institution user must belong to an institution (and nothing else)").into())
+            return Err(Invalid::new(
+                "institution",
+                "an institution user must belong to an institution (and nothing else)",
+            )
+            .into())
         }
         _ => {
-            return Err(Invalid::new("role", "only supplier and institution users belong to a supplier or an institution").into())
+            return Err(Invalid::new(
+                "role",
+                "only supplier and institution users belong to a supplier or an institution",
+            )
+            .into())
         }
     }
     super::write_tx(conn, |conn| {
@@ -179,7 +191,15 @@ pub fn set_password_hash(conn: &mut DbConn, act: &Act, id: i64, hash: &str) -> R
         diesel::update(users::table.find(id))
             .set(users::password_hash.eq(hash))
             .execute(conn)?;
-        audit::append(conn, act, "set_password", "user", id, None::<&()>, None::<&()>)?;
+        audit::append(
+            conn,
+            act,
+            "set_password",
+            "user",
+            id,
+            None::<&()>,
+            None::<&()>,
+        )?;
         Ok(())
     })
 }
@@ -191,14 +211,26 @@ pub fn set_language(conn: &mut DbConn, act: &Act, id: i64, lang: &str) -> Result
             .set(users::language.eq(lang))
             .execute(conn)?;
         let after = User::from(&get(conn, id)?);
-        audit::append(conn, act, "set_language", "user", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "set_language",
+            "user",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(())
     })
 }
 
 // ---------- login throttling ----------
 
-pub fn record_login_failure(conn: &mut DbConn, username: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+pub fn record_login_failure(
+    conn: &mut DbConn,
+    username: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::username.eq(username),
@@ -208,7 +240,11 @@ pub fn record_login_failure(conn: &mut DbConn, username: &str, at: chrono::DateT
     Ok(())
 }
 
-pub fn login_failures_since(conn: &mut DbConn, username: &str, since: chrono::DateTime<chrono::Utc>) -> Result<i64> {
+pub fn login_failures_since(
+    conn: &mut DbConn,
+    username: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
     Ok(login_failures::table
         .filter(login_failures::username.eq(username))
         .filter(login_failures::at.gt(micros(since)))
@@ -217,7 +253,8 @@ pub fn login_failures_since(conn: &mut DbConn, username: &str, since: chrono::Da
 }
 
 pub fn clear_login_failures(conn: &mut DbConn, username: &str) -> Result<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username))).execute(conn)?;
+    diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -236,7 +273,14 @@ pub struct Token {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-pub fn create_token(conn: &mut DbConn, act: &Act, user_id: i64, name: &str, hash: &str, prefix: &str) -> Result<Token> {
+pub fn create_token(
+    conn: &mut DbConn,
+    act: &Act,
+    user_id: i64,
+    name: &str,
+    hash: &str,
+    prefix: &str,
+) -> Result<Token> {
     super::write_tx(conn, |conn| {
         let user = get(conn, user_id)?;
         let id: i64 = diesel::insert_into(api_tokens::table)
@@ -250,7 +294,15 @@ pub fn create_token(conn: &mut DbConn, act: &Act, user_id: i64, name: &str, hash
             .returning(api_tokens::id)
             .get_result(conn)?;
         let t = token(conn, id)?;
-        audit::append(conn, act, "issue_token", "api_token", id, None::<&()>, Some(&t))?;
+        audit::append(
+            conn,
+            act,
+            "issue_token",
+            "api_token",
+            id,
+            None::<&()>,
+            Some(&t),
+        )?;
         Ok(t)
     })
 }
@@ -281,7 +333,15 @@ pub fn revoke_token(conn: &mut DbConn, act: &Act, id: i64) -> Result<Token> {
             .set(api_tokens::revoked_at.eq(Some(act.stamp())))
             .execute(conn)?;
         let after = token(conn, id)?;
-        audit::append(conn, act, "revoke_token", "api_token", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "revoke_token",
+            "api_token",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }

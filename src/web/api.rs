@@ -56,7 +56,12 @@ pub struct Paged<T: ToSchema> {
 
 impl<T: ToSchema> From<Page<T>> for Paged<T> {
     fn from(p: Page<T>) -> Self {
-        Paged { items: p.items, page: p.page, per_page: p.per_page, total: p.total }
+        Paged {
+            items: p.items,
+            page: p.page,
+            per_page: p.per_page,
+            total: p.total,
+        }
     }
 }
 
@@ -101,20 +106,31 @@ async fn me(u: ApiUser) -> Result<web::Json<Me>, ApiError> {
 /// Searches the drug catalog.
 #[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Drug>), (status = 401, body = ErrorBody)))]
 #[get("/drugs")]
-async fn list_drugs(_u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Drug>>, ApiError> {
+async fn list_drugs(
+    _u: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<SearchParams>,
+) -> Result<web::Json<Paged<Drug>>, ApiError> {
     let page = PageRequest::new(q.page, q.per_page);
     let category = match &q.category {
         Some(c) if !c.is_empty() => Some(Category::parse(c)?.as_str()),
         _ => None,
     };
     let text = q.q.clone();
-    let p = db(&state, move |c| cat::search_drugs(c, &text, category, &page)).await?;
+    let p = db(&state, move |c| {
+        cat::search_drugs(c, &text, category, &page)
+    })
+    .await?;
     Ok(web::Json(p.into()))
 }
 
 #[utoipa::path(tag = "catalog", params(("id" = i64, Path, description = "drug id")), responses((status = 200, body = Drug), (status = 404, body = ErrorBody)))]
 #[get("/drugs/{id}")]
-async fn get_drug(_u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Drug>, ApiError> {
+async fn get_drug(
+    _u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Drug>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(db(&state, move |c| cat::get_drug(c, id)).await?))
 }
@@ -138,7 +154,11 @@ pub struct NewDrug {
 
 #[utoipa::path(tag = "catalog", request_body = NewDrug, responses((status = 201, body = Drug), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/drugs")]
-async fn create_drug(u: ApiUser, state: web::Data<AppState>, body: web::Json<NewDrug>) -> Result<HttpResponse, ApiError> {
+async fn create_drug(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<NewDrug>,
+) -> Result<HttpResponse, ApiError> {
     if !u.p.can_administer() {
         return Err(Error::forbidden().into());
     }
@@ -163,15 +183,30 @@ async fn create_drug(u: ApiUser, state: web::Data<AppState>, body: web::Json<New
 /// Lists products (one manufacturer's registered versions of a drug).
 #[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Product>)))]
 #[get("/products")]
-async fn list_products(_u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Product>>, ApiError> {
+async fn list_products(
+    _u: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<SearchParams>,
+) -> Result<web::Json<Paged<Product>>, ApiError> {
     let page = PageRequest::new(q.page, q.per_page);
-    let f = ProductFilter { q: q.q.clone(), drug_id: q.drug_id, ..Default::default() };
-    Ok(web::Json(db(&state, move |c| cat::list_products(c, &f, &page)).await?.into()))
+    let f = ProductFilter {
+        q: q.q.clone(),
+        drug_id: q.drug_id,
+        ..Default::default()
+    };
+    Ok(web::Json(
+        db(&state, move |c| cat::list_products(c, &f, &page))
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(tag = "regions", responses((status = 200, body = Vec<Region>)))]
 #[get("/regions")]
-async fn list_regions(_u: ApiUser, state: web::Data<AppState>) -> Result<web::Json<Vec<Region>>, ApiError> {
+async fn list_regions(
+    _u: ApiUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<Region>>, ApiError> {
     Ok(web::Json(db(&state, regions::all).await?))
 }
 
@@ -190,21 +225,37 @@ async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error
 /// village clinics for an institution's user.
 #[utoipa::path(tag = "parties", params(SearchParams), responses((status = 200, body = Paged<Institution>), (status = 403, body = ErrorBody)))]
 #[get("/institutions")]
-async fn list_institutions(u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Institution>>, ApiError> {
+async fn list_institutions(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<SearchParams>,
+) -> Result<web::Json<Paged<Institution>>, ApiError> {
     let scope = institution_scope(&u, &state).await?;
     let page = PageRequest::new(q.page, q.per_page);
     let text = q.q.clone();
-    Ok(web::Json(db(&state, move |c| parties::list_institutions(c, &scope, &text, None, &page)).await?.into()))
+    Ok(web::Json(
+        db(&state, move |c| {
+            parties::list_institutions(c, &scope, &text, None, &page)
+        })
+        .await?
+        .into(),
+    ))
 }
 
 #[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Institution), (status = 404, body = ErrorBody)))]
 #[get("/institutions/{id}")]
-async fn get_institution(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Institution>, ApiError> {
+async fn get_institution(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Institution>, ApiError> {
     let id = id.into_inner();
     if !institution_scope(&u, &state).await?.allows(id) {
         return Err(Error::NotFound("institution".into()).into());
     }
-    Ok(web::Json(db(&state, move |c| parties::get_institution(c, id)).await?))
+    Ok(web::Json(
+        db(&state, move |c| parties::get_institution(c, id)).await?,
+    ))
 }
 
 /// Contact e-mails (comma-separated).
@@ -215,7 +266,12 @@ pub struct Contacts {
 
 #[utoipa::path(tag = "parties", params(("id" = i64, Path)), request_body = Contacts, responses((status = 200, body = Institution), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/institutions/{id}/contacts")]
-async fn put_institution_contacts(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Contacts>) -> Result<web::Json<Institution>, ApiError> {
+async fn put_institution_contacts(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<Contacts>,
+) -> Result<web::Json<Institution>, ApiError> {
     let id = id.into_inner();
     if !institution_scope(&u, &state).await?.allows(id) {
         return Err(Error::NotFound("institution".into()).into());
@@ -226,7 +282,12 @@ async fn put_institution_contacts(u: ApiUser, state: web::Data<AppState>, id: we
     }
     let emails = crate::domain::email_list("emails", &body.emails)?;
     let act = state.act(&u.p.username);
-    Ok(web::Json(db(&state, move |c| parties::set_institution_emails(c, &act, id, &emails)).await?))
+    Ok(web::Json(
+        db(&state, move |c| {
+            parties::set_institution_emails(c, &act, id, &emails)
+        })
+        .await?,
+    ))
 }
 
 fn supplier_scope(u: &ApiUser) -> Result<Scope, Error> {
@@ -239,37 +300,64 @@ fn supplier_scope(u: &ApiUser) -> Result<Scope, Error> {
 /// Suppliers the caller may see: all for staff and regulators; its own for a supplier's user.
 #[utoipa::path(tag = "parties", params(SearchParams), responses((status = 200, body = Paged<Supplier>), (status = 403, body = ErrorBody)))]
 #[get("/suppliers")]
-async fn list_suppliers(u: ApiUser, state: web::Data<AppState>, q: web::Query<SearchParams>) -> Result<web::Json<Paged<Supplier>>, ApiError> {
+async fn list_suppliers(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<SearchParams>,
+) -> Result<web::Json<Paged<Supplier>>, ApiError> {
     let scope = supplier_scope(&u)?;
     let page = PageRequest::new(q.page, q.per_page);
     let text = q.q.clone();
-    Ok(web::Json(db(&state, move |c| parties::list_suppliers(c, &scope, &text, None, &page)).await?.into()))
+    Ok(web::Json(
+        db(&state, move |c| {
+            parties::list_suppliers(c, &scope, &text, None, &page)
+        })
+        .await?
+        .into(),
+    ))
 }
 
 #[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Supplier), (status = 404, body = ErrorBody)))]
 #[get("/suppliers/{id}")]
-async fn get_supplier(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Supplier>, ApiError> {
+async fn get_supplier(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Supplier>, ApiError> {
     let id = id.into_inner();
     if !supplier_scope(&u)?.allows(id) {
         return Err(Error::NotFound("supplier".into()).into());
     }
-    Ok(web::Json(db(&state, move |c| parties::get_supplier(c, id)).await?))
+    Ok(web::Json(
+        db(&state, move |c| parties::get_supplier(c, id)).await?,
+    ))
 }
 
 #[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Vec<Licence>), (status = 404, body = ErrorBody)))]
 #[get("/suppliers/{id}/licences")]
-async fn get_licences(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>) -> Result<web::Json<Vec<Licence>>, ApiError> {
+async fn get_licences(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<Licence>>, ApiError> {
     let id = id.into_inner();
     if !supplier_scope(&u)?.allows(id) {
         return Err(Error::NotFound("supplier".into()).into());
     }
     db(&state, move |c| parties::get_supplier(c, id)).await?;
-    Ok(web::Json(db(&state, move |c| parties::licences_of(c, id)).await?))
+    Ok(web::Json(
+        db(&state, move |c| parties::licences_of(c, id)).await?,
+    ))
 }
 
 #[utoipa::path(tag = "parties", params(("id" = i64, Path)), request_body = Contacts, responses((status = 200, body = Supplier), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/suppliers/{id}/contacts")]
-async fn put_supplier_contacts(u: ApiUser, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Contacts>) -> Result<web::Json<Supplier>, ApiError> {
+async fn put_supplier_contacts(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<Contacts>,
+) -> Result<web::Json<Supplier>, ApiError> {
     let id = id.into_inner();
     if !supplier_scope(&u)?.allows(id) {
         return Err(Error::NotFound("supplier".into()).into());
@@ -279,7 +367,12 @@ async fn put_supplier_contacts(u: ApiUser, state: web::Data<AppState>, id: web::
     }
     let emails = crate::domain::email_list("emails", &body.emails)?;
     let act = state.act(&u.p.username);
-    Ok(web::Json(db(&state, move |c| parties::set_supplier_emails(c, &act, id, &emails)).await?))
+    Ok(web::Json(
+        db(&state, move |c| {
+            parties::set_supplier_emails(c, &act, id, &emails)
+        })
+        .await?,
+    ))
 }
 
 /// The OpenAPI document of everything under `/api/v1`.

@@ -211,7 +211,10 @@ async fn login(
     let window = Duration::minutes(state.config.login_lock_minutes);
     let max = state.config.login_max_failures;
     let name = username.clone();
-    let failures = db(&state, move |c| users::login_failures_since(c, &name, now - window)).await?;
+    let failures = db(&state, move |c| {
+        users::login_failures_since(c, &name, now - window)
+    })
+    .await?;
     let page = |status: StatusCode, msg: String| {
         view::render(
             status,

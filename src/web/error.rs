@@ -58,12 +58,15 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Unauthenticated => "please log in".into(),
-            Error::Forbidden(m)
-            | Error::Conflict(m)
-            | Error::TooMany(m)
-            | Error::BadRequest(m) => m.clone(),
+            Error::Forbidden(m) | Error::Conflict(m) | Error::TooMany(m) | Error::BadRequest(m) => {
+                m.clone()
+            }
             Error::NotFound(what) => format!("{what} not found"),
-            Error::Invalid(es) => es.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+            Error::Invalid(es) => es
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
             Error::Internal(_) => "something went wrong on the server; the error was logged".into(),
         }
     }
@@ -81,7 +84,9 @@ impl From<StoreError> for Error {
             StoreError::NotFound(what) => Error::NotFound(what),
             StoreError::Conflict(m) => Error::Conflict(m),
             StoreError::Invalid(es) => Error::Invalid(es),
-            StoreError::Rejected(rows) => Error::Invalid(rows.into_iter().map(row_invalid).collect()),
+            StoreError::Rejected(rows) => {
+                Error::Invalid(rows.into_iter().map(row_invalid).collect())
+            }
             other => {
                 tracing::error!("store: {other}");
                 Error::Internal(other.to_string())

@@ -34,7 +34,11 @@ pub struct Tr {
 impl Tr {
     pub fn new(lang: &str) -> Tr {
         Tr {
-            lang: if lang.starts_with("zh") { "zh-CN" } else { "en" },
+            lang: if lang.starts_with("zh") {
+                "zh-CN"
+            } else {
+                "en"
+            },
         }
     }
 
@@ -60,7 +64,11 @@ pub fn from_accept_language(header: Option<&str>) -> &'static str {
         let mut it = part.trim().split(';');
         let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         let lang = if tag.starts_with("zh") {
             "zh-CN"
@@ -85,13 +93,19 @@ mod tests {
         let (zh, en) = tables();
         let mut missing: Vec<&String> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
         missing.extend(en.keys().filter(|k| !zh.contains_key(*k)));
-        assert!(missing.is_empty(), "keys missing in one language: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing in one language: {missing:?}"
+        );
     }
 
     #[test]
     fn accept_language() {
         assert_eq!(from_accept_language(Some("en-US,en;q=0.9")), "en");
-        assert_eq!(from_accept_language(Some("fr, zh-CN;q=0.8, en;q=0.5")), "zh-CN");
+        assert_eq!(
+            from_accept_language(Some("fr, zh-CN;q=0.8, en;q=0.5")),
+            "zh-CN"
+        );
         assert_eq!(from_accept_language(Some("fr")), "zh-CN");
         assert_eq!(from_accept_language(None), "zh-CN");
     }

@@ -12,12 +12,12 @@ pub mod view;
 use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_session::{SessionExt, SessionMiddleware};
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpMessage};
+use actix_web::{web, App, HttpMessage, ResponseError};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use utoipa_actix_web::AppExt;
@@ -67,10 +67,10 @@ const FORM_LIMIT: usize = 256 * 1024;
 async fn csrf_guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || req.path().starts_with("/api/") {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_into_left_body());
     }
     let expected: Option<String> = req.get_session().get("csrf").ok().flatten();
     let mut given: Option<String> = req
@@ -93,7 +93,8 @@ async fn csrf_guard(
         while let Some(chunk) = payload.next().await {
             let chunk = chunk?;
             if body.len() + chunk.len() > FORM_LIMIT {
-                return Err(Error::BadRequest("the form is too large".into()).into());
+                let e = Error::BadRequest("the form is too large".into());
+                return Ok(req.into_response(e.error_response()).map_into_right_body());
             }
             body.extend_from_slice(&chunk);
         }
@@ -104,11 +105,16 @@ async fn csrf_guard(
         req.set_payload(Payload::from(body));
     }
     match (expected, given) {
-        (Some(e), Some(g)) if security::same_token(&e, &g) => next.call(req).await,
-        _ => Err(Error::Forbidden(
-            "the form's security token is missing or expired: reload the page and try again".into(),
-        )
-        .into()),
+        (Some(e), Some(g)) if security::same_token(&e, &g) => {
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        _ => {
+            let e = Error::Forbidden(
+                "the form's security token is missing or expired: reload the page and try again"
+                    .into(),
+            );
+            Ok(req.into_response(e.error_response()).map_into_right_body())
+        }
     }
 }
 
@@ -131,18 +137,30 @@ pub fn build_app(
         .into_utoipa_app()
         .openapi(api::ApiDoc::openapi_base())
         .app_data(web::Data::new(state))
-        .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(|e, _| {
-            Error::BadRequest(format!("the form could not be read: {e}")).into()
-        }))
+        .app_data(
+            web::FormConfig::default()
+                .limit(FORM_LIMIT)
+                .error_handler(|e, _| {
+                    Error::BadRequest(format!("the form could not be read: {e}")).into()
+                }),
+        )
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             Error::BadRequest(format!("the query could not be read: {e}")).into()
         }))
-        .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(|e, _| {
-            ApiError(Error::BadRequest(format!("the JSON body could not be read: {e}"))).into()
-        }))
-        .app_data(web::PathConfig::default().error_handler(|e, _| {
-            Error::NotFound(format!("page ({e})")).into()
-        }))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(1024 * 1024)
+                .error_handler(|e, _| {
+                    ApiError(Error::BadRequest(format!(
+                        "the JSON body could not be read: {e}"
+                    )))
+                    .into()
+                }),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| Error::NotFound(format!("page ({e})")).into()),
+        )
         .service(api::scope())
         .split_for_parts();
     let openapi = web::Data::new(openapi);
@@ -162,8 +180,10 @@ pub fn build_app(
                 .build(),
         )
         .wrap(metrics)
-        .wrap(actix_web::middleware::DefaultHeaders::new()
-            .add(("X-Content-Type-Options", "nosniff"))
-            .add(("X-Frame-Options", "DENY"))
-            .add(("Referrer-Policy", "same-origin")))
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "same-origin")),
+        )
 }

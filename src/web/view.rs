@@ -1,9 +1,9 @@
 //! The shapes every page is drawn from: the page chrome, tables, forms, detail pages.
 //! A handful of generic templates render them all.
 
-use askama::Template;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
+use askama::Template;
 
 use super::i18n::Tr;
 use super::Error;
@@ -58,14 +58,23 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
         }
         Role::Supplier => {
             if let Some(id) = p.supplier_id {
-                v.push(Link::new(format!("/suppliers/{id}"), t.get("nav.my_supplier")));
-                v.push(Link::new(format!("/products?manufacturer_id={id}"), t.get("nav.my_products")));
+                v.push(Link::new(
+                    format!("/suppliers/{id}"),
+                    t.get("nav.my_supplier"),
+                ));
+                v.push(Link::new(
+                    format!("/products?manufacturer_id={id}"),
+                    t.get("nav.my_products"),
+                ));
             }
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Institution => {
             if let Some(id) = p.institution_id {
-                v.push(Link::new(format!("/institutions/{id}"), t.get("nav.my_institution")));
+                v.push(Link::new(
+                    format!("/institutions/{id}"),
+                    t.get("nav.my_institution"),
+                ));
             }
             v.push(l("/institutions", "nav.institutions"));
             v.push(l("/drugs", "nav.drugs"));
@@ -88,13 +97,24 @@ pub struct Cell {
 
 impl Cell {
     pub fn text(s: impl Into<String>) -> Self {
-        Cell { text: s.into(), ..Default::default() }
+        Cell {
+            text: s.into(),
+            ..Default::default()
+        }
     }
     pub fn link(s: impl Into<String>, href: impl Into<String>) -> Self {
-        Cell { text: s.into(), href: Some(href.into()), class: "" }
+        Cell {
+            text: s.into(),
+            href: Some(href.into()),
+            class: "",
+        }
     }
     pub fn num(s: impl Into<String>) -> Self {
-        Cell { text: s.into(), href: None, class: "num" }
+        Cell {
+            text: s.into(),
+            href: None,
+            class: "num",
+        }
     }
     pub fn with_class(mut self, class: &'static str) -> Self {
         self.class = class;
@@ -228,10 +248,16 @@ impl Pager {
     /// Links to the neighbouring pages, keeping the other query parameters.
     pub fn of<T>(t: &Tr, page: &Page<T>, base: &str, params: &[(&str, String)]) -> Pager {
         let link = |n: i64| {
-            let mut qs: Vec<(&str, String)> =
-                params.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+            let mut qs: Vec<(&str, String)> = params
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .cloned()
+                .collect();
             qs.push(("page", n.to_string()));
-            format!("{base}?{}", serde_urlencoded::to_string(&qs).unwrap_or_default())
+            format!(
+                "{base}?{}",
+                serde_urlencoded::to_string(&qs).unwrap_or_default()
+            )
         };
         Pager {
             info: format!(
@@ -323,5 +349,7 @@ pub fn ok(t: &impl Template) -> Result<HttpResponse, Error> {
 
 /// Redirect after a successful form (303 so the browser follows with GET).
 pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", to)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
 }

@@ -26,17 +26,32 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = dir.path().join("test.db").to_string_lossy().to_string();
-        TestDb { url, _dir: Some(dir), pg: None }
+        TestDb {
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     /// A new, empty PostgreSQL database, or `None` when no server is configured.
     pub fn postgres() -> Option<TestDb> {
-        let admin = std::env::var("JICAI_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())?;
+        let admin = std::env::var("JICAI_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
         let name = format!("jicai_t_{}_{}", std::process::id(), rand_suffix());
         let mut c = PgConnection::establish(&admin).expect("JICAI_TEST_POSTGRES_URL answers");
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create test database");
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
-        Some(TestDb { url: format!("{base}/{name}"), _dir: None, pg: Some((admin, name)) })
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .expect("create test database");
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin.clone());
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg: Some((admin, name)),
+        })
     }
 
     pub fn store(&self) -> Store {
@@ -48,7 +63,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg {
             if let Ok(mut c) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut c);
             }
         }
     }
@@ -57,7 +73,10 @@ impl Drop for TestDb {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     format!("{}_{}", nanos, N.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -93,7 +112,9 @@ pub fn test_config(db: &TestDb) -> Config {
 pub fn state_with_demo(db: &TestDb) -> AppState {
     let store = db.store();
     let config = test_config(db);
-    let today = chrono::Utc::now().with_timezone(&config.time_zone).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&config.time_zone)
+        .date_naive();
     jicai::demo::load(&mut store.conn().unwrap(), today).expect("demo loads");
     AppState {
         store,
@@ -137,13 +158,21 @@ where
     B: MessageBody,
 {
     pub fn new(app: Rc<S>) -> Self {
-        Client { app, cookies: HashMap::new(), csrf: String::new() }
+        Client {
+            app,
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
     }
 
     async fn send(&mut self, req: test::TestRequest) -> Resp {
         let mut req = req;
         if !self.cookies.is_empty() {
-            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             req = req.insert_header(("Cookie", c.join("; ")));
         }
         let resp = test::call_service(&*self.app, req.to_request()).await;
@@ -151,13 +180,18 @@ where
             if c.value().is_empty() {
                 self.cookies.remove(c.name());
             } else {
-                self.cookies.insert(c.name().to_string(), c.value().to_string());
+                self.cookies
+                    .insert(c.name().to_string(), c.value().to_string());
             }
         }
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = test::read_body(resp).await;
-        let r = Resp { status, headers, body: String::from_utf8_lossy(&body).to_string() };
+        let r = Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).to_string(),
+        };
         if let Some(t) = r.csrf() {
             self.csrf = t;
         }
@@ -199,7 +233,10 @@ where
         self.send(
             test::TestRequest::post()
                 .uri(&uri)
-                .insert_header(("Content-Type", format!("multipart/form-data; boundary={boundary}")))
+                .insert_header((
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                ))
                 .set_payload(body),
         )
         .await
@@ -209,10 +246,17 @@ where
     pub async fn login(&mut self, username: &str, password: &str) -> Resp {
         let page = self.get("/login").await;
         assert_eq!(page.status, StatusCode::OK);
-        self.post("/login", &[("username", username), ("password", password)]).await
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 
-    pub async fn api(&mut self, method: &str, path: &str, token: Option<&str>, json: Option<serde_json::Value>) -> Resp {
+    pub async fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<serde_json::Value>,
+    ) -> Resp {
         let mut req = match method {
             "GET" => test::TestRequest::get(),
             "POST" => test::TestRequest::post(),
@@ -225,7 +269,9 @@ where
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
         }
         if let Some(j) = json {
-            req = req.insert_header(("Content-Type", "application/json")).set_payload(j.to_string());
+            req = req
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(j.to_string());
         }
         self.send(req).await
     }
@@ -234,7 +280,13 @@ where
 /// Builds the real application on this state.
 pub async fn app(
     state: AppState,
-) -> Rc<impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>> {
+) -> Rc<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
     Rc::new(test::init_service(build_app(state)).await)
 }
 

@@ -19,20 +19,39 @@ async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
     let t = v.t;
     let all = db(&state, users::list).await?;
     let table = Table {
-        columns: ["field.username", "field.display_name", "field.role", "field.email", "field.active", ""]
-            .iter()
-            .map(|k| if k.is_empty() { String::new() } else { t.get(k).to_string() })
-            .collect(),
+        columns: [
+            "field.username",
+            "field.display_name",
+            "field.role",
+            "field.email",
+            "field.active",
+            "",
+        ]
+        .iter()
+        .map(|k| {
+            if k.is_empty() {
+                String::new()
+            } else {
+                t.get(k).to_string()
+            }
+        })
+        .collect(),
         rows: all
             .iter()
             .map(|u| {
-                let role = Role::parse(&u.role).map(|r| role_label(&t, r)).unwrap_or(u.role.clone());
+                let role = Role::parse(&u.role)
+                    .map(|r| role_label(&t, r))
+                    .unwrap_or(u.role.clone());
                 vec![
                     Cell::text(&u.username),
                     Cell::text(&u.display_name),
                     Cell::text(role),
                     Cell::text(&u.email),
-                    Cell::text(yes_no(&t, u.active)).with_class(if u.active { "good" } else { "bad" }),
+                    Cell::text(yes_no(&t, u.active)).with_class(if u.active {
+                        "good"
+                    } else {
+                        "bad"
+                    }),
                     Cell::link(t.get("action.manage"), format!("/users/{}", u.id)),
                 ]
             })
@@ -73,7 +92,10 @@ struct UserForm {
 
 fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
     let t = &v.t;
-    let roles = Role::ALL.iter().map(|r| (r.as_str().to_string(), role_label(t, *r))).collect();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), role_label(t, *r)))
+        .collect();
     vec![
         field(t, "username", &f.username).required(),
         field(t, "display_name", &f.display_name).required(),
@@ -82,51 +104,106 @@ fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
         field(t, "email", &f.email),
         field(t, "supplier_uscc", &f.supplier_uscc),
         field(t, "institution_code", &f.institution_code),
-        Field::select("language", t.get("field.language"), &f.language, vec![("zh-CN".into(), "中文".into()), ("en".into(), "English".into())]),
+        Field::select(
+            "language",
+            t.get("field.language"),
+            &f.language,
+            vec![
+                ("zh-CN".into(), "中文".into()),
+                ("en".into(), "English".into()),
+            ],
+        ),
     ]
 }
 
 #[get("/users/new")]
 async fn new_user(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &UserForm::default()));
-    form_page(&v, v.t.get("action.new_user"), form, Some(Link::new("/users", v.t.get("nav.users"))))
+    let form = Form::new(
+        "/users",
+        v.t.get("action.save"),
+        user_fields(&v, &UserForm::default()),
+    );
+    form_page(
+        &v,
+        v.t.get("action.new_user"),
+        form,
+        Some(Link::new("/users", v.t.get("nav.users"))),
+    )
 }
 
 #[post("/users")]
-async fn create_user(v: Viewer, state: web::Data<AppState>, f: web::Form<UserForm>) -> Result<HttpResponse, Error> {
+async fn create_user(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<UserForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &f));
     let act = state.act(&v.p.username);
     let result: Result<users::User, Error> = async {
         let mut errs = vec![];
-        let username = required_text("username", &f.username, 64).map_err(|e| errs.push(e)).ok();
+        let username = required_text("username", &f.username, 64)
+            .map_err(|e| errs.push(e))
+            .ok();
         if let Some(u) = &username {
-            if !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-                errs.push(Invalid::new("username", "may hold only letters, digits, '.', '_' and '-'"));
+            if !u
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
+                errs.push(Invalid::new(
+                    "username",
+                    "may hold only letters, digits, '.', '_' and '-'",
+                ));
             }
         }
-        let display_name = required_text("display_name", &f.display_name, 100).map_err(|e| errs.push(e)).ok();
+        let display_name = required_text("display_name", &f.display_name, 100)
+            .map_err(|e| errs.push(e))
+            .ok();
         let role = Role::parse(&f.role).map_err(|e| errs.push(e)).ok();
         let email = email_list("email", &f.email).map_err(|e| errs.push(e)).ok();
         let pw = f.password.clone();
-        let hash = web::block(move || security::hash_password(&pw)).await?.map_err(|e| errs.push(e)).ok();
+        let hash = web::block(move || security::hash_password(&pw))
+            .await?
+            .map_err(|e| errs.push(e))
+            .ok();
         if !errs.is_empty() {
             return Err(Error::Invalid(errs));
         }
-        let (uscc, icode) = (f.supplier_uscc.trim().to_uppercase(), f.institution_code.trim().to_string());
+        let (uscc, icode) = (
+            f.supplier_uscc.trim().to_uppercase(),
+            f.institution_code.trim().to_string(),
+        );
         let lang = if f.language == "en" { "en" } else { "zh-CN" }.to_string();
         db(&state, move |c| {
             let supplier_id = if uscc.is_empty() {
                 None
             } else {
-                Some(parties::supplier_by_uscc(c, &uscc)?.ok_or_else(|| Invalid::new("supplier_uscc", format!("no supplier has the code \"{uscc}\"")))?.id)
+                Some(
+                    parties::supplier_by_uscc(c, &uscc)?
+                        .ok_or_else(|| {
+                            Invalid::new(
+                                "supplier_uscc",
+                                format!("no supplier has the code \"{uscc}\""),
+                            )
+                        })?
+                        .id,
+                )
             };
             let institution_id = if icode.is_empty() {
                 None
             } else {
-                Some(parties::institution_by_code(c, &icode)?.ok_or_else(|| Invalid::new("institution_code", format!("no institution has the code \"{icode}\"")))?.id)
+                Some(
+                    parties::institution_by_code(c, &icode)?
+                        .ok_or_else(|| {
+                            Invalid::new(
+                                "institution_code",
+                                format!("no institution has the code \"{icode}\""),
+                            )
+                        })?
+                        .id,
+                )
             };
             users::create(
                 c,
@@ -153,20 +230,30 @@ async fn create_user(v: Viewer, state: web::Data<AppState>, f: web::Form<UserFor
 }
 
 #[get("/users/{id}")]
-async fn user_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn user_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let t = v.t;
     let id = id.into_inner();
     let (u, tokens) = db(&state, move |c| {
         let u = users::get(c, id)?;
-        let tokens: Vec<users::Token> = users::tokens(c)?.into_iter().filter(|t| t.user_id == id).collect();
+        let tokens: Vec<users::Token> = users::tokens(c)?
+            .into_iter()
+            .filter(|t| t.user_id == id)
+            .collect();
         Ok((u, tokens))
     })
     .await?;
     let mut sections = vec![];
     let mut acc = Section::new(t.get("section.account"));
     let mut toggle = if u.active {
-        Form::button(format!("/users/{id}/deactivate"), t.get("action.deactivate"))
+        Form::button(
+            format!("/users/{id}/deactivate"),
+            t.get("action.deactivate"),
+        )
     } else {
         Form::button(format!("/users/{id}/activate"), t.get("action.activate"))
     };
@@ -184,12 +271,17 @@ async fn user_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) ->
         "/tokens",
         t.get("action.issue_token"),
         vec![
-            Field { kind: "hidden", ..Field::text("user_id", "", &id.to_string()) },
+            Field {
+                kind: "hidden",
+                ..Field::text("user_id", "", &id.to_string())
+            },
             field(&t, "token_name", "").required(),
         ],
     ));
     sections.push(tok);
-    let role = Role::parse(&u.role).map(|r| role_label(&t, r)).unwrap_or(u.role.clone());
+    let role = Role::parse(&u.role)
+        .map(|r| role_label(&t, r))
+        .unwrap_or(u.role.clone());
     view::ok(&DetailPage {
         chrome: v.chrome(&u.username),
         heading: format!("{} ({})", u.display_name, u.username),
@@ -205,7 +297,12 @@ async fn user_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) ->
 }
 
 #[post("/users/{id}/{what}")]
-async fn user_action(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, String)>, f: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, Error> {
+async fn user_action(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    f: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let (id, what) = path.into_inner();
     let act = state.act(&v.p.username);
@@ -218,9 +315,16 @@ async fn user_action(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64
             db(&state, move |c| users::set_active(c, &act, id, on)).await?;
         }
         "password" => {
-            let pw = f.iter().find(|(k, _)| k == "password").map(|(_, v)| v.clone()).unwrap_or_default();
+            let pw = f
+                .iter()
+                .find(|(k, _)| k == "password")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
             let hash = web::block(move || security::hash_password(&pw)).await??;
-            db(&state, move |c| users::set_password_hash(c, &act, id, &hash)).await?;
+            db(&state, move |c| {
+                users::set_password_hash(c, &act, id, &hash)
+            })
+            .await?;
         }
         _ => return Err(Error::NotFound("page".into())),
     }
@@ -232,17 +336,45 @@ async fn user_action(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64
 fn token_table(v: &Viewer, tokens: &[users::Token], names: &[(i64, String)]) -> Table {
     let t = &v.t;
     Table {
-        columns: ["field.username", "field.token_name", "field.prefix", "field.created_at", "field.status", ""]
-            .iter()
-            .map(|k| if k.is_empty() { String::new() } else { t.get(k).to_string() })
-            .collect(),
+        columns: [
+            "field.username",
+            "field.token_name",
+            "field.prefix",
+            "field.created_at",
+            "field.status",
+            "",
+        ]
+        .iter()
+        .map(|k| {
+            if k.is_empty() {
+                String::new()
+            } else {
+                t.get(k).to_string()
+            }
+        })
+        .collect(),
         rows: tokens
             .iter()
             .map(|tok| {
-                let owner = names.iter().find(|(id, _)| *id == tok.user_id).map(|(_, n)| n.clone()).unwrap_or_default();
+                let owner = names
+                    .iter()
+                    .find(|(id, _)| *id == tok.user_id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
                 let (status, action) = match tok.revoked_at {
-                    Some(at) => (Cell::text(format!("{} {}", t.get("token.revoked"), at.format("%Y-%m-%d %H:%M"))).with_class("bad"), Cell::text("")),
-                    None => (Cell::text(t.get("token.active")).with_class("good"), Cell::link(t.get("action.revoke"), format!("/tokens/{}/revoke", tok.id))),
+                    Some(at) => (
+                        Cell::text(format!(
+                            "{} {}",
+                            t.get("token.revoked"),
+                            at.format("%Y-%m-%d %H:%M")
+                        ))
+                        .with_class("bad"),
+                        Cell::text(""),
+                    ),
+                    None => (
+                        Cell::text(t.get("token.active")).with_class("good"),
+                        Cell::link(t.get("action.revoke"), format!("/tokens/{}/revoke", tok.id)),
+                    ),
                 };
                 vec![
                     Cell::text(owner),
@@ -268,7 +400,19 @@ async fn token_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
         "/tokens",
         t.get("action.issue_token"),
         vec![
-            Field::select("user_id", t.get("field.username"), "", all.iter().map(|u| (u.id.to_string(), format!("{} ({})", u.username, u.display_name))).collect()),
+            Field::select(
+                "user_id",
+                t.get("field.username"),
+                "",
+                all.iter()
+                    .map(|u| {
+                        (
+                            u.id.to_string(),
+                            format!("{} ({})", u.username, u.display_name),
+                        )
+                    })
+                    .collect(),
+            ),
             field(&t, "token_name", "").required(),
         ],
     ));
@@ -293,10 +437,18 @@ struct IssueForm {
 
 /// Issues a token and shows its secret once; only its hash is kept.
 #[post("/tokens")]
-async fn issue_token(v: Viewer, state: web::Data<AppState>, f: web::Form<IssueForm>) -> Result<HttpResponse, Error> {
+async fn issue_token(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<IssueForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let t = v.t;
-    let user_id: i64 = f.user_id.trim().parse().map_err(|_| Invalid::new("user_id", "choose a user"))?;
+    let user_id: i64 = f
+        .user_id
+        .trim()
+        .parse()
+        .map_err(|_| Invalid::new("user_id", "choose a user"))?;
     let name = required_text("token_name", &f.token_name, 100)?;
     let new = security::new_api_token();
     let act = state.act(&v.p.username);
@@ -310,11 +462,15 @@ async fn issue_token(v: Viewer, state: web::Data<AppState>, f: web::Form<IssueFo
     let mut s = Section::new(t.get("token.secret_title"));
     s.text.push(t.get("token.secret_once").to_string());
     s.text.push(new.secret.clone());
-    s.links.push(Link::new(format!("/users/{user_id}"), t.get("action.back")));
+    s.links
+        .push(Link::new(format!("/users/{user_id}"), t.get("action.back")));
     view::ok(&DetailPage {
         chrome: v.chrome(t.get("nav.tokens")),
         heading: format!("{} · {}", t.get("action.issue_token"), tok.name),
-        props: vec![(t.get("field.username").into(), user.username), (t.get("field.prefix").into(), tok.prefix)],
+        props: vec![
+            (t.get("field.username").into(), user.username),
+            (t.get("field.prefix").into(), tok.prefix),
+        ],
         actions: vec![],
         sections: vec![s],
     })
@@ -324,13 +480,26 @@ async fn issue_token(v: Viewer, state: web::Data<AppState>, f: web::Form<IssueFo
 async fn confirm_revoke(v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
-    let mut form = Form::new(format!("/tokens/{id}/revoke"), v.t.get("action.revoke"), vec![]);
+    let mut form = Form::new(
+        format!("/tokens/{id}/revoke"),
+        v.t.get("action.revoke"),
+        vec![],
+    );
     form.danger = true;
-    form_page(&v, v.t.get("action.revoke_token"), form, Some(Link::new("/tokens", v.t.get("action.back"))))
+    form_page(
+        &v,
+        v.t.get("action.revoke_token"),
+        form,
+        Some(Link::new("/tokens", v.t.get("action.back"))),
+    )
 }
 
 #[post("/tokens/{id}/revoke")]
-async fn revoke_token(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn revoke_token(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let act = state.act(&v.p.username);
@@ -346,20 +515,42 @@ struct AuditQuery {
 }
 
 #[get("/audit")]
-async fn audit_page(v: Viewer, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, Error> {
+async fn audit_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, Error> {
     v.require_reader()?;
     let t = v.t;
     let entity = q.entity.clone().filter(|e| !e.is_empty());
-    let (entries, check) = db(&state, move |c| Ok((audit::recent(c, entity.as_deref(), 200)?, audit::verify(c)?))).await?;
+    let (entries, check) = db(&state, move |c| {
+        Ok((audit::recent(c, entity.as_deref(), 200)?, audit::verify(c)?))
+    })
+    .await?;
     let tz = state.config.time_zone;
     let mut chain = Section::new(t.get("audit.chain"));
     chain.text.push(match &check.broken {
-        None => t.get("audit.intact").replace("{n}", &check.records.to_string()),
-        Some(b) => t.get("audit.broken").replace("{id}", &b.id.to_string()).replace("{reason}", &b.reason),
+        None => t
+            .get("audit.intact")
+            .replace("{n}", &check.records.to_string()),
+        Some(b) => t
+            .get("audit.broken")
+            .replace("{id}", &b.id.to_string())
+            .replace("{reason}", &b.reason),
     });
     let mut list = Section::new(t.get("audit.recent"));
     list.table = Some(Table {
-        columns: ["audit.id", "audit.at", "audit.actor", "audit.action", "audit.entity", "audit.after"].iter().map(|k| t.get(k).to_string()).collect(),
+        columns: [
+            "audit.id",
+            "audit.at",
+            "audit.actor",
+            "audit.action",
+            "audit.entity",
+            "audit.after",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
         rows: entries
             .iter()
             .map(|e| {

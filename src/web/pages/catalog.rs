@@ -13,7 +13,9 @@ use crate::domain::paging::PageRequest;
 use crate::domain::Invalid;
 use crate::store::catalog::{self as cat, ProductFilter};
 use crate::web::auth::Viewer;
-use crate::web::view::{self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Pager, Search, Section, Table};
+use crate::web::view::{
+    self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Pager, Search, Section, Table,
+};
 use crate::web::{db, AppState, Error};
 
 #[derive(Deserialize, Default)]
@@ -29,7 +31,13 @@ pub struct ListQuery {
 }
 
 /// Renders a form again with what was wrong (422), or passes other errors on.
-pub fn form_or_error(v: &Viewer, heading: &str, form: Form, err: Error, back: Option<Link>) -> Result<HttpResponse, Error> {
+pub fn form_or_error(
+    v: &Viewer,
+    heading: &str,
+    form: Form,
+    err: Error,
+    back: Option<Link>,
+) -> Result<HttpResponse, Error> {
     match err {
         Error::Invalid(es) => {
             let (form, errors) = form.with_errors(&es);
@@ -48,7 +56,12 @@ pub fn form_or_error(v: &Viewer, heading: &str, form: Form, err: Error, back: Op
     }
 }
 
-pub fn form_page(v: &Viewer, heading: &str, form: Form, back: Option<Link>) -> Result<HttpResponse, Error> {
+pub fn form_page(
+    v: &Viewer,
+    heading: &str,
+    form: Form,
+    back: Option<Link>,
+) -> Result<HttpResponse, Error> {
     view::ok(&FormPage {
         chrome: v.chrome(heading),
         heading: heading.to_string(),
@@ -61,17 +74,32 @@ pub fn form_page(v: &Viewer, heading: &str, form: Form, back: Option<Link>) -> R
 // ---------- drugs ----------
 
 #[get("/drugs")]
-async fn drug_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+async fn drug_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let page = PageRequest::new(q.page, q.per_page);
     let category = Some(q.category.clone()).filter(|c| Category::parse(c).is_ok());
     let (qs, cat_filter) = (q.q.clone(), category.clone());
-    let result = db(&state, move |c| cat::search_drugs(c, &qs, cat_filter.as_deref(), &page)).await?;
+    let result = db(&state, move |c| {
+        cat::search_drugs(c, &qs, cat_filter.as_deref(), &page)
+    })
+    .await?;
     let table = Table {
-        columns: ["field.code", "field.name_zh", "field.inn", "field.dosage_form", "field.strength", "field.unit", "field.category"]
-            .iter()
-            .map(|k| t.get(k).to_string())
-            .collect(),
+        columns: [
+            "field.code",
+            "field.name_zh",
+            "field.inn",
+            "field.dosage_form",
+            "field.strength",
+            "field.unit",
+            "field.category",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
         rows: result
             .items
             .iter()
@@ -82,8 +110,16 @@ async fn drug_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuer
                     Cell::text(&d.inn),
                     Cell::text(&d.dosage_form),
                     Cell::text(&d.strength),
-                    Cell::text(Unit::parse(&d.unit).map(|u| u.label(t.lang)).unwrap_or(&d.unit)),
-                    Cell::text(Category::parse(&d.category).map(|c| c.label(t.lang)).unwrap_or(&d.category)),
+                    Cell::text(
+                        Unit::parse(&d.unit)
+                            .map(|u| u.label(t.lang))
+                            .unwrap_or(&d.unit),
+                    ),
+                    Cell::text(
+                        Category::parse(&d.category)
+                            .map(|c| c.label(t.lang))
+                            .unwrap_or(&d.category),
+                    ),
                 ]
             })
             .collect(),
@@ -103,11 +139,22 @@ async fn drug_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuer
                 "category",
                 t.get("field.category"),
                 &q.category,
-                word_options(Category::ALL, |c| c.as_str(), |c, l| c.label(l), &t, Some(t.get("word.all_categories"))),
+                word_options(
+                    Category::ALL,
+                    |c| c.as_str(),
+                    |c, l| c.label(l),
+                    &t,
+                    Some(t.get("word.all_categories")),
+                ),
             )],
         }),
         actions,
-        pager: Some(Pager::of(&t, &result, "/drugs", &[("q", q.q.clone()), ("category", q.category.clone())])),
+        pager: Some(Pager::of(
+            &t,
+            &result,
+            "/drugs",
+            &[("q", q.q.clone()), ("category", q.category.clone())],
+        )),
         table,
         empty: t.get("page.no_results").to_string(),
     };
@@ -122,9 +169,24 @@ fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
         field(t, "inn", &f.inn).required(),
         field(t, "dosage_form", &f.dosage_form).required(),
         field(t, "strength", &f.strength).required(),
-        Field::select("unit", t.get("field.unit"), &f.unit, word_options(Unit::ALL, |u| u.as_str(), |u, l| u.label(l), t, None)),
-        Field::select("origin", t.get("field.origin"), &f.origin, word_options(ListOrigin::ALL, |u| u.as_str(), |u, l| u.label(l), t, None)),
-        Field::select("category", t.get("field.category"), &f.category, word_options(Category::ALL, |u| u.as_str(), |u, l| u.label(l), t, None)),
+        Field::select(
+            "unit",
+            t.get("field.unit"),
+            &f.unit,
+            word_options(Unit::ALL, |u| u.as_str(), |u, l| u.label(l), t, None),
+        ),
+        Field::select(
+            "origin",
+            t.get("field.origin"),
+            &f.origin,
+            word_options(ListOrigin::ALL, |u| u.as_str(), |u, l| u.label(l), t, None),
+        ),
+        Field::select(
+            "category",
+            t.get("field.category"),
+            &f.category,
+            word_options(Category::ALL, |u| u.as_str(), |u, l| u.label(l), t, None),
+        ),
         field(t, "atc_code", &f.atc_code),
     ]
 }
@@ -132,12 +194,25 @@ fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
 #[get("/drugs/new")]
 async fn new_drug(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let form = Form::new("/drugs", v.t.get("action.save"), drug_fields(&v, &DrugForm::default()));
-    form_page(&v, v.t.get("action.new_drug"), form, Some(Link::new("/drugs", v.t.get("nav.drugs"))))
+    let form = Form::new(
+        "/drugs",
+        v.t.get("action.save"),
+        drug_fields(&v, &DrugForm::default()),
+    );
+    form_page(
+        &v,
+        v.t.get("action.new_drug"),
+        form,
+        Some(Link::new("/drugs", v.t.get("nav.drugs"))),
+    )
 }
 
 #[post("/drugs")]
-async fn create_drug(v: Viewer, state: web::Data<AppState>, f: web::Form<DrugForm>) -> Result<HttpResponse, Error> {
+async fn create_drug(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<DrugForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/drugs", v.t.get("action.save"), drug_fields(&v, &f));
@@ -153,14 +228,22 @@ async fn create_drug(v: Viewer, state: web::Data<AppState>, f: web::Form<DrugFor
 }
 
 #[get("/drugs/{id}")]
-async fn drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn drug(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let id = id.into_inner();
     let (d, products, total) = db(&state, move |c| {
         let d = cat::get_drug(c, id)?;
         let p = cat::list_products(
             c,
-            &ProductFilter { drug_id: Some(id), by_price: true, ..Default::default() },
+            &ProductFilter {
+                drug_id: Some(id),
+                by_price: true,
+                ..Default::default()
+            },
             &PageRequest::new(Some(1), Some(200)),
         )?;
         let total = cat::reference_price_total(c, id)?;
@@ -169,11 +252,16 @@ async fn drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Resu
     .await?;
     let mut section = Section::new(t.get("nav.products"));
     section.table = Some(product_table(&v, &products.items));
-    section.text.push(format!("{}: {}", t.get("field.reference_total"), total));
+    section
+        .text
+        .push(format!("{}: {}", t.get("field.reference_total"), total));
     let mut actions = vec![];
     if v.p.can_administer() {
         actions.push(Link::new(format!("/drugs/{id}/edit"), t.get("action.edit")));
-        actions.push(Link::new(format!("/products/new?drug_code={}", d.code), t.get("action.new_product")));
+        actions.push(Link::new(
+            format!("/products/new?drug_code={}", d.code),
+            t.get("action.new_product"),
+        ));
     }
     view::ok(&DetailPage {
         chrome: v.chrome(&d.name_zh),
@@ -183,10 +271,28 @@ async fn drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Resu
             (t.get("field.inn").into(), d.inn.clone()),
             (t.get("field.dosage_form").into(), d.dosage_form.clone()),
             (t.get("field.strength").into(), d.strength.clone()),
-            (t.get("field.unit").into(), Unit::parse(&d.unit).map(|u| u.label(t.lang).to_string()).unwrap_or(d.unit.clone())),
-            (t.get("field.origin").into(), ListOrigin::parse(&d.origin).map(|u| u.label(t.lang).to_string()).unwrap_or(d.origin.clone())),
-            (t.get("field.category").into(), Category::parse(&d.category).map(|u| u.label(t.lang).to_string()).unwrap_or(d.category.clone())),
-            (t.get("field.atc_code").into(), d.atc_code.clone().unwrap_or_default()),
+            (
+                t.get("field.unit").into(),
+                Unit::parse(&d.unit)
+                    .map(|u| u.label(t.lang).to_string())
+                    .unwrap_or(d.unit.clone()),
+            ),
+            (
+                t.get("field.origin").into(),
+                ListOrigin::parse(&d.origin)
+                    .map(|u| u.label(t.lang).to_string())
+                    .unwrap_or(d.origin.clone()),
+            ),
+            (
+                t.get("field.category").into(),
+                Category::parse(&d.category)
+                    .map(|u| u.label(t.lang).to_string())
+                    .unwrap_or(d.category.clone()),
+            ),
+            (
+                t.get("field.atc_code").into(),
+                d.atc_code.clone().unwrap_or_default(),
+            ),
         ],
         actions,
         sections: vec![section],
@@ -194,7 +300,11 @@ async fn drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Resu
 }
 
 #[get("/drugs/{id}/edit")]
-async fn edit_drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn edit_drug(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let d = db(&state, move |c| cat::get_drug(c, id)).await?;
@@ -209,16 +319,34 @@ async fn edit_drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) ->
         category: d.category,
         atc_code: d.atc_code.unwrap_or_default(),
     };
-    let form = Form::new(format!("/drugs/{id}"), v.t.get("action.save"), drug_fields(&v, &f));
-    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/drugs/{id}"), v.t.get("action.back"))))
+    let form = Form::new(
+        format!("/drugs/{id}"),
+        v.t.get("action.save"),
+        drug_fields(&v, &f),
+    );
+    form_page(
+        &v,
+        v.t.get("action.edit"),
+        form,
+        Some(Link::new(format!("/drugs/{id}"), v.t.get("action.back"))),
+    )
 }
 
 #[post("/drugs/{id}")]
-async fn update_drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<DrugForm>) -> Result<HttpResponse, Error> {
+async fn update_drug(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<DrugForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = Form::new(format!("/drugs/{id}"), v.t.get("action.save"), drug_fields(&v, &f));
+    let form = Form::new(
+        format!("/drugs/{id}"),
+        v.t.get("action.save"),
+        drug_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
         Ok(input) => db(&state, move |c| cat::update_drug(c, &act, id, &input)).await,
@@ -235,15 +363,26 @@ async fn update_drug(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, 
 fn product_table(v: &Viewer, items: &[cat::Product]) -> Table {
     let t = &v.t;
     Table {
-        columns: ["field.drug", "field.manufacturer", "field.approval_number", "field.units_per_package", "field.gtin", "field.consistency_passed", "field.reference_price"]
-            .iter()
-            .map(|k| t.get(k).to_string())
-            .collect(),
+        columns: [
+            "field.drug",
+            "field.manufacturer",
+            "field.approval_number",
+            "field.units_per_package",
+            "field.gtin",
+            "field.consistency_passed",
+            "field.reference_price",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
         rows: items
             .iter()
             .map(|p| {
                 vec![
-                    Cell::link(format!("{} {}", p.drug_name, p.strength), format!("/drugs/{}", p.drug_id)),
+                    Cell::link(
+                        format!("{} {}", p.drug_name, p.strength),
+                        format!("/drugs/{}", p.drug_id),
+                    ),
                     Cell::text(&p.manufacturer_name),
                     Cell::link(&p.approval_number, format!("/products/{}/edit", p.id)),
                     Cell::num(p.units_per_package.to_string()),
@@ -257,7 +396,11 @@ fn product_table(v: &Viewer, items: &[cat::Product]) -> Table {
 }
 
 #[get("/products")]
-async fn product_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+async fn product_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let page = PageRequest::new(q.page, q.per_page);
     let filter = ProductFilter {
@@ -273,13 +416,23 @@ async fn product_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQ
     }
     let params = [
         ("q", q.q.clone()),
-        ("manufacturer_id", q.manufacturer_id.map(|i| i.to_string()).unwrap_or_default()),
-        ("drug_id", q.drug_id.map(|i| i.to_string()).unwrap_or_default()),
+        (
+            "manufacturer_id",
+            q.manufacturer_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
+        (
+            "drug_id",
+            q.drug_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
     ];
     view::ok(&ListPage {
         chrome: v.chrome(t.get("nav.products")),
         heading: t.get("nav.products").to_string(),
-        search: Some(Search { action: "/products".into(), q: q.q.clone(), filters: vec![] }),
+        search: Some(Search {
+            action: "/products".into(),
+            q: q.q.clone(),
+            filters: vec![],
+        }),
         actions,
         pager: Some(Pager::of(&t, &result, "/products", &params)),
         table: product_table(&v, &result.items),
@@ -295,8 +448,16 @@ fn product_fields(v: &Viewer, f: &ProductForm) -> Vec<Field> {
         field(t, "approval_number", &f.approval_number).required(),
         field(t, "units_per_package", &f.units_per_package).required(),
         field(t, "gtin", &f.gtin),
-        Field::checkbox("consistency_passed", t.get("field.consistency_passed"), f.consistency_passed == "true"),
-        Field::checkbox("originator", t.get("field.originator"), f.originator == "true"),
+        Field::checkbox(
+            "consistency_passed",
+            t.get("field.consistency_passed"),
+            f.consistency_passed == "true",
+        ),
+        Field::checkbox(
+            "originator",
+            t.get("field.originator"),
+            f.originator == "true",
+        ),
         field(t, "reference_price", &f.reference_price),
     ]
 }
@@ -310,13 +471,25 @@ struct NewProductQuery {
 #[get("/products/new")]
 async fn new_product(v: Viewer, q: web::Query<NewProductQuery>) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let f = ProductForm { drug_code: q.drug_code.clone(), ..Default::default() };
+    let f = ProductForm {
+        drug_code: q.drug_code.clone(),
+        ..Default::default()
+    };
     let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
-    form_page(&v, v.t.get("action.new_product"), form, Some(Link::new("/products", v.t.get("nav.products"))))
+    form_page(
+        &v,
+        v.t.get("action.new_product"),
+        form,
+        Some(Link::new("/products", v.t.get("nav.products"))),
+    )
 }
 
 #[post("/products")]
-async fn create_product(v: Viewer, state: web::Data<AppState>, f: web::Form<ProductForm>) -> Result<HttpResponse, Error> {
+async fn create_product(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<ProductForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
@@ -332,7 +505,11 @@ async fn create_product(v: Viewer, state: web::Data<AppState>, f: web::Form<Prod
 }
 
 #[get("/products/{id}/edit")]
-async fn edit_product(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn edit_product(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let (p, uscc) = db(&state, move |c| {
@@ -351,16 +528,37 @@ async fn edit_product(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>)
         originator: p.originator.to_string(),
         reference_price: p.reference_price.map(|m| m.to_string()).unwrap_or_default(),
     };
-    let form = Form::new(format!("/products/{id}"), v.t.get("action.save"), product_fields(&v, &f));
-    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/drugs/{}", p.drug_id), v.t.get("action.back"))))
+    let form = Form::new(
+        format!("/products/{id}"),
+        v.t.get("action.save"),
+        product_fields(&v, &f),
+    );
+    form_page(
+        &v,
+        v.t.get("action.edit"),
+        form,
+        Some(Link::new(
+            format!("/drugs/{}", p.drug_id),
+            v.t.get("action.back"),
+        )),
+    )
 }
 
 #[post("/products/{id}")]
-async fn update_product(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ProductForm>) -> Result<HttpResponse, Error> {
+async fn update_product(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ProductForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = Form::new(format!("/products/{id}"), v.t.get("action.save"), product_fields(&v, &f));
+    let form = Form::new(
+        format!("/products/{id}"),
+        v.t.get("action.save"),
+        product_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
         Ok(input) => db(&state, move |c| cat::update_product(c, &act, id, &input)).await,
@@ -377,20 +575,29 @@ async fn update_product(v: Viewer, state: web::Data<AppState>, id: web::Path<i64
 fn import_forms(v: &Viewer) -> Vec<Section> {
     let t = &v.t;
     let mut out = vec![];
-    for (kind, cols) in [("drugs", import::DRUG_COLUMNS), ("products", import::PRODUCT_COLUMNS)] {
+    for (kind, cols) in [
+        ("drugs", import::DRUG_COLUMNS),
+        ("products", import::PRODUCT_COLUMNS),
+    ] {
         let mut s = Section::new(t.get(&format!("import.{kind}")));
         s.text.push(format!(
             "{}: {}",
             t.get("import.columns"),
             cols.iter()
-                .map(|c| if c.required { format!("{}*", c.field) } else { c.field.to_string() })
+                .map(|c| if c.required {
+                    format!("{}*", c.field)
+                } else {
+                    c.field.to_string()
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
         let mut f = Form::new(
             format!("/import/{kind}"),
             t.get("action.upload"),
-            vec![Field::text("file", t.get("field.file"), "").kind("file").required()],
+            vec![Field::text("file", t.get("field.file"), "")
+                .kind("file")
+                .required()],
         );
         f.multipart = true;
         s.forms.push(f);
@@ -417,8 +624,13 @@ const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 /// Reads the `file` part of a multipart upload.
 pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
     while let Some(item) = mp.next().await {
-        let mut part = item.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
-        let name = part.content_disposition().and_then(|cd| cd.get_name()).unwrap_or("").to_string();
+        let mut part =
+            item.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
+        let name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_name())
+            .unwrap_or("")
+            .to_string();
         if name != "file" {
             continue;
         }
@@ -429,7 +641,8 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> 
             .to_string();
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
+            let chunk = chunk
+                .map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
             if bytes.len() + chunk.len() > UPLOAD_LIMIT {
                 return Err(Error::BadRequest("the file is larger than 20 MB".into()));
             }
@@ -443,30 +656,58 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> 
     Err(Invalid::new("file", "is missing: choose a CSV or XLSX file").into())
 }
 
-fn report_page(v: &Viewer, kind: &str, report: &import::ImportReport) -> Result<HttpResponse, Error> {
+fn report_page(
+    v: &Viewer,
+    kind: &str,
+    report: &import::ImportReport,
+) -> Result<HttpResponse, Error> {
     let t = &v.t;
     let mut s = Section::new(t.get("import.report"));
     if report.errors.is_empty() {
-        s.text.push(t.get("import.done").replace("{n}", &report.imported.to_string()));
+        s.text.push(
+            t.get("import.done")
+                .replace("{n}", &report.imported.to_string()),
+        );
     } else {
-        s.text.push(t.get("import.rejected").replace("{n}", &report.errors.len().to_string()));
+        s.text.push(
+            t.get("import.rejected")
+                .replace("{n}", &report.errors.len().to_string()),
+        );
         s.table = Some(Table {
-            columns: vec![t.get("import.row").into(), t.get("import.field").into(), t.get("import.problem").into()],
+            columns: vec![
+                t.get("import.row").into(),
+                t.get("import.field").into(),
+                t.get("import.problem").into(),
+            ],
             rows: report
                 .errors
                 .iter()
-                .map(|e| vec![Cell::num(e.row.to_string()), Cell::text(&e.field), Cell::text(&e.message).with_class("bad")])
+                .map(|e| {
+                    vec![
+                        Cell::num(e.row.to_string()),
+                        Cell::text(&e.field),
+                        Cell::text(&e.message).with_class("bad"),
+                    ]
+                })
                 .collect(),
         });
     }
     let mut sections = vec![s];
     sections.extend(import_forms(v));
-    let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if report.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     view::render(
         status,
         &DetailPage {
             chrome: v.chrome(t.get("nav.import")),
-            heading: format!("{} · {}", t.get("nav.import"), t.get(&format!("import.{kind}"))),
+            heading: format!(
+                "{} · {}",
+                t.get("nav.import"),
+                t.get(&format!("import.{kind}"))
+            ),
             props: vec![
                 (t.get("import.rows").into(), report.rows.to_string()),
                 (t.get("import.imported").into(), report.imported.to_string()),
@@ -478,17 +719,31 @@ fn report_page(v: &Viewer, kind: &str, report: &import::ImportReport) -> Result<
 }
 
 /// Reads, validates and imports a spreadsheet of drugs or products: all rows or none.
-pub async fn run_import(state: &AppState, actor: &str, kind: &str, file_name: &str, bytes: &[u8]) -> Result<import::ImportReport, Error> {
+pub async fn run_import(
+    state: &AppState,
+    actor: &str,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<import::ImportReport, Error> {
     let table = crate::sheet::read_table(file_name, bytes)?;
     let act = state.act(actor);
     let report = match kind {
         "drugs" => match import::drug_rows(&table) {
             Ok(rows) => db(state, move |c| cat::import_drugs(c, &act, &rows)).await?,
-            Err(errors) => import::ImportReport { rows: table.len().saturating_sub(1), imported: 0, errors },
+            Err(errors) => import::ImportReport {
+                rows: table.len().saturating_sub(1),
+                imported: 0,
+                errors,
+            },
         },
         "products" => match import::product_rows(&table) {
             Ok(rows) => db(state, move |c| cat::import_products(c, &act, &rows)).await?,
-            Err(errors) => import::ImportReport { rows: table.len().saturating_sub(1), imported: 0, errors },
+            Err(errors) => import::ImportReport {
+                rows: table.len().saturating_sub(1),
+                imported: 0,
+                errors,
+            },
         },
         other => return Err(Error::NotFound(format!("import of \"{other}\""))),
     };
@@ -496,7 +751,12 @@ pub async fn run_import(state: &AppState, actor: &str, kind: &str, file_name: &s
 }
 
 #[post("/import/{kind}")]
-async fn import_upload(v: Viewer, state: web::Data<AppState>, kind: web::Path<String>, mp: Multipart) -> Result<HttpResponse, Error> {
+async fn import_upload(
+    v: Viewer,
+    state: web::Data<AppState>,
+    kind: web::Path<String>,
+    mp: Multipart,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let kind = kind.into_inner();
     if kind != "drugs" && kind != "products" {
@@ -508,7 +768,10 @@ async fn import_upload(v: Viewer, state: web::Data<AppState>, kind: web::Path<St
         Err(Error::Invalid(es)) => import::ImportReport {
             rows: 0,
             imported: 0,
-            errors: es.into_iter().map(|e| import::RowError::new(1, e)).collect(),
+            errors: es
+                .into_iter()
+                .map(|e| import::RowError::new(1, e))
+                .collect(),
         },
         Err(e) => return Err(e),
     };

@@ -12,14 +12,22 @@ use crate::web::{db, AppState, Error};
 #[get("/home")]
 async fn home(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
     let mut props = vec![];
     let mut sections = vec![];
     let mut actions = vec![];
     match v.p.role {
         Role::Center | Role::Regulator | Role::Expert => {
             let (drugs, insts, sups) = db(&state, |c| {
-                Ok((catalog::count_drugs(c)?, parties::count_institutions(c)?, parties::count_suppliers(c)?))
+                Ok((
+                    catalog::count_drugs(c)?,
+                    parties::count_institutions(c)?,
+                    parties::count_suppliers(c)?,
+                ))
             })
             .await?;
             props.push((t.get("nav.drugs").to_string(), drugs.to_string()));
@@ -28,18 +36,28 @@ async fn home(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Err
                 props.push((t.get("nav.suppliers").to_string(), sups.to_string()));
             }
             let mut s = Section::new(t.get("home.tasks"));
-            s.text.push(t.get(&format!("home.intro.{}", v.p.role.as_str())).to_string());
+            s.text.push(
+                t.get(&format!("home.intro.{}", v.p.role.as_str()))
+                    .to_string(),
+            );
             sections.push(s);
             actions.extend(v.chrome("").nav.into_iter().skip(1));
         }
         Role::Supplier => {
             if let Some(id) = v.p.supplier_id {
-                let (s, lic) = db(&state, move |c| Ok((parties::get_supplier(c, id)?, parties::licences_of(c, id)?))).await?;
+                let (s, lic) = db(&state, move |c| {
+                    Ok((parties::get_supplier(c, id)?, parties::licences_of(c, id)?))
+                })
+                .await?;
                 props.push((t.get("field.name").to_string(), s.name.clone()));
                 props.push((t.get("field.uscc").to_string(), s.uscc.clone()));
                 let mut sec = Section::new(t.get("section.licences"));
                 sec.table = Some(Table {
-                    columns: vec![t.get("field.number").into(), t.get("field.expires_on").into(), t.get("field.status").into()],
+                    columns: vec![
+                        t.get("field.number").into(),
+                        t.get("field.expires_on").into(),
+                        t.get("field.status").into(),
+                    ],
                     rows: lic
                         .iter()
                         .map(|l| {
@@ -47,27 +65,52 @@ async fn home(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Err
                             let st = if d < 0 {
                                 Cell::text(t.get("licence.expired")).with_class("bad")
                             } else if d <= 30 {
-                                Cell::text(t.get("licence.expiring").replace("{days}", &d.to_string())).with_class("warn")
+                                Cell::text(
+                                    t.get("licence.expiring").replace("{days}", &d.to_string()),
+                                )
+                                .with_class("warn")
                             } else {
                                 Cell::text(t.get("licence.valid")).with_class("good")
                             };
-                            vec![Cell::text(&l.number), Cell::text(l.expires_on.to_string()), st]
+                            vec![
+                                Cell::text(&l.number),
+                                Cell::text(l.expires_on.to_string()),
+                                st,
+                            ]
                         })
                         .collect(),
                 });
                 sections.push(sec);
-                actions.push(Link::new(format!("/suppliers/{id}"), t.get("nav.my_supplier")));
+                actions.push(Link::new(
+                    format!("/suppliers/{id}"),
+                    t.get("nav.my_supplier"),
+                ));
             }
         }
         Role::Institution => {
             if let Some(id) = v.p.institution_id {
-                let (i, kids) = db(&state, move |c| Ok((parties::get_institution(c, id)?, parties::children_of(c, id)?.len()))).await?;
+                let (i, kids) = db(&state, move |c| {
+                    Ok((
+                        parties::get_institution(c, id)?,
+                        parties::children_of(c, id)?.len(),
+                    ))
+                })
+                .await?;
                 props.push((t.get("field.name").to_string(), i.name.clone()));
-                props.push((t.get("field.region").to_string(), format!("{} {}", i.region_code, i.region_name)));
+                props.push((
+                    t.get("field.region").to_string(),
+                    format!("{} {}", i.region_code, i.region_name),
+                ));
                 if kids > 0 {
-                    props.push((t.get("section.village_clinics").to_string(), kids.to_string()));
+                    props.push((
+                        t.get("section.village_clinics").to_string(),
+                        kids.to_string(),
+                    ));
                 }
-                actions.push(Link::new(format!("/institutions/{id}"), t.get("nav.my_institution")));
+                actions.push(Link::new(
+                    format!("/institutions/{id}"),
+                    t.get("nav.my_institution"),
+                ));
             }
         }
     }

@@ -6,14 +6,16 @@ use serde::Deserialize;
 use super::catalog::{form_or_error, form_page, ListQuery};
 use super::{field, word_options, yes_no};
 use crate::domain::catalog::{
-    days_to_expiry, CreditStatus, InstitutionForm, InstitutionKind, LicenceForm, LicenceKind, RegionForm, RegionLevel,
-    SupplierForm, SupplierKind,
+    days_to_expiry, CreditStatus, InstitutionForm, InstitutionKind, LicenceForm, LicenceKind,
+    RegionForm, RegionLevel, SupplierForm, SupplierKind,
 };
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::{Role, Scope};
 use crate::store::{parties, regions};
 use crate::web::auth::Viewer;
-use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Pager, Search, Section, Table};
+use crate::web::view::{
+    self, Cell, DetailPage, Field, Form, Link, ListPage, Pager, Search, Section, Table,
+};
 use crate::web::{db, AppState, Error};
 
 // ---------- regions ----------
@@ -24,13 +26,21 @@ async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let t = v.t;
     let all = db(&state, regions::all).await?;
     let code_of = |id: Option<i64>| {
-        id.and_then(|id| all.iter().find(|r| r.id == id)).map(|r| r.code.clone()).unwrap_or_default()
+        id.and_then(|id| all.iter().find(|r| r.id == id))
+            .map(|r| r.code.clone())
+            .unwrap_or_default()
     };
     let table = Table {
-        columns: ["field.code", "field.name_zh", "field.name_en", "field.level", "field.parent_code"]
-            .iter()
-            .map(|k| t.get(k).to_string())
-            .collect(),
+        columns: [
+            "field.code",
+            "field.name_zh",
+            "field.name_en",
+            "field.level",
+            "field.parent_code",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
         rows: all
             .iter()
             .map(|r| {
@@ -43,13 +53,21 @@ async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
                     code,
                     Cell::text(&r.name_zh),
                     Cell::text(&r.name_en),
-                    Cell::text(RegionLevel::parse(&r.level).map(|l| l.label(t.lang)).unwrap_or(&r.level)),
+                    Cell::text(
+                        RegionLevel::parse(&r.level)
+                            .map(|l| l.label(t.lang))
+                            .unwrap_or(&r.level),
+                    ),
                     Cell::text(code_of(r.parent_id)),
                 ]
             })
             .collect(),
     };
-    let actions = if v.p.can_administer() { vec![Link::new("/regions/new", t.get("action.new_region"))] } else { vec![] };
+    let actions = if v.p.can_administer() {
+        vec![Link::new("/regions/new", t.get("action.new_region"))]
+    } else {
+        vec![]
+    };
     view::ok(&ListPage {
         chrome: v.chrome(t.get("nav.regions")),
         heading: t.get("nav.regions").to_string(),
@@ -67,7 +85,12 @@ fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
         field(t, "code", &f.code).required(),
         field(t, "name_zh", &f.name_zh).required(),
         field(t, "name_en", &f.name_en).required(),
-        Field::select("level", t.get("field.level"), &f.level, word_options(RegionLevel::ALL, |l| l.as_str(), |l, x| l.label(x), t, None)),
+        Field::select(
+            "level",
+            t.get("field.level"),
+            &f.level,
+            word_options(RegionLevel::ALL, |l| l.as_str(), |l, x| l.label(x), t, None),
+        ),
         field(t, "parent_code", &f.parent_code),
     ]
 }
@@ -75,12 +98,25 @@ fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
 #[get("/regions/new")]
 async fn new_region(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let form = Form::new("/regions", v.t.get("action.save"), region_fields(&v, &RegionForm::default()));
-    form_page(&v, v.t.get("action.new_region"), form, Some(Link::new("/regions", v.t.get("nav.regions"))))
+    let form = Form::new(
+        "/regions",
+        v.t.get("action.save"),
+        region_fields(&v, &RegionForm::default()),
+    );
+    form_page(
+        &v,
+        v.t.get("action.new_region"),
+        form,
+        Some(Link::new("/regions", v.t.get("nav.regions"))),
+    )
 }
 
 #[post("/regions")]
-async fn create_region(v: Viewer, state: web::Data<AppState>, f: web::Form<RegionForm>) -> Result<HttpResponse, Error> {
+async fn create_region(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<RegionForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/regions", v.t.get("action.save"), region_fields(&v, &f));
@@ -96,7 +132,11 @@ async fn create_region(v: Viewer, state: web::Data<AppState>, f: web::Form<Regio
 }
 
 #[get("/regions/{id}/edit")]
-async fn edit_region(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn edit_region(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let (r, parent) = db(&state, move |c| {
@@ -108,17 +148,41 @@ async fn edit_region(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         Ok((r, parent))
     })
     .await?;
-    let f = RegionForm { code: r.code, name_zh: r.name_zh, name_en: r.name_en, level: r.level, parent_code: parent.unwrap_or_default() };
-    let form = Form::new(format!("/regions/{id}"), v.t.get("action.save"), region_fields(&v, &f));
-    form_page(&v, v.t.get("action.edit"), form, Some(Link::new("/regions", v.t.get("nav.regions"))))
+    let f = RegionForm {
+        code: r.code,
+        name_zh: r.name_zh,
+        name_en: r.name_en,
+        level: r.level,
+        parent_code: parent.unwrap_or_default(),
+    };
+    let form = Form::new(
+        format!("/regions/{id}"),
+        v.t.get("action.save"),
+        region_fields(&v, &f),
+    );
+    form_page(
+        &v,
+        v.t.get("action.edit"),
+        form,
+        Some(Link::new("/regions", v.t.get("nav.regions"))),
+    )
 }
 
 #[post("/regions/{id}")]
-async fn update_region(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<RegionForm>) -> Result<HttpResponse, Error> {
+async fn update_region(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<RegionForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = Form::new(format!("/regions/{id}"), v.t.get("action.save"), region_fields(&v, &f));
+    let form = Form::new(
+        format!("/regions/{id}"),
+        v.t.get("action.save"),
+        region_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
         Ok(input) => db(&state, move |c| regions::update(c, &act, id, &input)).await,
@@ -145,18 +209,31 @@ async fn institution_scope(v: &Viewer, state: &AppState) -> Result<Scope, Error>
 }
 
 #[get("/institutions")]
-async fn institution_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+async fn institution_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let scope = institution_scope(&v, &state).await?;
     let page = PageRequest::new(q.page, q.per_page);
     let kind = InstitutionKind::parse(&q.category).ok().map(|k| k.as_str());
     let qs = q.q.clone();
-    let result = db(&state, move |c| parties::list_institutions(c, &scope, &qs, kind, &page)).await?;
+    let result = db(&state, move |c| {
+        parties::list_institutions(c, &scope, &qs, kind, &page)
+    })
+    .await?;
     let table = Table {
-        columns: ["field.code", "field.name", "field.kind", "field.region", "field.remote"]
-            .iter()
-            .map(|k| t.get(k).to_string())
-            .collect(),
+        columns: [
+            "field.code",
+            "field.name",
+            "field.kind",
+            "field.region",
+            "field.remote",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
         rows: result
             .items
             .iter()
@@ -164,14 +241,29 @@ async fn institution_list(v: Viewer, state: web::Data<AppState>, q: web::Query<L
                 vec![
                     Cell::link(&i.code, format!("/institutions/{}", i.id)),
                     Cell::link(&i.name, format!("/institutions/{}", i.id)),
-                    Cell::text(InstitutionKind::parse(&i.kind).map(|k| k.label(t.lang)).unwrap_or(&i.kind)),
+                    Cell::text(
+                        InstitutionKind::parse(&i.kind)
+                            .map(|k| k.label(t.lang))
+                            .unwrap_or(&i.kind),
+                    ),
                     Cell::text(format!("{} {}", i.region_code, i.region_name)),
-                    Cell::text(if i.remote { yes_no(&t, true) } else { String::new() }),
+                    Cell::text(if i.remote {
+                        yes_no(&t, true)
+                    } else {
+                        String::new()
+                    }),
                 ]
             })
             .collect(),
     };
-    let actions = if v.p.can_administer() { vec![Link::new("/institutions/new", t.get("action.new_institution"))] } else { vec![] };
+    let actions = if v.p.can_administer() {
+        vec![Link::new(
+            "/institutions/new",
+            t.get("action.new_institution"),
+        )]
+    } else {
+        vec![]
+    };
     view::ok(&ListPage {
         chrome: v.chrome(t.get("nav.institutions")),
         heading: t.get("nav.institutions").to_string(),
@@ -182,11 +274,22 @@ async fn institution_list(v: Viewer, state: web::Data<AppState>, q: web::Query<L
                 "category",
                 t.get("field.kind"),
                 &q.category,
-                word_options(InstitutionKind::ALL, |k| k.as_str(), |k, l| k.label(l), &t, Some(t.get("word.all_kinds"))),
+                word_options(
+                    InstitutionKind::ALL,
+                    |k| k.as_str(),
+                    |k, l| k.label(l),
+                    &t,
+                    Some(t.get("word.all_kinds")),
+                ),
             )],
         }),
         actions,
-        pager: Some(Pager::of(&t, &result, "/institutions", &[("q", q.q.clone()), ("category", q.category.clone())])),
+        pager: Some(Pager::of(
+            &t,
+            &result,
+            "/institutions",
+            &[("q", q.q.clone()), ("category", q.category.clone())],
+        )),
         table,
         empty: t.get("page.no_results").to_string(),
     })
@@ -197,7 +300,18 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
     vec![
         field(t, "code", &f.code).required(),
         field(t, "name", &f.name).required(),
-        Field::select("kind", t.get("field.kind"), &f.kind, word_options(InstitutionKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None)),
+        Field::select(
+            "kind",
+            t.get("field.kind"),
+            &f.kind,
+            word_options(
+                InstitutionKind::ALL,
+                |k| k.as_str(),
+                |k, l| k.label(l),
+                t,
+                None,
+            ),
+        ),
         field(t, "region_code", &f.region_code).required(),
         field(t, "parent_code", &f.parent_code),
         Field::checkbox("remote", t.get("field.remote"), f.remote == "true"),
@@ -208,18 +322,40 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
 #[get("/institutions/new")]
 async fn new_institution(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let form = Form::new("/institutions", v.t.get("action.save"), institution_fields(&v, &InstitutionForm::default()));
-    form_page(&v, v.t.get("action.new_institution"), form, Some(Link::new("/institutions", v.t.get("nav.institutions"))))
+    let form = Form::new(
+        "/institutions",
+        v.t.get("action.save"),
+        institution_fields(&v, &InstitutionForm::default()),
+    );
+    form_page(
+        &v,
+        v.t.get("action.new_institution"),
+        form,
+        Some(Link::new("/institutions", v.t.get("nav.institutions"))),
+    )
 }
 
 #[post("/institutions")]
-async fn create_institution(v: Viewer, state: web::Data<AppState>, f: web::Form<InstitutionForm>) -> Result<HttpResponse, Error> {
+async fn create_institution(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<InstitutionForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
-    let form = Form::new("/institutions", v.t.get("action.save"), institution_fields(&v, &f));
+    let form = Form::new(
+        "/institutions",
+        v.t.get("action.save"),
+        institution_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
-        Ok(input) => db(&state, move |c| parties::create_institution(c, &act, &input)).await,
+        Ok(input) => {
+            db(&state, move |c| {
+                parties::create_institution(c, &act, &input)
+            })
+            .await
+        }
         Err(es) => Err(Error::Invalid(es)),
     };
     match result {
@@ -229,7 +365,11 @@ async fn create_institution(v: Viewer, state: web::Data<AppState>, f: web::Form<
 }
 
 #[get("/institutions/{id}")]
-async fn institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn institution(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let id = id.into_inner();
     let scope = institution_scope(&v, &state).await?;
@@ -243,7 +383,13 @@ async fn institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
             None => None,
         };
         let kids = parties::children_of(c, id)?;
-        let children = parties::list_institutions(c, &Scope::Only(kids), "", None, &PageRequest::new(Some(1), Some(200)))?;
+        let children = parties::list_institutions(
+            c,
+            &Scope::Only(kids),
+            "",
+            None,
+            &PageRequest::new(Some(1), Some(200)),
+        )?;
         Ok((i, parent, children.items))
     })
     .await?;
@@ -254,7 +400,12 @@ async fn institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
             columns: vec![t.get("field.code").into(), t.get("field.name").into()],
             rows: children
                 .iter()
-                .map(|c| vec![Cell::link(&c.code, format!("/institutions/{}", c.id)), Cell::text(&c.name)])
+                .map(|c| {
+                    vec![
+                        Cell::link(&c.code, format!("/institutions/{}", c.id)),
+                        Cell::text(&c.name),
+                    ]
+                })
                 .collect(),
         });
         sections.push(s);
@@ -268,15 +419,33 @@ async fn institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         ));
         sections.push(s);
     }
-    let actions = if v.p.can_administer() { vec![Link::new(format!("/institutions/{id}/edit"), t.get("action.edit"))] } else { vec![] };
+    let actions = if v.p.can_administer() {
+        vec![Link::new(
+            format!("/institutions/{id}/edit"),
+            t.get("action.edit"),
+        )]
+    } else {
+        vec![]
+    };
     view::ok(&DetailPage {
         chrome: v.chrome(&i.name),
         heading: i.name.clone(),
         props: vec![
             (t.get("field.code").into(), i.code.clone()),
-            (t.get("field.kind").into(), InstitutionKind::parse(&i.kind).map(|k| k.label(t.lang).to_string()).unwrap_or(i.kind.clone())),
-            (t.get("field.region").into(), format!("{} {}", i.region_code, i.region_name)),
-            (t.get("field.parent").into(), parent.map(|p| p.name).unwrap_or_default()),
+            (
+                t.get("field.kind").into(),
+                InstitutionKind::parse(&i.kind)
+                    .map(|k| k.label(t.lang).to_string())
+                    .unwrap_or(i.kind.clone()),
+            ),
+            (
+                t.get("field.region").into(),
+                format!("{} {}", i.region_code, i.region_name),
+            ),
+            (
+                t.get("field.parent").into(),
+                parent.map(|p| p.name).unwrap_or_default(),
+            ),
             (t.get("field.remote").into(), yes_no(&t, i.remote)),
             (t.get("field.emails").into(), i.emails.clone()),
         ],
@@ -286,7 +455,11 @@ async fn institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
 }
 
 #[get("/institutions/{id}/edit")]
-async fn edit_institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn edit_institution(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let (i, parent) = db(&state, move |c| {
@@ -307,19 +480,45 @@ async fn edit_institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i
         remote: i.remote.to_string(),
         emails: i.emails,
     };
-    let form = Form::new(format!("/institutions/{id}"), v.t.get("action.save"), institution_fields(&v, &f));
-    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/institutions/{id}"), v.t.get("action.back"))))
+    let form = Form::new(
+        format!("/institutions/{id}"),
+        v.t.get("action.save"),
+        institution_fields(&v, &f),
+    );
+    form_page(
+        &v,
+        v.t.get("action.edit"),
+        form,
+        Some(Link::new(
+            format!("/institutions/{id}"),
+            v.t.get("action.back"),
+        )),
+    )
 }
 
 #[post("/institutions/{id}")]
-async fn update_institution(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<InstitutionForm>) -> Result<HttpResponse, Error> {
+async fn update_institution(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<InstitutionForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = Form::new(format!("/institutions/{id}"), v.t.get("action.save"), institution_fields(&v, &f));
+    let form = Form::new(
+        format!("/institutions/{id}"),
+        v.t.get("action.save"),
+        institution_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
-        Ok(input) => db(&state, move |c| parties::update_institution(c, &act, id, &input)).await,
+        Ok(input) => {
+            db(&state, move |c| {
+                parties::update_institution(c, &act, id, &input)
+            })
+            .await
+        }
         Err(es) => Err(Error::Invalid(es)),
     };
     match result {
@@ -335,7 +534,12 @@ pub struct ContactsForm {
 }
 
 #[post("/institutions/{id}/contacts")]
-async fn institution_contacts(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ContactsForm>) -> Result<HttpResponse, Error> {
+async fn institution_contacts(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ContactsForm>,
+) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let scope = institution_scope(&v, &state).await?;
     if !scope.allows(id) {
@@ -347,7 +551,10 @@ async fn institution_contacts(v: Viewer, state: web::Data<AppState>, id: web::Pa
     }
     let emails = crate::domain::email_list("emails", &f.emails)?;
     let act = state.act(&v.p.username);
-    db(&state, move |c| parties::set_institution_emails(c, &act, id, &emails)).await?;
+    db(&state, move |c| {
+        parties::set_institution_emails(c, &act, id, &emails)
+    })
+    .await?;
     Ok(view::see_other(&format!("/institutions/{id}")))
 }
 
@@ -361,15 +568,30 @@ fn supplier_scope(v: &Viewer) -> Result<Scope, Error> {
 }
 
 #[get("/suppliers")]
-async fn supplier_list(v: Viewer, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, Error> {
+async fn supplier_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let scope = supplier_scope(&v)?;
     let page = PageRequest::new(q.page, q.per_page);
     let kind = SupplierKind::parse(&q.category).ok().map(|k| k.as_str());
     let qs = q.q.clone();
-    let result = db(&state, move |c| parties::list_suppliers(c, &scope, &qs, kind, &page)).await?;
+    let result = db(&state, move |c| {
+        parties::list_suppliers(c, &scope, &qs, kind, &page)
+    })
+    .await?;
     let table = Table {
-        columns: ["field.name", "field.uscc", "field.kind", "field.credit_status"].iter().map(|k| t.get(k).to_string()).collect(),
+        columns: [
+            "field.name",
+            "field.uscc",
+            "field.kind",
+            "field.credit_status",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
         rows: result
             .items
             .iter()
@@ -377,13 +599,25 @@ async fn supplier_list(v: Viewer, state: web::Data<AppState>, q: web::Query<List
                 vec![
                     Cell::link(&s.name, format!("/suppliers/{}", s.id)),
                     Cell::text(&s.uscc),
-                    Cell::text(SupplierKind::parse(&s.kind).map(|k| k.label(t.lang)).unwrap_or(&s.kind)),
-                    Cell::text(CreditStatus::parse(&s.credit_status).map(|k| k.label(t.lang)).unwrap_or(&s.credit_status)),
+                    Cell::text(
+                        SupplierKind::parse(&s.kind)
+                            .map(|k| k.label(t.lang))
+                            .unwrap_or(&s.kind),
+                    ),
+                    Cell::text(
+                        CreditStatus::parse(&s.credit_status)
+                            .map(|k| k.label(t.lang))
+                            .unwrap_or(&s.credit_status),
+                    ),
                 ]
             })
             .collect(),
     };
-    let actions = if v.p.can_administer() { vec![Link::new("/suppliers/new", t.get("action.new_supplier"))] } else { vec![] };
+    let actions = if v.p.can_administer() {
+        vec![Link::new("/suppliers/new", t.get("action.new_supplier"))]
+    } else {
+        vec![]
+    };
     view::ok(&ListPage {
         chrome: v.chrome(t.get("nav.suppliers")),
         heading: t.get("nav.suppliers").to_string(),
@@ -394,11 +628,22 @@ async fn supplier_list(v: Viewer, state: web::Data<AppState>, q: web::Query<List
                 "category",
                 t.get("field.kind"),
                 &q.category,
-                word_options(SupplierKind::ALL, |k| k.as_str(), |k, l| k.label(l), &t, Some(t.get("word.all_kinds"))),
+                word_options(
+                    SupplierKind::ALL,
+                    |k| k.as_str(),
+                    |k, l| k.label(l),
+                    &t,
+                    Some(t.get("word.all_kinds")),
+                ),
             )],
         }),
         actions,
-        pager: Some(Pager::of(&t, &result, "/suppliers", &[("q", q.q.clone()), ("category", q.category.clone())])),
+        pager: Some(Pager::of(
+            &t,
+            &result,
+            "/suppliers",
+            &[("q", q.q.clone()), ("category", q.category.clone())],
+        )),
         table,
         empty: t.get("page.no_results").to_string(),
     })
@@ -409,9 +654,31 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
     vec![
         field(t, "uscc", &f.uscc).required(),
         field(t, "name", &f.name).required(),
-        Field::select("kind", t.get("field.kind"), &f.kind, word_options(SupplierKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None)),
+        Field::select(
+            "kind",
+            t.get("field.kind"),
+            &f.kind,
+            word_options(
+                SupplierKind::ALL,
+                |k| k.as_str(),
+                |k, l| k.label(l),
+                t,
+                None,
+            ),
+        ),
         field(t, "region_code", &f.region_code).required(),
-        Field::select("credit_status", t.get("field.credit_status"), &f.credit_status, word_options(CreditStatus::ALL, |k| k.as_str(), |k, l| k.label(l), t, None)),
+        Field::select(
+            "credit_status",
+            t.get("field.credit_status"),
+            &f.credit_status,
+            word_options(
+                CreditStatus::ALL,
+                |k| k.as_str(),
+                |k, l| k.label(l),
+                t,
+                None,
+            ),
+        ),
         field(t, "emails", &f.emails),
     ]
 }
@@ -419,15 +686,32 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
 #[get("/suppliers/new")]
 async fn new_supplier(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let form = Form::new("/suppliers", v.t.get("action.save"), supplier_fields(&v, &SupplierForm::default()));
-    form_page(&v, v.t.get("action.new_supplier"), form, Some(Link::new("/suppliers", v.t.get("nav.suppliers"))))
+    let form = Form::new(
+        "/suppliers",
+        v.t.get("action.save"),
+        supplier_fields(&v, &SupplierForm::default()),
+    );
+    form_page(
+        &v,
+        v.t.get("action.new_supplier"),
+        form,
+        Some(Link::new("/suppliers", v.t.get("nav.suppliers"))),
+    )
 }
 
 #[post("/suppliers")]
-async fn create_supplier(v: Viewer, state: web::Data<AppState>, f: web::Form<SupplierForm>) -> Result<HttpResponse, Error> {
+async fn create_supplier(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<SupplierForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
-    let form = Form::new("/suppliers", v.t.get("action.save"), supplier_fields(&v, &f));
+    let form = Form::new(
+        "/suppliers",
+        v.t.get("action.save"),
+        supplier_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
         Ok(input) => db(&state, move |c| parties::create_supplier(c, &act, &input)).await,
@@ -441,13 +725,21 @@ async fn create_supplier(v: Viewer, state: web::Data<AppState>, f: web::Form<Sup
 
 /// A supplier's page: visible to staff, regulators and the supplier's own users; 404 to others.
 #[get("/suppliers/{id}")]
-async fn supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn supplier(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let id = id.into_inner();
     if !supplier_scope(&v)?.allows(id) {
         return Err(Error::NotFound("supplier".into()));
     }
-    let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
     let (s, lic, region) = db(&state, move |c| {
         let s = parties::get_supplier(c, id)?;
         let l = parties::licences_of(c, id)?;
@@ -457,7 +749,15 @@ async fn supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> 
     .await?;
     let can_edit = v.p.can_edit_supplier(id);
     let mut lic_section = Section::new(t.get("section.licences"));
-    let mut columns: Vec<String> = ["field.licence_kind", "field.number", "field.expires_on", "field.status"].iter().map(|k| t.get(k).to_string()).collect();
+    let mut columns: Vec<String> = [
+        "field.licence_kind",
+        "field.number",
+        "field.expires_on",
+        "field.status",
+    ]
+    .iter()
+    .map(|k| t.get(k).to_string())
+    .collect();
     if can_edit {
         columns.push(String::new());
     }
@@ -470,18 +770,29 @@ async fn supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> 
                 let status = if days < 0 {
                     Cell::text(t.get("licence.expired")).with_class("bad")
                 } else if days <= 30 {
-                    Cell::text(t.get("licence.expiring").replace("{days}", &days.to_string())).with_class("warn")
+                    Cell::text(
+                        t.get("licence.expiring")
+                            .replace("{days}", &days.to_string()),
+                    )
+                    .with_class("warn")
                 } else {
                     Cell::text(t.get("licence.valid")).with_class("good")
                 };
                 let mut row = vec![
-                    Cell::text(LicenceKind::parse(&l.kind).map(|k| k.label(t.lang)).unwrap_or(&l.kind)),
+                    Cell::text(
+                        LicenceKind::parse(&l.kind)
+                            .map(|k| k.label(t.lang))
+                            .unwrap_or(&l.kind),
+                    ),
                     Cell::text(&l.number),
                     Cell::text(l.expires_on.to_string()),
                     status,
                 ];
                 if can_edit {
-                    row.push(Cell::link(t.get("action.remove"), format!("/suppliers/{id}/licences/{}/remove", l.id)));
+                    row.push(Cell::link(
+                        t.get("action.remove"),
+                        format!("/suppliers/{id}/licences/{}/remove", l.id),
+                    ));
                 }
                 row
             })
@@ -494,28 +805,62 @@ async fn supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> 
             format!("/suppliers/{id}/licences"),
             t.get("action.add"),
             vec![
-                Field::select("kind", t.get("field.licence_kind"), "", word_options(LicenceKind::ALL, |k| k.as_str(), |k, l| k.label(l), &t, None)),
+                Field::select(
+                    "kind",
+                    t.get("field.licence_kind"),
+                    "",
+                    word_options(
+                        LicenceKind::ALL,
+                        |k| k.as_str(),
+                        |k, l| k.label(l),
+                        &t,
+                        None,
+                    ),
+                ),
                 field(&t, "number", "").required(),
                 field(&t, "expires_on", "").kind("date").required(),
             ],
         ));
         sections.push(add);
         let mut c = Section::new(t.get("section.contacts"));
-        c.forms.push(Form::new(format!("/suppliers/{id}/contacts"), t.get("action.save"), vec![field(&t, "emails", &s.emails)]));
+        c.forms.push(Form::new(
+            format!("/suppliers/{id}/contacts"),
+            t.get("action.save"),
+            vec![field(&t, "emails", &s.emails)],
+        ));
         sections.push(c);
     }
-    let mut actions = vec![Link::new(format!("/products?manufacturer_id={id}"), t.get("nav.products"))];
+    let mut actions = vec![Link::new(
+        format!("/products?manufacturer_id={id}"),
+        t.get("nav.products"),
+    )];
     if v.p.can_administer() {
-        actions.push(Link::new(format!("/suppliers/{id}/edit"), t.get("action.edit")));
+        actions.push(Link::new(
+            format!("/suppliers/{id}/edit"),
+            t.get("action.edit"),
+        ));
     }
     view::ok(&DetailPage {
         chrome: v.chrome(&s.name),
         heading: s.name.clone(),
         props: vec![
             (t.get("field.uscc").into(), s.uscc.clone()),
-            (t.get("field.kind").into(), SupplierKind::parse(&s.kind).map(|k| k.label(t.lang).to_string()).unwrap_or(s.kind.clone())),
-            (t.get("field.region").into(), format!("{} {}", region.code, region.name(t.lang))),
-            (t.get("field.credit_status").into(), CreditStatus::parse(&s.credit_status).map(|k| k.label(t.lang).to_string()).unwrap_or(s.credit_status.clone())),
+            (
+                t.get("field.kind").into(),
+                SupplierKind::parse(&s.kind)
+                    .map(|k| k.label(t.lang).to_string())
+                    .unwrap_or(s.kind.clone()),
+            ),
+            (
+                t.get("field.region").into(),
+                format!("{} {}", region.code, region.name(t.lang)),
+            ),
+            (
+                t.get("field.credit_status").into(),
+                CreditStatus::parse(&s.credit_status)
+                    .map(|k| k.label(t.lang).to_string())
+                    .unwrap_or(s.credit_status.clone()),
+            ),
             (t.get("field.emails").into(), s.emails.clone()),
         ],
         actions,
@@ -524,7 +869,11 @@ async fn supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> 
 }
 
 #[get("/suppliers/{id}/edit")]
-async fn edit_supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn edit_supplier(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let (s, region) = db(&state, move |c| {
@@ -533,20 +882,53 @@ async fn edit_supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>
         Ok((s, r))
     })
     .await?;
-    let f = SupplierForm { uscc: s.uscc, name: s.name, kind: s.kind, region_code: region.code, credit_status: s.credit_status, emails: s.emails };
-    let form = Form::new(format!("/suppliers/{id}"), v.t.get("action.save"), supplier_fields(&v, &f));
-    form_page(&v, v.t.get("action.edit"), form, Some(Link::new(format!("/suppliers/{id}"), v.t.get("action.back"))))
+    let f = SupplierForm {
+        uscc: s.uscc,
+        name: s.name,
+        kind: s.kind,
+        region_code: region.code,
+        credit_status: s.credit_status,
+        emails: s.emails,
+    };
+    let form = Form::new(
+        format!("/suppliers/{id}"),
+        v.t.get("action.save"),
+        supplier_fields(&v, &f),
+    );
+    form_page(
+        &v,
+        v.t.get("action.edit"),
+        form,
+        Some(Link::new(
+            format!("/suppliers/{id}"),
+            v.t.get("action.back"),
+        )),
+    )
 }
 
 #[post("/suppliers/{id}")]
-async fn update_supplier(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<SupplierForm>) -> Result<HttpResponse, Error> {
+async fn update_supplier(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<SupplierForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = Form::new(format!("/suppliers/{id}"), v.t.get("action.save"), supplier_fields(&v, &f));
+    let form = Form::new(
+        format!("/suppliers/{id}"),
+        v.t.get("action.save"),
+        supplier_fields(&v, &f),
+    );
     let act = state.act(&v.p.username);
     let result = match f.validate() {
-        Ok(input) => db(&state, move |c| parties::update_supplier(c, &act, id, &input)).await,
+        Ok(input) => {
+            db(&state, move |c| {
+                parties::update_supplier(c, &act, id, &input)
+            })
+            .await
+        }
         Err(es) => Err(Error::Invalid(es)),
     };
     match result {
@@ -568,17 +950,30 @@ fn check_supplier_edit(v: &Viewer, id: i64) -> Result<(), Error> {
 }
 
 #[post("/suppliers/{id}/contacts")]
-async fn supplier_contacts(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ContactsForm>) -> Result<HttpResponse, Error> {
+async fn supplier_contacts(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ContactsForm>,
+) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     check_supplier_edit(&v, id)?;
     let emails = crate::domain::email_list("emails", &f.emails)?;
     let act = state.act(&v.p.username);
-    db(&state, move |c| parties::set_supplier_emails(c, &act, id, &emails)).await?;
+    db(&state, move |c| {
+        parties::set_supplier_emails(c, &act, id, &emails)
+    })
+    .await?;
     Ok(view::see_other(&format!("/suppliers/{id}")))
 }
 
 #[post("/suppliers/{id}/licences")]
-async fn add_licence(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<LicenceForm>) -> Result<HttpResponse, Error> {
+async fn add_licence(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<LicenceForm>,
+) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     check_supplier_edit(&v, id)?;
     let input = f.validate()?;
@@ -589,16 +984,35 @@ async fn add_licence(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, 
 
 /// Confirms before removing a licence (a GET never changes anything).
 #[get("/suppliers/{id}/licences/{lid}/remove")]
-async fn confirm_remove_licence(v: Viewer, path: web::Path<(i64, i64)>) -> Result<HttpResponse, Error> {
+async fn confirm_remove_licence(
+    v: Viewer,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, Error> {
     let (id, lid) = path.into_inner();
     check_supplier_edit(&v, id)?;
-    let mut form = Form::new(format!("/suppliers/{id}/licences/{lid}/remove"), v.t.get("action.remove"), vec![]);
+    let mut form = Form::new(
+        format!("/suppliers/{id}/licences/{lid}/remove"),
+        v.t.get("action.remove"),
+        vec![],
+    );
     form.danger = true;
-    form_page(&v, v.t.get("action.remove_licence"), form, Some(Link::new(format!("/suppliers/{id}"), v.t.get("action.back"))))
+    form_page(
+        &v,
+        v.t.get("action.remove_licence"),
+        form,
+        Some(Link::new(
+            format!("/suppliers/{id}"),
+            v.t.get("action.back"),
+        )),
+    )
 }
 
 #[post("/suppliers/{id}/licences/{lid}/remove")]
-async fn remove_licence(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, Error> {
+async fn remove_licence(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, Error> {
     let (id, lid) = path.into_inner();
     check_supplier_edit(&v, id)?;
     let act = state.act(&v.p.username);
