@@ -1,0 +1,160 @@
+//! Pages in a real browser: headless Chromium driven through chromedriver (Debian's `chromium`
+//! and `chromium-driver`). Without them the test says so and passes, except under CI, where
+//! `.ci/run` installs them and their absence is a failure.
+
+mod common;
+
+use actix_web::HttpServer;
+use fantoccini::{ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{state_with_demo, TestDb, PW};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts chromedriver, or returns `None` (after saying why) when Chromium is not installed here.
+async fn start_driver() -> Option<(Driver, fantoccini::Client)> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        if std::env::var("CI").is_ok() {
+            panic!("chromium and chromium-driver are required under CI");
+        }
+        eprintln!("chromium/chromedriver not installed: browser test skipped (apt-get install chromium chromium-driver)");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                     "--lang=zh-CN"]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..50 {
+        let mut b = ClientBuilder::rustls().expect("tls");
+        b.capabilities(caps.clone());
+        if let Ok(c) = b.connect(&url).await {
+            return Some((driver, c));
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not answer on {url}");
+}
+
+#[actix_web::test]
+async fn center_staff_logs_in_and_searches_the_drug_list() {
+    let db = TestDb::sqlite();
+    let state = state_with_demo(&db);
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let server = HttpServer::new({
+        let state = state.clone();
+        move || jicai::web::build_app(state.clone())
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let addr = server.addrs()[0];
+    let handle = server.run();
+    let server_handle = handle.handle();
+    actix_web::rt::spawn(handle);
+    let base = format!("http://{addr}");
+
+    let outcome = async {
+        browser.goto(&format!("{base}/login")).await?;
+        browser
+            .find(Locator::Id("username"))
+            .await?
+            .send_keys("center")
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PW)
+            .await?;
+        browser
+            .find(Locator::Id("login-button"))
+            .await?
+            .click()
+            .await?;
+        browser.wait().for_element(Locator::Id("logout")).await?;
+        browser
+            .find(Locator::LinkText("药品目录"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Id("q"))
+            .await?
+            .send_keys("阿莫西林")
+            .await?;
+        browser
+            .find(Locator::Id("search-button"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("table tbody tr"))
+            .await?;
+        let url = browser.current_url().await?;
+        let rows = browser.find_all(Locator::Css("table tbody tr")).await?;
+        let mut texts = vec![];
+        for r in &rows {
+            texts.push(r.text().await?);
+        }
+        let png = browser.screenshot().await?;
+        Ok::<_, fantoccini::error::CmdError>((url, texts, png))
+    }
+    .await;
+    let _ = browser.close().await;
+    server_handle.stop(true).await;
+    let (url, rows, png) = outcome.expect("the browser session runs");
+    let _ = std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/drug-search.png"),
+        png,
+    );
+    assert!(
+        url.as_str()
+            .contains("q=%E9%98%BF%E8%8E%AB%E8%A5%BF%E6%9E%97"),
+        "searched: {url}"
+    );
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.contains("阿莫西林")),
+        "only matching drugs: {rows:?}"
+    );
+}
