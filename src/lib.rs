@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod sealing;
 pub mod security;
 pub mod sheet;
 pub mod store;

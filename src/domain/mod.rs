@@ -1,12 +1,14 @@
 //! The rules of the trade, pure: no I/O, no SQL, no HTTP.
 
 pub mod audit;
+pub mod award;
 pub mod catalog;
 pub mod ids;
 pub mod import;
 pub mod money;
 pub mod paging;
 pub mod roles;
+pub mod tender;
 
 use std::fmt;
 

@@ -137,12 +137,191 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    demand_windows (id) {
+        id -> BigInt,
+        title -> Text,
+        region_id -> BigInt,
+        closes_at -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    demand_reports (id) {
+        id -> BigInt,
+        window_id -> BigInt,
+        institution_id -> BigInt,
+        drug_id -> BigInt,
+        quantity -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tenders (id) {
+        id -> BigInt,
+        title -> Text,
+        region_id -> BigInt,
+        window_id -> Nullable<BigInt>,
+        state -> Text,
+        bid_deadline -> Timestamp,
+        objection_days -> Integer,
+        objection_deadline -> Nullable<Timestamp>,
+        contract_months -> Integer,
+        key_salt -> Text,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> BigInt,
+        tender_id -> BigInt,
+        lot_no -> Integer,
+        drug_id -> BigInt,
+        reported_demand -> BigInt,
+        agreed_share_bp -> Integer,
+        agreed_volume -> BigInt,
+        max_unit_price -> BigInt,
+        min_bidders -> Integer,
+        consistency_required -> Bool,
+        policy -> Text,
+        policy_json -> Text,
+        status -> Text,
+        result_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bids (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        supplier_id -> BigInt,
+        status -> Text,
+        version -> Integer,
+        submission_seq -> BigInt,
+        product_id -> BigInt,
+        annual_capacity -> BigInt,
+        technical_json -> Text,
+        technical_digest -> Text,
+        commercial_digest -> Text,
+        commercial_nonce -> Text,
+        commercial_sealed -> Text,
+        submitted_at -> Timestamp,
+        technical_result -> Nullable<Text>,
+        technical_reasons -> Nullable<Text>,
+        technical_score -> Nullable<BigInt>,
+        package_price -> Nullable<BigInt>,
+        unit_price -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    bid_versions (id) {
+        id -> BigInt,
+        bid_id -> BigInt,
+        version -> Integer,
+        action -> Text,
+        at -> Timestamp,
+        product_id -> BigInt,
+        annual_capacity -> BigInt,
+        technical_json -> Text,
+        technical_digest -> Text,
+        commercial_digest -> Text,
+        commercial_nonce -> Text,
+        commercial_sealed -> Text,
+    }
+}
+
+diesel::table! {
+    bid_documents (id) {
+        id -> BigInt,
+        bid_id -> BigInt,
+        version -> Integer,
+        name -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    objections (id) {
+        id -> BigInt,
+        tender_id -> BigInt,
+        lot_id -> BigInt,
+        supplier_id -> BigInt,
+        text -> Text,
+        lodged_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        bid_id -> BigInt,
+        supplier_id -> BigInt,
+        product_id -> BigInt,
+        region_id -> BigInt,
+        unit_price -> BigInt,
+        committed_volume -> BigInt,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_allocations (id) {
+        id -> BigInt,
+        contract_id -> BigInt,
+        institution_id -> BigInt,
+        volume -> BigInt,
+    }
+}
+
+diesel::table! {
+    contract_distributors (id) {
+        id -> BigInt,
+        contract_id -> BigInt,
+        county_id -> BigInt,
+        distributor_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
 diesel::joinable!(institutions -> regions (region_id));
 diesel::joinable!(suppliers -> regions (region_id));
 diesel::joinable!(licences -> suppliers (supplier_id));
 diesel::joinable!(products -> drugs (drug_id));
 diesel::joinable!(products -> suppliers (manufacturer_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(demand_reports -> demand_windows (window_id));
+diesel::joinable!(demand_reports -> institutions (institution_id));
+diesel::joinable!(demand_reports -> drugs (drug_id));
+diesel::joinable!(lots -> tenders (tender_id));
+diesel::joinable!(lots -> drugs (drug_id));
+diesel::joinable!(bids -> lots (lot_id));
+diesel::joinable!(bids -> suppliers (supplier_id));
+diesel::joinable!(bids -> products (product_id));
+diesel::joinable!(contracts -> lots (lot_id));
+diesel::joinable!(contracts -> suppliers (supplier_id));
+diesel::joinable!(contract_allocations -> contracts (contract_id));
+diesel::joinable!(contract_allocations -> institutions (institution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -156,4 +335,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_log,
     audit_head,
+    demand_windows,
+    demand_reports,
+    tenders,
+    lots,
+    bids,
+    bid_versions,
+    bid_documents,
+    objections,
+    contracts,
+    contract_allocations,
+    contract_distributors,
+    counters,
 );

@@ -1,0 +1,12 @@
+DROP TABLE counters;
+DROP TABLE contract_distributors;
+DROP TABLE contract_allocations;
+DROP TABLE contracts;
+DROP TABLE objections;
+DROP TABLE bid_documents;
+DROP TABLE bid_versions;
+DROP TABLE bids;
+DROP TABLE lots;
+DROP TABLE tenders;
+DROP TABLE demand_reports;
+DROP TABLE demand_windows;

@@ -1,0 +1,126 @@
+//! Sealed price envelopes: ChaCha20-Poly1305 under a per-tender key derived (HKDF-SHA256) from
+//! a master secret kept outside the database. A copy of the database alone reveals no price.
+//! The envelope's plaintext carries a random salt, so its published digest cannot be matched
+//! against guessed prices.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::domain::Invalid;
+
+/// The master secret (32 bytes).
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(…)")
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(b: [u8; 32]) -> Self {
+        MasterKey(b)
+    }
+
+    /// Reads a hex key file, creating it with a random key if it does not exist.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim()).map_err(|_| format!("{}: not a hex key", path.display()))?;
+                let arr: [u8; 32] = bytes
+                    .try_into()
+                    .map_err(|_| format!("{}: the master key must be 32 bytes (64 hex digits)", path.display()))?;
+                Ok(MasterKey(arr))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut k = [0u8; 32];
+                rand::thread_rng().fill_bytes(&mut k);
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                }
+                std::fs::write(path, hex::encode(k)).map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok(MasterKey(k))
+            }
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// The key of one tender.
+    fn tender_key(&self, tender_id: i64, salt: &str) -> Key {
+        let hk = Hkdf::<Sha256>::new(Some(salt.as_bytes()), &self.0);
+        let mut okm = [0u8; 32];
+        hk.expand(format!("jicai commercial envelope v1 tender {tender_id}").as_bytes(), &mut okm)
+            .expect("32 bytes is a valid HKDF output length");
+        Key::from(okm)
+    }
+}
+
+pub fn new_salt() -> String {
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A sealed envelope: nonce and ciphertext in hex, and the digest of the plaintext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub nonce: String,
+    pub ciphertext: String,
+    pub digest: String,
+}
+
+/// Seals `plaintext`, bound (as associated data) to `binding`, e.g. the lot, supplier and version.
+pub fn seal(master: &MasterKey, tender_id: i64, salt: &str, binding: &str, plaintext: &[u8]) -> Sealed {
+    let cipher = ChaCha20Poly1305::new(&master.tender_key(tender_id, salt));
+    let mut n = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut n);
+    let ct = cipher
+        .encrypt(Nonce::from_slice(&n), Payload { msg: plaintext, aad: binding.as_bytes() })
+        .expect("encryption of a small message does not fail");
+    Sealed { nonce: hex::encode(n), ciphertext: hex::encode(ct), digest: sha256_hex(plaintext) }
+}
+
+/// Opens a sealed envelope; refuses one that was altered or moved to another binding.
+pub fn open(master: &MasterKey, tender_id: i64, salt: &str, binding: &str, s: &Sealed) -> Result<Vec<u8>, Invalid> {
+    let bad = || Invalid::new("commercial_envelope", "the sealed envelope cannot be opened: it was altered or does not belong here");
+    let cipher = ChaCha20Poly1305::new(&master.tender_key(tender_id, salt));
+    let n = hex::decode(&s.nonce).map_err(|_| bad())?;
+    if n.len() != 12 {
+        return Err(bad());
+    }
+    let ct = hex::decode(&s.ciphertext).map_err(|_| bad())?;
+    let pt = cipher
+        .decrypt(Nonce::from_slice(&n), Payload { msg: &ct, aad: binding.as_bytes() })
+        .map_err(|_| bad())?;
+    if sha256_hex(&pt) != s.digest {
+        return Err(bad());
+    }
+    Ok(pt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_and_opens_and_refuses_tampering() {
+        let m = MasterKey::from_bytes([9; 32]);
+        let s = seal(&m, 7, "salt", "lot 1 supplier 2 v1", b"{\"package_price\":\"12.50\"}");
+        assert!(!s.ciphertext.contains("12.50"));
+        assert_eq!(open(&m, 7, "salt", "lot 1 supplier 2 v1", &s).unwrap(), b"{\"package_price\":\"12.50\"}");
+        assert!(open(&m, 8, "salt", "lot 1 supplier 2 v1", &s).is_err(), "another tender's key");
+        assert!(open(&m, 7, "salt", "lot 1 supplier 3 v1", &s).is_err(), "moved to another bid");
+        assert!(open(&MasterKey::from_bytes([1; 32]), 7, "salt", "lot 1 supplier 2 v1", &s).is_err(), "another master key");
+        let mut t = s.clone();
+        t.ciphertext.replace_range(0..2, if &t.ciphertext[0..2] == "00" { "01" } else { "00" });
+        assert!(open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(), "altered");
+    }
+}
