@@ -1,0 +1,1 @@
+//! Award allocation (being written).
