@@ -30,10 +30,14 @@ impl MasterKey {
     pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                let bytes = hex::decode(text.trim()).map_err(|_| format!("{}: not a hex key", path.display()))?;
-                let arr: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| format!("{}: the master key must be 32 bytes (64 hex digits)", path.display()))?;
+                let bytes = hex::decode(text.trim())
+                    .map_err(|_| format!("{}: not a hex key", path.display()))?;
+                let arr: [u8; 32] = bytes.try_into().map_err(|_| {
+                    format!(
+                        "{}: the master key must be 32 bytes (64 hex digits)",
+                        path.display()
+                    )
+                })?;
                 Ok(MasterKey(arr))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -42,7 +46,8 @@ impl MasterKey {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 }
-                std::fs::write(path, hex::encode(k)).map_err(|e| format!("{}: {e}", path.display()))?;
+                std::fs::write(path, hex::encode(k))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 Ok(MasterKey(k))
             }
             Err(e) => Err(format!("{}: {e}", path.display())),
@@ -53,8 +58,11 @@ impl MasterKey {
     fn tender_key(&self, tender_id: i64, salt: &str) -> Key {
         let hk = Hkdf::<Sha256>::new(Some(salt.as_bytes()), &self.0);
         let mut okm = [0u8; 32];
-        hk.expand(format!("jicai commercial envelope v1 tender {tender_id}").as_bytes(), &mut okm)
-            .expect("32 bytes is a valid HKDF output length");
+        hk.expand(
+            format!("jicai commercial envelope v1 tender {tender_id}").as_bytes(),
+            &mut okm,
+        )
+        .expect("32 bytes is a valid HKDF output length");
         Key::from(okm)
     }
 }
@@ -78,19 +86,46 @@ pub struct Sealed {
 }
 
 /// Seals `plaintext`, bound (as associated data) to `binding`, e.g. the lot, supplier and version.
-pub fn seal(master: &MasterKey, tender_id: i64, salt: &str, binding: &str, plaintext: &[u8]) -> Sealed {
+pub fn seal(
+    master: &MasterKey,
+    tender_id: i64,
+    salt: &str,
+    binding: &str,
+    plaintext: &[u8],
+) -> Sealed {
     let cipher = ChaCha20Poly1305::new(&master.tender_key(tender_id, salt));
     let mut n = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut n);
     let ct = cipher
-        .encrypt(Nonce::from_slice(&n), Payload { msg: plaintext, aad: binding.as_bytes() })
+        .encrypt(
+            Nonce::from_slice(&n),
+            Payload {
+                msg: plaintext,
+                aad: binding.as_bytes(),
+            },
+        )
         .expect("encryption of a small message does not fail");
-    Sealed { nonce: hex::encode(n), ciphertext: hex::encode(ct), digest: sha256_hex(plaintext) }
+    Sealed {
+        nonce: hex::encode(n),
+        ciphertext: hex::encode(ct),
+        digest: sha256_hex(plaintext),
+    }
 }
 
 /// Opens a sealed envelope; refuses one that was altered or moved to another binding.
-pub fn open(master: &MasterKey, tender_id: i64, salt: &str, binding: &str, s: &Sealed) -> Result<Vec<u8>, Invalid> {
-    let bad = || Invalid::new("commercial_envelope", "the sealed envelope cannot be opened: it was altered or does not belong here");
+pub fn open(
+    master: &MasterKey,
+    tender_id: i64,
+    salt: &str,
+    binding: &str,
+    s: &Sealed,
+) -> Result<Vec<u8>, Invalid> {
+    let bad = || {
+        Invalid::new(
+            "commercial_envelope",
+            "the sealed envelope cannot be opened: it was altered or does not belong here",
+        )
+    };
     let cipher = ChaCha20Poly1305::new(&master.tender_key(tender_id, salt));
     let n = hex::decode(&s.nonce).map_err(|_| bad())?;
     if n.len() != 12 {
@@ -98,7 +133,13 @@ pub fn open(master: &MasterKey, tender_id: i64, salt: &str, binding: &str, s: &S
     }
     let ct = hex::decode(&s.ciphertext).map_err(|_| bad())?;
     let pt = cipher
-        .decrypt(Nonce::from_slice(&n), Payload { msg: &ct, aad: binding.as_bytes() })
+        .decrypt(
+            Nonce::from_slice(&n),
+            Payload {
+                msg: &ct,
+                aad: binding.as_bytes(),
+            },
+        )
         .map_err(|_| bad())?;
     if sha256_hex(&pt) != s.digest {
         return Err(bad());
@@ -113,14 +154,49 @@ mod tests {
     #[test]
     fn seals_and_opens_and_refuses_tampering() {
         let m = MasterKey::from_bytes([9; 32]);
-        let s = seal(&m, 7, "salt", "lot 1 supplier 2 v1", b"{\"package_price\":\"12.50\"}");
+        let s = seal(
+            &m,
+            7,
+            "salt",
+            "lot 1 supplier 2 v1",
+            b"{\"package_price\":\"12.50\"}",
+        );
         assert!(!s.ciphertext.contains("12.50"));
-        assert_eq!(open(&m, 7, "salt", "lot 1 supplier 2 v1", &s).unwrap(), b"{\"package_price\":\"12.50\"}");
-        assert!(open(&m, 8, "salt", "lot 1 supplier 2 v1", &s).is_err(), "another tender's key");
-        assert!(open(&m, 7, "salt", "lot 1 supplier 3 v1", &s).is_err(), "moved to another bid");
-        assert!(open(&MasterKey::from_bytes([1; 32]), 7, "salt", "lot 1 supplier 2 v1", &s).is_err(), "another master key");
+        assert_eq!(
+            open(&m, 7, "salt", "lot 1 supplier 2 v1", &s).unwrap(),
+            b"{\"package_price\":\"12.50\"}"
+        );
+        assert!(
+            open(&m, 8, "salt", "lot 1 supplier 2 v1", &s).is_err(),
+            "another tender's key"
+        );
+        assert!(
+            open(&m, 7, "salt", "lot 1 supplier 3 v1", &s).is_err(),
+            "moved to another bid"
+        );
+        assert!(
+            open(
+                &MasterKey::from_bytes([1; 32]),
+                7,
+                "salt",
+                "lot 1 supplier 2 v1",
+                &s
+            )
+            .is_err(),
+            "another master key"
+        );
         let mut t = s.clone();
-        t.ciphertext.replace_range(0..2, if &t.ciphertext[0..2] == "00" { "01" } else { "00" });
-        assert!(open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(), "altered");
+        t.ciphertext.replace_range(
+            0..2,
+            if &t.ciphertext[0..2] == "00" {
+                "01"
+            } else {
+                "00"
+            },
+        );
+        assert!(
+            open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(),
+            "altered"
+        );
     }
 }

@@ -72,7 +72,10 @@ impl TenderState {
 
     /// Has the award been published (provisionally or finally)?
     pub fn award_published(&self) -> bool {
-        matches!(self, TenderState::Provisional | TenderState::Awarded | TenderState::Contracted)
+        matches!(
+            self,
+            TenderState::Provisional | TenderState::Awarded | TenderState::Contracted
+        )
     }
 }
 
@@ -103,7 +106,12 @@ impl TenderAction {
             "finalize" => TenderAction::Finalize,
             "contract" => TenderAction::Contract,
             "cancel" => TenderAction::Cancel,
-            _ => return Err(Invalid::new("action", format!("\"{s}\" is not a tender action"))),
+            _ => {
+                return Err(Invalid::new(
+                    "action",
+                    format!("\"{s}\" is not a tender action"),
+                ))
+            }
         })
     }
 
@@ -136,22 +144,36 @@ pub struct TransitionContext {
 }
 
 /// The state an action leads to, or why it cannot be taken now.
-pub fn transition(state: TenderState, action: TenderAction, cx: &TransitionContext) -> Result<TenderState, Invalid> {
+pub fn transition(
+    state: TenderState,
+    action: TenderAction,
+    cx: &TransitionContext,
+) -> Result<TenderState, Invalid> {
     use TenderAction as A;
     use TenderState as S;
     let wrong = || {
         Invalid::new(
             "state",
-            format!("a tender that is {} cannot be {}", state.as_str().replace('_', " "), action_words(action)),
+            format!(
+                "a tender that is {} cannot be {}",
+                state.as_str().replace('_', " "),
+                action_words(action)
+            ),
         )
     };
     let next = match (state, action) {
         (S::Draft, A::Publish) => {
             if cx.lots == 0 {
-                return Err(Invalid::new("lots", "a tender needs at least one lot before it is published"));
+                return Err(Invalid::new(
+                    "lots",
+                    "a tender needs at least one lot before it is published",
+                ));
             }
             if cx.bid_deadline <= cx.now {
-                return Err(Invalid::new("bid_deadline", "the bid deadline has already passed"));
+                return Err(Invalid::new(
+                    "bid_deadline",
+                    "the bid deadline has already passed",
+                ));
             }
             S::Open
         }
@@ -169,7 +191,10 @@ pub fn transition(state: TenderState, action: TenderAction, cx: &TransitionConte
             if cx.lots_missing_scores > 0 {
                 return Err(Invalid::new(
                     "technical_score",
-                    format!("{} lot(s) still need experts' technical scores", cx.lots_missing_scores),
+                    format!(
+                        "{} lot(s) still need experts' technical scores",
+                        cx.lots_missing_scores
+                    ),
                 ));
             }
             S::TechnicalPublished
@@ -179,7 +204,10 @@ pub fn transition(state: TenderState, action: TenderAction, cx: &TransitionConte
         (S::Provisional, A::Finalize) => {
             if let Some(d) = cx.objection_deadline {
                 if cx.now < d {
-                    return Err(Invalid::new("objections", "the objection window is still open"));
+                    return Err(Invalid::new(
+                        "objections",
+                        "the objection window is still open",
+                    ));
                 }
             }
             if cx.open_objections > 0 {
@@ -213,17 +241,27 @@ fn action_words(a: TenderAction) -> &'static str {
 
 /// May a bid be submitted, replaced or withdrawn now? Only while open and before the deadline
 /// (by the server clock).
-pub fn check_bidding_open(state: TenderState, deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Invalid> {
+pub fn check_bidding_open(
+    state: TenderState,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Invalid> {
     if state != TenderState::Open {
         return Err(Invalid::new(
             "tender",
-            format!("this tender is {}, not open for bids", state.as_str().replace('_', " ")),
+            format!(
+                "this tender is {}, not open for bids",
+                state.as_str().replace('_', " ")
+            ),
         ));
     }
     if now >= deadline {
         return Err(Invalid::new(
             "bid_deadline",
-            format!("the bid deadline ({}) has passed; no bid can be submitted, replaced or withdrawn", deadline.format("%Y-%m-%d %H:%M UTC")),
+            format!(
+                "the bid deadline ({}) has passed; no bid can be submitted, replaced or withdrawn",
+                deadline.format("%Y-%m-%d %H:%M UTC")
+            ),
         ));
     }
     Ok(())
@@ -261,16 +299,26 @@ pub fn technical_review(f: &TechnicalFacts) -> Vec<String> {
         reasons.push("a manufacturer may bid only its own products".to_string());
     }
     if f.consistency_required && !(f.product_consistency || f.product_originator) {
-        reasons.push("the lot requires a product that passed consistency evaluation (or the originator)".to_string());
+        reasons.push(
+            "the lot requires a product that passed consistency evaluation (or the originator)"
+                .to_string(),
+        );
     }
     let needed: &[LicenceKind] = match f.supplier_kind {
         SupplierKind::Manufacturer => &[LicenceKind::Manufacturing, LicenceKind::Gmp],
         SupplierKind::Distributor => &[LicenceKind::Business, LicenceKind::Gsp],
     };
     for kind in needed {
-        let valid = f.licences.iter().any(|(k, exp)| k == kind && licence_valid_on(*exp, f.deadline_day));
+        let valid = f
+            .licences
+            .iter()
+            .any(|(k, exp)| k == kind && licence_valid_on(*exp, f.deadline_day));
         if !valid {
-            reasons.push(format!("no {} valid on the deadline ({})", kind.label("en"), f.deadline_day));
+            reasons.push(format!(
+                "no {} valid on the deadline ({})",
+                kind.label("en"),
+                f.deadline_day
+            ));
         }
     }
     let (n, d) = f.capacity_factor;
@@ -309,7 +357,10 @@ mod tests {
         let after = Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap();
         let mut s = TenderState::Draft;
         s = transition(s, TenderAction::Publish, &cx(before)).unwrap();
-        assert!(transition(s, TenderAction::Close, &cx(before)).is_err(), "not before the deadline");
+        assert!(
+            transition(s, TenderAction::Close, &cx(before)).is_err(),
+            "not before the deadline"
+        );
         for a in [
             TenderAction::Close,
             TenderAction::OpenTechnical,
@@ -330,7 +381,10 @@ mod tests {
         let e = transition(TenderState::Draft, TenderAction::OpenCommercial, &cx(now)).unwrap_err();
         assert!(e.message.contains("draft"));
         assert!(transition(TenderState::Awarded, TenderAction::Cancel, &cx(now)).is_err());
-        assert_eq!(transition(TenderState::Open, TenderAction::Cancel, &cx(now)).unwrap(), TenderState::Cancelled);
+        assert_eq!(
+            transition(TenderState::Open, TenderAction::Cancel, &cx(now)).unwrap(),
+            TenderState::Cancelled
+        );
     }
 
     #[test]
@@ -365,8 +419,14 @@ mod tests {
             product_consistency: true,
             product_originator: false,
             licences: vec![
-                (LicenceKind::Manufacturing, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
-                (LicenceKind::Gmp, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                (
+                    LicenceKind::Manufacturing,
+                    NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+                ),
+                (
+                    LicenceKind::Gmp,
+                    NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                ),
             ],
             deadline_day: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             annual_capacity: 1000,

@@ -1,0 +1,1005 @@
+//! Tenders: demand collection, lots, sealed bids (every version kept), the review and the
+//! openings, the award, objections and contracts. Prices exist in the clear only after the
+//! commercial opening; before it the database holds only sealed envelopes.
+
+use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::schema::{
+    bid_documents, bid_versions, bids, contract_allocations, contract_distributors, contracts, counters, demand_reports,
+    demand_windows, drugs, institutions, licences, lots, objections, products, regions, suppliers, tenders,
+};
+use super::{audit, micros, Act, DbConn, Result, StoreError};
+use crate::domain::award::{self, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotAward, LotInput, Outcome};
+use crate::domain::catalog::{LicenceKind, SupplierKind};
+use crate::domain::money::Money;
+use crate::domain::tender::{self, TechnicalFacts, TenderAction, TenderState, TransitionContext};
+use crate::domain::Invalid;
+use crate::sealing::{self, MasterKey, Sealed};
+
+// ---------- demand collection ----------
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = demand_windows)]
+pub struct DemandWindow {
+    pub id: i64,
+    pub title: String,
+    pub region_id: i64,
+    pub closes_at: NaiveDateTime,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn open_window(conn: &mut DbConn, act: &Act, title: &str, region_id: i64, closes_at: DateTime<Utc>) -> Result<DemandWindow> {
+    if micros(closes_at) <= act.stamp() {
+        return Err(Invalid::new("closes_at", "the window must close in the future").into());
+    }
+    super::write_tx(conn, |conn| {
+        let id: i64 = diesel::insert_into(demand_windows::table)
+            .values((
+                demand_windows::title.eq(title),
+                demand_windows::region_id.eq(region_id),
+                demand_windows::closes_at.eq(micros(closes_at)),
+                demand_windows::status.eq("open"),
+                demand_windows::created_at.eq(act.stamp()),
+            ))
+            .returning(demand_windows::id)
+            .get_result(conn)?;
+        let w = window(conn, id)?;
+        audit::append(conn, act, "open", "demand_window", id, None::<&()>, Some(&w))?;
+        Ok(w)
+    })
+}
+
+pub fn window(conn: &mut DbConn, id: i64) -> Result<DemandWindow> {
+    demand_windows::table
+        .find(id)
+        .select(DemandWindow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("demand window".into()))
+}
+
+pub fn windows(conn: &mut DbConn) -> Result<Vec<DemandWindow>> {
+    Ok(demand_windows::table.order(demand_windows::id.desc()).select(DemandWindow::as_select()).load(conn)?)
+}
+
+/// Records (or changes) an institution's expected annual quantity of a drug while the window is open.
+pub fn report_demand(conn: &mut DbConn, act: &Act, window_id: i64, institution_id: i64, drug_id: i64, quantity: i64) -> Result<()> {
+    if quantity < 0 {
+        return Err(Invalid::new("quantity", "must be zero or more").into());
+    }
+    super::write_tx(conn, |conn| {
+        let w = window(conn, window_id)?;
+        if w.status != "open" || w.closes_at <= act.stamp() {
+            return Err(Invalid::new("window", "the demand-collection window is closed").into());
+        }
+        drugs::table.find(drug_id).select(drugs::id).first::<i64>(conn).optional()?.ok_or_else(|| Invalid::new("drug", "no such drug"))?;
+        let existing: Option<(i64, i64)> = demand_reports::table
+            .filter(demand_reports::window_id.eq(window_id))
+            .filter(demand_reports::institution_id.eq(institution_id))
+            .filter(demand_reports::drug_id.eq(drug_id))
+            .select((demand_reports::id, demand_reports::quantity))
+            .first(conn)
+            .optional()?;
+        match existing {
+            Some((id, before)) => {
+                diesel::update(demand_reports::table.find(id))
+                    .set((demand_reports::quantity.eq(quantity), demand_reports::updated_at.eq(act.stamp())))
+                    .execute(conn)?;
+                audit::append(conn, act, "update", "demand_report", id, Some(&before), Some(&quantity))?;
+            }
+            None => {
+                let id: i64 = diesel::insert_into(demand_reports::table)
+                    .values((
+                        demand_reports::window_id.eq(window_id),
+                        demand_reports::institution_id.eq(institution_id),
+                        demand_reports::drug_id.eq(drug_id),
+                        demand_reports::quantity.eq(quantity),
+                        demand_reports::updated_at.eq(act.stamp()),
+                    ))
+                    .returning(demand_reports::id)
+                    .get_result(conn)?;
+                audit::append(conn, act, "create", "demand_report", id, None::<&()>, Some(&(institution_id, drug_id, quantity)))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn close_window(conn: &mut DbConn, act: &Act, window_id: i64) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        let w = window(conn, window_id)?;
+        diesel::update(demand_windows::table.find(window_id)).set(demand_windows::status.eq("closed")).execute(conn)?;
+        audit::append(conn, act, "close", "demand_window", window_id, Some(&w.status), Some(&"closed"))?;
+        Ok(())
+    })
+}
+
+/// Total reported demand per drug: (drug id, code, name, strength, total).
+pub fn demand_totals(conn: &mut DbConn, window_id: i64) -> Result<Vec<(i64, String, String, String, i64)>> {
+    let rows: Vec<(i64, String, String, String, i64)> = demand_reports::table
+        .inner_join(drugs::table)
+        .filter(demand_reports::window_id.eq(window_id))
+        .select((drugs::id, drugs::code, drugs::name_zh, drugs::strength, demand_reports::quantity))
+        .load(conn)?;
+    let mut m: BTreeMap<String, (i64, String, String, String, i64)> = BTreeMap::new();
+    for (id, code, name, strength, q) in rows {
+        m.entry(code.clone()).or_insert((id, code, name, strength, 0)).4 += q;
+    }
+    Ok(m.into_values().collect())
+}
+
+/// Each institution's report of a drug, with the county it belongs to.
+fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<Vec<CountyDemand>> {
+    let rows: Vec<(String, i64, String, String, Option<i64>)> = demand_reports::table
+        .inner_join(institutions::table.inner_join(regions::table))
+        .filter(demand_reports::window_id.eq(window_id))
+        .filter(demand_reports::drug_id.eq(drug_id))
+        .select((institutions::code, demand_reports::quantity, regions::code, regions::level, regions::parent_id))
+        .load(conn)?;
+    let mut parents: BTreeMap<i64, String> = BTreeMap::new();
+    let mut by_county: BTreeMap<String, Vec<InstitutionDemand>> = BTreeMap::new();
+    for (inst, q, rcode, level, parent) in rows {
+        let county = if level == "township" {
+            match parent {
+                Some(p) => {
+                    if !parents.contains_key(&p) {
+                        let c: String = regions::table.find(p).select(regions::code).first(conn)?;
+                        parents.insert(p, c);
+                    }
+                    parents[&p].clone()
+                }
+                None => rcode,
+            }
+        } else {
+            rcode
+        };
+        by_county.entry(county).or_default().push(InstitutionDemand { institution_code: inst, quantity: q });
+    }
+    Ok(by_county.into_iter().map(|(county_code, institutions)| CountyDemand { county_code, institutions }).collect())
+}
+
+/// Institutions (id, code, name) that have reported nothing in a window.
+pub fn not_reported(conn: &mut DbConn, window_id: i64) -> Result<Vec<(i64, String, String)>> {
+    let reported: Vec<i64> = demand_reports::table
+        .filter(demand_reports::window_id.eq(window_id))
+        .select(demand_reports::institution_id)
+        .distinct()
+        .load(conn)?;
+    Ok(institutions::table
+        .filter(diesel::dsl::not(institutions::id.eq_any(reported)))
+        .order(institutions::code.asc())
+        .select((institutions::id, institutions::code, institutions::name))
+        .load(conn)?)
+}
+
+// ---------- tenders and lots ----------
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = tenders)]
+pub struct Tender {
+    pub id: i64,
+    pub title: String,
+    pub region_id: i64,
+    pub window_id: Option<i64>,
+    pub state: String,
+    pub bid_deadline: NaiveDateTime,
+    pub objection_days: i32,
+    pub objection_deadline: Option<NaiveDateTime>,
+    pub contract_months: i32,
+    #[serde(skip)]
+    pub key_salt: String,
+    pub cancel_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+impl Tender {
+    pub fn state(&self) -> TenderState {
+        TenderState::parse(&self.state).unwrap_or(TenderState::Cancelled)
+    }
+    pub fn deadline(&self) -> DateTime<Utc> {
+        self.bid_deadline.and_utc()
+    }
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = lots)]
+pub struct Lot {
+    pub id: i64,
+    pub tender_id: i64,
+    pub lot_no: i32,
+    pub drug_id: i64,
+    pub reported_demand: i64,
+    pub agreed_share_bp: i32,
+    pub agreed_volume: i64,
+    pub max_unit_price: i64,
+    pub min_bidders: i32,
+    pub consistency_required: bool,
+    pub policy: String,
+    pub policy_json: String,
+    pub status: String,
+    pub result_json: Option<String>,
+}
+
+impl Lot {
+    pub fn award_policy(&self) -> Result<AwardPolicy> {
+        serde_json::from_str(&self.policy_json).map_err(|e| StoreError::Conflict(format!("lot {} policy unreadable: {e}", self.id)))
+    }
+    pub fn result(&self) -> Option<LotAward> {
+        self.result_json.as_deref().and_then(|j| serde_json::from_str(j).ok())
+    }
+    pub fn max_price(&self) -> Money {
+        Money::from_ten_thousandths(self.max_unit_price)
+    }
+}
+
+/// A lot as center staff define it.
+#[derive(Debug, Clone)]
+pub struct LotSpec {
+    pub drug_id: i64,
+    pub max_unit_price: Money,
+    pub min_bidders: i32,
+    pub consistency_required: bool,
+    pub policy: AwardPolicy,
+    /// Agreed share in basis points (7000 = 70%).
+    pub agreed_share_bp: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct TenderSpec {
+    pub title: String,
+    pub region_id: i64,
+    pub window_id: i64,
+    pub bid_deadline: DateTime<Utc>,
+    pub objection_days: i32,
+    pub contract_months: i32,
+    pub lots: Vec<LotSpec>,
+}
+
+pub fn policy_word(p: &AwardPolicy) -> &'static str {
+    match p {
+        AwardPolicy::LowestPrice => "lowest_price",
+        AwardPolicy::MultipleWinners(_) => "multiple_winners",
+        AwardPolicy::CompositeScore { .. } => "composite_score",
+    }
+}
+
+/// Rounds demand × share (basis points) half up to whole units.
+pub fn agreed_volume(demand: i64, share_bp: i32) -> i64 {
+    ((demand as i128 * share_bp as i128 * 2 + 10_000) / 20_000) as i64
+}
+
+pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<Tender> {
+    let mut errs = vec![];
+    if spec.title.trim().is_empty() {
+        errs.push(Invalid::new("title", "is required"));
+    }
+    if spec.lots.is_empty() {
+        errs.push(Invalid::new("lots", "choose at least one drug"));
+    }
+    if spec.objection_days < 0 || spec.contract_months < 1 {
+        errs.push(Invalid::new("objection_days", "objection days ≥ 0 and contract months ≥ 1"));
+    }
+    for l in &spec.lots {
+        if l.max_unit_price.decimal() <= Decimal::ZERO {
+            errs.push(Invalid::new("max_unit_price", "must be greater than zero"));
+        }
+        if l.min_bidders < 1 {
+            errs.push(Invalid::new("min_bidders", "must be at least 1"));
+        }
+        if !(1..=10_000).contains(&l.agreed_share_bp) {
+            errs.push(Invalid::new("agreed_share", "must be between 0.01% and 100%"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs));
+    }
+    super::write_tx(conn, |conn| {
+        let totals = demand_totals(conn, spec.window_id)?;
+        let id: i64 = diesel::insert_into(tenders::table)
+            .values((
+                tenders::title.eq(spec.title.trim()),
+                tenders::region_id.eq(spec.region_id),
+                tenders::window_id.eq(Some(spec.window_id)),
+                tenders::state.eq(TenderState::Draft.as_str()),
+                tenders::bid_deadline.eq(micros(spec.bid_deadline)),
+                tenders::objection_days.eq(spec.objection_days),
+                tenders::contract_months.eq(spec.contract_months),
+                tenders::key_salt.eq(sealing::new_salt()),
+                tenders::created_at.eq(act.stamp()),
+            ))
+            .returning(tenders::id)
+            .get_result(conn)?;
+        for (i, l) in spec.lots.iter().enumerate() {
+            let demand = totals.iter().find(|t| t.0 == l.drug_id).map(|t| t.4).unwrap_or(0);
+            if demand == 0 {
+                return Err(Invalid::new("lots", format!("lot {}: no demand was reported for this drug", i + 1)).into());
+            }
+            diesel::insert_into(lots::table)
+                .values((
+                    lots::tender_id.eq(id),
+                    lots::lot_no.eq(i as i32 + 1),
+                    lots::drug_id.eq(l.drug_id),
+                    lots::reported_demand.eq(demand),
+                    lots::agreed_share_bp.eq(l.agreed_share_bp),
+                    lots::agreed_volume.eq(agreed_volume(demand, l.agreed_share_bp)),
+                    lots::max_unit_price.eq(l.max_unit_price.ten_thousandths()),
+                    lots::min_bidders.eq(l.min_bidders),
+                    lots::consistency_required.eq(l.consistency_required),
+                    lots::policy.eq(policy_word(&l.policy)),
+                    lots::policy_json.eq(serde_json::to_string(&l.policy).expect("policy serializes")),
+                    lots::status.eq("open"),
+                ))
+                .execute(conn)?;
+        }
+        let t = tender(conn, id)?;
+        let ls = lots_of(conn, id)?;
+        audit::append(conn, act, "create", "tender", id, None::<&()>, Some(&(&t, &ls)))?;
+        Ok(t)
+    })
+}
+
+pub fn tender(conn: &mut DbConn, id: i64) -> Result<Tender> {
+    tenders::table.find(id).select(Tender::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("tender".into()))
+}
+
+pub fn tenders_list(conn: &mut DbConn) -> Result<Vec<Tender>> {
+    Ok(tenders::table.order(tenders::id.desc()).select(Tender::as_select()).load(conn)?)
+}
+
+pub fn lots_of(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Lot>> {
+    Ok(lots::table.filter(lots::tender_id.eq(tender_id)).order(lots::lot_no.asc()).select(Lot::as_select()).load(conn)?)
+}
+
+pub fn lot(conn: &mut DbConn, id: i64) -> Result<Lot> {
+    lots::table.find(id).select(Lot::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("lot".into()))
+}
+
+// ---------- bids ----------
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = bids)]
+pub struct Bid {
+    pub id: i64,
+    pub lot_id: i64,
+    pub supplier_id: i64,
+    pub status: String,
+    pub version: i32,
+    pub submission_seq: i64,
+    pub product_id: i64,
+    pub annual_capacity: i64,
+    pub technical_json: String,
+    pub technical_digest: String,
+    pub commercial_digest: String,
+    #[serde(skip)]
+    pub commercial_nonce: String,
+    #[serde(skip)]
+    pub commercial_sealed: String,
+    pub submitted_at: NaiveDateTime,
+    pub technical_result: Option<String>,
+    pub technical_reasons: Option<String>,
+    pub technical_score: Option<i64>,
+    pub package_price: Option<i64>,
+    pub unit_price: Option<i64>,
+}
+
+impl Bid {
+    pub fn reasons(&self) -> Vec<String> {
+        self.technical_reasons.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default()
+    }
+}
+
+/// A document of a technical envelope.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a supplier submits for one lot.
+#[derive(Debug, Clone)]
+pub struct BidSubmission {
+    pub lot_id: i64,
+    pub supplier_id: i64,
+    pub product_id: i64,
+    pub annual_capacity: i64,
+    pub package_price: Money,
+    pub documents: Vec<Document>,
+}
+
+/// What a submission returns: the version that now counts and the digests of both envelopes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Receipt {
+    pub bid_id: i64,
+    pub lot_id: i64,
+    pub version: i32,
+    pub submitted_at: String,
+    pub technical_digest: String,
+    pub commercial_digest: String,
+}
+
+#[derive(Serialize)]
+struct TechnicalEnvelope<'a> {
+    lot_id: i64,
+    supplier_id: i64,
+    product_id: i64,
+    annual_capacity: i64,
+    licences: Vec<(String, String, NaiveDate)>,
+    documents: Vec<(&'a str, String, usize)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CommercialEnvelope {
+    package_price: String,
+    salt: String,
+}
+
+fn binding(tender_id: i64, lot_id: i64, supplier_id: i64, version: i32) -> String {
+    format!("tender {tender_id} lot {lot_id} supplier {supplier_id} version {version}")
+}
+
+fn next_seq(conn: &mut DbConn) -> Result<i64> {
+    diesel::update(counters::table.find("bid_submission")).set(counters::value.eq(counters::value + 1)).execute(conn)?;
+    Ok(counters::table.find("bid_submission").select(counters::value).first(conn)?)
+}
+
+fn bid_of(conn: &mut DbConn, lot_id: i64, supplier_id: i64) -> Result<Option<Bid>> {
+    Ok(bids::table
+        .filter(bids::lot_id.eq(lot_id))
+        .filter(bids::supplier_id.eq(supplier_id))
+        .select(Bid::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
+    bids::table.find(id).select(Bid::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("bid".into()))
+}
+
+/// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
+pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmission) -> Result<Receipt> {
+    if s.annual_capacity <= 0 {
+        return Err(Invalid::new("annual_capacity", "must be a positive number of units").into());
+    }
+    if s.package_price.decimal() <= Decimal::ZERO {
+        return Err(Invalid::new("package_price", "must be greater than zero").into());
+    }
+    for d in &s.documents {
+        if !d.bytes.starts_with(b"%PDF") {
+            return Err(Invalid::new("documents", format!("\"{}\" is not a PDF file", d.name)).into());
+        }
+    }
+    super::write_tx(conn, |conn| {
+        let lot = lot(conn, s.lot_id)?;
+        let t = tender(conn, lot.tender_id)?;
+        tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
+        let (units, product_drug): (i32, i64) = products::table
+            .find(s.product_id)
+            .select((products::units_per_package, products::drug_id))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| Invalid::new("product", "no such product"))?;
+        if product_drug != lot.drug_id {
+            return Err(Invalid::new("product", "the product is not of this lot's drug").into());
+        }
+        let _ = units;
+        let lic: Vec<(String, String, NaiveDate)> = licences::table
+            .filter(licences::supplier_id.eq(s.supplier_id))
+            .order(licences::id.asc())
+            .select((licences::kind, licences::number, licences::expires_on))
+            .load(conn)?;
+        let docs: Vec<(&str, String, usize)> =
+            s.documents.iter().map(|d| (d.name.as_str(), sealing::sha256_hex(&d.bytes), d.bytes.len())).collect();
+        let existing = bid_of(conn, s.lot_id, s.supplier_id)?;
+        let version = existing.as_ref().map(|b| b.version + 1).unwrap_or(1);
+        let tech = TechnicalEnvelope {
+            lot_id: s.lot_id,
+            supplier_id: s.supplier_id,
+            product_id: s.product_id,
+            annual_capacity: s.annual_capacity,
+            licences: lic,
+            documents: docs,
+        };
+        let tech_json = serde_json::to_string(&tech).expect("envelope serializes");
+        let tech_digest = sealing::sha256_hex(tech_json.as_bytes());
+        let plain = serde_json::to_vec(&CommercialEnvelope { package_price: s.package_price.to_string(), salt: sealing::new_salt() })
+            .expect("envelope serializes");
+        let sealed = sealing::seal(master, t.id, &t.key_salt, &binding(t.id, s.lot_id, s.supplier_id, version), &plain);
+        let seq = next_seq(conn)?;
+        let stamp = act.stamp();
+        let bid_id = match &existing {
+            Some(b) => {
+                diesel::update(bids::table.find(b.id))
+                    .set((
+                        bids::status.eq("active"),
+                        bids::version.eq(version),
+                        bids::submission_seq.eq(seq),
+                        bids::product_id.eq(s.product_id),
+                        bids::annual_capacity.eq(s.annual_capacity),
+                        bids::technical_json.eq(&tech_json),
+                        bids::technical_digest.eq(&tech_digest),
+                        bids::commercial_digest.eq(&sealed.digest),
+                        bids::commercial_nonce.eq(&sealed.nonce),
+                        bids::commercial_sealed.eq(&sealed.ciphertext),
+                        bids::submitted_at.eq(stamp),
+                    ))
+                    .execute(conn)?;
+                b.id
+            }
+            None => diesel::insert_into(bids::table)
+                .values((
+                    bids::lot_id.eq(s.lot_id),
+                    bids::supplier_id.eq(s.supplier_id),
+                    bids::status.eq("active"),
+                    bids::version.eq(version),
+                    bids::submission_seq.eq(seq),
+                    bids::product_id.eq(s.product_id),
+                    bids::annual_capacity.eq(s.annual_capacity),
+                    bids::technical_json.eq(&tech_json),
+                    bids::technical_digest.eq(&tech_digest),
+                    bids::commercial_digest.eq(&sealed.digest),
+                    bids::commercial_nonce.eq(&sealed.nonce),
+                    bids::commercial_sealed.eq(&sealed.ciphertext),
+                    bids::submitted_at.eq(stamp),
+                ))
+                .returning(bids::id)
+                .get_result(conn)?,
+        };
+        diesel::insert_into(bid_versions::table)
+            .values((
+                bid_versions::bid_id.eq(bid_id),
+                bid_versions::version.eq(version),
+                bid_versions::action.eq(if existing.is_some() { "replace" } else { "submit" }),
+                bid_versions::at.eq(stamp),
+                bid_versions::product_id.eq(s.product_id),
+                bid_versions::annual_capacity.eq(s.annual_capacity),
+                bid_versions::technical_json.eq(&tech_json),
+                bid_versions::technical_digest.eq(&tech_digest),
+                bid_versions::commercial_digest.eq(&sealed.digest),
+                bid_versions::commercial_nonce.eq(&sealed.nonce),
+                bid_versions::commercial_sealed.eq(&sealed.ciphertext),
+            ))
+            .execute(conn)?;
+        for d in &s.documents {
+            diesel::insert_into(bid_documents::table)
+                .values((
+                    bid_documents::bid_id.eq(bid_id),
+                    bid_documents::version.eq(version),
+                    bid_documents::name.eq(&d.name),
+                    bid_documents::sha256.eq(sealing::sha256_hex(&d.bytes)),
+                    bid_documents::size.eq(d.bytes.len() as i64),
+                    bid_documents::content.eq(&d.bytes),
+                ))
+                .execute(conn)?;
+        }
+        let receipt = Receipt {
+            bid_id,
+            lot_id: s.lot_id,
+            version,
+            submitted_at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            technical_digest: tech_digest,
+            commercial_digest: sealed.digest,
+        };
+        // The audit record names the envelopes by digest only: no price in the clear.
+        audit::append(conn, act, if version == 1 { "submit" } else { "replace" }, "bid", bid_id, None::<&()>, Some(&receipt))?;
+        Ok(receipt)
+    })
+}
+
+/// Withdraws a bid before the deadline (kept as a version; no longer counts).
+pub fn withdraw_bid(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        let lot = lot(conn, lot_id)?;
+        let t = tender(conn, lot.tender_id)?;
+        tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
+        let b = bid_of(conn, lot_id, supplier_id)?
+            .filter(|b| b.status == "active")
+            .ok_or_else(|| Invalid::new("bid", "there is no active bid to withdraw"))?;
+        let version = b.version + 1;
+        diesel::update(bids::table.find(b.id)).set((bids::status.eq("withdrawn"), bids::version.eq(version))).execute(conn)?;
+        diesel::insert_into(bid_versions::table)
+            .values((
+                bid_versions::bid_id.eq(b.id),
+                bid_versions::version.eq(version),
+                bid_versions::action.eq("withdraw"),
+                bid_versions::at.eq(act.stamp()),
+                bid_versions::product_id.eq(b.product_id),
+                bid_versions::annual_capacity.eq(b.annual_capacity),
+                bid_versions::technical_json.eq(&b.technical_json),
+                bid_versions::technical_digest.eq(&b.technical_digest),
+                bid_versions::commercial_digest.eq(&b.commercial_digest),
+                bid_versions::commercial_nonce.eq(&b.commercial_nonce),
+                bid_versions::commercial_sealed.eq(&b.commercial_sealed),
+            ))
+            .execute(conn)?;
+        audit::append(conn, act, "withdraw", "bid", b.id, Some(&b.version), Some(&version))?;
+        Ok(())
+    })
+}
+
+pub fn bids_of_lot(conn: &mut DbConn, lot_id: i64) -> Result<Vec<Bid>> {
+    Ok(bids::table.filter(bids::lot_id.eq(lot_id)).order(bids::id.asc()).select(Bid::as_select()).load(conn)?)
+}
+
+pub fn bids_of_supplier(conn: &mut DbConn, tender_id: i64, supplier_id: i64) -> Result<Vec<Bid>> {
+    Ok(bids::table
+        .inner_join(lots::table)
+        .filter(lots::tender_id.eq(tender_id))
+        .filter(bids::supplier_id.eq(supplier_id))
+        .order(bids::id.asc())
+        .select(Bid::as_select())
+        .load(conn)?)
+}
+
+pub fn bid_versions_count(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
+    Ok(bid_versions::table.filter(bid_versions::bid_id.eq(bid_id)).count().get_result(conn)?)
+}
+
+pub fn count_bids(conn: &mut DbConn, tender_id: i64) -> Result<i64> {
+    Ok(bids::table.inner_join(lots::table).filter(lots::tender_id.eq(tender_id)).filter(bids::status.eq("active")).count().get_result(conn)?)
+}
+
+/// An expert's technical score (0–100, whole points) for a qualified bid of a composite-score lot.
+pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64) -> Result<()> {
+    if !(0..=100).contains(&score) {
+        return Err(Invalid::new("technical_score", "must be between 0 and 100").into());
+    }
+    super::write_tx(conn, |conn| {
+        let b = bid(conn, bid_id)?;
+        let l = lot(conn, b.lot_id)?;
+        let t = tender(conn, l.tender_id)?;
+        if t.state() != TenderState::TechnicalOpened {
+            return Err(Invalid::new("state", "scores are entered after the technical opening and before the results are published").into());
+        }
+        if l.policy != "composite_score" {
+            return Err(Invalid::new("technical_score", "this lot is not awarded by composite score").into());
+        }
+        if b.technical_result.as_deref() != Some("passed") {
+            return Err(Invalid::new("technical_score", "only qualified bids are scored").into());
+        }
+        diesel::update(bids::table.find(bid_id)).set(bids::technical_score.eq(Some(score))).execute(conn)?;
+        audit::append(conn, act, "score", "bid", bid_id, Some(&b.technical_score), Some(&score))?;
+        Ok(())
+    })
+}
+
+// ---------- objections ----------
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = objections)]
+pub struct Objection {
+    pub id: i64,
+    pub tender_id: i64,
+    pub lot_id: i64,
+    pub supplier_id: i64,
+    pub text: String,
+    pub lodged_at: NaiveDateTime,
+    pub answer: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+pub fn objections_of(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Objection>> {
+    Ok(objections::table.filter(objections::tender_id.eq(tender_id)).order(objections::id.asc()).select(Objection::as_select()).load(conn)?)
+}
+
+/// A bidder objects to the provisional award of a lot, within the window.
+pub fn lodge_objection(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64, text: &str) -> Result<Objection> {
+    let text = crate::domain::required_text("text", text, 4000)?;
+    super::write_tx(conn, |conn| {
+        let l = lot(conn, lot_id)?;
+        let t = tender(conn, l.tender_id)?;
+        if t.state() != TenderState::Provisional || t.objection_deadline.map(|d| act.stamp() >= d).unwrap_or(true) {
+            return Err(Invalid::new("objection", "objections are taken only while the provisional award's objection window is open").into());
+        }
+        if bid_of(conn, lot_id, supplier_id)?.is_none() {
+            return Err(Invalid::new("objection", "only a bidder of this lot may object").into());
+        }
+        let id: i64 = diesel::insert_into(objections::table)
+            .values((
+                objections::tender_id.eq(t.id),
+                objections::lot_id.eq(lot_id),
+                objections::supplier_id.eq(supplier_id),
+                objections::text.eq(&text),
+                objections::lodged_at.eq(act.stamp()),
+            ))
+            .returning(objections::id)
+            .get_result(conn)?;
+        let o: Objection = objections::table.find(id).select(Objection::as_select()).first(conn)?;
+        audit::append(conn, act, "lodge", "objection", id, None::<&()>, Some(&o))?;
+        Ok(o)
+    })
+}
+
+pub fn answer_objection(conn: &mut DbConn, act: &Act, id: i64, answer: &str) -> Result<()> {
+    let answer = crate::domain::required_text("answer", answer, 4000)?;
+    super::write_tx(conn, |conn| {
+        let o: Objection = objections::table
+            .find(id)
+            .select(Objection::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("objection".into()))?;
+        if o.answer.is_some() {
+            return Err(Invalid::new("answer", "this objection has already been answered").into());
+        }
+        diesel::update(objections::table.find(id))
+            .set((objections::answer.eq(Some(&answer)), objections::answered_at.eq(Some(act.stamp()))))
+            .execute(conn)?;
+        audit::append(conn, act, "answer", "objection", id, Some(&o), Some(&answer))?;
+        Ok(())
+    })
+}
+
+// ---------- the tender's steps ----------
+
+/// Moves a tender on by one step, doing what that step does (review, opening, award,
+/// contracts) in the same transaction as the change of state and its audit record.
+pub fn apply_action(conn: &mut DbConn, act: &Act, master: &MasterKey, tz: Tz, tender_id: i64, action: TenderAction, reason: Option<&str>) -> Result<Tender> {
+    super::write_tx(conn, |conn| {
+        let t = tender(conn, tender_id)?;
+        let ls = lots_of(conn, tender_id)?;
+        let missing_scores = if action == TenderAction::PublishTechnical { lots_missing_scores(conn, &ls)? } else { 0 };
+        let open_objections = objections_of(conn, tender_id)?.iter().filter(|o| o.answer.is_none()).count();
+        let cx = TransitionContext {
+            now: act.at,
+            bid_deadline: t.deadline(),
+            objection_deadline: t.objection_deadline.map(|d| d.and_utc()),
+            open_objections,
+            lots_missing_scores: missing_scores,
+            lots: ls.len(),
+        };
+        let next = tender::transition(t.state(), action, &cx)?;
+        match action {
+            TenderAction::Publish => {
+                diesel::update(tenders::table.find(tender_id)).set(tenders::published_at.eq(Some(act.stamp()))).execute(conn)?;
+            }
+            TenderAction::OpenTechnical => technical_opening(conn, &t, &ls, tz)?,
+            TenderAction::OpenCommercial => commercial_opening(conn, master, &t, &ls)?,
+            TenderAction::PublishAward => {
+                let d = act.at + chrono::Duration::days(t.objection_days as i64);
+                diesel::update(tenders::table.find(tender_id)).set(tenders::objection_deadline.eq(Some(micros(d)))).execute(conn)?;
+            }
+            TenderAction::Contract => make_contracts(conn, act, &t, &ls, tz)?,
+            TenderAction::Cancel => {
+                let r = crate::domain::required_text("reason", reason.unwrap_or(""), 2000)?;
+                diesel::update(tenders::table.find(tender_id)).set(tenders::cancel_reason.eq(Some(r))).execute(conn)?;
+            }
+            _ => {}
+        }
+        diesel::update(tenders::table.find(tender_id)).set(tenders::state.eq(next.as_str())).execute(conn)?;
+        let after = tender(conn, tender_id)?;
+        audit::append(conn, act, action.as_str(), "tender", tender_id, Some(&t.state), Some(&after))?;
+        Ok(after)
+    })
+}
+
+fn lots_missing_scores(conn: &mut DbConn, ls: &[Lot]) -> Result<usize> {
+    let mut n = 0;
+    for l in ls.iter().filter(|l| l.policy == "composite_score") {
+        let missing = bids_of_lot(conn, l.id)?
+            .iter()
+            .any(|b| b.status == "active" && b.technical_result.as_deref() == Some("passed") && b.technical_score.is_none());
+        if missing {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// The automatic technical checks of every active bid, each failure with its reason.
+fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Result<()> {
+    let deadline_day = t.deadline().with_timezone(&tz).date_naive();
+    for l in ls {
+        for b in bids_of_lot(conn, l.id)?.into_iter().filter(|b| b.status == "active") {
+            let (p_drug, p_maker, p_cons, p_orig): (i64, i64, bool, bool) = products::table
+                .find(b.product_id)
+                .select((products::drug_id, products::manufacturer_id, products::consistency_passed, products::originator))
+                .first(conn)?;
+            let (kind, credit): (String, String) =
+                suppliers::table.find(b.supplier_id).select((suppliers::kind, suppliers::credit_status)).first(conn)?;
+            let lic: Vec<(String, NaiveDate)> =
+                licences::table.filter(licences::supplier_id.eq(b.supplier_id)).select((licences::kind, licences::expires_on)).load(conn)?;
+            let facts = TechnicalFacts {
+                lot_drug_id: l.drug_id,
+                product_drug_id: p_drug,
+                product_manufacturer_id: p_maker,
+                supplier_id: b.supplier_id,
+                supplier_kind: SupplierKind::parse(&kind)?,
+                consistency_required: l.consistency_required,
+                product_consistency: p_cons,
+                product_originator: p_orig,
+                licences: lic.into_iter().filter_map(|(k, d)| LicenceKind::parse(&k).ok().map(|k| (k, d))).collect(),
+                deadline_day,
+                annual_capacity: b.annual_capacity,
+                agreed_volume: l.agreed_volume,
+                capacity_factor: (1, 1),
+                bad_faith: credit == "bad_faith",
+            };
+            let reasons = tender::technical_review(&facts);
+            let result = if reasons.is_empty() { "passed" } else { "failed" };
+            diesel::update(bids::table.find(b.id))
+                .set((bids::technical_result.eq(Some(result)), bids::technical_reasons.eq(Some(serde_json::to_string(&reasons).expect("strings")))))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the sealed price envelopes of qualified bids only, derives unit prices, and computes
+/// each lot's award with the pure award function.
+fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[Lot]) -> Result<()> {
+    for l in ls {
+        let mut inputs = vec![];
+        for b in bids_of_lot(conn, l.id)?.into_iter().filter(|b| b.status == "active") {
+            let qualified = b.technical_result.as_deref() == Some("passed");
+            let mut unit_price = Money::ZERO;
+            if qualified {
+                let sealed = Sealed { nonce: b.commercial_nonce.clone(), ciphertext: b.commercial_sealed.clone(), digest: b.commercial_digest.clone() };
+                let plain = sealing::open(master, t.id, &t.key_salt, &binding(t.id, l.id, b.supplier_id, b.version), &sealed)?;
+                let env: CommercialEnvelope = serde_json::from_slice(&plain)
+                    .map_err(|_| Invalid::new("commercial_envelope", "the opened envelope is unreadable"))?;
+                let package = Money::parse("package_price", &env.package_price)?;
+                let units: i32 = products::table.find(b.product_id).select(products::units_per_package).first(conn)?;
+                unit_price = package.div_round(units as i64).ok_or_else(|| Invalid::new("units_per_package", "is zero"))?;
+                diesel::update(bids::table.find(b.id))
+                    .set((bids::package_price.eq(Some(package.ten_thousandths())), bids::unit_price.eq(Some(unit_price.ten_thousandths()))))
+                    .execute(conn)?;
+            }
+            inputs.push(BidInput {
+                bid_id: b.id,
+                supplier_id: b.supplier_id,
+                unit_price,
+                qualified,
+                technical_score: b.technical_score.map(Decimal::from),
+                final_submission_seq: b.submission_seq,
+            });
+        }
+        let window = t.window_id.ok_or_else(|| Invalid::new("window", "the tender has no demand window"))?;
+        let lot_input = LotInput {
+            lot_id: l.id,
+            max_unit_price: l.max_price(),
+            min_bidders: l.min_bidders as usize,
+            policy: l.award_policy()?,
+            reported_demand: demand_by_county(conn, window, l.drug_id)?,
+            default_share: Decimal::new(l.agreed_share_bp as i64, 4),
+        };
+        let result = award::award_lot(&lot_input, &inputs)?;
+        let (status, volume, share_bp) = match &result.outcome {
+            Outcome::Failed { .. } => ("failed", l.agreed_volume, l.agreed_share_bp),
+            Outcome::Awarded { agreed_volume, agreed_share, .. } => {
+                ("awarded", *agreed_volume, (agreed_share * Decimal::from(10_000)).round().try_into().unwrap_or(l.agreed_share_bp))
+            }
+        };
+        diesel::update(lots::table.find(l.id))
+            .set((
+                lots::status.eq(status),
+                lots::agreed_volume.eq(volume),
+                lots::agreed_share_bp.eq(share_bp),
+                lots::result_json.eq(Some(serde_json::to_string(&result).expect("award serializes"))),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = contracts)]
+pub struct Contract {
+    pub id: i64,
+    pub lot_id: i64,
+    pub bid_id: i64,
+    pub supplier_id: i64,
+    pub product_id: i64,
+    pub region_id: i64,
+    pub unit_price: i64,
+    pub committed_volume: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// One contract per winning bid; the committed volume split among institutions exactly as the award says.
+fn make_contracts(conn: &mut DbConn, act: &Act, t: &Tender, ls: &[Lot], tz: Tz) -> Result<()> {
+    let starts = act.at.with_timezone(&tz).date_naive();
+    let ends = starts.checked_add_months(Months::new(t.contract_months as u32)).unwrap_or(starts);
+    for l in ls {
+        let Some(LotAward { outcome: Outcome::Awarded { winners, .. }, .. }) = l.result() else { continue };
+        for w in winners {
+            let b = bid(conn, w.bid_id)?;
+            let id: i64 = diesel::insert_into(contracts::table)
+                .values((
+                    contracts::lot_id.eq(l.id),
+                    contracts::bid_id.eq(b.id),
+                    contracts::supplier_id.eq(b.supplier_id),
+                    contracts::product_id.eq(b.product_id),
+                    contracts::region_id.eq(t.region_id),
+                    contracts::unit_price.eq(w.unit_price.ten_thousandths()),
+                    contracts::committed_volume.eq(w.volume),
+                    contracts::starts_on.eq(starts),
+                    contracts::ends_on.eq(ends),
+                    contracts::status.eq("in_force"),
+                    contracts::created_at.eq(act.stamp()),
+                ))
+                .returning(contracts::id)
+                .get_result(conn)?;
+            for (code, volume) in &w.institution_volumes {
+                let inst: i64 = institutions::table.filter(institutions::code.eq(code)).select(institutions::id).first(conn)?;
+                diesel::insert_into(contract_allocations::table)
+                    .values((contract_allocations::contract_id.eq(id), contract_allocations::institution_id.eq(inst), contract_allocations::volume.eq(*volume)))
+                    .execute(conn)?;
+            }
+            audit::append(conn, act, "create", "contract", id, None::<&()>, Some(&w))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn contracts_of_tender(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Contract>> {
+    Ok(contracts::table
+        .inner_join(lots::table)
+        .filter(lots::tender_id.eq(tender_id))
+        .order(contracts::id.asc())
+        .select(Contract::as_select())
+        .load(conn)?)
+}
+
+/// An institution's commitments: (contract, drug name, strength, supplier name, volume).
+pub fn commitments_of_institution(conn: &mut DbConn, institution_id: i64) -> Result<Vec<(Contract, String, String, String, i64)>> {
+    Ok(contract_allocations::table
+        .inner_join(contracts::table.inner_join(lots::table.inner_join(drugs::table)).inner_join(suppliers::table))
+        .filter(contract_allocations::institution_id.eq(institution_id))
+        .order(contracts::id.asc())
+        .select((Contract::as_select(), drugs::name_zh, drugs::strength, suppliers::name, contract_allocations::volume))
+        .load(conn)?)
+}
+
+pub fn allocations_of(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(contract_allocations::table
+        .filter(contract_allocations::contract_id.eq(contract_id))
+        .select((contract_allocations::institution_id, contract_allocations::volume))
+        .load(conn)?)
+}
+
+/// The winner names a distribution enterprise (with a valid drug business licence) for a county.
+pub fn name_distributor(conn: &mut DbConn, act: &Act, contract_id: i64, supplier_id: i64, county_id: i64, distributor_id: i64, today: NaiveDate) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        let c: Contract = contracts::table
+            .find(contract_id)
+            .select(Contract::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("contract".into()))?;
+        if c.supplier_id != supplier_id {
+            return Err(StoreError::NotFound("contract".into()));
+        }
+        let level: String = regions::table.find(county_id).select(regions::level).first(conn).optional()?.ok_or_else(|| Invalid::new("county", "no such region"))?;
+        if level != "county" {
+            return Err(Invalid::new("county", "distributors are named per county").into());
+        }
+        let kind: String = suppliers::table.find(distributor_id).select(suppliers::kind).first(conn).optional()?.ok_or_else(|| Invalid::new("distributor", "no such supplier"))?;
+        let licensed = licences::table
+            .filter(licences::supplier_id.eq(distributor_id))
+            .filter(licences::kind.eq("business"))
+            .filter(licences::expires_on.ge(today))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if kind != "distributor" || !licensed {
+            return Err(Invalid::new("distributor", "must be a distribution enterprise with a valid drug business licence").into());
+        }
+        diesel::delete(contract_distributors::table.filter(contract_distributors::contract_id.eq(contract_id)).filter(contract_distributors::county_id.eq(county_id)))
+            .execute(conn)?;
+        diesel::insert_into(contract_distributors::table)
+            .values((contract_distributors::contract_id.eq(contract_id), contract_distributors::county_id.eq(county_id), contract_distributors::distributor_id.eq(distributor_id)))
+            .execute(conn)?;
+        audit::append(conn, act, "name_distributor", "contract", contract_id, None::<&()>, Some(&(county_id, distributor_id)))?;
+        Ok(())
+    })
+}
