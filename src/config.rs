@@ -14,6 +14,10 @@ pub struct Config {
     pub time_zone: Tz,
     /// Key file for signing and encrypting session cookies (created if missing).
     pub secret_file: PathBuf,
+    /// The master secret from which each tender's envelope key is derived (kept outside the database).
+    pub master_key_file: PathBuf,
+    /// Days bidders have to object to a provisional award.
+    pub objection_days: i64,
     pub pool_size: u32,
     pub workers: usize,
     /// Mark cookies `Secure` (set when the platform is served over TLS, directly or by a proxy).
@@ -54,6 +58,18 @@ pub const SETTINGS: &[Setting] = &[
         key: "secret_file",
         default: "var/secret.key",
         meaning: "key file for session cookies (created with a random key if missing)",
+    },
+    Setting {
+        env: "JICAI_MASTER_KEY_FILE",
+        key: "master_key_file",
+        default: "var/master.key",
+        meaning: "master secret of the sealed price envelopes (created if missing; keep it apart from database backups)",
+    },
+    Setting {
+        env: "JICAI_OBJECTION_DAYS",
+        key: "objection_days",
+        default: "3",
+        meaning: "days of the objection window after a provisional award",
     },
     Setting {
         env: "JICAI_POOL_SIZE",
@@ -175,6 +191,8 @@ impl Config {
             bind,
             time_zone,
             secret_file: PathBuf::from(secret_file),
+            master_key_file: PathBuf::from(get(setting("master_key_file")).0),
+            objection_days: num("objection_days", 0, 60)?,
             pool_size: num("pool_size", 1, 512)? as u32,
             workers: num("workers", 0, 512)? as usize,
             cookie_secure,

@@ -97,6 +97,11 @@ fn open(config: &Config) -> Result<Store, String> {
         .map_err(|e| format!("{}: {e}", config.database_url))
 }
 
+fn master_key(config: &Config) -> Result<jicai::sealing::MasterKey, String> {
+    jicai::sealing::MasterKey::load_or_create(&config.master_key_file)
+        .map_err(|e| format!("JICAI_MASTER_KEY_FILE: {e}"))
+}
+
 fn load_demo(store: &Store, config: &Config) -> Result<(), String> {
     let mut conn = store.conn().map_err(|e| e.to_string())?;
     let today = chrono::Utc::now()
@@ -114,6 +119,7 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     }
     let state = AppState {
         session_key: config.session_key().map_err(|e| e.to_string())?,
+        master: std::sync::Arc::new(master_key(&config)?),
         store,
         config: config.clone(),
         clock: Clock::system(),

@@ -5,7 +5,7 @@ pub mod catalog;
 pub mod parties;
 pub mod regions;
 pub mod schema;
-// pub mod tenders; (in progress)
+pub mod tenders;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};

@@ -321,6 +321,8 @@ diesel::joinable!(bids -> products (product_id));
 diesel::joinable!(contracts -> lots (lot_id));
 diesel::joinable!(contracts -> suppliers (supplier_id));
 diesel::joinable!(contract_allocations -> contracts (contract_id));
+diesel::joinable!(contract_distributors -> regions (county_id));
+diesel::joinable!(contract_distributors -> suppliers (distributor_id));
 diesel::joinable!(contract_allocations -> institutions (institution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

@@ -754,7 +754,7 @@ pub fn apply_action(conn: &mut DbConn, act: &Act, master: &MasterKey, tz: Tz, te
             lots_missing_scores: missing_scores,
             lots: ls.len(),
         };
-        let next = tender::transition(t.state(), action, &cx)?;
+        let next = tender::transition(effective_state(&t, act.at), action, &cx)?;
         match action {
             TenderAction::Publish => {
                 diesel::update(tenders::table.find(tender_id)).set(tenders::published_at.eq(Some(act.stamp()))).execute(conn)?;
@@ -1002,4 +1002,218 @@ pub fn name_distributor(conn: &mut DbConn, act: &Act, contract_id: i64, supplier
         audit::append(conn, act, "name_distributor", "contract", contract_id, None::<&()>, Some(&(county_id, distributor_id)))?;
         Ok(())
     })
+}
+
+// ---------- reading what the pages and the API show ----------
+
+/// The state a tender is in now: an open tender whose deadline has passed is closed, by the
+/// server clock, whether or not anyone has yet recorded it.
+pub fn effective_state(t: &Tender, now: DateTime<Utc>) -> TenderState {
+    match t.state() {
+        TenderState::Open if now >= t.deadline() => TenderState::Closed,
+        s => s,
+    }
+}
+
+/// Reported demand by county and drug: (county code, county name, drug code, drug name, total).
+pub fn demand_by_region(conn: &mut DbConn, window_id: i64) -> Result<Vec<(String, String, String, String, i64)>> {
+    let rows: Vec<(i64, String, String, i64, String, String, Option<i64>)> = demand_reports::table
+        .inner_join(drugs::table)
+        .inner_join(institutions::table.inner_join(regions::table))
+        .filter(demand_reports::window_id.eq(window_id))
+        .select((demand_reports::quantity, drugs::code, drugs::name_zh, regions::id, regions::code, regions::level, regions::parent_id))
+        .load(conn)?;
+    let mut names: BTreeMap<i64, (String, String)> = BTreeMap::new();
+    let mut out: BTreeMap<(String, String), (String, String, i64)> = BTreeMap::new();
+    for (q, dcode, dname, rid, _rcode, level, parent) in rows {
+        let county_id = if level == "township" { parent.unwrap_or(rid) } else { rid };
+        if let std::collections::btree_map::Entry::Vacant(e) = names.entry(county_id) {
+            let (c, n): (String, String) = regions::table.find(county_id).select((regions::code, regions::name_zh)).first(conn)?;
+            e.insert((c, n));
+        }
+        let (ccode, cname) = names[&county_id].clone();
+        out.entry((ccode, dcode)).or_insert((cname, dname, 0)).2 += q;
+    }
+    Ok(out.into_iter().map(|((cc, dc), (cn, dn, q))| (cc, cn, dc, dn, q)).collect())
+}
+
+/// What these institutions reported in a window: (institution id, institution name, drug id, drug code, drug name, strength, quantity).
+pub fn reports_of(conn: &mut DbConn, window_id: i64, institution_ids: &[i64]) -> Result<Vec<(i64, String, i64, String, String, String, i64)>> {
+    Ok(demand_reports::table
+        .inner_join(drugs::table)
+        .inner_join(institutions::table)
+        .filter(demand_reports::window_id.eq(window_id))
+        .filter(demand_reports::institution_id.eq_any(institution_ids))
+        .order((institutions::code.asc(), drugs::code.asc()))
+        .select((institutions::id, institutions::name, drugs::id, drugs::code, drugs::name_zh, drugs::strength, demand_reports::quantity))
+        .load(conn)?)
+}
+
+/// Imports demand rows (institution code, drug code, quantity), all or nothing: every row is
+/// checked (the institution must be one the uploader may report for) before any is written.
+pub fn import_demand(
+    conn: &mut DbConn,
+    act: &Act,
+    window_id: i64,
+    allowed: &crate::domain::roles::Scope,
+    rows: &[(usize, String, String, i64)],
+) -> Result<usize> {
+    super::write_tx(conn, |conn| {
+        let mut errors = vec![];
+        let mut resolved = vec![];
+        for (row, inst, drug, q) in rows {
+            let i: Option<i64> = institutions::table.filter(institutions::code.eq(inst)).select(institutions::id).first(conn).optional()?;
+            let d: Option<i64> = drugs::table.filter(drugs::code.eq(drug)).select(drugs::id).first(conn).optional()?;
+            match (i, d) {
+                (Some(i), _) if !allowed.allows(i) => errors.push(crate::domain::import::RowError::new(
+                    *row,
+                    Invalid::new("institution_code", format!("you may not report for institution \"{inst}\"")),
+                )),
+                (None, _) => errors.push(crate::domain::import::RowError::new(*row, Invalid::new("institution_code", format!("no institution \"{inst}\"")))),
+                (_, None) => errors.push(crate::domain::import::RowError::new(*row, Invalid::new("drug_code", format!("no drug \"{drug}\"")))),
+                (Some(i), Some(d)) if *q >= 0 => resolved.push((i, d, *q)),
+                _ => errors.push(crate::domain::import::RowError::new(*row, Invalid::new("quantity", "must be zero or more"))),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Rejected(errors));
+        }
+        for (i, d, q) in &resolved {
+            report_demand(conn, act, window_id, *i, *d, *q)?;
+        }
+        Ok(resolved.len())
+    })
+}
+
+/// Bids of a lot as center staff may see them now: nothing before the technical opening.
+pub fn lot_bids_for_review(conn: &mut DbConn, lot_id: i64) -> Result<Vec<(Bid, String, String)>> {
+    Ok(bids::table
+        .inner_join(suppliers::table)
+        .inner_join(products::table)
+        .filter(bids::lot_id.eq(lot_id))
+        .filter(bids::status.eq("active"))
+        .order(bids::id.asc())
+        .select((Bid::as_select(), suppliers::name, products::approval_number))
+        .load(conn)?)
+}
+
+/// Lots of a tender with their drug: (lot, drug code, drug name, strength).
+pub fn lots_with_drugs(conn: &mut DbConn, tender_id: i64) -> Result<Vec<(Lot, String, String, String)>> {
+    Ok(lots::table
+        .inner_join(drugs::table)
+        .filter(lots::tender_id.eq(tender_id))
+        .order(lots::lot_no.asc())
+        .select((Lot::as_select(), drugs::code, drugs::name_zh, drugs::strength))
+        .load(conn)?)
+}
+
+/// Tenders whose award has been published (the public results and the OCDS export).
+pub fn published_tenders(conn: &mut DbConn) -> Result<Vec<Tender>> {
+    Ok(tenders::table
+        .filter(tenders::published_at.is_not_null())
+        .order(tenders::id.asc())
+        .select(Tender::as_select())
+        .load(conn)?)
+}
+
+/// Supplier names by id.
+pub fn supplier_names(conn: &mut DbConn) -> Result<BTreeMap<i64, String>> {
+    Ok(suppliers::table.select((suppliers::id, suppliers::name)).load::<(i64, String)>(conn)?.into_iter().collect())
+}
+
+/// Contracts a supplier holds: (contract, drug name, strength, lot's tender id).
+pub fn contracts_of_supplier(conn: &mut DbConn, supplier_id: Option<i64>) -> Result<Vec<(Contract, String, String, i64)>> {
+    let mut q = contracts::table
+        .inner_join(lots::table.inner_join(drugs::table))
+        .order(contracts::id.asc())
+        .select((Contract::as_select(), drugs::name_zh, drugs::strength, lots::tender_id))
+        .into_boxed();
+    if let Some(s) = supplier_id {
+        q = q.filter(contracts::supplier_id.eq(s));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The distributors named for a contract: (county id, county name, distributor id, distributor name).
+pub fn distributors_of(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, String, i64, String)>> {
+    Ok(contract_distributors::table
+        .inner_join(regions::table)
+        .inner_join(suppliers::table)
+        .filter(contract_distributors::contract_id.eq(contract_id))
+        .select((regions::id, regions::name_zh, suppliers::id, suppliers::name))
+        .load(conn)?)
+}
+
+pub fn contract(conn: &mut DbConn, id: i64) -> Result<Contract> {
+    contracts::table.find(id).select(Contract::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("contract".into()))
+}
+
+pub fn objections_of_id(conn: &mut DbConn, id: i64) -> Result<Objection> {
+    objections::table.find(id).select(Objection::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("objection".into()))
+}
+
+/// A contract's allocations: (institution id, institution name, volume).
+pub fn allocations_with_names(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, String, i64)>> {
+    Ok(contract_allocations::table
+        .inner_join(institutions::table)
+        .filter(contract_allocations::contract_id.eq(contract_id))
+        .order(institutions::code.asc())
+        .select((institutions::id, institutions::name, contract_allocations::volume))
+        .load(conn)?)
+}
+
+/// The counties a contract's institutions are in: (county id, name).
+pub fn counties_of_contract(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, String)>> {
+    let regs: Vec<(i64, String, Option<i64>)> = contract_allocations::table
+        .inner_join(institutions::table.inner_join(regions::table))
+        .filter(contract_allocations::contract_id.eq(contract_id))
+        .select((regions::id, regions::level, regions::parent_id))
+        .load(conn)?;
+    let mut ids: Vec<i64> = regs.into_iter().map(|(id, level, parent)| if level == "township" { parent.unwrap_or(id) } else { id }).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(regions::table.filter(regions::id.eq_any(ids)).order(regions::code.asc()).select((regions::id, regions::name_zh)).load(conn)?)
+}
+
+/// Distribution enterprises (id, name).
+pub fn licensed_distributors(conn: &mut DbConn) -> Result<Vec<(i64, String)>> {
+    Ok(suppliers::table.filter(suppliers::kind.eq("distributor")).order(suppliers::name.asc()).select((suppliers::id, suppliers::name)).load(conn)?)
+}
+
+/// One awarded line of the public results.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRow {
+    pub lot_no: i32,
+    pub drug: String,
+    pub winner: String,
+    pub unit_price: String,
+    pub volume: String,
+}
+
+/// Every tender whose award has been published, with its lots' winners (failed lots say so).
+pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>> {
+    let names = supplier_names(conn)?;
+    let mut out = vec![];
+    for t in published_tenders(conn)?.into_iter().filter(|t| t.state().award_published()) {
+        let mut rows = vec![];
+        for (l, code, name, strength) in lots_with_drugs(conn, t.id)? {
+            let drug = format!("{code} {name} {strength}");
+            match l.result().map(|r| r.outcome) {
+                Some(Outcome::Awarded { winners, .. }) => {
+                    for w in winners {
+                        rows.push(PublicRow {
+                            lot_no: l.lot_no,
+                            drug: drug.clone(),
+                            winner: names.get(&w.supplier_id).cloned().unwrap_or_default(),
+                            unit_price: w.unit_price.to_string(),
+                            volume: w.volume.to_string(),
+                        });
+                    }
+                }
+                _ => rows.push(PublicRow { lot_no: l.lot_no, drug, winner: "— (failed / 流标)".into(), unit_price: "—".into(), volume: "—".into() }),
+            }
+        }
+        out.push((t, rows));
+    }
+    Ok(out)
 }

@@ -32,7 +32,7 @@ pub fn csrf_token(session: &Session) -> String {
 }
 
 /// The language: chosen in the session, else the user's, else the browser's.
-fn language(session: &Session, req: &HttpRequest, user_lang: Option<&str>) -> Tr {
+pub fn language(session: &Session, req: &HttpRequest, user_lang: Option<&str>) -> Tr {
     if let Some(l) = session.get::<String>(LANG).ok().flatten() {
         return Tr::new(&l);
     }
@@ -163,7 +163,7 @@ impl FromRequest for ApiUser {
 
 // ---------- pages ----------
 
-fn anon_chrome(t: Tr, csrf: String, title: &str) -> Chrome {
+pub fn anon_chrome(t: Tr, csrf: String, title: &str) -> Chrome {
     Chrome {
         t,
         title: title.to_string(),

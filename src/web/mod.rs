@@ -35,6 +35,8 @@ pub struct AppState {
     pub config: Config,
     pub clock: Clock,
     pub session_key: Vec<u8>,
+    /// The master secret of the sealed price envelopes.
+    pub master: std::sync::Arc<crate::sealing::MasterKey>,
 }
 
 impl AppState {

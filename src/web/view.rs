@@ -49,6 +49,9 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/institutions", "nav.institutions"));
             v.push(l("/suppliers", "nav.suppliers"));
             v.push(l("/regions", "nav.regions"));
+            v.push(l("/demand", "nav.demand"));
+            v.push(l("/tenders", "nav.tenders"));
+            v.push(l("/contracts", "nav.contracts"));
             if p.role == Role::Center {
                 v.push(l("/import", "nav.import"));
                 v.push(l("/users", "nav.users"));
@@ -67,6 +70,8 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
                     t.get("nav.my_products"),
                 ));
             }
+            v.push(l("/tenders", "nav.tenders"));
+            v.push(l("/contracts", "nav.contracts"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Institution => {
@@ -77,9 +82,12 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
                 ));
             }
             v.push(l("/institutions", "nav.institutions"));
+            v.push(l("/demand", "nav.demand"));
+            v.push(l("/contracts", "nav.contracts"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Expert => {
+            v.push(l("/tenders", "nav.tenders"));
             v.push(l("/drugs", "nav.drugs"));
             v.push(l("/products", "nav.products"));
         }

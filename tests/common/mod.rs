@@ -121,6 +121,7 @@ pub fn state_with_demo(db: &TestDb) -> AppState {
         config,
         clock: Clock::fixed(chrono::Utc::now()),
         session_key: vec![7u8; 64],
+        master: std::sync::Arc::new(jicai::sealing::MasterKey::from_bytes([9u8; 32])),
     }
 }
 

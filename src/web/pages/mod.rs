@@ -4,6 +4,7 @@ pub mod admin;
 pub mod catalog;
 pub mod home;
 pub mod parties;
+pub mod tenders;
 
 use actix_web::web;
 
@@ -15,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     catalog::routes(cfg);
     parties::routes(cfg);
     admin::routes(cfg);
+    tenders::routes(cfg);
 }
 
 /// A select of a closed set of words, labelled in the page's language.
