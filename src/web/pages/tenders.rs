@@ -859,7 +859,7 @@ async fn bid_form(v: &Viewer, state: &AppState, tender_id: i64, lot_id: i64, err
         Ok((tender, lot, ps))
     })
     .await?;
-    if tender.id != tender_id || tender.published_at.is_none() {
+    if tender.id != tender_id || (tender.published_at.is_none() && errors.is_empty()) {
         return Err(Error::NotFound("lot".into()));
     }
     let options: Vec<(String, String)> = products

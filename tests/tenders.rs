@@ -1,0 +1,297 @@
+//! A whole tender over HTTP, on both databases: demand collection, a tender with a lot, three
+//! suppliers (one disqualified), a replaced bid, a bid after the deadline, sealed prices,
+//! technical review, opening, provisional award, an objection, the final award, contracts, and
+//! the public results; and the refusals along the way.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use chrono::Duration;
+use common::{app, state_with_demo, Client, TestDb, PW};
+use jicai::domain::paging::PageRequest;
+use jicai::domain::roles::{Role, Scope};
+use jicai::store::{audit, catalog, parties, tenders as ts, users, Act};
+use jicai::web::AppState;
+
+fn conn(state: &AppState) -> jicai::store::Conn {
+    state.store.conn().unwrap()
+}
+
+fn id_from(location: Option<&str>) -> i64 {
+    location.and_then(|l| l.rsplit('/').next()).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {location:?}"))
+}
+
+fn local(state: &AppState, d: Duration) -> String {
+    (state.clock.now() + d).with_timezone(&state.config.time_zone).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A user of this supplier, created for the test.
+fn supplier_user(state: &AppState, supplier_id: i64) -> String {
+    let name = format!("s{supplier_id}");
+    users::create(
+        &mut conn(state),
+        &Act::new("test", chrono::Utc::now()),
+        &users::NewUser {
+            username: name.clone(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: name.clone(),
+            role: Role::Supplier,
+            supplier_id: Some(supplier_id),
+            institution_id: None,
+            email: format!("{name}@test"),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    name
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+struct Setup {
+    drug_code: String,
+    /// (supplier id, product id) of two qualified manufacturers and one whose GMP has expired.
+    good: Vec<(i64, i64)>,
+    expired: (i64, i64),
+    township: i64,
+    clinic_code: String,
+}
+
+fn setup(state: &AppState) -> Setup {
+    let mut c = conn(state);
+    let drug = catalog::drug_by_code(&mut c, "D0012").unwrap().expect("demo drug D0012");
+    let f = catalog::ProductFilter { drug_id: Some(drug.id), ..Default::default() };
+    let products = catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(50))).unwrap().items;
+    let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
+    let mut good = vec![];
+    let mut expired = None;
+    for p in products {
+        let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();
+        if lic.iter().any(|l| l.kind == "gmp" && l.expires_on < today) {
+            expired = Some((p.manufacturer_id, p.id));
+        } else {
+            good.push((p.manufacturer_id, p.id));
+        }
+    }
+    assert!(good.len() >= 2, "two qualified manufacturers of D0012 in the demo");
+    let inst = users::by_username(&mut c, "institution").unwrap().unwrap().institution_id.unwrap();
+    let kids = parties::children_of(&mut c, inst).unwrap();
+    let clinic = parties::get_institution(&mut c, kids[0]).unwrap();
+    Setup { drug_code: drug.code, good, expired: expired.expect("a manufacturer of D0012 with an expired GMP certificate"), township: inst, clinic_code: clinic.code }
+}
+
+async fn a_whole_tender(db: TestDb) {
+    let state = state_with_demo(&db);
+    let s = setup(&state);
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    assert_eq!(center.login("center", PW).await.status, StatusCode::SEE_OTHER);
+    center.get("/home").await;
+
+    // 1. Demand collection.
+    let r = center.post("/demand", &[("title", "2027 essential drugs"), ("closes_at", &local(&state, Duration::days(1)))]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let window = id_from(r.location());
+    let mut inst = Client::new(app.clone());
+    inst.login("institution", PW).await;
+    inst.get("/home").await;
+    let r = inst.get(&format!("/demand/{window}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = inst.post(&format!("/demand/{window}/report"), &[("institution_id", &s.township.to_string()), ("drug_code", &s.drug_code), ("quantity", "1000")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // A spreadsheet for the village clinic, with one bad row first: nothing is written.
+    let bad = format!("institution_code,drug_code,quantity\n{},{},500\n{},NOPE,5\n", s.clinic_code, s.drug_code, s.clinic_code);
+    let r = inst.upload(&format!("/demand/{window}/upload"), "demand.csv", bad.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("no drug"), "{}", r.body);
+    let good = format!("institution_code,drug_code,quantity\n{},{},500\n", s.clinic_code, s.drug_code);
+    let r = inst.upload(&format!("/demand/{window}/upload"), "demand.csv", good.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // An institution cannot report for another institution.
+    let kids = parties::children_of(&mut conn(&state), s.township).unwrap();
+    let others = parties::list_institutions(&mut conn(&state), &Scope::All, "", None, &PageRequest::new(Some(1), Some(200))).unwrap().items;
+    let other = others.iter().find(|i| i.id != s.township && !kids.contains(&i.id)).unwrap();
+    let r = inst.post(&format!("/demand/{window}/report"), &[("institution_id", &other.id.to_string()), ("drug_code", &s.drug_code), ("quantity", "99")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = center.get(&format!("/demand/{window}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("1500"), "the center sees the total: {}", r.body);
+    // Suppliers do not see demand collection.
+    let (sa, pa) = s.good[0];
+    let (sb, pb) = s.good[1];
+    let (sc, pc) = s.expired;
+    let mut a = Client::new(app.clone());
+    a.login(&supplier_user(&state, sa), PW).await;
+    a.get("/home").await;
+    let mut b = Client::new(app.clone());
+    b.login(&supplier_user(&state, sb), PW).await;
+    b.get("/home").await;
+    let mut cc = Client::new(app.clone());
+    cc.login(&supplier_user(&state, sc), PW).await;
+    cc.get("/home").await;
+    assert_eq!(a.get(&format!("/demand/{window}")).await.status, StatusCode::FORBIDDEN);
+
+    // 2. The tender, in draft: suppliers see nothing of it.
+    let lots = format!("{}, 2.00, lowest_price, 2, no, 70", s.drug_code);
+    let r = center
+        .post("/tenders", &[("title", "2027 tender"), ("window_id", &window.to_string()), ("bid_deadline", &local(&state, Duration::days(2))), ("contract_months", "12"), ("lots", &lots)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let tender = id_from(r.location());
+    let lot = ts::lots_of(&mut conn(&state), tender).unwrap()[0].clone();
+    assert_eq!(lot.reported_demand, 1500);
+    assert_eq!(lot.agreed_volume, 1050);
+    assert_eq!(a.get(&format!("/tenders/{tender}")).await.status, StatusCode::NOT_FOUND);
+    let bid_path = format!("/tenders/{tender}/lots/{}/bid", lot.id);
+    let bid = |product: i64, price: &'static str| (product.to_string(), price);
+    let (p, price) = bid(pa, "30.00");
+    let r = a.multipart(&bid_path, &[("product_id", &p), ("annual_capacity", "100000"), ("package_price", price)], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a bid on a draft tender is refused");
+    assert!(r.body.contains("not open for bids"), "{}", r.body);
+    // Wrong role: a supplier cannot publish; the center cannot open envelopes of a draft.
+    assert_eq!(a.post(&format!("/tenders/{tender}/actions/publish"), &[]).await.status, StatusCode::FORBIDDEN);
+    let r = center.post(&format!("/tenders/{tender}/actions/open_commercial"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("cannot be opened commercially"), "{}", r.body);
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+
+    // 3. Bids: A bids then replaces (lower), B bids, C (expired GMP) bids; D, an institution, cannot.
+    let r = a.get(&bid_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = a.multipart(&bid_path, &[("product_id", &pa.to_string()), ("annual_capacity", "100000"), ("package_price", "30.00")], &[("documents", "gmp.pdf", PDF)]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.body.contains("SHA-256"));
+    let r = a.multipart(&bid_path, &[("product_id", &pa.to_string()), ("annual_capacity", "100000"), ("package_price", "27.00")], &[("documents", "gmp.pdf", PDF)]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "28.50")], &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = cc.multipart(&bid_path, &[("product_id", &pc.to_string()), ("annual_capacity", "100000"), ("package_price", "20.00")], &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A document that is not a PDF, and a price that is not a number, are refused.
+    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "28.50")], &[("documents", "x.pdf", b"hello")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "cheap")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("not an amount"), "{}", r.body);
+    assert_eq!(inst.multipart(&bid_path, &[("product_id", &pa.to_string()), ("annual_capacity", "1"), ("package_price", "1")], &[]).await.status, StatusCode::FORBIDDEN);
+    {
+        let mut c = conn(&state);
+        let bids = ts::bids_of_lot(&mut c, lot.id).unwrap();
+        assert_eq!(bids.len(), 3);
+        let ba = bids.iter().find(|x| x.supplier_id == sa).unwrap();
+        assert_eq!(ba.version, 2);
+        assert_eq!(ts::bid_versions_count(&mut c, ba.id).unwrap(), 2, "every version is kept");
+        // Sealed: no price anywhere in the clear before the opening.
+        for x in &bids {
+            assert!(x.unit_price.is_none() && x.package_price.is_none());
+            assert!(!x.commercial_sealed.contains("27.00") && !x.commercial_sealed.contains("28.50"));
+        }
+    }
+    // No price, in any page, for anyone, before the opening.
+    for who in [&mut center, &mut a, &mut b] {
+        let r = who.get(&format!("/tenders/{tender}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        for secret in ["27.00", "28.50", "0.90", "0.95", "20.00"] {
+            assert!(!r.body.contains(secret), "price {secret} shown before the opening");
+        }
+    }
+    // Closing before the deadline is refused.
+    let r = center.post(&format!("/tenders/{tender}/actions/close"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // 4. The deadline passes (server clock): late bids and withdrawals are refused.
+    state.clock.advance(Duration::days(2) + Duration::minutes(1));
+    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "10.00")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("deadline"), "{}", r.body);
+    let r = b.post(&format!("/tenders/{tender}/lots/{}/withdraw", lot.id), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // 5. Technical opening: C fails on its expired GMP; experts score nothing on a lowest-price lot.
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/open_technical"), &[]).await.status, StatusCode::SEE_OTHER);
+    let bc = ts::bids_of_lot(&mut conn(&state), lot.id).unwrap().into_iter().find(|x| x.supplier_id == sc).unwrap();
+    assert_eq!(bc.technical_result.as_deref(), Some("failed"));
+    assert!(bc.reasons().iter().any(|r| r.contains("GMP")), "{:?}", bc.reasons());
+    let mut expert = Client::new(app.clone());
+    expert.login("expert", PW).await;
+    expert.get("/home").await;
+    let r = expert.post(&format!("/bids/{}/score", bc.id), &[("score", "80")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.post(&format!("/bids/{}/score", bc.id), &[("score", "80")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/publish_technical"), &[]).await.status, StatusCode::SEE_OTHER);
+    let r = cc.get(&format!("/tenders/{tender}")).await;
+    assert!(r.body.contains("GMP"), "the supplier sees its own reasons: {}", r.body);
+    let r = a.get(&format!("/tenders/{tender}")).await;
+    assert!(!r.body.contains("GMP"), "…and no one else's");
+    for secret in ["27.00", "0.90", "0.95"] {
+        assert!(!center.get(&format!("/tenders/{tender}")).await.body.contains(secret));
+    }
+
+    // 6. Commercial opening and the provisional award: A wins at 27.00 / 30 = 0.90 per tablet.
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/open_commercial"), &[]).await.status, StatusCode::SEE_OTHER);
+    let bc = ts::bid(&mut conn(&state), bc.id).unwrap();
+    assert!(bc.unit_price.is_none(), "a disqualified bid's envelope stays sealed");
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/publish_award"), &[]).await.status, StatusCode::SEE_OTHER);
+    let r = a.get(&format!("/tenders/{tender}")).await;
+    assert!(r.body.contains("0.90"), "{}", r.body);
+    let r = b.post(&format!("/tenders/{tender}/lots/{}/objection", lot.id), &[("text", "Our capacity was understated.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = inst.post(&format!("/tenders/{tender}/lots/{}/objection", lot.id), &[("text", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = center.post(&format!("/tenders/{tender}/actions/finalize"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not while the objection window is open");
+    let obj = ts::objections_of(&mut conn(&state), tender).unwrap()[0].id;
+    assert_eq!(a.post(&format!("/objections/{obj}/answer"), &[("answer", "no")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(center.post(&format!("/objections/{obj}/answer"), &[("answer", "Capacity was checked; the review stands.")]).await.status, StatusCode::SEE_OTHER);
+    state.clock.advance(Duration::days(4));
+    let r = b.post(&format!("/tenders/{tender}/lots/{}/objection", lot.id), &[("text", "late")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "objections after the window are refused");
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/finalize"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(center.post(&format!("/tenders/{tender}/actions/contract"), &[]).await.status, StatusCode::SEE_OTHER);
+    let r = center.post(&format!("/tenders/{tender}/actions/cancel"), &[("reason", "too late")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a contracted tender cannot be cancelled");
+
+    // 7. Contracts: one, to A, at 0.90, 1050 units split 700 / 350.
+    let contracts = ts::contracts_of_tender(&mut conn(&state), tender).unwrap();
+    assert_eq!(contracts.len(), 1);
+    let k = &contracts[0];
+    assert_eq!(k.supplier_id, sa);
+    assert_eq!(k.unit_price, 9_000);
+    assert_eq!(k.committed_volume, 1050);
+    let alloc = ts::allocations_of(&mut conn(&state), k.id).unwrap();
+    let mut vols: Vec<i64> = alloc.iter().map(|x| x.1).collect();
+    vols.sort();
+    assert_eq!(vols, vec![350, 700]);
+    let r = inst.get("/contracts").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("700") && r.body.contains("0.90"), "{}", r.body);
+    assert_eq!(b.get(&format!("/contracts/{}", k.id)).await.status, StatusCode::NOT_FOUND, "another supplier's contract");
+    // A names a distributor for the county; B may not; a manufacturer is not a distributor.
+    let county = ts::counties_of_contract(&mut conn(&state), k.id).unwrap()[0].0;
+    let dists = ts::licensed_distributors(&mut conn(&state)).unwrap();
+    let r = a.post(&format!("/contracts/{}/distributors", k.id), &[("county_id", &county.to_string()), ("distributor_id", &dists[0].0.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = b.post(&format!("/contracts/{}/distributors", k.id), &[("county_id", &county.to_string()), ("distributor_id", &dists[0].0.to_string())]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = a.post(&format!("/contracts/{}/distributors", k.id), &[("county_id", &county.to_string()), ("distributor_id", &sb.to_string())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ts::distributors_of(&mut conn(&state), k.id).unwrap().len(), 1);
+
+    // 8. The public results, without logging in.
+    let mut anon = Client::new(app.clone());
+    let r = anon.get("/results").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let winner = parties::get_supplier(&mut conn(&state), sa).unwrap().name;
+    assert!(r.body.contains(&winner) && r.body.contains("0.90") && r.body.contains("1050"), "{}", r.body);
+
+    // 9. Every step is in the audit log, and the chain holds.
+    let v = audit::verify(&mut conn(&state)).unwrap();
+    assert!(v.broken.is_none());
+    let entries = audit::recent(&mut conn(&state), Some("tender"), 100).unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for a in ["create", "publish", "open_technical", "publish_technical", "open_commercial", "publish_award", "finalize", "contract"] {
+        assert!(actions.contains(&a), "audit has {a}: {actions:?}");
+    }
+}
+
+on_both_databases!(a_whole_tender);
