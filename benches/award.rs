@@ -5,7 +5,9 @@
 //!     cargo bench --bench award
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use jicai::domain::award::{award_lot, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotInput, MultiParams};
+use jicai::domain::award::{
+    award_lot, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotInput, MultiParams,
+};
 use jicai::domain::money::Money;
 use rust_decimal::Decimal;
 use std::hint::black_box;
@@ -17,7 +19,10 @@ const BIDS: usize = 20;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -32,13 +37,19 @@ fn data() -> Vec<(LotInput, Vec<BidInput>)> {
             let policy = match l % 3 {
                 0 => AwardPolicy::LowestPrice,
                 1 => AwardPolicy::MultipleWinners(MultiParams::default()),
-                _ => AwardPolicy::CompositeScore { technical_weight: Decimal::new(4, 1), price_weight: Decimal::new(6, 1) },
+                _ => AwardPolicy::CompositeScore {
+                    technical_weight: Decimal::new(4, 1),
+                    price_weight: Decimal::new(6, 1),
+                },
             };
             let reported_demand = (0..8)
                 .map(|c| CountyDemand {
                     county_code: format!("3401{c:02}"),
                     institutions: (0..5)
-                        .map(|i| InstitutionDemand { institution_code: format!("I{c:02}{i:02}"), quantity: 100 + r.below(50_000) as i64 })
+                        .map(|i| InstitutionDemand {
+                            institution_code: format!("I{c:02}{i:02}"),
+                            quantity: 100 + r.below(50_000) as i64,
+                        })
                         .collect(),
                 })
                 .collect();
@@ -82,7 +93,7 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || all_bids.clone(),
             |mut v| {
-                v.sort_by(|x, y| x.unit_price.cmp(&y.unit_price));
+                v.sort_by_key(|x| x.unit_price);
                 black_box(v)
             },
             BatchSize::LargeInput,

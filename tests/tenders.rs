@@ -18,11 +18,17 @@ fn conn(state: &AppState) -> jicai::store::Conn {
 }
 
 fn id_from(location: Option<&str>) -> i64 {
-    location.and_then(|l| l.rsplit('/').next()).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {location:?}"))
+    location
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {location:?}"))
 }
 
 fn local(state: &AppState, d: Duration) -> String {
-    (state.clock.now() + d).with_timezone(&state.config.time_zone).format("%Y-%m-%d %H:%M").to_string()
+    (state.clock.now() + d)
+        .with_timezone(&state.config.time_zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A user of this supplier, created for the test.
@@ -46,6 +52,50 @@ fn supplier_user(state: &AppState, supplier_id: i64) -> String {
     name
 }
 
+/// Issues an API token for a user straight through the store.
+fn token_for(state: &AppState, username: &str) -> String {
+    let t = jicai::security::new_api_token();
+    let uid = users::by_username(&mut conn(state), username)
+        .unwrap()
+        .unwrap()
+        .id;
+    users::create_token(
+        &mut conn(state),
+        &Act::new("test", chrono::Utc::now()),
+        uid,
+        "test",
+        &t.hash,
+        &t.prefix,
+    )
+    .unwrap();
+    t.secret
+}
+
+/// Validates an OCDS release package against the schema in ../shared/ocds-1.1.5 (offline).
+fn assert_valid_ocds(pkg: &serde_json::Value) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ocds-1.1.5");
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    let release = read("release-schema.json");
+    let package = read("release-package-schema.json");
+    let v = jsonschema::options()
+        .with_resource(
+            "https://standard.open-contracting.org/schema/1__1__5/release-schema.json",
+            jsonschema::Resource::from_contents(release).unwrap(),
+        )
+        .build(&package)
+        .unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(pkg)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "OCDS package invalid: {errors:#?}\n{pkg:#}"
+    );
+}
+
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
 struct Setup {
@@ -59,10 +109,21 @@ struct Setup {
 
 fn setup(state: &AppState) -> Setup {
     let mut c = conn(state);
-    let drug = catalog::drug_by_code(&mut c, "D0012").unwrap().expect("demo drug D0012");
-    let f = catalog::ProductFilter { drug_id: Some(drug.id), ..Default::default() };
-    let products = catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(50))).unwrap().items;
-    let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
+    let drug = catalog::drug_by_code(&mut c, "D0012")
+        .unwrap()
+        .expect("demo drug D0012");
+    let f = catalog::ProductFilter {
+        drug_id: Some(drug.id),
+        ..Default::default()
+    };
+    let products = catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(50)))
+        .unwrap()
+        .items;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
     let mut good = vec![];
     let mut expired = None;
     for p in products {
@@ -73,11 +134,24 @@ fn setup(state: &AppState) -> Setup {
             good.push((p.manufacturer_id, p.id));
         }
     }
-    assert!(good.len() >= 2, "two qualified manufacturers of D0012 in the demo");
-    let inst = users::by_username(&mut c, "institution").unwrap().unwrap().institution_id.unwrap();
+    assert!(
+        good.len() >= 2,
+        "two qualified manufacturers of D0012 in the demo"
+    );
+    let inst = users::by_username(&mut c, "institution")
+        .unwrap()
+        .unwrap()
+        .institution_id
+        .unwrap();
     let kids = parties::children_of(&mut c, inst).unwrap();
     let clinic = parties::get_institution(&mut c, kids[0]).unwrap();
-    Setup { drug_code: drug.code, good, expired: expired.expect("a manufacturer of D0012 with an expired GMP certificate"), township: inst, clinic_code: clinic.code }
+    Setup {
+        drug_code: drug.code,
+        good,
+        expired: expired.expect("a manufacturer of D0012 with an expired GMP certificate"),
+        township: inst,
+        clinic_code: clinic.code,
+    }
 }
 
 async fn a_whole_tender(db: TestDb) {
@@ -85,11 +159,22 @@ async fn a_whole_tender(db: TestDb) {
     let s = setup(&state);
     let app = app(state.clone()).await;
     let mut center = Client::new(app.clone());
-    assert_eq!(center.login("center", PW).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        center.login("center", PW).await.status,
+        StatusCode::SEE_OTHER
+    );
     center.get("/home").await;
 
     // 1. Demand collection.
-    let r = center.post("/demand", &[("title", "2027 essential drugs"), ("closes_at", &local(&state, Duration::days(1)))]).await;
+    let r = center
+        .post(
+            "/demand",
+            &[
+                ("title", "2027 essential drugs"),
+                ("closes_at", &local(&state, Duration::days(1))),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let window = id_from(r.location());
     let mut inst = Client::new(app.clone());
@@ -97,25 +182,76 @@ async fn a_whole_tender(db: TestDb) {
     inst.get("/home").await;
     let r = inst.get(&format!("/demand/{window}")).await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = inst.post(&format!("/demand/{window}/report"), &[("institution_id", &s.township.to_string()), ("drug_code", &s.drug_code), ("quantity", "1000")]).await;
+    let r = inst
+        .post(
+            &format!("/demand/{window}/report"),
+            &[
+                ("institution_id", &s.township.to_string()),
+                ("drug_code", &s.drug_code),
+                ("quantity", "1000"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // A spreadsheet for the village clinic, with one bad row first: nothing is written.
-    let bad = format!("institution_code,drug_code,quantity\n{},{},500\n{},NOPE,5\n", s.clinic_code, s.drug_code, s.clinic_code);
-    let r = inst.upload(&format!("/demand/{window}/upload"), "demand.csv", bad.as_bytes()).await;
+    let bad = format!(
+        "institution_code,drug_code,quantity\n{},{},500\n{},NOPE,5\n",
+        s.clinic_code, s.drug_code, s.clinic_code
+    );
+    let r = inst
+        .upload(
+            &format!("/demand/{window}/upload"),
+            "demand.csv",
+            bad.as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("no drug"), "{}", r.body);
-    let good = format!("institution_code,drug_code,quantity\n{},{},500\n", s.clinic_code, s.drug_code);
-    let r = inst.upload(&format!("/demand/{window}/upload"), "demand.csv", good.as_bytes()).await;
+    let good = format!(
+        "institution_code,drug_code,quantity\n{},{},500\n",
+        s.clinic_code, s.drug_code
+    );
+    let r = inst
+        .upload(
+            &format!("/demand/{window}/upload"),
+            "demand.csv",
+            good.as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // An institution cannot report for another institution.
     let kids = parties::children_of(&mut conn(&state), s.township).unwrap();
-    let others = parties::list_institutions(&mut conn(&state), &Scope::All, "", None, &PageRequest::new(Some(1), Some(200))).unwrap().items;
-    let other = others.iter().find(|i| i.id != s.township && !kids.contains(&i.id)).unwrap();
-    let r = inst.post(&format!("/demand/{window}/report"), &[("institution_id", &other.id.to_string()), ("drug_code", &s.drug_code), ("quantity", "99")]).await;
+    let others = parties::list_institutions(
+        &mut conn(&state),
+        &Scope::All,
+        "",
+        None,
+        &PageRequest::new(Some(1), Some(200)),
+    )
+    .unwrap()
+    .items;
+    let other = others
+        .iter()
+        .find(|i| i.id != s.township && !kids.contains(&i.id))
+        .unwrap();
+    let r = inst
+        .post(
+            &format!("/demand/{window}/report"),
+            &[
+                ("institution_id", &other.id.to_string()),
+                ("drug_code", &s.drug_code),
+                ("quantity", "99"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = center.get(&format!("/demand/{window}")).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("1500"), "the center sees the total: {}", r.body);
+    assert!(
+        r.body.contains("1500"),
+        "the center sees the total: {}",
+        r.body
+    );
     // Suppliers do not see demand collection.
     let (sa, pa) = s.good[0];
     let (sb, pb) = s.good[1];
@@ -129,127 +265,438 @@ async fn a_whole_tender(db: TestDb) {
     let mut cc = Client::new(app.clone());
     cc.login(&supplier_user(&state, sc), PW).await;
     cc.get("/home").await;
-    assert_eq!(a.get(&format!("/demand/{window}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        a.get(&format!("/demand/{window}")).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // 2. The tender, in draft: suppliers see nothing of it.
     let lots = format!("{}, 2.00, lowest_price, 2, no, 70", s.drug_code);
     let r = center
-        .post("/tenders", &[("title", "2027 tender"), ("window_id", &window.to_string()), ("bid_deadline", &local(&state, Duration::days(2))), ("contract_months", "12"), ("lots", &lots)])
+        .post(
+            "/tenders",
+            &[
+                ("title", "2027 tender"),
+                ("window_id", &window.to_string()),
+                ("bid_deadline", &local(&state, Duration::days(2))),
+                ("contract_months", "12"),
+                ("lots", &lots),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let tender = id_from(r.location());
     let lot = ts::lots_of(&mut conn(&state), tender).unwrap()[0].clone();
     assert_eq!(lot.reported_demand, 1500);
     assert_eq!(lot.agreed_volume, 1050);
-    assert_eq!(a.get(&format!("/tenders/{tender}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a.get(&format!("/tenders/{tender}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let bid_path = format!("/tenders/{tender}/lots/{}/bid", lot.id);
     let bid = |product: i64, price: &'static str| (product.to_string(), price);
     let (p, price) = bid(pa, "30.00");
-    let r = a.multipart(&bid_path, &[("product_id", &p), ("annual_capacity", "100000"), ("package_price", price)], &[]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a bid on a draft tender is refused");
+    let r = a
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &p),
+                ("annual_capacity", "100000"),
+                ("package_price", price),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bid on a draft tender is refused"
+    );
     assert!(r.body.contains("not open for bids"), "{}", r.body);
     // Wrong role: a supplier cannot publish; the center cannot open envelopes of a draft.
-    assert_eq!(a.post(&format!("/tenders/{tender}/actions/publish"), &[]).await.status, StatusCode::FORBIDDEN);
-    let r = center.post(&format!("/tenders/{tender}/actions/open_commercial"), &[]).await;
+    assert_eq!(
+        a.post(&format!("/tenders/{tender}/actions/publish"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = center
+        .post(&format!("/tenders/{tender}/actions/open_commercial"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("cannot be opened commercially"), "{}", r.body);
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/publish"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.body.contains("cannot be opened commercially"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/publish"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 
     // 3. Bids: A bids then replaces (lower), B bids, C (expired GMP) bids; D, an institution, cannot.
     let r = a.get(&bid_path).await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = a.multipart(&bid_path, &[("product_id", &pa.to_string()), ("annual_capacity", "100000"), ("package_price", "30.00")], &[("documents", "gmp.pdf", PDF)]).await;
+    let r = a
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pa.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "30.00"),
+            ],
+            &[("documents", "gmp.pdf", PDF)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(r.body.contains("SHA-256"));
-    let r = a.multipart(&bid_path, &[("product_id", &pa.to_string()), ("annual_capacity", "100000"), ("package_price", "27.00")], &[("documents", "gmp.pdf", PDF)]).await;
+    let r = a
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pa.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "27.00"),
+            ],
+            &[("documents", "gmp.pdf", PDF)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "28.50")], &[]).await;
+    let r = b
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pb.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "28.50"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = cc.multipart(&bid_path, &[("product_id", &pc.to_string()), ("annual_capacity", "100000"), ("package_price", "20.00")], &[]).await;
+    let r = cc
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pc.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "20.00"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // A document that is not a PDF, and a price that is not a number, are refused.
-    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "28.50")], &[("documents", "x.pdf", b"hello")]).await;
+    let r = b
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pb.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "28.50"),
+            ],
+            &[("documents", "x.pdf", b"hello")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "cheap")], &[]).await;
+    let r = b
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pb.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "cheap"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("not an amount"), "{}", r.body);
-    assert_eq!(inst.multipart(&bid_path, &[("product_id", &pa.to_string()), ("annual_capacity", "1"), ("package_price", "1")], &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        inst.multipart(
+            &bid_path,
+            &[
+                ("product_id", &pa.to_string()),
+                ("annual_capacity", "1"),
+                ("package_price", "1")
+            ],
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
     {
         let mut c = conn(&state);
         let bids = ts::bids_of_lot(&mut c, lot.id).unwrap();
         assert_eq!(bids.len(), 3);
         let ba = bids.iter().find(|x| x.supplier_id == sa).unwrap();
         assert_eq!(ba.version, 2);
-        assert_eq!(ts::bid_versions_count(&mut c, ba.id).unwrap(), 2, "every version is kept");
+        assert_eq!(
+            ts::bid_versions_count(&mut c, ba.id).unwrap(),
+            2,
+            "every version is kept"
+        );
         // Sealed: no price anywhere in the clear before the opening.
         for x in &bids {
             assert!(x.unit_price.is_none() && x.package_price.is_none());
-            assert!(!x.commercial_sealed.contains("27.00") && !x.commercial_sealed.contains("28.50"));
+            assert!(
+                !x.commercial_sealed.contains("27.00") && !x.commercial_sealed.contains("28.50")
+            );
         }
     }
+    // The API: a supplier reads its own bid (no price), never another's; no award, no OCDS awards.
+    let ta = token_for(&state, &format!("s{sa}"));
+    let (bid_a, bid_b) = {
+        let bids = ts::bids_of_lot(&mut conn(&state), lot.id).unwrap();
+        (
+            bids.iter().find(|x| x.supplier_id == sa).unwrap().id,
+            bids.iter().find(|x| x.supplier_id == sb).unwrap().id,
+        )
+    };
+    let r = a
+        .api("GET", &format!("/api/v1/bids/{bid_a}"), Some(&ta), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["unit_price"].is_null());
+    assert_eq!(r.json()["version"], 2);
+    assert_eq!(
+        a.api("GET", &format!("/api/v1/bids/{bid_b}"), Some(&ta), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "another supplier's bid"
+    );
+    let r = a
+        .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&ta), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["lots"][0]["award"].is_null());
+    let r = a
+        .api("GET", &format!("/api/v1/tenders/{tender}/ocds"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_valid_ocds(&r.json());
+    assert!(
+        r.json()["releases"][0].get("awards").is_none(),
+        "no award before it is published"
+    );
+    assert!(
+        !r.body.contains("27") || !r.body.contains("0.9"),
+        "no price in the open data"
+    );
+    // A bid over the API: one more replacement by A, with its receipt.
+    let r = a
+        .api("POST", &format!("/api/v1/lots/{}/bid", lot.id), Some(&ta), Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["version"], 3);
+    assert_eq!(r.json()["commercial_digest"].as_str().unwrap().len(), 64);
+
     // No price, in any page, for anyone, before the opening.
     for who in [&mut center, &mut a, &mut b] {
         let r = who.get(&format!("/tenders/{tender}")).await;
         assert_eq!(r.status, StatusCode::OK);
         for secret in ["27.00", "28.50", "0.90", "0.95", "20.00"] {
-            assert!(!r.body.contains(secret), "price {secret} shown before the opening");
+            assert!(
+                !r.body.contains(secret),
+                "price {secret} shown before the opening"
+            );
         }
     }
     // Closing before the deadline is refused.
-    let r = center.post(&format!("/tenders/{tender}/actions/close"), &[]).await;
+    let r = center
+        .post(&format!("/tenders/{tender}/actions/close"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // 4. The deadline passes (server clock): late bids and withdrawals are refused.
-    state.clock.advance(Duration::days(2) + Duration::minutes(1));
-    let r = b.multipart(&bid_path, &[("product_id", &pb.to_string()), ("annual_capacity", "100000"), ("package_price", "10.00")], &[]).await;
+    state
+        .clock
+        .advance(Duration::days(2) + Duration::minutes(1));
+    let r = b
+        .multipart(
+            &bid_path,
+            &[
+                ("product_id", &pb.to_string()),
+                ("annual_capacity", "100000"),
+                ("package_price", "10.00"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("deadline"), "{}", r.body);
-    let r = b.post(&format!("/tenders/{tender}/lots/{}/withdraw", lot.id), &[]).await;
+    let r = b
+        .post(&format!("/tenders/{tender}/lots/{}/withdraw", lot.id), &[])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    let r = a
+        .api("POST", &format!("/api/v1/lots/{}/bid", lot.id), Some(&ta), Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "1.00"})))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "late over the API too"
+    );
+
     // 5. Technical opening: C fails on its expired GMP; experts score nothing on a lowest-price lot.
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/open_technical"), &[]).await.status, StatusCode::SEE_OTHER);
-    let bc = ts::bids_of_lot(&mut conn(&state), lot.id).unwrap().into_iter().find(|x| x.supplier_id == sc).unwrap();
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/open_technical"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let bc = ts::bids_of_lot(&mut conn(&state), lot.id)
+        .unwrap()
+        .into_iter()
+        .find(|x| x.supplier_id == sc)
+        .unwrap();
     assert_eq!(bc.technical_result.as_deref(), Some("failed"));
-    assert!(bc.reasons().iter().any(|r| r.contains("GMP")), "{:?}", bc.reasons());
+    assert!(
+        bc.reasons().iter().any(|r| r.contains("GMP")),
+        "{:?}",
+        bc.reasons()
+    );
     let mut expert = Client::new(app.clone());
     expert.login("expert", PW).await;
     expert.get("/home").await;
-    let r = expert.post(&format!("/bids/{}/score", bc.id), &[("score", "80")]).await;
+    let r = expert
+        .post(&format!("/bids/{}/score", bc.id), &[("score", "80")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(a.post(&format!("/bids/{}/score", bc.id), &[("score", "80")]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/publish_technical"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.post(&format!("/bids/{}/score", bc.id), &[("score", "80")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/publish_technical"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let r = cc.get(&format!("/tenders/{tender}")).await;
-    assert!(r.body.contains("GMP"), "the supplier sees its own reasons: {}", r.body);
+    assert!(
+        r.body.contains("GMP"),
+        "the supplier sees its own reasons: {}",
+        r.body
+    );
     let r = a.get(&format!("/tenders/{tender}")).await;
     assert!(!r.body.contains("GMP"), "…and no one else's");
     for secret in ["27.00", "0.90", "0.95"] {
-        assert!(!center.get(&format!("/tenders/{tender}")).await.body.contains(secret));
+        assert!(!center
+            .get(&format!("/tenders/{tender}"))
+            .await
+            .body
+            .contains(secret));
     }
 
     // 6. Commercial opening and the provisional award: A wins at 27.00 / 30 = 0.90 per tablet.
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/open_commercial"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/open_commercial"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let bc = ts::bid(&mut conn(&state), bc.id).unwrap();
-    assert!(bc.unit_price.is_none(), "a disqualified bid's envelope stays sealed");
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/publish_award"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        bc.unit_price.is_none(),
+        "a disqualified bid's envelope stays sealed"
+    );
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/publish_award"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let r = a.get(&format!("/tenders/{tender}")).await;
     assert!(r.body.contains("0.90"), "{}", r.body);
-    let r = b.post(&format!("/tenders/{tender}/lots/{}/objection", lot.id), &[("text", "Our capacity was understated.")]).await;
+    let r = b
+        .post(
+            &format!("/tenders/{tender}/lots/{}/objection", lot.id),
+            &[("text", "Our capacity was understated.")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = inst.post(&format!("/tenders/{tender}/lots/{}/objection", lot.id), &[("text", "x")]).await;
+    let r = inst
+        .post(
+            &format!("/tenders/{tender}/lots/{}/objection", lot.id),
+            &[("text", "x")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = center.post(&format!("/tenders/{tender}/actions/finalize"), &[]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not while the objection window is open");
+    let r = center
+        .post(&format!("/tenders/{tender}/actions/finalize"), &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not while the objection window is open"
+    );
     let obj = ts::objections_of(&mut conn(&state), tender).unwrap()[0].id;
-    assert_eq!(a.post(&format!("/objections/{obj}/answer"), &[("answer", "no")]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(center.post(&format!("/objections/{obj}/answer"), &[("answer", "Capacity was checked; the review stands.")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.post(&format!("/objections/{obj}/answer"), &[("answer", "no")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        center
+            .post(
+                &format!("/objections/{obj}/answer"),
+                &[("answer", "Capacity was checked; the review stands.")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     state.clock.advance(Duration::days(4));
-    let r = b.post(&format!("/tenders/{tender}/lots/{}/objection", lot.id), &[("text", "late")]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "objections after the window are refused");
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/finalize"), &[]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(center.post(&format!("/tenders/{tender}/actions/contract"), &[]).await.status, StatusCode::SEE_OTHER);
-    let r = center.post(&format!("/tenders/{tender}/actions/cancel"), &[("reason", "too late")]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a contracted tender cannot be cancelled");
+    let r = b
+        .post(
+            &format!("/tenders/{tender}/lots/{}/objection", lot.id),
+            &[("text", "late")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "objections after the window are refused"
+    );
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/finalize"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        center
+            .post(&format!("/tenders/{tender}/actions/contract"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = center
+        .post(
+            &format!("/tenders/{tender}/actions/cancel"),
+            &[("reason", "too late")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a contracted tender cannot be cancelled"
+    );
 
     // 7. Contracts: one, to A, at 0.90, 1050 units split 700 / 350.
     let contracts = ts::contracts_of_tender(&mut conn(&state), tender).unwrap();
@@ -264,32 +711,93 @@ async fn a_whole_tender(db: TestDb) {
     assert_eq!(vols, vec![350, 700]);
     let r = inst.get("/contracts").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("700") && r.body.contains("0.90"), "{}", r.body);
-    assert_eq!(b.get(&format!("/contracts/{}", k.id)).await.status, StatusCode::NOT_FOUND, "another supplier's contract");
+    assert!(
+        r.body.contains("700") && r.body.contains("0.90"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        b.get(&format!("/contracts/{}", k.id)).await.status,
+        StatusCode::NOT_FOUND,
+        "another supplier's contract"
+    );
     // A names a distributor for the county; B may not; a manufacturer is not a distributor.
     let county = ts::counties_of_contract(&mut conn(&state), k.id).unwrap()[0].0;
     let dists = ts::licensed_distributors(&mut conn(&state)).unwrap();
-    let r = a.post(&format!("/contracts/{}/distributors", k.id), &[("county_id", &county.to_string()), ("distributor_id", &dists[0].0.to_string())]).await;
+    let r = a
+        .post(
+            &format!("/contracts/{}/distributors", k.id),
+            &[
+                ("county_id", &county.to_string()),
+                ("distributor_id", &dists[0].0.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = b.post(&format!("/contracts/{}/distributors", k.id), &[("county_id", &county.to_string()), ("distributor_id", &dists[0].0.to_string())]).await;
+    let r = b
+        .post(
+            &format!("/contracts/{}/distributors", k.id),
+            &[
+                ("county_id", &county.to_string()),
+                ("distributor_id", &dists[0].0.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = a.post(&format!("/contracts/{}/distributors", k.id), &[("county_id", &county.to_string()), ("distributor_id", &sb.to_string())]).await;
+    let r = a
+        .post(
+            &format!("/contracts/{}/distributors", k.id),
+            &[
+                ("county_id", &county.to_string()),
+                ("distributor_id", &sb.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(ts::distributors_of(&mut conn(&state), k.id).unwrap().len(), 1);
+    assert_eq!(
+        ts::distributors_of(&mut conn(&state), k.id).unwrap().len(),
+        1
+    );
 
     // 8. The public results, without logging in.
     let mut anon = Client::new(app.clone());
     let r = anon.get("/results").await;
     assert_eq!(r.status, StatusCode::OK);
     let winner = parties::get_supplier(&mut conn(&state), sa).unwrap().name;
-    assert!(r.body.contains(&winner) && r.body.contains("0.90") && r.body.contains("1050"), "{}", r.body);
+    assert!(
+        r.body.contains(&winner) && r.body.contains("0.90") && r.body.contains("1050"),
+        "{}",
+        r.body
+    );
+
+    // The OCDS package: valid, with the award and the contract.
+    let r = anon.get(&format!("/api/v1/tenders/{tender}/ocds")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let pkg = r.json();
+    assert_valid_ocds(&pkg);
+    let rel = &pkg["releases"][0];
+    assert_eq!(rel["awards"].as_array().unwrap().len(), 1);
+    assert_eq!(rel["awards"][0]["items"][0]["quantity"], 1050);
+    assert_eq!(rel["contracts"][0]["status"], "active");
+    assert_eq!(rel["bids"]["statistics"][0]["value"], 3);
+    let r = anon.get("/api/v1/ocds").await;
+    assert_valid_ocds(&r.json());
 
     // 9. Every step is in the audit log, and the chain holds.
     let v = audit::verify(&mut conn(&state)).unwrap();
     assert!(v.broken.is_none());
     let entries = audit::recent(&mut conn(&state), Some("tender"), 100).unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    for a in ["create", "publish", "open_technical", "publish_technical", "open_commercial", "publish_award", "finalize", "contract"] {
+    for a in [
+        "create",
+        "publish",
+        "open_technical",
+        "publish_technical",
+        "open_commercial",
+        "publish_award",
+        "finalize",
+        "contract",
+    ] {
         assert!(actions.contains(&a), "audit has {a}: {actions:?}");
     }
 }

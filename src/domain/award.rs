@@ -49,7 +49,12 @@ impl Default for MultiParams {
             price_ratio: Decimal::new(18, 1),
             absolute_floor: Money::from_ten_thousandths(1_000),
             max_price_fraction: Decimal::new(5, 1),
-            shares: vec![Decimal::new(50, 2), Decimal::new(60, 2), Decimal::new(70, 2), Decimal::new(80, 2)],
+            shares: vec![
+                Decimal::new(50, 2),
+                Decimal::new(60, 2),
+                Decimal::new(70, 2),
+                Decimal::new(80, 2),
+            ],
         }
     }
 }
@@ -72,10 +77,21 @@ impl MultiParams {
             return Err(Invalid::new("absolute_floor", "must not be negative"));
         }
         if self.max_price_fraction < Decimal::ZERO || self.max_price_fraction > Decimal::ONE {
-            return Err(Invalid::new("max_price_fraction", "must be between 0 and 1"));
+            return Err(Invalid::new(
+                "max_price_fraction",
+                "must be between 0 and 1",
+            ));
         }
-        if self.shares.is_empty() || self.shares.iter().any(|s| *s <= Decimal::ZERO || *s > Decimal::ONE) {
-            return Err(Invalid::new("shares", "each share must be above 0% and at most 100%"));
+        if self.shares.is_empty()
+            || self
+                .shares
+                .iter()
+                .any(|s| *s <= Decimal::ZERO || *s > Decimal::ONE)
+        {
+            return Err(Invalid::new(
+                "shares",
+                "each share must be above 0% and at most 100%",
+            ));
         }
         Ok(())
     }
@@ -87,7 +103,10 @@ impl MultiParams {
 pub enum AwardPolicy {
     LowestPrice,
     MultipleWinners(MultiParams),
-    CompositeScore { technical_weight: Decimal, price_weight: Decimal },
+    CompositeScore {
+        technical_weight: Decimal,
+        price_weight: Decimal,
+    },
 }
 
 impl AwardPolicy {
@@ -95,9 +114,18 @@ impl AwardPolicy {
         match self {
             AwardPolicy::LowestPrice => Ok(()),
             AwardPolicy::MultipleWinners(p) => p.validate(),
-            AwardPolicy::CompositeScore { technical_weight, price_weight } => {
-                if *technical_weight < Decimal::ZERO || *price_weight < Decimal::ZERO || *technical_weight + *price_weight != Decimal::ONE {
-                    return Err(Invalid::new("weights", "the technical and price weights must be between 0 and 1 and add up to 1"));
+            AwardPolicy::CompositeScore {
+                technical_weight,
+                price_weight,
+            } => {
+                if *technical_weight < Decimal::ZERO
+                    || *price_weight < Decimal::ZERO
+                    || *technical_weight + *price_weight != Decimal::ONE
+                {
+                    return Err(Invalid::new(
+                        "weights",
+                        "the technical and price weights must be between 0 and 1 and add up to 1",
+                    ));
                 }
                 Ok(())
             }
@@ -238,7 +266,10 @@ fn tie_break(a: &Valid, b: &Valid) -> Ordering {
 pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid> {
     lot.policy.validate()?;
     if lot.default_share <= Decimal::ZERO || lot.default_share > Decimal::ONE {
-        return Err(Invalid::new("agreed_share", "must be above 0% and at most 100%"));
+        return Err(Invalid::new(
+            "agreed_share",
+            "must be above 0% and at most 100%",
+        ));
     }
     let max = lot.max_unit_price.ten_thousandths();
     let mut invalid = vec![];
@@ -250,13 +281,24 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         } else if price <= 0 {
             Some("the unit price must be greater than zero".to_string())
         } else if price > max {
-            Some(format!("unit price {} is above the maximum valid price {}", b.unit_price, lot.max_unit_price))
+            Some(format!(
+                "unit price {} is above the maximum valid price {}",
+                b.unit_price, lot.max_unit_price
+            ))
         } else {
             None
         };
         match reason {
-            Some(reason) => invalid.push(InvalidBid { bid_id: b.bid_id, supplier_id: b.supplier_id, reason }),
-            None => valid.push(Valid { bid: b, price, score: None }),
+            Some(reason) => invalid.push(InvalidBid {
+                bid_id: b.bid_id,
+                supplier_id: b.supplier_id,
+                reason,
+            }),
+            None => valid.push(Valid {
+                bid: b,
+                price,
+                score: None,
+            }),
         }
     }
     invalid.sort_by_key(|i| i.bid_id);
@@ -265,24 +307,41 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         return Ok(LotAward {
             lot_id: lot.lot_id,
             outcome: Outcome::Failed {
-                reason: format!("{} valid bid(s), fewer than the minimum of {}", valid.len(), min),
+                reason: format!(
+                    "{} valid bid(s), fewer than the minimum of {}",
+                    valid.len(),
+                    min
+                ),
                 valid_bids: valid.len(),
                 invalid,
             },
         });
     }
-    let lowest = valid.iter().map(|v| v.price).min().expect("at least one valid bid");
+    let lowest = valid
+        .iter()
+        .map(|v| v.price)
+        .min()
+        .expect("at least one valid bid");
     let winners_n = match &lot.policy {
         AwardPolicy::LowestPrice => {
             valid.sort_by(tie_break);
             1
         }
-        AwardPolicy::CompositeScore { technical_weight, price_weight } => {
+        AwardPolicy::CompositeScore {
+            technical_weight,
+            price_weight,
+        } => {
             let lowest_d = Decimal::new(lowest, 4);
             let hundred = Decimal::ONE_HUNDRED;
             for v in valid.iter_mut() {
                 let tech = v.bid.technical_score.ok_or_else(|| {
-                    Invalid::new("technical_score", format!("bid {} has no technical score; experts must score every qualified bid", v.bid.bid_id))
+                    Invalid::new(
+                        "technical_score",
+                        format!(
+                            "bid {} has no technical score; experts must score every qualified bid",
+                            v.bid.bid_id
+                        ),
+                    )
                 })?;
                 let price_part = lowest_d * hundred / Decimal::new(v.price, 4);
                 let s = *technical_weight * tech + *price_weight * price_part;
@@ -319,15 +378,26 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         let mut sum: i64 = 0;
         for i in &c.institutions {
             if i.quantity < 0 {
-                return Err(Invalid::new("quantity", format!("institution {} reported a negative quantity", i.institution_code)));
+                return Err(Invalid::new(
+                    "quantity",
+                    format!(
+                        "institution {} reported a negative quantity",
+                        i.institution_code
+                    ),
+                ));
             }
-            sum = sum.checked_add(i.quantity).ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
+            sum = sum
+                .checked_add(i.quantity)
+                .ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
             weights.push((i.institution_code.clone(), i.quantity));
             county_of.push(ci);
         }
         county_demand.push((ci, sum));
     }
-    let total: i64 = county_demand.iter().try_fold(0i64, |a, (_, d)| a.checked_add(*d)).ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
+    let total: i64 = county_demand
+        .iter()
+        .try_fold(0i64, |a, (_, d)| a.checked_add(*d))
+        .ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
     let agreed_volume = (Decimal::from(total) * share)
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .try_into()
@@ -335,7 +405,13 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
     let volumes = largest_remainder(agreed_volume, &weights)?;
 
     // Counties in the order winners take them: larger demand first, then lower code.
-    county_demand.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| lot.reported_demand[a.0].county_code.cmp(&lot.reported_demand[b.0].county_code)));
+    county_demand.sort_by(|a, b| {
+        b.1.cmp(&a.1).then_with(|| {
+            lot.reported_demand[a.0]
+                .county_code
+                .cmp(&lot.reported_demand[b.0].county_code)
+        })
+    });
     let mut primary_of_county = vec![0usize; lot.reported_demand.len()];
     for (turn, (ci, _)) in county_demand.iter().enumerate() {
         primary_of_county[*ci] = turn % winners_n;
@@ -360,7 +436,9 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         let p = primary_of_county[ci];
         winners[p].primary_counties.push(c.county_code.clone());
         if winners_n > 1 {
-            winners[(p + 1) % winners_n].backup_for.push(c.county_code.clone());
+            winners[(p + 1) % winners_n]
+                .backup_for
+                .push(c.county_code.clone());
         }
     }
     for (k, (code, v)) in volumes.into_iter().enumerate() {
@@ -378,9 +456,25 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
     let ranking = valid
         .iter()
         .enumerate()
-        .map(|(r, v)| Ranked { bid_id: v.bid.bid_id, supplier_id: v.bid.supplier_id, rank: r + 1, unit_price: v.bid.unit_price, score: v.score, winner: r < winners_n })
+        .map(|(r, v)| Ranked {
+            bid_id: v.bid.bid_id,
+            supplier_id: v.bid.supplier_id,
+            rank: r + 1,
+            unit_price: v.bid.unit_price,
+            score: v.score,
+            winner: r < winners_n,
+        })
         .collect();
-    Ok(LotAward { lot_id: lot.lot_id, outcome: Outcome::Awarded { agreed_share: share, agreed_volume, winners, invalid, ranking } })
+    Ok(LotAward {
+        lot_id: lot.lot_id,
+        outcome: Outcome::Awarded {
+            agreed_share: share,
+            agreed_volume,
+            winners,
+            invalid,
+            ranking,
+        },
+    })
 }
 
 /// Splits `total` whole units among the parts in proportion to their weights by the
@@ -388,7 +482,10 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
 /// one each to the largest remainders (equal remainders: larger weight first, then lower code).
 /// The parts always sum exactly to `total`. If every weight is zero, the parts weigh equally.
 /// The result keeps the order of the input.
-pub fn largest_remainder(total: i64, parts: &[(String, i64)]) -> Result<Vec<(String, i64)>, Invalid> {
+pub fn largest_remainder(
+    total: i64,
+    parts: &[(String, i64)],
+) -> Result<Vec<(String, i64)>, Invalid> {
     if total < 0 {
         return Err(Invalid::new("volume", "must not be negative"));
     }
@@ -396,13 +493,22 @@ pub fn largest_remainder(total: i64, parts: &[(String, i64)]) -> Result<Vec<(Str
         if total == 0 {
             return Ok(vec![]);
         }
-        return Err(Invalid::new("volume", "there is nobody to split the volume among"));
+        return Err(Invalid::new(
+            "volume",
+            "there is nobody to split the volume among",
+        ));
     }
     if parts.iter().any(|p| p.1 < 0) {
         return Err(Invalid::new("quantity", "must not be negative"));
     }
     let sum: i128 = parts.iter().map(|p| p.1 as i128).sum();
-    let weight = |w: i64| -> i128 { if sum == 0 { 1 } else { w as i128 } };
+    let weight = |w: i64| -> i128 {
+        if sum == 0 {
+            1
+        } else {
+            w as i128
+        }
+    };
     let denom: i128 = if sum == 0 { parts.len() as i128 } else { sum };
     let mut out: Vec<(String, i64)> = Vec::with_capacity(parts.len());
     let mut rems: Vec<(i128, usize)> = Vec::with_capacity(parts.len());
@@ -417,7 +523,9 @@ pub fn largest_remainder(total: i64, parts: &[(String, i64)]) -> Result<Vec<(Str
     let left = (total as i128 - given) as usize;
     if left > 0 {
         let cmp = |a: &(i128, usize), b: &(i128, usize)| {
-            b.0.cmp(&a.0).then_with(|| parts[b.1].1.cmp(&parts[a.1].1)).then_with(|| parts[a.1].0.cmp(&parts[b.1].0))
+            b.0.cmp(&a.0)
+                .then_with(|| parts[b.1].1.cmp(&parts[a.1].1))
+                .then_with(|| parts[a.1].0.cmp(&parts[b.1].0))
         };
         if left < rems.len() {
             rems.select_nth_unstable_by(left - 1, cmp);
@@ -440,7 +548,14 @@ mod tests {
     }
 
     fn bid(id: i64, price: &str, seq: i64) -> BidInput {
-        BidInput { bid_id: id, supplier_id: 100 + id, unit_price: yuan(price), qualified: true, technical_score: None, final_submission_seq: seq }
+        BidInput {
+            bid_id: id,
+            supplier_id: 100 + id,
+            unit_price: yuan(price),
+            qualified: true,
+            technical_score: None,
+            final_submission_seq: seq,
+        }
     }
 
     fn demand(counties: &[(&str, &[(&str, i64)])]) -> Vec<CountyDemand> {
@@ -448,7 +563,13 @@ mod tests {
             .iter()
             .map(|(c, is)| CountyDemand {
                 county_code: c.to_string(),
-                institutions: is.iter().map(|(i, q)| InstitutionDemand { institution_code: i.to_string(), quantity: *q }).collect(),
+                institutions: is
+                    .iter()
+                    .map(|(i, q)| InstitutionDemand {
+                        institution_code: i.to_string(),
+                        quantity: *q,
+                    })
+                    .collect(),
             })
             .collect()
     }
@@ -459,26 +580,53 @@ mod tests {
             max_unit_price: yuan("1.00"),
             min_bidders: 2,
             policy,
-            reported_demand: demand(&[("340102", &[("I1", 1000), ("I2", 500)]), ("340103", &[("I3", 2000)]), ("340104", &[("I4", 700)])]),
+            reported_demand: demand(&[
+                ("340102", &[("I1", 1000), ("I2", 500)]),
+                ("340103", &[("I3", 2000)]),
+                ("340104", &[("I4", 700)]),
+            ]),
             default_share: Decimal::new(7, 1),
         }
     }
 
     #[test]
     fn lowest_price_takes_the_whole_agreed_volume() {
-        let a = award_lot(&lot(AwardPolicy::LowestPrice), &[bid(1, "0.50", 1), bid(2, "0.40", 2), bid(3, "0.45", 3)]).unwrap();
-        let Outcome::Awarded { agreed_volume, winners, ranking, .. } = &a.outcome else { panic!("failed") };
+        let a = award_lot(
+            &lot(AwardPolicy::LowestPrice),
+            &[bid(1, "0.50", 1), bid(2, "0.40", 2), bid(3, "0.45", 3)],
+        )
+        .unwrap();
+        let Outcome::Awarded {
+            agreed_volume,
+            winners,
+            ranking,
+            ..
+        } = &a.outcome
+        else {
+            panic!("failed")
+        };
         assert_eq!(*agreed_volume, 2940); // 4200 × 70%
         assert_eq!(winners.len(), 1);
         assert_eq!(winners[0].bid_id, 2);
         assert_eq!(winners[0].volume, 2940);
-        assert_eq!(winners[0].primary_counties, vec!["340102", "340103", "340104"]);
+        assert_eq!(
+            winners[0].primary_counties,
+            vec!["340102", "340103", "340104"]
+        );
         assert!(winners[0].backup_for.is_empty());
-        assert_eq!(ranking.iter().map(|r| r.bid_id).collect::<Vec<_>>(), vec![2, 3, 1]);
+        assert_eq!(
+            ranking.iter().map(|r| r.bid_id).collect::<Vec<_>>(),
+            vec![2, 3, 1]
+        );
         // 1000/4200×2940 = 700, 500 → 350, 2000 → 1400, 700 → 490.
         assert_eq!(
             winners[0].institution_volumes,
-            vec![("I1".into(), 700), ("I2".into(), 350), ("I3".into(), 1400), ("I4".into(), 490)]
+            vec![
+                ("I1".into(), 700),
+                ("I2".into(), 350),
+                ("I3".into(), 1400),
+                ("I4".into(), 490)
+            ]
         );
     }
 
@@ -486,13 +634,30 @@ mod tests {
     fn too_few_valid_bids_fail_the_lot_with_reasons() {
         let mut disq = bid(2, "0.30", 2);
         disq.qualified = false;
-        let a = award_lot(&lot(AwardPolicy::LowestPrice), &[bid(1, "0.50", 1), disq, bid(3, "1.01", 3)]).unwrap();
-        let Outcome::Failed { valid_bids, invalid, reason } = &a.outcome else { panic!("awarded") };
+        let a = award_lot(
+            &lot(AwardPolicy::LowestPrice),
+            &[bid(1, "0.50", 1), disq, bid(3, "1.01", 3)],
+        )
+        .unwrap();
+        let Outcome::Failed {
+            valid_bids,
+            invalid,
+            reason,
+        } = &a.outcome
+        else {
+            panic!("awarded")
+        };
         assert_eq!(*valid_bids, 1);
         assert!(reason.contains("minimum of 2"), "{reason}");
         assert_eq!(invalid.len(), 2);
         assert!(invalid[0].reason.contains("technical review"));
-        assert!(invalid[1].reason.contains("above the maximum valid price 1.00"), "{}", invalid[1].reason);
+        assert!(
+            invalid[1]
+                .reason
+                .contains("above the maximum valid price 1.00"),
+            "{}",
+            invalid[1].reason
+        );
     }
 
     #[test]
@@ -502,12 +667,25 @@ mod tests {
         let c = bid(3, "0.40", 4);
         a.technical_score = Some(Decimal::from(90));
         b.technical_score = Some(Decimal::from(80));
-        let r = award_lot(&lot(AwardPolicy::LowestPrice), &[b.clone(), c.clone(), a.clone()]).unwrap();
+        let r = award_lot(
+            &lot(AwardPolicy::LowestPrice),
+            &[b.clone(), c.clone(), a.clone()],
+        )
+        .unwrap();
         // a has the higher score; then b and c have none/80 — Some(80) > None, so b before c.
-        let Outcome::Awarded { ranking, .. } = &r.outcome else { panic!() };
-        assert_eq!(ranking.iter().map(|r| r.bid_id).collect::<Vec<_>>(), vec![1, 2, 3]);
+        let Outcome::Awarded { ranking, .. } = &r.outcome else {
+            panic!()
+        };
+        assert_eq!(
+            ranking.iter().map(|r| r.bid_id).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         // Same price and score: earlier final submission wins.
-        let r = award_lot(&lot(AwardPolicy::LowestPrice), &[bid(1, "0.40", 9), bid(2, "0.40", 4)]).unwrap();
+        let r = award_lot(
+            &lot(AwardPolicy::LowestPrice),
+            &[bid(1, "0.40", 9), bid(2, "0.40", 4)],
+        )
+        .unwrap();
         assert_eq!(r.winners()[0].bid_id, 2);
     }
 
@@ -515,8 +693,21 @@ mod tests {
     fn multiple_winners_take_counties_in_turn_with_backups() {
         let p = AwardPolicy::MultipleWinners(MultiParams::default());
         // max 1.00: lowest 0.40, cap 0.72 (1.8×) or ≤ 0.50 (half the max); 0.80 loses.
-        let a = award_lot(&lot(p), &[bid(1, "0.40", 1), bid(2, "0.70", 2), bid(3, "0.80", 3)]).unwrap();
-        let Outcome::Awarded { agreed_share, agreed_volume, winners, ranking, .. } = &a.outcome else { panic!() };
+        let a = award_lot(
+            &lot(p),
+            &[bid(1, "0.40", 1), bid(2, "0.70", 2), bid(3, "0.80", 3)],
+        )
+        .unwrap();
+        let Outcome::Awarded {
+            agreed_share,
+            agreed_volume,
+            winners,
+            ranking,
+            ..
+        } = &a.outcome
+        else {
+            panic!()
+        };
         assert_eq!(*agreed_share, Decimal::new(60, 2));
         assert_eq!(*agreed_volume, 2520);
         assert_eq!(winners.len(), 2);
@@ -534,17 +725,30 @@ mod tests {
 
     #[test]
     fn multiple_winners_count_absolute_floor_and_fraction_of_max() {
-        let p = MultiParams { price_ratio: Decimal::ONE, ..MultiParams::default() };
+        let p = MultiParams {
+            price_ratio: Decimal::ONE,
+            ..MultiParams::default()
+        };
         let mut l = lot(AwardPolicy::MultipleWinners(p));
         l.max_unit_price = yuan("0.20");
         // ratio 1: only the lowest by ratio; 0.10 floor admits 0.09 and 0.10; half the max (0.10) too.
-        let a = award_lot(&l, &[bid(1, "0.05", 1), bid(2, "0.10", 2), bid(3, "0.11", 3)]).unwrap();
-        assert_eq!(a.winners().iter().map(|w| w.bid_id).collect::<Vec<_>>(), vec![1, 2]);
+        let a = award_lot(
+            &l,
+            &[bid(1, "0.05", 1), bid(2, "0.10", 2), bid(3, "0.11", 3)],
+        )
+        .unwrap();
+        assert_eq!(
+            a.winners().iter().map(|w| w.bid_id).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
     }
 
     #[test]
     fn composite_score_weighs_technique_and_price() {
-        let p = AwardPolicy::CompositeScore { technical_weight: Decimal::new(6, 1), price_weight: Decimal::new(4, 1) };
+        let p = AwardPolicy::CompositeScore {
+            technical_weight: Decimal::new(6, 1),
+            price_weight: Decimal::new(4, 1),
+        };
         let mut a = bid(1, "0.40", 1);
         let mut b = bid(2, "0.50", 2);
         a.technical_score = Some(Decimal::from(60));
@@ -554,63 +758,112 @@ mod tests {
         assert_eq!(r.winners()[0].bid_id, 2);
         assert_eq!(r.winners()[0].score, Some(Decimal::new(890000, 4)));
         b.technical_score = None;
-        assert!(award_lot(&lot(p), &[a, b]).unwrap_err().message.contains("no technical score"));
+        assert!(award_lot(&lot(p), &[a, b])
+            .unwrap_err()
+            .message
+            .contains("no technical score"));
     }
 
     #[test]
     fn largest_remainder_breaks_equal_remainders_by_demand_then_code() {
-        let parts = vec![("B".to_string(), 1), ("A".to_string(), 1), ("C".to_string(), 2)];
+        let parts = vec![
+            ("B".to_string(), 1),
+            ("A".to_string(), 1),
+            ("C".to_string(), 2),
+        ];
         // 3 × 1/4 = 0.75, 0.75, 1.5 → 0, 0, 1 and 2 left: C's .5 is below the .75s.
-        assert_eq!(largest_remainder(3, &parts).unwrap(), vec![("B".into(), 1), ("A".into(), 1), ("C".into(), 1)]);
+        assert_eq!(
+            largest_remainder(3, &parts).unwrap(),
+            vec![("B".into(), 1), ("A".into(), 1), ("C".into(), 1)]
+        );
         // 1 left between A and B with equal remainders and demand: lower code.
         let parts = vec![("B".to_string(), 1), ("A".to_string(), 1)];
-        assert_eq!(largest_remainder(1, &parts).unwrap(), vec![("B".into(), 0), ("A".into(), 1)]);
+        assert_eq!(
+            largest_remainder(1, &parts).unwrap(),
+            vec![("B".into(), 0), ("A".into(), 1)]
+        );
         // Equal remainders, larger demand first: 2 among 3,3,... use weights 1 and 3 of 4 with total 2: 0.5 and 1.5.
         let parts = vec![("A".to_string(), 1), ("B".to_string(), 3)];
-        assert_eq!(largest_remainder(2, &parts).unwrap(), vec![("A".into(), 0), ("B".into(), 2)]);
+        assert_eq!(
+            largest_remainder(2, &parts).unwrap(),
+            vec![("A".into(), 0), ("B".into(), 2)]
+        );
         assert!(largest_remainder(5, &[]).is_err());
     }
 
     fn arb_case() -> impl Strategy<Value = (LotInput, Vec<BidInput>)> {
         let counties = prop::collection::vec(prop::collection::vec(0i64..5_000, 1..5), 1..7);
-        let bids = prop::collection::vec((1i64..15_000, any::<bool>(), prop::option::of(0i64..=100), 0i64..6), 0..14);
+        let bids = prop::collection::vec(
+            (
+                1i64..15_000,
+                any::<bool>(),
+                prop::option::of(0i64..=100),
+                0i64..6,
+            ),
+            0..14,
+        );
         let policy = prop_oneof![
             Just(AwardPolicy::LowestPrice),
-            (1usize..12).prop_map(|m| AwardPolicy::MultipleWinners(MultiParams { max_winners: m, ..MultiParams::default() })),
-            (0i64..=10).prop_map(|t| AwardPolicy::CompositeScore { technical_weight: Decimal::new(t, 1), price_weight: Decimal::new(10 - t, 1) }),
+            (1usize..12).prop_map(|m| AwardPolicy::MultipleWinners(MultiParams {
+                max_winners: m,
+                ..MultiParams::default()
+            })),
+            (0i64..=10).prop_map(|t| AwardPolicy::CompositeScore {
+                technical_weight: Decimal::new(t, 1),
+                price_weight: Decimal::new(10 - t, 1)
+            }),
         ];
-        (counties, bids, policy, 1usize..4, 1i64..=100, 5_000i64..12_000).prop_map(|(counties, bids, policy, min, share, max)| {
-            let reported_demand = counties
-                .iter()
-                .enumerate()
-                .map(|(c, qs)| CountyDemand {
-                    county_code: format!("34{:04}", (c * 37) % 100),
-                    institutions: qs.iter().enumerate().map(|(i, q)| InstitutionDemand { institution_code: format!("I{c}-{i}"), quantity: *q }).collect(),
-                })
-                .collect();
-            let scored = policy.needs_scores();
-            let bids = bids
-                .iter()
-                .enumerate()
-                .map(|(i, (price, q, score, seq))| BidInput {
-                    bid_id: i as i64 + 1,
-                    supplier_id: 1000 + i as i64,
-                    unit_price: Money::from_ten_thousandths(*price),
-                    qualified: *q || i % 3 == 0,
-                    technical_score: if scored { Some(Decimal::from(score.unwrap_or(50))) } else { score.map(Decimal::from) },
-                    final_submission_seq: *seq,
-                })
-                .collect();
-            let l = LotInput {
-                lot_id: 7,
-                max_unit_price: Money::from_ten_thousandths(max),
-                min_bidders: min,
-                policy,
-                reported_demand,
-                default_share: Decimal::new(share, 2),
-            };
-            (l, bids)
-        })
+        (
+            counties,
+            bids,
+            policy,
+            1usize..4,
+            1i64..=100,
+            5_000i64..12_000,
+        )
+            .prop_map(|(counties, bids, policy, min, share, max)| {
+                let reported_demand = counties
+                    .iter()
+                    .enumerate()
+                    .map(|(c, qs)| CountyDemand {
+                        county_code: format!("34{:04}", (c * 37) % 100),
+                        institutions: qs
+                            .iter()
+                            .enumerate()
+                            .map(|(i, q)| InstitutionDemand {
+                                institution_code: format!("I{c}-{i}"),
+                                quantity: *q,
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                let scored = policy.needs_scores();
+                let bids = bids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (price, q, score, seq))| BidInput {
+                        bid_id: i as i64 + 1,
+                        supplier_id: 1000 + i as i64,
+                        unit_price: Money::from_ten_thousandths(*price),
+                        qualified: *q || i % 3 == 0,
+                        technical_score: if scored {
+                            Some(Decimal::from(score.unwrap_or(50)))
+                        } else {
+                            score.map(Decimal::from)
+                        },
+                        final_submission_seq: *seq,
+                    })
+                    .collect();
+                let l = LotInput {
+                    lot_id: 7,
+                    max_unit_price: Money::from_ten_thousandths(max),
+                    min_bidders: min,
+                    policy,
+                    reported_demand,
+                    default_share: Decimal::new(share, 2),
+                };
+                (l, bids)
+            })
     }
 
     proptest! {

@@ -1,6 +1,7 @@
 //! Tenders: demand collection, lots, sealed bids (every version kept), the review and the
 //! openings, the award, objections and contracts. Prices exist in the clear only after the
 //! commercial opening; before it the database holds only sealed envelopes.
+#![allow(clippy::type_complexity)] // row tuples mirror the SELECT lists they are read from
 
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -10,11 +11,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::schema::{
-    bid_documents, bid_versions, bids, contract_allocations, contract_distributors, contracts, counters, demand_reports,
-    demand_windows, drugs, institutions, licences, lots, objections, products, regions, suppliers, tenders,
+    bid_documents, bid_versions, bids, contract_allocations, contract_distributors, contracts,
+    counters, demand_reports, demand_windows, drugs, institutions, licences, lots, objections,
+    products, regions, suppliers, tenders,
 };
 use super::{audit, micros, Act, DbConn, Result, StoreError};
-use crate::domain::award::{self, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotAward, LotInput, Outcome};
+use crate::domain::award::{
+    self, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotAward, LotInput, Outcome,
+};
 use crate::domain::catalog::{LicenceKind, SupplierKind};
 use crate::domain::money::Money;
 use crate::domain::tender::{self, TechnicalFacts, TenderAction, TenderState, TransitionContext};
@@ -34,7 +38,13 @@ pub struct DemandWindow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn open_window(conn: &mut DbConn, act: &Act, title: &str, region_id: i64, closes_at: DateTime<Utc>) -> Result<DemandWindow> {
+pub fn open_window(
+    conn: &mut DbConn,
+    act: &Act,
+    title: &str,
+    region_id: i64,
+    closes_at: DateTime<Utc>,
+) -> Result<DemandWindow> {
     if micros(closes_at) <= act.stamp() {
         return Err(Invalid::new("closes_at", "the window must close in the future").into());
     }
@@ -50,7 +60,15 @@ pub fn open_window(conn: &mut DbConn, act: &Act, title: &str, region_id: i64, cl
             .returning(demand_windows::id)
             .get_result(conn)?;
         let w = window(conn, id)?;
-        audit::append(conn, act, "open", "demand_window", id, None::<&()>, Some(&w))?;
+        audit::append(
+            conn,
+            act,
+            "open",
+            "demand_window",
+            id,
+            None::<&()>,
+            Some(&w),
+        )?;
         Ok(w)
     })
 }
@@ -65,11 +83,21 @@ pub fn window(conn: &mut DbConn, id: i64) -> Result<DemandWindow> {
 }
 
 pub fn windows(conn: &mut DbConn) -> Result<Vec<DemandWindow>> {
-    Ok(demand_windows::table.order(demand_windows::id.desc()).select(DemandWindow::as_select()).load(conn)?)
+    Ok(demand_windows::table
+        .order(demand_windows::id.desc())
+        .select(DemandWindow::as_select())
+        .load(conn)?)
 }
 
 /// Records (or changes) an institution's expected annual quantity of a drug while the window is open.
-pub fn report_demand(conn: &mut DbConn, act: &Act, window_id: i64, institution_id: i64, drug_id: i64, quantity: i64) -> Result<()> {
+pub fn report_demand(
+    conn: &mut DbConn,
+    act: &Act,
+    window_id: i64,
+    institution_id: i64,
+    drug_id: i64,
+    quantity: i64,
+) -> Result<()> {
     if quantity < 0 {
         return Err(Invalid::new("quantity", "must be zero or more").into());
     }
@@ -78,7 +106,12 @@ pub fn report_demand(conn: &mut DbConn, act: &Act, window_id: i64, institution_i
         if w.status != "open" || w.closes_at <= act.stamp() {
             return Err(Invalid::new("window", "the demand-collection window is closed").into());
         }
-        drugs::table.find(drug_id).select(drugs::id).first::<i64>(conn).optional()?.ok_or_else(|| Invalid::new("drug", "no such drug"))?;
+        drugs::table
+            .find(drug_id)
+            .select(drugs::id)
+            .first::<i64>(conn)
+            .optional()?
+            .ok_or_else(|| Invalid::new("drug", "no such drug"))?;
         let existing: Option<(i64, i64)> = demand_reports::table
             .filter(demand_reports::window_id.eq(window_id))
             .filter(demand_reports::institution_id.eq(institution_id))
@@ -89,9 +122,20 @@ pub fn report_demand(conn: &mut DbConn, act: &Act, window_id: i64, institution_i
         match existing {
             Some((id, before)) => {
                 diesel::update(demand_reports::table.find(id))
-                    .set((demand_reports::quantity.eq(quantity), demand_reports::updated_at.eq(act.stamp())))
+                    .set((
+                        demand_reports::quantity.eq(quantity),
+                        demand_reports::updated_at.eq(act.stamp()),
+                    ))
                     .execute(conn)?;
-                audit::append(conn, act, "update", "demand_report", id, Some(&before), Some(&quantity))?;
+                audit::append(
+                    conn,
+                    act,
+                    "update",
+                    "demand_report",
+                    id,
+                    Some(&before),
+                    Some(&quantity),
+                )?;
             }
             None => {
                 let id: i64 = diesel::insert_into(demand_reports::table)
@@ -104,7 +148,15 @@ pub fn report_demand(conn: &mut DbConn, act: &Act, window_id: i64, institution_i
                     ))
                     .returning(demand_reports::id)
                     .get_result(conn)?;
-                audit::append(conn, act, "create", "demand_report", id, None::<&()>, Some(&(institution_id, drug_id, quantity)))?;
+                audit::append(
+                    conn,
+                    act,
+                    "create",
+                    "demand_report",
+                    id,
+                    None::<&()>,
+                    Some(&(institution_id, drug_id, quantity)),
+                )?;
             }
         }
         Ok(())
@@ -114,22 +166,43 @@ pub fn report_demand(conn: &mut DbConn, act: &Act, window_id: i64, institution_i
 pub fn close_window(conn: &mut DbConn, act: &Act, window_id: i64) -> Result<()> {
     super::write_tx(conn, |conn| {
         let w = window(conn, window_id)?;
-        diesel::update(demand_windows::table.find(window_id)).set(demand_windows::status.eq("closed")).execute(conn)?;
-        audit::append(conn, act, "close", "demand_window", window_id, Some(&w.status), Some(&"closed"))?;
+        diesel::update(demand_windows::table.find(window_id))
+            .set(demand_windows::status.eq("closed"))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "close",
+            "demand_window",
+            window_id,
+            Some(&w.status),
+            Some(&"closed"),
+        )?;
         Ok(())
     })
 }
 
 /// Total reported demand per drug: (drug id, code, name, strength, total).
-pub fn demand_totals(conn: &mut DbConn, window_id: i64) -> Result<Vec<(i64, String, String, String, i64)>> {
+pub fn demand_totals(
+    conn: &mut DbConn,
+    window_id: i64,
+) -> Result<Vec<(i64, String, String, String, i64)>> {
     let rows: Vec<(i64, String, String, String, i64)> = demand_reports::table
         .inner_join(drugs::table)
         .filter(demand_reports::window_id.eq(window_id))
-        .select((drugs::id, drugs::code, drugs::name_zh, drugs::strength, demand_reports::quantity))
+        .select((
+            drugs::id,
+            drugs::code,
+            drugs::name_zh,
+            drugs::strength,
+            demand_reports::quantity,
+        ))
         .load(conn)?;
     let mut m: BTreeMap<String, (i64, String, String, String, i64)> = BTreeMap::new();
     for (id, code, name, strength, q) in rows {
-        m.entry(code.clone()).or_insert((id, code, name, strength, 0)).4 += q;
+        m.entry(code.clone())
+            .or_insert((id, code, name, strength, 0))
+            .4 += q;
     }
     Ok(m.into_values().collect())
 }
@@ -140,7 +213,13 @@ fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<V
         .inner_join(institutions::table.inner_join(regions::table))
         .filter(demand_reports::window_id.eq(window_id))
         .filter(demand_reports::drug_id.eq(drug_id))
-        .select((institutions::code, demand_reports::quantity, regions::code, regions::level, regions::parent_id))
+        .select((
+            institutions::code,
+            demand_reports::quantity,
+            regions::code,
+            regions::level,
+            regions::parent_id,
+        ))
         .load(conn)?;
     let mut parents: BTreeMap<i64, String> = BTreeMap::new();
     let mut by_county: BTreeMap<String, Vec<InstitutionDemand>> = BTreeMap::new();
@@ -148,9 +227,9 @@ fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<V
         let county = if level == "township" {
             match parent {
                 Some(p) => {
-                    if !parents.contains_key(&p) {
+                    if let std::collections::btree_map::Entry::Vacant(e) = parents.entry(p) {
                         let c: String = regions::table.find(p).select(regions::code).first(conn)?;
-                        parents.insert(p, c);
+                        e.insert(c);
                     }
                     parents[&p].clone()
                 }
@@ -159,9 +238,21 @@ fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<V
         } else {
             rcode
         };
-        by_county.entry(county).or_default().push(InstitutionDemand { institution_code: inst, quantity: q });
+        by_county
+            .entry(county)
+            .or_default()
+            .push(InstitutionDemand {
+                institution_code: inst,
+                quantity: q,
+            });
     }
-    Ok(by_county.into_iter().map(|(county_code, institutions)| CountyDemand { county_code, institutions }).collect())
+    Ok(by_county
+        .into_iter()
+        .map(|(county_code, institutions)| CountyDemand {
+            county_code,
+            institutions,
+        })
+        .collect())
 }
 
 /// Institutions (id, code, name) that have reported nothing in a window.
@@ -229,10 +320,13 @@ pub struct Lot {
 
 impl Lot {
     pub fn award_policy(&self) -> Result<AwardPolicy> {
-        serde_json::from_str(&self.policy_json).map_err(|e| StoreError::Conflict(format!("lot {} policy unreadable: {e}", self.id)))
+        serde_json::from_str(&self.policy_json)
+            .map_err(|e| StoreError::Conflict(format!("lot {} policy unreadable: {e}", self.id)))
     }
     pub fn result(&self) -> Option<LotAward> {
-        self.result_json.as_deref().and_then(|j| serde_json::from_str(j).ok())
+        self.result_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
     }
     pub fn max_price(&self) -> Money {
         Money::from_ten_thousandths(self.max_unit_price)
@@ -284,7 +378,10 @@ pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<
         errs.push(Invalid::new("lots", "choose at least one drug"));
     }
     if spec.objection_days < 0 || spec.contract_months < 1 {
-        errs.push(Invalid::new("objection_days", "objection days ≥ 0 and contract months ≥ 1"));
+        errs.push(Invalid::new(
+            "objection_days",
+            "objection days ≥ 0 and contract months ≥ 1",
+        ));
     }
     for l in &spec.lots {
         if l.max_unit_price.decimal() <= Decimal::ZERO {
@@ -294,7 +391,10 @@ pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<
             errs.push(Invalid::new("min_bidders", "must be at least 1"));
         }
         if !(1..=10_000).contains(&l.agreed_share_bp) {
-            errs.push(Invalid::new("agreed_share", "must be between 0.01% and 100%"));
+            errs.push(Invalid::new(
+                "agreed_share",
+                "must be between 0.01% and 100%",
+            ));
         }
     }
     if !errs.is_empty() {
@@ -317,9 +417,17 @@ pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<
             .returning(tenders::id)
             .get_result(conn)?;
         for (i, l) in spec.lots.iter().enumerate() {
-            let demand = totals.iter().find(|t| t.0 == l.drug_id).map(|t| t.4).unwrap_or(0);
+            let demand = totals
+                .iter()
+                .find(|t| t.0 == l.drug_id)
+                .map(|t| t.4)
+                .unwrap_or(0);
             if demand == 0 {
-                return Err(Invalid::new("lots", format!("lot {}: no demand was reported for this drug", i + 1)).into());
+                return Err(Invalid::new(
+                    "lots",
+                    format!("lot {}: no demand was reported for this drug", i + 1),
+                )
+                .into());
             }
             diesel::insert_into(lots::table)
                 .values((
@@ -333,32 +441,58 @@ pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<
                     lots::min_bidders.eq(l.min_bidders),
                     lots::consistency_required.eq(l.consistency_required),
                     lots::policy.eq(policy_word(&l.policy)),
-                    lots::policy_json.eq(serde_json::to_string(&l.policy).expect("policy serializes")),
+                    lots::policy_json
+                        .eq(serde_json::to_string(&l.policy).expect("policy serializes")),
                     lots::status.eq("open"),
                 ))
                 .execute(conn)?;
         }
         let t = tender(conn, id)?;
         let ls = lots_of(conn, id)?;
-        audit::append(conn, act, "create", "tender", id, None::<&()>, Some(&(&t, &ls)))?;
+        audit::append(
+            conn,
+            act,
+            "create",
+            "tender",
+            id,
+            None::<&()>,
+            Some(&(&t, &ls)),
+        )?;
         Ok(t)
     })
 }
 
 pub fn tender(conn: &mut DbConn, id: i64) -> Result<Tender> {
-    tenders::table.find(id).select(Tender::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("tender".into()))
+    tenders::table
+        .find(id)
+        .select(Tender::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("tender".into()))
 }
 
 pub fn tenders_list(conn: &mut DbConn) -> Result<Vec<Tender>> {
-    Ok(tenders::table.order(tenders::id.desc()).select(Tender::as_select()).load(conn)?)
+    Ok(tenders::table
+        .order(tenders::id.desc())
+        .select(Tender::as_select())
+        .load(conn)?)
 }
 
 pub fn lots_of(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Lot>> {
-    Ok(lots::table.filter(lots::tender_id.eq(tender_id)).order(lots::lot_no.asc()).select(Lot::as_select()).load(conn)?)
+    Ok(lots::table
+        .filter(lots::tender_id.eq(tender_id))
+        .order(lots::lot_no.asc())
+        .select(Lot::as_select())
+        .load(conn)?)
 }
 
 pub fn lot(conn: &mut DbConn, id: i64) -> Result<Lot> {
-    lots::table.find(id).select(Lot::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("lot".into()))
+    lots::table
+        .find(id)
+        .select(Lot::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("lot".into()))
 }
 
 // ---------- bids ----------
@@ -391,7 +525,10 @@ pub struct Bid {
 
 impl Bid {
     pub fn reasons(&self) -> Vec<String> {
-        self.technical_reasons.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default()
+        self.technical_reasons
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -445,8 +582,13 @@ fn binding(tender_id: i64, lot_id: i64, supplier_id: i64, version: i32) -> Strin
 }
 
 fn next_seq(conn: &mut DbConn) -> Result<i64> {
-    diesel::update(counters::table.find("bid_submission")).set(counters::value.eq(counters::value + 1)).execute(conn)?;
-    Ok(counters::table.find("bid_submission").select(counters::value).first(conn)?)
+    diesel::update(counters::table.find("bid_submission"))
+        .set(counters::value.eq(counters::value + 1))
+        .execute(conn)?;
+    Ok(counters::table
+        .find("bid_submission")
+        .select(counters::value)
+        .first(conn)?)
 }
 
 fn bid_of(conn: &mut DbConn, lot_id: i64, supplier_id: i64) -> Result<Option<Bid>> {
@@ -459,11 +601,21 @@ fn bid_of(conn: &mut DbConn, lot_id: i64, supplier_id: i64) -> Result<Option<Bid
 }
 
 pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
-    bids::table.find(id).select(Bid::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("bid".into()))
+    bids::table
+        .find(id)
+        .select(Bid::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("bid".into()))
 }
 
 /// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
-pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmission) -> Result<Receipt> {
+pub fn submit_bid(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    s: &BidSubmission,
+) -> Result<Receipt> {
     if s.annual_capacity <= 0 {
         return Err(Invalid::new("annual_capacity", "must be a positive number of units").into());
     }
@@ -472,7 +624,9 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmi
     }
     for d in &s.documents {
         if !d.bytes.starts_with(b"%PDF") {
-            return Err(Invalid::new("documents", format!("\"{}\" is not a PDF file", d.name)).into());
+            return Err(
+                Invalid::new("documents", format!("\"{}\" is not a PDF file", d.name)).into(),
+            );
         }
     }
     super::write_tx(conn, |conn| {
@@ -494,8 +648,17 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmi
             .order(licences::id.asc())
             .select((licences::kind, licences::number, licences::expires_on))
             .load(conn)?;
-        let docs: Vec<(&str, String, usize)> =
-            s.documents.iter().map(|d| (d.name.as_str(), sealing::sha256_hex(&d.bytes), d.bytes.len())).collect();
+        let docs: Vec<(&str, String, usize)> = s
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    sealing::sha256_hex(&d.bytes),
+                    d.bytes.len(),
+                )
+            })
+            .collect();
         let existing = bid_of(conn, s.lot_id, s.supplier_id)?;
         let version = existing.as_ref().map(|b| b.version + 1).unwrap_or(1);
         let tech = TechnicalEnvelope {
@@ -508,9 +671,18 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmi
         };
         let tech_json = serde_json::to_string(&tech).expect("envelope serializes");
         let tech_digest = sealing::sha256_hex(tech_json.as_bytes());
-        let plain = serde_json::to_vec(&CommercialEnvelope { package_price: s.package_price.to_string(), salt: sealing::new_salt() })
-            .expect("envelope serializes");
-        let sealed = sealing::seal(master, t.id, &t.key_salt, &binding(t.id, s.lot_id, s.supplier_id, version), &plain);
+        let plain = serde_json::to_vec(&CommercialEnvelope {
+            package_price: s.package_price.to_string(),
+            salt: sealing::new_salt(),
+        })
+        .expect("envelope serializes");
+        let sealed = sealing::seal(
+            master,
+            t.id,
+            &t.key_salt,
+            &binding(t.id, s.lot_id, s.supplier_id, version),
+            &plain,
+        );
         let seq = next_seq(conn)?;
         let stamp = act.stamp();
         let bid_id = match &existing {
@@ -555,7 +727,11 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmi
             .values((
                 bid_versions::bid_id.eq(bid_id),
                 bid_versions::version.eq(version),
-                bid_versions::action.eq(if existing.is_some() { "replace" } else { "submit" }),
+                bid_versions::action.eq(if existing.is_some() {
+                    "replace"
+                } else {
+                    "submit"
+                }),
                 bid_versions::at.eq(stamp),
                 bid_versions::product_id.eq(s.product_id),
                 bid_versions::annual_capacity.eq(s.annual_capacity),
@@ -587,7 +763,15 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, master: &MasterKey, s: &BidSubmi
             commercial_digest: sealed.digest,
         };
         // The audit record names the envelopes by digest only: no price in the clear.
-        audit::append(conn, act, if version == 1 { "submit" } else { "replace" }, "bid", bid_id, None::<&()>, Some(&receipt))?;
+        audit::append(
+            conn,
+            act,
+            if version == 1 { "submit" } else { "replace" },
+            "bid",
+            bid_id,
+            None::<&()>,
+            Some(&receipt),
+        )?;
         Ok(receipt)
     })
 }
@@ -602,7 +786,9 @@ pub fn withdraw_bid(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64)
             .filter(|b| b.status == "active")
             .ok_or_else(|| Invalid::new("bid", "there is no active bid to withdraw"))?;
         let version = b.version + 1;
-        diesel::update(bids::table.find(b.id)).set((bids::status.eq("withdrawn"), bids::version.eq(version))).execute(conn)?;
+        diesel::update(bids::table.find(b.id))
+            .set((bids::status.eq("withdrawn"), bids::version.eq(version)))
+            .execute(conn)?;
         diesel::insert_into(bid_versions::table)
             .values((
                 bid_versions::bid_id.eq(b.id),
@@ -618,13 +804,25 @@ pub fn withdraw_bid(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64)
                 bid_versions::commercial_sealed.eq(&b.commercial_sealed),
             ))
             .execute(conn)?;
-        audit::append(conn, act, "withdraw", "bid", b.id, Some(&b.version), Some(&version))?;
+        audit::append(
+            conn,
+            act,
+            "withdraw",
+            "bid",
+            b.id,
+            Some(&b.version),
+            Some(&version),
+        )?;
         Ok(())
     })
 }
 
 pub fn bids_of_lot(conn: &mut DbConn, lot_id: i64) -> Result<Vec<Bid>> {
-    Ok(bids::table.filter(bids::lot_id.eq(lot_id)).order(bids::id.asc()).select(Bid::as_select()).load(conn)?)
+    Ok(bids::table
+        .filter(bids::lot_id.eq(lot_id))
+        .order(bids::id.asc())
+        .select(Bid::as_select())
+        .load(conn)?)
 }
 
 pub fn bids_of_supplier(conn: &mut DbConn, tender_id: i64, supplier_id: i64) -> Result<Vec<Bid>> {
@@ -638,11 +836,19 @@ pub fn bids_of_supplier(conn: &mut DbConn, tender_id: i64, supplier_id: i64) -> 
 }
 
 pub fn bid_versions_count(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
-    Ok(bid_versions::table.filter(bid_versions::bid_id.eq(bid_id)).count().get_result(conn)?)
+    Ok(bid_versions::table
+        .filter(bid_versions::bid_id.eq(bid_id))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn count_bids(conn: &mut DbConn, tender_id: i64) -> Result<i64> {
-    Ok(bids::table.inner_join(lots::table).filter(lots::tender_id.eq(tender_id)).filter(bids::status.eq("active")).count().get_result(conn)?)
+    Ok(bids::table
+        .inner_join(lots::table)
+        .filter(lots::tender_id.eq(tender_id))
+        .filter(bids::status.eq("active"))
+        .count()
+        .get_result(conn)?)
 }
 
 /// An expert's technical score (0–100, whole points) for a qualified bid of a composite-score lot.
@@ -658,13 +864,27 @@ pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64
             return Err(Invalid::new("state", "scores are entered after the technical opening and before the results are published").into());
         }
         if l.policy != "composite_score" {
-            return Err(Invalid::new("technical_score", "this lot is not awarded by composite score").into());
+            return Err(Invalid::new(
+                "technical_score",
+                "this lot is not awarded by composite score",
+            )
+            .into());
         }
         if b.technical_result.as_deref() != Some("passed") {
             return Err(Invalid::new("technical_score", "only qualified bids are scored").into());
         }
-        diesel::update(bids::table.find(bid_id)).set(bids::technical_score.eq(Some(score))).execute(conn)?;
-        audit::append(conn, act, "score", "bid", bid_id, Some(&b.technical_score), Some(&score))?;
+        diesel::update(bids::table.find(bid_id))
+            .set(bids::technical_score.eq(Some(score)))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "score",
+            "bid",
+            bid_id,
+            Some(&b.technical_score),
+            Some(&score),
+        )?;
         Ok(())
     })
 }
@@ -685,17 +905,35 @@ pub struct Objection {
 }
 
 pub fn objections_of(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Objection>> {
-    Ok(objections::table.filter(objections::tender_id.eq(tender_id)).order(objections::id.asc()).select(Objection::as_select()).load(conn)?)
+    Ok(objections::table
+        .filter(objections::tender_id.eq(tender_id))
+        .order(objections::id.asc())
+        .select(Objection::as_select())
+        .load(conn)?)
 }
 
 /// A bidder objects to the provisional award of a lot, within the window.
-pub fn lodge_objection(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64, text: &str) -> Result<Objection> {
+pub fn lodge_objection(
+    conn: &mut DbConn,
+    act: &Act,
+    lot_id: i64,
+    supplier_id: i64,
+    text: &str,
+) -> Result<Objection> {
     let text = crate::domain::required_text("text", text, 4000)?;
     super::write_tx(conn, |conn| {
         let l = lot(conn, lot_id)?;
         let t = tender(conn, l.tender_id)?;
-        if t.state() != TenderState::Provisional || t.objection_deadline.map(|d| act.stamp() >= d).unwrap_or(true) {
-            return Err(Invalid::new("objection", "objections are taken only while the provisional award's objection window is open").into());
+        if t.state() != TenderState::Provisional
+            || t.objection_deadline
+                .map(|d| act.stamp() >= d)
+                .unwrap_or(true)
+        {
+            return Err(Invalid::new(
+                "objection",
+                "objections are taken only while the provisional award's objection window is open",
+            )
+            .into());
         }
         if bid_of(conn, lot_id, supplier_id)?.is_none() {
             return Err(Invalid::new("objection", "only a bidder of this lot may object").into());
@@ -710,7 +948,10 @@ pub fn lodge_objection(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i
             ))
             .returning(objections::id)
             .get_result(conn)?;
-        let o: Objection = objections::table.find(id).select(Objection::as_select()).first(conn)?;
+        let o: Objection = objections::table
+            .find(id)
+            .select(Objection::as_select())
+            .first(conn)?;
         audit::append(conn, act, "lodge", "objection", id, None::<&()>, Some(&o))?;
         Ok(o)
     })
@@ -729,9 +970,20 @@ pub fn answer_objection(conn: &mut DbConn, act: &Act, id: i64, answer: &str) -> 
             return Err(Invalid::new("answer", "this objection has already been answered").into());
         }
         diesel::update(objections::table.find(id))
-            .set((objections::answer.eq(Some(&answer)), objections::answered_at.eq(Some(act.stamp()))))
+            .set((
+                objections::answer.eq(Some(&answer)),
+                objections::answered_at.eq(Some(act.stamp())),
+            ))
             .execute(conn)?;
-        audit::append(conn, act, "answer", "objection", id, Some(&o), Some(&answer))?;
+        audit::append(
+            conn,
+            act,
+            "answer",
+            "objection",
+            id,
+            Some(&o),
+            Some(&answer),
+        )?;
         Ok(())
     })
 }
@@ -740,12 +992,27 @@ pub fn answer_objection(conn: &mut DbConn, act: &Act, id: i64, answer: &str) -> 
 
 /// Moves a tender on by one step, doing what that step does (review, opening, award,
 /// contracts) in the same transaction as the change of state and its audit record.
-pub fn apply_action(conn: &mut DbConn, act: &Act, master: &MasterKey, tz: Tz, tender_id: i64, action: TenderAction, reason: Option<&str>) -> Result<Tender> {
+pub fn apply_action(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    tz: Tz,
+    tender_id: i64,
+    action: TenderAction,
+    reason: Option<&str>,
+) -> Result<Tender> {
     super::write_tx(conn, |conn| {
         let t = tender(conn, tender_id)?;
         let ls = lots_of(conn, tender_id)?;
-        let missing_scores = if action == TenderAction::PublishTechnical { lots_missing_scores(conn, &ls)? } else { 0 };
-        let open_objections = objections_of(conn, tender_id)?.iter().filter(|o| o.answer.is_none()).count();
+        let missing_scores = if action == TenderAction::PublishTechnical {
+            lots_missing_scores(conn, &ls)?
+        } else {
+            0
+        };
+        let open_objections = objections_of(conn, tender_id)?
+            .iter()
+            .filter(|o| o.answer.is_none())
+            .count();
         let cx = TransitionContext {
             now: act.at,
             bid_deadline: t.deadline(),
@@ -757,24 +1024,40 @@ pub fn apply_action(conn: &mut DbConn, act: &Act, master: &MasterKey, tz: Tz, te
         let next = tender::transition(effective_state(&t, act.at), action, &cx)?;
         match action {
             TenderAction::Publish => {
-                diesel::update(tenders::table.find(tender_id)).set(tenders::published_at.eq(Some(act.stamp()))).execute(conn)?;
+                diesel::update(tenders::table.find(tender_id))
+                    .set(tenders::published_at.eq(Some(act.stamp())))
+                    .execute(conn)?;
             }
             TenderAction::OpenTechnical => technical_opening(conn, &t, &ls, tz)?,
             TenderAction::OpenCommercial => commercial_opening(conn, master, &t, &ls)?,
             TenderAction::PublishAward => {
                 let d = act.at + chrono::Duration::days(t.objection_days as i64);
-                diesel::update(tenders::table.find(tender_id)).set(tenders::objection_deadline.eq(Some(micros(d)))).execute(conn)?;
+                diesel::update(tenders::table.find(tender_id))
+                    .set(tenders::objection_deadline.eq(Some(micros(d))))
+                    .execute(conn)?;
             }
             TenderAction::Contract => make_contracts(conn, act, &t, &ls, tz)?,
             TenderAction::Cancel => {
                 let r = crate::domain::required_text("reason", reason.unwrap_or(""), 2000)?;
-                diesel::update(tenders::table.find(tender_id)).set(tenders::cancel_reason.eq(Some(r))).execute(conn)?;
+                diesel::update(tenders::table.find(tender_id))
+                    .set(tenders::cancel_reason.eq(Some(r)))
+                    .execute(conn)?;
             }
             _ => {}
         }
-        diesel::update(tenders::table.find(tender_id)).set(tenders::state.eq(next.as_str())).execute(conn)?;
+        diesel::update(tenders::table.find(tender_id))
+            .set(tenders::state.eq(next.as_str()))
+            .execute(conn)?;
         let after = tender(conn, tender_id)?;
-        audit::append(conn, act, action.as_str(), "tender", tender_id, Some(&t.state), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            action.as_str(),
+            "tender",
+            tender_id,
+            Some(&t.state),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
@@ -782,9 +1065,11 @@ pub fn apply_action(conn: &mut DbConn, act: &Act, master: &MasterKey, tz: Tz, te
 fn lots_missing_scores(conn: &mut DbConn, ls: &[Lot]) -> Result<usize> {
     let mut n = 0;
     for l in ls.iter().filter(|l| l.policy == "composite_score") {
-        let missing = bids_of_lot(conn, l.id)?
-            .iter()
-            .any(|b| b.status == "active" && b.technical_result.as_deref() == Some("passed") && b.technical_score.is_none());
+        let missing = bids_of_lot(conn, l.id)?.iter().any(|b| {
+            b.status == "active"
+                && b.technical_result.as_deref() == Some("passed")
+                && b.technical_score.is_none()
+        });
         if missing {
             n += 1;
         }
@@ -796,15 +1081,27 @@ fn lots_missing_scores(conn: &mut DbConn, ls: &[Lot]) -> Result<usize> {
 fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Result<()> {
     let deadline_day = t.deadline().with_timezone(&tz).date_naive();
     for l in ls {
-        for b in bids_of_lot(conn, l.id)?.into_iter().filter(|b| b.status == "active") {
+        for b in bids_of_lot(conn, l.id)?
+            .into_iter()
+            .filter(|b| b.status == "active")
+        {
             let (p_drug, p_maker, p_cons, p_orig): (i64, i64, bool, bool) = products::table
                 .find(b.product_id)
-                .select((products::drug_id, products::manufacturer_id, products::consistency_passed, products::originator))
+                .select((
+                    products::drug_id,
+                    products::manufacturer_id,
+                    products::consistency_passed,
+                    products::originator,
+                ))
                 .first(conn)?;
-            let (kind, credit): (String, String) =
-                suppliers::table.find(b.supplier_id).select((suppliers::kind, suppliers::credit_status)).first(conn)?;
-            let lic: Vec<(String, NaiveDate)> =
-                licences::table.filter(licences::supplier_id.eq(b.supplier_id)).select((licences::kind, licences::expires_on)).load(conn)?;
+            let (kind, credit): (String, String) = suppliers::table
+                .find(b.supplier_id)
+                .select((suppliers::kind, suppliers::credit_status))
+                .first(conn)?;
+            let lic: Vec<(String, NaiveDate)> = licences::table
+                .filter(licences::supplier_id.eq(b.supplier_id))
+                .select((licences::kind, licences::expires_on))
+                .load(conn)?;
             let facts = TechnicalFacts {
                 lot_drug_id: l.drug_id,
                 product_drug_id: p_drug,
@@ -814,7 +1111,10 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 consistency_required: l.consistency_required,
                 product_consistency: p_cons,
                 product_originator: p_orig,
-                licences: lic.into_iter().filter_map(|(k, d)| LicenceKind::parse(&k).ok().map(|k| (k, d))).collect(),
+                licences: lic
+                    .into_iter()
+                    .filter_map(|(k, d)| LicenceKind::parse(&k).ok().map(|k| (k, d)))
+                    .collect(),
                 deadline_day,
                 annual_capacity: b.annual_capacity,
                 agreed_volume: l.agreed_volume,
@@ -822,9 +1122,17 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 bad_faith: credit == "bad_faith",
             };
             let reasons = tender::technical_review(&facts);
-            let result = if reasons.is_empty() { "passed" } else { "failed" };
+            let result = if reasons.is_empty() {
+                "passed"
+            } else {
+                "failed"
+            };
             diesel::update(bids::table.find(b.id))
-                .set((bids::technical_result.eq(Some(result)), bids::technical_reasons.eq(Some(serde_json::to_string(&reasons).expect("strings")))))
+                .set((
+                    bids::technical_result.eq(Some(result)),
+                    bids::technical_reasons
+                        .eq(Some(serde_json::to_string(&reasons).expect("strings"))),
+                ))
                 .execute(conn)?;
         }
     }
@@ -836,19 +1144,41 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
 fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[Lot]) -> Result<()> {
     for l in ls {
         let mut inputs = vec![];
-        for b in bids_of_lot(conn, l.id)?.into_iter().filter(|b| b.status == "active") {
+        for b in bids_of_lot(conn, l.id)?
+            .into_iter()
+            .filter(|b| b.status == "active")
+        {
             let qualified = b.technical_result.as_deref() == Some("passed");
             let mut unit_price = Money::ZERO;
             if qualified {
-                let sealed = Sealed { nonce: b.commercial_nonce.clone(), ciphertext: b.commercial_sealed.clone(), digest: b.commercial_digest.clone() };
-                let plain = sealing::open(master, t.id, &t.key_salt, &binding(t.id, l.id, b.supplier_id, b.version), &sealed)?;
-                let env: CommercialEnvelope = serde_json::from_slice(&plain)
-                    .map_err(|_| Invalid::new("commercial_envelope", "the opened envelope is unreadable"))?;
+                let sealed = Sealed {
+                    nonce: b.commercial_nonce.clone(),
+                    ciphertext: b.commercial_sealed.clone(),
+                    digest: b.commercial_digest.clone(),
+                };
+                let plain = sealing::open(
+                    master,
+                    t.id,
+                    &t.key_salt,
+                    &binding(t.id, l.id, b.supplier_id, b.version),
+                    &sealed,
+                )?;
+                let env: CommercialEnvelope = serde_json::from_slice(&plain).map_err(|_| {
+                    Invalid::new("commercial_envelope", "the opened envelope is unreadable")
+                })?;
                 let package = Money::parse("package_price", &env.package_price)?;
-                let units: i32 = products::table.find(b.product_id).select(products::units_per_package).first(conn)?;
-                unit_price = package.div_round(units as i64).ok_or_else(|| Invalid::new("units_per_package", "is zero"))?;
+                let units: i32 = products::table
+                    .find(b.product_id)
+                    .select(products::units_per_package)
+                    .first(conn)?;
+                unit_price = package
+                    .div_round(units as i64)
+                    .ok_or_else(|| Invalid::new("units_per_package", "is zero"))?;
                 diesel::update(bids::table.find(b.id))
-                    .set((bids::package_price.eq(Some(package.ten_thousandths())), bids::unit_price.eq(Some(unit_price.ten_thousandths()))))
+                    .set((
+                        bids::package_price.eq(Some(package.ten_thousandths())),
+                        bids::unit_price.eq(Some(unit_price.ten_thousandths())),
+                    ))
                     .execute(conn)?;
             }
             inputs.push(BidInput {
@@ -860,7 +1190,9 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
                 final_submission_seq: b.submission_seq,
             });
         }
-        let window = t.window_id.ok_or_else(|| Invalid::new("window", "the tender has no demand window"))?;
+        let window = t
+            .window_id
+            .ok_or_else(|| Invalid::new("window", "the tender has no demand window"))?;
         let lot_input = LotInput {
             lot_id: l.id,
             max_unit_price: l.max_price(),
@@ -872,16 +1204,27 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
         let result = award::award_lot(&lot_input, &inputs)?;
         let (status, volume, share_bp) = match &result.outcome {
             Outcome::Failed { .. } => ("failed", l.agreed_volume, l.agreed_share_bp),
-            Outcome::Awarded { agreed_volume, agreed_share, .. } => {
-                ("awarded", *agreed_volume, (agreed_share * Decimal::from(10_000)).round().try_into().unwrap_or(l.agreed_share_bp))
-            }
+            Outcome::Awarded {
+                agreed_volume,
+                agreed_share,
+                ..
+            } => (
+                "awarded",
+                *agreed_volume,
+                (agreed_share * Decimal::from(10_000))
+                    .round()
+                    .try_into()
+                    .unwrap_or(l.agreed_share_bp),
+            ),
         };
         diesel::update(lots::table.find(l.id))
             .set((
                 lots::status.eq(status),
                 lots::agreed_volume.eq(volume),
                 lots::agreed_share_bp.eq(share_bp),
-                lots::result_json.eq(Some(serde_json::to_string(&result).expect("award serializes"))),
+                lots::result_json.eq(Some(
+                    serde_json::to_string(&result).expect("award serializes"),
+                )),
             ))
             .execute(conn)?;
     }
@@ -908,9 +1251,17 @@ pub struct Contract {
 /// One contract per winning bid; the committed volume split among institutions exactly as the award says.
 fn make_contracts(conn: &mut DbConn, act: &Act, t: &Tender, ls: &[Lot], tz: Tz) -> Result<()> {
     let starts = act.at.with_timezone(&tz).date_naive();
-    let ends = starts.checked_add_months(Months::new(t.contract_months as u32)).unwrap_or(starts);
+    let ends = starts
+        .checked_add_months(Months::new(t.contract_months as u32))
+        .unwrap_or(starts);
     for l in ls {
-        let Some(LotAward { outcome: Outcome::Awarded { winners, .. }, .. }) = l.result() else { continue };
+        let Some(LotAward {
+            outcome: Outcome::Awarded { winners, .. },
+            ..
+        }) = l.result()
+        else {
+            continue;
+        };
         for w in winners {
             let b = bid(conn, w.bid_id)?;
             let id: i64 = diesel::insert_into(contracts::table)
@@ -930,9 +1281,16 @@ fn make_contracts(conn: &mut DbConn, act: &Act, t: &Tender, ls: &[Lot], tz: Tz) 
                 .returning(contracts::id)
                 .get_result(conn)?;
             for (code, volume) in &w.institution_volumes {
-                let inst: i64 = institutions::table.filter(institutions::code.eq(code)).select(institutions::id).first(conn)?;
+                let inst: i64 = institutions::table
+                    .filter(institutions::code.eq(code))
+                    .select(institutions::id)
+                    .first(conn)?;
                 diesel::insert_into(contract_allocations::table)
-                    .values((contract_allocations::contract_id.eq(id), contract_allocations::institution_id.eq(inst), contract_allocations::volume.eq(*volume)))
+                    .values((
+                        contract_allocations::contract_id.eq(id),
+                        contract_allocations::institution_id.eq(inst),
+                        contract_allocations::volume.eq(*volume),
+                    ))
                     .execute(conn)?;
             }
             audit::append(conn, act, "create", "contract", id, None::<&()>, Some(&w))?;
@@ -951,24 +1309,48 @@ pub fn contracts_of_tender(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Cont
 }
 
 /// An institution's commitments: (contract, drug name, strength, supplier name, volume).
-pub fn commitments_of_institution(conn: &mut DbConn, institution_id: i64) -> Result<Vec<(Contract, String, String, String, i64)>> {
+pub fn commitments_of_institution(
+    conn: &mut DbConn,
+    institution_id: i64,
+) -> Result<Vec<(Contract, String, String, String, i64)>> {
     Ok(contract_allocations::table
-        .inner_join(contracts::table.inner_join(lots::table.inner_join(drugs::table)).inner_join(suppliers::table))
+        .inner_join(
+            contracts::table
+                .inner_join(lots::table.inner_join(drugs::table))
+                .inner_join(suppliers::table),
+        )
         .filter(contract_allocations::institution_id.eq(institution_id))
         .order(contracts::id.asc())
-        .select((Contract::as_select(), drugs::name_zh, drugs::strength, suppliers::name, contract_allocations::volume))
+        .select((
+            Contract::as_select(),
+            drugs::name_zh,
+            drugs::strength,
+            suppliers::name,
+            contract_allocations::volume,
+        ))
         .load(conn)?)
 }
 
 pub fn allocations_of(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, i64)>> {
     Ok(contract_allocations::table
         .filter(contract_allocations::contract_id.eq(contract_id))
-        .select((contract_allocations::institution_id, contract_allocations::volume))
+        .select((
+            contract_allocations::institution_id,
+            contract_allocations::volume,
+        ))
         .load(conn)?)
 }
 
 /// The winner names a distribution enterprise (with a valid drug business licence) for a county.
-pub fn name_distributor(conn: &mut DbConn, act: &Act, contract_id: i64, supplier_id: i64, county_id: i64, distributor_id: i64, today: NaiveDate) -> Result<()> {
+pub fn name_distributor(
+    conn: &mut DbConn,
+    act: &Act,
+    contract_id: i64,
+    supplier_id: i64,
+    county_id: i64,
+    distributor_id: i64,
+    today: NaiveDate,
+) -> Result<()> {
     super::write_tx(conn, |conn| {
         let c: Contract = contracts::table
             .find(contract_id)
@@ -979,11 +1361,21 @@ pub fn name_distributor(conn: &mut DbConn, act: &Act, contract_id: i64, supplier
         if c.supplier_id != supplier_id {
             return Err(StoreError::NotFound("contract".into()));
         }
-        let level: String = regions::table.find(county_id).select(regions::level).first(conn).optional()?.ok_or_else(|| Invalid::new("county", "no such region"))?;
+        let level: String = regions::table
+            .find(county_id)
+            .select(regions::level)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| Invalid::new("county", "no such region"))?;
         if level != "county" {
             return Err(Invalid::new("county", "distributors are named per county").into());
         }
-        let kind: String = suppliers::table.find(distributor_id).select(suppliers::kind).first(conn).optional()?.ok_or_else(|| Invalid::new("distributor", "no such supplier"))?;
+        let kind: String = suppliers::table
+            .find(distributor_id)
+            .select(suppliers::kind)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| Invalid::new("distributor", "no such supplier"))?;
         let licensed = licences::table
             .filter(licences::supplier_id.eq(distributor_id))
             .filter(licences::kind.eq("business"))
@@ -992,14 +1384,34 @@ pub fn name_distributor(conn: &mut DbConn, act: &Act, contract_id: i64, supplier
             .get_result::<i64>(conn)?
             > 0;
         if kind != "distributor" || !licensed {
-            return Err(Invalid::new("distributor", "must be a distribution enterprise with a valid drug business licence").into());
+            return Err(Invalid::new(
+                "distributor",
+                "must be a distribution enterprise with a valid drug business licence",
+            )
+            .into());
         }
-        diesel::delete(contract_distributors::table.filter(contract_distributors::contract_id.eq(contract_id)).filter(contract_distributors::county_id.eq(county_id)))
-            .execute(conn)?;
+        diesel::delete(
+            contract_distributors::table
+                .filter(contract_distributors::contract_id.eq(contract_id))
+                .filter(contract_distributors::county_id.eq(county_id)),
+        )
+        .execute(conn)?;
         diesel::insert_into(contract_distributors::table)
-            .values((contract_distributors::contract_id.eq(contract_id), contract_distributors::county_id.eq(county_id), contract_distributors::distributor_id.eq(distributor_id)))
+            .values((
+                contract_distributors::contract_id.eq(contract_id),
+                contract_distributors::county_id.eq(county_id),
+                contract_distributors::distributor_id.eq(distributor_id),
+            ))
             .execute(conn)?;
-        audit::append(conn, act, "name_distributor", "contract", contract_id, None::<&()>, Some(&(county_id, distributor_id)))?;
+        audit::append(
+            conn,
+            act,
+            "name_distributor",
+            "contract",
+            contract_id,
+            None::<&()>,
+            Some(&(county_id, distributor_id)),
+        )?;
         Ok(())
     })
 }
@@ -1016,36 +1428,69 @@ pub fn effective_state(t: &Tender, now: DateTime<Utc>) -> TenderState {
 }
 
 /// Reported demand by county and drug: (county code, county name, drug code, drug name, total).
-pub fn demand_by_region(conn: &mut DbConn, window_id: i64) -> Result<Vec<(String, String, String, String, i64)>> {
+pub fn demand_by_region(
+    conn: &mut DbConn,
+    window_id: i64,
+) -> Result<Vec<(String, String, String, String, i64)>> {
     let rows: Vec<(i64, String, String, i64, String, String, Option<i64>)> = demand_reports::table
         .inner_join(drugs::table)
         .inner_join(institutions::table.inner_join(regions::table))
         .filter(demand_reports::window_id.eq(window_id))
-        .select((demand_reports::quantity, drugs::code, drugs::name_zh, regions::id, regions::code, regions::level, regions::parent_id))
+        .select((
+            demand_reports::quantity,
+            drugs::code,
+            drugs::name_zh,
+            regions::id,
+            regions::code,
+            regions::level,
+            regions::parent_id,
+        ))
         .load(conn)?;
     let mut names: BTreeMap<i64, (String, String)> = BTreeMap::new();
     let mut out: BTreeMap<(String, String), (String, String, i64)> = BTreeMap::new();
     for (q, dcode, dname, rid, _rcode, level, parent) in rows {
-        let county_id = if level == "township" { parent.unwrap_or(rid) } else { rid };
+        let county_id = if level == "township" {
+            parent.unwrap_or(rid)
+        } else {
+            rid
+        };
         if let std::collections::btree_map::Entry::Vacant(e) = names.entry(county_id) {
-            let (c, n): (String, String) = regions::table.find(county_id).select((regions::code, regions::name_zh)).first(conn)?;
+            let (c, n): (String, String) = regions::table
+                .find(county_id)
+                .select((regions::code, regions::name_zh))
+                .first(conn)?;
             e.insert((c, n));
         }
         let (ccode, cname) = names[&county_id].clone();
         out.entry((ccode, dcode)).or_insert((cname, dname, 0)).2 += q;
     }
-    Ok(out.into_iter().map(|((cc, dc), (cn, dn, q))| (cc, cn, dc, dn, q)).collect())
+    Ok(out
+        .into_iter()
+        .map(|((cc, dc), (cn, dn, q))| (cc, cn, dc, dn, q))
+        .collect())
 }
 
 /// What these institutions reported in a window: (institution id, institution name, drug id, drug code, drug name, strength, quantity).
-pub fn reports_of(conn: &mut DbConn, window_id: i64, institution_ids: &[i64]) -> Result<Vec<(i64, String, i64, String, String, String, i64)>> {
+pub fn reports_of(
+    conn: &mut DbConn,
+    window_id: i64,
+    institution_ids: &[i64],
+) -> Result<Vec<(i64, String, i64, String, String, String, i64)>> {
     Ok(demand_reports::table
         .inner_join(drugs::table)
         .inner_join(institutions::table)
         .filter(demand_reports::window_id.eq(window_id))
         .filter(demand_reports::institution_id.eq_any(institution_ids))
         .order((institutions::code.asc(), drugs::code.asc()))
-        .select((institutions::id, institutions::name, drugs::id, drugs::code, drugs::name_zh, drugs::strength, demand_reports::quantity))
+        .select((
+            institutions::id,
+            institutions::name,
+            drugs::id,
+            drugs::code,
+            drugs::name_zh,
+            drugs::strength,
+            demand_reports::quantity,
+        ))
         .load(conn)?)
 }
 
@@ -1062,17 +1507,39 @@ pub fn import_demand(
         let mut errors = vec![];
         let mut resolved = vec![];
         for (row, inst, drug, q) in rows {
-            let i: Option<i64> = institutions::table.filter(institutions::code.eq(inst)).select(institutions::id).first(conn).optional()?;
-            let d: Option<i64> = drugs::table.filter(drugs::code.eq(drug)).select(drugs::id).first(conn).optional()?;
+            let i: Option<i64> = institutions::table
+                .filter(institutions::code.eq(inst))
+                .select(institutions::id)
+                .first(conn)
+                .optional()?;
+            let d: Option<i64> = drugs::table
+                .filter(drugs::code.eq(drug))
+                .select(drugs::id)
+                .first(conn)
+                .optional()?;
             match (i, d) {
-                (Some(i), _) if !allowed.allows(i) => errors.push(crate::domain::import::RowError::new(
+                (Some(i), _) if !allowed.allows(i) => {
+                    errors.push(crate::domain::import::RowError::new(
+                        *row,
+                        Invalid::new(
+                            "institution_code",
+                            format!("you may not report for institution \"{inst}\""),
+                        ),
+                    ))
+                }
+                (None, _) => errors.push(crate::domain::import::RowError::new(
                     *row,
-                    Invalid::new("institution_code", format!("you may not report for institution \"{inst}\"")),
+                    Invalid::new("institution_code", format!("no institution \"{inst}\"")),
                 )),
-                (None, _) => errors.push(crate::domain::import::RowError::new(*row, Invalid::new("institution_code", format!("no institution \"{inst}\"")))),
-                (_, None) => errors.push(crate::domain::import::RowError::new(*row, Invalid::new("drug_code", format!("no drug \"{drug}\"")))),
+                (_, None) => errors.push(crate::domain::import::RowError::new(
+                    *row,
+                    Invalid::new("drug_code", format!("no drug \"{drug}\"")),
+                )),
                 (Some(i), Some(d)) if *q >= 0 => resolved.push((i, d, *q)),
-                _ => errors.push(crate::domain::import::RowError::new(*row, Invalid::new("quantity", "must be zero or more"))),
+                _ => errors.push(crate::domain::import::RowError::new(
+                    *row,
+                    Invalid::new("quantity", "must be zero or more"),
+                )),
             }
         }
         if !errors.is_empty() {
@@ -1098,12 +1565,20 @@ pub fn lot_bids_for_review(conn: &mut DbConn, lot_id: i64) -> Result<Vec<(Bid, S
 }
 
 /// Lots of a tender with their drug: (lot, drug code, drug name, strength).
-pub fn lots_with_drugs(conn: &mut DbConn, tender_id: i64) -> Result<Vec<(Lot, String, String, String)>> {
+pub fn lots_with_drugs(
+    conn: &mut DbConn,
+    tender_id: i64,
+) -> Result<Vec<(Lot, String, String, String)>> {
     Ok(lots::table
         .inner_join(drugs::table)
         .filter(lots::tender_id.eq(tender_id))
         .order(lots::lot_no.asc())
-        .select((Lot::as_select(), drugs::code, drugs::name_zh, drugs::strength))
+        .select((
+            Lot::as_select(),
+            drugs::code,
+            drugs::name_zh,
+            drugs::strength,
+        ))
         .load(conn)?)
 }
 
@@ -1118,15 +1593,27 @@ pub fn published_tenders(conn: &mut DbConn) -> Result<Vec<Tender>> {
 
 /// Supplier names by id.
 pub fn supplier_names(conn: &mut DbConn) -> Result<BTreeMap<i64, String>> {
-    Ok(suppliers::table.select((suppliers::id, suppliers::name)).load::<(i64, String)>(conn)?.into_iter().collect())
+    Ok(suppliers::table
+        .select((suppliers::id, suppliers::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// Contracts a supplier holds: (contract, drug name, strength, lot's tender id).
-pub fn contracts_of_supplier(conn: &mut DbConn, supplier_id: Option<i64>) -> Result<Vec<(Contract, String, String, i64)>> {
+pub fn contracts_of_supplier(
+    conn: &mut DbConn,
+    supplier_id: Option<i64>,
+) -> Result<Vec<(Contract, String, String, i64)>> {
     let mut q = contracts::table
         .inner_join(lots::table.inner_join(drugs::table))
         .order(contracts::id.asc())
-        .select((Contract::as_select(), drugs::name_zh, drugs::strength, lots::tender_id))
+        .select((
+            Contract::as_select(),
+            drugs::name_zh,
+            drugs::strength,
+            lots::tender_id,
+        ))
         .into_boxed();
     if let Some(s) = supplier_id {
         q = q.filter(contracts::supplier_id.eq(s));
@@ -1135,30 +1622,55 @@ pub fn contracts_of_supplier(conn: &mut DbConn, supplier_id: Option<i64>) -> Res
 }
 
 /// The distributors named for a contract: (county id, county name, distributor id, distributor name).
-pub fn distributors_of(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, String, i64, String)>> {
+pub fn distributors_of(
+    conn: &mut DbConn,
+    contract_id: i64,
+) -> Result<Vec<(i64, String, i64, String)>> {
     Ok(contract_distributors::table
         .inner_join(regions::table)
         .inner_join(suppliers::table)
         .filter(contract_distributors::contract_id.eq(contract_id))
-        .select((regions::id, regions::name_zh, suppliers::id, suppliers::name))
+        .select((
+            regions::id,
+            regions::name_zh,
+            suppliers::id,
+            suppliers::name,
+        ))
         .load(conn)?)
 }
 
 pub fn contract(conn: &mut DbConn, id: i64) -> Result<Contract> {
-    contracts::table.find(id).select(Contract::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("contract".into()))
+    contracts::table
+        .find(id)
+        .select(Contract::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("contract".into()))
 }
 
 pub fn objections_of_id(conn: &mut DbConn, id: i64) -> Result<Objection> {
-    objections::table.find(id).select(Objection::as_select()).first(conn).optional()?.ok_or_else(|| StoreError::NotFound("objection".into()))
+    objections::table
+        .find(id)
+        .select(Objection::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("objection".into()))
 }
 
 /// A contract's allocations: (institution id, institution name, volume).
-pub fn allocations_with_names(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, String, i64)>> {
+pub fn allocations_with_names(
+    conn: &mut DbConn,
+    contract_id: i64,
+) -> Result<Vec<(i64, String, i64)>> {
     Ok(contract_allocations::table
         .inner_join(institutions::table)
         .filter(contract_allocations::contract_id.eq(contract_id))
         .order(institutions::code.asc())
-        .select((institutions::id, institutions::name, contract_allocations::volume))
+        .select((
+            institutions::id,
+            institutions::name,
+            contract_allocations::volume,
+        ))
         .load(conn)?)
 }
 
@@ -1169,15 +1681,32 @@ pub fn counties_of_contract(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(
         .filter(contract_allocations::contract_id.eq(contract_id))
         .select((regions::id, regions::level, regions::parent_id))
         .load(conn)?;
-    let mut ids: Vec<i64> = regs.into_iter().map(|(id, level, parent)| if level == "township" { parent.unwrap_or(id) } else { id }).collect();
+    let mut ids: Vec<i64> = regs
+        .into_iter()
+        .map(|(id, level, parent)| {
+            if level == "township" {
+                parent.unwrap_or(id)
+            } else {
+                id
+            }
+        })
+        .collect();
     ids.sort();
     ids.dedup();
-    Ok(regions::table.filter(regions::id.eq_any(ids)).order(regions::code.asc()).select((regions::id, regions::name_zh)).load(conn)?)
+    Ok(regions::table
+        .filter(regions::id.eq_any(ids))
+        .order(regions::code.asc())
+        .select((regions::id, regions::name_zh))
+        .load(conn)?)
 }
 
 /// Distribution enterprises (id, name).
 pub fn licensed_distributors(conn: &mut DbConn) -> Result<Vec<(i64, String)>> {
-    Ok(suppliers::table.filter(suppliers::kind.eq("distributor")).order(suppliers::name.asc()).select((suppliers::id, suppliers::name)).load(conn)?)
+    Ok(suppliers::table
+        .filter(suppliers::kind.eq("distributor"))
+        .order(suppliers::name.asc())
+        .select((suppliers::id, suppliers::name))
+        .load(conn)?)
 }
 
 /// One awarded line of the public results.
@@ -1194,7 +1723,10 @@ pub struct PublicRow {
 pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>> {
     let names = supplier_names(conn)?;
     let mut out = vec![];
-    for t in published_tenders(conn)?.into_iter().filter(|t| t.state().award_published()) {
+    for t in published_tenders(conn)?
+        .into_iter()
+        .filter(|t| t.state().award_published())
+    {
         let mut rows = vec![];
         for (l, code, name, strength) in lots_with_drugs(conn, t.id)? {
             let drug = format!("{code} {name} {strength}");
@@ -1210,10 +1742,60 @@ pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>
                         });
                     }
                 }
-                _ => rows.push(PublicRow { lot_no: l.lot_no, drug, winner: "— (failed / 流标)".into(), unit_price: "—".into(), volume: "—".into() }),
+                _ => rows.push(PublicRow {
+                    lot_no: l.lot_no,
+                    drug,
+                    winner: "— (failed / 流标)".into(),
+                    unit_price: "—".into(),
+                    volume: "—".into(),
+                }),
             }
         }
         out.push((t, rows));
     }
     Ok(out)
+}
+
+/// What the OCDS release of a tender is built from.
+pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<crate::ocds::TenderRecord> {
+    let tender = tender(conn, tender_id)?;
+    let lots: Vec<(Lot, String, String, String, String)> = lots::table
+        .inner_join(drugs::table)
+        .filter(lots::tender_id.eq(tender_id))
+        .order(lots::lot_no.asc())
+        .select((
+            Lot::as_select(),
+            drugs::code,
+            drugs::name_zh,
+            drugs::strength,
+            drugs::unit,
+        ))
+        .load(conn)?;
+    let mut bids_per_lot = BTreeMap::new();
+    for (l, ..) in &lots {
+        let n: i64 = bids::table
+            .filter(bids::lot_id.eq(l.id))
+            .filter(bids::status.eq("active"))
+            .count()
+            .get_result(conn)?;
+        bids_per_lot.insert(l.id, n);
+    }
+    let suppliers: BTreeMap<i64, (String, String)> = suppliers::table
+        .select((suppliers::id, (suppliers::name, suppliers::uscc)))
+        .load::<(i64, (String, String))>(conn)?
+        .into_iter()
+        .collect();
+    let (rname, rcode): (String, String) = regions::table
+        .find(tender.region_id)
+        .select((regions::name_zh, regions::code))
+        .first(conn)?;
+    let contracts = contracts_of_tender(conn, tender_id)?;
+    Ok(crate::ocds::TenderRecord {
+        tender,
+        lots,
+        bids_per_lot,
+        contracts,
+        suppliers,
+        buyer: (format!("{rname}药品集中采购中心"), rcode),
+    })
 }

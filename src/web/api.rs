@@ -10,6 +10,7 @@ use utoipa_actix_web::scope::scope as api_scope;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
+use super::tender_api;
 use super::{db, ApiError, AppState, Error};
 use crate::domain::catalog::{Category, DrugForm};
 use crate::domain::paging::{Page, PageRequest};
@@ -404,6 +405,16 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(get_supplier)
         .service(get_licences)
         .service(put_supplier_contacts)
+        .service(tender_api::list_tenders)
+        .service(tender_api::tender_ocds)
+        .service(tender_api::get_tender)
+        .service(tender_api::report_demand)
+        .service(tender_api::submit_bid)
+        .service(tender_api::withdraw_bid)
+        .service(tender_api::get_bid)
+        .service(tender_api::list_contracts)
+        .service(tender_api::all_ocds)
+        .service(tender_api::lot_products)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

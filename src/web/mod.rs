@@ -7,6 +7,7 @@ pub mod error;
 pub mod i18n;
 pub mod ops;
 pub mod pages;
+pub mod tender_api;
 pub mod view;
 
 use actix_session::config::CookieContentSecurity;

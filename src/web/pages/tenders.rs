@@ -1,6 +1,7 @@
 //! Tender pages: demand collection, tenders and lots, sealed bids and their receipts, review
 //! and scores, openings, award and objections, contracts and distributors, and the public
 //! results page.
+#![allow(clippy::type_complexity)] // row tuples mirror the SELECT lists they are read from
 
 use actix_multipart::Multipart;
 use actix_session::Session;
@@ -23,7 +24,9 @@ use crate::store::tenders::{self as ts, BidSubmission, Document, LotSpec, Tender
 use crate::store::{catalog, parties};
 use crate::web::auth::{anon_chrome, csrf_token, language, Viewer};
 use crate::web::i18n::Tr;
-use crate::web::view::{self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Section, Table};
+use crate::web::view::{
+    self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Section, Table,
+};
 use crate::web::{db, AppState, Error};
 
 /// A label in the page's language.
@@ -37,7 +40,10 @@ pub fn l(t: &Tr, en: &'static str, zh: &'static str) -> &'static str {
 
 /// A stored UTC time shown in the province's zone.
 pub fn local(tz: Tz, at: NaiveDateTime) -> String {
-    at.and_utc().with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    at.and_utc()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Reads a date-and-time typed in the province's zone ("2026-12-01 17:00", "2026-12-01T17:00"
@@ -46,9 +52,20 @@ pub fn parse_local(field: &str, s: &str, tz: Tz) -> Result<chrono::DateTime<Utc>
     let s = s.trim();
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_hms_opt(23, 59, 59).expect("valid time")))
-        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date and time such as 2026-12-01 17:00")))?;
-    tz.from_local_datetime(&naive).earliest().map(|d| d.with_timezone(&Utc)).ok_or_else(|| Invalid::new(field, "is not a time that exists in the province's zone"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(23, 59, 59).expect("valid time"))
+        })
+        .map_err(|_| {
+            Invalid::new(
+                field,
+                format!("\"{s}\" is not a date and time such as 2026-12-01 17:00"),
+            )
+        })?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or_else(|| Invalid::new(field, "is not a time that exists in the province's zone"))
 }
 
 fn state_label(t: &Tr, s: TenderState) -> &'static str {
@@ -60,7 +77,11 @@ fn state_label(t: &Tr, s: TenderState) -> &'static str {
         S::TechnicalOpened => l(t, "technical envelopes opened", "技术标已开"),
         S::TechnicalPublished => l(t, "technical results published", "技术评审结果已公布"),
         S::CommercialOpened => l(t, "price envelopes opened", "商务标已开"),
-        S::Provisional => l(t, "provisional award (objection window)", "拟中选公示（异议期）"),
+        S::Provisional => l(
+            t,
+            "provisional award (objection window)",
+            "拟中选公示（异议期）",
+        ),
         S::Awarded => l(t, "awarded", "已中选"),
         S::Contracted => l(t, "contracted", "已签约"),
         S::Cancelled => l(t, "cancelled", "已取消"),
@@ -94,13 +115,30 @@ async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let tz = state.config.time_zone;
     let ws = db(&state, ts::windows).await?;
     let table = Table {
-        columns: cols(&[l(&t, "Window", "需求填报"), l(&t, "Closes", "截止"), l(&t, "Status", "状态")]),
+        columns: cols(&[
+            l(&t, "Window", "需求填报"),
+            l(&t, "Closes", "截止"),
+            l(&t, "Status", "状态"),
+        ]),
         rows: ws
             .iter()
-            .map(|w| vec![Cell::link(&w.title, format!("/demand/{}", w.id)), Cell::text(local(tz, w.closes_at)), Cell::text(&w.status)])
+            .map(|w| {
+                vec![
+                    Cell::link(&w.title, format!("/demand/{}", w.id)),
+                    Cell::text(local(tz, w.closes_at)),
+                    Cell::text(&w.status),
+                ]
+            })
             .collect(),
     };
-    let actions = if v.p.can_administer() { vec![Link::new("/demand/new", l(&t, "Open a demand window", "发起需求填报"))] } else { vec![] };
+    let actions = if v.p.can_administer() {
+        vec![Link::new(
+            "/demand/new",
+            l(&t, "Open a demand window", "发起需求填报"),
+        )]
+    } else {
+        vec![]
+    };
     view::ok(&ListPage {
         chrome: v.chrome(l(&t, "Demand collection", "需求填报")),
         heading: l(&t, "Demand collection", "需求填报").into(),
@@ -126,7 +164,13 @@ fn window_form(t: &Tr, f: &WindowForm) -> Form {
         l(t, "Open", "发起"),
         vec![
             Field::text("title", l(t, "Title", "标题"), &f.title).required(),
-            Field::text("closes_at", l(t, "Closes at (province time)", "截止时间（本省时间）"), &f.closes_at).kind("datetime-local").required(),
+            Field::text(
+                "closes_at",
+                l(t, "Closes at (province time)", "截止时间（本省时间）"),
+                &f.closes_at,
+            )
+            .kind("datetime-local")
+            .required(),
         ],
     )
 }
@@ -135,22 +179,45 @@ fn window_form(t: &Tr, f: &WindowForm) -> Form {
 async fn new_window(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let h = l(&v.t, "Open a demand window", "发起需求填报");
-    view::ok(&FormPage { chrome: v.chrome(h), heading: h.into(), errors: vec![], form: window_form(&v.t, &WindowForm::default()), back: None })
+    view::ok(&FormPage {
+        chrome: v.chrome(h),
+        heading: h.into(),
+        errors: vec![],
+        form: window_form(&v.t, &WindowForm::default()),
+        back: None,
+    })
 }
 
 #[post("/demand")]
-async fn create_window(v: Viewer, state: web::Data<AppState>, f: web::Form<WindowForm>) -> Result<HttpResponse, Error> {
+async fn create_window(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<WindowForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let h = l(&v.t, "Open a demand window", "发起需求填报");
     let form = window_form(&v.t, &f);
     let tz = state.config.time_zone;
     let act = state.act(&v.p.username);
     let title = f.title.clone();
-    let result = match (crate::domain::required_text("title", &title, 200), parse_local("closes_at", &f.closes_at, tz)) {
+    let result = match (
+        crate::domain::required_text("title", &title, 200),
+        parse_local("closes_at", &f.closes_at, tz),
+    ) {
         (Ok(title), Ok(at)) => {
-            let province = db(&state, |c| Ok(crate::store::regions::all(c)?.into_iter().find(|r| r.parent_id.is_none()).map(|r| r.id))).await?;
-            let region = province.ok_or_else(|| Error::Conflict("there is no province region yet".into()))?;
-            db(&state, move |c| ts::open_window(c, &act, &title, region, at)).await
+            let province = db(&state, |c| {
+                Ok(crate::store::regions::all(c)?
+                    .into_iter()
+                    .find(|r| r.parent_id.is_none())
+                    .map(|r| r.id))
+            })
+            .await?;
+            let region = province
+                .ok_or_else(|| Error::Conflict("there is no province region yet".into()))?;
+            db(&state, move |c| {
+                ts::open_window(c, &act, &title, region, at)
+            })
+            .await
         }
         (a, b) => Err(Error::Invalid(a.err().into_iter().chain(b.err()).collect())),
     };
@@ -172,7 +239,11 @@ async fn reporting_scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
 }
 
 #[get("/demand/{id}")]
-async fn window_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn window_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let id = id.into_inner();
     let tz = state.config.time_zone;
@@ -180,30 +251,82 @@ async fn window_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
     let mut sections = vec![];
     let open = w.status == "open" && w.closes_at > crate::store::micros(state.clock.now());
     if v.p.reads_everything() {
-        let (totals, by_region, missing) =
-            db(&state, move |c| Ok((ts::demand_totals(c, id)?, ts::demand_by_region(c, id)?, ts::not_reported(c, id)?))).await?;
+        let (totals, by_region, missing) = db(&state, move |c| {
+            Ok((
+                ts::demand_totals(c, id)?,
+                ts::demand_by_region(c, id)?,
+                ts::not_reported(c, id)?,
+            ))
+        })
+        .await?;
         let mut s = Section::new(l(&t, "Totals by drug", "按药品汇总"));
         s.table = Some(Table {
-            columns: cols(&[t.get("field.code"), t.get("field.name_zh"), t.get("field.strength"), l(&t, "Annual quantity", "年需求量")]),
-            rows: totals.iter().map(|r| vec![Cell::text(&r.1), Cell::text(&r.2), Cell::text(&r.3), Cell::num(r.4.to_string())]).collect(),
+            columns: cols(&[
+                t.get("field.code"),
+                t.get("field.name_zh"),
+                t.get("field.strength"),
+                l(&t, "Annual quantity", "年需求量"),
+            ]),
+            rows: totals
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::text(&r.1),
+                        Cell::text(&r.2),
+                        Cell::text(&r.3),
+                        Cell::num(r.4.to_string()),
+                    ]
+                })
+                .collect(),
         });
         sections.push(s);
         let mut s = Section::new(l(&t, "Totals by county", "按县区汇总"));
         s.table = Some(Table {
-            columns: cols(&[l(&t, "County", "县区"), l(&t, "Drug", "药品"), l(&t, "Annual quantity", "年需求量")]),
-            rows: by_region.iter().map(|r| vec![Cell::text(format!("{} {}", r.0, r.1)), Cell::text(format!("{} {}", r.2, r.3)), Cell::num(r.4.to_string())]).collect(),
+            columns: cols(&[
+                l(&t, "County", "县区"),
+                l(&t, "Drug", "药品"),
+                l(&t, "Annual quantity", "年需求量"),
+            ]),
+            rows: by_region
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::text(format!("{} {}", r.0, r.1)),
+                        Cell::text(format!("{} {}", r.2, r.3)),
+                        Cell::num(r.4.to_string()),
+                    ]
+                })
+                .collect(),
         });
         sections.push(s);
-        let mut s = Section::new(l(&t, "Institutions that have not reported", "尚未填报的机构"));
+        let mut s = Section::new(l(
+            &t,
+            "Institutions that have not reported",
+            "尚未填报的机构",
+        ));
         s.table = Some(Table {
             columns: cols(&[t.get("field.code"), t.get("field.name")]),
-            rows: missing.iter().map(|m| vec![Cell::link(&m.1, format!("/institutions/{}", m.0)), Cell::text(&m.2)]).collect(),
+            rows: missing
+                .iter()
+                .map(|m| {
+                    vec![
+                        Cell::link(&m.1, format!("/institutions/{}", m.0)),
+                        Cell::text(&m.2),
+                    ]
+                })
+                .collect(),
         });
         if v.p.can_administer() && w.status == "open" {
-            s.forms.push(Form::button(format!("/demand/{id}/close"), l(&t, "Close the window", "结束填报")));
+            s.forms.push(Form::button(
+                format!("/demand/{id}/close"),
+                l(&t, "Close the window", "结束填报"),
+            ));
         }
         if v.p.can_administer() {
-            s.links.push(Link::new(format!("/tenders/new?window_id={id}"), l(&t, "Create a tender from this demand", "据此需求创建招标")));
+            s.links.push(Link::new(
+                format!("/tenders/new?window_id={id}"),
+                l(&t, "Create a tender from this demand", "据此需求创建招标"),
+            ));
         }
         sections.push(s);
     } else if v.p.role == Role::Institution {
@@ -224,8 +347,23 @@ async fn window_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         .await?;
         let mut s = Section::new(l(&t, "Our reports", "本机构填报"));
         s.table = Some(Table {
-            columns: cols(&[t.get("field.name"), l(&t, "Drug", "药品"), t.get("field.strength"), l(&t, "Annual quantity", "年需求量")]),
-            rows: mine.iter().map(|r| vec![Cell::text(&r.1), Cell::text(format!("{} {}", r.3, r.4)), Cell::text(&r.5), Cell::num(r.6.to_string())]).collect(),
+            columns: cols(&[
+                t.get("field.name"),
+                l(&t, "Drug", "药品"),
+                t.get("field.strength"),
+                l(&t, "Annual quantity", "年需求量"),
+            ]),
+            rows: mine
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::text(&r.1),
+                        Cell::text(format!("{} {}", r.3, r.4)),
+                        Cell::text(&r.5),
+                        Cell::num(r.6.to_string()),
+                    ]
+                })
+                .collect(),
         });
         if open {
             let first = names.first().map(|n| n.0.clone()).unwrap_or_default();
@@ -235,13 +373,31 @@ async fn window_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
                 vec![
                     Field::select("institution_id", t.get("field.name"), &first, names),
                     Field::text("drug_code", l(&t, "Drug code", "药品编码"), "").required(),
-                    Field::text("quantity", l(&t, "Annual quantity (units of use)", "年需求量（最小使用单位）"), "").required(),
+                    Field::text(
+                        "quantity",
+                        l(
+                            &t,
+                            "Annual quantity (units of use)",
+                            "年需求量（最小使用单位）",
+                        ),
+                        "",
+                    )
+                    .required(),
                 ],
             ));
             let mut up = Form::new(
                 format!("/demand/{id}/upload"),
                 l(&t, "Upload CSV/XLSX", "上传 CSV/XLSX"),
-                vec![Field::text("file", l(&t, "File (columns: institution_code, drug_code, quantity)", "文件（列：institution_code, drug_code, quantity）"), "").kind("file")],
+                vec![Field::text(
+                    "file",
+                    l(
+                        &t,
+                        "File (columns: institution_code, drug_code, quantity)",
+                        "文件（列：institution_code, drug_code, quantity）",
+                    ),
+                    "",
+                )
+                .kind("file")],
             );
             up.multipart = true;
             s.forms.push(up);
@@ -255,7 +411,14 @@ async fn window_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         heading: w.title.clone(),
         props: vec![
             (l(&t, "Closes", "截止").into(), local(tz, w.closes_at)),
-            (l(&t, "Status", "状态").into(), if open { l(&t, "open", "填报中").into() } else { l(&t, "closed", "已结束").into() }),
+            (
+                l(&t, "Status", "状态").into(),
+                if open {
+                    l(&t, "open", "填报中").into()
+                } else {
+                    l(&t, "closed", "已结束").into()
+                },
+            ),
         ],
         actions: vec![],
         sections,
@@ -272,21 +435,37 @@ struct ReportForm {
 }
 
 #[post("/demand/{id}/report")]
-async fn report(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ReportForm>) -> Result<HttpResponse, Error> {
+async fn report(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ReportForm>,
+) -> Result<HttpResponse, Error> {
     if v.p.role != Role::Institution {
         return Err(Error::forbidden());
     }
     let id = id.into_inner();
     let scope = reporting_scope(&v, &state).await?;
-    let inst = f.institution_id.or(v.p.institution_id).ok_or_else(Error::forbidden)?;
+    let inst = f
+        .institution_id
+        .or(v.p.institution_id)
+        .ok_or_else(Error::forbidden)?;
     if !scope.allows(inst) {
-        return Err(Error::Forbidden("you may report only for your institution and its village clinics".into()));
+        return Err(Error::Forbidden(
+            "you may report only for your institution and its village clinics".into(),
+        ));
     }
-    let q: i64 = f.quantity.trim().parse().map_err(|_| Invalid::new("quantity", format!("\"{}\" is not a whole number", f.quantity)))?;
+    let q: i64 = f.quantity.trim().parse().map_err(|_| {
+        Invalid::new(
+            "quantity",
+            format!("\"{}\" is not a whole number", f.quantity),
+        )
+    })?;
     let code = f.drug_code.trim().to_string();
     let act = state.act(&v.p.username);
     db(&state, move |c| {
-        let d = catalog::drug_by_code(c, &code)?.ok_or_else(|| Invalid::new("drug_code", format!("no drug \"{code}\"")))?;
+        let d = catalog::drug_by_code(c, &code)?
+            .ok_or_else(|| Invalid::new("drug_code", format!("no drug \"{code}\"")))?;
         ts::report_demand(c, &act, id, inst, d.id, q)
     })
     .await?;
@@ -294,12 +473,23 @@ async fn report(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: we
 }
 
 /// Reads demand rows from a spreadsheet: institution_code (default: the uploader's), drug_code, quantity.
-pub fn demand_table_rows(table: &[Vec<String>], default_inst: &str) -> Result<Vec<(usize, String, String, i64)>, Vec<Invalid>> {
-    let Some(header) = table.first() else { return Err(vec![Invalid::new("file", "is empty")]) };
-    let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+pub fn demand_table_rows(
+    table: &[Vec<String>],
+    default_inst: &str,
+) -> Result<Vec<(usize, String, String, i64)>, Vec<Invalid>> {
+    let Some(header) = table.first() else {
+        return Err(vec![Invalid::new("file", "is empty")]);
+    };
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
     let inst = find(&["institution_code", "机构编码"]);
-    let drug = find(&["drug_code", "药品编码"]).ok_or_else(|| vec![Invalid::new("header", "missing column drug_code")])?;
-    let qty = find(&["quantity", "数量", "年需求量"]).ok_or_else(|| vec![Invalid::new("header", "missing column quantity")])?;
+    let drug = find(&["drug_code", "药品编码"])
+        .ok_or_else(|| vec![Invalid::new("header", "missing column drug_code")])?;
+    let qty = find(&["quantity", "数量", "年需求量"])
+        .ok_or_else(|| vec![Invalid::new("header", "missing column quantity")])?;
     let mut out = vec![];
     let mut errs = vec![];
     for (i, row) in table.iter().enumerate().skip(1) {
@@ -307,10 +497,16 @@ pub fn demand_table_rows(table: &[Vec<String>], default_inst: &str) -> Result<Ve
             continue;
         }
         let cell = |j: usize| row.get(j).map(|s| s.trim().to_string()).unwrap_or_default();
-        let ic = inst.map(cell).filter(|s| !s.is_empty()).unwrap_or_else(|| default_inst.to_string());
+        let ic = inst
+            .map(cell)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_inst.to_string());
         match cell(qty).parse::<i64>() {
             Ok(q) => out.push((i + 1, ic, cell(drug), q)),
-            Err(_) => errs.push(Invalid::new(format!("row {} quantity", i + 1), format!("\"{}\" is not a whole number", cell(qty)))),
+            Err(_) => errs.push(Invalid::new(
+                format!("row {} quantity", i + 1),
+                format!("\"{}\" is not a whole number", cell(qty)),
+            )),
         }
     }
     if out.is_empty() && errs.is_empty() {
@@ -324,7 +520,12 @@ pub fn demand_table_rows(table: &[Vec<String>], default_inst: &str) -> Result<Ve
 }
 
 #[post("/demand/{id}/upload")]
-async fn upload(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, mp: Multipart) -> Result<HttpResponse, Error> {
+async fn upload(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    mp: Multipart,
+) -> Result<HttpResponse, Error> {
     if v.p.role != Role::Institution {
         return Err(Error::forbidden());
     }
@@ -336,12 +537,19 @@ async fn upload(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, mp: M
     let own_code = db(&state, move |c| Ok(parties::get_institution(c, own)?.code)).await?;
     let rows = demand_table_rows(&table, &own_code)?;
     let act = state.act(&v.p.username);
-    db(&state, move |c| ts::import_demand(c, &act, id, &scope, &rows)).await?;
+    db(&state, move |c| {
+        ts::import_demand(c, &act, id, &scope, &rows)
+    })
+    .await?;
     Ok(view::see_other(&format!("/demand/{id}")))
 }
 
 #[post("/demand/{id}/close")]
-async fn close_window(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn close_window(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let act = state.act(&v.p.username);
@@ -364,7 +572,11 @@ async fn tender_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let now = state.clock.now();
     let all = db(&state, ts::tenders_list).await?;
     let table = Table {
-        columns: cols(&[l(&t, "Tender", "招标"), l(&t, "Bid deadline", "投标截止"), l(&t, "State", "状态")]),
+        columns: cols(&[
+            l(&t, "Tender", "招标"),
+            l(&t, "Bid deadline", "投标截止"),
+            l(&t, "State", "状态"),
+        ]),
         rows: all
             .iter()
             .filter(|x| may_see(&v, x))
@@ -377,7 +589,11 @@ async fn tender_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
             })
             .collect(),
     };
-    let actions = if v.p.can_administer() { vec![Link::new("/tenders/new", l(&t, "New tender", "新建招标"))] } else { vec![] };
+    let actions = if v.p.can_administer() {
+        vec![Link::new("/tenders/new", l(&t, "New tender", "新建招标"))]
+    } else {
+        vec![]
+    };
     view::ok(&ListPage {
         chrome: v.chrome(l(&t, "Tenders", "招标")),
         heading: l(&t, "Tenders", "招标").into(),
@@ -405,10 +621,17 @@ pub struct TenderForm {
 
 /// Reads one lot per line: `drug code, maximum unit price, policy[, minimum bidders[,
 /// consistency yes/no[, agreed share %[, technical weight %]]]]`.
-pub fn parse_lot_lines(text: &str, drug_ids: &BTreeMap<String, i64>) -> Result<Vec<LotSpec>, Vec<Invalid>> {
+pub fn parse_lot_lines(
+    text: &str,
+    drug_ids: &BTreeMap<String, i64>,
+) -> Result<Vec<LotSpec>, Vec<Invalid>> {
     let mut out = vec![];
     let mut errs = vec![];
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let f: Vec<&str> = line.split([',', '，', ';', '\t']).map(str::trim).collect();
         let bad = |m: String| Invalid::new("lots", format!("line {}: {m}", n + 1));
         let Some(&drug_id) = drug_ids.get(f[0]) else {
@@ -426,13 +649,22 @@ pub fn parse_lot_lines(text: &str, drug_ids: &BTreeMap<String, i64>) -> Result<V
                 continue;
             }
         };
-        let tech: Decimal = f.get(6).and_then(|s| s.trim_end_matches('%').parse::<Decimal>().ok()).unwrap_or(Decimal::from(40)) / Decimal::ONE_HUNDRED;
+        let tech: Decimal = f
+            .get(6)
+            .and_then(|s| s.trim_end_matches('%').parse::<Decimal>().ok())
+            .unwrap_or(Decimal::from(40))
+            / Decimal::ONE_HUNDRED;
         let policy = match f.get(2).copied().unwrap_or("lowest_price") {
             "" | "lowest_price" => AwardPolicy::LowestPrice,
             "multiple_winners" => AwardPolicy::MultipleWinners(MultiParams::default()),
-            "composite_score" => AwardPolicy::CompositeScore { technical_weight: tech, price_weight: Decimal::ONE - tech },
+            "composite_score" => AwardPolicy::CompositeScore {
+                technical_weight: tech,
+                price_weight: Decimal::ONE - tech,
+            },
             other => {
-                errs.push(bad(format!("\"{other}\" is not a policy (lowest_price, multiple_winners, composite_score)")));
+                errs.push(bad(format!(
+                    "\"{other}\" is not a policy (lowest_price, multiple_winners, composite_score)"
+                )));
                 continue;
             }
         };
@@ -444,20 +676,39 @@ pub fn parse_lot_lines(text: &str, drug_ids: &BTreeMap<String, i64>) -> Result<V
             None => 2,
             Some(Ok(m)) if m >= 1 => m,
             _ => {
-                errs.push(bad("the minimum number of bidders must be a whole number of at least 1".into()));
+                errs.push(bad(
+                    "the minimum number of bidders must be a whole number of at least 1".into(),
+                ));
                 continue;
             }
         };
         let consistency = !matches!(f.get(4).map(|s| s.to_ascii_lowercase()), Some(ref s) if s == "no" || s == "否" || s == "false");
-        let share = match f.get(5).filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('%').parse::<Decimal>()) {
+        let share = match f
+            .get(5)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.trim_end_matches('%').parse::<Decimal>())
+        {
             None => 7000,
-            Some(Ok(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => (p * Decimal::ONE_HUNDRED).round().try_into().unwrap_or(7000),
+            Some(Ok(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => (p
+                * Decimal::ONE_HUNDRED)
+                .round()
+                .try_into()
+                .unwrap_or(7000),
             _ => {
-                errs.push(bad("the agreed share must be a percentage above 0 and at most 100".into()));
+                errs.push(bad(
+                    "the agreed share must be a percentage above 0 and at most 100".into(),
+                ));
                 continue;
             }
         };
-        out.push(LotSpec { drug_id, max_unit_price: max, min_bidders: min, consistency_required: consistency, policy, agreed_share_bp: share });
+        out.push(LotSpec {
+            drug_id,
+            max_unit_price: max,
+            min_bidders: min,
+            consistency_required: consistency,
+            policy,
+            agreed_share_bp: share,
+        });
     }
     if out.is_empty() && errs.is_empty() {
         errs.push(Invalid::new("lots", "give at least one lot"));
@@ -498,46 +749,107 @@ struct NewTenderQuery {
 }
 
 #[get("/tenders/new")]
-async fn new_tender(v: Viewer, state: web::Data<AppState>, q: web::Query<NewTenderQuery>) -> Result<HttpResponse, Error> {
+async fn new_tender(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<NewTenderQuery>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let h = l(&v.t, "New tender", "新建招标");
     let (ws, lines) = db(&state, move |c| {
         let ws = ts::windows(c)?;
         let wid = q.window_id.or(ws.first().map(|w| w.id));
         let lines = match wid {
-            Some(w) => ts::demand_totals(c, w)?.iter().map(|d| format!("{}, , lowest_price, 2, yes, 70", d.1)).collect::<Vec<_>>().join("\n"),
+            Some(w) => ts::demand_totals(c, w)?
+                .iter()
+                .map(|d| format!("{}, , lowest_price, 2, yes, 70", d.1))
+                .collect::<Vec<_>>()
+                .join("\n"),
             None => String::new(),
         };
-        Ok((ws.into_iter().map(|w| (w.id.to_string(), w.title)).collect::<Vec<_>>(), lines))
+        Ok((
+            ws.into_iter()
+                .map(|w| (w.id.to_string(), w.title))
+                .collect::<Vec<_>>(),
+            lines,
+        ))
     })
     .await?;
-    let f = TenderForm { lots: lines, window_id: ws.first().map(|w| w.0.clone()).unwrap_or_default(), ..Default::default() };
-    view::ok(&FormPage { chrome: v.chrome(h), heading: h.into(), errors: vec![], form: tender_form(&v.t, &f, ws), back: None })
+    let f = TenderForm {
+        lots: lines,
+        window_id: ws.first().map(|w| w.0.clone()).unwrap_or_default(),
+        ..Default::default()
+    };
+    view::ok(&FormPage {
+        chrome: v.chrome(h),
+        heading: h.into(),
+        errors: vec![],
+        form: tender_form(&v.t, &f, ws),
+        back: None,
+    })
 }
 
 #[post("/tenders")]
-async fn create_tender(v: Viewer, state: web::Data<AppState>, f: web::Form<TenderForm>) -> Result<HttpResponse, Error> {
+async fn create_tender(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<TenderForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let h = l(&v.t, "New tender", "新建招标");
     let f = f.into_inner();
     let tz = state.config.time_zone;
-    let windows = db(&state, |c| Ok(ts::windows(c)?.into_iter().map(|w| (w.id.to_string(), w.title)).collect::<Vec<_>>())).await?;
+    let windows = db(&state, |c| {
+        Ok(ts::windows(c)?
+            .into_iter()
+            .map(|w| (w.id.to_string(), w.title))
+            .collect::<Vec<_>>())
+    })
+    .await?;
     let form = tender_form(&v.t, &f, windows);
     let act = state.act(&v.p.username);
     let objection_days = state.config.objection_days as i32;
     let result = async {
         let mut errs = vec![];
-        let window_id: i64 = f.window_id.trim().parse().map_err(|_| Invalid::new("window_id", "choose a demand window"))?;
-        let deadline = parse_local("bid_deadline", &f.bid_deadline, tz).map_err(|e| errs.push(e)).ok();
-        let months = f.contract_months.trim().parse::<i32>().map_err(|_| errs.push(Invalid::new("contract_months", "must be a whole number of months"))).ok();
+        let window_id: i64 = f
+            .window_id
+            .trim()
+            .parse()
+            .map_err(|_| Invalid::new("window_id", "choose a demand window"))?;
+        let deadline = parse_local("bid_deadline", &f.bid_deadline, tz)
+            .map_err(|e| errs.push(e))
+            .ok();
+        let months = f
+            .contract_months
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| {
+                errs.push(Invalid::new(
+                    "contract_months",
+                    "must be a whole number of months",
+                ))
+            })
+            .ok();
         let totals = db(&state, move |c| ts::demand_totals(c, window_id)).await?;
         let ids: BTreeMap<String, i64> = totals.iter().map(|d| (d.1.clone(), d.0)).collect();
-        let lots = parse_lot_lines(&f.lots, &ids).map_err(|e| errs.extend(e)).ok();
-        let (Some(deadline), Some(months), Some(lots), true) = (deadline, months, lots, errs.is_empty()) else {
+        let lots = parse_lot_lines(&f.lots, &ids)
+            .map_err(|e| errs.extend(e))
+            .ok();
+        let (Some(deadline), Some(months), Some(lots), true) =
+            (deadline, months, lots, errs.is_empty())
+        else {
             return Err(Error::Invalid(errs));
         };
         let region_id = db(&state, move |c| Ok(ts::window(c, window_id)?.region_id)).await?;
-        let spec = TenderSpec { title: f.title.clone(), region_id, window_id, bid_deadline: deadline, objection_days, contract_months: months, lots };
+        let spec = TenderSpec {
+            title: f.title.clone(),
+            region_id,
+            window_id,
+            bid_deadline: deadline,
+            objection_days,
+            contract_months: months,
+            lots,
+        };
         db(&state, move |c| ts::create_tender(c, &act, &spec)).await
     }
     .await;
@@ -553,10 +865,22 @@ fn center_actions(t: &Tr, s: TenderState) -> Vec<(TenderAction, &'static str)> {
     use TenderState as S;
     let mut v = match s {
         S::Draft => vec![(A::Publish, l(t, "Publish", "发布"))],
-        S::Closed => vec![(A::OpenTechnical, l(t, "Open the technical envelopes", "开技术标"))],
-        S::TechnicalOpened => vec![(A::PublishTechnical, l(t, "Publish the technical results", "公布技术评审结果"))],
-        S::TechnicalPublished => vec![(A::OpenCommercial, l(t, "Open the price envelopes", "开商务标"))],
-        S::CommercialOpened => vec![(A::PublishAward, l(t, "Publish the provisional award", "公示拟中选结果"))],
+        S::Closed => vec![(
+            A::OpenTechnical,
+            l(t, "Open the technical envelopes", "开技术标"),
+        )],
+        S::TechnicalOpened => vec![(
+            A::PublishTechnical,
+            l(t, "Publish the technical results", "公布技术评审结果"),
+        )],
+        S::TechnicalPublished => vec![(
+            A::OpenCommercial,
+            l(t, "Open the price envelopes", "开商务标"),
+        )],
+        S::CommercialOpened => vec![(
+            A::PublishAward,
+            l(t, "Publish the provisional award", "公示拟中选结果"),
+        )],
         S::Provisional => vec![(A::Finalize, l(t, "Make the award final", "确认中选"))],
         S::Awarded => vec![(A::Contract, l(t, "Sign the contracts", "签订合同"))],
         _ => vec![],
@@ -568,7 +892,11 @@ fn center_actions(t: &Tr, s: TenderState) -> Vec<(TenderAction, &'static str)> {
 }
 
 #[get("/tenders/{id}")]
-async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn tender_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let id = id.into_inner();
     let tz = state.config.time_zone;
@@ -581,7 +909,14 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
             Some(s) => ts::bids_of_supplier(c, id, s)?,
             None => vec![],
         };
-        Ok((tender, lots, mine, ts::objections_of(c, id)?, ts::contracts_of_tender(c, id)?, ts::supplier_names(c)?))
+        Ok((
+            tender,
+            lots,
+            mine,
+            ts::objections_of(c, id)?,
+            ts::contracts_of_tender(c, id)?,
+            ts::supplier_names(c)?,
+        ))
     })
     .await?;
     if !may_see(&v, &tender) {
@@ -591,8 +926,14 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
     let bidding = st == TenderState::Open;
     let mut props = vec![
         (l(&t, "State", "状态").into(), state_label(&t, st).into()),
-        (l(&t, "Bid deadline", "投标截止").into(), local(tz, tender.bid_deadline)),
-        (l(&t, "Contract months", "合同期（月）").into(), tender.contract_months.to_string()),
+        (
+            l(&t, "Bid deadline", "投标截止").into(),
+            local(tz, tender.bid_deadline),
+        ),
+        (
+            l(&t, "Contract months", "合同期（月）").into(),
+            tender.contract_months.to_string(),
+        ),
     ];
     if let Some(d) = tender.objection_deadline {
         props.push((l(&t, "Objections until", "异议截止").into(), local(tz, d)));
@@ -619,20 +960,38 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         rows: lots
             .iter()
             .map(|(lot, code, name, strength)| {
-                let result = if st.award_published() || (st.prices_opened() && v.p.reads_everything()) {
-                    match lot.result().map(|r| r.outcome) {
-                        Some(Outcome::Failed { reason, .. }) => Cell::text(format!("{} — {reason}", l(&t, "failed", "流标"))).with_class("bad"),
-                        Some(Outcome::Awarded { winners, .. }) => Cell::text(
-                            winners.iter().map(|w| format!("{} ¥{} × {}", names.get(&w.supplier_id).cloned().unwrap_or_default(), w.unit_price, w.volume)).collect::<Vec<_>>().join("; "),
-                        ),
-                        None => Cell::text("—"),
-                    }
-                } else {
-                    Cell::text("—")
-                };
+                let result =
+                    if st.award_published() || (st.prices_opened() && v.p.reads_everything()) {
+                        match lot.result().map(|r| r.outcome) {
+                            Some(Outcome::Failed { reason, .. }) => {
+                                Cell::text(format!("{} — {reason}", l(&t, "failed", "流标")))
+                                    .with_class("bad")
+                            }
+                            Some(Outcome::Awarded { winners, .. }) => Cell::text(
+                                winners
+                                    .iter()
+                                    .map(|w| {
+                                        format!(
+                                            "{} ¥{} × {}",
+                                            names.get(&w.supplier_id).cloned().unwrap_or_default(),
+                                            w.unit_price,
+                                            w.volume
+                                        )
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            ),
+                            None => Cell::text("—"),
+                        }
+                    } else {
+                        Cell::text("—")
+                    };
                 let mut drug = Cell::text(format!("{code} {name} {strength}"));
                 if bidding && supplier.is_some() {
-                    drug = Cell::link(format!("{code} {name} {strength}"), format!("/tenders/{id}/lots/{}/bid", lot.id));
+                    drug = Cell::link(
+                        format!("{code} {name} {strength}"),
+                        format!("/tenders/{id}/lots/{}/bid", lot.id),
+                    );
                 }
                 vec![
                     Cell::num(lot.lot_no.to_string()),
@@ -666,16 +1025,25 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
             rows: mine
                 .iter()
                 .map(|b| {
-                    let lot_no = lots.iter().find(|x| x.0.id == b.lot_id).map(|x| x.0.lot_no).unwrap_or_default();
-                    let review = if matches!(st, TenderState::TechnicalPublished) || st.prices_opened() {
-                        match b.technical_result.as_deref() {
-                            Some("passed") => l(&t, "qualified", "合格").to_string(),
-                            Some(_) => format!("{}: {}", l(&t, "not qualified", "不合格"), b.reasons().join("; ")),
-                            None => "—".into(),
-                        }
-                    } else {
-                        "—".into()
-                    };
+                    let lot_no = lots
+                        .iter()
+                        .find(|x| x.0.id == b.lot_id)
+                        .map(|x| x.0.lot_no)
+                        .unwrap_or_default();
+                    let review =
+                        if matches!(st, TenderState::TechnicalPublished) || st.prices_opened() {
+                            match b.technical_result.as_deref() {
+                                Some("passed") => l(&t, "qualified", "合格").to_string(),
+                                Some(_) => format!(
+                                    "{}: {}",
+                                    l(&t, "not qualified", "不合格"),
+                                    b.reasons().join("; ")
+                                ),
+                                None => "—".into(),
+                            }
+                        } else {
+                            "—".into()
+                        };
                     vec![
                         Cell::num(lot_no.to_string()),
                         Cell::text(&b.status),
@@ -683,14 +1051,28 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
                         Cell::text(&b.technical_digest[..16.min(b.technical_digest.len())]),
                         Cell::text(&b.commercial_digest[..16.min(b.commercial_digest.len())]),
                         Cell::text(review),
-                        Cell::num(if st.prices_opened() { b.unit_price.map(money).unwrap_or_default() } else { "—".into() }),
+                        Cell::num(if st.prices_opened() {
+                            b.unit_price.map(money).unwrap_or_default()
+                        } else {
+                            "—".into()
+                        }),
                     ]
                 })
                 .collect(),
         });
         if bidding {
             for b in mine.iter().filter(|b| b.status == "active") {
-                let mut f = Form::button(format!("/tenders/{id}/lots/{}/withdraw", b.lot_id), format!("{} #{}", l(&t, "Withdraw bid on lot", "撤回投标 标的"), lots.iter().find(|x| x.0.id == b.lot_id).map(|x| x.0.lot_no).unwrap_or_default()));
+                let mut f = Form::button(
+                    format!("/tenders/{id}/lots/{}/withdraw", b.lot_id),
+                    format!(
+                        "{} #{}",
+                        l(&t, "Withdraw bid on lot", "撤回投标 标的"),
+                        lots.iter()
+                            .find(|x| x.0.id == b.lot_id)
+                            .map(|x| x.0.lot_no)
+                            .unwrap_or_default()
+                    ),
+                );
                 f.danger = true;
                 s.forms.push(f);
             }
@@ -700,7 +1082,9 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
                 s.forms.push(Form::new(
                     format!("/tenders/{id}/lots/{}/objection", b.lot_id),
                     l(&t, "Lodge an objection", "提出异议"),
-                    vec![Field::text("text", l(&t, "Objection", "异议"), "").kind("textarea").required()],
+                    vec![Field::text("text", l(&t, "Objection", "异议"), "")
+                        .kind("textarea")
+                        .required()],
                 ));
             }
         }
@@ -709,8 +1093,16 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
     }
 
     // Staff, regulators and experts: the bids under review (never a price before the opening).
-    if matches!(v.p.role, Role::Center | Role::Regulator | Role::Expert) && !matches!(st, TenderState::Draft | TenderState::Open | TenderState::Closed) {
-        let lot_ids: Vec<(i64, i32, String)> = lots.iter().map(|x| (x.0.id, x.0.lot_no, x.0.policy.clone())).collect();
+    if matches!(v.p.role, Role::Center | Role::Regulator | Role::Expert)
+        && !matches!(
+            st,
+            TenderState::Draft | TenderState::Open | TenderState::Closed
+        )
+    {
+        let lot_ids: Vec<(i64, i32, String)> = lots
+            .iter()
+            .map(|x| (x.0.id, x.0.lot_no, x.0.policy.clone()))
+            .collect();
         let bids = db(&state, move |c| {
             let mut out = vec![];
             for (lid, no, policy) in lot_ids {
@@ -723,7 +1115,14 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         .await?;
         let mut s = Section::new(l(&t, "Technical review", "技术评审"));
         s.table = Some(Table {
-            columns: cols(&[l(&t, "Lot", "标的"), l(&t, "Supplier", "企业"), l(&t, "Product", "产品"), l(&t, "Result", "结果"), l(&t, "Technical score", "技术得分"), l(&t, "Unit price", "单价")]),
+            columns: cols(&[
+                l(&t, "Lot", "标的"),
+                l(&t, "Supplier", "企业"),
+                l(&t, "Product", "产品"),
+                l(&t, "Result", "结果"),
+                l(&t, "Technical score", "技术得分"),
+                l(&t, "Unit price", "单价"),
+            ]),
             rows: bids
                 .iter()
                 .map(|(no, _, (b, sname, approval))| {
@@ -732,12 +1131,23 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
                         Cell::text(sname),
                         Cell::text(approval),
                         match b.technical_result.as_deref() {
-                            Some("passed") => Cell::text(l(&t, "qualified", "合格")).with_class("good"),
-                            Some(_) => Cell::text(format!("{}: {}", l(&t, "not qualified", "不合格"), b.reasons().join("; "))).with_class("bad"),
+                            Some("passed") => {
+                                Cell::text(l(&t, "qualified", "合格")).with_class("good")
+                            }
+                            Some(_) => Cell::text(format!(
+                                "{}: {}",
+                                l(&t, "not qualified", "不合格"),
+                                b.reasons().join("; ")
+                            ))
+                            .with_class("bad"),
                             None => Cell::text("—"),
                         },
                         Cell::num(b.technical_score.map(|x| x.to_string()).unwrap_or_default()),
-                        Cell::num(if st.prices_opened() { b.unit_price.map(money).unwrap_or_default() } else { "—".into() }),
+                        Cell::num(if st.prices_opened() {
+                            b.unit_price.map(money).unwrap_or_default()
+                        } else {
+                            "—".into()
+                        }),
                     ]
                 })
                 .collect(),
@@ -747,8 +1157,19 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
                 if policy == "composite_score" && b.technical_result.as_deref() == Some("passed") {
                     s.forms.push(Form::new(
                         format!("/bids/{}/score", b.id),
-                        format!("{} · {} #{} · {}", l(&t, "Score", "评分"), l(&t, "lot", "标的"), no, sname),
-                        vec![Field::text("score", l(&t, "Technical score (0–100)", "技术得分（0–100）"), &b.technical_score.map(|x| x.to_string()).unwrap_or_default()).required()],
+                        format!(
+                            "{} · {} #{} · {}",
+                            l(&t, "Score", "评分"),
+                            l(&t, "lot", "标的"),
+                            no,
+                            sname
+                        ),
+                        vec![Field::text(
+                            "score",
+                            l(&t, "Technical score (0–100)", "技术得分（0–100）"),
+                            &b.technical_score.map(|x| x.to_string()).unwrap_or_default(),
+                        )
+                        .required()],
                     ));
                 }
             }
@@ -757,13 +1178,26 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
     }
 
     if !objections.is_empty() && (v.p.reads_everything() || supplier.is_some()) {
-        let visible: Vec<&ts::Objection> = objections.iter().filter(|o| v.p.reads_everything() || Some(o.supplier_id) == supplier).collect();
+        let visible: Vec<&ts::Objection> = objections
+            .iter()
+            .filter(|o| v.p.reads_everything() || Some(o.supplier_id) == supplier)
+            .collect();
         let mut s = Section::new(l(&t, "Objections", "异议"));
         s.table = Some(Table {
-            columns: cols(&[l(&t, "Supplier", "企业"), l(&t, "Objection", "异议"), l(&t, "Answer", "答复")]),
+            columns: cols(&[
+                l(&t, "Supplier", "企业"),
+                l(&t, "Objection", "异议"),
+                l(&t, "Answer", "答复"),
+            ]),
             rows: visible
                 .iter()
-                .map(|o| vec![Cell::text(names.get(&o.supplier_id).cloned().unwrap_or_default()), Cell::text(&o.text), Cell::text(o.answer.clone().unwrap_or_else(|| "—".into()))])
+                .map(|o| {
+                    vec![
+                        Cell::text(names.get(&o.supplier_id).cloned().unwrap_or_default()),
+                        Cell::text(&o.text),
+                        Cell::text(o.answer.clone().unwrap_or_else(|| "—".into())),
+                    ]
+                })
                 .collect(),
         });
         if v.p.can_administer() {
@@ -771,7 +1205,18 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
                 s.forms.push(Form::new(
                     format!("/objections/{}/answer", o.id),
                     l(&t, "Answer", "答复"),
-                    vec![Field::text("answer", format!("{} · {}", l(&t, "Answer to", "答复"), names.get(&o.supplier_id).cloned().unwrap_or_default()).as_str(), "").kind("textarea").required()],
+                    vec![Field::text(
+                        "answer",
+                        format!(
+                            "{} · {}",
+                            l(&t, "Answer to", "答复"),
+                            names.get(&o.supplier_id).cloned().unwrap_or_default()
+                        )
+                        .as_str(),
+                        "",
+                    )
+                    .kind("textarea")
+                    .required()],
                 ));
             }
         }
@@ -781,10 +1226,20 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
     if !contracts.is_empty() {
         let mut s = Section::new(l(&t, "Contracts", "合同"));
         s.table = Some(Table {
-            columns: cols(&[l(&t, "Contract", "合同"), l(&t, "Supplier", "企业"), l(&t, "Unit price", "单价"), l(&t, "Committed volume", "约定采购量"), l(&t, "Period", "期限")]),
+            columns: cols(&[
+                l(&t, "Contract", "合同"),
+                l(&t, "Supplier", "企业"),
+                l(&t, "Unit price", "单价"),
+                l(&t, "Committed volume", "约定采购量"),
+                l(&t, "Period", "期限"),
+            ]),
             rows: contracts
                 .iter()
-                .filter(|c| v.p.reads_everything() || Some(c.supplier_id) == supplier || v.p.role == Role::Institution)
+                .filter(|c| {
+                    v.p.reads_everything()
+                        || Some(c.supplier_id) == supplier
+                        || v.p.role == Role::Institution
+                })
                 .map(|c| {
                     vec![
                         Cell::link(format!("#{}", c.id), format!("/contracts/{}", c.id)),
@@ -804,7 +1259,11 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
         for (a, label) in center_actions(&t, st) {
             let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label);
             if a == TenderAction::Cancel {
-                f = Form::new(format!("/tenders/{id}/actions/cancel"), label, vec![Field::text("reason", l(&t, "Reason", "原因"), "").required()]);
+                f = Form::new(
+                    format!("/tenders/{id}/actions/cancel"),
+                    label,
+                    vec![Field::text("reason", l(&t, "Reason", "原因"), "").required()],
+                );
                 f.danger = true;
             }
             s.forms.push(f);
@@ -818,7 +1277,13 @@ async fn tender_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) 
     if st.award_published() {
         actions.push(Link::new("/results", l(&t, "Public results", "公开结果")));
     }
-    view::ok(&DetailPage { chrome: v.chrome(&tender.title), heading: tender.title.clone(), props, actions, sections })
+    view::ok(&DetailPage {
+        chrome: v.chrome(&tender.title),
+        heading: tender.title.clone(),
+        props,
+        actions,
+        sections,
+    })
 }
 
 #[derive(Deserialize)]
@@ -827,15 +1292,24 @@ struct ActionForm {
 }
 
 #[post("/tenders/{id}/actions/{action}")]
-async fn tender_action(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, String)>, f: web::Form<ActionForm>) -> Result<HttpResponse, Error> {
+async fn tender_action(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    f: web::Form<ActionForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let (id, action) = path.into_inner();
-    let action = TenderAction::parse(&action).map_err(|_| Error::NotFound(format!("tender action \"{action}\"")))?;
+    let action = TenderAction::parse(&action)
+        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"")))?;
     let act = state.act(&v.p.username);
     let master = state.master.clone();
     let tz = state.config.time_zone;
     let reason = f.reason.clone();
-    db(&state, move |c| ts::apply_action(c, &act, &master, tz, id, action, reason.as_deref())).await?;
+    db(&state, move |c| {
+        ts::apply_action(c, &act, &master, tz, id, action, reason.as_deref())
+    })
+    .await?;
     Ok(view::see_other(&format!("/tenders/{id}")))
 }
 
@@ -848,14 +1322,29 @@ fn supplier_of(v: &Viewer) -> Result<i64, Error> {
     }
 }
 
-async fn bid_form(v: &Viewer, state: &AppState, tender_id: i64, lot_id: i64, errors: Vec<Invalid>, status: StatusCode) -> Result<HttpResponse, Error> {
+async fn bid_form(
+    v: &Viewer,
+    state: &AppState,
+    tender_id: i64,
+    lot_id: i64,
+    errors: Vec<Invalid>,
+    status: StatusCode,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let sid = supplier_of(v)?;
     let (tender, lot, products) = db(state, move |c| {
         let lot = ts::lot(c, lot_id)?;
         let tender = ts::tender(c, lot.tender_id)?;
-        let f = catalog::ProductFilter { drug_id: Some(lot.drug_id), ..Default::default() };
-        let ps = catalog::list_products(c, &f, &crate::domain::paging::PageRequest::new(Some(1), Some(200)))?.items;
+        let f = catalog::ProductFilter {
+            drug_id: Some(lot.drug_id),
+            ..Default::default()
+        };
+        let ps = catalog::list_products(
+            c,
+            &f,
+            &crate::domain::paging::PageRequest::new(Some(1), Some(200)),
+        )?
+        .items;
         Ok((tender, lot, ps))
     })
     .await?;
@@ -864,15 +1353,44 @@ async fn bid_form(v: &Viewer, state: &AppState, tender_id: i64, lot_id: i64, err
     }
     let options: Vec<(String, String)> = products
         .iter()
-        .map(|p| (p.id.to_string(), format!("{} · {} · {} / {}", p.approval_number, p.manufacturer_name, p.units_per_package, l(&t, "package", "包装"))))
+        .map(|p| {
+            (
+                p.id.to_string(),
+                format!(
+                    "{} · {} · {} / {}",
+                    p.approval_number,
+                    p.manufacturer_name,
+                    p.units_per_package,
+                    l(&t, "package", "包装")
+                ),
+            )
+        })
         .collect();
     let mut form = Form::new(
         format!("/tenders/{tender_id}/lots/{lot_id}/bid"),
         l(&t, "Submit the sealed bid", "提交密封投标"),
         vec![
             Field::select("product_id", l(&t, "Product", "产品"), "", options),
-            Field::text("annual_capacity", l(&t, "Annual capacity (units of use)", "年产能（最小使用单位）"), "").required(),
-            Field::text("package_price", l(&t, "Price per package (yuan) — sealed until the opening", "包装单价（元）— 开标前密封"), "").required(),
+            Field::text(
+                "annual_capacity",
+                l(
+                    &t,
+                    "Annual capacity (units of use)",
+                    "年产能（最小使用单位）",
+                ),
+                "",
+            )
+            .required(),
+            Field::text(
+                "package_price",
+                l(
+                    &t,
+                    "Price per package (yuan) — sealed until the opening",
+                    "包装单价（元）— 开标前密封",
+                ),
+                "",
+            )
+            .required(),
             Field::text("documents", l(&t, "Documents (PDF)", "资质文件（PDF）"), "").kind("file"),
         ],
     );
@@ -883,35 +1401,65 @@ async fn bid_form(v: &Viewer, state: &AppState, tender_id: i64, lot_id: i64, err
         status,
         &FormPage {
             chrome: v.chrome(l(&t, "Bid", "投标")),
-            heading: format!("{} · {} #{} · {}", tender.title, l(&t, "lot", "标的"), lot.lot_no, l(&t, "maximum valid unit price", "最高有效单价") .to_string() + " ¥" + &money(lot.max_unit_price)),
+            heading: format!(
+                "{} · {} #{} · {}",
+                tender.title,
+                l(&t, "lot", "标的"),
+                lot.lot_no,
+                l(&t, "maximum valid unit price", "最高有效单价").to_string()
+                    + " ¥"
+                    + &money(lot.max_unit_price)
+            ),
             errors: general,
             form,
-            back: Some(Link::new(format!("/tenders/{tender_id}"), tender.title.clone())),
+            back: Some(Link::new(
+                format!("/tenders/{tender_id}"),
+                tender.title.clone(),
+            )),
         },
     )
 }
 
 #[get("/tenders/{id}/lots/{lot}/bid")]
-async fn bid_page(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, Error> {
+async fn bid_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
     bid_form(&v, &state, tid, lid, vec![], StatusCode::OK).await
 }
 
 /// Reads a multipart form: its text fields and its files (name, bytes).
-pub async fn read_multipart(mut mp: Multipart, limit: usize) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Error> {
+pub async fn read_multipart(
+    mut mp: Multipart,
+    limit: usize,
+) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Error> {
     let mut fields = BTreeMap::new();
     let mut files = vec![];
     let mut total = 0usize;
     while let Some(item) = mp.next().await {
-        let mut part = item.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
-        let name = part.content_disposition().and_then(|cd| cd.get_name()).unwrap_or("").to_string();
-        let file_name = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
+        let mut part =
+            item.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
+        let name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_name())
+            .unwrap_or("")
+            .to_string();
+        let file_name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
+            let chunk =
+                chunk.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
             total += chunk.len();
             if total > limit {
-                return Err(Error::BadRequest(format!("the upload is larger than {} MB", limit / (1024 * 1024))));
+                return Err(Error::BadRequest(format!(
+                    "the upload is larger than {} MB",
+                    limit / (1024 * 1024)
+                )));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -926,21 +1474,54 @@ pub async fn read_multipart(mut mp: Multipart, limit: usize) -> Result<(BTreeMap
     Ok((fields, files))
 }
 
-pub fn parse_submission(lot_id: i64, supplier_id: i64, fields: &BTreeMap<String, String>, files: Vec<(String, Vec<u8>)>) -> Result<BidSubmission, Vec<Invalid>> {
-    let get = |k: &str| fields.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+pub fn parse_submission(
+    lot_id: i64,
+    supplier_id: i64,
+    fields: &BTreeMap<String, String>,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<BidSubmission, Vec<Invalid>> {
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
     let mut errs = vec![];
-    let product_id = get("product_id").parse::<i64>().map_err(|_| errs.push(Invalid::new("product_id", "choose a product"))).unwrap_or(0);
+    let product_id = get("product_id")
+        .parse::<i64>()
+        .map_err(|_| errs.push(Invalid::new("product_id", "choose a product")))
+        .unwrap_or(0);
     let annual_capacity = get("annual_capacity")
         .parse::<i64>()
         .ok()
         .filter(|c| *c > 0)
-        .ok_or_else(|| errs.push(Invalid::new("annual_capacity", format!("\"{}\" is not a positive whole number of units", get("annual_capacity")))))
+        .ok_or_else(|| {
+            errs.push(Invalid::new(
+                "annual_capacity",
+                format!(
+                    "\"{}\" is not a positive whole number of units",
+                    get("annual_capacity")
+                ),
+            ))
+        })
         .unwrap_or(0);
-    let package_price = Money::parse_positive("package_price", &get("package_price")).map_err(|e| errs.push(e)).unwrap_or(Money::ZERO);
+    let package_price = Money::parse_positive("package_price", &get("package_price"))
+        .map_err(|e| errs.push(e))
+        .unwrap_or(Money::ZERO);
     if !errs.is_empty() {
         return Err(errs);
     }
-    Ok(BidSubmission { lot_id, supplier_id, product_id, annual_capacity, package_price, documents: files.into_iter().map(|(name, bytes)| Document { name, bytes }).collect() })
+    Ok(BidSubmission {
+        lot_id,
+        supplier_id,
+        product_id,
+        annual_capacity,
+        package_price,
+        documents: files
+            .into_iter()
+            .map(|(name, bytes)| Document { name, bytes })
+            .collect(),
+    })
 }
 
 fn receipt_page(v: &Viewer, tender_id: i64, r: &ts::Receipt) -> Result<HttpResponse, Error> {
@@ -953,11 +1534,23 @@ fn receipt_page(v: &Viewer, tender_id: i64, r: &ts::Receipt) -> Result<HttpRespo
             props: vec![
                 (l(&t, "Bid", "投标").into(), r.bid_id.to_string()),
                 (l(&t, "Version", "版本").into(), r.version.to_string()),
-                (l(&t, "Received at (UTC)", "接收时间（UTC）").into(), r.submitted_at.clone()),
-                (l(&t, "Technical envelope SHA-256", "技术标 SHA-256").into(), r.technical_digest.clone()),
-                (l(&t, "Price envelope SHA-256", "商务标 SHA-256").into(), r.commercial_digest.clone()),
+                (
+                    l(&t, "Received at (UTC)", "接收时间（UTC）").into(),
+                    r.submitted_at.clone(),
+                ),
+                (
+                    l(&t, "Technical envelope SHA-256", "技术标 SHA-256").into(),
+                    r.technical_digest.clone(),
+                ),
+                (
+                    l(&t, "Price envelope SHA-256", "商务标 SHA-256").into(),
+                    r.commercial_digest.clone(),
+                ),
             ],
-            actions: vec![Link::new(format!("/tenders/{tender_id}"), l(&t, "Back to the tender", "返回招标"))],
+            actions: vec![Link::new(
+                format!("/tenders/{tender_id}"),
+                l(&t, "Back to the tender", "返回招标"),
+            )],
             sections: vec![{
                 let mut s = Section::new(l(&t, "Sealed", "已密封"));
                 s.text.push(l(&t, "Your price is sealed: no one, center staff included, can read it before the price envelopes are opened. Keep this receipt.", "报价已密封：商务标开标前任何人（包括中心工作人员）都无法查看。请保存本回执。").into());
@@ -968,13 +1561,20 @@ fn receipt_page(v: &Viewer, tender_id: i64, r: &ts::Receipt) -> Result<HttpRespo
 }
 
 #[post("/tenders/{id}/lots/{lot}/bid")]
-async fn submit_bid(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, i64)>, mp: Multipart) -> Result<HttpResponse, Error> {
+async fn submit_bid(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    mp: Multipart,
+) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
     let sid = supplier_of(&v)?;
     let (fields, files) = read_multipart(mp, 50 * 1024 * 1024).await?;
     let sub = match parse_submission(lid, sid, &fields, files) {
         Ok(s) => s,
-        Err(es) => return bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(es) => {
+            return bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     };
     let act = state.act(&v.p.username);
     let master = state.master.clone();
@@ -984,13 +1584,19 @@ async fn submit_bid(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64,
     }
     match db(&state, move |c| ts::submit_bid(c, &act, &master, &sub)).await {
         Ok(r) => receipt_page(&v, tid, &r),
-        Err(Error::Invalid(es)) => bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(Error::Invalid(es)) => {
+            bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => Err(e),
     }
 }
 
 #[post("/tenders/{id}/lots/{lot}/withdraw")]
-async fn withdraw(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, Error> {
+async fn withdraw(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
     let sid = supplier_of(&v)?;
     let act = state.act(&v.p.username);
@@ -1005,12 +1611,24 @@ struct ScoreForm {
 }
 
 #[post("/bids/{id}/score")]
-async fn score(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<ScoreForm>) -> Result<HttpResponse, Error> {
+async fn score(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ScoreForm>,
+) -> Result<HttpResponse, Error> {
     if v.p.role != Role::Expert {
-        return Err(Error::Forbidden("only evaluation experts enter technical scores".into()));
+        return Err(Error::Forbidden(
+            "only evaluation experts enter technical scores".into(),
+        ));
     }
     let id = id.into_inner();
-    let s: i64 = f.score.trim().parse().map_err(|_| Invalid::new("score", format!("\"{}\" is not a whole number from 0 to 100", f.score)))?;
+    let s: i64 = f.score.trim().parse().map_err(|_| {
+        Invalid::new(
+            "score",
+            format!("\"{}\" is not a whole number from 0 to 100", f.score),
+        )
+    })?;
     let act = state.act(&v.p.username);
     let tid = db(&state, move |c| {
         ts::set_technical_score(c, &act, id, s)?;
@@ -1030,17 +1648,30 @@ struct TextForm {
 }
 
 #[post("/tenders/{id}/lots/{lot}/objection")]
-async fn object(v: Viewer, state: web::Data<AppState>, path: web::Path<(i64, i64)>, f: web::Form<TextForm>) -> Result<HttpResponse, Error> {
+async fn object(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    f: web::Form<TextForm>,
+) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
     let sid = supplier_of(&v)?;
     let act = state.act(&v.p.username);
     let text = f.text.clone();
-    db(&state, move |c| ts::lodge_objection(c, &act, lid, sid, &text)).await?;
+    db(&state, move |c| {
+        ts::lodge_objection(c, &act, lid, sid, &text)
+    })
+    .await?;
     Ok(view::see_other(&format!("/tenders/{tid}")))
 }
 
 #[post("/objections/{id}/answer")]
-async fn answer(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<TextForm>) -> Result<HttpResponse, Error> {
+async fn answer(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<TextForm>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
     let act = state.act(&v.p.username);
@@ -1078,7 +1709,11 @@ async fn contract_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResp
                 .collect()
         }
         Role::Supplier | Role::Center | Role::Regulator => {
-            let only = if v.p.reads_everything() { None } else { Some(v.p.supplier_id.ok_or_else(Error::forbidden)?) };
+            let only = if v.p.reads_everything() {
+                None
+            } else {
+                Some(v.p.supplier_id.ok_or_else(Error::forbidden)?)
+            };
             db(&state, move |c| ts::contracts_of_supplier(c, only))
                 .await?
                 .into_iter()
@@ -1096,30 +1731,59 @@ async fn contract_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResp
         }
         Role::Expert => return Err(Error::forbidden()),
     };
-    let vol = if v.p.role == Role::Institution { l(&t, "Our committed volume", "本机构约定采购量") } else { l(&t, "Committed volume", "约定采购量") };
+    let vol = if v.p.role == Role::Institution {
+        l(&t, "Our committed volume", "本机构约定采购量")
+    } else {
+        l(&t, "Committed volume", "约定采购量")
+    };
     view::ok(&ListPage {
         chrome: v.chrome(l(&t, "Contracts", "合同")),
         heading: l(&t, "Contracts", "合同").into(),
         search: None,
         actions: vec![],
-        table: Table { columns: cols(&[l(&t, "Contract", "合同"), l(&t, "Drug", "药品"), l(&t, "Supplier", "企业"), l(&t, "Unit price", "单价"), vol, l(&t, "Period", "期限")]), rows },
+        table: Table {
+            columns: cols(&[
+                l(&t, "Contract", "合同"),
+                l(&t, "Drug", "药品"),
+                l(&t, "Supplier", "企业"),
+                l(&t, "Unit price", "单价"),
+                vol,
+                l(&t, "Period", "期限"),
+            ]),
+            rows,
+        },
         pager: None,
         empty: t.get("page.no_results").into(),
     })
 }
 
 #[get("/contracts/{id}")]
-async fn contract_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+async fn contract_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let id = id.into_inner();
     let (c, allocs, dists, names, counties, distributors) = db(&state, move |c| {
         let k = ts::contract(c, id)?;
         let allocs = ts::allocations_with_names(c, id)?;
-        Ok((k, allocs, ts::distributors_of(c, id)?, ts::supplier_names(c)?, ts::counties_of_contract(c, id)?, ts::licensed_distributors(c)?))
+        Ok((
+            k,
+            allocs,
+            ts::distributors_of(c, id)?,
+            ts::supplier_names(c)?,
+            ts::counties_of_contract(c, id)?,
+            ts::licensed_distributors(c)?,
+        ))
     })
     .await?;
     let mine_inst = v.p.institution_id.filter(|_| v.p.role == Role::Institution);
-    let visible = v.p.reads_everything() || (v.p.role == Role::Supplier && v.p.supplier_id == Some(c.supplier_id)) || mine_inst.map(|i| allocs.iter().any(|a| a.0 == i)).unwrap_or(false);
+    let visible = v.p.reads_everything()
+        || (v.p.role == Role::Supplier && v.p.supplier_id == Some(c.supplier_id))
+        || mine_inst
+            .map(|i| allocs.iter().any(|a| a.0 == i))
+            .unwrap_or(false);
     if !visible {
         return Err(Error::NotFound("contract".into()));
     }
@@ -1127,18 +1791,53 @@ async fn contract_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>
     let mut s = Section::new(l(&t, "Committed volume by institution", "各机构约定采购量"));
     s.table = Some(Table {
         columns: cols(&[t.get("field.name"), l(&t, "Committed volume", "约定采购量")]),
-        rows: allocs.iter().filter(|a| mine_inst.is_none() || v.p.reads_everything() || v.p.role == Role::Supplier || Some(a.0) == mine_inst).map(|a| vec![Cell::text(&a.1), Cell::num(a.2.to_string())]).collect(),
+        rows: allocs
+            .iter()
+            .filter(|a| {
+                mine_inst.is_none()
+                    || v.p.reads_everything()
+                    || v.p.role == Role::Supplier
+                    || Some(a.0) == mine_inst
+            })
+            .map(|a| vec![Cell::text(&a.1), Cell::num(a.2.to_string())])
+            .collect(),
     });
     sections.push(s);
-    let mut s = Section::new(l(&t, "Distribution enterprises by county", "各县区配送企业"));
-    s.table = Some(Table { columns: cols(&[l(&t, "County", "县区"), l(&t, "Distributor", "配送企业")]), rows: dists.iter().map(|d| vec![Cell::text(&d.1), Cell::text(&d.3)]).collect() });
+    let mut s = Section::new(l(
+        &t,
+        "Distribution enterprises by county",
+        "各县区配送企业",
+    ));
+    s.table = Some(Table {
+        columns: cols(&[l(&t, "County", "县区"), l(&t, "Distributor", "配送企业")]),
+        rows: dists
+            .iter()
+            .map(|d| vec![Cell::text(&d.1), Cell::text(&d.3)])
+            .collect(),
+    });
     if v.p.role == Role::Supplier && v.p.supplier_id == Some(c.supplier_id) {
         s.forms.push(Form::new(
             format!("/contracts/{id}/distributors"),
             l(&t, "Name the distributor", "指定配送企业"),
             vec![
-                Field::select("county_id", l(&t, "County", "县区"), "", counties.iter().map(|(i, n)| (i.to_string(), n.clone())).collect()),
-                Field::select("distributor_id", l(&t, "Distributor", "配送企业"), "", distributors.iter().map(|(i, n)| (i.to_string(), n.clone())).collect()),
+                Field::select(
+                    "county_id",
+                    l(&t, "County", "县区"),
+                    "",
+                    counties
+                        .iter()
+                        .map(|(i, n)| (i.to_string(), n.clone()))
+                        .collect(),
+                ),
+                Field::select(
+                    "distributor_id",
+                    l(&t, "Distributor", "配送企业"),
+                    "",
+                    distributors
+                        .iter()
+                        .map(|(i, n)| (i.to_string(), n.clone()))
+                        .collect(),
+                ),
             ],
         ));
     }
@@ -1147,10 +1846,19 @@ async fn contract_page(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>
         chrome: v.chrome(l(&t, "Contract", "合同")),
         heading: format!("{} #{}", l(&t, "Contract", "合同"), c.id),
         props: vec![
-            (l(&t, "Supplier", "企业").into(), names.get(&c.supplier_id).cloned().unwrap_or_default()),
+            (
+                l(&t, "Supplier", "企业").into(),
+                names.get(&c.supplier_id).cloned().unwrap_or_default(),
+            ),
             (l(&t, "Unit price", "单价").into(), money(c.unit_price)),
-            (l(&t, "Committed volume", "约定采购量").into(), c.committed_volume.to_string()),
-            (l(&t, "Period", "期限").into(), format!("{} – {}", c.starts_on, c.ends_on)),
+            (
+                l(&t, "Committed volume", "约定采购量").into(),
+                c.committed_volume.to_string(),
+            ),
+            (
+                l(&t, "Period", "期限").into(),
+                format!("{} – {}", c.starts_on, c.ends_on),
+            ),
             (l(&t, "Status", "状态").into(), c.status.clone()),
         ],
         actions: vec![],
@@ -1165,38 +1873,82 @@ struct DistributorForm {
 }
 
 #[post("/contracts/{id}/distributors")]
-async fn name_distributor(v: Viewer, state: web::Data<AppState>, id: web::Path<i64>, f: web::Form<DistributorForm>) -> Result<HttpResponse, Error> {
+async fn name_distributor(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<DistributorForm>,
+) -> Result<HttpResponse, Error> {
     let sid = supplier_of(&v)?;
     let id = id.into_inner();
-    let county = f.county_id.ok_or_else(|| Invalid::new("county_id", "choose a county"))?;
-    let dist = f.distributor_id.ok_or_else(|| Invalid::new("distributor_id", "choose a distribution enterprise"))?;
+    let county = f
+        .county_id
+        .ok_or_else(|| Invalid::new("county_id", "choose a county"))?;
+    let dist = f
+        .distributor_id
+        .ok_or_else(|| Invalid::new("distributor_id", "choose a distribution enterprise"))?;
     let act = state.act(&v.p.username);
-    let today = state.clock.now().with_timezone(&state.config.time_zone).date_naive();
-    db(&state, move |c| ts::name_distributor(c, &act, id, sid, county, dist, today)).await?;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    db(&state, move |c| {
+        ts::name_distributor(c, &act, id, sid, county, dist, today)
+    })
+    .await?;
     Ok(view::see_other(&format!("/contracts/{id}")))
 }
 
 // ---------- public results ----------
 
 #[get("/results")]
-async fn results(req: HttpRequest, session: Session, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+async fn results(
+    req: HttpRequest,
+    session: Session,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
     let t = language(&session, &req, None);
     let rows = db(&state, ts::public_results).await?;
     let mut sections = vec![];
     for (tender, lots) in rows {
         let mut s = Section::new(tender.title.clone());
         s.table = Some(Table {
-            columns: cols(&[l(&t, "Lot", "标的"), l(&t, "Drug", "药品"), l(&t, "Winner", "中选企业"), l(&t, "Unit price", "单价"), l(&t, "Volume", "约定采购量")]),
+            columns: cols(&[
+                l(&t, "Lot", "标的"),
+                l(&t, "Drug", "药品"),
+                l(&t, "Winner", "中选企业"),
+                l(&t, "Unit price", "单价"),
+                l(&t, "Volume", "约定采购量"),
+            ]),
             rows: lots
                 .into_iter()
-                .map(|r| vec![Cell::num(r.lot_no.to_string()), Cell::text(r.drug), Cell::text(r.winner), Cell::num(r.unit_price), Cell::num(r.volume)])
+                .map(|r| {
+                    vec![
+                        Cell::num(r.lot_no.to_string()),
+                        Cell::text(r.drug),
+                        Cell::text(r.winner),
+                        Cell::num(r.unit_price),
+                        Cell::num(r.volume),
+                    ]
+                })
                 .collect(),
         });
         sections.push(s);
     }
-    let mut chrome = anon_chrome(t, csrf_token(&session), l(&t, "Tender results", "集中采购中选结果"));
+    let mut chrome = anon_chrome(
+        t,
+        csrf_token(&session),
+        l(&t, "Tender results", "集中采购中选结果"),
+    );
     chrome.nav = vec![Link::new("/login", t.get("login.title"))];
-    view::ok(&DetailPage { chrome, heading: l(&t, "Tender results", "集中采购中选结果").into(), props: vec![], actions: vec![], sections })
+    view::ok(&DetailPage {
+        chrome,
+        heading: l(&t, "Tender results", "集中采购中选结果").into(),
+        props: vec![],
+        actions: vec![],
+        sections,
+    })
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -1,0 +1,224 @@
+//! The Open Contracting Data Standard 1.1 export: one release per published tender, in a
+//! release package. Only what has been published appears: lots and the timetable once the
+//! tender is published; bid statistics, awards and suppliers once the award is published;
+//! contracts once signed. Codes come from the standard's closed code lists.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use crate::domain::award::Outcome;
+use crate::domain::money::Money;
+use crate::domain::tender::TenderState;
+use crate::store::tenders::{Contract, Lot, Tender};
+
+/// The prefix of every ocid of this platform.
+pub const OCID_PREFIX: &str = "ocds-jicai0";
+
+/// What a release is built from (read by the store, nothing more).
+pub struct TenderRecord {
+    pub tender: Tender,
+    /// (lot, drug code, drug name, strength, unit of use)
+    pub lots: Vec<(Lot, String, String, String, String)>,
+    /// Active bids per lot id.
+    pub bids_per_lot: BTreeMap<i64, i64>,
+    pub contracts: Vec<Contract>,
+    /// Supplier id → (name, unified social credit code).
+    pub suppliers: BTreeMap<i64, (String, String)>,
+    /// The procurement center: (name, region code).
+    pub buyer: (String, String),
+}
+
+fn iso(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn amount(m: Decimal) -> Value {
+    json!({ "amount": m.to_f64().unwrap_or(0.0), "currency": "CNY" })
+}
+
+fn org(id: &str, name: &str, scheme: &str, code: &str, roles: &[&str]) -> Value {
+    json!({
+        "id": id,
+        "name": name,
+        "identifier": { "scheme": scheme, "id": code, "legalName": name },
+        "roles": roles,
+    })
+}
+
+/// The release of one published tender.
+pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
+    let t = &r.tender;
+    let state = t.state();
+    let ocid = format!("{OCID_PREFIX}-{}", t.id);
+    let buyer_id = format!("CN-REGION-{}", r.buyer.1);
+    let mut parties = vec![org(
+        &buyer_id,
+        &r.buyer.0,
+        "CN-REGION",
+        &r.buyer.1,
+        &["buyer", "procuringEntity"],
+    )];
+    let awarded = state.award_published();
+    let all_failed = awarded && r.lots.iter().all(|(l, ..)| l.status == "failed");
+    let tender_status = match state {
+        TenderState::Cancelled => "cancelled",
+        _ if all_failed => "unsuccessful",
+        TenderState::Awarded | TenderState::Contracted => "complete",
+        _ => "active",
+    };
+    let composite = r.lots.iter().any(|(l, ..)| l.policy == "composite_score");
+    let items: Vec<Value> = r
+        .lots
+        .iter()
+        .map(|(l, code, name, strength, unit)| {
+            json!({
+                "id": format!("lot-{}-item", l.lot_no),
+                "description": format!("{name} {strength}"),
+                "classification": { "scheme": "Jicai drug code", "id": code },
+                "quantity": l.agreed_volume,
+                "unit": { "name": unit, "value": amount(Money::from_ten_thousandths(l.max_unit_price).decimal()) },
+                "relatedLot": format!("lot-{}", l.lot_no),
+            })
+        })
+        .collect();
+    let lots: Vec<Value> = r
+        .lots
+        .iter()
+        .map(|(l, _, name, strength, _)| {
+            let status = match (state, l.status.as_str()) {
+                (TenderState::Cancelled, _) => "cancelled",
+                (_, "failed") if awarded => "unsuccessful",
+                (TenderState::Awarded | TenderState::Contracted, _) => "complete",
+                _ => "active",
+            };
+            let max_total = Money::from_ten_thousandths(l.max_unit_price).decimal()
+                * Decimal::from(l.agreed_volume);
+            json!({
+                "id": format!("lot-{}", l.lot_no),
+                "title": format!("{name} {strength}"),
+                "status": status,
+                "value": amount(max_total),
+            })
+        })
+        .collect();
+    let mut tender = json!({
+        "id": format!("tender-{}", t.id),
+        "title": t.title,
+        "status": tender_status,
+        "procuringEntity": { "id": buyer_id, "name": r.buyer.0 },
+        "procurementMethod": "open",
+        "procurementMethodDetails": "Centralized procurement, double envelope (technical, then sealed price)",
+        "mainProcurementCategory": "goods",
+        "awardCriteria": if composite { "ratedCriteria" } else { "priceOnly" },
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": { "endDate": iso(t.bid_deadline) },
+        "items": items,
+        "lots": lots,
+    });
+    if let Some(p) = t.published_at {
+        tender["tenderPeriod"]["startDate"] = json!(iso(p));
+    }
+    let mut release = json!({
+        "ocid": ocid,
+        "id": format!("{ocid}-{}", state.as_str()),
+        "date": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "tag": [],
+        "initiationType": "tender",
+        "language": "zh",
+        "buyer": { "id": buyer_id, "name": r.buyer.0 },
+    });
+    let mut tags = vec!["tender"];
+    if state == TenderState::Cancelled {
+        tags = vec!["tenderCancellation"];
+    }
+    let mut awards = vec![];
+    let mut contracts = vec![];
+    if awarded {
+        tags.push("award");
+        let mut tenderers: BTreeMap<i64, ()> = BTreeMap::new();
+        let mut stats = vec![];
+        for (l, _, name, strength, _) in &r.lots {
+            stats.push(json!({
+                "id": format!("lot-{}-bids", l.lot_no),
+                "measure": "bids",
+                "value": r.bids_per_lot.get(&l.id).copied().unwrap_or(0),
+                "relatedLot": format!("lot-{}", l.lot_no),
+            }));
+            if let Some(Outcome::Awarded { winners, .. }) = l.result().map(|a| a.outcome) {
+                for w in winners {
+                    tenderers.insert(w.supplier_id, ());
+                    let (sname, uscc) =
+                        r.suppliers.get(&w.supplier_id).cloned().unwrap_or_default();
+                    awards.push(json!({
+                        "id": format!("award-{}", w.bid_id),
+                        "title": format!("{name} {strength}"),
+                        "status": if state == TenderState::Provisional { "pending" } else { "active" },
+                        "value": amount(w.unit_price.decimal() * Decimal::from(w.volume)),
+                        "suppliers": [{ "id": format!("CN-USCC-{uscc}"), "name": sname }],
+                        "items": [{
+                            "id": format!("lot-{}-item", l.lot_no),
+                            "description": format!("{name} {strength}"),
+                            "quantity": w.volume,
+                            "unit": { "value": amount(w.unit_price.decimal()) },
+                        }],
+                        "relatedLots": [format!("lot-{}", l.lot_no)],
+                    }));
+                }
+            }
+        }
+        for id in tenderers.keys() {
+            let (n, u) = r.suppliers.get(id).cloned().unwrap_or_default();
+            parties.push(org(
+                &format!("CN-USCC-{u}"),
+                &n,
+                "CN-USCC",
+                &u,
+                &["supplier", "tenderer"],
+            ));
+        }
+        release["bids"] = json!({ "statistics": stats });
+    }
+    if !r.contracts.is_empty() {
+        tags.push("contract");
+        for c in &r.contracts {
+            contracts.push(json!({
+                "id": format!("contract-{}", c.id),
+                "awardID": format!("award-{}", c.bid_id),
+                "status": if c.status == "in_force" { "active" } else { "terminated" },
+                "period": { "startDate": format!("{}T00:00:00Z", c.starts_on), "endDate": format!("{}T00:00:00Z", c.ends_on) },
+                "value": amount(Money::from_ten_thousandths(c.unit_price).decimal() * Decimal::from(c.committed_volume)),
+                "dateSigned": iso(c.created_at),
+            }));
+        }
+    }
+    release["tag"] = json!(tags);
+    release["parties"] = json!(parties);
+    release["tender"] = tender;
+    if !awards.is_empty() {
+        release["awards"] = json!(awards);
+    }
+    if !contracts.is_empty() {
+        release["contracts"] = json!(contracts);
+    }
+    release
+}
+
+/// A release package of these releases.
+pub fn package(releases: Vec<Value>, uri: &str, now: DateTime<Utc>) -> Value {
+    json!({
+        "uri": uri,
+        "version": "1.1",
+        "publishedDate": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "publisher": { "name": "Jicai provincial drug procurement center" },
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "extensions": [
+            "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+            "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"
+        ],
+        "releases": releases,
+    })
+}
