@@ -104,10 +104,9 @@ fn master_key(config: &Config) -> Result<jicai::sealing::MasterKey, String> {
 
 fn load_demo(store: &Store, config: &Config) -> Result<(), String> {
     let mut conn = store.conn().map_err(|e| e.to_string())?;
-    let today = chrono::Utc::now()
-        .with_timezone(&config.time_zone)
-        .date_naive();
-    let summary = demo::load(&mut conn, today).map_err(|e| format!("demo data: {e}"))?;
+    let master = master_key(config)?;
+    let summary = demo::load(&mut conn, chrono::Utc::now(), config.time_zone, &master)
+        .map_err(|e| format!("demo data: {e}"))?;
     println!("{summary}");
     Ok(())
 }

@@ -802,4 +802,39 @@ async fn a_whole_tender(db: TestDb) {
     }
 }
 
-on_both_databases!(a_whole_tender);
+async fn the_demo_has_a_finished_and_an_open_tender(db: TestDb) {
+    let state = state_with_demo(&db);
+    let all = ts::tenders_list(&mut conn(&state)).unwrap();
+    let states: Vec<&str> = all.iter().map(|t| t.state.as_str()).collect();
+    assert!(
+        states.contains(&"contracted") && states.contains(&"open"),
+        "{states:?}"
+    );
+    let done = all.iter().find(|t| t.state == "contracted").unwrap();
+    let contracts = ts::contracts_of_tender(&mut conn(&state), done.id).unwrap();
+    assert!(
+        contracts.len() >= 4,
+        "lowest price, three winners, composite: {} contracts",
+        contracts.len()
+    );
+    for k in &contracts {
+        let sum: i64 = ts::allocations_of(&mut conn(&state), k.id)
+            .unwrap()
+            .iter()
+            .map(|a| a.1)
+            .sum();
+        assert_eq!(
+            sum, k.committed_volume,
+            "the institutions' parts sum to the committed volume"
+        );
+    }
+    let app = app(state.clone()).await;
+    let mut anon = Client::new(app);
+    let r = anon.get("/api/v1/ocds").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_valid_ocds(&r.json());
+    assert_eq!(r.json()["releases"].as_array().unwrap().len(), 2);
+    assert!(anon.get("/results").await.body.contains("2026年度"));
+}
+
+on_both_databases!(a_whole_tender, the_demo_has_a_finished_and_an_open_tender);

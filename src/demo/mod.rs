@@ -2,6 +2,7 @@
 //! functions (and audit records) as any other change.
 
 pub mod data;
+pub mod tenders;
 
 use chrono::{Duration, NaiveDate, Utc};
 use std::fmt;
@@ -67,8 +68,15 @@ fn err(what: &str, e: StoreError) -> StoreError {
     }
 }
 
-/// Loads the demo province unless it is there already. `today` dates the licences.
-pub fn load(conn: &mut DbConn, today: NaiveDate) -> Result<Summary, StoreError> {
+/// Loads the demo province unless it is there already: `now` dates the licences and the
+/// tenders (one run to its end, one open for bids), sealed under `master`.
+pub fn load(
+    conn: &mut DbConn,
+    now: chrono::DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    master: &crate::sealing::MasterKey,
+) -> Result<Summary, StoreError> {
+    let today = now.with_timezone(&tz).date_naive();
     let logins = DEMO_USERS
         .iter()
         .map(|(u, r, d)| (u.to_string(), r.as_str().to_string(), d.to_string()))
@@ -81,7 +89,10 @@ pub fn load(conn: &mut DbConn, today: NaiveDate) -> Result<Summary, StoreError> 
             logins,
         });
     }
-    crate::store::write_tx(conn, |conn| load_all(conn, today))?;
+    crate::store::write_tx(conn, |conn| {
+        load_all(conn, today)?;
+        tenders::load(conn, master, now, tz)
+    })?;
     Ok(Summary {
         already: false,
         counts: vec![
@@ -91,6 +102,7 @@ pub fn load(conn: &mut DbConn, today: NaiveDate) -> Result<Summary, StoreError> 
             ("drugs", data::DRUGS.len()),
             ("products", data::PRODUCTS.len()),
             ("users", DEMO_USERS.len()),
+            ("tenders", 2),
         ],
         logins,
     })

@@ -112,16 +112,16 @@ pub fn test_config(db: &TestDb) -> Config {
 pub fn state_with_demo(db: &TestDb) -> AppState {
     let store = db.store();
     let config = test_config(db);
-    let today = chrono::Utc::now()
-        .with_timezone(&config.time_zone)
-        .date_naive();
-    jicai::demo::load(&mut store.conn().unwrap(), today).expect("demo loads");
+    let master = jicai::sealing::MasterKey::from_bytes([9u8; 32]);
+    let now = chrono::Utc::now();
+    jicai::demo::load(&mut store.conn().unwrap(), now, config.time_zone, &master)
+        .expect("demo loads");
     AppState {
         store,
         config,
-        clock: Clock::fixed(chrono::Utc::now()),
+        clock: Clock::fixed(now),
         session_key: vec![7u8; 64],
-        master: std::sync::Arc::new(jicai::sealing::MasterKey::from_bytes([9u8; 32])),
+        master: std::sync::Arc::new(master),
     }
 }
 

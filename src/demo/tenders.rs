@@ -1,0 +1,232 @@
+//! The demo's tenders: one that has run its whole course (demand, bids, review, opening,
+//! award, objection window, contracts), and one open for bids, so that every state is there
+//! to look at. Everything goes through the same store functions as the pages.
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+
+use crate::domain::award::{AwardPolicy, MultiParams};
+use crate::domain::money::Money;
+use crate::domain::paging::PageRequest;
+use crate::domain::roles::Scope;
+use crate::domain::tender::{TenderAction, TenderState};
+use crate::sealing::MasterKey;
+use crate::store::tenders::{self as ts, BidSubmission, LotSpec, TenderSpec};
+use crate::store::{catalog, parties, regions, Act, DbConn, StoreError};
+
+const ACTOR: &str = "center";
+
+/// (drug code, maximum unit price, policy)
+fn lots_done() -> Vec<(&'static str, &'static str, AwardPolicy)> {
+    vec![
+        ("D0012", "2.00", AwardPolicy::LowestPrice),
+        (
+            "D0003",
+            "1.20",
+            AwardPolicy::MultipleWinners(MultiParams::default()),
+        ),
+        (
+            "D0015",
+            "1.50",
+            AwardPolicy::CompositeScore {
+                technical_weight: Decimal::new(4, 1),
+                price_weight: Decimal::new(6, 1),
+            },
+        ),
+        ("D0009", "0.30", AwardPolicy::LowestPrice),
+    ]
+}
+
+fn demand(conn: &mut DbConn, act: &Act, window: i64, codes: &[&str]) -> Result<(), StoreError> {
+    let insts = parties::list_institutions(
+        conn,
+        &Scope::All,
+        "",
+        None,
+        &PageRequest::new(Some(1), Some(200)),
+    )?
+    .items;
+    for (i, inst) in insts.iter().enumerate() {
+        for (j, code) in codes.iter().enumerate() {
+            let d = catalog::drug_by_code(conn, code)?
+                .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}")))?;
+            let q = 600 + ((i * 37 + j * 101) % 40) as i64 * 150;
+            ts::report_demand(conn, act, window, inst.id, d.id, q)?;
+        }
+    }
+    Ok(())
+}
+
+fn spec(conn: &mut DbConn, lots: &[(&str, &str, AwardPolicy)]) -> Result<Vec<LotSpec>, StoreError> {
+    let mut out = vec![];
+    for (code, max, policy) in lots {
+        let d = catalog::drug_by_code(conn, code)?
+            .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}")))?;
+        out.push(LotSpec {
+            drug_id: d.id,
+            max_unit_price: Money::parse("max", max)?,
+            min_bidders: 2,
+            consistency_required: false,
+            policy: policy.clone(),
+            agreed_share_bp: 7000,
+        });
+    }
+    Ok(out)
+}
+
+/// Every manufacturer of the lot's drug bids, each at its own price (a few percent apart).
+fn bid_all(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    at: DateTime<Utc>,
+    tender_id: i64,
+    only_first: bool,
+) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for lot in ts::lots_of(conn, tender_id)? {
+        let f = catalog::ProductFilter {
+            drug_id: Some(lot.drug_id),
+            ..Default::default()
+        };
+        let products =
+            catalog::list_products(conn, &f, &PageRequest::new(Some(1), Some(50)))?.items;
+        for (k, p) in products.iter().enumerate() {
+            if only_first && k > 0 {
+                break;
+            }
+            // Unit price 55% + 9% per rank of the lot's maximum, times units per package.
+            let unit = Money::from_ten_thousandths(lot.max_unit_price * (55 + 9 * k as i64) / 100);
+            let package =
+                Money::from_ten_thousandths(unit.ten_thousandths() * p.units_per_package as i64);
+            let sub = BidSubmission {
+                lot_id: lot.id,
+                supplier_id: p.manufacturer_id,
+                product_id: p.id,
+                annual_capacity: lot.agreed_volume * 2,
+                package_price: package,
+                documents: vec![crate::store::tenders::Document {
+                    name: "GMP证书.pdf".into(),
+                    bytes: format!(
+                        "%PDF-1.4\n% demo certificate of {}\n%%EOF\n",
+                        p.manufacturer_name
+                    )
+                    .into_bytes(),
+                }],
+            };
+            ts::submit_bid(
+                conn,
+                &Act::new(format!("supplier-{}", p.manufacturer_id), at),
+                master,
+                &sub,
+            )?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Loads the two demo tenders.
+pub fn load(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<(), StoreError> {
+    let province = regions::all(conn)?
+        .into_iter()
+        .find(|r| r.parent_id.is_none())
+        .ok_or_else(|| StoreError::NotFound("province".into()))?;
+    let at = |days: i64| Act::new(ACTOR, now - Duration::days(days));
+
+    // The 2026 tender, run to its end.
+    let w = ts::open_window(
+        conn,
+        &at(90),
+        "2026年度基本药物需求填报",
+        province.id,
+        now - Duration::days(80),
+    )?;
+    let codes: Vec<&str> = lots_done().iter().map(|l| l.0).collect();
+    demand(conn, &at(89), w.id, &codes)?;
+    ts::close_window(conn, &at(80), w.id)?;
+    let lots = spec(conn, &lots_done())?;
+    let t = ts::create_tender(
+        conn,
+        &at(79),
+        &TenderSpec {
+            title: "2026年度基本药物集中带量采购（第一批）".into(),
+            region_id: province.id,
+            window_id: w.id,
+            bid_deadline: now - Duration::days(60),
+            objection_days: 3,
+            contract_months: 12,
+            lots,
+        },
+    )?;
+    let step = |conn: &mut DbConn, days: i64, a: TenderAction| {
+        ts::apply_action(conn, &at(days), master, tz, t.id, a, None)
+    };
+    step(conn, 78, TenderAction::Publish)?;
+    bid_all(conn, master, now - Duration::days(65), t.id, false)?;
+    step(conn, 59, TenderAction::OpenTechnical)?;
+    for lot in ts::lots_of(conn, t.id)?
+        .iter()
+        .filter(|l| l.policy == "composite_score")
+    {
+        for (k, b) in ts::bids_of_lot(conn, lot.id)?.iter().enumerate() {
+            if b.technical_result.as_deref() == Some("passed") {
+                ts::set_technical_score(
+                    conn,
+                    &Act::new("expert", now - Duration::days(58)),
+                    b.id,
+                    92 - 7 * k as i64,
+                )?;
+            }
+        }
+    }
+    step(conn, 57, TenderAction::PublishTechnical)?;
+    step(conn, 56, TenderAction::OpenCommercial)?;
+    step(conn, 55, TenderAction::PublishAward)?;
+    step(conn, 51, TenderAction::Finalize)?;
+    let done = step(conn, 50, TenderAction::Contract)?;
+    debug_assert_eq!(done.state(), TenderState::Contracted);
+
+    // The 2027 tender, open for bids for another two weeks.
+    let w = ts::open_window(
+        conn,
+        &at(20),
+        "2027年度基本药物需求填报",
+        province.id,
+        now - Duration::days(10),
+    )?;
+    let codes = ["D0006", "D0012"];
+    demand(conn, &at(19), w.id, &codes)?;
+    ts::close_window(conn, &at(10), w.id)?;
+    let lots = spec(
+        conn,
+        &[
+            (
+                "D0006",
+                "3.00",
+                AwardPolicy::MultipleWinners(MultiParams::default()),
+            ),
+            ("D0012", "1.80", AwardPolicy::LowestPrice),
+        ],
+    )?;
+    let t = ts::create_tender(
+        conn,
+        &at(9),
+        &TenderSpec {
+            title: "2027年度基本药物集中带量采购（第二批）".into(),
+            region_id: province.id,
+            window_id: w.id,
+            bid_deadline: now + Duration::days(14),
+            objection_days: 3,
+            contract_months: 12,
+            lots,
+        },
+    )?;
+    ts::apply_action(conn, &at(8), master, tz, t.id, TenderAction::Publish, None)?;
+    bid_all(conn, master, now - Duration::days(2), t.id, true)?;
+    Ok(())
+}
