@@ -72,13 +72,8 @@ async fn start_driver() -> Option<(Driver, fantoccini::Client)> {
     panic!("chromedriver did not answer on {url}");
 }
 
-#[actix_web::test]
-async fn center_staff_logs_in_and_searches_the_drug_list() {
-    let db = TestDb::sqlite();
-    let state = state_with_demo(&db);
-    let Some((_driver, browser)) = start_driver().await else {
-        return;
-    };
+/// Runs the real application on a free port: its base URL and a handle to stop it.
+fn serve(state: &jicai::web::AppState) -> (String, actix_web::dev::ServerHandle) {
     let server = HttpServer::new({
         let state = state.clone();
         move || jicai::web::build_app(state.clone())
@@ -90,7 +85,17 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
     let handle = server.run();
     let server_handle = handle.handle();
     actix_web::rt::spawn(handle);
-    let base = format!("http://{addr}");
+    (format!("http://{addr}"), server_handle)
+}
+
+#[actix_web::test]
+async fn center_staff_logs_in_and_searches_the_drug_list() {
+    let db = TestDb::sqlite();
+    let state = state_with_demo(&db);
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let (base, server_handle) = serve(&state);
 
     let outcome = async {
         browser.goto(&format!("{base}/login")).await?;
@@ -157,4 +162,118 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
         rows.iter().all(|r| r.contains("阿莫西林")),
         "only matching drugs: {rows:?}"
     );
+}
+
+#[actix_web::test]
+async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
+    let db = TestDb::sqlite();
+    let state = state_with_demo(&db);
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let (supplier_id, supplier_name) = {
+        let mut c = state.store.conn().unwrap();
+        let u = jicai::store::users::by_username(&mut c, "supplier")
+            .unwrap()
+            .unwrap();
+        let id = u.supplier_id.unwrap();
+        (
+            id,
+            jicai::store::parties::get_supplier(&mut c, id)
+                .unwrap()
+                .name,
+        )
+    };
+    let (base, server_handle) = serve(&state);
+    let outcome = async {
+        browser.goto(&format!("{base}/login")).await?;
+        browser
+            .find(Locator::Id("username"))
+            .await?
+            .send_keys("supplier")
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PW)
+            .await?;
+        browser
+            .find(Locator::Id("login-button"))
+            .await?
+            .click()
+            .await?;
+        browser.wait().for_element(Locator::Id("logout")).await?;
+        browser
+            .find(Locator::LinkText("招标"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::XPath("//a[contains(., '第二批')]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::XPath("//a[contains(., '硝苯地平')]"))
+            .await?
+            .click()
+            .await?;
+        let option = format!("//select[@id='f-product_id']/option[contains(., '{supplier_name}')]");
+        browser
+            .wait()
+            .for_element(Locator::XPath(&option))
+            .await?
+            .click()
+            .await?;
+        browser
+            .find(Locator::Id("f-annual_capacity"))
+            .await?
+            .send_keys("500000")
+            .await?;
+        browser
+            .find(Locator::Id("f-package_price"))
+            .await?
+            .send_keys("25.80")
+            .await?;
+        browser
+            .find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::XPath("//h1[contains(., '投标回执')]"))
+            .await?;
+        let text = browser.find(Locator::Css("main")).await?.text().await?;
+        let png = browser.screenshot().await?;
+        Ok::<_, fantoccini::error::CmdError>((text, png))
+    }
+    .await;
+    let _ = browser.close().await;
+    server_handle.stop(true).await;
+    let (text, png) = outcome.expect("the browser session runs");
+    let _ = std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/bid-receipt.png"),
+        png,
+    );
+    assert!(text.contains("SHA-256"), "{text}");
+    // The receipt's digests are those the platform stored for the bid that now counts.
+    let mut c = state.store.conn().unwrap();
+    let tender = jicai::store::tenders::tenders_list(&mut c)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.state == "open")
+        .unwrap();
+    let bid = jicai::store::tenders::bids_of_supplier(&mut c, tender.id, supplier_id)
+        .unwrap()
+        .into_iter()
+        .max_by_key(|b| b.submission_seq)
+        .unwrap();
+    assert!(
+        text.contains(&bid.commercial_digest) && text.contains(&bid.technical_digest),
+        "{text}"
+    );
+    assert!(!text.contains("25.80"), "the receipt shows no price");
 }
