@@ -837,4 +837,186 @@ async fn the_demo_has_a_finished_and_an_open_tender(db: TestDb) {
     assert!(anon.get("/results").await.body.contains("2026年度"));
 }
 
-on_both_databases!(a_whole_tender, the_demo_has_a_finished_and_an_open_tender);
+/// A composite-score lot: publishing the technical results waits for the experts' scores, which
+/// experts enter in the page; the better score wins over the lower price.
+async fn experts_score_a_composite_lot(db: TestDb) {
+    use jicai::domain::award::AwardPolicy;
+    use jicai::domain::money::Money;
+    use jicai::domain::tender::TenderAction;
+    use jicai::store::tenders::{BidSubmission, LotSpec, TenderSpec};
+    use rust_decimal::Decimal;
+    let state = state_with_demo(&db);
+    let s = setup(&state);
+    let master = state.master.clone();
+    let tz = state.config.time_zone;
+    let now = state.clock.now();
+    let act = Act::new("center", now);
+    let tender_id;
+    let lot_id;
+    {
+        let mut c = conn(&state);
+        let province = jicai::store::regions::all(&mut c)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.parent_id.is_none())
+            .unwrap();
+        let w = ts::open_window(
+            &mut c,
+            &act,
+            "composite demand",
+            province.id,
+            now + Duration::days(1),
+        )
+        .unwrap();
+        let drug = catalog::drug_by_code(&mut c, &s.drug_code)
+            .unwrap()
+            .unwrap();
+        ts::report_demand(&mut c, &act, w.id, s.township, drug.id, 1000).unwrap();
+        let spec = TenderSpec {
+            title: "composite".into(),
+            region_id: province.id,
+            window_id: w.id,
+            bid_deadline: now + Duration::days(2),
+            objection_days: 0,
+            contract_months: 12,
+            lots: vec![LotSpec {
+                drug_id: drug.id,
+                max_unit_price: Money::parse("m", "2.00").unwrap(),
+                min_bidders: 2,
+                consistency_required: false,
+                policy: AwardPolicy::CompositeScore {
+                    technical_weight: Decimal::new(6, 1),
+                    price_weight: Decimal::new(4, 1),
+                },
+                agreed_share_bp: 7000,
+            }],
+        };
+        let t = ts::create_tender(&mut c, &act, &spec).unwrap();
+        ts::apply_action(&mut c, &act, &master, tz, t.id, TenderAction::Publish, None).unwrap();
+        let lot = ts::lots_of(&mut c, t.id).unwrap()[0].clone();
+        for ((sid, pid), price) in [(s.good[0], "24.00"), (s.good[1], "27.00")] {
+            let sub = BidSubmission {
+                lot_id: lot.id,
+                supplier_id: sid,
+                product_id: pid,
+                annual_capacity: 100_000,
+                package_price: Money::parse("p", price).unwrap(),
+                documents: vec![],
+            };
+            ts::submit_bid(&mut c, &Act::new("supplier", now), &master, &sub).unwrap();
+        }
+        state.clock.advance(Duration::days(3));
+        ts::apply_action(
+            &mut c,
+            &Act::new("center", state.clock.now()),
+            &master,
+            tz,
+            t.id,
+            TenderAction::OpenTechnical,
+            None,
+        )
+        .unwrap();
+        tender_id = t.id;
+        lot_id = lot.id;
+    }
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get("/home").await;
+    let r = center
+        .post(
+            &format!("/tenders/{tender_id}/actions/publish_technical"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("technical scores"), "{}", r.body);
+    let mut expert = Client::new(app.clone());
+    expert.login("expert", PW).await;
+    expert.get("/home").await;
+    let page = expert.get(&format!("/tenders/{tender_id}")).await;
+    assert!(
+        page.body.contains("/score"),
+        "the expert sees the score forms"
+    );
+    let bids = ts::bids_of_lot(&mut conn(&state), lot_id).unwrap();
+    let ba = bids
+        .iter()
+        .find(|b| b.supplier_id == s.good[0].0)
+        .unwrap()
+        .id;
+    let bb = bids
+        .iter()
+        .find(|b| b.supplier_id == s.good[1].0)
+        .unwrap()
+        .id;
+    assert_eq!(
+        expert
+            .post(&format!("/bids/{ba}/score"), &[("score", "101")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        center
+            .post(&format!("/bids/{ba}/score"), &[("score", "50")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        expert
+            .post(&format!("/bids/{ba}/score"), &[("score", "50")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        expert
+            .post(&format!("/bids/{bb}/score"), &[("score", "95")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        center
+            .post(
+                &format!("/tenders/{tender_id}/actions/publish_technical"),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        expert
+            .post(&format!("/bids/{bb}/score"), &[("score", "99")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "scores are closed once published"
+    );
+    assert_eq!(
+        center
+            .post(
+                &format!("/tenders/{tender_id}/actions/open_commercial"),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // A: 0.6 × 50 + 0.4 × 100 = 70; B: 0.6 × 95 + 0.4 × (0.80 ÷ 0.90 × 100) = 92.5556.
+    let award = ts::lot(&mut conn(&state), lot_id)
+        .unwrap()
+        .result()
+        .unwrap();
+    assert_eq!(award.winners()[0].bid_id, bb);
+    assert_eq!(award.winners()[0].score, Some(Decimal::new(925556, 4)));
+}
+
+on_both_databases!(
+    a_whole_tender,
+    the_demo_has_a_finished_and_an_open_tender,
+    experts_score_a_composite_lot
+);
