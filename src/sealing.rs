@@ -1,5 +1,8 @@
-//! Sealed price envelopes: ChaCha20-Poly1305 under a per-tender key derived (HKDF-SHA256) from
-//! a master secret kept outside the database. A copy of the database alone reveals no price.
+//! Sealed price envelopes. Each tender has an X25519 key pair whose secret half is derived
+//! (HKDF-SHA256) from a master secret kept outside the database; only the public half is stored.
+//! A bid is sealed to the public half (an ephemeral X25519 agreement, then ChaCha20-Poly1305
+//! bound to the lot, supplier and version), so sealing needs no secret at all; the secret half
+//! is derived only by the commercial opening. A copy of the database alone reveals no price.
 //! The envelope's plaintext carries a random salt, so its published digest cannot be matched
 //! against guessed prices.
 
@@ -8,6 +11,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hkdf::Hkdf;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
 
 use crate::domain::Invalid;
 
@@ -54,16 +58,22 @@ impl MasterKey {
         }
     }
 
-    /// The key of one tender.
-    fn tender_key(&self, tender_id: i64, salt: &str) -> Key {
+    /// The secret half of one tender's envelope key: derived only by the commercial opening
+    /// (and once, when the tender is created, to publish the public half).
+    fn tender_secret(&self, tender_id: i64, salt: &str) -> StaticSecret {
         let hk = Hkdf::<Sha256>::new(Some(salt.as_bytes()), &self.0);
         let mut okm = [0u8; 32];
         hk.expand(
-            format!("jicai commercial envelope v1 tender {tender_id}").as_bytes(),
+            format!("jicai tender envelope key v2 tender {tender_id}").as_bytes(),
             &mut okm,
         )
         .expect("32 bytes is a valid HKDF output length");
-        Key::from(okm)
+        StaticSecret::from(okm)
+    }
+
+    /// The public half of a tender's envelope key (hex), stored with the tender.
+    pub fn tender_public_key(&self, tender_id: i64, salt: &str) -> String {
+        hex::encode(PublicKey::from(&self.tender_secret(tender_id, salt)).as_bytes())
     }
 }
 
@@ -77,7 +87,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// A sealed envelope: nonce and ciphertext in hex, and the digest of the plaintext.
+/// A sealed envelope: the ephemeral public key and nonce (hex, 64 + 24 digits), the
+/// ciphertext (hex) and the digest of the plaintext.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
     pub nonce: String,
@@ -85,15 +96,49 @@ pub struct Sealed {
     pub digest: String,
 }
 
-/// Seals `plaintext`, bound (as associated data) to `binding`, e.g. the lot, supplier and version.
-pub fn seal(
-    master: &MasterKey,
+/// The symmetric key of one envelope, from the agreed secret and both public keys.
+fn envelope_key(
+    shared: &[u8; 32],
+    ephemeral: &PublicKey,
+    tender: &PublicKey,
     tender_id: i64,
-    salt: &str,
+) -> Key {
+    let mut salt = Vec::with_capacity(64);
+    salt.extend_from_slice(ephemeral.as_bytes());
+    salt.extend_from_slice(tender.as_bytes());
+    let hk = Hkdf::<Sha256>::new(Some(&salt), shared);
+    let mut okm = [0u8; 32];
+    hk.expand(
+        format!("jicai commercial envelope v2 tender {tender_id}").as_bytes(),
+        &mut okm,
+    )
+    .expect("32 bytes is a valid HKDF output length");
+    Key::from(okm)
+}
+
+fn public_key(hex_key: &str) -> Option<PublicKey> {
+    let b: [u8; 32] = hex::decode(hex_key).ok()?.try_into().ok()?;
+    Some(PublicKey::from(b))
+}
+
+/// Seals `plaintext` to the tender's public key, bound (as associated data) to `binding`, e.g.
+/// the lot, supplier and version. Needs no secret.
+pub fn seal(
+    tender_public_key: &str,
+    tender_id: i64,
     binding: &str,
     plaintext: &[u8],
-) -> Sealed {
-    let cipher = ChaCha20Poly1305::new(&master.tender_key(tender_id, salt));
+) -> Result<Sealed, Invalid> {
+    let tender = public_key(tender_public_key).ok_or_else(|| {
+        Invalid::new(
+            "tender",
+            "this tender has no envelope key; bids cannot be sealed",
+        )
+    })?;
+    let e = EphemeralSecret::random_from_rng(rand::thread_rng());
+    let epub = PublicKey::from(&e);
+    let shared = e.diffie_hellman(&tender);
+    let cipher = ChaCha20Poly1305::new(&envelope_key(shared.as_bytes(), &epub, &tender, tender_id));
     let mut n = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut n);
     let ct = cipher
@@ -105,14 +150,15 @@ pub fn seal(
             },
         )
         .expect("encryption of a small message does not fail");
-    Sealed {
-        nonce: hex::encode(n),
+    Ok(Sealed {
+        nonce: format!("{}{}", hex::encode(epub.as_bytes()), hex::encode(n)),
         ciphertext: hex::encode(ct),
         digest: sha256_hex(plaintext),
-    }
+    })
 }
 
-/// Opens a sealed envelope; refuses one that was altered or moved to another binding.
+/// Opens a sealed envelope (the commercial opening); refuses one that was altered or moved to
+/// another binding or tender.
 pub fn open(
     master: &MasterKey,
     tender_id: i64,
@@ -126,12 +172,16 @@ pub fn open(
             "the sealed envelope cannot be opened: it was altered or does not belong here",
         )
     };
-    let cipher = ChaCha20Poly1305::new(&master.tender_key(tender_id, salt));
-    let n = hex::decode(&s.nonce).map_err(|_| bad())?;
-    if n.len() != 12 {
+    if s.nonce.len() != 88 {
         return Err(bad());
     }
+    let epub = public_key(&s.nonce[..64]).ok_or_else(bad)?;
+    let n = hex::decode(&s.nonce[64..]).map_err(|_| bad())?;
     let ct = hex::decode(&s.ciphertext).map_err(|_| bad())?;
+    let secret = master.tender_secret(tender_id, salt);
+    let tender = PublicKey::from(&secret);
+    let shared = secret.diffie_hellman(&epub);
+    let cipher = ChaCha20Poly1305::new(&envelope_key(shared.as_bytes(), &epub, &tender, tender_id));
     let pt = cipher
         .decrypt(
             Nonce::from_slice(&n),
@@ -154,13 +204,14 @@ mod tests {
     #[test]
     fn seals_and_opens_and_refuses_tampering() {
         let m = MasterKey::from_bytes([9; 32]);
+        let public = m.tender_public_key(7, "salt");
         let s = seal(
-            &m,
+            &public,
             7,
-            "salt",
             "lot 1 supplier 2 v1",
             b"{\"package_price\":\"12.50\"}",
-        );
+        )
+        .unwrap();
         assert!(!s.ciphertext.contains("12.50"));
         assert_eq!(
             open(&m, 7, "salt", "lot 1 supplier 2 v1", &s).unwrap(),
@@ -169,6 +220,10 @@ mod tests {
         assert!(
             open(&m, 8, "salt", "lot 1 supplier 2 v1", &s).is_err(),
             "another tender's key"
+        );
+        assert!(
+            open(&m, 7, "pepper", "lot 1 supplier 2 v1", &s).is_err(),
+            "another salt"
         );
         assert!(
             open(&m, 7, "salt", "lot 1 supplier 3 v1", &s).is_err(),
@@ -198,5 +253,22 @@ mod tests {
             open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(),
             "altered"
         );
+        let mut t = s.clone();
+        t.nonce
+            .replace_range(0..2, if &t.nonce[0..2] == "00" { "01" } else { "00" });
+        assert!(
+            open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(),
+            "another ephemeral key"
+        );
+        // Sealing twice gives different envelopes (fresh ephemeral key and nonce).
+        assert_ne!(
+            seal(&public, 7, "lot 1 supplier 2 v1", b"x")
+                .unwrap()
+                .ciphertext,
+            seal(&public, 7, "lot 1 supplier 2 v1", b"x")
+                .unwrap()
+                .ciphertext
+        );
+        assert!(seal("not a key", 7, "b", b"x").is_err());
     }
 }

@@ -891,7 +891,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
                 agreed_share_bp: 7000,
             }],
         };
-        let t = ts::create_tender(&mut c, &act, &spec).unwrap();
+        let t = ts::create_tender(&mut c, &act, &master, &spec).unwrap();
         ts::apply_action(&mut c, &act, &master, tz, t.id, TenderAction::Publish, None).unwrap();
         let lot = ts::lots_of(&mut c, t.id).unwrap()[0].clone();
         for ((sid, pid), price) in [(s.good[0], "24.00"), (s.good[1], "27.00")] {
@@ -903,7 +903,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
                 package_price: Money::parse("p", price).unwrap(),
                 documents: vec![],
             };
-            ts::submit_bid(&mut c, &Act::new("supplier", now), &master, &sub).unwrap();
+            ts::submit_bid(&mut c, &Act::new("supplier", now), &sub).unwrap();
         }
         state.clock.advance(Duration::days(3));
         ts::apply_action(

@@ -77,7 +77,6 @@ fn spec(conn: &mut DbConn, lots: &[(&str, &str, AwardPolicy)]) -> Result<Vec<Lot
 /// Every manufacturer of the lot's drug bids, each at its own price (a few percent apart).
 fn bid_all(
     conn: &mut DbConn,
-    master: &MasterKey,
     at: DateTime<Utc>,
     tender_id: i64,
     only_first: bool,
@@ -116,7 +115,6 @@ fn bid_all(
             ts::submit_bid(
                 conn,
                 &Act::new(format!("supplier-{}", p.manufacturer_id), at),
-                master,
                 &sub,
             )?;
             n += 1;
@@ -153,6 +151,7 @@ pub fn load(
     let t = ts::create_tender(
         conn,
         &at(79),
+        master,
         &TenderSpec {
             title: "2026年度基本药物集中带量采购（第一批）".into(),
             region_id: province.id,
@@ -167,7 +166,7 @@ pub fn load(
         ts::apply_action(conn, &at(days), master, tz, t.id, a, None)
     };
     step(conn, 78, TenderAction::Publish)?;
-    bid_all(conn, master, now - Duration::days(65), t.id, false)?;
+    bid_all(conn, now - Duration::days(65), t.id, false)?;
     step(conn, 59, TenderAction::OpenTechnical)?;
     for lot in ts::lots_of(conn, t.id)?
         .iter()
@@ -216,6 +215,7 @@ pub fn load(
     let t = ts::create_tender(
         conn,
         &at(9),
+        master,
         &TenderSpec {
             title: "2027年度基本药物集中带量采购（第二批）".into(),
             region_id: province.id,
@@ -227,6 +227,6 @@ pub fn load(
         },
     )?;
     ts::apply_action(conn, &at(8), master, tz, t.id, TenderAction::Publish, None)?;
-    bid_all(conn, master, now - Duration::days(2), t.id, true)?;
+    bid_all(conn, now - Duration::days(2), t.id, true)?;
     Ok(())
 }

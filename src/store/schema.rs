@@ -174,6 +174,7 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         created_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        envelope_key -> Text,
     }
 }
 

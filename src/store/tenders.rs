@@ -288,6 +288,8 @@ pub struct Tender {
     pub cancel_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
+    /// The public half of the tender's envelope key (X25519, hex): bids are sealed to it.
+    pub envelope_key: String,
 }
 
 impl Tender {
@@ -369,7 +371,12 @@ pub fn agreed_volume(demand: i64, share_bp: i32) -> i64 {
     ((demand as i128 * share_bp as i128 * 2 + 10_000) / 20_000) as i64
 }
 
-pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<Tender> {
+pub fn create_tender(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    spec: &TenderSpec,
+) -> Result<Tender> {
     let mut errs = vec![];
     if spec.title.trim().is_empty() {
         errs.push(Invalid::new("title", "is required"));
@@ -402,6 +409,7 @@ pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<
     }
     super::write_tx(conn, |conn| {
         let totals = demand_totals(conn, spec.window_id)?;
+        let salt = sealing::new_salt();
         let id: i64 = diesel::insert_into(tenders::table)
             .values((
                 tenders::title.eq(spec.title.trim()),
@@ -411,11 +419,14 @@ pub fn create_tender(conn: &mut DbConn, act: &Act, spec: &TenderSpec) -> Result<
                 tenders::bid_deadline.eq(micros(spec.bid_deadline)),
                 tenders::objection_days.eq(spec.objection_days),
                 tenders::contract_months.eq(spec.contract_months),
-                tenders::key_salt.eq(sealing::new_salt()),
+                tenders::key_salt.eq(&salt),
                 tenders::created_at.eq(act.stamp()),
             ))
             .returning(tenders::id)
             .get_result(conn)?;
+        diesel::update(tenders::table.find(id))
+            .set(tenders::envelope_key.eq(master.tender_public_key(id, &salt)))
+            .execute(conn)?;
         for (i, l) in spec.lots.iter().enumerate() {
             let demand = totals
                 .iter()
@@ -610,12 +621,7 @@ pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
 }
 
 /// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
-pub fn submit_bid(
-    conn: &mut DbConn,
-    act: &Act,
-    master: &MasterKey,
-    s: &BidSubmission,
-) -> Result<Receipt> {
+pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
     if s.annual_capacity <= 0 {
         return Err(Invalid::new("annual_capacity", "must be a positive number of units").into());
     }
@@ -677,12 +683,11 @@ pub fn submit_bid(
         })
         .expect("envelope serializes");
         let sealed = sealing::seal(
-            master,
+            &t.envelope_key,
             t.id,
-            &t.key_salt,
             &binding(t.id, s.lot_id, s.supplier_id, version),
             &plain,
-        );
+        )?;
         let seq = next_seq(conn)?;
         let stamp = act.stamp();
         let bid_id = match &existing {

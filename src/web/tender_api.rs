@@ -263,8 +263,7 @@ pub async fn submit_bid(
         documents: docs,
     };
     let act = state.act(&u.p.username);
-    let master = state.master.clone();
-    let r = db(&state, move |c| ts::submit_bid(c, &act, &master, &sub)).await?;
+    let r = db(&state, move |c| ts::submit_bid(c, &act, &sub)).await?;
     Ok(HttpResponse::Created().json(ReceiptOut::from(r)))
 }
 

@@ -850,7 +850,8 @@ async fn create_tender(
             contract_months: months,
             lots,
         };
-        db(&state, move |c| ts::create_tender(c, &act, &spec)).await
+        let master = state.master.clone();
+        db(&state, move |c| ts::create_tender(c, &act, &master, &spec)).await
     }
     .await;
     match result {
@@ -1577,12 +1578,11 @@ async fn submit_bid(
         }
     };
     let act = state.act(&v.p.username);
-    let master = state.master.clone();
     let lot_tender = db(&state, move |c| Ok(ts::lot(c, lid)?.tender_id)).await?;
     if lot_tender != tid {
         return Err(Error::NotFound("lot".into()));
     }
-    match db(&state, move |c| ts::submit_bid(c, &act, &master, &sub)).await {
+    match db(&state, move |c| ts::submit_bid(c, &act, &sub)).await {
         Ok(r) => receipt_page(&v, tid, &r),
         Err(Error::Invalid(es)) => {
             bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Bid-deadline surge: 200 suppliers submit 10,000 sealed bids (one per supplier per lot, 50
+# lots) into one tender over HTTP on PostgreSQL, beside pgbench's default TPC-B-like script on
+# the same database in the same run.
+#
+#   bash benches/bid_surge.sh        (from the repository root)
+#
+# 1. drops and recreates the PostgreSQL database jicai_surge, builds the release binary,
+#    migrates it and loads the demo province;
+# 2. `cargo bench --bench bid_surge -- surge-setup …` creates 200 suppliers, each with a user and
+#    an API token, and a published tender of 50 lots, and writes the wrk data (tokens, lots);
+# 3. starts `jicai serve` on 127.0.0.1:18081 and runs wrk with 200 connections (one per
+#    supplier): each request is POST /api/v1/lots/{lot}/bid with the supplier's bearer token;
+#    every (supplier, lot) pair is sent exactly once, 10,000 in all, in lot order so that many
+#    suppliers bid on the same lot at once; the time from the first request to the last
+#    response is taken in the Lua script (clock_gettime through LuaJIT's ffi);
+# 4. counts the bids afterwards: 10,000 bids in the tender, and as many stored bid versions as
+#    201 responses (none lost, none doubled);
+# 5. runs `pgbench -i -s 10` and `pgbench -c 32 -j 2 -T 30` (TPC-B-like) on the same database;
+# 6. prints bids/s, p50 and p99, pgbench's tps and the ratio.
+#
+# Raw outputs are kept in target/bench/bid_surge-<time>/. Overrides: PGHOST, PGPORT, PGUSER,
+# BENCH_DB (jicai_surge), BENCH_PORT (18081), BENCH_CONNECTIONS (200), BENCH_THREADS (2),
+# PGBENCH_CLIENTS (32), PGBENCH_SECONDS (30), PGBENCH_SCALE (10), JICAI_POOL_SIZE (16).
+set -euo pipefail
+
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER
+DB=${BENCH_DB:-jicai_surge}
+PORT=${BENCH_PORT:-18081}
+CONNS=${BENCH_CONNECTIONS:-200}
+THREADS=${BENCH_THREADS:-2}
+PGCLIENTS=${PGBENCH_CLIENTS:-32}
+PGSECONDS=${PGBENCH_SECONDS:-30}
+SCALE=${PGBENCH_SCALE:-10}
+BASE="http://127.0.0.1:${PORT}"
+
+[ -f Cargo.toml ] && grep -q '^name = "jicai"' Cargo.toml ||
+    { echo "run this from the jicai repository root" >&2; exit 2; }
+for tool in psql pgbench wrk curl cargo; do
+    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install -y wrk postgresql-client curl)" >&2; exit 2; }
+done
+case "$DB" in *[!a-z0-9_]*) echo "BENCH_DB must be [a-z0-9_]" >&2; exit 2 ;; esac
+
+OUT="target/bench/bid_surge-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+TMP=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export JICAI_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB}"
+export JICAI_SECRET_FILE="$TMP/secret.key"
+export JICAI_MASTER_KEY_FILE="$TMP/master.key"
+export JICAI_POOL_SIZE=${JICAI_POOL_SIZE:-16}
+export JICAI_BIND="127.0.0.1:${PORT}"
+export RUST_LOG=${RUST_LOG:-warn}
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+echo "== build (cargo build --release)"
+cargo build --release --quiet
+JICAI="${CARGO_TARGET_DIR:-$PWD/target}/release/jicai"
+
+echo "== database $DB"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
+"$JICAI" migrate >/dev/null
+"$JICAI" demo >"$OUT/demo.txt"
+
+echo "== 200 suppliers with tokens, a tender of 50 lots open for bids"
+cargo bench --quiet --bench bid_surge -- surge-setup "$JICAI_DATABASE_URL" "$JICAI_MASTER_KEY_FILE" "$TMP/surge.lua" | tee "$OUT/setup.txt"
+TENDER=$(awk '/^tender / {print $2}' "$OUT/setup.txt")
+[ -n "$TENDER" ] || { echo "set-up failed" >&2; exit 1; }
+psql_db -c "ANALYZE"
+
+echo "== server on $BASE"
+if curl -s -o /dev/null --max-time 1 "$BASE/healthz"; then
+    echo "something already listens on $BASE; set BENCH_PORT" >&2
+    exit 1
+fi
+"$JICAI" serve >"$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    curl -sf -o /dev/null --max-time 1 "$BASE/readyz" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited; see $OUT/server.log" >&2; cat "$OUT/server.log" >&2; exit 1; }
+    sleep 0.2
+done
+
+LUA="$TMP/bids.lua"
+cat >"$LUA" <<'LUA'
+-- Each thread sends its share of the (supplier, lot) pairs: pair k goes to thread k % threads.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } jc_timespec;
+int clock_gettime(int clk, jc_timespec *tp);
+]]
+local function now()
+  local t = ffi.new("jc_timespec")
+  ffi.C.clock_gettime(1, t)
+  return tonumber(t.tv_sec) + tonumber(t.tv_nsec) / 1e9
+end
+
+local data = dofile(os.getenv("SURGE_DATA"))
+local tokens, lots = data.tokens, data.lots
+local total = #tokens * #lots
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  nthreads = tonumber(os.getenv("SURGE_THREADS"))
+  sent, created, refused, extra = 0, 0, 0, 0
+  share = 0
+  for k = tid, total - 1, nthreads do share = share + 1 end
+  t0, t1 = 0, 0
+end
+
+function request()
+  local k = tid + sent * nthreads
+  if k >= total then
+    -- this thread's share is sent; connections still free ask for nothing that changes state
+    return wrk.format("GET", "/healthz")
+  end
+  if sent == 0 then t0 = now() end
+  sent = sent + 1
+  local s = k % #tokens + 1
+  local lot = lots[math.floor(k / #tokens) + 1]
+  local price = string.format("%d.%02d", 10 + (k * 7) % 50, k % 100)
+  local body = string.format('{"product_id":%d,"annual_capacity":1000000,"package_price":"%s"}', lot[2], price)
+  return wrk.format("POST", "/api/v1/lots/" .. lot[1] .. "/bid",
+    { ["Authorization"] = "Bearer " .. tokens[s], ["Content-Type"] = "application/json" }, body)
+end
+
+function response(status, headers, body)
+  if status == 200 then extra = extra + 1 return end
+  if status == 201 then created = created + 1 else refused = refused + 1 end
+  if created + refused == share then
+    t1 = now()
+    wrk.thread:set("done_t0", t0)
+    wrk.thread:set("done_t1", t1)
+    wrk.thread:set("created", created)
+    wrk.thread:set("refused", refused)
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests)
+  local c, r, a, b = 0, 0, math.huge, 0
+  for _, t in ipairs(threads) do
+    c = c + (t:get("created") or 0)
+    r = r + (t:get("refused") or 0)
+    local x, y = t:get("done_t0"), t:get("done_t1")
+    if x and x < a then a = x end
+    if y and y > b then b = y end
+  end
+  io.write(string.format("SURGE created=%d refused=%d seconds=%.3f bids_per_s=%.1f p50_ms=%.2f p99_ms=%.2f\n",
+    c, r, b - a, c / (b - a), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+export SURGE_DATA="$TMP/surge.lua" SURGE_THREADS="$THREADS"
+
+echo "== wrk -t$THREADS -c$CONNS --latency: 10,000 bids"
+wrk -t"$THREADS" -c"$CONNS" -d600s --latency --timeout 30s -s "$LUA" "$BASE" >"$OUT/wrk.txt" 2>&1 &
+WRK_PID=$!
+# wrk's threads stop after their share; its main thread sleeps out -d unless interrupted, so
+# interrupt it once every pair has been answered (it then prints its summary).
+for _ in $(seq 1 1200); do
+    n=$(psql_db -At -c "SELECT count(*) FROM bid_versions v JOIN bids b ON b.id = v.bid_id JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = $TENDER")
+    [ "$n" -ge 10000 ] && break
+    kill -0 "$WRK_PID" 2>/dev/null || break
+    sleep 0.5
+done
+sleep 2
+kill -INT "$WRK_PID" 2>/dev/null || true
+wait "$WRK_PID" || true
+cat "$OUT/wrk.txt"
+
+kill "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+
+LINE=$(grep '^SURGE ' "$OUT/wrk.txt" || true)
+[ -n "$LINE" ] || { echo "could not read the surge line from wrk" >&2; exit 1; }
+val() { printf '%s\n' "$LINE" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
+CREATED=$(val created)
+REFUSED=$(val refused)
+BPS=$(val bids_per_s)
+P50=$(val p50_ms)
+P99=$(val p99_ms)
+SECS=$(val seconds)
+
+echo "== counting the bids"
+BIDS=$(psql_db -At -c "SELECT count(*) FROM bids b JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = $TENDER AND b.status = 'active'")
+VERSIONS=$(psql_db -At -c "SELECT count(*) FROM bid_versions v JOIN bids b ON b.id = v.bid_id JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = $TENDER")
+SEALED=$(psql_db -At -c "SELECT count(*) FROM bids b JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = $TENDER AND b.unit_price IS NULL AND length(b.commercial_sealed) > 0")
+
+echo "== pgbench -i -s $SCALE -q (same database)"
+pgbench -i -s "$SCALE" -q "$DB" >"$OUT/pgbench-init.txt" 2>&1 || { cat "$OUT/pgbench-init.txt" >&2; exit 1; }
+echo "== pgbench -c $PGCLIENTS -j $THREADS -T $PGSECONDS (TPC-B-like)"
+pgbench -c "$PGCLIENTS" -j "$THREADS" -T "$PGSECONDS" "$DB" 2>&1 | tee "$OUT/pgbench.txt"
+TPS=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench.txt")
+[ -n "$TPS" ] || { echo "could not read pgbench's tps" >&2; exit 1; }
+RATIO=$(awk -v a="$BPS" -v b="$TPS" 'BEGIN { printf "%.3f", a / b }')
+
+{
+    echo
+    echo "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores)"
+    printf '%-40s %s\n' "bids answered 201 / refused" "$CREATED / $REFUSED"
+    printf '%-40s %s s\n' "first request to last response" "$SECS"
+    printf '%-40s %s\n' "bids/s" "$BPS"
+    printf '%-40s %s ms\n' "bid latency p50" "$P50"
+    printf '%-40s %s ms\n' "bid latency p99" "$P99"
+    printf '%-40s %s\n' "bids in the tender afterwards" "$BIDS"
+    printf '%-40s %s\n' "bid versions stored" "$VERSIONS"
+    printf '%-40s %s\n' "bids still sealed (no price in clear)" "$SEALED"
+    printf '%-40s %s\n' "pgbench tps (-c$PGCLIENTS -j$THREADS, TPC-B)" "$TPS"
+    printf '%-40s %s\n' "ratio bids/s : pgbench tps" "$RATIO"
+    echo "raw outputs: $OUT"
+} | tee "$OUT/summary.txt"
+
+if [ "$CREATED" != 10000 ] || [ "$BIDS" != 10000 ] || [ "$VERSIONS" != "$CREATED" ]; then
+    echo "FAIL: expected 10,000 bids answered, stored and versioned exactly once" >&2
+    exit 1
+fi
