@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use super::schema::{
     bid_documents, bid_versions, bids, contract_allocations, contract_distributors, contracts,
-    counters, demand_reports, demand_windows, drugs, institutions, licences, lots, objections,
-    products, regions, suppliers, tenders,
+    demand_reports, demand_windows, drugs, institutions, licences, lots, objections, products,
+    regions, suppliers, tenders,
 };
 use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::award::{
@@ -592,16 +592,6 @@ fn binding(tender_id: i64, lot_id: i64, supplier_id: i64, version: i32) -> Strin
     format!("tender {tender_id} lot {lot_id} supplier {supplier_id} version {version}")
 }
 
-fn next_seq(conn: &mut DbConn) -> Result<i64> {
-    diesel::update(counters::table.find("bid_submission"))
-        .set(counters::value.eq(counters::value + 1))
-        .execute(conn)?;
-    Ok(counters::table
-        .find("bid_submission")
-        .select(counters::value)
-        .first(conn)?)
-}
-
 fn bid_of(conn: &mut DbConn, lot_id: i64, supplier_id: i64) -> Result<Option<Bid>> {
     Ok(bids::table
         .filter(bids::lot_id.eq(lot_id))
@@ -688,7 +678,9 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
             &binding(t.id, s.lot_id, s.supplier_id, version),
             &plain,
         )?;
-        let seq = next_seq(conn)?;
+        // The submission sequence is the id of the version row (assigned by the database, in
+        // the order submissions are written, with no lock shared by all bids).
+        let seq = 0i64;
         let stamp = act.stamp();
         let bid_id = match &existing {
             Some(b) => {
@@ -728,7 +720,7 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
                 .returning(bids::id)
                 .get_result(conn)?,
         };
-        diesel::insert_into(bid_versions::table)
+        let version_id: i64 = diesel::insert_into(bid_versions::table)
             .values((
                 bid_versions::bid_id.eq(bid_id),
                 bid_versions::version.eq(version),
@@ -746,6 +738,10 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
                 bid_versions::commercial_nonce.eq(&sealed.nonce),
                 bid_versions::commercial_sealed.eq(&sealed.ciphertext),
             ))
+            .returning(bid_versions::id)
+            .get_result(conn)?;
+        diesel::update(bids::table.find(bid_id))
+            .set(bids::submission_seq.eq(version_id))
             .execute(conn)?;
         for d in &s.documents {
             diesel::insert_into(bid_documents::table)
