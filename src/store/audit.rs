@@ -55,13 +55,10 @@ pub fn append<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    diesel::update(audit_head::table.find(1i64))
+    let (id, prev): (i64, String) = diesel::update(audit_head::table.find(1i64))
         .set(audit_head::last_id.eq(audit_head::last_id + 1))
-        .execute(conn)?;
-    let (id, prev): (i64, String) = audit_head::table
-        .find(1i64)
-        .select((audit_head::last_id, audit_head::last_hash))
-        .first(conn)?;
+        .returning((audit_head::last_id, audit_head::last_hash))
+        .get_result(conn)?;
     let mut rec = AuditRecord {
         id,
         at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),

@@ -172,8 +172,11 @@ impl Store {
                     .map_err(|e| StoreError::Migration(e.to_string()))?;
             }
         }
+        // No test query on every checkout (a round trip per request); a connection that broke
+        // fails its next statement, and the pool replaces connections that error on connect.
         let pool = Pool::builder()
             .max_size(pool_size)
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(15))
             .build(Manager {
                 url: url.to_string(),

@@ -625,9 +625,27 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
             );
         }
     }
+    // Two submissions of one supplier's bid at the same moment: the second to write meets the
+    // first's row (a unique key) and is taken again, as a replacement.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match submit_once(conn, act, s) {
+            Err(StoreError::Conflict(_)) if tries < 3 => continue,
+            r => return r,
+        }
+    }
+}
+
+fn submit_once(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
     super::write_tx(conn, |conn| {
-        let lot = lot(conn, s.lot_id)?;
-        let t = tender(conn, lot.tender_id)?;
+        let (lot, t): (Lot, Tender) = lots::table
+            .inner_join(tenders::table)
+            .filter(lots::id.eq(s.lot_id))
+            .select((Lot::as_select(), Tender::as_select()))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("lot".into()))?;
         tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
         let (units, product_drug): (i32, i64) = products::table
             .find(s.product_id)
@@ -680,34 +698,21 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
         )?;
         // The submission sequence is the id of the version row (assigned by the database, in
         // the order submissions are written, with no lock shared by all bids).
-        let seq = 0i64;
         let stamp = act.stamp();
+        let action = if existing.is_some() {
+            "replace"
+        } else {
+            "submit"
+        };
         let bid_id = match &existing {
-            Some(b) => {
-                diesel::update(bids::table.find(b.id))
-                    .set((
-                        bids::status.eq("active"),
-                        bids::version.eq(version),
-                        bids::submission_seq.eq(seq),
-                        bids::product_id.eq(s.product_id),
-                        bids::annual_capacity.eq(s.annual_capacity),
-                        bids::technical_json.eq(&tech_json),
-                        bids::technical_digest.eq(&tech_digest),
-                        bids::commercial_digest.eq(&sealed.digest),
-                        bids::commercial_nonce.eq(&sealed.nonce),
-                        bids::commercial_sealed.eq(&sealed.ciphertext),
-                        bids::submitted_at.eq(stamp),
-                    ))
-                    .execute(conn)?;
-                b.id
-            }
+            Some(b) => b.id,
             None => diesel::insert_into(bids::table)
                 .values((
                     bids::lot_id.eq(s.lot_id),
                     bids::supplier_id.eq(s.supplier_id),
                     bids::status.eq("active"),
                     bids::version.eq(version),
-                    bids::submission_seq.eq(seq),
+                    bids::submission_seq.eq(0i64),
                     bids::product_id.eq(s.product_id),
                     bids::annual_capacity.eq(s.annual_capacity),
                     bids::technical_json.eq(&tech_json),
@@ -720,15 +725,11 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
                 .returning(bids::id)
                 .get_result(conn)?,
         };
-        let version_id: i64 = diesel::insert_into(bid_versions::table)
+        let seq: i64 = diesel::insert_into(bid_versions::table)
             .values((
                 bid_versions::bid_id.eq(bid_id),
                 bid_versions::version.eq(version),
-                bid_versions::action.eq(if existing.is_some() {
-                    "replace"
-                } else {
-                    "submit"
-                }),
+                bid_versions::action.eq(action),
                 bid_versions::at.eq(stamp),
                 bid_versions::product_id.eq(s.product_id),
                 bid_versions::annual_capacity.eq(s.annual_capacity),
@@ -740,9 +741,27 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
             ))
             .returning(bid_versions::id)
             .get_result(conn)?;
-        diesel::update(bids::table.find(bid_id))
-            .set(bids::submission_seq.eq(version_id))
-            .execute(conn)?;
+        if existing.is_some() {
+            diesel::update(bids::table.find(bid_id))
+                .set((
+                    bids::status.eq("active"),
+                    bids::version.eq(version),
+                    bids::submission_seq.eq(seq),
+                    bids::product_id.eq(s.product_id),
+                    bids::annual_capacity.eq(s.annual_capacity),
+                    bids::technical_json.eq(&tech_json),
+                    bids::technical_digest.eq(&tech_digest),
+                    bids::commercial_digest.eq(&sealed.digest),
+                    bids::commercial_nonce.eq(&sealed.nonce),
+                    bids::commercial_sealed.eq(&sealed.ciphertext),
+                    bids::submitted_at.eq(stamp),
+                ))
+                .execute(conn)?;
+        } else {
+            diesel::update(bids::table.find(bid_id))
+                .set(bids::submission_seq.eq(seq))
+                .execute(conn)?;
+        }
         for d in &s.documents {
             diesel::insert_into(bid_documents::table)
                 .values((

@@ -348,14 +348,13 @@ pub fn revoke_token(conn: &mut DbConn, act: &Act, id: i64) -> Result<Token> {
 
 /// The active user behind a live token, by the token's hash.
 pub fn user_by_token_hash(conn: &mut DbConn, hash: &str) -> Result<Option<UserRow>> {
-    let user_id: Option<i64> = api_tokens::table
+    // One round trip: every API request asks this.
+    Ok(api_tokens::table
+        .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
-        .select(api_tokens::user_id)
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
         .first(conn)
-        .optional()?;
-    match user_id {
-        None => Ok(None),
-        Some(id) => Ok(Some(get(conn, id)?).filter(|u| u.active)),
-    }
+        .optional()?)
 }
