@@ -21,7 +21,7 @@
 #
 # Raw outputs are kept in target/bench/bid_surge-<time>/. Overrides: PGHOST, PGPORT, PGUSER,
 # BENCH_DB (jicai_surge), BENCH_PORT (18081), BENCH_CONNECTIONS (200), BENCH_THREADS (2),
-# PGBENCH_CLIENTS (32), PGBENCH_SECONDS (30), PGBENCH_SCALE (10), JICAI_POOL_SIZE (16).
+# PGBENCH_CLIENTS (32), PGBENCH_SECONDS (30), PGBENCH_SCALE (10), JICAI_POOL_SIZE (8, the platform default).
 set -euo pipefail
 
 PGHOST=${PGHOST:-127.0.0.1}
@@ -61,7 +61,7 @@ trap 'exit 130' INT TERM
 export JICAI_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB}"
 export JICAI_SECRET_FILE="$TMP/secret.key"
 export JICAI_MASTER_KEY_FILE="$TMP/master.key"
-export JICAI_POOL_SIZE=${JICAI_POOL_SIZE:-16}
+export JICAI_POOL_SIZE=${JICAI_POOL_SIZE:-8}
 export JICAI_BIND="127.0.0.1:${PORT}"
 export RUST_LOG=${RUST_LOG:-warn}
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }

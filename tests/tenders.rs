@@ -1015,8 +1015,77 @@ async fn experts_score_a_composite_lot(db: TestDb) {
     assert_eq!(award.winners()[0].score, Some(Decimal::new(925556, 4)));
 }
 
+/// One supplier's bid sent twice at the same moment (two threads, two connections): both are
+/// taken, one as the replacement of the other; no error, nothing lost.
+async fn a_bid_submitted_twice_at_once_counts_twice(db: TestDb) {
+    use jicai::domain::money::Money;
+    use jicai::store::tenders::BidSubmission;
+    let state = state_with_demo(&db);
+    let s = setup(&state);
+    let open = ts::tenders_list(&mut conn(&state))
+        .unwrap()
+        .into_iter()
+        .find(|t| t.state == "open")
+        .unwrap();
+    let drug = catalog::drug_by_code(&mut conn(&state), &s.drug_code)
+        .unwrap()
+        .unwrap();
+    let lot = ts::lots_of(&mut conn(&state), open.id)
+        .unwrap()
+        .into_iter()
+        .find(|l| l.drug_id == drug.id)
+        .unwrap();
+    let (sid, pid) = s.good[1];
+    let before = ts::bids_of_lot(&mut conn(&state), lot.id)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.supplier_id == sid)
+        .map(|b| b.version)
+        .unwrap_or(0);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let handles: Vec<_> = ["21.00", "22.00"]
+        .into_iter()
+        .map(|price| {
+            let store = state.store.clone();
+            let barrier = barrier.clone();
+            let now = state.clock.now();
+            std::thread::spawn(move || {
+                let mut c = store.conn().unwrap();
+                let sub = BidSubmission {
+                    lot_id: lot.id,
+                    supplier_id: sid,
+                    product_id: pid,
+                    annual_capacity: 1_000_000,
+                    package_price: Money::parse("p", price).unwrap(),
+                    documents: vec![],
+                };
+                barrier.wait();
+                ts::submit_bid(&mut c, &Act::new("supplier", now), &sub)
+            })
+        })
+        .collect();
+    let receipts: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().expect("both submissions are taken"))
+        .collect();
+    let mut versions: Vec<i32> = receipts.iter().map(|r| r.version).collect();
+    versions.sort();
+    assert_eq!(versions, vec![before + 1, before + 2]);
+    let b = ts::bids_of_lot(&mut conn(&state), lot.id)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.supplier_id == sid)
+        .unwrap();
+    assert_eq!(b.version, before + 2);
+    assert_eq!(
+        ts::bid_versions_count(&mut conn(&state), b.id).unwrap(),
+        (before + 2) as i64
+    );
+}
+
 on_both_databases!(
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,
-    experts_score_a_composite_lot
+    experts_score_a_composite_lot,
+    a_bid_submitted_twice_at_once_counts_twice
 );
