@@ -371,7 +371,8 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
     };
 
     // The institutions' demand, and the agreed volume split among them.
-    let mut weights: Vec<(String, i64)> = vec![];
+    let mut codes: Vec<&str> = vec![];
+    let mut weights: Vec<i64> = vec![];
     let mut county_of: Vec<usize> = vec![];
     let mut county_demand: Vec<(usize, i64)> = vec![];
     for (ci, c) in lot.reported_demand.iter().enumerate() {
@@ -389,7 +390,8 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
             sum = sum
                 .checked_add(i.quantity)
                 .ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
-            weights.push((i.institution_code.clone(), i.quantity));
+            codes.push(&i.institution_code);
+            weights.push(i.quantity);
             county_of.push(ci);
         }
         county_demand.push((ci, sum));
@@ -402,7 +404,7 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .try_into()
         .map_err(|_| Invalid::new("agreed_volume", "is too large"))?;
-    let volumes = largest_remainder(agreed_volume, &weights)?;
+    let volumes = split(agreed_volume, &weights, |i| codes[i])?;
 
     // Counties in the order winners take them: larger demand first, then lower code.
     county_demand.sort_by(|a, b| {
@@ -441,11 +443,11 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
                 .push(c.county_code.clone());
         }
     }
-    for (k, (code, v)) in volumes.into_iter().enumerate() {
+    for (k, v) in volumes.into_iter().enumerate() {
         let w = &mut winners[primary_of_county[county_of[k]]];
         w.volume += v;
         if v > 0 {
-            w.institution_volumes.push((code, v));
+            w.institution_volumes.push((codes[k].to_string(), v));
         }
     }
     for w in winners.iter_mut() {
@@ -486,10 +488,26 @@ pub fn largest_remainder(
     total: i64,
     parts: &[(String, i64)],
 ) -> Result<Vec<(String, i64)>, Invalid> {
+    let weights: Vec<i64> = parts.iter().map(|p| p.1).collect();
+    let split = split(total, &weights, |i| parts[i].0.as_str())?;
+    Ok(parts
+        .iter()
+        .zip(split)
+        .map(|(p, v)| (p.0.clone(), v))
+        .collect())
+}
+
+/// The largest-remainder split over weights, ties broken by larger weight then lower code
+/// (`code(i)` names part i); the parts in input order.
+fn split<'a>(
+    total: i64,
+    weights: &[i64],
+    code: impl Fn(usize) -> &'a str,
+) -> Result<Vec<i64>, Invalid> {
     if total < 0 {
         return Err(Invalid::new("volume", "must not be negative"));
     }
-    if parts.is_empty() {
+    if weights.is_empty() {
         if total == 0 {
             return Ok(vec![]);
         }
@@ -498,10 +516,10 @@ pub fn largest_remainder(
             "there is nobody to split the volume among",
         ));
     }
-    if parts.iter().any(|p| p.1 < 0) {
+    if weights.iter().any(|w| *w < 0) {
         return Err(Invalid::new("quantity", "must not be negative"));
     }
-    let sum: i128 = parts.iter().map(|p| p.1 as i128).sum();
+    let sum: i128 = weights.iter().map(|w| *w as i128).sum();
     let weight = |w: i64| -> i128 {
         if sum == 0 {
             1
@@ -509,29 +527,29 @@ pub fn largest_remainder(
             w as i128
         }
     };
-    let denom: i128 = if sum == 0 { parts.len() as i128 } else { sum };
-    let mut out: Vec<(String, i64)> = Vec::with_capacity(parts.len());
-    let mut rems: Vec<(i128, usize)> = Vec::with_capacity(parts.len());
+    let denom: i128 = if sum == 0 { weights.len() as i128 } else { sum };
+    let mut out: Vec<i64> = Vec::with_capacity(weights.len());
+    let mut rems: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
     let mut given: i128 = 0;
-    for (i, (code, w)) in parts.iter().enumerate() {
+    for (i, w) in weights.iter().enumerate() {
         let num = total as i128 * weight(*w);
         let q = num / denom;
         given += q;
         rems.push((num % denom, i));
-        out.push((code.clone(), q as i64));
+        out.push(q as i64);
     }
     let left = (total as i128 - given) as usize;
     if left > 0 {
         let cmp = |a: &(i128, usize), b: &(i128, usize)| {
             b.0.cmp(&a.0)
-                .then_with(|| parts[b.1].1.cmp(&parts[a.1].1))
-                .then_with(|| parts[a.1].0.cmp(&parts[b.1].0))
+                .then_with(|| weights[b.1].cmp(&weights[a.1]))
+                .then_with(|| code(a.1).cmp(code(b.1)))
         };
         if left < rems.len() {
             rems.select_nth_unstable_by(left - 1, cmp);
         }
         for (_, i) in rems.iter().take(left) {
-            out[*i].1 += 1;
+            out[*i] += 1;
         }
     }
     Ok(out)
