@@ -119,6 +119,7 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     let state = AppState {
         session_key: config.session_key().map_err(|e| e.to_string())?,
         master: std::sync::Arc::new(master_key(&config)?),
+        bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
         store,
         config: config.clone(),
         clock: Clock::system(),

@@ -1083,9 +1083,113 @@ async fn a_bid_submitted_twice_at_once_counts_twice(db: TestDb) {
     );
 }
 
+/// A batch written in one transaction: new bids, a replacement, a refused one and the same bid
+/// twice each get their own result; the refused one changes nothing; the audit chain holds.
+/// Then many submissions at once through the bid writer: every one answered and stored once.
+async fn bids_are_written_in_batches(db: TestDb) {
+    use jicai::domain::money::Money;
+    use jicai::store::tenders::BidSubmission;
+    let state = state_with_demo(&db);
+    let open = ts::tenders_list(&mut conn(&state))
+        .unwrap()
+        .into_iter()
+        .find(|t| t.state == "open")
+        .unwrap();
+    let lots = ts::lots_of(&mut conn(&state), open.id).unwrap();
+    let now = state.clock.now();
+    let mut pairs = vec![];
+    for l in &lots {
+        let f = catalog::ProductFilter {
+            drug_id: Some(l.drug_id),
+            ..Default::default()
+        };
+        for p in catalog::list_products(&mut conn(&state), &f, &PageRequest::new(Some(1), Some(50)))
+            .unwrap()
+            .items
+        {
+            pairs.push((l.id, p.manufacturer_id, p.id));
+        }
+    }
+    assert!(pairs.len() >= 4, "{pairs:?}");
+    let sub = |(lot_id, supplier_id, product_id): (i64, i64, i64), price: &str| BidSubmission {
+        lot_id,
+        supplier_id,
+        product_id,
+        annual_capacity: 1_000_000,
+        package_price: Money::parse("p", price).unwrap(),
+        documents: vec![],
+    };
+    let act = Act::new("supplier", now);
+    let before = ts::bids_of_lot(&mut conn(&state), pairs[0].0).unwrap();
+    let existing_v = before
+        .iter()
+        .find(|b| b.supplier_id == pairs[0].1)
+        .map(|b| b.version)
+        .unwrap_or(0);
+    let wrong_product = (
+        pairs[0].0,
+        pairs[1].1,
+        lots.iter()
+            .find(|l| l.id != pairs[0].0)
+            .map(|l| pairs.iter().find(|p| p.0 == l.id).unwrap().2)
+            .unwrap(),
+    );
+    let items = vec![
+        (act.clone(), sub(pairs[0], "10.00")),
+        (act.clone(), sub(pairs[1], "11.00")),
+        (act.clone(), sub(wrong_product, "12.00")),
+        (act.clone(), sub(pairs[0], "13.00")),
+        (act.clone(), sub(pairs[2], "0")),
+    ];
+    let results = ts::submit_bids(&mut conn(&state), &items).unwrap();
+    assert_eq!(results[0].as_ref().unwrap().version, existing_v + 1);
+    assert!(results[1].is_ok());
+    assert!(
+        matches!(&results[2], Err(jicai::store::StoreError::Invalid(e)) if e[0].message.contains("not of this lot's drug")),
+        "{:?}",
+        results[2]
+    );
+    assert!(
+        matches!(&results[3], Err(jicai::store::StoreError::Conflict(_))),
+        "the same bid twice in one batch"
+    );
+    assert!(results[4].is_err(), "a zero price");
+    assert!(audit::verify(&mut conn(&state)).unwrap().broken.is_none());
+
+    // Through the writer, all at once: every pair, twice (a submission and a replacement).
+    let writer = state.bids.clone();
+    let futs = pairs.iter().chain(pairs.iter()).enumerate().map(|(k, p)| {
+        let w = writer.clone();
+        let s = sub(*p, &format!("{}.00", 20 + k));
+        let a = Act::new("supplier", now);
+        async move { w.submit(a, s).await }
+    });
+    let receipts = futures_util::future::join_all(futs).await;
+    assert!(
+        receipts.iter().all(|r| r.is_ok()),
+        "{:?}",
+        receipts.iter().filter(|r| r.is_err()).collect::<Vec<_>>()
+    );
+    for p in &pairs {
+        let b = ts::bids_of_lot(&mut conn(&state), p.0)
+            .unwrap()
+            .into_iter()
+            .find(|b| b.supplier_id == p.1)
+            .unwrap();
+        assert_eq!(
+            ts::bid_versions_count(&mut conn(&state), b.id).unwrap(),
+            b.version as i64,
+            "every version kept once"
+        );
+    }
+    let v = audit::verify(&mut conn(&state)).unwrap();
+    assert!(v.broken.is_none(), "{:?}", v.broken);
+}
+
 on_both_databases!(
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,
     experts_score_a_composite_lot,
-    a_bid_submitted_twice_at_once_counts_twice
+    a_bid_submitted_twice_at_once_counts_twice,
+    bids_are_written_in_batches
 );

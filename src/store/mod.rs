@@ -1,6 +1,7 @@
 //! Persistence: the only place with SQL. One connection type over SQLite and PostgreSQL.
 
 pub mod audit;
+pub mod bid_writer;
 pub mod catalog;
 pub mod parties;
 pub mod regions;
@@ -94,6 +95,31 @@ impl From<r2d2::PoolError> for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Inserts many rows: one multi-row statement on PostgreSQL; row by row on SQLite (in-process,
+/// so each statement is cheap), where diesel's `MultiConnection` has no batch insert.
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl;
+        match $conn {
+            $crate::store::DbConn::Pg(c) => diesel::insert_into($table)
+                .values($rows)
+                .execute(c)
+                .map(|_| ()),
+            $crate::store::DbConn::Sqlite(c) => {
+                let mut r = Ok(());
+                for row in $rows.iter() {
+                    if let Err(e) = diesel::insert_into($table).values(row.clone()).execute(c) {
+                        r = Err(e);
+                        break;
+                    }
+                }
+                r
+            }
+        }
+    }};
+}
+pub(crate) use insert_many;
 
 /// Opens connections of the backend the URL names, and sets SQLite's pragmas on each.
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use super::schema::{
     bid_documents, bid_versions, bids, contract_allocations, contract_distributors, contracts,
-    demand_reports, demand_windows, drugs, institutions, licences, lots, objections, products,
-    regions, suppliers, tenders,
+    counters, demand_reports, demand_windows, drugs, institutions, licences, lots, objections,
+    products, regions, suppliers, tenders,
 };
 use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::award::{
@@ -610,8 +610,8 @@ pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
         .ok_or_else(|| StoreError::NotFound("bid".into()))
 }
 
-/// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
-pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
+/// The checks of a submission that need no database.
+fn check_submission(s: &BidSubmission) -> Result<()> {
     if s.annual_capacity <= 0 {
         return Err(Invalid::new("annual_capacity", "must be a positive number of units").into());
     }
@@ -625,174 +625,321 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
             );
         }
     }
+    Ok(())
+}
+
+/// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
+pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
+    check_submission(s)?;
     // Two submissions of one supplier's bid at the same moment: the second to write meets the
     // first's row (a unique key) and is taken again, as a replacement.
     let mut tries = 0;
     loop {
         tries += 1;
-        match submit_once(conn, act, s) {
+        let r =
+            submit_bids(conn, std::slice::from_ref(&(act.clone(), s.clone()))).and_then(|mut v| {
+                v.pop()
+                    .unwrap_or_else(|| Err(StoreError::Conflict("no result".into())))
+            });
+        match r {
             Err(StoreError::Conflict(_)) if tries < 3 => continue,
             r => return r,
         }
     }
 }
 
-fn submit_once(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
+/// A submission ready to be written.
+struct Plan {
+    idx: usize,
+    existing: Option<i64>,
+    version: i32,
+    tech_json: String,
+    tech_digest: String,
+    sealed: Sealed,
+}
+
+/// Writes many submissions in one transaction, with a handful of statements for the whole
+/// batch (the bid writer's path under load; a single submission is a batch of one). Each
+/// submission gets its own result: one refused for its own reason (deadline, product, …) is not
+/// written and does not stop the others. The outer error means nothing was written (for
+/// example a concurrent writer took the same bid first: [`StoreError::Conflict`]).
+pub fn submit_bids(
+    conn: &mut DbConn,
+    items: &[(Act, BidSubmission)],
+) -> Result<Vec<Result<Receipt>>> {
+    use std::collections::{HashMap, HashSet};
     super::write_tx(conn, |conn| {
-        let (lot, t): (Lot, Tender) = lots::table
-            .inner_join(tenders::table)
-            .filter(lots::id.eq(s.lot_id))
-            .select((Lot::as_select(), Tender::as_select()))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound("lot".into()))?;
-        tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
-        let (units, product_drug): (i32, i64) = products::table
-            .find(s.product_id)
-            .select((products::units_per_package, products::drug_id))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| Invalid::new("product", "no such product"))?;
-        if product_drug != lot.drug_id {
-            return Err(Invalid::new("product", "the product is not of this lot's drug").into());
-        }
-        let _ = units;
-        let lic: Vec<(String, String, NaiveDate)> = licences::table
-            .filter(licences::supplier_id.eq(s.supplier_id))
-            .order(licences::id.asc())
-            .select((licences::kind, licences::number, licences::expires_on))
-            .load(conn)?;
-        let docs: Vec<(&str, String, usize)> = s
-            .documents
+        let mut out: Vec<Option<Result<Receipt>>> = items
             .iter()
-            .map(|d| {
-                (
-                    d.name.as_str(),
-                    sealing::sha256_hex(&d.bytes),
-                    d.bytes.len(),
-                )
-            })
+            .map(|(_, s)| check_submission(s).err().map(Err))
             .collect();
-        let existing = bid_of(conn, s.lot_id, s.supplier_id)?;
-        let version = existing.as_ref().map(|b| b.version + 1).unwrap_or(1);
-        let tech = TechnicalEnvelope {
-            lot_id: s.lot_id,
-            supplier_id: s.supplier_id,
-            product_id: s.product_id,
-            annual_capacity: s.annual_capacity,
-            licences: lic,
-            documents: docs,
+        let pending = |out: &Vec<Option<Result<Receipt>>>| -> Vec<usize> {
+            (0..items.len()).filter(|i| out[*i].is_none()).collect()
         };
-        let tech_json = serde_json::to_string(&tech).expect("envelope serializes");
-        let tech_digest = sealing::sha256_hex(tech_json.as_bytes());
-        let plain = serde_json::to_vec(&CommercialEnvelope {
-            package_price: s.package_price.to_string(),
-            salt: sealing::new_salt(),
-        })
-        .expect("envelope serializes");
-        let sealed = sealing::seal(
-            &t.envelope_key,
-            t.id,
-            &binding(t.id, s.lot_id, s.supplier_id, version),
-            &plain,
-        )?;
-        // The submission sequence is the id of the version row (assigned by the database, in
-        // the order submissions are written, with no lock shared by all bids).
-        let stamp = act.stamp();
-        let action = if existing.is_some() {
-            "replace"
-        } else {
-            "submit"
-        };
-        let bid_id = match &existing {
-            Some(b) => b.id,
-            None => diesel::insert_into(bids::table)
-                .values((
+        let todo = pending(&out);
+        let mut lot_ids: Vec<i64> = todo.iter().map(|i| items[*i].1.lot_id).collect();
+        let mut product_ids: Vec<i64> = todo.iter().map(|i| items[*i].1.product_id).collect();
+        let mut supplier_ids: Vec<i64> = todo.iter().map(|i| items[*i].1.supplier_id).collect();
+        for v in [&mut lot_ids, &mut product_ids, &mut supplier_ids] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        if todo.is_empty() {
+            return Ok(out
+                .into_iter()
+                .map(|r| r.expect("every item has a result"))
+                .collect());
+        }
+        let lots_tenders: HashMap<i64, (Lot, Tender)> = lots::table
+            .inner_join(tenders::table)
+            .filter(lots::id.eq_any(&lot_ids))
+            .select((Lot::as_select(), Tender::as_select()))
+            .load::<(Lot, Tender)>(conn)?
+            .into_iter()
+            .map(|(l, t)| (l.id, (l, t)))
+            .collect();
+        let prods: HashMap<i64, i64> = products::table
+            .filter(products::id.eq_any(&product_ids))
+            .select((products::id, products::drug_id))
+            .load::<(i64, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let mut lic: HashMap<i64, Vec<(String, String, NaiveDate)>> = HashMap::new();
+        for (sid, kind, number, exp) in licences::table
+            .filter(licences::supplier_id.eq_any(&supplier_ids))
+            .order((licences::supplier_id.asc(), licences::id.asc()))
+            .select((
+                licences::supplier_id,
+                licences::kind,
+                licences::number,
+                licences::expires_on,
+            ))
+            .load::<(i64, String, String, NaiveDate)>(conn)?
+        {
+            lic.entry(sid).or_default().push((kind, number, exp));
+        }
+        let existing: HashMap<(i64, i64), (i64, i32)> = bids::table
+            .filter(bids::lot_id.eq_any(&lot_ids))
+            .filter(bids::supplier_id.eq_any(&supplier_ids))
+            .select((bids::id, bids::lot_id, bids::supplier_id, bids::version))
+            .load::<(i64, i64, i64, i32)>(conn)?
+            .into_iter()
+            .map(|(id, l, s, v)| ((l, s), (id, v)))
+            .collect();
+        let mut seen: HashSet<(i64, i64)> = HashSet::new();
+        let mut plans: Vec<Plan> = vec![];
+        for i in todo {
+            let (act, s) = &items[i];
+            let planned = (|| -> Result<Plan> {
+                let (lot, t) = lots_tenders
+                    .get(&s.lot_id)
+                    .ok_or_else(|| StoreError::NotFound("lot".into()))?;
+                tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
+                let drug = prods
+                    .get(&s.product_id)
+                    .ok_or_else(|| Invalid::new("product", "no such product"))?;
+                if *drug != lot.drug_id {
+                    return Err(
+                        Invalid::new("product", "the product is not of this lot's drug").into(),
+                    );
+                }
+                if !seen.insert((s.lot_id, s.supplier_id)) {
+                    return Err(StoreError::Conflict(
+                        "this bid was submitted twice at once".into(),
+                    ));
+                }
+                let prior = existing.get(&(s.lot_id, s.supplier_id));
+                let version = prior.map(|p| p.1 + 1).unwrap_or(1);
+                let docs: Vec<(&str, String, usize)> = s
+                    .documents
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.name.as_str(),
+                            sealing::sha256_hex(&d.bytes),
+                            d.bytes.len(),
+                        )
+                    })
+                    .collect();
+                let tech = TechnicalEnvelope {
+                    lot_id: s.lot_id,
+                    supplier_id: s.supplier_id,
+                    product_id: s.product_id,
+                    annual_capacity: s.annual_capacity,
+                    licences: lic.get(&s.supplier_id).cloned().unwrap_or_default(),
+                    documents: docs,
+                };
+                let tech_json = serde_json::to_string(&tech).expect("envelope serializes");
+                let tech_digest = sealing::sha256_hex(tech_json.as_bytes());
+                let plain = serde_json::to_vec(&CommercialEnvelope {
+                    package_price: s.package_price.to_string(),
+                    salt: sealing::new_salt(),
+                })
+                .expect("envelope serializes");
+                let sealed = sealing::seal(
+                    &t.envelope_key,
+                    t.id,
+                    &binding(t.id, s.lot_id, s.supplier_id, version),
+                    &plain,
+                )?;
+                Ok(Plan {
+                    idx: i,
+                    existing: prior.map(|p| p.0),
+                    version,
+                    tech_json,
+                    tech_digest,
+                    sealed,
+                })
+            })();
+            match planned {
+                Ok(p) => plans.push(p),
+                Err(e) => out[i] = Some(Err(e)),
+            }
+        }
+        if plans.is_empty() {
+            return Ok(out
+                .into_iter()
+                .map(|r| r.expect("every item has a result"))
+                .collect());
+        }
+        // The order of final submissions (the last tie-break): one counter, moved once per batch.
+        let n = plans.len() as i64;
+        let last: i64 = diesel::update(counters::table.find("bid_submission"))
+            .set(counters::value.eq(counters::value + n))
+            .returning(counters::value)
+            .get_result(conn)?;
+        let seq_of = |k: usize| last - n + 1 + k as i64;
+        // New bids in one statement, then their ids.
+        let new_rows: Vec<_> = plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.existing.is_none())
+            .map(|(k, p)| {
+                let (act, s) = &items[p.idx];
+                (
                     bids::lot_id.eq(s.lot_id),
                     bids::supplier_id.eq(s.supplier_id),
                     bids::status.eq("active"),
-                    bids::version.eq(version),
-                    bids::submission_seq.eq(0i64),
+                    bids::version.eq(p.version),
+                    bids::submission_seq.eq(seq_of(k)),
                     bids::product_id.eq(s.product_id),
                     bids::annual_capacity.eq(s.annual_capacity),
-                    bids::technical_json.eq(&tech_json),
-                    bids::technical_digest.eq(&tech_digest),
-                    bids::commercial_digest.eq(&sealed.digest),
-                    bids::commercial_nonce.eq(&sealed.nonce),
-                    bids::commercial_sealed.eq(&sealed.ciphertext),
-                    bids::submitted_at.eq(stamp),
-                ))
-                .returning(bids::id)
-                .get_result(conn)?,
-        };
-        let seq: i64 = diesel::insert_into(bid_versions::table)
-            .values((
-                bid_versions::bid_id.eq(bid_id),
-                bid_versions::version.eq(version),
-                bid_versions::action.eq(action),
-                bid_versions::at.eq(stamp),
-                bid_versions::product_id.eq(s.product_id),
-                bid_versions::annual_capacity.eq(s.annual_capacity),
-                bid_versions::technical_json.eq(&tech_json),
-                bid_versions::technical_digest.eq(&tech_digest),
-                bid_versions::commercial_digest.eq(&sealed.digest),
-                bid_versions::commercial_nonce.eq(&sealed.nonce),
-                bid_versions::commercial_sealed.eq(&sealed.ciphertext),
-            ))
-            .returning(bid_versions::id)
-            .get_result(conn)?;
-        if existing.is_some() {
-            diesel::update(bids::table.find(bid_id))
+                    bids::technical_json.eq(&p.tech_json),
+                    bids::technical_digest.eq(&p.tech_digest),
+                    bids::commercial_digest.eq(&p.sealed.digest),
+                    bids::commercial_nonce.eq(&p.sealed.nonce),
+                    bids::commercial_sealed.eq(&p.sealed.ciphertext),
+                    bids::submitted_at.eq(act.stamp()),
+                )
+            })
+            .collect();
+        let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
+        if !new_rows.is_empty() {
+            super::insert_many!(conn, bids::table, &new_rows)?;
+            ids = bids::table
+                .filter(bids::lot_id.eq_any(&lot_ids))
+                .filter(bids::supplier_id.eq_any(&supplier_ids))
+                .select((bids::id, bids::lot_id, bids::supplier_id))
+                .load::<(i64, i64, i64)>(conn)?
+                .into_iter()
+                .map(|(id, l, s)| ((l, s), id))
+                .collect();
+        }
+        // Replaced bids, one statement each.
+        for (k, p) in plans.iter().enumerate() {
+            let Some(id) = p.existing else { continue };
+            let (act, s) = &items[p.idx];
+            diesel::update(bids::table.find(id))
                 .set((
                     bids::status.eq("active"),
-                    bids::version.eq(version),
-                    bids::submission_seq.eq(seq),
+                    bids::version.eq(p.version),
+                    bids::submission_seq.eq(seq_of(k)),
                     bids::product_id.eq(s.product_id),
                     bids::annual_capacity.eq(s.annual_capacity),
-                    bids::technical_json.eq(&tech_json),
-                    bids::technical_digest.eq(&tech_digest),
-                    bids::commercial_digest.eq(&sealed.digest),
-                    bids::commercial_nonce.eq(&sealed.nonce),
-                    bids::commercial_sealed.eq(&sealed.ciphertext),
-                    bids::submitted_at.eq(stamp),
+                    bids::technical_json.eq(&p.tech_json),
+                    bids::technical_digest.eq(&p.tech_digest),
+                    bids::commercial_digest.eq(&p.sealed.digest),
+                    bids::commercial_nonce.eq(&p.sealed.nonce),
+                    bids::commercial_sealed.eq(&p.sealed.ciphertext),
+                    bids::submitted_at.eq(act.stamp()),
                 ))
                 .execute(conn)?;
-        } else {
-            diesel::update(bids::table.find(bid_id))
-                .set(bids::submission_seq.eq(seq))
-                .execute(conn)?;
         }
-        for d in &s.documents {
-            diesel::insert_into(bid_documents::table)
-                .values((
-                    bid_documents::bid_id.eq(bid_id),
-                    bid_documents::version.eq(version),
+        let bid_id = |p: &Plan| -> Result<i64> {
+            let s = &items[p.idx].1;
+            p.existing
+                .or_else(|| ids.get(&(s.lot_id, s.supplier_id)).copied())
+                .ok_or_else(|| {
+                    StoreError::Conflict("a new bid was not found after writing it".into())
+                })
+        };
+        // Every version, in one statement; their documents in another.
+        let mut version_rows = Vec::with_capacity(plans.len());
+        let mut doc_rows = vec![];
+        let mut receipts = Vec::with_capacity(plans.len());
+        for p in &plans {
+            let (act, s) = &items[p.idx];
+            let id = bid_id(p)?;
+            version_rows.push((
+                bid_versions::bid_id.eq(id),
+                bid_versions::version.eq(p.version),
+                bid_versions::action.eq(if p.existing.is_some() {
+                    "replace"
+                } else {
+                    "submit"
+                }),
+                bid_versions::at.eq(act.stamp()),
+                bid_versions::product_id.eq(s.product_id),
+                bid_versions::annual_capacity.eq(s.annual_capacity),
+                bid_versions::technical_json.eq(&p.tech_json),
+                bid_versions::technical_digest.eq(&p.tech_digest),
+                bid_versions::commercial_digest.eq(&p.sealed.digest),
+                bid_versions::commercial_nonce.eq(&p.sealed.nonce),
+                bid_versions::commercial_sealed.eq(&p.sealed.ciphertext),
+            ));
+            for d in &s.documents {
+                doc_rows.push((
+                    bid_documents::bid_id.eq(id),
+                    bid_documents::version.eq(p.version),
                     bid_documents::name.eq(&d.name),
                     bid_documents::sha256.eq(sealing::sha256_hex(&d.bytes)),
                     bid_documents::size.eq(d.bytes.len() as i64),
                     bid_documents::content.eq(&d.bytes),
-                ))
-                .execute(conn)?;
+                ));
+            }
+            receipts.push(Receipt {
+                bid_id: id,
+                lot_id: s.lot_id,
+                version: p.version,
+                submitted_at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                technical_digest: p.tech_digest.clone(),
+                commercial_digest: p.sealed.digest.clone(),
+            });
         }
-        let receipt = Receipt {
-            bid_id,
-            lot_id: s.lot_id,
-            version,
-            submitted_at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            technical_digest: tech_digest,
-            commercial_digest: sealed.digest,
-        };
-        // The audit record names the envelopes by digest only: no price in the clear.
-        audit::append(
-            conn,
-            act,
-            if version == 1 { "submit" } else { "replace" },
-            "bid",
-            bid_id,
-            None::<&()>,
-            Some(&receipt),
-        )?;
-        Ok(receipt)
+        super::insert_many!(conn, bid_versions::table, &version_rows)?;
+        if !doc_rows.is_empty() {
+            super::insert_many!(conn, bid_documents::table, &doc_rows)?;
+        }
+        // The audit records name the envelopes by digest only: no price in the clear.
+        let audit_rows: Vec<audit::Pending> = plans
+            .iter()
+            .zip(&receipts)
+            .map(|(p, r)| audit::Pending {
+                act: &items[p.idx].0,
+                action: if p.version == 1 { "submit" } else { "replace" },
+                entity: "bid",
+                entity_id: r.bid_id.to_string(),
+                after: serde_json::to_string(r).expect("receipt serializes"),
+            })
+            .collect();
+        audit::append_many(conn, &audit_rows)?;
+        for (p, r) in plans.iter().zip(receipts) {
+            out[p.idx] = Some(Ok(r));
+        }
+        Ok(out
+            .into_iter()
+            .map(|r| r.expect("every item has a result"))
+            .collect())
     })
 }
 

@@ -38,6 +38,8 @@ pub struct AppState {
     pub session_key: Vec<u8>,
     /// The master secret of the sealed price envelopes.
     pub master: std::sync::Arc<crate::sealing::MasterKey>,
+    /// Writes bids in batches under load.
+    pub bids: crate::store::bid_writer::BidWriter,
 }
 
 impl AppState {

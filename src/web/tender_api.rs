@@ -263,7 +263,7 @@ pub async fn submit_bid(
         documents: docs,
     };
     let act = state.act(&u.p.username);
-    let r = db(&state, move |c| ts::submit_bid(c, &act, &sub)).await?;
+    let r = state.bids.submit(act, sub).await.map_err(Error::from)?;
     Ok(HttpResponse::Created().json(ReceiptOut::from(r)))
 }
 

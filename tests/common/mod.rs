@@ -117,6 +117,7 @@ pub fn state_with_demo(db: &TestDb) -> AppState {
     jicai::demo::load(&mut store.conn().unwrap(), now, config.time_zone, &master)
         .expect("demo loads");
     AppState {
+        bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
         store,
         config,
         clock: Clock::fixed(now),

@@ -1582,7 +1582,7 @@ async fn submit_bid(
     if lot_tender != tid {
         return Err(Error::NotFound("lot".into()));
     }
-    match db(&state, move |c| ts::submit_bid(c, &act, &sub)).await {
+    match state.bids.submit(act, sub).await.map_err(Error::from) {
         Ok(r) => receipt_page(&v, tid, &r),
         Err(Error::Invalid(es)) => {
             bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await
