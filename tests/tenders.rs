@@ -1186,7 +1186,266 @@ async fn bids_are_written_in_batches(db: TestDb) {
     assert!(v.broken.is_none(), "{:?}", v.broken);
 }
 
+/// The whole course over the JSON API only: window, demand, a multiple-winners tender, bids from
+/// three suppliers, every step, an objection, contracts, a distributor; and the API's refusals.
+async fn a_whole_tender_over_the_api(db: TestDb) {
+    use serde_json::json;
+    let state = state_with_demo(&db);
+    let s = setup(&state);
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let center = token_for(&state, "center");
+    let inst = token_for(&state, "institution");
+    let expert = token_for(&state, "expert");
+    let rfc = |d: Duration| (state.clock.now() + d).to_rfc3339();
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/demand",
+            Some(&center),
+            Some(json!({"title": "API window", "closes_at": rfc(Duration::days(1))})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let window = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        c.api(
+            "POST",
+            "/api/v1/demand",
+            Some(&inst),
+            Some(json!({"title": "x", "closes_at": rfc(Duration::days(1))}))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = c.api("POST", &format!("/api/v1/demand/{window}/reports"), Some(&inst), Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}]))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = c
+        .api(
+            "GET",
+            &format!("/api/v1/demand/{window}/totals"),
+            Some(&center),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["by_drug"][0][2], 1500, "{}", r.body);
+    assert_eq!(
+        c.api(
+            "GET",
+            &format!("/api/v1/demand/{window}/totals"),
+            Some(&inst),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/demand/{window}/close"),
+            Some(&center),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    // A tender with a bad lot is refused whole; then a good one.
+    let bad = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)), "lots": [{"drug_code": "NOPE", "max_unit_price": "2", "policy": {"kind": "lowest_price"}}]});
+    let r = c
+        .api("POST", "/api/v1/tenders", Some(&center), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("NOPE"));
+    let good = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)),
+        "lots": [{"drug_code": s.drug_code, "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]});
+    let r = c
+        .api("POST", "/api/v1/tenders", Some(&center), Some(good))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let tender = r.json()["id"].as_i64().unwrap();
+    let lot = r.json()["lots"][0]["id"].as_i64().unwrap();
+    assert_eq!(r.json()["state"], "draft");
+    let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
+    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "open");
+    let (sa, pa) = s.good[0];
+    let (sb, pb) = s.good[1];
+    let (sc, pc) = s.expired;
+    let ta = token_for(&state, &supplier_user(&state, sa));
+    let tb = token_for(&state, &supplier_user(&state, sb));
+    let tc = token_for(&state, &supplier_user(&state, sc));
+    assert_eq!(
+        c.api("POST", &step("open_technical"), Some(&ta), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    for (t, p, price) in [(&ta, pa, "27.00"), (&tb, pb, "30.00"), (&tc, pc, "20.00")] {
+        let r = c
+            .api(
+                "POST",
+                &format!("/api/v1/lots/{lot}/bid"),
+                Some(t),
+                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    state.clock.advance(Duration::days(3));
+    for a in ["open_technical", "publish_technical", "open_commercial"] {
+        let r = c.api("POST", &step(a), Some(&center), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
+    }
+    let bid_c = ts::bids_of_lot(&mut conn(&state), lot)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.supplier_id == sc)
+        .unwrap()
+        .id;
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/bids/{bid_c}/score"),
+            Some(&expert),
+            Some(json!({"score": 80})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not while the prices are open"
+    );
+    assert_eq!(
+        c.api("POST", &step("publish_award"), Some(&center), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Two winners (0.90 and 1.00 per unit, within 1.8 × the lowest); C was disqualified.
+    let r = c
+        .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&tb), None)
+        .await;
+    let award = &r.json()["lots"][0]["award"];
+    assert_eq!(
+        award["outcome"]["winners"].as_array().unwrap().len(),
+        2,
+        "{}",
+        r.body
+    );
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/lots/{lot}/objections"),
+            Some(&tc),
+            Some(json!({"text": "Our GMP certificate was renewed."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let obj = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        c.api("POST", &step("finalize"), Some(&center), None)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/objections/{obj}/answer"),
+            Some(&tc),
+            Some(json!({"text": "x"}))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/objections/{obj}/answer"),
+            Some(&center),
+            Some(json!({"text": "The certificate had expired on the deadline."}))
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    state.clock.advance(Duration::days(4));
+    assert_eq!(
+        c.api("POST", &step("finalize"), Some(&center), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = c.api("POST", &step("contract"), Some(&center), None).await;
+    assert_eq!(r.json()["state"], "contracted");
+    let r = c.api("GET", "/api/v1/contracts", Some(&ta), None).await;
+    let mine: Vec<serde_json::Value> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["tender_id"] == tender)
+        .cloned()
+        .collect();
+    assert_eq!(mine.len(), 1, "{}", r.body);
+    assert_eq!(mine[0]["unit_price"], "0.90");
+    let k = mine[0]["id"].as_i64().unwrap();
+    let county = ts::counties_of_contract(&mut conn(&state), k).unwrap()[0].0;
+    let dist = ts::licensed_distributors(&mut conn(&state)).unwrap()[0].0;
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/contracts/{k}/distributors"),
+            Some(&ta),
+            Some(json!({"county_id": county, "distributor_id": dist})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/contracts/{k}/distributors"),
+            Some(&tb),
+            Some(json!({"county_id": county, "distributor_id": dist}))
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = c.api("GET", "/api/v1/contracts", Some(&inst), None).await;
+    let committed: i64 = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["tender_id"] == tender)
+        .map(|x| x["committed_volume"].as_i64().unwrap())
+        .sum();
+    assert!(committed > 0, "{}", r.body);
+    let r = c
+        .api(
+            "POST",
+            &step("cancel"),
+            Some(&center),
+            Some(json!({"reason": "late"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        c.api("POST", &step("fly"), Some(&center), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 on_both_databases!(
+    a_whole_tender_over_the_api,
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,
     experts_score_a_composite_lot,

@@ -28,6 +28,7 @@ use super::Invalid;
 
 /// The parameters of the multiple-winners policy (province defaults in [`MultiParams::default`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MultiParams {
     /// At most this many winners (default 10).
     pub max_winners: usize,

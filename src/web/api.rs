@@ -415,6 +415,15 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(tender_api::list_contracts)
         .service(tender_api::all_ocds)
         .service(tender_api::lot_products)
+        .service(tender_api::open_window)
+        .service(tender_api::close_window)
+        .service(tender_api::demand_totals)
+        .service(tender_api::create_tender)
+        .service(tender_api::tender_action)
+        .service(tender_api::score_bid)
+        .service(tender_api::lodge_objection)
+        .service(tender_api::answer_objection)
+        .service(tender_api::name_distributor)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

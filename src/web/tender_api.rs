@@ -477,3 +477,379 @@ pub async fn lot_products(
     .await?;
     Ok(web::Json(ps))
 }
+
+// ---------- the center's, experts' and suppliers' steps ----------
+
+fn center(u: &ApiUser) -> Result<(), Error> {
+    if u.p.can_administer() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only procurement center staff may do this".into(),
+        ))
+    }
+}
+
+fn rfc3339(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            Invalid::new(
+                field,
+                format!("\"{s}\" is not a date and time such as 2026-12-01T17:00:00+08:00"),
+            )
+            .into()
+        })
+}
+
+/// A demand-collection window to open.
+#[derive(Deserialize, ToSchema)]
+pub struct WindowIn {
+    pub title: String,
+    /// RFC 3339, e.g. 2026-12-01T17:00:00+08:00
+    pub closes_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WindowOut {
+    pub id: i64,
+    pub title: String,
+    pub closes_at: String,
+    pub status: String,
+}
+
+#[utoipa::path(tag = "tenders", request_body = WindowIn, responses((status = 201, body = WindowOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/demand")]
+pub async fn open_window(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<WindowIn>,
+) -> Result<HttpResponse, ApiError> {
+    center(&u)?;
+    let title = crate::domain::required_text("title", &body.title, 200)?;
+    let at = rfc3339("closes_at", &body.closes_at)?;
+    let act = state.act(&u.p.username);
+    let w = db(&state, move |c| {
+        let province = crate::store::regions::all(c)?
+            .into_iter()
+            .find(|r| r.parent_id.is_none())
+            .ok_or_else(|| {
+                crate::store::StoreError::Conflict("there is no province region yet".into())
+            })?;
+        ts::open_window(c, &act, &title, province.id, at)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(WindowOut {
+        id: w.id,
+        title: w.title,
+        closes_at: w.closes_at.and_utc().to_rfc3339(),
+        status: w.status,
+    }))
+}
+
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), responses((status = 204), (status = 403, body = ErrorBody)))]
+#[post("/demand/{id}/close")]
+pub async fn close_window(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    center(&u)?;
+    let id = id.into_inner();
+    let act = state.act(&u.p.username);
+    db(&state, move |c| ts::close_window(c, &act, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Reported demand: totals by drug and by county, and who has not reported.
+#[derive(Serialize, ToSchema)]
+pub struct DemandTotals {
+    /// (drug code, drug name, annual quantity)
+    pub by_drug: Vec<(String, String, i64)>,
+    /// (county code, county name, drug code, annual quantity)
+    pub by_county: Vec<(String, String, String, i64)>,
+    /// institution codes
+    pub not_reported: Vec<String>,
+}
+
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), responses((status = 200, body = DemandTotals), (status = 403, body = ErrorBody)))]
+#[get("/demand/{id}/totals")]
+pub async fn demand_totals(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<DemandTotals>, ApiError> {
+    if !u.p.reads_everything() {
+        return Err(Error::forbidden().into());
+    }
+    let id = id.into_inner();
+    let (d, r, n) = db(&state, move |c| {
+        Ok((
+            ts::demand_totals(c, id)?,
+            ts::demand_by_region(c, id)?,
+            ts::not_reported(c, id)?,
+        ))
+    })
+    .await?;
+    Ok(web::Json(DemandTotals {
+        by_drug: d
+            .into_iter()
+            .map(|x| (x.1, format!("{} {}", x.2, x.3), x.4))
+            .collect(),
+        by_county: r.into_iter().map(|x| (x.0, x.1, x.2, x.4)).collect(),
+        not_reported: n.into_iter().map(|x| x.1).collect(),
+    }))
+}
+
+/// One lot of a new tender.
+#[derive(Deserialize, ToSchema)]
+pub struct LotIn {
+    pub drug_code: String,
+    /// Yuan per unit of use, e.g. "0.85".
+    pub max_unit_price: String,
+    #[serde(default = "two")]
+    pub min_bidders: i32,
+    #[serde(default = "yes")]
+    pub consistency_required: bool,
+    /// Percent of the reported demand the province commits to buy (default 70).
+    #[serde(default = "seventy")]
+    pub agreed_share_percent: rust_decimal::Decimal,
+    /// `{"kind": "lowest_price"}`, `{"kind": "multiple_winners", "max_winners": 10, "price_ratio": "1.8", …}`
+    /// (missing parameters take the province defaults) or
+    /// `{"kind": "composite_score", "technical_weight": "0.4", "price_weight": "0.6"}`.
+    #[schema(value_type = Object)]
+    pub policy: crate::domain::award::AwardPolicy,
+}
+
+fn two() -> i32 {
+    2
+}
+fn yes() -> bool {
+    true
+}
+fn seventy() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from(70)
+}
+
+/// A tender to create (as a draft) from a demand window.
+#[derive(Deserialize, ToSchema)]
+pub struct TenderIn {
+    pub title: String,
+    pub window_id: i64,
+    /// RFC 3339.
+    pub bid_deadline: String,
+    #[serde(default)]
+    pub contract_months: Option<i32>,
+    pub lots: Vec<LotIn>,
+}
+
+#[utoipa::path(tag = "tenders", request_body = TenderIn, responses((status = 201, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenders")]
+pub async fn create_tender(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<TenderIn>,
+) -> Result<HttpResponse, ApiError> {
+    center(&u)?;
+    let b = body.into_inner();
+    let deadline = rfc3339("bid_deadline", &b.bid_deadline)?;
+    let act = state.act(&u.p.username);
+    let master = state.master.clone();
+    let objection_days = state.config.objection_days as i32;
+    let (t, lots) = db(&state, move |c| {
+        let mut specs = vec![];
+        let mut errs = vec![];
+        for (i, l) in b.lots.iter().enumerate() {
+            let drug = crate::store::catalog::drug_by_code(c, l.drug_code.trim())?;
+            let max = Money::parse_positive("max_unit_price", &l.max_unit_price);
+            if let Err(e) = l.policy.validate() {
+                errs.push(Invalid::new(
+                    "lots",
+                    format!("lot {}: {}", i + 1, e.message),
+                ));
+            }
+            let share = (l.agreed_share_percent * rust_decimal::Decimal::ONE_HUNDRED).round();
+            match (drug, max) {
+                (Some(d), Ok(m)) => specs.push(ts::LotSpec {
+                    drug_id: d.id,
+                    max_unit_price: m,
+                    min_bidders: l.min_bidders,
+                    consistency_required: l.consistency_required,
+                    policy: l.policy.clone(),
+                    agreed_share_bp: share.try_into().unwrap_or(0),
+                }),
+                (None, _) => errs.push(Invalid::new(
+                    "lots",
+                    format!("lot {}: no drug \"{}\"", i + 1, l.drug_code),
+                )),
+                (_, Err(e)) => errs.push(Invalid::new(
+                    "lots",
+                    format!("lot {}: maximum unit price {}", i + 1, e.message),
+                )),
+            }
+        }
+        if !errs.is_empty() {
+            return Err(crate::store::StoreError::Invalid(errs));
+        }
+        let region_id = ts::window(c, b.window_id)?.region_id;
+        let spec = ts::TenderSpec {
+            title: b.title.clone(),
+            region_id,
+            window_id: b.window_id,
+            bid_deadline: deadline,
+            objection_days,
+            contract_months: b.contract_months.unwrap_or(12),
+            lots: specs,
+        };
+        let t = ts::create_tender(c, &act, &master, &spec)?;
+        let lots = ts::lots_with_drugs(c, t.id)?;
+        Ok((t, lots))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(tender_out(&state, t, lots)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActionIn {
+    /// Required to cancel.
+    pub reason: Option<String>,
+}
+
+/// Moves a tender on: publish, close, open_technical, publish_technical, open_commercial,
+/// publish_award, finalize, contract, cancel (center staff; each only from its state).
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "tender id"), ("action" = String, Path, description = "the step")), request_body = ActionIn, responses((status = 200, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenders/{id}/actions/{action}")]
+pub async fn tender_action(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    body: Option<web::Json<ActionIn>>,
+) -> Result<web::Json<TenderOut>, ApiError> {
+    center(&u)?;
+    let (id, action) = path.into_inner();
+    let action = crate::domain::tender::TenderAction::parse(&action)
+        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"")))?;
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let act = state.act(&u.p.username);
+    let master = state.master.clone();
+    let tz = state.config.time_zone;
+    let (t, lots) = db(&state, move |c| {
+        let t = ts::apply_action(c, &act, &master, tz, id, action, reason.as_deref())?;
+        let lots = ts::lots_with_drugs(c, id)?;
+        Ok((t, lots))
+    })
+    .await?;
+    Ok(web::Json(tender_out(&state, t, lots)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ScoreIn {
+    /// 0–100.
+    pub score: i64,
+}
+
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "bid id")), request_body = ScoreIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/bids/{id}/score")]
+pub async fn score_bid(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<ScoreIn>,
+) -> Result<HttpResponse, ApiError> {
+    if u.p.role != Role::Expert {
+        return Err(
+            Error::Forbidden("only evaluation experts enter technical scores".into()).into(),
+        );
+    }
+    let id = id.into_inner();
+    let score = body.score;
+    let act = state.act(&u.p.username);
+    db(&state, move |c| ts::set_technical_score(c, &act, id, score)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TextIn {
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ObjectionOut {
+    pub id: i64,
+    pub lot_id: i64,
+    pub text: String,
+    pub answer: Option<String>,
+}
+
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = TextIn, responses((status = 201, body = ObjectionOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/lots/{id}/objections")]
+pub async fn lodge_objection(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<TextIn>,
+) -> Result<HttpResponse, ApiError> {
+    let sid = supplier(&u)?;
+    let id = id.into_inner();
+    let text = body.into_inner().text;
+    let act = state.act(&u.p.username);
+    let o = db(&state, move |c| {
+        ts::lodge_objection(c, &act, id, sid, &text)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ObjectionOut {
+        id: o.id,
+        lot_id: o.lot_id,
+        text: o.text,
+        answer: o.answer,
+    }))
+}
+
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "objection id")), request_body = TextIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/objections/{id}/answer")]
+pub async fn answer_objection(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<TextIn>,
+) -> Result<HttpResponse, ApiError> {
+    center(&u)?;
+    let id = id.into_inner();
+    let text = body.into_inner().text;
+    let act = state.act(&u.p.username);
+    db(&state, move |c| ts::answer_objection(c, &act, id, &text)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DistributorIn {
+    pub county_id: i64,
+    pub distributor_id: i64,
+}
+
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "contract id")), request_body = DistributorIn, responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/contracts/{id}/distributors")]
+pub async fn name_distributor(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<DistributorIn>,
+) -> Result<HttpResponse, ApiError> {
+    let sid = supplier(&u)?;
+    let id = id.into_inner();
+    let DistributorIn {
+        county_id,
+        distributor_id,
+    } = body.into_inner();
+    let act = state.act(&u.p.username);
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    db(&state, move |c| {
+        ts::name_distributor(c, &act, id, sid, county_id, distributor_id, today)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
