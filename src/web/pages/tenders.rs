@@ -1525,7 +1525,21 @@ pub fn parse_submission(
     })
 }
 
-fn receipt_page(v: &Viewer, tender_id: i64, r: &ts::Receipt) -> Result<HttpResponse, Error> {
+fn receipt_page(
+    v: &Viewer,
+    tz: Tz,
+    tender_id: i64,
+    r: &ts::Receipt,
+) -> Result<HttpResponse, Error> {
+    let received = chrono::DateTime::parse_from_rfc3339(&r.submitted_at)
+        .map(|d| {
+            format!(
+                "{} ({})",
+                d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S%.6f"),
+                r.submitted_at
+            )
+        })
+        .unwrap_or_else(|_| r.submitted_at.clone());
     let t = v.t;
     view::render(
         StatusCode::CREATED,
@@ -1536,8 +1550,13 @@ fn receipt_page(v: &Viewer, tender_id: i64, r: &ts::Receipt) -> Result<HttpRespo
                 (l(&t, "Bid", "投标").into(), r.bid_id.to_string()),
                 (l(&t, "Version", "版本").into(), r.version.to_string()),
                 (
-                    l(&t, "Received at (UTC)", "接收时间（UTC）").into(),
-                    r.submitted_at.clone(),
+                    l(
+                        &t,
+                        "Received at (province time; UTC)",
+                        "接收时间（本省时间；UTC）",
+                    )
+                    .into(),
+                    received,
                 ),
                 (
                     l(&t, "Technical envelope SHA-256", "技术标 SHA-256").into(),
@@ -1583,7 +1602,7 @@ async fn submit_bid(
         return Err(Error::NotFound("lot".into()));
     }
     match state.bids.submit(act, sub).await.map_err(Error::from) {
-        Ok(r) => receipt_page(&v, tid, &r),
+        Ok(r) => receipt_page(&v, state.config.time_zone, tid, &r),
         Err(Error::Invalid(es)) => {
             bid_form(&v, &state, tid, lid, es, StatusCode::UNPROCESSABLE_ENTITY).await
         }
