@@ -1219,7 +1219,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .status,
         StatusCode::FORBIDDEN
     );
-    let r = c.api("POST", &format!("/api/v1/demand/{window}/reports"), Some(&inst), Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}]))).await;
+    let r = c.api("POST", &format!("/api/v1/demand/{window}/reports"), Some(&inst), Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}, {"drug_code": "D0003", "quantity": 300}]))).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = c
         .api(
@@ -1229,7 +1229,25 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
             None,
         )
         .await;
-    assert_eq!(r.json()["by_drug"][0][2], 1500, "{}", r.body);
+    let by_drug = r.json()["by_drug"].clone();
+    assert!(
+        by_drug
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d[0] == s.drug_code.as_str() && d[2] == 1500),
+        "{}",
+        r.body
+    );
+    assert!(
+        by_drug
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d[0] == "D0003" && d[2] == 300),
+        "{}",
+        r.body
+    );
     assert_eq!(
         c.api(
             "GET",
@@ -1260,7 +1278,8 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("NOPE"));
     let good = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)),
-        "lots": [{"drug_code": s.drug_code, "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]});
+        "lots": [{"drug_code": s.drug_code, "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}},
+                  {"drug_code": "D0003", "max_unit_price": "1.00", "policy": {"kind": "lowest_price"}}]});
     let r = c
         .api("POST", "/api/v1/tenders", Some(&center), Some(good))
         .await;
@@ -1295,6 +1314,45 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
+    // B withdraws, then bids again: three versions, the last counts.
+    assert_eq!(
+        c.api(
+            "DELETE",
+            &format!("/api/v1/lots/{lot}/bid"),
+            Some(&tb),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let b_bid = ts::bids_of_lot(&mut conn(&state), lot)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.supplier_id == sb)
+        .unwrap();
+    assert_eq!(b_bid.status, "withdrawn");
+    assert_eq!(
+        c.api(
+            "DELETE",
+            &format!("/api/v1/lots/{lot}/bid"),
+            Some(&tb),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing left to withdraw"
+    );
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/lots/{lot}/bid"),
+            Some(&tb),
+            Some(json!({"product_id": pb, "annual_capacity": 100000, "package_price": "30.00"})),
+        )
+        .await;
+    assert_eq!(r.json()["version"], 3, "{}", r.body);
     state.clock.advance(Duration::days(3));
     for a in ["open_technical", "publish_technical", "open_commercial"] {
         let r = c.api("POST", &step(a), Some(&center), None).await;
@@ -1329,6 +1387,12 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let r = c
         .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&tb), None)
         .await;
+    assert_eq!(
+        r.json()["lots"][1]["award"]["outcome"]["outcome"],
+        "failed",
+        "a lot without bids fails: {}",
+        r.body
+    );
     let award = &r.json()["lots"][0]["award"];
     assert_eq!(
         award["outcome"]["winners"].as_array().unwrap().len(),
