@@ -29,15 +29,6 @@ use crate::web::view::{
 };
 use crate::web::{db, AppState, Error};
 
-/// A label in the page's language.
-pub fn l(t: &Tr, en: &'static str, zh: &'static str) -> &'static str {
-    if t.zh() {
-        zh
-    } else {
-        en
-    }
-}
-
 /// A stored UTC time shown in the province's zone.
 pub fn local(tz: Tz, at: NaiveDateTime) -> String {
     at.and_utc()
@@ -71,28 +62,24 @@ pub fn parse_local(field: &str, s: &str, tz: Tz) -> Result<chrono::DateTime<Utc>
 fn state_label(t: &Tr, s: TenderState) -> &'static str {
     use TenderState as S;
     match s {
-        S::Draft => l(t, "draft", "草稿"),
-        S::Open => l(t, "open for bids", "投标中"),
-        S::Closed => l(t, "closed", "已截标"),
-        S::TechnicalOpened => l(t, "technical envelopes opened", "技术标已开"),
-        S::TechnicalPublished => l(t, "technical results published", "技术评审结果已公布"),
-        S::CommercialOpened => l(t, "price envelopes opened", "商务标已开"),
-        S::Provisional => l(
-            t,
-            "provisional award (objection window)",
-            "拟中选公示（异议期）",
-        ),
-        S::Awarded => l(t, "awarded", "已中选"),
-        S::Contracted => l(t, "contracted", "已签约"),
-        S::Cancelled => l(t, "cancelled", "已取消"),
+        S::Draft => t.get("tender.draft"),
+        S::Open => t.get("tender.open_for_bids"),
+        S::Closed => t.get("tender.closed"),
+        S::TechnicalOpened => t.get("tender.technical_envelopes_opened"),
+        S::TechnicalPublished => t.get("tender.technical_results_published"),
+        S::CommercialOpened => t.get("tender.price_envelopes_opened"),
+        S::Provisional => t.get("tender.provisional_award_objection_window"),
+        S::Awarded => t.get("tender.awarded"),
+        S::Contracted => t.get("tender.contracted"),
+        S::Cancelled => t.get("tender.cancelled"),
     }
 }
 
 fn policy_label(t: &Tr, p: &str) -> &'static str {
     match p {
-        "lowest_price" => l(t, "lowest price", "最低价"),
-        "multiple_winners" => l(t, "multiple winners", "多家中选"),
-        _ => l(t, "composite score", "综合评分"),
+        "lowest_price" => t.get("tender.lowest_price"),
+        "multiple_winners" => t.get("tender.multiple_winners"),
+        _ => t.get("tender.composite_score"),
     }
 }
 
@@ -116,9 +103,9 @@ async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let ws = db(&state, ts::windows).await?;
     let table = Table {
         columns: cols(&[
-            l(&t, "Window", "需求填报"),
-            l(&t, "Closes", "截止"),
-            l(&t, "Status", "状态"),
+            t.get("tender.window"),
+            t.get("tender.closes"),
+            t.get("tender.status"),
         ]),
         rows: ws
             .iter()
@@ -134,14 +121,14 @@ async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let actions = if v.p.can_administer() {
         vec![Link::new(
             "/demand/new",
-            l(&t, "Open a demand window", "发起需求填报"),
+            t.get("tender.open_a_demand_window"),
         )]
     } else {
         vec![]
     };
     view::ok(&ListPage {
-        chrome: v.chrome(l(&t, "Demand collection", "需求填报")),
-        heading: l(&t, "Demand collection", "需求填报").into(),
+        chrome: v.chrome(t.get("tender.demand_collection")),
+        heading: t.get("tender.demand_collection").into(),
         search: None,
         actions,
         table,
@@ -161,12 +148,12 @@ struct WindowForm {
 fn window_form(t: &Tr, f: &WindowForm) -> Form {
     Form::new(
         "/demand",
-        l(t, "Open", "发起"),
+        t.get("tender.open"),
         vec![
-            Field::text("title", l(t, "Title", "标题"), &f.title).required(),
+            Field::text("title", t.get("tender.title"), &f.title).required(),
             Field::text(
                 "closes_at",
-                l(t, "Closes at (province time)", "截止时间（本省时间）"),
+                t.get("tender.closes_at_province_time"),
                 &f.closes_at,
             )
             .kind("datetime-local")
@@ -178,7 +165,7 @@ fn window_form(t: &Tr, f: &WindowForm) -> Form {
 #[get("/demand/new")]
 async fn new_window(v: Viewer) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let h = l(&v.t, "Open a demand window", "发起需求填报");
+    let h = v.t.get("tender.open_a_demand_window");
     view::ok(&FormPage {
         chrome: v.chrome(h),
         heading: h.into(),
@@ -195,7 +182,7 @@ async fn create_window(
     f: web::Form<WindowForm>,
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let h = l(&v.t, "Open a demand window", "发起需求填报");
+    let h = v.t.get("tender.open_a_demand_window");
     let form = window_form(&v.t, &f);
     let tz = state.config.time_zone;
     let act = state.act(&v.p.username);
@@ -259,13 +246,13 @@ async fn window_page(
             ))
         })
         .await?;
-        let mut s = Section::new(l(&t, "Totals by drug", "按药品汇总"));
+        let mut s = Section::new(t.get("tender.totals_by_drug"));
         s.table = Some(Table {
             columns: cols(&[
                 t.get("field.code"),
                 t.get("field.name_zh"),
                 t.get("field.strength"),
-                l(&t, "Annual quantity", "年需求量"),
+                t.get("tender.annual_quantity"),
             ]),
             rows: totals
                 .iter()
@@ -280,12 +267,12 @@ async fn window_page(
                 .collect(),
         });
         sections.push(s);
-        let mut s = Section::new(l(&t, "Totals by county", "按县区汇总"));
+        let mut s = Section::new(t.get("tender.totals_by_county"));
         s.table = Some(Table {
             columns: cols(&[
-                l(&t, "County", "县区"),
-                l(&t, "Drug", "药品"),
-                l(&t, "Annual quantity", "年需求量"),
+                t.get("tender.county"),
+                t.get("tender.drug"),
+                t.get("tender.annual_quantity"),
             ]),
             rows: by_region
                 .iter()
@@ -299,11 +286,7 @@ async fn window_page(
                 .collect(),
         });
         sections.push(s);
-        let mut s = Section::new(l(
-            &t,
-            "Institutions that have not reported",
-            "尚未填报的机构",
-        ));
+        let mut s = Section::new(t.get("tender.institutions_that_have_not_reported"));
         s.table = Some(Table {
             columns: cols(&[t.get("field.code"), t.get("field.name")]),
             rows: missing
@@ -319,13 +302,13 @@ async fn window_page(
         if v.p.can_administer() && w.status == "open" {
             s.forms.push(Form::button(
                 format!("/demand/{id}/close"),
-                l(&t, "Close the window", "结束填报"),
+                t.get("tender.close_the_window"),
             ));
         }
         if v.p.can_administer() {
             s.links.push(Link::new(
                 format!("/tenders/new?window_id={id}"),
-                l(&t, "Create a tender from this demand", "据此需求创建招标"),
+                t.get("tender.create_a_tender_from_this_demand"),
             ));
         }
         sections.push(s);
@@ -345,13 +328,13 @@ async fn window_page(
             Ok((ts::reports_of(c, id, &ids2)?, names))
         })
         .await?;
-        let mut s = Section::new(l(&t, "Our reports", "本机构填报"));
+        let mut s = Section::new(t.get("tender.our_reports"));
         s.table = Some(Table {
             columns: cols(&[
                 t.get("field.name"),
-                l(&t, "Drug", "药品"),
+                t.get("tender.drug"),
                 t.get("field.strength"),
-                l(&t, "Annual quantity", "年需求量"),
+                t.get("tender.annual_quantity"),
             ]),
             rows: mine
                 .iter()
@@ -369,32 +352,20 @@ async fn window_page(
             let first = names.first().map(|n| n.0.clone()).unwrap_or_default();
             s.forms.push(Form::new(
                 format!("/demand/{id}/report"),
-                l(&t, "Report", "填报"),
+                t.get("tender.report"),
                 vec![
                     Field::select("institution_id", t.get("field.name"), &first, names),
-                    Field::text("drug_code", l(&t, "Drug code", "药品编码"), "").required(),
-                    Field::text(
-                        "quantity",
-                        l(
-                            &t,
-                            "Annual quantity (units of use)",
-                            "年需求量（最小使用单位）",
-                        ),
-                        "",
-                    )
-                    .required(),
+                    Field::text("drug_code", t.get("tender.drug_code"), "").required(),
+                    Field::text("quantity", t.get("tender.annual_quantity_units_of_use"), "")
+                        .required(),
                 ],
             ));
             let mut up = Form::new(
                 format!("/demand/{id}/upload"),
-                l(&t, "Upload CSV/XLSX", "上传 CSV/XLSX"),
+                t.get("tender.upload_csv_xlsx"),
                 vec![Field::text(
                     "file",
-                    l(
-                        &t,
-                        "File (columns: institution_code, drug_code, quantity)",
-                        "文件（列：institution_code, drug_code, quantity）",
-                    ),
+                    t.get("tender.file_columns_institution_code_drug_code_quantity"),
                     "",
                 )
                 .kind("file")],
@@ -410,13 +381,13 @@ async fn window_page(
         chrome: v.chrome(&w.title),
         heading: w.title.clone(),
         props: vec![
-            (l(&t, "Closes", "截止").into(), local(tz, w.closes_at)),
+            (t.get("tender.closes").into(), local(tz, w.closes_at)),
             (
-                l(&t, "Status", "状态").into(),
+                t.get("tender.status").into(),
                 if open {
-                    l(&t, "open", "填报中").into()
+                    t.get("tender.open_2").into()
                 } else {
-                    l(&t, "closed", "已结束").into()
+                    t.get("tender.closed_2").into()
                 },
             ),
         ],
@@ -573,9 +544,9 @@ async fn tender_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let all = db(&state, ts::tenders_list).await?;
     let table = Table {
         columns: cols(&[
-            l(&t, "Tender", "招标"),
-            l(&t, "Bid deadline", "投标截止"),
-            l(&t, "State", "状态"),
+            t.get("tender.tender"),
+            t.get("tender.bid_deadline"),
+            t.get("tender.state"),
         ]),
         rows: all
             .iter()
@@ -590,13 +561,13 @@ async fn tender_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
             .collect(),
     };
     let actions = if v.p.can_administer() {
-        vec![Link::new("/tenders/new", l(&t, "New tender", "新建招标"))]
+        vec![Link::new("/tenders/new", t.get("tender.new_tender"))]
     } else {
         vec![]
     };
     view::ok(&ListPage {
-        chrome: v.chrome(l(&t, "Tenders", "招标")),
-        heading: l(&t, "Tenders", "招标").into(),
+        chrome: v.chrome(t.get("tender.tenders")),
+        heading: t.get("tender.tenders").into(),
         search: None,
         actions,
         table,
@@ -723,19 +694,34 @@ pub fn parse_lot_lines(
 fn tender_form(t: &Tr, f: &TenderForm, windows: Vec<(String, String)>) -> Form {
     Form::new(
         "/tenders",
-        l(t, "Create (draft)", "创建（草稿）"),
+        t.get("tender.create_draft"),
         vec![
-            Field::text("title", l(t, "Title", "标题"), &f.title).required(),
-            Field::select("window_id", l(t, "Demand window", "需求填报"), &f.window_id, windows),
-            Field::text("bid_deadline", l(t, "Bid deadline (province time)", "投标截止（本省时间）"), &f.bid_deadline).kind("datetime-local").required(),
-            Field::text("contract_months", l(t, "Contract months", "合同期（月）"), if f.contract_months.is_empty() { "12" } else { &f.contract_months }),
+            Field::text("title", t.get("tender.title"), &f.title).required(),
+            Field::select(
+                "window_id",
+                t.get("tender.demand_window"),
+                &f.window_id,
+                windows,
+            ),
+            Field::text(
+                "bid_deadline",
+                t.get("tender.bid_deadline_province_time"),
+                &f.bid_deadline,
+            )
+            .kind("datetime-local")
+            .required(),
+            Field::text(
+                "contract_months",
+                t.get("tender.contract_months"),
+                if f.contract_months.is_empty() {
+                    "12"
+                } else {
+                    &f.contract_months
+                },
+            ),
             Field::text(
                 "lots",
-                l(
-                    t,
-                    "Lots, one per line: drug code, maximum unit price, policy (lowest_price | multiple_winners | composite_score), minimum bidders, consistency required (yes/no), agreed share %, technical weight %",
-                    "标的，每行一个：药品编码, 最高有效单价, 规则 (lowest_price | multiple_winners | composite_score), 最少投标人数, 是否要求一致性评价 (yes/no), 约定采购比例 %, 技术权重 %",
-                ),
+                t.get("tender.lots_one_per_line_drug_code_maximum_unit_price_p"),
                 &f.lots,
             )
             .kind("textarea"),
@@ -755,7 +741,7 @@ async fn new_tender(
     q: web::Query<NewTenderQuery>,
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let h = l(&v.t, "New tender", "新建招标");
+    let h = v.t.get("tender.new_tender");
     let (ws, lines) = db(&state, move |c| {
         let ws = ts::windows(c)?;
         let wid = q.window_id.or(ws.first().map(|w| w.id));
@@ -796,7 +782,7 @@ async fn create_tender(
     f: web::Form<TenderForm>,
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
-    let h = l(&v.t, "New tender", "新建招标");
+    let h = v.t.get("tender.new_tender");
     let f = f.into_inner();
     let tz = state.config.time_zone;
     let windows = db(&state, |c| {
@@ -865,29 +851,28 @@ fn center_actions(t: &Tr, s: TenderState) -> Vec<(TenderAction, &'static str)> {
     use TenderAction as A;
     use TenderState as S;
     let mut v = match s {
-        S::Draft => vec![(A::Publish, l(t, "Publish", "发布"))],
+        S::Draft => vec![(A::Publish, t.get("tender.publish"))],
         S::Closed => vec![(
             A::OpenTechnical,
-            l(t, "Open the technical envelopes", "开技术标"),
+            t.get("tender.open_the_technical_envelopes"),
         )],
         S::TechnicalOpened => vec![(
             A::PublishTechnical,
-            l(t, "Publish the technical results", "公布技术评审结果"),
+            t.get("tender.publish_the_technical_results"),
         )],
-        S::TechnicalPublished => vec![(
-            A::OpenCommercial,
-            l(t, "Open the price envelopes", "开商务标"),
-        )],
+        S::TechnicalPublished => {
+            vec![(A::OpenCommercial, t.get("tender.open_the_price_envelopes"))]
+        }
         S::CommercialOpened => vec![(
             A::PublishAward,
-            l(t, "Publish the provisional award", "公示拟中选结果"),
+            t.get("tender.publish_the_provisional_award"),
         )],
-        S::Provisional => vec![(A::Finalize, l(t, "Make the award final", "确认中选"))],
-        S::Awarded => vec![(A::Contract, l(t, "Sign the contracts", "签订合同"))],
+        S::Provisional => vec![(A::Finalize, t.get("tender.make_the_award_final"))],
+        S::Awarded => vec![(A::Contract, t.get("tender.sign_the_contracts"))],
         _ => vec![],
     };
     if !matches!(s, S::Awarded | S::Contracted | S::Cancelled) {
-        v.push((A::Cancel, l(t, "Cancel the tender", "取消招标")));
+        v.push((A::Cancel, t.get("tender.cancel_the_tender")));
     }
     v
 }
@@ -926,37 +911,37 @@ async fn tender_page(
     let st = ts::effective_state(&tender, now);
     let bidding = st == TenderState::Open;
     let mut props = vec![
-        (l(&t, "State", "状态").into(), state_label(&t, st).into()),
+        (t.get("tender.state").into(), state_label(&t, st).into()),
         (
-            l(&t, "Bid deadline", "投标截止").into(),
+            t.get("tender.bid_deadline").into(),
             local(tz, tender.bid_deadline),
         ),
         (
-            l(&t, "Contract months", "合同期（月）").into(),
+            t.get("tender.contract_months").into(),
             tender.contract_months.to_string(),
         ),
     ];
     if let Some(d) = tender.objection_deadline {
-        props.push((l(&t, "Objections until", "异议截止").into(), local(tz, d)));
+        props.push((t.get("tender.objections_until").into(), local(tz, d)));
     }
     if let Some(r) = &tender.cancel_reason {
-        props.push((l(&t, "Cancelled because", "取消原因").into(), r.clone()));
+        props.push((t.get("tender.cancelled_because").into(), r.clone()));
     }
     let mut sections = vec![];
 
     // Lots: prices and results only once published.
-    let mut lot_sec = Section::new(l(&t, "Lots", "标的"));
+    let mut lot_sec = Section::new(t.get("tender.lots"));
     lot_sec.table = Some(Table {
         columns: cols(&[
             "#",
-            l(&t, "Drug", "药品"),
-            l(&t, "Reported demand", "报送需求量"),
-            l(&t, "Agreed volume", "约定采购量"),
-            l(&t, "Maximum valid unit price", "最高有效单价"),
-            l(&t, "Policy", "规则"),
-            l(&t, "Min. bidders", "最少投标人"),
-            l(&t, "Consistency required", "要求一致性评价"),
-            l(&t, "Result", "结果"),
+            t.get("tender.drug"),
+            t.get("tender.reported_demand"),
+            t.get("tender.agreed_volume"),
+            t.get("tender.maximum_valid_unit_price"),
+            t.get("tender.policy"),
+            t.get("tender.min_bidders"),
+            t.get("tender.consistency_required"),
+            t.get("tender.result"),
         ]),
         rows: lots
             .iter()
@@ -965,7 +950,7 @@ async fn tender_page(
                     if st.award_published() || (st.prices_opened() && v.p.reads_everything()) {
                         match lot.result().map(|r| r.outcome) {
                             Some(Outcome::Failed { reason, .. }) => {
-                                Cell::text(format!("{} — {reason}", l(&t, "failed", "流标")))
+                                Cell::text(format!("{} — {reason}", t.get("tender.failed")))
                                     .with_class("bad")
                             }
                             Some(Outcome::Awarded { winners, .. }) => Cell::text(
@@ -1012,16 +997,16 @@ async fn tender_page(
 
     // The supplier's own bids, with receipts and review results.
     if let Some(sid) = supplier {
-        let mut s = Section::new(l(&t, "Our bids", "本企业投标"));
+        let mut s = Section::new(t.get("tender.our_bids"));
         s.table = Some(Table {
             columns: cols(&[
-                l(&t, "Lot", "标的"),
-                l(&t, "Status", "状态"),
-                l(&t, "Version", "版本"),
-                l(&t, "Technical envelope digest", "技术标摘要"),
-                l(&t, "Price envelope digest", "商务标摘要"),
-                l(&t, "Technical review", "技术评审"),
-                l(&t, "Unit price", "单价"),
+                t.get("tender.lot"),
+                t.get("tender.status"),
+                t.get("tender.version"),
+                t.get("tender.technical_envelope_digest"),
+                t.get("tender.price_envelope_digest"),
+                t.get("tender.technical_review"),
+                t.get("tender.unit_price"),
             ]),
             rows: mine
                 .iter()
@@ -1034,10 +1019,10 @@ async fn tender_page(
                     let review =
                         if matches!(st, TenderState::TechnicalPublished) || st.prices_opened() {
                             match b.technical_result.as_deref() {
-                                Some("passed") => l(&t, "qualified", "合格").to_string(),
+                                Some("passed") => t.get("tender.qualified").to_string(),
                                 Some(_) => format!(
                                     "{}: {}",
-                                    l(&t, "not qualified", "不合格"),
+                                    t.get("tender.not_qualified"),
                                     b.reasons().join("; ")
                                 ),
                                 None => "—".into(),
@@ -1067,7 +1052,7 @@ async fn tender_page(
                     format!("/tenders/{id}/lots/{}/withdraw", b.lot_id),
                     format!(
                         "{} #{}",
-                        l(&t, "Withdraw bid on lot", "撤回投标 标的"),
+                        t.get("tender.withdraw_bid_on_lot"),
                         lots.iter()
                             .find(|x| x.0.id == b.lot_id)
                             .map(|x| x.0.lot_no)
@@ -1082,8 +1067,8 @@ async fn tender_page(
             for b in &mine {
                 s.forms.push(Form::new(
                     format!("/tenders/{id}/lots/{}/objection", b.lot_id),
-                    l(&t, "Lodge an objection", "提出异议"),
-                    vec![Field::text("text", l(&t, "Objection", "异议"), "")
+                    t.get("tender.lodge_an_objection"),
+                    vec![Field::text("text", t.get("tender.objection"), "")
                         .kind("textarea")
                         .required()],
                 ));
@@ -1114,15 +1099,15 @@ async fn tender_page(
             Ok(out)
         })
         .await?;
-        let mut s = Section::new(l(&t, "Technical review", "技术评审"));
+        let mut s = Section::new(t.get("tender.technical_review"));
         s.table = Some(Table {
             columns: cols(&[
-                l(&t, "Lot", "标的"),
-                l(&t, "Supplier", "企业"),
-                l(&t, "Product", "产品"),
-                l(&t, "Result", "结果"),
-                l(&t, "Technical score", "技术得分"),
-                l(&t, "Unit price", "单价"),
+                t.get("tender.lot"),
+                t.get("tender.supplier"),
+                t.get("tender.product"),
+                t.get("tender.result"),
+                t.get("tender.technical_score"),
+                t.get("tender.unit_price"),
             ]),
             rows: bids
                 .iter()
@@ -1133,11 +1118,11 @@ async fn tender_page(
                         Cell::text(approval),
                         match b.technical_result.as_deref() {
                             Some("passed") => {
-                                Cell::text(l(&t, "qualified", "合格")).with_class("good")
+                                Cell::text(t.get("tender.qualified")).with_class("good")
                             }
                             Some(_) => Cell::text(format!(
                                 "{}: {}",
-                                l(&t, "not qualified", "不合格"),
+                                t.get("tender.not_qualified"),
                                 b.reasons().join("; ")
                             ))
                             .with_class("bad"),
@@ -1160,14 +1145,14 @@ async fn tender_page(
                         format!("/bids/{}/score", b.id),
                         format!(
                             "{} · {} #{} · {}",
-                            l(&t, "Score", "评分"),
-                            l(&t, "lot", "标的"),
+                            t.get("tender.score"),
+                            t.get("tender.lot_2"),
                             no,
                             sname
                         ),
                         vec![Field::text(
                             "score",
-                            l(&t, "Technical score (0–100)", "技术得分（0–100）"),
+                            t.get("tender.technical_score_0_100"),
                             &b.technical_score.map(|x| x.to_string()).unwrap_or_default(),
                         )
                         .required()],
@@ -1183,12 +1168,12 @@ async fn tender_page(
             .iter()
             .filter(|o| v.p.reads_everything() || Some(o.supplier_id) == supplier)
             .collect();
-        let mut s = Section::new(l(&t, "Objections", "异议"));
+        let mut s = Section::new(t.get("tender.objections"));
         s.table = Some(Table {
             columns: cols(&[
-                l(&t, "Supplier", "企业"),
-                l(&t, "Objection", "异议"),
-                l(&t, "Answer", "答复"),
+                t.get("tender.supplier"),
+                t.get("tender.objection"),
+                t.get("tender.answer"),
             ]),
             rows: visible
                 .iter()
@@ -1205,12 +1190,12 @@ async fn tender_page(
             for o in visible.iter().filter(|o| o.answer.is_none()) {
                 s.forms.push(Form::new(
                     format!("/objections/{}/answer", o.id),
-                    l(&t, "Answer", "答复"),
+                    t.get("tender.answer"),
                     vec![Field::text(
                         "answer",
                         format!(
                             "{} · {}",
-                            l(&t, "Answer to", "答复"),
+                            t.get("tender.answer_to"),
                             names.get(&o.supplier_id).cloned().unwrap_or_default()
                         )
                         .as_str(),
@@ -1225,14 +1210,14 @@ async fn tender_page(
     }
 
     if !contracts.is_empty() {
-        let mut s = Section::new(l(&t, "Contracts", "合同"));
+        let mut s = Section::new(t.get("tender.contracts"));
         s.table = Some(Table {
             columns: cols(&[
-                l(&t, "Contract", "合同"),
-                l(&t, "Supplier", "企业"),
-                l(&t, "Unit price", "单价"),
-                l(&t, "Committed volume", "约定采购量"),
-                l(&t, "Period", "期限"),
+                t.get("tender.contract"),
+                t.get("tender.supplier"),
+                t.get("tender.unit_price"),
+                t.get("tender.committed_volume"),
+                t.get("tender.period"),
             ]),
             rows: contracts
                 .iter()
@@ -1256,27 +1241,30 @@ async fn tender_page(
     }
 
     if v.p.can_administer() {
-        let mut s = Section::new(l(&t, "Next step", "下一步"));
+        let mut s = Section::new(t.get("tender.next_step"));
         for (a, label) in center_actions(&t, st) {
             let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label);
             if a == TenderAction::Cancel {
                 f = Form::new(
                     format!("/tenders/{id}/actions/cancel"),
                     label,
-                    vec![Field::text("reason", l(&t, "Reason", "原因"), "").required()],
+                    vec![Field::text("reason", t.get("tender.reason"), "").required()],
                 );
                 f.danger = true;
             }
             s.forms.push(f);
         }
         if st == TenderState::Open {
-            s.text.push(l(&t, "Bids are being taken; prices stay sealed until the price envelopes are opened.", "投标进行中；商务标开标前价格保持密封。").into());
+            s.text.push(
+                t.get("tender.bids_are_being_taken_prices_stay_sealed_until_th")
+                    .into(),
+            );
         }
         sections.push(s);
     }
     let mut actions = vec![];
     if st.award_published() {
-        actions.push(Link::new("/results", l(&t, "Public results", "公开结果")));
+        actions.push(Link::new("/results", t.get("tender.public_results")));
     }
     view::ok(&DetailPage {
         chrome: v.chrome(&tender.title),
@@ -1362,37 +1350,29 @@ async fn bid_form(
                     p.approval_number,
                     p.manufacturer_name,
                     p.units_per_package,
-                    l(&t, "package", "包装")
+                    t.get("tender.package")
                 ),
             )
         })
         .collect();
     let mut form = Form::new(
         format!("/tenders/{tender_id}/lots/{lot_id}/bid"),
-        l(&t, "Submit the sealed bid", "提交密封投标"),
+        t.get("tender.submit_the_sealed_bid"),
         vec![
-            Field::select("product_id", l(&t, "Product", "产品"), "", options),
+            Field::select("product_id", t.get("tender.product"), "", options),
             Field::text(
                 "annual_capacity",
-                l(
-                    &t,
-                    "Annual capacity (units of use)",
-                    "年产能（最小使用单位）",
-                ),
+                t.get("tender.annual_capacity_units_of_use"),
                 "",
             )
             .required(),
             Field::text(
                 "package_price",
-                l(
-                    &t,
-                    "Price per package (yuan) — sealed until the opening",
-                    "包装单价（元）— 开标前密封",
-                ),
+                t.get("tender.price_per_package_yuan_sealed_until_the_opening"),
                 "",
             )
             .required(),
-            Field::text("documents", l(&t, "Documents (PDF)", "资质文件（PDF）"), "").kind("file"),
+            Field::text("documents", t.get("tender.documents_pdf"), "").kind("file"),
         ],
     );
     form.multipart = true;
@@ -1401,13 +1381,13 @@ async fn bid_form(
     view::render(
         status,
         &FormPage {
-            chrome: v.chrome(l(&t, "Bid", "投标")),
+            chrome: v.chrome(t.get("tender.bid")),
             heading: format!(
                 "{} · {} #{} · {}",
                 tender.title,
-                l(&t, "lot", "标的"),
+                t.get("tender.lot_2"),
                 lot.lot_no,
-                l(&t, "maximum valid unit price", "最高有效单价").to_string()
+                t.get("tender.maximum_valid_unit_price_2").to_string()
                     + " ¥"
                     + &money(lot.max_unit_price)
             ),
@@ -1544,36 +1524,34 @@ fn receipt_page(
     view::render(
         StatusCode::CREATED,
         &DetailPage {
-            chrome: v.chrome(l(&t, "Bid receipt", "投标回执")),
-            heading: l(&t, "Bid receipt", "投标回执").into(),
+            chrome: v.chrome(t.get("tender.bid_receipt")),
+            heading: t.get("tender.bid_receipt").into(),
             props: vec![
-                (l(&t, "Bid", "投标").into(), r.bid_id.to_string()),
-                (l(&t, "Version", "版本").into(), r.version.to_string()),
+                (t.get("tender.bid").into(), r.bid_id.to_string()),
+                (t.get("tender.version").into(), r.version.to_string()),
                 (
-                    l(
-                        &t,
-                        "Received at (province time; UTC)",
-                        "接收时间（本省时间；UTC）",
-                    )
-                    .into(),
+                    t.get("tender.received_at_province_time_utc").into(),
                     received,
                 ),
                 (
-                    l(&t, "Technical envelope SHA-256", "技术标 SHA-256").into(),
+                    t.get("tender.technical_envelope_sha_256").into(),
                     r.technical_digest.clone(),
                 ),
                 (
-                    l(&t, "Price envelope SHA-256", "商务标 SHA-256").into(),
+                    t.get("tender.price_envelope_sha_256").into(),
                     r.commercial_digest.clone(),
                 ),
             ],
             actions: vec![Link::new(
                 format!("/tenders/{tender_id}"),
-                l(&t, "Back to the tender", "返回招标"),
+                t.get("tender.back_to_the_tender"),
             )],
             sections: vec![{
-                let mut s = Section::new(l(&t, "Sealed", "已密封"));
-                s.text.push(l(&t, "Your price is sealed: no one, center staff included, can read it before the price envelopes are opened. Keep this receipt.", "报价已密封：商务标开标前任何人（包括中心工作人员）都无法查看。请保存本回执。").into());
+                let mut s = Section::new(t.get("tender.sealed"));
+                s.text.push(
+                    t.get("tender.your_price_is_sealed_no_one_center_staff_include")
+                        .into(),
+                );
                 s
             }],
         },
@@ -1751,23 +1729,23 @@ async fn contract_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResp
         Role::Expert => return Err(Error::forbidden()),
     };
     let vol = if v.p.role == Role::Institution {
-        l(&t, "Our committed volume", "本机构约定采购量")
+        t.get("tender.our_committed_volume")
     } else {
-        l(&t, "Committed volume", "约定采购量")
+        t.get("tender.committed_volume")
     };
     view::ok(&ListPage {
-        chrome: v.chrome(l(&t, "Contracts", "合同")),
-        heading: l(&t, "Contracts", "合同").into(),
+        chrome: v.chrome(t.get("tender.contracts")),
+        heading: t.get("tender.contracts").into(),
         search: None,
         actions: vec![],
         table: Table {
             columns: cols(&[
-                l(&t, "Contract", "合同"),
-                l(&t, "Drug", "药品"),
-                l(&t, "Supplier", "企业"),
-                l(&t, "Unit price", "单价"),
+                t.get("tender.contract"),
+                t.get("tender.drug"),
+                t.get("tender.supplier"),
+                t.get("tender.unit_price"),
                 vol,
-                l(&t, "Period", "期限"),
+                t.get("tender.period"),
             ]),
             rows,
         },
@@ -1807,9 +1785,9 @@ async fn contract_page(
         return Err(Error::NotFound("contract".into()));
     }
     let mut sections = vec![];
-    let mut s = Section::new(l(&t, "Committed volume by institution", "各机构约定采购量"));
+    let mut s = Section::new(t.get("tender.committed_volume_by_institution"));
     s.table = Some(Table {
-        columns: cols(&[t.get("field.name"), l(&t, "Committed volume", "约定采购量")]),
+        columns: cols(&[t.get("field.name"), t.get("tender.committed_volume")]),
         rows: allocs
             .iter()
             .filter(|a| {
@@ -1822,13 +1800,9 @@ async fn contract_page(
             .collect(),
     });
     sections.push(s);
-    let mut s = Section::new(l(
-        &t,
-        "Distribution enterprises by county",
-        "各县区配送企业",
-    ));
+    let mut s = Section::new(t.get("tender.distribution_enterprises_by_county"));
     s.table = Some(Table {
-        columns: cols(&[l(&t, "County", "县区"), l(&t, "Distributor", "配送企业")]),
+        columns: cols(&[t.get("tender.county"), t.get("tender.distributor")]),
         rows: dists
             .iter()
             .map(|d| vec![Cell::text(&d.1), Cell::text(&d.3)])
@@ -1837,11 +1811,11 @@ async fn contract_page(
     if v.p.role == Role::Supplier && v.p.supplier_id == Some(c.supplier_id) {
         s.forms.push(Form::new(
             format!("/contracts/{id}/distributors"),
-            l(&t, "Name the distributor", "指定配送企业"),
+            t.get("tender.name_the_distributor"),
             vec![
                 Field::select(
                     "county_id",
-                    l(&t, "County", "县区"),
+                    t.get("tender.county"),
                     "",
                     counties
                         .iter()
@@ -1850,7 +1824,7 @@ async fn contract_page(
                 ),
                 Field::select(
                     "distributor_id",
-                    l(&t, "Distributor", "配送企业"),
+                    t.get("tender.distributor"),
                     "",
                     distributors
                         .iter()
@@ -1862,23 +1836,23 @@ async fn contract_page(
     }
     sections.push(s);
     view::ok(&DetailPage {
-        chrome: v.chrome(l(&t, "Contract", "合同")),
-        heading: format!("{} #{}", l(&t, "Contract", "合同"), c.id),
+        chrome: v.chrome(t.get("tender.contract")),
+        heading: format!("{} #{}", t.get("tender.contract"), c.id),
         props: vec![
             (
-                l(&t, "Supplier", "企业").into(),
+                t.get("tender.supplier").into(),
                 names.get(&c.supplier_id).cloned().unwrap_or_default(),
             ),
-            (l(&t, "Unit price", "单价").into(), money(c.unit_price)),
+            (t.get("tender.unit_price").into(), money(c.unit_price)),
             (
-                l(&t, "Committed volume", "约定采购量").into(),
+                t.get("tender.committed_volume").into(),
                 c.committed_volume.to_string(),
             ),
             (
-                l(&t, "Period", "期限").into(),
+                t.get("tender.period").into(),
                 format!("{} – {}", c.starts_on, c.ends_on),
             ),
-            (l(&t, "Status", "状态").into(), c.status.clone()),
+            (t.get("tender.status").into(), c.status.clone()),
         ],
         actions: vec![],
         sections,
@@ -1934,11 +1908,11 @@ async fn results(
         let mut s = Section::new(tender.title.clone());
         s.table = Some(Table {
             columns: cols(&[
-                l(&t, "Lot", "标的"),
-                l(&t, "Drug", "药品"),
-                l(&t, "Winner", "中选企业"),
-                l(&t, "Unit price", "单价"),
-                l(&t, "Volume", "约定采购量"),
+                t.get("tender.lot"),
+                t.get("tender.drug"),
+                t.get("tender.winner"),
+                t.get("tender.unit_price"),
+                t.get("tender.volume"),
             ]),
             rows: lots
                 .into_iter()
@@ -1955,15 +1929,11 @@ async fn results(
         });
         sections.push(s);
     }
-    let mut chrome = anon_chrome(
-        t,
-        csrf_token(&session),
-        l(&t, "Tender results", "集中采购中选结果"),
-    );
+    let mut chrome = anon_chrome(t, csrf_token(&session), t.get("tender.tender_results"));
     chrome.nav = vec![Link::new("/login", t.get("login.title"))];
     view::ok(&DetailPage {
         chrome,
-        heading: l(&t, "Tender results", "集中采购中选结果").into(),
+        heading: t.get("tender.tender_results").into(),
         props: vec![],
         actions: vec![],
         sections,
