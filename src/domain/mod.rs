@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod ids;
 pub mod import;
 pub mod money;
+pub mod orders;
 pub mod paging;
 pub mod roles;
 pub mod tender;
