@@ -18,6 +18,8 @@ pub struct Config {
     pub master_key_file: PathBuf,
     /// Days bidders have to object to a provisional award.
     pub objection_days: i64,
+    /// Delivery deadlines, shelf life and payment terms.
+    pub delivery: crate::domain::orders::DeliveryRules,
     pub pool_size: u32,
     pub workers: usize,
     /// Mark cookies `Secure` (set when the platform is served over TLS, directly or by a proxy).
@@ -70,6 +72,30 @@ pub const SETTINGS: &[Setting] = &[
         key: "objection_days",
         default: "3",
         meaning: "days of the objection window after a provisional award",
+    },
+    Setting {
+        env: "JICAI_URGENT_HOURS",
+        key: "urgent_hours",
+        default: "24",
+        meaning: "delivery deadline of an urgent order, hours from submission",
+    },
+    Setting {
+        env: "JICAI_NORMAL_HOURS",
+        key: "normal_hours",
+        default: "48",
+        meaning: "delivery deadline of a normal order",
+    },
+    Setting {
+        env: "JICAI_REMOTE_HOURS",
+        key: "remote_hours",
+        default: "72",
+        meaning: "delivery deadline of a normal order to a remote institution",
+    },
+    Setting {
+        env: "JICAI_PAYMENT_DAYS",
+        key: "payment_days",
+        default: "30",
+        meaning: "an accepted delivery is payable within this many days",
     },
     Setting {
         env: "JICAI_POOL_SIZE",
@@ -193,6 +219,13 @@ impl Config {
             secret_file: PathBuf::from(secret_file),
             master_key_file: PathBuf::from(get(setting("master_key_file")).0),
             objection_days: num("objection_days", 0, 60)?,
+            delivery: crate::domain::orders::DeliveryRules {
+                urgent_hours: num("urgent_hours", 1, 24 * 30)?,
+                normal_hours: num("normal_hours", 1, 24 * 30)?,
+                remote_hours: num("remote_hours", 1, 24 * 30)?,
+                payment_days: num("payment_days", 1, 365)?,
+                ..Default::default()
+            },
             pool_size: num("pool_size", 1, 512)? as u32,
             workers: num("workers", 0, 512)? as usize,
             cookie_secure,

@@ -7,9 +7,9 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::{app, state_with_demo, Client, TestDb, PW};
+use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::domain::paging::PageRequest;
-use jicai::domain::roles::{Role, Scope};
+use jicai::domain::roles::Scope;
 use jicai::store::{audit, catalog, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 
@@ -29,46 +29,6 @@ fn local(state: &AppState, d: Duration) -> String {
         .with_timezone(&state.config.time_zone)
         .format("%Y-%m-%d %H:%M")
         .to_string()
-}
-
-/// A user of this supplier, created for the test.
-fn supplier_user(state: &AppState, supplier_id: i64) -> String {
-    let name = format!("s{supplier_id}");
-    users::create(
-        &mut conn(state),
-        &Act::new("test", chrono::Utc::now()),
-        &users::NewUser {
-            username: name.clone(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: name.clone(),
-            role: Role::Supplier,
-            supplier_id: Some(supplier_id),
-            institution_id: None,
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
-    name
-}
-
-/// Issues an API token for a user straight through the store.
-fn token_for(state: &AppState, username: &str) -> String {
-    let t = jicai::security::new_api_token();
-    let uid = users::by_username(&mut conn(state), username)
-        .unwrap()
-        .unwrap()
-        .id;
-    users::create_token(
-        &mut conn(state),
-        &Act::new("test", chrono::Utc::now()),
-        uid,
-        "test",
-        &t.hash,
-        &t.prefix,
-    )
-    .unwrap();
-    t.secret
 }
 
 /// Validates an OCDS release package against the schema in ../shared/ocds-1.1.5 (offline).

@@ -2,6 +2,7 @@
 //! functions (and audit records) as any other change.
 
 pub mod data;
+pub mod orders;
 pub mod tenders;
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -91,7 +92,8 @@ pub fn load(
     }
     crate::store::write_tx(conn, |conn| {
         load_all(conn, today)?;
-        tenders::load(conn, master, now, tz)
+        tenders::load(conn, master, now, tz)?;
+        orders::load(conn, now, today, demo_township())
     })?;
     Ok(Summary {
         already: false,
@@ -103,6 +105,7 @@ pub fn load(
             ("products", data::PRODUCTS.len()),
             ("users", DEMO_USERS.len()),
             ("tenders", 2),
+            ("orders", 3),
         ],
         logins,
     })
@@ -186,16 +189,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
         .iter()
         .find(|(_, k)| k == "manufacturer")
         .map(|(id, _)| *id);
-    let township = data::INSTITUTIONS
-        .iter()
-        .find(|i| {
-            i.kind == "township_center"
-                && data::INSTITUTIONS
-                    .iter()
-                    .any(|c| c.parent_code == Some(i.code))
-        })
-        .map(|i| i.code)
-        .unwrap_or(data::INSTITUTIONS[0].code);
+    let township = demo_township();
     let institution_id = parties::institution_by_code(conn, township)?.map(|i| i.id);
     let hash = security::hash_password(DEMO_PASSWORD)?;
     for (username, role, display) in DEMO_USERS {
@@ -220,4 +214,18 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
         users::create(conn, &act, &u).map_err(|e| err(username, e))?;
     }
     Ok(())
+}
+
+/// The township health center (with village clinics) that the demo institution user belongs to.
+fn demo_township() -> &'static str {
+    data::INSTITUTIONS
+        .iter()
+        .find(|i| {
+            i.kind == "township_center"
+                && data::INSTITUTIONS
+                    .iter()
+                    .any(|c| c.parent_code == Some(i.code))
+        })
+        .map(|i| i.code)
+        .unwrap_or(data::INSTITUTIONS[0].code)
 }

@@ -21,14 +21,26 @@ pub struct DeliveryRules {
 
 impl Default for DeliveryRules {
     fn default() -> Self {
-        DeliveryRules { acknowledge_hours: 24, urgent_hours: 24, normal_hours: 48, remote_hours: 72, min_shelf_months: 6, payment_days: 30 }
+        DeliveryRules {
+            acknowledge_hours: 24,
+            urgent_hours: 24,
+            normal_hours: 48,
+            remote_hours: 72,
+            min_shelf_months: 6,
+            payment_days: 30,
+        }
     }
 }
 
 impl DeliveryRules {
     /// The delivery deadline of an order: urgent 24 h; otherwise 72 h for a remote institution
     /// and 48 h for the others (an urgent order is urgent wherever it goes).
-    pub fn delivery_deadline(&self, submitted: DateTime<Utc>, urgent: bool, remote: bool) -> DateTime<Utc> {
+    pub fn delivery_deadline(
+        &self,
+        submitted: DateTime<Utc>,
+        urgent: bool,
+        remote: bool,
+    ) -> DateTime<Utc> {
         let h = if urgent {
             self.urgent_hours
         } else if remote {
@@ -44,14 +56,24 @@ impl DeliveryRules {
     }
 
     /// Refuses goods whose remaining shelf life on arrival is under the minimum.
-    pub fn check_shelf_life(&self, production: NaiveDate, expiry: NaiveDate, arrival: NaiveDate) -> Result<(), Invalid> {
+    pub fn check_shelf_life(
+        &self,
+        production: NaiveDate,
+        expiry: NaiveDate,
+        arrival: NaiveDate,
+    ) -> Result<(), Invalid> {
         if expiry <= production {
-            return Err(Invalid::new("expiry_date", "must be after the production date"));
+            return Err(Invalid::new(
+                "expiry_date",
+                "must be after the production date",
+            ));
         }
         if production > arrival {
             return Err(Invalid::new("production_date", "is in the future"));
         }
-        let needed = arrival.checked_add_months(Months::new(self.min_shelf_months)).unwrap_or(arrival);
+        let needed = arrival
+            .checked_add_months(Months::new(self.min_shelf_months))
+            .unwrap_or(arrival);
         if expiry < needed {
             return Err(Invalid::new(
                 "expiry_date",
@@ -118,7 +140,10 @@ pub fn state_from_lines(current: OrderState, lines: &[LineQuantities]) -> OrderS
     }
     let shipped: i64 = open.iter().map(|l| l.shipped).sum();
     let confirmed: i64 = open.iter().map(|l| l.confirmed).sum();
-    if open.iter().all(|l| l.shipped >= l.ordered && l.confirmed >= l.shipped) {
+    if open
+        .iter()
+        .all(|l| l.shipped >= l.ordered && l.confirmed >= l.shipped)
+    {
         OrderState::Received
     } else if confirmed > 0 {
         OrderState::PartiallyReceived
@@ -138,7 +163,13 @@ pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invali
         return Err(Invalid::new("quantity", "this line was declined"));
     }
     if line.shipped + quantity > line.ordered {
-        return Err(Invalid::new("quantity", format!("{} would exceed the {} ordered ({} already shipped)", quantity, line.ordered, line.shipped)));
+        return Err(Invalid::new(
+            "quantity",
+            format!(
+                "{} would exceed the {} ordered ({} already shipped)",
+                quantity, line.ordered, line.shipped
+            ),
+        ));
     }
     Ok(())
 }
@@ -154,7 +185,10 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
         assert_eq!(r.delivery_deadline(t, true, false), t + Duration::hours(24));
         assert_eq!(r.delivery_deadline(t, true, true), t + Duration::hours(24));
-        assert_eq!(r.delivery_deadline(t, false, false), t + Duration::hours(48));
+        assert_eq!(
+            r.delivery_deadline(t, false, false),
+            t + Duration::hours(48)
+        );
         assert_eq!(r.delivery_deadline(t, false, true), t + Duration::hours(72));
         assert_eq!(r.acknowledge_deadline(t), t + Duration::hours(24));
     }
@@ -163,41 +197,100 @@ mod tests {
     fn short_dated_goods_are_refused() {
         let r = DeliveryRules::default();
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert!(r.check_shelf_life(d("2026-01-01"), d("2027-05-23"), d("2026-11-23")).is_ok());
-        let e = r.check_shelf_life(d("2026-01-01"), d("2027-05-22"), d("2026-11-23")).unwrap_err();
+        assert!(r
+            .check_shelf_life(d("2026-01-01"), d("2027-05-23"), d("2026-11-23"))
+            .is_ok());
+        let e = r
+            .check_shelf_life(d("2026-01-01"), d("2027-05-22"), d("2026-11-23"))
+            .unwrap_err();
         assert!(e.message.contains("6 months"), "{}", e.message);
-        assert!(r.check_shelf_life(d("2026-12-01"), d("2028-01-01"), d("2026-11-23")).is_err(), "produced in the future");
-        assert!(r.check_shelf_life(d("2026-01-01"), d("2025-01-01"), d("2026-11-23")).is_err());
+        assert!(
+            r.check_shelf_life(d("2026-12-01"), d("2028-01-01"), d("2026-11-23"))
+                .is_err(),
+            "produced in the future"
+        );
+        assert!(r
+            .check_shelf_life(d("2026-01-01"), d("2025-01-01"), d("2026-11-23"))
+            .is_err());
     }
 
     #[test]
     fn order_state_follows_the_lines() {
-        let l = |ordered, shipped, confirmed| LineQuantities { ordered, declined: false, shipped, confirmed, accepted: confirmed };
+        let l = |ordered, shipped, confirmed| LineQuantities {
+            ordered,
+            declined: false,
+            shipped,
+            confirmed,
+            accepted: confirmed,
+        };
         use OrderState as S;
-        assert_eq!(state_from_lines(S::Acknowledged, &[l(10, 0, 0)]), S::Acknowledged);
-        assert_eq!(state_from_lines(S::Acknowledged, &[l(10, 4, 0)]), S::Shipped);
-        assert_eq!(state_from_lines(S::Shipped, &[l(10, 4, 4)]), S::PartiallyReceived);
-        assert_eq!(state_from_lines(S::Shipped, &[l(10, 10, 4)]), S::PartiallyReceived);
+        assert_eq!(
+            state_from_lines(S::Acknowledged, &[l(10, 0, 0)]),
+            S::Acknowledged
+        );
+        assert_eq!(
+            state_from_lines(S::Acknowledged, &[l(10, 4, 0)]),
+            S::Shipped
+        );
+        assert_eq!(
+            state_from_lines(S::Shipped, &[l(10, 4, 4)]),
+            S::PartiallyReceived
+        );
+        assert_eq!(
+            state_from_lines(S::Shipped, &[l(10, 10, 4)]),
+            S::PartiallyReceived
+        );
         assert_eq!(state_from_lines(S::Shipped, &[l(10, 10, 10)]), S::Received);
-        let declined = LineQuantities { ordered: 5, declined: true, ..Default::default() };
-        assert_eq!(state_from_lines(S::Shipped, &[l(10, 10, 10), declined]), S::Received);
+        let declined = LineQuantities {
+            ordered: 5,
+            declined: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            state_from_lines(S::Shipped, &[l(10, 10, 10), declined]),
+            S::Received
+        );
         assert_eq!(state_from_lines(S::Submitted, &[declined]), S::Closed);
         assert_eq!(state_from_lines(S::Cancelled, &[l(10, 0, 0)]), S::Cancelled);
     }
 
     #[test]
     fn shipments_never_exceed_the_order() {
-        let line = LineQuantities { ordered: 10, shipped: 6, ..Default::default() };
+        let line = LineQuantities {
+            ordered: 10,
+            shipped: 6,
+            ..Default::default()
+        };
         assert!(check_shipment(&line, 4).is_ok());
-        assert!(check_shipment(&line, 5).unwrap_err().message.contains("exceed"));
+        assert!(check_shipment(&line, 5)
+            .unwrap_err()
+            .message
+            .contains("exceed"));
         assert!(check_shipment(&line, 0).is_err());
-        assert!(check_shipment(&LineQuantities { declined: true, ordered: 3, ..Default::default() }, 1).is_err());
+        assert!(check_shipment(
+            &LineQuantities {
+                declined: true,
+                ordered: 3,
+                ..Default::default()
+            },
+            1
+        )
+        .is_err());
     }
 
     #[test]
     fn reasons_are_a_closed_set() {
-        assert_eq!(RejectReason::parse("reason", "damaged").unwrap(), RejectReason::Damaged);
-        assert!(RejectReason::parse("reason", "late").unwrap_err().message.contains("short_dated"));
-        assert_eq!(DeclineReason::parse("reason", "out_of_stock").unwrap(), DeclineReason::OutOfStock);
+        assert_eq!(
+            RejectReason::parse("reason", "damaged").unwrap(),
+            RejectReason::Damaged
+        );
+        assert!(RejectReason::parse("reason", "late")
+            .unwrap_err()
+            .message
+            .contains("short_dated"));
+        assert_eq!(
+            DeclineReason::parse("reason", "out_of_stock").unwrap(),
+            DeclineReason::OutOfStock
+        );
     }
 }

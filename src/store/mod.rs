@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bid_writer;
 pub mod catalog;
+pub mod orders;
 pub mod parties;
 pub mod regions;
 pub mod schema;

@@ -305,6 +305,89 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        institution_id -> BigInt,
+        supplier_id -> BigInt,
+        urgent -> Bool,
+        state -> Text,
+        submitted_at -> Timestamp,
+        acknowledge_by -> Timestamp,
+        deliver_by -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        placed_by -> Text,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        contract_id -> BigInt,
+        product_id -> BigInt,
+        quantity -> BigInt,
+        unit_price -> BigInt,
+        declined_reason -> Nullable<Text>,
+        declined_note -> Nullable<Text>,
+        shipped -> BigInt,
+        confirmed -> BigInt,
+        accepted -> BigInt,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        shipper_id -> BigInt,
+        idempotency_key -> Nullable<Text>,
+        shipped_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delivery_lines (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        order_line_id -> BigInt,
+        quantity -> BigInt,
+        batch_no -> Text,
+        production_date -> Date,
+        expiry_date -> Date,
+        trace_codes -> Text,
+        late -> Bool,
+        receipt -> Nullable<Text>,
+        receipt_reason -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        confirmed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payables (id) {
+        id -> BigInt,
+        delivery_line_id -> BigInt,
+        institution_id -> BigInt,
+        supplier_id -> BigInt,
+        amount -> BigInt,
+        due_on -> Date,
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    credit_events (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        kind -> Text,
+        order_line_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(institutions -> regions (region_id));
 diesel::joinable!(suppliers -> regions (region_id));
 diesel::joinable!(licences -> suppliers (supplier_id));
@@ -322,6 +405,13 @@ diesel::joinable!(bids -> products (product_id));
 diesel::joinable!(contracts -> lots (lot_id));
 diesel::joinable!(contracts -> suppliers (supplier_id));
 diesel::joinable!(contract_allocations -> contracts (contract_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_lines -> contracts (contract_id));
+diesel::joinable!(order_lines -> products (product_id));
+diesel::joinable!(deliveries -> orders (order_id));
+diesel::joinable!(delivery_lines -> deliveries (delivery_id));
+diesel::joinable!(delivery_lines -> order_lines (order_line_id));
+diesel::joinable!(orders -> institutions (institution_id));
 diesel::joinable!(contract_distributors -> regions (county_id));
 diesel::joinable!(contract_distributors -> suppliers (distributor_id));
 diesel::joinable!(contract_allocations -> institutions (institution_id));
@@ -350,4 +440,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     contract_allocations,
     contract_distributors,
     counters,
+    orders,
+    order_lines,
+    deliveries,
+    delivery_lines,
+    payables,
+    credit_events,
 );

@@ -10,8 +10,8 @@ use utoipa_actix_web::scope::scope as api_scope;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::tender_api;
 use super::{db, ApiError, AppState, Error};
+use super::{orders_api, tender_api};
 use crate::domain::catalog::{Category, DrugForm};
 use crate::domain::paging::{Page, PageRequest};
 use crate::domain::roles::{Role, Scope};
@@ -424,6 +424,16 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(tender_api::lodge_objection)
         .service(tender_api::answer_objection)
         .service(tender_api::name_distributor)
+        .service(orders_api::place_order)
+        .service(orders_api::list_orders)
+        .service(orders_api::get_order)
+        .service(orders_api::acknowledge)
+        .service(orders_api::cancel)
+        .service(orders_api::decline)
+        .service(orders_api::ship)
+        .service(orders_api::confirm)
+        .service(orders_api::list_payables)
+        .service(orders_api::mark_paid)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod ops;
+pub mod orders_api;
 pub mod pages;
 pub mod tender_api;
 pub mod view;

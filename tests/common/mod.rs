@@ -152,6 +152,7 @@ pub struct Client<S> {
     app: Rc<S>,
     cookies: HashMap<String, String>,
     pub csrf: String,
+    extra_header: Option<(String, String)>,
 }
 
 impl<S, B> Client<S>
@@ -164,6 +165,7 @@ where
             app,
             cookies: HashMap::new(),
             csrf: String::new(),
+            extra_header: None,
         }
     }
 
@@ -288,6 +290,21 @@ where
             .await
     }
 
+    /// An API call with one more header (such as `Idempotency-Key`).
+    pub async fn api_with_header(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        header: (&str, &str),
+        json: Option<serde_json::Value>,
+    ) -> Resp {
+        self.extra_header = Some((header.0.to_string(), header.1.to_string()));
+        let r = self.api(method, path, token, json).await;
+        self.extra_header = None;
+        r
+    }
+
     pub async fn api(
         &mut self,
         method: &str,
@@ -305,6 +322,9 @@ where
         .uri(path);
         if let Some(t) = token {
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        if let Some((k, v)) = self.extra_header.clone() {
+            req = req.insert_header((k, v));
         }
         if let Some(j) = json {
             req = req
@@ -329,3 +349,44 @@ pub async fn app(
 }
 
 pub const PW: &str = jicai::demo::DEMO_PASSWORD;
+
+/// A user of this supplier, created for the test (username `s<id>`).
+pub fn supplier_user(state: &AppState, supplier_id: i64) -> String {
+    let name = format!("s{supplier_id}");
+    jicai::store::users::create(
+        &mut state.store.conn().unwrap(),
+        &jicai::store::Act::new("test", chrono::Utc::now()),
+        &jicai::store::users::NewUser {
+            username: name.clone(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: name.clone(),
+            role: jicai::domain::roles::Role::Supplier,
+            supplier_id: Some(supplier_id),
+            institution_id: None,
+            email: format!("{name}@test"),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    name
+}
+
+/// Issues an API token for a user straight through the store.
+pub fn token_for(state: &AppState, username: &str) -> String {
+    let t = jicai::security::new_api_token();
+    let mut c = state.store.conn().unwrap();
+    let uid = jicai::store::users::by_username(&mut c, username)
+        .unwrap()
+        .unwrap()
+        .id;
+    jicai::store::users::create_token(
+        &mut c,
+        &jicai::store::Act::new("test", chrono::Utc::now()),
+        uid,
+        "test",
+        &t.hash,
+        &t.prefix,
+    )
+    .unwrap();
+    t.secret
+}

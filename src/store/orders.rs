@@ -1,0 +1,895 @@
+//! Orders, deliveries, receipt confirmation and payables. Prices come from the contract and
+//! are never taken from the caller; quantities are checked against what was ordered; every
+//! step writes its audit record in the same transaction.
+
+#![allow(clippy::type_complexity)] // row tuples mirror the SELECT lists they are read from
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{
+    contract_distributors, contracts, credit_events, deliveries, delivery_lines, institutions,
+    order_lines, orders, payables, regions,
+};
+use super::{audit, micros, Act, DbConn, Result, StoreError};
+use crate::domain::money::Money;
+use crate::domain::orders::{
+    self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, RejectReason,
+};
+use crate::domain::Invalid;
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = orders)]
+pub struct Order {
+    pub id: i64,
+    pub institution_id: i64,
+    pub supplier_id: i64,
+    pub urgent: bool,
+    pub state: String,
+    pub submitted_at: NaiveDateTime,
+    pub acknowledge_by: NaiveDateTime,
+    pub deliver_by: NaiveDateTime,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub placed_by: String,
+}
+
+impl Order {
+    pub fn state(&self) -> OrderState {
+        OrderState::parse("state", &self.state).unwrap_or(OrderState::Closed)
+    }
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = order_lines)]
+pub struct OrderLine {
+    pub id: i64,
+    pub order_id: i64,
+    pub contract_id: i64,
+    pub product_id: i64,
+    pub quantity: i64,
+    /// 1/10,000 yuan per unit of use, from the contract.
+    pub unit_price: i64,
+    pub declined_reason: Option<String>,
+    pub declined_note: Option<String>,
+    pub shipped: i64,
+    pub confirmed: i64,
+    pub accepted: i64,
+}
+
+impl OrderLine {
+    fn quantities(&self) -> LineQuantities {
+        LineQuantities {
+            ordered: self.quantity,
+            declined: self.declined_reason.is_some(),
+            shipped: self.shipped,
+            confirmed: self.confirmed,
+            accepted: self.accepted,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = delivery_lines)]
+pub struct DeliveryLine {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub order_line_id: i64,
+    pub quantity: i64,
+    pub batch_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub trace_codes: String,
+    pub late: bool,
+    pub receipt: Option<String>,
+    pub receipt_reason: Option<String>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub confirmed_by: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = payables)]
+pub struct Payable {
+    pub id: i64,
+    pub delivery_line_id: i64,
+    pub institution_id: i64,
+    pub supplier_id: i64,
+    pub amount: i64,
+    pub due_on: NaiveDate,
+    pub paid_at: Option<NaiveDateTime>,
+}
+
+/// One line of a new order: a contract and a quantity (the price is the contract's).
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub contract_id: i64,
+    pub quantity: i64,
+}
+
+pub fn order(conn: &mut DbConn, id: i64) -> Result<Order> {
+    orders::table
+        .find(id)
+        .select(Order::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("order".into()))
+}
+
+pub fn lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderLine>> {
+    Ok(order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::id.asc())
+        .select(OrderLine::as_select())
+        .load(conn)?)
+}
+
+pub fn delivery_lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<DeliveryLine>> {
+    Ok(delivery_lines::table
+        .inner_join(deliveries::table)
+        .filter(deliveries::order_id.eq(order_id))
+        .order(delivery_lines::id.asc())
+        .select(DeliveryLine::as_select())
+        .load(conn)?)
+}
+
+fn credit_event(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    kind: &str,
+    line: Option<i64>,
+    detail: &str,
+) -> Result<()> {
+    diesel::insert_into(credit_events::table)
+        .values((
+            credit_events::supplier_id.eq(supplier_id),
+            credit_events::kind.eq(kind),
+            credit_events::order_line_id.eq(line),
+            credit_events::at.eq(act.stamp()),
+            credit_events::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Credit events of a supplier: (kind, at, detail).
+pub fn credit_events_of(
+    conn: &mut DbConn,
+    supplier_id: i64,
+) -> Result<Vec<(String, NaiveDateTime, String)>> {
+    Ok(credit_events::table
+        .filter(credit_events::supplier_id.eq(supplier_id))
+        .order(credit_events::id.asc())
+        .select((
+            credit_events::kind,
+            credit_events::at,
+            credit_events::detail,
+        ))
+        .load(conn)?)
+}
+
+/// Moves the order to the state its lines say, if that changed.
+fn follow_lines(conn: &mut DbConn, act: &Act, o: &Order) -> Result<OrderState> {
+    let q: Vec<LineQuantities> = lines_of(conn, o.id)?
+        .iter()
+        .map(OrderLine::quantities)
+        .collect();
+    let next = rules::state_from_lines(o.state(), &q);
+    if next != o.state() {
+        diesel::update(orders::table.find(o.id))
+            .set(orders::state.eq(next.as_str()))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "state",
+            "order",
+            o.id,
+            Some(&o.state),
+            Some(&next.as_str()),
+        )?;
+    }
+    Ok(next)
+}
+
+/// Places an order for an institution: every line under a contract in force today, all of one
+/// supplier, each at the contract's price.
+pub fn place_order(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    institution_id: i64,
+    urgent: bool,
+    lines: &[NewLine],
+    today: NaiveDate,
+) -> Result<(Order, Vec<OrderLine>)> {
+    if lines.is_empty() {
+        return Err(Invalid::new("lines", "an order needs at least one line").into());
+    }
+    if let Some(l) = lines.iter().find(|l| l.quantity <= 0) {
+        return Err(Invalid::new(
+            "quantity",
+            format!(
+                "{} is not a quantity to order: order one or more",
+                l.quantity
+            ),
+        )
+        .into());
+    }
+    super::write_tx(conn, |conn| {
+        let remote: bool = institutions::table
+            .find(institution_id)
+            .select(institutions::remote)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("institution".into()))?;
+        let mut priced = vec![];
+        let mut supplier = None;
+        for l in lines {
+            let (sid, pid, price, status, starts, ends): (
+                i64,
+                i64,
+                i64,
+                String,
+                NaiveDate,
+                NaiveDate,
+            ) = contracts::table
+                .find(l.contract_id)
+                .select((
+                    contracts::supplier_id,
+                    contracts::product_id,
+                    contracts::unit_price,
+                    contracts::status,
+                    contracts::starts_on,
+                    contracts::ends_on,
+                ))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "contract_id",
+                        format!("there is no contract {}", l.contract_id),
+                    )
+                })?;
+            if status != "in_force" || today < starts || today > ends {
+                return Err(Invalid::new(
+                    "contract_id",
+                    format!("contract {} is not in force today", l.contract_id),
+                )
+                .into());
+            }
+            if supplier.is_some_and(|s| s != sid) {
+                return Err(Invalid::new(
+                    "lines",
+                    "all lines of an order go to one supplier: place one order per supplier",
+                )
+                .into());
+            }
+            supplier = Some(sid);
+            priced.push((l, pid, price));
+        }
+        let supplier = supplier.expect("at least one line");
+        let id: i64 = diesel::insert_into(orders::table)
+            .values((
+                orders::institution_id.eq(institution_id),
+                orders::supplier_id.eq(supplier),
+                orders::urgent.eq(urgent),
+                orders::state.eq(OrderState::Submitted.as_str()),
+                orders::submitted_at.eq(act.stamp()),
+                orders::acknowledge_by.eq(micros(r.acknowledge_deadline(act.at))),
+                orders::deliver_by.eq(micros(r.delivery_deadline(act.at, urgent, remote))),
+                orders::placed_by.eq(&act.actor),
+            ))
+            .returning(orders::id)
+            .get_result(conn)?;
+        for (l, pid, price) in priced {
+            diesel::insert_into(order_lines::table)
+                .values((
+                    order_lines::order_id.eq(id),
+                    order_lines::contract_id.eq(l.contract_id),
+                    order_lines::product_id.eq(pid),
+                    order_lines::quantity.eq(l.quantity),
+                    order_lines::unit_price.eq(price),
+                ))
+                .execute(conn)?;
+        }
+        let o = order(conn, id)?;
+        let ls = lines_of(conn, id)?;
+        audit::append(
+            conn,
+            act,
+            "place",
+            "order",
+            id,
+            None::<&()>,
+            Some(&(&o, &ls)),
+        )?;
+        Ok((o, ls))
+    })
+}
+
+/// May this supplier act on this order: the contracted supplier, or the distribution enterprise
+/// it named for the institution's county?
+fn may_supply(conn: &mut DbConn, o: &Order, supplier_id: i64) -> Result<bool> {
+    if o.supplier_id == supplier_id {
+        return Ok(true);
+    }
+    let (region, level, parent): (i64, String, Option<i64>) = institutions::table
+        .inner_join(regions::table)
+        .filter(institutions::id.eq(o.institution_id))
+        .select((regions::id, regions::level, regions::parent_id))
+        .first(conn)?;
+    let county = if level == "township" {
+        parent.unwrap_or(region)
+    } else {
+        region
+    };
+    let contract_ids: Vec<i64> = order_lines::table
+        .filter(order_lines::order_id.eq(o.id))
+        .select(order_lines::contract_id)
+        .load(conn)?;
+    let named: i64 = contract_distributors::table
+        .filter(contract_distributors::contract_id.eq_any(contract_ids))
+        .filter(contract_distributors::county_id.eq(county))
+        .filter(contract_distributors::distributor_id.eq(supplier_id))
+        .count()
+        .get_result(conn)?;
+    Ok(named > 0)
+}
+
+/// The supplier's order, or "not found" for anyone else.
+fn supplier_order(conn: &mut DbConn, order_id: i64, supplier_id: i64) -> Result<Order> {
+    let o = order(conn, order_id)?;
+    if !may_supply(conn, &o, supplier_id)? {
+        return Err(StoreError::NotFound("order".into()));
+    }
+    Ok(o)
+}
+
+pub fn acknowledge(conn: &mut DbConn, act: &Act, order_id: i64, supplier_id: i64) -> Result<Order> {
+    super::write_tx(conn, |conn| {
+        let o = supplier_order(conn, order_id, supplier_id)?;
+        if o.state() != OrderState::Submitted {
+            return Err(Invalid::new(
+                "state",
+                format!(
+                    "the order is {}, not waiting for acknowledgement",
+                    o.state.replace('_', " ")
+                ),
+            )
+            .into());
+        }
+        diesel::update(orders::table.find(order_id))
+            .set((
+                orders::state.eq(OrderState::Acknowledged.as_str()),
+                orders::acknowledged_at.eq(Some(act.stamp())),
+            ))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "acknowledge",
+            "order",
+            order_id,
+            Some(&o.state),
+            Some(&"acknowledged"),
+        )?;
+        order(conn, order_id)
+    })
+}
+
+/// The supplier declines a line (nothing shipped on it yet), with a reason: a credit event.
+pub fn decline_line(
+    conn: &mut DbConn,
+    act: &Act,
+    line_id: i64,
+    supplier_id: i64,
+    reason: DeclineReason,
+    note: &str,
+) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        let l: OrderLine = order_lines::table
+            .find(line_id)
+            .select(OrderLine::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("order line".into()))?;
+        let o = supplier_order(conn, l.order_id, supplier_id)?;
+        if matches!(
+            o.state(),
+            OrderState::Cancelled | OrderState::Closed | OrderState::Received
+        ) {
+            return Err(Invalid::new(
+                "state",
+                format!("the order is {}", o.state.replace('_', " ")),
+            )
+            .into());
+        }
+        if l.declined_reason.is_some() {
+            return Err(Invalid::new("line", "this line was declined already").into());
+        }
+        if l.shipped > 0 {
+            return Err(Invalid::new(
+                "line",
+                "part of this line has been shipped; it can no longer be declined",
+            )
+            .into());
+        }
+        diesel::update(order_lines::table.find(line_id))
+            .set((
+                order_lines::declined_reason.eq(Some(reason.as_str())),
+                order_lines::declined_note.eq(Some(note.trim())),
+            ))
+            .execute(conn)?;
+        credit_event(
+            conn,
+            act,
+            o.supplier_id,
+            "declined",
+            Some(line_id),
+            reason.as_str(),
+        )?;
+        audit::append(
+            conn,
+            act,
+            "decline",
+            "order_line",
+            line_id,
+            None::<&()>,
+            Some(&(reason.as_str(), note)),
+        )?;
+        follow_lines(conn, act, &o)?;
+        Ok(())
+    })
+}
+
+/// The institution cancels an order before anything is shipped.
+pub fn cancel(conn: &mut DbConn, act: &Act, order_id: i64) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        let o = order(conn, order_id)?;
+        let shipped: i64 = lines_of(conn, order_id)?.iter().map(|l| l.shipped).sum();
+        if !matches!(o.state(), OrderState::Submitted | OrderState::Acknowledged) || shipped > 0 {
+            return Err(Invalid::new(
+                "state",
+                format!(
+                    "the order is {}: only an order not yet shipped can be cancelled",
+                    o.state.replace('_', " ")
+                ),
+            )
+            .into());
+        }
+        diesel::update(orders::table.find(order_id))
+            .set((
+                orders::state.eq(OrderState::Cancelled.as_str()),
+                orders::cancelled_at.eq(Some(act.stamp())),
+            ))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "cancel",
+            "order",
+            order_id,
+            Some(&o.state),
+            Some(&"cancelled"),
+        )?;
+        Ok(())
+    })
+}
+
+/// One line of a delivery note.
+#[derive(Debug, Clone)]
+pub struct ShipLine {
+    pub order_line_id: i64,
+    pub quantity: i64,
+    pub batch_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub trace_codes: Vec<String>,
+}
+
+/// A delivery note as written: its id, whether this call created it (false: the same
+/// idempotency key was seen before and nothing changed), and its lines.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shipped {
+    pub delivery_id: i64,
+    pub created: bool,
+    pub lines: Vec<DeliveryLine>,
+}
+
+fn existing_delivery(
+    conn: &mut DbConn,
+    order_id: i64,
+    shipper_id: i64,
+    key: &str,
+) -> Result<Option<Shipped>> {
+    let found: Option<(i64, i64)> = deliveries::table
+        .filter(deliveries::shipper_id.eq(shipper_id))
+        .filter(deliveries::idempotency_key.eq(key))
+        .select((deliveries::id, deliveries::order_id))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((_, o)) if o != order_id => Err(Invalid::new(
+            "idempotency_key",
+            "this key was used for another order's delivery",
+        )
+        .into()),
+        Some((id, _)) => {
+            let lines = delivery_lines::table
+                .filter(delivery_lines::delivery_id.eq(id))
+                .order(delivery_lines::id.asc())
+                .select(DeliveryLine::as_select())
+                .load(conn)?;
+            Ok(Some(Shipped {
+                delivery_id: id,
+                created: false,
+                lines,
+            }))
+        }
+    }
+}
+
+/// A delivery note to write: which order, who ships, its lines, and the caller's idempotency key.
+#[derive(Debug, Clone)]
+pub struct DeliveryNote<'a> {
+    pub order_id: i64,
+    pub shipper_id: i64,
+    pub idempotency_key: Option<&'a str>,
+    pub lines: &'a [ShipLine],
+}
+
+/// Ships (part of) an order with a delivery note. With an idempotency key, a retried request
+/// returns the first delivery and changes nothing.
+pub fn ship(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    note: &DeliveryNote,
+    today: NaiveDate,
+) -> Result<Shipped> {
+    let (order_id, shipper_id, lines) = (note.order_id, note.shipper_id, note.lines);
+    let key = note
+        .idempotency_key
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if let Some(k) = key {
+        if k.len() > 200 {
+            return Err(Invalid::new("idempotency_key", "is longer than 200 characters").into());
+        }
+    }
+    let attempt = |conn: &mut DbConn| {
+        super::write_tx(conn, |conn| {
+            let o = supplier_order(conn, order_id, shipper_id)?;
+            if let Some(k) = key {
+                if let Some(s) = existing_delivery(conn, order_id, shipper_id, k)? {
+                    return Ok(s);
+                }
+            }
+            if !matches!(
+                o.state(),
+                OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
+            ) {
+                return Err(Invalid::new(
+                    "state",
+                    format!(
+                        "the order is {}: acknowledge it before shipping",
+                        o.state.replace('_', " ")
+                    ),
+                )
+                .into());
+            }
+            if lines.is_empty() {
+                return Err(
+                    Invalid::new("lines", "a delivery note needs at least one line").into(),
+                );
+            }
+            let mut ols = lines_of(conn, order_id)?;
+            let mut errs = vec![];
+            for (i, s) in lines.iter().enumerate() {
+                let Some(ol) = ols.iter_mut().find(|l| l.id == s.order_line_id) else {
+                    errs.push(Invalid::new(
+                        "order_line_id",
+                        format!(
+                            "line {}: {} is not a line of this order",
+                            i + 1,
+                            s.order_line_id
+                        ),
+                    ));
+                    continue;
+                };
+                let q = ol.quantities();
+                if let Err(e) = rules::check_shipment(&q, s.quantity) {
+                    errs.push(Invalid::new(
+                        e.field,
+                        format!("line {}: {}", i + 1, e.message),
+                    ));
+                    continue;
+                }
+                if let Err(e) = r.check_shelf_life(s.production_date, s.expiry_date, today) {
+                    errs.push(Invalid::new(
+                        e.field,
+                        format!("line {}: {}", i + 1, e.message),
+                    ));
+                }
+                if s.batch_no.trim().is_empty() {
+                    errs.push(Invalid::new(
+                        "batch_no",
+                        format!("line {}: the batch number is required", i + 1),
+                    ));
+                }
+                ol.shipped += s.quantity;
+            }
+            if !errs.is_empty() {
+                return Err(StoreError::Invalid(errs));
+            }
+            let id: i64 = diesel::insert_into(deliveries::table)
+                .values((
+                    deliveries::order_id.eq(order_id),
+                    deliveries::shipper_id.eq(shipper_id),
+                    deliveries::idempotency_key.eq(key),
+                    deliveries::shipped_at.eq(act.stamp()),
+                ))
+                .returning(deliveries::id)
+                .get_result(conn)?;
+            let late = act.stamp() > o.deliver_by;
+            for s in lines {
+                diesel::insert_into(delivery_lines::table)
+                    .values((
+                        delivery_lines::delivery_id.eq(id),
+                        delivery_lines::order_line_id.eq(s.order_line_id),
+                        delivery_lines::quantity.eq(s.quantity),
+                        delivery_lines::batch_no.eq(s.batch_no.trim()),
+                        delivery_lines::production_date.eq(s.production_date),
+                        delivery_lines::expiry_date.eq(s.expiry_date),
+                        delivery_lines::trace_codes.eq(s.trace_codes.join(",")),
+                        delivery_lines::late.eq(late),
+                    ))
+                    .execute(conn)?;
+                diesel::update(order_lines::table.find(s.order_line_id))
+                    .set(order_lines::shipped.eq(order_lines::shipped + s.quantity))
+                    .execute(conn)?;
+                if late {
+                    credit_event(
+                        conn,
+                        act,
+                        o.supplier_id,
+                        "late",
+                        Some(s.order_line_id),
+                        &format!("delivered after {}", o.deliver_by),
+                    )?;
+                }
+            }
+            let dl: Vec<DeliveryLine> = delivery_lines::table
+                .filter(delivery_lines::delivery_id.eq(id))
+                .order(delivery_lines::id.asc())
+                .select(DeliveryLine::as_select())
+                .load(conn)?;
+            audit::append(conn, act, "ship", "delivery", id, None::<&()>, Some(&dl))?;
+            follow_lines(conn, act, &o)?;
+            Ok(Shipped {
+                delivery_id: id,
+                created: true,
+                lines: dl,
+            })
+        })
+    };
+    match attempt(conn) {
+        // The same key sent twice at once: the second meets the first's row and returns it.
+        Err(StoreError::Conflict(_)) if key.is_some() => {
+            existing_delivery(conn, order_id, shipper_id, key.expect("checked"))?.ok_or_else(|| {
+                StoreError::Conflict("the delivery could not be written; try again".into())
+            })
+        }
+        r => r,
+    }
+}
+
+/// The outcome of confirming a delivered line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    Accepted,
+    Rejected(RejectReason),
+}
+
+/// The institution confirms one delivered line. Returns false when it was confirmed already
+/// (by this or another person): nothing changes. Two confirmations at once count once.
+pub fn confirm(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    delivery_line_id: i64,
+    institution_id: i64,
+    outcome: Receipt,
+    today: NaiveDate,
+) -> Result<bool> {
+    super::write_tx(conn, |conn| {
+        let (dl, o): (DeliveryLine, Order) = delivery_lines::table
+            .inner_join(deliveries::table.inner_join(orders::table))
+            .filter(delivery_lines::id.eq(delivery_line_id))
+            .select((DeliveryLine::as_select(), Order::as_select()))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("delivery line".into()))?;
+        if o.institution_id != institution_id {
+            return Err(StoreError::NotFound("delivery line".into()));
+        }
+        let (word, reason) = match outcome {
+            Receipt::Accepted => ("accepted", None),
+            Receipt::Rejected(r) => ("rejected", Some(r.as_str())),
+        };
+        // Only the first confirmation writes: the condition makes a second one (even at the
+        // same moment, on another connection) change nothing.
+        let changed = diesel::update(
+            delivery_lines::table
+                .filter(delivery_lines::id.eq(delivery_line_id))
+                .filter(delivery_lines::receipt.is_null()),
+        )
+        .set((
+            delivery_lines::receipt.eq(Some(word)),
+            delivery_lines::receipt_reason.eq(reason),
+            delivery_lines::confirmed_at.eq(Some(act.stamp())),
+            delivery_lines::confirmed_by.eq(Some(&act.actor)),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        let accepted = if outcome == Receipt::Accepted {
+            dl.quantity
+        } else {
+            0
+        };
+        diesel::update(order_lines::table.find(dl.order_line_id))
+            .set((
+                order_lines::confirmed.eq(order_lines::confirmed + dl.quantity),
+                order_lines::accepted.eq(order_lines::accepted + accepted),
+            ))
+            .execute(conn)?;
+        match outcome {
+            Receipt::Accepted => {
+                let price: i64 = order_lines::table
+                    .find(dl.order_line_id)
+                    .select(order_lines::unit_price)
+                    .first(conn)?;
+                let amount = price
+                    .checked_mul(dl.quantity)
+                    .ok_or_else(|| Invalid::new("quantity", "the amount is too large"))?;
+                diesel::insert_into(payables::table)
+                    .values((
+                        payables::delivery_line_id.eq(delivery_line_id),
+                        payables::institution_id.eq(o.institution_id),
+                        payables::supplier_id.eq(o.supplier_id),
+                        payables::amount.eq(amount),
+                        payables::due_on.eq(today + Duration::days(r.payment_days)),
+                    ))
+                    .execute(conn)?;
+            }
+            Receipt::Rejected(why) => credit_event(
+                conn,
+                act,
+                o.supplier_id,
+                "rejected",
+                Some(dl.order_line_id),
+                why.as_str(),
+            )?,
+        }
+        audit::append(
+            conn,
+            act,
+            "confirm",
+            "delivery_line",
+            delivery_line_id,
+            None::<&()>,
+            Some(&(word, reason)),
+        )?;
+        let o = order(conn, o.id)?;
+        follow_lines(conn, act, &o)?;
+        Ok(true)
+    })
+}
+
+/// Payables of an institution (or of a supplier), oldest due first.
+pub fn payables_of(
+    conn: &mut DbConn,
+    institution_id: Option<i64>,
+    supplier_id: Option<i64>,
+) -> Result<Vec<Payable>> {
+    let mut q = payables::table
+        .order((payables::due_on.asc(), payables::id.asc()))
+        .select(Payable::as_select())
+        .into_boxed();
+    if let Some(i) = institution_id {
+        q = q.filter(payables::institution_id.eq(i));
+    }
+    if let Some(s) = supplier_id {
+        q = q.filter(payables::supplier_id.eq(s));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The payer marks a payable paid (once).
+pub fn mark_paid(conn: &mut DbConn, act: &Act, payable_id: i64, institution_id: i64) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        let p: Payable = payables::table
+            .find(payable_id)
+            .select(Payable::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("payable".into()))?;
+        if p.institution_id != institution_id {
+            return Err(StoreError::NotFound("payable".into()));
+        }
+        if p.paid_at.is_some() {
+            return Err(Invalid::new("payable", "this payable is paid already").into());
+        }
+        diesel::update(payables::table.find(payable_id))
+            .set(payables::paid_at.eq(Some(act.stamp())))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "pay",
+            "payable",
+            payable_id,
+            None::<&()>,
+            Some(&Money::from_ten_thousandths(p.amount)),
+        )?;
+        Ok(())
+    })
+}
+
+/// Orders of these institutions, or of a supplier (as contracted supplier), newest first.
+pub fn orders_for(
+    conn: &mut DbConn,
+    institution_ids: Option<&[i64]>,
+    supplier_id: Option<i64>,
+) -> Result<Vec<Order>> {
+    let mut q = orders::table
+        .order(orders::id.desc())
+        .select(Order::as_select())
+        .into_boxed();
+    if let Some(ids) = institution_ids {
+        q = q.filter(orders::institution_id.eq_any(ids.to_vec()));
+    }
+    if let Some(s) = supplier_id {
+        q = q.filter(orders::supplier_id.eq(s));
+    }
+    Ok(q.limit(500).load(conn)?)
+}
+
+/// The order, if this supplier may act on it (as contracted supplier or named distributor).
+pub fn order_for_supplier(
+    conn: &mut DbConn,
+    order_id: i64,
+    supplier_id: i64,
+) -> Result<Option<Order>> {
+    match supplier_order(conn, order_id, supplier_id) {
+        Ok(o) => Ok(Some(o)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The institution a delivered line goes to.
+pub fn institution_of_delivery_line(conn: &mut DbConn, id: i64) -> Result<i64> {
+    delivery_lines::table
+        .inner_join(deliveries::table.inner_join(orders::table))
+        .filter(delivery_lines::id.eq(id))
+        .select(orders::institution_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("delivery line".into()))
+}
+
+pub fn order_of_delivery_line(conn: &mut DbConn, id: i64) -> Result<i64> {
+    delivery_lines::table
+        .inner_join(deliveries::table)
+        .filter(delivery_lines::id.eq(id))
+        .select(deliveries::order_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("delivery line".into()))
+}

@@ -1,0 +1,568 @@
+//! The orders part of the JSON API: institutions order under contracts in force and confirm
+//! receipt; suppliers (or the distributor named for the county) acknowledge, decline lines and
+//! ship with delivery notes (an `Idempotency-Key` header makes a retried request harmless);
+//! payables.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ApiUser;
+use super::error::ErrorBody;
+use super::{db, ApiError, AppState, Error};
+use crate::domain::money::Money;
+use crate::domain::orders::{DeclineReason, RejectReason};
+use crate::domain::roles::{Role, Scope};
+use crate::domain::Invalid;
+use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
+use crate::store::parties;
+
+fn today(state: &AppState) -> NaiveDate {
+    state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive()
+}
+
+/// The institutions an institution user acts for: its own and its village clinics'.
+async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error> {
+    match (u.p.role, u.p.institution_id) {
+        (Role::Institution, Some(id)) => {
+            let kids = db(state, move |c| parties::children_of(c, id)).await?;
+            Ok(u.p.institution_scope(&kids))
+        }
+        _ => Ok(u.p.institution_scope(&[])),
+    }
+}
+
+fn supplier_of(u: &ApiUser) -> Result<i64, Error> {
+    match (u.p.role, u.p.supplier_id) {
+        (Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::Forbidden(
+            "only a supplier's users (or its distributor's) may do this".into(),
+        )),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderLineOut {
+    pub id: i64,
+    pub contract_id: i64,
+    pub product_id: i64,
+    pub quantity: i64,
+    /// Contract price, yuan per unit of use.
+    pub unit_price: String,
+    pub declined_reason: Option<String>,
+    pub shipped: i64,
+    pub confirmed: i64,
+    pub accepted: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryLineOut {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub order_line_id: i64,
+    pub quantity: i64,
+    pub batch_no: String,
+    pub production_date: String,
+    pub expiry_date: String,
+    pub trace_codes: Vec<String>,
+    pub late: bool,
+    /// accepted or rejected, once confirmed.
+    pub receipt: Option<String>,
+    pub receipt_reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderOut {
+    pub id: i64,
+    pub institution_id: i64,
+    pub supplier_id: i64,
+    pub urgent: bool,
+    /// submitted, acknowledged, shipped, partially_received, received, closed, cancelled
+    pub state: String,
+    pub submitted_at: String,
+    pub acknowledge_by: String,
+    pub deliver_by: String,
+    pub lines: Vec<OrderLineOut>,
+    pub deliveries: Vec<DeliveryLineOut>,
+}
+
+fn dl_out(d: os::DeliveryLine) -> DeliveryLineOut {
+    DeliveryLineOut {
+        id: d.id,
+        delivery_id: d.delivery_id,
+        order_line_id: d.order_line_id,
+        quantity: d.quantity,
+        batch_no: d.batch_no,
+        production_date: d.production_date.to_string(),
+        expiry_date: d.expiry_date.to_string(),
+        trace_codes: d
+            .trace_codes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        late: d.late,
+        receipt: d.receipt,
+        receipt_reason: d.receipt_reason,
+    }
+}
+
+fn order_out(o: os::Order, lines: Vec<os::OrderLine>, dls: Vec<os::DeliveryLine>) -> OrderOut {
+    OrderOut {
+        id: o.id,
+        institution_id: o.institution_id,
+        supplier_id: o.supplier_id,
+        urgent: o.urgent,
+        state: o.state,
+        submitted_at: o.submitted_at.and_utc().to_rfc3339(),
+        acknowledge_by: o.acknowledge_by.and_utc().to_rfc3339(),
+        deliver_by: o.deliver_by.and_utc().to_rfc3339(),
+        lines: lines
+            .into_iter()
+            .map(|l| OrderLineOut {
+                id: l.id,
+                contract_id: l.contract_id,
+                product_id: l.product_id,
+                quantity: l.quantity,
+                unit_price: Money::from_ten_thousandths(l.unit_price).to_string(),
+                declined_reason: l.declined_reason,
+                shipped: l.shipped,
+                confirmed: l.confirmed,
+                accepted: l.accepted,
+            })
+            .collect(),
+        deliveries: dls.into_iter().map(dl_out).collect(),
+    }
+}
+
+async fn full_order(state: &AppState, id: i64) -> Result<OrderOut, Error> {
+    let (o, l, d) = db(state, move |c| {
+        Ok((
+            os::order(c, id)?,
+            os::lines_of(c, id)?,
+            os::delivery_lines_of(c, id)?,
+        ))
+    })
+    .await?;
+    Ok(order_out(o, l, d))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LineIn {
+    pub contract_id: i64,
+    pub quantity: i64,
+}
+
+/// A new order. The price of each line is the contract's; none is taken from the request.
+#[derive(Deserialize, ToSchema)]
+pub struct OrderIn {
+    /// Defaults to the caller's institution; a township center may order for its village clinics.
+    pub institution_id: Option<i64>,
+    #[serde(default)]
+    pub urgent: bool,
+    pub lines: Vec<LineIn>,
+}
+
+#[utoipa::path(tag = "orders", request_body = OrderIn, responses((status = 201, body = OrderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/orders")]
+pub async fn place_order(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<OrderIn>,
+) -> Result<HttpResponse, ApiError> {
+    if u.p.role != Role::Institution {
+        return Err(Error::Forbidden("only institutions place orders".into()).into());
+    }
+    let b = body.into_inner();
+    let inst = b
+        .institution_id
+        .or(u.p.institution_id)
+        .ok_or_else(Error::forbidden)?;
+    if !institution_scope(&u, &state).await?.allows(inst) {
+        return Err(Error::Forbidden(
+            "you may order only for your institution and its village clinics".into(),
+        )
+        .into());
+    }
+    let lines: Vec<NewLine> = b
+        .lines
+        .iter()
+        .map(|l| NewLine {
+            contract_id: l.contract_id,
+            quantity: l.quantity,
+        })
+        .collect();
+    let act = state.act(&u.p.username);
+    let rules = state.config.delivery;
+    let day = today(&state);
+    let (o, ls) = db(&state, move |c| {
+        os::place_order(c, &act, &rules, inst, b.urgent, &lines, day)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(order_out(o, ls, vec![])))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct OrderQuery {
+    /// Only orders in this state.
+    pub state: Option<String>,
+}
+
+/// The caller's orders: an institution's (and its village clinics'), a supplier's, or all for staff.
+#[utoipa::path(tag = "orders", params(OrderQuery), responses((status = 200, body = Vec<OrderOut>)))]
+#[get("/orders")]
+pub async fn list_orders(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<OrderQuery>,
+) -> Result<web::Json<Vec<OrderOut>>, ApiError> {
+    let scope = institution_scope(&u, &state).await?;
+    let (insts, supplier): (Option<Vec<i64>>, Option<i64>) = match u.p.role {
+        Role::Center | Role::Regulator => (None, None),
+        Role::Institution => match scope {
+            Scope::Only(ids) => (Some(ids), None),
+            Scope::All => (None, None),
+        },
+        Role::Supplier => (None, Some(supplier_of(&u)?)),
+        Role::Expert => return Err(Error::forbidden().into()),
+    };
+    let filter = q.state.clone();
+    let rows = db(&state, move |c| {
+        let mut out = vec![];
+        for o in os::orders_for(c, insts.as_deref(), supplier)? {
+            if filter.as_ref().is_some_and(|f| *f != o.state) {
+                continue;
+            }
+            let l = os::lines_of(c, o.id)?;
+            let d = os::delivery_lines_of(c, o.id)?;
+            out.push((o, l, d));
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|(o, l, d)| order_out(o, l, d))
+            .collect(),
+    ))
+}
+
+async fn visible_order(u: &ApiUser, state: &AppState, id: i64) -> Result<OrderOut, Error> {
+    let o = full_order(state, id).await?;
+    let ok = match u.p.role {
+        Role::Center | Role::Regulator => true,
+        Role::Institution => institution_scope(u, state).await?.allows(o.institution_id),
+        Role::Supplier => {
+            let sid = supplier_of(u)?;
+            o.supplier_id == sid
+                || db(state, move |c| {
+                    Ok(os::order_for_supplier(c, id, sid)?.is_some())
+                })
+                .await?
+        }
+        Role::Expert => false,
+    };
+    if ok {
+        Ok(o)
+    } else {
+        Err(Error::NotFound("order".into()))
+    }
+}
+
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody)))]
+#[get("/orders/{id}")]
+pub async fn get_order(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<OrderOut>, ApiError> {
+    Ok(web::Json(visible_order(&u, &state, id.into_inner()).await?))
+}
+
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/orders/{id}/acknowledge")]
+pub async fn acknowledge(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<OrderOut>, ApiError> {
+    let sid = supplier_of(&u)?;
+    let id = id.into_inner();
+    let act = state.act(&u.p.username);
+    db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
+    Ok(web::Json(full_order(&state, id).await?))
+}
+
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/orders/{id}/cancel")]
+pub async fn cancel(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    if u.p.role != Role::Institution {
+        return Err(
+            Error::Forbidden("only the ordering institution cancels an order".into()).into(),
+        );
+    }
+    let id = id.into_inner();
+    let o = visible_order(&u, &state, id).await?;
+    let _ = o;
+    let act = state.act(&u.p.username);
+    db(&state, move |c| os::cancel(c, &act, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeclineIn {
+    /// out_of_stock, discontinued or other
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order line id")), request_body = DeclineIn, responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/order-lines/{id}/decline")]
+pub async fn decline(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<DeclineIn>,
+) -> Result<HttpResponse, ApiError> {
+    let sid = supplier_of(&u)?;
+    let reason = DeclineReason::parse("reason", &body.reason)?;
+    let note = crate::domain::optional_text("note", &body.note, 1000)?.unwrap_or_default();
+    let id = id.into_inner();
+    let act = state.act(&u.p.username);
+    db(&state, move |c| {
+        os::decline_line(c, &act, id, sid, reason, &note)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ShipLineIn {
+    pub order_line_id: i64,
+    pub quantity: i64,
+    pub batch_no: String,
+    /// YYYY-MM-DD
+    pub production_date: String,
+    /// YYYY-MM-DD
+    pub expiry_date: String,
+    #[serde(default)]
+    pub trace_codes: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeliveryIn {
+    pub lines: Vec<ShipLineIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryOut {
+    pub delivery_id: i64,
+    /// false when the Idempotency-Key was seen before: this is the first delivery, unchanged.
+    pub created: bool,
+    pub lines: Vec<DeliveryLineOut>,
+}
+
+fn date(field: &str, s: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
+}
+
+/// Ships (part of) an order with a delivery note. Send an `Idempotency-Key` header: a retried
+/// request with the same key returns the first delivery (200) and creates nothing.
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id"), ("Idempotency-Key" = Option<String>, Header, description = "makes retries harmless")), request_body = DeliveryIn, responses((status = 201, body = DeliveryOut), (status = 200, body = DeliveryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/orders/{id}/deliveries")]
+pub async fn ship(
+    u: ApiUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<DeliveryIn>,
+) -> Result<HttpResponse, ApiError> {
+    let sid = supplier_of(&u)?;
+    let key = req
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut lines = vec![];
+    let mut errs = vec![];
+    for l in body.into_inner().lines {
+        match (
+            date("production_date", &l.production_date),
+            date("expiry_date", &l.expiry_date),
+        ) {
+            (Ok(p), Ok(e)) => lines.push(ShipLine {
+                order_line_id: l.order_line_id,
+                quantity: l.quantity,
+                batch_no: l.batch_no,
+                production_date: p,
+                expiry_date: e,
+                trace_codes: l.trace_codes,
+            }),
+            (a, b) => errs.extend(a.err().into_iter().chain(b.err())),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(Error::Invalid(errs).into());
+    }
+    let id = id.into_inner();
+    let act = state.act(&u.p.username);
+    let rules = state.config.delivery;
+    let day = today(&state);
+    let s = db(&state, move |c| {
+        let note = os::DeliveryNote {
+            order_id: id,
+            shipper_id: sid,
+            idempotency_key: key.as_deref(),
+            lines: &lines,
+        };
+        os::ship(c, &act, &rules, &note, day)
+    })
+    .await?;
+    let out = DeliveryOut {
+        delivery_id: s.delivery_id,
+        created: s.created,
+        lines: s.lines.into_iter().map(dl_out).collect(),
+    };
+    Ok(if out.created {
+        HttpResponse::Created().json(out)
+    } else {
+        HttpResponse::Ok().json(out)
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmIn {
+    /// accepted or rejected
+    pub outcome: String,
+    /// When rejected: damaged, short_dated, wrong_item or quality_doubt.
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmOut {
+    /// false when the line was confirmed already: nothing changed.
+    pub changed: bool,
+    pub order: OrderOut,
+}
+
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "delivery line id")), request_body = ConfirmIn, responses((status = 200, body = ConfirmOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/delivery-lines/{id}/confirm")]
+pub async fn confirm(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<ConfirmIn>,
+) -> Result<web::Json<ConfirmOut>, ApiError> {
+    if u.p.role != Role::Institution {
+        return Err(
+            Error::Forbidden("only the receiving institution confirms receipt".into()).into(),
+        );
+    }
+    let outcome = match body.outcome.trim() {
+        "accepted" => Receipt::Accepted,
+        "rejected" => Receipt::Rejected(RejectReason::parse(
+            "reason",
+            body.reason.as_deref().unwrap_or(""),
+        )?),
+        other => {
+            return Err(Error::from(Invalid::new(
+                "outcome",
+                format!("\"{other}\" is not accepted or rejected"),
+            ))
+            .into())
+        }
+    };
+    let id = id.into_inner();
+    let scope = institution_scope(&u, &state).await?;
+    let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
+    if !scope.allows(inst) {
+        return Err(Error::NotFound("delivery line".into()).into());
+    }
+    let act = state.act(&u.p.username);
+    let rules = state.config.delivery;
+    let day = today(&state);
+    let (changed, order_id) = db(&state, move |c| {
+        let changed = os::confirm(c, &act, &rules, id, inst, outcome, day)?;
+        Ok((changed, os::order_of_delivery_line(c, id)?))
+    })
+    .await?;
+    Ok(web::Json(ConfirmOut {
+        changed,
+        order: full_order(&state, order_id).await?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PayableOut {
+    pub id: i64,
+    pub delivery_line_id: i64,
+    pub institution_id: i64,
+    pub supplier_id: i64,
+    /// Yuan.
+    pub amount: String,
+    pub due_on: String,
+    pub paid: bool,
+    pub overdue: bool,
+}
+
+#[utoipa::path(tag = "orders", responses((status = 200, body = Vec<PayableOut>)))]
+#[get("/payables")]
+pub async fn list_payables(
+    u: ApiUser,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<PayableOut>>, ApiError> {
+    let (inst, sup) = match u.p.role {
+        Role::Center | Role::Regulator => (None, None),
+        Role::Institution => (Some(u.p.institution_id.ok_or_else(Error::forbidden)?), None),
+        Role::Supplier => (None, Some(supplier_of(&u)?)),
+        Role::Expert => return Err(Error::forbidden().into()),
+    };
+    let day = today(&state);
+    let ps = db(&state, move |c| os::payables_of(c, inst, sup)).await?;
+    Ok(web::Json(
+        ps.into_iter()
+            .map(|p| PayableOut {
+                id: p.id,
+                delivery_line_id: p.delivery_line_id,
+                institution_id: p.institution_id,
+                supplier_id: p.supplier_id,
+                amount: Money::from_ten_thousandths(p.amount).to_string(),
+                due_on: p.due_on.to_string(),
+                paid: p.paid_at.is_some(),
+                overdue: p.paid_at.is_none() && p.due_on < day,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "payable id")), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/payables/{id}/paid")]
+pub async fn mark_paid(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let inst = match (u.p.role, u.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => {
+            return Err(
+                Error::Forbidden("only the paying institution marks a payable paid".into()).into(),
+            )
+        }
+    };
+    let id = id.into_inner();
+    let act = state.act(&u.p.username);
+    db(&state, move |c| os::mark_paid(c, &act, id, inst)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

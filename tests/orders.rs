@@ -1,0 +1,542 @@
+//! Orders over the JSON API, on both databases: an order from placement through two partial
+//! deliveries (one retried with its idempotency key), a declined line, a rejected line,
+//! confirmation and payment; the refusals; two concurrent confirmations of one line counting
+//! once; deadlines by urgency and remoteness with the clock set by the test.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use chrono::Duration;
+use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use jicai::domain::paging::PageRequest;
+use jicai::domain::roles::{Role, Scope};
+use jicai::store::{audit, orders as os, parties, tenders as ts, users, Act};
+use jicai::web::AppState;
+use serde_json::json;
+
+fn conn(state: &AppState) -> jicai::store::Conn {
+    state.store.conn().unwrap()
+}
+
+/// The demo institution's contracts in force: (contract id, supplier id), the supplier with the
+/// most contracts first.
+fn contracts(state: &AppState) -> (i64, Vec<(i64, i64)>) {
+    let mut c = conn(state);
+    let inst = users::by_username(&mut c, "institution")
+        .unwrap()
+        .unwrap()
+        .institution_id
+        .unwrap();
+    let mut ks: Vec<(i64, i64)> = ts::commitments_of_institution(&mut c, inst)
+        .unwrap()
+        .into_iter()
+        .map(|(k, ..)| (k.id, k.supplier_id))
+        .collect();
+    let count = |s: i64, ks: &[(i64, i64)]| ks.iter().filter(|k| k.1 == s).count();
+    let copy = ks.clone();
+    ks.sort_by_key(|k| std::cmp::Reverse(count(k.1, &copy)));
+    (inst, ks)
+}
+
+fn institution_user(state: &AppState, name: &str, institution_id: i64) -> String {
+    users::create(
+        &mut conn(state),
+        &Act::new("test", chrono::Utc::now()),
+        &users::NewUser {
+            username: name.into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: name.into(),
+            role: Role::Institution,
+            supplier_id: None,
+            institution_id: Some(institution_id),
+            email: format!("{name}@test"),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    name.into()
+}
+
+fn ship_line(line: i64, qty: i64, expiry: &str) -> serde_json::Value {
+    json!({"order_line_id": line, "quantity": qty, "batch_no": "B2026-11", "production_date": "2026-09-01", "expiry_date": expiry, "trace_codes": ["81234567890123456789"]})
+}
+
+async fn an_order_from_placement_to_payment(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (inst, ks) = contracts(&state);
+    let supplier = ks[0].1;
+    let same: Vec<i64> = ks.iter().filter(|k| k.1 == supplier).map(|k| k.0).collect();
+    assert!(
+        same.len() >= 2,
+        "the demo gives the institution two contracts with one supplier: {ks:?}"
+    );
+    let other_supplier = ks.iter().find(|k| k.1 != supplier).map(|k| k.0).unwrap();
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let ti = token_for(&state, "institution");
+    let tsup = token_for(&state, &supplier_user(&state, supplier));
+
+    // Refusals: nothing, zero, no contract, two suppliers, someone else's institution, a supplier.
+    for (body, needle) in [
+        (json!({"lines": []}), "at least one line"),
+        (
+            json!({"lines": [{"contract_id": same[0], "quantity": 0}]}),
+            "order one or more",
+        ),
+        (
+            json!({"lines": [{"contract_id": 999999, "quantity": 5}]}),
+            "no contract",
+        ),
+        (
+            json!({"lines": [{"contract_id": same[0], "quantity": 5}, {"contract_id": other_supplier, "quantity": 5}]}),
+            "one supplier",
+        ),
+    ] {
+        let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(needle), "{needle}: {}", r.body);
+    }
+    let kids = parties::children_of(&mut conn(&state), inst).unwrap();
+    let all = parties::list_institutions(
+        &mut conn(&state),
+        &Scope::All,
+        "",
+        None,
+        &PageRequest::new(Some(1), Some(200)),
+    )
+    .unwrap()
+    .items;
+    let stranger = all
+        .iter()
+        .find(|i| i.id != inst && !kids.contains(&i.id))
+        .unwrap();
+    let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(json!({"institution_id": stranger.id, "lines": [{"contract_id": same[0], "quantity": 5}]}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&tsup),
+            Some(json!({"lines": [{"contract_id": same[0], "quantity": 5}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A price in the request is ignored: the contract's price is used.
+    let r = c
+        .api("POST", "/api/v1/orders", Some(&ti), Some(json!({"lines": [{"contract_id": same[0], "quantity": 100, "unit_price": "0.01"}, {"contract_id": same[1], "quantity": 40}]})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let order = r.json();
+    let oid = order["id"].as_i64().unwrap();
+    let k0 = ts::contract(&mut conn(&state), same[0]).unwrap();
+    assert_eq!(
+        order["lines"][0]["unit_price"],
+        jicai::domain::money::Money::from_ten_thousandths(k0.unit_price).to_string()
+    );
+    assert_eq!(order["state"], "submitted");
+    let l1 = order["lines"][0]["id"].as_i64().unwrap();
+    let l2 = order["lines"][1]["id"].as_i64().unwrap();
+
+    // Another supplier sees nothing of it; shipping before acknowledging is refused.
+    let tother = token_for(
+        &state,
+        &supplier_user(&state, ks.iter().find(|k| k.1 != supplier).unwrap().1),
+    );
+    assert_eq!(
+        c.api("GET", &format!("/api/v1/orders/{oid}"), Some(&tother), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/orders/{oid}/acknowledge"),
+            Some(&tother),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/orders/{oid}/deliveries"),
+            Some(&tsup),
+            Some(json!({"lines": [ship_line(l1, 10, "2028-06-30")]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/orders/{oid}/acknowledge"),
+            Some(&tsup),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["state"], "acknowledged", "{}", r.body);
+
+    // Line 2 declined (out of stock): a credit event.
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/order-lines/{l2}/decline"),
+            Some(&tsup),
+            Some(json!({"reason": "out_of_stock", "note": "factory line stopped"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/order-lines/{l2}/decline"),
+            Some(&tsup),
+            Some(json!({"reason": "sold out"}))
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // First delivery: 60 of 100, retried with the same key: one delivery.
+    let first = json!({"lines": [ship_line(l1, 60, "2028-06-30")]});
+    let r = c
+        .api_with_header(
+            "POST",
+            &format!("/api/v1/orders/{oid}/deliveries"),
+            Some(&tsup),
+            ("Idempotency-Key", "note-1"),
+            Some(first.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let d1 = r.json()["delivery_id"].as_i64().unwrap();
+    let r = c
+        .api_with_header(
+            "POST",
+            &format!("/api/v1/orders/{oid}/deliveries"),
+            Some(&tsup),
+            ("Idempotency-Key", "note-1"),
+            Some(first),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["delivery_id"].as_i64().unwrap(), d1);
+    assert_eq!(r.json()["created"], false);
+    let o = c
+        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
+        .await
+        .json();
+    assert_eq!(
+        o["lines"][0]["shipped"], 60,
+        "the retry shipped nothing more"
+    );
+    assert_eq!(o["state"], "shipped");
+    // More than ordered, short-dated goods, a bad date: refused, nothing changes.
+    for (body, needle) in [
+        (
+            json!({"lines": [ship_line(l1, 41, "2028-06-30")]}),
+            "exceed",
+        ),
+        (
+            json!({"lines": [ship_line(l1, 10, "2027-01-31")]}),
+            "shelf life",
+        ),
+        (json!({"lines": [ship_line(l1, 10, "soon")]}), "not a date"),
+        (
+            json!({"lines": [ship_line(l2, 5, "2028-06-30")]}),
+            "declined",
+        ),
+    ] {
+        let r = c
+            .api(
+                "POST",
+                &format!("/api/v1/orders/{oid}/deliveries"),
+                Some(&tsup),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(needle), "{needle}: {}", r.body);
+    }
+    // Cancelling after shipment is refused.
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/orders/{oid}/cancel"),
+            Some(&ti),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Receipt of the first delivery: accepted; confirming again changes nothing.
+    let dl1 = o["deliveries"][0]["id"].as_i64().unwrap();
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/delivery-lines/{dl1}/confirm"),
+            Some(&ti),
+            Some(json!({"outcome": "accepted"})),
+        )
+        .await;
+    assert_eq!(r.json()["changed"], true, "{}", r.body);
+    assert_eq!(r.json()["order"]["state"], "partially_received");
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/delivery-lines/{dl1}/confirm"),
+            Some(&ti),
+            Some(json!({"outcome": "rejected", "reason": "damaged"})),
+        )
+        .await;
+    assert_eq!(r.json()["changed"], false);
+    assert_eq!(r.json()["order"]["lines"][0]["accepted"], 60);
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/delivery-lines/{dl1}/confirm"),
+            Some(&tsup),
+            Some(json!({"outcome": "accepted"}))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Second delivery: the remaining 40 in two lines (two batches).
+    let r = c
+        .api_with_header("POST", &format!("/api/v1/orders/{oid}/deliveries"), Some(&tsup), ("Idempotency-Key", "note-2"), Some(json!({"lines": [ship_line(l1, 30, "2028-06-30"), ship_line(l1, 10, "2028-07-31")]})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let dl2 = r.json()["lines"][0]["id"].as_i64().unwrap();
+    let dl3 = r.json()["lines"][1]["id"].as_i64().unwrap();
+    // Two people confirm the same line at the same moment (two threads): it counts once.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let rules = state.config.delivery;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    let handles: Vec<_> = (0..2)
+        .map(|k| {
+            let store = state.store.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut c = store.conn().unwrap();
+                barrier.wait();
+                os::confirm(
+                    &mut c,
+                    &Act::new(format!("clerk{k}"), chrono::Utc::now()),
+                    &rules,
+                    dl2,
+                    inst,
+                    os::Receipt::Accepted,
+                    today,
+                )
+                .unwrap()
+            })
+        })
+        .collect();
+    let changed: Vec<bool> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(changed.iter().filter(|c| **c).count(), 1, "{changed:?}");
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/delivery-lines/{dl3}/confirm"),
+            Some(&ti),
+            Some(json!({"outcome": "rejected", "reason": "damaged"})),
+        )
+        .await;
+    assert_eq!(r.json()["order"]["state"], "received", "{}", r.body);
+    let line = &r.json()["order"]["lines"][0];
+    assert_eq!(
+        (
+            line["shipped"].as_i64(),
+            line["confirmed"].as_i64(),
+            line["accepted"].as_i64()
+        ),
+        (Some(100), Some(100), Some(90))
+    );
+    let events: Vec<String> = os::credit_events_of(&mut conn(&state), supplier)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert!(
+        events.contains(&"declined".to_string()) && events.contains(&"rejected".to_string()),
+        "{events:?}"
+    );
+
+    // Payables: one per accepted line, due in 30 days; paid once.
+    let r = c.api("GET", "/api/v1/payables", Some(&ti), None).await;
+    let all = r.json();
+    let ps: Vec<&serde_json::Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| [dl1, dl2].contains(&p["delivery_line_id"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(ps.len(), 2, "{}", r.body);
+    assert_eq!(ps[0]["due_on"], (today + Duration::days(30)).to_string());
+    let p = ps[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/payables/{p}/paid"),
+            Some(&tsup),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/payables/{p}/paid"),
+            Some(&ti),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/payables/{p}/paid"),
+            Some(&ti),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let r = c.api("GET", "/api/v1/payables", Some(&tsup), None).await;
+    assert_eq!(
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["paid"] == true)
+            .count(),
+        1
+    );
+    assert!(audit::verify(&mut conn(&state)).unwrap().broken.is_none());
+}
+
+async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (inst, ks) = contracts(&state);
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let ti = token_for(&state, "institution");
+    let now = state.clock.now();
+    let at = |o: &serde_json::Value, k: &str| {
+        chrono::DateTime::parse_from_rfc3339(o[k].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // From the time the order was taken (stored to the microsecond) to its deadline.
+    let deadline = |o: &serde_json::Value| now + (at(o, "deliver_by") - at(o, "submitted_at"));
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&ti),
+            Some(json!({"urgent": true, "lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
+        )
+        .await;
+    let urgent = r.json();
+    assert_eq!(deadline(&urgent) - now, Duration::hours(24), "{}", r.body);
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&ti),
+            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
+        )
+        .await;
+    let normal = r.json();
+    assert_eq!(deadline(&normal) - now, Duration::hours(48));
+    // A remote institution's normal order: 72 h.
+    let all = parties::list_institutions(
+        &mut conn(&state),
+        &Scope::All,
+        "",
+        None,
+        &PageRequest::new(Some(1), Some(200)),
+    )
+    .unwrap()
+    .items;
+    let remote = all
+        .iter()
+        .find(|i| i.remote)
+        .expect("the demo has remote institutions");
+    let tr = token_for(&state, &institution_user(&state, "remote-clerk", remote.id));
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&tr),
+            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(deadline(&r.json()) - now, Duration::hours(72));
+    // The normal order shipped after 49 hours is late: flagged, and a credit event.
+    let tsup = token_for(&state, &supplier_user(&state, ks[0].1));
+    let oid = normal["id"].as_i64().unwrap();
+    c.api(
+        "POST",
+        &format!("/api/v1/orders/{oid}/acknowledge"),
+        Some(&tsup),
+        None,
+    )
+    .await;
+    state.clock.advance(Duration::hours(49));
+    let line = normal["lines"][0]["id"].as_i64().unwrap();
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/orders/{oid}/deliveries"),
+            Some(&tsup),
+            Some(json!({"lines": [ship_line(line, 5, "2028-06-30")]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["lines"][0]["late"], true);
+    assert!(os::credit_events_of(&mut conn(&state), ks[0].1)
+        .unwrap()
+        .iter()
+        .any(|e| e.0 == "late"));
+    // The urgent one is cancelled before shipment.
+    let uid = urgent["id"].as_i64().unwrap();
+    assert_eq!(
+        c.api(
+            "POST",
+            &format!("/api/v1/orders/{uid}/cancel"),
+            Some(&ti),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        os::order(&mut conn(&state), uid).unwrap().state,
+        "cancelled"
+    );
+    let _ = inst;
+}
+
+on_both_databases!(
+    an_order_from_placement_to_payment,
+    deadlines_follow_urgency_and_remoteness
+);
