@@ -277,3 +277,112 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     );
     assert!(!text.contains("25.80"), "the receipt shows no price");
 }
+
+#[actix_web::test]
+async fn an_institution_confirms_a_delivery_in_the_page() {
+    use jicai::store::orders as os;
+    let db = TestDb::sqlite();
+    let state = state_with_demo(&db);
+    // A demo order waits, acknowledged; its supplier ships it.
+    let (order_id, delivery_line) = {
+        let mut c = state.store.conn().unwrap();
+        let inst = jicai::store::users::by_username(&mut c, "institution")
+            .unwrap()
+            .unwrap()
+            .institution_id
+            .unwrap();
+        let o = os::orders_for(&mut c, Some(&[inst]), None)
+            .unwrap()
+            .into_iter()
+            .find(|o| o.state == "acknowledged")
+            .expect("a demo order waits for delivery");
+        let line = os::lines_of(&mut c, o.id).unwrap().remove(0);
+        let today = state
+            .clock
+            .now()
+            .with_timezone(&state.config.time_zone)
+            .date_naive();
+        let ship = [os::ShipLine {
+            order_line_id: line.id,
+            quantity: line.quantity,
+            batch_no: "B-BROWSER".into(),
+            production_date: today - chrono::Duration::days(30),
+            expiry_date: today + chrono::Duration::days(700),
+            trace_codes: vec![],
+        }];
+        let note = os::DeliveryNote {
+            order_id: o.id,
+            shipper_id: o.supplier_id,
+            idempotency_key: None,
+            lines: &ship,
+        };
+        let shipped = os::ship(
+            &mut c,
+            &jicai::store::Act::new("supplier", state.clock.now()),
+            &state.config.delivery,
+            &note,
+            today,
+        )
+        .unwrap();
+        (o.id, shipped.lines[0].id)
+    };
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let (base, server_handle) = serve(&state);
+    let outcome = async {
+        browser.goto(&format!("{base}/login")).await?;
+        browser
+            .find(Locator::Id("username"))
+            .await?
+            .send_keys("institution")
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PW)
+            .await?;
+        browser
+            .find(Locator::Id("login-button"))
+            .await?
+            .click()
+            .await?;
+        browser.wait().for_element(Locator::Id("logout")).await?;
+        browser
+            .find(Locator::LinkText("订单"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::LinkText(&format!("#{order_id}")))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::XPath("//button[contains(., '验收入库')]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::XPath("//td[contains(., '已入库')]"))
+            .await?;
+        let text = browser.find(Locator::Css("main")).await?.text().await?;
+        Ok::<_, fantoccini::error::CmdError>(text)
+    }
+    .await;
+    let _ = browser.close().await;
+    server_handle.stop(true).await;
+    let text = outcome.expect("the browser session runs");
+    assert!(text.contains("已验收"), "the order is received: {text}");
+    let mut c = state.store.conn().unwrap();
+    let dl = os::delivery_lines_of(&mut c, order_id)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == delivery_line)
+        .unwrap();
+    assert_eq!(dl.receipt.as_deref(), Some("accepted"));
+    assert_eq!(dl.confirmed_by.as_deref(), Some("institution"));
+}

@@ -893,3 +893,12 @@ pub fn order_of_delivery_line(conn: &mut DbConn, id: i64) -> Result<i64> {
         .optional()?
         .ok_or_else(|| StoreError::NotFound("delivery line".into()))
 }
+
+pub fn order_of_line(conn: &mut DbConn, line_id: i64) -> Result<i64> {
+    order_lines::table
+        .find(line_id)
+        .select(order_lines::order_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("order line".into()))
+}

@@ -52,6 +52,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/demand", "nav.demand"));
             v.push(l("/tenders", "nav.tenders"));
             v.push(l("/contracts", "nav.contracts"));
+            v.push(l("/orders", "nav.orders"));
             if p.role == Role::Center {
                 v.push(l("/import", "nav.import"));
                 v.push(l("/users", "nav.users"));
@@ -72,6 +73,8 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             }
             v.push(l("/tenders", "nav.tenders"));
             v.push(l("/contracts", "nav.contracts"));
+            v.push(l("/orders", "nav.orders"));
+            v.push(l("/payables", "nav.payables"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Institution => {
@@ -84,6 +87,8 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/institutions", "nav.institutions"));
             v.push(l("/demand", "nav.demand"));
             v.push(l("/contracts", "nav.contracts"));
+            v.push(l("/orders", "nav.orders"));
+            v.push(l("/payables", "nav.payables"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Expert => {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod catalog;
 pub mod home;
+pub mod orders;
 pub mod parties;
 pub mod tenders;
 
@@ -17,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     parties::routes(cfg);
     admin::routes(cfg);
     tenders::routes(cfg);
+    orders::routes(cfg);
 }
 
 /// A select of a closed set of words, labelled in the page's language.

@@ -1,0 +1,763 @@
+//! Order pages: institutions place, follow, cancel orders and confirm receipt line by line;
+//! suppliers acknowledge, decline lines and ship with delivery notes; payables.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::domain::money::Money;
+use crate::domain::orders::{DeclineReason, RejectReason};
+use crate::domain::roles::{Role, Scope};
+use crate::domain::Invalid;
+use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
+use crate::store::{parties, tenders as ts};
+use crate::web::auth::Viewer;
+use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
+use crate::web::{db, AppState, Error};
+
+fn local(tz: Tz, at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn money(v: i64) -> String {
+    Money::from_ten_thousandths(v).to_string()
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive()
+}
+
+fn cols(t: &crate::web::i18n::Tr, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| t.get(k).to_string()).collect()
+}
+
+async fn scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
+    match (v.p.role, v.p.institution_id) {
+        (Role::Institution, Some(id)) => {
+            let kids = db(state, move |c| parties::children_of(c, id)).await?;
+            Ok(v.p.institution_scope(&kids))
+        }
+        _ => Ok(v.p.institution_scope(&[])),
+    }
+}
+
+fn supplier_of(v: &Viewer) -> Result<i64, Error> {
+    match (v.p.role, v.p.supplier_id) {
+        (Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+#[get("/orders")]
+async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let (insts, supplier) = match v.p.role {
+        Role::Center | Role::Regulator => (None, None),
+        Role::Institution => match scope(&v, &state).await? {
+            Scope::Only(ids) => (Some(ids), None),
+            Scope::All => (None, None),
+        },
+        Role::Supplier => (None, Some(supplier_of(&v)?)),
+        Role::Expert => return Err(Error::forbidden()),
+    };
+    let now = crate::store::micros(state.clock.now());
+    let orders = db(&state, move |c| {
+        os::orders_for(c, insts.as_deref(), supplier)
+    })
+    .await?;
+    let table = Table {
+        columns: cols(
+            &t,
+            &[
+                "order.order",
+                "order.state",
+                "order.urgent",
+                "order.submitted",
+                "order.deliver_by",
+            ],
+        ),
+        rows: orders
+            .iter()
+            .map(|o| {
+                let open = matches!(
+                    o.state.as_str(),
+                    "submitted" | "acknowledged" | "shipped" | "partially_received"
+                );
+                let due = Cell::text(local(tz, o.deliver_by));
+                vec![
+                    Cell::link(format!("#{}", o.id), format!("/orders/{}", o.id)),
+                    Cell::text(t.get(&format!("order.state.{}", o.state))),
+                    Cell::text(super::yes_no(&t, o.urgent)),
+                    Cell::text(local(tz, o.submitted_at)),
+                    if open && o.deliver_by < now {
+                        due.with_class("bad")
+                    } else {
+                        due
+                    },
+                ]
+            })
+            .collect(),
+    };
+    let actions = if v.p.role == Role::Institution {
+        vec![Link::new("/orders/new", t.get("order.new"))]
+    } else {
+        vec![]
+    };
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.orders")),
+        heading: t.get("nav.orders").into(),
+        search: None,
+        actions,
+        table,
+        pager: None,
+        empty: t.get("page.no_results").into(),
+    })
+}
+
+#[get("/orders/new")]
+async fn new_order(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let inst = match (v.p.role, v.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => return Err(Error::forbidden()),
+    };
+    let ks = db(&state, move |c| ts::commitments_of_institution(c, inst)).await?;
+    let today = today(&state);
+    let options: Vec<(String, String)> = ks
+        .iter()
+        .filter(|(k, ..)| k.status == "in_force" && k.starts_on <= today && today <= k.ends_on)
+        .map(|(k, drug, strength, sup, _)| {
+            (
+                k.id.to_string(),
+                format!("{drug} {strength} · {sup} · ¥{}", money(k.unit_price)),
+            )
+        })
+        .collect();
+    let form = Form::new(
+        "/orders",
+        t.get("order.place"),
+        vec![
+            Field::select("contract_id", t.get("order.contract"), "", options),
+            Field::text("quantity", t.get("order.quantity"), "").required(),
+            Field::checkbox("urgent", t.get("order.urgent"), false),
+        ],
+    );
+    super::catalog::form_page(
+        &v,
+        t.get("order.new"),
+        form,
+        Some(Link::new("/orders", t.get("nav.orders"))),
+    )
+}
+
+#[derive(Deserialize)]
+struct OrderForm {
+    contract_id: Option<i64>,
+    #[serde(default)]
+    quantity: String,
+    urgent: Option<String>,
+}
+
+#[post("/orders")]
+async fn place(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<OrderForm>,
+) -> Result<HttpResponse, Error> {
+    let inst = match (v.p.role, v.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => return Err(Error::forbidden()),
+    };
+    let contract_id = f
+        .contract_id
+        .ok_or_else(|| Invalid::new("contract_id", "choose a contract"))?;
+    let quantity: i64 = f.quantity.trim().parse().map_err(|_| {
+        Invalid::new(
+            "quantity",
+            format!("\"{}\" is not a whole number", f.quantity),
+        )
+    })?;
+    let urgent = f.urgent.is_some();
+    let act = state.act(&v.p.username);
+    let rules = state.config.delivery;
+    let day = today(&state);
+    let (o, _) = db(&state, move |c| {
+        os::place_order(
+            c,
+            &act,
+            &rules,
+            inst,
+            urgent,
+            &[NewLine {
+                contract_id,
+                quantity,
+            }],
+            day,
+        )
+    })
+    .await?;
+    Ok(view::see_other(&format!("/orders/{}", o.id)))
+}
+
+#[get("/orders/{id}")]
+async fn order_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let id = id.into_inner();
+    let supplier = v.p.supplier_id.filter(|_| v.p.role == Role::Supplier);
+    let (o, lines, dls, may_supply) = db(&state, move |c| {
+        let o = os::order(c, id)?;
+        let ms = match supplier {
+            Some(s) => os::order_for_supplier(c, id, s)?.is_some(),
+            None => false,
+        };
+        Ok((o, os::lines_of(c, id)?, os::delivery_lines_of(c, id)?, ms))
+    })
+    .await?;
+    let mine = v.p.role == Role::Institution && scope(&v, &state).await?.allows(o.institution_id);
+    if !(v.p.reads_everything() || mine || may_supply) {
+        return Err(Error::NotFound("order".into()));
+    }
+    let state_word = o.state.clone();
+    let mut sections = vec![];
+    let mut s = Section::new(t.get("order.lines"));
+    s.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "order.line",
+                "order.contract",
+                "order.quantity",
+                "order.unit_price",
+                "order.shipped",
+                "order.confirmed",
+                "order.accepted",
+                "order.declined",
+            ],
+        ),
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::num(l.id.to_string()),
+                    Cell::link(
+                        format!("#{}", l.contract_id),
+                        format!("/contracts/{}", l.contract_id),
+                    ),
+                    Cell::num(l.quantity.to_string()),
+                    Cell::num(money(l.unit_price)),
+                    Cell::num(l.shipped.to_string()),
+                    Cell::num(l.confirmed.to_string()),
+                    Cell::num(l.accepted.to_string()),
+                    Cell::text(
+                        l.declined_reason
+                            .as_deref()
+                            .map(|r| t.get(&format!("order.decline.{r}")).to_string())
+                            .unwrap_or_default(),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    if may_supply {
+        if state_word == "submitted" {
+            s.forms.push(Form::button(
+                format!("/orders/{id}/acknowledge"),
+                t.get("order.acknowledge"),
+            ));
+        }
+        let reasons: Vec<(String, String)> = DeclineReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str().to_string(),
+                    t.get(&format!("order.decline.{}", r.as_str())).to_string(),
+                )
+            })
+            .collect();
+        for l in lines
+            .iter()
+            .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
+        {
+            if matches!(
+                state_word.as_str(),
+                "acknowledged" | "shipped" | "partially_received"
+            ) {
+                s.forms.push(Form::new(
+                    format!("/orders/{id}/ship"),
+                    format!("{} · {} {}", t.get("order.ship"), t.get("order.line"), l.id),
+                    vec![
+                        Field {
+                            kind: "hidden",
+                            ..Field::text("order_line_id", "", &l.id.to_string())
+                        },
+                        Field::text(
+                            "quantity",
+                            t.get("order.quantity"),
+                            &(l.quantity - l.shipped).to_string(),
+                        )
+                        .required(),
+                        Field::text("batch_no", t.get("order.batch"), "").required(),
+                        Field::text("production_date", t.get("order.production_date"), "")
+                            .kind("date")
+                            .required(),
+                        Field::text("expiry_date", t.get("order.expiry_date"), "")
+                            .kind("date")
+                            .required(),
+                        Field::text("trace_codes", t.get("order.trace_codes"), ""),
+                    ],
+                ));
+            }
+            if l.shipped == 0 && !matches!(state_word.as_str(), "cancelled" | "closed" | "received")
+            {
+                s.forms.push(Form::new(
+                    format!("/order-lines/{}/decline", l.id),
+                    format!(
+                        "{} · {} {}",
+                        t.get("order.decline"),
+                        t.get("order.line"),
+                        l.id
+                    ),
+                    vec![
+                        Field::select(
+                            "reason",
+                            t.get("order.reason"),
+                            "out_of_stock",
+                            reasons.clone(),
+                        ),
+                        Field::text("note", t.get("order.note"), ""),
+                    ],
+                ));
+            }
+        }
+    }
+    sections.push(s);
+    let mut s = Section::new(t.get("order.deliveries"));
+    s.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "order.line",
+                "order.quantity",
+                "order.batch",
+                "order.expiry_date",
+                "order.late",
+                "order.receipt",
+            ],
+        ),
+        rows: dls
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::num(d.order_line_id.to_string()),
+                    Cell::num(d.quantity.to_string()),
+                    Cell::text(&d.batch_no),
+                    Cell::text(d.expiry_date.to_string()),
+                    if d.late {
+                        Cell::text(t.get("word.yes")).with_class("bad")
+                    } else {
+                        Cell::text(t.get("word.no"))
+                    },
+                    Cell::text(match (&d.receipt, &d.receipt_reason) {
+                        (Some(r), Some(why)) => format!(
+                            "{} ({})",
+                            t.get(&format!("order.receipt.{r}")),
+                            t.get(&format!("order.reject.{why}"))
+                        ),
+                        (Some(r), None) => t.get(&format!("order.receipt.{r}")).to_string(),
+                        _ => "—".into(),
+                    }),
+                ]
+            })
+            .collect(),
+    });
+    if mine {
+        let reasons: Vec<(String, String)> = RejectReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str().to_string(),
+                    t.get(&format!("order.reject.{}", r.as_str())).to_string(),
+                )
+            })
+            .collect();
+        for d in dls.iter().filter(|d| d.receipt.is_none()) {
+            let mut accept_form = Form::button(
+                format!("/delivery-lines/{}/accept", d.id),
+                format!(
+                    "{} · {} {} × {}",
+                    t.get("order.accept"),
+                    t.get("order.batch"),
+                    d.batch_no,
+                    d.quantity
+                ),
+            );
+            accept_form.inline = true;
+            s.forms.push(accept_form);
+            let mut reject_form = Form::new(
+                format!("/delivery-lines/{}/reject", d.id),
+                format!(
+                    "{} · {} {}",
+                    t.get("order.reject"),
+                    t.get("order.batch"),
+                    d.batch_no
+                ),
+                vec![Field::select(
+                    "reason",
+                    t.get("order.reason"),
+                    "damaged",
+                    reasons.clone(),
+                )],
+            );
+            reject_form.danger = true;
+            s.forms.push(reject_form);
+        }
+    }
+    sections.push(s);
+    let mut actions = vec![Link::new("/orders", t.get("nav.orders"))];
+    if mine
+        && matches!(state_word.as_str(), "submitted" | "acknowledged")
+        && lines.iter().all(|l| l.shipped == 0)
+    {
+        let mut cancel_section = Section::new(t.get("order.cancel"));
+        let mut f = Form::button(format!("/orders/{id}/cancel"), t.get("order.cancel"));
+        f.danger = true;
+        cancel_section.forms.push(f);
+        sections.push(cancel_section);
+    }
+    if mine {
+        actions.push(Link::new("/payables", t.get("nav.payables")));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(format!("{} #{id}", t.get("order.order"))),
+        heading: format!("{} #{id}", t.get("order.order")),
+        props: vec![
+            (
+                t.get("order.state").into(),
+                t.get(&format!("order.state.{}", o.state)).into(),
+            ),
+            (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
+            (t.get("order.submitted").into(), local(tz, o.submitted_at)),
+            (
+                t.get("order.acknowledge_by").into(),
+                local(tz, o.acknowledge_by),
+            ),
+            (t.get("order.deliver_by").into(), local(tz, o.deliver_by)),
+        ],
+        actions,
+        sections,
+    })
+}
+
+#[post("/orders/{id}/acknowledge")]
+async fn acknowledge(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let sid = supplier_of(&v)?;
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
+    Ok(view::see_other(&format!("/orders/{id}")))
+}
+
+#[post("/orders/{id}/cancel")]
+async fn cancel(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let o = db(&state, move |c| os::order(c, id)).await?;
+    if !(v.p.role == Role::Institution && scope(&v, &state).await?.allows(o.institution_id)) {
+        return Err(Error::NotFound("order".into()));
+    }
+    let act = state.act(&v.p.username);
+    db(&state, move |c| os::cancel(c, &act, id)).await?;
+    Ok(view::see_other(&format!("/orders/{id}")))
+}
+
+#[derive(Deserialize)]
+struct DeclineForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/order-lines/{id}/decline")]
+async fn decline(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<DeclineForm>,
+) -> Result<HttpResponse, Error> {
+    let sid = supplier_of(&v)?;
+    let reason = DeclineReason::parse("reason", &f.reason)?;
+    let note = f.note.clone();
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    let order_id = db(&state, move |c| {
+        os::decline_line(c, &act, id, sid, reason, &note)?;
+        os::order_of_line(c, id)
+    })
+    .await?;
+    Ok(view::see_other(&format!("/orders/{order_id}")))
+}
+
+#[derive(Deserialize)]
+struct ShipForm {
+    order_line_id: Option<i64>,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    batch_no: String,
+    #[serde(default)]
+    production_date: String,
+    #[serde(default)]
+    expiry_date: String,
+    #[serde(default)]
+    trace_codes: String,
+}
+
+#[post("/orders/{id}/ship")]
+async fn ship(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ShipForm>,
+) -> Result<HttpResponse, Error> {
+    let sid = supplier_of(&v)?;
+    let id = id.into_inner();
+    let date = |field: &str, s: &str| {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
+    };
+    let line = ShipLine {
+        order_line_id: f
+            .order_line_id
+            .ok_or_else(|| Invalid::new("order_line_id", "missing"))?,
+        quantity: f.quantity.trim().parse().map_err(|_| {
+            Invalid::new(
+                "quantity",
+                format!("\"{}\" is not a whole number", f.quantity),
+            )
+        })?,
+        batch_no: f.batch_no.clone(),
+        production_date: date("production_date", &f.production_date)?,
+        expiry_date: date("expiry_date", &f.expiry_date)?,
+        trace_codes: f
+            .trace_codes
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    let act = state.act(&v.p.username);
+    let rules = state.config.delivery;
+    let day = today(&state);
+    db(&state, move |c| {
+        let lines = [line];
+        let note = DeliveryNote {
+            order_id: id,
+            shipper_id: sid,
+            idempotency_key: None,
+            lines: &lines,
+        };
+        os::ship(c, &act, &rules, &note, day)
+    })
+    .await?;
+    Ok(view::see_other(&format!("/orders/{id}")))
+}
+
+async fn confirm(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: i64,
+    outcome: Receipt,
+) -> Result<HttpResponse, Error> {
+    if v.p.role != Role::Institution {
+        return Err(Error::forbidden());
+    }
+    let scope = scope(&v, &state).await?;
+    let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
+    if !scope.allows(inst) {
+        return Err(Error::NotFound("delivery line".into()));
+    }
+    let act = state.act(&v.p.username);
+    let rules = state.config.delivery;
+    let day = today(&state);
+    let order_id = db(&state, move |c| {
+        os::confirm(c, &act, &rules, id, inst, outcome, day)?;
+        os::order_of_delivery_line(c, id)
+    })
+    .await?;
+    Ok(view::see_other(&format!("/orders/{order_id}")))
+}
+
+#[post("/delivery-lines/{id}/accept")]
+async fn accept(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    confirm(v, state, id.into_inner(), Receipt::Accepted).await
+}
+
+#[derive(Deserialize)]
+struct RejectForm {
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/delivery-lines/{id}/reject")]
+async fn reject(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<RejectForm>,
+) -> Result<HttpResponse, Error> {
+    let reason = RejectReason::parse("reason", &f.reason)?;
+    confirm(v, state, id.into_inner(), Receipt::Rejected(reason)).await
+}
+
+#[get("/payables")]
+async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let (inst, sup) = match v.p.role {
+        Role::Center | Role::Regulator => (None, None),
+        Role::Institution => (Some(v.p.institution_id.ok_or_else(Error::forbidden)?), None),
+        Role::Supplier => (None, Some(supplier_of(&v)?)),
+        Role::Expert => return Err(Error::forbidden()),
+    };
+    let day = today(&state);
+    let (ps, names) = db(&state, move |c| {
+        Ok((os::payables_of(c, inst, sup)?, ts::supplier_names(c)?))
+    })
+    .await?;
+    let payer = v.p.role == Role::Institution;
+    let table = Table {
+        columns: cols(
+            &t,
+            &[
+                "order.supplier",
+                "order.amount",
+                "order.due_on",
+                "order.status",
+            ],
+        ),
+        rows: ps
+            .iter()
+            .map(|p| {
+                let status = if p.paid_at.is_some() {
+                    Cell::text(t.get("order.paid")).with_class("good")
+                } else if p.due_on < day {
+                    Cell::text(t.get("order.overdue")).with_class("bad")
+                } else {
+                    Cell::text(t.get("order.due"))
+                };
+                vec![
+                    Cell::text(names.get(&p.supplier_id).cloned().unwrap_or_default()),
+                    Cell::num(money(p.amount)),
+                    Cell::text(p.due_on.to_string()),
+                    status,
+                ]
+            })
+            .collect(),
+    };
+    let mut page = ListPage {
+        chrome: v.chrome(t.get("nav.payables")),
+        heading: t.get("nav.payables").into(),
+        search: None,
+        actions: vec![],
+        table,
+        pager: None,
+        empty: t.get("page.no_results").into(),
+    };
+    if payer {
+        // Each unpaid payable gets its "mark paid" link in the actions row.
+        page.actions = ps
+            .iter()
+            .filter(|p| p.paid_at.is_none())
+            .map(|p| {
+                Link::new(
+                    format!("/payables/{}/pay", p.id),
+                    format!(
+                        "{} · ¥{} · {}",
+                        t.get("order.mark_paid"),
+                        money(p.amount),
+                        p.due_on
+                    ),
+                )
+            })
+            .collect();
+    }
+    view::ok(&page)
+}
+
+#[get("/payables/{id}/pay")]
+async fn pay_page(v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, Error> {
+    if v.p.role != Role::Institution {
+        return Err(Error::forbidden());
+    }
+    let t = v.t;
+    let id = id.into_inner();
+    let form = Form::new(
+        format!("/payables/{id}/paid"),
+        t.get("order.mark_paid"),
+        vec![],
+    );
+    super::catalog::form_page(
+        &v,
+        t.get("order.mark_paid"),
+        form,
+        Some(Link::new("/payables", t.get("nav.payables"))),
+    )
+}
+
+#[post("/payables/{id}/paid")]
+async fn paid(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let inst = match (v.p.role, v.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => return Err(Error::forbidden()),
+    };
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    db(&state, move |c| os::mark_paid(c, &act, id, inst)).await?;
+    Ok(view::see_other("/payables"))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(order_list)
+        .service(new_order)
+        .service(place)
+        .service(order_page)
+        .service(acknowledge)
+        .service(cancel)
+        .service(decline)
+        .service(ship)
+        .service(accept)
+        .service(reject)
+        .service(payable_list)
+        .service(pay_page)
+        .service(paid);
+}
