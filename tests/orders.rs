@@ -536,7 +536,114 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     let _ = inst;
 }
 
+/// The same steps through the pages: order, acknowledge, ship, accept, pay; and who may not.
+async fn an_order_through_the_pages(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (_, ks) = contracts(&state);
+    let (contract, supplier) = ks[0];
+    let app = app(state.clone()).await;
+    let mut inst = Client::new(app.clone());
+    inst.login("institution", PW).await;
+    inst.get("/home").await;
+    let mut sup = Client::new(app.clone());
+    sup.login(&supplier_user(&state, supplier), PW).await;
+    sup.get("/home").await;
+    let other = ks.iter().find(|k| k.1 != supplier).unwrap().1;
+    let mut stranger = Client::new(app.clone());
+    stranger.login(&supplier_user(&state, other), PW).await;
+    stranger.get("/home").await;
+    assert_eq!(inst.get("/orders/new").await.status, StatusCode::OK);
+    assert_eq!(sup.get("/orders/new").await.status, StatusCode::FORBIDDEN);
+    let k = contract.to_string();
+    let r = inst
+        .post("/orders", &[("contract_id", &k), ("quantity", "-3")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = inst
+        .post(
+            "/orders",
+            &[("contract_id", &k), ("quantity", "25"), ("urgent", "true")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = r.location().unwrap().to_string();
+    let oid: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(stranger.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert!(sup
+        .get(&path)
+        .await
+        .body
+        .contains(&format!("/orders/{oid}/acknowledge")));
+    assert_eq!(
+        sup.post(&format!("/orders/{oid}/acknowledge"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let line = os::lines_of(&mut conn(&state), oid).unwrap()[0]
+        .id
+        .to_string();
+    let ship = |q: &'static str| {
+        [
+            ("order_line_id", line.clone()),
+            ("quantity", q.to_string()),
+            ("batch_no", "P-1".to_string()),
+            ("production_date", "2026-10-01".to_string()),
+            ("expiry_date", "2028-10-01".to_string()),
+            ("trace_codes", "8100001 8100002".to_string()),
+        ]
+    };
+    let form = ship("30");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = sup.post(&format!("/orders/{oid}/ship"), &fields).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than ordered: {}",
+        r.body
+    );
+    let form = ship("25");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = sup.post(&format!("/orders/{oid}/ship"), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let dl = os::delivery_lines_of(&mut conn(&state), oid).unwrap()[0].clone();
+    assert_eq!(dl.trace_codes, "8100001,8100002");
+    assert_eq!(
+        sup.post(&format!("/delivery-lines/{}/accept", dl.id), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        inst.post(&format!("/delivery-lines/{}/accept", dl.id), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(os::order(&mut conn(&state), oid).unwrap().state, "received");
+    let page = inst.get("/payables").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let p = os::payables_of(&mut conn(&state), None, Some(supplier))
+        .unwrap()
+        .into_iter()
+        .find(|p| p.delivery_line_id == dl.id)
+        .unwrap();
+    assert!(page.body.contains(&format!("/payables/{}/pay", p.id)));
+    assert_eq!(
+        inst.post(&format!("/payables/{}/paid", p.id), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(os::payables_of(&mut conn(&state), None, Some(supplier))
+        .unwrap()
+        .iter()
+        .any(|x| x.id == p.id && x.paid_at.is_some()));
+    assert_eq!(sup.get("/payables").await.status, StatusCode::OK);
+}
+
 on_both_databases!(
     an_order_from_placement_to_payment,
-    deadlines_follow_urgency_and_remoteness
+    deadlines_follow_urgency_and_remoteness,
+    an_order_through_the_pages
 );
