@@ -642,8 +642,91 @@ async fn an_order_through_the_pages(db: TestDb) {
     assert_eq!(sup.get("/payables").await.status, StatusCode::OK);
 }
 
+/// Center staff put a supplier on the bad-faith list (page); the public sees it; the tender
+/// review of a tender whose deadline falls in the period disqualifies the supplier's bid.
+async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
+    let state = state_with_demo(&db);
+    let open = ts::tenders_list(&mut conn(&state))
+        .unwrap()
+        .into_iter()
+        .find(|t| t.state == "open")
+        .unwrap();
+    let lot = ts::lots_of(&mut conn(&state), open.id).unwrap().remove(0);
+    let bid = ts::bids_of_lot(&mut conn(&state), lot.id)
+        .unwrap()
+        .remove(0);
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get("/home").await;
+    let mut sup = Client::new(app.clone());
+    sup.login(&supplier_user(&state, bid.supplier_id), PW).await;
+    sup.get("/home").await;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive()
+        .to_string();
+    let until = (state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive()
+        + Duration::days(730))
+    .to_string();
+    let path = format!("/suppliers/{}/bad-faith", bid.supplier_id);
+    let good = [
+        ("reason", "Forged inspection report"),
+        ("starts_on", today.as_str()),
+        ("ends_on", until.as_str()),
+    ];
+    assert_eq!(sup.post(&path, &good).await.status, StatusCode::FORBIDDEN);
+    let bad = [
+        ("reason", "x"),
+        ("starts_on", until.as_str()),
+        ("ends_on", today.as_str()),
+    ];
+    assert_eq!(
+        center.post(&path, &bad).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a period that ends before it starts"
+    );
+    assert_eq!(
+        center.post(&path, &good).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = center.get(&format!("/suppliers/{}", bid.supplier_id)).await;
+    assert!(page.body.contains("Forged inspection report"));
+    let mut anon = Client::new(app.clone());
+    let public = anon.get("/bad-faith").await;
+    assert_eq!(public.status, StatusCode::OK);
+    let name = parties::get_supplier(&mut conn(&state), bid.supplier_id)
+        .unwrap()
+        .name;
+    assert!(public.body.contains(&name), "{}", public.body);
+    // After the deadline, the technical review disqualifies the bid, with the reason.
+    state.clock.advance(Duration::days(15));
+    let r = center
+        .post(&format!("/tenders/{}/actions/open_technical", open.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let b = ts::bid(&mut conn(&state), bid.id).unwrap();
+    assert_eq!(b.technical_result.as_deref(), Some("failed"));
+    assert!(
+        b.reasons().iter().any(|r| r.contains("bad-faith")),
+        "{:?}",
+        b.reasons()
+    );
+    assert!(os::credit_events_of(&mut conn(&state), bid.supplier_id)
+        .unwrap()
+        .iter()
+        .any(|e| e.0 == "bad_faith"));
+}
+
 on_both_databases!(
     an_order_from_placement_to_payment,
     deadlines_follow_urgency_and_remoteness,
-    an_order_through_the_pages
+    an_order_through_the_pages,
+    the_bad_faith_list_bars_a_supplier_from_tenders
 );

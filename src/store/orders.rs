@@ -902,3 +902,98 @@ pub fn order_of_line(conn: &mut DbConn, line_id: i64) -> Result<i64> {
         .optional()?
         .ok_or_else(|| StoreError::NotFound("order line".into()))
 }
+
+// ---------- the bad-faith list ----------
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = super::schema::bad_faith)]
+pub struct BadFaith {
+    pub id: i64,
+    pub supplier_id: i64,
+    pub reason: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+/// Center staff put a supplier on the bad-faith list for a period, with the reason.
+pub fn put_on_bad_faith_list(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    reason: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<BadFaith> {
+    use super::schema::bad_faith;
+    let reason = crate::domain::required_text("reason", reason, 2000)?;
+    if ends_on < starts_on {
+        return Err(
+            Invalid::new("ends_on", "the period must end on or after its first day").into(),
+        );
+    }
+    super::write_tx(conn, |conn| {
+        super::parties::get_supplier(conn, supplier_id)?;
+        let id: i64 = diesel::insert_into(bad_faith::table)
+            .values((
+                bad_faith::supplier_id.eq(supplier_id),
+                bad_faith::reason.eq(&reason),
+                bad_faith::starts_on.eq(starts_on),
+                bad_faith::ends_on.eq(ends_on),
+                bad_faith::created_at.eq(act.stamp()),
+                bad_faith::created_by.eq(&act.actor),
+            ))
+            .returning(bad_faith::id)
+            .get_result(conn)?;
+        credit_event(conn, act, supplier_id, "bad_faith", None, &reason)?;
+        let b: BadFaith = bad_faith::table
+            .find(id)
+            .select(BadFaith::as_select())
+            .first(conn)?;
+        audit::append(
+            conn,
+            act,
+            "bad_faith",
+            "supplier",
+            supplier_id,
+            None::<&()>,
+            Some(&b),
+        )?;
+        Ok(b)
+    })
+}
+
+/// A supplier's entries, newest first.
+pub fn bad_faith_of(conn: &mut DbConn, supplier_id: i64) -> Result<Vec<BadFaith>> {
+    use super::schema::bad_faith;
+    Ok(bad_faith::table
+        .filter(bad_faith::supplier_id.eq(supplier_id))
+        .order(bad_faith::id.desc())
+        .select(BadFaith::as_select())
+        .load(conn)?)
+}
+
+/// Is the supplier on the list on this day?
+pub fn on_bad_faith_list(conn: &mut DbConn, supplier_id: i64, day: NaiveDate) -> Result<bool> {
+    use super::schema::bad_faith;
+    let n: i64 = bad_faith::table
+        .filter(bad_faith::supplier_id.eq(supplier_id))
+        .filter(bad_faith::starts_on.le(day))
+        .filter(bad_faith::ends_on.ge(day))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Everyone on the list today, with the supplier's name (the public list).
+pub fn bad_faith_today(conn: &mut DbConn, day: NaiveDate) -> Result<Vec<(BadFaith, String)>> {
+    use super::schema::{bad_faith, suppliers};
+    Ok(bad_faith::table
+        .inner_join(suppliers::table)
+        .filter(bad_faith::starts_on.le(day))
+        .filter(bad_faith::ends_on.ge(day))
+        .order(bad_faith::starts_on.desc())
+        .select((BadFaith::as_select(), suppliers::name))
+        .load(conn)?)
+}

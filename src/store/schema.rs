@@ -388,6 +388,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bad_faith (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        reason -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
 diesel::joinable!(institutions -> regions (region_id));
 diesel::joinable!(suppliers -> regions (region_id));
 diesel::joinable!(licences -> suppliers (supplier_id));
@@ -412,6 +424,7 @@ diesel::joinable!(deliveries -> orders (order_id));
 diesel::joinable!(delivery_lines -> deliveries (delivery_id));
 diesel::joinable!(delivery_lines -> order_lines (order_line_id));
 diesel::joinable!(orders -> institutions (institution_id));
+diesel::joinable!(bad_faith -> suppliers (supplier_id));
 diesel::joinable!(contract_distributors -> regions (county_id));
 diesel::joinable!(contract_distributors -> suppliers (distributor_id));
 diesel::joinable!(contract_allocations -> institutions (institution_id));
@@ -446,4 +459,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     delivery_lines,
     payables,
     credit_events,
+    bad_faith,
 );

@@ -1286,7 +1286,8 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 annual_capacity: b.annual_capacity,
                 agreed_volume: l.agreed_volume,
                 capacity_factor: (1, 1),
-                bad_faith: credit == "bad_faith",
+                bad_faith: credit == "bad_faith"
+                    || super::orders::on_bad_faith_list(conn, b.supplier_id, deadline_day)?,
             };
             let reasons = tender::technical_review(&facts);
             let result = if reasons.is_empty() {

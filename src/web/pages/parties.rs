@@ -830,6 +830,9 @@ async fn supplier(
         ));
         sections.push(c);
     }
+    if v.p.reads_everything() {
+        sections.push(super::orders::bad_faith_section(&v, &state, id).await?);
+    }
     let mut actions = vec![Link::new(
         format!("/products?manufacturer_id={id}"),
         t.get("nav.products"),
