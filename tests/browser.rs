@@ -72,6 +72,32 @@ async fn start_driver() -> Option<(Driver, fantoccini::Client)> {
     panic!("chromedriver did not answer on {url}");
 }
 
+/// Logs in through the login page and waits for the page behind it.
+async fn log_in(
+    browser: &fantoccini::Client,
+    base: &str,
+    user: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    browser.goto(&format!("{base}/login")).await?;
+    browser
+        .find(Locator::Id("username"))
+        .await?
+        .send_keys(user)
+        .await?;
+    browser
+        .find(Locator::Id("password"))
+        .await?
+        .send_keys(PW)
+        .await?;
+    browser
+        .find(Locator::Id("login-button"))
+        .await?
+        .click()
+        .await?;
+    browser.wait().for_element(Locator::Id("logout")).await?;
+    Ok(())
+}
+
 /// Runs the real application on a free port: its base URL and a handle to stop it.
 fn serve(state: &jicai::web::AppState) -> (String, actix_web::dev::ServerHandle) {
     let server = HttpServer::new({
@@ -98,23 +124,7 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
     let (base, server_handle) = serve(&state);
 
     let outcome = async {
-        browser.goto(&format!("{base}/login")).await?;
-        browser
-            .find(Locator::Id("username"))
-            .await?
-            .send_keys("center")
-            .await?;
-        browser
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(PW)
-            .await?;
-        browser
-            .find(Locator::Id("login-button"))
-            .await?
-            .click()
-            .await?;
-        browser.wait().for_element(Locator::Id("logout")).await?;
+        log_in(&browser, &base, "center").await?;
         browser
             .find(Locator::LinkText("药品目录"))
             .await?
@@ -186,23 +196,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     };
     let (base, server_handle) = serve(&state);
     let outcome = async {
-        browser.goto(&format!("{base}/login")).await?;
-        browser
-            .find(Locator::Id("username"))
-            .await?
-            .send_keys("supplier")
-            .await?;
-        browser
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(PW)
-            .await?;
-        browser
-            .find(Locator::Id("login-button"))
-            .await?
-            .click()
-            .await?;
-        browser.wait().for_element(Locator::Id("logout")).await?;
+        log_in(&browser, &base, "supplier").await?;
         browser
             .find(Locator::LinkText("招标"))
             .await?
@@ -331,23 +325,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
     };
     let (base, server_handle) = serve(&state);
     let outcome = async {
-        browser.goto(&format!("{base}/login")).await?;
-        browser
-            .find(Locator::Id("username"))
-            .await?
-            .send_keys("institution")
-            .await?;
-        browser
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(PW)
-            .await?;
-        browser
-            .find(Locator::Id("login-button"))
-            .await?
-            .click()
-            .await?;
-        browser.wait().for_element(Locator::Id("logout")).await?;
+        log_in(&browser, &base, "institution").await?;
         browser
             .find(Locator::LinkText("订单"))
             .await?

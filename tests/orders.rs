@@ -433,7 +433,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
 
 async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     let state = state_with_demo(&db);
-    let (inst, ks) = contracts(&state);
+    let (_, ks) = contracts(&state);
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let ti = token_for(&state, "institution");
@@ -533,7 +533,6 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
         os::order(&mut conn(&state), uid).unwrap().state,
         "cancelled"
     );
-    let _ = inst;
 }
 
 /// The same steps through the pages: order, acknowledge, ship, accept, pay; and who may not.

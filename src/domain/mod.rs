@@ -78,3 +78,9 @@ pub fn email_list(field: &str, value: &str) -> Result<String, Invalid> {
     }
     Ok(out.join(", "))
 }
+
+/// A calendar date typed as YYYY-MM-DD.
+pub fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, Invalid> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
+}

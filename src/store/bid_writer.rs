@@ -97,7 +97,8 @@ fn write(store: &Store, batch: Vec<Job>) {
             return;
         }
     };
-    match tenders::submit_bids(&mut conn, &items) {
+    let refs: Vec<(&Act, &BidSubmission)> = items.iter().map(|(a, s)| (a, s)).collect();
+    match tenders::submit_bids(&mut conn, &refs) {
         Ok(results) => {
             for (((act, sub), reply), r) in items.iter().zip(replies).zip(results) {
                 let r = match r {

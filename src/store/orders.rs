@@ -320,11 +320,7 @@ fn may_supply(conn: &mut DbConn, o: &Order, supplier_id: i64) -> Result<bool> {
         .filter(institutions::id.eq(o.institution_id))
         .select((regions::id, regions::level, regions::parent_id))
         .first(conn)?;
-    let county = if level == "township" {
-        parent.unwrap_or(region)
-    } else {
-        region
-    };
+    let county = super::regions::county_of(region, &level, parent);
     let contract_ids: Vec<i64> = order_lines::table
         .filter(order_lines::order_id.eq(o.id))
         .select(order_lines::contract_id)
@@ -996,4 +992,33 @@ pub fn bad_faith_today(conn: &mut DbConn, day: NaiveDate) -> Result<Vec<(BadFait
         .order(bad_faith::starts_on.desc())
         .select((BadFaith::as_select(), suppliers::name))
         .load(conn)?)
+}
+
+/// The lines and delivered lines of many orders, in two queries: (order id → lines, deliveries).
+pub fn details_of(
+    conn: &mut DbConn,
+    order_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (Vec<OrderLine>, Vec<DeliveryLine>)>> {
+    let mut out: std::collections::HashMap<i64, (Vec<OrderLine>, Vec<DeliveryLine>)> =
+        order_ids.iter().map(|id| (*id, (vec![], vec![]))).collect();
+    for chunk in order_ids.chunks(500) {
+        let lines: Vec<OrderLine> = order_lines::table
+            .filter(order_lines::order_id.eq_any(chunk))
+            .order(order_lines::id.asc())
+            .select(OrderLine::as_select())
+            .load(conn)?;
+        for l in lines {
+            out.entry(l.order_id).or_default().0.push(l);
+        }
+        let dls: Vec<(i64, DeliveryLine)> = delivery_lines::table
+            .inner_join(deliveries::table)
+            .filter(deliveries::order_id.eq_any(chunk))
+            .order(delivery_lines::id.asc())
+            .select((deliveries::order_id, DeliveryLine::as_select()))
+            .load(conn)?;
+        for (o, d) in dls {
+            out.entry(o).or_default().1.push(d);
+        }
+    }
+    Ok(out)
 }

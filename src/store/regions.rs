@@ -155,3 +155,29 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
         Ok(after)
     })
 }
+
+/// The county a region lies in: a township's parent county, else the region itself.
+pub fn county_of(region_id: i64, level: &str, parent_id: Option<i64>) -> i64 {
+    match (level, parent_id) {
+        ("township", Some(p)) => p,
+        _ => region_id,
+    }
+}
+
+/// Counties' code and Chinese name, each read once however often it is asked for.
+#[derive(Default)]
+pub struct CountyNames(std::collections::BTreeMap<i64, (String, String)>);
+
+impl CountyNames {
+    pub fn get(&mut self, conn: &mut DbConn, id: i64) -> Result<(String, String)> {
+        if let Some(v) = self.0.get(&id) {
+            return Ok(v.clone());
+        }
+        let v: (String, String) = regions::table
+            .find(id)
+            .select((regions::code, regions::name_zh))
+            .first(conn)?;
+        self.0.insert(id, v.clone());
+        Ok(v)
+    }
+}

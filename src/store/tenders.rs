@@ -209,35 +209,24 @@ pub fn demand_totals(
 
 /// Each institution's report of a drug, with the county it belongs to.
 fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<Vec<CountyDemand>> {
-    let rows: Vec<(String, i64, String, String, Option<i64>)> = demand_reports::table
+    let rows: Vec<(String, i64, i64, String, Option<i64>)> = demand_reports::table
         .inner_join(institutions::table.inner_join(regions::table))
         .filter(demand_reports::window_id.eq(window_id))
         .filter(demand_reports::drug_id.eq(drug_id))
         .select((
             institutions::code,
             demand_reports::quantity,
-            regions::code,
+            regions::id,
             regions::level,
             regions::parent_id,
         ))
         .load(conn)?;
-    let mut parents: BTreeMap<i64, String> = BTreeMap::new();
+    let mut counties = super::regions::CountyNames::default();
     let mut by_county: BTreeMap<String, Vec<InstitutionDemand>> = BTreeMap::new();
-    for (inst, q, rcode, level, parent) in rows {
-        let county = if level == "township" {
-            match parent {
-                Some(p) => {
-                    if let std::collections::btree_map::Entry::Vacant(e) = parents.entry(p) {
-                        let c: String = regions::table.find(p).select(regions::code).first(conn)?;
-                        e.insert(c);
-                    }
-                    parents[&p].clone()
-                }
-                None => rcode,
-            }
-        } else {
-            rcode
-        };
+    for (inst, q, rid, level, parent) in rows {
+        let county = counties
+            .get(conn, super::regions::county_of(rid, &level, parent))?
+            .0;
         by_county
             .entry(county)
             .or_default()
@@ -630,17 +619,15 @@ fn check_submission(s: &BidSubmission) -> Result<()> {
 
 /// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
 pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
-    check_submission(s)?;
     // Two submissions of one supplier's bid at the same moment: the second to write meets the
     // first's row (a unique key) and is taken again, as a replacement.
     let mut tries = 0;
     loop {
         tries += 1;
-        let r =
-            submit_bids(conn, std::slice::from_ref(&(act.clone(), s.clone()))).and_then(|mut v| {
-                v.pop()
-                    .unwrap_or_else(|| Err(StoreError::Conflict("no result".into())))
-            });
+        let r = submit_bids(conn, &[(act, s)]).and_then(|mut v| {
+            v.pop()
+                .unwrap_or_else(|| Err(StoreError::Conflict("no result".into())))
+        });
         match r {
             Err(StoreError::Conflict(_)) if tries < 3 => continue,
             r => return r,
@@ -665,7 +652,7 @@ struct Plan {
 /// example a concurrent writer took the same bid first: [`StoreError::Conflict`]).
 pub fn submit_bids(
     conn: &mut DbConn,
-    items: &[(Act, BidSubmission)],
+    items: &[(&Act, &BidSubmission)],
 ) -> Result<Vec<Result<Receipt>>> {
     use std::collections::{HashMap, HashSet};
     super::write_tx(conn, |conn| {
@@ -925,7 +912,7 @@ pub fn submit_bids(
             .iter()
             .zip(&receipts)
             .map(|(p, r)| audit::Pending {
-                act: &items[p.idx].0,
+                act: items[p.idx].0,
                 action: if p.version == 1 { "submit" } else { "replace" },
                 entity: "bid",
                 entity_id: r.bid_id.to_string(),
@@ -1005,15 +992,6 @@ pub fn bids_of_supplier(conn: &mut DbConn, tender_id: i64, supplier_id: i64) -> 
 pub fn bid_versions_count(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
     Ok(bid_versions::table
         .filter(bid_versions::bid_id.eq(bid_id))
-        .count()
-        .get_result(conn)?)
-}
-
-pub fn count_bids(conn: &mut DbConn, tender_id: i64) -> Result<i64> {
-    Ok(bids::table
-        .inner_join(lots::table)
-        .filter(lots::tender_id.eq(tender_id))
-        .filter(bids::status.eq("active"))
         .count()
         .get_result(conn)?)
 }
@@ -1614,22 +1592,10 @@ pub fn demand_by_region(
             regions::parent_id,
         ))
         .load(conn)?;
-    let mut names: BTreeMap<i64, (String, String)> = BTreeMap::new();
+    let mut counties = super::regions::CountyNames::default();
     let mut out: BTreeMap<(String, String), (String, String, i64)> = BTreeMap::new();
     for (q, dcode, dname, rid, _rcode, level, parent) in rows {
-        let county_id = if level == "township" {
-            parent.unwrap_or(rid)
-        } else {
-            rid
-        };
-        if let std::collections::btree_map::Entry::Vacant(e) = names.entry(county_id) {
-            let (c, n): (String, String) = regions::table
-                .find(county_id)
-                .select((regions::code, regions::name_zh))
-                .first(conn)?;
-            e.insert((c, n));
-        }
-        let (ccode, cname) = names[&county_id].clone();
+        let (ccode, cname) = counties.get(conn, super::regions::county_of(rid, &level, parent))?;
         out.entry((ccode, dcode)).or_insert((cname, dname, 0)).2 += q;
     }
     Ok(out
@@ -1851,13 +1817,7 @@ pub fn counties_of_contract(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(
         .load(conn)?;
     let mut ids: Vec<i64> = regs
         .into_iter()
-        .map(|(id, level, parent)| {
-            if level == "township" {
-                parent.unwrap_or(id)
-            } else {
-                id
-            }
-        })
+        .map(|(id, level, parent)| super::regions::county_of(id, &level, parent))
         .collect();
     ids.sort();
     ids.dedup();

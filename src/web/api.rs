@@ -213,10 +213,8 @@ async fn list_regions(
 
 async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error> {
     match (u.p.role, u.p.institution_id) {
-        (Role::Center | Role::Regulator, _) => Ok(Scope::All),
-        (Role::Institution, Some(id)) => {
-            let kids = db(state, move |c| parties::children_of(c, id)).await?;
-            Ok(u.p.institution_scope(&kids))
+        (Role::Center | Role::Regulator, _) | (Role::Institution, Some(_)) => {
+            super::institution_scope(state, &u.p).await
         }
         _ => Err(Error::forbidden()),
     }

@@ -44,6 +44,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Today in the province's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&self.config.time_zone)
+            .date_naive()
+    }
+
     /// An audit context for this principal, now.
     pub fn act(&self, actor: &str) -> Act {
         Act::new(actor, self.clock.now())
@@ -63,6 +71,29 @@ where
     })
     .await?
     .map_err(Error::from)
+}
+
+/// The institutions a principal acts for: every one for staff and regulators, an institution
+/// and its village clinics for an institution's user, none for anyone else.
+pub async fn institution_scope(
+    state: &AppState,
+    p: &crate::domain::roles::Principal,
+) -> Result<crate::domain::roles::Scope, Error> {
+    match (p.role, p.institution_id) {
+        (crate::domain::roles::Role::Institution, Some(id)) => {
+            let kids = db(state, move |c| crate::store::parties::children_of(c, id)).await?;
+            Ok(p.institution_scope(&kids))
+        }
+        _ => Ok(p.institution_scope(&[])),
+    }
+}
+
+/// The supplier a supplier's user acts for; anyone else is refused with `refusal`.
+pub fn own_supplier(p: &crate::domain::roles::Principal, refusal: &str) -> Result<i64, Error> {
+    match (p.role, p.supplier_id) {
+        (crate::domain::roles::Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::Forbidden(refusal.into())),
+    }
 }
 
 /// Largest form body the CSRF check reads.

@@ -4,47 +4,19 @@
 //! payables.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, ApiError, AppState, Error};
+use super::{db, institution_scope, own_supplier, ApiError, AppState, Error};
+
+const SUPPLIERS_ONLY: &str = "only a supplier's users (or its distributor's) may do this";
 use crate::domain::money::Money;
 use crate::domain::orders::{DeclineReason, RejectReason};
 use crate::domain::roles::{Role, Scope};
 use crate::domain::Invalid;
 use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
-use crate::store::parties;
-
-fn today(state: &AppState) -> NaiveDate {
-    state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive()
-}
-
-/// The institutions an institution user acts for: its own and its village clinics'.
-async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error> {
-    match (u.p.role, u.p.institution_id) {
-        (Role::Institution, Some(id)) => {
-            let kids = db(state, move |c| parties::children_of(c, id)).await?;
-            Ok(u.p.institution_scope(&kids))
-        }
-        _ => Ok(u.p.institution_scope(&[])),
-    }
-}
-
-fn supplier_of(u: &ApiUser) -> Result<i64, Error> {
-    match (u.p.role, u.p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden(
-            "only a supplier's users (or its distributor's) may do this".into(),
-        )),
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct OrderLineOut {
@@ -183,7 +155,7 @@ pub async fn place_order(
         .institution_id
         .or(u.p.institution_id)
         .ok_or_else(Error::forbidden)?;
-    if !institution_scope(&u, &state).await?.allows(inst) {
+    if !institution_scope(&state, &u.p).await?.allows(inst) {
         return Err(Error::Forbidden(
             "you may order only for your institution and its village clinics".into(),
         )
@@ -199,7 +171,7 @@ pub async fn place_order(
         .collect();
     let act = state.act(&u.p.username);
     let rules = state.config.delivery;
-    let day = today(&state);
+    let day = state.today();
     let (o, ls) = db(&state, move |c| {
         os::place_order(c, &act, &rules, inst, b.urgent, &lines, day)
     })
@@ -221,28 +193,31 @@ pub async fn list_orders(
     state: web::Data<AppState>,
     q: web::Query<OrderQuery>,
 ) -> Result<web::Json<Vec<OrderOut>>, ApiError> {
-    let scope = institution_scope(&u, &state).await?;
+    let scope = institution_scope(&state, &u.p).await?;
     let (insts, supplier): (Option<Vec<i64>>, Option<i64>) = match u.p.role {
         Role::Center | Role::Regulator => (None, None),
         Role::Institution => match scope {
             Scope::Only(ids) => (Some(ids), None),
             Scope::All => (None, None),
         },
-        Role::Supplier => (None, Some(supplier_of(&u)?)),
+        Role::Supplier => (None, Some(own_supplier(&u.p, SUPPLIERS_ONLY)?)),
         Role::Expert => return Err(Error::forbidden().into()),
     };
     let filter = q.state.clone();
     let rows = db(&state, move |c| {
-        let mut out = vec![];
-        for o in os::orders_for(c, insts.as_deref(), supplier)? {
-            if filter.as_ref().is_some_and(|f| *f != o.state) {
-                continue;
-            }
-            let l = os::lines_of(c, o.id)?;
-            let d = os::delivery_lines_of(c, o.id)?;
-            out.push((o, l, d));
-        }
-        Ok(out)
+        let orders: Vec<os::Order> = os::orders_for(c, insts.as_deref(), supplier)?
+            .into_iter()
+            .filter(|o| filter.as_ref().is_none_or(|f| *f == o.state))
+            .collect();
+        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        let mut details = os::details_of(c, &ids)?;
+        Ok(orders
+            .into_iter()
+            .map(|o| {
+                let (l, d) = details.remove(&o.id).unwrap_or_default();
+                (o, l, d)
+            })
+            .collect::<Vec<_>>())
     })
     .await?;
     Ok(web::Json(
@@ -256,9 +231,11 @@ async fn visible_order(u: &ApiUser, state: &AppState, id: i64) -> Result<OrderOu
     let o = full_order(state, id).await?;
     let ok = match u.p.role {
         Role::Center | Role::Regulator => true,
-        Role::Institution => institution_scope(u, state).await?.allows(o.institution_id),
+        Role::Institution => institution_scope(state, &u.p)
+            .await?
+            .allows(o.institution_id),
         Role::Supplier => {
-            let sid = supplier_of(u)?;
+            let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
             o.supplier_id == sid
                 || db(state, move |c| {
                     Ok(os::order_for_supplier(c, id, sid)?.is_some())
@@ -291,7 +268,7 @@ pub async fn acknowledge(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<OrderOut>, ApiError> {
-    let sid = supplier_of(&u)?;
+    let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
     let id = id.into_inner();
     let act = state.act(&u.p.username);
     db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
@@ -311,8 +288,7 @@ pub async fn cancel(
         );
     }
     let id = id.into_inner();
-    let o = visible_order(&u, &state, id).await?;
-    let _ = o;
+    visible_order(&u, &state, id).await?;
     let act = state.act(&u.p.username);
     db(&state, move |c| os::cancel(c, &act, id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -334,7 +310,7 @@ pub async fn decline(
     id: web::Path<i64>,
     body: web::Json<DeclineIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = supplier_of(&u)?;
+    let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
     let reason = DeclineReason::parse("reason", &body.reason)?;
     let note = crate::domain::optional_text("note", &body.note, 1000)?.unwrap_or_default();
     let id = id.into_inner();
@@ -372,11 +348,6 @@ pub struct DeliveryOut {
     pub lines: Vec<DeliveryLineOut>,
 }
 
-fn date(field: &str, s: &str) -> Result<NaiveDate, Invalid> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
-}
-
 /// Ships (part of) an order with a delivery note. Send an `Idempotency-Key` header: a retried
 /// request with the same key returns the first delivery (200) and creates nothing.
 #[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id"), ("Idempotency-Key" = Option<String>, Header, description = "makes retries harmless")), request_body = DeliveryIn, responses((status = 201, body = DeliveryOut), (status = 200, body = DeliveryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -388,7 +359,7 @@ pub async fn ship(
     id: web::Path<i64>,
     body: web::Json<DeliveryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = supplier_of(&u)?;
+    let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
     let key = req
         .headers()
         .get("Idempotency-Key")
@@ -398,8 +369,8 @@ pub async fn ship(
     let mut errs = vec![];
     for l in body.into_inner().lines {
         match (
-            date("production_date", &l.production_date),
-            date("expiry_date", &l.expiry_date),
+            crate::domain::date("production_date", &l.production_date),
+            crate::domain::date("expiry_date", &l.expiry_date),
         ) {
             (Ok(p), Ok(e)) => lines.push(ShipLine {
                 order_line_id: l.order_line_id,
@@ -418,7 +389,7 @@ pub async fn ship(
     let id = id.into_inner();
     let act = state.act(&u.p.username);
     let rules = state.config.delivery;
-    let day = today(&state);
+    let day = state.today();
     let s = db(&state, move |c| {
         let note = os::DeliveryNote {
             order_id: id,
@@ -484,14 +455,14 @@ pub async fn confirm(
         }
     };
     let id = id.into_inner();
-    let scope = institution_scope(&u, &state).await?;
+    let scope = institution_scope(&state, &u.p).await?;
     let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
     if !scope.allows(inst) {
         return Err(Error::NotFound("delivery line".into()).into());
     }
     let act = state.act(&u.p.username);
     let rules = state.config.delivery;
-    let day = today(&state);
+    let day = state.today();
     let (changed, order_id) = db(&state, move |c| {
         let changed = os::confirm(c, &act, &rules, id, inst, outcome, day)?;
         Ok((changed, os::order_of_delivery_line(c, id)?))
@@ -525,10 +496,10 @@ pub async fn list_payables(
     let (inst, sup) = match u.p.role {
         Role::Center | Role::Regulator => (None, None),
         Role::Institution => (Some(u.p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (None, Some(supplier_of(&u)?)),
+        Role::Supplier => (None, Some(own_supplier(&u.p, SUPPLIERS_ONLY)?)),
         Role::Expert => return Err(Error::forbidden().into()),
     };
-    let day = today(&state);
+    let day = state.today();
     let ps = db(&state, move |c| os::payables_of(c, inst, sup)).await?;
     Ok(web::Json(
         ps.into_iter()

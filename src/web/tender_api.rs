@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, ApiError, AppState, Error};
+use super::{db, own_supplier, ApiError, AppState, Error};
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
 use crate::domain::tender::TenderState;
@@ -196,13 +196,6 @@ pub struct BidIn {
     pub documents: Vec<DocumentIn>,
 }
 
-fn supplier(u: &ApiUser) -> Result<i64, Error> {
-    match (u.p.role, u.p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden("only a supplier's users may bid".into())),
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ReceiptOut {
     pub bid_id: i64,
@@ -237,7 +230,7 @@ pub async fn submit_bid(
     id: web::Path<i64>,
     body: web::Json<BidIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = supplier(&u)?;
+    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
     let b = body.into_inner();
     let mut docs = vec![];
     for d in b.documents {
@@ -274,7 +267,7 @@ pub async fn withdraw_bid(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = supplier(&u)?;
+    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
     let id = id.into_inner();
     let act = state.act(&u.p.username);
     db(&state, move |c| ts::withdraw_bid(c, &act, id, sid)).await?;
@@ -789,7 +782,7 @@ pub async fn lodge_objection(
     id: web::Path<i64>,
     body: web::Json<TextIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = supplier(&u)?;
+    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
     let id = id.into_inner();
     let text = body.into_inner().text;
     let act = state.act(&u.p.username);
@@ -835,18 +828,14 @@ pub async fn name_distributor(
     id: web::Path<i64>,
     body: web::Json<DistributorIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = supplier(&u)?;
+    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
     let id = id.into_inner();
     let DistributorIn {
         county_id,
         distributor_id,
     } = body.into_inner();
     let act = state.act(&u.p.username);
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     db(&state, move |c| {
         ts::name_distributor(c, &act, id, sid, county_id, distributor_id, today)
     })

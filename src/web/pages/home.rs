@@ -12,11 +12,7 @@ use crate::web::{db, AppState, Error};
 #[get("/home")]
 async fn home(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let mut props = vec![];
     let mut sections = vec![];
     let mut actions = vec![];

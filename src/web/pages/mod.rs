@@ -47,3 +47,16 @@ pub fn field(t: &Tr, name: &str, value: &str) -> Field {
 pub fn yes_no(t: &Tr, b: bool) -> String {
     t.get(if b { "word.yes" } else { "word.no" }).to_string()
 }
+
+/// A stored UTC time shown in the province's zone.
+pub fn local_time(tz: chrono_tz::Tz, at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// A stored amount (1/10,000 yuan) as yuan.
+pub fn money(v: i64) -> String {
+    crate::domain::money::Money::from_ten_thousandths(v).to_string()
+}

@@ -2,58 +2,20 @@
 //! suppliers acknowledge, decline lines and ship with delivery notes; payables.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::NaiveDate;
-use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::domain::money::Money;
+use super::{local_time, money};
 use crate::domain::orders::{DeclineReason, RejectReason};
 use crate::domain::roles::{Role, Scope};
 use crate::domain::Invalid;
 use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
-use crate::store::{parties, tenders as ts};
+use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
-use crate::web::{db, AppState, Error};
-
-fn local(tz: Tz, at: chrono::NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-fn money(v: i64) -> String {
-    Money::from_ten_thousandths(v).to_string()
-}
-
-fn today(state: &AppState) -> NaiveDate {
-    state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive()
-}
+use crate::web::{db, institution_scope, own_supplier, AppState, Error};
 
 fn cols(t: &crate::web::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
-}
-
-async fn scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
-    match (v.p.role, v.p.institution_id) {
-        (Role::Institution, Some(id)) => {
-            let kids = db(state, move |c| parties::children_of(c, id)).await?;
-            Ok(v.p.institution_scope(&kids))
-        }
-        _ => Ok(v.p.institution_scope(&[])),
-    }
-}
-
-fn supplier_of(v: &Viewer) -> Result<i64, Error> {
-    match (v.p.role, v.p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::forbidden()),
-    }
 }
 
 #[get("/orders")]
@@ -62,11 +24,17 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     let tz = state.config.time_zone;
     let (insts, supplier) = match v.p.role {
         Role::Center | Role::Regulator => (None, None),
-        Role::Institution => match scope(&v, &state).await? {
+        Role::Institution => match institution_scope(&state, &v.p).await? {
             Scope::Only(ids) => (Some(ids), None),
             Scope::All => (None, None),
         },
-        Role::Supplier => (None, Some(supplier_of(&v)?)),
+        Role::Supplier => (
+            None,
+            Some(own_supplier(
+                &v.p,
+                "only a supplier's users (or its distributor's) may do this",
+            )?),
+        ),
         Role::Expert => return Err(Error::forbidden()),
     };
     let now = crate::store::micros(state.clock.now());
@@ -92,12 +60,12 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
                     o.state.as_str(),
                     "submitted" | "acknowledged" | "shipped" | "partially_received"
                 );
-                let due = Cell::text(local(tz, o.deliver_by));
+                let due = Cell::text(local_time(tz, o.deliver_by));
                 vec![
                     Cell::link(format!("#{}", o.id), format!("/orders/{}", o.id)),
                     Cell::text(t.get(&format!("order.state.{}", o.state))),
                     Cell::text(super::yes_no(&t, o.urgent)),
-                    Cell::text(local(tz, o.submitted_at)),
+                    Cell::text(local_time(tz, o.submitted_at)),
                     if open && o.deliver_by < now {
                         due.with_class("bad")
                     } else {
@@ -131,7 +99,7 @@ async fn new_order(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
         _ => return Err(Error::forbidden()),
     };
     let ks = db(&state, move |c| ts::commitments_of_institution(c, inst)).await?;
-    let today = today(&state);
+    let today = state.today();
     let options: Vec<(String, String)> = ks
         .iter()
         .filter(|(k, ..)| k.status == "in_force" && k.starts_on <= today && today <= k.ends_on)
@@ -189,7 +157,7 @@ async fn place(
     let urgent = f.urgent.is_some();
     let act = state.act(&v.p.username);
     let rules = state.config.delivery;
-    let day = today(&state);
+    let day = state.today();
     let (o, _) = db(&state, move |c| {
         os::place_order(
             c,
@@ -227,7 +195,10 @@ async fn order_page(
         Ok((o, os::lines_of(c, id)?, os::delivery_lines_of(c, id)?, ms))
     })
     .await?;
-    let mine = v.p.role == Role::Institution && scope(&v, &state).await?.allows(o.institution_id);
+    let mine = v.p.role == Role::Institution
+        && institution_scope(&state, &v.p)
+            .await?
+            .allows(o.institution_id);
     if !(v.p.reads_everything() || mine || may_supply) {
         return Err(Error::NotFound("order".into()));
     }
@@ -450,12 +421,18 @@ async fn order_page(
                 t.get(&format!("order.state.{}", o.state)).into(),
             ),
             (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
-            (t.get("order.submitted").into(), local(tz, o.submitted_at)),
+            (
+                t.get("order.submitted").into(),
+                local_time(tz, o.submitted_at),
+            ),
             (
                 t.get("order.acknowledge_by").into(),
-                local(tz, o.acknowledge_by),
+                local_time(tz, o.acknowledge_by),
             ),
-            (t.get("order.deliver_by").into(), local(tz, o.deliver_by)),
+            (
+                t.get("order.deliver_by").into(),
+                local_time(tz, o.deliver_by),
+            ),
         ],
         actions,
         sections,
@@ -468,7 +445,10 @@ async fn acknowledge(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(
+        &v.p,
+        "only a supplier's users (or its distributor's) may do this",
+    )?;
     let id = id.into_inner();
     let act = state.act(&v.p.username);
     db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
@@ -483,7 +463,11 @@ async fn cancel(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let o = db(&state, move |c| os::order(c, id)).await?;
-    if !(v.p.role == Role::Institution && scope(&v, &state).await?.allows(o.institution_id)) {
+    if !(v.p.role == Role::Institution
+        && institution_scope(&state, &v.p)
+            .await?
+            .allows(o.institution_id))
+    {
         return Err(Error::NotFound("order".into()));
     }
     let act = state.act(&v.p.username);
@@ -506,7 +490,10 @@ async fn decline(
     id: web::Path<i64>,
     f: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(
+        &v.p,
+        "only a supplier's users (or its distributor's) may do this",
+    )?;
     let reason = DeclineReason::parse("reason", &f.reason)?;
     let note = f.note.clone();
     let id = id.into_inner();
@@ -541,12 +528,12 @@ async fn ship(
     id: web::Path<i64>,
     f: web::Form<ShipForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(
+        &v.p,
+        "only a supplier's users (or its distributor's) may do this",
+    )?;
     let id = id.into_inner();
-    let date = |field: &str, s: &str| {
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
-    };
+    let date = crate::domain::date;
     let line = ShipLine {
         order_line_id: f
             .order_line_id
@@ -570,7 +557,7 @@ async fn ship(
     };
     let act = state.act(&v.p.username);
     let rules = state.config.delivery;
-    let day = today(&state);
+    let day = state.today();
     db(&state, move |c| {
         let lines = [line];
         let note = DeliveryNote {
@@ -594,14 +581,14 @@ async fn confirm(
     if v.p.role != Role::Institution {
         return Err(Error::forbidden());
     }
-    let scope = scope(&v, &state).await?;
+    let scope = institution_scope(&state, &v.p).await?;
     let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
     if !scope.allows(inst) {
         return Err(Error::NotFound("delivery line".into()));
     }
     let act = state.act(&v.p.username);
     let rules = state.config.delivery;
-    let day = today(&state);
+    let day = state.today();
     let order_id = db(&state, move |c| {
         os::confirm(c, &act, &rules, id, inst, outcome, day)?;
         os::order_of_delivery_line(c, id)
@@ -642,10 +629,16 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
     let (inst, sup) = match v.p.role {
         Role::Center | Role::Regulator => (None, None),
         Role::Institution => (Some(v.p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (None, Some(supplier_of(&v)?)),
+        Role::Supplier => (
+            None,
+            Some(own_supplier(
+                &v.p,
+                "only a supplier's users (or its distributor's) may do this",
+            )?),
+        ),
         Role::Expert => return Err(Error::forbidden()),
     };
-    let day = today(&state);
+    let day = state.today();
     let (ps, names) = db(&state, move |c| {
         Ok((os::payables_of(c, inst, sup)?, ts::supplier_names(c)?))
     })
@@ -781,7 +774,7 @@ pub async fn bad_faith_section(
             .collect(),
     });
     if v.p.can_administer() {
-        let today = today(state);
+        let today = state.today();
         let until = today
             .checked_add_months(chrono::Months::new(24))
             .unwrap_or(today);
@@ -825,10 +818,7 @@ async fn add_bad_faith(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
-    let date = |field: &str, s: &str| {
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2028-11-30")))
-    };
+    let date = crate::domain::date;
     let (starts, ends) = (
         date("starts_on", &f.starts_on)?,
         date("ends_on", &f.ends_on)?,
@@ -850,7 +840,7 @@ async fn public_bad_faith(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
     let t = crate::web::auth::language(&session, &req, None);
-    let day = today(&state);
+    let day = state.today();
     let rows = db(&state, move |c| os::bad_faith_today(c, day)).await?;
     let mut chrome = crate::web::auth::anon_chrome(
         t,

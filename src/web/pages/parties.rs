@@ -199,10 +199,8 @@ async fn update_region(
 /// The institutions a viewer may see; refuses roles that have none to see.
 async fn institution_scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
     match (v.p.role, v.p.institution_id) {
-        (Role::Center | Role::Regulator, _) => Ok(Scope::All),
-        (Role::Institution, Some(id)) => {
-            let children = db(state, move |c| parties::children_of(c, id)).await?;
-            Ok(v.p.institution_scope(&children))
+        (Role::Center | Role::Regulator, _) | (Role::Institution, Some(_)) => {
+            crate::web::institution_scope(state, &v.p).await
         }
         _ => Err(Error::forbidden()),
     }
@@ -735,11 +733,7 @@ async fn supplier(
     if !supplier_scope(&v)?.allows(id) {
         return Err(Error::NotFound("supplier".into()));
     }
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let (s, lic, region) = db(&state, move |c| {
         let s = parties::get_supplier(c, id)?;
         let l = parties::licences_of(c, id)?;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::catalog::form_or_error;
+use super::{local_time, money};
 use crate::domain::award::{AwardPolicy, MultiParams, Outcome};
 use crate::domain::money::Money;
 use crate::domain::roles::{Role, Scope};
@@ -27,15 +28,9 @@ use crate::web::i18n::Tr;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Section, Table,
 };
-use crate::web::{db, AppState, Error};
+use crate::web::{db, institution_scope, own_supplier, AppState, Error};
 
-/// A stored UTC time shown in the province's zone.
-pub fn local(tz: Tz, at: NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+const BIDDERS_ONLY: &str = "only a supplier's users may bid";
 
 /// Reads a date-and-time typed in the province's zone ("2026-12-01 17:00", "2026-12-01T17:00"
 /// or a bare date, meaning the end of that day).
@@ -83,10 +78,6 @@ fn policy_label(t: &Tr, p: &str) -> &'static str {
     }
 }
 
-fn money(v: i64) -> String {
-    Money::from_ten_thousandths(v).to_string()
-}
-
 fn cols(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -112,7 +103,7 @@ async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
             .map(|w| {
                 vec![
                     Cell::link(&w.title, format!("/demand/{}", w.id)),
-                    Cell::text(local(tz, w.closes_at)),
+                    Cell::text(local_time(tz, w.closes_at)),
                     Cell::text(&w.status),
                 ]
             })
@@ -214,17 +205,6 @@ async fn create_window(
     }
 }
 
-/// The institutions an institution user reports for: its own and its village clinics'.
-async fn reporting_scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
-    match v.p.institution_id {
-        Some(id) => {
-            let kids = db(state, move |c| parties::children_of(c, id)).await?;
-            Ok(v.p.institution_scope(&kids))
-        }
-        None => Ok(v.p.institution_scope(&[])),
-    }
-}
-
 #[get("/demand/{id}")]
 async fn window_page(
     v: Viewer,
@@ -313,7 +293,7 @@ async fn window_page(
         }
         sections.push(s);
     } else if v.p.role == Role::Institution {
-        let scope = reporting_scope(&v, &state).await?;
+        let scope = institution_scope(&state, &v.p).await?;
         let ids = match &scope {
             Scope::Only(ids) => ids.clone(),
             Scope::All => vec![],
@@ -381,7 +361,7 @@ async fn window_page(
         chrome: v.chrome(&w.title),
         heading: w.title.clone(),
         props: vec![
-            (t.get("tender.closes").into(), local(tz, w.closes_at)),
+            (t.get("tender.closes").into(), local_time(tz, w.closes_at)),
             (
                 t.get("tender.status").into(),
                 if open {
@@ -416,7 +396,7 @@ async fn report(
         return Err(Error::forbidden());
     }
     let id = id.into_inner();
-    let scope = reporting_scope(&v, &state).await?;
+    let scope = institution_scope(&state, &v.p).await?;
     let inst = f
         .institution_id
         .or(v.p.institution_id)
@@ -501,7 +481,7 @@ async fn upload(
         return Err(Error::forbidden());
     }
     let id = id.into_inner();
-    let scope = reporting_scope(&v, &state).await?;
+    let scope = institution_scope(&state, &v.p).await?;
     let (name, bytes) = super::catalog::read_upload(mp).await?;
     let table = crate::sheet::read_table(&name, &bytes)?;
     let own = v.p.institution_id.ok_or_else(Error::forbidden)?;
@@ -554,7 +534,7 @@ async fn tender_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
             .map(|x| {
                 vec![
                     Cell::link(&x.title, format!("/tenders/{}", x.id)),
-                    Cell::text(local(tz, x.bid_deadline)),
+                    Cell::text(local_time(tz, x.bid_deadline)),
                     Cell::text(state_label(&t, ts::effective_state(x, now))),
                 ]
             })
@@ -914,7 +894,7 @@ async fn tender_page(
         (t.get("tender.state").into(), state_label(&t, st).into()),
         (
             t.get("tender.bid_deadline").into(),
-            local(tz, tender.bid_deadline),
+            local_time(tz, tender.bid_deadline),
         ),
         (
             t.get("tender.contract_months").into(),
@@ -922,7 +902,7 @@ async fn tender_page(
         ),
     ];
     if let Some(d) = tender.objection_deadline {
-        props.push((t.get("tender.objections_until").into(), local(tz, d)));
+        props.push((t.get("tender.objections_until").into(), local_time(tz, d)));
     }
     if let Some(r) = &tender.cancel_reason {
         props.push((t.get("tender.cancelled_because").into(), r.clone()));
@@ -996,7 +976,7 @@ async fn tender_page(
     sections.push(lot_sec);
 
     // The supplier's own bids, with receipts and review results.
-    if let Some(sid) = supplier {
+    if supplier.is_some() {
         let mut s = Section::new(t.get("tender.our_bids"));
         s.table = Some(Table {
             columns: cols(&[
@@ -1074,7 +1054,6 @@ async fn tender_page(
                 ));
             }
         }
-        let _ = sid;
         sections.push(s);
     }
 
@@ -1304,13 +1283,6 @@ async fn tender_action(
 
 // ---------- bids ----------
 
-fn supplier_of(v: &Viewer) -> Result<i64, Error> {
-    match (v.p.role, v.p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden("only a supplier's users may bid".into())),
-    }
-}
-
 async fn bid_form(
     v: &Viewer,
     state: &AppState,
@@ -1320,7 +1292,7 @@ async fn bid_form(
     status: StatusCode,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let sid = supplier_of(v)?;
+    own_supplier(&v.p, BIDDERS_ONLY)?;
     let (tender, lot, products) = db(state, move |c| {
         let lot = ts::lot(c, lot_id)?;
         let tender = ts::tender(c, lot.tender_id)?;
@@ -1377,7 +1349,6 @@ async fn bid_form(
     );
     form.multipart = true;
     let (form, general) = form.with_errors(&errors);
-    let _ = sid;
     view::render(
         status,
         &FormPage {
@@ -1566,7 +1537,7 @@ async fn submit_bid(
     mp: Multipart,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
     let (fields, files) = read_multipart(mp, 50 * 1024 * 1024).await?;
     let sub = match parse_submission(lid, sid, &fields, files) {
         Ok(s) => s,
@@ -1595,7 +1566,7 @@ async fn withdraw(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
     let act = state.act(&v.p.username);
     db(&state, move |c| ts::withdraw_bid(c, &act, lid, sid)).await?;
     Ok(view::see_other(&format!("/tenders/{tid}")))
@@ -1652,7 +1623,7 @@ async fn object(
     f: web::Form<TextForm>,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
     let act = state.act(&v.p.username);
     let text = f.text.clone();
     db(&state, move |c| {
@@ -1872,7 +1843,7 @@ async fn name_distributor(
     id: web::Path<i64>,
     f: web::Form<DistributorForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = supplier_of(&v)?;
+    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
     let id = id.into_inner();
     let county = f
         .county_id
@@ -1881,11 +1852,7 @@ async fn name_distributor(
         .distributor_id
         .ok_or_else(|| Invalid::new("distributor_id", "choose a distribution enterprise"))?;
     let act = state.act(&v.p.username);
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     db(&state, move |c| {
         ts::name_distributor(c, &act, id, sid, county, dist, today)
     })
