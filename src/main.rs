@@ -1,4 +1,4 @@
-//! The `jicai` command: serve (default), migrate, demo, user add, audit verify.
+//! The `jicai` command: serve (default), migrate, demo, generate, user add, audit verify.
 
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
@@ -34,6 +34,36 @@ enum Command {
     Migrate,
     /// Load the demo province and print the demo logins.
     Demo,
+    /// Fill the database with a generated province at the scale of Anhui, for load tests:
+    /// 17,200 institutions, 300 suppliers, 5,000 products, 2,000 contracts in force and
+    /// 1,000,000 order lines over 2026 (`--scale small`: about 1/100 of that).
+    Generate {
+        /// anhui (full size) or small (about 1/100, for a quick test).
+        #[arg(long, default_value = "anhui", value_parser = ["anhui", "small"])]
+        scale: String,
+        /// Seed of the generator: the same seed (and --as-of) gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Password of the `center` user (created unless there is one) and of the token users.
+        #[arg(
+            long,
+            env = "JICAI_GENERATE_PASSWORD",
+            default_value = "bench-password-1"
+        )]
+        password: String,
+        /// Write the API tokens here: `institution_id,token` lines for ~200 township centers,
+        /// then `supplier_id,token` lines for every supplier (each section under a # header).
+        #[arg(long)]
+        tokens: Option<std::path::PathBuf>,
+        /// The moment the data runs up to (RFC 3339, in 2026; default: now). Orders of its
+        /// last two weeks are still open.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Generate even though the database already has orders (beside them, with a province
+        /// code of its own).
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -152,6 +182,57 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo => load_demo(&open(&config)?, &config),
+        Command::Generate {
+            scale,
+            seed,
+            password,
+            tokens,
+            as_of,
+            force,
+        } => {
+            use jicai::demo::province::{self, GenerateError, Options, Scale};
+            let as_of = match as_of {
+                None => chrono::Utc::now(),
+                Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
+                    .map_err(|e| format!("--as-of {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?
+                    .with_timezone(&chrono::Utc),
+            };
+            let opts = Options {
+                scale: Scale::parse(&scale).ok_or(format!("--scale {scale}: anhui or small"))?,
+                seed,
+                as_of,
+                tz: config.time_zone,
+                password,
+                force,
+            };
+            if let Some(path) = &tokens {
+                // Fail before the work if the tokens cannot be written.
+                std::fs::write(path, "").map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            let store = open(&config)?;
+            let mut c = store.conn().map_err(|e| e.to_string())?;
+            let master = master_key(&config)?;
+            let g = match province::generate(&mut c, &master, &opts) {
+                Ok(g) => g,
+                Err(e @ GenerateError::HasOrders(_)) => {
+                    eprintln!("jicai: {e}");
+                    std::process::exit(2);
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            if let Some(path) = &tokens {
+                std::fs::write(path, g.tokens_file())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                println!(
+                    "API tokens written to {} ({} institutions, {} suppliers)",
+                    path.display(),
+                    g.institution_tokens.len(),
+                    g.supplier_tokens.len()
+                );
+            }
+            print!("{g}");
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {

@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod orders;
+pub mod province;
 pub mod tenders;
 
 use chrono::{Duration, NaiveDate, Utc};

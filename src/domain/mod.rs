@@ -8,6 +8,7 @@ pub mod import;
 pub mod money;
 pub mod orders;
 pub mod paging;
+pub mod performance;
 pub mod roles;
 pub mod tender;
 

@@ -5,6 +5,7 @@ pub mod bid_writer;
 pub mod catalog;
 pub mod orders;
 pub mod parties;
+pub mod performance;
 pub mod regions;
 pub mod schema;
 pub mod tenders;

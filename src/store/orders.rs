@@ -218,12 +218,19 @@ pub fn place_order(
         .into());
     }
     super::write_tx(conn, |conn| {
-        let remote: bool = institutions::table
-            .find(institution_id)
-            .select(institutions::remote)
+        let (remote, region, level, parent): (bool, i64, String, Option<i64>) = institutions::table
+            .inner_join(regions::table)
+            .filter(institutions::id.eq(institution_id))
+            .select((
+                institutions::remote,
+                regions::id,
+                regions::level,
+                regions::parent_id,
+            ))
             .first(conn)
             .optional()?
             .ok_or_else(|| StoreError::NotFound("institution".into()))?;
+        let county = super::regions::county_of(region, &level, parent);
         let mut priced = vec![];
         let mut supplier = None;
         for l in lines {
@@ -280,6 +287,7 @@ pub fn place_order(
                 orders::acknowledge_by.eq(micros(r.acknowledge_deadline(act.at))),
                 orders::deliver_by.eq(micros(r.delivery_deadline(act.at, urgent, remote))),
                 orders::placed_by.eq(&act.actor),
+                orders::county_id.eq(county),
             ))
             .returning(orders::id)
             .get_result(conn)?;

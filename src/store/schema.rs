@@ -318,6 +318,7 @@ diesel::table! {
         acknowledged_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         placed_by -> Text,
+        county_id -> Nullable<BigInt>,
     }
 }
 

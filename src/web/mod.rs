@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod error;
+pub mod export;
 pub mod i18n;
 pub mod ops;
 pub mod orders_api;

@@ -53,6 +53,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/tenders", "nav.tenders"));
             v.push(l("/contracts", "nav.contracts"));
             v.push(l("/orders", "nav.orders"));
+            v.push(l("/performance", "nav.performance"));
             if p.role == Role::Center {
                 v.push(l("/import", "nav.import"));
                 v.push(l("/users", "nav.users"));
@@ -75,6 +76,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/contracts", "nav.contracts"));
             v.push(l("/orders", "nav.orders"));
             v.push(l("/payables", "nav.payables"));
+            v.push(l("/performance", "nav.performance"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Institution => {
@@ -365,4 +367,28 @@ pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", to))
         .finish()
+}
+
+/// One table of a report page, with its chart and its export links.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub id: String,
+    pub title: String,
+    /// An SVG drawn on the server (trusted markup: plotters escapes the text in it).
+    pub chart: Option<String>,
+    pub table: Table,
+    pub notes: Vec<String>,
+    pub exports: Vec<Link>,
+}
+
+/// A page of figures: filters on top (a GET form), tabs to the other reports, the reports.
+#[derive(Template)]
+#[template(path = "pages/report.html")]
+pub struct ReportPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub tabs: Vec<Link>,
+    pub action: String,
+    pub filters: Vec<Field>,
+    pub reports: Vec<Report>,
 }

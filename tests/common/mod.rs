@@ -130,6 +130,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
     pub body: String,
+    /// The body as it came (a downloaded file).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -195,6 +197,7 @@ where
             status,
             headers,
             body: String::from_utf8_lossy(&body).to_string(),
+            bytes: body.to_vec(),
         };
         if let Some(t) = r.csrf() {
             self.csrf = t;

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod home;
 pub mod orders;
 pub mod parties;
+pub mod performance;
 pub mod tenders;
 
 use actix_web::web;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     admin::routes(cfg);
     tenders::routes(cfg);
     orders::routes(cfg);
+    performance::routes(cfg);
 }
 
 /// A select of a closed set of words, labelled in the page's language.
