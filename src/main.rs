@@ -146,6 +146,8 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     if with_demo {
         load_demo(&store, &config)?;
     }
+    // Audit records are chained a few times a second (see store::audit::seal).
+    jicai::store::audit::start_sealer(store.clone(), std::time::Duration::from_millis(200));
     let state = AppState {
         session_key: config.session_key().map_err(|e| e.to_string())?,
         master: std::sync::Arc::new(master_key(&config)?),

@@ -918,6 +918,92 @@ async fn audit_chain_verifies_and_detects_tampering(db: TestDb) {
     );
 }
 
+/// Audit records are written with their transaction and chained by the sealer: a failed
+/// transaction leaves none, a savepoint rolled back leaves none of its own, and writers on
+/// several connections with two sealers running at once leave one unbroken chain with every
+/// record, each once.
+async fn audit_records_follow_their_transaction(db: TestDb) {
+    use jicai::store::{write_tx, Act, StoreError};
+    let state = state_with_demo(&db);
+    let before = audit::verify(&mut conn(&state)).unwrap().records;
+    let act = Act::new("tester", chrono::Utc::now());
+    let failed: Result<(), StoreError> = write_tx(&mut conn(&state), |c| {
+        audit::append(c, &act, "try", "thing", 1, None::<&()>, Some(&"one"))?;
+        Err(StoreError::NotFound("thing".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(audit::verify(&mut conn(&state)).unwrap().records, before);
+    write_tx(&mut conn(&state), |c| {
+        audit::append(c, &act, "outer", "thing", 2, None::<&()>, Some(&"kept"))?;
+        let inner: Result<(), StoreError> = write_tx(c, |c| {
+            audit::append(c, &act, "inner", "thing", 3, None::<&()>, Some(&"dropped"))?;
+            Err(StoreError::NotFound("thing".into()))
+        });
+        assert!(inner.is_err());
+        write_tx(c, |c| {
+            audit::append(c, &act, "inner", "thing", 4, None::<&()>, Some(&"kept too"))
+        })
+    })
+    .unwrap();
+    let v = audit::verify(&mut conn(&state)).unwrap();
+    assert!(v.broken.is_none(), "{:?}", v.broken);
+    assert_eq!(v.records, before + 2);
+    let ids: Vec<String> = audit::recent(&mut conn(&state), Some("thing"), 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entity_id)
+        .collect();
+    assert_eq!(ids, vec!["4", "2"]);
+    // Four writers at once, 25 transactions of two records each, while two sealers run.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sealers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, stop) = (state.store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut c = store.conn().unwrap();
+                let mut sealed = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    sealed += audit::seal(&mut c).unwrap();
+                }
+                sealed
+            })
+        })
+        .collect();
+    let threads: Vec<_> = (0..4)
+        .map(|w| {
+            let store = state.store.clone();
+            std::thread::spawn(move || {
+                let mut c = store.conn().unwrap();
+                for k in 0..25 {
+                    let act = Act::new(format!("writer{w}"), chrono::Utc::now());
+                    write_tx(&mut c, |c| {
+                        audit::append(c, &act, "a", "many", k, None::<&()>, Some(&w))?;
+                        audit::append(c, &act, "b", "many", k, None::<&()>, Some(&w))
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let by_sealers: usize = sealers.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(by_sealers <= 200, "{by_sealers}");
+    let v = audit::verify(&mut conn(&state)).unwrap();
+    assert!(v.broken.is_none(), "{:?}", v.broken);
+    assert_eq!(v.records, before + 2 + 200);
+    let many = audit::recent(&mut conn(&state), Some("many"), 1000).unwrap();
+    let mut seen: Vec<(String, String, String)> = many
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.entity_id))
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 200, "each record once");
+}
+
 async fn health_readiness_metrics_and_openapi(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
@@ -1035,6 +1121,7 @@ on_both_databases!(
     xlsx_import_of_products,
     money_sums_and_sorts_exactly_in_sql,
     audit_chain_verifies_and_detects_tampering,
+    audit_records_follow_their_transaction,
     health_readiness_metrics_and_openapi,
     search_and_paging_of_the_catalog,
     language_follows_browser_and_switch,

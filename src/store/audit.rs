@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{audit_head, audit_log};
+use super::schema::{audit_head, audit_log, audit_pending};
 use super::{Act, DbConn, Result};
 use crate::domain::audit::{record_hash, verify_chain, AuditRecord, BrokenLink, GENESIS};
 
@@ -44,8 +44,47 @@ fn json<T: Serialize>(v: Option<&T>) -> String {
         .unwrap_or_default()
 }
 
-/// Appends one record to the chain. Call inside the transaction of the change it records:
-/// the head row's lock serializes concurrent appends.
+/// One record before it joins the chain: written with the change it records, chained by
+/// [`seal`] (its id and hashes are given then).
+#[derive(Insertable, Clone)]
+#[diesel(table_name = audit_pending)]
+struct NewRecord {
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    before_json: String,
+    after_json: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_pending)]
+struct PendingRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    before_json: String,
+    after_json: String,
+}
+
+fn add(conn: &mut DbConn, records: Vec<NewRecord>) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    super::insert_many!(conn, audit_pending::table, &records)?;
+    Ok(())
+}
+
+fn stamp(act: &Act) -> String {
+    act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Appends one record. Call inside the transaction of the change it records: the record is
+/// written with it (all or none) and joins the hash chain at the next [`seal`], moments later.
 pub fn append<B: Serialize, A: Serialize>(
     conn: &mut DbConn,
     act: &Act,
@@ -55,41 +94,18 @@ pub fn append<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    let (id, prev): (i64, String) = diesel::update(audit_head::table.find(1i64))
-        .set(audit_head::last_id.eq(audit_head::last_id + 1))
-        .returning((audit_head::last_id, audit_head::last_hash))
-        .get_result(conn)?;
-    let mut rec = AuditRecord {
-        id,
-        at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        actor: act.actor.clone(),
-        action: action.to_string(),
-        entity: entity.to_string(),
-        entity_id: entity_id.to_string(),
-        before: json(before),
-        after: json(after),
-        prev_hash: prev.clone(),
-        hash: String::new(),
-    };
-    rec.hash = record_hash(&prev, &rec);
-    diesel::insert_into(audit_log::table)
-        .values(Row {
-            id: rec.id,
-            at: rec.at,
-            actor: rec.actor,
-            action: rec.action,
-            entity: rec.entity,
-            entity_id: rec.entity_id,
-            before_json: rec.before,
-            after_json: rec.after,
-            prev_hash: rec.prev_hash,
-            hash: rec.hash.clone(),
-        })
-        .execute(conn)?;
-    diesel::update(audit_head::table.find(1i64))
-        .set(audit_head::last_hash.eq(rec.hash))
-        .execute(conn)?;
-    Ok(())
+    add(
+        conn,
+        vec![NewRecord {
+            at: stamp(act),
+            actor: act.actor.clone(),
+            action: action.to_string(),
+            entity: entity.to_string(),
+            entity_id: entity_id.to_string(),
+            before_json: json(before),
+            after_json: json(after),
+        }],
+    )
 }
 
 /// The outcome of checking the whole chain.
@@ -99,9 +115,10 @@ pub struct Verification {
     pub broken: Option<BrokenLink>,
 }
 
-/// Walks the whole chain in pages and reports the first broken link, if any; also checks that
+/// Seals what is pending, then walks the whole chain in pages and reports the first broken link, if any; also checks that
 /// the head matches the last record (so removing the newest records is detected too).
 pub fn verify(conn: &mut DbConn) -> Result<Verification> {
+    seal(conn)?;
     let mut prev = GENESIS.to_string();
     let mut after = 0i64;
     let mut count = 0i64;
@@ -173,8 +190,9 @@ pub struct Entry {
     pub after: String,
 }
 
-/// The newest records, optionally of one entity kind.
+/// The newest records (what is pending sealed first), optionally of one entity kind.
 pub fn recent(conn: &mut DbConn, entity: Option<&str>, limit: i64) -> Result<Vec<Entry>> {
+    seal(conn)?;
     let mut q = audit_log::table.into_boxed();
     if let Some(e) = entity {
         q = q.filter(audit_log::entity.eq(e.to_string()));
@@ -208,49 +226,117 @@ pub struct Pending<'a> {
     pub after: String,
 }
 
-/// Appends several records in one go (three statements however many): the batch takes its ids
-/// from the head, the records are chained in order, and the head moves to the last one.
+/// Appends several records, as [`append`] does one.
 pub fn append_many(conn: &mut DbConn, items: &[Pending]) -> Result<()> {
-    if items.is_empty() {
-        return Ok(());
+    add(
+        conn,
+        items
+            .iter()
+            .map(|p| NewRecord {
+                at: stamp(p.act),
+                actor: p.act.actor.clone(),
+                action: p.action.to_string(),
+                entity: p.entity.to_string(),
+                entity_id: p.entity_id.clone(),
+                before_json: String::new(),
+                after_json: p.after.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// Records chained per transaction of [`seal`].
+const SEAL_BATCH: i64 = 5_000;
+
+/// Chains the records written since the last seal into the log, in the order they are found
+/// (committed ones only), a batch per transaction: each batch locks the chain's head once.
+/// Several sealers (replicas) at once take turns on that lock. Returns how many were chained.
+pub fn seal(conn: &mut DbConn) -> Result<usize> {
+    let mut total = 0;
+    loop {
+        let n = super::write_tx(conn, |conn| {
+            // Lock the head first: a second sealer waits here and then finds what is left.
+            let (last, mut prev): (i64, String) = diesel::update(audit_head::table.find(1i64))
+                .set(audit_head::last_id.eq(audit_head::last_id))
+                .returning((audit_head::last_id, audit_head::last_hash))
+                .get_result(conn)?;
+            let pending: Vec<PendingRow> = audit_pending::table
+                .order(audit_pending::id.asc())
+                .limit(SEAL_BATCH)
+                .select(PendingRow::as_select())
+                .load(conn)?;
+            if pending.is_empty() {
+                return Ok(0);
+            }
+            let mut rows = Vec::with_capacity(pending.len());
+            for (k, p) in pending.iter().enumerate() {
+                let mut rec = AuditRecord {
+                    id: last + 1 + k as i64,
+                    at: p.at.clone(),
+                    actor: p.actor.clone(),
+                    action: p.action.clone(),
+                    entity: p.entity.clone(),
+                    entity_id: p.entity_id.clone(),
+                    before: p.before_json.clone(),
+                    after: p.after_json.clone(),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                rec.hash = record_hash(&prev, &rec);
+                prev = rec.hash.clone();
+                rows.push(Row {
+                    id: rec.id,
+                    at: rec.at,
+                    actor: rec.actor,
+                    action: rec.action,
+                    entity: rec.entity,
+                    entity_id: rec.entity_id,
+                    before_json: rec.before,
+                    after_json: rec.after,
+                    prev_hash: rec.prev_hash,
+                    hash: rec.hash,
+                });
+            }
+            for chunk in rows.chunks(500) {
+                super::insert_many!(conn, audit_log::table, chunk)?;
+            }
+            let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+            for chunk in ids.chunks(500) {
+                diesel::delete(audit_pending::table.filter(audit_pending::id.eq_any(chunk)))
+                    .execute(conn)?;
+            }
+            diesel::update(audit_head::table.find(1i64))
+                .set((
+                    audit_head::last_id.eq(last + pending.len() as i64),
+                    audit_head::last_hash.eq(prev),
+                ))
+                .execute(conn)?;
+            Ok(pending.len())
+        })?;
+        total += n;
+        if (n as i64) < SEAL_BATCH {
+            return Ok(total);
+        }
     }
-    let n = items.len() as i64;
-    let (last, mut prev): (i64, String) = diesel::update(audit_head::table.find(1i64))
-        .set(audit_head::last_id.eq(audit_head::last_id + n))
-        .returning((audit_head::last_id, audit_head::last_hash))
-        .get_result(conn)?;
-    let mut rows = Vec::with_capacity(items.len());
-    for (k, p) in items.iter().enumerate() {
-        let mut rec = AuditRecord {
-            id: last - n + 1 + k as i64,
-            at: p.act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            actor: p.act.actor.clone(),
-            action: p.action.to_string(),
-            entity: p.entity.to_string(),
-            entity_id: p.entity_id.clone(),
-            before: String::new(),
-            after: p.after.clone(),
-            prev_hash: prev.clone(),
-            hash: String::new(),
-        };
-        rec.hash = record_hash(&prev, &rec);
-        prev = rec.hash.clone();
-        rows.push(Row {
-            id: rec.id,
-            at: rec.at,
-            actor: rec.actor,
-            action: rec.action,
-            entity: rec.entity,
-            entity_id: rec.entity_id,
-            before_json: rec.before,
-            after_json: rec.after,
-            prev_hash: rec.prev_hash,
-            hash: rec.hash,
+}
+
+/// Seals the log every `every` on a thread of its own, for as long as the process runs (the
+/// records are safe in the meantime: they were written with their changes).
+pub fn start_sealer(store: super::Store, every: std::time::Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("jicai-audit-sealer".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            match store.conn() {
+                Ok(mut c) => {
+                    if let Err(e) = seal(&mut c) {
+                        tracing::error!("audit sealer: {e}");
+                    }
+                }
+                Err(e) => tracing::error!("audit sealer: no connection: {e}"),
+            }
         });
+    if let Err(e) = spawned {
+        tracing::error!("audit sealer: cannot start: {e}");
     }
-    super::insert_many!(conn, audit_log::table, &rows)?;
-    diesel::update(audit_head::table.find(1i64))
-        .set(audit_head::last_hash.eq(prev))
-        .execute(conn)?;
-    Ok(())
 }

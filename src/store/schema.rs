@@ -130,6 +130,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_pending (id) {
+        id -> BigInt,
+        at -> Text,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_json -> Text,
+        after_json -> Text,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> BigInt,
         last_id -> BigInt,
@@ -442,6 +455,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_log,
     audit_head,
+    audit_pending,
     demand_windows,
     demand_reports,
     tenders,
