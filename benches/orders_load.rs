@@ -443,11 +443,12 @@ fn main() {
             .iter()
             .map(|o| o["lines"].as_array().unwrap().len())
             .sum();
+        let ids: Vec<i64> = orders.iter().filter_map(|o| o["id"].as_i64()).collect();
         println!(
             "TOTAL orders={} order_lines={lines} first_order_id={} last_order_id={}",
             orders.len(),
-            orders.first().map(|o| o["id"].clone()).unwrap_or_default(),
-            orders.last().map(|o| o["id"].clone()).unwrap_or_default(),
+            ids.iter().min().copied().unwrap_or(0),
+            ids.iter().max().copied().unwrap_or(0),
         );
 
         let cookie = log_in(&a.base, "center", &a.password).await;

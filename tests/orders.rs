@@ -723,9 +723,133 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         .any(|e| e.0 == "bad_faith"));
 }
 
+/// The lines of one order confirmed at the same moment by several people (threads, each on its
+/// own connection): the order ends received, not stuck half-way on a state computed by each
+/// from the lines it saw; and two deliveries of one line shipped at once never exceed it.
+async fn one_orders_lines_confirmed_at_once(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (inst, ks) = contracts(&state);
+    let supplier = ks[0].1;
+    let mine: Vec<i64> = ks
+        .iter()
+        .filter(|k| k.1 == supplier)
+        .map(|k| k.0)
+        .take(4)
+        .collect();
+    assert!(mine.len() >= 2, "the demo supplier has several contracts");
+    let rules = state.config.delivery;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    let act = |who: &str| Act::new(who, chrono::Utc::now());
+    let batch = |line: i64, quantity: i64| os::ShipLine {
+        order_line_id: line,
+        quantity,
+        batch_no: "B1".into(),
+        production_date: today - Duration::days(30),
+        expiry_date: today + Duration::days(700),
+        trace_codes: vec![],
+    };
+    for round in 0..5 {
+        let lines: Vec<os::NewLine> = mine
+            .iter()
+            .map(|&k| os::NewLine {
+                contract_id: k,
+                quantity: 10,
+            })
+            .collect();
+        let (o, ls) = os::place_order(
+            &mut conn(&state),
+            &act("institution"),
+            &rules,
+            inst,
+            false,
+            &lines,
+            today,
+        )
+        .unwrap();
+        os::acknowledge(&mut conn(&state), &act("supplier"), o.id, supplier).unwrap();
+        // Two deliveries of 10 for the first line at once: one ships, the other is refused.
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let shipped: Vec<Result<os::Shipped, String>> = (0..2)
+            .map(|k| {
+                let (store, barrier) = (state.store.clone(), barrier.clone());
+                let ship = vec![batch(ls[0].id, 10)];
+                let key = format!("order-{}-note-{k}", o.id);
+                std::thread::spawn(move || {
+                    let mut c = store.conn().unwrap();
+                    barrier.wait();
+                    let note = os::DeliveryNote {
+                        order_id: o.id,
+                        shipper_id: supplier,
+                        idempotency_key: Some(&key),
+                        lines: &ship,
+                    };
+                    os::ship(
+                        &mut c,
+                        &Act::new("supplier", chrono::Utc::now()),
+                        &rules,
+                        &note,
+                        today,
+                    )
+                    .map_err(|e| format!("{e:?}"))
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        assert_eq!(
+            shipped.iter().filter(|s| s.is_ok()).count(),
+            1,
+            "round {round}: {:?}",
+            shipped.iter().map(|s| s.as_ref().err()).collect::<Vec<_>>()
+        );
+        let rest: Vec<os::ShipLine> = ls[1..].iter().map(|l| batch(l.id, 10)).collect();
+        let note = os::DeliveryNote {
+            order_id: o.id,
+            shipper_id: supplier,
+            idempotency_key: None,
+            lines: &rest,
+        };
+        os::ship(&mut conn(&state), &act("supplier"), &rules, &note, today).unwrap();
+        let dls = os::delivery_lines_of(&mut conn(&state), o.id).unwrap();
+        assert_eq!(dls.len(), ls.len());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(dls.len()));
+        let handles: Vec<_> = dls
+            .iter()
+            .map(|d| {
+                let (store, barrier, id) = (state.store.clone(), barrier.clone(), d.id);
+                std::thread::spawn(move || {
+                    let mut c = store.conn().unwrap();
+                    barrier.wait();
+                    os::confirm(
+                        &mut c,
+                        &Act::new(format!("clerk{id}"), chrono::Utc::now()),
+                        &rules,
+                        id,
+                        inst,
+                        os::Receipt::Accepted,
+                        today,
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        for h in handles {
+            assert!(h.join().unwrap());
+        }
+        let after = os::order(&mut conn(&state), o.id).unwrap();
+        assert_eq!(after.state, "received", "round {round}");
+    }
+}
+
 on_both_databases!(
     an_order_from_placement_to_payment,
     deadlines_follow_urgency_and_remoteness,
     an_order_through_the_pages,
-    the_bad_faith_list_bars_a_supplier_from_tenders
+    the_bad_faith_list_bars_a_supplier_from_tenders,
+    one_orders_lines_confirmed_at_once
 );

@@ -343,8 +343,23 @@ fn may_supply(conn: &mut DbConn, o: &Order, supplier_id: i64) -> Result<bool> {
 }
 
 /// The supplier's order, or "not found" for anyone else.
+/// Reads an order and locks its row until the transaction ends: every change to an order or
+/// its lines takes this lock first, so that two at once (two lines confirmed, two deliveries
+/// shipped) are taken one after the other and the second sees what the first did (its order
+/// state, its quantities), never a state computed from half of them.
+fn locked_order(conn: &mut DbConn, id: i64) -> Result<Order> {
+    diesel::update(orders::table.find(id))
+        .set(orders::id.eq(orders::id))
+        .returning(orders::id)
+        .get_result::<i64>(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound("order".into()))?;
+    order(conn, id)
+}
+
+/// The order, locked (see [`locked_order`]), if this supplier may supply it.
 fn supplier_order(conn: &mut DbConn, order_id: i64, supplier_id: i64) -> Result<Order> {
-    let o = order(conn, order_id)?;
+    let o = locked_order(conn, order_id)?;
     if !may_supply(conn, &o, supplier_id)? {
         return Err(StoreError::NotFound("order".into()));
     }
@@ -451,7 +466,7 @@ pub fn decline_line(
 /// The institution cancels an order before anything is shipped.
 pub fn cancel(conn: &mut DbConn, act: &Act, order_id: i64) -> Result<()> {
     super::write_tx(conn, |conn| {
-        let o = order(conn, order_id)?;
+        let o = locked_order(conn, order_id)?;
         let shipped: i64 = lines_of(conn, order_id)?.iter().map(|l| l.shipped).sum();
         if !matches!(o.state(), OrderState::Submitted | OrderState::Acknowledged) || shipped > 0 {
             return Err(Invalid::new(
@@ -720,6 +735,7 @@ pub fn confirm(
         if o.institution_id != institution_id {
             return Err(StoreError::NotFound("delivery line".into()));
         }
+        let o = locked_order(conn, o.id)?;
         let (word, reason) = match outcome {
             Receipt::Accepted => ("accepted", None),
             Receipt::Rejected(r) => ("rejected", Some(r.as_str())),
@@ -870,11 +886,12 @@ pub fn order_for_supplier(
     order_id: i64,
     supplier_id: i64,
 ) -> Result<Option<Order>> {
-    match supplier_order(conn, order_id, supplier_id) {
-        Ok(o) => Ok(Some(o)),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let o = match order(conn, order_id) {
+        Ok(o) => o,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(may_supply(conn, &o, supplier_id)?.then_some(o))
 }
 
 /// The institution a delivered line goes to.
