@@ -641,8 +641,9 @@ async fn an_order_through_the_pages(db: TestDb) {
     assert_eq!(sup.get("/payables").await.status, StatusCode::OK);
 }
 
-/// Center staff put a supplier on the bad-faith list (page); the public sees it; the tender
-/// review of a tender whose deadline falls in the period disqualifies the supplier's bid.
+/// Center staff warn a supplier, then (only then) put it on the bad-faith list (page); the
+/// public sees the list, not the warning; the tender review of a tender whose deadline falls
+/// in the period disqualifies the supplier's bid.
 async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     let state = state_with_demo(&db);
     let open = ts::tenders_list(&mut conn(&state))
@@ -691,18 +692,48 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "a period that ends before it starts"
     );
+    // A warning first: listing a supplier never warned is refused, and nothing is listed.
+    let r = center.post(&path, &good).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("warning first"), "{}", r.body);
+    assert!(os::bad_faith_of(&mut conn(&state), bid.supplier_id)
+        .unwrap()
+        .is_empty());
+    let warn = format!("{path}/warning");
+    let warning = [("reason", "Late deliveries in three counties")];
+    assert_eq!(
+        sup.post(&warn, &warning).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        center.post(&warn, &[("reason", " ")]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a warning without a reason"
+    );
+    assert_eq!(
+        center.post(&warn, &warning).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Warned, not named: the supplier sees its warning; the public list does not show it.
+    let own = sup.get(&format!("/suppliers/{}", bid.supplier_id)).await;
+    assert!(
+        own.body.contains("Late deliveries in three counties"),
+        "{}",
+        own.body
+    );
+    let name = parties::get_supplier(&mut conn(&state), bid.supplier_id)
+        .unwrap()
+        .name;
+    let mut anon = Client::new(app.clone());
+    assert!(!anon.get("/bad-faith").await.body.contains(&name));
     assert_eq!(
         center.post(&path, &good).await.status,
         StatusCode::SEE_OTHER
     );
     let page = center.get(&format!("/suppliers/{}", bid.supplier_id)).await;
     assert!(page.body.contains("Forged inspection report"));
-    let mut anon = Client::new(app.clone());
     let public = anon.get("/bad-faith").await;
     assert_eq!(public.status, StatusCode::OK);
-    let name = parties::get_supplier(&mut conn(&state), bid.supplier_id)
-        .unwrap()
-        .name;
     assert!(public.body.contains(&name), "{}", public.body);
     // After the deadline, the technical review disqualifies the bid, with the reason.
     state.clock.advance(Duration::days(15));
@@ -721,6 +752,10 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         .unwrap()
         .iter()
         .any(|e| e.0 == "bad_faith"));
+    assert!(os::credit_events_of(&mut conn(&state), bid.supplier_id)
+        .unwrap()
+        .iter()
+        .any(|e| e.0 == "warning"));
 }
 
 /// The lines of one order confirmed at the same moment by several people (threads, each on its

@@ -938,7 +938,64 @@ pub struct BadFaith {
     pub created_by: String,
 }
 
-/// Center staff put a supplier on the bad-faith list for a period, with the reason.
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = super::schema::bad_faith_warnings)]
+pub struct Warning {
+    pub id: i64,
+    pub supplier_id: i64,
+    pub reason: String,
+    pub issued_at: NaiveDateTime,
+    pub issued_by: String,
+}
+
+/// Center staff warn a supplier, with the reason: the step before the bad-faith list. Not
+/// public, bars nothing; a credit event.
+pub fn warn_supplier(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    reason: &str,
+) -> Result<Warning> {
+    use super::schema::bad_faith_warnings as w;
+    let reason = crate::domain::required_text("reason", reason, 2000)?;
+    super::write_tx(conn, |conn| {
+        super::parties::get_supplier(conn, supplier_id)?;
+        let id: i64 = diesel::insert_into(w::table)
+            .values((
+                w::supplier_id.eq(supplier_id),
+                w::reason.eq(&reason),
+                w::issued_at.eq(act.stamp()),
+                w::issued_by.eq(&act.actor),
+            ))
+            .returning(w::id)
+            .get_result(conn)?;
+        credit_event(conn, act, supplier_id, "warning", None, &reason)?;
+        let warning: Warning = w::table.find(id).select(Warning::as_select()).first(conn)?;
+        audit::append(
+            conn,
+            act,
+            "warning",
+            "supplier",
+            supplier_id,
+            None::<&()>,
+            Some(&warning),
+        )?;
+        Ok(warning)
+    })
+}
+
+/// A supplier's warnings, newest first.
+pub fn warnings_of(conn: &mut DbConn, supplier_id: i64) -> Result<Vec<Warning>> {
+    use super::schema::bad_faith_warnings as w;
+    Ok(w::table
+        .filter(w::supplier_id.eq(supplier_id))
+        .order(w::id.desc())
+        .select(Warning::as_select())
+        .load(conn)?)
+}
+
+/// Center staff put a supplier on the bad-faith list for a period, with the reason: only a
+/// supplier warned before (DOMAIN.md: a warning first, then named publicly).
 pub fn put_on_bad_faith_list(
     conn: &mut DbConn,
     act: &Act,
@@ -956,6 +1013,14 @@ pub fn put_on_bad_faith_list(
     }
     super::write_tx(conn, |conn| {
         super::parties::get_supplier(conn, supplier_id)?;
+        if warnings_of(conn, supplier_id)?.is_empty() {
+            return Err(Invalid::new(
+                "reason",
+                "this supplier has not been warned: issue a warning first; a supplier is put \
+                 on the bad-faith list only after one",
+            )
+            .into());
+        }
         let id: i64 = diesel::insert_into(bad_faith::table)
             .values((
                 bad_faith::supplier_id.eq(supplier_id),

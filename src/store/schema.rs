@@ -414,6 +414,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bad_faith_warnings (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        reason -> Text,
+        issued_at -> Timestamp,
+        issued_by -> Text,
+    }
+}
+
 diesel::joinable!(institutions -> regions (region_id));
 diesel::joinable!(suppliers -> regions (region_id));
 diesel::joinable!(licences -> suppliers (supplier_id));
@@ -439,6 +449,7 @@ diesel::joinable!(delivery_lines -> deliveries (delivery_id));
 diesel::joinable!(delivery_lines -> order_lines (order_line_id));
 diesel::joinable!(orders -> institutions (institution_id));
 diesel::joinable!(bad_faith -> suppliers (supplier_id));
+diesel::joinable!(bad_faith_warnings -> suppliers (supplier_id));
 diesel::joinable!(contract_distributors -> regions (county_id));
 diesel::joinable!(contract_distributors -> suppliers (distributor_id));
 diesel::joinable!(contract_allocations -> institutions (institution_id));
@@ -475,4 +486,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payables,
     credit_events,
     bad_faith,
+    bad_faith_warnings,
 );

@@ -741,15 +741,47 @@ async fn paid(
 
 // ---------- the bad-faith list ----------
 
-/// The bad-faith section of a supplier's page (staff and regulators), with the form to add an
-/// entry (center staff).
-pub async fn bad_faith_section(
+/// The warnings and bad-faith sections of a supplier's page (staff, regulators and the
+/// supplier itself), with the forms to warn and then to list it (center staff).
+pub async fn bad_faith_sections(
     v: &Viewer,
     state: &AppState,
     supplier_id: i64,
-) -> Result<Section, Error> {
+) -> Result<Vec<Section>, Error> {
     let t = v.t;
-    let entries = db(state, move |c| os::bad_faith_of(c, supplier_id)).await?;
+    let (warnings, entries) = db(state, move |c| {
+        Ok((
+            os::warnings_of(c, supplier_id)?,
+            os::bad_faith_of(c, supplier_id)?,
+        ))
+    })
+    .await?;
+    let mut w = Section::new(t.get("badfaith.warnings"));
+    w.table = Some(Table {
+        columns: cols(
+            &t,
+            &["badfaith.reason", "badfaith.issued_at", "badfaith.by"],
+        ),
+        rows: warnings
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::text(&e.reason),
+                    Cell::text(super::local_time(state.config.time_zone, e.issued_at)),
+                    Cell::text(&e.issued_by),
+                ]
+            })
+            .collect(),
+    });
+    if v.p.can_administer() {
+        w.forms.push(Form::new(
+            format!("/suppliers/{supplier_id}/bad-faith/warning"),
+            t.get("badfaith.warn"),
+            vec![Field::text("reason", t.get("badfaith.reason"), "")
+                .kind("textarea")
+                .required()],
+        ));
+    }
     let mut s = Section::new(t.get("badfaith.title"));
     s.table = Some(Table {
         columns: cols(
@@ -773,7 +805,9 @@ pub async fn bad_faith_section(
             })
             .collect(),
     });
-    if v.p.can_administer() {
+    if v.p.can_administer() && warnings.is_empty() {
+        s.text.push(t.get("badfaith.needs_warning").into());
+    } else if v.p.can_administer() {
         let today = state.today();
         let until = today
             .checked_add_months(chrono::Months::new(24))
@@ -796,7 +830,28 @@ pub async fn bad_faith_section(
         f.danger = true;
         s.forms.push(f);
     }
-    Ok(s)
+    Ok(vec![w, s])
+}
+
+#[derive(Deserialize)]
+struct WarningForm {
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/suppliers/{id}/bad-faith/warning")]
+async fn warn_supplier(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<WarningForm>,
+) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let reason = f.reason.clone();
+    let act = state.act(&v.p.username);
+    db(&state, move |c| os::warn_supplier(c, &act, id, &reason)).await?;
+    Ok(view::see_other(&format!("/suppliers/{id}")))
 }
 
 #[derive(Deserialize)]
@@ -884,7 +939,9 @@ async fn public_bad_faith(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(add_bad_faith).service(public_bad_faith);
+    cfg.service(add_bad_faith)
+        .service(warn_supplier)
+        .service(public_bad_faith);
     cfg.service(order_list)
         .service(new_order)
         .service(place)

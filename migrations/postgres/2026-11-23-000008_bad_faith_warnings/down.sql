@@ -1,0 +1,1 @@
+DROP TABLE bad_faith_warnings;
