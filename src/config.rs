@@ -26,6 +26,12 @@ pub struct Config {
     pub cookie_secure: bool,
     pub login_max_failures: i64,
     pub login_lock_minutes: i64,
+    /// SMTP server for the e-mail outbox (`smtp://user:pass@host:587?tls=required`,
+    /// `smtps://…`); none: messages are written as `.eml` files into `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    /// The From of every message, e.g. `Jicai <noreply@example.org>`.
+    pub mail_from: String,
 }
 
 /// One setting: its name (environment variable), TOML key, default and meaning.
@@ -127,6 +133,24 @@ pub const SETTINGS: &[Setting] = &[
         default: "15",
         meaning: "how long the lock lasts",
     },
+    Setting {
+        env: "JICAI_SMTP_URL",
+        key: "smtp_url",
+        default: "",
+        meaning: "SMTP server of the e-mail outbox (smtp://user:pass@host:587?tls=required or smtps://…); empty: .eml files in mail_dir",
+    },
+    Setting {
+        env: "JICAI_MAIL_DIR",
+        key: "mail_dir",
+        default: "var/mail",
+        meaning: "folder the e-mails are written to when no SMTP server is set",
+    },
+    Setting {
+        env: "JICAI_MAIL_FROM",
+        key: "mail_from",
+        default: "Jicai <noreply@jicai.invalid>",
+        meaning: "the From address of the e-mails",
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +236,27 @@ impl Config {
             "false" | "0" | "no" => false,
             _ => return Err(bad(&name, &secure, "true or false")),
         };
+        let (smtp, name) = get(setting("smtp_url"));
+        let smtp_url = match smtp.trim() {
+            "" => None,
+            u if u.starts_with("smtp://") || u.starts_with("smtps://") => Some(u.to_string()),
+            _ => {
+                return Err(bad(
+                    &name,
+                    &smtp,
+                    "an smtp:// or smtps:// URL such as smtp://user:pass@host:587?tls=required",
+                ))
+            }
+        };
+        let (from, name) = get(setting("mail_from"));
+        let mail_from = from.trim().to_string();
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(bad(
+                &name,
+                &from,
+                "an address such as Jicai <noreply@example.org>",
+            ));
+        }
         Ok(Config {
             database_url: database_url.trim().to_string(),
             bind,
@@ -231,6 +276,9 @@ impl Config {
             cookie_secure,
             login_max_failures: num("login_max_failures", 1, 1000)?,
             login_lock_minutes: num("login_lock_minutes", 1, 10_000)?,
+            smtp_url,
+            mail_dir: PathBuf::from(get(setting("mail_dir")).0),
+            mail_from,
         })
     }
 

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod mail;
 pub mod ocds;
 pub mod sealing;
 pub mod security;

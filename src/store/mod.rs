@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bid_writer;
 pub mod catalog;
 pub mod orders;
+pub mod outbox;
 pub mod parties;
 pub mod performance;
 pub mod regions;

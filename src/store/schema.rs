@@ -424,6 +424,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        dedup_key -> Text,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(institutions -> regions (region_id));
 diesel::joinable!(suppliers -> regions (region_id));
 diesel::joinable!(licences -> suppliers (supplier_id));
@@ -487,4 +504,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     credit_events,
     bad_faith,
     bad_faith_warnings,
+    outbox,
 );

@@ -1,0 +1,289 @@
+//! The e-mail outbox against a real SMTP server (Python's aiosmtpd, started by the test; the
+//! test installs it with pip if it is missing), on both databases: messages arrive with their
+//! recipient, subject and both parts; a (change, recipient) pair is written once; with the
+//! server stopped they stay in the outbox and arrive once it is back, none lost and none
+//! doubled; after the last try a message is marked failed, kept, and sent again on request.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use chrono::{Duration, Utc};
+use common::{test_config, TestDb};
+use jicai::domain::mail::MAX_ATTEMPTS;
+use jicai::mail::{send_due, Mailer};
+use jicai::store::outbox::{self, NewMail};
+use jicai::store::{write_tx, Act};
+
+/// An SMTP server on 127.0.0.1 that keeps what it receives in a Maildir.
+struct Smtp {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+fn aiosmtpd_available() -> bool {
+    Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+impl Smtp {
+    fn new(dir: &Path) -> Smtp {
+        if !aiosmtpd_available() {
+            let ok = Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "aiosmtpd"])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(
+                ok && aiosmtpd_available(),
+                "this test needs python3 with aiosmtpd (python3 -m pip install aiosmtpd)"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Smtp {
+            port,
+            dir: dir.to_path_buf(),
+            child: None,
+        }
+    }
+
+    fn start(&mut self) {
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the SMTP server did not start on port {}", self.port);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Every message received so far, as text.
+    fn received(&self) -> Vec<String> {
+        let mut out = vec![];
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                for e in entries.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn mail(key: &str, to: &str, subject: &str) -> NewMail {
+    NewMail {
+        dedup_key: key.into(),
+        recipient: to.into(),
+        subject: subject.into(),
+        text_body: format!("{subject}\n\n阿莫西林胶囊 is short in 长丰县."),
+        html_body: format!(
+            "<p><strong>{subject}</strong></p><p>阿莫西林胶囊 is short in 长丰县.</p>"
+        ),
+    }
+}
+
+fn count_with(received: &[String], needle: &str) -> usize {
+    received.iter().filter(|m| m.contains(needle)).count()
+}
+
+async fn the_outbox_reaches_a_real_smtp_server(db: TestDb) {
+    let store = db.store();
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtp = Smtp::new(&dir.path().join("maildir"));
+    let mut config = test_config(&db);
+    config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port));
+    config.mail_from = "Jicai <alerts@jicai.test>".into();
+    let mailer = Mailer::from_config(&config).unwrap();
+    let t0 = Utc::now();
+    let mut c = store.conn().unwrap();
+
+    // Written in a transaction with the change; the same change and recipient once.
+    let added = write_tx(&mut c, |c| {
+        outbox::enqueue(
+            c,
+            t0.naive_utc(),
+            &[
+                mail(
+                    "shortage:1:watch",
+                    "center@jicai.test",
+                    "Shortage watch one",
+                ),
+                mail(
+                    "shortage:1:watch",
+                    "supplier@jicai.test",
+                    "Shortage watch one",
+                ),
+                mail(
+                    "shortage:1:watch",
+                    "center@jicai.test",
+                    "Shortage watch one",
+                ),
+            ],
+        )
+    })
+    .unwrap();
+    assert_eq!(added, 2);
+    smtp.start();
+    let r = send_due(&store, &mailer, t0, 100).await.unwrap();
+    assert_eq!((r.sent, r.retried, r.failed), (2, 0, 0), "{r}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 2);
+    for (to, m) in [("center@jicai.test", 1), ("supplier@jicai.test", 1)] {
+        assert_eq!(count_with(&got, &format!("To: {to}")), m, "{got:?}");
+    }
+    for m in &got {
+        assert!(m.contains("Subject: Shortage watch one"), "{m}");
+        assert!(m.contains("From: Jicai <alerts@jicai.test>"), "{m}");
+        assert!(m.contains("multipart/alternative"), "{m}");
+        assert!(m.contains("Content-Type: text/plain"), "{m}");
+        assert!(m.contains("Content-Type: text/html"), "{m}");
+    }
+    // Nothing is due any more: a second run sends nothing.
+    let r = send_due(&store, &mailer, t0, 100).await.unwrap();
+    assert_eq!(r.sent + r.retried + r.failed, 0, "{r}");
+
+    // The server goes away: the message stays in the outbox, and arrives once it is back.
+    smtp.stop();
+    outbox::enqueue(
+        &mut c,
+        t0.naive_utc(),
+        &[mail(
+            "late:9",
+            "institution@jicai.test",
+            "Delivery late nine",
+        )],
+    )
+    .unwrap();
+    let r = send_due(&store, &mailer, t0, 100).await.unwrap();
+    assert_eq!((r.sent, r.retried, r.failed), (0, 1, 0), "{r}");
+    let pending = outbox::with_status(&mut c, outbox::PENDING, 10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].attempts, 1);
+    assert!(pending[0].last_error.is_some());
+    // Not before its backoff.
+    let r = send_due(&store, &mailer, t0 + Duration::seconds(30), 100)
+        .await
+        .unwrap();
+    assert_eq!(r.sent + r.retried, 0, "{r}");
+    smtp.start();
+    let mut t = t0 + Duration::minutes(2);
+    let mut sent = 0;
+    for _ in 0..3 {
+        sent += send_due(&store, &mailer, t, 100).await.unwrap().sent;
+        t += Duration::minutes(10);
+    }
+    assert_eq!(sent, 1);
+    let got = smtp.received();
+    assert_eq!(got.len(), 3, "none lost, none doubled");
+    assert_eq!(count_with(&got, "Subject: Delivery late nine"), 1);
+
+    // Down for good: after the last try the message is failed, kept, and shown.
+    smtp.stop();
+    outbox::enqueue(
+        &mut c,
+        t.naive_utc(),
+        &[mail(
+            "payable:4",
+            "center@jicai.test",
+            "Payment overdue four",
+        )],
+    )
+    .unwrap();
+    let mut tries = 0;
+    for _ in 0..MAX_ATTEMPTS + 2 {
+        let r = send_due(&store, &mailer, t, 100).await.unwrap();
+        tries += r.retried + r.failed;
+        t += Duration::hours(5);
+    }
+    assert_eq!(tries, MAX_ATTEMPTS as usize);
+    let failed = outbox::with_status(&mut c, outbox::FAILED, 10).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].subject, "Payment overdue four");
+    // Center staff send it again; it arrives once.
+    let again = outbox::resend(&mut c, &Act::new("center", t), failed[0].id).unwrap();
+    assert_eq!(again.status, outbox::PENDING);
+    assert!(outbox::resend(&mut c, &Act::new("center", t), failed[0].id).is_err());
+    smtp.start();
+    let r = send_due(&store, &mailer, t + Duration::seconds(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 1, "{r}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 4);
+    assert_eq!(count_with(&got, "Subject: Payment overdue four"), 1);
+}
+
+async fn without_smtp_messages_are_written_as_files(db: TestDb) {
+    let store = db.store();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&db);
+    config.smtp_url = None;
+    config.mail_dir = dir.path().join("mail");
+    let mailer = Mailer::from_config(&config).unwrap();
+    let now = Utc::now();
+    let mut c = store.conn().unwrap();
+    outbox::enqueue(
+        &mut c,
+        now.naive_utc(),
+        &[
+            mail("k:1", "center@jicai.test", "File one"),
+            mail("k:2", "not an address", "Never"),
+        ],
+    )
+    .unwrap();
+    let r = send_due(&store, &mailer, now, 100).await.unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1), "{r}");
+    assert!(r.errors[0].contains("not an address"), "{r}");
+    let files: Vec<_> = std::fs::read_dir(&config.mail_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(text.contains("Subject: File one"), "{text}");
+}
+
+on_both_databases!(
+    the_outbox_reaches_a_real_smtp_server,
+    without_smtp_messages_are_written_as_files
+);
