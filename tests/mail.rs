@@ -9,8 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::{test_config, TestDb};
+use common::{app, state_with_demo, test_config, Client, TestDb, PW};
 use jicai::domain::mail::MAX_ATTEMPTS;
 use jicai::mail::{send_due, Mailer};
 use jicai::store::outbox::{self, NewMail};
@@ -283,7 +284,67 @@ async fn without_smtp_messages_are_written_as_files(db: TestDb) {
     assert!(text.contains("Subject: File one"), "{text}");
 }
 
+/// Center staff see the messages that failed after their last try, with the error, and send
+/// one again; a regulator sees them and cannot; other roles see nothing.
+async fn failed_messages_are_shown_and_sent_again(db: TestDb) {
+    let state = state_with_demo(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&db);
+    config.smtp_url = None;
+    config.mail_dir = dir.path().join("mail");
+    let mailer = Mailer::from_config(&config).unwrap();
+    let now = Utc::now();
+    outbox::enqueue(
+        &mut state.store.conn().unwrap(),
+        now.naive_utc(),
+        &[mail("k:bad", "nobody at all", "Licence expiring seven")],
+    )
+    .unwrap();
+    let r = send_due(&state.store, &mailer, now, 100).await.unwrap();
+    assert_eq!(r.failed, 1, "{r}");
+    let id =
+        outbox::with_status(&mut state.store.conn().unwrap(), outbox::FAILED, 10).unwrap()[0].id;
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    let page = center.get("/outbox").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Licence expiring seven"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("nobody at all"));
+    assert!(page.body.contains(&format!("/outbox/{id}/resend")));
+    let mut regulator = Client::new(app.clone());
+    regulator.login("regulator", PW).await;
+    let page = regulator.get("/outbox").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Licence expiring seven"));
+    assert!(!page.body.contains(&format!("/outbox/{id}/resend")));
+    let resend = format!("/outbox/{id}/resend");
+    assert_eq!(
+        regulator.post(&resend, &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut sup = Client::new(app.clone());
+    sup.login("supplier", PW).await;
+    assert_eq!(sup.get("/outbox").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        center.post(&resend, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let m = outbox::get(&mut state.store.conn().unwrap(), id).unwrap();
+    assert_eq!((m.status.as_str(), m.attempts), (outbox::PENDING, 0));
+    // Only a failed message is sent again.
+    assert_eq!(
+        center.post(&resend, &[]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
 on_both_databases!(
     the_outbox_reaches_a_real_smtp_server,
-    without_smtp_messages_are_written_as_files
+    without_smtp_messages_are_written_as_files,
+    failed_messages_are_shown_and_sent_again
 );

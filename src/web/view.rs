@@ -60,6 +60,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
                 v.push(l("/tokens", "nav.tokens"));
             }
             v.push(l("/audit", "nav.audit"));
+            v.push(l("/outbox", "nav.outbox"));
         }
         Role::Supplier => {
             if let Some(id) = p.supplier_id {

@@ -8,7 +8,7 @@ use super::{field, yes_no};
 use crate::domain::roles::Role;
 use crate::domain::{email_list, required_text, Invalid};
 use crate::security;
-use crate::store::{audit, parties, users};
+use crate::store::{audit, outbox, parties, users};
 use crate::web::auth::{role_label, Viewer};
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
 use crate::web::{db, AppState, Error};
@@ -581,6 +581,83 @@ async fn audit_page(
     })
 }
 
+/// The e-mail outbox (center staff and regulators): what is waiting and what failed after its
+/// last try, with its error; center staff send a failed message again.
+#[get("/outbox")]
+async fn outbox_page(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_reader()?;
+    let t = v.t;
+    let (failed, pending) = db(&state, move |c| {
+        Ok((
+            outbox::with_status(c, outbox::FAILED, 200)?,
+            outbox::with_status(c, outbox::PENDING, 200)?,
+        ))
+    })
+    .await?;
+    let tz = state.config.time_zone;
+    let table = |rows: &[outbox::Mail]| Table {
+        columns: [
+            "outbox.id",
+            "outbox.recipient",
+            "outbox.subject",
+            "outbox.attempts",
+            "outbox.next",
+            "outbox.error",
+        ]
+        .iter()
+        .map(|k| t.get(k).to_string())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::num(m.id.to_string()),
+                    Cell::text(&m.recipient),
+                    Cell::text(&m.subject),
+                    Cell::num(m.attempts.to_string()),
+                    Cell::text(super::local_time(tz, m.next_attempt_at)),
+                    Cell::text(m.last_error.clone().unwrap_or_default()),
+                ]
+            })
+            .collect(),
+    };
+    let mut f = Section::new(t.get("outbox.failed"));
+    f.table = Some(table(&failed));
+    if failed.is_empty() {
+        f.text.push(t.get("outbox.none_failed").into());
+    }
+    if v.p.can_administer() {
+        for m in failed.iter().take(50) {
+            f.forms.push(Form::button(
+                format!("/outbox/{}/resend", m.id),
+                t.get("outbox.resend").replace("{id}", &m.id.to_string()),
+            ));
+        }
+    }
+    let mut p = Section::new(t.get("outbox.pending"));
+    p.table = Some(table(&pending));
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.outbox")),
+        heading: t.get("nav.outbox").to_string(),
+        props: vec![],
+        actions: vec![],
+        sections: vec![f, p],
+    })
+}
+
+#[post("/outbox/{id}/resend")]
+async fn resend_mail(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    db(&state, move |c| outbox::resend(c, &act, id)).await?;
+    Ok(view::see_other("/outbox"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(user_list)
         .service(new_user)
@@ -591,5 +668,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(issue_token)
         .service(confirm_revoke)
         .service(revoke_token)
-        .service(audit_page);
+        .service(audit_page)
+        .service(outbox_page)
+        .service(resend_mail);
 }
