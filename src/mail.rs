@@ -24,6 +24,7 @@ pub struct Mailer {
 
 impl Mailer {
     /// The mailer the settings name: SMTP if `smtp_url` is set, else files in `mail_dir`.
+    /// Call inside the Tokio runtime (the SMTP connection pool starts its task there).
     pub fn from_config(c: &Config) -> Result<Mailer, String> {
         let from: Mailbox = c
             .mail_from

@@ -253,6 +253,30 @@ async fn the_outbox_reaches_a_real_smtp_server(db: TestDb) {
     assert_eq!(count_with(&got, "Subject: Payment overdue four"), 1);
 }
 
+/// The TLS forms of the SMTP URL build a mailer (TLS parameters, crypto provider and root
+/// certificates are all there), and a URL of another scheme is refused at start-up.
+#[actix_web::test]
+async fn tls_smtp_urls_build_a_mailer() {
+    let db = TestDb::sqlite();
+    for url in [
+        "smtps://user:secret@127.0.0.1:465",
+        "smtp://user:secret@127.0.0.1:587?tls=required",
+        "smtp://127.0.0.1:25",
+    ] {
+        let mut config = test_config(&db);
+        config.smtp_url = Some(url.into());
+        assert!(Mailer::from_config(&config).is_ok(), "{url}");
+    }
+    let mut env = std::collections::BTreeMap::new();
+    env.insert("JICAI_DATABASE_URL".to_string(), db.url.clone());
+    env.insert(
+        "JICAI_SMTP_URL".to_string(),
+        "http://mail.example.org".to_string(),
+    );
+    let e = jicai::config::Config::from_sources(&env).unwrap_err();
+    assert!(e.to_string().contains("JICAI_SMTP_URL"), "{e}");
+}
+
 async fn without_smtp_messages_are_written_as_files(db: TestDb) {
     let store = db.store();
     let dir = tempfile::tempdir().unwrap();

@@ -5,6 +5,7 @@ pub mod award;
 pub mod catalog;
 pub mod ids;
 pub mod import;
+pub mod jobs;
 pub mod mail;
 pub mod money;
 pub mod orders;
