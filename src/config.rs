@@ -32,6 +32,10 @@ pub struct Config {
     pub mail_dir: PathBuf,
     /// The From of every message, e.g. `Jicai <noreply@example.org>`.
     pub mail_from: String,
+    /// The scheduled jobs' files.
+    pub jobs_dir: PathBuf,
+    /// Where users open the platform, without a trailing slash (links in e-mails).
+    pub public_url: String,
 }
 
 /// One setting: its name (environment variable), TOML key, default and meaning.
@@ -150,6 +154,18 @@ pub const SETTINGS: &[Setting] = &[
         key: "mail_from",
         default: "Jicai <noreply@jicai.invalid>",
         meaning: "the From address of the e-mails",
+    },
+    Setting {
+        env: "JICAI_JOBS_DIR",
+        key: "jobs_dir",
+        default: "jobs",
+        meaning: "folder of the scheduled jobs' files (one TOML file per job), read at start-up",
+    },
+    Setting {
+        env: "JICAI_PUBLIC_URL",
+        key: "public_url",
+        default: "",
+        meaning: "the address users open (for links in e-mails); empty: http://<bind>/",
     },
 ];
 
@@ -279,6 +295,15 @@ impl Config {
             smtp_url,
             mail_dir: PathBuf::from(get(setting("mail_dir")).0),
             mail_from,
+            jobs_dir: PathBuf::from(get(setting("jobs_dir")).0),
+            public_url: {
+                let u = get(setting("public_url")).0.trim().trim_end_matches('/').to_string();
+                if u.is_empty() {
+                    format!("http://{bind}")
+                } else {
+                    u
+                }
+            },
         })
     }
 

@@ -4,6 +4,8 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod alerts;
+pub mod jobs;
 pub mod mail;
 pub mod ocds;
 pub mod sealing;

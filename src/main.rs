@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Scheduled jobs (the files in JICAI_JOBS_DIR, default `jobs/`).
+    Job {
+        #[command(subcommand)]
+        command: JobCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -117,6 +122,17 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum JobCommand {
+    /// Run one job once, now, and print what it did.
+    Run {
+        /// The job's file name without `.toml`, e.g. shortage_scan.
+        name: String,
+    },
+    /// List the jobs, their schedules and their last firings.
+    List,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Verify the hash chain; exits non-zero at the first broken link.
     Verify,
@@ -141,7 +157,14 @@ fn load_demo(store: &Store, config: &Config) -> Result<(), String> {
     Ok(())
 }
 
+fn load_jobs(config: &Config) -> Result<Vec<jicai::domain::jobs::JobSpec>, String> {
+    jicai::jobs::load_dir(&config.jobs_dir, config.time_zone)
+        .map_err(|e| format!("the scheduled jobs cannot start:\n{e}"))
+}
+
 async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
+    // A bad job file stops start-up before anything else happens.
+    let jobs = load_jobs(&config)?;
     let store = open(&config)?;
     if with_demo {
         load_demo(&store, &config)?;
@@ -156,6 +179,17 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         config: config.clone(),
         clock: Clock::system(),
     };
+    let runner = jicai::jobs::Runner::new(state.store.clone(), config.clone(), Clock::system());
+    let _scheduler = runner.start(&jobs).await?;
+    println!(
+        "{} scheduled jobs: {}",
+        jobs.iter().filter(|j| j.enabled).count(),
+        jobs.iter()
+            .filter(|j| j.enabled)
+            .map(|j| format!("{} ({})", j.name, j.schedule))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let workers = if config.workers == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -314,6 +348,56 @@ fn run(cli: Cli) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             println!("{}", t.secret);
+            Ok(())
+        }
+        Command::Job {
+            command: JobCommand::Run { name },
+        } => {
+            let jobs = load_jobs(&config)?;
+            let spec = jobs.iter().find(|j| j.name == name).ok_or_else(|| {
+                format!(
+                    "no job named {name} in {} (there are: {})",
+                    config.jobs_dir.display(),
+                    jobs.iter().map(|j| j.name.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            let store = open(&config)?;
+            let runner = jicai::jobs::Runner::new(store, config.clone(), Clock::system());
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let started = std::time::Instant::now();
+            let out = rt.block_on(runner.run(spec))?;
+            println!("{name}: {out}");
+            println!("({:.2} s)", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Job {
+            command: JobCommand::List,
+        } => {
+            let jobs = load_jobs(&config)?;
+            let store = open(&config)?;
+            let mut c = store.conn().map_err(|e| e.to_string())?;
+            for j in &jobs {
+                let last = jicai::store::jobs::firings(&mut c, Some(&j.name), 1)
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "{:<20} {:<18} {:<16} {}{}",
+                    j.name,
+                    j.schedule,
+                    j.time_zone,
+                    if j.enabled { "" } else { "(disabled) " },
+                    last.first()
+                        .map(|f| format!(
+                            "last fired {} on {}: {}",
+                            f.fired_at,
+                            f.replica,
+                            f.outcome.clone().unwrap_or_else(|| "running".into())
+                        ))
+                        .unwrap_or_else(|| "never fired".into())
+                );
+            }
             Ok(())
         }
         Command::Audit {

@@ -7,17 +7,47 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 /// The jobs this version can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobKind {
+    /// Reads the shortage signals per drug and region and keeps the shortage list.
+    ShortageScan,
+    /// Orders whose delivery deadline passed with lines still unfilled.
+    OverdueDeliveries,
+    /// Payables coming due and overdue.
+    Payments,
+    /// Suppliers' licences expiring (30 and 7 days ahead).
+    Licences,
+    /// Contracts whose purchases lag behind the committed volume for the time elapsed.
+    ContractExecution,
+    /// Contracts ending soon.
+    ContractsEnding,
+    /// Tenders whose bid deadline is near.
+    BidDeadlines,
     /// Delivers the e-mail outbox.
     EmailSender,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 1] = [JobKind::EmailSender];
+    pub const ALL: [JobKind; 8] = [
+        JobKind::ShortageScan,
+        JobKind::OverdueDeliveries,
+        JobKind::Payments,
+        JobKind::Licences,
+        JobKind::ContractExecution,
+        JobKind::ContractsEnding,
+        JobKind::BidDeadlines,
+        JobKind::EmailSender,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            JobKind::ShortageScan => "shortage_scan",
+            JobKind::OverdueDeliveries => "overdue_deliveries",
+            JobKind::Payments => "payments",
+            JobKind::Licences => "licences",
+            JobKind::ContractExecution => "contract_execution",
+            JobKind::ContractsEnding => "contracts_ending",
+            JobKind::BidDeadlines => "bid_deadlines",
             JobKind::EmailSender => "email_sender",
         }
     }
@@ -26,9 +56,72 @@ impl JobKind {
     pub fn thresholds(self) -> &'static [(&'static str, i64, i64, i64)] {
         match self {
             // (name, default, min, max)
+            JobKind::ShortageScan => &[
+                ("window_days", 30, 1, 365),
+                ("min_due_lines", 3, 1, 100_000),
+                ("fill_watch_pct", 90, 1, 100),
+                ("fill_shortage_pct", 70, 1, 100),
+                ("fill_critical_pct", 50, 0, 100),
+                ("declines_watch", 1, 1, 100_000),
+                ("declines_shortage", 3, 1, 100_000),
+                ("overdue_watch", 1, 1, 100_000),
+                ("overdue_shortage", 3, 1, 100_000),
+                ("reports_watch", 1, 1, 100_000),
+                ("reports_shortage", 3, 1, 100_000),
+                ("critical_counties", 5, 1, 100_000),
+            ],
+            JobKind::OverdueDeliveries => &[("grace_hours", 0, 0, 24 * 30)],
+            JobKind::Payments => &[("days_ahead", 7, 0, 90)],
+            JobKind::Licences => &[("first_days", 30, 1, 365), ("second_days", 7, 0, 365)],
+            JobKind::ContractExecution => &[
+                ("behind_pct", 80, 1, 100),
+                ("min_elapsed_days", 30, 1, 365),
+            ],
+            JobKind::ContractsEnding => &[("days_ahead", 60, 1, 365)],
+            JobKind::BidDeadlines => &[("hours_ahead", 48, 1, 24 * 30)],
             JobKind::EmailSender => &[("batch", 200, 1, 10_000)],
         }
     }
+
+    /// Who is alerted when the file does not say.
+    pub fn default_alert(self) -> &'static [&'static str] {
+        match self {
+            JobKind::ShortageScan | JobKind::OverdueDeliveries => {
+                &["center", "supplier", "institution"]
+            }
+            JobKind::Payments => &["institution", "supplier"],
+            JobKind::Licences
+            | JobKind::ContractExecution
+            | JobKind::ContractsEnding
+            | JobKind::BidDeadlines => &["center", "supplier"],
+            JobKind::EmailSender => &[],
+        }
+    }
+}
+
+/// Parses a six-field cron schedule (seconds first) as tokio-cron-scheduler does.
+pub fn cron(schedule: &str) -> Result<croner::Cron, String> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(schedule)
+        .map_err(|e| e.to_string())
+}
+
+/// The firing a run belongs to: the latest scheduled instant at or before `now` (plus one
+/// second, for replicas whose clocks differ a little), to the second. Every replica that wakes
+/// for one firing names the same instant, so a unique key on it lets only one of them run.
+pub fn firing_of(
+    schedule: &croner::Cron,
+    tz: Tz,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let probe = (now + chrono::Duration::seconds(1)).with_timezone(&tz);
+    schedule
+        .find_previous_occurrence(&probe, true)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// One job as its file describes it, checked.
@@ -107,6 +200,12 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
             ),
         ));
     }
+    if let Err(e) = cron(&schedule) {
+        return Err(bad(
+            "schedule",
+            format!("\"{}\" is not a cron schedule: {e}", f.schedule),
+        ));
+    }
     let time_zone = match &f.time_zone {
         None => default_tz,
         Some(z) => z.trim().parse().map_err(|_| {
@@ -156,7 +255,11 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
         time_zone,
         enabled: f.enabled.unwrap_or(true),
         thresholds,
-        alert: f.alert,
+        alert: if f.alert.is_empty() {
+            kind.default_alert().iter().map(|r| r.to_string()).collect()
+        } else {
+            f.alert
+        },
     })
 }
 
@@ -178,6 +281,21 @@ mod tests {
         assert_eq!(s.kind, JobKind::EmailSender);
         assert_eq!(s.threshold("batch"), 50);
         assert!(s.enabled);
+    }
+
+    #[test]
+    fn a_firing_is_named_by_its_scheduled_instant() {
+        use chrono::TimeZone;
+        let c = cron("0 */5 * * * *").unwrap();
+        let at = |h, m, s| chrono::Utc.with_ymd_and_hms(2026, 11, 23, h, m, s).unwrap();
+        // Woken a little late or a little early, two replicas name the same firing.
+        assert_eq!(firing_of(&c, TZ, at(8, 5, 0)), Some(at(8, 5, 0)));
+        assert_eq!(firing_of(&c, TZ, at(8, 5, 0) + chrono::Duration::milliseconds(700)), Some(at(8, 5, 0)));
+        assert_eq!(firing_of(&c, TZ, at(8, 4, 59) + chrono::Duration::milliseconds(400)), Some(at(8, 5, 0)));
+        assert_eq!(firing_of(&c, TZ, at(8, 7, 0)), Some(at(8, 5, 0)));
+        // Daily at 07:00 in Shanghai is 23:00 UTC the day before.
+        let d = cron("0 0 7 * * *").unwrap();
+        assert_eq!(firing_of(&d, TZ, at(23, 0, 0)), Some(at(23, 0, 0)));
     }
 
     #[test]
@@ -209,6 +327,10 @@ mod tests {
                 "colour",
             ),
             ("job = \"email_sender\"", "schedule"),
+            (
+                "job = \"email_sender\"\nschedule = \"0 61 * * * *\"",
+                "field `schedule`",
+            ),
         ];
         for (text, field) in cases {
             let e = parse("jobs/x.toml", "x", text, TZ).unwrap_err();

@@ -1,5 +1,6 @@
 //! The rules of the trade, pure: no I/O, no SQL, no HTTP.
 
+pub mod alerts;
 pub mod audit;
 pub mod award;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod orders;
 pub mod paging;
 pub mod performance;
 pub mod roles;
+pub mod shortage;
 pub mod tender;
 
 use std::fmt;

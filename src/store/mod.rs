@@ -1,13 +1,17 @@
 //! Persistence: the only place with SQL. One connection type over SQLite and PostgreSQL.
 
+pub mod alerts;
 pub mod audit;
 pub mod bid_writer;
 pub mod catalog;
+pub mod duties;
+pub mod jobs;
 pub mod orders;
 pub mod outbox;
 pub mod parties;
 pub mod performance;
 pub mod regions;
+pub mod shortages;
 pub mod schema;
 pub mod tenders;
 pub mod users;

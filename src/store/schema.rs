@@ -505,4 +505,111 @@ diesel::allow_tables_to_appear_in_same_query!(
     bad_faith,
     bad_faith_warnings,
     outbox,
+    job_firings,
+    shortages,
+    shortage_events,
+    shortage_reports,
+    supply_interruptions,
+    shortage_responses,
+    alert_optouts,
 );
+
+diesel::table! {
+    job_firings (id) {
+        id -> BigInt,
+        job -> Text,
+        fired_at -> Timestamp,
+        replica -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    shortages (id) {
+        id -> BigInt,
+        drug_id -> BigInt,
+        level -> Text,
+        scope -> Text,
+        region_id -> BigInt,
+        counties -> Text,
+        evidence -> Text,
+        status -> Text,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shortage_events (id) {
+        id -> BigInt,
+        shortage_id -> BigInt,
+        at -> Timestamp,
+        change -> Text,
+        level -> Text,
+        scope -> Text,
+        region_id -> BigInt,
+        counties -> Text,
+        evidence -> Text,
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    shortage_reports (id) {
+        id -> BigInt,
+        institution_id -> BigInt,
+        drug_id -> BigInt,
+        county_id -> BigInt,
+        note -> Text,
+        reported_at -> Timestamp,
+        reported_by -> Text,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    supply_interruptions (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        drug_id -> BigInt,
+        reason -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        declared_at -> Timestamp,
+        declared_by -> Text,
+    }
+}
+
+diesel::table! {
+    shortage_responses (id) {
+        id -> BigInt,
+        shortage_id -> BigInt,
+        drug_id -> BigInt,
+        kind -> Text,
+        counties -> Text,
+        price_cap -> Nullable<BigInt>,
+        until_on -> Nullable<Date>,
+        supplier_id -> Nullable<BigInt>,
+        note -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    alert_optouts (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+    }
+}
+
+diesel::joinable!(shortages -> drugs (drug_id));
+diesel::joinable!(shortage_events -> shortages (shortage_id));
+diesel::joinable!(shortage_reports -> drugs (drug_id));
+diesel::joinable!(shortage_reports -> institutions (institution_id));
+diesel::joinable!(supply_interruptions -> drugs (drug_id));
+diesel::joinable!(supply_interruptions -> suppliers (supplier_id));

@@ -1,0 +1,199 @@
+//! The scheduled jobs: read from `jobs/` at start-up, run by tokio-cron-scheduler inside
+//! `jicai serve` (each firing claimed in the database, so that with several replicas it runs on
+//! one), or once by `jicai job run NAME`.
+
+pub mod duties;
+pub mod shortage;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::jobs::{firing_of, parse, JobKind, JobSpec};
+use crate::mail::Mailer;
+use crate::store::{jobs as firings, DbConn, Store, StoreError};
+
+/// Reads every `*.toml` file of the folder; any bad file refuses them all, with a message
+/// naming the file and the field.
+pub fn load_dir(dir: &Path, default_tz: Tz) -> Result<Vec<JobSpec>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "JICAI_JOBS_DIR = {}: cannot read the jobs folder: {e}",
+            dir.display()
+        )
+    })?;
+    let mut paths: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut specs = vec![];
+    let mut errors = vec![];
+    for path in paths {
+        let file = path.display().to_string();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse(&file, &name, &text, default_tz) {
+                Ok(s) => specs.push(s),
+                Err(e) => errors.push(e),
+            },
+            Err(e) => errors.push(format!("{file}: cannot read: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(specs)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// What the jobs run with.
+#[derive(Clone)]
+pub struct Runner {
+    pub store: Store,
+    pub config: Config,
+    pub clock: Clock,
+    /// This replica's name in the firings table.
+    pub replica: String,
+    mailer: Arc<tokio::sync::OnceCell<Arc<Mailer>>>,
+}
+
+impl Runner {
+    pub fn new(store: Store, config: Config, clock: Clock) -> Runner {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "jicai".into());
+        Runner {
+            store,
+            config,
+            clock,
+            replica: format!("{host}:{}", std::process::id()),
+            mailer: Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// Names the replica (tests run two in one process).
+    pub fn named(mut self, replica: &str) -> Runner {
+        self.replica = replica.into();
+        self
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, String> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = store.conn()?;
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| format!("job task: {e}"))?
+        .map_err(|e| e.to_string())
+    }
+
+    /// Runs a job once, now, and says what it did.
+    pub async fn run(&self, spec: &JobSpec) -> Result<String, String> {
+        let now = self.clock.now();
+        let tz = self.config.time_zone;
+        let url = self.config.public_url.clone();
+        let s = spec.clone();
+        match spec.kind {
+            JobKind::EmailSender => {
+                let mailer = self
+                    .mailer
+                    .get_or_try_init(|| async { Mailer::from_config(&self.config).map(Arc::new) })
+                    .await?
+                    .clone();
+                let r = crate::mail::send_due(&self.store, &mailer, now, spec.threshold("batch"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(r.to_string())
+            }
+            JobKind::ShortageScan => {
+                self.blocking(move |c| shortage::scan(c, &s, now, tz, &url))
+                    .await
+                    .map(|r| r.to_string())
+            }
+            _ => self
+                .blocking(move |c| duties::run(c, &s, now, tz, &url))
+                .await
+                .map(|r| r.to_string()),
+        }
+    }
+
+    /// One firing of a scheduled job: claimed first, so that of several replicas woken for it
+    /// only one runs it. None when another had it.
+    pub async fn fire(&self, spec: &JobSpec) -> Result<Option<String>, String> {
+        let now = self.clock.now();
+        let cron = crate::domain::jobs::cron(&spec.schedule)?;
+        let Some(at) = firing_of(&cron, spec.time_zone, now) else {
+            return Ok(None);
+        };
+        let (job, replica) = (spec.name.clone(), self.replica.clone());
+        let fired = crate::store::micros(at);
+        let stamp = crate::store::micros(now);
+        let mine = self
+            .blocking(move |c| firings::claim_firing(c, &job, fired, &replica, stamp))
+            .await?;
+        if !mine {
+            return Ok(None);
+        }
+        let out = self.run(spec).await;
+        let outcome = match &out {
+            Ok(s) => s.clone(),
+            Err(e) => format!("error: {e}"),
+        };
+        let job = spec.name.clone();
+        let end = crate::store::micros(self.clock.now());
+        self.blocking(move |c| firings::finish_firing(c, &job, fired, end, &outcome))
+            .await?;
+        out.map(Some)
+    }
+
+    /// Starts the scheduler with the enabled jobs.
+    pub async fn start(
+        &self,
+        specs: &[JobSpec],
+    ) -> Result<tokio_cron_scheduler::JobScheduler, String> {
+        use tokio_cron_scheduler::{Job, JobScheduler};
+        let sched = JobScheduler::new()
+            .await
+            .map_err(|e| format!("scheduler: {e}"))?;
+        for spec in specs.iter().filter(|s| s.enabled) {
+            let runner = self.clone();
+            let s = spec.clone();
+            let job = Job::new_async_tz(spec.schedule.as_str(), spec.time_zone, move |_, _| {
+                let runner = runner.clone();
+                let s = s.clone();
+                Box::pin(async move {
+                    match runner.fire(&s).await {
+                        Ok(Some(out)) => tracing::info!(job = %s.name, "{out}"),
+                        Ok(None) => tracing::debug!(job = %s.name, "run by another replica"),
+                        Err(e) => tracing::error!(job = %s.name, "failed: {e}"),
+                    }
+                })
+            })
+            .map_err(|e| format!("job {}: schedule \"{}\": {e}", spec.name, spec.schedule))?;
+            sched
+                .add(job)
+                .await
+                .map_err(|e| format!("job {}: {e}", spec.name))?;
+        }
+        sched
+            .start()
+            .await
+            .map_err(|e| format!("scheduler: {e}"))?;
+        Ok(sched)
+    }
+}
+
+/// The moment `now` as the province's calendar day.
+pub fn today(now: DateTime<Utc>, tz: Tz) -> chrono::NaiveDate {
+    now.with_timezone(&tz).date_naive()
+}

@@ -1,0 +1,801 @@
+//! The shortage list: the signals read from the live records, the records and their history,
+//! institutions' reports, suppliers' interruptions and the center's responses.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::schema::{
+    drugs, institutions, regions, shortage_events, shortage_reports, shortage_responses,
+    shortages, supply_interruptions,
+};
+use super::{audit, write_tx, Act, DbConn, MultiBackend, Result, StoreError};
+use crate::domain::shortage::{
+    counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
+    Reading, ResponseKind, Scope,
+};
+use crate::domain::Invalid;
+
+pub const OPEN: &str = "open";
+pub const RESOLVED: &str = "resolved";
+
+fn ts(t: NaiveDateTime) -> String {
+    format!("'{}'", t.format("%F %T%.f"))
+}
+
+fn day(d: NaiveDate) -> String {
+    format!("'{}'", d.format("%F"))
+}
+
+/// Everything the scan reads, per drug.
+#[derive(Debug, Default)]
+pub struct Signals {
+    pub counties: BTreeMap<i64, BTreeMap<i64, CountySignals>>,
+    pub drugs: BTreeMap<i64, DrugSignals>,
+}
+
+#[derive(QueryableByName)]
+struct LineSignal {
+    #[diesel(sql_type = BigInt)]
+    drug_id: i64,
+    #[diesel(sql_type = BigInt)]
+    county_id: i64,
+    #[diesel(sql_type = BigInt)]
+    declined: i64,
+    #[diesel(sql_type = BigInt)]
+    overdue: i64,
+    #[diesel(sql_type = BigInt)]
+    due_lines: i64,
+    #[diesel(sql_type = BigInt)]
+    due_ordered: i64,
+    #[diesel(sql_type = BigInt)]
+    due_shipped: i64,
+}
+
+#[derive(QueryableByName)]
+struct Pair {
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+}
+
+#[derive(QueryableByName)]
+struct Triple {
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+    #[diesel(sql_type = BigInt)]
+    c: i64,
+}
+
+/// Reads every signal of the window [now − window_days, now): one grouped query over the order
+/// lines of the window, and small ones over reports, contracts, lots and interruptions.
+pub fn read_signals(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    today: NaiveDate,
+    window_days: i64,
+) -> Result<Signals> {
+    let from = now - chrono::Duration::days(window_days);
+    let (f, n) = (ts(from), ts(now));
+    let mut s = Signals::default();
+    let lines: Vec<LineSignal> = diesel::sql_query(format!(
+        "SELECT products.drug_id AS drug_id, CAST(COALESCE(orders.county_id, 0) AS BIGINT) AS county_id, \
+         CAST(SUM(CASE WHEN order_lines.declined_reason = 'out_of_stock' THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
+         CAST(SUM(CASE WHEN orders.deliver_by <= {n} AND order_lines.declined_reason IS NULL \
+              AND order_lines.shipped < order_lines.quantity THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+         CAST(SUM(CASE WHEN orders.deliver_by <= {n} THEN 1 ELSE 0 END) AS BIGINT) AS due_lines, \
+         CAST(SUM(CASE WHEN orders.deliver_by <= {n} THEN order_lines.quantity ELSE 0 END) AS BIGINT) AS due_ordered, \
+         CAST(SUM(CASE WHEN orders.deliver_by <= {n} AND order_lines.declined_reason IS NULL \
+              THEN order_lines.shipped ELSE 0 END) AS BIGINT) AS due_shipped \
+         FROM order_lines JOIN orders ON orders.id = order_lines.order_id \
+         JOIN products ON products.id = order_lines.product_id \
+         WHERE orders.cancelled_at IS NULL AND orders.submitted_at >= {f} AND orders.submitted_at < {n} \
+         GROUP BY products.drug_id, orders.county_id"
+    ))
+    .load(conn)?;
+    for l in lines {
+        if l.county_id == 0 {
+            continue;
+        }
+        let c = CountySignals {
+            declined_out_of_stock: l.declined,
+            overdue_lines: l.overdue,
+            due_lines: l.due_lines,
+            due_ordered: l.due_ordered,
+            due_shipped: l.due_shipped,
+            reports: 0,
+        };
+        s.counties.entry(l.drug_id).or_default().insert(l.county_id, c);
+    }
+    let reports: Vec<Triple> = diesel::sql_query(format!(
+        "SELECT drug_id AS a, county_id AS b, CAST(COUNT(DISTINCT institution_id) AS BIGINT) AS c \
+         FROM shortage_reports WHERE withdrawn_at IS NULL AND reported_at >= {f} AND reported_at <= {n} \
+         GROUP BY drug_id, county_id"
+    ))
+    .load(conn)?;
+    for r in reports {
+        s.counties
+            .entry(r.a)
+            .or_default()
+            .entry(r.b)
+            .or_default()
+            .reports = r.c;
+    }
+    let t = day(today);
+    // Contracts in force: (drug, supplier).
+    let in_force: Vec<Pair> = diesel::sql_query(format!(
+        "SELECT DISTINCT products.drug_id AS a, contracts.supplier_id AS b FROM contracts \
+         JOIN products ON products.id = contracts.product_id \
+         WHERE contracts.status = 'in_force' AND contracts.starts_on <= {t} AND contracts.ends_on >= {t}"
+    ))
+    .load(conn)?;
+    let mut contracted: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for p in in_force {
+        contracted.entry(p.a).or_default().insert(p.b);
+    }
+    let interrupted: Vec<Pair> = diesel::sql_query(format!(
+        "SELECT DISTINCT drug_id AS a, supplier_id AS b FROM supply_interruptions \
+         WHERE starts_on <= {t} AND (ends_on IS NULL OR ends_on >= {t})"
+    ))
+    .load(conn)?;
+    let procured: Vec<Pair> = diesel::sql_query(
+        "SELECT DISTINCT products.drug_id AS a, CAST(0 AS BIGINT) AS b FROM contracts \
+         JOIN products ON products.id = contracts.product_id",
+    )
+    .load(conn)?;
+    let failed: Vec<Pair> = diesel::sql_query(
+        "SELECT DISTINCT drug_id AS a, CAST(0 AS BIGINT) AS b FROM lots WHERE status = 'failed'",
+    )
+    .load(conn)?;
+    for (drug, sup) in &contracted {
+        s.drugs.entry(*drug).or_default().contracted_suppliers = sup.len() as i64;
+    }
+    for p in interrupted {
+        if contracted.get(&p.a).is_some_and(|c| c.contains(&p.b)) {
+            s.drugs.entry(p.a).or_default().interrupted_suppliers += 1;
+        }
+    }
+    for p in procured {
+        s.drugs.entry(p.a).or_default().procured = true;
+    }
+    for p in failed {
+        s.drugs.entry(p.a).or_default().failed_lot = true;
+    }
+    Ok(s)
+}
+
+/// The regions, to place a county in its city.
+#[derive(Debug, Default, Clone)]
+pub struct Geo {
+    parent: BTreeMap<i64, Option<i64>>,
+    names: BTreeMap<i64, (String, String)>,
+    province: i64,
+}
+
+impl Geo {
+    /// A region's name in a language ("zh-CN" or "en").
+    pub fn name(&self, id: i64, lang: &str) -> String {
+        match self.names.get(&id) {
+            Some((zh, en)) => {
+                if lang.starts_with("zh") || en.is_empty() {
+                    zh.clone()
+                } else {
+                    en.clone()
+                }
+            }
+            None => format!("#{id}"),
+        }
+    }
+}
+
+impl Geography for Geo {
+    fn city_of(&self, county_id: i64) -> Option<i64> {
+        self.parent.get(&county_id).copied().flatten()
+    }
+    fn province(&self) -> i64 {
+        self.province
+    }
+}
+
+pub fn geography(conn: &mut DbConn) -> Result<Geo> {
+    type Row = (i64, String, Option<i64>, String, String);
+    let rows: Vec<Row> = regions::table
+        .select((
+            regions::id,
+            regions::level,
+            regions::parent_id,
+            regions::name_zh,
+            regions::name_en,
+        ))
+        .order(regions::id)
+        .load(conn)?;
+    let province = rows
+        .iter()
+        .find(|r| r.1 == "province")
+        .map(|r| r.0)
+        .ok_or_else(|| StoreError::NotFound("the province region".into()))?;
+    Ok(Geo {
+        parent: rows.iter().map(|r| (r.0, r.2)).collect(),
+        names: rows
+            .into_iter()
+            .map(|r| (r.0, (r.3, r.4)))
+            .collect(),
+        province,
+    })
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = shortages)]
+pub struct Shortage {
+    pub id: i64,
+    pub drug_id: i64,
+    pub level: String,
+    pub scope: String,
+    pub region_id: i64,
+    pub counties: String,
+    pub evidence: String,
+    pub status: String,
+    pub opened_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+}
+
+impl Shortage {
+    pub fn current(&self) -> Current {
+        Current {
+            level: Level::parse(&self.level).unwrap_or(Level::Watch),
+            scope: Scope::parse(&self.scope).unwrap_or(Scope::Province),
+            region_id: self.region_id,
+            counties: counties_parse(&self.counties),
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = shortage_events)]
+pub struct Event {
+    pub id: i64,
+    pub shortage_id: i64,
+    pub at: NaiveDateTime,
+    pub change: String,
+    pub level: String,
+    pub scope: String,
+    pub region_id: i64,
+    pub counties: String,
+    pub evidence: String,
+    pub actor: String,
+}
+
+/// The open records, by drug.
+pub fn open_records(conn: &mut DbConn) -> Result<BTreeMap<i64, Shortage>> {
+    let rows: Vec<Shortage> = shortages::table
+        .filter(shortages::status.eq(OPEN))
+        .select(Shortage::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.drug_id, r)).collect())
+}
+
+/// Writes one change of a drug's record with its history event and audit record (call inside
+/// the transaction that also writes its alerts). Returns the record and the event.
+pub fn apply(
+    conn: &mut DbConn,
+    act: &Act,
+    drug_id: i64,
+    current: Option<&Shortage>,
+    change: Change,
+    reading: Option<&Reading>,
+) -> Result<(Shortage, Event)> {
+    let at = act.stamp();
+    let id = match (current, reading) {
+        (None, Some(r)) => diesel::insert_into(shortages::table)
+            .values((
+                shortages::drug_id.eq(drug_id),
+                shortages::level.eq(r.level.as_str()),
+                shortages::scope.eq(r.scope.as_str()),
+                shortages::region_id.eq(r.region_id),
+                shortages::counties.eq(counties_text(&r.counties)),
+                shortages::evidence.eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
+                shortages::status.eq(OPEN),
+                shortages::opened_at.eq(at),
+                shortages::updated_at.eq(at),
+            ))
+            .returning(shortages::id)
+            .get_result(conn)?,
+        (Some(c), Some(r)) => {
+            diesel::update(shortages::table.find(c.id))
+                .set((
+                    shortages::level.eq(r.level.as_str()),
+                    shortages::scope.eq(r.scope.as_str()),
+                    shortages::region_id.eq(r.region_id),
+                    shortages::counties.eq(counties_text(&r.counties)),
+                    shortages::evidence
+                        .eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
+                    shortages::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            c.id
+        }
+        (Some(c), None) => {
+            diesel::update(shortages::table.find(c.id))
+                .set((
+                    shortages::status.eq(RESOLVED),
+                    shortages::updated_at.eq(at),
+                    shortages::resolved_at.eq(Some(at)),
+                ))
+                .execute(conn)?;
+            c.id
+        }
+        (None, None) => return Err(StoreError::Conflict("nothing to change".into())),
+    };
+    let rec: Shortage = shortages::table
+        .find(id)
+        .select(Shortage::as_select())
+        .first(conn)?;
+    let event_id: i64 = diesel::insert_into(shortage_events::table)
+        .values((
+            shortage_events::shortage_id.eq(id),
+            shortage_events::at.eq(at),
+            shortage_events::change.eq(change.as_str()),
+            shortage_events::level.eq(&rec.level),
+            shortage_events::scope.eq(&rec.scope),
+            shortage_events::region_id.eq(rec.region_id),
+            shortage_events::counties.eq(&rec.counties),
+            shortage_events::evidence.eq(&rec.evidence),
+            shortage_events::actor.eq(&act.actor),
+        ))
+        .returning(shortage_events::id)
+        .get_result(conn)?;
+    let event: Event = shortage_events::table
+        .find(event_id)
+        .select(Event::as_select())
+        .first(conn)?;
+    audit::append(
+        conn,
+        act,
+        &format!("shortage_{}", change.as_str()),
+        "shortage",
+        id,
+        current,
+        Some(&rec),
+    )?;
+    Ok((rec, event))
+}
+
+/// The institutions a shortage touches: those that ordered the drug in the affected counties
+/// over the window, or reported it.
+pub fn affected_institutions(
+    conn: &mut DbConn,
+    drug_id: i64,
+    counties: &BTreeSet<i64>,
+    from: NaiveDateTime,
+) -> Result<Vec<i64>> {
+    if counties.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = counties_text(counties);
+    let rows: Vec<Pair> = diesel::sql_query(format!(
+        "SELECT DISTINCT orders.institution_id AS a, CAST(0 AS BIGINT) AS b FROM order_lines \
+         JOIN orders ON orders.id = order_lines.order_id \
+         JOIN products ON products.id = order_lines.product_id \
+         WHERE products.drug_id = {drug_id} AND orders.submitted_at >= {} AND orders.county_id IN ({list}) \
+         UNION SELECT DISTINCT institution_id AS a, CAST(0 AS BIGINT) AS b FROM shortage_reports \
+         WHERE drug_id = {drug_id} AND withdrawn_at IS NULL AND county_id IN ({list})",
+        ts(from)
+    ))
+    .load(conn)?;
+    let mut v: Vec<i64> = rows.into_iter().map(|r| r.a).collect();
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
+/// The suppliers with a contract in force for the drug.
+pub fn contracted_suppliers(conn: &mut DbConn, drug_id: i64, today: NaiveDate) -> Result<Vec<i64>> {
+    let rows: Vec<Pair> = diesel::sql_query(format!(
+        "SELECT DISTINCT contracts.supplier_id AS a, CAST(0 AS BIGINT) AS b FROM contracts \
+         JOIN products ON products.id = contracts.product_id \
+         WHERE products.drug_id = {drug_id} AND contracts.status = 'in_force' \
+         AND contracts.starts_on <= {t} AND contracts.ends_on >= {t}",
+        t = day(today)
+    ))
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.a).collect())
+}
+
+/// Which records the list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Open records (true) or resolved ones (false).
+    pub open: bool,
+    pub level: Option<Level>,
+    pub drug_id: Option<i64>,
+    /// Records whose scope region or affected counties include this region.
+    pub region_id: Option<i64>,
+}
+
+/// A record with its drug's names.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub record: Shortage,
+    pub drug_code: String,
+    pub drug_name: String,
+}
+
+pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>> {
+    let mut q = shortages::table
+        .inner_join(drugs::table)
+        .select((Shortage::as_select(), drugs::code, drugs::name_zh))
+        .filter(shortages::status.eq(if f.open { OPEN } else { RESOLVED }))
+        .into_boxed::<MultiBackend>();
+    if let Some(l) = f.level {
+        q = q.filter(shortages::level.eq(l.as_str()));
+    }
+    if let Some(d) = f.drug_id {
+        q = q.filter(shortages::drug_id.eq(d));
+    }
+    let rows: Vec<(Shortage, String, String)> = q
+        .order((shortages::updated_at.desc(), shortages::id.desc()))
+        .limit(if f.region_id.is_some() { 100_000 } else { limit })
+        .load(conn)?;
+    let mut out = vec![];
+    let region_counties = match f.region_id {
+        Some(r) => Some(counties_within(conn, r)?),
+        None => None,
+    };
+    for (record, drug_code, drug_name) in rows {
+        if let (Some(r), Some(within)) = (f.region_id, &region_counties) {
+            let counties = counties_parse(&record.counties);
+            let hit = record.region_id == r
+                || counties.iter().any(|c| within.contains(c))
+                || record.scope == "province";
+            if !hit {
+                continue;
+            }
+        }
+        out.push(Listed {
+            record,
+            drug_code,
+            drug_name,
+        });
+        if out.len() as i64 >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The region itself and every region below it.
+fn counties_within(conn: &mut DbConn, region_id: i64) -> Result<BTreeSet<i64>> {
+    let rows: Vec<(i64, Option<i64>)> = regions::table
+        .select((regions::id, regions::parent_id))
+        .load(conn)?;
+    let mut set = BTreeSet::from([region_id]);
+    loop {
+        let before = set.len();
+        for (id, p) in &rows {
+            if p.is_some_and(|p| set.contains(&p)) {
+                set.insert(*id);
+            }
+        }
+        if set.len() == before {
+            return Ok(set);
+        }
+    }
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Shortage> {
+    shortages::table
+        .find(id)
+        .select(Shortage::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("shortage {id}")))
+}
+
+pub fn events_of(conn: &mut DbConn, id: i64) -> Result<Vec<Event>> {
+    Ok(shortage_events::table
+        .filter(shortage_events::shortage_id.eq(id))
+        .order(shortage_events::id.desc())
+        .select(Event::as_select())
+        .load(conn)?)
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = shortage_reports)]
+pub struct Report {
+    pub id: i64,
+    pub institution_id: i64,
+    pub drug_id: i64,
+    pub county_id: i64,
+    pub note: String,
+    pub reported_at: NaiveDateTime,
+    pub reported_by: String,
+    pub withdrawn_at: Option<NaiveDateTime>,
+}
+
+/// An institution reports a drug short: a signal of the scan for its county.
+pub fn report(
+    conn: &mut DbConn,
+    act: &Act,
+    institution_id: i64,
+    drug_id: i64,
+    note: &str,
+) -> Result<Report> {
+    let note = note.trim();
+    if note.chars().count() > 2000 {
+        return Err(Invalid::new("note", "at most 2,000 characters").into());
+    }
+    write_tx(conn, |conn| {
+        drug_exists(conn, drug_id)?;
+        let (region_id, level, parent): (i64, String, Option<i64>) = institutions::table
+            .inner_join(regions::table)
+            .filter(institutions::id.eq(institution_id))
+            .select((regions::id, regions::level, regions::parent_id))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}")))?;
+        let county = super::regions::county_of(region_id, &level, parent);
+        let id: i64 = diesel::insert_into(shortage_reports::table)
+            .values((
+                shortage_reports::institution_id.eq(institution_id),
+                shortage_reports::drug_id.eq(drug_id),
+                shortage_reports::county_id.eq(county),
+                shortage_reports::note.eq(note),
+                shortage_reports::reported_at.eq(act.stamp()),
+                shortage_reports::reported_by.eq(&act.actor),
+            ))
+            .returning(shortage_reports::id)
+            .get_result(conn)?;
+        let r: Report = shortage_reports::table
+            .find(id)
+            .select(Report::as_select())
+            .first(conn)?;
+        audit::append(conn, act, "report", "shortage_report", id, None::<&()>, Some(&r))?;
+        Ok(r)
+    })
+}
+
+/// Reports, newest first: one institution's, or all.
+pub fn reports(conn: &mut DbConn, institution_id: Option<i64>, limit: i64) -> Result<Vec<Report>> {
+    let mut q = shortage_reports::table
+        .select(Report::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(i) = institution_id {
+        q = q.filter(shortage_reports::institution_id.eq(i));
+    }
+    Ok(q.order(shortage_reports::id.desc()).limit(limit).load(conn)?)
+}
+
+fn drug_exists(conn: &mut DbConn, drug_id: i64) -> Result<()> {
+    drugs::table
+        .find(drug_id)
+        .select(drugs::id)
+        .first::<i64>(conn)
+        .optional()?
+        .map(|_| ())
+        .ok_or_else(|| Invalid::new("drug_id", format!("no drug has the id {drug_id}")).into())
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = supply_interruptions)]
+pub struct Interruption {
+    pub id: i64,
+    pub supplier_id: i64,
+    pub drug_id: i64,
+    pub reason: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub declared_at: NaiveDateTime,
+    pub declared_by: String,
+}
+
+/// A supplier declares it cannot supply a drug from `starts_on` (until `ends_on`, or until
+/// further notice).
+pub fn declare_interruption(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    drug_id: i64,
+    reason: &str,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+) -> Result<Interruption> {
+    let reason = crate::domain::required_text("reason", reason, 2000)?;
+    if ends_on.is_some_and(|e| e < starts_on) {
+        return Err(Invalid::new("ends_on", "ends before it starts").into());
+    }
+    write_tx(conn, |conn| {
+        drug_exists(conn, drug_id)?;
+        let id: i64 = diesel::insert_into(supply_interruptions::table)
+            .values((
+                supply_interruptions::supplier_id.eq(supplier_id),
+                supply_interruptions::drug_id.eq(drug_id),
+                supply_interruptions::reason.eq(&reason),
+                supply_interruptions::starts_on.eq(starts_on),
+                supply_interruptions::ends_on.eq(ends_on),
+                supply_interruptions::declared_at.eq(act.stamp()),
+                supply_interruptions::declared_by.eq(&act.actor),
+            ))
+            .returning(supply_interruptions::id)
+            .get_result(conn)?;
+        let r: Interruption = supply_interruptions::table
+            .find(id)
+            .select(Interruption::as_select())
+            .first(conn)?;
+        audit::append(conn, act, "declare", "supply_interruption", id, None::<&()>, Some(&r))?;
+        Ok(r)
+    })
+}
+
+/// A supplier ends its interruption (from `on`).
+pub fn end_interruption(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_id: i64,
+    id: i64,
+    on: NaiveDate,
+) -> Result<Interruption> {
+    write_tx(conn, |conn| {
+        let before: Interruption = supply_interruptions::table
+            .find(id)
+            .filter(supply_interruptions::supplier_id.eq(supplier_id))
+            .select(Interruption::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("interruption {id}")))?;
+        let end = on.max(before.starts_on);
+        diesel::update(supply_interruptions::table.find(id))
+            .set(supply_interruptions::ends_on.eq(Some(end)))
+            .execute(conn)?;
+        let after = Interruption {
+            ends_on: Some(end),
+            ..before.clone()
+        };
+        audit::append(conn, act, "end", "supply_interruption", id, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+}
+
+pub fn interruptions(
+    conn: &mut DbConn,
+    supplier_id: Option<i64>,
+    drug_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Interruption>> {
+    let mut q = supply_interruptions::table
+        .select(Interruption::as_select())
+        .into_boxed::<MultiBackend>();
+    if let Some(s) = supplier_id {
+        q = q.filter(supply_interruptions::supplier_id.eq(s));
+    }
+    if let Some(d) = drug_id {
+        q = q.filter(supply_interruptions::drug_id.eq(d));
+    }
+    Ok(q.order(supply_interruptions::id.desc()).limit(limit).load(conn)?)
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = shortage_responses)]
+pub struct Response {
+    pub id: i64,
+    pub shortage_id: i64,
+    pub drug_id: i64,
+    pub kind: String,
+    pub counties: String,
+    pub price_cap: Option<i64>,
+    pub until_on: Option<NaiveDate>,
+    pub supplier_id: Option<i64>,
+    pub note: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+/// A response as the center gives it, checked by the caller's domain rules.
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub kind: ResponseKind,
+    pub counties: BTreeSet<i64>,
+    pub price_cap: Option<i64>,
+    pub until_on: Option<NaiveDate>,
+    pub supplier_id: Option<i64>,
+    pub note: String,
+}
+
+/// Records the center's response to an open shortage, with a history event.
+pub fn respond(
+    conn: &mut DbConn,
+    act: &Act,
+    shortage_id: i64,
+    r: &NewResponse,
+) -> Result<(Shortage, Response)> {
+    write_tx(conn, |conn| {
+        let s = get(conn, shortage_id)?;
+        if s.status != OPEN {
+            return Err(StoreError::Conflict(
+                "this shortage is resolved; only an open one can be responded to".into(),
+            ));
+        }
+        if let Some(sup) = r.supplier_id {
+            super::parties::get_supplier(conn, sup)
+                .map_err(|_| Invalid::new("supplier_id", format!("no supplier has the id {sup}")))?;
+        }
+        let counties = if r.counties.is_empty() {
+            counties_parse(&s.counties)
+        } else {
+            r.counties.clone()
+        };
+        let id: i64 = diesel::insert_into(shortage_responses::table)
+            .values((
+                shortage_responses::shortage_id.eq(shortage_id),
+                shortage_responses::drug_id.eq(s.drug_id),
+                shortage_responses::kind.eq(r.kind.as_str()),
+                shortage_responses::counties.eq(counties_text(&counties)),
+                shortage_responses::price_cap.eq(r.price_cap),
+                shortage_responses::until_on.eq(r.until_on),
+                shortage_responses::supplier_id.eq(r.supplier_id),
+                shortage_responses::note.eq(r.note.trim()),
+                shortage_responses::created_at.eq(act.stamp()),
+                shortage_responses::created_by.eq(&act.actor),
+            ))
+            .returning(shortage_responses::id)
+            .get_result(conn)?;
+        let resp: Response = shortage_responses::table
+            .find(id)
+            .select(Response::as_select())
+            .first(conn)?;
+        diesel::insert_into(shortage_events::table)
+            .values((
+                shortage_events::shortage_id.eq(shortage_id),
+                shortage_events::at.eq(act.stamp()),
+                shortage_events::change.eq(format!("response_{}", r.kind.as_str())),
+                shortage_events::level.eq(&s.level),
+                shortage_events::scope.eq(&s.scope),
+                shortage_events::region_id.eq(s.region_id),
+                shortage_events::counties.eq(&s.counties),
+                shortage_events::evidence.eq(serde_json::to_string(&resp).unwrap_or_default()),
+                shortage_events::actor.eq(&act.actor),
+            ))
+            .execute(conn)?;
+        audit::append(conn, act, "respond", "shortage", shortage_id, None::<&()>, Some(&resp))?;
+        Ok((s, resp))
+    })
+}
+
+pub fn responses_of(conn: &mut DbConn, shortage_id: i64) -> Result<Vec<Response>> {
+    Ok(shortage_responses::table
+        .filter(shortage_responses::shortage_id.eq(shortage_id))
+        .order(shortage_responses::id.desc())
+        .select(Response::as_select())
+        .load(conn)?)
+}
+
+/// Direct listing in force for a drug in a county on a day: its price cap (the lowest when
+/// several), if any.
+pub fn direct_listing_cap(
+    conn: &mut DbConn,
+    drug_id: i64,
+    county_id: i64,
+    today: NaiveDate,
+) -> Result<Option<(i64, i64)>> {
+    let rows: Vec<(i64, String, Option<i64>)> = shortage_responses::table
+        .filter(shortage_responses::drug_id.eq(drug_id))
+        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing.as_str()))
+        .filter(shortage_responses::until_on.ge(today))
+        .select((
+            shortage_responses::id,
+            shortage_responses::counties,
+            shortage_responses::price_cap,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, c, _)| counties_parse(c).contains(&county_id))
+        .filter_map(|(id, _, cap)| cap.map(|c| (id, c)))
+        .min_by_key(|x| x.1))
+}
