@@ -96,9 +96,10 @@ pub fn render(alert: &Alert, lang: &str, public_url: &str) -> (String, String, S
         .map(|(label, v)| (t.get(label).to_string(), fill(&v.show(&t), alert, &t)))
         .collect();
     let link = format!("{}{}", public_url.trim_end_matches('/'), alert.link);
-    let footer = t
-        .get("alert.footer")
-        .replace("{url}", &format!("{}/account/alerts", public_url.trim_end_matches('/')));
+    let footer = t.get("alert.footer").replace(
+        "{url}",
+        &format!("{}/account/alerts", public_url.trim_end_matches('/')),
+    );
     let text = TextPart {
         greeting: t.get("alert.greeting"),
         intro: &intro,

@@ -297,7 +297,11 @@ impl Config {
             mail_from,
             jobs_dir: PathBuf::from(get(setting("jobs_dir")).0),
             public_url: {
-                let u = get(setting("public_url")).0.trim().trim_end_matches('/').to_string();
+                let u = get(setting("public_url"))
+                    .0
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_string();
                 if u.is_empty() {
                     format!("http://{bind}")
                 } else {

@@ -1,10 +1,10 @@
 //! Jicai (集采): the provincial centralized drug procurement platform.
 
+pub mod alerts;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
-pub mod alerts;
 pub mod jobs;
 pub mod mail;
 pub mod ocds;

@@ -358,7 +358,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 format!(
                     "no job named {name} in {} (there are: {})",
                     config.jobs_dir.display(),
-                    jobs.iter().map(|j| j.name.as_str()).collect::<Vec<_>>().join(", ")
+                    jobs.iter()
+                        .map(|j| j.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             let store = open(&config)?;

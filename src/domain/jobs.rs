@@ -73,10 +73,9 @@ impl JobKind {
             JobKind::OverdueDeliveries => &[("grace_hours", 0, 0, 24 * 30)],
             JobKind::Payments => &[("days_ahead", 7, 0, 90)],
             JobKind::Licences => &[("first_days", 30, 1, 365), ("second_days", 7, 0, 365)],
-            JobKind::ContractExecution => &[
-                ("behind_pct", 80, 1, 100),
-                ("min_elapsed_days", 30, 1, 365),
-            ],
+            JobKind::ContractExecution => {
+                &[("behind_pct", 80, 1, 100), ("min_elapsed_days", 30, 1, 365)]
+            }
             JobKind::ContractsEnding => &[("days_ahead", 60, 1, 365)],
             JobKind::BidDeadlines => &[("hours_ahead", 48, 1, 24 * 30)],
             JobKind::EmailSender => &[("batch", 200, 1, 10_000)],
@@ -290,8 +289,14 @@ mod tests {
         let at = |h, m, s| chrono::Utc.with_ymd_and_hms(2026, 11, 23, h, m, s).unwrap();
         // Woken a little late or a little early, two replicas name the same firing.
         assert_eq!(firing_of(&c, TZ, at(8, 5, 0)), Some(at(8, 5, 0)));
-        assert_eq!(firing_of(&c, TZ, at(8, 5, 0) + chrono::Duration::milliseconds(700)), Some(at(8, 5, 0)));
-        assert_eq!(firing_of(&c, TZ, at(8, 4, 59) + chrono::Duration::milliseconds(400)), Some(at(8, 5, 0)));
+        assert_eq!(
+            firing_of(&c, TZ, at(8, 5, 0) + chrono::Duration::milliseconds(700)),
+            Some(at(8, 5, 0))
+        );
+        assert_eq!(
+            firing_of(&c, TZ, at(8, 4, 59) + chrono::Duration::milliseconds(400)),
+            Some(at(8, 5, 0))
+        );
         assert_eq!(firing_of(&c, TZ, at(8, 7, 0)), Some(at(8, 5, 0)));
         // Daily at 07:00 in Shanghai is 23:00 UTC the day before.
         let d = cron("0 0 7 * * *").unwrap();

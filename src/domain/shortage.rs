@@ -158,7 +158,11 @@ fn count_level(v: i64, watch: i64, shortage: i64) -> Option<(Level, i64)> {
 
 /// The level one county's signals give, with their evidence; none when nothing is wrong.
 /// Two different signals at shortage level or worse make it critical.
-pub fn assess_county(r: &Rules, county_id: i64, s: &CountySignals) -> Option<(Level, Vec<Evidence>)> {
+pub fn assess_county(
+    r: &Rules,
+    county_id: i64,
+    s: &CountySignals,
+) -> Option<(Level, Vec<Evidence>)> {
     let mut ev = vec![];
     let mut push = |signal: &str, value: i64, hit: Option<(Level, i64)>| {
         if let Some((level, threshold)) = hit {
@@ -174,7 +178,11 @@ pub fn assess_county(r: &Rules, county_id: i64, s: &CountySignals) -> Option<(Le
     push(
         "declined_out_of_stock",
         s.declined_out_of_stock,
-        count_level(s.declined_out_of_stock, r.declines_watch, r.declines_shortage),
+        count_level(
+            s.declined_out_of_stock,
+            r.declines_watch,
+            r.declines_shortage,
+        ),
     );
     push(
         "overdue_lines",
@@ -267,10 +275,7 @@ pub fn combine(
     geo: &impl Geography,
 ) -> Option<Reading> {
     let mut level = counties.values().map(|c| c.0).max();
-    let short_counties = counties
-        .values()
-        .filter(|c| c.0 >= Level::Shortage)
-        .count() as i64;
+    let short_counties = counties.values().filter(|c| c.0 >= Level::Shortage).count() as i64;
     let mut evidence: Vec<Evidence> = counties.values().flat_map(|c| c.1.clone()).collect();
     let drug_wide = drug.is_some();
     if let Some((dl, dev)) = drug {
@@ -374,7 +379,10 @@ pub fn transition(current: Option<&Current>, reading: Option<&Reading>) -> Optio
 
 /// Counties as stored: comma-separated ids.
 pub fn counties_text(c: &BTreeSet<i64>) -> String {
-    c.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    c.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn counties_parse(s: &str) -> BTreeSet<i64> {
@@ -409,7 +417,9 @@ impl ResponseKind {
     }
 
     pub fn parse(s: &str) -> Option<ResponseKind> {
-        ResponseKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        ResponseKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
     }
 }
 
@@ -524,7 +534,10 @@ mod tests {
         let one = reading(&[(101, Level::Watch)], None).unwrap();
         assert_eq!((one.scope, one.region_id), (Scope::County, 101));
         let city = reading(&[(101, Level::Watch), (102, Level::Shortage)], None).unwrap();
-        assert_eq!((city.scope, city.region_id, city.level), (Scope::City, 1, Level::Shortage));
+        assert_eq!(
+            (city.scope, city.region_id, city.level),
+            (Scope::City, 1, Level::Shortage)
+        );
         let prov = reading(&[(101, Level::Watch), (205, Level::Watch)], None).unwrap();
         assert_eq!(prov.scope, Scope::Province);
         let wide = reading(&[(101, Level::Shortage)], Some(Level::Shortage)).unwrap();
@@ -547,7 +560,10 @@ mod tests {
         assert_eq!(transition(Some(&cur), Some(&r)), None);
         assert_eq!(transition(Some(&cur), None), Some(Change::Resolved));
         let worse = reading(&[(101, Level::Critical)], None).unwrap();
-        assert_eq!(transition(Some(&cur), Some(&worse)), Some(Change::Escalated));
+        assert_eq!(
+            transition(Some(&cur), Some(&worse)),
+            Some(Change::Escalated)
+        );
         let better = reading(&[(101, Level::Watch)], None).unwrap();
         assert_eq!(transition(Some(&cur), Some(&better)), Some(Change::Eased));
         let wider = reading(&[(101, Level::Shortage), (102, Level::Watch)], None).unwrap();

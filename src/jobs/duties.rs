@@ -123,7 +123,10 @@ pub fn run(
                         args: vec![("days", plain(left)), ("number", plain(&l.number))],
                         facts: vec![
                             ("alert.fact.supplier", plain(&l.supplier)),
-                            ("alert.fact.licence", plain(format!("{} {}", l.kind, l.number))),
+                            (
+                                "alert.fact.licence",
+                                plain(format!("{} {}", l.kind, l.number)),
+                            ),
                             ("alert.fact.expires_on", plain(l.expires_on)),
                             ("alert.fact.days_left", plain(left)),
                         ],
@@ -145,8 +148,8 @@ pub fn run(
                 if !execution_behind(c.committed_volume, c.purchased, elapsed, term, pct, min) {
                     continue;
                 }
-                let expected = (c.committed_volume as i128 * elapsed.min(term) as i128
-                    / term as i128) as i64;
+                let expected =
+                    (c.committed_volume as i128 * elapsed.min(term) as i128 / term as i128) as i64;
                 items.push(Item {
                     alert: Alert {
                         kind: AlertKind::ContractBehind,

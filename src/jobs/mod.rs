@@ -115,11 +115,10 @@ impl Runner {
                     .map_err(|e| e.to_string())?;
                 Ok(r.to_string())
             }
-            JobKind::ShortageScan => {
-                self.blocking(move |c| shortage::scan(c, &s, now, tz, &url))
-                    .await
-                    .map(|r| r.to_string())
-            }
+            JobKind::ShortageScan => self
+                .blocking(move |c| shortage::scan(c, &s, now, tz, &url))
+                .await
+                .map(|r| r.to_string()),
             _ => self
                 .blocking(move |c| duties::run(c, &s, now, tz, &url))
                 .await
@@ -185,10 +184,7 @@ impl Runner {
                 .await
                 .map_err(|e| format!("job {}: {e}", spec.name))?;
         }
-        sched
-            .start()
-            .await
-            .map_err(|e| format!("scheduler: {e}"))?;
+        sched.start().await.map_err(|e| format!("scheduler: {e}"))?;
         Ok(sched)
     }
 }

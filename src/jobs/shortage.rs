@@ -157,9 +157,18 @@ fn shortage_alert(
     let drug = catalog::get_drug(conn, rec.drug_id)?;
     let evidence: Vec<Evidence> = serde_json::from_str(&rec.evidence).unwrap_or_default();
     let mut facts = vec![
-        ("alert.fact.drug", Value::Plain(format!("{} {} ({})", drug.code, drug.name_zh, drug.inn))),
-        ("alert.fact.change", Value::Key(format!("shortage.change.{}", change.as_str()))),
-        ("alert.fact.level", Value::Key(format!("shortage.level.{}", rec.level))),
+        (
+            "alert.fact.drug",
+            Value::Plain(format!("{} {} ({})", drug.code, drug.name_zh, drug.inn)),
+        ),
+        (
+            "alert.fact.change",
+            Value::Key(format!("shortage.change.{}", change.as_str())),
+        ),
+        (
+            "alert.fact.level",
+            Value::Key(format!("shortage.level.{}", rec.level)),
+        ),
         ("alert.fact.scope", Value::Plain("{region}".into())),
     ];
     if change != Change::Resolved {
@@ -185,7 +194,10 @@ fn shortage_alert(
         args: vec![
             ("drug", Value::Plain(drug.name_zh.clone())),
             ("level", Value::Key(format!("shortage.level.{}", rec.level))),
-            ("change", Value::Key(format!("shortage.change.{}", change.as_str()))),
+            (
+                "change",
+                Value::Key(format!("shortage.change.{}", change.as_str())),
+            ),
         ],
         facts,
         link: format!("/shortages/{}", rec.id),

@@ -48,7 +48,11 @@ pub fn recipients(conn: &mut DbConn, kind: &str, to: &Audience) -> Result<Vec<Re
         roles.push("regulator");
     }
     if !roles.is_empty() {
-        rows.extend(base().filter(users::role.eq_any(roles)).load::<(i64, String, String)>(conn)?);
+        rows.extend(
+            base()
+                .filter(users::role.eq_any(roles))
+                .load::<(i64, String, String)>(conn)?,
+        );
     }
     for chunk in to.suppliers.chunks(500) {
         rows.extend(
@@ -103,9 +107,20 @@ pub fn set_optouts(
             .execute(conn)?;
         for k in off {
             diesel::insert_into(alert_optouts::table)
-                .values((alert_optouts::user_id.eq(user_id), alert_optouts::kind.eq(k)))
+                .values((
+                    alert_optouts::user_id.eq(user_id),
+                    alert_optouts::kind.eq(k),
+                ))
                 .execute(conn)?;
         }
-        audit::append(conn, act, "alert_preferences", "user", user_id, Some(&before), Some(off))
+        audit::append(
+            conn,
+            act,
+            "alert_preferences",
+            "user",
+            user_id,
+            Some(&before),
+            Some(off),
+        )
     })
 }

@@ -81,7 +81,11 @@ pub struct OpenPayable {
 }
 
 /// Unpaid payables due from `from` to `to` (inclusive).
-pub fn unpaid_payables(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> Result<Vec<OpenPayable>> {
+pub fn unpaid_payables(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<OpenPayable>> {
     Ok(diesel::sql_query(format!(
         "SELECT payables.id AS id, payables.institution_id AS institution_id, \
          payables.supplier_id AS supplier_id, payables.amount AS amount, payables.due_on AS due_on, \

@@ -11,8 +11,8 @@ pub mod outbox;
 pub mod parties;
 pub mod performance;
 pub mod regions;
-pub mod shortages;
 pub mod schema;
+pub mod shortages;
 pub mod tenders;
 pub mod users;
 

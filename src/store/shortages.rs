@@ -8,8 +8,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::schema::{
-    drugs, institutions, regions, shortage_events, shortage_reports, shortage_responses,
-    shortages, supply_interruptions,
+    drugs, institutions, regions, shortage_events, shortage_reports, shortage_responses, shortages,
+    supply_interruptions,
 };
 use super::{audit, write_tx, Act, DbConn, MultiBackend, Result, StoreError};
 use crate::domain::shortage::{
@@ -94,7 +94,7 @@ pub fn read_signals(
               THEN order_lines.shipped ELSE 0 END) AS BIGINT) AS due_shipped \
          FROM order_lines JOIN orders ON orders.id = order_lines.order_id \
          JOIN products ON products.id = order_lines.product_id \
-         WHERE orders.cancelled_at IS NULL AND orders.submitted_at >= {f} AND orders.submitted_at < {n} \
+         WHERE orders.cancelled_at IS NULL AND orders.submitted_at >= {f} AND orders.submitted_at <= {n} \
          GROUP BY products.drug_id, orders.county_id"
     ))
     .load(conn)?;
@@ -110,7 +110,10 @@ pub fn read_signals(
             due_shipped: l.due_shipped,
             reports: 0,
         };
-        s.counties.entry(l.drug_id).or_default().insert(l.county_id, c);
+        s.counties
+            .entry(l.drug_id)
+            .or_default()
+            .insert(l.county_id, c);
     }
     let reports: Vec<Triple> = diesel::sql_query(format!(
         "SELECT drug_id AS a, county_id AS b, CAST(COUNT(DISTINCT institution_id) AS BIGINT) AS c \
@@ -221,10 +224,7 @@ pub fn geography(conn: &mut DbConn) -> Result<Geo> {
         .ok_or_else(|| StoreError::NotFound("the province region".into()))?;
     Ok(Geo {
         parent: rows.iter().map(|r| (r.0, r.2)).collect(),
-        names: rows
-            .into_iter()
-            .map(|r| (r.0, (r.3, r.4)))
-            .collect(),
+        names: rows.into_iter().map(|r| (r.0, (r.3, r.4))).collect(),
         province,
     })
 }
@@ -313,8 +313,7 @@ pub fn apply(
                     shortages::scope.eq(r.scope.as_str()),
                     shortages::region_id.eq(r.region_id),
                     shortages::counties.eq(counties_text(&r.counties)),
-                    shortages::evidence
-                        .eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
+                    shortages::evidence.eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
                     shortages::updated_at.eq(at),
                 ))
                 .execute(conn)?;
@@ -441,7 +440,11 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
     }
     let rows: Vec<(Shortage, String, String)> = q
         .order((shortages::updated_at.desc(), shortages::id.desc()))
-        .limit(if f.region_id.is_some() { 100_000 } else { limit })
+        .limit(if f.region_id.is_some() {
+            100_000
+        } else {
+            limit
+        })
         .load(conn)?;
     let mut out = vec![];
     let region_counties = match f.region_id {
@@ -556,7 +559,15 @@ pub fn report(
             .find(id)
             .select(Report::as_select())
             .first(conn)?;
-        audit::append(conn, act, "report", "shortage_report", id, None::<&()>, Some(&r))?;
+        audit::append(
+            conn,
+            act,
+            "report",
+            "shortage_report",
+            id,
+            None::<&()>,
+            Some(&r),
+        )?;
         Ok(r)
     })
 }
@@ -569,7 +580,9 @@ pub fn reports(conn: &mut DbConn, institution_id: Option<i64>, limit: i64) -> Re
     if let Some(i) = institution_id {
         q = q.filter(shortage_reports::institution_id.eq(i));
     }
-    Ok(q.order(shortage_reports::id.desc()).limit(limit).load(conn)?)
+    Ok(q.order(shortage_reports::id.desc())
+        .limit(limit)
+        .load(conn)?)
 }
 
 fn drug_exists(conn: &mut DbConn, drug_id: i64) -> Result<()> {
@@ -628,7 +641,15 @@ pub fn declare_interruption(
             .find(id)
             .select(Interruption::as_select())
             .first(conn)?;
-        audit::append(conn, act, "declare", "supply_interruption", id, None::<&()>, Some(&r))?;
+        audit::append(
+            conn,
+            act,
+            "declare",
+            "supply_interruption",
+            id,
+            None::<&()>,
+            Some(&r),
+        )?;
         Ok(r)
     })
 }
@@ -657,7 +678,15 @@ pub fn end_interruption(
             ends_on: Some(end),
             ..before.clone()
         };
-        audit::append(conn, act, "end", "supply_interruption", id, Some(&before), Some(&after))?;
+        audit::append(
+            conn,
+            act,
+            "end",
+            "supply_interruption",
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
@@ -677,7 +706,9 @@ pub fn interruptions(
     if let Some(d) = drug_id {
         q = q.filter(supply_interruptions::drug_id.eq(d));
     }
-    Ok(q.order(supply_interruptions::id.desc()).limit(limit).load(conn)?)
+    Ok(q.order(supply_interruptions::id.desc())
+        .limit(limit)
+        .load(conn)?)
 }
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
@@ -722,8 +753,9 @@ pub fn respond(
             ));
         }
         if let Some(sup) = r.supplier_id {
-            super::parties::get_supplier(conn, sup)
-                .map_err(|_| Invalid::new("supplier_id", format!("no supplier has the id {sup}")))?;
+            super::parties::get_supplier(conn, sup).map_err(|_| {
+                Invalid::new("supplier_id", format!("no supplier has the id {sup}"))
+            })?;
         }
         let counties = if r.counties.is_empty() {
             counties_parse(&s.counties)
@@ -762,7 +794,15 @@ pub fn respond(
                 shortage_events::actor.eq(&act.actor),
             ))
             .execute(conn)?;
-        audit::append(conn, act, "respond", "shortage", shortage_id, None::<&()>, Some(&resp))?;
+        audit::append(
+            conn,
+            act,
+            "respond",
+            "shortage",
+            shortage_id,
+            None::<&()>,
+            Some(&resp),
+        )?;
         Ok((s, resp))
     })
 }

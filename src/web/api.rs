@@ -432,6 +432,9 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(orders_api::confirm)
         .service(orders_api::list_payables)
         .service(orders_api::mark_paid)
+        .service(super::shortage_api::list_shortages)
+        .service(super::shortage_api::report_shortage)
+        .service(super::shortage_api::declare_interruption)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod ops;
 pub mod orders_api;
 pub mod pages;
+pub mod shortage_api;
 pub mod tender_api;
 pub mod view;
 

@@ -54,6 +54,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/contracts", "nav.contracts"));
             v.push(l("/orders", "nav.orders"));
             v.push(l("/performance", "nav.performance"));
+            v.push(l("/shortages", "nav.shortages"));
             if p.role == Role::Center {
                 v.push(l("/import", "nav.import"));
                 v.push(l("/users", "nav.users"));
@@ -78,6 +79,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/orders", "nav.orders"));
             v.push(l("/payables", "nav.payables"));
             v.push(l("/performance", "nav.performance"));
+            v.push(l("/supply-interruptions", "nav.interruptions"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Institution => {
@@ -92,6 +94,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/contracts", "nav.contracts"));
             v.push(l("/orders", "nav.orders"));
             v.push(l("/payables", "nav.payables"));
+            v.push(l("/shortage-reports", "nav.shortage_reports"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Expert => {
@@ -100,6 +103,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/products", "nav.products"));
         }
     }
+    v.push(l("/account/alerts", "nav.alerts"));
     v
 }
 

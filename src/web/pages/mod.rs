@@ -6,6 +6,7 @@ pub mod home;
 pub mod orders;
 pub mod parties;
 pub mod performance;
+pub mod shortages;
 pub mod tenders;
 
 use actix_web::web;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     tenders::routes(cfg);
     orders::routes(cfg);
     performance::routes(cfg);
+    shortages::routes(cfg);
 }
 
 /// A select of a closed set of words, labelled in the page's language.

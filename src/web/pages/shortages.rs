@@ -1,0 +1,820 @@
+//! Shortage pages: the shortage list with its evidence, history and the center's responses
+//! (center staff act, regulators read); institutions' shortage reports; suppliers' supply
+//! interruptions; each user's choice of alerts.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+use super::{local_time, money};
+use crate::domain::alerts::AlertKind;
+use crate::domain::money::Money;
+use crate::domain::roles::Role;
+use crate::domain::shortage::{counties_parse, Evidence, Level, ResponseKind};
+use crate::domain::Invalid;
+use crate::store::shortages::{self as ss, ListFilter, NewResponse};
+use crate::store::{alerts as sa, catalog};
+use crate::web::auth::Viewer;
+use crate::web::view::{
+    self, Cell, DetailPage, Field, Form, Link, ListPage, Search, Section, Table,
+};
+use crate::web::{db, own_supplier, AppState, Error};
+
+fn cols(t: &crate::web::i18n::Tr, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| t.get(k).to_string()).collect()
+}
+
+fn level_cell(t: &crate::web::i18n::Tr, level: &str) -> Cell {
+    let c = Cell::text(t.get(&format!("shortage.level.{level}")));
+    match level {
+        "critical" | "shortage" => c.with_class("bad"),
+        _ => c,
+    }
+}
+
+/// A date field: empty is none; anything else must be YYYY-MM-DD.
+pub fn date_field(field: &str, s: &str) -> Result<Option<NaiveDate>, Invalid> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date (YYYY-MM-DD)")))
+}
+
+/// A drug named by its code (or its id).
+pub async fn drug_of(state: &AppState, field: &str, code: &str) -> Result<i64, Error> {
+    let code = code.trim().to_string();
+    if code.is_empty() {
+        return Err(Invalid::new(field, "name the drug by its code").into());
+    }
+    let f = field.to_string();
+    db(state, move |c| {
+        if let Some(d) = catalog::drug_by_code(c, &code)? {
+            return Ok(d.id);
+        }
+        if let Ok(id) = code.parse::<i64>() {
+            if let Ok(d) = catalog::get_drug(c, id) {
+                return Ok(d.id);
+            }
+        }
+        Err(Invalid::new(&f, format!("no drug has the code {code}")).into())
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    drug: String,
+    #[serde(default)]
+    region: String,
+}
+
+#[get("/shortages")]
+async fn shortage_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Error> {
+    v.require_reader()?;
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let drug_id = if q.drug.trim().is_empty() {
+        None
+    } else {
+        Some(drug_of(&state, "drug", &q.drug).await?)
+    };
+    let region_id = q.region.trim().parse::<i64>().ok();
+    let f = ListFilter {
+        open: q.status != "resolved",
+        level: Level::parse(&q.level),
+        drug_id,
+        region_id,
+    };
+    let (rows, geo, regions) = db(&state, move |c| {
+        Ok((
+            ss::list(c, &f, 500)?,
+            ss::geography(c)?,
+            crate::store::regions::all(c)?,
+        ))
+    })
+    .await?;
+    let table = Table {
+        columns: cols(
+            &t,
+            &[
+                "shortage.record",
+                "shortage.drug",
+                "shortage.level",
+                "shortage.scope",
+                "shortage.counties",
+                "shortage.opened",
+                "shortage.updated",
+            ],
+        ),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let s = &r.record;
+                vec![
+                    Cell::link(format!("#{}", s.id), format!("/shortages/{}", s.id)),
+                    Cell::text(format!("{} {}", r.drug_code, r.drug_name)),
+                    level_cell(&t, &s.level),
+                    Cell::text(format!(
+                        "{} · {}",
+                        t.get(&format!("shortage.scope.{}", s.scope)),
+                        geo.name(s.region_id, t.lang)
+                    )),
+                    Cell::num(counties_parse(&s.counties).len().to_string()),
+                    Cell::text(local_time(tz, s.opened_at)),
+                    Cell::text(local_time(tz, s.updated_at)),
+                ]
+            })
+            .collect(),
+    };
+    let mut levels = vec![(String::new(), t.get("shortage.any_level").to_string())];
+    levels.extend(Level::ALL.iter().map(|l| {
+        (
+            l.as_str().to_string(),
+            t.get(&format!("shortage.level.{}", l.as_str())).to_string(),
+        )
+    }));
+    let mut region_opts = vec![(String::new(), t.get("shortage.any_region").to_string())];
+    region_opts.extend(
+        regions
+            .iter()
+            .filter(|r| r.level != "township")
+            .map(|r| (r.id.to_string(), format!("{} {}", r.code, r.name(t.lang)))),
+    );
+    let search = Search {
+        action: "/shortages".into(),
+        q: String::new(),
+        filters: vec![
+            Field::select(
+                "status",
+                t.get("shortage.status"),
+                &q.status,
+                vec![
+                    ("open".into(), t.get("shortage.status.open").into()),
+                    ("resolved".into(), t.get("shortage.status.resolved").into()),
+                ],
+            ),
+            Field::select("level", t.get("shortage.level"), &q.level, levels),
+            Field::text("drug", t.get("shortage.drug_code"), &q.drug),
+            Field::select("region", t.get("shortage.region"), &q.region, region_opts),
+        ],
+    };
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.shortages")),
+        heading: t.get("nav.shortages").into(),
+        search: Some(search),
+        actions: vec![
+            Link::new("/supply-interruptions", t.get("nav.interruptions")),
+            Link::new("/shortage-reports", t.get("nav.shortage_reports")),
+        ],
+        table,
+        pager: None,
+        empty: t.get("shortage.none").into(),
+    })
+}
+
+fn evidence_table(t: &crate::web::i18n::Tr, geo: &ss::Geo, evidence: &[Evidence]) -> Table {
+    Table {
+        columns: cols(
+            t,
+            &[
+                "shortage.signal",
+                "shortage.county",
+                "shortage.value",
+                "shortage.threshold",
+                "shortage.level",
+            ],
+        ),
+        rows: evidence
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::text(t.get(&format!("shortage.signal.{}", e.signal))),
+                    Cell::text(
+                        e.county_id
+                            .map(|c| geo.name(c, t.lang))
+                            .unwrap_or_else(|| t.get("shortage.scope.province").into()),
+                    ),
+                    Cell::num(e.value.to_string()),
+                    Cell::num(e.threshold.to_string()),
+                    level_cell(t, e.level.as_str()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[get("/shortages/{id}")]
+async fn shortage_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    v.require_reader()?;
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let id = id.into_inner();
+    let (rec, drug, events, responses, geo) = db(&state, move |c| {
+        let rec = ss::get(c, id)?;
+        let drug = catalog::get_drug(c, rec.drug_id)?;
+        Ok((
+            rec,
+            drug,
+            ss::events_of(c, id)?,
+            ss::responses_of(c, id)?,
+            ss::geography(c)?,
+        ))
+    })
+    .await?;
+    let evidence: Vec<Evidence> = serde_json::from_str(&rec.evidence).unwrap_or_default();
+    let counties = counties_parse(&rec.counties);
+    let props = vec![
+        (
+            t.get("shortage.drug").to_string(),
+            format!("{} {} ({})", drug.code, drug.name_zh, drug.inn),
+        ),
+        (
+            t.get("shortage.status").to_string(),
+            t.get(&format!("shortage.status.{}", rec.status))
+                .to_string(),
+        ),
+        (
+            t.get("shortage.level").to_string(),
+            t.get(&format!("shortage.level.{}", rec.level)).to_string(),
+        ),
+        (
+            t.get("shortage.scope").to_string(),
+            format!(
+                "{} · {}",
+                t.get(&format!("shortage.scope.{}", rec.scope)),
+                geo.name(rec.region_id, t.lang)
+            ),
+        ),
+        (
+            t.get("shortage.counties").to_string(),
+            counties
+                .iter()
+                .map(|c| geo.name(*c, t.lang))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            t.get("shortage.opened").to_string(),
+            local_time(tz, rec.opened_at),
+        ),
+        (
+            t.get("shortage.updated").to_string(),
+            local_time(tz, rec.updated_at),
+        ),
+    ];
+    let mut ev = Section::new(t.get("shortage.evidence"));
+    ev.table = Some(evidence_table(&t, &geo, &evidence));
+    let mut resp = Section::new(t.get("shortage.responses"));
+    resp.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "shortage.response",
+                "shortage.counties",
+                "shortage.price_cap",
+                "shortage.until",
+                "shortage.supplier",
+                "shortage.note",
+                "shortage.by",
+            ],
+        ),
+        rows: responses
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::text(t.get(&format!("shortage.response.{}", r.kind))),
+                    Cell::text(
+                        counties_parse(&r.counties)
+                            .iter()
+                            .map(|c| geo.name(*c, t.lang))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    Cell::num(r.price_cap.map(money).unwrap_or_default()),
+                    Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
+                    match r.supplier_id {
+                        Some(s) => Cell::link(format!("#{s}"), format!("/suppliers/{s}")),
+                        None => Cell::text(""),
+                    },
+                    Cell::text(&r.note),
+                    Cell::text(format!(
+                        "{} · {}",
+                        r.created_by,
+                        local_time(tz, r.created_at)
+                    )),
+                ]
+            })
+            .collect(),
+    });
+    if responses.is_empty() {
+        resp.text.push(t.get("shortage.no_responses").into());
+    }
+    if v.p.can_administer() && rec.status == ss::OPEN {
+        let kinds: Vec<(String, String)> = ResponseKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.as_str().to_string(),
+                    t.get(&format!("shortage.response.{}", k.as_str()))
+                        .to_string(),
+                )
+            })
+            .collect();
+        resp.forms.push(Form::new(
+            format!("/shortages/{id}/responses"),
+            t.get("shortage.respond"),
+            vec![
+                Field::select("kind", t.get("shortage.response"), "", kinds),
+                Field::text("price_cap", t.get("shortage.price_cap"), ""),
+                Field::text("until_on", t.get("shortage.until"), "").kind("date"),
+                Field::text("supplier_id", t.get("shortage.alternate_supplier"), ""),
+                Field::text("note", t.get("shortage.note"), ""),
+            ],
+        ));
+    }
+    let mut hist = Section::new(t.get("shortage.history"));
+    hist.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "shortage.at",
+                "shortage.change",
+                "shortage.level",
+                "shortage.scope",
+                "shortage.by",
+            ],
+        ),
+        rows: events
+            .iter()
+            .map(|e| {
+                let change = if let Some(k) = e.change.strip_prefix("response_") {
+                    format!(
+                        "{}: {}",
+                        t.get("shortage.response"),
+                        t.get(&format!("shortage.response.{k}"))
+                    )
+                } else {
+                    t.get(&format!("shortage.change.{}", e.change)).to_string()
+                };
+                vec![
+                    Cell::text(local_time(tz, e.at)),
+                    Cell::text(change),
+                    level_cell(&t, &e.level),
+                    Cell::text(format!(
+                        "{} · {}",
+                        t.get(&format!("shortage.scope.{}", e.scope)),
+                        geo.name(e.region_id, t.lang)
+                    )),
+                    Cell::text(&e.actor),
+                ]
+            })
+            .collect(),
+    });
+    view::ok(&DetailPage {
+        chrome: v.chrome(format!("{} #{}", t.get("nav.shortages"), id)),
+        heading: format!("{} #{id} · {}", t.get("nav.shortages"), drug.name_zh),
+        props,
+        actions: vec![Link::new("/shortages", t.get("nav.shortages"))],
+        sections: vec![ev, resp, hist],
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ResponseForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub price_cap: String,
+    #[serde(default)]
+    pub until_on: String,
+    #[serde(default)]
+    pub supplier_id: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub counties: String,
+}
+
+impl ResponseForm {
+    /// Checks a response: direct listing needs a price cap and an end date not in the past; an
+    /// alternate supplier needs the supplier.
+    pub fn check(&self, today: NaiveDate) -> Result<NewResponse, Error> {
+        let mut errors = vec![];
+        let kind = ResponseKind::parse(&self.kind);
+        if kind.is_none() {
+            errors.push(Invalid::new(
+                "kind",
+                "choose a response: direct_listing, alternate_supplier or retender",
+            ));
+        }
+        let price_cap = if self.price_cap.trim().is_empty() {
+            None
+        } else {
+            match Money::parse_positive("price_cap", &self.price_cap) {
+                Ok(m) => Some(m.ten_thousandths()),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        };
+        let until_on = date_field("until_on", &self.until_on).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        let supplier_id = if self.supplier_id.trim().is_empty() {
+            None
+        } else {
+            match self.supplier_id.trim().parse::<i64>() {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    errors.push(Invalid::new(
+                        "supplier_id",
+                        "give the supplier's id (a number)",
+                    ));
+                    None
+                }
+            }
+        };
+        match kind {
+            Some(ResponseKind::DirectListing) => {
+                if price_cap.is_none() && !errors.iter().any(|e| e.field == "price_cap") {
+                    errors.push(Invalid::new(
+                        "price_cap",
+                        "direct listing needs a price cap (yuan per unit)",
+                    ));
+                }
+                match until_on {
+                    None if !errors.iter().any(|e| e.field == "until_on") => {
+                        errors.push(Invalid::new("until_on", "direct listing needs an end date"))
+                    }
+                    Some(d) if d < today => {
+                        errors.push(Invalid::new("until_on", format!("{d} is in the past")))
+                    }
+                    _ => {}
+                }
+            }
+            Some(ResponseKind::AlternateSupplier)
+                if supplier_id.is_none() && !errors.iter().any(|e| e.field == "supplier_id") =>
+            {
+                errors.push(Invalid::new("supplier_id", "name the alternate supplier"));
+            }
+            _ => {}
+        }
+        let note = self.note.trim().to_string();
+        if note.chars().count() > 2000 {
+            errors.push(Invalid::new("note", "at most 2,000 characters"));
+        }
+        let counties: BTreeSet<i64> = counties_parse(&self.counties);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        Ok(NewResponse {
+            kind: kind.unwrap_or(ResponseKind::Retender),
+            counties,
+            price_cap,
+            until_on,
+            supplier_id,
+            note,
+        })
+    }
+}
+
+#[post("/shortages/{id}/responses")]
+async fn respond(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ResponseForm>,
+) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let id = id.into_inner();
+    let r = f.check(state.today())?;
+    let act = state.act(&v.p.username);
+    db(&state, move |c| ss::respond(c, &act, id, &r)).await?;
+    Ok(view::see_other(&format!("/shortages/{id}")))
+}
+
+// ---------- institutions' shortage reports ----------
+
+#[get("/shortage-reports")]
+async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let inst = match v.p.role {
+        Role::Institution => Some(v.p.institution_id.ok_or_else(Error::forbidden)?),
+        Role::Center | Role::Regulator => None,
+        _ => return Err(Error::forbidden()),
+    };
+    let (reports, geo) = db(&state, move |c| {
+        Ok((ss::reports(c, inst, 500)?, ss::geography(c)?))
+    })
+    .await?;
+    let drug_ids: Vec<i64> = reports.iter().map(|r| r.drug_id).collect();
+    let names = db(&state, move |c| {
+        let mut m = std::collections::BTreeMap::new();
+        for d in drug_ids {
+            if let std::collections::btree_map::Entry::Vacant(e) = m.entry(d) {
+                let drug = catalog::get_drug(c, d)?;
+                e.insert(format!("{} {}", drug.code, drug.name_zh));
+            }
+        }
+        Ok(m)
+    })
+    .await?;
+    let mut s = Section::new(t.get("nav.shortage_reports"));
+    s.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "shortage.reported_at",
+                "shortage.drug",
+                "shortage.county",
+                "shortage.institution",
+                "shortage.note",
+                "shortage.by",
+            ],
+        ),
+        rows: reports
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::text(local_time(tz, r.reported_at)),
+                    Cell::text(names.get(&r.drug_id).cloned().unwrap_or_default()),
+                    Cell::text(geo.name(r.county_id, t.lang)),
+                    Cell::link(
+                        format!("#{}", r.institution_id),
+                        format!("/institutions/{}", r.institution_id),
+                    ),
+                    Cell::text(&r.note),
+                    Cell::text(&r.reported_by),
+                ]
+            })
+            .collect(),
+    });
+    if inst.is_some() {
+        s.forms.push(Form::new(
+            "/shortage-reports",
+            t.get("shortage.report"),
+            vec![
+                Field::text("drug_code", t.get("shortage.drug_code"), "").required(),
+                Field::text("note", t.get("shortage.note"), ""),
+            ],
+        ));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.shortage_reports")),
+        heading: t.get("nav.shortage_reports").into(),
+        props: vec![],
+        actions: vec![],
+        sections: vec![s],
+    })
+}
+
+#[derive(Deserialize)]
+struct ReportForm {
+    #[serde(default)]
+    drug_code: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/shortage-reports")]
+async fn report(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<ReportForm>,
+) -> Result<HttpResponse, Error> {
+    let inst = match (v.p.role, v.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => {
+            return Err(Error::Forbidden(
+                "only institutions report shortages".into(),
+            ))
+        }
+    };
+    let drug = drug_of(&state, "drug_code", &f.drug_code).await?;
+    let act = state.act(&v.p.username);
+    let note = f.note.clone();
+    db(&state, move |c| ss::report(c, &act, inst, drug, &note)).await?;
+    Ok(view::see_other("/shortage-reports"))
+}
+
+// ---------- suppliers' supply interruptions ----------
+
+#[get("/supply-interruptions")]
+async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let supplier = match v.p.role {
+        Role::Supplier => Some(own_supplier(
+            &v.p,
+            "only a supplier's users may see its declarations",
+        )?),
+        Role::Center | Role::Regulator => None,
+        _ => return Err(Error::forbidden()),
+    };
+    let rows = db(&state, move |c| {
+        let rows = ss::interruptions(c, supplier, None, 500)?;
+        let mut out = vec![];
+        for r in rows {
+            let d = catalog::get_drug(c, r.drug_id)?;
+            out.push((r, format!("{} {}", d.code, d.name_zh)));
+        }
+        Ok(out)
+    })
+    .await?;
+    let today = state.today();
+    let mut s = Section::new(t.get("nav.interruptions"));
+    s.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "shortage.declared_at",
+                "shortage.drug",
+                "shortage.supplier",
+                "shortage.reason",
+                "shortage.starts_on",
+                "shortage.ends_on",
+            ],
+        ),
+        rows: rows
+            .iter()
+            .map(|(r, drug)| {
+                vec![
+                    Cell::text(local_time(tz, r.declared_at)),
+                    Cell::text(drug),
+                    Cell::link(
+                        format!("#{}", r.supplier_id),
+                        format!("/suppliers/{}", r.supplier_id),
+                    ),
+                    Cell::text(&r.reason),
+                    Cell::text(r.starts_on.to_string()),
+                    Cell::text(
+                        r.ends_on
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| t.get("shortage.until_notice").into()),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    if supplier.is_some() {
+        for (r, drug) in rows
+            .iter()
+            .filter(|(r, _)| r.ends_on.is_none_or(|e| e >= today))
+        {
+            s.forms.push(Form::button(
+                format!("/supply-interruptions/{}/end", r.id),
+                format!("{} · {drug}", t.get("shortage.end_interruption")),
+            ));
+        }
+        s.forms.push(Form::new(
+            "/supply-interruptions",
+            t.get("shortage.declare"),
+            vec![
+                Field::text("drug_code", t.get("shortage.drug_code"), "").required(),
+                Field::text("reason", t.get("shortage.reason"), "").required(),
+                Field::text("starts_on", t.get("shortage.starts_on"), &today.to_string())
+                    .kind("date"),
+                Field::text("ends_on", t.get("shortage.ends_on"), "").kind("date"),
+            ],
+        ));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.interruptions")),
+        heading: t.get("nav.interruptions").into(),
+        props: vec![],
+        actions: vec![],
+        sections: vec![s],
+    })
+}
+
+#[derive(Deserialize)]
+struct InterruptionForm {
+    #[serde(default)]
+    drug_code: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+}
+
+#[post("/supply-interruptions")]
+async fn declare(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<InterruptionForm>,
+) -> Result<HttpResponse, Error> {
+    if v.p.role != Role::Supplier {
+        return Err(Error::Forbidden(
+            "only suppliers declare supply interruptions".into(),
+        ));
+    }
+    let supplier = own_supplier(&v.p, "only a supplier's users may declare")?;
+    let drug = drug_of(&state, "drug_code", &f.drug_code).await?;
+    let starts = date_field("starts_on", &f.starts_on)?.unwrap_or_else(|| state.today());
+    let ends = date_field("ends_on", &f.ends_on)?;
+    let act = state.act(&v.p.username);
+    let reason = f.reason.clone();
+    db(&state, move |c| {
+        ss::declare_interruption(c, &act, supplier, drug, &reason, starts, ends)
+    })
+    .await?;
+    Ok(view::see_other("/supply-interruptions"))
+}
+
+#[post("/supply-interruptions/{id}/end")]
+async fn end_interruption(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    if v.p.role != Role::Supplier {
+        return Err(Error::forbidden());
+    }
+    let supplier = own_supplier(&v.p, "only a supplier's users may end its declarations")?;
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    let today = state.today();
+    db(&state, move |c| {
+        ss::end_interruption(c, &act, supplier, id, today)
+    })
+    .await?;
+    Ok(view::see_other("/supply-interruptions"))
+}
+
+// ---------- each user's alerts ----------
+
+#[get("/account/alerts")]
+async fn alert_prefs(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let uid = v.p.user_id;
+    let off = db(&state, move |c| sa::optouts(c, uid)).await?;
+    let fields = AlertKind::ALL
+        .iter()
+        .map(|k| {
+            Field::checkbox(
+                k.as_str(),
+                t.get(&format!("alert.kind.{}", k.as_str())),
+                !off.contains(k.as_str()),
+            )
+        })
+        .collect();
+    super::catalog::form_page(
+        &v,
+        t.get("nav.alerts"),
+        Form::new("/account/alerts", t.get("action.save"), fields),
+        None,
+    )
+}
+
+#[post("/account/alerts")]
+async fn save_alert_prefs(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, Error> {
+    let on: BTreeSet<String> = f.iter().map(|(k, _)| k.clone()).collect();
+    let off: BTreeSet<String> = AlertKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .filter(|k| !on.contains(k))
+        .collect();
+    let uid = v.p.user_id;
+    let act = state.act(&v.p.username);
+    db(&state, move |c| sa::set_optouts(c, &act, uid, &off)).await?;
+    Ok(view::see_other("/account/alerts"))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(shortage_list)
+        .service(shortage_page)
+        .service(respond)
+        .service(report_list)
+        .service(report)
+        .service(interruption_list)
+        .service(declare)
+        .service(end_interruption)
+        .service(alert_prefs)
+        .service(save_alert_prefs);
+}

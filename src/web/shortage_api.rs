@@ -1,0 +1,171 @@
+//! The shortage part of the JSON API: the shortage list (center staff and regulators),
+//! institutions' shortage reports and suppliers' supply interruptions.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiUser;
+use super::error::ErrorBody;
+use super::pages::shortages::{date_field, drug_of};
+use super::{db, own_supplier, ApiError, AppState, Error};
+use crate::domain::roles::Role;
+use crate::domain::shortage::{counties_parse, Evidence, Level};
+use crate::store::shortages::{self as ss, ListFilter};
+
+#[derive(Serialize, ToSchema)]
+pub struct ShortageOut {
+    pub id: i64,
+    pub drug_id: i64,
+    pub drug_code: String,
+    pub drug_name: String,
+    /// watch, shortage or critical
+    pub level: String,
+    /// county, city or province
+    pub scope: String,
+    pub region_id: i64,
+    pub counties: Vec<i64>,
+    /// open or resolved
+    pub status: String,
+    #[schema(value_type = Vec<Object>)]
+    pub evidence: serde_json::Value,
+    pub opened_at: String,
+    pub updated_at: String,
+    pub resolved_at: Option<String>,
+}
+
+fn out(r: ss::Listed) -> ShortageOut {
+    let s = r.record;
+    let ev: Vec<Evidence> = serde_json::from_str(&s.evidence).unwrap_or_default();
+    ShortageOut {
+        id: s.id,
+        drug_id: s.drug_id,
+        drug_code: r.drug_code,
+        drug_name: r.drug_name,
+        level: s.level,
+        scope: s.scope,
+        region_id: s.region_id,
+        counties: counties_parse(&s.counties).into_iter().collect(),
+        status: s.status,
+        evidence: serde_json::to_value(ev).unwrap_or_default(),
+        opened_at: s.opened_at.and_utc().to_rfc3339(),
+        updated_at: s.updated_at.and_utc().to_rfc3339(),
+        resolved_at: s.resolved_at.map(|t| t.and_utc().to_rfc3339()),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ShortageQuery {
+    /// open (default) or resolved
+    pub status: Option<String>,
+    /// watch, shortage or critical
+    pub level: Option<String>,
+    pub drug_id: Option<i64>,
+    /// a region: records touching it or a region below it
+    pub region_id: Option<i64>,
+}
+
+#[utoipa::path(tag = "shortages", params(ShortageQuery), responses((status = 200, body = Vec<ShortageOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/shortages")]
+pub async fn list_shortages(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<ShortageQuery>,
+) -> Result<web::Json<Vec<ShortageOut>>, ApiError> {
+    if !u.p.reads_everything() {
+        return Err(Error::Forbidden(
+            "only center staff and regulators see the shortage list".into(),
+        )
+        .into());
+    }
+    let level = match q.level.as_deref() {
+        None | Some("") => None,
+        Some(l) => Some(Level::parse(l).ok_or_else(|| {
+            crate::domain::Invalid::new(
+                "level",
+                format!("\"{l}\" is not one of: watch, shortage, critical"),
+            )
+        })?),
+    };
+    let open = match q.status.as_deref() {
+        None | Some("") | Some("open") => true,
+        Some("resolved") => false,
+        Some(s) => {
+            return Err(Error::from(crate::domain::Invalid::new(
+                "status",
+                format!("\"{s}\" is not one of: open, resolved"),
+            ))
+            .into())
+        }
+    };
+    let f = ListFilter {
+        open,
+        level,
+        drug_id: q.drug_id,
+        region_id: q.region_id,
+    };
+    let rows = db(&state, move |c| ss::list(c, &f, 1000)).await?;
+    Ok(web::Json(rows.into_iter().map(out).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReportIn {
+    /// The drug's code (or its id).
+    pub drug: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(tag = "shortages", request_body = ReportIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/shortage-reports")]
+pub async fn report_shortage(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<ReportIn>,
+) -> Result<HttpResponse, ApiError> {
+    let inst = match (u.p.role, u.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => return Err(Error::Forbidden("only institutions report shortages".into()).into()),
+    };
+    let drug = drug_of(&state, "drug", &body.drug).await?;
+    let act = state.act(&u.p.username);
+    let note = body.note.clone();
+    let r = db(&state, move |c| ss::report(c, &act, inst, drug, &note)).await?;
+    Ok(HttpResponse::Created().json(r))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InterruptionIn {
+    /// The drug's code (or its id).
+    pub drug: String,
+    pub reason: String,
+    /// YYYY-MM-DD; default today
+    #[serde(default)]
+    pub starts_on: String,
+    /// YYYY-MM-DD; empty: until further notice
+    #[serde(default)]
+    pub ends_on: String,
+}
+
+#[utoipa::path(tag = "shortages", request_body = InterruptionIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/supply-interruptions")]
+pub async fn declare_interruption(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<InterruptionIn>,
+) -> Result<HttpResponse, ApiError> {
+    if u.p.role != Role::Supplier {
+        return Err(Error::Forbidden("only suppliers declare supply interruptions".into()).into());
+    }
+    let supplier = own_supplier(&u.p, "only a supplier's users may declare")?;
+    let drug = drug_of(&state, "drug", &body.drug).await?;
+    let starts = date_field("starts_on", &body.starts_on)?.unwrap_or_else(|| state.today());
+    let ends = date_field("ends_on", &body.ends_on)?;
+    let act = state.act(&u.p.username);
+    let reason = body.reason.clone();
+    let r = db(&state, move |c| {
+        ss::declare_interruption(c, &act, supplier, drug, &reason, starts, ends)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(r))
+}

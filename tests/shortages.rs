@@ -1,0 +1,602 @@
+//! Shortage monitoring on both databases, with the clock set by the test: each signal opening a
+//! record of the right level, escalation, resolution, a second run changing nothing and alerts
+//! not repeated; institutions' reports and suppliers' interruptions over the API and the pages;
+//! the center's responses; the other duties alerting once per state.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use chrono::Duration;
+use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use diesel::prelude::*;
+use jicai::domain::jobs::{parse, JobSpec};
+use jicai::domain::orders::DeclineReason;
+use jicai::jobs::shortage::{scan, ScanReport};
+use jicai::store::schema::{outbox, shortage_events};
+use jicai::store::{catalog, orders as os, shortages as ss, tenders as ts, users, Act};
+use jicai::web::AppState;
+use serde_json::json;
+
+fn spec(name: &str) -> JobSpec {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("jobs")
+        .join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    parse(
+        &path.display().to_string(),
+        name,
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap()
+}
+
+fn run_scan(state: &AppState) -> ScanReport {
+    let mut c = state.store.conn().unwrap();
+    let r = scan(
+        &mut c,
+        &spec("shortage_scan"),
+        state.clock.now(),
+        state.config.time_zone,
+        "http://jicai.test",
+    )
+    .unwrap();
+    assert!(r.errors.is_empty(), "{r}");
+    r
+}
+
+fn outbox_keys(state: &AppState) -> Vec<(String, String)> {
+    let mut c = state.store.conn().unwrap();
+    outbox::table
+        .select((outbox::dedup_key, outbox::recipient))
+        .order(outbox::id)
+        .load(&mut *c)
+        .unwrap()
+}
+
+fn events(state: &AppState, id: i64) -> Vec<String> {
+    let mut c = state.store.conn().unwrap();
+    shortage_events::table
+        .filter(shortage_events::shortage_id.eq(id))
+        .order(shortage_events::id)
+        .select(shortage_events::change)
+        .load(&mut *c)
+        .unwrap()
+}
+
+/// The demo institution, and a contract in force of it whose drug has no open shortage record:
+/// (institution, contract, supplier, drug).
+fn quiet_contract(state: &AppState) -> (i64, i64, i64, i64) {
+    let mut c = state.store.conn().unwrap();
+    let inst = users::by_username(&mut c, "institution")
+        .unwrap()
+        .unwrap()
+        .institution_id
+        .unwrap();
+    let open = ss::open_records(&mut c).unwrap();
+    let today = state.today();
+    for (k, ..) in ts::commitments_of_institution(&mut c, inst).unwrap() {
+        if k.status != "in_force" || k.starts_on > today || k.ends_on < today {
+            continue;
+        }
+        let drug = catalog::get_product(&mut c, k.product_id).unwrap().drug_id;
+        if !open.contains_key(&drug) {
+            return (inst, k.id, k.supplier_id, drug);
+        }
+    }
+    panic!("the demo institution has a contract whose drug is not short");
+}
+
+fn order(state: &AppState, inst: i64, contract: i64) -> (i64, i64) {
+    let mut c = state.store.conn().unwrap();
+    let (o, lines) = os::place_order(
+        &mut c,
+        &state.act("institution"),
+        &state.config.delivery,
+        inst,
+        false,
+        &[os::NewLine {
+            contract_id: contract,
+            quantity: 10,
+        }],
+        state.today(),
+    )
+    .unwrap();
+    (o.id, lines[0].id)
+}
+
+fn decline(state: &AppState, line: i64, supplier: i64) {
+    os::decline_line(
+        &mut state.store.conn().unwrap(),
+        &state.act("supplier"),
+        line,
+        supplier,
+        DeclineReason::OutOfStock,
+        "no stock at the distributor",
+    )
+    .unwrap();
+}
+
+fn record(state: &AppState, drug: i64) -> Option<ss::Shortage> {
+    ss::open_records(&mut state.store.conn().unwrap())
+        .unwrap()
+        .remove(&drug)
+}
+
+async fn signals_open_escalate_and_resolve(db: TestDb) {
+    let state = state_with_demo(&db);
+    // The demo's own situations first; then the drug under test has no record.
+    run_scan(&state);
+    let (inst, contract, supplier, drug) = quiet_contract(&state);
+    assert!(record(&state, drug).is_none());
+
+    // One line declined as out of stock: a watch in the institution's county.
+    let (_, line) = order(&state, inst, contract);
+    decline(&state, line, supplier);
+    state.clock.advance(Duration::minutes(5));
+    let r = run_scan(&state);
+    assert_eq!(r.opened, 1, "{r}");
+    let rec = record(&state, drug).expect("a record opened");
+    assert_eq!(
+        (rec.level.as_str(), rec.scope.as_str()),
+        ("watch", "county")
+    );
+    assert!(
+        rec.evidence.contains("declined_out_of_stock"),
+        "{}",
+        rec.evidence
+    );
+    let mails = outbox_keys(&state);
+    let key = format!("shortage:{}:", rec.id);
+    let first: Vec<_> = mails.iter().filter(|m| m.0.starts_with(&key)).collect();
+    assert!(
+        first.iter().any(|m| m.1 == "center@demo.jicai.test"),
+        "center staff are told: {first:?}"
+    );
+    assert!(
+        first.iter().any(|m| m.1 == "institution@demo.jicai.test"),
+        "the affected institution is told: {first:?}"
+    );
+
+    // The same data again: nothing changes, nobody is told twice.
+    state.clock.advance(Duration::minutes(15));
+    let again = run_scan(&state);
+    assert_eq!(
+        (
+            again.opened,
+            again.escalated,
+            again.eased,
+            again.resolved,
+            again.spread,
+            again.mails
+        ),
+        (0, 0, 0, 0, 0, 0),
+        "{again}"
+    );
+    assert_eq!(outbox_keys(&state), mails);
+    assert_eq!(events(&state, rec.id), vec!["opened"]);
+
+    // Three declines: shortage.
+    for _ in 0..2 {
+        let (_, l) = order(&state, inst, contract);
+        decline(&state, l, supplier);
+    }
+    let r = run_scan(&state);
+    assert!(r.escalated >= 1, "{r}");
+    assert_eq!(record(&state, drug).unwrap().level, "shortage");
+
+    // Lines unfilled past their deadline (48 h) and a fill rate near zero: critical.
+    for _ in 0..3 {
+        order(&state, inst, contract);
+    }
+    state.clock.advance(Duration::hours(49));
+    let r = run_scan(&state);
+    assert!(r.escalated >= 1, "{r}");
+    let rec = record(&state, drug).unwrap();
+    assert_eq!(rec.level, "critical");
+    assert!(rec.evidence.contains("overdue_lines"), "{}", rec.evidence);
+    assert!(rec.evidence.contains("fill_rate_pct"), "{}", rec.evidence);
+    let before = outbox_keys(&state);
+    assert_eq!(run_scan(&state).mails, 0);
+    assert_eq!(outbox_keys(&state), before);
+
+    // A month later the window holds none of those orders: resolved, kept as history.
+    state.clock.advance(Duration::days(31));
+    let r = run_scan(&state);
+    assert!(r.resolved >= 1, "{r}");
+    assert!(record(&state, drug).is_none());
+    assert_eq!(
+        events(&state, rec.id),
+        vec!["opened", "escalated", "escalated", "resolved"]
+    );
+    let resolved = ss::get(&mut state.store.conn().unwrap(), rec.id).unwrap();
+    assert_eq!(resolved.status, "resolved");
+    assert!(resolved.resolved_at.is_some());
+    let keys: std::collections::BTreeSet<String> = outbox_keys(&state)
+        .into_iter()
+        .map(|m| m.0)
+        .filter(|k| k.starts_with(&key))
+        .collect();
+    assert_eq!(keys.len(), 4, "one message per change of state: {keys:?}");
+    assert_eq!(run_scan(&state).resolved, 0);
+}
+
+async fn reports_interruptions_and_responses(db: TestDb) {
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (_inst, _contract, supplier, drug) = quiet_contract(&state);
+    let code = catalog::get_drug(&mut state.store.conn().unwrap(), drug)
+        .unwrap()
+        .code;
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let ti = token_for(&state, "institution");
+    let sup = supplier_user(&state, supplier);
+    let ts_ = token_for(&state, &sup);
+    let tc = token_for(&state, "center");
+
+    // Refusals change nothing.
+    for (tok, path, body, status) in [
+        (
+            &ti,
+            "/api/v1/shortage-reports",
+            json!({"drug": "NOPE"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &ts_,
+            "/api/v1/shortage-reports",
+            json!({"drug": code}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &ti,
+            "/api/v1/supply-interruptions",
+            json!({"drug": code, "reason": "x"}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &ts_,
+            "/api/v1/supply-interruptions",
+            json!({"drug": code, "reason": "line stopped", "starts_on": "2026-12-10", "ends_on": "2026-12-01"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &ts_,
+            "/api/v1/supply-interruptions",
+            json!({"drug": code, "reason": "line stopped", "starts_on": "someday"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            &ts_,
+            "/api/v1/supply-interruptions",
+            json!({"drug": code, "reason": " "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = c.api("POST", path, Some(tok), Some(body.clone())).await;
+        assert_eq!(r.status, status, "{path} {body}: {}", r.body);
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(
+        ss::reports(&mut state.store.conn().unwrap(), None, 10)
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        ss::interruptions(&mut state.store.conn().unwrap(), None, None, 10)
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // An institution's report: a watch in its county.
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/shortage-reports",
+            Some(&ti),
+            Some(json!({"drug": code, "note": "none left at the pharmacy"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let rep = run_scan(&state);
+    assert_eq!(rep.opened, 1, "{rep}");
+    let rec = record(&state, drug).unwrap();
+    assert_eq!(rec.level, "watch");
+    assert!(rec.evidence.contains("shortage_reports"));
+
+    // The only contracted supplier declares an interruption: a province-wide shortage, and with
+    // the county's own signal, critical.
+    let today = state.today();
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/supply-interruptions",
+            Some(&ts_),
+            Some(json!({"drug": code, "reason": "API supplier stopped the line", "starts_on": today.to_string()})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let contracted =
+        ss::contracted_suppliers(&mut state.store.conn().unwrap(), drug, today).unwrap();
+    run_scan(&state);
+    let rec = record(&state, drug).unwrap();
+    assert_eq!(rec.scope, "province", "an interruption is province-wide");
+    assert_eq!(events(&state, rec.id).len(), 2, "one change");
+    if contracted.len() == 1 {
+        assert_eq!(rec.level, "critical", "{}", rec.evidence);
+        assert!(
+            rec.evidence.contains("all_suppliers_interrupted"),
+            "{}",
+            rec.evidence
+        );
+    } else {
+        assert!(
+            rec.evidence.contains("supply_interruption"),
+            "{}",
+            rec.evidence
+        );
+    }
+
+    // The list over the API: center staff and regulators only.
+    let r = c
+        .api("GET", "/api/v1/shortages?level=nonsense", Some(&tc), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .api(
+            "GET",
+            &format!("/api/v1/shortages?drug_id={drug}"),
+            Some(&tc),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()[0]["id"], rec.id);
+    let r = c.api("GET", "/api/v1/shortages", Some(&ti), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Pages: the regulator reads, the supplier may not; center staff respond.
+    let mut reg = Client::new(app.clone());
+    reg.login("regulator", PW).await;
+    let p = reg.get(&format!("/shortages?drug={code}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains(&format!("/shortages/{}", rec.id)),
+        "{}",
+        p.body
+    );
+    let p = reg.get(&format!("/shortages/{}", rec.id)).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        !p.body.contains("/responses\""),
+        "a regulator has no response form"
+    );
+    let mut s = Client::new(app.clone());
+    s.login(&sup, PW).await;
+    assert_eq!(s.get("/shortages").await.status, StatusCode::FORBIDDEN);
+    let p = s.get("/supply-interruptions").await;
+    assert!(p.body.contains("API supplier stopped the line"));
+
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    let page = center.get(&format!("/shortages/{}", rec.id)).await;
+    assert!(page
+        .body
+        .contains(&format!("/shortages/{}/responses", rec.id)));
+    let path = format!("/shortages/{}/responses", rec.id);
+    for (form, field) in [
+        (
+            vec![("kind", "direct_listing"), ("until_on", "2027-01-31")],
+            "price cap",
+        ),
+        (
+            vec![("kind", "direct_listing"), ("price_cap", "12.5")],
+            "end date",
+        ),
+        (
+            vec![
+                ("kind", "direct_listing"),
+                ("price_cap", "-3"),
+                ("until_on", "2027-01-31"),
+            ],
+            "price_cap",
+        ),
+        (vec![("kind", "alternate_supplier")], "alternate supplier"),
+        (vec![("kind", "wish")], "choose a response"),
+    ] {
+        let r = center.post(&path, &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(r.body.contains(field), "{form:?}: {}", r.body);
+    }
+    assert!(ss::responses_of(&mut state.store.conn().unwrap(), rec.id)
+        .unwrap()
+        .is_empty());
+    let until = (today + Duration::days(30)).to_string();
+    let r = center
+        .post(
+            &path,
+            &[
+                ("kind", "direct_listing"),
+                ("price_cap", "12.50"),
+                ("until_on", &until),
+                ("note", "licensed suppliers may list"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = center
+        .post(&path, &[("kind", "retender"), ("note", "next round")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = center.get(&format!("/shortages/{}", rec.id)).await;
+    assert!(page.body.contains("12.5"), "{}", page.body);
+    assert!(page.body.contains("licensed suppliers may list"));
+    let county = *jicai::domain::shortage::counties_parse(&rec.counties)
+        .iter()
+        .next()
+        .unwrap();
+    let cap =
+        ss::direct_listing_cap(&mut state.store.conn().unwrap(), drug, county, today).unwrap();
+    assert_eq!(cap.map(|c| c.1), Some(125_000));
+    // Regulators may not respond.
+    let r = reg.post(&path, &[("kind", "retender")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ss::responses_of(&mut state.store.conn().unwrap(), rec.id)
+            .unwrap()
+            .len(),
+        2
+    );
+    // The responses are in the history; a response does not change the level.
+    let ev = events(&state, rec.id);
+    assert!(
+        ev.contains(&"response_direct_listing".to_string()),
+        "{ev:?}"
+    );
+    assert_eq!(run_scan(&state).mails, 0);
+
+    // The institution's page shows its report; the form refuses an unknown drug.
+    let mut i = Client::new(app.clone());
+    i.login("institution", PW).await;
+    let p = i.get("/shortage-reports").await;
+    assert!(p.body.contains("none left at the pharmacy"));
+    let r = i.post("/shortage-reports", &[("drug_code", "NOPE")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        ss::reports(&mut state.store.conn().unwrap(), None, 10)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn alert_preferences_are_honoured(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    let p = center.get("/account/alerts").await;
+    assert_eq!(p.status, StatusCode::OK);
+    // Keep everything but shortages.
+    let r = center
+        .post(
+            "/account/alerts",
+            &[("overdue_delivery", "on"), ("payment_due", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let uid = users::by_username(&mut state.store.conn().unwrap(), "center")
+        .unwrap()
+        .unwrap()
+        .id;
+    let off = jicai::store::alerts::optouts(&mut state.store.conn().unwrap(), uid).unwrap();
+    assert!(
+        off.contains("shortage") && !off.contains("overdue_delivery"),
+        "{off:?}"
+    );
+    run_scan(&state);
+    let mails = outbox_keys(&state);
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.0.starts_with("shortage:") && m.1 == "institution@demo.jicai.test"),
+        "the demo's shortage reaches the institution: {mails:?}"
+    );
+    assert!(
+        !mails
+            .iter()
+            .any(|m| m.0.starts_with("shortage:") && m.1 == "center@demo.jicai.test"),
+        "not the center user, who turned shortages off: {mails:?}"
+    );
+}
+
+async fn duties_alert_once_per_state(db: TestDb) {
+    let state = state_with_demo(&db);
+    let run = |name: &str| {
+        let mut c = state.store.conn().unwrap();
+        jicai::jobs::duties::run(
+            &mut c,
+            &spec(name),
+            state.clock.now(),
+            state.config.time_zone,
+            "http://jicai.test",
+        )
+        .unwrap()
+    };
+    // The demo has a delivery overdue and a licence expiring within 30 days.
+    let r = run("overdue_deliveries");
+    assert!(r.found >= 1 && r.mails >= 1, "{r}");
+    assert_eq!(run("overdue_deliveries").mails, 0, "told once");
+    let r = run("licences");
+    assert!(r.found >= 1 && r.mails >= 1, "{r}");
+    assert_eq!(run("licences").mails, 0);
+    let expires = {
+        use jicai::store::schema::licences;
+        let mut c = state.store.conn().unwrap();
+        licences::table
+            .select(licences::expires_on)
+            .filter(licences::expires_on.ge(state.today()))
+            .order(licences::expires_on)
+            .first::<chrono::NaiveDate>(&mut *c)
+            .unwrap()
+    };
+    // Five days before it expires: told again (the 7-day notice), once.
+    let target = expires - Duration::days(5);
+    let now = state.clock.now();
+    let days = (target - state.today()).num_days();
+    state.clock.set(now + Duration::days(days));
+    let r = run("licences");
+    assert!(r.mails >= 1, "{r}");
+    assert_eq!(run("licences").mails, 0);
+    let keys = outbox_keys(&state);
+    assert!(
+        keys.iter()
+            .any(|k| k.0.starts_with("licence_expiring:") && k.0.ends_with(":7")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k.0.starts_with("licence_expiring:") && k.0.ends_with(":30")),
+        "{keys:?}"
+    );
+    for job in [
+        "payments",
+        "contract_execution",
+        "contracts_ending",
+        "bid_deadlines",
+    ] {
+        run(job);
+        assert_eq!(run(job).mails, 0, "{job} tells once");
+    }
+    // Every alert has a text and an HTML part in the recipient's language.
+    let mut c = state.store.conn().unwrap();
+    let rows: Vec<(String, String, String)> = outbox::table
+        .select((outbox::recipient, outbox::text_body, outbox::html_body))
+        .load(&mut *c)
+        .unwrap();
+    assert!(!rows.is_empty());
+    for (to, text, html) in rows {
+        assert!(
+            html.contains("<html lang=\"zh-CN\">") || html.contains("<html lang=\"en\">"),
+            "{to}: {html}"
+        );
+        assert!(!text.contains('<'), "{to}: {text}");
+    }
+    let _ = Act::new("x", chrono::Utc::now());
+}
+
+on_both_databases!(
+    signals_open_escalate_and_resolve,
+    reports_interruptions_and_responses,
+    alert_preferences_are_honoured,
+    duties_alert_once_per_state
+);
