@@ -162,6 +162,21 @@ fn load_jobs(config: &Config) -> Result<Vec<jicai::domain::jobs::JobSpec>, Strin
         .map_err(|e| format!("the scheduled jobs cannot start:\n{e}"))
 }
 
+/// Runs every enabled job except the e-mail sender once, now, so that demo data shows its
+/// shortages and alerts at once (the sender keeps to its schedule).
+async fn run_jobs_once(
+    runner: &jicai::jobs::Runner,
+    jobs: &[jicai::domain::jobs::JobSpec],
+) -> Result<(), String> {
+    for j in jobs
+        .iter()
+        .filter(|j| j.enabled && j.kind != jicai::domain::jobs::JobKind::EmailSender)
+    {
+        println!("{}: {}", j.name, runner.run(j).await?);
+    }
+    Ok(())
+}
+
 async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     // A bad job file stops start-up before anything else happens.
     let jobs = load_jobs(&config)?;
@@ -180,6 +195,9 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         clock: Clock::system(),
     };
     let runner = jicai::jobs::Runner::new(state.store.clone(), config.clone(), Clock::system());
+    if with_demo {
+        run_jobs_once(&runner, &jobs).await?;
+    }
     let _scheduler = runner.start(&jobs).await?;
     println!(
         "{} scheduled jobs: {}",
@@ -217,7 +235,17 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("database is up to date: {}", config.database_url);
             Ok(())
         }
-        Command::Demo => load_demo(&open(&config)?, &config),
+        Command::Demo => {
+            let jobs = load_jobs(&config)?;
+            let store = open(&config)?;
+            load_demo(&store, &config)?;
+            let runner = jicai::jobs::Runner::new(store, config.clone(), Clock::system());
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(run_jobs_once(&runner, &jobs))
+        }
         Command::Generate {
             scale,
             seed,

@@ -1,5 +1,8 @@
-//! The demo's orders under the 2026 contracts: one delivered, accepted and payable; one
-//! acknowledged and now past its delivery deadline with nothing shipped; one just submitted.
+//! The demo's orders under the 2026 contracts: one delivered, accepted and payable within the
+//! week; one acknowledged and now past its delivery deadline with nothing shipped; one just
+//! submitted; and a drug falling short (three lines declined as out of stock over the last
+//! days, and the institution's shortage report), so that the scheduled jobs have something to
+//! say at once.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -27,10 +30,10 @@ pub fn load(
     let clerk = |d: i64| Act::new("institution", ago(d));
     let shipper = |d: i64| Act::new(format!("supplier-{supplier}"), ago(d));
 
-    // Delivered and accepted 10 days ago: payable in 20 days.
+    // Delivered and accepted 25 days ago: payable in 5 days.
     let (o, lines) = os::place_order(
         conn,
-        &clerk(12),
+        &clerk(27),
         &r,
         inst.id,
         false,
@@ -38,9 +41,9 @@ pub fn load(
             contract_id: contract,
             quantity: 300,
         }],
-        day(12),
+        day(27),
     )?;
-    os::acknowledge(conn, &shipper(12), o.id, supplier)?;
+    os::acknowledge(conn, &shipper(27), o.id, supplier)?;
     let ship = [ShipLine {
         order_line_id: lines[0].id,
         quantity: 300,
@@ -55,15 +58,15 @@ pub fn load(
         idempotency_key: Some("demo-1"),
         lines: &ship,
     };
-    let shipped = os::ship(conn, &shipper(11), &r, &note, day(11))?;
+    let shipped = os::ship(conn, &shipper(26), &r, &note, day(26))?;
     os::confirm(
         conn,
-        &clerk(10),
+        &clerk(25),
         &r,
         shipped.lines[0].id,
         inst.id,
         Receipt::Accepted,
-        day(10),
+        day(25),
     )?;
 
     // Acknowledged three days ago, nothing shipped: late.
@@ -94,5 +97,54 @@ pub fn load(
         }],
         today,
     )?;
+
+    // A drug falling short: another drug's supplier declined three orders as out of stock
+    // over the last days, and the township center reported it short.
+    let other = commitments
+        .iter()
+        .map(|c| &c.0)
+        .find(|c| c.product_id != k.product_id && c.supplier_id != supplier)
+        .or_else(|| {
+            commitments
+                .iter()
+                .map(|c| &c.0)
+                .find(|c| c.product_id != k.product_id)
+        });
+    if let Some(k2) = other {
+        let drug = crate::store::catalog::get_product(conn, k2.product_id)?.drug_id;
+        for d in [4, 3, 2] {
+            let (o, lines) = os::place_order(
+                conn,
+                &clerk(d),
+                &r,
+                inst.id,
+                false,
+                &[NewLine {
+                    contract_id: k2.id,
+                    quantity: 60,
+                }],
+                day(d),
+            )?;
+            os::decline_line(
+                conn,
+                &Act::new(
+                    format!("supplier-{}", k2.supplier_id),
+                    ago(d) + Duration::hours(2),
+                ),
+                lines[0].id,
+                k2.supplier_id,
+                crate::domain::orders::DeclineReason::OutOfStock,
+                "缺货：原料药供应中断 / out of stock: API supply interrupted",
+            )?;
+            let _ = o;
+        }
+        crate::store::shortages::report(
+            conn,
+            &clerk(1),
+            inst.id,
+            drug,
+            "药房已无库存，村卫生室也在要 / none left in the pharmacy; village clinics are asking",
+        )?;
+    }
     Ok(())
 }

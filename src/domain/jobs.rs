@@ -116,11 +116,14 @@ pub fn firing_of(
     tz: Tz,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<chrono::DateTime<chrono::Utc>> {
-    let probe = (now + chrono::Duration::seconds(1)).with_timezone(&tz);
+    use chrono::SubsecRound;
+    let probe = (now + chrono::Duration::seconds(1))
+        .trunc_subsecs(0)
+        .with_timezone(&tz);
     schedule
         .find_previous_occurrence(&probe, true)
         .ok()
-        .map(|t| t.with_timezone(&chrono::Utc))
+        .map(|t| t.with_timezone(&chrono::Utc).trunc_subsecs(0))
 }
 
 /// One job as its file describes it, checked.

@@ -63,6 +63,8 @@ pub struct Runner {
     /// This replica's name in the firings table.
     pub replica: String,
     mailer: Arc<tokio::sync::OnceCell<Arc<Mailer>>>,
+    /// Firings this runner claimed and ran.
+    pub runs: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Runner {
@@ -74,6 +76,7 @@ impl Runner {
             clock,
             replica: format!("{host}:{}", std::process::id()),
             mailer: Arc::new(tokio::sync::OnceCell::new()),
+            runs: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         }
     }
 
@@ -143,6 +146,7 @@ impl Runner {
         if !mine {
             return Ok(None);
         }
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let out = self.run(spec).await;
         let outcome = match &out {
             Ok(s) => s.clone(),
