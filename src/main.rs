@@ -127,6 +127,9 @@ enum JobCommand {
     Run {
         /// The job's file name without `.toml`, e.g. shortage_scan.
         name: String,
+        /// Run as if at this moment (RFC 3339, e.g. 2026-11-23T08:00:00Z; default: now).
+        #[arg(long)]
+        at: Option<String>,
     },
     /// List the jobs, their schedules and their last firings.
     List,
@@ -379,8 +382,16 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Job {
-            command: JobCommand::Run { name },
+            command: JobCommand::Run { name, at },
         } => {
+            let clock = match at {
+                None => Clock::system(),
+                Some(s) => Clock::fixed(
+                    chrono::DateTime::parse_from_rfc3339(&s)
+                        .map_err(|e| format!("--at {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?
+                        .with_timezone(&chrono::Utc),
+                ),
+            };
             let jobs = load_jobs(&config)?;
             let spec = jobs.iter().find(|j| j.name == name).ok_or_else(|| {
                 format!(
@@ -393,7 +404,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 )
             })?;
             let store = open(&config)?;
-            let runner = jicai::jobs::Runner::new(store, config.clone(), Clock::system());
+            let runner = jicai::jobs::Runner::new(store, config.clone(), clock);
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
