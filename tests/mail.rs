@@ -367,7 +367,74 @@ async fn failed_messages_are_shown_and_sent_again(db: TestDb) {
     );
 }
 
+/// From the change to the inbox: the shortage scan writes its alerts to the outbox, the sender
+/// job delivers them over SMTP, each recipient in their language; the next runs add nothing.
+async fn a_shortage_alert_arrives_by_smtp(db: TestDb) {
+    let mut state = state_with_demo(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtp = Smtp::new(&dir.path().join("maildir"));
+    smtp.start();
+    state.config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port));
+    state.config.public_url = "https://jicai.example.gov.cn".into();
+    let mut c = state.store.conn().unwrap();
+    jicai::store::users::create(
+        &mut c,
+        &Act::new("test", Utc::now()),
+        &jicai::store::users::NewUser {
+            username: "analyst".into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: "Analyst".into(),
+            role: jicai::domain::roles::Role::Center,
+            supplier_id: None,
+            institution_id: None,
+            email: "analyst@jicai.test".into(),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    let jobs = jicai::jobs::load_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+        state.config.time_zone,
+    )
+    .unwrap();
+    let job = |n: &str| jobs.iter().find(|j| j.name == n).unwrap().clone();
+    let runner = jicai::jobs::Runner::new(
+        state.store.clone(),
+        state.config.clone(),
+        state.clock.clone(),
+    );
+    let scan = runner.run(&job("shortage_scan")).await.unwrap();
+    assert!(scan.contains("opened"), "{scan}");
+    let sent = runner.run(&job("email_sender")).await.unwrap();
+    assert!(
+        sent.starts_with(|ch: char| ch.is_ascii_digit() && ch != '0'),
+        "{sent}"
+    );
+    let got = smtp.received();
+    let en: Vec<&String> = got
+        .iter()
+        .filter(|m| m.contains("To: analyst@jicai.test"))
+        .collect();
+    assert!(!en.is_empty(), "{got:?}");
+    let m = en[0];
+    assert!(m.contains("Subject: [Jicai] Shortage opened:"), "{m}");
+    assert!(m.contains("Content-Type: text/plain"), "{m}");
+    assert!(m.contains("Content-Type: text/html"), "{m}");
+    assert!(m.contains("https://jicai.example.gov.cn/shortages/"), "{m}");
+    assert!(
+        got.iter().any(|m| m.contains("To: center@demo.jicai.test")),
+        "the demo's center user (zh-CN) too: {got:?}"
+    );
+    // Again: no change, no new message.
+    let before = got.len();
+    runner.run(&job("shortage_scan")).await.unwrap();
+    let sent = runner.run(&job("email_sender")).await.unwrap();
+    assert!(sent.starts_with("0 sent"), "{sent}");
+    assert_eq!(smtp.received().len(), before);
+}
+
 on_both_databases!(
+    a_shortage_alert_arrives_by_smtp,
     the_outbox_reaches_a_real_smtp_server,
     without_smtp_messages_are_written_as_files,
     failed_messages_are_shown_and_sent_again

@@ -90,6 +90,8 @@ pub fn scan(
         .collect();
     let mut report = ScanReport::default();
     let act = Act::new(format!("job:{}", spec.name), now);
+    // First decide, for every drug, what changes (pure); then write.
+    let mut changes: Vec<Pending> = vec![];
     for drug in drugs {
         let counties: BTreeMap<i64, (Level, Vec<Evidence>)> = signals
             .counties
@@ -106,45 +108,139 @@ pub fn scan(
         }
         report.drugs_read += 1;
         let reading = combine(&r, &counties, drug_wide, &geo);
-        let current = open.get(&drug);
-        let Some(change) = transition(current.map(|c| c.current()).as_ref(), reading.as_ref())
-        else {
-            report.unchanged += 1;
-            continue;
-        };
-        let res = write_tx(conn, |conn| {
-            let (rec, event) =
-                shortages::apply(conn, &act, drug, current, change, reading.as_ref())?;
+        let current = open.get(&drug).cloned();
+        match transition(
+            current.as_ref().map(|c| c.current()).as_ref(),
+            reading.as_ref(),
+        ) {
+            None => report.unchanged += 1,
+            Some(change) => changes.push(Pending {
+                drug,
+                current,
+                change,
+                reading,
+            }),
+        }
+    }
+    if changes.is_empty() {
+        return Ok(report);
+    }
+    // Who each alert goes to: one pass over the window for every drug that changed.
+    let from = at - chrono::Duration::days(r.window_days);
+    let alerting: Vec<i64> = changes
+        .iter()
+        .filter(|p| p.change.alerts())
+        .map(|p| p.drug)
+        .collect();
+    let institutions = shortages::institutions_by_drug(conn, &alerting, from)?;
+    let ctx = Ctx {
+        spec,
+        at,
+        geo: &geo,
+        institutions: &institutions,
+        contracted: &signals.contracted,
+        public_url,
+    };
+    // A batch of changes per transaction, each with its alerts; a batch that fails is done
+    // again one change at a time, so that one bad record does not hold back the others.
+    for batch in changes.chunks(BATCH) {
+        let res = write_tx(conn, |c| {
             let mut mails = 0;
-            if change.alerts() {
-                let alert = shortage_alert(conn, &rec, &event, change, &geo)?;
-                let counties = crate::domain::shortage::counties_parse(&rec.counties)
-                    .union(&current.map(|c| c.current().counties).unwrap_or_default())
-                    .copied()
-                    .collect();
-                let from = at - chrono::Duration::days(r.window_days);
-                let institutions = shortages::affected_institutions(conn, drug, &counties, from)?;
-                let suppliers = shortages::contracted_suppliers(conn, drug, today)?;
-                let to = audience(&spec.alert, true, suppliers, institutions);
-                mails = send(conn, at, &alert, &to, public_url)?;
+            for p in batch {
+                mails += write_change(c, &act, &ctx, p)?;
             }
             Ok(mails)
         });
         match res {
             Ok(m) => {
                 report.mails += m;
-                match change {
-                    Change::Opened => report.opened += 1,
-                    Change::Escalated => report.escalated += 1,
-                    Change::Eased => report.eased += 1,
-                    Change::Spread | Change::Counties => report.spread += 1,
-                    Change::Resolved => report.resolved += 1,
+                batch.iter().for_each(|p| report.count(p.change));
+            }
+            Err(_) => {
+                for p in batch {
+                    match write_tx(conn, |c| write_change(c, &act, &ctx, p)) {
+                        Ok(m) => {
+                            report.mails += m;
+                            report.count(p.change);
+                        }
+                        Err(e) => report.errors.push(format!("drug {}: {e}", p.drug)),
+                    }
                 }
             }
-            Err(e) => report.errors.push(format!("drug {drug}: {e}")),
         }
     }
     Ok(report)
+}
+
+/// Changes written per transaction.
+const BATCH: usize = 100;
+
+struct Pending {
+    drug: i64,
+    current: Option<shortages::Shortage>,
+    change: Change,
+    reading: Option<crate::domain::shortage::Reading>,
+}
+
+struct Ctx<'a> {
+    spec: &'a JobSpec,
+    at: chrono::NaiveDateTime,
+    geo: &'a Geo,
+    institutions: &'a BTreeMap<i64, BTreeSet<(i64, i64)>>,
+    contracted: &'a BTreeMap<i64, BTreeSet<i64>>,
+    public_url: &'a str,
+}
+
+impl ScanReport {
+    fn count(&mut self, change: Change) {
+        match change {
+            Change::Opened => self.opened += 1,
+            Change::Escalated => self.escalated += 1,
+            Change::Eased => self.eased += 1,
+            Change::Spread | Change::Counties => self.spread += 1,
+            Change::Resolved => self.resolved += 1,
+        }
+    }
+}
+
+/// One change of a drug's record, its history, and its alert to center staff, the contracted
+/// suppliers and the institutions of the counties it touched (now or before).
+fn write_change(conn: &mut DbConn, act: &Act, ctx: &Ctx, p: &Pending) -> Result<usize, StoreError> {
+    let (rec, event) = shortages::apply(
+        conn,
+        act,
+        p.drug,
+        p.current.as_ref(),
+        p.change,
+        p.reading.as_ref(),
+    )?;
+    if !p.change.alerts() {
+        return Ok(0);
+    }
+    let alert = shortage_alert(conn, &rec, &event, p.change, ctx.geo)?;
+    let mut counties = crate::domain::shortage::counties_parse(&rec.counties);
+    if let Some(c) = &p.current {
+        counties.extend(c.current().counties);
+    }
+    let institutions: Vec<i64> = ctx
+        .institutions
+        .get(&p.drug)
+        .map(|s| {
+            s.iter()
+                .filter(|(county, _)| counties.contains(county))
+                .map(|(_, i)| *i)
+                .collect::<BTreeSet<i64>>()
+                .into_iter()
+                .collect()
+        })
+        .unwrap_or_default();
+    let suppliers: Vec<i64> = ctx
+        .contracted
+        .get(&p.drug)
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default();
+    let to = audience(&ctx.spec.alert, true, suppliers, institutions);
+    send(conn, ctx.at, &alert, &to, ctx.public_url)
 }
 
 fn shortage_alert(

@@ -34,6 +34,8 @@ fn day(d: NaiveDate) -> String {
 pub struct Signals {
     pub counties: BTreeMap<i64, BTreeMap<i64, CountySignals>>,
     pub drugs: BTreeMap<i64, DrugSignals>,
+    /// The suppliers with a contract in force, per drug.
+    pub contracted: BTreeMap<i64, BTreeSet<i64>>,
 }
 
 #[derive(QueryableByName)]
@@ -169,6 +171,7 @@ pub fn read_signals(
     for p in failed {
         s.drugs.entry(p.a).or_default().failed_lot = true;
     }
+    s.contracted = contracted;
     Ok(s)
 }
 
@@ -365,32 +368,36 @@ pub fn apply(
     Ok((rec, event))
 }
 
-/// The institutions a shortage touches: those that ordered the drug in the affected counties
-/// over the window, or reported it.
-pub fn affected_institutions(
+/// For many drugs at once (one pass over the window): the (county, institution) pairs that
+/// ordered each drug since `from` or reported it short.
+pub fn institutions_by_drug(
     conn: &mut DbConn,
-    drug_id: i64,
-    counties: &BTreeSet<i64>,
+    drugs: &[i64],
     from: NaiveDateTime,
-) -> Result<Vec<i64>> {
-    if counties.is_empty() {
-        return Ok(vec![]);
+) -> Result<BTreeMap<i64, BTreeSet<(i64, i64)>>> {
+    let mut out: BTreeMap<i64, BTreeSet<(i64, i64)>> = BTreeMap::new();
+    for chunk in drugs.chunks(1000) {
+        let list = chunk
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows: Vec<Triple> = diesel::sql_query(format!(
+            "SELECT DISTINCT products.drug_id AS a, CAST(COALESCE(orders.county_id, 0) AS BIGINT) AS b, \
+             orders.institution_id AS c FROM order_lines \
+             JOIN orders ON orders.id = order_lines.order_id \
+             JOIN products ON products.id = order_lines.product_id \
+             WHERE orders.submitted_at >= {} AND products.drug_id IN ({list}) \
+             UNION SELECT DISTINCT drug_id AS a, county_id AS b, institution_id AS c \
+             FROM shortage_reports WHERE withdrawn_at IS NULL AND drug_id IN ({list})",
+            ts(from)
+        ))
+        .load(conn)?;
+        for r in rows {
+            out.entry(r.a).or_default().insert((r.b, r.c));
+        }
     }
-    let list = counties_text(counties);
-    let rows: Vec<Pair> = diesel::sql_query(format!(
-        "SELECT DISTINCT orders.institution_id AS a, CAST(0 AS BIGINT) AS b FROM order_lines \
-         JOIN orders ON orders.id = order_lines.order_id \
-         JOIN products ON products.id = order_lines.product_id \
-         WHERE products.drug_id = {drug_id} AND orders.submitted_at >= {} AND orders.county_id IN ({list}) \
-         UNION SELECT DISTINCT institution_id AS a, CAST(0 AS BIGINT) AS b FROM shortage_reports \
-         WHERE drug_id = {drug_id} AND withdrawn_at IS NULL AND county_id IN ({list})",
-        ts(from)
-    ))
-    .load(conn)?;
-    let mut v: Vec<i64> = rows.into_iter().map(|r| r.a).collect();
-    v.sort_unstable();
-    v.dedup();
-    Ok(v)
+    Ok(out)
 }
 
 /// The suppliers with a contract in force for the drug.
