@@ -84,7 +84,7 @@ for backend in $BACKENDS; do
                 'SELECT product_id, count(*), sum(quantity) FROM order_lines GROUP BY product_id;'; do
                 q0=$(date +%s%N)
                 sqlite3 "$JICAI_DATABASE_URL" "$q" >> "$OUT/$backend-baseline-$i.txt"
-                t+=("$(echo "scale=1; ($(date +%s%N) - q0) / 1000000" | bc)")
+                t+=("$(echo "scale=1; ($(date +%s%N) - $q0) / 1000000" | bc)")
             done
             lines=$(head -1 "$OUT/$backend-baseline-$i.txt")
         fi
