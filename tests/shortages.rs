@@ -467,9 +467,87 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     );
     assert_eq!(run_scan(&state).mails, 0);
 
-    // The institution's page shows its report; the form refuses an unknown drug.
+    // Direct listing: a licensed supplier lists a product of the drug within the cap; the
+    // institution of the affected county buys at the listed price until the end date.
+    let response = ss::direct_listing_responses(&mut state.store.conn().unwrap(), today)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.shortage_id == rec.id)
+        .expect("the direct listing is in force");
+    let product: i64 = {
+        use jicai::store::schema::products;
+        products::table
+            .filter(products::drug_id.eq(drug))
+            .select(products::id)
+            .first(&mut *state.store.conn().unwrap())
+            .unwrap()
+    };
+    let rid = response.id.to_string();
+    let pid = product.to_string();
+    for (price, status) in [
+        ("13.00", StatusCode::UNPROCESSABLE_ENTITY),
+        ("abc", StatusCode::UNPROCESSABLE_ENTITY),
+        ("12.00", StatusCode::SEE_OTHER),
+        ("11.00", StatusCode::CONFLICT),
+    ] {
+        let r = s
+            .post(
+                "/direct-listings",
+                &[
+                    ("response_id", &rid),
+                    ("product_id", &pid),
+                    ("unit_price", price),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, status, "{price}: {}", r.body);
+    }
+    let listings = ss::listings_in_force(&mut state.store.conn().unwrap(), today, None).unwrap();
+    assert_eq!(listings.len(), 1);
+    assert_eq!(listings[0].0.unit_price, 120_000);
+    let lid = listings[0].0.id;
     let mut i = Client::new(app.clone());
     i.login("institution", PW).await;
+    let page = i.get("/direct-listings").await;
+    assert!(
+        page.body.contains(&format!("/direct-listings/{lid}/buy")),
+        "{}",
+        page.body
+    );
+    let buy = format!("/direct-listings/{lid}/buy");
+    assert_eq!(
+        i.post(&buy, &[("quantity", "0")]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        s.post(&buy, &[("quantity", "5")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        i.post(&buy, &[("quantity", "5")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let bought = ss::purchases(&mut state.store.conn().unwrap(), None, None, 10).unwrap();
+    assert_eq!(bought.len(), 1);
+    assert_eq!((bought[0].0.quantity, bought[0].0.unit_price), (5, 120_000));
+    let now = state.clock.now();
+    state.clock.advance(Duration::days(31));
+    let r = i.post(&buy, &[("quantity", "5")]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "after the end date: {}",
+        r.body
+    );
+    state.clock.set(now);
+    assert_eq!(
+        ss::purchases(&mut state.store.conn().unwrap(), None, None, 10)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The institution's page shows its report; the form refuses an unknown drug.
     let p = i.get("/shortage-reports").await;
     assert!(p.body.contains("none left at the pharmacy"));
     let r = i.post("/shortage-reports", &[("drug_code", "NOPE")]).await;

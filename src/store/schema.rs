@@ -512,6 +512,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     supply_interruptions,
     shortage_responses,
     alert_optouts,
+    direct_listings,
+    direct_purchases,
 );
 
 diesel::table! {
@@ -613,3 +615,31 @@ diesel::joinable!(shortage_reports -> drugs (drug_id));
 diesel::joinable!(shortage_reports -> institutions (institution_id));
 diesel::joinable!(supply_interruptions -> drugs (drug_id));
 diesel::joinable!(supply_interruptions -> suppliers (supplier_id));
+
+diesel::table! {
+    direct_listings (id) {
+        id -> BigInt,
+        response_id -> BigInt,
+        supplier_id -> BigInt,
+        product_id -> BigInt,
+        unit_price -> BigInt,
+        listed_at -> Timestamp,
+        listed_by -> Text,
+    }
+}
+
+diesel::table! {
+    direct_purchases (id) {
+        id -> BigInt,
+        listing_id -> BigInt,
+        institution_id -> BigInt,
+        county_id -> BigInt,
+        quantity -> BigInt,
+        unit_price -> BigInt,
+        placed_at -> Timestamp,
+        placed_by -> Text,
+    }
+}
+
+diesel::joinable!(direct_listings -> shortage_responses (response_id));
+diesel::joinable!(direct_purchases -> direct_listings (listing_id));

@@ -846,3 +846,251 @@ pub fn direct_listing_cap(
         .filter_map(|(id, _, cap)| cap.map(|c| (id, c)))
         .min_by_key(|x| x.1))
 }
+
+use super::schema::{direct_listings, direct_purchases, licences, products};
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = direct_listings)]
+pub struct Listing {
+    pub id: i64,
+    pub response_id: i64,
+    pub supplier_id: i64,
+    pub product_id: i64,
+    pub unit_price: i64,
+    pub listed_at: NaiveDateTime,
+    pub listed_by: String,
+}
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = direct_purchases)]
+pub struct Purchase {
+    pub id: i64,
+    pub listing_id: i64,
+    pub institution_id: i64,
+    pub county_id: i64,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub placed_at: NaiveDateTime,
+    pub placed_by: String,
+}
+
+/// Direct-listing responses in force on `today` (their end date not passed), newest first.
+pub fn direct_listing_responses(conn: &mut DbConn, today: NaiveDate) -> Result<Vec<Response>> {
+    Ok(shortage_responses::table
+        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing.as_str()))
+        .filter(shortage_responses::until_on.ge(today))
+        .order(shortage_responses::id.desc())
+        .select(Response::as_select())
+        .load(conn)?)
+}
+
+fn response_in_force(conn: &mut DbConn, response_id: i64, today: NaiveDate) -> Result<Response> {
+    let r: Response = shortage_responses::table
+        .find(response_id)
+        .select(Response::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("direct listing {response_id}")))?;
+    if r.kind != ResponseKind::DirectListing.as_str() {
+        return Err(StoreError::NotFound(format!(
+            "direct listing {response_id}"
+        )));
+    }
+    if r.until_on.is_none_or(|u| u < today) {
+        return Err(StoreError::Conflict(format!(
+            "the direct listing ended on {}",
+            r.until_on.map(|d| d.to_string()).unwrap_or_default()
+        )));
+    }
+    Ok(r)
+}
+
+/// A licensed supplier lists a product of the drug at its own price within the cap.
+pub fn list_product(
+    conn: &mut DbConn,
+    act: &Act,
+    response_id: i64,
+    supplier_id: i64,
+    product_id: i64,
+    unit_price: i64,
+    today: NaiveDate,
+) -> Result<Listing> {
+    write_tx(conn, |conn| {
+        let r = response_in_force(conn, response_id, today)?;
+        let licensed: i64 = licences::table
+            .filter(licences::supplier_id.eq(supplier_id))
+            .filter(licences::expires_on.ge(today))
+            .count()
+            .get_result(conn)?;
+        if licensed == 0 {
+            return Err(StoreError::Conflict(
+                "only a supplier with a valid drug licence may list".into(),
+            ));
+        }
+        let drug: Option<i64> = products::table
+            .find(product_id)
+            .select(products::drug_id)
+            .first(conn)
+            .optional()?;
+        match drug {
+            None => {
+                return Err(Invalid::new(
+                    "product_id",
+                    format!("no product has the id {product_id}"),
+                )
+                .into())
+            }
+            Some(d) if d != r.drug_id => {
+                return Err(Invalid::new(
+                    "product_id",
+                    "that product is not of the drug in shortage",
+                )
+                .into())
+            }
+            _ => {}
+        }
+        let cap = r.price_cap.unwrap_or(0);
+        if unit_price <= 0 || unit_price > cap {
+            return Err(Invalid::new(
+                "unit_price",
+                format!(
+                    "the price must be above zero and at most the cap of {} yuan",
+                    crate::domain::money::Money::from_ten_thousandths(cap)
+                ),
+            )
+            .into());
+        }
+        let id: i64 = diesel::insert_into(direct_listings::table)
+            .values((
+                direct_listings::response_id.eq(response_id),
+                direct_listings::supplier_id.eq(supplier_id),
+                direct_listings::product_id.eq(product_id),
+                direct_listings::unit_price.eq(unit_price),
+                direct_listings::listed_at.eq(act.stamp()),
+                direct_listings::listed_by.eq(&act.actor),
+            ))
+            .returning(direct_listings::id)
+            .get_result(conn)
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(
+                    "this product is already listed under this response".into(),
+                ),
+                e => e,
+            })?;
+        let l: Listing = direct_listings::table
+            .find(id)
+            .select(Listing::as_select())
+            .first(conn)?;
+        audit::append(
+            conn,
+            act,
+            "list",
+            "direct_listing",
+            id,
+            None::<&()>,
+            Some(&l),
+        )?;
+        Ok(l)
+    })
+}
+
+/// Listings under the responses in force, with their response.
+pub fn listings_in_force(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    supplier_id: Option<i64>,
+) -> Result<Vec<(Listing, Response)>> {
+    let mut q = direct_listings::table
+        .inner_join(shortage_responses::table)
+        .filter(shortage_responses::until_on.ge(today))
+        .select((Listing::as_select(), Response::as_select()))
+        .into_boxed::<MultiBackend>();
+    if let Some(s) = supplier_id {
+        q = q.filter(direct_listings::supplier_id.eq(s));
+    }
+    Ok(q.order(direct_listings::id.desc()).load(conn)?)
+}
+
+/// An institution of an affected county buys under a listing at its price (not editable).
+pub fn buy(
+    conn: &mut DbConn,
+    act: &Act,
+    listing_id: i64,
+    institution_id: i64,
+    quantity: i64,
+    today: NaiveDate,
+) -> Result<Purchase> {
+    if quantity <= 0 {
+        return Err(Invalid::new("quantity", "order a quantity above zero").into());
+    }
+    write_tx(conn, |conn| {
+        let l: Listing = direct_listings::table
+            .find(listing_id)
+            .select(Listing::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("listing {listing_id}")))?;
+        let r = response_in_force(conn, l.response_id, today)?;
+        let (region_id, level, parent): (i64, String, Option<i64>) = institutions::table
+            .inner_join(regions::table)
+            .filter(institutions::id.eq(institution_id))
+            .select((regions::id, regions::level, regions::parent_id))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}")))?;
+        let county = super::regions::county_of(region_id, &level, parent);
+        if !counties_parse(&r.counties).contains(&county) {
+            return Err(StoreError::Conflict(
+                "direct listing is allowed only in the counties affected by the shortage".into(),
+            ));
+        }
+        let id: i64 = diesel::insert_into(direct_purchases::table)
+            .values((
+                direct_purchases::listing_id.eq(listing_id),
+                direct_purchases::institution_id.eq(institution_id),
+                direct_purchases::county_id.eq(county),
+                direct_purchases::quantity.eq(quantity),
+                direct_purchases::unit_price.eq(l.unit_price),
+                direct_purchases::placed_at.eq(act.stamp()),
+                direct_purchases::placed_by.eq(&act.actor),
+            ))
+            .returning(direct_purchases::id)
+            .get_result(conn)?;
+        let p: Purchase = direct_purchases::table
+            .find(id)
+            .select(Purchase::as_select())
+            .first(conn)?;
+        audit::append(
+            conn,
+            act,
+            "buy",
+            "direct_purchase",
+            id,
+            None::<&()>,
+            Some(&p),
+        )?;
+        Ok(p)
+    })
+}
+
+/// Purchases under direct listing, newest first: one institution's, one supplier's, or all.
+pub fn purchases(
+    conn: &mut DbConn,
+    institution_id: Option<i64>,
+    supplier_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(Purchase, Listing)>> {
+    let mut q = direct_purchases::table
+        .inner_join(direct_listings::table)
+        .select((Purchase::as_select(), Listing::as_select()))
+        .into_boxed::<MultiBackend>();
+    if let Some(i) = institution_id {
+        q = q.filter(direct_purchases::institution_id.eq(i));
+    }
+    if let Some(s) = supplier_id {
+        q = q.filter(direct_listings::supplier_id.eq(s));
+    }
+    Ok(q.order(direct_purchases::id.desc())
+        .limit(limit)
+        .load(conn)?)
+}

@@ -55,6 +55,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/orders", "nav.orders"));
             v.push(l("/performance", "nav.performance"));
             v.push(l("/shortages", "nav.shortages"));
+            v.push(l("/direct-listings", "nav.direct_listings"));
             if p.role == Role::Center {
                 v.push(l("/import", "nav.import"));
                 v.push(l("/users", "nav.users"));
@@ -80,6 +81,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/payables", "nav.payables"));
             v.push(l("/performance", "nav.performance"));
             v.push(l("/supply-interruptions", "nav.interruptions"));
+            v.push(l("/direct-listings", "nav.direct_listings"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Institution => {
@@ -95,6 +97,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/orders", "nav.orders"));
             v.push(l("/payables", "nav.payables"));
             v.push(l("/shortage-reports", "nav.shortage_reports"));
+            v.push(l("/direct-listings", "nav.direct_listings"));
             v.push(l("/drugs", "nav.drugs"));
         }
         Role::Expert => {

@@ -763,6 +763,254 @@ async fn end_interruption(
     Ok(view::see_other("/supply-interruptions"))
 }
 
+// ---------- direct listing (temporary off-contract purchasing) ----------
+
+/// Suppliers see the direct listings in force and list a product within the cap; institutions
+/// of the affected counties see the listings and buy; center staff and regulators see all.
+#[get("/direct-listings")]
+async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let today = state.today();
+    let (supplier, institution) = match v.p.role {
+        Role::Supplier => (
+            Some(own_supplier(&v.p, "only a supplier's users may list")?),
+            None,
+        ),
+        Role::Institution => (None, Some(v.p.institution_id.ok_or_else(Error::forbidden)?)),
+        Role::Center | Role::Regulator => (None, None),
+        Role::Expert => return Err(Error::forbidden()),
+    };
+    let (responses, listings, bought, geo, names) = db(&state, move |c| {
+        let responses = ss::direct_listing_responses(c, today)?;
+        let listings = ss::listings_in_force(c, today, supplier)?;
+        let bought = ss::purchases(c, institution, supplier, 200)?;
+        let mut names = std::collections::BTreeMap::new();
+        for r in &responses {
+            if let std::collections::btree_map::Entry::Vacant(e) = names.entry(r.drug_id) {
+                let d = catalog::get_drug(c, r.drug_id)?;
+                e.insert(format!("{} {}", d.code, d.name_zh));
+            }
+        }
+        Ok((responses, listings, bought, ss::geography(c)?, names))
+    })
+    .await?;
+    let county_names = |c: &str| {
+        counties_parse(c)
+            .iter()
+            .map(|x| geo.name(*x, t.lang))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut open = Section::new(t.get("listing.open"));
+    open.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "listing.response",
+                "shortage.drug",
+                "shortage.counties",
+                "shortage.price_cap",
+                "shortage.until",
+            ],
+        ),
+        rows: responses
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::num(r.id.to_string()),
+                    Cell::text(names.get(&r.drug_id).cloned().unwrap_or_default()),
+                    Cell::text(county_names(&r.counties)),
+                    Cell::num(r.price_cap.map(money).unwrap_or_default()),
+                    Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
+                ]
+            })
+            .collect(),
+    });
+    if supplier.is_some() && !responses.is_empty() {
+        open.forms.push(Form::new(
+            "/direct-listings",
+            t.get("listing.list"),
+            vec![
+                Field::select(
+                    "response_id",
+                    t.get("listing.response"),
+                    "",
+                    responses
+                        .iter()
+                        .map(|r| {
+                            (
+                                r.id.to_string(),
+                                format!(
+                                    "#{} {}",
+                                    r.id,
+                                    names.get(&r.drug_id).cloned().unwrap_or_default()
+                                ),
+                            )
+                        })
+                        .collect(),
+                ),
+                Field::text("product_id", t.get("listing.product"), "").required(),
+                Field::text("unit_price", t.get("listing.price"), "").required(),
+            ],
+        ));
+    }
+    let mut listed = Section::new(t.get("listing.listings"));
+    listed.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "listing.listing",
+                "shortage.drug",
+                "shortage.supplier",
+                "listing.product",
+                "listing.price",
+                "shortage.counties",
+                "shortage.until",
+            ],
+        ),
+        rows: listings
+            .iter()
+            .map(|(l, r)| {
+                vec![
+                    Cell::num(l.id.to_string()),
+                    Cell::text(names.get(&r.drug_id).cloned().unwrap_or_default()),
+                    Cell::link(
+                        format!("#{}", l.supplier_id),
+                        format!("/suppliers/{}", l.supplier_id),
+                    ),
+                    Cell::num(l.product_id.to_string()),
+                    Cell::num(money(l.unit_price)),
+                    Cell::text(county_names(&r.counties)),
+                    Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
+                ]
+            })
+            .collect(),
+    });
+    if institution.is_some() {
+        for (l, _) in &listings {
+            listed.forms.push(Form::new(
+                format!("/direct-listings/{}/buy", l.id),
+                format!(
+                    "{} #{} · ¥{}",
+                    t.get("listing.buy"),
+                    l.id,
+                    money(l.unit_price)
+                ),
+                vec![Field::text("quantity", t.get("order.quantity"), "").required()],
+            ));
+        }
+    }
+    let mut p = Section::new(t.get("listing.purchases"));
+    p.table = Some(Table {
+        columns: cols(
+            &t,
+            &[
+                "listing.purchase",
+                "listing.listing",
+                "shortage.institution",
+                "order.quantity",
+                "listing.price",
+                "shortage.at",
+            ],
+        ),
+        rows: bought
+            .iter()
+            .map(|(b, l)| {
+                vec![
+                    Cell::num(b.id.to_string()),
+                    Cell::num(l.id.to_string()),
+                    Cell::link(
+                        format!("#{}", b.institution_id),
+                        format!("/institutions/{}", b.institution_id),
+                    ),
+                    Cell::num(b.quantity.to_string()),
+                    Cell::num(money(b.unit_price)),
+                    Cell::text(local_time(tz, b.placed_at)),
+                ]
+            })
+            .collect(),
+    });
+    view::ok(&DetailPage {
+        chrome: v.chrome(t.get("nav.direct_listings")),
+        heading: t.get("nav.direct_listings").into(),
+        props: vec![],
+        actions: vec![],
+        sections: vec![open, listed, p],
+    })
+}
+
+#[derive(Deserialize)]
+struct ListingForm {
+    response_id: Option<i64>,
+    #[serde(default)]
+    product_id: String,
+    #[serde(default)]
+    unit_price: String,
+}
+
+#[post("/direct-listings")]
+async fn list_product(
+    v: Viewer,
+    state: web::Data<AppState>,
+    f: web::Form<ListingForm>,
+) -> Result<HttpResponse, Error> {
+    if v.p.role != Role::Supplier {
+        return Err(Error::Forbidden("only suppliers list products".into()));
+    }
+    let supplier = own_supplier(&v.p, "only a supplier's users may list")?;
+    let response = f
+        .response_id
+        .ok_or_else(|| Invalid::new("response_id", "choose the direct listing"))?;
+    let product: i64 = f
+        .product_id
+        .trim()
+        .parse()
+        .map_err(|_| Invalid::new("product_id", "give the product's id (a number)"))?;
+    let price = Money::parse_positive("unit_price", &f.unit_price)?.ten_thousandths();
+    let act = state.act(&v.p.username);
+    let today = state.today();
+    db(&state, move |c| {
+        ss::list_product(c, &act, response, supplier, product, price, today)
+    })
+    .await?;
+    Ok(view::see_other("/direct-listings"))
+}
+
+#[derive(Deserialize)]
+struct BuyForm {
+    #[serde(default)]
+    quantity: String,
+}
+
+#[post("/direct-listings/{id}/buy")]
+async fn buy(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<BuyForm>,
+) -> Result<HttpResponse, Error> {
+    let inst = match (v.p.role, v.p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => {
+            return Err(Error::Forbidden(
+                "only institutions buy under direct listing".into(),
+            ))
+        }
+    };
+    let quantity: i64 = f.quantity.trim().parse().map_err(|_| {
+        Invalid::new(
+            "quantity",
+            format!("\"{}\" is not a whole number", f.quantity),
+        )
+    })?;
+    let id = id.into_inner();
+    let act = state.act(&v.p.username);
+    let today = state.today();
+    db(&state, move |c| ss::buy(c, &act, id, inst, quantity, today)).await?;
+    Ok(view::see_other("/direct-listings"))
+}
+
 // ---------- each user's alerts ----------
 
 #[get("/account/alerts")]
@@ -815,6 +1063,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(interruption_list)
         .service(declare)
         .service(end_interruption)
+        .service(direct_listings)
+        .service(list_product)
+        .service(buy)
         .service(alert_prefs)
         .service(save_alert_prefs);
 }

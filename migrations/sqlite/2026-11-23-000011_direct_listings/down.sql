@@ -1,0 +1,2 @@
+DROP TABLE direct_purchases;
+DROP TABLE direct_listings;
