@@ -35,6 +35,8 @@ impl Value {
 #[derive(Debug, Clone)]
 pub struct Alert {
     pub kind: AlertKind,
+    /// The strings' name when it is not the kind's (`alert.NAME.subject`, `alert.NAME.intro`).
+    pub template: Option<&'static str>,
     pub key: String,
     /// Fills `{name}` in the subject and the opening line.
     pub args: Vec<(&'static str, Value)>,
@@ -87,7 +89,7 @@ fn fill(template: &str, alert: &Alert, t: &Tr) -> String {
 /// Subject, text part and HTML part of an alert in one language.
 pub fn render(alert: &Alert, lang: &str, public_url: &str) -> (String, String, String) {
     let t = Tr::new(lang);
-    let k = alert.kind.as_str();
+    let k = alert.template.unwrap_or(alert.kind.as_str());
     let subject = fill(t.get(&format!("alert.{k}.subject")), alert, &t);
     let intro = fill(t.get(&format!("alert.{k}.intro")), alert, &t);
     let facts: Vec<(String, String)> = alert

@@ -459,6 +459,31 @@ async fn reports_interruptions_and_responses(db: TestDb) {
             .len(),
         2
     );
+    // Each response is e-mailed once to center staff, the institutions it covers and the
+    // contracted suppliers, in their language.
+    {
+        let mut c = state.store.conn().unwrap();
+        let rows: Vec<(String, String, String)> = outbox::table
+            .filter(outbox::dedup_key.like("shortage_response:%"))
+            .select((outbox::dedup_key, outbox::recipient, outbox::subject))
+            .load(&mut *c)
+            .unwrap();
+        let keys: std::collections::BTreeSet<&String> = rows.iter().map(|r| &r.0).collect();
+        assert_eq!(keys.len(), 2, "{rows:?}");
+        for who in ["center@demo.jicai.test", "institution@demo.jicai.test"] {
+            assert_eq!(
+                rows.iter().filter(|r| r.1 == who).count(),
+                2,
+                "{who}: {rows:?}"
+            );
+        }
+        let s_mail = format!("{sup}@test");
+        assert!(
+            rows.iter()
+                .any(|r| r.1 == s_mail && r.2.starts_with("[Jicai] Response to the shortage of")),
+            "{rows:?}"
+        );
+    }
     // The responses are in the history; a response does not change the level.
     let ev = events(&state, rec.id);
     assert!(

@@ -62,6 +62,7 @@ pub fn run(
                 items.push(Item {
                     alert: Alert {
                         kind: AlertKind::OverdueDelivery,
+                        template: None,
                         key: format!("overdue_delivery:{}", o.order_id),
                         args: vec![("order", plain(o.order_id))],
                         facts: vec![
@@ -92,6 +93,7 @@ pub fn run(
                 items.push(Item {
                     alert: Alert {
                         kind,
+                        template: None,
                         key: format!("{}:{}", kind.as_str(), p.id),
                         args: vec![("payable", plain(p.id)), ("due", plain(p.due_on))],
                         facts: vec![
@@ -119,6 +121,7 @@ pub fn run(
                 items.push(Item {
                     alert: Alert {
                         kind: AlertKind::LicenceExpiring,
+                        template: None,
                         key: format!("licence_expiring:{}:{}:{stage}", l.id, l.expires_on),
                         args: vec![("days", plain(left)), ("number", plain(&l.number))],
                         facts: vec![
@@ -153,6 +156,7 @@ pub fn run(
                 items.push(Item {
                     alert: Alert {
                         kind: AlertKind::ContractBehind,
+                        template: None,
                         // Once a month while it stays behind.
                         key: format!("contract_behind:{}:{}", c.id, today.format("%Y-%m")),
                         args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
@@ -179,6 +183,7 @@ pub fn run(
                 items.push(Item {
                     alert: Alert {
                         kind: AlertKind::ContractEnding,
+                        template: None,
                         key: format!("contract_ending:{}:{}", c.id, c.ends_on),
                         args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
                         facts: vec![
@@ -208,6 +213,7 @@ pub fn run(
                 items.push(Item {
                     alert: Alert {
                         kind: AlertKind::BidDeadline,
+                        template: None,
                         key: format!("bid_deadline:{}:{}", t.id, t.bid_deadline),
                         args: vec![("tender", plain(&t.title))],
                         facts: vec![

@@ -286,6 +286,7 @@ fn shortage_alert(
     }
     Ok(Alert {
         kind: AlertKind::Shortage,
+        template: None,
         key: format!("shortage:{}:{}", rec.id, event.id),
         args: vec![
             ("drug", Value::Plain(drug.name_zh.clone())),
@@ -302,5 +303,93 @@ fn shortage_alert(
             geo.name(rec.region_id, "zh-CN"),
             geo.name(rec.region_id, "en"),
         )],
+    })
+}
+
+/// The center's response to a shortage, recorded with its alert in one transaction: to center
+/// staff, the institutions of the counties it covers, the contracted suppliers, and (for an
+/// alternate supplier) the supplier named.
+pub fn respond(
+    conn: &mut DbConn,
+    act: &Act,
+    shortage_id: i64,
+    r: &shortages::NewResponse,
+    public_url: &str,
+    window_days: i64,
+) -> Result<shortages::Response, StoreError> {
+    write_tx(conn, |conn| {
+        let (rec, resp) = shortages::respond(conn, act, shortage_id, r)?;
+        let drug = catalog::get_drug(conn, rec.drug_id)?;
+        let geo = shortages::geography(conn)?;
+        let at = act.stamp();
+        let counties = crate::domain::shortage::counties_parse(&resp.counties);
+        let from = at - chrono::Duration::days(window_days);
+        let institutions: Vec<i64> = shortages::institutions_by_drug(conn, &[rec.drug_id], from)?
+            .remove(&rec.drug_id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(c, _)| counties.contains(c))
+            .map(|(_, i)| i)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let today = act.at.date_naive();
+        let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
+        suppliers.extend(resp.supplier_id);
+        let mut facts = vec![
+            (
+                "alert.fact.drug",
+                Value::Plain(format!("{} {} ({})", drug.code, drug.name_zh, drug.inn)),
+            ),
+            (
+                "alert.fact.response",
+                Value::Key(format!("shortage.response.{}", resp.kind)),
+            ),
+            ("alert.fact.scope", Value::Plain("{region}".into())),
+        ];
+        if let Some(cap) = resp.price_cap {
+            facts.push((
+                "alert.fact.price_cap",
+                Value::Plain(crate::web::pages::money(cap)),
+            ));
+        }
+        if let Some(u) = resp.until_on {
+            facts.push(("alert.fact.until", Value::Plain(u.to_string())));
+        }
+        if let Some(s) = resp.supplier_id {
+            facts.push(("alert.fact.supplier", Value::Plain(format!("#{s}"))));
+        }
+        if !resp.note.is_empty() {
+            facts.push(("alert.fact.note", Value::Plain(resp.note.clone())));
+        }
+        let region_names: Vec<String> = counties.iter().map(|c| geo.name(*c, "zh-CN")).collect();
+        let region_en: Vec<String> = counties.iter().map(|c| geo.name(*c, "en")).collect();
+        let alert = Alert {
+            kind: AlertKind::Shortage,
+            template: Some("shortage_response"),
+            key: format!("shortage_response:{}", resp.id),
+            args: vec![
+                ("drug", Value::Plain(drug.name_zh.clone())),
+                (
+                    "response",
+                    Value::Key(format!("shortage.response.{}", resp.kind)),
+                ),
+            ],
+            facts,
+            link: if resp.kind == "direct_listing" {
+                "/direct-listings".into()
+            } else {
+                format!("/shortages/{}", rec.id)
+            },
+            localized: vec![("region", region_names.join("、"), region_en.join(", "))],
+        };
+        let to = crate::store::alerts::Audience {
+            center: true,
+            regulator: false,
+            suppliers,
+            institutions,
+        };
+        send(conn, at, &alert, &to, public_url)?;
+        Ok(resp)
     })
 }

@@ -508,7 +508,11 @@ async fn respond(
     let id = id.into_inner();
     let r = f.check(state.today())?;
     let act = state.act(&v.p.username);
-    db(&state, move |c| ss::respond(c, &act, id, &r)).await?;
+    let url = state.config.public_url.clone();
+    db(&state, move |c| {
+        crate::jobs::shortage::respond(c, &act, id, &r, &url, 30)
+    })
+    .await?;
     Ok(view::see_other(&format!("/shortages/{id}")))
 }
 
