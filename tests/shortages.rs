@@ -219,6 +219,33 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
         .collect();
     assert_eq!(keys.len(), 4, "one message per change of state: {keys:?}");
     assert_eq!(run_scan(&state).resolved, 0);
+
+    // Once every contract of the drug has ended, no contract is in force: a province-wide
+    // shortage opens (a new record; the old one stays resolved).
+    let ends = {
+        use jicai::store::schema::{contracts, products};
+        contracts::table
+            .inner_join(products::table.on(products::id.eq(contracts::product_id)))
+            .filter(products::drug_id.eq(drug))
+            .select(diesel::dsl::max(contracts::ends_on))
+            .first::<Option<chrono::NaiveDate>>(&mut *state.store.conn().unwrap())
+            .unwrap()
+            .unwrap()
+    };
+    let days = (ends - state.today()).num_days() + 2;
+    state.clock.advance(Duration::days(days));
+    run_scan(&state);
+    let ended = record(&state, drug).expect("a record for the drug without a contract");
+    assert_ne!(ended.id, rec.id);
+    assert_eq!(
+        (ended.level.as_str(), ended.scope.as_str()),
+        ("shortage", "province")
+    );
+    assert!(
+        ended.evidence.contains("no_contract_in_force"),
+        "{}",
+        ended.evidence
+    );
 }
 
 async fn reports_interruptions_and_responses(db: TestDb) {
