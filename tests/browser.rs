@@ -141,11 +141,19 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
             .await?
             .click()
             .await?;
+        // The list before the search has rows too: wait for the search's own page first.
+        let mut url = browser.current_url().await?;
+        for _ in 0..100 {
+            if url.query().is_some_and(|q| q.contains("q=")) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            url = browser.current_url().await?;
+        }
         browser
             .wait()
             .for_element(Locator::Css("table tbody tr"))
             .await?;
-        let url = browser.current_url().await?;
         let rows = browser.find_all(Locator::Css("table tbody tr")).await?;
         let mut texts = vec![];
         for r in &rows {
