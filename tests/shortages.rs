@@ -450,6 +450,13 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     assert!(ss::responses_of(&mut state.store.conn().unwrap(), rec.id)
         .unwrap()
         .is_empty());
+    // Another licensed supplier, to be told of the direct listing.
+    let other_licensed = ss::licensed_suppliers(&mut state.store.conn().unwrap(), today)
+        .unwrap()
+        .into_iter()
+        .find(|s| *s != supplier)
+        .expect("the demo has another licensed supplier");
+    let other = supplier_user(&state, other_licensed);
     let until = (today + Duration::days(30)).to_string();
     let r = center
         .post(
@@ -504,6 +511,12 @@ async fn reports_interruptions_and_responses(db: TestDb) {
                 "{who}: {rows:?}"
             );
         }
+        let o_mail = format!("{other}@test");
+        assert_eq!(
+            rows.iter().filter(|r| r.1 == o_mail).count(),
+            1,
+            "a licensed supplier hears of the direct listing, not of the re-tender: {rows:?}"
+        );
         let s_mail = format!("{sup}@test");
         assert!(
             rows.iter()

@@ -307,8 +307,8 @@ fn shortage_alert(
 }
 
 /// The center's response to a shortage, recorded with its alert in one transaction: to center
-/// staff, the institutions of the counties it covers, the contracted suppliers, and (for an
-/// alternate supplier) the supplier named.
+/// staff, the institutions of the counties it covers, the contracted suppliers, the supplier
+/// named (alternate supplier) or every licensed supplier (direct listing).
 pub fn respond(
     conn: &mut DbConn,
     act: &Act,
@@ -316,6 +316,7 @@ pub fn respond(
     r: &shortages::NewResponse,
     public_url: &str,
     window_days: i64,
+    today: chrono::NaiveDate,
 ) -> Result<shortages::Response, StoreError> {
     write_tx(conn, |conn| {
         let (rec, resp) = shortages::respond(conn, act, shortage_id, r)?;
@@ -333,9 +334,14 @@ pub fn respond(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let today = act.at.date_naive();
         let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
         suppliers.extend(resp.supplier_id);
+        if resp.kind == crate::domain::shortage::ResponseKind::DirectListing.as_str() {
+            // Open to every licensed supplier: tell them all.
+            suppliers.extend(shortages::licensed_suppliers(conn, today)?);
+            suppliers.sort_unstable();
+            suppliers.dedup();
+        }
         let mut facts = vec![
             (
                 "alert.fact.drug",

@@ -1094,3 +1094,14 @@ pub fn purchases(
         .limit(limit)
         .load(conn)?)
 }
+
+/// Suppliers holding a licence valid on `today` (those a direct listing is open to).
+pub fn licensed_suppliers(conn: &mut DbConn, today: NaiveDate) -> Result<Vec<i64>> {
+    let mut v: Vec<i64> = licences::table
+        .filter(licences::expires_on.ge(today))
+        .select(licences::supplier_id)
+        .distinct()
+        .load(conn)?;
+    v.sort_unstable();
+    Ok(v)
+}

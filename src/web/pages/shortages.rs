@@ -509,8 +509,9 @@ async fn respond(
     let r = f.check(state.today())?;
     let act = state.act(&v.p.username);
     let url = state.config.public_url.clone();
+    let today = state.today();
     db(&state, move |c| {
-        crate::jobs::shortage::respond(c, &act, id, &r, &url, 30)
+        crate::jobs::shortage::respond(c, &act, id, &r, &url, 30, today)
     })
     .await?;
     Ok(view::see_other(&format!("/shortages/{id}")))
