@@ -48,9 +48,8 @@ pub struct Alert {
     pub localized: Vec<(&'static str, String, String)>,
 }
 
-#[derive(Template)]
-#[template(path = "emails/alert.txt")]
-struct TextPart<'a> {
+/// What both parts of a message say.
+struct Body<'a> {
     greeting: &'a str,
     intro: &'a str,
     facts: &'a [(String, String)],
@@ -60,16 +59,17 @@ struct TextPart<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "emails/alert.txt")]
+struct TextPart<'a> {
+    b: &'a Body<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "emails/alert.html")]
 struct HtmlPart<'a> {
     lang: &'a str,
     subject: &'a str,
-    greeting: &'a str,
-    intro: &'a str,
-    facts: &'a [(String, String)],
-    open_label: &'a str,
-    link: &'a str,
-    footer: &'a str,
+    b: &'a Body<'a>,
 }
 
 fn fill(template: &str, alert: &Alert, t: &Tr) -> String {
@@ -102,25 +102,21 @@ pub fn render(alert: &Alert, lang: &str, public_url: &str) -> (String, String, S
         "{url}",
         &format!("{}/account/alerts", public_url.trim_end_matches('/')),
     );
-    let text = TextPart {
+    let body = Body {
         greeting: t.get("alert.greeting"),
         intro: &intro,
         facts: &facts,
         open_label: t.get("alert.open"),
         link: &link,
         footer: &footer,
-    }
-    .render()
-    .unwrap_or_else(|e| format!("{intro}\n\n{link}\n({e})"));
+    };
+    let text = TextPart { b: &body }
+        .render()
+        .unwrap_or_else(|e| format!("{intro}\n\n{link}\n({e})"));
     let html = HtmlPart {
         lang: t.lang,
         subject: &subject,
-        greeting: t.get("alert.greeting"),
-        intro: &intro,
-        facts: &facts,
-        open_label: t.get("alert.open"),
-        link: &link,
-        footer: &footer,
+        b: &body,
     }
     .render()
     .unwrap_or_default();

@@ -107,19 +107,6 @@ impl std::fmt::Display for SendReport {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    store: &Store,
-    f: impl FnOnce(&mut crate::store::DbConn) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut c = store.conn()?;
-        f(&mut c)
-    })
-    .await
-    .map_err(|e| StoreError::Connect(format!("the sender's database task: {e}")))?
-}
-
 /// Sends every message due at `now` (up to `limit`), each claimed first so that two senders at
 /// once never send one twice.
 pub async fn send_due(
@@ -129,12 +116,12 @@ pub async fn send_due(
     limit: i64,
 ) -> Result<SendReport, StoreError> {
     let at = now.naive_utc();
-    let due = blocking(store, move |c| outbox::due(c, at, limit)).await?;
+    let due = store.blocking(move |c| outbox::due(c, at, limit)).await?;
     let mut r = SendReport::default();
     for m in due {
         let claimed = {
             let m = m.clone();
-            blocking(store, move |c| outbox::claim(c, &m, at)).await?
+            store.blocking(move |c| outbox::claim(c, &m, at)).await?
         };
         if !claimed {
             continue;
@@ -154,7 +141,9 @@ pub async fn send_due(
         };
         let (attempt, e) = match outcome {
             Try::Sent => {
-                blocking(store, move |c| outbox::mark_sent(c, m.id, at)).await?;
+                store
+                    .blocking(move |c| outbox::mark_sent(c, m.id, at))
+                    .await?;
                 r.sent += 1;
                 continue;
             }
@@ -162,10 +151,9 @@ pub async fn send_due(
             Try::Hopeless(e) => (crate::domain::mail::MAX_ATTEMPTS, e),
         };
         let err = e.clone();
-        let status = blocking(store, move |c| {
-            outbox::mark_failed_try(c, m.id, attempt, &err, at)
-        })
-        .await?;
+        let status = store
+            .blocking(move |c| outbox::mark_failed_try(c, m.id, attempt, &err, at))
+            .await?;
         if status == outbox::FAILED {
             r.failed += 1;
         } else {

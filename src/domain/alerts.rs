@@ -1,49 +1,18 @@
 //! The alerts the platform e-mails; users choose which they receive.
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertKind {
-    Shortage,
-    OverdueDelivery,
-    PaymentDue,
-    PaymentOverdue,
-    LicenceExpiring,
-    ContractBehind,
-    ContractEnding,
-    BidDeadline,
-}
-
-impl AlertKind {
-    pub const ALL: [AlertKind; 8] = [
-        AlertKind::Shortage,
-        AlertKind::OverdueDelivery,
-        AlertKind::PaymentDue,
-        AlertKind::PaymentOverdue,
-        AlertKind::LicenceExpiring,
-        AlertKind::ContractBehind,
-        AlertKind::ContractEnding,
-        AlertKind::BidDeadline,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::Shortage => "shortage",
-            AlertKind::OverdueDelivery => "overdue_delivery",
-            AlertKind::PaymentDue => "payment_due",
-            AlertKind::PaymentOverdue => "payment_overdue",
-            AlertKind::LicenceExpiring => "licence_expiring",
-            AlertKind::ContractBehind => "contract_behind",
-            AlertKind::ContractEnding => "contract_ending",
-            AlertKind::BidDeadline => "bid_deadline",
-        }
+words!(
+    /// The alerts the platform e-mails (users turn each on or off).
+    AlertKind {
+        Shortage => "shortage",
+        OverdueDelivery => "overdue_delivery",
+        PaymentDue => "payment_due",
+        PaymentOverdue => "payment_overdue",
+        LicenceExpiring => "licence_expiring",
+        ContractBehind => "contract_behind",
+        ContractEnding => "contract_ending",
+        BidDeadline => "bid_deadline",
     }
-
-    pub fn parse(s: &str) -> Option<AlertKind> {
-        AlertKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-}
+);
 
 /// Whether a contract's purchases lag: purchased below `behind_pct` % of what the time elapsed
 /// calls for (committed × elapsed ÷ term), once `min_elapsed_days` have passed.
@@ -76,7 +45,7 @@ mod tests {
         // Too early to judge.
         assert!(!execution_behind(365, 0, 20, 365, 80, 30));
         for k in AlertKind::ALL {
-            assert_eq!(AlertKind::parse(k.as_str()), Some(k));
+            assert_eq!(AlertKind::parse("kind", k.as_str()).ok(), Some(*k));
         }
     }
 }

@@ -1,5 +1,27 @@
 //! The rules of the trade, pure: no I/O, no SQL, no HTTP.
 
+/// A closed set of words stored as text: the enum, `ALL`, `as_str` and `parse` (which names the
+/// field and the words it takes). Attributes before the name (e.g. more derives) are kept.
+macro_rules! words {
+    ($(#[$m:meta])* $name:ident { $($v:ident => $w:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($v),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$v => $w),+ }
+            }
+            pub fn parse(field: &str, s: &str) -> Result<$name, $crate::domain::Invalid> {
+                $name::ALL.iter().copied().find(|x| x.as_str() == s.trim()).ok_or_else(|| {
+                    $crate::domain::Invalid::new(field, format!("\"{s}\" is not one of: {}", $name::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")))
+                })
+            }
+        }
+    };
+}
+
 pub mod alerts;
 pub mod audit;
 pub mod award;
@@ -88,4 +110,13 @@ pub fn email_list(field: &str, value: &str) -> Result<String, Invalid> {
 pub fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, Invalid> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
+}
+
+/// An optional date: empty is none, anything else as [`date`].
+pub fn optional_date(field: &str, s: &str) -> Result<Option<chrono::NaiveDate>, Invalid> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        date(field, s).map(Some)
+    }
 }

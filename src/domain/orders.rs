@@ -3,7 +3,6 @@
 //! lines' quantities say.
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
-use serde::Serialize;
 
 use super::Invalid;
 
@@ -82,25 +81,6 @@ impl DeliveryRules {
         }
         Ok(())
     }
-}
-
-macro_rules! words {
-    ($name:ident { $($v:ident => $w:literal),+ $(,)? }) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$v => $w),+ }
-            }
-            pub fn parse(field: &str, s: &str) -> Result<$name, Invalid> {
-                $name::ALL.iter().copied().find(|x| x.as_str() == s.trim()).ok_or_else(|| {
-                    Invalid::new(field, format!("\"{s}\" is not one of: {}", $name::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")))
-                })
-            }
-        }
-    };
 }
 
 words!(DeclineReason { OutOfStock => "out_of_stock", Discontinued => "discontinued", Other => "other" });

@@ -6,53 +6,17 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Watch,
-    Shortage,
-    Critical,
-}
+words!(
+    /// How short a drug is, in rising order.
+    #[derive(PartialOrd, Ord, serde::Deserialize)]
+    Level { Watch => "watch", Shortage => "shortage", Critical => "critical" }
+);
 
-impl Level {
-    pub const ALL: [Level; 3] = [Level::Watch, Level::Shortage, Level::Critical];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Watch => "watch",
-            Level::Shortage => "shortage",
-            Level::Critical => "critical",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.as_str() == s.trim())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    County,
-    City,
-    Province,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::County => "county",
-            Scope::City => "city",
-            Scope::Province => "province",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Scope> {
-        [Scope::County, Scope::City, Scope::Province]
-            .into_iter()
-            .find(|x| x.as_str() == s.trim())
-    }
-}
+words!(
+    /// How far a shortage has spread.
+    #[derive(PartialOrd, Ord)]
+    Scope { County => "county", City => "city", Province => "province" }
+);
 
 /// The thresholds of the shortage scan (its `jobs/` file; the defaults are the province's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -389,39 +353,16 @@ pub fn counties_parse(s: &str) -> BTreeSet<i64> {
     s.split(',').filter_map(|x| x.trim().parse().ok()).collect()
 }
 
-/// The responses the center can make to a shortage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponseKind {
-    /// Temporary off-contract purchasing under a price cap until a date.
-    DirectListing,
-    /// An alternate (backup) supplier for the affected counties.
-    AlternateSupplier,
-    /// The drug is marked for re-tender.
-    Retender,
-}
-
-impl ResponseKind {
-    pub const ALL: [ResponseKind; 3] = [
-        ResponseKind::DirectListing,
-        ResponseKind::AlternateSupplier,
-        ResponseKind::Retender,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResponseKind::DirectListing => "direct_listing",
-            ResponseKind::AlternateSupplier => "alternate_supplier",
-            ResponseKind::Retender => "retender",
-        }
+words!(
+    /// The responses the center can make to a shortage: temporary off-contract purchasing
+    /// under a price cap until a date (direct listing), an alternate (backup) supplier for the
+    /// affected counties, re-tender.
+    ResponseKind {
+        DirectListing => "direct_listing",
+        AlternateSupplier => "alternate_supplier",
+        Retender => "retender",
     }
-
-    pub fn parse(s: &str) -> Option<ResponseKind> {
-        ResponseKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-    }
-}
+);
 
 #[cfg(test)]
 mod tests {

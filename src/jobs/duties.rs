@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 use crate::alerts::{audience, send, Alert, Value};
 use crate::domain::alerts::{execution_behind, AlertKind};
 use crate::domain::jobs::{JobKind, JobSpec};
+use crate::domain::money::Money;
 use crate::store::{duties, micros, write_tx, DbConn, StoreError};
-use crate::web::pages::money;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -100,7 +100,10 @@ pub fn run(
                             ("alert.fact.payable", plain(p.id)),
                             ("alert.fact.institution", plain(&p.institution)),
                             ("alert.fact.supplier", plain(&p.supplier)),
-                            ("alert.fact.amount", plain(money(p.amount))),
+                            (
+                                "alert.fact.amount",
+                                plain(Money::from_ten_thousandths(p.amount)),
+                            ),
                             ("alert.fact.due_on", plain(p.due_on)),
                         ],
                         link: "/payables".into(),

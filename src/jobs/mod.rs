@@ -90,14 +90,7 @@ impl Runner {
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, String> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut c = store.conn()?;
-            f(&mut c)
-        })
-        .await
-        .map_err(|e| format!("job task: {e}"))?
-        .map_err(|e| e.to_string())
+        self.store.blocking(f).await.map_err(|e| e.to_string())
     }
 
     /// Runs a job once, now, and says what it did.

@@ -356,7 +356,7 @@ pub fn respond(
         if let Some(cap) = resp.price_cap {
             facts.push((
                 "alert.fact.price_cap",
-                Value::Plain(crate::web::pages::money(cap)),
+                Value::Plain(crate::domain::money::Money::from_ten_thousandths(cap).to_string()),
             ));
         }
         if let Some(u) = resp.until_on {

@@ -6,15 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 
-use super::{DbConn, Result};
-
-fn ts(t: NaiveDateTime) -> String {
-    format!("'{}'", t.format("%F %T%.f"))
-}
-
-fn day(d: NaiveDate) -> String {
-    format!("'{}'", d.format("%F"))
-}
+use super::{sql_date, sql_ts, DbConn, Result};
 
 /// An order past its delivery deadline with lines not yet shipped in full.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
@@ -55,8 +47,8 @@ pub fn overdue_orders(
          AND order_lines.declined_reason IS NULL AND order_lines.shipped < order_lines.quantity \
          GROUP BY orders.id, orders.institution_id, orders.supplier_id, orders.deliver_by \
          ORDER BY orders.id",
-        ts(from),
-        ts(before)
+        sql_ts(from),
+        sql_ts(before)
     ))
     .load(conn)?)
 }
@@ -94,8 +86,8 @@ pub fn unpaid_payables(
          JOIN suppliers ON suppliers.id = payables.supplier_id \
          WHERE payables.paid_at IS NULL AND payables.due_on >= {} AND payables.due_on <= {} \
          ORDER BY payables.id",
-        day(from),
-        day(to)
+        sql_date(from),
+        sql_date(to)
     ))
     .load(conn)?)
 }
@@ -127,8 +119,8 @@ pub fn licences_expiring(
          licences.number AS number, licences.expires_on AS expires_on, suppliers.name AS supplier \
          FROM licences JOIN suppliers ON suppliers.id = licences.supplier_id \
          WHERE licences.expires_on >= {} AND licences.expires_on <= {} ORDER BY licences.id",
-        day(from),
-        day(to)
+        sql_date(from),
+        sql_date(to)
     ))
     .load(conn)?)
 }
@@ -162,9 +154,9 @@ pub fn contracts_in_force(
     ending_by: Option<NaiveDate>,
     with_purchases: bool,
 ) -> Result<Vec<ContractProgress>> {
-    let t = day(today);
+    let t = sql_date(today);
     let ending = ending_by
-        .map(|d| format!(" AND contracts.ends_on <= {}", day(d)))
+        .map(|d| format!(" AND contracts.ends_on <= {}", sql_date(d)))
         .unwrap_or_default();
     let purchased = if with_purchases {
         "COALESCE((SELECT CAST(SUM(order_lines.quantity) AS BIGINT) FROM order_lines \
@@ -206,8 +198,8 @@ pub fn bid_deadlines(
     Ok(diesel::sql_query(format!(
         "SELECT id, title, bid_deadline FROM tenders WHERE state = 'open' \
          AND bid_deadline > {} AND bid_deadline <= {} ORDER BY id",
-        ts(now),
-        ts(until)
+        sql_ts(now),
+        sql_ts(until)
     ))
     .load(conn)?)
 }

@@ -221,6 +221,32 @@ impl Store {
     pub fn conn(&self) -> Result<Conn> {
         Ok(self.pool.get()?)
     }
+
+    /// Runs database work with a pooled connection on Tokio's blocking pool (the scheduled
+    /// jobs and the mail sender; the web uses `web::db`, on actix's).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = store.conn()?;
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| StoreError::Connect(format!("a database task: {e}")))?
+    }
+}
+
+/// A timestamp as an SQL literal for hand-written queries, written as diesel writes it to
+/// SQLite (so that text comparison there agrees with timestamp comparison on PostgreSQL).
+pub(crate) fn sql_ts(t: NaiveDateTime) -> String {
+    format!("'{}'", t.format("%F %T%.f"))
+}
+
+/// A date as an SQL literal for hand-written queries.
+pub(crate) fn sql_date(d: chrono::NaiveDate) -> String {
+    format!("'{}'", d.format("%F"))
 }
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so a transaction that reads

@@ -323,12 +323,7 @@ fn may_supply(conn: &mut DbConn, o: &Order, supplier_id: i64) -> Result<bool> {
     if o.supplier_id == supplier_id {
         return Ok(true);
     }
-    let (region, level, parent): (i64, String, Option<i64>) = institutions::table
-        .inner_join(regions::table)
-        .filter(institutions::id.eq(o.institution_id))
-        .select((regions::id, regions::level, regions::parent_id))
-        .first(conn)?;
-    let county = super::regions::county_of(region, &level, parent);
+    let county = super::regions::county_of_institution(conn, o.institution_id)?;
     let contract_ids: Vec<i64> = order_lines::table
         .filter(order_lines::order_id.eq(o.id))
         .select(order_lines::contract_id)

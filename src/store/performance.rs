@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 use std::collections::BTreeMap;
 
 use super::schema::{contracts, order_lines, orders, products};
-use super::{DbConn, MultiBackend, Result};
+use super::{sql_ts, DbConn, MultiBackend, Result};
 use crate::domain::performance::{ContractKey, Totals};
 
 /// Which records the figures count: orders submitted in [from, to), of institutions in a
@@ -63,12 +63,6 @@ pub fn contracts_of(conn: &mut DbConn, f: &Filter) -> Result<Vec<ContractKey>> {
             },
         )
         .collect())
-}
-
-/// A timestamp as an SQL literal, written as diesel writes it to SQLite (so that text
-/// comparison there agrees with timestamp comparison on PostgreSQL).
-fn ts(t: NaiveDateTime) -> String {
-    format!("'{}'", t.format("%F %T%.f"))
 }
 
 /// `AND order_lines.contract_id IN (…)` for a filtered set (numbers only, no user text).
@@ -154,8 +148,8 @@ pub fn totals(
 ) -> Result<BTreeMap<(i64, i64), Totals>> {
     let mut period = format!(
         "orders.cancelled_at IS NULL AND orders.submitted_at >= {} AND orders.submitted_at < {}{}",
-        ts(f.from),
-        ts(f.to),
+        sql_ts(f.from),
+        sql_ts(f.to),
         contract_clause(only)
     );
     if let Some(c) = f.county_id {
@@ -165,7 +159,7 @@ pub fn totals(
         period.push_str(&format!(" AND orders.supplier_id = {s}"));
     }
     let (keys, group) = by.columns();
-    let due = ts(now);
+    let due = sql_ts(now);
     let lines: Vec<LineRow> = diesel::sql_query(format!(
         "SELECT {keys}, COUNT(*) AS lines, \
          CAST(SUM(CASE WHEN order_lines.declined_reason IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS declined, \
@@ -236,8 +230,8 @@ pub fn open_orders(conn: &mut DbConn, f: &Filter, now: NaiveDateTime) -> Result<
         .join(",");
     let mut cond = format!(
         "orders.state IN ({states}) AND orders.submitted_at >= {} AND orders.submitted_at < {}",
-        ts(f.from),
-        ts(f.to)
+        sql_ts(f.from),
+        sql_ts(f.to)
     );
     if let Some(c) = f.county_id {
         cond.push_str(&format!(
@@ -255,7 +249,7 @@ pub fn open_orders(conn: &mut DbConn, f: &Filter, now: NaiveDateTime) -> Result<
          JOIN regions ON regions.id = institutions.region_id \
          WHERE {cond} GROUP BY institutions.id, institutions.name \
          ORDER BY overdue DESC, open DESC, institutions.id",
-        ts(now)
+        sql_ts(now)
     ))
     .load(conn)?;
     Ok(rows

@@ -164,6 +164,19 @@ pub fn county_of(region_id: i64, level: &str, parent_id: Option<i64>) -> i64 {
     }
 }
 
+/// The county an institution lies in.
+pub fn county_of_institution(conn: &mut DbConn, institution_id: i64) -> Result<i64> {
+    use super::schema::institutions;
+    let (region, level, parent): (i64, String, Option<i64>) = institutions::table
+        .inner_join(regions::table)
+        .filter(institutions::id.eq(institution_id))
+        .select((regions::id, regions::level, regions::parent_id))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}")))?;
+    Ok(county_of(region, &level, parent))
+}
+
 /// Counties' code and Chinese name, each read once however often it is asked for.
 #[derive(Default)]
 pub struct CountyNames(std::collections::BTreeMap<i64, (String, String)>);

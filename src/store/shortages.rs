@@ -8,10 +8,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::schema::{
-    drugs, institutions, regions, shortage_events, shortage_reports, shortage_responses, shortages,
-    supply_interruptions,
+    drugs, shortage_events, shortage_reports, shortage_responses, shortages, supply_interruptions,
 };
-use super::{audit, write_tx, Act, DbConn, MultiBackend, Result, StoreError};
+use super::{audit, sql_date, sql_ts, write_tx, Act, DbConn, MultiBackend, Result, StoreError};
 use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
     Reading, ResponseKind, Scope,
@@ -20,14 +19,6 @@ use crate::domain::Invalid;
 
 pub const OPEN: &str = "open";
 pub const RESOLVED: &str = "resolved";
-
-fn ts(t: NaiveDateTime) -> String {
-    format!("'{}'", t.format("%F %T%.f"))
-}
-
-fn day(d: NaiveDate) -> String {
-    format!("'{}'", d.format("%F"))
-}
 
 /// Everything the scan reads, per drug.
 #[derive(Debug, Default)]
@@ -83,7 +74,7 @@ pub fn read_signals(
     window_days: i64,
 ) -> Result<Signals> {
     let from = now - chrono::Duration::days(window_days);
-    let (f, n) = (ts(from), ts(now));
+    let (f, n) = (sql_ts(from), sql_ts(now));
     let mut s = Signals::default();
     let lines: Vec<LineSignal> = diesel::sql_query(format!(
         "SELECT products.drug_id AS drug_id, CAST(COALESCE(orders.county_id, 0) AS BIGINT) AS county_id, \
@@ -131,18 +122,8 @@ pub fn read_signals(
             .or_default()
             .reports = r.c;
     }
-    let t = day(today);
-    // Contracts in force: (drug, supplier).
-    let in_force: Vec<Pair> = diesel::sql_query(format!(
-        "SELECT DISTINCT products.drug_id AS a, contracts.supplier_id AS b FROM contracts \
-         JOIN products ON products.id = contracts.product_id \
-         WHERE contracts.status = 'in_force' AND contracts.starts_on <= {t} AND contracts.ends_on >= {t}"
-    ))
-    .load(conn)?;
-    let mut contracted: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-    for p in in_force {
-        contracted.entry(p.a).or_default().insert(p.b);
-    }
+    let t = sql_date(today);
+    let contracted = contracted_by_drug(conn, today, None)?;
     let interrupted: Vec<Pair> = diesel::sql_query(format!(
         "SELECT DISTINCT drug_id AS a, supplier_id AS b FROM supply_interruptions \
          WHERE starts_on <= {t} AND (ends_on IS NULL OR ends_on >= {t})"
@@ -184,6 +165,39 @@ pub struct Geo {
 }
 
 impl Geo {
+    /// The tree of these regions (all of them: it needs the province).
+    pub fn of(regions: &[super::regions::Region]) -> Result<Geo> {
+        let province = regions
+            .iter()
+            .find(|r| r.level == "province")
+            .map(|r| r.id)
+            .ok_or_else(|| StoreError::NotFound("the province region".into()))?;
+        Ok(Geo {
+            parent: regions.iter().map(|r| (r.id, r.parent_id)).collect(),
+            names: regions
+                .iter()
+                .map(|r| (r.id, (r.name_zh.clone(), r.name_en.clone())))
+                .collect(),
+            province,
+        })
+    }
+
+    /// The region itself and every region below it.
+    pub fn within(&self, region_id: i64) -> BTreeSet<i64> {
+        let mut set = BTreeSet::from([region_id]);
+        loop {
+            let before = set.len();
+            for (id, p) in &self.parent {
+                if p.is_some_and(|p| set.contains(&p)) {
+                    set.insert(*id);
+                }
+            }
+            if set.len() == before {
+                return set;
+            }
+        }
+    }
+
     /// A region's name in a language ("zh-CN" or "en").
     pub fn name(&self, id: i64, lang: &str) -> String {
         match self.names.get(&id) {
@@ -209,27 +223,7 @@ impl Geography for Geo {
 }
 
 pub fn geography(conn: &mut DbConn) -> Result<Geo> {
-    type Row = (i64, String, Option<i64>, String, String);
-    let rows: Vec<Row> = regions::table
-        .select((
-            regions::id,
-            regions::level,
-            regions::parent_id,
-            regions::name_zh,
-            regions::name_en,
-        ))
-        .order(regions::id)
-        .load(conn)?;
-    let province = rows
-        .iter()
-        .find(|r| r.1 == "province")
-        .map(|r| r.0)
-        .ok_or_else(|| StoreError::NotFound("the province region".into()))?;
-    Ok(Geo {
-        parent: rows.iter().map(|r| (r.0, r.2)).collect(),
-        names: rows.into_iter().map(|r| (r.0, (r.3, r.4))).collect(),
-        province,
-    })
+    Geo::of(&super::regions::all(conn)?)
 }
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
@@ -251,8 +245,8 @@ pub struct Shortage {
 impl Shortage {
     pub fn current(&self) -> Current {
         Current {
-            level: Level::parse(&self.level).unwrap_or(Level::Watch),
-            scope: Scope::parse(&self.scope).unwrap_or(Scope::Province),
+            level: Level::parse("level", &self.level).unwrap_or(Level::Watch),
+            scope: Scope::parse("scope", &self.scope).unwrap_or(Scope::Province),
             region_id: self.region_id,
             counties: counties_parse(&self.counties),
         }
@@ -338,24 +332,7 @@ pub fn apply(
         .find(id)
         .select(Shortage::as_select())
         .first(conn)?;
-    let event_id: i64 = diesel::insert_into(shortage_events::table)
-        .values((
-            shortage_events::shortage_id.eq(id),
-            shortage_events::at.eq(at),
-            shortage_events::change.eq(change.as_str()),
-            shortage_events::level.eq(&rec.level),
-            shortage_events::scope.eq(&rec.scope),
-            shortage_events::region_id.eq(rec.region_id),
-            shortage_events::counties.eq(&rec.counties),
-            shortage_events::evidence.eq(&rec.evidence),
-            shortage_events::actor.eq(&act.actor),
-        ))
-        .returning(shortage_events::id)
-        .get_result(conn)?;
-    let event: Event = shortage_events::table
-        .find(event_id)
-        .select(Event::as_select())
-        .first(conn)?;
+    let event = add_event(conn, act, &rec, change.as_str(), &rec.evidence)?;
     audit::append(
         conn,
         act,
@@ -366,6 +343,34 @@ pub fn apply(
         Some(&rec),
     )?;
     Ok((rec, event))
+}
+
+/// Writes a history event of a record as it stands after `change`.
+fn add_event(
+    conn: &mut DbConn,
+    act: &Act,
+    rec: &Shortage,
+    change: &str,
+    evidence: &str,
+) -> Result<Event> {
+    let id: i64 = diesel::insert_into(shortage_events::table)
+        .values((
+            shortage_events::shortage_id.eq(rec.id),
+            shortage_events::at.eq(act.stamp()),
+            shortage_events::change.eq(change),
+            shortage_events::level.eq(&rec.level),
+            shortage_events::scope.eq(&rec.scope),
+            shortage_events::region_id.eq(rec.region_id),
+            shortage_events::counties.eq(&rec.counties),
+            shortage_events::evidence.eq(evidence),
+            shortage_events::actor.eq(&act.actor),
+        ))
+        .returning(shortage_events::id)
+        .get_result(conn)?;
+    Ok(shortage_events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)?)
 }
 
 /// For many drugs at once (one pass over the window): the (county, institution) pairs that
@@ -390,7 +395,7 @@ pub fn institutions_by_drug(
              WHERE orders.submitted_at >= {} AND products.drug_id IN ({list}) \
              UNION SELECT DISTINCT drug_id AS a, county_id AS b, institution_id AS c \
              FROM shortage_reports WHERE withdrawn_at IS NULL AND drug_id IN ({list})",
-            ts(from)
+            sql_ts(from)
         ))
         .load(conn)?;
         for r in rows {
@@ -400,17 +405,37 @@ pub fn institutions_by_drug(
     Ok(out)
 }
 
-/// The suppliers with a contract in force for the drug.
-pub fn contracted_suppliers(conn: &mut DbConn, drug_id: i64, today: NaiveDate) -> Result<Vec<i64>> {
+/// The suppliers with a contract in force on `today`, per drug (of one drug, or all).
+fn contracted_by_drug(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    drug_id: Option<i64>,
+) -> Result<BTreeMap<i64, BTreeSet<i64>>> {
+    let t = sql_date(today);
+    let one = drug_id
+        .map(|d| format!(" AND products.drug_id = {d}"))
+        .unwrap_or_default();
     let rows: Vec<Pair> = diesel::sql_query(format!(
-        "SELECT DISTINCT contracts.supplier_id AS a, CAST(0 AS BIGINT) AS b FROM contracts \
+        "SELECT DISTINCT products.drug_id AS a, contracts.supplier_id AS b FROM contracts \
          JOIN products ON products.id = contracts.product_id \
-         WHERE products.drug_id = {drug_id} AND contracts.status = 'in_force' \
-         AND contracts.starts_on <= {t} AND contracts.ends_on >= {t}",
-        t = day(today)
+         WHERE contracts.status = 'in_force' AND contracts.starts_on <= {t} \
+         AND contracts.ends_on >= {t}{one}"
     ))
     .load(conn)?;
-    Ok(rows.into_iter().map(|r| r.a).collect())
+    let mut out: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for p in rows {
+        out.entry(p.a).or_default().insert(p.b);
+    }
+    Ok(out)
+}
+
+/// The suppliers with a contract in force for the drug.
+pub fn contracted_suppliers(conn: &mut DbConn, drug_id: i64, today: NaiveDate) -> Result<Vec<i64>> {
+    Ok(contracted_by_drug(conn, today, Some(drug_id))?
+        .remove(&drug_id)
+        .unwrap_or_default()
+        .into_iter()
+        .collect())
 }
 
 /// Which records the list shows.
@@ -455,7 +480,7 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
         .load(conn)?;
     let mut out = vec![];
     let region_counties = match f.region_id {
-        Some(r) => Some(counties_within(conn, r)?),
+        Some(r) => Some(geography(conn)?.within(r)),
         None => None,
     };
     for (record, drug_code, drug_name) in rows {
@@ -478,25 +503,6 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
         }
     }
     Ok(out)
-}
-
-/// The region itself and every region below it.
-fn counties_within(conn: &mut DbConn, region_id: i64) -> Result<BTreeSet<i64>> {
-    let rows: Vec<(i64, Option<i64>)> = regions::table
-        .select((regions::id, regions::parent_id))
-        .load(conn)?;
-    let mut set = BTreeSet::from([region_id]);
-    loop {
-        let before = set.len();
-        for (id, p) in &rows {
-            if p.is_some_and(|p| set.contains(&p)) {
-                set.insert(*id);
-            }
-        }
-        if set.len() == before {
-            return Ok(set);
-        }
-    }
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Shortage> {
@@ -537,20 +543,10 @@ pub fn report(
     drug_id: i64,
     note: &str,
 ) -> Result<Report> {
-    let note = note.trim();
-    if note.chars().count() > 2000 {
-        return Err(Invalid::new("note", "at most 2,000 characters").into());
-    }
+    let note = crate::domain::optional_text("note", note, 2000)?.unwrap_or_default();
     write_tx(conn, |conn| {
         drug_exists(conn, drug_id)?;
-        let (region_id, level, parent): (i64, String, Option<i64>) = institutions::table
-            .inner_join(regions::table)
-            .filter(institutions::id.eq(institution_id))
-            .select((regions::id, regions::level, regions::parent_id))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}")))?;
-        let county = super::regions::county_of(region_id, &level, parent);
+        let county = super::regions::county_of_institution(conn, institution_id)?;
         let id: i64 = diesel::insert_into(shortage_reports::table)
             .values((
                 shortage_reports::institution_id.eq(institution_id),
@@ -580,9 +576,15 @@ pub fn report(
 }
 
 /// Reports, newest first: one institution's, or all.
-pub fn reports(conn: &mut DbConn, institution_id: Option<i64>, limit: i64) -> Result<Vec<Report>> {
+/// Reports, newest first, each with its drug's code and Chinese name.
+pub fn reports(
+    conn: &mut DbConn,
+    institution_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(Report, String, String)>> {
     let mut q = shortage_reports::table
-        .select(Report::as_select())
+        .inner_join(drugs::table)
+        .select((Report::as_select(), drugs::code, drugs::name_zh))
         .into_boxed::<MultiBackend>();
     if let Some(i) = institution_id {
         q = q.filter(shortage_reports::institution_id.eq(i));
@@ -703,9 +705,10 @@ pub fn interruptions(
     supplier_id: Option<i64>,
     drug_id: Option<i64>,
     limit: i64,
-) -> Result<Vec<Interruption>> {
+) -> Result<Vec<(Interruption, String, String)>> {
     let mut q = supply_interruptions::table
-        .select(Interruption::as_select())
+        .inner_join(drugs::table)
+        .select((Interruption::as_select(), drugs::code, drugs::name_zh))
         .into_boxed::<MultiBackend>();
     if let Some(s) = supplier_id {
         q = q.filter(supply_interruptions::supplier_id.eq(s));
@@ -788,19 +791,13 @@ pub fn respond(
             .find(id)
             .select(Response::as_select())
             .first(conn)?;
-        diesel::insert_into(shortage_events::table)
-            .values((
-                shortage_events::shortage_id.eq(shortage_id),
-                shortage_events::at.eq(act.stamp()),
-                shortage_events::change.eq(format!("response_{}", r.kind.as_str())),
-                shortage_events::level.eq(&s.level),
-                shortage_events::scope.eq(&s.scope),
-                shortage_events::region_id.eq(s.region_id),
-                shortage_events::counties.eq(&s.counties),
-                shortage_events::evidence.eq(serde_json::to_string(&resp).unwrap_or_default()),
-                shortage_events::actor.eq(&act.actor),
-            ))
-            .execute(conn)?;
+        add_event(
+            conn,
+            act,
+            &s,
+            &format!("response_{}", r.kind.as_str()),
+            &serde_json::to_string(&resp).unwrap_or_default(),
+        )?;
         audit::append(
             conn,
             act,
@@ -820,31 +817,6 @@ pub fn responses_of(conn: &mut DbConn, shortage_id: i64) -> Result<Vec<Response>
         .order(shortage_responses::id.desc())
         .select(Response::as_select())
         .load(conn)?)
-}
-
-/// Direct listing in force for a drug in a county on a day: its price cap (the lowest when
-/// several), if any.
-pub fn direct_listing_cap(
-    conn: &mut DbConn,
-    drug_id: i64,
-    county_id: i64,
-    today: NaiveDate,
-) -> Result<Option<(i64, i64)>> {
-    let rows: Vec<(i64, String, Option<i64>)> = shortage_responses::table
-        .filter(shortage_responses::drug_id.eq(drug_id))
-        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing.as_str()))
-        .filter(shortage_responses::until_on.ge(today))
-        .select((
-            shortage_responses::id,
-            shortage_responses::counties,
-            shortage_responses::price_cap,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, c, _)| counties_parse(c).contains(&county_id))
-        .filter_map(|(id, _, cap)| cap.map(|c| (id, c)))
-        .min_by_key(|x| x.1))
 }
 
 use super::schema::{direct_listings, direct_purchases, licences, products};
@@ -1031,14 +1003,7 @@ pub fn buy(
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("listing {listing_id}")))?;
         let r = response_in_force(conn, l.response_id, today)?;
-        let (region_id, level, parent): (i64, String, Option<i64>) = institutions::table
-            .inner_join(regions::table)
-            .filter(institutions::id.eq(institution_id))
-            .select((regions::id, regions::level, regions::parent_id))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}")))?;
-        let county = super::regions::county_of(region_id, &level, parent);
+        let county = super::regions::county_of_institution(conn, institution_id)?;
         if !counties_parse(&r.counties).contains(&county) {
             return Err(StoreError::Conflict(
                 "direct listing is allowed only in the counties affected by the shortage".into(),

@@ -7,8 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::pages::shortages::{date_field, drug_of};
+use super::pages::shortages::drug_of;
 use super::{db, own_supplier, ApiError, AppState, Error};
+use crate::domain::optional_date;
 use crate::domain::roles::Role;
 use crate::domain::shortage::{counties_parse, Evidence, Level};
 use crate::store::shortages::{self as ss, ListFilter};
@@ -80,12 +81,7 @@ pub async fn list_shortages(
     }
     let level = match q.level.as_deref() {
         None | Some("") => None,
-        Some(l) => Some(Level::parse(l).ok_or_else(|| {
-            crate::domain::Invalid::new(
-                "level",
-                format!("\"{l}\" is not one of: watch, shortage, critical"),
-            )
-        })?),
+        Some(l) => Some(Level::parse("level", l)?),
     };
     let open = match q.status.as_deref() {
         None | Some("") | Some("open") => true,
@@ -159,8 +155,8 @@ pub async fn declare_interruption(
     }
     let supplier = own_supplier(&u.p, "only a supplier's users may declare")?;
     let drug = drug_of(&state, "drug", &body.drug).await?;
-    let starts = date_field("starts_on", &body.starts_on)?.unwrap_or_else(|| state.today());
-    let ends = date_field("ends_on", &body.ends_on)?;
+    let starts = optional_date("starts_on", &body.starts_on)?.unwrap_or_else(|| state.today());
+    let ends = optional_date("ends_on", &body.ends_on)?;
     let act = state.act(&u.p.username);
     let reason = body.reason.clone();
     let r = db(&state, move |c| {

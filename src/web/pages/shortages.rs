@@ -33,17 +33,6 @@ fn level_cell(t: &crate::web::i18n::Tr, level: &str) -> Cell {
     }
 }
 
-/// A date field: empty is none; anything else must be YYYY-MM-DD.
-pub fn date_field(field: &str, s: &str) -> Result<Option<NaiveDate>, Invalid> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date (YYYY-MM-DD)")))
-}
-
 /// A drug named by its code (or its id).
 pub async fn drug_of(state: &AppState, field: &str, code: &str) -> Result<i64, Error> {
     let code = code.trim().to_string();
@@ -94,18 +83,15 @@ async fn shortage_list(
     let region_id = q.region.trim().parse::<i64>().ok();
     let f = ListFilter {
         open: q.status != "resolved",
-        level: Level::parse(&q.level),
+        level: Level::parse("level", &q.level).ok(),
         drug_id,
         region_id,
     };
-    let (rows, geo, regions) = db(&state, move |c| {
-        Ok((
-            ss::list(c, &f, 500)?,
-            ss::geography(c)?,
-            crate::store::regions::all(c)?,
-        ))
+    let (rows, regions) = db(&state, move |c| {
+        Ok((ss::list(c, &f, 500)?, crate::store::regions::all(c)?))
     })
     .await?;
+    let geo = ss::Geo::of(&regions)?;
     let table = Table {
         columns: cols(
             &t,
@@ -417,7 +403,7 @@ impl ResponseForm {
     /// alternate supplier needs the supplier.
     pub fn check(&self, today: NaiveDate) -> Result<NewResponse, Error> {
         let mut errors = vec![];
-        let kind = ResponseKind::parse(&self.kind);
+        let kind = ResponseKind::parse("kind", &self.kind).ok();
         if kind.is_none() {
             errors.push(Invalid::new(
                 "kind",
@@ -435,10 +421,11 @@ impl ResponseForm {
                 }
             }
         };
-        let until_on = date_field("until_on", &self.until_on).unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
+        let until_on =
+            crate::domain::optional_date("until_on", &self.until_on).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
         let supplier_id = if self.supplier_id.trim().is_empty() {
             None
         } else {
@@ -478,10 +465,12 @@ impl ResponseForm {
             }
             _ => {}
         }
-        let note = self.note.trim().to_string();
-        if note.chars().count() > 2000 {
-            errors.push(Invalid::new("note", "at most 2,000 characters"));
-        }
+        let note = crate::domain::optional_text("note", &self.note, 2000)
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
+            .unwrap_or_default();
         let counties: BTreeSet<i64> = counties_parse(&self.counties);
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
@@ -532,18 +521,6 @@ async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
         Ok((ss::reports(c, inst, 500)?, ss::geography(c)?))
     })
     .await?;
-    let drug_ids: Vec<i64> = reports.iter().map(|r| r.drug_id).collect();
-    let names = db(&state, move |c| {
-        let mut m = std::collections::BTreeMap::new();
-        for d in drug_ids {
-            if let std::collections::btree_map::Entry::Vacant(e) = m.entry(d) {
-                let drug = catalog::get_drug(c, d)?;
-                e.insert(format!("{} {}", drug.code, drug.name_zh));
-            }
-        }
-        Ok(m)
-    })
-    .await?;
     let mut s = Section::new(t.get("nav.shortage_reports"));
     s.table = Some(Table {
         columns: cols(
@@ -559,10 +536,10 @@ async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
         ),
         rows: reports
             .iter()
-            .map(|r| {
+            .map(|(r, code, name)| {
                 vec![
                     Cell::text(local_time(tz, r.reported_at)),
-                    Cell::text(names.get(&r.drug_id).cloned().unwrap_or_default()),
+                    Cell::text(format!("{code} {name}")),
                     Cell::text(geo.name(r.county_id, t.lang)),
                     Cell::link(
                         format!("#{}", r.institution_id),
@@ -636,16 +613,7 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
         Role::Center | Role::Regulator => None,
         _ => return Err(Error::forbidden()),
     };
-    let rows = db(&state, move |c| {
-        let rows = ss::interruptions(c, supplier, None, 500)?;
-        let mut out = vec![];
-        for r in rows {
-            let d = catalog::get_drug(c, r.drug_id)?;
-            out.push((r, format!("{} {}", d.code, d.name_zh)));
-        }
-        Ok(out)
-    })
-    .await?;
+    let rows = db(&state, move |c| ss::interruptions(c, supplier, None, 500)).await?;
     let today = state.today();
     let mut s = Section::new(t.get("nav.interruptions"));
     s.table = Some(Table {
@@ -662,10 +630,10 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
         ),
         rows: rows
             .iter()
-            .map(|(r, drug)| {
+            .map(|(r, code, name)| {
                 vec![
                     Cell::text(local_time(tz, r.declared_at)),
-                    Cell::text(drug),
+                    Cell::text(format!("{code} {name}")),
                     Cell::link(
                         format!("#{}", r.supplier_id),
                         format!("/suppliers/{}", r.supplier_id),
@@ -682,13 +650,13 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
             .collect(),
     });
     if supplier.is_some() {
-        for (r, drug) in rows
+        for (r, code, name) in rows
             .iter()
-            .filter(|(r, _)| r.ends_on.is_none_or(|e| e >= today))
+            .filter(|(r, ..)| r.ends_on.is_none_or(|e| e >= today))
         {
             s.forms.push(Form::button(
                 format!("/supply-interruptions/{}/end", r.id),
-                format!("{} · {drug}", t.get("shortage.end_interruption")),
+                format!("{} · {code} {name}", t.get("shortage.end_interruption")),
             ));
         }
         s.forms.push(Form::new(
@@ -737,8 +705,9 @@ async fn declare(
     }
     let supplier = own_supplier(&v.p, "only a supplier's users may declare")?;
     let drug = drug_of(&state, "drug_code", &f.drug_code).await?;
-    let starts = date_field("starts_on", &f.starts_on)?.unwrap_or_else(|| state.today());
-    let ends = date_field("ends_on", &f.ends_on)?;
+    let starts =
+        crate::domain::optional_date("starts_on", &f.starts_on)?.unwrap_or_else(|| state.today());
+    let ends = crate::domain::optional_date("ends_on", &f.ends_on)?;
     let act = state.act(&v.p.username);
     let reason = f.reason.clone();
     db(&state, move |c| {
