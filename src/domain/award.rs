@@ -23,6 +23,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
+use super::bounds;
 use super::money::Money;
 use super::Invalid;
 
@@ -67,31 +68,35 @@ impl MultiParams {
         self.shares[i]
     }
 
+    /// The ranges of the parameters: the ratio 1 to 10 (4 decimal places), the fraction and the
+    /// shares 0 to 1 (4 places), the floor an entered amount, at most [`bounds::BIDDERS`]
+    /// winners and as many shares. Within them every product the award takes (a unit price ×
+    /// the ratio or the fraction, the demand × a share) fits a `Decimal` many times over.
     pub fn validate(&self) -> Result<(), Invalid> {
-        if self.max_winners == 0 {
-            return Err(Invalid::new("max_winners", "must be at least 1"));
-        }
-        if self.price_ratio < Decimal::ONE {
-            return Err(Invalid::new("price_ratio", "must be 1 or more"));
-        }
-        if self.absolute_floor.decimal() < Decimal::ZERO {
-            return Err(Invalid::new("absolute_floor", "must not be negative"));
-        }
-        if self.max_price_fraction < Decimal::ZERO || self.max_price_fraction > Decimal::ONE {
-            return Err(Invalid::new(
-                "max_price_fraction",
-                "must be between 0 and 1",
-            ));
-        }
+        bounds::in_range(
+            "max_winners",
+            i64::try_from(self.max_winners).unwrap_or(i64::MAX),
+            bounds::BIDDERS,
+        )?;
+        bounds::decimal_in(
+            "price_ratio",
+            self.price_ratio,
+            Decimal::ONE,
+            Decimal::TEN,
+            4,
+        )?;
+        Money::entered("absolute_floor", self.absolute_floor.decimal())?;
+        bounds::fraction("max_price_fraction", self.max_price_fraction)?;
         if self.shares.is_empty()
+            || self.shares.len() > *bounds::BIDDERS.end() as usize
             || self
                 .shares
                 .iter()
-                .any(|s| *s <= Decimal::ZERO || *s > Decimal::ONE)
+                .any(|s| *s <= Decimal::ZERO || bounds::fraction("shares", *s).is_err())
         {
             return Err(Invalid::new(
                 "shares",
-                "each share must be above 0% and at most 100%",
+                "each share must be above 0% and at most 100% (4 decimal places), at most 100 shares",
             ));
         }
         Ok(())
@@ -119,9 +124,9 @@ impl AwardPolicy {
                 technical_weight,
                 price_weight,
             } => {
-                if *technical_weight < Decimal::ZERO
-                    || *price_weight < Decimal::ZERO
-                    || *technical_weight + *price_weight != Decimal::ONE
+                if bounds::fraction("technical_weight", *technical_weight).is_err()
+                    || bounds::fraction("price_weight", *price_weight).is_err()
+                    || technical_weight.checked_add(*price_weight) != Some(Decimal::ONE)
                 {
                     return Err(Invalid::new(
                         "weights",
@@ -344,8 +349,16 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
                         ),
                     )
                 })?;
-                let price_part = lowest_d * hundred / Decimal::new(v.price, 4);
-                let s = *technical_weight * tech + *price_weight * price_part;
+                let too_large =
+                    || Invalid::new("technical_score", "the composite score is too large");
+                let price_part = (lowest_d * hundred)
+                    .checked_div(Decimal::new(v.price, 4))
+                    .ok_or_else(too_large)?;
+                let s = technical_weight
+                    .checked_mul(tech)
+                    .zip(price_weight.checked_mul(price_part))
+                    .and_then(|(a, b)| a.checked_add(b))
+                    .ok_or_else(too_large)?;
                 v.score = Some(s.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero));
             }
             valid.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| tie_break(a, b)));
@@ -353,8 +366,14 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         }
         AwardPolicy::MultipleWinners(p) => {
             valid.sort_by(tie_break);
-            let ratio_cap = Decimal::new(lowest, 4) * p.price_ratio;
-            let fraction_cap = lot.max_unit_price.decimal() * p.max_price_fraction;
+            let ratio_cap = Decimal::new(lowest, 4)
+                .checked_mul(p.price_ratio)
+                .ok_or_else(|| Invalid::new("price_ratio", "is too large"))?;
+            let fraction_cap = lot
+                .max_unit_price
+                .decimal()
+                .checked_mul(p.max_price_fraction)
+                .ok_or_else(|| Invalid::new("max_price_fraction", "is too large"))?;
             let floor = p.absolute_floor.ten_thousandths();
             valid
                 .iter()
@@ -401,7 +420,9 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
         .iter()
         .try_fold(0i64, |a, (_, d)| a.checked_add(*d))
         .ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
-    let agreed_volume = (Decimal::from(total) * share)
+    let agreed_volume = Decimal::from(total)
+        .checked_mul(share)
+        .ok_or_else(|| Invalid::new("agreed_volume", "is too large"))?
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .try_into()
         .map_err(|_| Invalid::new("agreed_volume", "is too large"))?;
@@ -606,6 +627,55 @@ mod tests {
             ]),
             default_share: Decimal::new(7, 1),
         }
+    }
+
+    #[test]
+    fn policy_parameters_have_upper_bounds() {
+        let huge = Decimal::MAX;
+        let with = |f: &dyn Fn(&mut MultiParams)| {
+            let mut p = MultiParams::default();
+            f(&mut p);
+            AwardPolicy::MultipleWinners(p).validate()
+        };
+        assert!(with(&|_| {}).is_ok());
+        assert_eq!(
+            with(&|p| p.price_ratio = huge).unwrap_err().field,
+            "price_ratio"
+        );
+        assert_eq!(
+            with(&|p| p.price_ratio = Decimal::new(101, 1))
+                .unwrap_err()
+                .field,
+            "price_ratio"
+        );
+        assert_eq!(
+            with(&|p| p.max_winners = usize::MAX).unwrap_err().field,
+            "max_winners"
+        );
+        assert_eq!(
+            with(&|p| p.max_price_fraction = huge).unwrap_err().field,
+            "max_price_fraction"
+        );
+        assert_eq!(
+            with(&|p| p.shares = vec![huge]).unwrap_err().field,
+            "shares"
+        );
+        assert_eq!(
+            with(&|p| p.absolute_floor = Money::from_ten_thousandths(i64::MAX))
+                .unwrap_err()
+                .field,
+            "absolute_floor"
+        );
+        let composite = |t: Decimal, p: Decimal| {
+            AwardPolicy::CompositeScore {
+                technical_weight: t,
+                price_weight: p,
+            }
+            .validate()
+        };
+        assert!(composite(Decimal::new(4, 1), Decimal::new(6, 1)).is_ok());
+        assert!(composite(huge, Decimal::MIN).is_err());
+        assert!(composite(huge, huge).is_err());
     }
 
     #[test]

@@ -25,6 +25,7 @@ macro_rules! words {
 pub mod alerts;
 pub mod audit;
 pub mod award;
+pub mod bounds;
 pub mod catalog;
 pub mod ids;
 pub mod import;
@@ -106,10 +107,63 @@ pub fn email_list(field: &str, value: &str) -> Result<String, Invalid> {
     Ok(out.join(", "))
 }
 
-/// A calendar date typed as YYYY-MM-DD.
+/// The first day a date that enters may name.
+pub const FIRST_DAY: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+/// The last day a date that enters may name: far enough for any contract or licence, near
+/// enough that adding a term of months or a deadline of hours to it can never leave chrono's range.
+pub const LAST_DAY: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// Refuses a date outside [`FIRST_DAY`]..=[`LAST_DAY`].
+pub fn date_in_window(field: &str, d: chrono::NaiveDate) -> Result<chrono::NaiveDate, Invalid> {
+    if d < FIRST_DAY || d > LAST_DAY {
+        return Err(Invalid::new(
+            field,
+            format!("must be from {FIRST_DAY} to {LAST_DAY}"),
+        ));
+    }
+    Ok(d)
+}
+
+/// Refuses an instant whose (UTC) day is outside [`FIRST_DAY`]..=[`LAST_DAY`].
+pub fn instant_in_window(
+    field: &str,
+    t: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, Invalid> {
+    date_in_window(field, t.date_naive()).map(|_| t)
+}
+
+/// A calendar date typed as YYYY-MM-DD, within [`FIRST_DAY`]..=[`LAST_DAY`].
 pub fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, Invalid> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Invalid::new(field, format!("\"{s}\" is not a date such as 2027-06-30")))
+    let t = s.trim();
+    // chrono also reads signed years of more than four digits ("+262142-12-31"); a date that
+    // enters is four digits, dash, two, dash, two.
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let d = if shaped {
+        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+    } else {
+        None
+    };
+    let d = d.ok_or_else(|| {
+        let shown: String = t.chars().take(40).collect();
+        Invalid::new(
+            field,
+            format!("\"{shown}\" is not a date such as 2027-06-30"),
+        )
+    })?;
+    date_in_window(field, d)
 }
 
 /// An optional date: empty is none, anything else as [`date`].
@@ -118,5 +172,51 @@ pub fn optional_date(field: &str, s: &str) -> Result<Option<chrono::NaiveDate>, 
         Ok(None)
     } else {
         date(field, s).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn dates_outside_the_window_are_refused() {
+        assert_eq!(
+            date("to", " 2027-06-30 ").unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2027, 6, 30).unwrap()
+        );
+        for bad in [
+            "+262142-12-31",
+            "-262143-01-01",
+            "262142-12-31",
+            "1999-12-31",
+            "2101-01-01",
+            "9999-12-31",
+            "0000-01-01",
+            "2027-02-30",
+            "2027-6-30",
+            "2027-06-30T00:00",
+            "",
+            "NaN",
+        ] {
+            assert_eq!(date("to", bad).unwrap_err().field, "to", "{bad}");
+        }
+        assert!(date("to", "2000-01-01").is_ok());
+        assert!(date("to", "2100-12-31").is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn date_parses_in_window_or_names_the_field(s in prop_oneof![
+            "[-+0-9 ]{0,14}",
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            any::<String>(),
+        ]) {
+            match date("from", &s) {
+                Ok(d) => prop_assert!((FIRST_DAY..=LAST_DAY).contains(&d)),
+                Err(e) => prop_assert_eq!(e.field, "from"),
+            }
+        }
     }
 }

@@ -19,6 +19,11 @@ pub struct Money(Decimal);
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
 
+    /// The largest amount a person or a program may enter (a price, a cap, a floor): 10,000,000
+    /// yuan. A line's amount is a unit price times at most [`super::bounds::Quantity::MAX`]
+    /// units, so it stays below 10^18 ten-thousandths of a yuan and fits an i64 (9.2 × 10^18).
+    pub const MAX_ENTERED: Money = Money(Decimal::from_parts(10_000_000, 0, 0, false, 0));
+
     /// From the stored count of 1/10,000 yuan; exact for every i64.
     pub fn from_ten_thousandths(v: i64) -> Money {
         Money(Decimal::new(v, SCALE))
@@ -53,7 +58,23 @@ impl Money {
         self.0
     }
 
-    /// Parses a price typed by a person: "12.5", "12.50", "¥12.50", "1,234.5".
+    /// An amount that entered as a number (JSON): within 0..=[`Money::MAX_ENTERED`], at most
+    /// 4 decimal places.
+    pub fn entered(field: &str, d: Decimal) -> Result<Money, Invalid> {
+        if d.is_sign_negative() && !d.is_zero() {
+            return Err(Invalid::new(field, "must not be negative"));
+        }
+        if d > Money::MAX_ENTERED.0 {
+            return Err(Invalid::new(
+                field,
+                format!("must be at most {} yuan", Money::MAX_ENTERED),
+            ));
+        }
+        Money::try_from_decimal(d).map_err(|e| Invalid::new(field, e.message))
+    }
+
+    /// Parses a price typed by a person: "12.5", "12.50", "¥12.50", "1,234.5"; within
+    /// 0..=[`Money::MAX_ENTERED`].
     pub fn parse(field: &str, s: &str) -> Result<Money, Invalid> {
         let cleaned: String = s
             .trim()
@@ -61,9 +82,11 @@ impl Money {
             .chars()
             .filter(|c| *c != ',')
             .collect();
-        let d = Decimal::from_str(cleaned.trim())
-            .map_err(|_| Invalid::new(field, format!("\"{s}\" is not an amount in yuan")))?;
-        Money::try_from_decimal(d).map_err(|e| Invalid::new(field, e.message))
+        let d = Decimal::from_str(cleaned.trim()).map_err(|_| {
+            let shown: String = s.trim().chars().take(40).collect();
+            Invalid::new(field, format!("\"{shown}\" is not an amount in yuan"))
+        })?;
+        Money::entered(field, d)
     }
 
     /// Parses a price that must be positive.
@@ -128,6 +151,12 @@ mod tests {
             .contains("abc"));
         assert!(Money::parse_positive("p", "0").is_err());
         assert!(Money::parse_positive("p", "-1").is_err());
+        assert!(Money::parse("p", "-1").is_err());
+        assert!(Money::parse("p", "10000000").is_ok());
+        assert!(Money::parse("p", "10000000.0001").is_err());
+        assert!(Money::parse("p", "79228162514264337593543950335").is_err());
+        assert!(Money::parse("p", "1e30").is_err());
+        assert_eq!(Money::parse("p", "-0").unwrap(), Money::ZERO);
     }
 
     #[test]
@@ -149,9 +178,17 @@ mod tests {
         }
 
         #[test]
-        fn display_parses_back(v in -1_000_000_000_000i64..1_000_000_000_000i64) {
+        fn display_parses_back(v in 0i64..=100_000_000_000i64) {
             let m = Money::from_ten_thousandths(v);
             prop_assert_eq!(Money::parse("p", &m.to_string()).unwrap(), m);
+        }
+
+        #[test]
+        fn parse_answers_in_range_or_names_the_field(s in crate::domain::bounds::tests::nasty()) {
+            match Money::parse("unit_price", &s) {
+                Ok(m) => prop_assert!(m >= Money::ZERO && m <= Money::MAX_ENTERED && m.decimal().normalize().scale() <= SCALE),
+                Err(e) => prop_assert_eq!(e.field, "unit_price"),
+            }
         }
     }
 }

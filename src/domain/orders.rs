@@ -118,16 +118,16 @@ pub fn state_from_lines(current: OrderState, lines: &[LineQuantities]) -> OrderS
     if open.is_empty() {
         return OrderState::Closed;
     }
-    let shipped: i64 = open.iter().map(|l| l.shipped).sum();
-    let confirmed: i64 = open.iter().map(|l| l.confirmed).sum();
+    let shipped = open.iter().any(|l| l.shipped > 0);
+    let confirmed = open.iter().any(|l| l.confirmed > 0);
     if open
         .iter()
         .all(|l| l.shipped >= l.ordered && l.confirmed >= l.shipped)
     {
         OrderState::Received
-    } else if confirmed > 0 {
+    } else if confirmed {
         OrderState::PartiallyReceived
-    } else if shipped > 0 {
+    } else if shipped {
         OrderState::Shipped
     } else {
         current
@@ -142,7 +142,10 @@ pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invali
     if line.declined {
         return Err(Invalid::new("quantity", "this line was declined"));
     }
-    if line.shipped + quantity > line.ordered {
+    // Checked: a line's quantities are bounded (bounds::Quantity), but a wrapped sum here would
+    // let a shipment through that exceeds the order and leave the line stuck.
+    let after = line.shipped.checked_add(quantity);
+    if after.is_none_or(|a| a > line.ordered) {
         return Err(Invalid::new(
             "quantity",
             format!(
@@ -247,6 +250,12 @@ mod tests {
             .message
             .contains("exceed"));
         assert!(check_shipment(&line, 0).is_err());
+        // shipped + quantity would wrap: refused, not let through
+        assert_eq!(
+            check_shipment(&line, i64::MAX).unwrap_err().field,
+            "quantity"
+        );
+        assert!(check_shipment(&line, i64::MIN).is_err());
         assert!(check_shipment(
             &LineQuantities {
                 declined: true,
