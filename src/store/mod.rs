@@ -162,8 +162,11 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection goes back to the pool only clean: not while a panic unwinds through its
+    /// holder, not with a transaction left open (which would turn the next user's writes into
+    /// savepoints of a transaction nobody commits), not with its transaction manager in error.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || !matches!(transaction_depth(conn), Ok(None))
     }
 }
 
@@ -252,24 +255,33 @@ pub(crate) fn sql_date(d: chrono::NaiveDate) -> String {
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so a transaction that reads
 /// before it writes waits for the write lock instead of failing), a plain `BEGIN` on PostgreSQL.
 /// An `Err` rolls back.
+/// A panic inside `f` rolls the transaction back before it goes on unwinding (and the pool then
+/// discards the connection: see `Manager::has_broken`).
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
     // Inside a transaction already: a savepoint, so that the outer one decides.
-    let depth = match conn {
-        DbConn::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-        DbConn::Pg(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-    }?;
-    if depth.is_some() {
+    if transaction_depth(conn)?.is_some() {
         return conn.transaction(f);
     }
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
-    let out = f(conn);
+    let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn))) {
+        Ok(out) => out,
+        Err(panic) => {
+            // Every level, savepoints of nested calls included.
+            while let Ok(Some(_)) = transaction_depth(conn) {
+                let undone = match conn {
+                    DbConn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+                    DbConn::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
+                };
+                if undone.is_err() {
+                    break;
+                }
+            }
+            std::panic::resume_unwind(panic)
+        }
+    };
     let end = match (&out, conn) {
         (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
         (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
@@ -280,6 +292,19 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) 
         (Ok(v), Ok(())) => Ok(v),
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
+    }
+}
+
+/// How deep in transactions the connection is (`None`: in none); an error when its transaction
+/// manager is broken.
+fn transaction_depth(conn: &mut DbConn) -> diesel::QueryResult<Option<std::num::NonZeroU32>> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConn::Pg(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
     }
 }
 
