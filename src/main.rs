@@ -229,6 +229,18 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     server.run().await.map_err(|e| e.to_string())
 }
 
+/// Runs the async work of a one-shot command on a runtime of its own. The future owns what it
+/// uses (the jobs' runner and its mailer), so all of it is dropped inside the runtime: lettre's
+/// SMTP pool needs one to close its connections (dropped after the runtime, it panicked and the
+/// command exited 101 after doing its work).
+fn block_on<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(work)
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
@@ -243,11 +255,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let store = open(&config)?;
             load_demo(&store, &config)?;
             let runner = jicai::jobs::Runner::new(store, config.clone(), Clock::system());
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?
-                .block_on(run_jobs_once(&runner, &jobs))
+            block_on(async move { run_jobs_once(&runner, &jobs).await })
         }
         Command::Generate {
             scale,
@@ -403,14 +411,11 @@ fn run(cli: Cli) -> Result<(), String> {
                         .join(", ")
                 )
             })?;
+            let spec = spec.clone();
             let store = open(&config)?;
             let runner = jicai::jobs::Runner::new(store, config.clone(), clock);
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
             let started = std::time::Instant::now();
-            let out = rt.block_on(runner.run(spec))?;
+            let out = block_on(async move { runner.run(&spec).await })?;
             println!("{name}: {out}");
             println!("({:.2} s)", started.elapsed().as_secs_f64());
             Ok(())

@@ -433,7 +433,64 @@ async fn a_shortage_alert_arrives_by_smtp(db: TestDb) {
     assert_eq!(smtp.received().len(), before);
 }
 
+/// `jicai job run email_sender` against a real SMTP server sends what is due and exits 0 (it
+/// sent everything, then panicked at exit when lettre's pool outlived the runtime: exit 101).
+async fn job_run_email_sender_exits_zero_after_sending(db: TestDb) {
+    let store = db.store();
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtp = Smtp::new(&dir.path().join("maildir"));
+    smtp.start();
+    let now = Utc::now();
+    outbox::enqueue(
+        &mut store.conn().unwrap(),
+        now.naive_utc(),
+        &[
+            mail("cli:1", "center@jicai.test", "Sent from the command line"),
+            mail("cli:1", "supplier@jicai.test", "Sent from the command line"),
+        ],
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jicai"))
+        .args(["job", "run", "email_sender"])
+        .env("JICAI_DATABASE_URL", &db.url)
+        .env(
+            "JICAI_JOBS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+        )
+        .env("JICAI_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        count_with(&smtp.received(), "Subject: Sent from the command line"),
+        2
+    );
+    assert!(
+        outbox::with_status(&mut store.conn().unwrap(), outbox::PENDING, 10)
+            .unwrap()
+            .is_empty()
+    );
+    // With nothing left to send it still did its work: exit 0.
+    let again = Command::new(env!("CARGO_BIN_EXE_jicai"))
+        .args(["job", "run", "email_sender"])
+        .env("JICAI_DATABASE_URL", &db.url)
+        .env(
+            "JICAI_JOBS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+        )
+        .env("JICAI_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0));
+}
+
 on_both_databases!(
+    job_run_email_sender_exits_zero_after_sending,
     a_shortage_alert_arrives_by_smtp,
     the_outbox_reaches_a_real_smtp_server,
     without_smtp_messages_are_written_as_files,
