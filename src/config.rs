@@ -313,33 +313,7 @@ impl Config {
 
     /// Reads (or creates, with a random key) the session key file: 64 bytes.
     pub fn session_key(&self) -> Result<Vec<u8>, ConfigError> {
-        let path = &self.secret_file;
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let key = hex::decode(String::from_utf8_lossy(&bytes).trim())
-                    .map_err(|_| ConfigError(format!("{}: not a hex key", path.display())))?;
-                if key.len() < 64 {
-                    return Err(ConfigError(format!(
-                        "{}: the key must have at least 64 bytes (128 hex digits)",
-                        path.display()
-                    )));
-                }
-                Ok(key)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                use rand::RngCore;
-                let mut key = vec![0u8; 64];
-                rand::thread_rng().fill_bytes(&mut key);
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| ConfigError(format!("{}: {e}", dir.display())))?;
-                }
-                std::fs::write(path, hex::encode(&key))
-                    .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-                Ok(key)
-            }
-            Err(e) => Err(ConfigError(format!("{}: {e}", path.display()))),
-        }
+        crate::keyfile::read_or_create(&self.secret_file, 64).map_err(ConfigError)
     }
 }
 

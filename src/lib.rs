@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod jobs;
+pub mod keyfile;
 pub mod mail;
 pub mod ocds;
 pub mod sealing;

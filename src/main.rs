@@ -146,15 +146,22 @@ fn open(config: &Config) -> Result<Store, String> {
         .map_err(|e| format!("{}: {e}", config.database_url))
 }
 
-fn master_key(config: &Config) -> Result<jicai::sealing::MasterKey, String> {
-    jicai::sealing::MasterKey::load_or_create(&config.master_key_file)
-        .map_err(|e| format!("JICAI_MASTER_KEY_FILE: {e}"))
+/// The master key of this database's sealed envelopes: refused when missing or different while
+/// sealed bids wait for it.
+fn master_key(config: &Config, store: &Store) -> Result<jicai::sealing::MasterKey, String> {
+    let mut c = store.conn().map_err(|e| e.to_string())?;
+    let sealed = jicai::store::tenders::sealed_tenders(&mut c).map_err(|e| e.to_string())?;
+    jicai::sealing::MasterKey::for_database(&config.master_key_file, &sealed)
+        .map_err(|e| format!("JICAI_MASTER_KEY_FILE = {e}"))
 }
 
-fn load_demo(store: &Store, config: &Config) -> Result<(), String> {
+fn load_demo(
+    store: &Store,
+    config: &Config,
+    master: &jicai::sealing::MasterKey,
+) -> Result<(), String> {
     let mut conn = store.conn().map_err(|e| e.to_string())?;
-    let master = master_key(config)?;
-    let summary = demo::load(&mut conn, chrono::Utc::now(), config.time_zone, &master)
+    let summary = demo::load(&mut conn, chrono::Utc::now(), config.time_zone, master)
         .map_err(|e| format!("demo data: {e}"))?;
     println!("{summary}");
     Ok(())
@@ -184,14 +191,17 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     // A bad job file stops start-up before anything else happens.
     let jobs = load_jobs(&config)?;
     let store = open(&config)?;
+    // A missing or wrong key stops start-up before anything is written.
+    let master = master_key(&config, &store)?;
+    let session_key = config.session_key().map_err(|e| e.to_string())?;
     if with_demo {
-        load_demo(&store, &config)?;
+        load_demo(&store, &config, &master)?;
     }
     // Audit records are chained a few times a second (see store::audit::seal).
     jicai::store::audit::start_sealer(store.clone(), std::time::Duration::from_millis(200));
     let state = AppState {
-        session_key: config.session_key().map_err(|e| e.to_string())?,
-        master: std::sync::Arc::new(master_key(&config)?),
+        session_key,
+        master: std::sync::Arc::new(master),
         bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
         store,
         config: config.clone(),
@@ -253,7 +263,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo => {
             let jobs = load_jobs(&config)?;
             let store = open(&config)?;
-            load_demo(&store, &config)?;
+            load_demo(&store, &config, &master_key(&config, &store)?)?;
             let runner = jicai::jobs::Runner::new(store, config.clone(), Clock::system());
             block_on(async move { run_jobs_once(&runner, &jobs).await })
         }
@@ -286,7 +296,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let store = open(&config)?;
             let mut c = store.conn().map_err(|e| e.to_string())?;
-            let master = master_key(&config)?;
+            let master = master_key(&config, &store)?;
             let g = match province::generate(&mut c, &master, &opts) {
                 Ok(g) => g,
                 Err(e @ GenerateError::HasOrders(_)) => {

@@ -30,32 +30,61 @@ impl MasterKey {
         MasterKey(b)
     }
 
-    /// Reads a hex key file, creating it with a random key if it does not exist.
+    /// Reads the hex key file, or creates it (0600) with a random key when it does not exist;
+    /// only for a database that holds no sealed bid (see `for_database`).
     pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim())
-                    .map_err(|_| format!("{}: not a hex key", path.display()))?;
-                let arr: [u8; 32] = bytes.try_into().map_err(|_| {
-                    format!(
-                        "{}: the master key must be 32 bytes (64 hex digits)",
-                        path.display()
-                    )
-                })?;
-                Ok(MasterKey(arr))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut k = [0u8; 32];
-                rand::thread_rng().fill_bytes(&mut k);
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Self::from_vec(crate::keyfile::read_or_create(path, 32)?, path)
+    }
+
+    fn from_vec(key: Vec<u8>, path: &std::path::Path) -> Result<Self, String> {
+        let arr: [u8; 32] = key.try_into().map_err(|_| {
+            format!(
+                "{}: the master key must be 32 bytes (64 hex digits)",
+                path.display()
+            )
+        })?;
+        Ok(MasterKey(arr))
+    }
+
+    /// The master key of a database whose tenders still hold these sealed envelopes: read from
+    /// the file and checked against each tender's public key (the fingerprint of the key that
+    /// sealed its bids). A missing file is created only when no envelope waits for it; a
+    /// missing or different key is refused, saying what to restore, since a new key could
+    /// never open those envelopes.
+    pub fn for_database(path: &std::path::Path, sealed: &[SealedTender]) -> Result<Self, String> {
+        let first = |what: &str, t: &SealedTender| {
+            let more = match sealed.len() {
+                1 => String::new(),
+                n => format!(" and {} more tenders", n - 1),
+            };
+            format!(
+                "{} {what}, but tender {} \"{}\"{more} holds sealed bids that only the key \
+                 that sealed them can open: restore this file from the backup of the key \
+                 (a new key would make their commercial opening fail for ever)",
+                path.display(),
+                t.id,
+                t.title
+            )
+        };
+        let key = match crate::keyfile::read(path, 32)? {
+            crate::keyfile::KeyFile::Found(key, warning) => {
+                if let Some(w) = warning {
+                    tracing::warn!("{w}");
                 }
-                std::fs::write(path, hex::encode(k))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                Ok(MasterKey(k))
+                Self::from_vec(key, path)?
             }
-            Err(e) => Err(format!("{}: {e}", path.display())),
+            crate::keyfile::KeyFile::Missing => match sealed.first() {
+                Some(t) => return Err(first("is missing", t)),
+                None => Self::from_vec(crate::keyfile::create(path, 32)?, path)?,
+            },
+        };
+        if let Some(t) = sealed
+            .iter()
+            .find(|t| key.tender_public_key(t.id, &t.key_salt) != t.envelope_key)
+        {
+            return Err(first("is not the key that sealed the bids", t));
         }
+        Ok(key)
     }
 
     /// The secret half of one tender's envelope key: derived only by the commercial opening
@@ -75,6 +104,15 @@ impl MasterKey {
     pub fn tender_public_key(&self, tender_id: i64, salt: &str) -> String {
         hex::encode(PublicKey::from(&self.tender_secret(tender_id, salt)).as_bytes())
     }
+}
+
+/// A tender whose bids are sealed and not yet opened, with its public key.
+#[derive(Debug, Clone)]
+pub struct SealedTender {
+    pub id: i64,
+    pub title: String,
+    pub key_salt: String,
+    pub envelope_key: String,
 }
 
 pub fn new_salt() -> String {

@@ -1927,3 +1927,37 @@ pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<crate::ocds::Ten
         buyer: (format!("{rname}药品集中采购中心"), rcode),
     })
 }
+
+/// Tenders whose bids are sealed and not yet opened (bids received, commercial opening not
+/// done): what the master key must still open.
+pub fn sealed_tenders(conn: &mut DbConn) -> Result<Vec<crate::sealing::SealedTender>> {
+    let waiting = [
+        TenderState::Open,
+        TenderState::Closed,
+        TenderState::TechnicalOpened,
+        TenderState::TechnicalPublished,
+    ]
+    .map(|s| s.as_str());
+    let rows: Vec<(i64, String, String, String)> = tenders::table
+        .filter(tenders::state.eq_any(waiting))
+        .filter(tenders::id.eq_any(bids::table.inner_join(lots::table).select(lots::tender_id)))
+        .select((
+            tenders::id,
+            tenders::title,
+            tenders::key_salt,
+            tenders::envelope_key,
+        ))
+        .order(tenders::id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, title, key_salt, envelope_key)| crate::sealing::SealedTender {
+                id,
+                title,
+                key_salt,
+                envelope_key,
+            },
+        )
+        .collect())
+}
