@@ -239,6 +239,50 @@ fn action_words(a: TenderAction) -> &'static str {
     }
 }
 
+/// Most documents (PDF files) one bid may carry.
+pub const MAX_DOCUMENTS: usize = 10;
+/// Most bytes of one document of a bid.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Most bytes of all the documents of one bid together.
+pub const MAX_BID_DOCUMENT_BYTES: usize = 30 * 1024 * 1024;
+
+/// Checks the documents of a bid (name, size in bytes) against the limits above.
+pub fn check_documents<'a>(
+    docs: impl IntoIterator<Item = (&'a str, usize)>,
+) -> Result<(), Invalid> {
+    let mut count = 0;
+    let mut total = 0usize;
+    for (name, size) in docs {
+        count += 1;
+        if count > MAX_DOCUMENTS {
+            return Err(Invalid::new(
+                "documents",
+                format!("more than {MAX_DOCUMENTS} files, the limit of one bid"),
+            ));
+        }
+        if size > MAX_DOCUMENT_BYTES {
+            return Err(Invalid::new(
+                "documents",
+                format!(
+                    "\"{name}\" is larger than {} MB, the limit of one document",
+                    MAX_DOCUMENT_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        total = total.saturating_add(size);
+        if total > MAX_BID_DOCUMENT_BYTES {
+            return Err(Invalid::new(
+                "documents",
+                format!(
+                    "the documents are larger than {} MB together, the limit of one bid",
+                    MAX_BID_DOCUMENT_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// May a bid be submitted, replaced or withdrawn now? Only while open and before the deadline
 /// (by the server clock).
 pub fn check_bidding_open(
@@ -338,6 +382,27 @@ pub fn technical_review(f: &TechnicalFacts) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_of_a_bid_have_limits() {
+        let mb = 1024 * 1024;
+        assert!(
+            check_documents([("a.pdf", 10 * mb), ("b.pdf", 10 * mb), ("c.pdf", 10 * mb)]).is_ok()
+        );
+        let e = check_documents([("a.pdf", 10 * mb + 1)]).unwrap_err();
+        assert!(e.message.contains("\"a.pdf\" is larger than 10 MB"), "{e}");
+        let e = check_documents([
+            ("a.pdf", 10 * mb),
+            ("b.pdf", 10 * mb),
+            ("c.pdf", 10 * mb),
+            ("d.pdf", 1),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("larger than 30 MB together"), "{e}");
+        let e = check_documents((0..11).map(|_| ("s.pdf", 10))).unwrap_err();
+        assert!(e.message.contains("more than 10 files"), "{e}");
+        assert!(check_documents((0..10).map(|_| ("s.pdf", 10))).is_ok());
+    }
     use chrono::TimeZone;
 
     fn cx(now: DateTime<Utc>) -> TransitionContext {

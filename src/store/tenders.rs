@@ -607,6 +607,7 @@ fn check_submission(s: &BidSubmission) -> Result<()> {
     if s.package_price.decimal() <= Decimal::ZERO {
         return Err(Invalid::new("package_price", "must be greater than zero").into());
     }
+    tender::check_documents(s.documents.iter().map(|d| (d.name.as_str(), d.bytes.len())))?;
     for d in &s.documents {
         if !d.bytes.starts_with(b"%PDF") {
             return Err(

@@ -20,6 +20,8 @@ pub enum Error {
     Invalid(Vec<Invalid>),
     Conflict(String),
     TooMany(String),
+    /// A body over its size limit (413).
+    TooLarge(String),
     BadRequest(String),
     Internal(String),
 }
@@ -37,6 +39,7 @@ impl Error {
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -50,6 +53,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::Conflict(_) => "conflict",
             Error::TooMany(_) => "too_many_requests",
+            Error::TooLarge(_) => "too_large",
             Error::BadRequest(_) => "bad_request",
             Error::Internal(_) => "internal",
         }
@@ -58,9 +62,11 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Unauthenticated => "please log in".into(),
-            Error::Forbidden(m) | Error::Conflict(m) | Error::TooMany(m) | Error::BadRequest(m) => {
-                m.clone()
-            }
+            Error::Forbidden(m)
+            | Error::Conflict(m)
+            | Error::TooMany(m)
+            | Error::TooLarge(m)
+            | Error::BadRequest(m) => m.clone(),
             Error::NotFound(what) => format!("{what} not found"),
             Error::Invalid(es) => es
                 .iter()
@@ -149,6 +155,7 @@ impl ResponseError for Error {
             409 => ("冲突", "Conflict"),
             422 => ("输入有误", "Invalid input"),
             429 => ("请求过于频繁", "Too many requests"),
+            413 => ("内容过大", "Too large"),
             400 => ("请求有误", "Bad request"),
             _ => ("服务器错误", "Server error"),
         };

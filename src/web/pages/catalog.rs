@@ -618,11 +618,21 @@ async fn import_page(v: Viewer) -> Result<HttpResponse, Error> {
     })
 }
 
-/// Most an uploaded spreadsheet may weigh.
-const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+/// The refusal of a body over a limit, in both languages (the error page is in both):
+/// `what` and `of` are (zh-CN, en) words.
+pub fn too_large(what: (&str, &str), limit: usize, of: (&str, &str)) -> Error {
+    let mb = limit / (1024 * 1024);
+    Error::TooLarge(format!(
+        "{}超过{}的上限 {mb} MB / {} is larger than {mb} MB, the limit of {}",
+        what.0, of.0, what.1, of.1
+    ))
+}
 
-/// Reads the `file` part of a multipart upload.
+/// Reads the `file` part of a multipart upload, refusing it (413) as soon as it passes the byte
+/// limit of a spreadsheet: at most that many bytes are ever held. Call it only once the user
+/// and the target have been checked.
 pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
+    let limit = crate::sheet::Limits::DEFAULT.file_bytes;
     while let Some(item) = mp.next().await {
         let mut part =
             item.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
@@ -638,13 +648,19 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> 
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .unwrap_or("upload")
-            .to_string();
+            .chars()
+            .take(255)
+            .collect::<String>();
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
             let chunk = chunk
                 .map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
-            if bytes.len() + chunk.len() > UPLOAD_LIMIT {
-                return Err(Error::BadRequest("the file is larger than 20 MB".into()));
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large(
+                    ("文件", "the file"),
+                    limit,
+                    ("单次上传", "one upload"),
+                ));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -654,6 +670,12 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> 
         return Ok((file_name, bytes));
     }
     Err(Invalid::new("file", "is missing: choose a CSV or XLSX file").into())
+}
+
+/// Reads an uploaded spreadsheet under its limits, on the blocking pool (never on an HTTP
+/// worker): parsing is CPU work.
+pub async fn parse_upload(file_name: String, bytes: Vec<u8>) -> Result<Vec<Vec<String>>, Error> {
+    Ok(web::block(move || crate::sheet::read_table(&file_name, &bytes)).await??)
 }
 
 fn report_page(
@@ -723,10 +745,10 @@ pub async fn run_import(
     state: &AppState,
     actor: &str,
     kind: &str,
-    file_name: &str,
-    bytes: &[u8],
+    file_name: String,
+    bytes: Vec<u8>,
 ) -> Result<import::ImportReport, Error> {
-    let table = crate::sheet::read_table(file_name, bytes)?;
+    let table = parse_upload(file_name, bytes).await?;
     let act = state.act(actor);
     let report = match kind {
         "drugs" => match import::drug_rows(&table) {
@@ -763,7 +785,7 @@ async fn import_upload(
         return Err(Error::NotFound(format!("import of \"{kind}\"")));
     }
     let (file_name, bytes) = read_upload(mp).await?;
-    let report = match run_import(&state, &v.p.username, &kind, &file_name, &bytes).await {
+    let report = match run_import(&state, &v.p.username, &kind, file_name, bytes).await {
         Ok(r) => r,
         Err(Error::Invalid(es)) => import::ImportReport {
             rows: 0,

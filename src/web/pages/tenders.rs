@@ -481,11 +481,20 @@ async fn upload(
         return Err(Error::forbidden());
     }
     let id = id.into_inner();
-    let scope = institution_scope(&state, &v.p).await?;
-    let (name, bytes) = super::catalog::read_upload(mp).await?;
-    let table = crate::sheet::read_table(&name, &bytes)?;
     let own = v.p.institution_id.ok_or_else(Error::forbidden)?;
-    let own_code = db(&state, move |c| Ok(parties::get_institution(c, own)?.code)).await?;
+    let scope = institution_scope(&state, &v.p).await?;
+    // The window is checked before the file is read: nobody uploads to a window that is not
+    // there or not open (the write checks it again, in its transaction).
+    let now = state.act(&v.p.username).stamp();
+    let (own_code, w) = db(&state, move |c| {
+        Ok((parties::get_institution(c, own)?.code, ts::window(c, id)?))
+    })
+    .await?;
+    if w.status != "open" || w.closes_at <= now {
+        return Err(Invalid::new("window", "the demand-collection window is closed").into());
+    }
+    let (name, bytes) = super::catalog::read_upload(mp).await?;
+    let table = super::catalog::parse_upload(name, bytes).await?;
     let rows = demand_table_rows(&table, &own_code)?;
     let act = state.act(&v.p.username);
     db(&state, move |c| {
@@ -1382,36 +1391,76 @@ async fn bid_page(
     bid_form(&v, &state, tid, lid, vec![], StatusCode::OK).await
 }
 
-/// Reads a multipart form: its text fields and its files (name, bytes).
+/// Most text fields of a multipart form, and most bytes of one.
+const MAX_FORM_FIELDS: usize = 32;
+const MAX_FORM_FIELD_BYTES: usize = 64 * 1024;
+
+/// Reads a bid's multipart form: its text fields and its files (name, bytes). The limits of a
+/// bid's documents (count, bytes of one, bytes of all) and of the text fields are enforced
+/// while the body streams in: the part that passes one is not read further.
 pub async fn read_multipart(
     mut mp: Multipart,
-    limit: usize,
 ) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Error> {
+    use crate::domain::tender::{MAX_BID_DOCUMENT_BYTES, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES};
+    let unreadable = |e: actix_multipart::MultipartError| {
+        Error::BadRequest(format!("the form could not be read: {e}"))
+    };
     let mut fields = BTreeMap::new();
     let mut files = vec![];
     let mut total = 0usize;
     while let Some(item) = mp.next().await {
-        let mut part =
-            item.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
+        let mut part = item.map_err(unreadable)?;
         let name = part
             .content_disposition()
             .and_then(|cd| cd.get_name())
             .unwrap_or("")
-            .to_string();
+            .chars()
+            .take(64)
+            .collect::<String>();
         let file_name = part
             .content_disposition()
             .and_then(|cd| cd.get_filename())
-            .map(str::to_string);
+            .map(|f| f.chars().take(255).collect::<String>());
+        if file_name.is_none() && fields.len() >= MAX_FORM_FIELDS {
+            return Err(Error::BadRequest(format!(
+                "the form has more than {MAX_FORM_FIELDS} fields"
+            )));
+        }
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
-            total += chunk.len();
-            if total > limit {
-                return Err(Error::BadRequest(format!(
-                    "the upload is larger than {} MB",
-                    limit / (1024 * 1024)
-                )));
+            let chunk = chunk.map_err(unreadable)?;
+            match &file_name {
+                Some(f) => {
+                    if files.len() >= MAX_DOCUMENTS {
+                        return Err(Invalid::new(
+                            "documents",
+                            format!("more than {MAX_DOCUMENTS} files, the limit of one bid"),
+                        )
+                        .into());
+                    }
+                    if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                        return Err(super::catalog::too_large(
+                            (&format!("文件“{f}”"), &format!("\"{f}\"")),
+                            MAX_DOCUMENT_BYTES,
+                            ("单个文件", "one document"),
+                        ));
+                    }
+                    total += chunk.len();
+                    if total > MAX_BID_DOCUMENT_BYTES {
+                        return Err(super::catalog::too_large(
+                            ("投标文件合计", "the documents together"),
+                            MAX_BID_DOCUMENT_BYTES,
+                            ("一份投标", "one bid"),
+                        ));
+                    }
+                }
+                None if bytes.len() + chunk.len() > MAX_FORM_FIELD_BYTES => {
+                    return Err(Error::BadRequest(format!(
+                        "the form field \"{name}\" is longer than {} KB",
+                        MAX_FORM_FIELD_BYTES / 1024
+                    )));
+                }
+                None => {}
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -1538,7 +1587,33 @@ async fn submit_bid(
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
     let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
-    let (fields, files) = read_multipart(mp, 50 * 1024 * 1024).await?;
+    // The lot and its tender are checked before the body is read: nothing is uploaded to a lot
+    // that is not there or not open for bids (the write checks it again).
+    let now = state.clock.now();
+    let (lot_tender, open) = db(&state, move |c| {
+        let l = ts::lot(c, lid)?;
+        let t = ts::tender(c, l.tender_id)?;
+        Ok((
+            l.tender_id,
+            crate::domain::tender::check_bidding_open(t.state(), t.deadline(), now),
+        ))
+    })
+    .await?;
+    if lot_tender != tid {
+        return Err(Error::NotFound("lot".into()));
+    }
+    if let Err(e) = open {
+        return bid_form(
+            &v,
+            &state,
+            tid,
+            lid,
+            vec![e],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let (fields, files) = read_multipart(mp).await?;
     let sub = match parse_submission(lid, sid, &fields, files) {
         Ok(s) => s,
         Err(es) => {
@@ -1546,10 +1621,6 @@ async fn submit_bid(
         }
     };
     let act = state.act(&v.p.username);
-    let lot_tender = db(&state, move |c| Ok(ts::lot(c, lid)?.tender_id)).await?;
-    if lot_tender != tid {
-        return Err(Error::NotFound("lot".into()));
-    }
     match state.bids.submit(act, sub).await.map_err(Error::from) {
         Ok(r) => receipt_page(&v, state.config.time_zone, tid, &r),
         Err(Error::Invalid(es)) => {
