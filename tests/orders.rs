@@ -81,7 +81,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         (json!({"lines": []}), "at least one line"),
         (
             json!({"lines": [{"contract_id": same[0], "quantity": 0}]}),
-            "order one or more",
+            "lines[0].quantity",
         ),
         (
             json!({"lines": [{"contract_id": 999999, "quantity": 5}]}),

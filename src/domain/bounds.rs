@@ -38,6 +38,10 @@ impl Quantity {
     }
 }
 
+/// One institution's reported annual demand of one drug: 0 (none) to [`Quantity::MAX`]. The
+/// totals by drug and county are BIGINT sums of these rows, safe for 9 × 10^11 rows.
+pub const DEMAND: RangeInclusive<i64> = 0..=Quantity::MAX;
+
 /// A whole number within `range`, typed by a person ("12", " 12 "; not "1,000", "1e3", "12.0").
 pub fn whole(field: &str, s: &str, range: RangeInclusive<i64>) -> Result<i64, Invalid> {
     let t = s.trim();

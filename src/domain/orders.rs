@@ -136,9 +136,7 @@ pub fn state_from_lines(current: OrderState, lines: &[LineQuantities]) -> OrderS
 
 /// May a quantity be shipped on this line? Never more than ordered in all, never on a declined line.
 pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invalid> {
-    if quantity <= 0 {
-        return Err(Invalid::new("quantity", "must be greater than zero"));
-    }
+    super::bounds::Quantity::new("quantity", quantity)?;
     if line.declined {
         return Err(Invalid::new("quantity", "this line was declined"));
     }

@@ -13,6 +13,7 @@ use super::schema::{
     order_lines, orders, payables, regions,
 };
 use super::{audit, micros, Act, DbConn, Result, StoreError};
+use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
 use crate::domain::orders::{
     self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, RejectReason,
@@ -207,15 +208,12 @@ pub fn place_order(
     if lines.is_empty() {
         return Err(Invalid::new("lines", "an order needs at least one line").into());
     }
-    if let Some(l) = lines.iter().find(|l| l.quantity <= 0) {
-        return Err(Invalid::new(
-            "quantity",
-            format!(
-                "{} is not a quantity to order: order one or more",
-                l.quantity
-            ),
-        )
-        .into());
+    // Every caller's quantities pass here (pages, API, demo, generator): each line within
+    // bounds::Quantity, so the BIGINT sums over order_lines.quantity cannot overflow.
+    for (i, l) in lines.iter().enumerate() {
+        if let Err(e) = Quantity::new("quantity", l.quantity) {
+            return Err(Invalid::new(e.field, format!("line {}: {}", i + 1, e.message)).into());
+        }
     }
     super::write_tx(conn, |conn| {
         let (remote, region, level, parent): (bool, i64, String, Option<i64>) = institutions::table

@@ -19,6 +19,7 @@ use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::award::{
     self, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotAward, LotInput, Outcome,
 };
+use crate::domain::bounds;
 use crate::domain::catalog::{LicenceKind, SupplierKind};
 use crate::domain::money::Money;
 use crate::domain::tender::{self, TechnicalFacts, TenderAction, TenderState, TransitionContext};
@@ -98,9 +99,7 @@ pub fn report_demand(
     drug_id: i64,
     quantity: i64,
 ) -> Result<()> {
-    if quantity < 0 {
-        return Err(Invalid::new("quantity", "must be zero or more").into());
-    }
+    bounds::in_range("quantity", quantity, bounds::DEMAND)?;
     super::write_tx(conn, |conn| {
         let w = window(conn, window_id)?;
         if w.status != "open" || w.closes_at <= act.stamp() {
@@ -373,18 +372,31 @@ pub fn create_tender(
     if spec.lots.is_empty() {
         errs.push(Invalid::new("lots", "choose at least one drug"));
     }
-    if spec.objection_days < 0 || spec.contract_months < 1 {
+    if !(0..=*bounds::DAYS.end()).contains(&i64::from(spec.objection_days)) {
         errs.push(Invalid::new(
             "objection_days",
-            "objection days ≥ 0 and contract months ≥ 1",
+            format!("must be from 0 to {}", bounds::DAYS.end()),
         ));
+    }
+    if let Err(e) = bounds::in_range(
+        "contract_months",
+        spec.contract_months.into(),
+        bounds::MONTHS,
+    ) {
+        errs.push(e);
     }
     for l in &spec.lots {
         if l.max_unit_price.decimal() <= Decimal::ZERO {
             errs.push(Invalid::new("max_unit_price", "must be greater than zero"));
         }
-        if l.min_bidders < 1 {
-            errs.push(Invalid::new("min_bidders", "must be at least 1"));
+        if let Err(e) = Money::entered("max_unit_price", l.max_unit_price.decimal()) {
+            errs.push(e);
+        }
+        if let Err(e) = bounds::in_range("min_bidders", l.min_bidders.into(), bounds::BIDDERS) {
+            errs.push(e);
+        }
+        if let Err(e) = l.policy.validate() {
+            errs.push(e);
         }
         if !(1..=10_000).contains(&l.agreed_share_bp) {
             errs.push(Invalid::new(
@@ -1670,11 +1682,10 @@ pub fn import_demand(
                     *row,
                     Invalid::new("drug_code", format!("no drug \"{drug}\"")),
                 )),
-                (Some(i), Some(d)) if *q >= 0 => resolved.push((i, d, *q)),
-                _ => errors.push(crate::domain::import::RowError::new(
-                    *row,
-                    Invalid::new("quantity", "must be zero or more"),
-                )),
+                (Some(i), Some(d)) => match bounds::in_range("quantity", *q, bounds::DEMAND) {
+                    Ok(q) => resolved.push((i, d, q)),
+                    Err(e) => errors.push(crate::domain::import::RowError::new(*row, e)),
+                },
             }
         }
         if !errors.is_empty() {

@@ -12,6 +12,7 @@ use super::error::ErrorBody;
 use super::{db, institution_scope, own_supplier, ApiError, AppState, Error};
 
 const SUPPLIERS_ONLY: &str = "only a supplier's users (or its distributor's) may do this";
+use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
 use crate::domain::orders::{DeclineReason, RejectReason};
 use crate::domain::roles::{Role, Scope};
@@ -127,6 +128,8 @@ async fn full_order(state: &AppState, id: i64) -> Result<OrderOut, Error> {
 #[derive(Deserialize, ToSchema)]
 pub struct LineIn {
     pub contract_id: i64,
+    /// Units of use, 1 to 10,000,000.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub quantity: i64,
 }
 
@@ -164,11 +167,14 @@ pub async fn place_order(
     let lines: Vec<NewLine> = b
         .lines
         .iter()
-        .map(|l| NewLine {
-            contract_id: l.contract_id,
-            quantity: l.quantity,
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(NewLine {
+                contract_id: l.contract_id,
+                quantity: Quantity::new(&format!("lines[{i}].quantity"), l.quantity)?.get(),
+            })
         })
-        .collect();
+        .collect::<Result<_, Invalid>>()?;
     let act = state.act(&u.p.username);
     let rules = state.config.delivery;
     let day = state.today();
@@ -325,6 +331,8 @@ pub async fn decline(
 #[derive(Deserialize, ToSchema)]
 pub struct ShipLineIn {
     pub order_line_id: i64,
+    /// Units of use, 1 to 10,000,000 (and no more than is left to ship on the line).
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub quantity: i64,
     pub batch_no: String,
     /// YYYY-MM-DD
@@ -367,20 +375,21 @@ pub async fn ship(
         .map(str::to_string);
     let mut lines = vec![];
     let mut errs = vec![];
-    for l in body.into_inner().lines {
+    for (i, l) in body.into_inner().lines.into_iter().enumerate() {
         match (
+            Quantity::new(&format!("lines[{i}].quantity"), l.quantity),
             crate::domain::date("production_date", &l.production_date),
             crate::domain::date("expiry_date", &l.expiry_date),
         ) {
-            (Ok(p), Ok(e)) => lines.push(ShipLine {
+            (Ok(q), Ok(p), Ok(e)) => lines.push(ShipLine {
                 order_line_id: l.order_line_id,
-                quantity: l.quantity,
+                quantity: q.get(),
                 batch_no: l.batch_no,
                 production_date: p,
                 expiry_date: e,
                 trace_codes: l.trace_codes,
             }),
-            (a, b) => errs.extend(a.err().into_iter().chain(b.err())),
+            (q, a, b) => errs.extend(q.err().into_iter().chain(a.err()).chain(b.err())),
         }
     }
     if !errs.is_empty() {

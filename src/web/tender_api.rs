@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::auth::ApiUser;
 use super::error::ErrorBody;
 use super::{db, own_supplier, ApiError, AppState, Error};
+use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
 use crate::domain::tender::TenderState;
@@ -135,6 +136,8 @@ pub struct DemandIn {
     /// Defaults to the caller's institution; a township center may report for its village clinics.
     pub institution_code: Option<String>,
     pub drug_code: String,
+    /// Units of use a year, 0 to 10,000,000.
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub quantity: i64,
 }
 
@@ -154,6 +157,16 @@ pub async fn report_demand(
     let p = u.p.clone();
     let act = state.act(&u.p.username);
     let rows = body.into_inner();
+    let errs: Vec<Invalid> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            bounds::in_range(&format!("[{i}].quantity"), r.quantity, bounds::DEMAND).err()
+        })
+        .collect();
+    if !errs.is_empty() {
+        return Err(Error::Invalid(errs).into());
+    }
     db(&state, move |c| {
         let kids = parties::children_of(c, iid)?;
         let scope = p.institution_scope(&kids);
@@ -483,13 +496,20 @@ fn center(u: &ApiUser) -> Result<(), Error> {
     }
 }
 
+/// An instant typed as RFC 3339, within the window of dates that enter (domain::FIRST_DAY..=LAST_DAY).
 fn rfc3339(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    let t = rfc3339_any(field, s)?;
+    Ok(crate::domain::instant_in_window(field, t)?)
+}
+
+fn rfc3339_any(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|d| d.with_timezone(&chrono::Utc))
         .map_err(|_| {
+            let shown: String = s.trim().chars().take(40).collect();
             Invalid::new(
                 field,
-                format!("\"{s}\" is not a date and time such as 2026-12-01T17:00:00+08:00"),
+                format!("\"{shown}\" is not a date and time such as 2026-12-01T17:00:00+08:00"),
             )
             .into()
         })
@@ -600,11 +620,14 @@ pub struct LotIn {
     pub drug_code: String,
     /// Yuan per unit of use, e.g. "0.85".
     pub max_unit_price: String,
+    /// 1 to 100.
     #[serde(default = "two")]
+    #[schema(minimum = 1, maximum = 100)]
     pub min_bidders: i32,
     #[serde(default = "yes")]
     pub consistency_required: bool,
-    /// Percent of the reported demand the province commits to buy (default 70).
+    /// Percent of the reported demand the province commits to buy (default 70): above 0, at
+    /// most 100, 2 decimal places.
     #[serde(default = "seventy")]
     pub agreed_share_percent: rust_decimal::Decimal,
     /// `{"kind": "lowest_price"}`, `{"kind": "multiple_winners", "max_winners": 10, "price_ratio": "1.8", …}`
@@ -629,9 +652,11 @@ fn seventy() -> rust_decimal::Decimal {
 pub struct TenderIn {
     pub title: String,
     pub window_id: i64,
-    /// RFC 3339.
+    /// RFC 3339, a day from 2000-01-01 to 2100-12-31.
     pub bid_deadline: String,
+    /// 1 to 120 (default 12).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 120)]
     pub contract_months: Option<i32>,
     pub lots: Vec<LotIn>,
 }
@@ -657,28 +682,39 @@ pub async fn create_tender(
             let max = Money::parse_positive("max_unit_price", &l.max_unit_price);
             if let Err(e) = l.policy.validate() {
                 errs.push(Invalid::new(
-                    "lots",
-                    format!("lot {}: {}", i + 1, e.message),
+                    format!("lots[{i}].policy.{}", e.field),
+                    e.message,
                 ));
             }
-            let share = (l.agreed_share_percent * rust_decimal::Decimal::ONE_HUNDRED).round();
+            let lot_err = |e: Invalid| Invalid::new(format!("lots[{i}].{}", e.field), e.message);
+            let share = bounds::percent("agreed_share_percent", l.agreed_share_percent)
+                .map(|p| (p * rust_decimal::Decimal::ONE_HUNDRED).round());
+            let min_bidders =
+                bounds::in_range("min_bidders", l.min_bidders.into(), bounds::BIDDERS);
+            let (share, min_bidders) = match (share, min_bidders) {
+                (Ok(s), Ok(m)) => (s, m as i32),
+                (s, m) => {
+                    errs.extend(s.err().into_iter().chain(m.err()).map(lot_err));
+                    continue;
+                }
+            };
             match (drug, max) {
                 (Some(d), Ok(m)) => specs.push(ts::LotSpec {
                     drug_id: d.id,
                     max_unit_price: m,
-                    min_bidders: l.min_bidders,
+                    min_bidders,
                     consistency_required: l.consistency_required,
                     policy: l.policy.clone(),
                     agreed_share_bp: share.try_into().unwrap_or(0),
                 }),
                 (None, _) => errs.push(Invalid::new(
-                    "lots",
-                    format!("lot {}: no drug \"{}\"", i + 1, l.drug_code),
+                    format!("lots[{i}].drug_code"),
+                    format!(
+                        "no drug \"{}\"",
+                        l.drug_code.chars().take(40).collect::<String>()
+                    ),
                 )),
-                (_, Err(e)) => errs.push(Invalid::new(
-                    "lots",
-                    format!("lot {}: maximum unit price {}", i + 1, e.message),
-                )),
+                (_, Err(e)) => errs.push(lot_err(e)),
             }
         }
         if !errs.is_empty() {
@@ -692,6 +728,7 @@ pub async fn create_tender(
             bid_deadline: deadline,
             objection_days,
             contract_months: b.contract_months.unwrap_or(12),
+            // checked against bounds::MONTHS by ts::create_tender
             lots: specs,
         };
         let t = ts::create_tender(c, &act, &master, &spec)?;

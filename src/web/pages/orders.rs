@@ -5,6 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::{local_time, money};
+use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, RejectReason};
 use crate::domain::roles::{Role, Scope};
 use crate::domain::Invalid;
@@ -148,12 +149,7 @@ async fn place(
     let contract_id = f
         .contract_id
         .ok_or_else(|| Invalid::new("contract_id", "choose a contract"))?;
-    let quantity: i64 = f.quantity.trim().parse().map_err(|_| {
-        Invalid::new(
-            "quantity",
-            format!("\"{}\" is not a whole number", f.quantity),
-        )
-    })?;
+    let quantity = Quantity::parse("quantity", &f.quantity)?.get();
     let urgent = f.urgent.is_some();
     let act = state.act(&v.p.username);
     let rules = state.config.delivery;
@@ -538,12 +534,7 @@ async fn ship(
         order_line_id: f
             .order_line_id
             .ok_or_else(|| Invalid::new("order_line_id", "missing"))?,
-        quantity: f.quantity.trim().parse().map_err(|_| {
-            Invalid::new(
-                "quantity",
-                format!("\"{}\" is not a whole number", f.quantity),
-            )
-        })?,
+        quantity: Quantity::parse("quantity", &f.quantity)?.get(),
         batch_no: f.batch_no.clone(),
         production_date: date("production_date", &f.production_date)?,
         expiry_date: date("expiry_date", &f.expiry_date)?,

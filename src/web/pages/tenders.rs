@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use super::catalog::form_or_error;
 use super::{local_time, money};
 use crate::domain::award::{AwardPolicy, MultiParams, Outcome};
+use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::{Role, Scope};
 use crate::domain::tender::{TenderAction, TenderState};
@@ -406,12 +407,7 @@ async fn report(
             "you may report only for your institution and its village clinics".into(),
         ));
     }
-    let q: i64 = f.quantity.trim().parse().map_err(|_| {
-        Invalid::new(
-            "quantity",
-            format!("\"{}\" is not a whole number", f.quantity),
-        )
-    })?;
+    let q = bounds::whole("quantity", &f.quantity, bounds::DEMAND)?;
     let code = f.drug_code.trim().to_string();
     let act = state.act(&v.p.username);
     db(&state, move |c| {
@@ -452,12 +448,13 @@ pub fn demand_table_rows(
             .map(cell)
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| default_inst.to_string());
-        match cell(qty).parse::<i64>() {
+        match bounds::whole(
+            &format!("row {} quantity", i + 1),
+            &cell(qty),
+            bounds::DEMAND,
+        ) {
             Ok(q) => out.push((i + 1, ic, cell(drug), q)),
-            Err(_) => errs.push(Invalid::new(
-                format!("row {} quantity", i + 1),
-                format!("\"{}\" is not a whole number", cell(qty)),
-            )),
+            Err(e) => errs.push(e),
         }
     }
     if out.is_empty() && errs.is_empty() {
