@@ -4,7 +4,6 @@
 //! contracts once signed. Codes come from the standard's closed code lists.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -36,8 +35,40 @@ fn iso(t: NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The key of the one-entry object that stands for an exact decimal number in a release while
+/// it is built; `to_json` writes it as the number itself. Only this module builds objects, so
+/// no published text can take this shape.
+const EXACT: &str = "$exact decimal";
+
+/// An amount of money: written as an exact JSON number (never through `f64`, which would change
+/// the digits of large or finely divided amounts).
 fn amount(m: Decimal) -> Value {
-    json!({ "amount": m.to_f64().unwrap_or(0.0), "currency": "CNY" })
+    json!({ "amount": { EXACT: m.normalize().to_string() }, "currency": "CNY" })
+}
+
+/// A release or package as JSON text, with every amount written exactly.
+pub fn to_json(v: &Value) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&Exact(v))
+}
+
+struct Exact<'a>(&'a Value);
+
+impl serde::Serialize for Exact<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        match self.0 {
+            Value::Object(m) => match m.get(EXACT).and_then(Value::as_str) {
+                Some(number) if m.len() == 1 => {
+                    serde_json::value::RawValue::from_string(number.to_string())
+                        .map_err(S::Error::custom)?
+                        .serialize(s)
+                }
+                _ => s.collect_map(m.iter().map(|(k, v)| (k, Exact(v)))),
+            },
+            Value::Array(a) => s.collect_seq(a.iter().map(Exact)),
+            other => other.serialize(s),
+        }
+    }
 }
 
 fn org(id: &str, name: &str, scheme: &str, code: &str, roles: &[&str]) -> Value {
@@ -221,4 +252,26 @@ pub fn package(releases: Vec<Value>, uri: &str, now: DateTime<Utc>) -> Value {
         ],
         "releases": releases,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn amounts_are_written_exactly() {
+        // 18 significant digits: an f64 would write 98765432101234.57.
+        let v = json!({ "value": amount(Decimal::from_str("98765432101234.5678").unwrap()),
+                        "small": amount(Decimal::from_str("0.1000").unwrap()),
+                        "list": [amount(Decimal::from(12))] });
+        let text = String::from_utf8(to_json(&v).unwrap()).unwrap();
+        assert!(
+            text.contains(r#""amount":98765432101234.5678,"currency":"CNY""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""amount":0.1,"#), "{text}");
+        assert!(text.contains(r#""amount":12,"#), "{text}");
+        assert!(!text.contains(EXACT), "{text}");
+    }
 }

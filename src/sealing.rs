@@ -159,14 +159,28 @@ fn public_key(hex_key: &str) -> Option<PublicKey> {
     Some(PublicKey::from(b))
 }
 
-/// Seals `plaintext` to the tender's public key, bound (as associated data) to `binding`, e.g.
-/// the lot, supplier and version. Needs no secret.
+/// Every envelope's plaintext is padded (with spaces: it is JSON) to this many bytes, so that
+/// the length of a sealed envelope says nothing about the price inside.
+pub const ENVELOPE_LEN: usize = 256;
+
+/// Seals `plaintext` (JSON of at most `ENVELOPE_LEN` bytes) to the tender's public key, padded
+/// to `ENVELOPE_LEN`, bound (as associated data) to `binding`, e.g. the lot, supplier and
+/// version. Needs no secret.
 pub fn seal(
     tender_public_key: &str,
     tender_id: i64,
     binding: &str,
     plaintext: &[u8],
 ) -> Result<Sealed, Invalid> {
+    if plaintext.len() > ENVELOPE_LEN {
+        return Err(Invalid::new(
+            "commercial_envelope",
+            format!("is longer than {ENVELOPE_LEN} bytes"),
+        ));
+    }
+    let mut padded = plaintext.to_vec();
+    padded.resize(ENVELOPE_LEN, b' ');
+    let plaintext = &padded[..];
     let tender = public_key(tender_public_key).ok_or_else(|| {
         Invalid::new(
             "tender",
@@ -232,7 +246,8 @@ pub fn open(
     if sha256_hex(&pt) != s.digest {
         return Err(bad());
     }
-    Ok(pt)
+    let end = pt.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1);
+    Ok(pt[..end].to_vec())
 }
 
 #[cfg(test)]
@@ -308,5 +323,14 @@ mod tests {
                 .ciphertext
         );
         assert!(seal("not a key", 7, "b", b"x").is_err());
+        // Padded: the envelope's length does not tell the price's digits.
+        let short = seal(&public, 7, "b", br#"{"package_price":"1"}"#).unwrap();
+        let long = seal(&public, 7, "b", br#"{"package_price":"1234567.8901"}"#).unwrap();
+        assert_eq!(short.ciphertext.len(), long.ciphertext.len());
+        assert_eq!(
+            open(&m, 7, "salt", "b", &short).unwrap(),
+            br#"{"package_price":"1"}"#
+        );
+        assert!(seal(&public, 7, "b", &[b'x'; ENVELOPE_LEN + 1]).is_err());
     }
 }

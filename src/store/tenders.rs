@@ -583,6 +583,24 @@ struct TechnicalEnvelope<'a> {
     documents: Vec<(&'a str, String, usize)>,
 }
 
+/// The licences (kind, number, expiry) declared in a bid's technical envelope.
+fn envelope_licences(technical_json: &str) -> Result<Vec<(String, String, NaiveDate)>> {
+    #[derive(Deserialize)]
+    struct Declared {
+        #[serde(default)]
+        licences: Vec<(String, String, NaiveDate)>,
+    }
+    serde_json::from_str::<Declared>(technical_json)
+        .map(|d| d.licences)
+        .map_err(|_| {
+            Invalid::new(
+                "technical_envelope",
+                "the bid's technical envelope is unreadable",
+            )
+            .into()
+        })
+}
+
 #[derive(Serialize, Deserialize)]
 struct CommercialEnvelope {
     package_price: String,
@@ -1256,10 +1274,10 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 .find(b.supplier_id)
                 .select((suppliers::kind, suppliers::credit_status))
                 .first(conn)?;
-            let lic: Vec<(String, NaiveDate)> = licences::table
-                .filter(licences::supplier_id.eq(b.supplier_id))
-                .select((licences::kind, licences::expires_on))
-                .load(conn)?;
+            // The licences as they stood when the bid's last version was sealed, before the
+            // deadline (its technical envelope), not the live table: one added after the
+            // deadline does not count, one removed after it still does.
+            let lic = envelope_licences(&b.technical_json)?;
             let facts = TechnicalFacts {
                 lot_drug_id: l.drug_id,
                 product_drug_id: p_drug,
@@ -1271,7 +1289,7 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 product_originator: p_orig,
                 licences: lic
                     .into_iter()
-                    .filter_map(|(k, d)| LicenceKind::parse(&k).ok().map(|k| (k, d)))
+                    .filter_map(|(k, _, d)| LicenceKind::parse(&k).ok().map(|k| (k, d)))
                     .collect(),
                 deadline_day,
                 annual_capacity: b.annual_capacity,
@@ -1971,5 +1989,19 @@ pub fn sealed_tenders(conn: &mut DbConn) -> Result<Vec<crate::sealing::SealedTen
                 envelope_key,
             },
         )
+        .collect())
+}
+
+/// The bid deadline of each of these bids' tenders (bids not found are left out).
+pub fn deadlines_of_bids(
+    conn: &mut DbConn,
+    bid_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, NaiveDateTime>> {
+    Ok(bids::table
+        .inner_join(lots::table.inner_join(tenders::table))
+        .filter(bids::id.eq_any(bid_ids))
+        .select((bids::id, tenders::bid_deadline))
+        .load::<(i64, NaiveDateTime)>(conn)?
+        .into_iter()
         .collect())
 }

@@ -436,7 +436,7 @@ pub async fn tender_ocds(
     }
     let now = state.clock.now();
     let pkg = crate::ocds::package(vec![crate::ocds::release(&rec, now)], &absolute(&req), now);
-    Ok(HttpResponse::Ok().json(pkg))
+    ocds_response(&pkg)
 }
 
 #[utoipa::path(tag = "open data", security(()), responses((status = 200, description = "OCDS 1.1 release package of every published tender", body = Object)))]
@@ -455,20 +455,32 @@ pub async fn all_ocds(
     .await?;
     let now = state.clock.now();
     let releases = recs.iter().map(|r| crate::ocds::release(r, now)).collect();
-    Ok(HttpResponse::Ok().json(crate::ocds::package(releases, &absolute(&req), now)))
+    ocds_response(&crate::ocds::package(releases, &absolute(&req), now))
+}
+
+/// An OCDS package, its amounts exact.
+fn ocds_response(pkg: &serde_json::Value) -> Result<HttpResponse, ApiError> {
+    let body = crate::ocds::to_json(pkg).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// Products of a lot's drug, to choose from when bidding.
 #[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 200, body = Vec<crate::store::catalog::Product>)))]
 #[get("/lots/{id}/products")]
 pub async fn lot_products(
-    _u: ApiUser,
+    u: ApiUser,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<crate::store::catalog::Product>>, ApiError> {
     let id = id.into_inner();
     let ps = db(&state, move |c| {
         let l = ts::lot(c, id)?;
+        // A draft tender's lots are nobody's business but the center's.
+        if !visible(&u.p, &ts::tender(c, l.tender_id)?) {
+            return Err(crate::store::StoreError::NotFound("lot".into()));
+        }
         let f = catalog::ProductFilter {
             drug_id: Some(l.drug_id),
             ..Default::default()

@@ -523,10 +523,33 @@ async fn audit_page(
     v.require_reader()?;
     let t = v.t;
     let entity = q.entity.clone().filter(|e| !e.is_empty());
-    let (entries, check) = db(&state, move |c| {
-        Ok((audit::recent(c, entity.as_deref(), 200)?, audit::verify(c)?))
+    let (mut entries, check, deadlines) = db(&state, move |c| {
+        let entries = audit::recent(c, entity.as_deref(), 200)?;
+        let bids: Vec<i64> = entries
+            .iter()
+            .filter(|e| e.entity == "bid")
+            .filter_map(|e| e.entity_id.parse().ok())
+            .collect();
+        let deadlines = crate::store::tenders::deadlines_of_bids(c, &bids)?;
+        Ok((entries, audit::verify(c)?, deadlines))
     })
     .await?;
+    // Who bid on which lot stays unknown to everybody until the bid deadline.
+    let now = state.clock.now().naive_utc();
+    for e in entries.iter_mut().filter(|e| e.entity == "bid") {
+        let sealed = e
+            .entity_id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| deadlines.get(&id))
+            .is_none_or(|d| *d > now);
+        if sealed {
+            e.actor = "—".into();
+            e.entity_id = "—".into();
+            e.before.clear();
+            e.after = t.get("audit.sealed_until_deadline").to_string();
+        }
+    }
     let tz = state.config.time_zone;
     let mut chain = Section::new(t.get("audit.chain"));
     chain.text.push(match &check.broken {

@@ -1315,7 +1315,8 @@ async fn bid_form(
         Ok((tender, lot, ps))
     })
     .await?;
-    if tender.id != tender_id || (tender.published_at.is_none() && errors.is_empty()) {
+    // A draft's lots do not exist for a supplier, whether the form is asked for or refused.
+    if tender.id != tender_id || tender.published_at.is_none() {
         return Err(Error::NotFound("lot".into()));
     }
     let options: Vec<(String, String)> = products
