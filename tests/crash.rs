@@ -101,10 +101,12 @@ fn start(db: &TestDb, dir: &Path) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Owned at once, so that it is killed and waited for whatever happens next.
+    let server = Server { child, port };
     let until = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok((200, _)) = http(port, "GET", "/readyz", "", None, None) {
-            return Server { child, port };
+            return server;
         }
         assert!(Instant::now() < until, "jicai serve did not become ready");
         std::thread::sleep(Duration::from_millis(100));
