@@ -24,8 +24,21 @@ pub struct Config {
     pub workers: usize,
     /// Mark cookies `Secure` (set when the platform is served over TLS, directly or by a proxy).
     pub cookie_secure: bool,
+    /// Failed logins of one username from one client address before that pair is locked.
     pub login_max_failures: i64,
+    /// Failed logins of one username from all addresses together before it is locked.
+    pub login_max_failures_per_user: i64,
+    /// Failed logins from one client address (any username, known or not) before it is locked.
+    pub login_max_failures_per_address: i64,
     pub login_lock_minutes: i64,
+    /// Proxies whose `X-Forwarded-For` names the client; empty: the peer address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A session ends after this many minutes without a request…
+    pub session_idle_minutes: i64,
+    /// …and this many hours after the login, whatever happens.
+    pub session_max_hours: i64,
+    /// Bearer token that opens `/metrics`; none: `/metrics` is not served.
+    pub metrics_token: Option<String>,
     /// SMTP server for the e-mail outbox (`smtp://user:pass@host:587?tls=required`,
     /// `smtps://…`); none: messages are written as `.eml` files into `mail_dir`.
     pub smtp_url: Option<String>,
@@ -129,13 +142,49 @@ pub const SETTINGS: &[Setting] = &[
         env: "JICAI_LOGIN_MAX_FAILURES",
         key: "login_max_failures",
         default: "5",
-        meaning: "failed logins before a username is locked",
+        meaning: "failed logins of one username from one client address before the username is locked for that address",
+    },
+    Setting {
+        env: "JICAI_LOGIN_MAX_FAILURES_PER_USER",
+        key: "login_max_failures_per_user",
+        default: "20",
+        meaning: "failed logins of one username from all addresses together before it is locked everywhere",
+    },
+    Setting {
+        env: "JICAI_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        key: "login_max_failures_per_address",
+        default: "30",
+        meaning: "failed logins from one client address, any username, before the address is locked",
     },
     Setting {
         env: "JICAI_LOGIN_LOCK_MINUTES",
         key: "login_lock_minutes",
         default: "15",
-        meaning: "how long the lock lasts",
+        meaning: "the window the failures are counted in: a lock lifts this long after the last failure",
+    },
+    Setting {
+        env: "JICAI_TRUSTED_PROXIES",
+        key: "trusted_proxies",
+        default: "",
+        meaning: "comma-separated IP addresses of reverse proxies whose X-Forwarded-For names the client; empty: the peer address is the client",
+    },
+    Setting {
+        env: "JICAI_SESSION_IDLE_MINUTES",
+        key: "session_idle_minutes",
+        default: "30",
+        meaning: "a session ends after this many minutes without a request",
+    },
+    Setting {
+        env: "JICAI_SESSION_MAX_HOURS",
+        key: "session_max_hours",
+        default: "12",
+        meaning: "a session ends this many hours after the login",
+    },
+    Setting {
+        env: "JICAI_METRICS_TOKEN",
+        key: "metrics_token",
+        default: "",
+        meaning: "bearer token that opens /metrics (at least 16 characters); empty: /metrics is not served",
     },
     Setting {
         env: "JICAI_SMTP_URL",
@@ -264,6 +313,26 @@ impl Config {
                 ))
             }
         };
+        let (proxies, name) = get(setting("trusted_proxies"));
+        let trusted_proxies = proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<std::net::IpAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| bad(&name, &proxies, "a comma-separated list of IP addresses"))?;
+        let (token, name) = get(setting("metrics_token"));
+        let metrics_token = match token.trim() {
+            "" => None,
+            t if t.len() >= 16 && t.chars().all(|c| c.is_ascii_graphic()) => Some(t.to_string()),
+            _ => {
+                return Err(bad(
+                    &name,
+                    "…",
+                    "a token of at least 16 printable characters without spaces",
+                ))
+            }
+        };
         let (from, name) = get(setting("mail_from"));
         let mail_from = from.trim().to_string();
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -291,7 +360,13 @@ impl Config {
             workers: num("workers", 0, 512)? as usize,
             cookie_secure,
             login_max_failures: num("login_max_failures", 1, 1000)?,
+            login_max_failures_per_user: num("login_max_failures_per_user", 1, 100_000)?,
+            login_max_failures_per_address: num("login_max_failures_per_address", 1, 100_000)?,
             login_lock_minutes: num("login_lock_minutes", 1, 10_000)?,
+            trusted_proxies,
+            session_idle_minutes: num("session_idle_minutes", 1, 24 * 60)?,
+            session_max_hours: num("session_max_hours", 1, 24 * 30)?,
+            metrics_token,
             smtp_url,
             mail_dir: PathBuf::from(get(setting("mail_dir")).0),
             mail_from,

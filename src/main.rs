@@ -203,6 +203,7 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         session_key,
         master: std::sync::Arc::new(master),
         bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
+        metrics: jicai::web::ops::new_metrics(),
         store,
         config: config.clone(),
         clock: Clock::system(),

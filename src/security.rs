@@ -68,6 +68,11 @@ pub fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A session's id, as the cookie carries it (the database keeps only its `token_hash`).
+pub fn new_session_id() -> String {
+    random_hex(32)
+}
+
 pub fn new_csrf_token() -> String {
     random_hex(32)
 }

@@ -1005,13 +1005,18 @@ async fn audit_records_follow_their_transaction(db: TestDb) {
 }
 
 async fn health_readiness_metrics_and_openapi(db: TestDb) {
-    let state = state_with_demo(&db);
+    let mut state = state_with_demo(&db);
+    state.config.metrics_token = Some("metrics-token-for-tests".into());
     let app = app(state.clone()).await;
     let mut c = Client::new(app);
     assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
     let r = c.get("/readyz").await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
-    let m = c.get("/metrics").await;
+    // The metrics need their bearer token (tests/security.rs has the rest).
+    assert_eq!(c.get("/metrics").await.status, StatusCode::UNAUTHORIZED);
+    let m = c
+        .api("GET", "/metrics", Some("metrics-token-for-tests"), None)
+        .await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.body.contains("jicai_http_requests_total"), "{}", m.body);
     let doc = c.get("/api/openapi.json").await.json();
@@ -1093,7 +1098,10 @@ async fn language_follows_browser_and_switch(db: TestDb) {
     let body = String::from_utf8(actix_web::test::read_body(resp).await.to_vec()).unwrap();
     assert!(body.contains("Log in"), "{body}");
     c.login("center", PW).await;
-    let r = c.get("/lang/en").await;
+    // A POST of the header's form (a GET changes nothing).
+    assert_ne!(c.get("/lang/en").await.status, StatusCode::SEE_OTHER);
+    c.get("/home").await;
+    let r = c.post("/lang/en", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(c.get("/home").await.body.contains("Welcome"));
     assert_eq!(
@@ -1103,7 +1111,7 @@ async fn language_follows_browser_and_switch(db: TestDb) {
             .language,
         "en"
     );
-    assert_eq!(c.get("/lang/fr").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.post("/lang/fr", &[]).await.status, StatusCode::NOT_FOUND);
 }
 
 on_both_databases!(

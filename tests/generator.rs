@@ -474,6 +474,7 @@ async fn a_generated_province(db: TestDb) {
     // And over the JSON API, with a generated token, on the day the data runs up to.
     let state = AppState {
         bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
+        metrics: jicai::web::ops::new_metrics(),
         store: store.clone(),
         config: test_config(&db),
         clock: Clock::fixed(opts.as_of),

@@ -25,10 +25,12 @@ pub enum JobKind {
     BidDeadlines,
     /// Delivers the e-mail outbox.
     EmailSender,
+    /// Removes old failed logins and ended or expired sessions.
+    AuthPurge,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::ShortageScan,
         JobKind::OverdueDeliveries,
         JobKind::Payments,
@@ -37,6 +39,7 @@ impl JobKind {
         JobKind::ContractsEnding,
         JobKind::BidDeadlines,
         JobKind::EmailSender,
+        JobKind::AuthPurge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl JobKind {
             JobKind::ContractsEnding => "contracts_ending",
             JobKind::BidDeadlines => "bid_deadlines",
             JobKind::EmailSender => "email_sender",
+            JobKind::AuthPurge => "auth_purge",
         }
     }
 
@@ -79,6 +83,8 @@ impl JobKind {
             JobKind::ContractsEnding => &[("days_ahead", 60, 1, 365)],
             JobKind::BidDeadlines => &[("hours_ahead", 48, 1, 24 * 30)],
             JobKind::EmailSender => &[("batch", 200, 1, 10_000)],
+            // Failed logins and sessions are kept this long (never less than the login lock).
+            JobKind::AuthPurge => &[("keep_hours", 24, 1, 24 * 365)],
         }
     }
 
@@ -93,7 +99,7 @@ impl JobKind {
             | JobKind::ContractExecution
             | JobKind::ContractsEnding
             | JobKind::BidDeadlines => &["center", "supplier"],
-            JobKind::EmailSender => &[],
+            JobKind::EmailSender | JobKind::AuthPurge => &[],
         }
     }
 }

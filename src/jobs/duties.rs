@@ -232,7 +232,7 @@ pub fn run(
                 });
             }
         }
-        JobKind::ShortageScan | JobKind::EmailSender => {}
+        JobKind::ShortageScan | JobKind::EmailSender | JobKind::AuthPurge => {}
     }
     let mut report = DutyReport {
         job: spec.name.clone(),

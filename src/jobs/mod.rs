@@ -111,6 +111,14 @@ impl Runner {
                     .map_err(|e| e.to_string())?;
                 Ok(r.to_string())
             }
+            JobKind::AuthPurge => {
+                let keep = chrono::Duration::hours(spec.threshold("keep_hours"));
+                let lock = chrono::Duration::minutes(self.config.login_lock_minutes);
+                let (failures, sessions) = (now - keep.max(lock), now - keep);
+                self.blocking(move |c| crate::store::users::purge(c, failures, sessions))
+                    .await
+                    .map(|r| r.to_string())
+            }
             JobKind::ShortageScan => self
                 .blocking(move |c| shortage::scan(c, &s, now, tz, &url))
                 .await

@@ -111,6 +111,18 @@ diesel::table! {
         id -> BigInt,
         username -> Text,
         at -> Timestamp,
+        address -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -447,6 +459,7 @@ diesel::joinable!(licences -> suppliers (supplier_id));
 diesel::joinable!(products -> drugs (drug_id));
 diesel::joinable!(products -> suppliers (manufacturer_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(demand_reports -> demand_windows (window_id));
 diesel::joinable!(demand_reports -> institutions (institution_id));
 diesel::joinable!(demand_reports -> drugs (drug_id));
@@ -481,6 +494,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     login_failures,
+    sessions,
     audit_log,
     audit_head,
     audit_pending,

@@ -1,10 +1,11 @@
-//! Users, API tokens (stored hashed) and the login-failure record behind throttling.
+//! Users, API tokens (stored hashed), sessions (stored hashed) and the login-failure record
+//! behind throttling.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{api_tokens, login_failures, users};
+use super::schema::{api_tokens, login_failures, sessions, users};
 use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::roles::{Principal, Role};
 use crate::domain::Invalid;
@@ -178,6 +179,9 @@ pub fn set_active(conn: &mut DbConn, act: &Act, id: i64, active: bool) -> Result
         diesel::update(users::table.find(id))
             .set(users::active.eq(active))
             .execute(conn)?;
+        if !active {
+            end_sessions_of(conn, id, act.stamp())?;
+        }
         let after = User::from(&get(conn, id)?);
         let action = if active { "activate" } else { "deactivate" };
         audit::append(conn, act, action, "user", id, Some(&before), Some(&after))?;
@@ -185,11 +189,24 @@ pub fn set_active(conn: &mut DbConn, act: &Act, id: i64, active: bool) -> Result
     })
 }
 
+/// Sets a user's password (a change or an administrator's reset) and, in the same transaction,
+/// ends every session and revokes every API token of the user, and forgets the failed logins
+/// of the username (a reset lifts a lock).
 pub fn set_password_hash(conn: &mut DbConn, act: &Act, id: i64, hash: &str) -> Result<()> {
     super::write_tx(conn, |conn| {
-        get(conn, id)?;
+        let user = get(conn, id)?;
         diesel::update(users::table.find(id))
             .set(users::password_hash.eq(hash))
+            .execute(conn)?;
+        let sessions_ended = end_sessions_of(conn, id, act.stamp())?;
+        let tokens_revoked = diesel::update(
+            api_tokens::table
+                .filter(api_tokens::user_id.eq(id))
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(Some(act.stamp())))
+        .execute(conn)?;
+        diesel::delete(login_failures::table.filter(login_failures::username.eq(&user.username)))
             .execute(conn)?;
         audit::append(
             conn,
@@ -198,7 +215,10 @@ pub fn set_password_hash(conn: &mut DbConn, act: &Act, id: i64, hash: &str) -> R
             "user",
             id,
             None::<&()>,
-            None::<&()>,
+            Some(&serde_json::json!({
+                "sessions_ended": sessions_ended,
+                "tokens_revoked": tokens_revoked,
+            })),
         )?;
         Ok(())
     })
@@ -224,20 +244,188 @@ pub fn set_language(conn: &mut DbConn, act: &Act, id: i64, lang: &str) -> Result
     })
 }
 
-// ---------- login throttling ----------
+// ---------- sessions ----------
 
-pub fn record_login_failure(
+/// A session's last_seen_at is written at most this often (not on every request).
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// How long a session lives: since its last request (idle) and since the login (absolute).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLife {
+    pub idle: chrono::Duration,
+    pub absolute: chrono::Duration,
+}
+
+/// Starts a session for the user; the cookie carries the id, the table its hash.
+pub fn start_session(
     conn: &mut DbConn,
-    username: &str,
-    at: chrono::DateTime<chrono::Utc>,
+    user_id: i64,
+    token_hash: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    diesel::insert_into(login_failures::table)
+    diesel::insert_into(sessions::table)
         .values((
-            login_failures::username.eq(username),
-            login_failures::at.eq(micros(at)),
+            sessions::token_hash.eq(token_hash),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(micros(now)),
+            sessions::last_seen_at.eq(micros(now)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The active user of a live session (not ended, neither idle nor older than its lifetimes);
+/// notes the request as the session's last (at most once a minute).
+pub fn session_user(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    life: SessionLife,
+) -> Result<Option<UserRow>> {
+    let found: Option<(i64, NaiveDateTime, UserRow)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::ended_at.is_null())
+        .filter(sessions::last_seen_at.gt(micros(now - life.idle)))
+        .filter(sessions::created_at.gt(micros(now - life.absolute)))
+        .filter(users::active.eq(true))
+        .select((sessions::id, sessions::last_seen_at, UserRow::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((id, last_seen, user)) = found else {
+        return Ok(None);
+    };
+    if micros(now) - last_seen >= chrono::Duration::seconds(TOUCH_EVERY_SECONDS) {
+        diesel::update(sessions::table.find(id))
+            .set(sessions::last_seen_at.eq(micros(now)))
+            .execute(conn)?;
+    }
+    Ok(Some(user))
+}
+
+/// Ends one session (logout).
+pub fn end_session(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::token_hash.eq(token_hash))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(Some(micros(now))))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every open session of a user; how many.
+fn end_sessions_of(conn: &mut DbConn, user_id: i64, at: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(Some(at)))
+    .execute(conn)?)
+}
+
+/// The open (not ended) sessions of a user, live or expired.
+pub fn open_sessions(conn: &mut DbConn, user_id: i64) -> Result<i64> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::ended_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+// ---------- login throttling ----------
+
+/// Longest username a login may name; longer ones are refused before anything is stored.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// How many failed logins, within the window, lock what.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    /// Failures counted since this instant.
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// Of one username from one client address.
+    pub per_user_and_address: i64,
+    /// Of one username from every address together.
+    pub per_user: i64,
+    /// From one client address, whatever the username (known or not).
+    pub per_address: i64,
+}
+
+/// Reserves one password check for a login: the attempt is first recorded as a failure, in
+/// its own committed statement, and only then are the failures counted, so that of any number
+/// of concurrent attempts at most the limit see a count within it (each sees its own record
+/// and those committed before). `Some(id)` of the record when the password may be checked
+/// (call `login_succeeded` with it if it was right; a wrong one stays recorded); `None` when a
+/// limit is reached, and the record is withdrawn, so that refused attempts do not prolong the
+/// lock. The username must already be at most `MAX_USERNAME_CHARS` long.
+pub fn reserve_login_attempt(
+    conn: &mut DbConn,
+    username: &str,
+    address: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    limits: LoginLimits,
+) -> Result<Option<i64>> {
+    if username.chars().count() > MAX_USERNAME_CHARS {
+        return Err(Invalid::new(
+            "username",
+            format!("at most {MAX_USERNAME_CHARS} characters"),
+        )
+        .into());
+    }
+    let id: i64 = diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::username.eq(username),
+            login_failures::address.eq(address),
+            login_failures::at.eq(micros(now)),
+        ))
+        .returning(login_failures::id)
+        .get_result(conn)?;
+    let since = micros(limits.since);
+    let recent = || login_failures::table.filter(login_failures::at.gt(since));
+    let pair: i64 = recent()
+        .filter(login_failures::username.eq(username))
+        .filter(login_failures::address.eq(address))
+        .count()
+        .get_result(conn)?;
+    let user: i64 = recent()
+        .filter(login_failures::username.eq(username))
+        .count()
+        .get_result(conn)?;
+    let from: i64 = recent()
+        .filter(login_failures::address.eq(address))
+        .count()
+        .get_result(conn)?;
+    if pair > limits.per_user_and_address || user > limits.per_user || from > limits.per_address {
+        diesel::delete(login_failures::table.find(id)).execute(conn)?;
+        return Ok(None);
+    }
+    Ok(Some(id))
+}
+
+/// A reserved login proved right: its record goes, with the earlier failures of the username
+/// from that address (the owner's own typing errors).
+pub fn login_succeeded(
+    conn: &mut DbConn,
+    reservation: i64,
+    username: &str,
+    address: &str,
+) -> Result<()> {
+    super::write_tx(conn, |conn| {
+        diesel::delete(login_failures::table.find(reservation)).execute(conn)?;
+        diesel::delete(
+            login_failures::table
+                .filter(login_failures::username.eq(username))
+                .filter(login_failures::address.eq(address)),
+        )
+        .execute(conn)?;
+        Ok(())
+    })
 }
 
 pub fn login_failures_since(
@@ -252,10 +440,49 @@ pub fn login_failures_since(
         .get_result(conn)?)
 }
 
-pub fn clear_login_failures(conn: &mut DbConn, username: &str) -> Result<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
+/// What the purge removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub login_failures: usize,
+    pub sessions: usize,
+}
+
+impl std::fmt::Display for Purged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} old failed logins and {} ended or expired sessions removed",
+            self.login_failures, self.sessions
+        )
+    }
+}
+
+/// Removes failed logins recorded before `failures_before`, and sessions that ended or were
+/// last used before `sessions_before` (both long past any lock or lifetime).
+pub fn purge(
+    conn: &mut DbConn,
+    failures_before: chrono::DateTime<chrono::Utc>,
+    sessions_before: chrono::DateTime<chrono::Utc>,
+) -> Result<Purged> {
+    super::write_tx(conn, |conn| {
+        let login_failures = diesel::delete(
+            login_failures::table.filter(login_failures::at.lt(micros(failures_before))),
+        )
         .execute(conn)?;
-    Ok(())
+        let before = micros(sessions_before);
+        let sessions = diesel::delete(
+            sessions::table.filter(
+                sessions::last_seen_at
+                    .lt(before)
+                    .or(sessions::ended_at.lt(before)),
+            ),
+        )
+        .execute(conn)?;
+        Ok(Purged {
+            login_failures,
+            sessions,
+        })
+    })
 }
 
 // ---------- API tokens ----------

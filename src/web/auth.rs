@@ -1,4 +1,8 @@
 //! Who is asking: sessions for people (login, logout, language), bearer tokens for programs.
+//!
+//! A person's session lives in the database (`sessions`): the encrypted cookie carries only a
+//! random id, looked up on every request, so logout, a password change or reset, and the idle
+//! and absolute lifetimes end it on every replica at once.
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -15,7 +19,7 @@ use crate::domain::roles::{Principal, Role};
 use crate::security;
 use crate::store::users;
 
-const UID: &str = "uid";
+const SID: &str = "sid";
 const CSRF: &str = "csrf";
 const LANG: &str = "lang";
 
@@ -102,18 +106,17 @@ impl FromRequest for Viewer {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| Error::Internal("no state".into()))?;
-            let uid: i64 = session
-                .get(UID)
+            let sid: String = session
+                .get(SID)
                 .ok()
                 .flatten()
                 .ok_or(Error::Unauthenticated)?;
-            let user = match db(&state, move |c| users::get(c, uid)).await {
-                Ok(u) if u.active => u,
-                Ok(_) | Err(Error::NotFound(_)) => {
+            let user = match live_user(&state, &sid).await? {
+                Some(u) => u,
+                None => {
                     session.purge();
                     return Err(Error::Unauthenticated);
                 }
-                Err(e) => return Err(e),
             };
             let t = language(&session, &req, Some(&user.language));
             Ok(Viewer {
@@ -161,6 +164,69 @@ impl FromRequest for ApiUser {
     }
 }
 
+/// The active user of the live session with this id, if any.
+async fn live_user(state: &AppState, sid: &str) -> Result<Option<users::UserRow>, Error> {
+    let hash = security::token_hash(sid);
+    let now = state.clock.now();
+    let life = session_life(&state.config);
+    db(state, move |c| users::session_user(c, &hash, now, life)).await
+}
+
+pub fn session_life(config: &crate::config::Config) -> users::SessionLife {
+    users::SessionLife {
+        idle: Duration::minutes(config.session_idle_minutes),
+        absolute: Duration::hours(config.session_max_hours),
+    }
+}
+
+/// The client's address: the peer's, or, when the peer is one of the trusted proxies, the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address(req: &HttpRequest, config: &crate::config::Config) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    if !config.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("X-Forwarded-For")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !config.trusted_proxies.contains(a))
+        .or(forwarded.first())
+        .unwrap_or(&peer)
+        .to_string()
+}
+
+/// A path of this site to send a browser back to: relative, starting with one `/`, with no
+/// backslash, control character or scheme-relative `//` that a browser could read as another
+/// site. `None` for anything else.
+pub fn safe_local_path(p: &str) -> Option<&str> {
+    let ok = p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(|c| c.is_control() || c.is_whitespace())
+        && p.len() <= 2048;
+    ok.then_some(p)
+}
+
+/// The path of a `Referer` when it names this host (scheme, then exactly the host, then the
+/// path); `None` when it names another site or is not a safe path.
+pub fn back_from_referer<'a>(referer: &'a str, host: &str) -> Option<&'a str> {
+    let rest = referer
+        .strip_prefix("https://")
+        .or_else(|| referer.strip_prefix("http://"))?;
+    let path = rest.strip_prefix(host)?;
+    let path = path.split('#').next().unwrap_or_default();
+    safe_local_path(path)
+}
+
 // ---------- pages ----------
 
 pub fn anon_chrome(t: Tr, csrf: String, title: &str) -> Chrome {
@@ -177,7 +243,7 @@ pub fn anon_chrome(t: Tr, csrf: String, title: &str) -> Chrome {
 
 #[get("/")]
 async fn root(session: Session) -> HttpResponse {
-    let logged_in = session.get::<i64>(UID).ok().flatten().is_some();
+    let logged_in = session.get::<String>(SID).ok().flatten().is_some();
     view::see_other(if logged_in { "/home" } else { "/login" })
 }
 
@@ -207,31 +273,44 @@ async fn login(
 ) -> Result<HttpResponse, Error> {
     let t = language(&session, &req, None);
     let username = form.username.trim().to_string();
-    let now = state.clock.now();
-    let window = Duration::minutes(state.config.login_lock_minutes);
-    let max = state.config.login_max_failures;
-    let name = username.clone();
-    let failures = db(&state, move |c| {
-        users::login_failures_since(c, &name, now - window)
-    })
-    .await?;
     let page = |status: StatusCode, msg: String| {
         view::render(
             status,
             &LoginPage {
                 chrome: anon_chrome(t, csrf_token(&session), t.get("login.title")),
-                username: username.clone(),
+                username: username.chars().take(users::MAX_USERNAME_CHARS).collect(),
                 error: Some(msg),
             },
         )
     };
-    if failures >= max {
+    // Nothing is stored for a name no account can have.
+    if username.chars().count() > users::MAX_USERNAME_CHARS {
+        return page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.get("login.too_long")
+                .replace("{max}", &users::MAX_USERNAME_CHARS.to_string()),
+        );
+    }
+    let now = state.clock.now();
+    let address = client_address(&req, &state.config);
+    let limits = users::LoginLimits {
+        since: now - Duration::minutes(state.config.login_lock_minutes),
+        per_user_and_address: state.config.login_max_failures,
+        per_user: state.config.login_max_failures_per_user,
+        per_address: state.config.login_max_failures_per_address,
+    };
+    let (name, addr) = (username.clone(), address.clone());
+    let reservation = db(&state, move |c| {
+        users::reserve_login_attempt(c, &name, &addr, now, limits)
+    })
+    .await?;
+    let Some(reservation) = reservation else {
         return page(
             StatusCode::TOO_MANY_REQUESTS,
             t.get("login.locked")
                 .replace("{minutes}", &state.config.login_lock_minutes.to_string()),
         );
-    }
+    };
     let name = username.clone();
     let user = db(&state, move |c| users::by_username(c, &name)).await?;
     let password = form.password.clone();
@@ -242,32 +321,44 @@ async fn login(
     let ok = web::block(move || security::verify_password(&password, &hash)).await?;
     match user {
         Some(u) if ok && u.active => {
-            let name = username.clone();
-            db(&state, move |c| users::clear_login_failures(c, &name)).await?;
+            // The wrong attempt recorded by the reservation goes; the session starts.
+            let sid = security::new_session_id();
+            let hash = security::token_hash(&sid);
+            let (name, uid) = (username.clone(), u.id);
+            db(&state, move |c| {
+                users::login_succeeded(c, reservation, &name, &address)?;
+                users::start_session(c, uid, &hash, now)
+            })
+            .await?;
             session.renew();
             session
-                .insert(UID, u.id)
+                .insert(SID, sid)
                 .map_err(|e| Error::Internal(e.to_string()))?;
             let _ = session.insert(LANG, &u.language);
             let _ = session.insert(CSRF, security::new_csrf_token());
             Ok(view::see_other("/home"))
         }
-        _ => {
-            let name = username.clone();
-            db(&state, move |c| users::record_login_failure(c, &name, now)).await?;
-            page(StatusCode::UNAUTHORIZED, t.get("login.failed").to_string())
-        }
+        // The reservation stays recorded as a failure.
+        _ => page(StatusCode::UNAUTHORIZED, t.get("login.failed").to_string()),
     }
 }
 
+/// Ends the session here and in the database: the old cookie opens nothing any more.
 #[post("/logout")]
-async fn logout(session: Session) -> HttpResponse {
+async fn logout(session: Session, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    if let Some(sid) = session.get::<String>(SID).ok().flatten() {
+        let hash = security::token_hash(&sid);
+        let now = state.clock.now();
+        db(&state, move |c| users::end_session(c, &hash, now)).await?;
+    }
     session.purge();
-    view::see_other("/login")
+    Ok(view::see_other("/login"))
 }
 
-/// Switches the interface language; remembered in the session and, for a user, in the account.
-#[get("/lang/{code}")]
+/// Switches the interface language (a form of the page header, with its CSRF token);
+/// remembered in the session and, for a user, in the account. Back to the page the user was
+/// on when the `Referer` names a page of this site, else home.
+#[post("/lang/{code}")]
 async fn switch_language(
     req: HttpRequest,
     session: Session,
@@ -279,27 +370,25 @@ async fn switch_language(
         return Err(Error::NotFound(format!("language \"{code}\"")));
     }
     let _ = session.insert(LANG, &code);
-    if let Some(uid) = session.get::<i64>(UID).ok().flatten() {
-        let now = state.clock.now();
-        let lang = code.clone();
-        db(&state, move |c| {
-            let u = users::get(c, uid)?;
-            users::set_language(c, &crate::store::Act::new(u.username, now), uid, &lang)
-        })
-        .await?;
+    if let Some(sid) = session.get::<String>(SID).ok().flatten() {
+        if let Some(u) = live_user(&state, &sid).await? {
+            let now = state.clock.now();
+            let lang = code.clone();
+            db(&state, move |c| {
+                users::set_language(c, &crate::store::Act::new(u.username, now), u.id, &lang)
+            })
+            .await?;
+        }
     }
-    // Back to the page the user was on, if it was ours.
+    let host = req.connection_info().host().to_string();
     let back = req
         .headers()
         .get("Referer")
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| {
-            let host = req.connection_info().host().to_string();
-            r.split_once(&host).map(|(_, path)| path.to_string())
-        })
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
-        .unwrap_or_else(|| "/home".into());
-    Ok(view::see_other(&back))
+        .and_then(|r| back_from_referer(r, &host))
+        .filter(|p| !p.starts_with("/lang/"))
+        .unwrap_or("/home");
+    Ok(view::see_other(back))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -308,4 +397,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(login)
         .service(logout)
         .service(switch_language);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_back() {
+        fn ok(r: &str) -> Option<&str> {
+            back_from_referer(r, "jicai.example:8080")
+        }
+        assert_eq!(
+            ok("http://jicai.example:8080/drugs?page=2"),
+            Some("/drugs?page=2")
+        );
+        assert_eq!(ok("https://jicai.example:8080/home#top"), Some("/home"));
+        for bad in [
+            "http://jicai.example:8080//evil.example/",
+            "http://jicai.example:8080/\\evil.example",
+            "http://jicai.example:8080/\\/evil.example",
+            "http://jicai.example:8080.evil.example/",
+            "http://jicai.example:8080@evil.example/",
+            "http://evil.example/?jicai.example:8080/home",
+            "http://jicai.example:8080/a\tb",
+            "http://jicai.example:8080/a\r\nLocation: x",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "jicai.example:8080/home",
+            "",
+        ] {
+            assert_eq!(ok(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_local_path("/\\evil.example"), None);
+        assert_eq!(safe_local_path("//evil.example"), None);
+        assert_eq!(safe_local_path("https://evil.example"), None);
+        assert_eq!(safe_local_path("/ok/path?x=1"), Some("/ok/path?x=1"));
+    }
 }

@@ -175,7 +175,7 @@ impl ResponseError for Error {
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{zh} / {en}</title>\
              <link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main class=\"error\">\
              <h1>{} {zh} / {en}</h1><ul class=\"errors\">{items}</ul>\
-             <p><a href=\"javascript:history.back()\">返回 / Back</a> · <a href=\"/home\">首页 / Home</a></p></main></body></html>",
+             <p><a href=\"/home\">首页 / Home</a></p></main></body></html>",
             self.status().as_u16()
         );
         HttpResponse::build(self.status())

@@ -44,6 +44,8 @@ pub struct AppState {
     pub master: std::sync::Arc<crate::sealing::MasterKey>,
     /// Writes bids in batches under load.
     pub bids: crate::store::bid_writer::BidWriter,
+    /// The request metrics: one registry for every worker of the server (`ops::new_metrics`).
+    pub metrics: actix_web_prom::PrometheusMetrics,
 }
 
 impl AppState {
@@ -172,7 +174,7 @@ pub fn build_app(
 > {
     let key = Key::from(&state.session_key);
     let secure = state.config.cookie_secure;
-    let metrics = ops::metrics_middleware();
+    let metrics = state.metrics.clone();
     let (app, openapi) = App::new()
         .into_utoipa_app()
         .openapi(api::ApiDoc::openapi_base())
@@ -220,10 +222,45 @@ pub fn build_app(
                 .build(),
         )
         .wrap(metrics)
+        .wrap(from_fn(known_methods_only))
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "same-origin")),
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("Content-Security-Policy", CSP))
+                // Pages and API answers are personal: no cache keeps them. The stylesheet
+                // sets its own Cache-Control, which this does not replace.
+                .add(("Cache-Control", "no-store")),
         )
+}
+
+/// The pages use no inline script or style, and no frame may show them.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// Refuses request methods the application does not use (405) before anything counts them:
+/// an extension method would otherwise be a new label of the metrics.
+async fn known_methods_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let known = matches!(
+        *req.method(),
+        Method::GET
+            | Method::HEAD
+            | Method::POST
+            | Method::PUT
+            | Method::PATCH
+            | Method::DELETE
+            | Method::OPTIONS
+    );
+    if known {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let resp = actix_web::HttpResponse::MethodNotAllowed()
+        .content_type("text/plain; charset=utf-8")
+        .body("method not allowed");
+    Ok(req.into_response(resp).map_into_right_body())
 }

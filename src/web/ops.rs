@@ -1,19 +1,56 @@
 //! Health, readiness, metrics, and the one stylesheet.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 
 use super::{db, AppState};
-use crate::store;
+use crate::{security, store};
 
-/// Request counts and latencies by route and status, served as Prometheus text at `/metrics`.
-/// Each app gets its own registry, so that tests can build many apps in one process.
-pub fn metrics_middleware() -> PrometheusMetrics {
+/// The label of every request that matched no route (so unknown paths add no series).
+pub const UNMATCHED: &str = "UNMATCHED";
+
+/// Request counts and latencies by route pattern, method and status, served as Prometheus text
+/// at `/metrics`. Built once per server and kept in the `AppState`, whose clones every worker's
+/// app shares: one registry for the process (and a new one per test app).
+pub fn new_metrics() -> PrometheusMetrics {
     PrometheusMetricsBuilder::new("jicai")
-        .endpoint("/metrics")
         .registry(prometheus::Registry::new())
+        .mask_unmatched_patterns(UNMATCHED)
         .build()
         .expect("metrics registry")
+}
+
+/// The metrics, for a scraper with `Authorization: Bearer <JICAI_METRICS_TOKEN>`; 401 without
+/// the token, 404 for everybody when no token is set.
+#[get("/metrics")]
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(expected) = &state.config.metrics_token else {
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("not found");
+    };
+    let given = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if !given.is_some_and(|g| security::same_token(expected, g)) {
+        return HttpResponse::Unauthorized()
+            .insert_header(("WWW-Authenticate", "Bearer realm=\"metrics\""))
+            .content_type("text/plain; charset=utf-8")
+            .body("a valid bearer token is required");
+    }
+    let mut body = String::new();
+    if let Err(e) =
+        prometheus::TextEncoder::new().encode_utf8(&state.metrics.registry.gather(), &mut body)
+    {
+        tracing::error!("metrics: {e}");
+        return HttpResponse::InternalServerError().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }
 
 #[get("/healthz")]
@@ -44,5 +81,8 @@ async fn css() -> HttpResponse {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(css);
+    cfg.service(healthz)
+        .service(readyz)
+        .service(metrics)
+        .service(css);
 }

@@ -118,6 +118,7 @@ pub fn state_with_demo(db: &TestDb) -> AppState {
         .expect("demo loads");
     AppState {
         bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
+        metrics: jicai::web::ops::new_metrics(),
         store,
         config,
         clock: Clock::fixed(now),
