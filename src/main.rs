@@ -279,9 +279,7 @@ fn run(cli: Cli) -> Result<(), String> {
             use jicai::demo::province::{self, GenerateError, Options, Scale};
             let as_of = match as_of {
                 None => chrono::Utc::now(),
-                Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
-                    .map_err(|e| format!("--as-of {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?
-                    .with_timezone(&chrono::Utc),
+                Some(s) => cli_instant("--as-of", &s)?,
             };
             let opts = Options {
                 scale: Scale::parse(&scale).ok_or(format!("--scale {scale}: anhui or small"))?,
@@ -405,11 +403,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let clock = match at {
                 None => Clock::system(),
-                Some(s) => Clock::fixed(
-                    chrono::DateTime::parse_from_rfc3339(&s)
-                        .map_err(|e| format!("--at {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?
-                        .with_timezone(&chrono::Utc),
-                ),
+                Some(s) => Clock::fixed(cli_instant("--at", &s)?),
             };
             let jobs = load_jobs(&config)?;
             let spec = jobs.iter().find(|j| j.name == name).ok_or_else(|| {
@@ -476,6 +470,15 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+/// An instant given on the command line: RFC 3339, on a day within the window of dates that
+/// enter (jicai::domain::FIRST_DAY..=LAST_DAY).
+fn cli_instant(flag: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map_err(|e| format!("{flag} {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?
+        .with_timezone(&chrono::Utc);
+    jicai::domain::instant_in_window(flag, t).map_err(|e| format!("{flag} {s}: {}", e.message))
 }
 
 fn main() -> ExitCode {

@@ -485,10 +485,197 @@ async fn unbounded_policy_parameters_are_refused(db: TestDb) {
     assert_eq!(tenders_now(&state), before, "no tender was created");
 }
 
+async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (window, code) = ts::windows(&mut conn(&state))
+        .unwrap()
+        .into_iter()
+        .find_map(|w| {
+            let t = ts::demand_totals(&mut conn(&state), w.id).unwrap();
+            t.first().map(|d| (w.id, d.1.clone()))
+        })
+        .expect("a demo window with reported demand");
+    let counted = |state: &AppState| -> (i64, i64) {
+        use jicai::store::schema::bids;
+        let mut c = conn(state);
+        (
+            tenders::table.count().get_result(&mut *c).unwrap(),
+            bids::table.count().get_result(&mut *c).unwrap(),
+        )
+    };
+    let before = counted(&state);
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get("/tenders/new").await;
+    let huge = "79228162514264337593543950335";
+    let deadline = (state.clock.now() + chrono::Duration::days(20))
+        .with_timezone(&state.config.time_zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let w = window.to_string();
+    for (lots, months, at, field, needle) in [
+        (
+            format!("{code}, 1.00, composite_score, 2, yes, 70, {huge}"),
+            "12",
+            deadline.as_str(),
+            "lots",
+            "technical_weight",
+        ),
+        (
+            format!("{code}, 1.00, composite_score, 2, yes, 70, 1e30"),
+            "12",
+            &deadline,
+            "lots",
+            "technical_weight",
+        ),
+        (
+            format!("{code}, 1.00, lowest_price, 2147483648"),
+            "12",
+            &deadline,
+            "lots",
+            "min_bidders",
+        ),
+        (
+            format!("{code}, 1.00, lowest_price, 2, yes, {huge}"),
+            "12",
+            &deadline,
+            "lots",
+            "agreed_share",
+        ),
+        (
+            format!("{code}, {huge}, lowest_price"),
+            "12",
+            &deadline,
+            "lots",
+            "max_unit_price",
+        ),
+        (
+            format!("{code}, 1.00, lowest_price"),
+            "9223372036854775807",
+            &deadline,
+            "contract_months",
+            "contract_months",
+        ),
+        (
+            format!("{code}, 1.00, lowest_price"),
+            "12",
+            "+262142-12-31 17:00",
+            "bid_deadline",
+            "bid_deadline",
+        ),
+        (
+            format!("{code}, 1.00, lowest_price"),
+            "12",
+            "9999-12-31",
+            "bid_deadline",
+            "bid_deadline",
+        ),
+    ] {
+        let r = center
+            .post(
+                "/tenders",
+                &[
+                    ("title", "bounds"),
+                    ("window_id", &w),
+                    ("bid_deadline", at),
+                    ("contract_months", months),
+                    ("lots", &lots),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lots} {months} {at}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(field) && r.body.contains(needle),
+            "{needle}: {}",
+            r.body
+        );
+    }
+
+    let mut c = Client::new(app.clone());
+    let expert = token_for(&state, "expert");
+    for score in [i64::MAX, i64::MIN, 101, -1] {
+        let r = c
+            .api(
+                "POST",
+                "/api/v1/bids/1/score",
+                Some(&expert),
+                Some(json!({"score": score})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{score}: {}",
+            r.body
+        );
+        assert_eq!(fields(&r), ["score"], "{}", r.body);
+    }
+    let (_, supplier) = a_contract(&state);
+    let tsup = token_for(&state, &supplier_user(&state, supplier));
+    for (bid, field) in [
+        (
+            json!({"product_id": 1, "annual_capacity": i64::MAX, "package_price": "1.00"}),
+            "annual_capacity",
+        ),
+        (
+            json!({"product_id": 1, "annual_capacity": 0, "package_price": "1.00"}),
+            "annual_capacity",
+        ),
+        (
+            json!({"product_id": 1, "annual_capacity": 1000, "package_price": huge}),
+            "package_price",
+        ),
+        (
+            json!({"product_id": 1, "annual_capacity": 1000, "package_price": "1e30"}),
+            "package_price",
+        ),
+        (
+            json!({"product_id": 1, "annual_capacity": 1000, "package_price": "NaN"}),
+            "package_price",
+        ),
+    ] {
+        let r = c
+            .api("POST", "/api/v1/lots/1/bid", Some(&tsup), Some(bid))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert_eq!(fields(&r), [field], "{}", r.body);
+    }
+
+    let mut inst = Client::new(app.clone());
+    inst.login("institution", PW).await;
+    inst.get("/direct-listings").await;
+    for q in [HUGE, "0", "10000001", "1e30"] {
+        let r = inst
+            .post("/direct-listings/1/buy", &[("quantity", q)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{q}: {}",
+            r.body
+        );
+        assert!(names(&r, "quantity"), "{q}: {}", r.body);
+    }
+    assert_eq!(counted(&state), before, "nothing was created");
+    monitoring_works(&state, &mut center).await;
+}
+
 on_both_databases!(
     order_quantities_out_of_range_are_refused_and_monitoring_goes_on,
     shipments_out_of_range_are_refused_and_the_line_ships_later,
     demand_out_of_range_is_refused_and_totals_stay_exact,
     far_dates_are_refused_on_the_performance_pages,
     unbounded_policy_parameters_are_refused,
+    tender_forms_scores_bids_and_listings_out_of_range_are_refused,
 );

@@ -831,7 +831,20 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
         .unwrap(),
     )
     .unwrap();
-    let prices = ["0.0001", "922337203685.4775", "0.1", "0.2"];
+    // An amount that enters is at most 10,000,000 yuan (domain::money::Money::MAX_ENTERED):
+    // one near the i64 limit of the stored count is refused, naming the field.
+    let too_large = jicai::domain::catalog::ProductForm {
+        drug_code: "M1".into(),
+        manufacturer_uscc: maker.clone(),
+        approval_number: "国药准字H99000099".into(),
+        units_per_package: "10".into(),
+        reference_price: "922337203685.4775".into(),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!(too_large[0].field, "reference_price", "{too_large:?}");
+    let prices = ["0.0001", "9999999.9998", "0.1", "0.2"];
     for (i, p) in prices.iter().enumerate() {
         let f = jicai::domain::catalog::ProductForm {
             drug_code: "M1".into(),
@@ -848,7 +861,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
         catalog::reference_price_total(&mut c, d.id)
             .unwrap()
             .to_string(),
-        "922337203685.7776"
+        "10000000.2999"
     );
     let sorted = catalog::list_products(
         &mut c,
@@ -865,7 +878,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
         .iter()
         .map(|p| p.reference_price.unwrap().to_string())
         .collect();
-    assert_eq!(got, vec!["0.0001", "0.10", "0.20", "922337203685.4775"]);
+    assert_eq!(got, vec!["0.0001", "0.10", "0.20", "9999999.9998"]);
 }
 
 async fn audit_chain_verifies_and_detects_tampering(db: TestDb) {

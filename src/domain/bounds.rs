@@ -42,6 +42,9 @@ impl Quantity {
 /// totals by drug and county are BIGINT sums of these rows, safe for 9 × 10^11 rows.
 pub const DEMAND: RangeInclusive<i64> = 0..=Quantity::MAX;
 
+/// A bid's annual capacity in units of use: 1 to 10^12 (compared with volumes in i128).
+pub const CAPACITY: RangeInclusive<i64> = 1..=1_000_000_000_000;
+
 /// A whole number within `range`, typed by a person ("12", " 12 "; not "1,000", "1e3", "12.0").
 pub fn whole(field: &str, s: &str, range: RangeInclusive<i64>) -> Result<i64, Invalid> {
     let t = s.trim();

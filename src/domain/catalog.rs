@@ -478,14 +478,7 @@ impl LicenceForm {
         let mut e = Errors::default();
         let kind = e.take(LicenceKind::parse(&self.kind));
         let number = e.take(required_text("number", &self.number, 64));
-        let expires = e.take(
-            NaiveDate::parse_from_str(self.expires_on.trim(), "%Y-%m-%d").map_err(|_| {
-                Invalid::new(
-                    "expires_on",
-                    format!("\"{}\" is not a date (YYYY-MM-DD)", self.expires_on.trim()),
-                )
-            }),
-        );
+        let expires = e.take(super::date("expires_on", &self.expires_on));
         e.finish(|| LicenceInput {
             kind: kind.unwrap(),
             number: number.unwrap(),

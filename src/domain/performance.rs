@@ -27,15 +27,18 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Folds another contract's totals in. Each is a BIGINT sum of lines bounded by
+    /// bounds::Quantity, so these sums stay far below i64::MAX; saturating all the same, so a
+    /// report never panics on what it reads.
     pub fn add(&mut self, o: &Totals) {
-        self.lines += o.lines;
-        self.declined += o.declined;
-        self.purchased += o.purchased;
-        self.due_ordered += o.due_ordered;
-        self.due_delivered += o.due_delivered;
-        self.delivered_lines += o.delivered_lines;
-        self.timely_lines += o.timely_lines;
-        self.rejected_lines += o.rejected_lines;
+        self.lines = self.lines.saturating_add(o.lines);
+        self.declined = self.declined.saturating_add(o.declined);
+        self.purchased = self.purchased.saturating_add(o.purchased);
+        self.due_ordered = self.due_ordered.saturating_add(o.due_ordered);
+        self.due_delivered = self.due_delivered.saturating_add(o.due_delivered);
+        self.delivered_lines = self.delivered_lines.saturating_add(o.delivered_lines);
+        self.timely_lines = self.timely_lines.saturating_add(o.timely_lines);
+        self.rejected_lines = self.rejected_lines.saturating_add(o.rejected_lines);
     }
 
     /// Delivered ÷ ordered quantity, over lines past their deadline (a line still within its
@@ -125,13 +128,13 @@ pub fn cumulative(months: usize, amounts: &[(usize, i64)]) -> Vec<f64> {
     let mut per = vec![0i64; months];
     for &(m, q) in amounts {
         if m < months {
-            per[m] += q;
+            per[m] = per[m].saturating_add(q);
         }
     }
     let mut run = 0i64;
     per.into_iter()
         .map(|q| {
-            run += q;
+            run = run.saturating_add(q);
             run as f64
         })
         .collect()

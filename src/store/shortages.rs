@@ -992,9 +992,7 @@ pub fn buy(
     quantity: i64,
     today: NaiveDate,
 ) -> Result<Purchase> {
-    if quantity <= 0 {
-        return Err(Invalid::new("quantity", "order a quantity above zero").into());
-    }
+    crate::domain::bounds::Quantity::new("quantity", quantity)?;
     write_tx(conn, |conn| {
         let l: Listing = direct_listings::table
             .find(listing_id)

@@ -631,12 +631,11 @@ pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
 
 /// The checks of a submission that need no database.
 fn check_submission(s: &BidSubmission) -> Result<()> {
-    if s.annual_capacity <= 0 {
-        return Err(Invalid::new("annual_capacity", "must be a positive number of units").into());
-    }
+    bounds::in_range("annual_capacity", s.annual_capacity, bounds::CAPACITY)?;
     if s.package_price.decimal() <= Decimal::ZERO {
         return Err(Invalid::new("package_price", "must be greater than zero").into());
     }
+    Money::entered("package_price", s.package_price.decimal())?;
     tender::check_documents(s.documents.iter().map(|d| (d.name.as_str(), d.bytes.len())))?;
     for d in &s.documents {
         if !d.bytes.starts_with(b"%PDF") {
@@ -1029,9 +1028,7 @@ pub fn bid_versions_count(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
 
 /// An expert's technical score (0–100, whole points) for a qualified bid of a composite-score lot.
 pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64) -> Result<()> {
-    if !(0..=100).contains(&score) {
-        return Err(Invalid::new("technical_score", "must be between 0 and 100").into());
-    }
+    bounds::in_range("technical_score", score, bounds::SCORE)?;
     super::write_tx(conn, |conn| {
         let b = bid(conn, bid_id)?;
         let l = lot(conn, b.lot_id)?;

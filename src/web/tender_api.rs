@@ -201,7 +201,8 @@ pub struct DocumentIn {
 #[derive(Deserialize, ToSchema)]
 pub struct BidIn {
     pub product_id: i64,
-    /// Units of use per year.
+    /// Units of use per year, 1 to 10^12.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub annual_capacity: i64,
     /// Yuan per package, e.g. "27.00" (sealed until the commercial opening).
     pub package_price: String,
@@ -264,7 +265,7 @@ pub async fn submit_bid(
         lot_id: id.into_inner(),
         supplier_id: sid,
         product_id: b.product_id,
-        annual_capacity: b.annual_capacity,
+        annual_capacity: bounds::in_range("annual_capacity", b.annual_capacity, bounds::CAPACITY)?,
         package_price: Money::parse_positive("package_price", &b.package_price)?,
         documents: docs,
     };
@@ -786,7 +787,8 @@ pub async fn tender_action(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ScoreIn {
-    /// 0–100.
+    /// Whole points, 0–100.
+    #[schema(minimum = 0, maximum = 100)]
     pub score: i64,
 }
 
@@ -804,7 +806,7 @@ pub async fn score_bid(
         );
     }
     let id = id.into_inner();
-    let score = body.score;
+    let score = bounds::in_range("score", body.score, bounds::SCORE)?;
     let act = state.act(&u.p.username);
     db(&state, move |c| ts::set_technical_score(c, &act, id, score)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -972,12 +972,7 @@ async fn buy(
             ))
         }
     };
-    let quantity: i64 = f.quantity.trim().parse().map_err(|_| {
-        Invalid::new(
-            "quantity",
-            format!("\"{}\" is not a whole number", f.quantity),
-        )
-    })?;
+    let quantity = crate::domain::bounds::Quantity::parse("quantity", &f.quantity)?.get();
     let id = id.into_inner();
     let act = state.act(&v.p.username);
     let today = state.today();

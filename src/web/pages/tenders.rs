@@ -44,11 +44,13 @@ pub fn parse_local(field: &str, s: &str, tz: Tz) -> Result<chrono::DateTime<Utc>
                 .map(|d| d.and_hms_opt(23, 59, 59).expect("valid time"))
         })
         .map_err(|_| {
+            let shown: String = s.chars().take(40).collect();
             Invalid::new(
                 field,
-                format!("\"{s}\" is not a date and time such as 2026-12-01 17:00"),
+                format!("\"{shown}\" is not a date and time such as 2026-12-01 17:00"),
             )
         })?;
+    crate::domain::date_in_window(field, naive.date())?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|d| d.with_timezone(&Utc))
@@ -598,7 +600,7 @@ pub fn parse_lot_lines(
         let max = match f.get(1).map(|p| Money::parse_positive("max_unit_price", p)) {
             Some(Ok(m)) => m,
             Some(Err(e)) => {
-                errs.push(bad(format!("maximum unit price {}", e.message)));
+                errs.push(bad(e.to_string()));
                 continue;
             }
             None => {
@@ -606,11 +608,16 @@ pub fn parse_lot_lines(
                 continue;
             }
         };
-        let tech: Decimal = f
-            .get(6)
-            .and_then(|s| s.trim_end_matches('%').parse::<Decimal>().ok())
-            .unwrap_or(Decimal::from(40))
-            / Decimal::ONE_HUNDRED;
+        let tech: Decimal = match f.get(6).filter(|s| !s.is_empty()) {
+            None => Decimal::from(40),
+            Some(s) => match bounds::parse_percent("technical_weight", s) {
+                Ok(p) => p,
+                Err(e) => {
+                    errs.push(bad(e.to_string()));
+                    continue;
+                }
+            },
+        } / Decimal::ONE_HUNDRED;
         let policy = match f.get(2).copied().unwrap_or("lowest_price") {
             "" | "lowest_price" => AwardPolicy::LowestPrice,
             "multiple_winners" => AwardPolicy::MultipleWinners(MultiParams::default()),
@@ -626,37 +633,36 @@ pub fn parse_lot_lines(
             }
         };
         if let Err(e) = policy.validate() {
-            errs.push(bad(e.message));
+            errs.push(bad(e.to_string()));
             continue;
         }
-        let min: i32 = match f.get(3).filter(|s| !s.is_empty()).map(|s| s.parse::<i32>()) {
+        let min: i32 = match f.get(3).filter(|s| !s.is_empty()) {
             None => 2,
-            Some(Ok(m)) if m >= 1 => m,
-            _ => {
-                errs.push(bad(
-                    "the minimum number of bidders must be a whole number of at least 1".into(),
-                ));
-                continue;
-            }
+            Some(s) => match bounds::whole("min_bidders", s, bounds::BIDDERS) {
+                Ok(m) => m as i32,
+                Err(e) => {
+                    errs.push(bad(e.to_string()));
+                    continue;
+                }
+            },
         };
         let consistency = !matches!(f.get(4).map(|s| s.to_ascii_lowercase()), Some(ref s) if s == "no" || s == "否" || s == "false");
-        let share = match f
-            .get(5)
-            .filter(|s| !s.is_empty())
-            .map(|s| s.trim_end_matches('%').parse::<Decimal>())
-        {
+        let share = match f.get(5).filter(|s| !s.is_empty()) {
             None => 7000,
-            Some(Ok(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => (p
-                * Decimal::ONE_HUNDRED)
-                .round()
-                .try_into()
-                .unwrap_or(7000),
-            _ => {
-                errs.push(bad(
-                    "the agreed share must be a percentage above 0 and at most 100".into(),
-                ));
-                continue;
-            }
+            Some(s) => match bounds::parse_percent("agreed_share", s) {
+                Ok(p) if p > Decimal::ZERO => (p * Decimal::ONE_HUNDRED)
+                    .round()
+                    .try_into()
+                    .unwrap_or(7000),
+                Ok(_) => {
+                    errs.push(bad("agreed_share: must be above 0%".into()));
+                    continue;
+                }
+                Err(e) => {
+                    errs.push(bad(e.to_string()));
+                    continue;
+                }
+            },
         };
         out.push(LotSpec {
             drug_id,
@@ -791,16 +797,9 @@ async fn create_tender(
         let deadline = parse_local("bid_deadline", &f.bid_deadline, tz)
             .map_err(|e| errs.push(e))
             .ok();
-        let months = f
-            .contract_months
-            .trim()
-            .parse::<i32>()
-            .map_err(|_| {
-                errs.push(Invalid::new(
-                    "contract_months",
-                    "must be a whole number of months",
-                ))
-            })
+        let months = bounds::whole("contract_months", &f.contract_months, bounds::MONTHS)
+            .map(|m| m as i32)
+            .map_err(|e| errs.push(e))
             .ok();
         let totals = db(&state, move |c| ts::demand_totals(c, window_id)).await?;
         let ids: BTreeMap<String, i64> = totals.iter().map(|d| (d.1.clone(), d.0)).collect();
@@ -1490,20 +1489,10 @@ pub fn parse_submission(
         .parse::<i64>()
         .map_err(|_| errs.push(Invalid::new("product_id", "choose a product")))
         .unwrap_or(0);
-    let annual_capacity = get("annual_capacity")
-        .parse::<i64>()
-        .ok()
-        .filter(|c| *c > 0)
-        .ok_or_else(|| {
-            errs.push(Invalid::new(
-                "annual_capacity",
-                format!(
-                    "\"{}\" is not a positive whole number of units",
-                    get("annual_capacity")
-                ),
-            ))
-        })
-        .unwrap_or(0);
+    let annual_capacity =
+        bounds::whole("annual_capacity", &get("annual_capacity"), bounds::CAPACITY)
+            .map_err(|e| errs.push(e))
+            .unwrap_or(0);
     let package_price = Money::parse_positive("package_price", &get("package_price"))
         .map_err(|e| errs.push(e))
         .unwrap_or(Money::ZERO);
@@ -1660,12 +1649,7 @@ async fn score(
         ));
     }
     let id = id.into_inner();
-    let s: i64 = f.score.trim().parse().map_err(|_| {
-        Invalid::new(
-            "score",
-            format!("\"{}\" is not a whole number from 0 to 100", f.score),
-        )
-    })?;
+    let s = bounds::whole("score", &f.score, bounds::SCORE)?;
     let act = state.act(&v.p.username);
     let tid = db(&state, move |c| {
         ts::set_technical_score(c, &act, id, s)?;
