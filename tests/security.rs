@@ -396,6 +396,52 @@ async fn unknown_usernames_are_throttled_per_address(db: TestDb) {
     assert_eq!(failures(&state), per_address);
 }
 
+async fn forwarded_for_is_honoured_only_from_trusted_proxies(db: TestDb) {
+    let mut state = state_with_demo(&db);
+    state.config.trusted_proxies = vec!["10.0.0.1".parse().unwrap()];
+    let per_pair = state.config.login_max_failures;
+    let app = app(state.clone()).await;
+    let attempt = |peer: SocketAddr, forwarded: String, password: &'static str| {
+        let app = app.clone();
+        async move {
+            let (cookie, csrf) = login_page(&*app, peer).await;
+            let pairs = [
+                ("username", "regulator"),
+                ("password", password),
+                ("csrf", csrf.as_str()),
+            ];
+            let req = form(&pairs).insert_header(("X-Forwarded-For", forwarded));
+            call(&*app, req, Some(&cookie), peer).await.status
+        }
+    };
+    // From an untrusted peer the header is ignored: a new made-up client each time gains nothing.
+    for i in 0..per_pair {
+        let s = attempt(addr(9), format!("192.0.2.{i}"), "wrong-password").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = attempt(addr(9), "192.0.2.200".into(), PW).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    // Through the trusted proxy, the client it names is the one counted.
+    for _ in 0..per_pair {
+        let s = attempt(addr(1), "198.51.100.7".into(), "wrong-password").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = attempt(addr(1), "198.51.100.7".into(), PW).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    // A client cannot pose as another by prepending to the header: the proxy's entry counts.
+    let s = attempt(addr(1), "203.0.113.5, 198.51.100.7".into(), PW).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let s = attempt(addr(1), "198.51.100.8".into(), PW).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let mut addresses: Vec<String> = jicai::store::schema::login_failures::table
+        .select(jicai::store::schema::login_failures::address)
+        .distinct()
+        .load(&mut conn(&state))
+        .unwrap();
+    addresses.sort();
+    assert_eq!(addresses, ["10.0.0.9", "198.51.100.7"]);
+}
+
 async fn long_usernames_are_refused_before_anything_is_stored(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
@@ -755,6 +801,7 @@ on_both_databases!(
     concurrent_wrong_passwords_get_at_most_the_limit_of_checks,
     a_locked_username_still_opens_from_another_address_and_after_a_reset,
     unknown_usernames_are_throttled_per_address,
+    forwarded_for_is_honoured_only_from_trusted_proxies,
     long_usernames_are_refused_before_anything_is_stored,
     the_purge_job_removes_old_failures_and_sessions,
     metrics_are_bounded_and_need_the_token,
