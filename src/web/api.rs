@@ -2,7 +2,11 @@
 //! the same rules of who sees what as the pages. `/api/openapi.json` is generated from these
 //! handlers' annotations, so it cannot drift from them.
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{get, post, put, web, HttpMessage, HttpResponse, ResponseError};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -74,8 +78,32 @@ pub struct SearchParams {
     pub q: String,
     /// Drug category: chemical, biological, chinese_patent.
     pub category: Option<String>,
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Results per page (1–200, default 20).
+    pub per_page: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductParams {
+    /// Search text: code, Chinese or English name (case-insensitive).
+    #[serde(default)]
+    pub q: String,
     /// Only products of this drug.
     pub drug_id: Option<i64>,
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Results per page (1–200, default 20).
+    pub per_page: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartyParams {
+    /// Search text: code or name (case-insensitive).
+    #[serde(default)]
+    pub q: String,
     /// 1-based page number.
     pub page: Option<i64>,
     /// Results per page (1–200, default 20).
@@ -105,7 +133,7 @@ async fn me(u: ApiUser) -> Result<web::Json<Me>, ApiError> {
 }
 
 /// Searches the drug catalog.
-#[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Drug>), (status = 401, body = ErrorBody)))]
+#[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Drug>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/drugs")]
 async fn list_drugs(
     _u: ApiUser,
@@ -114,8 +142,8 @@ async fn list_drugs(
 ) -> Result<web::Json<Paged<Drug>>, ApiError> {
     let page = PageRequest::new(q.page, q.per_page);
     let category = match &q.category {
-        Some(c) if !c.is_empty() => Some(Category::parse(c)?.as_str()),
-        _ => None,
+        Some(c) => Some(Category::parse(c)?.as_str()),
+        None => None,
     };
     let text = q.q.clone();
     let p = db(&state, move |c| {
@@ -153,7 +181,7 @@ pub struct NewDrug {
     pub atc_code: Option<String>,
 }
 
-#[utoipa::path(tag = "catalog", request_body = NewDrug, responses((status = 201, body = Drug), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "catalog", request_body = NewDrug, responses((status = 201, body = Drug), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/drugs")]
 async fn create_drug(
     u: ApiUser,
@@ -182,12 +210,12 @@ async fn create_drug(
 }
 
 /// Lists products (one manufacturer's registered versions of a drug).
-#[utoipa::path(tag = "catalog", params(SearchParams), responses((status = 200, body = Paged<Product>)))]
+#[utoipa::path(tag = "catalog", params(ProductParams), responses((status = 200, body = Paged<Product>)))]
 #[get("/products")]
 async fn list_products(
     _u: ApiUser,
     state: web::Data<AppState>,
-    q: web::Query<SearchParams>,
+    q: web::Query<ProductParams>,
 ) -> Result<web::Json<Paged<Product>>, ApiError> {
     let page = PageRequest::new(q.page, q.per_page);
     let f = ProductFilter {
@@ -222,12 +250,12 @@ async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error
 
 /// Institutions the caller may see: all for staff and regulators; an institution and its
 /// village clinics for an institution's user.
-#[utoipa::path(tag = "parties", params(SearchParams), responses((status = 200, body = Paged<Institution>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "parties", params(PartyParams), responses((status = 200, body = Paged<Institution>), (status = 403, body = ErrorBody)))]
 #[get("/institutions")]
 async fn list_institutions(
     u: ApiUser,
     state: web::Data<AppState>,
-    q: web::Query<SearchParams>,
+    q: web::Query<PartyParams>,
 ) -> Result<web::Json<Paged<Institution>>, ApiError> {
     let scope = institution_scope(&u, &state).await?;
     let page = PageRequest::new(q.page, q.per_page);
@@ -241,7 +269,7 @@ async fn list_institutions(
     ))
 }
 
-#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Institution), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Institution), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/institutions/{id}")]
 async fn get_institution(
     u: ApiUser,
@@ -297,12 +325,12 @@ fn supplier_scope(u: &ApiUser) -> Result<Scope, Error> {
 }
 
 /// Suppliers the caller may see: all for staff and regulators; its own for a supplier's user.
-#[utoipa::path(tag = "parties", params(SearchParams), responses((status = 200, body = Paged<Supplier>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "parties", params(PartyParams), responses((status = 200, body = Paged<Supplier>), (status = 403, body = ErrorBody)))]
 #[get("/suppliers")]
 async fn list_suppliers(
     u: ApiUser,
     state: web::Data<AppState>,
-    q: web::Query<SearchParams>,
+    q: web::Query<PartyParams>,
 ) -> Result<web::Json<Paged<Supplier>>, ApiError> {
     let scope = supplier_scope(&u)?;
     let page = PageRequest::new(q.page, q.per_page);
@@ -316,7 +344,7 @@ async fn list_suppliers(
     ))
 }
 
-#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Supplier), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Supplier), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/suppliers/{id}")]
 async fn get_supplier(
     u: ApiUser,
@@ -332,7 +360,7 @@ async fn get_supplier(
     ))
 }
 
-#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Vec<Licence>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "parties", params(("id" = i64, Path)), responses((status = 200, body = Vec<Licence>), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/suppliers/{id}/licences")]
 async fn get_licences(
     u: ApiUser,
@@ -374,10 +402,92 @@ async fn put_supplier_contacts(
     ))
 }
 
-/// The OpenAPI document of everything under `/api/v1`.
+/// The OpenAPI document of everything under `/api/v1` (see [`super::api_doc`]).
 #[get("/api/openapi.json")]
 async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
-    HttpResponse::Ok().json(doc.get_ref())
+    HttpResponse::Ok().json(super::api_doc::served(doc.get_ref()))
+}
+
+/// Largest JSON body the API reads (the same as the `JsonConfig` limit of [`super::build_app`]).
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// JSON does not tell `2` from `2.0`, and the document's `integer` (JSON Schema) admits both, so
+/// an API body's whole numbers written with a fraction (`2.0`, `-0.0`, `1e3`) are read as the
+/// integers they are; serde would refuse them for an integer field. Numbers beyond 2^53 are left
+/// as they are (no float spells them exactly) and so are bodies that are not JSON at all: the
+/// `Json` extractor answers for those.
+async fn whole_numbers(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse, actix_web::Error> {
+    let json = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+    if json {
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > JSON_LIMIT {
+                let e = ApiError(Error::BadRequest(format!(
+                    "the JSON body is larger than {JSON_LIMIT} bytes"
+                )));
+                return Ok(req.into_response(e.error_response()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut bytes = body.freeze();
+        if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            if whole(&mut v) {
+                bytes = serde_json::to_vec(&v).map(Into::into).unwrap_or(bytes);
+            }
+        }
+        req.set_payload(Payload::from(bytes));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Turns whole floats into integers, everywhere in `v`; says whether it changed anything.
+fn whole(v: &mut serde_json::Value) -> bool {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() <= EXACT => {
+                *v = serde_json::Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        serde_json::Value::Array(xs) => xs.iter_mut().fold(false, |c, x| whole(x) | c),
+        serde_json::Value::Object(m) => m.values_mut().fold(false, |c, x| whole(x) | c),
+        _ => false,
+    }
+}
+
+/// A path value that is not of its type (`/orders/abc`): nothing of that id, as JSON.
+fn path_error(e: actix_web::error::PathError, req: &actix_web::HttpRequest) -> actix_web::Error {
+    let why = match &e {
+        actix_web::error::PathError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    ApiError(Error::NotFound(format!("{} ({why})", req.path()))).into()
+}
+
+/// A query that cannot be read as the operation's parameters: 400, as JSON.
+fn query_error(
+    e: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let why = match &e {
+        actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    ApiError(Error::BadRequest(format!(
+        "the query could not be read: {why}"
+    )))
+    .into()
 }
 
 pub fn scope() -> utoipa_actix_web::scope::Scope<
@@ -390,6 +500,10 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
     >,
 > {
     api_scope("/api/v1")
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .default_service(web::to(super::api_doc::fallback))
+        .wrap(from_fn(whole_numbers))
         .service(me)
         .service(list_drugs)
         .service(create_drug)
@@ -437,6 +551,29 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(super::shortage_api::declare_interruption)
 }
 
+/// The OpenAPI document, and JSON 404/405 for whatever else is asked under `/api/` (registered
+/// after the `/api/v1` scope, which answers its own).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(openapi_json);
+    cfg.service(openapi_json)
+        .service(web::scope("/api").default_service(web::to(super::api_doc::fallback)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole;
+    use serde_json::json;
+
+    #[test]
+    fn whole_floats_become_integers_and_nothing_else_changes() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(r#"{"a": 2.0, "b": [-0.0, 1e3, 2.5, 1e300], "c": "3.0", "d": 7}"#)
+                .unwrap();
+        assert!(whole(&mut v));
+        assert_eq!(
+            v,
+            json!({"a": 2, "b": [0, 1000, 2.5, 1e300], "c": "3.0", "d": 7})
+        );
+        let mut w = json!({"a": 1, "b": [2.5]});
+        assert!(!whole(&mut w));
+    }
 }

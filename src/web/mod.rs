@@ -2,6 +2,7 @@
 //! who may do it, call the store, render.
 
 pub mod api;
+pub mod api_doc;
 pub mod auth;
 pub mod charts;
 pub mod error;

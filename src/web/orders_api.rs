@@ -14,7 +14,7 @@ use super::{db, institution_scope, own_supplier, ApiError, AppState, Error};
 const SUPPLIERS_ONLY: &str = "only a supplier's users (or its distributor's) may do this";
 use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
-use crate::domain::orders::{DeclineReason, RejectReason};
+use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::{Role, Scope};
 use crate::domain::Invalid;
 use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
@@ -143,7 +143,7 @@ pub struct OrderIn {
     pub lines: Vec<LineIn>,
 }
 
-#[utoipa::path(tag = "orders", request_body = OrderIn, responses((status = 201, body = OrderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", request_body = OrderIn, responses((status = 201, body = OrderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/orders")]
 pub async fn place_order(
     u: ApiUser,
@@ -192,7 +192,7 @@ pub struct OrderQuery {
 }
 
 /// The caller's orders: an institution's (and its village clinics'), a supplier's, or all for staff.
-#[utoipa::path(tag = "orders", params(OrderQuery), responses((status = 200, body = Vec<OrderOut>)))]
+#[utoipa::path(tag = "orders", params(OrderQuery), responses((status = 200, body = Vec<OrderOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/orders")]
 pub async fn list_orders(
     u: ApiUser,
@@ -209,7 +209,10 @@ pub async fn list_orders(
         Role::Supplier => (None, Some(own_supplier(&u.p, SUPPLIERS_ONLY)?)),
         Role::Expert => return Err(Error::forbidden().into()),
     };
-    let filter = q.state.clone();
+    let filter = match q.state.as_deref() {
+        Some(s) => Some(OrderState::parse("state", s)?.as_str().to_string()),
+        None => None,
+    };
     let rows = db(&state, move |c| {
         let orders: Vec<os::Order> = os::orders_for(c, insts.as_deref(), supplier)?
             .into_iter()
@@ -257,7 +260,7 @@ async fn visible_order(u: &ApiUser, state: &AppState, id: i64) -> Result<OrderOu
     }
 }
 
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/orders/{id}")]
 pub async fn get_order(
     u: ApiUser,
@@ -267,7 +270,7 @@ pub async fn get_order(
     Ok(web::Json(visible_order(&u, &state, id.into_inner()).await?))
 }
 
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/orders/{id}/acknowledge")]
 pub async fn acknowledge(
     u: ApiUser,
@@ -281,7 +284,7 @@ pub async fn acknowledge(
     Ok(web::Json(full_order(&state, id).await?))
 }
 
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/orders/{id}/cancel")]
 pub async fn cancel(
     u: ApiUser,
@@ -308,7 +311,7 @@ pub struct DeclineIn {
     pub note: String,
 }
 
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order line id")), request_body = DeclineIn, responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order line id")), request_body = DeclineIn, responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/order-lines/{id}/decline")]
 pub async fn decline(
     u: ApiUser,
@@ -358,7 +361,7 @@ pub struct DeliveryOut {
 
 /// Ships (part of) an order with a delivery note. Send an `Idempotency-Key` header: a retried
 /// request with the same key returns the first delivery (200) and creates nothing.
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id"), ("Idempotency-Key" = Option<String>, Header, description = "makes retries harmless")), request_body = DeliveryIn, responses((status = 201, body = DeliveryOut), (status = 200, body = DeliveryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id"), ("Idempotency-Key" = Option<String>, Header, description = "makes retries harmless")), request_body = DeliveryIn, responses((status = 201, body = DeliveryOut), (status = 200, body = DeliveryOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/orders/{id}/deliveries")]
 pub async fn ship(
     u: ApiUser,
@@ -436,7 +439,7 @@ pub struct ConfirmOut {
     pub order: OrderOut,
 }
 
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "delivery line id")), request_body = ConfirmIn, responses((status = 200, body = ConfirmOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "delivery line id")), request_body = ConfirmIn, responses((status = 200, body = ConfirmOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/delivery-lines/{id}/confirm")]
 pub async fn confirm(
     u: ApiUser,
@@ -449,12 +452,16 @@ pub async fn confirm(
             Error::Forbidden("only the receiving institution confirms receipt".into()).into(),
         );
     }
+    // A reason, when given, is one of the words even beside `accepted` (where it is not kept).
+    let reason = match body.reason.as_deref() {
+        Some(r) => Some(RejectReason::parse("reason", r)?),
+        None => None,
+    };
     let outcome = match body.outcome.trim() {
         "accepted" => Receipt::Accepted,
-        "rejected" => Receipt::Rejected(RejectReason::parse(
-            "reason",
-            body.reason.as_deref().unwrap_or(""),
-        )?),
+        "rejected" => {
+            Receipt::Rejected(reason.ok_or_else(|| RejectReason::parse("reason", "").unwrap_err())?)
+        }
         other => {
             return Err(Error::from(Invalid::new(
                 "outcome",
@@ -496,7 +503,7 @@ pub struct PayableOut {
     pub overdue: bool,
 }
 
-#[utoipa::path(tag = "orders", responses((status = 200, body = Vec<PayableOut>)))]
+#[utoipa::path(tag = "orders", responses((status = 200, body = Vec<PayableOut>), (status = 403, body = ErrorBody)))]
 #[get("/payables")]
 pub async fn list_payables(
     u: ApiUser,
@@ -526,7 +533,7 @@ pub async fn list_payables(
     ))
 }
 
-#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "payable id")), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "payable id")), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/payables/{id}/paid")]
 pub async fn mark_paid(
     u: ApiUser,

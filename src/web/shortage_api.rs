@@ -80,11 +80,11 @@ pub async fn list_shortages(
         .into());
     }
     let level = match q.level.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(l) => Some(Level::parse("level", l)?),
     };
     let open = match q.status.as_deref() {
-        None | Some("") | Some("open") => true,
+        None | Some("open") => true,
         Some("resolved") => false,
         Some(s) => {
             return Err(Error::from(crate::domain::Invalid::new(
@@ -112,7 +112,7 @@ pub struct ReportIn {
     pub note: String,
 }
 
-#[utoipa::path(tag = "shortages", request_body = ReportIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "shortages", request_body = ReportIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/shortage-reports")]
 pub async fn report_shortage(
     u: ApiUser,
@@ -143,7 +143,7 @@ pub struct InterruptionIn {
     pub ends_on: String,
 }
 
-#[utoipa::path(tag = "shortages", request_body = InterruptionIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "shortages", request_body = InterruptionIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/supply-interruptions")]
 pub async fn declare_interruption(
     u: ApiUser,

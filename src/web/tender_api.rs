@@ -141,7 +141,7 @@ pub struct DemandIn {
     pub quantity: i64,
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), request_body = Vec<DemandIn>, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), request_body = Vec<DemandIn>, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/demand/{id}/reports")]
 pub async fn report_demand(
     u: ApiUser,
@@ -236,7 +236,7 @@ impl From<Receipt> for ReceiptOut {
 }
 
 /// Submits (or replaces) the caller's bid on a lot; returns the receipt.
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = BidIn, responses((status = 201, body = ReceiptOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = BidIn, responses((status = 201, body = ReceiptOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/lots/{id}/bid")]
 pub async fn submit_bid(
     u: ApiUser,
@@ -274,7 +274,7 @@ pub async fn submit_bid(
     Ok(HttpResponse::Created().json(ReceiptOut::from(r)))
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 204), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 204), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[delete("/lots/{id}/bid")]
 pub async fn withdraw_bid(
     u: ApiUser,
@@ -544,7 +544,7 @@ pub struct WindowOut {
     pub status: String,
 }
 
-#[utoipa::path(tag = "tenders", request_body = WindowIn, responses((status = 201, body = WindowOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", request_body = WindowIn, responses((status = 201, body = WindowOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/demand")]
 pub async fn open_window(
     u: ApiUser,
@@ -573,7 +573,7 @@ pub async fn open_window(
     }))
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), responses((status = 204), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/demand/{id}/close")]
 pub async fn close_window(
     u: ApiUser,
@@ -674,7 +674,7 @@ pub struct TenderIn {
     pub lots: Vec<LotIn>,
 }
 
-#[utoipa::path(tag = "tenders", request_body = TenderIn, responses((status = 201, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", request_body = TenderIn, responses((status = 201, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/tenders")]
 pub async fn create_tender(
     u: ApiUser,
@@ -760,7 +760,7 @@ pub struct ActionIn {
 
 /// Moves a tender on: publish, close, open_technical, publish_technical, open_commercial,
 /// publish_award, finalize, contract, cancel (center staff; each only from its state).
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "tender id"), ("action" = String, Path, description = "the step")), request_body = ActionIn, responses((status = 200, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "tender id"), ("action" = String, Path, description = "the step")), request_body = ActionIn, responses((status = 200, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/tenders/{id}/actions/{action}")]
 pub async fn tender_action(
     u: ApiUser,
@@ -792,7 +792,7 @@ pub struct ScoreIn {
     pub score: i64,
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "bid id")), request_body = ScoreIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "bid id")), request_body = ScoreIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/bids/{id}/score")]
 pub async fn score_bid(
     u: ApiUser,
@@ -825,7 +825,7 @@ pub struct ObjectionOut {
     pub answer: Option<String>,
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = TextIn, responses((status = 201, body = ObjectionOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = TextIn, responses((status = 201, body = ObjectionOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/lots/{id}/objections")]
 pub async fn lodge_objection(
     u: ApiUser,
@@ -849,7 +849,7 @@ pub async fn lodge_objection(
     }))
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "objection id")), request_body = TextIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "objection id")), request_body = TextIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/objections/{id}/answer")]
 pub async fn answer_objection(
     u: ApiUser,
@@ -871,7 +871,7 @@ pub struct DistributorIn {
     pub distributor_id: i64,
 }
 
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "contract id")), request_body = DistributorIn, responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "contract id")), request_body = DistributorIn, responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/contracts/{id}/distributors")]
 pub async fn name_distributor(
     u: ApiUser,
