@@ -321,7 +321,8 @@ where
             "POST" => test::TestRequest::post(),
             "PUT" => test::TestRequest::put(),
             "DELETE" => test::TestRequest::delete(),
-            m => panic!("method {m}"),
+            m => test::TestRequest::default()
+                .method(actix_web::http::Method::from_bytes(m.as_bytes()).expect("an HTTP method")),
         }
         .uri(path);
         if let Some(t) = token {
