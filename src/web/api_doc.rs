@@ -371,6 +371,11 @@ pub fn methods_of(doc: &Value, path: &str) -> Vec<String> {
 /// What `/api/…` answers when no handler takes the request: 404 for an unknown path, 405 (with
 /// `Allow`) for a known path and a method it does not have, 204 (with `Allow`) to `OPTIONS`.
 pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    unrouted(&req)
+}
+
+/// The answer of [`fallback`], for a middleware that refuses a request before routing.
+pub fn unrouted(req: &HttpRequest) -> HttpResponse {
     let methods = match req.app_data::<actix_web::web::Data<utoipa::openapi::OpenApi>>() {
         Some(doc) => methods_of(served(doc), req.path()),
         None => vec![],

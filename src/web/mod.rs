@@ -260,6 +260,11 @@ async fn known_methods_only(
     if known {
         return Ok(next.call(req).await?.map_into_left_body());
     }
+    if req.path().starts_with("/api/") {
+        // The API's own 405 (JSON, with `Allow`), or 404 for a path it does not have.
+        let resp = api_doc::unrouted(req.request());
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
     let resp = actix_web::HttpResponse::MethodNotAllowed()
         .content_type("text/plain; charset=utf-8")
         .body("method not allowed");
