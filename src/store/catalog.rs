@@ -349,7 +349,9 @@ pub fn get_product(conn: &mut DbConn, id: i64) -> Result<Product> {
         .ok_or_else(|| StoreError::NotFound("product".into()))
 }
 
-/// Exact total of the reference prices of a drug's products, summed in SQL on BIGINT.
+/// Exact total of the reference prices of a drug's products, summed in SQL on BIGINT: each
+/// price entered is at most Money::MAX_ENTERED (10^11 ten-thousandths of a yuan), so the sum
+/// cannot overflow below 9 × 10^7 products of one drug.
 pub fn reference_price_total(conn: &mut DbConn, drug_id: i64) -> Result<Money> {
     let v: Option<i64> = products::table
         .filter(products::drug_id.eq(drug_id))

@@ -148,6 +148,8 @@ pub struct ContractProgress {
 
 /// Contracts in force on `today` (those ending by `ending_by` when given), with the quantity
 /// ordered under each (lines not declined, orders not cancelled).
+/// The BIGINT sums cannot overflow: every order line's quantity (and so its shipped quantity)
+/// is within bounds::Quantity (at most 10^7), so i64 holds the sum of 9 × 10^11 lines.
 pub fn contracts_in_force(
     conn: &mut DbConn,
     today: NaiveDate,

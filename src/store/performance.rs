@@ -139,6 +139,8 @@ struct DeliveryRow {
 /// Totals of the orders the filter covers, kept `by` contract or by product and county; `now`
 /// decides which lines are due. `only` limits them to these contracts. Two grouped queries,
 /// over the order lines and over the delivery lines.
+/// The BIGINT sums cannot overflow: every order line's quantity (and so its shipped quantity)
+/// is within bounds::Quantity (at most 10^7), so i64 holds the sum of 9 × 10^11 lines.
 pub fn totals(
     conn: &mut DbConn,
     f: &Filter,

@@ -67,6 +67,8 @@ struct Triple {
 
 /// Reads every signal of the window [now − window_days, now): one grouped query over the order
 /// lines of the window, and small ones over reports, contracts, lots and interruptions.
+/// The BIGINT sums cannot overflow: every order line's quantity (and so its shipped quantity)
+/// is within bounds::Quantity (at most 10^7), so i64 holds the sum of 9 × 10^11 lines.
 pub fn read_signals(
     conn: &mut DbConn,
     now: NaiveDateTime,

@@ -181,7 +181,8 @@ pub fn close_window(conn: &mut DbConn, act: &Act, window_id: i64) -> Result<()> 
     })
 }
 
-/// Total reported demand per drug: (drug id, code, name, strength, total).
+/// Total reported demand per drug: (drug id, code, name, strength, total). A demand row is
+/// within bounds::DEMAND (at most 10^7), so the sum fits an i64 for 9 × 10^11 rows.
 pub fn demand_totals(
     conn: &mut DbConn,
     window_id: i64,
@@ -199,9 +200,12 @@ pub fn demand_totals(
         .load(conn)?;
     let mut m: BTreeMap<String, (i64, String, String, String, i64)> = BTreeMap::new();
     for (id, code, name, strength, q) in rows {
-        m.entry(code.clone())
+        // Saturating: rows stored before the bounds existed may be larger; a total never panics.
+        let t = &mut m
+            .entry(code.clone())
             .or_insert((id, code, name, strength, 0))
-            .4 += q;
+            .4;
+        *t = t.saturating_add(q);
     }
     Ok(m.into_values().collect())
 }
@@ -1624,7 +1628,8 @@ pub fn demand_by_region(
     let mut out: BTreeMap<(String, String), (String, String, i64)> = BTreeMap::new();
     for (q, dcode, dname, rid, _rcode, level, parent) in rows {
         let (ccode, cname) = counties.get(conn, super::regions::county_of(rid, &level, parent))?;
-        out.entry((ccode, dcode)).or_insert((cname, dname, 0)).2 += q;
+        let t = &mut out.entry((ccode, dcode)).or_insert((cname, dname, 0)).2;
+        *t = t.saturating_add(q);
     }
     Ok(out
         .into_iter()
