@@ -236,7 +236,9 @@ async fn sealed_until_their_time(db: TestDb) {
         bc.reasons()
     );
 
-    // And now the audit page names the bidders.
+    // And now the audit page names the bidders (to staff logged in again: days have passed).
+    let mut staff = Client::new(app.clone());
+    staff.login("center", PW).await;
     let audit_after = staff.get("/audit?entity=bid").await;
     assert!(audit_after.body.contains(&sa_user), "{}", audit_after.body);
 }
