@@ -372,29 +372,24 @@ async fn acknowledged_writes_survive_sigkill(db: TestDb) {
     // answered come back as they were.
     for (key, oid) in &acked.keys_sent {
         let line = lines.iter().find(|(o, _)| o == oid).unwrap().1;
-        let (st, v) = http(
-            port,
-            "POST",
-            &format!("/api/v1/orders/{oid}/deliveries"),
-            &tsup,
-            Some(("Idempotency-Key", key)),
-            Some(&ship(line)),
-        )
-        .unwrap();
+        let retry = || {
+            http(
+                port,
+                "POST",
+                &format!("/api/v1/orders/{oid}/deliveries"),
+                &tsup,
+                Some(("Idempotency-Key", key)),
+                Some(&ship(line)),
+            )
+            .unwrap()
+        };
+        let (st, v) = retry();
         assert!(st == 200 || st == 201, "{key}: {st} {v}");
         if let Some(id) = acked.deliveries.get(key) {
             assert_eq!((st, v["delivery_id"].as_i64()), (200, Some(*id)), "{key}");
             assert_eq!(v["created"], false);
         }
-        let (st2, v2) = http(
-            port,
-            "POST",
-            &format!("/api/v1/orders/{oid}/deliveries"),
-            &tsup,
-            Some(("Idempotency-Key", key)),
-            Some(&ship(line)),
-        )
-        .unwrap();
+        let (st2, v2) = retry();
         assert_eq!((st2, &v2["delivery_id"]), (200, &v["delivery_id"]));
     }
     assert_eq!(

@@ -450,16 +450,19 @@ async fn job_run_email_sender_exits_zero_after_sending(db: TestDb) {
         ],
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_jicai"))
-        .args(["job", "run", "email_sender"])
-        .env("JICAI_DATABASE_URL", &db.url)
-        .env(
-            "JICAI_JOBS_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        )
-        .env("JICAI_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
-        .output()
-        .unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_jicai"))
+            .args(["job", "run", "email_sender"])
+            .env("JICAI_DATABASE_URL", &db.url)
+            .env(
+                "JICAI_JOBS_DIR",
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+            )
+            .env("JICAI_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
+            .output()
+            .unwrap()
+    };
+    let out = run();
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -476,17 +479,7 @@ async fn job_run_email_sender_exits_zero_after_sending(db: TestDb) {
             .is_empty()
     );
     // With nothing left to send it still did its work: exit 0.
-    let again = Command::new(env!("CARGO_BIN_EXE_jicai"))
-        .args(["job", "run", "email_sender"])
-        .env("JICAI_DATABASE_URL", &db.url)
-        .env(
-            "JICAI_JOBS_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        )
-        .env("JICAI_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
-        .output()
-        .unwrap();
-    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(run().status.code(), Some(0));
 }
 
 on_both_databases!(
