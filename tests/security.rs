@@ -232,8 +232,16 @@ async fn a_password_reset_ends_every_session_and_token(db: TestDb) {
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
 }
 
+/// The state with the default session lifetimes (the test harness stretches them).
+fn default_lifetimes(mut state: AppState) -> AppState {
+    let defaults = jicai::config::Config::from_sources(&Default::default()).unwrap();
+    state.config.session_idle_minutes = defaults.session_idle_minutes;
+    state.config.session_max_hours = defaults.session_max_hours;
+    state
+}
+
 async fn sessions_end_when_idle_and_at_their_absolute_lifetime(db: TestDb) {
-    let state = state_with_demo(&db);
+    let state = default_lifetimes(state_with_demo(&db));
     let (idle, max) = (
         state.config.session_idle_minutes,
         state.config.session_max_hours,
@@ -466,7 +474,7 @@ async fn long_usernames_are_refused_before_anything_is_stored(db: TestDb) {
 
 async fn the_purge_job_removes_old_failures_and_sessions(db: TestDb) {
     use jicai::store::schema::sessions;
-    let state = state_with_demo(&db);
+    let state = default_lifetimes(state_with_demo(&db));
     let app = app(state.clone()).await;
     login(&*app, "nobody", "wrong-password", addr(1)).await;
     let ended = session_of(&*app, "expert", PW).await;

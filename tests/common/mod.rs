@@ -105,6 +105,13 @@ macro_rules! on_both_databases {
 pub fn test_config(db: &TestDb) -> Config {
     let mut env = std::collections::BTreeMap::new();
     env.insert("JICAI_DATABASE_URL".to_string(), db.url.clone());
+    // Tests move the clock by days: sessions outlive that (tests/security.rs sets the real
+    // lifetimes where it tests them).
+    env.insert(
+        "JICAI_SESSION_IDLE_MINUTES".to_string(),
+        "527040".to_string(),
+    );
+    env.insert("JICAI_SESSION_MAX_HOURS".to_string(), "87840".to_string());
     Config::from_sources(&env).expect("test config")
 }
 
