@@ -9,40 +9,11 @@ use chrono::Duration;
 use common::*;
 use serde_json::json;
 
-use jicai::domain::paging::PageRequest;
-use jicai::store::{catalog, parties, tenders as ts, Act};
-
-/// Two manufacturers of D0012 whose licences are valid, and one whose GMP has expired.
-fn bidders(state: &jicai::web::AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
-    let mut c = state.store.conn().unwrap();
-    let drug = catalog::drug_by_code(&mut c, "D0012").unwrap().unwrap();
-    let f = catalog::ProductFilter {
-        drug_id: Some(drug.id),
-        ..Default::default()
-    };
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
-    let (mut good, mut expired) = (vec![], None);
-    for p in catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(50)))
-        .unwrap()
-        .items
-    {
-        let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();
-        if lic.iter().any(|l| l.kind == "gmp" && l.expires_on < today) {
-            expired = Some((p.manufacturer_id, p.id));
-        } else {
-            good.push((p.manufacturer_id, p.id));
-        }
-    }
-    (good, expired.unwrap())
-}
+use jicai::store::{parties, tenders as ts, Act};
 
 async fn sealed_until_their_time(db: TestDb) {
     let state = state_with_demo(&db);
-    let (good, expired) = bidders(&state);
+    let (good, expired) = d0012_bidders(&state);
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let center = token_for(&state, "center");

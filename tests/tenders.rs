@@ -7,7 +7,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use common::{app, d0012_bidders, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::Scope;
 use jicai::store::{audit, catalog, parties, tenders as ts, users, Act};
@@ -68,32 +68,8 @@ struct Setup {
 }
 
 fn setup(state: &AppState) -> Setup {
+    let (good, expired) = d0012_bidders(state);
     let mut c = conn(state);
-    let drug = catalog::drug_by_code(&mut c, "D0012")
-        .unwrap()
-        .expect("demo drug D0012");
-    let f = catalog::ProductFilter {
-        drug_id: Some(drug.id),
-        ..Default::default()
-    };
-    let products = catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(50)))
-        .unwrap()
-        .items;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
-    let mut good = vec![];
-    let mut expired = None;
-    for p in products {
-        let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();
-        if lic.iter().any(|l| l.kind == "gmp" && l.expires_on < today) {
-            expired = Some((p.manufacturer_id, p.id));
-        } else {
-            good.push((p.manufacturer_id, p.id));
-        }
-    }
     assert!(
         good.len() >= 2,
         "two qualified manufacturers of D0012 in the demo"
@@ -106,9 +82,9 @@ fn setup(state: &AppState) -> Setup {
     let kids = parties::children_of(&mut c, inst).unwrap();
     let clinic = parties::get_institution(&mut c, kids[0]).unwrap();
     Setup {
-        drug_code: drug.code,
+        drug_code: "D0012".into(),
         good,
-        expired: expired.expect("a manufacturer of D0012 with an expired GMP certificate"),
+        expired,
         township: inst,
         clinic_code: clinic.code,
     }

@@ -402,3 +402,42 @@ pub fn token_for(state: &AppState, username: &str) -> String {
     .unwrap();
     t.secret
 }
+
+/// The demo's manufacturers of drug D0012 as (supplier id, product id): those whose licences are
+/// valid today, and one whose GMP certificate has expired.
+pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
+    use jicai::store::{catalog, parties};
+    let mut c = state.store.conn().unwrap();
+    let drug = catalog::drug_by_code(&mut c, "D0012")
+        .unwrap()
+        .expect("demo drug D0012");
+    let f = catalog::ProductFilter {
+        drug_id: Some(drug.id),
+        ..Default::default()
+    };
+    let products = catalog::list_products(
+        &mut c,
+        &f,
+        &jicai::domain::paging::PageRequest::new(Some(1), Some(50)),
+    )
+    .unwrap()
+    .items;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    let (mut good, mut expired) = (vec![], None);
+    for p in products {
+        let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();
+        if lic.iter().any(|l| l.kind == "gmp" && l.expires_on < today) {
+            expired = Some((p.manufacturer_id, p.id));
+        } else {
+            good.push((p.manufacturer_id, p.id));
+        }
+    }
+    (
+        good,
+        expired.expect("a manufacturer of D0012 with an expired GMP certificate"),
+    )
+}
