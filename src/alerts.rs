@@ -6,10 +6,10 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use crate::domain::alerts::AlertKind;
+use crate::i18n::Tr;
 use crate::store::alerts::{recipients, Audience, Recipient};
 use crate::store::outbox::{self, NewMail};
 use crate::store::{DbConn, Result};
-use crate::web::i18n::Tr;
 
 /// A value in an alert: plain, or a string key translated per recipient.
 #[derive(Debug, Clone)]

@@ -474,11 +474,24 @@ fn run(cli: Cli) -> Result<(), String> {
 
 /// An instant given on the command line: RFC 3339, on a day within the window of dates that
 /// enter (jicai::domain::FIRST_DAY..=LAST_DAY).
+/// The operator's language, from the locale (`LANG=zh_CN.UTF-8` gives Chinese).
+fn cli_language() -> jicai::i18n::Tr {
+    let lang = std::env::var("LC_ALL")
+        .or_else(|_| std::env::var("LANG"))
+        .unwrap_or_default();
+    jicai::i18n::Tr::new(if lang.starts_with("zh") {
+        "zh-CN"
+    } else {
+        "en"
+    })
+}
+
 fn cli_instant(flag: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let t = chrono::DateTime::parse_from_rfc3339(s.trim())
         .map_err(|e| format!("{flag} {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?
         .with_timezone(&chrono::Utc);
-    jicai::domain::instant_in_window(flag, t).map_err(|e| format!("{flag} {s}: {}", e.message))
+    jicai::domain::instant_in_window(flag, t)
+        .map_err(|e| format!("{flag} {s}: {}", cli_language().msg(&e.msg)))
 }
 
 fn main() -> ExitCode {

@@ -439,7 +439,10 @@ mod tests {
     fn refused(r: Result<Vec<Vec<String>>, Invalid>, needle: &str) {
         match r {
             Ok(t) => panic!("accepted {} rows, expected \"{needle}\"", t.len()),
-            Err(e) => assert!(e.message.contains(needle), "{e}, expected \"{needle}\""),
+            Err(e) => assert!(
+                e.msg.to_string().contains(needle),
+                "{e}, expected \"{needle}\""
+            ),
         }
     }
 
@@ -674,8 +677,8 @@ mod tests {
         lie_about_size(&mut bomb, "xl/worksheets/sheet1.xml", 100);
         let e = read_table_with("x.xlsx", &bomb, &lim).unwrap_err();
         assert!(
-            e.message.contains("unpacks to more than 0 MB")
-                || e.message.contains("not a readable XLSX"),
+            e.msg.to_string().contains("unpacks to more than 0 MB")
+                || e.msg.to_string().contains("not a readable XLSX"),
             "{e}"
         );
     }

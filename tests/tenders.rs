@@ -1083,7 +1083,7 @@ async fn bids_are_written_in_batches(db: TestDb) {
     assert_eq!(results[0].as_ref().unwrap().version, existing_v + 1);
     assert!(results[1].is_ok());
     assert!(
-        matches!(&results[2], Err(jicai::store::StoreError::Invalid(e)) if e[0].message.contains("not of this lot's drug")),
+        matches!(&results[2], Err(jicai::store::StoreError::Invalid(e)) if e[0].msg.to_string().contains("not of this lot's drug")),
         "{:?}",
         results[2]
     );

@@ -59,13 +59,16 @@ impl fmt::Display for Summary {
 
 fn err(what: &str, e: StoreError) -> StoreError {
     match e {
-        StoreError::Invalid(es) => StoreError::Conflict(format!(
-            "{what}: {}",
-            es.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
+        StoreError::Invalid(es) => StoreError::Conflict(
+            format!(
+                "{what}: {}",
+                es.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+            .into(),
+        ),
         e => e,
     }
 }

@@ -49,7 +49,7 @@ fn demand(conn: &mut DbConn, act: &Act, window: i64, codes: &[&str]) -> Result<(
     for (i, inst) in insts.iter().enumerate() {
         for (j, code) in codes.iter().enumerate() {
             let d = catalog::drug_by_code(conn, code)?
-                .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}")))?;
+                .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}").into()))?;
             let q = 600 + ((i * 37 + j * 101) % 40) as i64 * 150;
             ts::report_demand(conn, act, window, inst.id, d.id, q)?;
         }
@@ -61,7 +61,7 @@ fn spec(conn: &mut DbConn, lots: &[(&str, &str, AwardPolicy)]) -> Result<Vec<Lot
     let mut out = vec![];
     for (code, max, policy) in lots {
         let d = catalog::drug_by_code(conn, code)?
-            .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}").into()))?;
         out.push(LotSpec {
             drug_id: d.id,
             max_unit_price: Money::parse("max", max)?,

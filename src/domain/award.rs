@@ -849,7 +849,8 @@ mod tests {
         b.technical_score = None;
         assert!(award_lot(&lot(p), &[a, b])
             .unwrap_err()
-            .message
+            .msg
+            .to_string()
             .contains("no technical score"));
     }
 

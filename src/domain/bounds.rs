@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
-use super::Invalid;
+use super::{Code, Invalid, Msg};
 
 /// A quantity of units of use on one line (an order line, a shipment, a demand row, a direct
 /// listing purchase, a bid's capacity): 1 to 10,000,000.
@@ -51,12 +51,10 @@ pub fn whole(field: &str, s: &str, range: RangeInclusive<i64>) -> Result<i64, In
     let v = t.parse::<i64>().map_err(|_| {
         Invalid::new(
             field,
-            format!(
-                "\"{}\" is not a whole number from {} to {}",
-                shorten(t),
-                range.start(),
-                range.end()
-            ),
+            Msg::new(Code::NotAWholeNumber)
+                .arg("value", shorten(t))
+                .arg("min", range.start())
+                .arg("max", range.end()),
         )
     })?;
     in_range(field, v, range)
@@ -82,7 +80,9 @@ pub fn in_range(field: &str, v: i64, range: RangeInclusive<i64>) -> Result<i64, 
     } else {
         Err(Invalid::new(
             field,
-            format!("must be from {} to {}", range.start(), range.end()),
+            Msg::new(Code::OutOfRange)
+                .arg("min", range.start())
+                .arg("max", range.end()),
         ))
     }
 }
@@ -97,13 +97,16 @@ pub fn decimal_in(
     places: u32,
 ) -> Result<Decimal, Invalid> {
     if d < lo || d > hi {
-        return Err(Invalid::new(field, format!("must be from {lo} to {hi}")));
+        return Err(Invalid::new(
+            field,
+            Msg::new(Code::OutOfRange).arg("min", lo).arg("max", hi),
+        ));
     }
     let n = d.normalize();
     if n.scale() > places {
         return Err(Invalid::new(
             field,
-            format!("has more than {places} decimal places"),
+            Msg::new(Code::TooManyDecimals).arg("places", places),
         ));
     }
     Ok(n)
@@ -119,7 +122,7 @@ pub fn parse_decimal(
 ) -> Result<Decimal, Invalid> {
     let t = s.trim();
     let d = Decimal::from_str(t.trim_end_matches('%').trim())
-        .map_err(|_| Invalid::new(field, format!("\"{}\" is not a number", shorten(t))))?;
+        .map_err(|_| Invalid::new(field, Msg::new(Code::NotANumber).arg("value", shorten(t))))?;
     decimal_in(field, d, lo, hi, places)
 }
 
@@ -223,7 +226,7 @@ pub(crate) mod tests {
     #[test]
     fn long_values_are_shortened_in_messages() {
         let e = whole("x", &"9".repeat(10_000), 0..=1).unwrap_err();
-        assert!(e.message.chars().count() < 100, "{}", e.message);
+        assert!(e.msg.to_string().chars().count() < 100, "{}", e.msg);
     }
 
     /// Strings people and programs send that have broken parsers before.

@@ -548,7 +548,11 @@ mod tests {
         assert_eq!(Unit::parse("片").unwrap(), Unit::Tablet);
         assert_eq!(Unit::parse("Tablet").unwrap(), Unit::Tablet);
         assert_eq!(Category::parse("中成药").unwrap(), Category::ChinesePatent);
-        assert!(Unit::parse("box").unwrap_err().message.contains("tablet"));
+        assert!(Unit::parse("box")
+            .unwrap_err()
+            .msg
+            .to_string()
+            .contains("tablet"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Identifiers with check characters: unified social credit code (GB 32100-2015),
 //! drug approval number (国药准字), GTIN (GS1 check digit).
 
-use super::Invalid;
+use super::{Code, Invalid, Msg};
 
 const USCC_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const USCC_WEIGHTS: [u32; 17] = [
@@ -32,20 +32,15 @@ pub fn uscc(field: &str, raw: &str) -> Result<String, Invalid> {
     if s.chars().count() != 18 {
         return Err(Invalid::new(
             field,
-            format!(
-                "a unified social credit code has 18 characters; \"{}\" has {}",
-                raw.trim(),
-                s.chars().count()
-            ),
+            Msg::new(Code::UsccLength)
+                .arg("value", raw.trim())
+                .arg("length", s.chars().count()),
         ));
     }
     if let Some(bad) = s.bytes().find(|b| uscc_value(*b).is_none()) {
         return Err(Invalid::new(
             field,
-            format!(
-                "\"{}\" is not allowed in a unified social credit code (digits and capital letters except I, O, S, V, Z)",
-                bad as char
-            ),
+            Msg::new(Code::UsccCharacter).arg("value", bad as char),
         ));
     }
     let expected = uscc_check_char(&s[..17]).expect("17 valid characters");
@@ -53,7 +48,9 @@ pub fn uscc(field: &str, raw: &str) -> Result<String, Invalid> {
     if expected != got {
         return Err(Invalid::new(
             field,
-            format!("check character is wrong: \"{got}\" where GB 32100-2015 gives \"{expected}\""),
+            Msg::new(Code::UsccCheck)
+                .arg("got", got)
+                .arg("expected", expected),
         ));
     }
     Ok(s)
@@ -74,9 +71,7 @@ pub fn approval_number(field: &str, raw: &str) -> Result<String, Invalid> {
     if !ok {
         return Err(Invalid::new(
             field,
-            format!(
-                "\"{s}\" is not an approval number: 国药准字 followed by H, Z, S or J and 8 digits"
-            ),
+            Msg::new(Code::NotAnApprovalNumber).arg("value", s),
         ));
     }
     Ok(s.to_string())
@@ -98,7 +93,7 @@ pub fn gtin(field: &str, raw: &str) -> Result<String, Invalid> {
     if !matches!(s.len(), 8 | 12 | 13 | 14) || !s.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new(
             field,
-            format!("\"{s}\" is not a GTIN: 8, 12, 13 or 14 digits"),
+            Msg::new(Code::NotAGtin).arg("value", s),
         ));
     }
     let (data, last) = s.split_at(s.len() - 1);
@@ -111,7 +106,9 @@ pub fn gtin(field: &str, raw: &str) -> Result<String, Invalid> {
     if expected != got {
         return Err(Invalid::new(
             field,
-            format!("check digit is wrong: {got} where GS1 gives {expected}"),
+            Msg::new(Code::GtinCheck)
+                .arg("got", got)
+                .arg("expected", expected),
         ));
     }
     Ok(s.to_string())
@@ -136,7 +133,7 @@ pub fn region_code(field: &str, raw: &str) -> Result<String, Invalid> {
     if !matches!(s.len(), 6 | 9 | 12) || !s.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new(
             field,
-            format!("\"{s}\" is not a region code: 6 digits (9 or 12 for a township)"),
+            Msg::new(Code::NotARegionCode).arg("value", s),
         ));
     }
     Ok(s.to_string())
@@ -146,7 +143,10 @@ pub fn region_code(field: &str, raw: &str) -> Result<String, Invalid> {
 pub fn code(field: &str, raw: &str) -> Result<String, Invalid> {
     let s = raw.trim();
     if s.is_empty() || s.len() > 32 {
-        return Err(Invalid::new(field, "is required, at most 32 characters"));
+        return Err(Invalid::new(
+            field,
+            Msg::new(Code::CodeLength).arg("max", 32),
+        ));
     }
     if !s
         .chars()
@@ -154,7 +154,7 @@ pub fn code(field: &str, raw: &str) -> Result<String, Invalid> {
     {
         return Err(Invalid::new(
             field,
-            format!("\"{s}\" may hold only letters, digits, - and _"),
+            Msg::new(Code::CodeCharacters).arg("value", s),
         ));
     }
     Ok(s.to_string())
@@ -171,15 +171,13 @@ mod tests {
         assert!(uscc("uscc", "91350100M000100Y43").is_ok());
         let err = uscc("uscc", "91350100M000100Y44").unwrap_err();
         assert_eq!(err.field, "uscc");
-        assert!(err.message.contains("check character"));
-        assert!(uscc("uscc", "91350100M000100Y4")
-            .unwrap_err()
-            .message
-            .contains("18"));
-        assert!(uscc("uscc", "91350100M000100YI3")
-            .unwrap_err()
-            .message
-            .contains("I"));
+        assert_eq!(err.code(), Code::UsccCheck);
+        let short = uscc("uscc", "91350100M000100Y4").unwrap_err();
+        assert_eq!(short.code(), Code::UsccLength);
+        assert_eq!(short.msg.get("length"), Some("17"));
+        let bad = uscc("uscc", "91350100M000100YI3").unwrap_err();
+        assert_eq!(bad.code(), Code::UsccCharacter);
+        assert_eq!(bad.msg.get("value"), Some("I"));
         assert_eq!(
             uscc("x", " 91350100m000100y43 ").unwrap(),
             "91350100M000100Y43"

@@ -2,11 +2,10 @@
 //! row-by-row report of what is wrong. Nothing is imported unless every row is good.
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::catalog::{DrugForm, ProductForm};
-use super::Invalid;
+use super::{Invalid, Msg};
 
 /// One column of an import: the form field, whether it must be present, and the header
 /// names people use for it.
@@ -113,11 +112,11 @@ pub const PRODUCT_COLUMNS: &[Column] = &[
 ];
 
 /// A problem with one row (1-based, counting the header as row 1, as a spreadsheet shows it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub row: usize,
     pub field: String,
-    pub message: String,
+    pub msg: Msg,
 }
 
 impl RowError {
@@ -125,13 +124,13 @@ impl RowError {
         RowError {
             row,
             field: e.field,
-            message: e.message,
+            msg: e.msg,
         }
     }
 }
 
 /// What an import did: on any error, nothing was imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImportReport {
     pub rows: usize,
     pub imported: usize,
@@ -324,7 +323,7 @@ mod tests {
         let table = t(&[&["code", "name_zh"], &["D1", "x"]]);
         let errs = drug_rows(&table).unwrap_err();
         assert_eq!(errs[0].row, 1);
-        assert!(errs[0].message.contains("inn"));
+        assert!(errs[0].msg.to_string().contains("inn"));
     }
 
     #[test]
@@ -355,6 +354,6 @@ mod tests {
         ]);
         let errs = drug_rows(&table).unwrap_err();
         assert_eq!(errs[0].row, 3);
-        assert!(errs[0].message.contains("row 2"));
+        assert!(errs[0].msg.to_string().contains("row 2"));
     }
 }

@@ -15,7 +15,7 @@ macro_rules! words {
             }
             pub fn parse(field: &str, s: &str) -> Result<$name, $crate::domain::Invalid> {
                 $name::ALL.iter().copied().find(|x| x.as_str() == s.trim()).ok_or_else(|| {
-                    $crate::domain::Invalid::new(field, format!("\"{s}\" is not one of: {}", $name::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")))
+                    $crate::domain::Invalid::new(field, $crate::domain::msg::Msg::new($crate::domain::msg::Code::NotOneOf).arg("value", s).arg("words", $name::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")))
                 })
             }
         }
@@ -32,6 +32,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod money;
+pub mod msg;
 pub mod orders;
 pub mod paging;
 pub mod performance;
@@ -41,25 +42,40 @@ pub mod tender;
 
 use std::fmt;
 
-/// A rule broken by an input: names the field and says what is wrong, in words a person understands.
+pub use msg::{Code, Msg};
+
+/// A rule broken by an input: names the field and says what is wrong, as a code with its
+/// arguments that the edge puts into the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     pub field: String,
-    pub message: String,
+    pub msg: Msg,
 }
 
 impl Invalid {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
         Invalid {
             field: field.into(),
-            message: message.into(),
+            msg: msg.into(),
         }
+    }
+
+    /// The same error under another field name (a line of a list, a part of a body).
+    pub fn within(self, field: impl Into<String>) -> Self {
+        Invalid {
+            field: field.into(),
+            msg: self.msg,
+        }
+    }
+
+    pub fn code(&self) -> msg::Code {
+        self.msg.code
     }
 }
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.msg)
     }
 }
 
@@ -69,13 +85,10 @@ impl std::error::Error for Invalid {}
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(Invalid::new(field, "is required"));
+        return Err(Invalid::new(field, Code::Required));
     }
     if v.chars().count() > max {
-        return Err(Invalid::new(
-            field,
-            format!("is longer than {max} characters"),
-        ));
+        return Err(Invalid::new(field, Msg::new(Code::TooLong).arg("max", max)));
     }
     Ok(v.to_string())
 }
@@ -99,7 +112,7 @@ pub fn email_list(field: &str, value: &str) -> Result<String, Invalid> {
         if !ids::is_email(part) {
             return Err(Invalid::new(
                 field,
-                format!("\"{part}\" is not an e-mail address"),
+                Msg::new(Code::NotEmail).arg("value", part),
             ));
         }
         out.push(part.to_ascii_lowercase());
@@ -124,7 +137,9 @@ pub fn date_in_window(field: &str, d: chrono::NaiveDate) -> Result<chrono::Naive
     if d < FIRST_DAY || d > LAST_DAY {
         return Err(Invalid::new(
             field,
-            format!("must be from {FIRST_DAY} to {LAST_DAY}"),
+            Msg::new(Code::DateOutsideWindow)
+                .arg("min", FIRST_DAY)
+                .arg("max", LAST_DAY),
         ));
     }
     Ok(d)
@@ -158,10 +173,7 @@ pub fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, Invalid> {
     };
     let d = d.ok_or_else(|| {
         let shown: String = t.chars().take(40).collect();
-        Invalid::new(
-            field,
-            format!("\"{shown}\" is not a date such as 2027-06-30"),
-        )
+        Invalid::new(field, Msg::new(Code::NotADate).arg("value", shown))
     })?;
     date_in_window(field, d)
 }

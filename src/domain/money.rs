@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-use super::Invalid;
+use super::{Code, Invalid, Msg};
 
 /// Smallest stored fraction of a yuan: 1/10,000.
 pub const SCALE: u32 = 4;
@@ -35,13 +35,13 @@ impl Money {
         if n.scale() > SCALE {
             return Err(Invalid::new(
                 "amount",
-                "has more than 4 decimal places (1/10,000 yuan)",
+                Msg::new(Code::TooManyDecimals).arg("places", SCALE),
             ));
         }
         let mut r = n;
         r.rescale(SCALE);
         if r.mantissa() > i64::MAX as i128 || r.mantissa() < i64::MIN as i128 {
-            return Err(Invalid::new("amount", "is too large"));
+            return Err(Invalid::new("amount", Code::AmountTooLarge));
         }
         Ok(Money(r))
     }
@@ -62,15 +62,15 @@ impl Money {
     /// 4 decimal places.
     pub fn entered(field: &str, d: Decimal) -> Result<Money, Invalid> {
         if d.is_sign_negative() && !d.is_zero() {
-            return Err(Invalid::new(field, "must not be negative"));
+            return Err(Invalid::new(field, Code::Negative));
         }
         if d > Money::MAX_ENTERED.0 {
             return Err(Invalid::new(
                 field,
-                format!("must be at most {} yuan", Money::MAX_ENTERED),
+                Msg::new(Code::AmountOverMax).arg("max", Money::MAX_ENTERED),
             ));
         }
-        Money::try_from_decimal(d).map_err(|e| Invalid::new(field, e.message))
+        Money::try_from_decimal(d).map_err(|e| e.within(field))
     }
 
     /// Parses a price typed by a person: "12.5", "12.50", "¥12.50", "1,234.5"; within
@@ -84,7 +84,7 @@ impl Money {
             .collect();
         let d = Decimal::from_str(cleaned.trim()).map_err(|_| {
             let shown: String = s.trim().chars().take(40).collect();
-            Invalid::new(field, format!("\"{shown}\" is not an amount in yuan"))
+            Invalid::new(field, Msg::new(Code::NotAnAmount).arg("value", shown))
         })?;
         Money::entered(field, d)
     }
@@ -93,7 +93,7 @@ impl Money {
     pub fn parse_positive(field: &str, s: &str) -> Result<Money, Invalid> {
         let m = Money::parse(field, s)?;
         if m.0 <= Decimal::ZERO {
-            return Err(Invalid::new(field, "must be greater than zero"));
+            return Err(Invalid::new(field, Code::NotPositive));
         }
         Ok(m)
     }
@@ -147,7 +147,8 @@ mod tests {
         );
         assert!(Money::parse("p", "abc")
             .unwrap_err()
-            .message
+            .msg
+            .to_string()
             .contains("abc"));
         assert!(Money::parse_positive("p", "0").is_err());
         assert!(Money::parse_positive("p", "-1").is_err());

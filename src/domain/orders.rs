@@ -184,7 +184,7 @@ mod tests {
         let e = r
             .check_shelf_life(d("2026-01-01"), d("2027-05-22"), d("2026-11-23"))
             .unwrap_err();
-        assert!(e.message.contains("6 months"), "{}", e.message);
+        assert!(e.msg.to_string().contains("6 months"), "{}", e.msg);
         assert!(
             r.check_shelf_life(d("2026-12-01"), d("2028-01-01"), d("2026-11-23"))
                 .is_err(),
@@ -245,7 +245,8 @@ mod tests {
         assert!(check_shipment(&line, 4).is_ok());
         assert!(check_shipment(&line, 5)
             .unwrap_err()
-            .message
+            .msg
+            .to_string()
             .contains("exceed"));
         assert!(check_shipment(&line, 0).is_err());
         // shipped + quantity would wrap: refused, not let through
@@ -273,7 +274,8 @@ mod tests {
         );
         assert!(RejectReason::parse("reason", "late")
             .unwrap_err()
-            .message
+            .msg
+            .to_string()
             .contains("short_dated"));
         assert_eq!(
             DeclineReason::parse("reason", "out_of_stock").unwrap(),

@@ -390,7 +390,10 @@ mod tests {
             check_documents([("a.pdf", 10 * mb), ("b.pdf", 10 * mb), ("c.pdf", 10 * mb)]).is_ok()
         );
         let e = check_documents([("a.pdf", 10 * mb + 1)]).unwrap_err();
-        assert!(e.message.contains("\"a.pdf\" is larger than 10 MB"), "{e}");
+        assert!(
+            e.msg.to_string().contains("\"a.pdf\" is larger than 10 MB"),
+            "{e}"
+        );
         let e = check_documents([
             ("a.pdf", 10 * mb),
             ("b.pdf", 10 * mb),
@@ -398,9 +401,12 @@ mod tests {
             ("d.pdf", 1),
         ])
         .unwrap_err();
-        assert!(e.message.contains("larger than 30 MB together"), "{e}");
+        assert!(
+            e.msg.to_string().contains("larger than 30 MB together"),
+            "{e}"
+        );
         let e = check_documents((0..11).map(|_| ("s.pdf", 10))).unwrap_err();
-        assert!(e.message.contains("more than 10 files"), "{e}");
+        assert!(e.msg.to_string().contains("more than 10 files"), "{e}");
         assert!(check_documents((0..10).map(|_| ("s.pdf", 10))).is_ok());
     }
     use chrono::TimeZone;
@@ -444,7 +450,7 @@ mod tests {
     fn wrong_state_is_refused_with_a_reason() {
         let now = Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap();
         let e = transition(TenderState::Draft, TenderAction::OpenCommercial, &cx(now)).unwrap_err();
-        assert!(e.message.contains("draft"));
+        assert!(e.msg.to_string().contains("draft"));
         assert!(transition(TenderState::Awarded, TenderAction::Cancel, &cx(now)).is_err());
         assert_eq!(
             transition(TenderState::Open, TenderAction::Cancel, &cx(now)).unwrap(),

@@ -24,7 +24,7 @@ use diesel::result::DatabaseErrorKind;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -61,9 +61,9 @@ fn sqlite_path(url: &str) -> &str {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} not found")]
-    NotFound(String),
+    NotFound(Msg),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     #[error("invalid input")]
     Invalid(Vec<Invalid>),
     /// Rows of an import that were refused; nothing was written.
@@ -80,9 +80,11 @@ pub enum StoreError {
 impl From<diesel::result::Error> for StoreError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
-            diesel::result::Error::NotFound => StoreError::NotFound("record".into()),
+            diesel::result::Error::NotFound => StoreError::NotFound(Code::RecordNotFound.into()),
             diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                StoreError::Conflict(format!("already exists ({})", info.message()))
+                // The database's words stay in the log; the reader learns only what it means.
+                tracing::info!("unique violation: {}", info.message());
+                StoreError::Conflict(Code::AlreadyExists.into())
             }
             e => StoreError::Db(e),
         }

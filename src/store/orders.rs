@@ -212,7 +212,7 @@ pub fn place_order(
     // bounds::Quantity, so the BIGINT sums over order_lines.quantity cannot overflow.
     for (i, l) in lines.iter().enumerate() {
         if let Err(e) = Quantity::new("quantity", l.quantity) {
-            return Err(Invalid::new(e.field, format!("line {}: {}", i + 1, e.message)).into());
+            return Err(Invalid::new(e.field, format!("line {}: {}", i + 1, e.msg)).into());
         }
     }
     super::write_tx(conn, |conn| {
@@ -614,17 +614,11 @@ pub fn ship(
                 };
                 let q = ol.quantities();
                 if let Err(e) = rules::check_shipment(&q, s.quantity) {
-                    errs.push(Invalid::new(
-                        e.field,
-                        format!("line {}: {}", i + 1, e.message),
-                    ));
+                    errs.push(Invalid::new(e.field, format!("line {}: {}", i + 1, e.msg)));
                     continue;
                 }
                 if let Err(e) = r.check_shelf_life(s.production_date, s.expiry_date, today) {
-                    errs.push(Invalid::new(
-                        e.field,
-                        format!("line {}: {}", i + 1, e.message),
-                    ));
+                    errs.push(Invalid::new(e.field, format!("line {}: {}", i + 1, e.msg)));
                 }
                 if s.batch_no.trim().is_empty() {
                     errs.push(Invalid::new(

@@ -173,7 +173,7 @@ pub fn county_of_institution(conn: &mut DbConn, institution_id: i64) -> Result<i
         .select((regions::id, regions::level, regions::parent_id))
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}")))?;
+        .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}").into()))?;
     Ok(county_of(region, &level, parent))
 }
 

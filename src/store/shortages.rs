@@ -513,7 +513,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Shortage> {
         .select(Shortage::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("shortage {id}")))
+        .ok_or_else(|| StoreError::NotFound(format!("shortage {id}").into()))
 }
 
 pub fn events_of(conn: &mut DbConn, id: i64) -> Result<Vec<Event>> {
@@ -680,7 +680,7 @@ pub fn end_interruption(
             .select(Interruption::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("interruption {id}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("interruption {id}").into()))?;
         let end = on.max(before.starts_on);
         diesel::update(supply_interruptions::table.find(id))
             .set(supply_interruptions::ends_on.eq(Some(end)))
@@ -864,17 +864,20 @@ fn response_in_force(conn: &mut DbConn, response_id: i64, today: NaiveDate) -> R
         .select(Response::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("direct listing {response_id}")))?;
+        .ok_or_else(|| StoreError::NotFound(format!("direct listing {response_id}").into()))?;
     if r.kind != ResponseKind::DirectListing.as_str() {
-        return Err(StoreError::NotFound(format!(
-            "direct listing {response_id}"
-        )));
+        return Err(StoreError::NotFound(
+            format!("direct listing {response_id}").into(),
+        ));
     }
     if r.until_on.is_none_or(|u| u < today) {
-        return Err(StoreError::Conflict(format!(
-            "the direct listing ended on {}",
-            r.until_on.map(|d| d.to_string()).unwrap_or_default()
-        )));
+        return Err(StoreError::Conflict(
+            format!(
+                "the direct listing ended on {}",
+                r.until_on.map(|d| d.to_string()).unwrap_or_default()
+            )
+            .into(),
+        ));
     }
     Ok(r)
 }
@@ -1001,7 +1004,7 @@ pub fn buy(
             .select(Listing::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("listing {listing_id}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("listing {listing_id}").into()))?;
         let r = response_in_force(conn, l.response_id, today)?;
         let county = super::regions::county_of_institution(conn, institution_id)?;
         if !counties_parse(&r.counties).contains(&county) {

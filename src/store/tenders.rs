@@ -314,8 +314,9 @@ pub struct Lot {
 
 impl Lot {
     pub fn award_policy(&self) -> Result<AwardPolicy> {
-        serde_json::from_str(&self.policy_json)
-            .map_err(|e| StoreError::Conflict(format!("lot {} policy unreadable: {e}", self.id)))
+        serde_json::from_str(&self.policy_json).map_err(|e| {
+            StoreError::Conflict(format!("lot {} policy unreadable: {e}", self.id).into())
+        })
     }
     pub fn result(&self) -> Option<LotAward> {
         self.result_json

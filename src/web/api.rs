@@ -431,9 +431,9 @@ async fn whole_numbers(
         while let Some(chunk) = payload.next().await {
             let chunk = chunk?;
             if body.len() + chunk.len() > JSON_LIMIT {
-                let e = ApiError(Error::BadRequest(format!(
-                    "the JSON body is larger than {JSON_LIMIT} bytes"
-                )));
+                let e = ApiError(Error::BadRequest(
+                    format!("the JSON body is larger than {JSON_LIMIT} bytes").into(),
+                ));
                 return Ok(req.into_response(e.error_response()));
             }
             body.extend_from_slice(&chunk);
@@ -472,7 +472,7 @@ fn path_error(e: actix_web::error::PathError, req: &actix_web::HttpRequest) -> a
         actix_web::error::PathError::Deserialize(inner) => inner.to_string(),
         other => other.to_string(),
     };
-    ApiError(Error::NotFound(format!("{} ({why})", req.path()))).into()
+    ApiError(Error::NotFound(format!("{} ({why})", req.path()).into())).into()
 }
 
 /// A query that cannot be read as the operation's parameters: 400, as JSON.
@@ -484,9 +484,9 @@ fn query_error(
         actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
         other => other.to_string(),
     };
-    ApiError(Error::BadRequest(format!(
-        "the query could not be read: {why}"
-    )))
+    ApiError(Error::BadRequest(
+        format!("the query could not be read: {why}").into(),
+    ))
     .into()
 }
 

@@ -31,6 +31,7 @@ use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::Role;
 use crate::domain::shortage::{Level, Scope as ShortageScope};
 use crate::domain::tender::TenderState;
+use crate::domain::{Code, Msg};
 
 type Words = fn() -> Vec<&'static str>;
 
@@ -380,17 +381,28 @@ pub fn unrouted(req: &HttpRequest) -> HttpResponse {
         Some(doc) => methods_of(served(doc), req.path()),
         None => vec![],
     };
-    let body = |code: &str, message: String| ErrorBody {
+    let t = crate::i18n::Tr::new(crate::i18n::from_accept_language(
+        req.headers()
+            .get("Accept-Language")
+            .and_then(|v| v.to_str().ok()),
+    ));
+    let body = |code: &str, msg: Msg| ErrorBody {
         error: ErrorDetail {
             code: code.into(),
-            message,
+            reason: Some(msg.code),
+            args: msg
+                .args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            message: t.msg(&msg),
             fields: vec![],
         },
     };
     if methods.is_empty() {
         return HttpResponse::build(StatusCode::NOT_FOUND).json(body(
             "not_found",
-            format!("{} not found: there is no such API path", req.path()),
+            Msg::new(Code::NoSuchApiPath).arg("path", req.path()),
         ));
     }
     let allow = methods.join(", ");
@@ -403,11 +415,10 @@ pub fn unrouted(req: &HttpRequest) -> HttpResponse {
         .insert_header(("Allow", allow.clone()))
         .json(body(
             "method_not_allowed",
-            format!(
-                "{} does not take {}; it takes {allow}",
-                req.path(),
-                req.method()
-            ),
+            Msg::new(Code::MethodNotAllowed)
+                .arg("path", req.path())
+                .arg("method", req.method())
+                .arg("allow", &allow),
         ))
 }
 

@@ -12,10 +12,10 @@ use chrono::Duration;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
-use super::i18n::{self, Tr};
 use super::view::{self, nav_for, Chrome, LoginPage};
 use super::{db, ApiError, AppState, Error};
 use crate::domain::roles::{Principal, Role};
+use crate::i18n::{self, Tr};
 use crate::security;
 use crate::store::users;
 
@@ -367,7 +367,7 @@ async fn switch_language(
 ) -> Result<HttpResponse, Error> {
     let code = code.into_inner();
     if !i18n::LANGS.contains(&code.as_str()) {
-        return Err(Error::NotFound(format!("language \"{code}\"")));
+        return Err(Error::NotFound(format!("language \"{code}\"").into()));
     }
     let _ = session.insert(LANG, &code);
     if let Some(sid) = session.get::<String>(SID).ok().flatten() {

@@ -7,28 +7,47 @@ use serde::Serialize;
 use std::fmt;
 
 use crate::domain::import::RowError;
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
+use crate::i18n::Tr;
 use crate::store::StoreError;
 
+/// What a request is refused with: the status it gets and a message as a code with arguments
+/// (`domain::msg`), put into the reader's language when the response is written
+/// (`localize_errors` in `web/mod.rs`).
 #[derive(Debug)]
 pub enum Error {
     /// Not logged in (pages redirect to the login page).
     Unauthenticated,
     /// Logged in but not allowed.
-    Forbidden(String),
-    NotFound(String),
+    Forbidden(Msg),
+    /// What was not found.
+    NotFound(Msg),
     Invalid(Vec<Invalid>),
-    Conflict(String),
-    TooMany(String),
+    Conflict(Msg),
+    TooMany(Msg),
     /// A body over its size limit (413).
-    TooLarge(String),
-    BadRequest(String),
+    TooLarge(Msg),
+    BadRequest(Msg),
+    /// Logged, never shown.
     Internal(String),
 }
 
 impl Error {
     pub fn forbidden() -> Self {
         Error::Forbidden("you are not allowed to do this".into())
+    }
+
+    /// The specific code of the refusal (for `invalid`, each field carries its own).
+    pub fn reason(&self) -> Option<&Msg> {
+        match self {
+            Error::Forbidden(m)
+            | Error::NotFound(m)
+            | Error::Conflict(m)
+            | Error::TooMany(m)
+            | Error::TooLarge(m)
+            | Error::BadRequest(m) => Some(m),
+            _ => None,
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -59,28 +78,121 @@ impl Error {
         }
     }
 
-    pub fn message(&self) -> String {
+    /// The message in the reader's language.
+    pub fn message(&self, t: &Tr) -> String {
         match self {
-            Error::Unauthenticated => "please log in".into(),
+            Error::Unauthenticated => t.msg(&Msg::new(Code::PleaseLogIn)),
+            Error::NotFound(m) if m.code == Code::Text => {
+                format!("{} not found", m.get("text").unwrap_or_default())
+            }
             Error::Forbidden(m)
+            | Error::NotFound(m)
             | Error::Conflict(m)
             | Error::TooMany(m)
             | Error::TooLarge(m)
-            | Error::BadRequest(m) => m.clone(),
-            Error::NotFound(what) => format!("{what} not found"),
+            | Error::BadRequest(m) => t.msg(m),
             Error::Invalid(es) => es
                 .iter()
-                .map(|e| e.to_string())
+                .map(|e| t.invalid(e))
                 .collect::<Vec<_>>()
                 .join("; "),
-            Error::Internal(_) => "something went wrong on the server; the error was logged".into(),
+            Error::Internal(_) => t.msg(&Msg::new(Code::ServerError)),
         }
+    }
+
+    /// The error page, in the reader's language.
+    pub fn page(&self, t: &Tr) -> HttpResponse {
+        if let Error::Unauthenticated = self {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", "/login"))
+                .finish();
+        }
+        let key = format!("error.status_{}", self.status().as_u16());
+        let title = match t.get(&key) {
+            k if k == key => t.get("error.status_500"),
+            title => title,
+        }
+        .to_string();
+        let mut items = String::new();
+        if let Error::Invalid(es) = self {
+            for e in es {
+                items.push_str(&format!(
+                    "<li data-code=\"{}\"><b>{}</b>: {}</li>",
+                    e.msg.code.as_str(),
+                    escape(&e.field),
+                    escape(&t.msg(&e.msg))
+                ));
+            }
+        } else {
+            let code = self
+                .reason()
+                .map(|m| m.code.as_str())
+                .unwrap_or(self.code());
+            items.push_str(&format!(
+                "<li data-code=\"{code}\">{}</li>",
+                escape(&self.message(t))
+            ));
+        }
+        let body = format!(
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title>\
+             <link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main class=\"error\">\
+             <h1>{status} {title}</h1><ul class=\"errors\">{items}</ul>\
+             <p><a href=\"/home\">{home}</a></p></main></body></html>",
+            lang = t.lang,
+            status = self.status().as_u16(),
+            home = t.get("nav.home"),
+        );
+        HttpResponse::build(self.status())
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+
+    /// The JSON error of the API, in the reader's language.
+    pub fn json(&self, t: &Tr) -> HttpResponse {
+        let fields = match self {
+            Error::Invalid(es) => es
+                .iter()
+                .map(|e| FieldError {
+                    field: e.field.clone(),
+                    code: e.msg.code,
+                    args: args_of(&e.msg),
+                    message: t.msg(&e.msg),
+                })
+                .collect(),
+            _ => vec![],
+        };
+        let mut r = HttpResponse::build(self.status());
+        if let Error::Unauthenticated = self {
+            r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        r.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code().into(),
+                reason: self.reason().map(|m| m.code),
+                args: self.reason().map(args_of).unwrap_or_default(),
+                message: match self {
+                    Error::Unauthenticated => t.msg(&Msg::new(Code::BearerTokenRequired)),
+                    e => e.message(t),
+                },
+                fields,
+            },
+        })
     }
 }
 
+fn args_of(m: &Msg) -> std::collections::BTreeMap<String, String> {
+    m.args
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// For logs: in English.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
+        f.write_str(&self.message(&Tr::new("en")))
     }
 }
 
@@ -102,7 +214,7 @@ impl From<StoreError> for Error {
 }
 
 fn row_invalid(r: RowError) -> Invalid {
-    Invalid::new(format!("row {} {}", r.row, r.field), r.message)
+    Invalid::new(format!("row {} {}", r.row, r.field), r.msg)
 }
 
 impl From<Invalid> for Error {
@@ -137,50 +249,15 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The page of an error: both languages, since the error may come before the user's is known.
+/// The page of an error in the default language; `localize_errors` writes it again in the
+/// reader's.
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Error::Unauthenticated = self {
-            return HttpResponse::SeeOther()
-                .insert_header(("Location", "/login"))
-                .finish();
-        }
-        let (zh, en) = match self.status().as_u16() {
-            403 => ("无权访问", "Forbidden"),
-            404 => ("未找到", "Not found"),
-            409 => ("冲突", "Conflict"),
-            422 => ("输入有误", "Invalid input"),
-            429 => ("请求过于频繁", "Too many requests"),
-            413 => ("内容过大", "Too large"),
-            400 => ("请求有误", "Bad request"),
-            _ => ("服务器错误", "Server error"),
-        };
-        let mut items = String::new();
-        if let Error::Invalid(es) = self {
-            for e in es {
-                items.push_str(&format!(
-                    "<li><b>{}</b>: {}</li>",
-                    escape(&e.field),
-                    escape(&e.message)
-                ));
-            }
-        } else {
-            items.push_str(&format!("<li>{}</li>", escape(&self.message())));
-        }
-        let body = format!(
-            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{zh} / {en}</title>\
-             <link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main class=\"error\">\
-             <h1>{} {zh} / {en}</h1><ul class=\"errors\">{items}</ul>\
-             <p><a href=\"/home\">首页 / Home</a></p></main></body></html>",
-            self.status().as_u16()
-        );
-        HttpResponse::build(self.status())
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        self.page(&Tr::new(crate::i18n::DEFAULT_LANG))
     }
 }
 
@@ -194,7 +271,14 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: unauthenticated, forbidden, not_found, invalid, conflict, …
     pub code: String,
-    /// For a person.
+    /// The specific reason (a stable code) of a refusal other than `invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Code>,
+    /// The reason's arguments.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
+    /// For a person, in the language of `Accept-Language` (default zh-CN).
     pub message: String,
     /// For `invalid`: each field and what is wrong with it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -204,6 +288,12 @@ pub struct ErrorDetail {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// A stable code of what is wrong.
+    #[schema(value_type = String)]
+    pub code: Code,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
+    /// For a person, in the language of `Accept-Language` (default zh-CN).
     pub message: String,
 }
 
@@ -229,29 +319,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let fields = match &self.0 {
-            Error::Invalid(es) => es
-                .iter()
-                .map(|e| FieldError {
-                    field: e.field.clone(),
-                    message: e.message.clone(),
-                })
-                .collect(),
-            _ => vec![],
-        };
-        let mut r = HttpResponse::build(self.0.status());
-        if let Error::Unauthenticated = self.0 {
-            r.insert_header(("WWW-Authenticate", "Bearer"));
-        }
-        r.json(ErrorBody {
-            error: ErrorDetail {
-                code: self.0.code().into(),
-                message: match &self.0 {
-                    Error::Unauthenticated => "a valid bearer token is required".into(),
-                    e => e.message(),
-                },
-                fields,
-            },
-        })
+        self.0.json(&Tr::new(crate::i18n::DEFAULT_LANG))
     }
 }

@@ -18,9 +18,9 @@ impl ExportFormat {
         match s {
             "csv" => Ok(ExportFormat::Csv),
             "xlsx" => Ok(ExportFormat::Xlsx),
-            other => Err(Error::BadRequest(format!(
-                "cannot export as '{other}': choose csv or xlsx"
-            ))),
+            other => Err(Error::BadRequest(
+                format!("cannot export as '{other}': choose csv or xlsx").into(),
+            )),
         }
     }
 }

@@ -7,7 +7,6 @@ pub mod auth;
 pub mod charts;
 pub mod error;
 pub mod export;
-pub mod i18n;
 pub mod ops;
 pub mod orders_api;
 pub mod pages;
@@ -23,7 +22,7 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpMessage, ResponseError};
+use actix_web::{web, App, HttpMessage};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use utoipa_actix_web::AppExt;
@@ -137,7 +136,7 @@ async fn csrf_guard(
             let chunk = chunk?;
             if body.len() + chunk.len() > FORM_LIMIT {
                 let e = Error::BadRequest("the form is too large".into());
-                return Ok(req.into_response(e.error_response()).map_into_right_body());
+                return Ok(req.error_response(e).map_into_right_body());
             }
             body.extend_from_slice(&chunk);
         }
@@ -156,7 +155,7 @@ async fn csrf_guard(
                 "the form's security token is missing or expired: reload the page and try again"
                     .into(),
             );
-            Ok(req.into_response(e.error_response()).map_into_right_body())
+            Ok(req.error_response(e).map_into_right_body())
         }
     }
 }
@@ -184,25 +183,25 @@ pub fn build_app(
             web::FormConfig::default()
                 .limit(FORM_LIMIT)
                 .error_handler(|e, _| {
-                    Error::BadRequest(format!("the form could not be read: {e}")).into()
+                    Error::BadRequest(format!("the form could not be read: {e}").into()).into()
                 }),
         )
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
-            Error::BadRequest(format!("the query could not be read: {e}")).into()
+            Error::BadRequest(format!("the query could not be read: {e}").into()).into()
         }))
         .app_data(
             web::JsonConfig::default()
                 .limit(1024 * 1024)
                 .error_handler(|e, _| {
-                    ApiError(Error::BadRequest(format!(
-                        "the JSON body could not be read: {e}"
-                    )))
+                    ApiError(Error::BadRequest(
+                        format!("the JSON body could not be read: {e}").into(),
+                    ))
                     .into()
                 }),
         )
         .app_data(
             web::PathConfig::default()
-                .error_handler(|e, _| Error::NotFound(format!("page ({e})")).into()),
+                .error_handler(|e, _| Error::NotFound(format!("page ({e})").into()).into()),
         )
         .service(api::scope())
         .split_for_parts();
@@ -213,6 +212,7 @@ pub fn build_app(
         .configure(auth::routes)
         .configure(pages::routes)
         .wrap(from_fn(csrf_guard))
+        .wrap(from_fn(localize_errors))
         .wrap(
             SessionMiddleware::builder(CookieSessionStore::default(), key)
                 .cookie_name("jicai_session".into())
@@ -234,6 +234,32 @@ pub fn build_app(
                 // sets its own Cache-Control, which this does not replace.
                 .add(("Cache-Control", "no-store")),
         )
+}
+
+/// Writes an error answer again in the reader's language (the session's, else the browser's):
+/// a page for a page's error, JSON for the API's. Handlers and extractors only say what went
+/// wrong, as codes; this is where the words are chosen.
+async fn localize_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let t = auth::language(&req.get_session(), req.request(), None);
+    let res = next.call(req).await?;
+    let again = match res.response().error() {
+        Some(e) => match (e.as_error::<ApiError>(), e.as_error::<Error>()) {
+            (Some(ApiError(e)), _) => Some(e.json(&t)),
+            (None, Some(e)) => Some(e.page(&t)),
+            _ => None,
+        },
+        None => None,
+    };
+    match again {
+        Some(resp) => {
+            let (req, _) = res.into_parts();
+            Ok(ServiceResponse::new(req, resp).map_into_right_body())
+        }
+        None => Ok(res.map_into_left_body()),
+    }
 }
 
 /// The pages use no inline script or style, and no frame may show them.

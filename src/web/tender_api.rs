@@ -694,12 +694,9 @@ pub async fn create_tender(
             let drug = crate::store::catalog::drug_by_code(c, l.drug_code.trim())?;
             let max = Money::parse_positive("max_unit_price", &l.max_unit_price);
             if let Err(e) = l.policy.validate() {
-                errs.push(Invalid::new(
-                    format!("lots[{i}].policy.{}", e.field),
-                    e.message,
-                ));
+                errs.push(Invalid::new(format!("lots[{i}].policy.{}", e.field), e.msg));
             }
-            let lot_err = |e: Invalid| Invalid::new(format!("lots[{i}].{}", e.field), e.message);
+            let lot_err = |e: Invalid| Invalid::new(format!("lots[{i}].{}", e.field), e.msg);
             let share = bounds::percent("agreed_share_percent", l.agreed_share_percent)
                 .map(|p| (p * rust_decimal::Decimal::ONE_HUNDRED).round());
             let min_bidders =
@@ -771,7 +768,7 @@ pub async fn tender_action(
     center(&u)?;
     let (id, action) = path.into_inner();
     let action = crate::domain::tender::TenderAction::parse(&action)
-        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"")))?;
+        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"").into()))?;
     let reason = body.and_then(|b| b.into_inner().reason);
     let act = state.act(&u.p.username);
     let master = state.master.clone();

@@ -5,11 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 
-use super::i18n::Tr;
 use super::Error;
 use crate::domain::paging::Page;
 use crate::domain::roles::{Principal, Role};
 use crate::domain::Invalid;
+use crate::i18n::Tr;
 
 #[derive(Clone, Debug)]
 pub struct Link {
@@ -232,12 +232,12 @@ impl Form {
         }
     }
     /// Attaches the errors of a failed submission to their fields (others listed on top).
-    pub fn with_errors(mut self, errors: &[Invalid]) -> (Self, Vec<String>) {
+    pub fn with_errors(mut self, t: &Tr, errors: &[Invalid]) -> (Self, Vec<String>) {
         let mut general = Vec::new();
         for e in errors {
             match self.fields.iter_mut().find(|f| f.name == e.field) {
-                Some(f) => f.error = Some(e.message.clone()),
-                None => general.push(e.to_string()),
+                Some(f) => f.error = Some(t.msg(&e.msg)),
+                None => general.push(t.invalid(e)),
             }
         }
         (self, general)

@@ -40,7 +40,7 @@ pub fn form_or_error(
 ) -> Result<HttpResponse, Error> {
     match err {
         Error::Invalid(es) => {
-            let (form, errors) = form.with_errors(&es);
+            let (form, errors) = form.with_errors(&v.t, &es);
             view::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &FormPage {
@@ -622,10 +622,13 @@ async fn import_page(v: Viewer) -> Result<HttpResponse, Error> {
 /// `what` and `of` are (zh-CN, en) words.
 pub fn too_large(what: (&str, &str), limit: usize, of: (&str, &str)) -> Error {
     let mb = limit / (1024 * 1024);
-    Error::TooLarge(format!(
-        "{}超过{}的上限 {mb} MB / {} is larger than {mb} MB, the limit of {}",
-        what.0, of.0, what.1, of.1
-    ))
+    Error::TooLarge(
+        format!(
+            "{}超过{}的上限 {mb} MB / {} is larger than {mb} MB, the limit of {}",
+            what.0, of.0, what.1, of.1
+        )
+        .into(),
+    )
 }
 
 /// Reads the `file` part of a multipart upload, refusing it (413) as soon as it passes the byte
@@ -634,8 +637,8 @@ pub fn too_large(what: (&str, &str), limit: usize, of: (&str, &str)) -> Error {
 pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
     let limit = crate::sheet::Limits::DEFAULT.file_bytes;
     while let Some(item) = mp.next().await {
-        let mut part =
-            item.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
+        let mut part = item
+            .map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}").into()))?;
         let name = part
             .content_disposition()
             .and_then(|cd| cd.get_name())
@@ -653,8 +656,9 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> 
             .collect::<String>();
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
-            let chunk = chunk
-                .map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?;
+            let chunk = chunk.map_err(|e| {
+                Error::BadRequest(format!("the upload could not be read: {e}").into())
+            })?;
             if bytes.len() + chunk.len() > limit {
                 return Err(too_large(
                     ("文件", "the file"),
@@ -708,7 +712,7 @@ fn report_page(
                     vec![
                         Cell::num(e.row.to_string()),
                         Cell::text(&e.field),
-                        Cell::text(&e.message).with_class("bad"),
+                        Cell::text(&t.msg(&e.msg)).with_class("bad"),
                     ]
                 })
                 .collect(),
@@ -767,7 +771,7 @@ pub async fn run_import(
                 errors,
             },
         },
-        other => return Err(Error::NotFound(format!("import of \"{other}\""))),
+        other => return Err(Error::NotFound(format!("import of \"{other}\"").into())),
     };
     Ok(report)
 }
@@ -782,7 +786,7 @@ async fn import_upload(
     v.require_admin()?;
     let kind = kind.into_inner();
     if kind != "drugs" && kind != "products" {
-        return Err(Error::NotFound(format!("import of \"{kind}\"")));
+        return Err(Error::NotFound(format!("import of \"{kind}\"").into()));
     }
     let (file_name, bytes) = read_upload(mp).await?;
     let report = match run_import(&state, &v.p.username, &kind, file_name, bytes).await {

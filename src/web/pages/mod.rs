@@ -11,8 +11,8 @@ pub mod tenders;
 
 use actix_web::web;
 
-use super::i18n::Tr;
 use super::view::Field;
+use crate::i18n::Tr;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);

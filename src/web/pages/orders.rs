@@ -15,7 +15,7 @@ use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
 use crate::web::{db, institution_scope, own_supplier, AppState, Error};
 
-fn cols(t: &crate::web::i18n::Tr, keys: &[&str]) -> Vec<String> {
+fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use crate::domain::performance::{self as perf, percent, ContractKey, Totals};
 use crate::domain::roles::Role;
 use crate::domain::Invalid;
+use crate::i18n::Tr;
 use crate::store::performance::{self as ps, By, Filter, Names};
 use crate::web::auth::Viewer;
 use crate::web::charts::{self, Series};
 use crate::web::export::{self, ExportFormat};
-use crate::web::i18n::Tr;
 use crate::web::view::{self, Cell, Field, Link, Report, ReportPage, Table};
 use crate::web::{db, own_supplier, AppState, Error};
 
@@ -269,10 +269,9 @@ fn answer(
     if let Some(fmt) = q.export.as_deref() {
         let fmt = ExportFormat::parse(fmt)?;
         let id = q.table.as_deref().unwrap_or_default();
-        let r =
-            page.reports.iter().find(|r| r.id == id).ok_or_else(|| {
-                Error::BadRequest(format!("this page has no table '{id}' to export"))
-            })?;
+        let r = page.reports.iter().find(|r| r.id == id).ok_or_else(|| {
+            Error::BadRequest(format!("this page has no table '{id}' to export").into())
+        })?;
         return export::respond(&r.table, fmt, &format!("{id}-{}-{}", a.from, a.to));
     }
     let Page {

@@ -21,11 +21,11 @@ use crate::web::view::{
 };
 use crate::web::{db, own_supplier, AppState, Error};
 
-fn cols(t: &crate::web::i18n::Tr, keys: &[&str]) -> Vec<String> {
+fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
-fn level_cell(t: &crate::web::i18n::Tr, level: &str) -> Cell {
+fn level_cell(t: &crate::i18n::Tr, level: &str) -> Cell {
     let c = Cell::text(t.get(&format!("shortage.level.{level}")));
     match level {
         "critical" | "shortage" => c.with_class("bad"),
@@ -171,7 +171,7 @@ async fn shortage_list(
     })
 }
 
-fn evidence_table(t: &crate::web::i18n::Tr, geo: &ss::Geo, evidence: &[Evidence]) -> Table {
+fn evidence_table(t: &crate::i18n::Tr, geo: &ss::Geo, evidence: &[Evidence]) -> Table {
     Table {
         columns: cols(
             t,

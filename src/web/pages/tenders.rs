@@ -22,10 +22,10 @@ use crate::domain::money::Money;
 use crate::domain::roles::{Role, Scope};
 use crate::domain::tender::{TenderAction, TenderState};
 use crate::domain::Invalid;
+use crate::i18n::Tr;
 use crate::store::tenders::{self as ts, BidSubmission, Document, LotSpec, TenderSpec};
 use crate::store::{catalog, parties};
 use crate::web::auth::{anon_chrome, csrf_token, language, Viewer};
-use crate::web::i18n::Tr;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Section, Table,
 };
@@ -1274,7 +1274,7 @@ async fn tender_action(
     v.require_admin()?;
     let (id, action) = path.into_inner();
     let action = TenderAction::parse(&action)
-        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"")))?;
+        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"").into()))?;
     let act = state.act(&v.p.username);
     let master = state.master.clone();
     let tz = state.config.time_zone;
@@ -1354,7 +1354,7 @@ async fn bid_form(
         ],
     );
     form.multipart = true;
-    let (form, general) = form.with_errors(&errors);
+    let (form, general) = form.with_errors(&t, &errors);
     view::render(
         status,
         &FormPage {
@@ -1400,7 +1400,7 @@ pub async fn read_multipart(
 ) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Error> {
     use crate::domain::tender::{MAX_BID_DOCUMENT_BYTES, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES};
     let unreadable = |e: actix_multipart::MultipartError| {
-        Error::BadRequest(format!("the form could not be read: {e}"))
+        Error::BadRequest(format!("the form could not be read: {e}").into())
     };
     let mut fields = BTreeMap::new();
     let mut files = vec![];
@@ -1419,9 +1419,9 @@ pub async fn read_multipart(
             .and_then(|cd| cd.get_filename())
             .map(|f| f.chars().take(255).collect::<String>());
         if file_name.is_none() && fields.len() >= MAX_FORM_FIELDS {
-            return Err(Error::BadRequest(format!(
-                "the form has more than {MAX_FORM_FIELDS} fields"
-            )));
+            return Err(Error::BadRequest(
+                format!("the form has more than {MAX_FORM_FIELDS} fields").into(),
+            ));
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
@@ -1452,10 +1452,13 @@ pub async fn read_multipart(
                     }
                 }
                 None if bytes.len() + chunk.len() > MAX_FORM_FIELD_BYTES => {
-                    return Err(Error::BadRequest(format!(
-                        "the form field \"{name}\" is longer than {} KB",
-                        MAX_FORM_FIELD_BYTES / 1024
-                    )));
+                    return Err(Error::BadRequest(
+                        format!(
+                            "the form field \"{name}\" is longer than {} KB",
+                            MAX_FORM_FIELD_BYTES / 1024
+                        )
+                        .into(),
+                    ));
                 }
                 None => {}
             }

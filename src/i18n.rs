@@ -1,7 +1,11 @@
-//! Interface strings in Chinese (zh-CN) and English, kept in `templates/i18n/`.
+//! Interface strings in Chinese (zh-CN) and English, kept in `templates/i18n/`: the pages'
+//! words (`zh-CN.toml`, `en.toml`) and the text of every error code (`errors.toml`, both
+//! languages side by side).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use crate::domain::{Invalid, Msg};
 
 pub const LANGS: [&str; 2] = ["zh-CN", "en"];
 pub const DEFAULT_LANG: &str = "zh-CN";
@@ -19,10 +23,45 @@ fn tables() -> &'static (Table, Table) {
     static T: OnceLock<(Table, Table)> = OnceLock::new();
     T.get_or_init(|| {
         (
-            parse(include_str!("../../templates/i18n/zh-CN.toml")),
-            parse(include_str!("../../templates/i18n/en.toml")),
+            parse(include_str!("../templates/i18n/zh-CN.toml")),
+            parse(include_str!("../templates/i18n/en.toml")),
         )
     })
+}
+
+/// The error texts by code: (zh-CN, en).
+type Errors = HashMap<String, (String, String)>;
+
+fn parse_errors(src: &str) -> Errors {
+    let t: toml::Table = src
+        .parse()
+        .expect("templates/i18n/errors.toml is valid TOML");
+    t.into_iter()
+        .map(|(code, v)| {
+            let text = |lang: &str| {
+                v.get(lang)
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (code, (text("zh-CN"), text("en")))
+        })
+        .collect()
+}
+
+/// The error table: each code's text in zh-CN and en.
+pub fn error_texts() -> &'static Errors {
+    static E: OnceLock<Errors> = OnceLock::new();
+    E.get_or_init(|| parse_errors(include_str!("../templates/i18n/errors.toml")))
+}
+
+/// Puts the arguments into `{name}` places of a text.
+fn fill(text: &str, msg: &Msg) -> String {
+    let mut out = text.to_string();
+    for (k, v) in &msg.args {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
 }
 
 /// The strings of one language.
@@ -51,6 +90,21 @@ impl Tr {
         let (zh, en) = tables();
         let t = if self.zh() { zh } else { en };
         t.get(key).map(|s| s.as_str()).unwrap_or(key)
+    }
+}
+
+impl Tr {
+    /// A message in this language: its code's text with the arguments put in.
+    pub fn msg(&self, msg: &Msg) -> String {
+        match error_texts().get(msg.code.as_str()) {
+            Some((zh, en)) => fill(if self.zh() { zh } else { en }, msg),
+            None => msg.to_string(),
+        }
+    }
+
+    /// A field's error in this language: "field: message".
+    pub fn invalid(&self, e: &Invalid) -> String {
+        format!("{}: {}", e.field, self.msg(&e.msg))
     }
 }
 
