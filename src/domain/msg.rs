@@ -61,6 +61,12 @@ pub enum Code {
     /// Something looked up that is not there (the thing unnamed).
     RecordNotFound,
     AlreadyExists,
+    // --- tenders: lots, bids, review, opening, award, objections, contracts ---
+
+    // --- orders, deliveries, payables, performance, shortages ---
+
+    // --- catalog, parties, users, regions, imports, uploads, sessions ---
+
     // --- transitional: prose not yet given a code (removed when every site has one) ---
     Text,
 }
