@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -16,14 +16,17 @@ pub fn hash_password(password: &str) -> Result<String, Invalid> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(Invalid::new(
             "password",
-            format!("must have at least {MIN_PASSWORD_LEN} characters"),
+            Msg::new(Code::PasswordTooShort).arg("min", MIN_PASSWORD_LEN),
         ));
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| Invalid::new("password", e.to_string()))
+        .map_err(|e| {
+            tracing::error!("argon2: {e}");
+            Invalid::new("password", Code::PasswordNotHashed)
+        })
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {

@@ -10,7 +10,7 @@
 use calamine::{Data, DataRef, Reader, Xlsx};
 use std::io::{Cursor, Read};
 
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 /// What one uploaded spreadsheet may hold.
 #[derive(Debug, Clone)]
@@ -84,15 +84,12 @@ pub fn read_table_with(
 pub fn too_big(lim: &Limits) -> Invalid {
     Invalid::new(
         "file",
-        format!(
-            "is larger than {} MB, the limit of one upload",
-            lim.file_bytes / MB
-        ),
+        Msg::new(Code::UploadTooLarge).arg("mb", lim.file_bytes / MB),
     )
 }
 
-fn refuse(message: String) -> Invalid {
-    Invalid::new("file", message)
+fn refuse(msg: Msg) -> Invalid {
+    Invalid::new("file", msg)
 }
 
 /// The table as it is built, counting what it holds against the limits.
@@ -114,10 +111,7 @@ impl<'l> Table<'l> {
     }
 
     fn too_many_rows(&self) -> Invalid {
-        refuse(format!(
-            "has more than {} rows, the limit of one upload",
-            self.lim.rows
-        ))
+        refuse(Msg::new(Code::UploadTooManyRows).arg("max", self.lim.rows))
     }
 
     fn check_position(&self, row: usize, col: usize) -> Result<(), Invalid> {
@@ -125,11 +119,11 @@ impl<'l> Table<'l> {
             return Err(self.too_many_rows());
         }
         if col >= self.lim.columns {
-            return Err(refuse(format!(
-                "row {}: has more than {} columns, the limit of one upload",
-                row + 1,
-                self.lim.columns
-            )));
+            return Err(refuse(
+                Msg::new(Code::UploadTooManyColumns)
+                    .arg("row", row + 1)
+                    .arg("max", self.lim.columns),
+            ));
         }
         Ok(())
     }
@@ -137,12 +131,12 @@ impl<'l> Table<'l> {
     fn check_cell(&self, row: usize, col: usize, text: &str) -> Result<(), Invalid> {
         // A quick bound first: more bytes than 4 per allowed character cannot fit.
         if text.len() > self.lim.cell_chars * 4 || text.chars().count() > self.lim.cell_chars {
-            return Err(refuse(format!(
-                "row {}, column {}: a cell has more than {} characters, the limit of one cell",
-                row + 1,
-                col + 1,
-                self.lim.cell_chars
-            )));
+            return Err(refuse(
+                Msg::new(Code::UploadCellTooLong)
+                    .arg("row", row + 1)
+                    .arg("column", col + 1)
+                    .arg("max", self.lim.cell_chars),
+            ));
         }
         Ok(())
     }
@@ -151,16 +145,14 @@ impl<'l> Table<'l> {
         self.cells += n;
         self.text += text;
         if self.cells > self.lim.cells {
-            return Err(refuse(format!(
-                "has more than {} cells, the limit of one upload",
-                self.lim.cells
-            )));
+            return Err(refuse(
+                Msg::new(Code::UploadTooManyCells).arg("max", self.lim.cells),
+            ));
         }
         if self.text > self.lim.text_bytes {
-            return Err(refuse(format!(
-                "holds more than {} MB of text, the limit of one upload",
-                self.lim.text_bytes / MB
-            )));
+            return Err(refuse(
+                Msg::new(Code::UploadTooMuchText).arg("mb", self.lim.text_bytes / MB),
+            ));
         }
         Ok(())
     }
@@ -213,12 +205,7 @@ fn fields_buffer(lim: &Limits) -> usize {
 
 fn read_csv(bytes: &[u8], lim: &Limits) -> Result<Vec<Vec<String>>, Invalid> {
     use csv_core::ReadRecordResult as R;
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        Invalid::new(
-            "file",
-            "is not UTF-8 text: save the CSV as UTF-8, or upload XLSX",
-        )
-    })?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Invalid::new("file", Code::CsvNotUtf8))?;
     let mut input = text.trim_start_matches('\u{feff}').as_bytes();
     let mut rdr = csv_core::Reader::new();
     let mut out = vec![0u8; record_buffer(lim)];
@@ -235,16 +222,19 @@ fn read_csv(bytes: &[u8], lim: &Limits) -> Result<Vec<Vec<String>>, Invalid> {
         match res {
             R::InputEmpty => continue,
             R::OutputFull => {
-                return Err(refuse(format!(
-                "row {row}: is longer than {} columns of {} characters, the limits of one upload",
-                lim.columns, lim.cell_chars
-            )))
+                return Err(refuse(
+                    Msg::new(Code::UploadRowTooLong)
+                        .arg("row", row)
+                        .arg("columns", lim.columns)
+                        .arg("chars", lim.cell_chars),
+                ))
             }
             R::OutputEndsFull => {
-                return Err(refuse(format!(
-                    "row {row}: has more than {} columns, the limit of one upload",
-                    lim.columns
-                )))
+                return Err(refuse(
+                    Msg::new(Code::UploadTooManyColumns)
+                        .arg("row", row)
+                        .arg("max", lim.columns),
+                ))
             }
             R::Record => {
                 let mut cells = Vec::with_capacity(endlen);
@@ -252,7 +242,7 @@ fn read_csv(bytes: &[u8], lim: &Limits) -> Result<Vec<Vec<String>>, Invalid> {
                 for (col, &end) in ends[..endlen].iter().enumerate() {
                     // The input is valid UTF-8 and fields split at ASCII bytes: this cannot fail.
                     let cell = std::str::from_utf8(&out[start..end])
-                        .map_err(|_| refuse(format!("row {row}: is not UTF-8 text")))?;
+                        .map_err(|_| refuse(Msg::new(Code::RowNotUtf8).arg("row", row)))?;
                     if !cell.is_empty() {
                         table.check_position(row - 1, col)?;
                         table.check_cell(row - 1, col, cell)?;
@@ -288,7 +278,9 @@ fn cell_text(d: &Data) -> String {
 }
 
 fn unreadable(e: impl std::fmt::Display) -> Invalid {
-    refuse(format!("is not a readable XLSX workbook ({e})"))
+    // The reader's words stay in the log: they name the library's internals.
+    tracing::info!("unreadable XLSX upload: {e}");
+    refuse(Msg::new(Code::NotAReadableXlsx))
 }
 
 /// Counts the occurrences of a 4-byte signature.
@@ -304,10 +296,9 @@ fn check_zip(bytes: &[u8], lim: &Limits) -> Result<(), Invalid> {
     if count_signature(bytes, b"PK\x01\x02") > lim.zip_entries
         || count_signature(bytes, b"PK\x05\x06") > 4
     {
-        return Err(refuse(format!(
-            "has more than {} entries in its ZIP directory, the limit of one workbook",
-            lim.zip_entries
-        )));
+        return Err(refuse(
+            Msg::new(Code::XlsxTooManyEntries).arg("max", lim.zip_entries),
+        ));
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
     let mut total = 0u64;
@@ -320,33 +311,36 @@ fn check_zip(bytes: &[u8], lim: &Limits) -> Result<(), Invalid> {
         } else {
             lim.part_xml_bytes
         };
-        let what = if is_sheet {
-            "per worksheet"
+        let (declares, unpacks) = if is_sheet {
+            (
+                Code::XlsxSheetDeclaresTooMuch,
+                Code::XlsxSheetUnpacksTooMuch,
+            )
         } else {
-            "per part"
+            (Code::XlsxPartDeclaresTooMuch, Code::XlsxPartUnpacksTooMuch)
         };
         if entry.size() > cap {
-            return Err(refuse(format!(
-                "part \"{name}\" declares {} MB unpacked; at most {} MB {what}, the limit of one workbook",
-                entry.size() / MB as u64,
-                cap / MB as u64
-            )));
+            return Err(refuse(
+                Msg::new(declares)
+                    .arg("part", &name)
+                    .arg("mb", entry.size() / MB as u64)
+                    .arg("max", cap / MB as u64),
+            ));
         }
         let actual = std::io::copy(&mut (&mut entry).take(cap + 1), &mut std::io::sink())
             .map_err(unreadable)?;
         if actual > cap {
-            return Err(refuse(format!(
-                "part \"{name}\" unpacks to more than {} MB; at most {} MB {what}, the limit of one workbook",
-                cap / MB as u64,
-                cap / MB as u64
-            )));
+            return Err(refuse(
+                Msg::new(unpacks)
+                    .arg("part", &name)
+                    .arg("max", cap / MB as u64),
+            ));
         }
         total += actual;
         if total > lim.total_xml_bytes {
-            return Err(refuse(format!(
-                "unpacks to more than {} MB, the limit of one workbook",
-                lim.total_xml_bytes / MB as u64
-            )));
+            return Err(refuse(
+                Msg::new(Code::XlsxUnpacksTooMuch).arg("max", lim.total_xml_bytes / MB as u64),
+            ));
         }
     }
     Ok(())
@@ -359,16 +353,11 @@ fn read_xlsx(bytes: &[u8], lim: &Limits) -> Result<Vec<Vec<String>>, Invalid> {
         .sheet_names()
         .first()
         .cloned()
-        .ok_or_else(|| Invalid::new("file", "has no worksheet"))?;
-    let mut cells = wb
-        .worksheet_cells_reader(&first)
-        .map_err(|e| Invalid::new("file", format!("first worksheet cannot be read ({e})")))?;
+        .ok_or_else(|| Invalid::new("file", Code::XlsxNoWorksheet))?;
+    let mut cells = wb.worksheet_cells_reader(&first).map_err(unreadable)?;
     let mut table = Table::new(lim);
     let (mut min_row, mut min_col) = (usize::MAX, usize::MAX);
-    while let Some(cell) = cells
-        .next_cell()
-        .map_err(|e| Invalid::new("file", format!("first worksheet cannot be read ({e})")))?
-    {
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
         let (r, c) = (r as usize, c as usize);
         let text = match cell.get_value() {
@@ -396,10 +385,9 @@ fn read_xlsx(bytes: &[u8], lim: &Limits) -> Result<Vec<Vec<String>>, Invalid> {
     rows.drain(..min_row);
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     if rows.len().saturating_mul(width) > lim.cells {
-        return Err(refuse(format!(
-            "has more than {} cells, the limit of one upload",
-            lim.cells
-        )));
+        return Err(refuse(
+            Msg::new(Code::UploadTooManyCells).arg("max", lim.cells),
+        ));
     }
     for r in &mut rows {
         r.resize_with(width, String::new);
@@ -440,7 +428,7 @@ mod tests {
         match r {
             Ok(t) => panic!("accepted {} rows, expected \"{needle}\"", t.len()),
             Err(e) => assert!(
-                e.msg.to_string().contains(needle),
+                crate::i18n::Tr::new("en").msg(&e.msg).contains(needle),
                 "{e}, expected \"{needle}\""
             ),
         }
@@ -677,10 +665,15 @@ mod tests {
         lie_about_size(&mut bomb, "xl/worksheets/sheet1.xml", 100);
         let e = read_table_with("x.xlsx", &bomb, &lim).unwrap_err();
         assert!(
-            e.msg.to_string().contains("unpacks to more than 0 MB")
-                || e.msg.to_string().contains("not a readable XLSX"),
+            matches!(
+                e.code(),
+                Code::XlsxSheetUnpacksTooMuch | Code::NotAReadableXlsx
+            ),
             "{e}"
         );
+        if e.code() == Code::XlsxSheetUnpacksTooMuch {
+            assert_eq!(e.msg.get("max"), Some("0"));
+        }
     }
 
     #[test]

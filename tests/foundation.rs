@@ -568,7 +568,8 @@ async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("check character"), "{}", r.body);
+    // The center's staff read Chinese: the error is in their language, next to the field.
+    assert!(r.body.contains("校验码错误"), "{}", r.body);
     assert!(
         parties::supplier_by_uscc(&mut conn(&state), "91340100MA2N0Q1X3A")
             .unwrap()
@@ -613,11 +614,11 @@ async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains("国药准字 followed by H, Z, S or J"),
+        r.body.contains("应为国药准字加 H、Z、S 或 J 及 8 位数字"),
         "{}",
         r.body
     );
-    assert!(r.body.contains("check digit is wrong"), "{}", r.body);
+    assert!(r.body.contains("校验位错误"), "{}", r.body);
     let r = c
         .post(
             "/products",
@@ -765,7 +766,7 @@ async fn xlsx_import_of_products(db: TestDb) {
     let r = c
         .upload("/import/products", "products.xlsx", &unknown)
         .await;
-    assert!(r.body.contains("no drug has the code"), "{}", r.body);
+    assert!(r.body.contains("没有编码为“NOPE”的药品"), "{}", r.body);
     let good = sheet(&[
         [
             &drug.code,

@@ -16,6 +16,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
+use crate::domain::{Code, Msg};
 use crate::security;
 use crate::store::{catalog, parties, regions, users, Act, DbConn, StoreError};
 
@@ -59,16 +60,18 @@ impl fmt::Display for Summary {
 
 fn err(what: &str, e: StoreError) -> StoreError {
     match e {
-        StoreError::Invalid(es) => StoreError::Conflict(
-            format!(
-                "{what}: {}",
-                es.iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ")
+        StoreError::Invalid(es) => {
+            let en = crate::i18n::Tr::new("en");
+            StoreError::Conflict(
+                Msg::new(Code::DemoDataRefused).arg("what", what).arg(
+                    "detail",
+                    es.iter()
+                        .map(|e| en.invalid(e))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
             )
-            .into(),
-        ),
+        }
         e => e,
     }
 }

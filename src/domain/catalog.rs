@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::money::Money;
-use super::{ids, optional_text, required_text, Invalid};
+use super::{ids, optional_text, required_text, Code, Invalid, Msg};
 
 /// A closed set of values stored as short English words, shown in Chinese or English.
 macro_rules! word_enum {
@@ -37,7 +37,7 @@ macro_rules! word_enum {
                     .find(|v| v.as_str() == t || v.label("zh") == t || v.label("en").eq_ignore_ascii_case(t))
                     .ok_or_else(|| {
                         let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        Invalid::new($field, format!("\"{t}\" is not one of: {}", words.join(", ")))
+                        Invalid::new($field, Msg::new(Code::NotOneOf).arg("value", t).arg("words", words.join(", ")))
                     })
             }
         }
@@ -125,7 +125,10 @@ fn flag(field: &str, s: &str) -> Result<bool, Invalid> {
     match s.trim().to_ascii_lowercase().as_str() {
         "" | "0" | "false" | "no" | "n" | "否" | "off" => Ok(false),
         "1" | "true" | "yes" | "y" | "是" | "on" => Ok(true),
-        other => Err(Invalid::new(field, format!("\"{other}\" is not yes or no"))),
+        other => Err(Invalid::new(
+            field,
+            Msg::new(Code::NotYesOrNo).arg("value", other),
+        )),
     }
 }
 
@@ -176,7 +179,7 @@ pub fn validate_atc(field: &str, s: &str) -> Result<Option<String>, Invalid> {
     if !ok {
         return Err(Invalid::new(
             field,
-            format!("\"{s}\" is not an ATC code (like J01CA04)"),
+            Msg::new(Code::NotAnAtcCode).arg("value", s),
         ));
     }
     Ok(Some(s))
@@ -258,10 +261,10 @@ impl ProductForm {
                 .ok_or_else(|| {
                     Invalid::new(
                         "units_per_package",
-                        format!(
-                            "\"{}\" is not a whole number of units from 1 to 100000",
-                            self.units_per_package.trim()
-                        ),
+                        Msg::new(Code::NotAWholeNumber)
+                            .arg("value", self.units_per_package.trim())
+                            .arg("min", 1)
+                            .arg("max", 100_000),
                     )
                 }),
         );
@@ -320,17 +323,11 @@ impl RegionForm {
         let level = e.take(RegionLevel::parse(&self.level));
         let parent = e.take(optional_text("parent_code", &self.parent_code, 12));
         if let (Some(RegionLevel::Province), Some(Some(_))) = (level, &parent) {
-            e.0.push(Invalid::new(
-                "parent_code",
-                "a province has no parent region",
-            ));
+            e.0.push(Invalid::new("parent_code", Code::ProvinceHasNoParent));
         }
         if let (Some(l), Some(None)) = (level, &parent) {
             if l != RegionLevel::Province {
-                e.0.push(Invalid::new(
-                    "parent_code",
-                    "is required below the province",
-                ));
+                e.0.push(Invalid::new("parent_code", Code::Required));
             }
         }
         e.finish(|| RegionInput {
@@ -389,16 +386,12 @@ impl InstitutionForm {
         let remote = e.take(flag("remote", &self.remote));
         let emails = e.take(super::email_list("emails", &self.emails));
         match (kind, &parent) {
-            (Some(InstitutionKind::VillageClinic), Some(None)) => e.0.push(Invalid::new(
-                "parent_code",
-                "a village clinic belongs to a township health center: name it",
-            )),
-            (Some(k), Some(Some(_))) if k != InstitutionKind::VillageClinic => {
-                e.0.push(Invalid::new(
-                    "parent_code",
-                    "only a village clinic has a parent institution",
-                ))
+            (Some(InstitutionKind::VillageClinic), Some(None)) => {
+                e.0.push(Invalid::new("parent_code", Code::VillageClinicNeedsParent))
             }
+            (Some(k), Some(Some(_))) if k != InstitutionKind::VillageClinic => e.0.push(
+                Invalid::new("parent_code", Code::OnlyVillageClinicHasParent),
+            ),
             _ => {}
         }
         e.finish(|| InstitutionInput {
@@ -551,7 +544,8 @@ mod tests {
         assert!(Unit::parse("box")
             .unwrap_err()
             .msg
-            .to_string()
+            .get("words")
+            .unwrap_or_default()
             .contains("tablet"));
     }
 

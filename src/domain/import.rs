@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
 use super::catalog::{DrugForm, ProductForm};
-use super::{Invalid, Msg};
+use super::{Code, Invalid, Msg};
 
 /// One column of an import: the form field, whether it must be present, and the header
 /// names people use for it.
@@ -168,7 +168,7 @@ pub fn map_header(
     if !missing.is_empty() {
         return Err(Invalid::new(
             "header",
-            format!("missing column(s): {}", missing.join(", ")),
+            Msg::new(Code::MissingColumns).arg("columns", missing.join(", ")),
         ));
     }
     Ok(mapped)
@@ -181,7 +181,10 @@ pub fn table_to_forms<F: DeserializeOwned>(
     columns: &[Column],
 ) -> Result<Vec<(usize, F)>, Vec<RowError>> {
     let Some(header) = table.first() else {
-        return Err(vec![RowError::new(1, Invalid::new("file", "is empty"))]);
+        return Err(vec![RowError::new(
+            1,
+            Invalid::new("file", Code::FileEmpty),
+        )]);
     };
     let mapped = map_header(header, columns).map_err(|e| vec![RowError::new(1, e)])?;
     let mut out = Vec::new();
@@ -198,13 +201,18 @@ pub fn table_to_forms<F: DeserializeOwned>(
         }
         let form: F = serde_json::to_value(&cells)
             .and_then(serde_json::from_value)
-            .map_err(|e| vec![RowError::new(i + 1, Invalid::new("row", e.to_string()))])?;
+            .map_err(|e| {
+                vec![RowError::new(
+                    i + 1,
+                    Invalid::new("row", Msg::new(Code::RowUnreadable).arg("detail", e)),
+                )]
+            })?;
         out.push((i + 1, form));
     }
     if out.is_empty() {
         return Err(vec![RowError::new(
             2,
-            Invalid::new("file", "has no data rows"),
+            Invalid::new("file", Code::NoDataRows),
         )]);
     }
     Ok(out)
@@ -226,7 +234,9 @@ pub fn drug_rows(
                         row,
                         Invalid::new(
                             "code",
-                            format!("\"{}\" already appears in row {first}", d.code),
+                            Msg::new(Code::DuplicateInFile)
+                                .arg("value", &d.code)
+                                .arg("row", first),
                         ),
                     ));
                 }
@@ -259,7 +269,7 @@ pub fn product_rows(
                         row,
                         Invalid::new(
                             "approval_number",
-                            format!("the same product (approval number and package) already appears in row {first}"),
+                            Msg::new(Code::DuplicateProductInFile).arg("row", first),
                         ),
                     ));
                 }
@@ -323,7 +333,12 @@ mod tests {
         let table = t(&[&["code", "name_zh"], &["D1", "x"]]);
         let errs = drug_rows(&table).unwrap_err();
         assert_eq!(errs[0].row, 1);
-        assert!(errs[0].msg.to_string().contains("inn"));
+        assert_eq!(errs[0].msg.code, Code::MissingColumns);
+        assert!(errs[0]
+            .msg
+            .get("columns")
+            .unwrap_or_default()
+            .contains("inn"));
     }
 
     #[test]
@@ -354,6 +369,7 @@ mod tests {
         ]);
         let errs = drug_rows(&table).unwrap_err();
         assert_eq!(errs[0].row, 3);
-        assert!(errs[0].msg.to_string().contains("row 2"));
+        assert_eq!(errs[0].msg.code, Code::DuplicateInFile);
+        assert_eq!(errs[0].msg.get("row"), Some("2"));
     }
 }

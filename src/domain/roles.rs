@@ -45,9 +45,9 @@ impl Role {
             .ok_or_else(|| {
                 Invalid::new(
                     "role",
-                    format!(
-                        "\"{s}\" is not a role (center, expert, supplier, institution, regulator)"
-                    ),
+                    super::Msg::new(super::Code::NotOneOf)
+                        .arg("value", s)
+                        .arg("words", "center, expert, supplier, institution, regulator"),
                 )
             })
     }

@@ -13,7 +13,7 @@ use crate::domain::catalog::{DrugInput, ProductInput, SupplierKind};
 use crate::domain::import::{ImportReport, RowError};
 use crate::domain::money::Money;
 use crate::domain::paging::{like_pattern, Page, PageRequest};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 #[derive(Queryable, Selectable, Serialize, ToSchema, Debug, Clone, PartialEq)]
 #[diesel(table_name = drugs)]
@@ -114,7 +114,7 @@ pub fn get_drug(conn: &mut DbConn, id: i64) -> Result<Drug> {
         .select(Drug::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("drug".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::DrugNotFound.into()))
 }
 
 pub fn drug_by_code(conn: &mut DbConn, code: &str) -> Result<Option<Drug>> {
@@ -131,7 +131,7 @@ pub fn count_drugs(conn: &mut DbConn) -> Result<i64> {
 
 fn insert_drug(conn: &mut DbConn, act: &Act, d: &DrugInput) -> Result<Drug> {
     if drug_by_code(conn, &d.code)?.is_some() {
-        return Err(Invalid::new("code", format!("drug \"{}\" already exists", d.code)).into());
+        return Err(Invalid::new("code", Msg::new(Code::DrugExists).arg("code", &d.code)).into());
     }
     let id: i64 = diesel::insert_into(drugs::table)
         .values(drug_row(d))
@@ -152,7 +152,7 @@ pub fn update_drug(conn: &mut DbConn, act: &Act, id: i64, d: &DrugInput) -> Resu
         if let Some(other) = drug_by_code(conn, &d.code)? {
             if other.id != id {
                 return Err(
-                    Invalid::new("code", format!("drug \"{}\" already exists", d.code)).into(),
+                    Invalid::new("code", Msg::new(Code::DrugExists).arg("code", &d.code)).into(),
                 );
             }
         }
@@ -190,7 +190,7 @@ pub fn import_drugs(
             .map(|(row, d)| {
                 RowError::new(
                     *row,
-                    Invalid::new("code", format!("drug \"{}\" already exists", d.code)),
+                    Invalid::new("code", Msg::new(Code::DrugExists).arg("code", &d.code)),
                 )
             })
             .collect();
@@ -346,7 +346,7 @@ pub fn get_product(conn: &mut DbConn, id: i64) -> Result<Product> {
         .first::<ProductJoin>(conn)
         .optional()?
         .map(product_view)
-        .ok_or_else(|| StoreError::NotFound("product".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::ProductNotFound.into()))
 }
 
 /// Exact total of the reference prices of a drug's products, summed in SQL on BIGINT: each
@@ -382,18 +382,18 @@ fn product_changes<'a>(conn: &mut DbConn, p: &'a ProductInput) -> Result<Product
     if drug.is_none() {
         errs.push(Invalid::new(
             "drug_code",
-            format!("no drug has the code \"{}\"", p.drug_code),
+            Msg::new(Code::NoDrugWithCode).arg("code", &p.drug_code),
         ));
     }
     let maker = parties::supplier_by_uscc(conn, &p.manufacturer_uscc)?;
     match &maker {
         None => errs.push(Invalid::new(
             "manufacturer_uscc",
-            format!("no supplier has the code \"{}\"", p.manufacturer_uscc),
+            Msg::new(Code::NoSupplierWithCode).arg("code", &p.manufacturer_uscc),
         )),
         Some(s) if s.kind != SupplierKind::Manufacturer.as_str() => errs.push(Invalid::new(
             "manufacturer_uscc",
-            format!("\"{}\" is not a manufacturer", s.name),
+            Msg::new(Code::NotAManufacturer).arg("name", &s.name),
         )),
         _ => {}
     }
@@ -424,10 +424,9 @@ fn product_exists(conn: &mut DbConn, p: &ProductInput, except: Option<i64>) -> R
 fn duplicate_product(p: &ProductInput) -> Invalid {
     Invalid::new(
         "approval_number",
-        format!(
-            "product {} × {} already exists",
-            p.approval_number, p.units_per_package
-        ),
+        Msg::new(Code::ProductExists)
+            .arg("approval_number", &p.approval_number)
+            .arg("units", p.units_per_package),
     )
 }
 

@@ -155,7 +155,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Mail> {
         .select(Mail::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("message".into()))
+        .ok_or_else(|| StoreError::NotFound(crate::domain::Code::MessageNotFound.into()))
 }
 
 /// Center staff send a failed message again: it is due now, with its tries counted afresh.
@@ -165,10 +165,8 @@ pub fn resend(conn: &mut DbConn, act: &Act, id: i64) -> Result<Mail> {
         if m.status != FAILED {
             return Err(crate::domain::Invalid::new(
                 "status",
-                format!(
-                    "the message is {}, not failed: nothing to send again",
-                    m.status
-                ),
+                crate::domain::Msg::new(crate::domain::Code::MessageNotFailed)
+                    .arg("status", &m.status),
             )
             .into());
         }

@@ -10,7 +10,7 @@ use super::{audit, regions as region_store, Act, DbConn, Result, StoreError};
 use crate::domain::catalog::{InstitutionInput, InstitutionKind, LicenceInput, SupplierInput};
 use crate::domain::paging::{like_pattern, Page, PageRequest};
 use crate::domain::roles::Scope;
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 // ---------- institutions ----------
 
@@ -123,7 +123,7 @@ fn institutions_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Institution
 pub fn get_institution(conn: &mut DbConn, id: i64) -> Result<Institution> {
     institutions_by_ids(conn, &[id])?
         .pop()
-        .ok_or_else(|| StoreError::NotFound("institution".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))
 }
 
 pub fn institution_by_code(conn: &mut DbConn, code: &str) -> Result<Option<Institution>> {
@@ -174,20 +174,18 @@ fn institution_changes<'a>(
             let parent = institution_by_code(conn, pc)?.ok_or_else(|| {
                 Invalid::new(
                     "parent_code",
-                    format!("no institution has the code \"{pc}\""),
+                    Msg::new(Code::NoInstitutionWithCode).arg("code", pc),
                 )
             })?;
             if parent.kind != InstitutionKind::TownshipCenter.as_str() {
                 return Err(Invalid::new(
                     "parent_code",
-                    format!("\"{pc}\" is not a township health center"),
+                    Msg::new(Code::NotATownshipCenter).arg("code", pc),
                 )
                 .into());
             }
             if Some(parent.id) == self_id {
-                return Err(
-                    Invalid::new("parent_code", "an institution cannot be its own parent").into(),
-                );
+                return Err(Invalid::new("parent_code", Code::OwnParent).into());
             }
             Some(parent.id)
         }
@@ -220,7 +218,7 @@ pub fn create_institution(
         if institution_by_code(conn, &input.code)?.is_some() {
             return Err(Invalid::new(
                 "code",
-                format!("institution \"{}\" already exists", input.code),
+                Msg::new(Code::InstitutionExists).arg("code", &input.code),
             )
             .into());
         }
@@ -258,7 +256,7 @@ pub fn update_institution(
             if other.id != id {
                 return Err(Invalid::new(
                     "code",
-                    format!("institution \"{}\" already exists", input.code),
+                    Msg::new(Code::InstitutionExists).arg("code", &input.code),
                 )
                 .into());
             }
@@ -380,7 +378,7 @@ pub fn get_supplier(conn: &mut DbConn, id: i64) -> Result<Supplier> {
         .select(Supplier::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("supplier".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::SupplierNotFound.into()))
 }
 
 pub fn supplier_by_uscc(conn: &mut DbConn, uscc: &str) -> Result<Option<Supplier>> {
@@ -426,7 +424,7 @@ pub fn create_supplier(conn: &mut DbConn, act: &Act, input: &SupplierInput) -> R
         if supplier_by_uscc(conn, &input.uscc)?.is_some() {
             return Err(Invalid::new(
                 "uscc",
-                format!("a supplier with the code \"{}\" already exists", input.uscc),
+                Msg::new(Code::SupplierExists).arg("code", &input.uscc),
             )
             .into());
         }
@@ -471,7 +469,7 @@ pub fn update_supplier(
             if other.id != id {
                 return Err(Invalid::new(
                     "uscc",
-                    format!("a supplier with the code \"{}\" already exists", input.uscc),
+                    Msg::new(Code::SupplierExists).arg("code", &input.uscc),
                 )
                 .into());
             }
@@ -581,7 +579,7 @@ pub fn add_licence(
         after
             .into_iter()
             .find(|l| l.id == id)
-            .ok_or_else(|| StoreError::NotFound("licence".into()))
+            .ok_or_else(|| StoreError::NotFound(Code::LicenceNotFound.into()))
     })
 }
 
@@ -601,7 +599,7 @@ pub fn remove_licence(
         )
         .execute(conn)?;
         if n == 0 {
-            return Err(StoreError::NotFound("licence".into()));
+            return Err(StoreError::NotFound(Code::LicenceNotFound.into()));
         }
         let after = licences_of(conn, supplier_id)?;
         audit::append(

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::schema::regions;
 use super::{audit, Act, DbConn, Result, StoreError};
 use crate::domain::catalog::{child_level, RegionInput, RegionLevel};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 #[derive(Queryable, Selectable, Serialize, ToSchema, Debug, Clone, PartialEq)]
 #[diesel(table_name = regions)]
@@ -43,7 +43,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Region> {
         .select(Region::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("region".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::RegionNotFound.into()))
 }
 
 pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<Region>> {
@@ -56,26 +56,31 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<Region>> {
 
 /// The id of the region with this code, or an error naming the field.
 pub fn id_of(conn: &mut DbConn, field: &str, code: &str) -> Result<i64> {
-    by_code(conn, code)?
-        .map(|r| r.id)
-        .ok_or_else(|| Invalid::new(field, format!("no region has the code \"{code}\"")).into())
+    by_code(conn, code)?.map(|r| r.id).ok_or_else(|| {
+        Invalid::new(field, Msg::new(Code::NoRegionWithCode).arg("code", code)).into()
+    })
 }
 
 fn parent_for(conn: &mut DbConn, input: &RegionInput) -> Result<Option<i64>> {
     let Some(pc) = &input.parent_code else {
         return Ok(None);
     };
-    let parent = by_code(conn, pc)?
-        .ok_or_else(|| Invalid::new("parent_code", format!("no region has the code \"{pc}\"")))?;
+    let parent = by_code(conn, pc)?.ok_or_else(|| {
+        Invalid::new(
+            "parent_code",
+            Msg::new(Code::NoRegionWithCode).arg("code", pc),
+        )
+    })?;
     let plevel = RegionLevel::parse(&parent.level)?;
     if child_level(plevel) != Some(input.level) {
         return Err(Invalid::new(
             "level",
-            format!(
-                "a region under a {} must be a {}",
-                plevel.as_str(),
-                child_level(plevel).map(|l| l.as_str()).unwrap_or("nothing")
-            ),
+            match child_level(plevel) {
+                Some(l) => Msg::new(Code::WrongRegionLevel)
+                    .arg("parent", plevel.as_str())
+                    .arg("level", l.as_str()),
+                None => Msg::new(Code::NoRegionBelow).arg("parent", plevel.as_str()),
+            },
         )
         .into());
     }
@@ -95,9 +100,11 @@ struct NewRegion<'a> {
 pub fn create(conn: &mut DbConn, act: &Act, input: &RegionInput) -> Result<Region> {
     super::write_tx(conn, |conn| {
         if by_code(conn, &input.code)?.is_some() {
-            return Err(
-                Invalid::new("code", format!("region \"{}\" already exists", input.code)).into(),
-            );
+            return Err(Invalid::new(
+                "code",
+                Msg::new(Code::RegionExists).arg("code", &input.code),
+            )
+            .into());
         }
         let parent_id = parent_for(conn, input)?;
         let new = NewRegion {
@@ -124,14 +131,14 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
             if other.id != id {
                 return Err(Invalid::new(
                     "code",
-                    format!("region \"{}\" already exists", input.code),
+                    Msg::new(Code::RegionExists).arg("code", &input.code),
                 )
                 .into());
             }
         }
         let parent_id = parent_for(conn, input)?;
         if parent_id == Some(id) {
-            return Err(Invalid::new("parent_code", "a region cannot be its own parent").into());
+            return Err(Invalid::new("parent_code", Code::OwnParent).into());
         }
         diesel::update(regions::table.find(id))
             .set(&NewRegion {
@@ -173,7 +180,7 @@ pub fn county_of_institution(conn: &mut DbConn, institution_id: i64) -> Result<i
         .select((regions::id, regions::level, regions::parent_id))
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("institution {institution_id}").into()))?;
+        .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
     Ok(county_of(region, &level, parent))
 }
 

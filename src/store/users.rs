@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::schema::{api_tokens, login_failures, sessions, users};
 use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::roles::{Principal, Role};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = users)]
@@ -82,7 +82,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<UserRow> {
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("user".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::UserNotFound.into()))
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<User>> {
@@ -127,30 +127,20 @@ pub fn create(conn: &mut DbConn, act: &Act, u: &NewUser) -> Result<User> {
         (Role::Supplier, Some(_), None) | (Role::Institution, None, Some(_)) => {}
         (Role::Center | Role::Expert | Role::Regulator, None, None) => {}
         (Role::Supplier, _, _) => {
-            return Err(Invalid::new(
-                "supplier",
-                "a supplier user must belong to a supplier (and nothing else)",
-            )
-            .into())
+            return Err(Invalid::new("supplier", Code::SupplierUserNeedsSupplier).into())
         }
         (Role::Institution, _, _) => {
-            return Err(Invalid::new(
-                "institution",
-                "an institution user must belong to an institution (and nothing else)",
-            )
-            .into())
+            return Err(Invalid::new("institution", Code::InstitutionUserNeedsInstitution).into())
         }
-        _ => {
-            return Err(Invalid::new(
-                "role",
-                "only supplier and institution users belong to a supplier or an institution",
-            )
-            .into())
-        }
+        _ => return Err(Invalid::new("role", Code::OnlySupplierOrInstitutionUsersBelong).into()),
     }
     super::write_tx(conn, |conn| {
         if by_username(conn, &u.username)?.is_some() {
-            return Err(Invalid::new("username", format!("\"{}\" is taken", u.username)).into());
+            return Err(Invalid::new(
+                "username",
+                Msg::new(Code::UsernameTaken).arg("username", &u.username),
+            )
+            .into());
         }
         let id: i64 = diesel::insert_into(users::table)
             .values(UserInsert {
@@ -374,7 +364,7 @@ pub fn reserve_login_attempt(
     if username.chars().count() > MAX_USERNAME_CHARS {
         return Err(Invalid::new(
             "username",
-            format!("at most {MAX_USERNAME_CHARS} characters"),
+            Msg::new(Code::TooLong).arg("max", MAX_USERNAME_CHARS),
         )
         .into());
     }
@@ -540,7 +530,7 @@ pub fn token(conn: &mut DbConn, id: i64) -> Result<Token> {
         .select(Token::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("token".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::TokenNotFound.into()))
 }
 
 pub fn tokens(conn: &mut DbConn) -> Result<Vec<Token>> {

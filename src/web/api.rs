@@ -5,7 +5,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{get, post, put, web, HttpMessage, HttpResponse, ResponseError};
+use actix_web::{get, post, put, web, HttpMessage, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,6 +19,7 @@ use super::{orders_api, tender_api};
 use crate::domain::catalog::{Category, DrugForm};
 use crate::domain::paging::{Page, PageRequest};
 use crate::domain::roles::{Role, Scope};
+use crate::domain::{Code, Msg};
 use crate::store::catalog::{self as cat, Drug, Product, ProductFilter};
 use crate::store::parties::{self, Institution, Licence, Supplier};
 use crate::store::regions::{self, Region};
@@ -278,7 +279,7 @@ async fn get_institution(
 ) -> Result<web::Json<Institution>, ApiError> {
     let id = id.into_inner();
     if !institution_scope(&u, &state).await?.allows(id) {
-        return Err(Error::NotFound("institution".into()).into());
+        return Err(Error::NotFound(Code::InstitutionNotFound.into()).into());
     }
     Ok(web::Json(
         db(&state, move |c| parties::get_institution(c, id)).await?,
@@ -301,7 +302,7 @@ async fn put_institution_contacts(
 ) -> Result<web::Json<Institution>, ApiError> {
     let id = id.into_inner();
     if !institution_scope(&u, &state).await?.allows(id) {
-        return Err(Error::NotFound("institution".into()).into());
+        return Err(Error::NotFound(Code::InstitutionNotFound.into()).into());
     }
     let inst = db(&state, move |c| parties::get_institution(c, id)).await?;
     if !u.p.can_edit_institution(id, inst.parent_id) {
@@ -353,7 +354,7 @@ async fn get_supplier(
 ) -> Result<web::Json<Supplier>, ApiError> {
     let id = id.into_inner();
     if !supplier_scope(&u)?.allows(id) {
-        return Err(Error::NotFound("supplier".into()).into());
+        return Err(Error::NotFound(Code::SupplierNotFound.into()).into());
     }
     Ok(web::Json(
         db(&state, move |c| parties::get_supplier(c, id)).await?,
@@ -369,7 +370,7 @@ async fn get_licences(
 ) -> Result<web::Json<Vec<Licence>>, ApiError> {
     let id = id.into_inner();
     if !supplier_scope(&u)?.allows(id) {
-        return Err(Error::NotFound("supplier".into()).into());
+        return Err(Error::NotFound(Code::SupplierNotFound.into()).into());
     }
     db(&state, move |c| parties::get_supplier(c, id)).await?;
     Ok(web::Json(
@@ -387,7 +388,7 @@ async fn put_supplier_contacts(
 ) -> Result<web::Json<Supplier>, ApiError> {
     let id = id.into_inner();
     if !supplier_scope(&u)?.allows(id) {
-        return Err(Error::NotFound("supplier".into()).into());
+        return Err(Error::NotFound(Code::SupplierNotFound.into()).into());
     }
     if !u.p.can_edit_supplier(id) {
         return Err(Error::forbidden().into());
@@ -432,9 +433,9 @@ async fn whole_numbers(
             let chunk = chunk?;
             if body.len() + chunk.len() > JSON_LIMIT {
                 let e = ApiError(Error::BadRequest(
-                    format!("the JSON body is larger than {JSON_LIMIT} bytes").into(),
+                    Msg::new(Code::JsonTooLarge).arg("max", JSON_LIMIT),
                 ));
-                return Ok(req.into_response(e.error_response()));
+                return Ok(req.error_response(e));
             }
             body.extend_from_slice(&chunk);
         }
@@ -472,7 +473,12 @@ fn path_error(e: actix_web::error::PathError, req: &actix_web::HttpRequest) -> a
         actix_web::error::PathError::Deserialize(inner) => inner.to_string(),
         other => other.to_string(),
     };
-    ApiError(Error::NotFound(format!("{} ({why})", req.path()).into())).into()
+    ApiError(Error::NotFound(
+        Msg::new(Code::PathNotFound)
+            .arg("path", req.path())
+            .arg("detail", why),
+    ))
+    .into()
 }
 
 /// A query that cannot be read as the operation's parameters: 400, as JSON.
@@ -485,7 +491,7 @@ fn query_error(
         other => other.to_string(),
     };
     ApiError(Error::BadRequest(
-        format!("the query could not be read: {why}").into(),
+        Msg::new(Code::QueryUnreadable).arg("detail", why),
     ))
     .into()
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::view::{self, nav_for, Chrome, LoginPage};
 use super::{db, ApiError, AppState, Error};
 use crate::domain::roles::{Principal, Role};
+use crate::domain::{Code, Msg};
 use crate::i18n::{self, Tr};
 use crate::security;
 use crate::store::users;
@@ -367,7 +368,9 @@ async fn switch_language(
 ) -> Result<HttpResponse, Error> {
     let code = code.into_inner();
     if !i18n::LANGS.contains(&code.as_str()) {
-        return Err(Error::NotFound(format!("language \"{code}\"").into()));
+        return Err(Error::NotFound(
+            Msg::new(Code::LanguageNotFound).arg("language", &code),
+        ));
     }
     let _ = session.insert(LANG, &code);
     if let Some(sid) = session.get::<String>(SID).ok().flatten() {

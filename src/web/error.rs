@@ -34,7 +34,7 @@ pub enum Error {
 
 impl Error {
     pub fn forbidden() -> Self {
-        Error::Forbidden("you are not allowed to do this".into())
+        Error::Forbidden(Code::NotAllowed.into())
     }
 
     /// The specific code of the refusal (for `invalid`, each field carries its own).

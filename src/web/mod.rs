@@ -29,6 +29,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::{Code, Msg};
 use crate::security;
 use crate::store::{Act, DbConn, Store, StoreError};
 pub use error::{ApiError, Error};
@@ -94,7 +95,10 @@ pub async fn institution_scope(
 }
 
 /// The supplier a supplier's user acts for; anyone else is refused with `refusal`.
-pub fn own_supplier(p: &crate::domain::roles::Principal, refusal: &str) -> Result<i64, Error> {
+pub fn own_supplier(
+    p: &crate::domain::roles::Principal,
+    refusal: impl Into<Msg>,
+) -> Result<i64, Error> {
     match (p.role, p.supplier_id) {
         (crate::domain::roles::Role::Supplier, Some(s)) => Ok(s),
         _ => Err(Error::Forbidden(refusal.into())),
@@ -135,7 +139,7 @@ async fn csrf_guard(
         while let Some(chunk) = payload.next().await {
             let chunk = chunk?;
             if body.len() + chunk.len() > FORM_LIMIT {
-                let e = Error::BadRequest("the form is too large".into());
+                let e = Error::BadRequest(Code::FormTooLarge.into());
                 return Ok(req.error_response(e).map_into_right_body());
             }
             body.extend_from_slice(&chunk);
@@ -151,10 +155,7 @@ async fn csrf_guard(
             Ok(next.call(req).await?.map_into_left_body())
         }
         _ => {
-            let e = Error::Forbidden(
-                "the form's security token is missing or expired: reload the page and try again"
-                    .into(),
-            );
+            let e = Error::Forbidden(Code::CsrfTokenMissing.into());
             Ok(req.error_response(e).map_into_right_body())
         }
     }
@@ -183,26 +184,25 @@ pub fn build_app(
             web::FormConfig::default()
                 .limit(FORM_LIMIT)
                 .error_handler(|e, _| {
-                    Error::BadRequest(format!("the form could not be read: {e}").into()).into()
+                    Error::BadRequest(Msg::new(Code::FormUnreadable).arg("detail", e)).into()
                 }),
         )
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
-            Error::BadRequest(format!("the query could not be read: {e}").into()).into()
+            Error::BadRequest(Msg::new(Code::QueryUnreadable).arg("detail", e)).into()
         }))
         .app_data(
             web::JsonConfig::default()
                 .limit(1024 * 1024)
                 .error_handler(|e, _| {
                     ApiError(Error::BadRequest(
-                        format!("the JSON body could not be read: {e}").into(),
+                        Msg::new(Code::JsonUnreadable).arg("detail", e),
                     ))
                     .into()
                 }),
         )
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|e, _| Error::NotFound(format!("page ({e})").into()).into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            Error::NotFound(Msg::new(Code::PageNotFound).arg("detail", e)).into()
+        }))
         .service(api::scope())
         .split_for_parts();
     let openapi = web::Data::new(openapi);

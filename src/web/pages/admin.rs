@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::catalog::{form_or_error, form_page};
 use super::{field, yes_no};
 use crate::domain::roles::Role;
-use crate::domain::{email_list, required_text, Invalid};
+use crate::domain::{email_list, required_text, Code, Invalid, Msg};
 use crate::security;
 use crate::store::{audit, outbox, parties, users};
 use crate::web::auth::{role_label, Viewer};
@@ -152,10 +152,7 @@ async fn create_user(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
             {
-                errs.push(Invalid::new(
-                    "username",
-                    "may hold only letters, digits, '.', '_' and '-'",
-                ));
+                errs.push(Invalid::new("username", Code::UsernameCharacters));
             }
         }
         let display_name = required_text("display_name", &f.display_name, 100)
@@ -185,7 +182,7 @@ async fn create_user(
                         .ok_or_else(|| {
                             Invalid::new(
                                 "supplier_uscc",
-                                format!("no supplier has the code \"{uscc}\""),
+                                Msg::new(Code::NoSupplierWithCode).arg("code", &uscc),
                             )
                         })?
                         .id,
@@ -199,7 +196,7 @@ async fn create_user(
                         .ok_or_else(|| {
                             Invalid::new(
                                 "institution_code",
-                                format!("no institution has the code \"{icode}\""),
+                                Msg::new(Code::NoInstitutionWithCode).arg("code", &icode),
                             )
                         })?
                         .id,
@@ -309,7 +306,7 @@ async fn user_action(
     match what.as_str() {
         "activate" | "deactivate" => {
             if id == v.p.user_id && what == "deactivate" {
-                return Err(Invalid::new("user", "you cannot deactivate your own account").into());
+                return Err(Invalid::new("user", Code::CannotDeactivateSelf).into());
             }
             let on = what == "activate";
             db(&state, move |c| users::set_active(c, &act, id, on)).await?;
@@ -326,7 +323,11 @@ async fn user_action(
             })
             .await?;
         }
-        _ => return Err(Error::NotFound("page".into())),
+        _ => {
+            return Err(Error::NotFound(
+                Msg::new(Code::PageNotFound).arg("detail", what),
+            ))
+        }
     }
     Ok(view::see_other(&format!("/users/{id}")))
 }
@@ -448,7 +449,7 @@ async fn issue_token(
         .user_id
         .trim()
         .parse()
-        .map_err(|_| Invalid::new("user_id", "choose a user"))?;
+        .map_err(|_| Invalid::new("user_id", Code::ChooseUser))?;
     let name = required_text("token_name", &f.token_name, 100)?;
     let new = security::new_api_token();
     let act = state.act(&v.p.username);

@@ -10,7 +10,7 @@ use super::{field, word_options, yes_no};
 use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
 use crate::domain::import;
 use crate::domain::paging::PageRequest;
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 use crate::store::catalog::{self as cat, ProductFilter};
 use crate::web::auth::Viewer;
 use crate::web::view::{
@@ -637,8 +637,8 @@ pub fn too_large(what: (&str, &str), limit: usize, of: (&str, &str)) -> Error {
 pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
     let limit = crate::sheet::Limits::DEFAULT.file_bytes;
     while let Some(item) = mp.next().await {
-        let mut part = item
-            .map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}").into()))?;
+        let mut part =
+            item.map_err(|e| Error::BadRequest(Msg::new(Code::UploadUnreadable).arg("detail", e)))?;
         let name = part
             .content_disposition()
             .and_then(|cd| cd.get_name())
@@ -657,23 +657,21 @@ pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> 
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|e| {
-                Error::BadRequest(format!("the upload could not be read: {e}").into())
+                Error::BadRequest(Msg::new(Code::UploadUnreadable).arg("detail", e))
             })?;
             if bytes.len() + chunk.len() > limit {
-                return Err(too_large(
-                    ("文件", "the file"),
-                    limit,
-                    ("单次上传", "one upload"),
+                return Err(Error::TooLarge(
+                    Msg::new(Code::FileTooLarge).arg("mb", limit / (1024 * 1024)),
                 ));
             }
             bytes.extend_from_slice(&chunk);
         }
         if bytes.is_empty() {
-            return Err(Invalid::new("file", "is empty: choose a CSV or XLSX file").into());
+            return Err(Invalid::new("file", Code::UploadEmpty).into());
         }
         return Ok((file_name, bytes));
     }
-    Err(Invalid::new("file", "is missing: choose a CSV or XLSX file").into())
+    Err(Invalid::new("file", Code::UploadMissing).into())
 }
 
 /// Reads an uploaded spreadsheet under its limits, on the blocking pool (never on an HTTP
@@ -712,7 +710,7 @@ fn report_page(
                     vec![
                         Cell::num(e.row.to_string()),
                         Cell::text(&e.field),
-                        Cell::text(&t.msg(&e.msg)).with_class("bad"),
+                        Cell::text(t.msg(&e.msg)).with_class("bad"),
                     ]
                 })
                 .collect(),
@@ -771,7 +769,11 @@ pub async fn run_import(
                 errors,
             },
         },
-        other => return Err(Error::NotFound(format!("import of \"{other}\"").into())),
+        other => {
+            return Err(Error::NotFound(
+                Msg::new(Code::ImportKindNotFound).arg("kind", other),
+            ))
+        }
     };
     Ok(report)
 }
@@ -786,7 +788,9 @@ async fn import_upload(
     v.require_admin()?;
     let kind = kind.into_inner();
     if kind != "drugs" && kind != "products" {
-        return Err(Error::NotFound(format!("import of \"{kind}\"").into()));
+        return Err(Error::NotFound(
+            Msg::new(Code::ImportKindNotFound).arg("kind", &kind),
+        ));
     }
     let (file_name, bytes) = read_upload(mp).await?;
     let report = match run_import(&state, &v.p.username, &kind, file_name, bytes).await {

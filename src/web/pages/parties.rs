@@ -11,6 +11,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::{Role, Scope};
+use crate::domain::Code;
 use crate::store::{parties, regions};
 use crate::web::auth::Viewer;
 use crate::web::view::{
@@ -372,7 +373,7 @@ async fn institution(
     let id = id.into_inner();
     let scope = institution_scope(&v, &state).await?;
     if !scope.allows(id) {
-        return Err(Error::NotFound("institution".into()));
+        return Err(Error::NotFound(Code::InstitutionNotFound.into()));
     }
     let (i, parent, children) = db(&state, move |c| {
         let i = parties::get_institution(c, id)?;
@@ -541,7 +542,7 @@ async fn institution_contacts(
     let id = id.into_inner();
     let scope = institution_scope(&v, &state).await?;
     if !scope.allows(id) {
-        return Err(Error::NotFound("institution".into()));
+        return Err(Error::NotFound(Code::InstitutionNotFound.into()));
     }
     let inst = db(&state, move |c| parties::get_institution(c, id)).await?;
     if !v.p.can_edit_institution(id, inst.parent_id) {
@@ -731,7 +732,7 @@ async fn supplier(
     let t = v.t;
     let id = id.into_inner();
     if !supplier_scope(&v)?.allows(id) {
-        return Err(Error::NotFound("supplier".into()));
+        return Err(Error::NotFound(Code::SupplierNotFound.into()));
     }
     let today = state.today();
     let (s, lic, region) = db(&state, move |c| {
@@ -940,7 +941,7 @@ fn check_supplier_edit(v: &Viewer, id: i64) -> Result<(), Error> {
     if v.p.can_edit_supplier(id) {
         Ok(())
     } else if v.p.role == Role::Supplier {
-        Err(Error::NotFound("supplier".into()))
+        Err(Error::NotFound(Code::SupplierNotFound.into()))
     } else {
         Err(Error::forbidden())
     }
