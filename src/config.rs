@@ -45,8 +45,9 @@ pub struct Config {
     pub mail_dir: PathBuf,
     /// The From of every message, e.g. `Jicai <noreply@example.org>`.
     pub mail_from: String,
-    /// The scheduled jobs' files.
-    pub jobs_dir: PathBuf,
+    /// The folder of the scheduled jobs' files; None (not set): `jobs/` of the working
+    /// directory if there is one, else the defaults built into the binary (`jobs::load`).
+    pub jobs_dir: Option<PathBuf>,
     /// Where users open the platform, without a trailing slash (links in e-mails).
     pub public_url: String,
 }
@@ -207,8 +208,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         env: "JICAI_JOBS_DIR",
         key: "jobs_dir",
-        default: "jobs",
-        meaning: "folder of the scheduled jobs' files (one TOML file per job), read at start-up",
+        default: "",
+        meaning: "folder of the scheduled jobs' files (one TOML file per job), read at start-up; it must exist when set; empty: jobs/ of the working directory if there is one, else the defaults built into the binary",
     },
     Setting {
         env: "JICAI_PUBLIC_URL",
@@ -370,7 +371,9 @@ impl Config {
             smtp_url,
             mail_dir: PathBuf::from(get(setting("mail_dir")).0),
             mail_from,
-            jobs_dir: PathBuf::from(get(setting("jobs_dir")).0),
+            jobs_dir: Some(get(setting("jobs_dir")).0)
+                .filter(|d| !d.trim().is_empty())
+                .map(PathBuf::from),
             public_url: {
                 let u = get(setting("public_url"))
                     .0
@@ -409,6 +412,12 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database_url, "var/jicai.db");
         assert_eq!(c.time_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(
+            c.jobs_dir, None,
+            "not set: jobs/ if there is one, else the built-in jobs"
+        );
+        let c = Config::from_sources(&env(&[("JICAI_JOBS_DIR", "/etc/jicai/jobs")])).unwrap();
+        assert_eq!(c.jobs_dir, Some(PathBuf::from("/etc/jicai/jobs")));
     }
 
     #[test]

@@ -74,7 +74,8 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Scheduled jobs (the files in JICAI_JOBS_DIR, default `jobs/`).
+    /// Scheduled jobs (the files in JICAI_JOBS_DIR; not set: `jobs/` of the working directory,
+    /// else the defaults built into the binary).
     Job {
         #[command(subcommand)]
         command: JobCommand,
@@ -167,8 +168,10 @@ fn load_demo(
     Ok(())
 }
 
-fn load_jobs(config: &Config) -> Result<Vec<jicai::domain::jobs::JobSpec>, String> {
-    jicai::jobs::load_dir(&config.jobs_dir, config.time_zone)
+fn load_jobs(
+    config: &Config,
+) -> Result<(Vec<jicai::domain::jobs::JobSpec>, jicai::jobs::Source), String> {
+    jicai::jobs::load(config.jobs_dir.as_deref(), config.time_zone)
         .map_err(|e| format!("the scheduled jobs cannot start:\n{e}"))
 }
 
@@ -189,7 +192,7 @@ async fn run_jobs_once(
 
 async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
     // A bad job file stops start-up before anything else happens.
-    let jobs = load_jobs(&config)?;
+    let (jobs, _) = load_jobs(&config)?;
     let store = open(&config)?;
     // A missing or wrong key stops start-up before anything is written.
     let master = master_key(&config, &store)?;
@@ -262,7 +265,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo => {
-            let jobs = load_jobs(&config)?;
+            let (jobs, _) = load_jobs(&config)?;
             let store = open(&config)?;
             load_demo(&store, &config, &master_key(&config, &store)?)?;
             let runner = jicai::jobs::Runner::new(store, config.clone(), Clock::system());
@@ -405,11 +408,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 None => Clock::system(),
                 Some(s) => Clock::fixed(cli_instant("--at", &s)?),
             };
-            let jobs = load_jobs(&config)?;
+            let (jobs, source) = load_jobs(&config)?;
             let spec = jobs.iter().find(|j| j.name == name).ok_or_else(|| {
                 format!(
-                    "no job named {name} in {} (there are: {})",
-                    config.jobs_dir.display(),
+                    "no job named {name} in {source} (there are: {})",
                     jobs.iter()
                         .map(|j| j.name.as_str())
                         .collect::<Vec<_>>()
@@ -428,7 +430,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Job {
             command: JobCommand::List,
         } => {
-            let jobs = load_jobs(&config)?;
+            let (jobs, _) = load_jobs(&config)?;
             let store = open(&config)?;
             let mut c = store.conn().map_err(|e| e.to_string())?;
             for j in &jobs {

@@ -6,34 +6,16 @@ mod common;
 
 use actix_web::HttpServer;
 use fantoccini::{ClientBuilder, Locator};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{state_with_demo, TestDb, PW};
+use common::{free_port, state_with_demo, KillOnDrop, TestDb, PW};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts chromedriver, or returns `None` (after saying why) when Chromium is not installed here.
-async fn start_driver() -> Option<(Driver, fantoccini::Client)> {
+async fn start_driver() -> Option<(KillOnDrop, fantoccini::Client)> {
     if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
         if std::env::var("CI").is_ok() {
             panic!("chromium and chromium-driver are required under CI");
@@ -48,7 +30,7 @@ async fn start_driver() -> Option<(Driver, fantoccini::Client)> {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let driver = Driver(child);
+    let driver = KillOnDrop(child);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),

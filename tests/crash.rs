@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::TestDb;
+use common::{free_port, TestDb};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,14 +67,6 @@ fn http(
 struct Server {
     child: Child,
     port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn jicai(db: &TestDb, dir: &Path) -> Command {

@@ -1,13 +1,15 @@
-//! The scheduled jobs: read from `jobs/` at start-up, run by tokio-cron-scheduler inside
-//! `jicai serve` (each firing claimed in the database, so that with several replicas it runs on
-//! one), or once by `jicai job run NAME`.
+//! The scheduled jobs: read at start-up (from `JICAI_JOBS_DIR`, else `jobs/` of the working
+//! directory, else the defaults built into the binary: see `load`), run by tokio-cron-scheduler
+//! inside `jicai serve` (each firing claimed in the database, so that with several replicas it
+//! runs on one), or once by `jicai job run NAME`.
 
+pub mod defaults;
 pub mod duties;
 pub mod shortage;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -16,15 +18,66 @@ use crate::domain::jobs::{firing_of, parse, JobKind, JobSpec};
 use crate::mail::Mailer;
 use crate::store::{jobs as firings, DbConn, Store, StoreError};
 
+/// The folder of the working directory whose job files are read when `JICAI_JOBS_DIR` is not
+/// set (a checkout of the repository has it).
+pub const LOCAL_DIR: &str = "jobs";
+
+/// Where the job files were taken from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The folder `JICAI_JOBS_DIR` names (it must exist).
+    Configured(PathBuf),
+    /// `jobs/` of the working directory.
+    WorkingDir,
+    /// The defaults built into the binary (`defaults::FILES`).
+    BuiltIn,
+}
+
+impl Source {
+    /// The folder named by the setting; else `jobs/` when the working directory has one; else
+    /// the built-in defaults.
+    pub fn choose(jobs_dir: Option<&Path>) -> Source {
+        match jobs_dir {
+            Some(dir) => Source::Configured(dir.to_path_buf()),
+            None if Path::new(LOCAL_DIR).is_dir() => Source::WorkingDir,
+            None => Source::BuiltIn,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Configured(dir) => write!(f, "JICAI_JOBS_DIR = {}", dir.display()),
+            Source::WorkingDir => write!(f, "{LOCAL_DIR}/ of the working directory"),
+            Source::BuiltIn => write!(f, "the defaults built into the binary"),
+        }
+    }
+}
+
+/// The jobs, from the source `Source::choose` picks for the setting (None: not set); a bad
+/// file, or a configured folder that cannot be read, refuses them all with a message naming
+/// it. Logs which source was used.
+pub fn load(jobs_dir: Option<&Path>, default_tz: Tz) -> Result<(Vec<JobSpec>, Source), String> {
+    let source = Source::choose(jobs_dir);
+    let specs = match &source {
+        Source::Configured(dir) => load_dir(dir, default_tz)?,
+        Source::WorkingDir => read_folder(Path::new(LOCAL_DIR), &source, default_tz)?,
+        Source::BuiltIn => defaults::load(default_tz)?,
+    };
+    tracing::info!(jobs = specs.len(), "scheduled jobs read from {source}");
+    Ok((specs, source))
+}
+
 /// Reads every `*.toml` file of the folder; any bad file refuses them all, with a message
 /// naming the file and the field.
 pub fn load_dir(dir: &Path, default_tz: Tz) -> Result<Vec<JobSpec>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        format!(
-            "JICAI_JOBS_DIR = {}: cannot read the jobs folder: {e}",
-            dir.display()
-        )
-    })?;
+    read_folder(dir, &Source::Configured(dir.to_path_buf()), default_tz)
+}
+
+fn read_folder(dir: &Path, source: &Source, default_tz: Tz) -> Result<Vec<JobSpec>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("{source}: cannot read the jobs folder: {e}"))?;
     let mut paths: Vec<_> = entries
         .flatten()
         .map(|e| e.path())

@@ -441,3 +441,23 @@ pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
         expired.expect("a manufacturer of D0012 with an expired GMP certificate"),
     )
 }
+
+/// A port on 127.0.0.1 that nothing listens on (for a server the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process that is killed and waited for when this is dropped, also when the test
+/// fails before it ends it.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
