@@ -1,6 +1,7 @@
 //! Jicai (集采): the provincial centralized drug procurement platform.
 
 pub mod alerts;
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -14,11 +14,12 @@ use utoipa_actix_web::scope::scope as api_scope;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, ApiError, AppState, Error};
+use super::{db, run, ApiError, AppState, Error};
 use super::{orders_api, tender_api};
+use crate::app;
 use crate::domain::catalog::{Category, DrugForm};
 use crate::domain::paging::{Page, PageRequest};
-use crate::domain::roles::{Role, Scope};
+use crate::domain::roles::Scope;
 use crate::domain::{Code, Msg};
 use crate::store::catalog::{self as cat, Drug, Product, ProductFilter};
 use crate::store::parties::{self, Institution, Licence, Supplier};
@@ -189,11 +190,8 @@ async fn create_drug(
     state: web::Data<AppState>,
     body: web::Json<NewDrug>,
 ) -> Result<HttpResponse, ApiError> {
-    if !u.p.can_administer() {
-        return Err(Error::forbidden().into());
-    }
     let b = body.into_inner();
-    let input = DrugForm {
+    let form = DrugForm {
         code: b.code,
         name_zh: b.name_zh,
         inn: b.inn,
@@ -203,10 +201,9 @@ async fn create_drug(
         origin: b.origin,
         category: b.category,
         atc_code: b.atc_code.unwrap_or_default(),
-    }
-    .validate()?;
-    let act = state.act(&u.p.username);
-    let d = db(&state, move |c| cat::create_drug(c, &act, &input)).await?;
+    };
+    let p = u.p;
+    let d = run(&state, move |cx| app::catalog::create_drug(cx, &p, &form)).await?;
     Ok(HttpResponse::Created().json(d))
 }
 
@@ -241,12 +238,8 @@ async fn list_regions(
 }
 
 async fn institution_scope(u: &ApiUser, state: &AppState) -> Result<Scope, Error> {
-    match (u.p.role, u.p.institution_id) {
-        (Role::Center | Role::Regulator, _) | (Role::Institution, Some(_)) => {
-            super::institution_scope(state, &u.p).await
-        }
-        _ => Err(Error::forbidden()),
-    }
+    let p = u.p.clone();
+    db(state, move |c| Ok(app::parties::institution_scope(c, &p))).await?
 }
 
 /// Institutions the caller may see: all for staff and regulators; an institution and its
@@ -277,12 +270,9 @@ async fn get_institution(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Institution>, ApiError> {
-    let id = id.into_inner();
-    if !institution_scope(&u, &state).await?.allows(id) {
-        return Err(Error::NotFound(Code::InstitutionNotFound.into()).into());
-    }
+    let (id, p) = (id.into_inner(), u.p);
     Ok(web::Json(
-        db(&state, move |c| parties::get_institution(c, id)).await?,
+        run(&state, move |cx| app::parties::institution(cx, &p, id)).await?,
     ))
 }
 
@@ -300,29 +290,17 @@ async fn put_institution_contacts(
     id: web::Path<i64>,
     body: web::Json<Contacts>,
 ) -> Result<web::Json<Institution>, ApiError> {
-    let id = id.into_inner();
-    if !institution_scope(&u, &state).await?.allows(id) {
-        return Err(Error::NotFound(Code::InstitutionNotFound.into()).into());
-    }
-    let inst = db(&state, move |c| parties::get_institution(c, id)).await?;
-    if !u.p.can_edit_institution(id, inst.parent_id) {
-        return Err(Error::forbidden().into());
-    }
-    let emails = crate::domain::email_list("emails", &body.emails)?;
-    let act = state.act(&u.p.username);
+    let (id, p, emails) = (id.into_inner(), u.p, body.into_inner().emails);
     Ok(web::Json(
-        db(&state, move |c| {
-            parties::set_institution_emails(c, &act, id, &emails)
+        run(&state, move |cx| {
+            app::parties::set_institution_contacts(cx, &p, id, &emails)
         })
         .await?,
     ))
 }
 
 fn supplier_scope(u: &ApiUser) -> Result<Scope, Error> {
-    match u.p.role {
-        Role::Center | Role::Regulator | Role::Supplier => Ok(u.p.supplier_scope()),
-        _ => Err(Error::forbidden()),
-    }
+    app::parties::supplier_scope(&u.p)
 }
 
 /// Suppliers the caller may see: all for staff and regulators; its own for a supplier's user.
@@ -352,12 +330,9 @@ async fn get_supplier(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<Supplier>, ApiError> {
-    let id = id.into_inner();
-    if !supplier_scope(&u)?.allows(id) {
-        return Err(Error::NotFound(Code::SupplierNotFound.into()).into());
-    }
+    let (id, p) = (id.into_inner(), u.p);
     Ok(web::Json(
-        db(&state, move |c| parties::get_supplier(c, id)).await?,
+        run(&state, move |cx| app::parties::supplier(cx, &p, id)).await?,
     ))
 }
 
@@ -386,18 +361,10 @@ async fn put_supplier_contacts(
     id: web::Path<i64>,
     body: web::Json<Contacts>,
 ) -> Result<web::Json<Supplier>, ApiError> {
-    let id = id.into_inner();
-    if !supplier_scope(&u)?.allows(id) {
-        return Err(Error::NotFound(Code::SupplierNotFound.into()).into());
-    }
-    if !u.p.can_edit_supplier(id) {
-        return Err(Error::forbidden().into());
-    }
-    let emails = crate::domain::email_list("emails", &body.emails)?;
-    let act = state.act(&u.p.username);
+    let (id, p, emails) = (id.into_inner(), u.p, body.into_inner().emails);
     Ok(web::Json(
-        db(&state, move |c| {
-            parties::set_supplier_emails(c, &act, id, &emails)
+        run(&state, move |cx| {
+            app::parties::set_supplier_contacts(cx, &p, id, &emails)
         })
         .await?,
     ))

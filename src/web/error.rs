@@ -6,50 +6,12 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
 
-use crate::domain::import::RowError;
-use crate::domain::{Code, Invalid, Msg};
+pub use crate::app::Error;
+use crate::domain::{Code, Msg};
 use crate::i18n::Tr;
-use crate::store::StoreError;
 
-/// What a request is refused with: the status it gets and a message as a code with arguments
-/// (`domain::msg`), put into the reader's language when the response is written
-/// (`localize_errors` in `web/mod.rs`).
-#[derive(Debug)]
-pub enum Error {
-    /// Not logged in (pages redirect to the login page).
-    Unauthenticated,
-    /// Logged in but not allowed.
-    Forbidden(Msg),
-    /// What was not found.
-    NotFound(Msg),
-    Invalid(Vec<Invalid>),
-    Conflict(Msg),
-    TooMany(Msg),
-    /// A body over its size limit (413).
-    TooLarge(Msg),
-    BadRequest(Msg),
-    /// Logged, never shown.
-    Internal(String),
-}
-
+/// How an error of the application layer is answered over HTTP.
 impl Error {
-    pub fn forbidden() -> Self {
-        Error::Forbidden(Code::NotAllowed.into())
-    }
-
-    /// The specific code of the refusal (for `invalid`, each field carries its own).
-    pub fn reason(&self) -> Option<&Msg> {
-        match self {
-            Error::Forbidden(m)
-            | Error::NotFound(m)
-            | Error::Conflict(m)
-            | Error::TooMany(m)
-            | Error::TooLarge(m)
-            | Error::BadRequest(m) => Some(m),
-            _ => None,
-        }
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Unauthenticated => StatusCode::UNAUTHORIZED,
@@ -193,39 +155,6 @@ fn args_of(m: &Msg) -> std::collections::BTreeMap<String, String> {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message(&Tr::new("en")))
-    }
-}
-
-impl From<StoreError> for Error {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => Error::NotFound(what),
-            StoreError::Conflict(m) => Error::Conflict(m),
-            StoreError::Invalid(es) => Error::Invalid(es),
-            StoreError::Rejected(rows) => {
-                Error::Invalid(rows.into_iter().map(row_invalid).collect())
-            }
-            other => {
-                tracing::error!("store: {other}");
-                Error::Internal(other.to_string())
-            }
-        }
-    }
-}
-
-fn row_invalid(r: RowError) -> Invalid {
-    Invalid::new(format!("row {} {}", r.row, r.field), r.msg)
-}
-
-impl From<Invalid> for Error {
-    fn from(e: Invalid) -> Self {
-        Error::Invalid(vec![e])
-    }
-}
-
-impl From<Vec<Invalid>> for Error {
-    fn from(e: Vec<Invalid>) -> Self {
-        Error::Invalid(e)
     }
 }
 

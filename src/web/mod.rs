@@ -62,6 +62,25 @@ impl AppState {
     pub fn act(&self, actor: &str) -> Act {
         Act::new(actor, self.clock.now())
     }
+
+    /// What the application's services run with.
+    pub fn ctx(&self) -> crate::app::Ctx<'_> {
+        crate::app::Ctx {
+            store: &self.store,
+            config: &self.config,
+            clock: &self.clock,
+        }
+    }
+}
+
+/// Runs a service of the application layer on the blocking thread pool, never on an HTTP worker.
+pub async fn run<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&crate::app::Ctx) -> Result<T, Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || f(&state.ctx())).await?
 }
 
 /// Runs blocking database work on the blocking thread pool, never on an HTTP worker.
@@ -85,13 +104,8 @@ pub async fn institution_scope(
     state: &AppState,
     p: &crate::domain::roles::Principal,
 ) -> Result<crate::domain::roles::Scope, Error> {
-    match (p.role, p.institution_id) {
-        (crate::domain::roles::Role::Institution, Some(id)) => {
-            let kids = db(state, move |c| crate::store::parties::children_of(c, id)).await?;
-            Ok(p.institution_scope(&kids))
-        }
-        _ => Ok(p.institution_scope(&[])),
-    }
+    let (store, p) = (state.store.clone(), p.clone());
+    web::block(move || crate::app::parties::acting_scope(&mut *store.conn()?, &p)).await?
 }
 
 /// The supplier a supplier's user acts for; anyone else is refused with `refusal`.

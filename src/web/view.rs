@@ -162,6 +162,8 @@ pub struct Field {
     pub options: Vec<(String, String)>,
     pub required: bool,
     pub error: Option<String>,
+    /// The code of the error (`data-code`), for scripts and tests.
+    pub error_code: &'static str,
 }
 
 impl Field {
@@ -174,6 +176,7 @@ impl Field {
             options: vec![],
             required: false,
             error: None,
+            error_code: "",
         }
     }
     pub fn required(mut self) -> Self {
@@ -236,7 +239,10 @@ impl Form {
         let mut general = Vec::new();
         for e in errors {
             match self.fields.iter_mut().find(|f| f.name == e.field) {
-                Some(f) => f.error = Some(t.msg(&e.msg)),
+                Some(f) => {
+                    f.error = Some(t.msg(&e.msg));
+                    f.error_code = e.msg.code.as_str();
+                }
                 None => general.push(t.invalid(e)),
             }
         }

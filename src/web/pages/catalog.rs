@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::{field, word_options, yes_no};
+use crate::app;
 use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
 use crate::domain::import;
 use crate::domain::paging::PageRequest;
@@ -16,7 +17,7 @@ use crate::web::auth::Viewer;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Pager, Search, Section, Table,
 };
-use crate::web::{db, AppState, Error};
+use crate::web::{db, run, AppState, Error};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -213,14 +214,10 @@ async fn create_drug(
     state: web::Data<AppState>,
     f: web::Form<DrugForm>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/drugs", v.t.get("action.save"), drug_fields(&v, &f));
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| cat::create_drug(c, &act, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
+    let p = v.p.clone();
+    let result = run(&state, move |cx| app::catalog::create_drug(cx, &p, &f)).await;
     match result {
         Ok(d) => Ok(view::see_other(&format!("/drugs/{}", d.id))),
         Err(e) => form_or_error(&v, v.t.get("action.new_drug"), form, e, None),
@@ -339,7 +336,6 @@ async fn update_drug(
     id: web::Path<i64>,
     f: web::Form<DrugForm>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
     let form = Form::new(
@@ -347,11 +343,8 @@ async fn update_drug(
         v.t.get("action.save"),
         drug_fields(&v, &f),
     );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| cat::update_drug(c, &act, id, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
+    let p = v.p.clone();
+    let result = run(&state, move |cx| app::catalog::update_drug(cx, &p, id, &f)).await;
     match result {
         Ok(_) => Ok(view::see_other(&format!("/drugs/{id}"))),
         Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
@@ -490,14 +483,10 @@ async fn create_product(
     state: web::Data<AppState>,
     f: web::Form<ProductForm>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| cat::create_product(c, &act, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
+    let p = v.p.clone();
+    let result = run(&state, move |cx| app::catalog::create_product(cx, &p, &f)).await;
     match result {
         Ok(p) => Ok(view::see_other(&format!("/drugs/{}", p.drug_id))),
         Err(e) => form_or_error(&v, v.t.get("action.new_product"), form, e, None),
@@ -551,7 +540,6 @@ async fn update_product(
     id: web::Path<i64>,
     f: web::Form<ProductForm>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
     let form = Form::new(
@@ -559,11 +547,11 @@ async fn update_product(
         v.t.get("action.save"),
         product_fields(&v, &f),
     );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| cat::update_product(c, &act, id, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
+    let p = v.p.clone();
+    let result = run(&state, move |cx| {
+        app::catalog::update_product(cx, &p, id, &f)
+    })
+    .await;
     match result {
         Ok(p) => Ok(view::see_other(&format!("/drugs/{}", p.drug_id))),
         Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),

@@ -5,19 +5,20 @@ use serde::Deserialize;
 
 use super::catalog::{form_or_error, form_page, ListQuery};
 use super::{field, word_options, yes_no};
+use crate::app;
 use crate::domain::catalog::{
     days_to_expiry, CreditStatus, InstitutionForm, InstitutionKind, LicenceForm, LicenceKind,
     RegionForm, RegionLevel, SupplierForm, SupplierKind,
 };
 use crate::domain::paging::PageRequest;
-use crate::domain::roles::{Role, Scope};
+use crate::domain::roles::Scope;
 use crate::domain::Code;
 use crate::store::{parties, regions};
 use crate::web::auth::Viewer;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, Link, ListPage, Pager, Search, Section, Table,
 };
-use crate::web::{db, AppState, Error};
+use crate::web::{db, run, AppState, Error};
 
 // ---------- regions ----------
 
@@ -199,12 +200,8 @@ async fn update_region(
 
 /// The institutions a viewer may see; refuses roles that have none to see.
 async fn institution_scope(v: &Viewer, state: &AppState) -> Result<Scope, Error> {
-    match (v.p.role, v.p.institution_id) {
-        (Role::Center | Role::Regulator, _) | (Role::Institution, Some(_)) => {
-            crate::web::institution_scope(state, &v.p).await
-        }
-        _ => Err(Error::forbidden()),
-    }
+    let p = v.p.clone();
+    db(state, move |c| Ok(app::parties::institution_scope(c, &p))).await?
 }
 
 #[get("/institutions")]
@@ -540,18 +537,9 @@ async fn institution_contacts(
     f: web::Form<ContactsForm>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let scope = institution_scope(&v, &state).await?;
-    if !scope.allows(id) {
-        return Err(Error::NotFound(Code::InstitutionNotFound.into()));
-    }
-    let inst = db(&state, move |c| parties::get_institution(c, id)).await?;
-    if !v.p.can_edit_institution(id, inst.parent_id) {
-        return Err(Error::forbidden());
-    }
-    let emails = crate::domain::email_list("emails", &f.emails)?;
-    let act = state.act(&v.p.username);
-    db(&state, move |c| {
-        parties::set_institution_emails(c, &act, id, &emails)
+    let (p, emails) = (v.p.clone(), f.into_inner().emails);
+    run(&state, move |cx| {
+        app::parties::set_institution_contacts(cx, &p, id, &emails)
     })
     .await?;
     Ok(view::see_other(&format!("/institutions/{id}")))
@@ -560,10 +548,7 @@ async fn institution_contacts(
 // ---------- suppliers ----------
 
 fn supplier_scope(v: &Viewer) -> Result<Scope, Error> {
-    match v.p.role {
-        Role::Center | Role::Regulator | Role::Supplier => Ok(v.p.supplier_scope()),
-        _ => Err(Error::forbidden()),
-    }
+    app::parties::supplier_scope(&v.p)
 }
 
 #[get("/suppliers")]
@@ -938,13 +923,7 @@ async fn update_supplier(
 /// Refuses changes to a supplier by anyone but staff and the supplier's own users
 /// (404 for another supplier's users, as if it were not there).
 fn check_supplier_edit(v: &Viewer, id: i64) -> Result<(), Error> {
-    if v.p.can_edit_supplier(id) {
-        Ok(())
-    } else if v.p.role == Role::Supplier {
-        Err(Error::NotFound(Code::SupplierNotFound.into()))
-    } else {
-        Err(Error::forbidden())
-    }
+    app::parties::check_supplier_edit(&v.p, id)
 }
 
 #[post("/suppliers/{id}/contacts")]
@@ -955,11 +934,9 @@ async fn supplier_contacts(
     f: web::Form<ContactsForm>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    check_supplier_edit(&v, id)?;
-    let emails = crate::domain::email_list("emails", &f.emails)?;
-    let act = state.act(&v.p.username);
-    db(&state, move |c| {
-        parties::set_supplier_emails(c, &act, id, &emails)
+    let (p, emails) = (v.p.clone(), f.into_inner().emails);
+    run(&state, move |cx| {
+        app::parties::set_supplier_contacts(cx, &p, id, &emails)
     })
     .await?;
     Ok(view::see_other(&format!("/suppliers/{id}")))

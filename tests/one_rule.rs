@@ -1,0 +1,239 @@
+//! One rule, two doors: for each role, a refusal through the page and through the API comes
+//! from the same rule of the application layer (`src/app/`) — the same status and the same code
+//! — and is written in the reader's language. On both databases.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use serde_json::json;
+
+use common::{app, state_with_demo, token_for, Client, Resp, TestDb, PW};
+
+/// The code a page shows its refusal with (`data-code` of the error page or of a field's error).
+fn page_code(r: &Resp) -> String {
+    let i = r
+        .body
+        .find("data-code=\"")
+        .unwrap_or_else(|| panic!("no data-code in the page: {}", r.body))
+        + "data-code=\"".len();
+    let j = r.body[i..].find('"').unwrap() + i;
+    r.body[i..j].to_string()
+}
+
+/// The code an API error carries: the field's code for `invalid`, else the reason.
+fn api_code(r: &Resp) -> String {
+    let e = &r.json()["error"];
+    match e["fields"].get(0) {
+        Some(f) => f["code"].as_str().unwrap().to_string(),
+        None => e["reason"].as_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn same(page: &Resp, api: &Resp, status: StatusCode, code: &str) {
+    assert_eq!(page.status, status, "page: {}", page.body);
+    assert_eq!(api.status, status, "API: {}", api.body);
+    assert_eq!(page_code(page), code, "page: {}", page.body);
+    assert_eq!(api_code(api), code, "API: {}", api.body);
+}
+
+fn bad_drug() -> [(&'static str, &'static str); 9] {
+    [
+        ("code", "T0001"),
+        ("name_zh", "测试片"),
+        ("inn", "Testine"),
+        ("dosage_form", "片剂"),
+        ("strength", "10mg"),
+        ("unit", "tablet"),
+        ("origin", "national"),
+        ("category", "chemical"),
+        ("atc_code", "XYZ"),
+    ]
+}
+
+fn bad_drug_json() -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in bad_drug() {
+        m.insert(k.into(), json!(v));
+    }
+    serde_json::Value::Object(m)
+}
+
+async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let mut tokens = std::collections::HashMap::new();
+    for who in ["center", "expert", "supplier", "institution", "regulator"] {
+        tokens.insert(who, token_for(&state, who));
+    }
+    let login = |who: &'static str| {
+        let app = app.clone();
+        async move {
+            let mut c = Client::new(app);
+            c.login(who, PW).await;
+            // The session's form token, as a page carries it.
+            c.get("/account/alerts").await;
+            c
+        }
+    };
+    let mut api = Client::new(app.clone());
+    let me = |r: Resp, k: &str| r.json()[k].as_i64();
+    let own_supplier = me(
+        api.api("GET", "/api/v1/me", Some(&tokens["supplier"]), None)
+            .await,
+        "supplier_id",
+    )
+    .unwrap();
+    let all_suppliers = api
+        .api(
+            "GET",
+            "/api/v1/suppliers?per_page=100",
+            Some(&tokens["center"]),
+            None,
+        )
+        .await
+        .json();
+    let other_supplier = all_suppliers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .find(|id| *id != own_supplier)
+        .unwrap();
+    let mine = api
+        .api(
+            "GET",
+            "/api/v1/institutions?per_page=100",
+            Some(&tokens["institution"]),
+            None,
+        )
+        .await
+        .json();
+    let mine: Vec<i64> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    let all = api
+        .api(
+            "GET",
+            "/api/v1/institutions?per_page=100",
+            Some(&tokens["center"]),
+            None,
+        )
+        .await
+        .json();
+    let other_institution = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .find(|id| !mine.contains(id))
+        .unwrap();
+    let contacts = [("emails", "a@example.org")];
+    let contacts_json = json!({"emails": "a@example.org"});
+
+    // Center staff: a drug with a bad ATC code is refused by the one validation, field named.
+    let mut c = login("center").await;
+    let page = c.post("/drugs", &bad_drug()).await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/drugs",
+            Some(&tokens["center"]),
+            Some(bad_drug_json()),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_an_atc_code",
+    );
+    assert_eq!(via_api.json()["error"]["fields"][0]["field"], "atc_code");
+
+    // An expert does not keep the catalog.
+    let mut c = login("expert").await;
+    let page = c.post("/drugs", &bad_drug()).await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/drugs",
+            Some(&tokens["expert"]),
+            Some(bad_drug_json()),
+        )
+        .await;
+    same(&page, &via_api, StatusCode::FORBIDDEN, "not_allowed");
+
+    // A supplier's user: another supplier does not exist for it.
+    let mut c = login("supplier").await;
+    let page = c
+        .post(&format!("/suppliers/{other_supplier}/contacts"), &contacts)
+        .await;
+    let via_api = api
+        .api(
+            "PUT",
+            &format!("/api/v1/suppliers/{other_supplier}/contacts"),
+            Some(&tokens["supplier"]),
+            Some(contacts_json.clone()),
+        )
+        .await;
+    same(&page, &via_api, StatusCode::NOT_FOUND, "supplier_not_found");
+
+    // An institution's user: an institution outside its own and its clinics does not exist for it.
+    let mut c = login("institution").await;
+    let page = c
+        .post(
+            &format!("/institutions/{other_institution}/contacts"),
+            &contacts,
+        )
+        .await;
+    let via_api = api
+        .api(
+            "PUT",
+            &format!("/api/v1/institutions/{other_institution}/contacts"),
+            Some(&tokens["institution"]),
+            Some(contacts_json.clone()),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::NOT_FOUND,
+        "institution_not_found",
+    );
+
+    // A regulator reads every supplier and changes none.
+    let mut c = login("regulator").await;
+    let page = c
+        .post(&format!("/suppliers/{own_supplier}/contacts"), &contacts)
+        .await;
+    let via_api = api
+        .api(
+            "PUT",
+            &format!("/api/v1/suppliers/{own_supplier}/contacts"),
+            Some(&tokens["regulator"]),
+            Some(contacts_json.clone()),
+        )
+        .await;
+    same(&page, &via_api, StatusCode::FORBIDDEN, "not_allowed");
+
+    // The words: zh-CN by default, English when the caller asks for it; the code stays.
+    assert_eq!(via_api.json()["error"]["message"], "您无权执行此操作");
+    let en = api
+        .api_with_header(
+            "PUT",
+            &format!("/api/v1/suppliers/{own_supplier}/contacts"),
+            Some(&tokens["regulator"]),
+            ("Accept-Language", "en"),
+            Some(contacts_json),
+        )
+        .await;
+    assert_eq!(
+        en.json()["error"]["message"],
+        "you are not allowed to do this"
+    );
+    assert_eq!(en.json()["error"]["reason"], "not_allowed");
+}
+
+on_both_databases!(same_refusal_through_page_and_api_for_every_role);
