@@ -354,3 +354,65 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
     assert_eq!(dl.receipt.as_deref(), Some("accepted"));
     assert_eq!(dl.confirmed_by.as_deref(), Some("institution"));
 }
+
+#[actix_web::test]
+async fn bad_input_is_refused_in_chinese_next_to_its_field() {
+    let db = TestDb::sqlite();
+    let state = state_with_demo(&db);
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let (base, server_handle) = serve(&state);
+    let outcome = async {
+        log_in(&browser, &base, "center").await?;
+        browser.set_window_size(390, 844).await?;
+        browser.goto(&format!("{base}/suppliers/new")).await?;
+        browser
+            .wait()
+            .for_element(Locator::Id("f-uscc"))
+            .await?
+            .send_keys("91340100MA2N0Q1X3A")
+            .await?;
+        browser
+            .find(Locator::Id("f-name"))
+            .await?
+            .send_keys("测试药业有限公司")
+            .await?;
+        browser
+            .find(Locator::Id("f-region_code"))
+            .await?
+            .send_keys("340000")
+            .await?;
+        browser
+            .find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let error = browser
+            .wait()
+            .for_element(Locator::Css("label.has-error em.error"))
+            .await?;
+        let (text, code) = (error.text().await?, error.attr("data-code").await?);
+        // The form as the phone shows it, scrolled to (the page's menu fills the first screen).
+        let png = browser
+            .find(Locator::Css("form.stack"))
+            .await?
+            .screenshot()
+            .await?;
+        Ok::<_, fantoccini::error::CmdError>((text, code, png))
+    }
+    .await;
+    let _ = browser.close().await;
+    server_handle.stop(true).await;
+    let (text, code, png) = outcome.expect("the browser session runs");
+    let _ = std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/bad-uscc-390px.png"),
+        png,
+    );
+    assert_eq!(code.as_deref(), Some("uscc_check"));
+    assert!(
+        text.contains("校验码错误"),
+        "the error is in Chinese: {text}"
+    );
+    assert!(!text.contains("check character"), "no English: {text}");
+}
