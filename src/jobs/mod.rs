@@ -147,6 +147,7 @@ impl Runner {
     }
 
     /// Runs a job once, now, and says what it did.
+    #[tracing::instrument(skip_all, fields(job = %spec.name, kind = ?spec.kind))]
     pub async fn run(&self, spec: &JobSpec) -> Result<String, String> {
         let now = self.clock.now();
         let tz = self.config.time_zone;
@@ -185,6 +186,7 @@ impl Runner {
 
     /// One firing of a scheduled job: claimed first, so that of several replicas woken for it
     /// only one runs it. None when another had it.
+    #[tracing::instrument(skip_all, fields(job = %spec.name, replica = %self.replica))]
     pub async fn fire(&self, spec: &JobSpec) -> Result<Option<String>, String> {
         let now = self.clock.now();
         let cron = crate::domain::jobs::cron(&spec.schedule)?;

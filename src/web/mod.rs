@@ -80,7 +80,34 @@ where
     T: Send + 'static,
 {
     let state = state.clone();
-    web::block(move || f(&state.ctx())).await?
+    // The request's span goes along to the blocking thread, so a slow service shows under it.
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(|| f(&state.ctx()))).await?
+}
+
+/// One span per request (method, route pattern), with its status and time when it ends: a
+/// slow request can be followed into the services and the store it called.
+async fn trace_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = req.match_pattern().as_deref().unwrap_or("UNMATCHED"),
+    );
+    let started = std::time::Instant::now();
+    let res = next.call(req).instrument(span.clone()).await;
+    let status = res.as_ref().map(|r| r.status().as_u16()).unwrap_or(500);
+    span.in_scope(|| {
+        tracing::debug!(
+            status,
+            ms = started.elapsed().as_millis() as u64,
+            "answered"
+        )
+    });
+    res
 }
 
 /// Runs blocking database work on the blocking thread pool, never on an HTTP worker.
@@ -237,6 +264,7 @@ pub fn build_app(
                 .build(),
         )
         .wrap(metrics)
+        .wrap(from_fn(trace_requests))
         .wrap(from_fn(known_methods_only))
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
