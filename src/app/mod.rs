@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod error;
 pub mod parties;
+pub mod users;
 
 pub use error::Error;
 

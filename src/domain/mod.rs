@@ -39,6 +39,7 @@ pub mod performance;
 pub mod roles;
 pub mod shortage;
 pub mod tender;
+pub mod users;
 
 use std::fmt;
 

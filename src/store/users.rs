@@ -332,7 +332,7 @@ pub fn open_sessions(conn: &mut DbConn, user_id: i64) -> Result<i64> {
 // ---------- login throttling ----------
 
 /// Longest username a login may name; longer ones are refused before anything is stored.
-pub const MAX_USERNAME_CHARS: usize = 64;
+pub use crate::domain::users::MAX_USERNAME_CHARS;
 
 /// How many failed logins, within the window, lock what.
 #[derive(Debug, Clone, Copy)]

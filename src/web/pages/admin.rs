@@ -5,13 +5,15 @@ use serde::Deserialize;
 
 use super::catalog::{form_or_error, form_page};
 use super::{field, yes_no};
+use crate::app;
 use crate::domain::roles::Role;
-use crate::domain::{email_list, required_text, Code, Invalid, Msg};
+use crate::domain::users::UserForm;
+use crate::domain::{required_text, Code, Invalid, Msg};
 use crate::security;
-use crate::store::{audit, outbox, parties, users};
+use crate::store::{audit, outbox, users};
 use crate::web::auth::{role_label, Viewer};
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
-use crate::web::{db, AppState, Error};
+use crate::web::{db, run, AppState, Error};
 
 #[get("/users")]
 async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
@@ -68,28 +70,6 @@ async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
     })
 }
 
-#[derive(Deserialize, Default, Clone)]
-struct UserForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    display_name: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    email: String,
-    /// Unified social credit code of the supplier a supplier user belongs to.
-    #[serde(default)]
-    supplier_uscc: String,
-    /// Code of the institution an institution user belongs to.
-    #[serde(default)]
-    institution_code: String,
-    #[serde(default)]
-    language: String,
-}
-
 fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
     let t = &v.t;
     let roles = Role::ALL
@@ -138,88 +118,10 @@ async fn create_user(
     state: web::Data<AppState>,
     f: web::Form<UserForm>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
     let f = f.into_inner();
     let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &f));
-    let act = state.act(&v.p.username);
-    let result: Result<users::User, Error> = async {
-        let mut errs = vec![];
-        let username = required_text("username", &f.username, 64)
-            .map_err(|e| errs.push(e))
-            .ok();
-        if let Some(u) = &username {
-            if !u
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-            {
-                errs.push(Invalid::new("username", Code::UsernameCharacters));
-            }
-        }
-        let display_name = required_text("display_name", &f.display_name, 100)
-            .map_err(|e| errs.push(e))
-            .ok();
-        let role = Role::parse(&f.role).map_err(|e| errs.push(e)).ok();
-        let email = email_list("email", &f.email).map_err(|e| errs.push(e)).ok();
-        let pw = f.password.clone();
-        let hash = web::block(move || security::hash_password(&pw))
-            .await?
-            .map_err(|e| errs.push(e))
-            .ok();
-        if !errs.is_empty() {
-            return Err(Error::Invalid(errs));
-        }
-        let (uscc, icode) = (
-            f.supplier_uscc.trim().to_uppercase(),
-            f.institution_code.trim().to_string(),
-        );
-        let lang = if f.language == "en" { "en" } else { "zh-CN" }.to_string();
-        db(&state, move |c| {
-            let supplier_id = if uscc.is_empty() {
-                None
-            } else {
-                Some(
-                    parties::supplier_by_uscc(c, &uscc)?
-                        .ok_or_else(|| {
-                            Invalid::new(
-                                "supplier_uscc",
-                                Msg::new(Code::NoSupplierWithCode).arg("code", &uscc),
-                            )
-                        })?
-                        .id,
-                )
-            };
-            let institution_id = if icode.is_empty() {
-                None
-            } else {
-                Some(
-                    parties::institution_by_code(c, &icode)?
-                        .ok_or_else(|| {
-                            Invalid::new(
-                                "institution_code",
-                                Msg::new(Code::NoInstitutionWithCode).arg("code", &icode),
-                            )
-                        })?
-                        .id,
-                )
-            };
-            users::create(
-                c,
-                &act,
-                &users::NewUser {
-                    username: username.unwrap_or_default(),
-                    password_hash: hash.unwrap_or_default(),
-                    display_name: display_name.unwrap_or_default(),
-                    role: role.unwrap_or(Role::Regulator),
-                    supplier_id,
-                    institution_id,
-                    email: email.unwrap_or_default(),
-                    language: lang,
-                },
-            )
-        })
-        .await
-    }
-    .await;
+    let p = v.p.clone();
+    let result = run(&state, move |cx| app::users::create(cx, &p, &f)).await;
     match result {
         Ok(u) => Ok(view::see_other(&format!("/users/{}", u.id))),
         Err(e) => form_or_error(&v, v.t.get("action.new_user"), form, e, None),
@@ -300,16 +202,12 @@ async fn user_action(
     path: web::Path<(i64, String)>,
     f: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
     let (id, what) = path.into_inner();
-    let act = state.act(&v.p.username);
+    let p = v.p.clone();
     match what.as_str() {
         "activate" | "deactivate" => {
-            if id == v.p.user_id && what == "deactivate" {
-                return Err(Invalid::new("user", Code::CannotDeactivateSelf).into());
-            }
             let on = what == "activate";
-            db(&state, move |c| users::set_active(c, &act, id, on)).await?;
+            run(&state, move |cx| app::users::set_active(cx, &p, id, on)).await?;
         }
         "password" => {
             let pw = f
@@ -317,11 +215,7 @@ async fn user_action(
                 .find(|(k, _)| k == "password")
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            let hash = web::block(move || security::hash_password(&pw)).await??;
-            db(&state, move |c| {
-                users::set_password_hash(c, &act, id, &hash)
-            })
-            .await?;
+            run(&state, move |cx| app::users::set_password(cx, &p, id, &pw)).await?;
         }
         _ => {
             return Err(Error::NotFound(

@@ -1,0 +1,99 @@
+//! Accounts, kept by center staff: create one, switch it on or off, set its password.
+
+use super::{Ctx, Error, Result};
+use crate::domain::roles::Principal;
+use crate::domain::users::UserForm;
+use crate::domain::{Code, Invalid, Msg};
+use crate::security;
+use crate::store::{parties, users};
+
+/// Only center staff keep the accounts.
+pub fn may_keep_accounts(p: &Principal) -> Result<()> {
+    if p.can_administer() {
+        Ok(())
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
+/// A new account: every field checked (all errors at once, the password's too), the supplier or
+/// institution it belongs to found by its code.
+#[tracing::instrument(skip_all, fields(user = %p.username))]
+pub fn create(cx: &Ctx, p: &Principal, form: &UserForm) -> Result<users::User> {
+    may_keep_accounts(p)?;
+    let checked = form.validate();
+    // The password is checked (and hashed) even when other fields are wrong: one answer names all.
+    let hash = security::hash_password(&form.password);
+    let (input, hash) = match (checked, hash) {
+        (Ok(i), Ok(h)) => (i, h),
+        (i, h) => {
+            let mut errs = i.err().unwrap_or_default();
+            errs.extend(h.err());
+            return Err(Error::Invalid(errs));
+        }
+    };
+    let mut c = cx.conn()?;
+    let supplier_id = match input.supplier_uscc.as_str() {
+        "" => None,
+        uscc => Some(
+            parties::supplier_by_uscc(&mut c, uscc)?
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "supplier_uscc",
+                        Msg::new(Code::NoSupplierWithCode).arg("code", uscc),
+                    )
+                })?
+                .id,
+        ),
+    };
+    let institution_id = match input.institution_code.as_str() {
+        "" => None,
+        code => Some(
+            parties::institution_by_code(&mut c, code)?
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "institution_code",
+                        Msg::new(Code::NoInstitutionWithCode).arg("code", code),
+                    )
+                })?
+                .id,
+        ),
+    };
+    Ok(users::create(
+        &mut c,
+        &cx.act(p),
+        &users::NewUser {
+            username: input.username,
+            password_hash: hash,
+            display_name: input.display_name,
+            role: input.role,
+            supplier_id,
+            institution_id,
+            email: input.email,
+            language: input.language,
+        },
+    )?)
+}
+
+/// Switches an account on or off (ending its sessions when off); nobody switches off their own.
+#[tracing::instrument(skip_all, fields(user = %p.username, account = id))]
+pub fn set_active(cx: &Ctx, p: &Principal, id: i64, on: bool) -> Result<users::User> {
+    may_keep_accounts(p)?;
+    if id == p.user_id && !on {
+        return Err(Invalid::new("user", Code::CannotDeactivateSelf).into());
+    }
+    Ok(users::set_active(&mut *cx.conn()?, &cx.act(p), id, on)?)
+}
+
+/// Sets an account's password (ending its sessions and revoking its API tokens).
+#[tracing::instrument(skip_all, fields(user = %p.username, account = id))]
+pub fn set_password(cx: &Ctx, p: &Principal, id: i64, password: &str) -> Result<()> {
+    may_keep_accounts(p)?;
+    let hash = security::hash_password(password)?;
+    Ok(users::set_password_hash(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        id,
+        &hash,
+    )?)
+}
