@@ -14,6 +14,21 @@ use jicai::store::{audit, orders as os, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 use serde_json::json;
 
+/// The (field, code) of each field of a JSON error.
+fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
+    r.json()["error"]["fields"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                    (s("field"), s("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn conn(state: &AppState) -> jicai::store::Conn {
     state.store.conn().unwrap()
 }
@@ -77,24 +92,31 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     let tsup = token_for(&state, &supplier_user(&state, supplier));
 
     // Refusals: nothing, zero, no contract, two suppliers, someone else's institution, a supplier.
-    for (body, needle) in [
-        (json!({"lines": []}), "at least one line"),
+    for (body, field, code) in [
+        (json!({"lines": []}), "lines", "order_needs_lines"),
         (
             json!({"lines": [{"contract_id": same[0], "quantity": 0}]}),
             "lines[0].quantity",
+            "out_of_range",
         ),
         (
             json!({"lines": [{"contract_id": 999999, "quantity": 5}]}),
-            "no contract",
+            "contract_id",
+            "no_such_contract",
         ),
         (
             json!({"lines": [{"contract_id": same[0], "quantity": 5}, {"contract_id": other_supplier, "quantity": 5}]}),
-            "one supplier",
+            "lines",
+            "lines_of_several_suppliers",
         ),
     ] {
         let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(body)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        assert!(r.body.contains(needle), "{needle}: {}", r.body);
+        assert!(
+            field_codes(&r).contains(&(field.into(), code.into())),
+            "{field} {code}: {}",
+            r.body
+        );
     }
     let kids = parties::children_of(&mut conn(&state), inst).unwrap();
     let all = parties::list_institutions(
@@ -235,19 +257,26 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     );
     assert_eq!(o["state"], "shipped");
     // More than ordered, short-dated goods, a bad date: refused, nothing changes.
-    for (body, needle) in [
+    for (body, field, code) in [
         (
             json!({"lines": [ship_line(l1, 41, "2028-06-30")]}),
-            "exceed",
+            "quantity",
+            "shipment_exceeds_order",
         ),
         (
             json!({"lines": [ship_line(l1, 10, "2027-01-31")]}),
-            "shelf life",
+            "expiry_date",
+            "shelf_life_too_short",
         ),
-        (json!({"lines": [ship_line(l1, 10, "soon")]}), "not a date"),
+        (
+            json!({"lines": [ship_line(l1, 10, "soon")]}),
+            "expiry_date",
+            "not_a_date",
+        ),
         (
             json!({"lines": [ship_line(l2, 5, "2028-06-30")]}),
-            "declined",
+            "quantity",
+            "line_declined",
         ),
     ] {
         let r = c
@@ -259,7 +288,11 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        assert!(r.body.contains(needle), "{needle}: {}", r.body);
+        assert!(
+            field_codes(&r).contains(&(field.into(), code.into())),
+            "{field} {code}: {}",
+            r.body
+        );
     }
     // Cancelling after shipment is refused.
     assert_eq!(
@@ -695,7 +728,11 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     // A warning first: listing a supplier never warned is refused, and nothing is listed.
     let r = center.post(&path, &good).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("warning first"), "{}", r.body);
+    assert!(
+        r.body.contains("data-code=\"supplier_not_warned\""),
+        "{}",
+        r.body
+    );
     assert!(os::bad_faith_of(&mut conn(&state), bid.supplier_id)
         .unwrap()
         .is_empty());

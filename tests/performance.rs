@@ -211,37 +211,42 @@ async fn the_pages_show_what_happened(db: TestDb) {
     assert_eq!(row[5], "0.667", "{row:?}");
 
     // Bad input: a clear error, nothing else.
-    for (q, status, needle) in [
+    for (q, status, code) in [
         (
             "from=yesterday",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "not a date",
+            "not_a_date",
         ),
         (
             "from=2026-05-01&to=2026-04-01",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "end on or after",
+            "period_ends_before_start",
         ),
         (
             "county=999999",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "no such county",
+            "no_such_county",
         ),
         (
             "supplier=abc",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "not one of the list",
+            "not_in_list",
         ),
         (
             "export=pdf&table=suppliers",
             StatusCode::BAD_REQUEST,
-            "csv or xlsx",
+            "export_format_unknown",
         ),
-        ("export=csv&table=nope", StatusCode::BAD_REQUEST, "no table"),
+        (
+            "export=csv&table=nope",
+            StatusCode::BAD_REQUEST,
+            "no_export_table",
+        ),
     ] {
         let r = center.get(&format!("/performance?{q}")).await;
         assert_eq!(r.status, status, "{q}: {}", r.body);
-        assert!(r.body.contains(needle), "{q}: {needle} in {}", r.body);
+        let needle = format!("data-code=\"{code}\"");
+        assert!(r.body.contains(&needle), "{q}: {needle} in {}", r.body);
     }
 
     // A supplier sees its own figures only; an institution none.

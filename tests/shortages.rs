@@ -426,11 +426,11 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     for (form, field) in [
         (
             vec![("kind", "direct_listing"), ("until_on", "2027-01-31")],
-            "price cap",
+            "data-code=\"direct_listing_needs_price_cap\"",
         ),
         (
             vec![("kind", "direct_listing"), ("price_cap", "12.5")],
-            "end date",
+            "data-code=\"direct_listing_needs_end_date\"",
         ),
         (
             vec![
@@ -440,8 +440,11 @@ async fn reports_interruptions_and_responses(db: TestDb) {
             ],
             "price_cap",
         ),
-        (vec![("kind", "alternate_supplier")], "alternate supplier"),
-        (vec![("kind", "wish")], "choose a response"),
+        (
+            vec![("kind", "alternate_supplier")],
+            "data-code=\"name_alternate_supplier\"",
+        ),
+        (vec![("kind", "wish")], "data-code=\"choose_response_kind\""),
     ] {
         let r = center.post(&path, &form).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::domain::orders::DeliveryRules;
+use crate::domain::{Code, Msg};
 use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
 use crate::store::tenders as ts;
 use crate::store::{parties, Act, DbConn, StoreError};
@@ -18,8 +19,9 @@ pub fn load(
     township_code: &str,
 ) -> Result<(), StoreError> {
     let r = DeliveryRules::default();
-    let inst = parties::institution_by_code(conn, township_code)?
-        .ok_or_else(|| StoreError::NotFound("demo township center".into()))?;
+    let inst = parties::institution_by_code(conn, township_code)?.ok_or_else(|| {
+        StoreError::NotFound(Msg::new(Code::InstitutionNotFound).arg("code", township_code))
+    })?;
     let commitments = ts::commitments_of_institution(conn, inst.id)?;
     let Some((k, ..)) = commitments.first() else {
         return Ok(());

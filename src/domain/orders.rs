@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 
-use super::Invalid;
+use super::{Code, Invalid, Msg};
 
 /// The province's delivery settings (defaults of DOMAIN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +62,10 @@ impl DeliveryRules {
         arrival: NaiveDate,
     ) -> Result<(), Invalid> {
         if expiry <= production {
-            return Err(Invalid::new(
-                "expiry_date",
-                "must be after the production date",
-            ));
+            return Err(Invalid::new("expiry_date", Code::ExpiryNotAfterProduction));
         }
         if production > arrival {
-            return Err(Invalid::new("production_date", "is in the future"));
+            return Err(Invalid::new("production_date", Code::DateInFuture));
         }
         let needed = arrival
             .checked_add_months(Months::new(self.min_shelf_months))
@@ -76,7 +73,10 @@ impl DeliveryRules {
         if expiry < needed {
             return Err(Invalid::new(
                 "expiry_date",
-                format!("expires on {expiry}: less than {} months of shelf life remain on arrival (needs {needed} or later)", self.min_shelf_months),
+                Msg::new(Code::ShelfLifeTooShort)
+                    .arg("expiry", expiry)
+                    .arg("months", self.min_shelf_months)
+                    .arg("needed", needed),
             ));
         }
         Ok(())
@@ -138,7 +138,7 @@ pub fn state_from_lines(current: OrderState, lines: &[LineQuantities]) -> OrderS
 pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invalid> {
     super::bounds::Quantity::new("quantity", quantity)?;
     if line.declined {
-        return Err(Invalid::new("quantity", "this line was declined"));
+        return Err(Invalid::new("quantity", Code::LineDeclined));
     }
     // Checked: a line's quantities are bounded (bounds::Quantity), but a wrapped sum here would
     // let a shipment through that exceeds the order and leave the line stuck.
@@ -146,10 +146,10 @@ pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invali
     if after.is_none_or(|a| a > line.ordered) {
         return Err(Invalid::new(
             "quantity",
-            format!(
-                "{} would exceed the {} ordered ({} already shipped)",
-                quantity, line.ordered, line.shipped
-            ),
+            Msg::new(Code::ShipmentExceedsOrder)
+                .arg("quantity", quantity)
+                .arg("ordered", line.ordered)
+                .arg("shipped", line.shipped),
         ));
     }
     Ok(())
@@ -184,15 +184,22 @@ mod tests {
         let e = r
             .check_shelf_life(d("2026-01-01"), d("2027-05-22"), d("2026-11-23"))
             .unwrap_err();
-        assert!(e.msg.to_string().contains("6 months"), "{}", e.msg);
-        assert!(
+        assert_eq!(e.code(), Code::ShelfLifeTooShort, "{e}");
+        assert_eq!(e.msg.get("months"), Some("6"), "{e}");
+        assert_eq!(e.msg.get("needed"), Some("2027-05-23"), "{e}");
+        assert_eq!(
             r.check_shelf_life(d("2026-12-01"), d("2028-01-01"), d("2026-11-23"))
-                .is_err(),
+                .unwrap_err()
+                .code(),
+            Code::DateInFuture,
             "produced in the future"
         );
-        assert!(r
-            .check_shelf_life(d("2026-01-01"), d("2025-01-01"), d("2026-11-23"))
-            .is_err());
+        assert_eq!(
+            r.check_shelf_life(d("2026-01-01"), d("2025-01-01"), d("2026-11-23"))
+                .unwrap_err()
+                .code(),
+            Code::ExpiryNotAfterProduction
+        );
     }
 
     #[test]
@@ -243,11 +250,16 @@ mod tests {
             ..Default::default()
         };
         assert!(check_shipment(&line, 4).is_ok());
-        assert!(check_shipment(&line, 5)
-            .unwrap_err()
-            .msg
-            .to_string()
-            .contains("exceed"));
+        let e = check_shipment(&line, 5).unwrap_err();
+        assert_eq!(e.code(), Code::ShipmentExceedsOrder, "{e}");
+        assert_eq!(
+            (
+                e.msg.get("quantity"),
+                e.msg.get("ordered"),
+                e.msg.get("shipped")
+            ),
+            (Some("5"), Some("10"), Some("6"))
+        );
         assert!(check_shipment(&line, 0).is_err());
         // shipped + quantity would wrap: refused, not let through
         assert_eq!(
@@ -255,15 +267,19 @@ mod tests {
             "quantity"
         );
         assert!(check_shipment(&line, i64::MIN).is_err());
-        assert!(check_shipment(
-            &LineQuantities {
-                declined: true,
-                ordered: 3,
-                ..Default::default()
-            },
-            1
-        )
-        .is_err());
+        assert_eq!(
+            check_shipment(
+                &LineQuantities {
+                    declined: true,
+                    ordered: 3,
+                    ..Default::default()
+                },
+                1
+            )
+            .unwrap_err()
+            .code(),
+            Code::LineDeclined
+        );
     }
 
     #[test]
@@ -272,11 +288,14 @@ mod tests {
             RejectReason::parse("reason", "damaged").unwrap(),
             RejectReason::Damaged
         );
-        assert!(RejectReason::parse("reason", "late")
-            .unwrap_err()
-            .msg
-            .to_string()
-            .contains("short_dated"));
+        let e = RejectReason::parse("reason", "late").unwrap_err();
+        assert_eq!(e.code(), Code::NotOneOf);
+        assert!(
+            e.msg
+                .get("words")
+                .is_some_and(|w| w.contains("short_dated")),
+            "{e}"
+        );
         assert_eq!(
             DeclineReason::parse("reason", "out_of_stock").unwrap(),
             DeclineReason::OutOfStock

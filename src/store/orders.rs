@@ -18,7 +18,7 @@ use crate::domain::money::Money;
 use crate::domain::orders::{
     self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, RejectReason,
 };
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
 #[diesel(table_name = orders)]
@@ -114,7 +114,7 @@ pub fn order(conn: &mut DbConn, id: i64) -> Result<Order> {
         .select(Order::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("order".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::OrderNotFound.into()))
 }
 
 pub fn lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderLine>> {
@@ -206,13 +206,13 @@ pub fn place_order(
     today: NaiveDate,
 ) -> Result<(Order, Vec<OrderLine>)> {
     if lines.is_empty() {
-        return Err(Invalid::new("lines", "an order needs at least one line").into());
+        return Err(Invalid::new("lines", Code::OrderNeedsLines).into());
     }
     // Every caller's quantities pass here (pages, API, demo, generator): each line within
     // bounds::Quantity, so the BIGINT sums over order_lines.quantity cannot overflow.
     for (i, l) in lines.iter().enumerate() {
         if let Err(e) = Quantity::new("quantity", l.quantity) {
-            return Err(Invalid::new(e.field, format!("line {}: {}", i + 1, e.msg)).into());
+            return Err(Invalid::new(e.field, e.msg.arg("line", i + 1)).into());
         }
     }
     super::write_tx(conn, |conn| {
@@ -227,7 +227,7 @@ pub fn place_order(
             ))
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound("institution".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
         let county = super::regions::county_of(region, &level, parent);
         let mut priced = vec![];
         let mut supplier = None;
@@ -254,22 +254,18 @@ pub fn place_order(
                 .ok_or_else(|| {
                     Invalid::new(
                         "contract_id",
-                        format!("there is no contract {}", l.contract_id),
+                        Msg::new(Code::NoSuchContract).arg("id", l.contract_id),
                     )
                 })?;
             if status != "in_force" || today < starts || today > ends {
                 return Err(Invalid::new(
                     "contract_id",
-                    format!("contract {} is not in force today", l.contract_id),
+                    Msg::new(Code::ContractNotInForce).arg("id", l.contract_id),
                 )
                 .into());
             }
             if supplier.is_some_and(|s| s != sid) {
-                return Err(Invalid::new(
-                    "lines",
-                    "all lines of an order go to one supplier: place one order per supplier",
-                )
-                .into());
+                return Err(Invalid::new("lines", Code::LinesOfSeveralSuppliers).into());
             }
             supplier = Some(sid);
             priced.push((l, pid, price));
@@ -335,6 +331,11 @@ fn may_supply(conn: &mut DbConn, o: &Order, supplier_id: i64) -> Result<bool> {
     Ok(named > 0)
 }
 
+/// An order's state as a refusal names it ("partially received").
+fn state_word(o: &Order) -> String {
+    o.state.replace('_', " ")
+}
+
 /// The supplier's order, or "not found" for anyone else.
 /// Reads an order and locks its row until the transaction ends: every change to an order or
 /// its lines takes this lock first, so that two at once (two lines confirmed, two deliveries
@@ -346,7 +347,7 @@ fn locked_order(conn: &mut DbConn, id: i64) -> Result<Order> {
         .returning(orders::id)
         .get_result::<i64>(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("order".into()))?;
+        .ok_or_else(|| StoreError::NotFound(Code::OrderNotFound.into()))?;
     order(conn, id)
 }
 
@@ -354,7 +355,7 @@ fn locked_order(conn: &mut DbConn, id: i64) -> Result<Order> {
 fn supplier_order(conn: &mut DbConn, order_id: i64, supplier_id: i64) -> Result<Order> {
     let o = locked_order(conn, order_id)?;
     if !may_supply(conn, &o, supplier_id)? {
-        return Err(StoreError::NotFound("order".into()));
+        return Err(StoreError::NotFound(Code::OrderNotFound.into()));
     }
     Ok(o)
 }
@@ -365,10 +366,7 @@ pub fn acknowledge(conn: &mut DbConn, act: &Act, order_id: i64, supplier_id: i64
         if o.state() != OrderState::Submitted {
             return Err(Invalid::new(
                 "state",
-                format!(
-                    "the order is {}, not waiting for acknowledgement",
-                    o.state.replace('_', " ")
-                ),
+                Msg::new(Code::OrderNotAwaitingAcknowledgement).arg("state", state_word(&o)),
             )
             .into());
         }
@@ -406,7 +404,7 @@ pub fn decline_line(
             .select(OrderLine::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound("order line".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::OrderLineNotFound.into()))?;
         let o = supplier_order(conn, l.order_id, supplier_id)?;
         if matches!(
             o.state(),
@@ -414,19 +412,15 @@ pub fn decline_line(
         ) {
             return Err(Invalid::new(
                 "state",
-                format!("the order is {}", o.state.replace('_', " ")),
+                Msg::new(Code::OrderNoLongerOpen).arg("state", state_word(&o)),
             )
             .into());
         }
         if l.declined_reason.is_some() {
-            return Err(Invalid::new("line", "this line was declined already").into());
+            return Err(Invalid::new("line", Code::LineAlreadyDeclined).into());
         }
         if l.shipped > 0 {
-            return Err(Invalid::new(
-                "line",
-                "part of this line has been shipped; it can no longer be declined",
-            )
-            .into());
+            return Err(Invalid::new("line", Code::LinePartlyShipped).into());
         }
         diesel::update(order_lines::table.find(line_id))
             .set((
@@ -464,10 +458,7 @@ pub fn cancel(conn: &mut DbConn, act: &Act, order_id: i64) -> Result<()> {
         if !matches!(o.state(), OrderState::Submitted | OrderState::Acknowledged) || shipped > 0 {
             return Err(Invalid::new(
                 "state",
-                format!(
-                    "the order is {}: only an order not yet shipped can be cancelled",
-                    o.state.replace('_', " ")
-                ),
+                Msg::new(Code::OrderNotCancellable).arg("state", state_word(&o)),
             )
             .into());
         }
@@ -524,11 +515,9 @@ fn existing_delivery(
         .optional()?;
     match found {
         None => Ok(None),
-        Some((_, o)) if o != order_id => Err(Invalid::new(
-            "idempotency_key",
-            "this key was used for another order's delivery",
-        )
-        .into()),
+        Some((_, o)) if o != order_id => {
+            Err(Invalid::new("idempotency_key", Code::IdempotencyKeyReused).into())
+        }
         Some((id, _)) => {
             let lines = delivery_lines::table
                 .filter(delivery_lines::delivery_id.eq(id))
@@ -569,7 +558,9 @@ pub fn ship(
         .filter(|k| !k.is_empty());
     if let Some(k) = key {
         if k.len() > 200 {
-            return Err(Invalid::new("idempotency_key", "is longer than 200 characters").into());
+            return Err(
+                Invalid::new("idempotency_key", Msg::new(Code::TooLong).arg("max", 200)).into(),
+            );
         }
     }
     let attempt = |conn: &mut DbConn| {
@@ -586,17 +577,12 @@ pub fn ship(
             ) {
                 return Err(Invalid::new(
                     "state",
-                    format!(
-                        "the order is {}: acknowledge it before shipping",
-                        o.state.replace('_', " ")
-                    ),
+                    Msg::new(Code::OrderNotAcknowledged).arg("state", state_word(&o)),
                 )
                 .into());
             }
             if lines.is_empty() {
-                return Err(
-                    Invalid::new("lines", "a delivery note needs at least one line").into(),
-                );
+                return Err(Invalid::new("lines", Code::DeliveryNeedsLines).into());
             }
             let mut ols = lines_of(conn, order_id)?;
             let mut errs = vec![];
@@ -604,26 +590,24 @@ pub fn ship(
                 let Some(ol) = ols.iter_mut().find(|l| l.id == s.order_line_id) else {
                     errs.push(Invalid::new(
                         "order_line_id",
-                        format!(
-                            "line {}: {} is not a line of this order",
-                            i + 1,
-                            s.order_line_id
-                        ),
+                        Msg::new(Code::NotALineOfThisOrder)
+                            .arg("line", i + 1)
+                            .arg("id", s.order_line_id),
                     ));
                     continue;
                 };
                 let q = ol.quantities();
                 if let Err(e) = rules::check_shipment(&q, s.quantity) {
-                    errs.push(Invalid::new(e.field, format!("line {}: {}", i + 1, e.msg)));
+                    errs.push(Invalid::new(e.field, e.msg.arg("line", i + 1)));
                     continue;
                 }
                 if let Err(e) = r.check_shelf_life(s.production_date, s.expiry_date, today) {
-                    errs.push(Invalid::new(e.field, format!("line {}: {}", i + 1, e.msg)));
+                    errs.push(Invalid::new(e.field, e.msg.arg("line", i + 1)));
                 }
                 if s.batch_no.trim().is_empty() {
                     errs.push(Invalid::new(
                         "batch_no",
-                        format!("line {}: the batch number is required", i + 1),
+                        Msg::new(Code::BatchNumberRequired).arg("line", i + 1),
                     ));
                 }
                 ol.shipped += s.quantity;
@@ -685,9 +669,8 @@ pub fn ship(
     match attempt(conn) {
         // The same key sent twice at once: the second meets the first's row and returns it.
         Err(StoreError::Conflict(_)) if key.is_some() => {
-            existing_delivery(conn, order_id, shipper_id, key.expect("checked"))?.ok_or_else(|| {
-                StoreError::Conflict("the delivery could not be written; try again".into())
-            })
+            existing_delivery(conn, order_id, shipper_id, key.expect("checked"))?
+                .ok_or_else(|| StoreError::Conflict(Code::DeliveryNotWritten.into()))
         }
         r => r,
     }
@@ -718,9 +701,9 @@ pub fn confirm(
             .select((DeliveryLine::as_select(), Order::as_select()))
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound("delivery line".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::DeliveryLineNotFound.into()))?;
         if o.institution_id != institution_id {
-            return Err(StoreError::NotFound("delivery line".into()));
+            return Err(StoreError::NotFound(Code::DeliveryLineNotFound.into()));
         }
         let o = locked_order(conn, o.id)?;
         let (word, reason) = match outcome {
@@ -763,7 +746,7 @@ pub fn confirm(
                     .first(conn)?;
                 let amount = price
                     .checked_mul(dl.quantity)
-                    .ok_or_else(|| Invalid::new("quantity", "the amount is too large"))?;
+                    .ok_or_else(|| Invalid::new("quantity", Code::AmountTooLarge))?;
                 diesel::insert_into(payables::table)
                     .values((
                         payables::delivery_line_id.eq(delivery_line_id),
@@ -825,12 +808,12 @@ pub fn mark_paid(conn: &mut DbConn, act: &Act, payable_id: i64, institution_id: 
             .select(Payable::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound("payable".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::PayableNotFound.into()))?;
         if p.institution_id != institution_id {
-            return Err(StoreError::NotFound("payable".into()));
+            return Err(StoreError::NotFound(Code::PayableNotFound.into()));
         }
         if p.paid_at.is_some() {
-            return Err(Invalid::new("payable", "this payable is paid already").into());
+            return Err(Invalid::new("payable", Code::PayableAlreadyPaid).into());
         }
         diesel::update(payables::table.find(payable_id))
             .set(payables::paid_at.eq(Some(act.stamp())))
@@ -889,7 +872,7 @@ pub fn institution_of_delivery_line(conn: &mut DbConn, id: i64) -> Result<i64> {
         .select(orders::institution_id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("delivery line".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::DeliveryLineNotFound.into()))
 }
 
 pub fn order_of_delivery_line(conn: &mut DbConn, id: i64) -> Result<i64> {
@@ -899,7 +882,7 @@ pub fn order_of_delivery_line(conn: &mut DbConn, id: i64) -> Result<i64> {
         .select(deliveries::order_id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("delivery line".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::DeliveryLineNotFound.into()))
 }
 
 pub fn order_of_line(conn: &mut DbConn, line_id: i64) -> Result<i64> {
@@ -908,7 +891,7 @@ pub fn order_of_line(conn: &mut DbConn, line_id: i64) -> Result<i64> {
         .select(order_lines::order_id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("order line".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::OrderLineNotFound.into()))
 }
 
 // ---------- the bad-faith list ----------
@@ -994,19 +977,12 @@ pub fn put_on_bad_faith_list(
     use super::schema::bad_faith;
     let reason = crate::domain::required_text("reason", reason, 2000)?;
     if ends_on < starts_on {
-        return Err(
-            Invalid::new("ends_on", "the period must end on or after its first day").into(),
-        );
+        return Err(Invalid::new("ends_on", Code::PeriodEndsBeforeStart).into());
     }
     super::write_tx(conn, |conn| {
         super::parties::get_supplier(conn, supplier_id)?;
         if warnings_of(conn, supplier_id)?.is_empty() {
-            return Err(Invalid::new(
-                "reason",
-                "this supplier has not been warned: issue a warning first; a supplier is put \
-                 on the bad-faith list only after one",
-            )
-            .into());
+            return Err(Invalid::new("reason", Code::SupplierNotWarned).into());
         }
         let id: i64 = diesel::insert_into(bad_faith::table)
             .values((

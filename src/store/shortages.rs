@@ -15,7 +15,7 @@ use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
     Reading, ResponseKind, Scope,
 };
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 pub const OPEN: &str = "open";
 pub const RESOLVED: &str = "resolved";
@@ -173,7 +173,7 @@ impl Geo {
             .iter()
             .find(|r| r.level == "province")
             .map(|r| r.id)
-            .ok_or_else(|| StoreError::NotFound("the province region".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::ProvinceRegionNotFound.into()))?;
         Ok(Geo {
             parent: regions.iter().map(|r| (r.id, r.parent_id)).collect(),
             names: regions
@@ -328,7 +328,7 @@ pub fn apply(
                 .execute(conn)?;
             c.id
         }
-        (None, None) => return Err(StoreError::Conflict("nothing to change".into())),
+        (None, None) => return Err(StoreError::Conflict(Code::NothingToChange.into())),
     };
     let rec: Shortage = shortages::table
         .find(id)
@@ -513,7 +513,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Shortage> {
         .select(Shortage::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("shortage {id}").into()))
+        .ok_or_else(|| StoreError::NotFound(Msg::new(Code::ShortageNotFound).arg("id", id)))
 }
 
 pub fn events_of(conn: &mut DbConn, id: i64) -> Result<Vec<Event>> {
@@ -603,7 +603,9 @@ fn drug_exists(conn: &mut DbConn, drug_id: i64) -> Result<()> {
         .first::<i64>(conn)
         .optional()?
         .map(|_| ())
-        .ok_or_else(|| Invalid::new("drug_id", format!("no drug has the id {drug_id}")).into())
+        .ok_or_else(|| {
+            Invalid::new("drug_id", Msg::new(Code::NoDrugWithId).arg("id", drug_id)).into()
+        })
 }
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq, Eq)]
@@ -632,7 +634,7 @@ pub fn declare_interruption(
 ) -> Result<Interruption> {
     let reason = crate::domain::required_text("reason", reason, 2000)?;
     if ends_on.is_some_and(|e| e < starts_on) {
-        return Err(Invalid::new("ends_on", "ends before it starts").into());
+        return Err(Invalid::new("ends_on", Code::PeriodEndsBeforeStart).into());
     }
     write_tx(conn, |conn| {
         drug_exists(conn, drug_id)?;
@@ -680,7 +682,9 @@ pub fn end_interruption(
             .select(Interruption::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("interruption {id}").into()))?;
+            .ok_or_else(|| {
+                StoreError::NotFound(Msg::new(Code::InterruptionNotFound).arg("id", id))
+            })?;
         let end = on.max(before.starts_on);
         diesel::update(supply_interruptions::table.find(id))
             .set(supply_interruptions::ends_on.eq(Some(end)))
@@ -760,13 +764,14 @@ pub fn respond(
     write_tx(conn, |conn| {
         let s = get(conn, shortage_id)?;
         if s.status != OPEN {
-            return Err(StoreError::Conflict(
-                "this shortage is resolved; only an open one can be responded to".into(),
-            ));
+            return Err(StoreError::Conflict(Code::ShortageResolved.into()));
         }
         if let Some(sup) = r.supplier_id {
             super::parties::get_supplier(conn, sup).map_err(|_| {
-                Invalid::new("supplier_id", format!("no supplier has the id {sup}"))
+                Invalid::new(
+                    "supplier_id",
+                    Msg::new(Code::NoSupplierWithId).arg("id", sup),
+                )
             })?;
         }
         let counties = if r.counties.is_empty() {
@@ -864,19 +869,20 @@ fn response_in_force(conn: &mut DbConn, response_id: i64, today: NaiveDate) -> R
         .select(Response::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("direct listing {response_id}").into()))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(Msg::new(Code::DirectListingNotFound).arg("id", response_id))
+        })?;
     if r.kind != ResponseKind::DirectListing.as_str() {
         return Err(StoreError::NotFound(
-            format!("direct listing {response_id}").into(),
+            Msg::new(Code::DirectListingNotFound).arg("id", response_id),
         ));
     }
     if r.until_on.is_none_or(|u| u < today) {
         return Err(StoreError::Conflict(
-            format!(
-                "the direct listing ended on {}",
-                r.until_on.map(|d| d.to_string()).unwrap_or_default()
-            )
-            .into(),
+            Msg::new(Code::DirectListingEnded).arg(
+                "date",
+                r.until_on.map(|d| d.to_string()).unwrap_or_default(),
+            ),
         ));
     }
     Ok(r)
@@ -900,9 +906,7 @@ pub fn list_product(
             .count()
             .get_result(conn)?;
         if licensed == 0 {
-            return Err(StoreError::Conflict(
-                "only a supplier with a valid drug licence may list".into(),
-            ));
+            return Err(StoreError::Conflict(Code::LicenceNeededToList.into()));
         }
         let drug: Option<i64> = products::table
             .find(product_id)
@@ -913,16 +917,12 @@ pub fn list_product(
             None => {
                 return Err(Invalid::new(
                     "product_id",
-                    format!("no product has the id {product_id}"),
+                    Msg::new(Code::NoProductWithId).arg("id", product_id),
                 )
                 .into())
             }
             Some(d) if d != r.drug_id => {
-                return Err(Invalid::new(
-                    "product_id",
-                    "that product is not of the drug in shortage",
-                )
-                .into())
+                return Err(Invalid::new("product_id", Code::ProductNotOfShortageDrug).into())
             }
             _ => {}
         }
@@ -930,9 +930,9 @@ pub fn list_product(
         if unit_price <= 0 || unit_price > cap {
             return Err(Invalid::new(
                 "unit_price",
-                format!(
-                    "the price must be above zero and at most the cap of {} yuan",
-                    crate::domain::money::Money::from_ten_thousandths(cap)
+                Msg::new(Code::PriceNotWithinCap).arg(
+                    "cap",
+                    crate::domain::money::Money::from_ten_thousandths(cap),
                 ),
             )
             .into());
@@ -949,9 +949,7 @@ pub fn list_product(
             .returning(direct_listings::id)
             .get_result(conn)
             .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(
-                    "this product is already listed under this response".into(),
-                ),
+                StoreError::Conflict(_) => StoreError::Conflict(Code::ProductAlreadyListed.into()),
                 e => e,
             })?;
         let l: Listing = direct_listings::table
@@ -1004,13 +1002,13 @@ pub fn buy(
             .select(Listing::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("listing {listing_id}").into()))?;
+            .ok_or_else(|| {
+                StoreError::NotFound(Msg::new(Code::ListingNotFound).arg("id", listing_id))
+            })?;
         let r = response_in_force(conn, l.response_id, today)?;
         let county = super::regions::county_of_institution(conn, institution_id)?;
         if !counties_parse(&r.counties).contains(&county) {
-            return Err(StoreError::Conflict(
-                "direct listing is allowed only in the counties affected by the shortage".into(),
-            ));
+            return Err(StoreError::Conflict(Code::NotInAffectedCounty.into()));
         }
         let id: i64 = diesel::insert_into(direct_purchases::table)
             .values((

@@ -6,6 +6,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::view::Table;
 use super::Error;
+use crate::domain::{Code, Msg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -19,7 +20,7 @@ impl ExportFormat {
             "csv" => Ok(ExportFormat::Csv),
             "xlsx" => Ok(ExportFormat::Xlsx),
             other => Err(Error::BadRequest(
-                format!("cannot export as '{other}': choose csv or xlsx").into(),
+                Msg::new(Code::ExportFormatUnknown).arg("format", other),
             )),
         }
     }
@@ -50,21 +51,26 @@ fn number(text: &str) -> Option<(f64, bool)> {
     Some(if pct { (v / 100.0, true) } else { (v, false) })
 }
 
+/// A file that could not be written: logged; the reader is told only that the server failed.
+fn internal(detail: String) -> Error {
+    tracing::error!("export: {detail}");
+    Error::Internal(detail)
+}
+
 /// UTF-8 with a byte-order mark, so that spreadsheet programs read Chinese names right.
 pub fn csv(table: &Table) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    let fail = |e: csv::Error| internal(format!("csv: {e}"));
     w.write_record(&table.columns).map_err(fail)?;
     for row in &table.rows {
         w.write_record(row.iter().map(|c| c.text.as_str()))
             .map_err(fail)?;
     }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
+    w.into_inner().map_err(|e| internal(format!("csv: {e}")))
 }
 
 pub fn xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, Error> {
-    let fail = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("xlsx: {e}"));
+    let fail = |e: rust_xlsxwriter::XlsxError| internal(format!("xlsx: {e}"));
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
     let name: String = sheet

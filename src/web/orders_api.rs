@@ -9,15 +9,23 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, institution_scope, own_supplier, ApiError, AppState, Error};
+use super::{db, institution_scope, ApiError, AppState, Error};
 
-const SUPPLIERS_ONLY: &str = "only a supplier's users (or its distributor's) may do this";
 use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
 use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
-use crate::domain::roles::{Role, Scope};
-use crate::domain::Invalid;
+use crate::domain::roles::{Principal, Role, Scope};
+use crate::domain::{Code, Invalid, Msg};
 use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
+
+/// The supplier a supplier's user acts for (its own, or as the distributor named for a
+/// county); anyone else is refused with `refusal`.
+pub(crate) fn acting_supplier(p: &Principal, refusal: Code) -> Result<i64, Error> {
+    match (p.role, p.supplier_id) {
+        (Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::Forbidden(refusal.into())),
+    }
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct OrderLineOut {
@@ -151,7 +159,7 @@ pub async fn place_order(
     body: web::Json<OrderIn>,
 ) -> Result<HttpResponse, ApiError> {
     if u.p.role != Role::Institution {
-        return Err(Error::Forbidden("only institutions place orders".into()).into());
+        return Err(Error::Forbidden(Code::OnlyInstitutionsOrder.into()).into());
     }
     let b = body.into_inner();
     let inst = b
@@ -159,10 +167,7 @@ pub async fn place_order(
         .or(u.p.institution_id)
         .ok_or_else(Error::forbidden)?;
     if !institution_scope(&state, &u.p).await?.allows(inst) {
-        return Err(Error::Forbidden(
-            "you may order only for your institution and its village clinics".into(),
-        )
-        .into());
+        return Err(Error::Forbidden(Code::OrderOutsideScope.into()).into());
     }
     let lines: Vec<NewLine> = b
         .lines
@@ -206,7 +211,7 @@ pub async fn list_orders(
             Scope::Only(ids) => (Some(ids), None),
             Scope::All => (None, None),
         },
-        Role::Supplier => (None, Some(own_supplier(&u.p, SUPPLIERS_ONLY)?)),
+        Role::Supplier => (None, Some(acting_supplier(&u.p, Code::SupplierUsersOnly)?)),
         Role::Expert => return Err(Error::forbidden().into()),
     };
     let filter = match q.state.as_deref() {
@@ -244,7 +249,7 @@ async fn visible_order(u: &ApiUser, state: &AppState, id: i64) -> Result<OrderOu
             .await?
             .allows(o.institution_id),
         Role::Supplier => {
-            let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
+            let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
             o.supplier_id == sid
                 || db(state, move |c| {
                     Ok(os::order_for_supplier(c, id, sid)?.is_some())
@@ -256,7 +261,7 @@ async fn visible_order(u: &ApiUser, state: &AppState, id: i64) -> Result<OrderOu
     if ok {
         Ok(o)
     } else {
-        Err(Error::NotFound("order".into()))
+        Err(Error::NotFound(Code::OrderNotFound.into()))
     }
 }
 
@@ -277,7 +282,7 @@ pub async fn acknowledge(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<OrderOut>, ApiError> {
-    let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
+    let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let id = id.into_inner();
     let act = state.act(&u.p.username);
     db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
@@ -292,9 +297,7 @@ pub async fn cancel(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     if u.p.role != Role::Institution {
-        return Err(
-            Error::Forbidden("only the ordering institution cancels an order".into()).into(),
-        );
+        return Err(Error::Forbidden(Code::OnlyOrdererCancels.into()).into());
     }
     let id = id.into_inner();
     visible_order(&u, &state, id).await?;
@@ -319,7 +322,7 @@ pub async fn decline(
     id: web::Path<i64>,
     body: web::Json<DeclineIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
+    let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let reason = DeclineReason::parse("reason", &body.reason)?;
     let note = crate::domain::optional_text("note", &body.note, 1000)?.unwrap_or_default();
     let id = id.into_inner();
@@ -370,7 +373,7 @@ pub async fn ship(
     id: web::Path<i64>,
     body: web::Json<DeliveryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_supplier(&u.p, SUPPLIERS_ONLY)?;
+    let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let key = req
         .headers()
         .get("Idempotency-Key")
@@ -448,9 +451,7 @@ pub async fn confirm(
     body: web::Json<ConfirmIn>,
 ) -> Result<web::Json<ConfirmOut>, ApiError> {
     if u.p.role != Role::Institution {
-        return Err(
-            Error::Forbidden("only the receiving institution confirms receipt".into()).into(),
-        );
+        return Err(Error::Forbidden(Code::OnlyReceiverConfirms.into()).into());
     }
     // A reason, when given, is one of the words even beside `accepted` (where it is not kept).
     let reason = match body.reason.as_deref() {
@@ -465,7 +466,9 @@ pub async fn confirm(
         other => {
             return Err(Error::from(Invalid::new(
                 "outcome",
-                format!("\"{other}\" is not accepted or rejected"),
+                Msg::new(Code::NotOneOf)
+                    .arg("value", other)
+                    .arg("words", "accepted, rejected"),
             ))
             .into())
         }
@@ -474,7 +477,7 @@ pub async fn confirm(
     let scope = institution_scope(&state, &u.p).await?;
     let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
     if !scope.allows(inst) {
-        return Err(Error::NotFound("delivery line".into()).into());
+        return Err(Error::NotFound(Code::DeliveryLineNotFound.into()).into());
     }
     let act = state.act(&u.p.username);
     let rules = state.config.delivery;
@@ -512,7 +515,7 @@ pub async fn list_payables(
     let (inst, sup) = match u.p.role {
         Role::Center | Role::Regulator => (None, None),
         Role::Institution => (Some(u.p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (None, Some(own_supplier(&u.p, SUPPLIERS_ONLY)?)),
+        Role::Supplier => (None, Some(acting_supplier(&u.p, Code::SupplierUsersOnly)?)),
         Role::Expert => return Err(Error::forbidden().into()),
     };
     let day = state.today();
@@ -542,11 +545,7 @@ pub async fn mark_paid(
 ) -> Result<HttpResponse, ApiError> {
     let inst = match (u.p.role, u.p.institution_id) {
         (Role::Institution, Some(i)) => i,
-        _ => {
-            return Err(
-                Error::Forbidden("only the paying institution marks a payable paid".into()).into(),
-            )
-        }
+        _ => return Err(Error::Forbidden(Code::OnlyPayerMarksPaid.into()).into()),
     };
     let id = id.into_inner();
     let act = state.act(&u.p.username);

@@ -7,11 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
+use super::orders_api::acting_supplier;
 use super::pages::shortages::drug_of;
-use super::{db, own_supplier, ApiError, AppState, Error};
+use super::{db, ApiError, AppState, Error};
 use crate::domain::optional_date;
 use crate::domain::roles::Role;
 use crate::domain::shortage::{counties_parse, Evidence, Level};
+use crate::domain::{Code, Msg};
 use crate::store::shortages::{self as ss, ListFilter};
 
 #[derive(Serialize, ToSchema)]
@@ -74,10 +76,7 @@ pub async fn list_shortages(
     q: web::Query<ShortageQuery>,
 ) -> Result<web::Json<Vec<ShortageOut>>, ApiError> {
     if !u.p.reads_everything() {
-        return Err(Error::Forbidden(
-            "only center staff and regulators see the shortage list".into(),
-        )
-        .into());
+        return Err(Error::Forbidden(Code::ShortageListStaffOnly.into()).into());
     }
     let level = match q.level.as_deref() {
         None => None,
@@ -89,7 +88,9 @@ pub async fn list_shortages(
         Some(s) => {
             return Err(Error::from(crate::domain::Invalid::new(
                 "status",
-                format!("\"{s}\" is not one of: open, resolved"),
+                Msg::new(Code::NotOneOf)
+                    .arg("value", s)
+                    .arg("words", "open, resolved"),
             ))
             .into())
         }
@@ -121,7 +122,7 @@ pub async fn report_shortage(
 ) -> Result<HttpResponse, ApiError> {
     let inst = match (u.p.role, u.p.institution_id) {
         (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::Forbidden("only institutions report shortages".into()).into()),
+        _ => return Err(Error::Forbidden(Code::OnlyInstitutionsReportShortages.into()).into()),
     };
     let drug = drug_of(&state, "drug", &body.drug).await?;
     let act = state.act(&u.p.username);
@@ -151,9 +152,9 @@ pub async fn declare_interruption(
     body: web::Json<InterruptionIn>,
 ) -> Result<HttpResponse, ApiError> {
     if u.p.role != Role::Supplier {
-        return Err(Error::Forbidden("only suppliers declare supply interruptions".into()).into());
+        return Err(Error::Forbidden(Code::OnlySuppliersDeclareInterruptions.into()).into());
     }
-    let supplier = own_supplier(&u.p, "only a supplier's users may declare")?;
+    let supplier = acting_supplier(&u.p, Code::OnlySupplierUsersDeclare)?;
     let drug = drug_of(&state, "drug", &body.drug).await?;
     let starts = optional_date("starts_on", &body.starts_on)?.unwrap_or_else(|| state.today());
     let ends = optional_date("ends_on", &body.ends_on)?;

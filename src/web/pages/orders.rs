@@ -8,12 +8,13 @@ use super::{local_time, money};
 use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, RejectReason};
 use crate::domain::roles::{Role, Scope};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid};
 use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
 use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
+use crate::web::orders_api::acting_supplier;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
-use crate::web::{db, institution_scope, own_supplier, AppState, Error};
+use crate::web::{db, institution_scope, AppState, Error};
 
 fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
@@ -29,13 +30,7 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
             Scope::Only(ids) => (Some(ids), None),
             Scope::All => (None, None),
         },
-        Role::Supplier => (
-            None,
-            Some(own_supplier(
-                &v.p,
-                "only a supplier's users (or its distributor's) may do this",
-            )?),
-        ),
+        Role::Supplier => (None, Some(acting_supplier(&v.p, Code::SupplierUsersOnly)?)),
         Role::Expert => return Err(Error::forbidden()),
     };
     let now = crate::store::micros(state.clock.now());
@@ -148,7 +143,7 @@ async fn place(
     };
     let contract_id = f
         .contract_id
-        .ok_or_else(|| Invalid::new("contract_id", "choose a contract"))?;
+        .ok_or_else(|| Invalid::new("contract_id", Code::ChooseContract))?;
     let quantity = Quantity::parse("quantity", &f.quantity)?.get();
     let urgent = f.urgent.is_some();
     let act = state.act(&v.p.username);
@@ -196,7 +191,7 @@ async fn order_page(
             .await?
             .allows(o.institution_id);
     if !(v.p.reads_everything() || mine || may_supply) {
-        return Err(Error::NotFound("order".into()));
+        return Err(Error::NotFound(Code::OrderNotFound.into()));
     }
     let state_word = o.state.clone();
     let mut sections = vec![];
@@ -441,10 +436,7 @@ async fn acknowledge(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let sid = own_supplier(
-        &v.p,
-        "only a supplier's users (or its distributor's) may do this",
-    )?;
+    let sid = acting_supplier(&v.p, Code::SupplierUsersOnly)?;
     let id = id.into_inner();
     let act = state.act(&v.p.username);
     db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
@@ -464,7 +456,7 @@ async fn cancel(
             .await?
             .allows(o.institution_id))
     {
-        return Err(Error::NotFound("order".into()));
+        return Err(Error::NotFound(Code::OrderNotFound.into()));
     }
     let act = state.act(&v.p.username);
     db(&state, move |c| os::cancel(c, &act, id)).await?;
@@ -486,10 +478,7 @@ async fn decline(
     id: web::Path<i64>,
     f: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = own_supplier(
-        &v.p,
-        "only a supplier's users (or its distributor's) may do this",
-    )?;
+    let sid = acting_supplier(&v.p, Code::SupplierUsersOnly)?;
     let reason = DeclineReason::parse("reason", &f.reason)?;
     let note = f.note.clone();
     let id = id.into_inner();
@@ -524,16 +513,13 @@ async fn ship(
     id: web::Path<i64>,
     f: web::Form<ShipForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = own_supplier(
-        &v.p,
-        "only a supplier's users (or its distributor's) may do this",
-    )?;
+    let sid = acting_supplier(&v.p, Code::SupplierUsersOnly)?;
     let id = id.into_inner();
     let date = crate::domain::date;
     let line = ShipLine {
         order_line_id: f
             .order_line_id
-            .ok_or_else(|| Invalid::new("order_line_id", "missing"))?,
+            .ok_or_else(|| Invalid::new("order_line_id", Code::Required))?,
         quantity: Quantity::parse("quantity", &f.quantity)?.get(),
         batch_no: f.batch_no.clone(),
         production_date: date("production_date", &f.production_date)?,
@@ -575,7 +561,7 @@ async fn confirm(
     let scope = institution_scope(&state, &v.p).await?;
     let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
     if !scope.allows(inst) {
-        return Err(Error::NotFound("delivery line".into()));
+        return Err(Error::NotFound(Code::DeliveryLineNotFound.into()));
     }
     let act = state.act(&v.p.username);
     let rules = state.config.delivery;
@@ -620,13 +606,7 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
     let (inst, sup) = match v.p.role {
         Role::Center | Role::Regulator => (None, None),
         Role::Institution => (Some(v.p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (
-            None,
-            Some(own_supplier(
-                &v.p,
-                "only a supplier's users (or its distributor's) may do this",
-            )?),
-        ),
+        Role::Supplier => (None, Some(acting_supplier(&v.p, Code::SupplierUsersOnly)?)),
         Role::Expert => return Err(Error::forbidden()),
     };
     let day = state.today();

@@ -10,14 +10,15 @@ use std::collections::BTreeMap;
 
 use crate::domain::performance::{self as perf, percent, ContractKey, Totals};
 use crate::domain::roles::Role;
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::performance::{self as ps, By, Filter, Names};
 use crate::web::auth::Viewer;
 use crate::web::charts::{self, Series};
 use crate::web::export::{self, ExportFormat};
+use crate::web::orders_api::acting_supplier;
 use crate::web::view::{self, Cell, Field, Link, Report, ReportPage, Table};
-use crate::web::{db, own_supplier, AppState, Error};
+use crate::web::{db, AppState, Error};
 
 /// Rows a page shows of a table (the export has them all).
 const PAGE_ROWS: usize = 200;
@@ -93,7 +94,7 @@ fn optional_id(field: &str, s: &Option<String>, known: bool) -> Result<Option<i6
             Ok(id) if known || id > 0 => Ok(Some(id)),
             _ => Err(Invalid::new(
                 field,
-                format!("\"{s}\" is not one of the list"),
+                Msg::new(Code::NotInList).arg("value", s),
             )),
         },
     }
@@ -111,36 +112,32 @@ fn ask(v: &Viewer, state: &AppState, q: &Query, names: &Names) -> Result<Asked, 
         None => to - Duration::days(89),
     };
     if to < from {
-        return Err(Invalid::new("to", "the period must end on or after its first day").into());
+        return Err(Invalid::new("to", Code::PeriodEndsBeforeStart).into());
     }
     let county = optional_id("county", &q.county, false)?;
     if let Some(c) = county {
         if !names.is_county(c) {
-            return Err(Invalid::new("county", "no such county").into());
+            return Err(Invalid::new("county", Code::NoSuchCounty).into());
         }
     }
     let asked_supplier = optional_id("supplier", &q.supplier, false)?;
     if let Some(s) = asked_supplier {
         if !names.suppliers.contains_key(&s) {
-            return Err(Invalid::new("supplier", "no such supplier").into());
+            return Err(
+                Invalid::new("supplier", Msg::new(Code::NoSupplierWithId).arg("id", s)).into(),
+            );
         }
     }
     let (supplier, own) = match v.p.role {
         Role::Center | Role::Regulator => (asked_supplier, false),
         Role::Supplier => {
-            let own = own_supplier(&v.p, "only a supplier's own figures are shown to it")?;
+            let own = acting_supplier(&v.p, Code::OwnPerformanceOnly)?;
             if asked_supplier.is_some_and(|s| s != own) {
-                return Err(Error::Forbidden(
-                    "a supplier sees only its own performance".into(),
-                ));
+                return Err(Error::Forbidden(Code::OwnPerformanceOnly.into()));
             }
             (Some(own), true)
         }
-        _ => {
-            return Err(Error::Forbidden(
-                "performance figures are for center staff, regulators and suppliers".into(),
-            ))
-        }
+        _ => return Err(Error::Forbidden(Code::PerformanceNotForRole.into())),
     };
     Ok(Asked {
         from,
@@ -269,9 +266,11 @@ fn answer(
     if let Some(fmt) = q.export.as_deref() {
         let fmt = ExportFormat::parse(fmt)?;
         let id = q.table.as_deref().unwrap_or_default();
-        let r = page.reports.iter().find(|r| r.id == id).ok_or_else(|| {
-            Error::BadRequest(format!("this page has no table '{id}' to export").into())
-        })?;
+        let r = page
+            .reports
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| Error::BadRequest(Msg::new(Code::NoExportTable).arg("table", id)))?;
         return export::respond(&r.table, fmt, &format!("{id}-{}-{}", a.from, a.to));
     }
     let Page {
@@ -772,7 +771,7 @@ async fn contract_page(
         let key = all
             .into_iter()
             .find(|k| k.contract_id == id)
-            .ok_or_else(|| crate::store::StoreError::NotFound("contract".into()))?;
+            .ok_or_else(|| crate::store::StoreError::NotFound(Code::ContractNotFound.into()))?;
         Ok((key, ps::purchases_of(c, id)?))
     })
     .await?;

@@ -12,14 +12,15 @@ use crate::domain::alerts::AlertKind;
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
 use crate::domain::shortage::{counties_parse, Evidence, Level, ResponseKind};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 use crate::store::shortages::{self as ss, ListFilter, NewResponse};
 use crate::store::{alerts as sa, catalog};
 use crate::web::auth::Viewer;
+use crate::web::orders_api::acting_supplier;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, Link, ListPage, Search, Section, Table,
 };
-use crate::web::{db, own_supplier, AppState, Error};
+use crate::web::{db, AppState, Error};
 
 fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
@@ -37,7 +38,7 @@ fn level_cell(t: &crate::i18n::Tr, level: &str) -> Cell {
 pub async fn drug_of(state: &AppState, field: &str, code: &str) -> Result<i64, Error> {
     let code = code.trim().to_string();
     if code.is_empty() {
-        return Err(Invalid::new(field, "name the drug by its code").into());
+        return Err(Invalid::new(field, Code::NameDrugByCode).into());
     }
     let f = field.to_string();
     db(state, move |c| {
@@ -49,7 +50,7 @@ pub async fn drug_of(state: &AppState, field: &str, code: &str) -> Result<i64, E
                 return Ok(d.id);
             }
         }
-        Err(Invalid::new(&f, format!("no drug has the code {code}")).into())
+        Err(Invalid::new(&f, Msg::new(Code::NoDrugWithCode).arg("code", code)).into())
     })
     .await
 }
@@ -405,10 +406,7 @@ impl ResponseForm {
         let mut errors = vec![];
         let kind = ResponseKind::parse("kind", &self.kind).ok();
         if kind.is_none() {
-            errors.push(Invalid::new(
-                "kind",
-                "choose a response: direct_listing, alternate_supplier or retender",
-            ));
+            errors.push(Invalid::new("kind", Code::ChooseResponseKind));
         }
         let price_cap = if self.price_cap.trim().is_empty() {
             None
@@ -432,10 +430,7 @@ impl ResponseForm {
             match self.supplier_id.trim().parse::<i64>() {
                 Ok(s) => Some(s),
                 Err(_) => {
-                    errors.push(Invalid::new(
-                        "supplier_id",
-                        "give the supplier's id (a number)",
-                    ));
+                    errors.push(Invalid::new("supplier_id", Code::SupplierIdNotANumber));
                     None
                 }
             }
@@ -443,25 +438,23 @@ impl ResponseForm {
         match kind {
             Some(ResponseKind::DirectListing) => {
                 if price_cap.is_none() && !errors.iter().any(|e| e.field == "price_cap") {
-                    errors.push(Invalid::new(
-                        "price_cap",
-                        "direct listing needs a price cap (yuan per unit)",
-                    ));
+                    errors.push(Invalid::new("price_cap", Code::DirectListingNeedsPriceCap));
                 }
                 match until_on {
                     None if !errors.iter().any(|e| e.field == "until_on") => {
-                        errors.push(Invalid::new("until_on", "direct listing needs an end date"))
+                        errors.push(Invalid::new("until_on", Code::DirectListingNeedsEndDate))
                     }
-                    Some(d) if d < today => {
-                        errors.push(Invalid::new("until_on", format!("{d} is in the past")))
-                    }
+                    Some(d) if d < today => errors.push(Invalid::new(
+                        "until_on",
+                        Msg::new(Code::DateInPast).arg("date", d),
+                    )),
                     _ => {}
                 }
             }
             Some(ResponseKind::AlternateSupplier)
                 if supplier_id.is_none() && !errors.iter().any(|e| e.field == "supplier_id") =>
             {
-                errors.push(Invalid::new("supplier_id", "name the alternate supplier"));
+                errors.push(Invalid::new("supplier_id", Code::NameAlternateSupplier));
             }
             _ => {}
         }
@@ -588,7 +581,7 @@ async fn report(
         (Role::Institution, Some(i)) => i,
         _ => {
             return Err(Error::Forbidden(
-                "only institutions report shortages".into(),
+                Code::OnlyInstitutionsReportShortages.into(),
             ))
         }
     };
@@ -606,9 +599,9 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
     let t = v.t;
     let tz = state.config.time_zone;
     let supplier = match v.p.role {
-        Role::Supplier => Some(own_supplier(
+        Role::Supplier => Some(acting_supplier(
             &v.p,
-            "only a supplier's users may see its declarations",
+            Code::OnlySupplierUsersSeeDeclarations,
         )?),
         Role::Center | Role::Regulator => None,
         _ => return Err(Error::forbidden()),
@@ -700,10 +693,10 @@ async fn declare(
 ) -> Result<HttpResponse, Error> {
     if v.p.role != Role::Supplier {
         return Err(Error::Forbidden(
-            "only suppliers declare supply interruptions".into(),
+            Code::OnlySuppliersDeclareInterruptions.into(),
         ));
     }
-    let supplier = own_supplier(&v.p, "only a supplier's users may declare")?;
+    let supplier = acting_supplier(&v.p, Code::OnlySupplierUsersDeclare)?;
     let drug = drug_of(&state, "drug_code", &f.drug_code).await?;
     let starts =
         crate::domain::optional_date("starts_on", &f.starts_on)?.unwrap_or_else(|| state.today());
@@ -726,7 +719,7 @@ async fn end_interruption(
     if v.p.role != Role::Supplier {
         return Err(Error::forbidden());
     }
-    let supplier = own_supplier(&v.p, "only a supplier's users may end its declarations")?;
+    let supplier = acting_supplier(&v.p, Code::OnlySupplierUsersEndDeclarations)?;
     let id = id.into_inner();
     let act = state.act(&v.p.username);
     let today = state.today();
@@ -748,7 +741,7 @@ async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpRe
     let today = state.today();
     let (supplier, institution) = match v.p.role {
         Role::Supplier => (
-            Some(own_supplier(&v.p, "only a supplier's users may list")?),
+            Some(acting_supplier(&v.p, Code::OnlySupplierUsersList)?),
             None,
         ),
         Role::Institution => (None, Some(v.p.institution_id.ok_or_else(Error::forbidden)?)),
@@ -930,17 +923,17 @@ async fn list_product(
     f: web::Form<ListingForm>,
 ) -> Result<HttpResponse, Error> {
     if v.p.role != Role::Supplier {
-        return Err(Error::Forbidden("only suppliers list products".into()));
+        return Err(Error::Forbidden(Code::OnlySuppliersList.into()));
     }
-    let supplier = own_supplier(&v.p, "only a supplier's users may list")?;
+    let supplier = acting_supplier(&v.p, Code::OnlySupplierUsersList)?;
     let response = f
         .response_id
-        .ok_or_else(|| Invalid::new("response_id", "choose the direct listing"))?;
+        .ok_or_else(|| Invalid::new("response_id", Code::ChooseDirectListing))?;
     let product: i64 = f
         .product_id
         .trim()
         .parse()
-        .map_err(|_| Invalid::new("product_id", "give the product's id (a number)"))?;
+        .map_err(|_| Invalid::new("product_id", Code::ProductIdNotANumber))?;
     let price = Money::parse_positive("unit_price", &f.unit_price)?.ten_thousandths();
     let act = state.act(&v.p.username);
     let today = state.today();
@@ -966,11 +959,7 @@ async fn buy(
 ) -> Result<HttpResponse, Error> {
     let inst = match (v.p.role, v.p.institution_id) {
         (Role::Institution, Some(i)) => i,
-        _ => {
-            return Err(Error::Forbidden(
-                "only institutions buy under direct listing".into(),
-            ))
-        }
+        _ => return Err(Error::Forbidden(Code::OnlyInstitutionsBuyDirect.into())),
     };
     let quantity = crate::domain::bounds::Quantity::parse("quantity", &f.quantity)?.get();
     let id = id.into_inner();
