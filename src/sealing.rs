@@ -13,7 +13,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
 
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 
 /// The master secret (32 bytes).
 #[derive(Clone)]
@@ -175,18 +175,14 @@ pub fn seal(
     if plaintext.len() > ENVELOPE_LEN {
         return Err(Invalid::new(
             "commercial_envelope",
-            format!("is longer than {ENVELOPE_LEN} bytes"),
+            Msg::new(Code::EnvelopeTooLong).arg("max", ENVELOPE_LEN),
         ));
     }
     let mut padded = plaintext.to_vec();
     padded.resize(ENVELOPE_LEN, b' ');
     let plaintext = &padded[..];
-    let tender = public_key(tender_public_key).ok_or_else(|| {
-        Invalid::new(
-            "tender",
-            "this tender has no envelope key; bids cannot be sealed",
-        )
-    })?;
+    let tender = public_key(tender_public_key)
+        .ok_or_else(|| Invalid::new("tender", Code::TenderWithoutEnvelopeKey))?;
     let e = EphemeralSecret::random_from_rng(rand::thread_rng());
     let epub = PublicKey::from(&e);
     let shared = e.diffie_hellman(&tender);
@@ -218,12 +214,7 @@ pub fn open(
     binding: &str,
     s: &Sealed,
 ) -> Result<Vec<u8>, Invalid> {
-    let bad = || {
-        Invalid::new(
-            "commercial_envelope",
-            "the sealed envelope cannot be opened: it was altered or does not belong here",
-        )
-    };
+    let bad = || Invalid::new("commercial_envelope", Code::EnvelopeCannotBeOpened);
     if s.nonce.len() != 88 {
         return Err(bad());
     }
@@ -302,8 +293,11 @@ mod tests {
                 "00"
             },
         );
-        assert!(
-            open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(),
+        assert_eq!(
+            open(&m, 7, "salt", "lot 1 supplier 2 v1", &t)
+                .unwrap_err()
+                .code(),
+            Code::EnvelopeCannotBeOpened,
             "altered"
         );
         let mut t = s.clone();
@@ -322,7 +316,10 @@ mod tests {
                 .unwrap()
                 .ciphertext
         );
-        assert!(seal("not a key", 7, "b", b"x").is_err());
+        assert_eq!(
+            seal("not a key", 7, "b", b"x").unwrap_err().code(),
+            Code::TenderWithoutEnvelopeKey
+        );
         // Padded: the envelope's length does not tell the price's digits.
         let short = seal(&public, 7, "b", br#"{"package_price":"1"}"#).unwrap();
         let long = seal(&public, 7, "b", br#"{"package_price":"1234567.8901"}"#).unwrap();
@@ -331,6 +328,8 @@ mod tests {
             open(&m, 7, "salt", "b", &short).unwrap(),
             br#"{"package_price":"1"}"#
         );
-        assert!(seal(&public, 7, "b", &[b'x'; ENVELOPE_LEN + 1]).is_err());
+        let e = seal(&public, 7, "b", &[b'x'; ENVELOPE_LEN + 1]).unwrap_err();
+        assert_eq!(e.code(), Code::EnvelopeTooLong);
+        assert_eq!(e.msg.get("max"), Some("256"));
     }
 }

@@ -514,62 +514,78 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
         .format("%Y-%m-%d %H:%M")
         .to_string();
     let w = window.to_string();
+    // A refused line of lots is named by its code, in the center's language (the demo's: zh-CN).
+    use jicai::domain::{Code, Msg};
+    let line = |code: Code, value: &str| {
+        jicai::i18n::Tr::new("zh-CN").msg(&Msg::new(code).arg("line", 1).arg("value", value))
+    };
     for (lots, months, at, field, needle) in [
         (
             format!("{code}, 1.00, composite_score, 2, yes, 70, {huge}"),
             "12",
             deadline.as_str(),
             "lots",
-            "technical_weight",
+            line(Code::LotLineTechnicalWeight, huge),
         ),
         (
             format!("{code}, 1.00, composite_score, 2, yes, 70, 1e30"),
             "12",
             &deadline,
             "lots",
-            "technical_weight",
+            line(Code::LotLineTechnicalWeight, "1e30"),
         ),
         (
             format!("{code}, 1.00, lowest_price, 2147483648"),
             "12",
             &deadline,
             "lots",
-            "min_bidders",
+            jicai::i18n::Tr::new("zh-CN").msg(
+                &Msg::new(Code::LotLineMinBidders)
+                    .arg("line", 1)
+                    .arg("value", "2147483648")
+                    .arg("min", 1)
+                    .arg("max", 100),
+            ),
         ),
         (
             format!("{code}, 1.00, lowest_price, 2, yes, {huge}"),
             "12",
             &deadline,
             "lots",
-            "agreed_share",
+            line(Code::LotLineAgreedShare, huge),
         ),
         (
             format!("{code}, {huge}, lowest_price"),
             "12",
             &deadline,
             "lots",
-            "max_unit_price",
+            jicai::i18n::Tr::new("zh-CN").msg(
+                &Msg::new(Code::LotLineMaxPrice)
+                    .arg("line", 1)
+                    .arg("value", huge)
+                    .arg("max", jicai::domain::money::Money::MAX_ENTERED),
+            ),
         ),
         (
             format!("{code}, 1.00, lowest_price"),
             "9223372036854775807",
             &deadline,
             "contract_months",
-            "contract_months",
+            "contract_months".to_string(),
         ),
         (
             format!("{code}, 1.00, lowest_price"),
             "12",
             "+262142-12-31 17:00",
             "bid_deadline",
-            "bid_deadline",
+            "bid_deadline".to_string(),
         ),
         (
             format!("{code}, 1.00, lowest_price"),
             "12",
             "9999-12-31",
             "bid_deadline",
-            "bid_deadline",
+            "bid_deadline".to_string(),
         ),
     ] {
         let r = center
@@ -591,7 +607,7 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
             r.body
         );
         assert!(
-            r.body.contains(field) && r.body.contains(needle),
+            r.body.contains(field) && r.body.contains(&needle),
             "{needle}: {}",
             r.body
         );

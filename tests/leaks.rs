@@ -202,9 +202,11 @@ async fn sealed_until_their_time(db: TestDb) {
         .unwrap();
     assert_eq!(bc.technical_result.as_deref(), Some("failed"));
     assert!(
-        bc.reasons().iter().any(|r| r.contains("GMP")),
+        bc.reason_msgs()
+            .iter()
+            .any(|m| m.code == jicai::domain::Code::NoValidGmpCertificate),
         "{:?}",
-        bc.reasons()
+        bc.reason_msgs()
     );
 
     // And now the audit page names the bidders (to staff logged in again: days have passed).

@@ -10,6 +10,7 @@ use chrono::Duration;
 use common::{app, d0012_bidders, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::Scope;
+use jicai::domain::Code;
 use jicai::store::{audit, catalog, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 
@@ -142,7 +143,11 @@ async fn a_whole_tender(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("no drug"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"data-code="no_drug_with_code""#) && r.body.contains("NOPE"),
+        "{}",
+        r.body
+    );
     let good = format!(
         "institution_code,drug_code,quantity\n{},{},500\n",
         s.clinic_code, s.drug_code
@@ -260,7 +265,7 @@ async fn a_whole_tender(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains("cannot be opened commercially"),
+        r.body.contains(r#"data-code="cannot_open_commercial""#),
         "{}",
         r.body
     );
@@ -496,9 +501,11 @@ async fn a_whole_tender(db: TestDb) {
         .unwrap();
     assert_eq!(bc.technical_result.as_deref(), Some("failed"));
     assert!(
-        bc.reasons().iter().any(|r| r.contains("GMP")),
+        bc.reason_msgs()
+            .iter()
+            .any(|m| m.code == Code::NoValidGmpCertificate),
         "{:?}",
-        bc.reasons()
+        bc.reason_msgs()
     );
     let mut expert = Client::new(app.clone());
     expert.login("expert", PW).await;
@@ -867,7 +874,11 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("technical scores"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"data-code="lots_missing_scores""#),
+        "{}",
+        r.body
+    );
     let mut expert = Client::new(app.clone());
     expert.login("expert", PW).await;
     expert.get("/home").await;
@@ -1083,7 +1094,7 @@ async fn bids_are_written_in_batches(db: TestDb) {
     assert_eq!(results[0].as_ref().unwrap().version, existing_v + 1);
     assert!(results[1].is_ok());
     assert!(
-        matches!(&results[2], Err(jicai::store::StoreError::Invalid(e)) if e[0].msg.to_string().contains("not of this lot's drug")),
+        matches!(&results[2], Err(jicai::store::StoreError::Invalid(e)) if e[0].code() == Code::ProductNotOfLotDrug),
         "{:?}",
         results[2]
     );
@@ -1302,6 +1313,21 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .find(|b| b.supplier_id == sc)
         .unwrap()
         .id;
+    // C reads why its bid failed: each reason's code, its arguments and its words.
+    let r = c
+        .api("GET", &format!("/api/v1/bids/{bid_c}"), Some(&tc), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["technical_result"], "failed", "{}", r.body);
+    let gmp = r.json()["technical_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == "no_valid_gmp_certificate")
+        .cloned()
+        .unwrap_or_else(|| panic!("no GMP reason: {}", r.body));
+    assert!(gmp["args"]["deadline"].is_string(), "{gmp}");
+    assert!(gmp["message"].as_str().unwrap().contains("GMP"), "{gmp}");
     let r = c
         .api(
             "POST",

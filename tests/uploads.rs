@@ -259,7 +259,11 @@ async fn uploads_to_targets_not_theirs_are_refused_before_the_body_is_read(db: T
         .upload(&format!("/demand/{}/upload", d.closed), "d.csv", &big)
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("window is closed"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"data-code="demand_window_closed""#),
+        "{}",
+        r.body
+    );
     let r = inst.upload("/demand/999999/upload", "d.csv", &big).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let path = format!("/demand/{}/upload", d.window);
@@ -319,7 +323,12 @@ async fn uploads_to_targets_not_theirs_are_refused_before_the_body_is_read(db: T
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("not open for bids"), "{}", r.body);
+    // The bid form again, with the refusal in the supplier's language (the demo's: zh-CN).
+    let refusal = jicai::i18n::Tr::new("zh-CN").msg(
+        &jicai::domain::Msg::new(jicai::domain::Code::TenderNotOpenForBids)
+            .arg("state", closed.state().as_str().replace('_', " ")),
+    );
+    assert!(r.body.contains(&refusal), "{refusal}: {}", r.body);
 
     // The same oversize body to an open window: now it is read, and refused at the limit.
     let r = inst.upload(&path, "d.csv", &big).await;
@@ -363,8 +372,9 @@ async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(
-        r.body
-            .contains("&quot;big.pdf&quot; is larger than 10 MB, the limit of one document"),
+        r.body.contains(r#"data-code="document_too_large""#)
+            && r.body.contains("big.pdf")
+            && r.body.contains("10 MB"),
         "{}",
         r.body
     );
@@ -381,7 +391,7 @@ async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
     let r = supplier.multipart(&path, &fields, &four).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(
-        r.body.contains("larger than 30 MB, the limit of one bid"),
+        r.body.contains(r#"data-code="documents_too_large""#) && r.body.contains("30 MB"),
         "{}",
         r.body
     );
@@ -393,7 +403,7 @@ async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
     let r = supplier.multipart(&path, &fields, &eleven).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
-        r.body.contains("more than 10 files, the limit of one bid"),
+        r.body.contains(r#"data-code="too_many_documents""#) && r.body.contains("10"),
         "{}",
         r.body
     );
@@ -414,7 +424,13 @@ async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("more than 10 files"), "{}", r.body);
+    assert_eq!(
+        r.json()["error"]["fields"][0]["code"],
+        "too_many_documents",
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["error"]["fields"][0]["args"]["max"], "10");
     assert_eq!(
         ts::bids_of_lot(&mut conn(&state), lot).unwrap().len(),
         before,

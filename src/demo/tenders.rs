@@ -10,6 +10,7 @@ use crate::domain::money::Money;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Scope;
 use crate::domain::tender::{TenderAction, TenderState};
+use crate::domain::{Code, Msg};
 use crate::sealing::MasterKey;
 use crate::store::tenders::{self as ts, BidSubmission, LotSpec, TenderSpec};
 use crate::store::{catalog, parties, regions, Act, DbConn, StoreError};
@@ -37,6 +38,11 @@ fn lots_done() -> Vec<(&'static str, &'static str, AwardPolicy)> {
     ]
 }
 
+/// A drug of the demo's tenders missing from the catalog.
+fn no_drug(code: &str) -> Msg {
+    Msg::new(Code::NoDrugWithCode).arg("code", code)
+}
+
 fn demand(conn: &mut DbConn, act: &Act, window: i64, codes: &[&str]) -> Result<(), StoreError> {
     let insts = parties::list_institutions(
         conn,
@@ -49,7 +55,7 @@ fn demand(conn: &mut DbConn, act: &Act, window: i64, codes: &[&str]) -> Result<(
     for (i, inst) in insts.iter().enumerate() {
         for (j, code) in codes.iter().enumerate() {
             let d = catalog::drug_by_code(conn, code)?
-                .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}").into()))?;
+                .ok_or_else(|| StoreError::NotFound(no_drug(code)))?;
             let q = 600 + ((i * 37 + j * 101) % 40) as i64 * 150;
             ts::report_demand(conn, act, window, inst.id, d.id, q)?;
         }
@@ -61,7 +67,7 @@ fn spec(conn: &mut DbConn, lots: &[(&str, &str, AwardPolicy)]) -> Result<Vec<Lot
     let mut out = vec![];
     for (code, max, policy) in lots {
         let d = catalog::drug_by_code(conn, code)?
-            .ok_or_else(|| StoreError::NotFound(format!("demo drug {code}").into()))?;
+            .ok_or_else(|| StoreError::NotFound(no_drug(code)))?;
         out.push(LotSpec {
             drug_id: d.id,
             max_unit_price: Money::parse("max", max)?,
@@ -133,7 +139,7 @@ pub fn load(
     let province = regions::all(conn)?
         .into_iter()
         .find(|r| r.parent_id.is_none())
-        .ok_or_else(|| StoreError::NotFound("province".into()))?;
+        .ok_or_else(|| StoreError::NotFound(Code::DemandWindowNeedsProvince.into()))?;
     let at = |days: i64| Act::new(ACTOR, now - Duration::days(days));
 
     // The 2026 tender, run to its end.

@@ -22,10 +22,11 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use super::bounds;
 use super::money::Money;
-use super::Invalid;
+use super::{Code, Invalid, Msg};
 
 /// The parameters of the multiple-winners policy (province defaults in [`MultiParams::default`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +97,7 @@ impl MultiParams {
         {
             return Err(Invalid::new(
                 "shares",
-                "each share must be above 0% and at most 100% (4 decimal places), at most 100 shares",
+                Msg::new(Code::InvalidAgreedShares).arg("max", bounds::BIDDERS.end()),
             ));
         }
         Ok(())
@@ -128,10 +129,7 @@ impl AwardPolicy {
                     || bounds::fraction("price_weight", *price_weight).is_err()
                     || technical_weight.checked_add(*price_weight) != Some(Decimal::ONE)
                 {
-                    return Err(Invalid::new(
-                        "weights",
-                        "the technical and price weights must be between 0 and 1 and add up to 1",
-                    ));
+                    return Err(Invalid::new("weights", Code::WeightsMustAddUp));
                 }
                 Ok(())
             }
@@ -188,7 +186,23 @@ pub struct BidInput {
 pub struct InvalidBid {
     pub bid_id: i64,
     pub supplier_id: i64,
+    /// Why the bid is not valid, as a stable code (`bid_not_qualified`, `bid_price_not_positive`,
+    /// `bid_price_above_max`); an award computed before the codes holds an English sentence.
     pub reason: String,
+    /// The reason's arguments (`price`, `max`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+/// A reason as a published result holds it: the code word and the arguments.
+fn recorded(m: Msg) -> (String, BTreeMap<String, String>) {
+    (
+        m.code.as_str().to_string(),
+        m.args
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 /// A valid bid in its rank.
@@ -224,7 +238,11 @@ pub struct Winner {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Failed {
+        /// `too_few_valid_bids` (an award computed before the codes holds an English sentence).
         reason: String,
+        /// The reason's arguments (`valid`, `min`).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<String, String>,
         valid_bids: usize,
         invalid: Vec<InvalidBid>,
     },
@@ -268,14 +286,18 @@ fn tie_break(a: &Valid, b: &Valid) -> Ordering {
         .then_with(|| a.bid.bid_id.cmp(&b.bid.bid_id))
 }
 
+/// Why a lot fails: fewer valid bids than its minimum.
+pub fn too_few_valid_bids(valid: usize, min: usize) -> Msg {
+    Msg::new(Code::TooFewValidBids)
+        .arg("valid", valid)
+        .arg("min", min)
+}
+
 /// Awards one lot.
 pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid> {
     lot.policy.validate()?;
     if lot.default_share <= Decimal::ZERO || lot.default_share > Decimal::ONE {
-        return Err(Invalid::new(
-            "agreed_share",
-            "must be above 0% and at most 100%",
-        ));
+        return Err(Invalid::new("agreed_share", Code::AgreedShareOutOfRange));
     }
     let max = lot.max_unit_price.ten_thousandths();
     let mut invalid = vec![];
@@ -283,22 +305,24 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
     for b in bids {
         let price = b.unit_price.ten_thousandths();
         let reason = if !b.qualified {
-            Some("did not pass the technical review".to_string())
+            Some(Msg::new(Code::BidNotQualified))
         } else if price <= 0 {
-            Some("the unit price must be greater than zero".to_string())
+            Some(Msg::new(Code::BidPriceNotPositive))
         } else if price > max {
-            Some(format!(
-                "unit price {} is above the maximum valid price {}",
-                b.unit_price, lot.max_unit_price
-            ))
+            Some(
+                Msg::new(Code::BidPriceAboveMax)
+                    .arg("price", b.unit_price)
+                    .arg("max", lot.max_unit_price),
+            )
         } else {
             None
         };
-        match reason {
-            Some(reason) => invalid.push(InvalidBid {
+        match reason.map(recorded) {
+            Some((reason, args)) => invalid.push(InvalidBid {
                 bid_id: b.bid_id,
                 supplier_id: b.supplier_id,
                 reason,
+                args,
             }),
             None => valid.push(Valid {
                 bid: b,
@@ -310,14 +334,12 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
     invalid.sort_by_key(|i| i.bid_id);
     let min = lot.min_bidders.max(1);
     if valid.len() < min {
+        let (reason, args) = recorded(too_few_valid_bids(valid.len(), min));
         return Ok(LotAward {
             lot_id: lot.lot_id,
             outcome: Outcome::Failed {
-                reason: format!(
-                    "{} valid bid(s), fewer than the minimum of {}",
-                    valid.len(),
-                    min
-                ),
+                reason,
+                args,
                 valid_bids: valid.len(),
                 invalid,
             },
@@ -343,14 +365,10 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
                 let tech = v.bid.technical_score.ok_or_else(|| {
                     Invalid::new(
                         "technical_score",
-                        format!(
-                            "bid {} has no technical score; experts must score every qualified bid",
-                            v.bid.bid_id
-                        ),
+                        Msg::new(Code::BidWithoutScore).arg("bid", v.bid.bid_id),
                     )
                 })?;
-                let too_large =
-                    || Invalid::new("technical_score", "the composite score is too large");
+                let too_large = || Invalid::new("technical_score", Code::CompositeScoreTooLarge);
                 let price_part = (lowest_d * hundred)
                     .checked_div(Decimal::new(v.price, 4))
                     .ok_or_else(too_large)?;
@@ -368,12 +386,12 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
             valid.sort_by(tie_break);
             let ratio_cap = Decimal::new(lowest, 4)
                 .checked_mul(p.price_ratio)
-                .ok_or_else(|| Invalid::new("price_ratio", "is too large"))?;
+                .ok_or_else(|| Invalid::new("price_ratio", Code::AwardFigureTooLarge))?;
             let fraction_cap = lot
                 .max_unit_price
                 .decimal()
                 .checked_mul(p.max_price_fraction)
-                .ok_or_else(|| Invalid::new("max_price_fraction", "is too large"))?;
+                .ok_or_else(|| Invalid::new("max_price_fraction", Code::AwardFigureTooLarge))?;
             let floor = p.absolute_floor.ten_thousandths();
             valid
                 .iter()
@@ -401,15 +419,13 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
             if i.quantity < 0 {
                 return Err(Invalid::new(
                     "quantity",
-                    format!(
-                        "institution {} reported a negative quantity",
-                        i.institution_code
-                    ),
+                    Msg::new(Code::NegativeReportedQuantity)
+                        .arg("institution", &i.institution_code),
                 ));
             }
             sum = sum
                 .checked_add(i.quantity)
-                .ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
+                .ok_or_else(|| Invalid::new("quantity", Code::ReportedDemandTooLarge))?;
             codes.push(&i.institution_code);
             weights.push(i.quantity);
             county_of.push(ci);
@@ -419,13 +435,13 @@ pub fn award_lot(lot: &LotInput, bids: &[BidInput]) -> Result<LotAward, Invalid>
     let total: i64 = county_demand
         .iter()
         .try_fold(0i64, |a, (_, d)| a.checked_add(*d))
-        .ok_or_else(|| Invalid::new("quantity", "the reported demand is too large"))?;
+        .ok_or_else(|| Invalid::new("quantity", Code::ReportedDemandTooLarge))?;
     let agreed_volume = Decimal::from(total)
         .checked_mul(share)
-        .ok_or_else(|| Invalid::new("agreed_volume", "is too large"))?
+        .ok_or_else(|| Invalid::new("agreed_volume", Code::AwardFigureTooLarge))?
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .try_into()
-        .map_err(|_| Invalid::new("agreed_volume", "is too large"))?;
+        .map_err(|_| Invalid::new("agreed_volume", Code::AwardFigureTooLarge))?;
     let volumes = split(agreed_volume, &weights, |i| codes[i])?;
 
     // Counties in the order winners take them: larger demand first, then lower code.
@@ -527,19 +543,16 @@ fn split<'a>(
     code: impl Fn(usize) -> &'a str,
 ) -> Result<Vec<i64>, Invalid> {
     if total < 0 {
-        return Err(Invalid::new("volume", "must not be negative"));
+        return Err(Invalid::new("volume", Code::Negative));
     }
     if weights.is_empty() {
         if total == 0 {
             return Ok(vec![]);
         }
-        return Err(Invalid::new(
-            "volume",
-            "there is nobody to split the volume among",
-        ));
+        return Err(Invalid::new("volume", Code::NobodyToSplitVolume));
     }
     if weights.iter().any(|w| *w < 0) {
-        return Err(Invalid::new("quantity", "must not be negative"));
+        return Err(Invalid::new("quantity", Code::Negative));
     }
     let sum: i128 = weights.iter().map(|w| *w as i128).sum();
     let weight = |w: i64| -> i128 {
@@ -732,21 +745,29 @@ mod tests {
             valid_bids,
             invalid,
             reason,
+            args,
         } = &a.outcome
         else {
             panic!("awarded")
         };
         assert_eq!(*valid_bids, 1);
-        assert!(reason.contains("minimum of 2"), "{reason}");
+        assert_eq!(reason, Code::TooFewValidBids.as_str());
+        assert_eq!(args["valid"], "1");
+        assert_eq!(args["min"], "2");
         assert_eq!(invalid.len(), 2);
-        assert!(invalid[0].reason.contains("technical review"));
-        assert!(
-            invalid[1]
-                .reason
-                .contains("above the maximum valid price 1.00"),
-            "{}",
-            invalid[1].reason
-        );
+        assert_eq!(invalid[0].reason, Code::BidNotQualified.as_str());
+        assert!(invalid[0].args.is_empty());
+        assert_eq!(invalid[1].reason, Code::BidPriceAboveMax.as_str());
+        assert_eq!(invalid[1].args["price"], "1.01");
+        assert_eq!(invalid[1].args["max"], "1.00");
+        // An award computed before the codes (an English sentence, no arguments) still reads.
+        let old: LotAward = serde_json::from_str(
+            r#"{"lot_id": 1, "outcome": {"outcome": "failed",
+                "reason": "1 valid bid(s), fewer than the minimum of 2", "valid_bids": 1,
+                "invalid": [{"bid_id": 2, "supplier_id": 102, "reason": "did not pass the technical review"}]}}"#,
+        )
+        .unwrap();
+        assert!(matches!(old.outcome, Outcome::Failed { valid_bids: 1, .. }));
     }
 
     #[test]
@@ -847,11 +868,9 @@ mod tests {
         assert_eq!(r.winners()[0].bid_id, 2);
         assert_eq!(r.winners()[0].score, Some(Decimal::new(890000, 4)));
         b.technical_score = None;
-        assert!(award_lot(&lot(p), &[a, b])
-            .unwrap_err()
-            .msg
-            .to_string()
-            .contains("no technical score"));
+        let e = award_lot(&lot(p), &[a, b]).unwrap_err();
+        assert_eq!(e.code(), Code::BidWithoutScore);
+        assert_eq!(e.msg.get("bid"), Some("2"));
     }
 
     #[test]

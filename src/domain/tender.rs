@@ -2,10 +2,11 @@
 //! technical review of a bid.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::catalog::{licence_valid_on, LicenceKind, SupplierKind};
-use super::Invalid;
+use super::{Code, Invalid, Msg};
 
 /// A tender's state, in the order it passes through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -56,7 +57,15 @@ impl TenderState {
         TenderState::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| Invalid::new("state", format!("\"{s}\" is not a tender state")))
+            .ok_or_else(|| {
+                let words: Vec<&str> = TenderState::ALL.iter().map(|t| t.as_str()).collect();
+                Invalid::new(
+                    "state",
+                    Msg::new(Code::NotOneOf)
+                        .arg("value", s)
+                        .arg("words", words.join(", ")),
+                )
+            })
     }
 
     /// Have the price envelopes been opened (so prices may be shown to those entitled)?
@@ -95,6 +104,18 @@ pub enum TenderAction {
 }
 
 impl TenderAction {
+    pub const ALL: [TenderAction; 9] = [
+        TenderAction::Publish,
+        TenderAction::Close,
+        TenderAction::OpenTechnical,
+        TenderAction::PublishTechnical,
+        TenderAction::OpenCommercial,
+        TenderAction::PublishAward,
+        TenderAction::Finalize,
+        TenderAction::Contract,
+        TenderAction::Cancel,
+    ];
+
     pub fn parse(s: &str) -> Result<TenderAction, Invalid> {
         Ok(match s {
             "publish" => TenderAction::Publish,
@@ -107,10 +128,13 @@ impl TenderAction {
             "contract" => TenderAction::Contract,
             "cancel" => TenderAction::Cancel,
             _ => {
+                let words: Vec<&str> = TenderAction::ALL.iter().map(|a| a.as_str()).collect();
                 return Err(Invalid::new(
                     "action",
-                    format!("\"{s}\" is not a tender action"),
-                ))
+                    Msg::new(Code::NotOneOf)
+                        .arg("value", s)
+                        .arg("words", words.join(", ")),
+                ));
             }
         })
     }
@@ -154,35 +178,22 @@ pub fn transition(
     let wrong = || {
         Invalid::new(
             "state",
-            format!(
-                "a tender that is {} cannot be {}",
-                state.as_str().replace('_', " "),
-                action_words(action)
-            ),
+            Msg::new(refusal(action)).arg("state", state.as_str().replace('_', " ")),
         )
     };
     let next = match (state, action) {
         (S::Draft, A::Publish) => {
             if cx.lots == 0 {
-                return Err(Invalid::new(
-                    "lots",
-                    "a tender needs at least one lot before it is published",
-                ));
+                return Err(Invalid::new("lots", Code::PublishWithoutLots));
             }
             if cx.bid_deadline <= cx.now {
-                return Err(Invalid::new(
-                    "bid_deadline",
-                    "the bid deadline has already passed",
-                ));
+                return Err(Invalid::new("bid_deadline", Code::PublishAfterDeadline));
             }
             S::Open
         }
         (S::Open, A::Close) => {
             if cx.now < cx.bid_deadline {
-                return Err(Invalid::new(
-                    "bid_deadline",
-                    "bids may still be submitted: the tender closes at its deadline, not before",
-                ));
+                return Err(Invalid::new("bid_deadline", Code::CloseBeforeDeadline));
             }
             S::Closed
         }
@@ -191,10 +202,7 @@ pub fn transition(
             if cx.lots_missing_scores > 0 {
                 return Err(Invalid::new(
                     "technical_score",
-                    format!(
-                        "{} lot(s) still need experts' technical scores",
-                        cx.lots_missing_scores
-                    ),
+                    Msg::new(Code::LotsMissingScores).arg("count", cx.lots_missing_scores),
                 ));
             }
             S::TechnicalPublished
@@ -204,16 +212,13 @@ pub fn transition(
         (S::Provisional, A::Finalize) => {
             if let Some(d) = cx.objection_deadline {
                 if cx.now < d {
-                    return Err(Invalid::new(
-                        "objections",
-                        "the objection window is still open",
-                    ));
+                    return Err(Invalid::new("objections", Code::ObjectionWindowStillOpen));
                 }
             }
             if cx.open_objections > 0 {
                 return Err(Invalid::new(
                     "objections",
-                    format!("{} objection(s) still await an answer", cx.open_objections),
+                    Msg::new(Code::ObjectionsUnanswered).arg("count", cx.open_objections),
                 ));
             }
             S::Awarded
@@ -225,17 +230,18 @@ pub fn transition(
     Ok(next)
 }
 
-fn action_words(a: TenderAction) -> &'static str {
+/// What refuses an action in a state that does not allow it (the state is the argument).
+fn refusal(a: TenderAction) -> Code {
     match a {
-        TenderAction::Publish => "published",
-        TenderAction::Close => "closed",
-        TenderAction::OpenTechnical => "opened for technical review",
-        TenderAction::PublishTechnical => "given published technical results",
-        TenderAction::OpenCommercial => "opened commercially",
-        TenderAction::PublishAward => "given a published award",
-        TenderAction::Finalize => "finalized",
-        TenderAction::Contract => "contracted",
-        TenderAction::Cancel => "cancelled",
+        TenderAction::Publish => Code::CannotPublishTender,
+        TenderAction::Close => Code::CannotCloseTender,
+        TenderAction::OpenTechnical => Code::CannotOpenTechnical,
+        TenderAction::PublishTechnical => Code::CannotPublishTechnical,
+        TenderAction::OpenCommercial => Code::CannotOpenCommercial,
+        TenderAction::PublishAward => Code::CannotPublishAward,
+        TenderAction::Finalize => Code::CannotFinalizeAward,
+        TenderAction::Contract => Code::CannotContractTender,
+        TenderAction::Cancel => Code::CannotCancelTender,
     }
 }
 
@@ -246,6 +252,23 @@ pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 /// Most bytes of all the documents of one bid together.
 pub const MAX_BID_DOCUMENT_BYTES: usize = 30 * 1024 * 1024;
 
+/// More than [`MAX_DOCUMENTS`] documents.
+pub fn too_many_documents() -> Msg {
+    Msg::new(Code::TooManyDocuments).arg("max", MAX_DOCUMENTS)
+}
+
+/// A document over [`MAX_DOCUMENT_BYTES`].
+pub fn document_too_large(name: &str) -> Msg {
+    Msg::new(Code::DocumentTooLarge)
+        .arg("name", name)
+        .arg("max", MAX_DOCUMENT_BYTES / (1024 * 1024))
+}
+
+/// The documents together over [`MAX_BID_DOCUMENT_BYTES`].
+pub fn documents_too_large() -> Msg {
+    Msg::new(Code::DocumentsTooLarge).arg("max", MAX_BID_DOCUMENT_BYTES / (1024 * 1024))
+}
+
 /// Checks the documents of a bid (name, size in bytes) against the limits above.
 pub fn check_documents<'a>(
     docs: impl IntoIterator<Item = (&'a str, usize)>,
@@ -255,29 +278,14 @@ pub fn check_documents<'a>(
     for (name, size) in docs {
         count += 1;
         if count > MAX_DOCUMENTS {
-            return Err(Invalid::new(
-                "documents",
-                format!("more than {MAX_DOCUMENTS} files, the limit of one bid"),
-            ));
+            return Err(Invalid::new("documents", too_many_documents()));
         }
         if size > MAX_DOCUMENT_BYTES {
-            return Err(Invalid::new(
-                "documents",
-                format!(
-                    "\"{name}\" is larger than {} MB, the limit of one document",
-                    MAX_DOCUMENT_BYTES / (1024 * 1024)
-                ),
-            ));
+            return Err(Invalid::new("documents", document_too_large(name)));
         }
         total = total.saturating_add(size);
         if total > MAX_BID_DOCUMENT_BYTES {
-            return Err(Invalid::new(
-                "documents",
-                format!(
-                    "the documents are larger than {} MB together, the limit of one bid",
-                    MAX_BID_DOCUMENT_BYTES / (1024 * 1024)
-                ),
-            ));
+            return Err(Invalid::new("documents", documents_too_large()));
         }
     }
     Ok(())
@@ -293,19 +301,14 @@ pub fn check_bidding_open(
     if state != TenderState::Open {
         return Err(Invalid::new(
             "tender",
-            format!(
-                "this tender is {}, not open for bids",
-                state.as_str().replace('_', " ")
-            ),
+            Msg::new(Code::TenderNotOpenForBids).arg("state", state.as_str().replace('_', " ")),
         ));
     }
     if now >= deadline {
         return Err(Invalid::new(
             "bid_deadline",
-            format!(
-                "the bid deadline ({}) has passed; no bid can be submitted, replaced or withdrawn",
-                deadline.format("%Y-%m-%d %H:%M UTC")
-            ),
+            Msg::new(Code::BidDeadlinePassed)
+                .arg("deadline", deadline.format("%Y-%m-%d %H:%M UTC")),
         ));
     }
     Ok(())
@@ -333,20 +336,18 @@ pub struct TechnicalFacts {
     pub bad_faith: bool,
 }
 
-/// The automatic checks; each failure comes with its reason. Empty means qualified.
-pub fn technical_review(f: &TechnicalFacts) -> Vec<String> {
+/// The automatic checks; each failure comes with its reason, as a code with its arguments.
+/// Empty means qualified.
+pub fn technical_review(f: &TechnicalFacts) -> Vec<Msg> {
     let mut reasons = vec![];
     if f.product_drug_id != f.lot_drug_id {
-        reasons.push("the product is not of the lot's drug".to_string());
+        reasons.push(Msg::new(Code::ProductNotOfLotDrug));
     }
     if f.supplier_kind == SupplierKind::Manufacturer && f.product_manufacturer_id != f.supplier_id {
-        reasons.push("a manufacturer may bid only its own products".to_string());
+        reasons.push(Msg::new(Code::ManufacturerOwnProductsOnly));
     }
     if f.consistency_required && !(f.product_consistency || f.product_originator) {
-        reasons.push(
-            "the lot requires a product that passed consistency evaluation (or the originator)"
-                .to_string(),
-        );
+        reasons.push(Msg::new(Code::ConsistencyEvaluationRequired));
     }
     let needed: &[LicenceKind] = match f.supplier_kind {
         SupplierKind::Manufacturer => &[LicenceKind::Manufacturing, LicenceKind::Gmp],
@@ -358,25 +359,109 @@ pub fn technical_review(f: &TechnicalFacts) -> Vec<String> {
             .iter()
             .any(|(k, exp)| k == kind && licence_valid_on(*exp, f.deadline_day));
         if !valid {
-            reasons.push(format!(
-                "no {} valid on the deadline ({})",
-                kind.label("en"),
-                f.deadline_day
-            ));
+            reasons.push(Msg::new(no_valid_licence(*kind)).arg("deadline", f.deadline_day));
         }
     }
     let (n, d) = f.capacity_factor;
     if (f.annual_capacity as i128) * (d as i128) < (f.agreed_volume as i128) * (n as i128) {
-        reasons.push(format!(
-            "annual capacity {} is below the required {} units",
-            f.annual_capacity,
-            ((f.agreed_volume as i128 * n as i128 + d as i128 - 1) / d as i128)
-        ));
+        reasons.push(
+            Msg::new(Code::CapacityBelowRequired)
+                .arg("capacity", f.annual_capacity)
+                .arg(
+                    "required",
+                    (f.agreed_volume as i128 * n as i128 + d as i128 - 1) / d as i128,
+                ),
+        );
     }
     if f.bad_faith {
-        reasons.push("the supplier is on the bad-faith list".to_string());
+        reasons.push(Msg::new(Code::SupplierOnBadFaithList));
     }
     reasons
+}
+
+/// The reason of a licence of this kind missing or expired on the deadline.
+fn no_valid_licence(kind: LicenceKind) -> Code {
+    match kind {
+        LicenceKind::Manufacturing => Code::NoValidManufacturingLicence,
+        LicenceKind::Business => Code::NoValidBusinessLicence,
+        LicenceKind::Gmp => Code::NoValidGmpCertificate,
+        LicenceKind::Gsp => Code::NoValidGspCertificate,
+    }
+}
+
+/// The argument names of the review's reasons (a [`Msg`] names them with static strings).
+const REVIEW_ARGS: [&str; 3] = ["deadline", "capacity", "required"];
+
+/// A reason of the technical review as the database keeps it: its code word and arguments,
+/// `{"code": "no_valid_gmp_certificate", "args": {"deadline": "2026-12-01"}}`; the words are
+/// chosen when it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedReason {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl From<&Msg> for RecordedReason {
+    fn from(m: &Msg) -> Self {
+        RecordedReason {
+            code: m.code.as_str().to_string(),
+            args: m
+                .args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl RecordedReason {
+    /// The reason again; a code this program does not know reads as "did not pass the
+    /// technical review".
+    pub fn msg(&self) -> Msg {
+        let Ok(code) = self.code.parse::<Code>() else {
+            return Msg::new(Code::BidNotQualified);
+        };
+        REVIEW_ARGS
+            .iter()
+            .fold(Msg::new(code), |m, name| match self.args.get(*name) {
+                Some(v) => m.arg(name, v),
+                None => m,
+            })
+    }
+}
+
+/// A reason recorded before reasons were codes: the English sentence [`technical_review`] wrote
+/// then, read back as its code (one it cannot place reads as "did not pass the technical review").
+pub fn reason_from_legacy_text(s: &str) -> Msg {
+    let between = |s: &str, pre: &str, post: &str| -> Option<String> {
+        s.strip_prefix(pre)?.strip_suffix(post).map(str::to_string)
+    };
+    match s {
+        "the product is not of the lot's drug" => return Msg::new(Code::ProductNotOfLotDrug),
+        "a manufacturer may bid only its own products" => {
+            return Msg::new(Code::ManufacturerOwnProductsOnly)
+        }
+        "the lot requires a product that passed consistency evaluation (or the originator)" => {
+            return Msg::new(Code::ConsistencyEvaluationRequired)
+        }
+        "the supplier is on the bad-faith list" => return Msg::new(Code::SupplierOnBadFaithList),
+        _ => {}
+    }
+    for kind in LicenceKind::ALL {
+        let pre = format!("no {} valid on the deadline (", kind.label("en"));
+        if let Some(day) = between(s, &pre, ")") {
+            return Msg::new(no_valid_licence(*kind)).arg("deadline", day);
+        }
+    }
+    if let Some(rest) = between(s, "annual capacity ", " units") {
+        if let Some((capacity, required)) = rest.split_once(" is below the required ") {
+            return Msg::new(Code::CapacityBelowRequired)
+                .arg("capacity", capacity)
+                .arg("required", required);
+        }
+    }
+    Msg::new(Code::BidNotQualified)
 }
 
 #[cfg(test)]
@@ -390,10 +475,9 @@ mod tests {
             check_documents([("a.pdf", 10 * mb), ("b.pdf", 10 * mb), ("c.pdf", 10 * mb)]).is_ok()
         );
         let e = check_documents([("a.pdf", 10 * mb + 1)]).unwrap_err();
-        assert!(
-            e.msg.to_string().contains("\"a.pdf\" is larger than 10 MB"),
-            "{e}"
-        );
+        assert_eq!(e.code(), Code::DocumentTooLarge, "{e}");
+        assert_eq!(e.msg.get("name"), Some("a.pdf"));
+        assert_eq!(e.msg.get("max"), Some("10"));
         let e = check_documents([
             ("a.pdf", 10 * mb),
             ("b.pdf", 10 * mb),
@@ -401,12 +485,11 @@ mod tests {
             ("d.pdf", 1),
         ])
         .unwrap_err();
-        assert!(
-            e.msg.to_string().contains("larger than 30 MB together"),
-            "{e}"
-        );
+        assert_eq!(e.code(), Code::DocumentsTooLarge, "{e}");
+        assert_eq!(e.msg.get("max"), Some("30"));
         let e = check_documents((0..11).map(|_| ("s.pdf", 10))).unwrap_err();
-        assert!(e.msg.to_string().contains("more than 10 files"), "{e}");
+        assert_eq!(e.code(), Code::TooManyDocuments, "{e}");
+        assert_eq!(e.msg.get("max"), Some("10"));
         assert!(check_documents((0..10).map(|_| ("s.pdf", 10))).is_ok());
     }
     use chrono::TimeZone;
@@ -450,7 +533,8 @@ mod tests {
     fn wrong_state_is_refused_with_a_reason() {
         let now = Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap();
         let e = transition(TenderState::Draft, TenderAction::OpenCommercial, &cx(now)).unwrap_err();
-        assert!(e.msg.to_string().contains("draft"));
+        assert_eq!(e.code(), Code::CannotOpenCommercial);
+        assert_eq!(e.msg.get("state"), Some("draft"));
         assert!(transition(TenderState::Awarded, TenderAction::Cancel, &cx(now)).is_err());
         assert_eq!(
             transition(TenderState::Open, TenderAction::Cancel, &cx(now)).unwrap(),
@@ -463,10 +547,17 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 12, 5, 0, 0, 0).unwrap();
         let mut c = cx(now);
         c.objection_deadline = Some(now + chrono::Duration::hours(1));
-        assert!(transition(TenderState::Provisional, TenderAction::Finalize, &c).is_err());
+        assert_eq!(
+            transition(TenderState::Provisional, TenderAction::Finalize, &c)
+                .unwrap_err()
+                .code(),
+            Code::ObjectionWindowStillOpen
+        );
         c.objection_deadline = Some(now);
         c.open_objections = 1;
-        assert!(transition(TenderState::Provisional, TenderAction::Finalize, &c).is_err());
+        let e = transition(TenderState::Provisional, TenderAction::Finalize, &c).unwrap_err();
+        assert_eq!(e.code(), Code::ObjectionsUnanswered);
+        assert_eq!(e.msg.get("count"), Some("1"));
         c.open_objections = 0;
         assert!(transition(TenderState::Provisional, TenderAction::Finalize, &c).is_ok());
     }
@@ -475,8 +566,13 @@ mod tests {
     fn bidding_closes_at_the_deadline() {
         let d = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
         assert!(check_bidding_open(TenderState::Open, d, d - chrono::Duration::seconds(1)).is_ok());
-        assert!(check_bidding_open(TenderState::Open, d, d).is_err());
-        assert!(check_bidding_open(TenderState::Draft, d, d - chrono::Duration::days(1)).is_err());
+        let e = check_bidding_open(TenderState::Open, d, d).unwrap_err();
+        assert_eq!(e.code(), Code::BidDeadlinePassed);
+        assert_eq!(e.msg.get("deadline"), Some("2026-12-01 09:00 UTC"));
+        let e =
+            check_bidding_open(TenderState::Draft, d, d - chrono::Duration::days(1)).unwrap_err();
+        assert_eq!(e.code(), Code::TenderNotOpenForBids);
+        assert_eq!(e.msg.get("state"), Some("draft"));
     }
 
     fn facts() -> TechnicalFacts {
@@ -518,7 +614,61 @@ mod tests {
         f.bad_faith = true;
         let r = technical_review(&f);
         assert_eq!(r.len(), 5, "{r:?}");
-        assert!(r[2].contains("GMP certificate"));
-        assert!(r[3].contains("1000"));
+        assert_eq!(
+            r.iter().map(|m| m.code).collect::<Vec<_>>(),
+            vec![
+                Code::ProductNotOfLotDrug,
+                Code::ConsistencyEvaluationRequired,
+                Code::NoValidGmpCertificate,
+                Code::CapacityBelowRequired,
+                Code::SupplierOnBadFaithList
+            ]
+        );
+        assert_eq!(r[2].get("deadline"), Some("2026-12-01"));
+        assert_eq!(r[3].get("required"), Some("1000"));
+        assert_eq!(r[3].get("capacity"), Some("999"));
+    }
+
+    #[test]
+    fn recorded_reasons_read_back_as_codes() {
+        let m = Msg::new(Code::CapacityBelowRequired)
+            .arg("capacity", 999)
+            .arg("required", 1000);
+        let json = serde_json::to_string(&RecordedReason::from(&m)).unwrap();
+        let back: RecordedReason = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.msg(), m);
+        let unknown = RecordedReason {
+            code: "no_such_code".into(),
+            args: BTreeMap::new(),
+        };
+        assert_eq!(unknown.msg().code, Code::BidNotQualified);
+        // The English sentences of the reviews recorded before the codes.
+        let old = reason_from_legacy_text("no GMP certificate valid on the deadline (2026-12-01)");
+        assert_eq!(old.code, Code::NoValidGmpCertificate);
+        assert_eq!(old.get("deadline"), Some("2026-12-01"));
+        let old = reason_from_legacy_text("annual capacity 999 is below the required 1000 units");
+        assert_eq!(old, m);
+        assert_eq!(
+            reason_from_legacy_text("the supplier is on the bad-faith list").code,
+            Code::SupplierOnBadFaithList
+        );
+        assert_eq!(
+            reason_from_legacy_text("something else").code,
+            Code::BidNotQualified
+        );
+    }
+
+    #[test]
+    fn unknown_states_and_actions_name_the_words() {
+        let e = TenderState::parse("opened").unwrap_err();
+        assert_eq!((e.field.as_str(), e.code()), ("state", Code::NotOneOf));
+        assert!(e.msg.get("words").unwrap().contains("technical_opened"));
+        let e = TenderAction::parse("reopen").unwrap_err();
+        assert_eq!((e.field.as_str(), e.code()), ("action", Code::NotOneOf));
+        assert_eq!(e.msg.get("value"), Some("reopen"));
+        assert!(e.msg.get("words").unwrap().contains("open_commercial"));
+        for a in TenderAction::ALL {
+            assert_eq!(TenderAction::parse(a.as_str()).unwrap(), a);
+        }
     }
 }

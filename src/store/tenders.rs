@@ -22,8 +22,10 @@ use crate::domain::award::{
 use crate::domain::bounds;
 use crate::domain::catalog::{LicenceKind, SupplierKind};
 use crate::domain::money::Money;
-use crate::domain::tender::{self, TechnicalFacts, TenderAction, TenderState, TransitionContext};
-use crate::domain::Invalid;
+use crate::domain::tender::{
+    self, RecordedReason, TechnicalFacts, TenderAction, TenderState, TransitionContext,
+};
+use crate::domain::{Code, Invalid, Msg};
 use crate::sealing::{self, MasterKey, Sealed};
 
 // ---------- demand collection ----------
@@ -47,7 +49,7 @@ pub fn open_window(
     closes_at: DateTime<Utc>,
 ) -> Result<DemandWindow> {
     if micros(closes_at) <= act.stamp() {
-        return Err(Invalid::new("closes_at", "the window must close in the future").into());
+        return Err(Invalid::new("closes_at", Code::WindowMustCloseInFuture).into());
     }
     super::write_tx(conn, |conn| {
         let id: i64 = diesel::insert_into(demand_windows::table)
@@ -80,7 +82,7 @@ pub fn window(conn: &mut DbConn, id: i64) -> Result<DemandWindow> {
         .select(DemandWindow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("demand window".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::DemandWindowNotFound.into()))
 }
 
 pub fn windows(conn: &mut DbConn) -> Result<Vec<DemandWindow>> {
@@ -103,14 +105,14 @@ pub fn report_demand(
     super::write_tx(conn, |conn| {
         let w = window(conn, window_id)?;
         if w.status != "open" || w.closes_at <= act.stamp() {
-            return Err(Invalid::new("window", "the demand-collection window is closed").into());
+            return Err(Invalid::new("window", Code::DemandWindowClosed).into());
         }
         drugs::table
             .find(drug_id)
             .select(drugs::id)
             .first::<i64>(conn)
             .optional()?
-            .ok_or_else(|| Invalid::new("drug", "no such drug"))?;
+            .ok_or_else(|| Invalid::new("drug", Code::RecordNotFound))?;
         let existing: Option<(i64, i64)> = demand_reports::table
             .filter(demand_reports::window_id.eq(window_id))
             .filter(demand_reports::institution_id.eq(institution_id))
@@ -315,7 +317,9 @@ pub struct Lot {
 impl Lot {
     pub fn award_policy(&self) -> Result<AwardPolicy> {
         serde_json::from_str(&self.policy_json).map_err(|e| {
-            StoreError::Conflict(format!("lot {} policy unreadable: {e}", self.id).into())
+            // The parser's words stay in the log.
+            tracing::error!("lot {} policy unreadable: {e}", self.id);
+            StoreError::Conflict(Msg::new(Code::LotPolicyUnreadable).arg("lot", self.id))
         })
     }
     pub fn result(&self) -> Option<LotAward> {
@@ -372,15 +376,17 @@ pub fn create_tender(
 ) -> Result<Tender> {
     let mut errs = vec![];
     if spec.title.trim().is_empty() {
-        errs.push(Invalid::new("title", "is required"));
+        errs.push(Invalid::new("title", Code::Required));
     }
     if spec.lots.is_empty() {
-        errs.push(Invalid::new("lots", "choose at least one drug"));
+        errs.push(Invalid::new("lots", Code::Required));
     }
     if !(0..=*bounds::DAYS.end()).contains(&i64::from(spec.objection_days)) {
         errs.push(Invalid::new(
             "objection_days",
-            format!("must be from 0 to {}", bounds::DAYS.end()),
+            Msg::new(Code::OutOfRange)
+                .arg("min", 0)
+                .arg("max", bounds::DAYS.end()),
         ));
     }
     if let Err(e) = bounds::in_range(
@@ -392,7 +398,7 @@ pub fn create_tender(
     }
     for l in &spec.lots {
         if l.max_unit_price.decimal() <= Decimal::ZERO {
-            errs.push(Invalid::new("max_unit_price", "must be greater than zero"));
+            errs.push(Invalid::new("max_unit_price", Code::NotPositive));
         }
         if let Err(e) = Money::entered("max_unit_price", l.max_unit_price.decimal()) {
             errs.push(e);
@@ -404,10 +410,7 @@ pub fn create_tender(
             errs.push(e);
         }
         if !(1..=10_000).contains(&l.agreed_share_bp) {
-            errs.push(Invalid::new(
-                "agreed_share",
-                "must be between 0.01% and 100%",
-            ));
+            errs.push(Invalid::new("agreed_share", Code::AgreedShareOutOfRange));
         }
     }
     if !errs.is_empty() {
@@ -440,11 +443,9 @@ pub fn create_tender(
                 .map(|t| t.4)
                 .unwrap_or(0);
             if demand == 0 {
-                return Err(Invalid::new(
-                    "lots",
-                    format!("lot {}: no demand was reported for this drug", i + 1),
-                )
-                .into());
+                return Err(
+                    Invalid::new("lots", Msg::new(Code::NoDemandForLot).arg("lot", i + 1)).into(),
+                );
             }
             diesel::insert_into(lots::table)
                 .values((
@@ -485,7 +486,7 @@ pub fn tender(conn: &mut DbConn, id: i64) -> Result<Tender> {
         .select(Tender::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("tender".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::TenderNotFound.into()))
 }
 
 pub fn tenders_list(conn: &mut DbConn) -> Result<Vec<Tender>> {
@@ -509,7 +510,7 @@ pub fn lot(conn: &mut DbConn, id: i64) -> Result<Lot> {
         .select(Lot::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("lot".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))
 }
 
 // ---------- bids ----------
@@ -541,11 +542,33 @@ pub struct Bid {
 }
 
 impl Bid {
-    pub fn reasons(&self) -> Vec<String> {
+    /// Why the technical review failed the bid, as codes with their arguments: the column
+    /// holds a JSON list of `{"code", "args"}` (reviews recorded before the codes hold English
+    /// sentences, read back as their codes).
+    pub fn reason_msgs(&self) -> Vec<Msg> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Coded(RecordedReason),
+            Sentence(String),
+        }
         self.technical_reasons
             .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok())
+            .and_then(|r| serde_json::from_str::<Vec<Stored>>(r).ok())
             .unwrap_or_default()
+            .into_iter()
+            .map(|r| match r {
+                Stored::Coded(c) => c.msg(),
+                Stored::Sentence(s) => tender::reason_from_legacy_text(&s),
+            })
+            .collect()
+    }
+
+    /// The reasons in English, for logs and tests; a person reads [`Bid::reason_msgs`] in
+    /// their own language.
+    pub fn reasons(&self) -> Vec<String> {
+        let en = crate::i18n::Tr::new("en");
+        self.reason_msgs().iter().map(|m| en.msg(m)).collect()
     }
 }
 
@@ -597,13 +620,7 @@ fn envelope_licences(technical_json: &str) -> Result<Vec<(String, String, NaiveD
     }
     serde_json::from_str::<Declared>(technical_json)
         .map(|d| d.licences)
-        .map_err(|_| {
-            Invalid::new(
-                "technical_envelope",
-                "the bid's technical envelope is unreadable",
-            )
-            .into()
-        })
+        .map_err(|_| Invalid::new("technical_envelope", Code::TechnicalEnvelopeUnreadable).into())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -631,22 +648,24 @@ pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
         .select(Bid::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("bid".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::BidNotFound.into()))
 }
 
 /// The checks of a submission that need no database.
 fn check_submission(s: &BidSubmission) -> Result<()> {
     bounds::in_range("annual_capacity", s.annual_capacity, bounds::CAPACITY)?;
     if s.package_price.decimal() <= Decimal::ZERO {
-        return Err(Invalid::new("package_price", "must be greater than zero").into());
+        return Err(Invalid::new("package_price", Code::NotPositive).into());
     }
     Money::entered("package_price", s.package_price.decimal())?;
     tender::check_documents(s.documents.iter().map(|d| (d.name.as_str(), d.bytes.len())))?;
     for d in &s.documents {
         if !d.bytes.starts_with(b"%PDF") {
-            return Err(
-                Invalid::new("documents", format!("\"{}\" is not a PDF file", d.name)).into(),
-            );
+            return Err(Invalid::new(
+                "documents",
+                Msg::new(Code::DocumentNotPdf).arg("name", &d.name),
+            )
+            .into());
         }
     }
     Ok(())
@@ -661,7 +680,7 @@ pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Rec
         tries += 1;
         let r = submit_bids(conn, &[(act, s)]).and_then(|mut v| {
             v.pop()
-                .unwrap_or_else(|| Err(StoreError::Conflict("no result".into())))
+                .unwrap_or_else(|| Err(StoreError::Conflict(Code::BidNotWritten.into())))
         });
         match r {
             Err(StoreError::Conflict(_)) if tries < 3 => continue,
@@ -755,20 +774,16 @@ pub fn submit_bids(
             let planned = (|| -> Result<Plan> {
                 let (lot, t) = lots_tenders
                     .get(&s.lot_id)
-                    .ok_or_else(|| StoreError::NotFound("lot".into()))?;
+                    .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))?;
                 tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
                 let drug = prods
                     .get(&s.product_id)
-                    .ok_or_else(|| Invalid::new("product", "no such product"))?;
+                    .ok_or_else(|| Invalid::new("product", Code::RecordNotFound))?;
                 if *drug != lot.drug_id {
-                    return Err(
-                        Invalid::new("product", "the product is not of this lot's drug").into(),
-                    );
+                    return Err(Invalid::new("product", Code::ProductNotOfLotDrug).into());
                 }
                 if !seen.insert((s.lot_id, s.supplier_id)) {
-                    return Err(StoreError::Conflict(
-                        "this bid was submitted twice at once".into(),
-                    ));
+                    return Err(StoreError::Conflict(Code::BidSubmittedTwice.into()));
                 }
                 let prior = existing.get(&(s.lot_id, s.supplier_id));
                 let version = prior.map(|p| p.1 + 1).unwrap_or(1);
@@ -891,9 +906,7 @@ pub fn submit_bids(
             let s = &items[p.idx].1;
             p.existing
                 .or_else(|| ids.get(&(s.lot_id, s.supplier_id)).copied())
-                .ok_or_else(|| {
-                    StoreError::Conflict("a new bid was not found after writing it".into())
-                })
+                .ok_or_else(|| StoreError::Conflict(Code::NewBidNotFound.into()))
         };
         // Every version, in one statement; their documents in another.
         let mut version_rows = Vec::with_capacity(plans.len());
@@ -973,7 +986,7 @@ pub fn withdraw_bid(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64)
         tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
         let b = bid_of(conn, lot_id, supplier_id)?
             .filter(|b| b.status == "active")
-            .ok_or_else(|| Invalid::new("bid", "there is no active bid to withdraw"))?;
+            .ok_or_else(|| Invalid::new("bid", Code::NoActiveBidToWithdraw))?;
         let version = b.version + 1;
         diesel::update(bids::table.find(b.id))
             .set((bids::status.eq("withdrawn"), bids::version.eq(version)))
@@ -1039,17 +1052,13 @@ pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64
         let l = lot(conn, b.lot_id)?;
         let t = tender(conn, l.tender_id)?;
         if t.state() != TenderState::TechnicalOpened {
-            return Err(Invalid::new("state", "scores are entered after the technical opening and before the results are published").into());
+            return Err(Invalid::new("state", Code::ScoresNotOpen).into());
         }
         if l.policy != "composite_score" {
-            return Err(Invalid::new(
-                "technical_score",
-                "this lot is not awarded by composite score",
-            )
-            .into());
+            return Err(Invalid::new("technical_score", Code::LotNotCompositeScore).into());
         }
         if b.technical_result.as_deref() != Some("passed") {
-            return Err(Invalid::new("technical_score", "only qualified bids are scored").into());
+            return Err(Invalid::new("technical_score", Code::OnlyQualifiedBidsScored).into());
         }
         diesel::update(bids::table.find(bid_id))
             .set(bids::technical_score.eq(Some(score)))
@@ -1107,14 +1116,10 @@ pub fn lodge_objection(
                 .map(|d| act.stamp() >= d)
                 .unwrap_or(true)
         {
-            return Err(Invalid::new(
-                "objection",
-                "objections are taken only while the provisional award's objection window is open",
-            )
-            .into());
+            return Err(Invalid::new("objection", Code::ObjectionWindowClosed).into());
         }
         if bid_of(conn, lot_id, supplier_id)?.is_none() {
-            return Err(Invalid::new("objection", "only a bidder of this lot may object").into());
+            return Err(Invalid::new("objection", Code::OnlyBiddersObject).into());
         }
         let id: i64 = diesel::insert_into(objections::table)
             .values((
@@ -1143,9 +1148,9 @@ pub fn answer_objection(conn: &mut DbConn, act: &Act, id: i64, answer: &str) -> 
             .select(Objection::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound("objection".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::ObjectionNotFound.into()))?;
         if o.answer.is_some() {
-            return Err(Invalid::new("answer", "this objection has already been answered").into());
+            return Err(Invalid::new("answer", Code::ObjectionAlreadyAnswered).into());
         }
         diesel::update(objections::table.find(id))
             .set((
@@ -1306,11 +1311,13 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
             } else {
                 "failed"
             };
+            let recorded: Vec<RecordedReason> = reasons.iter().map(RecordedReason::from).collect();
             diesel::update(bids::table.find(b.id))
                 .set((
                     bids::technical_result.eq(Some(result)),
-                    bids::technical_reasons
-                        .eq(Some(serde_json::to_string(&reasons).expect("strings"))),
+                    bids::technical_reasons.eq(Some(
+                        serde_json::to_string(&recorded).expect("reasons serialize"),
+                    )),
                 ))
                 .execute(conn)?;
         }
@@ -1343,7 +1350,7 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
                     &sealed,
                 )?;
                 let env: CommercialEnvelope = serde_json::from_slice(&plain).map_err(|_| {
-                    Invalid::new("commercial_envelope", "the opened envelope is unreadable")
+                    Invalid::new("commercial_envelope", Code::OpenedEnvelopeUnreadable)
                 })?;
                 let package = Money::parse("package_price", &env.package_price)?;
                 let units: i32 = products::table
@@ -1352,7 +1359,7 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
                     .first(conn)?;
                 unit_price = package
                     .div_round(units as i64)
-                    .ok_or_else(|| Invalid::new("units_per_package", "is zero"))?;
+                    .ok_or_else(|| Invalid::new("units_per_package", Code::NotPositive))?;
                 diesel::update(bids::table.find(b.id))
                     .set((
                         bids::package_price.eq(Some(package.ten_thousandths())),
@@ -1371,7 +1378,7 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
         }
         let window = t
             .window_id
-            .ok_or_else(|| Invalid::new("window", "the tender has no demand window"))?;
+            .ok_or_else(|| Invalid::new("window", Code::TenderWithoutDemandWindow))?;
         let lot_input = LotInput {
             lot_id: l.id,
             max_unit_price: l.max_price(),
@@ -1536,25 +1543,25 @@ pub fn name_distributor(
             .select(Contract::as_select())
             .first(conn)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound("contract".into()))?;
+            .ok_or_else(|| StoreError::NotFound(Code::ContractNotFound.into()))?;
         if c.supplier_id != supplier_id {
-            return Err(StoreError::NotFound("contract".into()));
+            return Err(StoreError::NotFound(Code::ContractNotFound.into()));
         }
         let level: String = regions::table
             .find(county_id)
             .select(regions::level)
             .first(conn)
             .optional()?
-            .ok_or_else(|| Invalid::new("county", "no such region"))?;
+            .ok_or_else(|| Invalid::new("county", Code::RecordNotFound))?;
         if level != "county" {
-            return Err(Invalid::new("county", "distributors are named per county").into());
+            return Err(Invalid::new("county", Code::DistributorsPerCounty).into());
         }
         let kind: String = suppliers::table
             .find(distributor_id)
             .select(suppliers::kind)
             .first(conn)
             .optional()?
-            .ok_or_else(|| Invalid::new("distributor", "no such supplier"))?;
+            .ok_or_else(|| Invalid::new("distributor", Code::RecordNotFound))?;
         let licensed = licences::table
             .filter(licences::supplier_id.eq(distributor_id))
             .filter(licences::kind.eq("business"))
@@ -1563,11 +1570,7 @@ pub fn name_distributor(
             .get_result::<i64>(conn)?
             > 0;
         if kind != "distributor" || !licensed {
-            return Err(Invalid::new(
-                "distributor",
-                "must be a distribution enterprise with a valid drug business licence",
-            )
-            .into());
+            return Err(Invalid::new("distributor", Code::NotALicensedDistributor).into());
         }
         diesel::delete(
             contract_distributors::table
@@ -1691,17 +1694,23 @@ pub fn import_demand(
                         *row,
                         Invalid::new(
                             "institution_code",
-                            format!("you may not report for institution \"{inst}\""),
+                            Msg::new(Code::MayNotReportForInstitution).arg("code", inst),
                         ),
                     ))
                 }
                 (None, _) => errors.push(crate::domain::import::RowError::new(
                     *row,
-                    Invalid::new("institution_code", format!("no institution \"{inst}\"")),
+                    Invalid::new(
+                        "institution_code",
+                        Msg::new(Code::NoInstitutionWithCode).arg("code", inst),
+                    ),
                 )),
                 (_, None) => errors.push(crate::domain::import::RowError::new(
                     *row,
-                    Invalid::new("drug_code", format!("no drug \"{drug}\"")),
+                    Invalid::new(
+                        "drug_code",
+                        Msg::new(Code::NoDrugWithCode).arg("code", drug),
+                    ),
                 )),
                 (Some(i), Some(d)) => match bounds::in_range("quantity", *q, bounds::DEMAND) {
                     Ok(q) => resolved.push((i, d, q)),
@@ -1812,7 +1821,7 @@ pub fn contract(conn: &mut DbConn, id: i64) -> Result<Contract> {
         .select(Contract::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("contract".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::ContractNotFound.into()))
 }
 
 pub fn objections_of_id(conn: &mut DbConn, id: i64) -> Result<Objection> {
@@ -1821,7 +1830,7 @@ pub fn objections_of_id(conn: &mut DbConn, id: i64) -> Result<Objection> {
         .select(Objection::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound("objection".into()))
+        .ok_or_else(|| StoreError::NotFound(Code::ObjectionNotFound.into()))
 }
 
 /// A contract's allocations: (institution id, institution name, volume).
@@ -1875,6 +1884,8 @@ pub fn licensed_distributors(conn: &mut DbConn) -> Result<Vec<(i64, String)>> {
 pub struct PublicRow {
     pub lot_no: i32,
     pub drug: String,
+    /// The lot failed (流标): no winner; the page says so in the reader's language.
+    pub failed: bool,
     pub winner: String,
     pub unit_price: String,
     pub volume: String,
@@ -1897,6 +1908,7 @@ pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>
                         rows.push(PublicRow {
                             lot_no: l.lot_no,
                             drug: drug.clone(),
+                            failed: false,
                             winner: names.get(&w.supplier_id).cloned().unwrap_or_default(),
                             unit_price: w.unit_price.to_string(),
                             volume: w.volume.to_string(),
@@ -1906,7 +1918,8 @@ pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>
                 _ => rows.push(PublicRow {
                     lot_no: l.lot_no,
                     drug,
-                    winner: "— (failed / 流标)".into(),
+                    failed: true,
+                    winner: "—".into(),
                     unit_price: "—".into(),
                     volume: "—".into(),
                 }),

@@ -1,6 +1,7 @@
 //! The tender part of the JSON API: demand reports, tenders and lots, sealed bids (submit,
 //! replace, withdraw, read one's own), contracts; and the public OCDS export.
 
+use actix_session::SessionExt;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -8,12 +9,12 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, own_supplier, ApiError, AppState, Error};
+use super::{db, ApiError, AppState, Error};
 use crate::domain::bounds;
 use crate::domain::money::Money;
-use crate::domain::roles::Role;
+use crate::domain::roles::{Principal, Role};
 use crate::domain::tender::TenderState;
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 use crate::store::tenders::{self as ts, BidSubmission, Document, Receipt};
 use crate::store::{catalog, parties};
 
@@ -48,7 +49,15 @@ pub struct LotOut {
     pub award: Option<serde_json::Value>,
 }
 
-fn visible(p: &crate::domain::roles::Principal, t: &ts::Tender) -> bool {
+/// The caller's supplier, for what only a supplier's users do (bid, object, name distributors).
+pub fn own_bidder(p: &Principal) -> Result<i64, Error> {
+    match (p.role, p.supplier_id) {
+        (Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::Forbidden(Code::OnlySuppliersBid.into())),
+    }
+}
+
+fn visible(p: &Principal, t: &ts::Tender) -> bool {
     matches!(p.role, Role::Center | Role::Regulator | Role::Expert) || t.published_at.is_some()
 }
 
@@ -125,7 +134,7 @@ pub async fn get_tender(
     })
     .await?;
     if !visible(&u.p, &t) {
-        return Err(Error::NotFound("tender".into()).into());
+        return Err(Error::NotFound(Code::TenderNotFound.into()).into());
     }
     Ok(web::Json(tender_out(&state, t, lots)))
 }
@@ -151,7 +160,7 @@ pub async fn report_demand(
 ) -> Result<HttpResponse, ApiError> {
     let iid = match (u.p.role, u.p.institution_id) {
         (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::Forbidden("only institutions report demand".into()).into()),
+        _ => return Err(Error::Forbidden(Code::OnlyInstitutionsReportDemand.into()).into()),
     };
     let id = id.into_inner();
     let p = u.p.clone();
@@ -244,7 +253,7 @@ pub async fn submit_bid(
     id: web::Path<i64>,
     body: web::Json<BidIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
+    let sid = own_bidder(&u.p)?;
     let b = body.into_inner();
     let mut docs = vec![];
     for d in b.documents {
@@ -253,7 +262,7 @@ pub async fn submit_bid(
             .map_err(|_| {
                 Error::from(Invalid::new(
                     "documents",
-                    format!("\"{}\" is not valid base64", d.name),
+                    Msg::new(Code::DocumentNotBase64).arg("name", &d.name),
                 ))
             })?;
         docs.push(Document {
@@ -281,7 +290,7 @@ pub async fn withdraw_bid(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
+    let sid = own_bidder(&u.p)?;
     let id = id.into_inner();
     let act = state.act(&u.p.username);
     db(&state, move |c| ts::withdraw_bid(c, &act, id, sid)).await?;
@@ -299,13 +308,41 @@ pub struct BidOut {
     pub commercial_digest: String,
     /// passed or failed, once the technical results are published.
     pub technical_result: Option<String>,
-    pub technical_reasons: Vec<String>,
+    /// Why the review failed the bid: each reason's stable code, its arguments and its words
+    /// in the language of `Accept-Language` (default zh-CN).
+    pub technical_reasons: Vec<ReasonOut>,
     pub unit_price: Option<String>,
+}
+
+/// A reason of the technical review.
+#[derive(Serialize, ToSchema)]
+pub struct ReasonOut {
+    /// e.g. no_valid_gmp_certificate, capacity_below_required
+    #[schema(value_type = String)]
+    pub code: Code,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
+    pub message: String,
+}
+
+impl ReasonOut {
+    fn new(m: &Msg, t: &crate::i18n::Tr) -> Self {
+        ReasonOut {
+            code: m.code,
+            args: m
+                .args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            message: t.msg(m),
+        }
+    }
 }
 
 #[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "bid id")), responses((status = 200, body = BidOut), (status = 404, body = ErrorBody)))]
 #[get("/bids/{id}")]
 pub async fn get_bid(
+    req: HttpRequest,
     u: ApiUser,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -319,7 +356,7 @@ pub async fn get_bid(
     .await?;
     let own = u.p.role == Role::Supplier && u.p.supplier_id == Some(b.supplier_id);
     if !(own || u.p.reads_everything()) {
-        return Err(Error::NotFound("bid".into()).into());
+        return Err(Error::NotFound(Code::BidNotFound.into()).into());
     }
     let st = ts::effective_state(&t, state.clock.now());
     let results = st == TenderState::TechnicalPublished || st.prices_opened();
@@ -336,7 +373,15 @@ pub async fn get_bid(
         } else {
             None
         },
-        technical_reasons: if results { b.reasons() } else { vec![] },
+        technical_reasons: if results {
+            let t = super::auth::language(&req.get_session(), &req, None);
+            b.reason_msgs()
+                .iter()
+                .map(|m| ReasonOut::new(m, &t))
+                .collect()
+        } else {
+            vec![]
+        },
         unit_price: if st.prices_opened() {
             b.unit_price
                 .map(|p| Money::from_ten_thousandths(p).to_string())
@@ -371,9 +416,9 @@ pub async fn list_contracts(
     let out = db(&state, move |c| {
         Ok(match p.role {
             Role::Institution => {
-                let iid = p
-                    .institution_id
-                    .ok_or(crate::store::StoreError::NotFound("institution".into()))?;
+                let iid = p.institution_id.ok_or(crate::store::StoreError::NotFound(
+                    Code::RecordNotFound.into(),
+                ))?;
                 let mut v = vec![];
                 for (k, drug, strength, _sup, vol) in ts::commitments_of_institution(c, iid)? {
                     let tid = ts::lot(c, k.lot_id)?.tender_id;
@@ -433,7 +478,7 @@ pub async fn tender_ocds(
     let id = id.into_inner();
     let rec = db(&state, move |c| ts::ocds_record(c, id)).await?;
     if rec.tender.published_at.is_none() {
-        return Err(Error::NotFound("tender".into()).into());
+        return Err(Error::NotFound(Code::TenderNotFound.into()).into());
     }
     let now = state.clock.now();
     let pkg = crate::ocds::package(vec![crate::ocds::release(&rec, now)], &absolute(&req), now);
@@ -480,7 +525,7 @@ pub async fn lot_products(
         let l = ts::lot(c, id)?;
         // A draft tender's lots are nobody's business but the center's.
         if !visible(&u.p, &ts::tender(c, l.tender_id)?) {
-            return Err(crate::store::StoreError::NotFound("lot".into()));
+            return Err(crate::store::StoreError::NotFound(Code::LotNotFound.into()));
         }
         let f = catalog::ProductFilter {
             drug_id: Some(l.drug_id),
@@ -503,9 +548,7 @@ fn center(u: &ApiUser) -> Result<(), Error> {
     if u.p.can_administer() {
         Ok(())
     } else {
-        Err(Error::Forbidden(
-            "only procurement center staff may do this".into(),
-        ))
+        Err(Error::Forbidden(Code::OnlyCenterStaff.into()))
     }
 }
 
@@ -522,7 +565,7 @@ fn rfc3339_any(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, Er
             let shown: String = s.trim().chars().take(40).collect();
             Invalid::new(
                 field,
-                format!("\"{shown}\" is not a date and time such as 2026-12-01T17:00:00+08:00"),
+                Msg::new(Code::NotAnRfc3339DateTime).arg("value", shown),
             )
             .into()
         })
@@ -560,7 +603,7 @@ pub async fn open_window(
             .into_iter()
             .find(|r| r.parent_id.is_none())
             .ok_or_else(|| {
-                crate::store::StoreError::Conflict("there is no province region yet".into())
+                crate::store::StoreError::Conflict(Code::DemandWindowNeedsProvince.into())
             })?;
         ts::open_window(c, &act, &title, province.id, at)
     })
@@ -719,10 +762,8 @@ pub async fn create_tender(
                 }),
                 (None, _) => errs.push(Invalid::new(
                     format!("lots[{i}].drug_code"),
-                    format!(
-                        "no drug \"{}\"",
-                        l.drug_code.chars().take(40).collect::<String>()
-                    ),
+                    Msg::new(Code::NoDrugWithCode)
+                        .arg("code", l.drug_code.chars().take(40).collect::<String>()),
                 )),
                 (_, Err(e)) => errs.push(lot_err(e)),
             }
@@ -749,6 +790,11 @@ pub async fn create_tender(
     Ok(HttpResponse::Created().json(tender_out(&state, t, lots)))
 }
 
+/// A step that is not one of the tender's (the word shown shortened).
+pub fn action_not_found(action: &str) -> Msg {
+    Msg::new(Code::TenderActionNotFound).arg("action", action.chars().take(40).collect::<String>())
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct ActionIn {
     /// Required to cancel.
@@ -768,7 +814,7 @@ pub async fn tender_action(
     center(&u)?;
     let (id, action) = path.into_inner();
     let action = crate::domain::tender::TenderAction::parse(&action)
-        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"").into()))?;
+        .map_err(|_| Error::NotFound(action_not_found(&action)))?;
     let reason = body.and_then(|b| b.into_inner().reason);
     let act = state.act(&u.p.username);
     let master = state.master.clone();
@@ -798,9 +844,7 @@ pub async fn score_bid(
     body: web::Json<ScoreIn>,
 ) -> Result<HttpResponse, ApiError> {
     if u.p.role != Role::Expert {
-        return Err(
-            Error::Forbidden("only evaluation experts enter technical scores".into()).into(),
-        );
+        return Err(Error::Forbidden(Code::OnlyExpertsScore.into()).into());
     }
     let id = id.into_inner();
     let score = bounds::in_range("score", body.score, bounds::SCORE)?;
@@ -830,7 +874,7 @@ pub async fn lodge_objection(
     id: web::Path<i64>,
     body: web::Json<TextIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
+    let sid = own_bidder(&u.p)?;
     let id = id.into_inner();
     let text = body.into_inner().text;
     let act = state.act(&u.p.username);
@@ -876,7 +920,7 @@ pub async fn name_distributor(
     id: web::Path<i64>,
     body: web::Json<DistributorIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_supplier(&u.p, "only a supplier's users may bid")?;
+    let sid = own_bidder(&u.p)?;
     let id = id.into_inner();
     let DistributorIn {
         county_id,

@@ -21,17 +21,16 @@ use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::{Role, Scope};
 use crate::domain::tender::{TenderAction, TenderState};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::tenders::{self as ts, BidSubmission, Document, LotSpec, TenderSpec};
 use crate::store::{catalog, parties};
 use crate::web::auth::{anon_chrome, csrf_token, language, Viewer};
+use crate::web::tender_api::own_bidder;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Section, Table,
 };
-use crate::web::{db, institution_scope, own_supplier, AppState, Error};
-
-const BIDDERS_ONLY: &str = "only a supplier's users may bid";
+use crate::web::{db, institution_scope, AppState, Error};
 
 /// Reads a date-and-time typed in the province's zone ("2026-12-01 17:00", "2026-12-01T17:00"
 /// or a bare date, meaning the end of that day).
@@ -45,16 +44,22 @@ pub fn parse_local(field: &str, s: &str, tz: Tz) -> Result<chrono::DateTime<Utc>
         })
         .map_err(|_| {
             let shown: String = s.chars().take(40).collect();
-            Invalid::new(
-                field,
-                format!("\"{shown}\" is not a date and time such as 2026-12-01 17:00"),
-            )
+            Invalid::new(field, Msg::new(Code::NotALocalDateTime).arg("value", shown))
         })?;
     crate::domain::date_in_window(field, naive.date())?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| Invalid::new(field, "is not a time that exists in the province's zone"))
+        .ok_or_else(|| Invalid::new(field, Code::TimeNotInProvinceZone))
+}
+
+/// Why the technical review failed a bid, in the reader's language.
+fn reasons(t: &Tr, b: &ts::Bid) -> String {
+    b.reason_msgs()
+        .iter()
+        .map(|m| t.msg(m))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn state_label(t: &Tr, s: TenderState) -> &'static str {
@@ -193,8 +198,8 @@ async fn create_window(
                     .map(|r| r.id))
             })
             .await?;
-            let region = province
-                .ok_or_else(|| Error::Conflict("there is no province region yet".into()))?;
+            let region =
+                province.ok_or_else(|| Error::Conflict(Code::DemandWindowNeedsProvince.into()))?;
             db(&state, move |c| {
                 ts::open_window(c, &act, &title, region, at)
             })
@@ -405,16 +410,18 @@ async fn report(
         .or(v.p.institution_id)
         .ok_or_else(Error::forbidden)?;
     if !scope.allows(inst) {
-        return Err(Error::Forbidden(
-            "you may report only for your institution and its village clinics".into(),
-        ));
+        return Err(Error::Forbidden(Code::ReportOnlyOwnInstitutions.into()));
     }
     let q = bounds::whole("quantity", &f.quantity, bounds::DEMAND)?;
     let code = f.drug_code.trim().to_string();
     let act = state.act(&v.p.username);
     db(&state, move |c| {
-        let d = catalog::drug_by_code(c, &code)?
-            .ok_or_else(|| Invalid::new("drug_code", format!("no drug \"{code}\"")))?;
+        let d = catalog::drug_by_code(c, &code)?.ok_or_else(|| {
+            Invalid::new(
+                "drug_code",
+                Msg::new(Code::NoDrugWithCode).arg("code", &code),
+            )
+        })?;
         ts::report_demand(c, &act, id, inst, d.id, q)
     })
     .await?;
@@ -427,7 +434,7 @@ pub fn demand_table_rows(
     default_inst: &str,
 ) -> Result<Vec<(usize, String, String, i64)>, Vec<Invalid>> {
     let Some(header) = table.first() else {
-        return Err(vec![Invalid::new("file", "is empty")]);
+        return Err(vec![Invalid::new("file", Code::DemandFileEmpty)]);
     };
     let find = |names: &[&str]| {
         header
@@ -435,10 +442,14 @@ pub fn demand_table_rows(
             .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
     };
     let inst = find(&["institution_code", "机构编码"]);
-    let drug = find(&["drug_code", "药品编码"])
-        .ok_or_else(|| vec![Invalid::new("header", "missing column drug_code")])?;
-    let qty = find(&["quantity", "数量", "年需求量"])
-        .ok_or_else(|| vec![Invalid::new("header", "missing column quantity")])?;
+    let missing = |column: &str| {
+        vec![Invalid::new(
+            "header",
+            Msg::new(Code::DemandFileMissingColumn).arg("column", column),
+        )]
+    };
+    let drug = find(&["drug_code", "药品编码"]).ok_or_else(|| missing("drug_code"))?;
+    let qty = find(&["quantity", "数量", "年需求量"]).ok_or_else(|| missing("quantity"))?;
     let mut out = vec![];
     let mut errs = vec![];
     for (i, row) in table.iter().enumerate().skip(1) {
@@ -460,7 +471,7 @@ pub fn demand_table_rows(
         }
     }
     if out.is_empty() && errs.is_empty() {
-        errs.push(Invalid::new("file", "has no data rows"));
+        errs.push(Invalid::new("file", Code::DemandFileNoRows));
     }
     if errs.is_empty() {
         Ok(out)
@@ -490,7 +501,7 @@ async fn upload(
     })
     .await?;
     if w.status != "open" || w.closes_at <= now {
-        return Err(Invalid::new("window", "the demand-collection window is closed").into());
+        return Err(Invalid::new("window", Code::DemandWindowClosed).into());
     }
     let (name, bytes) = super::catalog::read_upload(mp).await?;
     let table = super::catalog::parse_upload(name, bytes).await?;
@@ -592,28 +603,50 @@ pub fn parse_lot_lines(
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let f: Vec<&str> = line.split([',', '，', ';', '\t']).map(str::trim).collect();
-        let bad = |m: String| Invalid::new("lots", format!("line {}: {m}", n + 1));
+        // Every refusal names the line; a refused value is shown as typed (shortened).
+        let bad = |code: Code| Msg::new(code).arg("line", n + 1);
+        let typed = |s: &str| {
+            let mut v: String = s.chars().take(40).collect();
+            if s.chars().count() > 40 {
+                v.push('…');
+            }
+            v
+        };
         let Some(&drug_id) = drug_ids.get(f[0]) else {
-            errs.push(bad(format!("no drug \"{}\" with reported demand", f[0])));
+            errs.push(Invalid::new(
+                "lots",
+                bad(Code::LotLineUnknownDrug).arg("code", typed(f[0])),
+            ));
             continue;
         };
         let max = match f.get(1).map(|p| Money::parse_positive("max_unit_price", p)) {
             Some(Ok(m)) => m,
-            Some(Err(e)) => {
-                errs.push(bad(e.to_string()));
+            Some(Err(_)) => {
+                errs.push(Invalid::new(
+                    "lots",
+                    bad(Code::LotLineMaxPrice)
+                        .arg("value", typed(f[1]))
+                        .arg("max", Money::MAX_ENTERED),
+                ));
                 continue;
             }
             None => {
-                errs.push(bad("the maximum unit price is missing".into()));
+                errs.push(Invalid::new("lots", bad(Code::LotLineMissingPrice)));
                 continue;
             }
+        };
+        let weight_refused = |s: &str| {
+            Invalid::new(
+                "lots",
+                bad(Code::LotLineTechnicalWeight).arg("value", typed(s)),
+            )
         };
         let tech: Decimal = match f.get(6).filter(|s| !s.is_empty()) {
             None => Decimal::from(40),
             Some(s) => match bounds::parse_percent("technical_weight", s) {
                 Ok(p) => p,
-                Err(e) => {
-                    errs.push(bad(e.to_string()));
+                Err(_) => {
+                    errs.push(weight_refused(s));
                     continue;
                 }
             },
@@ -626,22 +659,33 @@ pub fn parse_lot_lines(
                 price_weight: Decimal::ONE - tech,
             },
             other => {
-                errs.push(bad(format!(
-                    "\"{other}\" is not a policy (lowest_price, multiple_winners, composite_score)"
-                )));
+                errs.push(Invalid::new(
+                    "lots",
+                    bad(Code::LotLineUnknownPolicy)
+                        .arg("value", typed(other))
+                        .arg("words", "lowest_price, multiple_winners, composite_score"),
+                ));
                 continue;
             }
         };
-        if let Err(e) = policy.validate() {
-            errs.push(bad(e.to_string()));
+        // The weights come from the one typed percentage (the price's is what is left), so a
+        // refused policy is a refused technical weight.
+        if policy.validate().is_err() {
+            errs.push(weight_refused(f.get(6).copied().unwrap_or("40")));
             continue;
         }
         let min: i32 = match f.get(3).filter(|s| !s.is_empty()) {
             None => 2,
             Some(s) => match bounds::whole("min_bidders", s, bounds::BIDDERS) {
                 Ok(m) => m as i32,
-                Err(e) => {
-                    errs.push(bad(e.to_string()));
+                Err(_) => {
+                    errs.push(Invalid::new(
+                        "lots",
+                        bad(Code::LotLineMinBidders)
+                            .arg("value", typed(s))
+                            .arg("min", bounds::BIDDERS.start())
+                            .arg("max", bounds::BIDDERS.end()),
+                    ));
                     continue;
                 }
             },
@@ -654,12 +698,11 @@ pub fn parse_lot_lines(
                     .round()
                     .try_into()
                     .unwrap_or(7000),
-                Ok(_) => {
-                    errs.push(bad("agreed_share: must be above 0%".into()));
-                    continue;
-                }
-                Err(e) => {
-                    errs.push(bad(e.to_string()));
+                _ => {
+                    errs.push(Invalid::new(
+                        "lots",
+                        bad(Code::LotLineAgreedShare).arg("value", typed(s)),
+                    ));
                     continue;
                 }
             },
@@ -674,7 +717,7 @@ pub fn parse_lot_lines(
         });
     }
     if out.is_empty() && errs.is_empty() {
-        errs.push(Invalid::new("lots", "give at least one lot"));
+        errs.push(Invalid::new("lots", Code::Required));
     }
     if errs.is_empty() {
         Ok(out)
@@ -793,7 +836,7 @@ async fn create_tender(
             .window_id
             .trim()
             .parse()
-            .map_err(|_| Invalid::new("window_id", "choose a demand window"))?;
+            .map_err(|_| Invalid::new("window_id", Code::Required))?;
         let deadline = parse_local("bid_deadline", &f.bid_deadline, tz)
             .map_err(|e| errs.push(e))
             .ok();
@@ -891,7 +934,7 @@ async fn tender_page(
     })
     .await?;
     if !may_see(&v, &tender) {
-        return Err(Error::NotFound("tender".into()));
+        return Err(Error::NotFound(Code::TenderNotFound.into()));
     }
     let st = ts::effective_state(&tender, now);
     let bidding = st == TenderState::Open;
@@ -934,8 +977,13 @@ async fn tender_page(
                 let result =
                     if st.award_published() || (st.prices_opened() && v.p.reads_everything()) {
                         match lot.result().map(|r| r.outcome) {
-                            Some(Outcome::Failed { reason, .. }) => {
-                                Cell::text(format!("{} — {reason}", t.get("tender.failed")))
+                            Some(Outcome::Failed { valid_bids, .. }) => {
+                                // The only reason a lot fails; its minimum is the lot's.
+                                let why = crate::domain::award::too_few_valid_bids(
+                                    valid_bids,
+                                    lot.min_bidders.max(1) as usize,
+                                );
+                                Cell::text(format!("{} — {}", t.get("tender.failed"), t.msg(&why)))
                                     .with_class("bad")
                             }
                             Some(Outcome::Awarded { winners, .. }) => Cell::text(
@@ -1005,11 +1053,9 @@ async fn tender_page(
                         if matches!(st, TenderState::TechnicalPublished) || st.prices_opened() {
                             match b.technical_result.as_deref() {
                                 Some("passed") => t.get("tender.qualified").to_string(),
-                                Some(_) => format!(
-                                    "{}: {}",
-                                    t.get("tender.not_qualified"),
-                                    b.reasons().join("; ")
-                                ),
+                                Some(_) => {
+                                    format!("{}: {}", t.get("tender.not_qualified"), reasons(&t, b))
+                                }
                                 None => "—".into(),
                             }
                         } else {
@@ -1107,7 +1153,7 @@ async fn tender_page(
                             Some(_) => Cell::text(format!(
                                 "{}: {}",
                                 t.get("tender.not_qualified"),
-                                b.reasons().join("; ")
+                                reasons(&t, b)
                             ))
                             .with_class("bad"),
                             None => Cell::text("—"),
@@ -1274,7 +1320,7 @@ async fn tender_action(
     v.require_admin()?;
     let (id, action) = path.into_inner();
     let action = TenderAction::parse(&action)
-        .map_err(|_| Error::NotFound(format!("tender action \"{action}\"").into()))?;
+        .map_err(|_| Error::NotFound(crate::web::tender_api::action_not_found(&action)))?;
     let act = state.act(&v.p.username);
     let master = state.master.clone();
     let tz = state.config.time_zone;
@@ -1297,7 +1343,7 @@ async fn bid_form(
     status: StatusCode,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    own_supplier(&v.p, BIDDERS_ONLY)?;
+    own_bidder(&v.p)?;
     let (tender, lot, products) = db(state, move |c| {
         let lot = ts::lot(c, lot_id)?;
         let tender = ts::tender(c, lot.tender_id)?;
@@ -1316,7 +1362,7 @@ async fn bid_form(
     .await?;
     // A draft's lots do not exist for a supplier, whether the form is asked for or refused.
     if tender.id != tender_id || tender.published_at.is_none() {
-        return Err(Error::NotFound("lot".into()));
+        return Err(Error::NotFound(Code::LotNotFound.into()));
     }
     let options: Vec<(String, String)> = products
         .iter()
@@ -1398,9 +1444,11 @@ const MAX_FORM_FIELD_BYTES: usize = 64 * 1024;
 pub async fn read_multipart(
     mut mp: Multipart,
 ) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Error> {
-    use crate::domain::tender::{MAX_BID_DOCUMENT_BYTES, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES};
+    use crate::domain::tender::{self, MAX_BID_DOCUMENT_BYTES, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES};
     let unreadable = |e: actix_multipart::MultipartError| {
-        Error::BadRequest(format!("the form could not be read: {e}").into())
+        // The parser's words stay in the log.
+        tracing::info!("bid form unreadable: {e}");
+        Error::BadRequest(Code::BidFormUnreadable.into())
     };
     let mut fields = BTreeMap::new();
     let mut files = vec![];
@@ -1420,7 +1468,7 @@ pub async fn read_multipart(
             .map(|f| f.chars().take(255).collect::<String>());
         if file_name.is_none() && fields.len() >= MAX_FORM_FIELDS {
             return Err(Error::BadRequest(
-                format!("the form has more than {MAX_FORM_FIELDS} fields").into(),
+                Msg::new(Code::BidFormTooManyFields).arg("max", MAX_FORM_FIELDS),
             ));
         }
         let mut bytes = Vec::new();
@@ -1429,35 +1477,21 @@ pub async fn read_multipart(
             match &file_name {
                 Some(f) => {
                     if files.len() >= MAX_DOCUMENTS {
-                        return Err(Invalid::new(
-                            "documents",
-                            format!("more than {MAX_DOCUMENTS} files, the limit of one bid"),
-                        )
-                        .into());
+                        return Err(Invalid::new("documents", tender::too_many_documents()).into());
                     }
                     if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                        return Err(super::catalog::too_large(
-                            (&format!("文件“{f}”"), &format!("\"{f}\"")),
-                            MAX_DOCUMENT_BYTES,
-                            ("单个文件", "one document"),
-                        ));
+                        return Err(Error::TooLarge(tender::document_too_large(f)));
                     }
                     total += chunk.len();
                     if total > MAX_BID_DOCUMENT_BYTES {
-                        return Err(super::catalog::too_large(
-                            ("投标文件合计", "the documents together"),
-                            MAX_BID_DOCUMENT_BYTES,
-                            ("一份投标", "one bid"),
-                        ));
+                        return Err(Error::TooLarge(tender::documents_too_large()));
                     }
                 }
                 None if bytes.len() + chunk.len() > MAX_FORM_FIELD_BYTES => {
                     return Err(Error::BadRequest(
-                        format!(
-                            "the form field \"{name}\" is longer than {} KB",
-                            MAX_FORM_FIELD_BYTES / 1024
-                        )
-                        .into(),
+                        Msg::new(Code::BidFormFieldTooLong)
+                            .arg("name", &name)
+                            .arg("max", MAX_FORM_FIELD_BYTES / 1024),
                     ));
                 }
                 None => {}
@@ -1490,7 +1524,7 @@ pub fn parse_submission(
     let mut errs = vec![];
     let product_id = get("product_id")
         .parse::<i64>()
-        .map_err(|_| errs.push(Invalid::new("product_id", "choose a product")))
+        .map_err(|_| errs.push(Invalid::new("product_id", Code::Required)))
         .unwrap_or(0);
     let annual_capacity =
         bounds::whole("annual_capacity", &get("annual_capacity"), bounds::CAPACITY)
@@ -1576,7 +1610,7 @@ async fn submit_bid(
     mp: Multipart,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
+    let sid = own_bidder(&v.p)?;
     // The lot and its tender are checked before the body is read: nothing is uploaded to a lot
     // that is not there or not open for bids (the write checks it again).
     let now = state.clock.now();
@@ -1590,7 +1624,7 @@ async fn submit_bid(
     })
     .await?;
     if lot_tender != tid {
-        return Err(Error::NotFound("lot".into()));
+        return Err(Error::NotFound(Code::LotNotFound.into()));
     }
     if let Err(e) = open {
         return bid_form(
@@ -1627,7 +1661,7 @@ async fn withdraw(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
+    let sid = own_bidder(&v.p)?;
     let act = state.act(&v.p.username);
     db(&state, move |c| ts::withdraw_bid(c, &act, lid, sid)).await?;
     Ok(view::see_other(&format!("/tenders/{tid}")))
@@ -1647,9 +1681,7 @@ async fn score(
     f: web::Form<ScoreForm>,
 ) -> Result<HttpResponse, Error> {
     if v.p.role != Role::Expert {
-        return Err(Error::Forbidden(
-            "only evaluation experts enter technical scores".into(),
-        ));
+        return Err(Error::Forbidden(Code::OnlyExpertsScore.into()));
     }
     let id = id.into_inner();
     let s = bounds::whole("score", &f.score, bounds::SCORE)?;
@@ -1679,7 +1711,7 @@ async fn object(
     f: web::Form<TextForm>,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
+    let sid = own_bidder(&v.p)?;
     let act = state.act(&v.p.username);
     let text = f.text.clone();
     db(&state, move |c| {
@@ -1809,7 +1841,7 @@ async fn contract_page(
             .map(|i| allocs.iter().any(|a| a.0 == i))
             .unwrap_or(false);
     if !visible {
-        return Err(Error::NotFound("contract".into()));
+        return Err(Error::NotFound(Code::ContractNotFound.into()));
     }
     let mut sections = vec![];
     let mut s = Section::new(t.get("tender.committed_volume_by_institution"));
@@ -1899,14 +1931,14 @@ async fn name_distributor(
     id: web::Path<i64>,
     f: web::Form<DistributorForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = own_supplier(&v.p, BIDDERS_ONLY)?;
+    let sid = own_bidder(&v.p)?;
     let id = id.into_inner();
     let county = f
         .county_id
-        .ok_or_else(|| Invalid::new("county_id", "choose a county"))?;
+        .ok_or_else(|| Invalid::new("county_id", Code::Required))?;
     let dist = f
         .distributor_id
-        .ok_or_else(|| Invalid::new("distributor_id", "choose a distribution enterprise"))?;
+        .ok_or_else(|| Invalid::new("distributor_id", Code::Required))?;
     let act = state.act(&v.p.username);
     let today = state.today();
     db(&state, move |c| {
@@ -1943,7 +1975,11 @@ async fn results(
                     vec![
                         Cell::num(r.lot_no.to_string()),
                         Cell::text(r.drug),
-                        Cell::text(r.winner),
+                        Cell::text(if r.failed {
+                            format!("— ({})", t.get("tender.failed"))
+                        } else {
+                            r.winner
+                        }),
                         Cell::num(r.unit_price),
                         Cell::num(r.volume),
                     ]
