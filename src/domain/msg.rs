@@ -215,7 +215,6 @@ pub enum Code {
     NoSuchCounty,
     OwnPerformanceOnly,
     PerformanceNotForRole,
-    ContractNotFound,
     NoExportTable,
     ExportFormatUnknown,
     // shortages: records, reports, interruptions
@@ -225,7 +224,6 @@ pub enum Code {
     ShortageListStaffOnly,
     OnlyInstitutionsReportShortages,
     NameDrugByCode,
-    NoDrugWithCode,
     NoDrugWithId,
     OnlySuppliersDeclareInterruptions,
     OnlySupplierUsersDeclare,
@@ -277,7 +275,6 @@ pub enum Code {
     ImportKindNotFound,
     DemoDataRefused,
     NoSupplierWithCode,
-    NoInstitutionWithCode,
     NoRegionWithCode,
     NotAManufacturer,
     NotATownshipCenter,
