@@ -943,7 +943,9 @@ async fn audit_records_follow_their_transaction(db: TestDb) {
     let act = Act::new("tester", chrono::Utc::now());
     let failed: Result<(), StoreError> = write_tx(&mut conn(&state), |c| {
         audit::append(c, &act, "try", "thing", 1, None::<&()>, Some(&"one"))?;
-        Err(StoreError::NotFound("thing".into()))
+        Err(StoreError::NotFound(
+            jicai::domain::Code::RecordNotFound.into(),
+        ))
     });
     assert!(failed.is_err());
     assert_eq!(audit::verify(&mut conn(&state)).unwrap().records, before);
@@ -951,7 +953,9 @@ async fn audit_records_follow_their_transaction(db: TestDb) {
         audit::append(c, &act, "outer", "thing", 2, None::<&()>, Some(&"kept"))?;
         let inner: Result<(), StoreError> = write_tx(c, |c| {
             audit::append(c, &act, "inner", "thing", 3, None::<&()>, Some(&"dropped"))?;
-            Err(StoreError::NotFound("thing".into()))
+            Err(StoreError::NotFound(
+                jicai::domain::Code::RecordNotFound.into(),
+            ))
         });
         assert!(inner.is_err());
         write_tx(c, |c| {

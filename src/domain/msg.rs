@@ -329,9 +329,6 @@ pub enum Code {
     ProvinceHasNoParent,
     VillageClinicNeedsParent,
     OnlyVillageClinicHasParent,
-
-    // --- transitional: prose not yet given a code (removed when every site has one) ---
-    Text,
 }
 
 impl Code {
@@ -373,24 +370,9 @@ impl From<Code> for Msg {
     }
 }
 
-impl From<&str> for Msg {
-    fn from(s: &str) -> Msg {
-        Msg::new(Code::Text).arg("text", s)
-    }
-}
-
-impl From<String> for Msg {
-    fn from(s: String) -> Msg {
-        Msg::new(Code::Text).arg("text", s)
-    }
-}
-
 /// For logs and tests: the code and its arguments, never a translation.
 impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.code == Code::Text {
-            return f.write_str(self.get("text").unwrap_or_default());
-        }
         f.write_str(self.code.as_str())?;
         if !self.args.is_empty() {
             f.write_str("(")?;

@@ -44,9 +44,6 @@ impl Error {
     pub fn message(&self, t: &Tr) -> String {
         match self {
             Error::Unauthenticated => t.msg(&Msg::new(Code::PleaseLogIn)),
-            Error::NotFound(m) if m.code == Code::Text => {
-                format!("{} not found", m.get("text").unwrap_or_default())
-            }
             Error::Forbidden(m)
             | Error::NotFound(m)
             | Error::Conflict(m)

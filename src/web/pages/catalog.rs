@@ -606,19 +606,6 @@ async fn import_page(v: Viewer) -> Result<HttpResponse, Error> {
     })
 }
 
-/// The refusal of a body over a limit, in both languages (the error page is in both):
-/// `what` and `of` are (zh-CN, en) words.
-pub fn too_large(what: (&str, &str), limit: usize, of: (&str, &str)) -> Error {
-    let mb = limit / (1024 * 1024);
-    Error::TooLarge(
-        format!(
-            "{}超过{}的上限 {mb} MB / {} is larger than {mb} MB, the limit of {}",
-            what.0, of.0, what.1, of.1
-        )
-        .into(),
-    )
-}
-
 /// Reads the `file` part of a multipart upload, refusing it (413) as soon as it passes the byte
 /// limit of a spreadsheet: at most that many bytes are ever held. Call it only once the user
 /// and the target have been checked.
