@@ -11,24 +11,10 @@ use std::collections::BTreeMap;
 use crate::domain::award::Outcome;
 use crate::domain::money::Money;
 use crate::domain::tender::TenderState;
-use crate::store::tenders::{Contract, Lot, Tender};
+use crate::store::tenders::TenderRecord;
 
 /// The prefix of every ocid of this platform.
 pub const OCID_PREFIX: &str = "ocds-jicai0";
-
-/// What a release is built from (read by the store, nothing more).
-pub struct TenderRecord {
-    pub tender: Tender,
-    /// (lot, drug code, drug name, strength, unit of use)
-    pub lots: Vec<(Lot, String, String, String, String)>,
-    /// Active bids per lot id.
-    pub bids_per_lot: BTreeMap<i64, i64>,
-    pub contracts: Vec<Contract>,
-    /// Supplier id → (name, unified social credit code).
-    pub suppliers: BTreeMap<i64, (String, String)>,
-    /// The procurement center: (name, region code).
-    pub buyer: (String, String),
-}
 
 fn iso(t: NaiveDateTime) -> String {
     t.and_utc()

@@ -151,6 +151,23 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
         "not_an_atc_code",
     );
     assert_eq!(via_api.json()["error"]["fields"][0]["field"], "atc_code");
+    // … and only the receiving institution confirms a delivery (the page said "not allowed"
+    // and the API "only the receiving institution" before they shared the rule).
+    let page = c.post("/delivery-lines/1/accept", &[]).await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/delivery-lines/1/confirm",
+            Some(&tokens["center"]),
+            Some(json!({"outcome": "accepted"})),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::FORBIDDEN,
+        "only_receiver_confirms",
+    );
 
     // An expert does not keep the catalog.
     let mut c = login("expert").await;

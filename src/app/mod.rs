@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod orders;
 pub mod parties;
 pub mod users;
 

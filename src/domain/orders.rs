@@ -110,6 +110,11 @@ pub struct LineQuantities {
 /// partially received once anything is confirmed, received when every line not declined has
 /// all its ordered quantity shipped and confirmed, closed when nothing is left to do and every
 /// line was declined.
+/// A payable is overdue once its due day has passed unpaid.
+pub fn overdue(paid: bool, due_on: NaiveDate, today: NaiveDate) -> bool {
+    !paid && due_on < today
+}
+
 pub fn state_from_lines(current: OrderState, lines: &[LineQuantities]) -> OrderState {
     if matches!(current, OrderState::Cancelled | OrderState::Closed) {
         return current;

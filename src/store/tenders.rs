@@ -1931,7 +1931,22 @@ pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>
 }
 
 /// What the OCDS release of a tender is built from.
-pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<crate::ocds::TenderRecord> {
+/// What an open-data release of a tender is built from: plain rows, read here; `crate::ocds`
+/// maps them to the standard (the store knows nothing of OCDS).
+pub struct TenderRecord {
+    pub tender: Tender,
+    /// (lot, drug code, drug name, strength, unit of use)
+    pub lots: Vec<(Lot, String, String, String, String)>,
+    /// Active bids per lot id.
+    pub bids_per_lot: BTreeMap<i64, i64>,
+    pub contracts: Vec<Contract>,
+    /// Supplier id → (name, unified social credit code).
+    pub suppliers: BTreeMap<i64, (String, String)>,
+    /// The procurement center: (name, region code).
+    pub buyer: (String, String),
+}
+
+pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<TenderRecord> {
     let tender = tender(conn, tender_id)?;
     let lots: Vec<(Lot, String, String, String, String)> = lots::table
         .inner_join(drugs::table)
@@ -1964,7 +1979,7 @@ pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<crate::ocds::Ten
         .select((regions::name_zh, regions::code))
         .first(conn)?;
     let contracts = contracts_of_tender(conn, tender_id)?;
-    Ok(crate::ocds::TenderRecord {
+    Ok(TenderRecord {
         tender,
         lots,
         bids_per_lot,

@@ -9,23 +9,18 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, institution_scope, ApiError, AppState, Error};
+use super::{db, run, ApiError, AppState, Error};
+use crate::app::orders;
 
 use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
 use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
-use crate::domain::roles::{Principal, Role, Scope};
+use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid, Msg};
 use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
 
 /// The supplier a supplier's user acts for (its own, or as the distributor named for a
 /// county); anyone else is refused with `refusal`.
-pub(crate) fn acting_supplier(p: &Principal, refusal: Code) -> Result<i64, Error> {
-    match (p.role, p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden(refusal.into())),
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct OrderLineOut {
@@ -158,17 +153,7 @@ pub async fn place_order(
     state: web::Data<AppState>,
     body: web::Json<OrderIn>,
 ) -> Result<HttpResponse, ApiError> {
-    if u.p.role != Role::Institution {
-        return Err(Error::Forbidden(Code::OnlyInstitutionsOrder.into()).into());
-    }
     let b = body.into_inner();
-    let inst = b
-        .institution_id
-        .or(u.p.institution_id)
-        .ok_or_else(Error::forbidden)?;
-    if !institution_scope(&state, &u.p).await?.allows(inst) {
-        return Err(Error::Forbidden(Code::OrderOutsideScope.into()).into());
-    }
     let lines: Vec<NewLine> = b
         .lines
         .iter()
@@ -180,13 +165,13 @@ pub async fn place_order(
             })
         })
         .collect::<Result<_, Invalid>>()?;
-    let act = state.act(&u.p.username);
-    let rules = state.config.delivery;
-    let day = state.today();
-    let (o, ls) = db(&state, move |c| {
-        os::place_order(c, &act, &rules, inst, b.urgent, &lines, day)
-    })
-    .await?;
+    let cmd = orders::PlaceOrder {
+        institution_id: b.institution_id,
+        urgent: b.urgent,
+        lines,
+    };
+    let p = u.p;
+    let (o, ls) = run(&state, move |cx| orders::place(cx, &p, &cmd)).await?;
     Ok(HttpResponse::Created().json(order_out(o, ls, vec![])))
 }
 
@@ -204,21 +189,14 @@ pub async fn list_orders(
     state: web::Data<AppState>,
     q: web::Query<OrderQuery>,
 ) -> Result<web::Json<Vec<OrderOut>>, ApiError> {
-    let scope = institution_scope(&state, &u.p).await?;
-    let (insts, supplier): (Option<Vec<i64>>, Option<i64>) = match u.p.role {
-        Role::Center | Role::Regulator => (None, None),
-        Role::Institution => match scope {
-            Scope::Only(ids) => (Some(ids), None),
-            Scope::All => (None, None),
-        },
-        Role::Supplier => (None, Some(acting_supplier(&u.p, Code::SupplierUsersOnly)?)),
-        Role::Expert => return Err(Error::forbidden().into()),
-    };
     let filter = match q.state.as_deref() {
         Some(s) => Some(OrderState::parse("state", s)?.as_str().to_string()),
         None => None,
     };
-    let rows = db(&state, move |c| {
+    let p = u.p;
+    let rows = run(&state, move |cx| {
+        let c = &mut *cx.conn()?;
+        let (insts, supplier) = orders::order_filter(c, &p)?;
         let orders: Vec<os::Order> = os::orders_for(c, insts.as_deref(), supplier)?
             .into_iter()
             .filter(|o| filter.as_ref().is_none_or(|f| *f == o.state))
@@ -241,28 +219,14 @@ pub async fn list_orders(
     ))
 }
 
-async fn visible_order(u: &ApiUser, state: &AppState, id: i64) -> Result<OrderOut, Error> {
-    let o = full_order(state, id).await?;
-    let ok = match u.p.role {
-        Role::Center | Role::Regulator => true,
-        Role::Institution => institution_scope(state, &u.p)
-            .await?
-            .allows(o.institution_id),
-        Role::Supplier => {
-            let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
-            o.supplier_id == sid
-                || db(state, move |c| {
-                    Ok(os::order_for_supplier(c, id, sid)?.is_some())
-                })
-                .await?
-        }
-        Role::Expert => false,
-    };
-    if ok {
-        Ok(o)
-    } else {
-        Err(Error::NotFound(Code::OrderNotFound.into()))
-    }
+async fn visible_order(
+    u: &ApiUser,
+    state: &web::Data<AppState>,
+    id: i64,
+) -> Result<OrderOut, Error> {
+    let p = u.p.clone();
+    let v = run(state, move |cx| orders::order(cx, &p, id)).await?;
+    Ok(order_out(v.order, v.lines, v.deliveries))
 }
 
 #[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -282,10 +246,8 @@ pub async fn acknowledge(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<OrderOut>, ApiError> {
-    let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
-    let id = id.into_inner();
-    let act = state.act(&u.p.username);
-    db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
+    let (id, p) = (id.into_inner(), u.p);
+    run(&state, move |cx| orders::acknowledge(cx, &p, id)).await?;
     Ok(web::Json(full_order(&state, id).await?))
 }
 
@@ -296,13 +258,8 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    if u.p.role != Role::Institution {
-        return Err(Error::Forbidden(Code::OnlyOrdererCancels.into()).into());
-    }
-    let id = id.into_inner();
-    visible_order(&u, &state, id).await?;
-    let act = state.act(&u.p.username);
-    db(&state, move |c| os::cancel(c, &act, id)).await?;
+    let (id, p) = (id.into_inner(), u.p);
+    run(&state, move |cx| orders::cancel(cx, &p, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -322,15 +279,10 @@ pub async fn decline(
     id: web::Path<i64>,
     body: web::Json<DeclineIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
+    orders::acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let reason = DeclineReason::parse("reason", &body.reason)?;
-    let note = crate::domain::optional_text("note", &body.note, 1000)?.unwrap_or_default();
-    let id = id.into_inner();
-    let act = state.act(&u.p.username);
-    db(&state, move |c| {
-        os::decline_line(c, &act, id, sid, reason, &note)
-    })
-    .await?;
+    let (id, p, note) = (id.into_inner(), u.p, body.into_inner().note);
+    run(&state, move |cx| orders::decline(cx, &p, id, reason, &note)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -373,7 +325,7 @@ pub async fn ship(
     id: web::Path<i64>,
     body: web::Json<DeliveryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = acting_supplier(&u.p, Code::SupplierUsersOnly)?;
+    orders::acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let key = req
         .headers()
         .get("Idempotency-Key")
@@ -401,18 +353,9 @@ pub async fn ship(
     if !errs.is_empty() {
         return Err(Error::Invalid(errs).into());
     }
-    let id = id.into_inner();
-    let act = state.act(&u.p.username);
-    let rules = state.config.delivery;
-    let day = state.today();
-    let s = db(&state, move |c| {
-        let note = os::DeliveryNote {
-            order_id: id,
-            shipper_id: sid,
-            idempotency_key: key.as_deref(),
-            lines: &lines,
-        };
-        os::ship(c, &act, &rules, &note, day)
+    let (id, p) = (id.into_inner(), u.p);
+    let s = run(&state, move |cx| {
+        orders::ship(cx, &p, id, &lines, key.as_deref())
     })
     .await?;
     let out = DeliveryOut {
@@ -451,6 +394,7 @@ pub async fn confirm(
     body: web::Json<ConfirmIn>,
 ) -> Result<web::Json<ConfirmOut>, ApiError> {
     if u.p.role != Role::Institution {
+        // Refused before the body is judged, as the service would refuse it.
         return Err(Error::Forbidden(Code::OnlyReceiverConfirms.into()).into());
     }
     // A reason, when given, is one of the words even beside `accepted` (where it is not kept).
@@ -473,20 +417,8 @@ pub async fn confirm(
             .into())
         }
     };
-    let id = id.into_inner();
-    let scope = institution_scope(&state, &u.p).await?;
-    let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
-    if !scope.allows(inst) {
-        return Err(Error::NotFound(Code::DeliveryLineNotFound.into()).into());
-    }
-    let act = state.act(&u.p.username);
-    let rules = state.config.delivery;
-    let day = state.today();
-    let (changed, order_id) = db(&state, move |c| {
-        let changed = os::confirm(c, &act, &rules, id, inst, outcome, day)?;
-        Ok((changed, os::order_of_delivery_line(c, id)?))
-    })
-    .await?;
+    let (id, p) = (id.into_inner(), u.p);
+    let (changed, order_id) = run(&state, move |cx| orders::confirm(cx, &p, id, outcome)).await?;
     Ok(web::Json(ConfirmOut {
         changed,
         order: full_order(&state, order_id).await?,
@@ -512,14 +444,9 @@ pub async fn list_payables(
     u: ApiUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<PayableOut>>, ApiError> {
-    let (inst, sup) = match u.p.role {
-        Role::Center | Role::Regulator => (None, None),
-        Role::Institution => (Some(u.p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (None, Some(acting_supplier(&u.p, Code::SupplierUsersOnly)?)),
-        Role::Expert => return Err(Error::forbidden().into()),
-    };
     let day = state.today();
-    let ps = db(&state, move |c| os::payables_of(c, inst, sup)).await?;
+    let p = u.p;
+    let ps = run(&state, move |cx| orders::payables(cx, &p)).await?;
     Ok(web::Json(
         ps.into_iter()
             .map(|p| PayableOut {
@@ -530,7 +457,7 @@ pub async fn list_payables(
                 amount: Money::from_ten_thousandths(p.amount).to_string(),
                 due_on: p.due_on.to_string(),
                 paid: p.paid_at.is_some(),
-                overdue: p.paid_at.is_none() && p.due_on < day,
+                overdue: crate::domain::orders::overdue(p.paid_at.is_some(), p.due_on, day),
             })
             .collect(),
     ))
@@ -543,12 +470,7 @@ pub async fn mark_paid(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let inst = match (u.p.role, u.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::Forbidden(Code::OnlyPayerMarksPaid.into()).into()),
-    };
-    let id = id.into_inner();
-    let act = state.act(&u.p.username);
-    db(&state, move |c| os::mark_paid(c, &act, id, inst)).await?;
+    let (id, p) = (id.into_inner(), u.p);
+    run(&state, move |cx| orders::mark_paid(cx, &p, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::orders_api::acting_supplier;
 use super::pages::shortages::drug_of;
 use super::{db, ApiError, AppState, Error};
+use crate::app::orders::acting_supplier;
 use crate::domain::optional_date;
 use crate::domain::roles::Role;
 use crate::domain::shortage::{counties_parse, Evidence, Level};

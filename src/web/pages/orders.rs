@@ -5,16 +5,16 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::{local_time, money};
+use crate::app::orders::{self, acting_supplier};
 use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, RejectReason};
-use crate::domain::roles::{Role, Scope};
+use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
-use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
+use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
 use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
-use crate::web::orders_api::acting_supplier;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
-use crate::web::{db, institution_scope, AppState, Error};
+use crate::web::{db, run, AppState, Error};
 
 fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
@@ -24,18 +24,12 @@ fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
 async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
     let tz = state.config.time_zone;
-    let (insts, supplier) = match v.p.role {
-        Role::Center | Role::Regulator => (None, None),
-        Role::Institution => match institution_scope(&state, &v.p).await? {
-            Scope::Only(ids) => (Some(ids), None),
-            Scope::All => (None, None),
-        },
-        Role::Supplier => (None, Some(acting_supplier(&v.p, Code::SupplierUsersOnly)?)),
-        Role::Expert => return Err(Error::forbidden()),
-    };
     let now = crate::store::micros(state.clock.now());
-    let orders = db(&state, move |c| {
-        os::orders_for(c, insts.as_deref(), supplier)
+    let p = v.p.clone();
+    let orders = run(&state, move |cx| {
+        let c = &mut *cx.conn()?;
+        let (insts, supplier) = orders::order_filter(c, &p)?;
+        Ok(os::orders_for(c, insts.as_deref(), supplier)?)
     })
     .await?;
     let table = Table {
@@ -137,33 +131,20 @@ async fn place(
     state: web::Data<AppState>,
     f: web::Form<OrderForm>,
 ) -> Result<HttpResponse, Error> {
-    let inst = match (v.p.role, v.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::forbidden()),
-    };
     let contract_id = f
         .contract_id
         .ok_or_else(|| Invalid::new("contract_id", Code::ChooseContract))?;
     let quantity = Quantity::parse("quantity", &f.quantity)?.get();
-    let urgent = f.urgent.is_some();
-    let act = state.act(&v.p.username);
-    let rules = state.config.delivery;
-    let day = state.today();
-    let (o, _) = db(&state, move |c| {
-        os::place_order(
-            c,
-            &act,
-            &rules,
-            inst,
-            urgent,
-            &[NewLine {
-                contract_id,
-                quantity,
-            }],
-            day,
-        )
-    })
-    .await?;
+    let cmd = orders::PlaceOrder {
+        institution_id: None,
+        urgent: f.urgent.is_some(),
+        lines: vec![NewLine {
+            contract_id,
+            quantity,
+        }],
+    };
+    let p = v.p.clone();
+    let (o, _) = run(&state, move |cx| orders::place(cx, &p, &cmd)).await?;
     Ok(view::see_other(&format!("/orders/{}", o.id)))
 }
 
@@ -176,23 +157,15 @@ async fn order_page(
     let t = v.t;
     let tz = state.config.time_zone;
     let id = id.into_inner();
-    let supplier = v.p.supplier_id.filter(|_| v.p.role == Role::Supplier);
-    let (o, lines, dls, may_supply) = db(&state, move |c| {
-        let o = os::order(c, id)?;
-        let ms = match supplier {
-            Some(s) => os::order_for_supplier(c, id, s)?.is_some(),
-            None => false,
-        };
-        Ok((o, os::lines_of(c, id)?, os::delivery_lines_of(c, id)?, ms))
-    })
-    .await?;
-    let mine = v.p.role == Role::Institution
-        && institution_scope(&state, &v.p)
-            .await?
-            .allows(o.institution_id);
-    if !(v.p.reads_everything() || mine || may_supply) {
-        return Err(Error::NotFound(Code::OrderNotFound.into()));
-    }
+    let p = v.p.clone();
+    let orders::OrderView {
+        order: o,
+        lines,
+        deliveries: dls,
+        may_supply,
+    } = run(&state, move |cx| orders::order(cx, &p, id)).await?;
+    // An institution's user sees only its own orders (and its clinics'): this one is.
+    let mine = v.p.role == Role::Institution;
     let state_word = o.state.clone();
     let mut sections = vec![];
     let mut s = Section::new(t.get("order.lines"));
@@ -436,10 +409,8 @@ async fn acknowledge(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let sid = acting_supplier(&v.p, Code::SupplierUsersOnly)?;
-    let id = id.into_inner();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| os::acknowledge(c, &act, id, sid)).await?;
+    let (id, p) = (id.into_inner(), v.p.clone());
+    run(&state, move |cx| orders::acknowledge(cx, &p, id)).await?;
     Ok(view::see_other(&format!("/orders/{id}")))
 }
 
@@ -449,17 +420,8 @@ async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let id = id.into_inner();
-    let o = db(&state, move |c| os::order(c, id)).await?;
-    if !(v.p.role == Role::Institution
-        && institution_scope(&state, &v.p)
-            .await?
-            .allows(o.institution_id))
-    {
-        return Err(Error::NotFound(Code::OrderNotFound.into()));
-    }
-    let act = state.act(&v.p.username);
-    db(&state, move |c| os::cancel(c, &act, id)).await?;
+    let (id, p) = (id.into_inner(), v.p.clone());
+    run(&state, move |cx| orders::cancel(cx, &p, id)).await?;
     Ok(view::see_other(&format!("/orders/{id}")))
 }
 
@@ -478,16 +440,10 @@ async fn decline(
     id: web::Path<i64>,
     f: web::Form<DeclineForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = acting_supplier(&v.p, Code::SupplierUsersOnly)?;
+    acting_supplier(&v.p, Code::SupplierUsersOnly)?;
     let reason = DeclineReason::parse("reason", &f.reason)?;
-    let note = f.note.clone();
-    let id = id.into_inner();
-    let act = state.act(&v.p.username);
-    let order_id = db(&state, move |c| {
-        os::decline_line(c, &act, id, sid, reason, &note)?;
-        os::order_of_line(c, id)
-    })
-    .await?;
+    let (id, p, note) = (id.into_inner(), v.p.clone(), f.into_inner().note);
+    let order_id = run(&state, move |cx| orders::decline(cx, &p, id, reason, &note)).await?;
     Ok(view::see_other(&format!("/orders/{order_id}")))
 }
 
@@ -513,7 +469,7 @@ async fn ship(
     id: web::Path<i64>,
     f: web::Form<ShipForm>,
 ) -> Result<HttpResponse, Error> {
-    let sid = acting_supplier(&v.p, Code::SupplierUsersOnly)?;
+    acting_supplier(&v.p, Code::SupplierUsersOnly)?;
     let id = id.into_inner();
     let date = crate::domain::date;
     let line = ShipLine {
@@ -532,20 +488,8 @@ async fn ship(
             .map(str::to_string)
             .collect(),
     };
-    let act = state.act(&v.p.username);
-    let rules = state.config.delivery;
-    let day = state.today();
-    db(&state, move |c| {
-        let lines = [line];
-        let note = DeliveryNote {
-            order_id: id,
-            shipper_id: sid,
-            idempotency_key: None,
-            lines: &lines,
-        };
-        os::ship(c, &act, &rules, &note, day)
-    })
-    .await?;
+    let p = v.p.clone();
+    run(&state, move |cx| orders::ship(cx, &p, id, &[line], None)).await?;
     Ok(view::see_other(&format!("/orders/{id}")))
 }
 
@@ -555,22 +499,8 @@ async fn confirm(
     id: i64,
     outcome: Receipt,
 ) -> Result<HttpResponse, Error> {
-    if v.p.role != Role::Institution {
-        return Err(Error::forbidden());
-    }
-    let scope = institution_scope(&state, &v.p).await?;
-    let inst = db(&state, move |c| os::institution_of_delivery_line(c, id)).await?;
-    if !scope.allows(inst) {
-        return Err(Error::NotFound(Code::DeliveryLineNotFound.into()));
-    }
-    let act = state.act(&v.p.username);
-    let rules = state.config.delivery;
-    let day = state.today();
-    let order_id = db(&state, move |c| {
-        os::confirm(c, &act, &rules, id, inst, outcome, day)?;
-        os::order_of_delivery_line(c, id)
-    })
-    .await?;
+    let p = v.p.clone();
+    let (_, order_id) = run(&state, move |cx| orders::confirm(cx, &p, id, outcome)).await?;
     Ok(view::see_other(&format!("/orders/{order_id}")))
 }
 
@@ -603,15 +533,13 @@ async fn reject(
 #[get("/payables")]
 async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let (inst, sup) = match v.p.role {
-        Role::Center | Role::Regulator => (None, None),
-        Role::Institution => (Some(v.p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (None, Some(acting_supplier(&v.p, Code::SupplierUsersOnly)?)),
-        Role::Expert => return Err(Error::forbidden()),
-    };
     let day = state.today();
-    let (ps, names) = db(&state, move |c| {
-        Ok((os::payables_of(c, inst, sup)?, ts::supplier_names(c)?))
+    let p = v.p.clone();
+    let (ps, names) = run(&state, move |cx| {
+        Ok((
+            orders::payables(cx, &p)?,
+            ts::supplier_names(&mut *cx.conn()?)?,
+        ))
     })
     .await?;
     let payer = v.p.role == Role::Institution;
@@ -700,13 +628,8 @@ async fn paid(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let inst = match (v.p.role, v.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::forbidden()),
-    };
-    let id = id.into_inner();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| os::mark_paid(c, &act, id, inst)).await?;
+    let (id, p) = (id.into_inner(), v.p.clone());
+    run(&state, move |cx| orders::mark_paid(cx, &p, id)).await?;
     Ok(view::see_other("/payables"))
 }
 

@@ -8,6 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use crate::app::orders::acting_supplier;
 use crate::domain::performance::{self as perf, percent, ContractKey, Totals};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid, Msg};
@@ -16,7 +17,6 @@ use crate::store::performance::{self as ps, By, Filter, Names};
 use crate::web::auth::Viewer;
 use crate::web::charts::{self, Series};
 use crate::web::export::{self, ExportFormat};
-use crate::web::orders_api::acting_supplier;
 use crate::web::view::{self, Cell, Field, Link, Report, ReportPage, Table};
 use crate::web::{db, AppState, Error};
 

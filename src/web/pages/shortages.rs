@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 
 use super::{local_time, money};
+use crate::app::orders::acting_supplier;
 use crate::domain::alerts::AlertKind;
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
@@ -16,7 +17,6 @@ use crate::domain::{Code, Invalid, Msg};
 use crate::store::shortages::{self as ss, ListFilter, NewResponse};
 use crate::store::{alerts as sa, catalog};
 use crate::web::auth::Viewer;
-use crate::web::orders_api::acting_supplier;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, Link, ListPage, Search, Section, Table,
 };

@@ -1,0 +1,218 @@
+//! Orders, deliveries, receipts and payables: who may see an order, place, acknowledge, cancel,
+//! decline, ship, confirm and pay — each rule once, for the pages, the API and the jobs alike.
+
+use super::{parties, Ctx, Error, Result};
+use crate::domain::roles::{Principal, Role, Scope};
+use crate::domain::Code;
+use crate::store::orders::{
+    self as os, DeliveryLine, DeliveryNote, NewLine, Order, OrderLine, Payable, Receipt, ShipLine,
+    Shipped,
+};
+use crate::store::DbConn;
+
+/// An order with its lines and delivery lines.
+pub struct OrderView {
+    pub order: Order,
+    pub lines: Vec<OrderLine>,
+    pub deliveries: Vec<DeliveryLine>,
+    /// The principal is a supplier's user who may supply it (its own or as named distributor).
+    pub may_supply: bool,
+}
+
+/// The supplier a supplier's user acts for; anyone else is refused with `refusal`.
+pub fn acting_supplier(p: &Principal, refusal: Code) -> Result<i64> {
+    match (p.role, p.supplier_id) {
+        (Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::Forbidden(refusal.into())),
+    }
+}
+
+/// Which orders a principal sees: staff and regulators all; an institution's user those of its
+/// institution and village clinics; a supplier's user its own and those it delivers as named
+/// distributor; an expert none.
+fn may_see(conn: &mut DbConn, p: &Principal, o: &Order) -> Result<bool> {
+    Ok(match p.role {
+        Role::Center | Role::Regulator => true,
+        Role::Institution => parties::acting_scope(conn, p)?.allows(o.institution_id),
+        Role::Supplier => match p.supplier_id {
+            Some(s) => o.supplier_id == s || os::order_for_supplier(conn, o.id, s)?.is_some(),
+            None => false,
+        },
+        Role::Expert => false,
+    })
+}
+
+/// An order the principal may see; any other does not exist for it.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = id))]
+pub fn order(cx: &Ctx, p: &Principal, id: i64) -> Result<OrderView> {
+    let mut c = cx.conn()?;
+    let order = os::order(&mut c, id)?;
+    if !may_see(&mut c, p, &order)? {
+        return Err(Error::NotFound(Code::OrderNotFound.into()));
+    }
+    let may_supply = match (p.role, p.supplier_id) {
+        (Role::Supplier, Some(s)) => os::order_for_supplier(&mut c, id, s)?.is_some(),
+        _ => false,
+    };
+    Ok(OrderView {
+        lines: os::lines_of(&mut c, id)?,
+        deliveries: os::delivery_lines_of(&mut c, id)?,
+        order,
+        may_supply,
+    })
+}
+
+/// The orders a principal sees, newest first: `(institutions, supplier)` to filter by.
+pub fn order_filter(conn: &mut DbConn, p: &Principal) -> Result<(Option<Vec<i64>>, Option<i64>)> {
+    match p.role {
+        Role::Center | Role::Regulator => Ok((None, None)),
+        Role::Institution => match parties::acting_scope(conn, p)? {
+            Scope::Only(ids) => Ok((Some(ids), None)),
+            Scope::All => Ok((None, None)),
+        },
+        Role::Supplier => Ok((None, Some(acting_supplier(p, Code::SupplierUsersOnly)?))),
+        Role::Expert => Err(Error::forbidden()),
+    }
+}
+
+/// What an institution orders: for itself or (a township center) for one of its village clinics.
+pub struct PlaceOrder {
+    pub institution_id: Option<i64>,
+    pub urgent: bool,
+    pub lines: Vec<NewLine>,
+}
+
+/// Places an order: only an institution's user, for an institution in its scope, at the
+/// contracts' prices.
+#[tracing::instrument(skip_all, fields(user = %p.username))]
+pub fn place(cx: &Ctx, p: &Principal, cmd: &PlaceOrder) -> Result<(Order, Vec<OrderLine>)> {
+    if p.role != Role::Institution {
+        return Err(Error::Forbidden(Code::OnlyInstitutionsOrder.into()));
+    }
+    let inst = cmd
+        .institution_id
+        .or(p.institution_id)
+        .ok_or_else(Error::forbidden)?;
+    let mut c = cx.conn()?;
+    if !parties::acting_scope(&mut c, p)?.allows(inst) {
+        return Err(Error::Forbidden(Code::OrderOutsideScope.into()));
+    }
+    Ok(os::place_order(
+        &mut c,
+        &cx.act(p),
+        &cx.config.delivery,
+        inst,
+        cmd.urgent,
+        &cmd.lines,
+        cx.today(),
+    )?)
+}
+
+/// The supplier (or its named distributor) acknowledges an order.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = id))]
+pub fn acknowledge(cx: &Ctx, p: &Principal, id: i64) -> Result<Order> {
+    let sid = acting_supplier(p, Code::SupplierUsersOnly)?;
+    Ok(os::acknowledge(&mut *cx.conn()?, &cx.act(p), id, sid)?)
+}
+
+/// The ordering institution cancels an order before it ships.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = id))]
+pub fn cancel(cx: &Ctx, p: &Principal, id: i64) -> Result<()> {
+    if p.role != Role::Institution {
+        return Err(Error::Forbidden(Code::OnlyOrdererCancels.into()));
+    }
+    let mut c = cx.conn()?;
+    let o = os::order(&mut c, id)?;
+    if !may_see(&mut c, p, &o)? {
+        return Err(Error::NotFound(Code::OrderNotFound.into()));
+    }
+    Ok(os::cancel(&mut c, &cx.act(p), id)?)
+}
+
+/// The supplier declines a line (out of stock is a shortage signal); the order's id.
+#[tracing::instrument(skip_all, fields(user = %p.username, line = line_id))]
+pub fn decline(
+    cx: &Ctx,
+    p: &Principal,
+    line_id: i64,
+    reason: crate::domain::orders::DeclineReason,
+    note: &str,
+) -> Result<i64> {
+    let sid = acting_supplier(p, Code::SupplierUsersOnly)?;
+    let note = crate::domain::optional_text("note", note, 1000)?.unwrap_or_default();
+    let mut c = cx.conn()?;
+    os::decline_line(&mut c, &cx.act(p), line_id, sid, reason, &note)?;
+    Ok(os::order_of_line(&mut c, line_id)?)
+}
+
+/// The supplier ships (part of) an order with a delivery note; a repeated idempotency key
+/// returns the first delivery.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = order_id))]
+pub fn ship(
+    cx: &Ctx,
+    p: &Principal,
+    order_id: i64,
+    lines: &[ShipLine],
+    idempotency_key: Option<&str>,
+) -> Result<Shipped> {
+    let sid = acting_supplier(p, Code::SupplierUsersOnly)?;
+    let note = DeliveryNote {
+        order_id,
+        shipper_id: sid,
+        idempotency_key,
+        lines,
+    };
+    Ok(os::ship(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        &cx.config.delivery,
+        &note,
+        cx.today(),
+    )?)
+}
+
+/// The receiving institution (or its township center) confirms a delivery line: whether it
+/// changed anything (confirming twice does not) and the order's id.
+#[tracing::instrument(skip_all, fields(user = %p.username, delivery_line = id))]
+pub fn confirm(cx: &Ctx, p: &Principal, id: i64, outcome: Receipt) -> Result<(bool, i64)> {
+    if p.role != Role::Institution {
+        return Err(Error::Forbidden(Code::OnlyReceiverConfirms.into()));
+    }
+    let mut c = cx.conn()?;
+    let inst = os::institution_of_delivery_line(&mut c, id)?;
+    if !parties::acting_scope(&mut c, p)?.allows(inst) {
+        return Err(Error::NotFound(Code::DeliveryLineNotFound.into()));
+    }
+    let changed = os::confirm(
+        &mut c,
+        &cx.act(p),
+        &cx.config.delivery,
+        id,
+        inst,
+        outcome,
+        cx.today(),
+    )?;
+    Ok((changed, os::order_of_delivery_line(&mut c, id)?))
+}
+
+/// The payables a principal sees: an institution's own, a supplier's own, all for staff and
+/// regulators.
+pub fn payables(cx: &Ctx, p: &Principal) -> Result<Vec<Payable>> {
+    let (inst, sup) = match p.role {
+        Role::Center | Role::Regulator => (None, None),
+        Role::Institution => (Some(p.institution_id.ok_or_else(Error::forbidden)?), None),
+        Role::Supplier => (None, Some(acting_supplier(p, Code::SupplierUsersOnly)?)),
+        Role::Expert => return Err(Error::forbidden()),
+    };
+    Ok(os::payables_of(&mut *cx.conn()?, inst, sup)?)
+}
+
+/// The paying institution marks a payable paid.
+#[tracing::instrument(skip_all, fields(user = %p.username, payable = id))]
+pub fn mark_paid(cx: &Ctx, p: &Principal, id: i64) -> Result<()> {
+    let inst = match (p.role, p.institution_id) {
+        (Role::Institution, Some(i)) => i,
+        _ => return Err(Error::Forbidden(Code::OnlyPayerMarksPaid.into())),
+    };
+    Ok(os::mark_paid(&mut *cx.conn()?, &cx.act(p), id, inst)?)
+}
