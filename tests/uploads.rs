@@ -171,24 +171,34 @@ async fn malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing(
 
     let r = inst.upload(&path, "demand.xlsx", &whole_sheet_xlsx()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("more than 50000 rows"), "{}", r.body);
+    assert!(
+        r.body.contains("data-code=\"upload_too_many_rows\"")
+            && r.body.contains("超过单次上传的上限 50000 行"),
+        "{}",
+        r.body
+    );
     let r = inst.upload(&path, "demand.xlsx", &zip_bomb_xlsx()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body
-            .contains("declares 30 MB unpacked; at most 24 MB per worksheet"),
+            .contains("data-code=\"xlsx_sheet_declares_too_much\"")
+            && r.body.contains("声明解压后 30 MB；每个工作表最多 24 MB"),
         "{}",
         r.body
     );
     let csv = near_empty_rows_csv("institution_code,drug_code,quantity");
     let r = inst.upload(&path, "demand.csv", &csv).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("more than 50000 rows"), "{}", r.body);
+    assert!(
+        r.body.contains("data-code=\"upload_too_many_rows\"")
+            && r.body.contains("超过单次上传的上限 50000 行"),
+        "{}",
+        r.body
+    );
     let r = inst.upload(&path, "demand.csv", &oversize()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(
-        r.body
-            .contains("the file is larger than 20 MB, the limit of one upload"),
+        r.body.contains("data-code=\"file_too_large\""),
         "{}",
         r.body
     );
@@ -206,22 +216,22 @@ async fn malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing(
         .upload("/import/drugs", "drugs.xlsx", &whole_sheet_xlsx())
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("more than 50000 rows"), "{}", r.body);
+    assert!(r.body.contains("超过单次上传的上限 50000 行"), "{}", r.body);
     let r = center
         .upload("/import/drugs", "drugs.xlsx", &zip_bomb_xlsx())
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("per worksheet"), "{}", r.body);
+    assert!(r.body.contains("每个工作表最多"), "{}", r.body);
     let csv = near_empty_rows_csv("code,name_zh,name_en,form,strength,unit");
     let r = center.upload("/import/drugs", "drugs.csv", &csv).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("more than 50000 rows"), "{}", r.body);
+    assert!(r.body.contains("超过单次上传的上限 50000 行"), "{}", r.body);
     let wide = format!("code,{}\n", "x,".repeat(100));
     let r = center
         .upload("/import/drugs", "drugs.csv", wide.as_bytes())
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("more than 64 columns"), "{}", r.body);
+    assert!(r.body.contains("超过单次上传的上限 64 列"), "{}", r.body);
     let long = format!("code\n{}\n", "长".repeat(1001));
     let r = center
         .upload("/import/drugs", "drugs.csv", long.as_bytes())
@@ -229,7 +239,7 @@ async fn malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing(
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body
-            .contains("row 2, column 1: a cell has more than 1000 characters"),
+            .contains("第 2 行第 1 列：单元格超过上限 1000 个字符"),
         "{}",
         r.body
     );
