@@ -219,6 +219,42 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
         StatusCode::NOT_FOUND,
         "institution_not_found",
     );
+    // … and does not read the province's shortage records (the page said "not allowed").
+    let page = c.get("/shortages").await;
+    let via_api = api
+        .api(
+            "GET",
+            "/api/v1/shortages",
+            Some(&tokens["institution"]),
+            None,
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::FORBIDDEN,
+        "shortage_list_staff_only",
+    );
+
+    // A supplier's user does not report shortages: institutions do.
+    let mut c = login("supplier").await;
+    let page = c
+        .post("/shortage-reports", &[("drug_code", "D0001"), ("note", "")])
+        .await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/shortage-reports",
+            Some(&tokens["supplier"]),
+            Some(json!({"drug": "D0001"})),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::FORBIDDEN,
+        "only_institutions_report_shortages",
+    );
 
     // A regulator reads every supplier and changes none.
     let mut c = login("regulator").await;

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod error;
 pub mod orders;
 pub mod parties;
+pub mod shortages;
 pub mod users;
 
 pub use error::Error;

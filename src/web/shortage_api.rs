@@ -7,11 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::pages::shortages::drug_of;
-use super::{db, ApiError, AppState, Error};
-use crate::app::orders::acting_supplier;
+use super::{run, ApiError, AppState, Error};
+use crate::app::shortages;
 use crate::domain::optional_date;
-use crate::domain::roles::Role;
 use crate::domain::shortage::{counties_parse, Evidence, Level};
 use crate::domain::{Code, Msg};
 use crate::store::shortages::{self as ss, ListFilter};
@@ -75,9 +73,7 @@ pub async fn list_shortages(
     state: web::Data<AppState>,
     q: web::Query<ShortageQuery>,
 ) -> Result<web::Json<Vec<ShortageOut>>, ApiError> {
-    if !u.p.reads_everything() {
-        return Err(Error::Forbidden(Code::ShortageListStaffOnly.into()).into());
-    }
+    shortages::may_read_shortages(&u.p)?;
     let level = match q.level.as_deref() {
         None => None,
         Some(l) => Some(Level::parse("level", l)?),
@@ -101,7 +97,8 @@ pub async fn list_shortages(
         drug_id: q.drug_id,
         region_id: q.region_id,
     };
-    let rows = db(&state, move |c| ss::list(c, &f, 1000)).await?;
+    let p = u.p;
+    let rows = run(&state, move |cx| shortages::list(cx, &p, &f, 1000)).await?;
     Ok(web::Json(rows.into_iter().map(out).collect()))
 }
 
@@ -120,14 +117,11 @@ pub async fn report_shortage(
     state: web::Data<AppState>,
     body: web::Json<ReportIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let inst = match (u.p.role, u.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::Forbidden(Code::OnlyInstitutionsReportShortages.into()).into()),
-    };
-    let drug = drug_of(&state, "drug", &body.drug).await?;
-    let act = state.act(&u.p.username);
-    let note = body.note.clone();
-    let r = db(&state, move |c| ss::report(c, &act, inst, drug, &note)).await?;
+    let (p, b) = (u.p, body.into_inner());
+    let r = run(&state, move |cx| {
+        shortages::report(cx, &p, "drug", &b.drug, &b.note)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(r))
 }
 
@@ -151,17 +145,20 @@ pub async fn declare_interruption(
     state: web::Data<AppState>,
     body: web::Json<InterruptionIn>,
 ) -> Result<HttpResponse, ApiError> {
-    if u.p.role != Role::Supplier {
-        return Err(Error::Forbidden(Code::OnlySuppliersDeclareInterruptions.into()).into());
-    }
-    let supplier = acting_supplier(&u.p, Code::OnlySupplierUsersDeclare)?;
-    let drug = drug_of(&state, "drug", &body.drug).await?;
-    let starts = optional_date("starts_on", &body.starts_on)?.unwrap_or_else(|| state.today());
-    let ends = optional_date("ends_on", &body.ends_on)?;
-    let act = state.act(&u.p.username);
-    let reason = body.reason.clone();
-    let r = db(&state, move |c| {
-        ss::declare_interruption(c, &act, supplier, drug, &reason, starts, ends)
+    let (p, b) = (u.p, body.into_inner());
+    let (starts_on, ends_on) = (
+        optional_date("starts_on", &b.starts_on)?,
+        optional_date("ends_on", &b.ends_on)?,
+    );
+    let r = run(&state, move |cx| {
+        let d = shortages::Declare {
+            drug_field: "drug",
+            drug: &b.drug,
+            reason: &b.reason,
+            starts_on,
+            ends_on,
+        };
+        shortages::declare_interruption(cx, &p, &d)
     })
     .await?;
     Ok(HttpResponse::Created().json(r))

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use super::{local_time, money};
 use crate::app::orders::acting_supplier;
+use crate::app::shortages;
 use crate::domain::alerts::AlertKind;
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
@@ -20,7 +21,7 @@ use crate::web::auth::Viewer;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, Link, ListPage, Search, Section, Table,
 };
-use crate::web::{db, AppState, Error};
+use crate::web::{db, run, AppState, Error};
 
 fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
@@ -32,27 +33,6 @@ fn level_cell(t: &crate::i18n::Tr, level: &str) -> Cell {
         "critical" | "shortage" => c.with_class("bad"),
         _ => c,
     }
-}
-
-/// A drug named by its code (or its id).
-pub async fn drug_of(state: &AppState, field: &str, code: &str) -> Result<i64, Error> {
-    let code = code.trim().to_string();
-    if code.is_empty() {
-        return Err(Invalid::new(field, Code::NameDrugByCode).into());
-    }
-    let f = field.to_string();
-    db(state, move |c| {
-        if let Some(d) = catalog::drug_by_code(c, &code)? {
-            return Ok(d.id);
-        }
-        if let Ok(id) = code.parse::<i64>() {
-            if let Ok(d) = catalog::get_drug(c, id) {
-                return Ok(d.id);
-            }
-        }
-        Err(Invalid::new(&f, Msg::new(Code::NoDrugWithCode).arg("code", code)).into())
-    })
-    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -73,13 +53,14 @@ async fn shortage_list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Error> {
-    v.require_reader()?;
+    shortages::may_read_shortages(&v.p)?;
     let t = v.t;
     let tz = state.config.time_zone;
     let drug_id = if q.drug.trim().is_empty() {
         None
     } else {
-        Some(drug_of(&state, "drug", &q.drug).await?)
+        let text = q.drug.clone();
+        Some(db(&state, move |c| Ok(shortages::drug_named(c, "drug", &text))).await??)
     };
     let region_id = q.region.trim().parse::<i64>().ok();
     let f = ListFilter {
@@ -88,8 +69,12 @@ async fn shortage_list(
         drug_id,
         region_id,
     };
-    let (rows, regions) = db(&state, move |c| {
-        Ok((ss::list(c, &f, 500)?, crate::store::regions::all(c)?))
+    let p = v.p.clone();
+    let (rows, regions) = run(&state, move |cx| {
+        Ok((
+            shortages::list(cx, &p, &f, 500)?,
+            crate::store::regions::all(&mut *cx.conn()?)?,
+        ))
     })
     .await?;
     let geo = ss::Geo::of(&regions)?;
@@ -577,18 +562,11 @@ async fn report(
     state: web::Data<AppState>,
     f: web::Form<ReportForm>,
 ) -> Result<HttpResponse, Error> {
-    let inst = match (v.p.role, v.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => {
-            return Err(Error::Forbidden(
-                Code::OnlyInstitutionsReportShortages.into(),
-            ))
-        }
-    };
-    let drug = drug_of(&state, "drug_code", &f.drug_code).await?;
-    let act = state.act(&v.p.username);
-    let note = f.note.clone();
-    db(&state, move |c| ss::report(c, &act, inst, drug, &note)).await?;
+    let (p, f) = (v.p.clone(), f.into_inner());
+    run(&state, move |cx| {
+        shortages::report(cx, &p, "drug_code", &f.drug_code, &f.note)
+    })
+    .await?;
     Ok(view::see_other("/shortage-reports"))
 }
 
@@ -691,20 +669,20 @@ async fn declare(
     state: web::Data<AppState>,
     f: web::Form<InterruptionForm>,
 ) -> Result<HttpResponse, Error> {
-    if v.p.role != Role::Supplier {
-        return Err(Error::Forbidden(
-            Code::OnlySuppliersDeclareInterruptions.into(),
-        ));
-    }
-    let supplier = acting_supplier(&v.p, Code::OnlySupplierUsersDeclare)?;
-    let drug = drug_of(&state, "drug_code", &f.drug_code).await?;
-    let starts =
-        crate::domain::optional_date("starts_on", &f.starts_on)?.unwrap_or_else(|| state.today());
-    let ends = crate::domain::optional_date("ends_on", &f.ends_on)?;
-    let act = state.act(&v.p.username);
-    let reason = f.reason.clone();
-    db(&state, move |c| {
-        ss::declare_interruption(c, &act, supplier, drug, &reason, starts, ends)
+    let (p, f) = (v.p.clone(), f.into_inner());
+    let (starts_on, ends_on) = (
+        crate::domain::optional_date("starts_on", &f.starts_on)?,
+        crate::domain::optional_date("ends_on", &f.ends_on)?,
+    );
+    run(&state, move |cx| {
+        let d = shortages::Declare {
+            drug_field: "drug_code",
+            drug: &f.drug_code,
+            reason: &f.reason,
+            starts_on,
+            ends_on,
+        };
+        shortages::declare_interruption(cx, &p, &d)
     })
     .await?;
     Ok(view::see_other("/supply-interruptions"))
@@ -716,17 +694,8 @@ async fn end_interruption(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    if v.p.role != Role::Supplier {
-        return Err(Error::forbidden());
-    }
-    let supplier = acting_supplier(&v.p, Code::OnlySupplierUsersEndDeclarations)?;
-    let id = id.into_inner();
-    let act = state.act(&v.p.username);
-    let today = state.today();
-    db(&state, move |c| {
-        ss::end_interruption(c, &act, supplier, id, today)
-    })
-    .await?;
+    let (id, p) = (id.into_inner(), v.p.clone());
+    run(&state, move |cx| shortages::end_interruption(cx, &p, id)).await?;
     Ok(view::see_other("/supply-interruptions"))
 }
 
