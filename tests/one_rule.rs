@@ -29,6 +29,27 @@ fn api_code(r: &Resp) -> String {
     }
 }
 
+/// The ids of a list of the API as the token's holder sees it.
+async fn ids<S, B>(api: &mut Client<S>, path: &str, token: &str) -> Vec<i64>
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let r = api
+        .api("GET", &format!("{path}?per_page=100"), Some(token), None)
+        .await;
+    r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
 fn same(page: &Resp, api: &Resp, status: StatusCode, code: &str) {
     assert_eq!(page.status, status, "page: {}", page.body);
     assert_eq!(api.status, status, "API: {}", api.body);
@@ -83,53 +104,11 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
         "supplier_id",
     )
     .unwrap();
-    let all_suppliers = api
-        .api(
-            "GET",
-            "/api/v1/suppliers?per_page=100",
-            Some(&tokens["center"]),
-            None,
-        )
-        .await
-        .json();
-    let other_supplier = all_suppliers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_i64().unwrap())
-        .find(|id| *id != own_supplier)
-        .unwrap();
-    let mine = api
-        .api(
-            "GET",
-            "/api/v1/institutions?per_page=100",
-            Some(&tokens["institution"]),
-            None,
-        )
-        .await
-        .json();
-    let mine: Vec<i64> = mine["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_i64().unwrap())
-        .collect();
-    let all = api
-        .api(
-            "GET",
-            "/api/v1/institutions?per_page=100",
-            Some(&tokens["center"]),
-            None,
-        )
-        .await
-        .json();
-    let other_institution = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_i64().unwrap())
-        .find(|id| !mine.contains(id))
-        .unwrap();
+    let suppliers = ids(&mut api, "/api/v1/suppliers", &tokens["center"]).await;
+    let other_supplier = *suppliers.iter().find(|id| **id != own_supplier).unwrap();
+    let mine = ids(&mut api, "/api/v1/institutions", &tokens["institution"]).await;
+    let all = ids(&mut api, "/api/v1/institutions", &tokens["center"]).await;
+    let other_institution = *all.iter().find(|id| !mine.contains(id)).unwrap();
     let contacts = [("emails", "a@example.org")];
     let contacts_json = json!({"emails": "a@example.org"});
 

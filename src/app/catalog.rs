@@ -1,29 +1,20 @@
 //! The catalog: drugs and products, kept by center staff.
 
-use super::{Ctx, Error, Result};
+use super::{may_administer, Ctx, Result};
 use crate::domain::catalog::{DrugForm, ProductForm};
 use crate::domain::roles::Principal;
 use crate::store::catalog::{self as store, Drug, Product};
 
-/// Only center staff keep the catalog.
-pub fn may_keep_catalog(p: &Principal) -> Result<()> {
-    if p.can_administer() {
-        Ok(())
-    } else {
-        Err(Error::forbidden())
-    }
-}
-
 #[tracing::instrument(skip_all, fields(user = %p.username))]
 pub fn create_drug(cx: &Ctx, p: &Principal, form: &DrugForm) -> Result<Drug> {
-    may_keep_catalog(p)?;
+    may_administer(p)?;
     let input = form.validate()?;
     Ok(store::create_drug(&mut *cx.conn()?, &cx.act(p), &input)?)
 }
 
 #[tracing::instrument(skip_all, fields(user = %p.username, drug = id))]
 pub fn update_drug(cx: &Ctx, p: &Principal, id: i64, form: &DrugForm) -> Result<Drug> {
-    may_keep_catalog(p)?;
+    may_administer(p)?;
     let input = form.validate()?;
     Ok(store::update_drug(
         &mut *cx.conn()?,
@@ -35,14 +26,14 @@ pub fn update_drug(cx: &Ctx, p: &Principal, id: i64, form: &DrugForm) -> Result<
 
 #[tracing::instrument(skip_all, fields(user = %p.username))]
 pub fn create_product(cx: &Ctx, p: &Principal, form: &ProductForm) -> Result<Product> {
-    may_keep_catalog(p)?;
+    may_administer(p)?;
     let input = form.validate()?;
     Ok(store::create_product(&mut *cx.conn()?, &cx.act(p), &input)?)
 }
 
 #[tracing::instrument(skip_all, fields(user = %p.username, product = id))]
 pub fn update_product(cx: &Ctx, p: &Principal, id: i64, form: &ProductForm) -> Result<Product> {
-    may_keep_catalog(p)?;
+    may_administer(p)?;
     let input = form.validate()?;
     Ok(store::update_product(
         &mut *cx.conn()?,

@@ -20,6 +20,15 @@ use crate::store::{Act, Conn, Store};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Center staff keep the catalog, the parties and the accounts; anyone else is refused.
+pub fn may_administer(p: &Principal) -> Result<()> {
+    if p.can_administer() {
+        Ok(())
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
 /// What a service runs with: the database, the settings and the clock (borrowed from whoever
 /// calls: the web's state or a job's runner).
 #[derive(Clone, Copy)]

@@ -1,26 +1,17 @@
 //! Accounts, kept by center staff: create one, switch it on or off, set its password.
 
-use super::{Ctx, Error, Result};
+use super::{may_administer, Ctx, Error, Result};
 use crate::domain::roles::Principal;
 use crate::domain::users::UserForm;
 use crate::domain::{Code, Invalid, Msg};
 use crate::security;
 use crate::store::{parties, users};
 
-/// Only center staff keep the accounts.
-pub fn may_keep_accounts(p: &Principal) -> Result<()> {
-    if p.can_administer() {
-        Ok(())
-    } else {
-        Err(Error::forbidden())
-    }
-}
-
 /// A new account: every field checked (all errors at once, the password's too), the supplier or
 /// institution it belongs to found by its code.
 #[tracing::instrument(skip_all, fields(user = %p.username))]
 pub fn create(cx: &Ctx, p: &Principal, form: &UserForm) -> Result<users::User> {
-    may_keep_accounts(p)?;
+    may_administer(p)?;
     let checked = form.validate();
     // The password is checked (and hashed) even when other fields are wrong: one answer names all.
     let hash = security::hash_password(&form.password);
@@ -78,7 +69,7 @@ pub fn create(cx: &Ctx, p: &Principal, form: &UserForm) -> Result<users::User> {
 /// Switches an account on or off (ending its sessions when off); nobody switches off their own.
 #[tracing::instrument(skip_all, fields(user = %p.username, account = id))]
 pub fn set_active(cx: &Ctx, p: &Principal, id: i64, on: bool) -> Result<users::User> {
-    may_keep_accounts(p)?;
+    may_administer(p)?;
     if id == p.user_id && !on {
         return Err(Invalid::new("user", Code::CannotDeactivateSelf).into());
     }
@@ -88,7 +79,7 @@ pub fn set_active(cx: &Ctx, p: &Principal, id: i64, on: bool) -> Result<users::U
 /// Sets an account's password (ending its sessions and revoking its API tokens).
 #[tracing::instrument(skip_all, fields(user = %p.username, account = id))]
 pub fn set_password(cx: &Ctx, p: &Principal, id: i64, password: &str) -> Result<()> {
-    may_keep_accounts(p)?;
+    may_administer(p)?;
     let hash = security::hash_password(password)?;
     Ok(users::set_password_hash(
         &mut *cx.conn()?,
