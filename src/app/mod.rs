@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod error;
 pub mod orders;
+pub mod outbox;
 pub mod parties;
 pub mod shortages;
 pub mod users;

@@ -503,13 +503,10 @@ async fn audit_page(
 /// last try, with its error; center staff send a failed message again.
 #[get("/outbox")]
 async fn outbox_page(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
-    v.require_reader()?;
     let t = v.t;
-    let (failed, pending) = db(&state, move |c| {
-        Ok((
-            outbox::with_status(c, outbox::FAILED, 200)?,
-            outbox::with_status(c, outbox::PENDING, 200)?,
-        ))
+    let p = v.p.clone();
+    let (failed, pending) = run(&state, move |cx| {
+        app::outbox::failed_and_waiting(cx, &p, 200)
     })
     .await?;
     let tz = state.config.time_zone;
@@ -569,10 +566,8 @@ async fn resend_mail(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let id = id.into_inner();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| outbox::resend(c, &act, id)).await?;
+    let (id, p) = (id.into_inner(), v.p.clone());
+    run(&state, move |cx| app::outbox::resend(cx, &p, id)).await?;
     Ok(view::see_other("/outbox"))
 }
 
