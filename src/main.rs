@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use jicai::clock::Clock;
 use jicai::config::Config;
-use jicai::domain::roles::Role;
-use jicai::store::{audit, parties, users, Act, Store};
+use jicai::domain::roles::{Principal, Role};
+use jicai::domain::users::UserForm;
+use jicai::store::{audit, users, Act, Store};
 use jicai::web::{build_app, AppState};
 use jicai::{demo, security};
 
@@ -278,48 +279,7 @@ fn run(cli: Cli) -> Result<(), String> {
             tokens,
             as_of,
             force,
-        } => {
-            use jicai::demo::province::{self, GenerateError, Options, Scale};
-            let as_of = match as_of {
-                None => chrono::Utc::now(),
-                Some(s) => cli_instant("--as-of", &s)?,
-            };
-            let opts = Options {
-                scale: Scale::parse(&scale).ok_or(format!("--scale {scale}: anhui or small"))?,
-                seed,
-                as_of,
-                tz: config.time_zone,
-                password,
-                force,
-            };
-            if let Some(path) = &tokens {
-                // Fail before the work if the tokens cannot be written.
-                std::fs::write(path, "").map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-            let store = open(&config)?;
-            let mut c = store.conn().map_err(|e| e.to_string())?;
-            let master = master_key(&config, &store)?;
-            let g = match province::generate(&mut c, &master, &opts) {
-                Ok(g) => g,
-                Err(e @ GenerateError::HasOrders(_)) => {
-                    eprintln!("jicai: {e}");
-                    std::process::exit(2);
-                }
-                Err(e) => return Err(e.to_string()),
-            };
-            if let Some(path) = &tokens {
-                std::fs::write(path, g.tokens_file())
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                println!(
-                    "API tokens written to {} ({} institutions, {} suppliers)",
-                    path.display(),
-                    g.institution_tokens.len(),
-                    g.supplier_tokens.len()
-                );
-            }
-            print!("{g}");
-            Ok(())
-        }
+        } => generate(&config, &scale, seed, password, tokens, as_of, force),
         Command::User {
             command:
                 UserCommand::Add {
@@ -332,150 +292,214 @@ fn run(cli: Cli) -> Result<(), String> {
                     email,
                 },
         } => {
-            let store = open(&config)?;
-            let mut c = store.conn().map_err(|e| e.to_string())?;
-            let role = Role::parse(&role).map_err(|e| e.to_string())?;
-            let hash = security::hash_password(&password).map_err(|e| e.to_string())?;
-            let supplier_id = match supplier {
-                Some(u) => Some(
-                    parties::supplier_by_uscc(&mut c, &u)
-                        .map_err(|e| e.to_string())?
-                        .ok_or(format!("no supplier has the code {u}"))?
-                        .id,
-                ),
-                None => None,
+            let form = UserForm {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                role,
+                email,
+                supplier_uscc: supplier.unwrap_or_default(),
+                institution_code: institution.unwrap_or_default(),
+                language: "zh-CN".into(),
             };
-            let institution_id = match institution {
-                Some(i) => Some(
-                    parties::institution_by_code(&mut c, &i)
-                        .map_err(|e| e.to_string())?
-                        .ok_or(format!("no institution has the code {i}"))?
-                        .id,
-                ),
-                None => None,
-            };
-            let act = Act::new("cli", chrono::Utc::now());
-            let u = users::create(
-                &mut c,
-                &act,
-                &users::NewUser {
-                    display_name: display_name.unwrap_or_else(|| username.clone()),
-                    username,
-                    password_hash: hash,
-                    role,
-                    supplier_id,
-                    institution_id,
-                    email,
-                    language: "zh-CN".into(),
-                },
-            )
-            .map_err(|e| match e {
-                jicai::store::StoreError::Invalid(es) => es
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                e => e.to_string(),
-            })?;
-            println!("user {} ({}) added", u.username, u.role);
-            Ok(())
+            user_add(&config, &form)
         }
         Command::Token {
             command: TokenCommand::Issue { user, name },
-        } => {
-            let store = open(&config)?;
-            let mut c = store.conn().map_err(|e| e.to_string())?;
-            let u = users::by_username(&mut c, &user)
-                .map_err(|e| e.to_string())?
-                .ok_or(format!("no user named {user}"))?;
-            let t = security::new_api_token();
-            users::create_token(
-                &mut c,
-                &Act::new("cli", chrono::Utc::now()),
-                u.id,
-                &name,
-                &t.hash,
-                &t.prefix,
-            )
-            .map_err(|e| e.to_string())?;
-            println!("{}", t.secret);
-            Ok(())
-        }
+        } => token_issue(&config, &user, &name),
         Command::Job {
             command: JobCommand::Run { name, at },
-        } => {
-            let clock = match at {
-                None => Clock::system(),
-                Some(s) => Clock::fixed(cli_instant("--at", &s)?),
-            };
-            let (jobs, source) = load_jobs(&config)?;
-            let spec = jobs.iter().find(|j| j.name == name).ok_or_else(|| {
-                format!(
-                    "no job named {name} in {source} (there are: {})",
-                    jobs.iter()
-                        .map(|j| j.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
-            let spec = spec.clone();
-            let store = open(&config)?;
-            let runner = jicai::jobs::Runner::new(store, config.clone(), clock);
-            let started = std::time::Instant::now();
-            let out = block_on(async move { runner.run(&spec).await })?;
-            println!("{name}: {out}");
-            println!("({:.2} s)", started.elapsed().as_secs_f64());
-            Ok(())
-        }
+        } => job_run(&config, &name, at),
         Command::Job {
             command: JobCommand::List,
-        } => {
-            let (jobs, _) = load_jobs(&config)?;
-            let store = open(&config)?;
-            let mut c = store.conn().map_err(|e| e.to_string())?;
-            for j in &jobs {
-                let last = jicai::store::jobs::firings(&mut c, Some(&j.name), 1)
-                    .map_err(|e| e.to_string())?;
-                println!(
-                    "{:<20} {:<18} {:<16} {}{}",
-                    j.name,
-                    j.schedule,
-                    j.time_zone,
-                    if j.enabled { "" } else { "(disabled) " },
-                    last.first()
-                        .map(|f| format!(
-                            "last fired {} on {}: {}",
-                            f.fired_at,
-                            f.replica,
-                            f.outcome.clone().unwrap_or_else(|| "running".into())
-                        ))
-                        .unwrap_or_else(|| "never fired".into())
-                );
-            }
-            Ok(())
-        }
+        } => job_list(&config),
         Command::Audit {
             command: AuditCommand::Verify,
-        } => {
-            let store = open(&config)?;
-            let mut c = store.conn().map_err(|e| e.to_string())?;
-            let v = audit::verify(&mut c).map_err(|e| e.to_string())?;
-            match v.broken {
-                None => {
-                    println!("audit chain intact: {} records", v.records);
-                    Ok(())
-                }
-                Some(b) => Err(format!(
-                    "audit chain broken at record {}: {}",
-                    b.id, b.reason
-                )),
-            }
-        }
+        } => audit_verify(&config),
     }
 }
 
-/// An instant given on the command line: RFC 3339, on a day within the window of dates that
-/// enter (jicai::domain::FIRST_DAY..=LAST_DAY).
+/// `jicai generate`: a province of the chosen scale, its tokens written where asked.
+fn generate(
+    config: &Config,
+    scale: &str,
+    seed: u64,
+    password: String,
+    tokens: Option<std::path::PathBuf>,
+    as_of: Option<String>,
+    force: bool,
+) -> Result<(), String> {
+    use jicai::demo::province::{self, GenerateError, Options, Scale};
+    let as_of = match as_of {
+        None => chrono::Utc::now(),
+        Some(s) => cli_instant("--as-of", &s)?,
+    };
+    let opts = Options {
+        scale: Scale::parse(scale).ok_or(format!("--scale {scale}: anhui or small"))?,
+        seed,
+        as_of,
+        tz: config.time_zone,
+        password,
+        force,
+    };
+    if let Some(path) = &tokens {
+        // Fail before the work if the tokens cannot be written.
+        std::fs::write(path, "").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let store = open(config)?;
+    let mut c = store.conn().map_err(|e| e.to_string())?;
+    let master = master_key(config, &store)?;
+    let g = match province::generate(&mut c, &master, &opts) {
+        Ok(g) => g,
+        Err(e @ GenerateError::HasOrders(_)) => {
+            eprintln!("jicai: {e}");
+            std::process::exit(2);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if let Some(path) = &tokens {
+        std::fs::write(path, g.tokens_file()).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!(
+            "API tokens written to {} ({} institutions, {} suppliers)",
+            path.display(),
+            g.institution_tokens.len(),
+            g.supplier_tokens.len()
+        );
+    }
+    print!("{g}");
+    Ok(())
+}
+
+/// The operator at the command line acts as center staff.
+fn operator() -> Principal {
+    Principal {
+        user_id: 0,
+        username: "cli".into(),
+        role: Role::Center,
+        supplier_id: None,
+        institution_id: None,
+    }
+}
+
+/// An error of the application layer in the operator's language.
+fn cli_error(e: jicai::app::Error) -> String {
+    let t = cli_language();
+    match e {
+        jicai::app::Error::Invalid(es) => es
+            .iter()
+            .map(|e| t.invalid(e))
+            .collect::<Vec<_>>()
+            .join("; "),
+        e => e
+            .reason()
+            .map(|m| t.msg(m))
+            .unwrap_or_else(|| format!("{e:?}")),
+    }
+}
+
+/// `jicai user add`: the same checks as the users page (`app::users::create`).
+fn user_add(config: &Config, form: &UserForm) -> Result<(), String> {
+    let store = open(config)?;
+    let clock = Clock::system();
+    let cx = jicai::app::Ctx {
+        store: &store,
+        config,
+        clock: &clock,
+    };
+    let u = jicai::app::users::create(&cx, &operator(), form).map_err(cli_error)?;
+    println!("user {} ({}) added", u.username, u.role);
+    Ok(())
+}
+
+fn token_issue(config: &Config, user: &str, name: &str) -> Result<(), String> {
+    let store = open(config)?;
+    let mut c = store.conn().map_err(|e| e.to_string())?;
+    let u = users::by_username(&mut c, user)
+        .map_err(|e| e.to_string())?
+        .ok_or(format!("no user named {user}"))?;
+    let t = security::new_api_token();
+    users::create_token(
+        &mut c,
+        &Act::new("cli", chrono::Utc::now()),
+        u.id,
+        name,
+        &t.hash,
+        &t.prefix,
+    )
+    .map_err(|e| e.to_string())?;
+    println!("{}", t.secret);
+    Ok(())
+}
+
+/// `jicai job run NAME`: one job, once, now (or `--at`).
+fn job_run(config: &Config, name: &str, at: Option<String>) -> Result<(), String> {
+    let clock = match at {
+        None => Clock::system(),
+        Some(s) => Clock::fixed(cli_instant("--at", &s)?),
+    };
+    let (jobs, source) = load_jobs(config)?;
+    let spec = jobs.iter().find(|j| j.name == name).ok_or_else(|| {
+        format!(
+            "no job named {name} in {source} (there are: {})",
+            jobs.iter()
+                .map(|j| j.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let spec = spec.clone();
+    let store = open(config)?;
+    let runner = jicai::jobs::Runner::new(store, config.clone(), clock);
+    let started = std::time::Instant::now();
+    let out = block_on(async move { runner.run(&spec).await })?;
+    println!("{name}: {out}");
+    println!("({:.2} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// `jicai job list`: each job, its schedule and its last firing.
+fn job_list(config: &Config) -> Result<(), String> {
+    let (jobs, _) = load_jobs(config)?;
+    let store = open(config)?;
+    let mut c = store.conn().map_err(|e| e.to_string())?;
+    for j in &jobs {
+        let last =
+            jicai::store::jobs::firings(&mut c, Some(&j.name), 1).map_err(|e| e.to_string())?;
+        println!(
+            "{:<20} {:<18} {:<16} {}{}",
+            j.name,
+            j.schedule,
+            j.time_zone,
+            if j.enabled { "" } else { "(disabled) " },
+            last.first()
+                .map(|f| format!(
+                    "last fired {} on {}: {}",
+                    f.fired_at,
+                    f.replica,
+                    f.outcome.clone().unwrap_or_else(|| "running".into())
+                ))
+                .unwrap_or_else(|| "never fired".into())
+        );
+    }
+    Ok(())
+}
+
+fn audit_verify(config: &Config) -> Result<(), String> {
+    let store = open(config)?;
+    let mut c = store.conn().map_err(|e| e.to_string())?;
+    let v = audit::verify(&mut c).map_err(|e| e.to_string())?;
+    match v.broken {
+        None => {
+            println!("audit chain intact: {} records", v.records);
+            Ok(())
+        }
+        Some(b) => Err(format!(
+            "audit chain broken at record {}: {}",
+            b.id, b.reason
+        )),
+    }
+}
+
 /// The operator's language, from the locale (`LANG=zh_CN.UTF-8` gives Chinese).
 fn cli_language() -> jicai::i18n::Tr {
     let lang = std::env::var("LC_ALL")
@@ -488,6 +512,8 @@ fn cli_language() -> jicai::i18n::Tr {
     })
 }
 
+/// An instant given on the command line: RFC 3339, on a day within the window of dates that
+/// enter (jicai::domain::FIRST_DAY..=LAST_DAY).
 fn cli_instant(flag: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let t = chrono::DateTime::parse_from_rfc3339(s.trim())
         .map_err(|e| format!("{flag} {s}: {e} (e.g. 2026-11-23T08:00:00Z)"))?

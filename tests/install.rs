@@ -230,3 +230,47 @@ fn a_jobs_folder_of_the_working_directory_replaces_the_built_in_jobs() {
     assert_ne!(code, Some(0), "{out}");
     assert!(out.contains("outbox.toml: field `schedule`"), "{out}");
 }
+
+#[test]
+fn user_add_at_the_command_line_checks_as_the_users_page_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (code, out) = finish(
+        jicai(dir).arg("migrate"),
+        &dir.join("migrate"),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let add = |name: &str, lang: &str| {
+        let mut c = jicai(dir);
+        c.args(["user", "add", "--username", name, "--role", "center"])
+            .env("JICAI_NEW_PASSWORD", "a-long-password")
+            .env("LANG", lang);
+        c
+    };
+    // The page's rule: letters, digits, '.', '_' and '-' only; said in the operator's language.
+    let (code, out) = finish(
+        &mut add("wang min", "zh_CN.UTF-8"),
+        &dir.join("bad"),
+        Duration::from_secs(60),
+    );
+    assert!(code.is_some_and(|c| c != 0), "{out}");
+    assert!(out.contains("username: 只能包含字母、数字"), "{out}");
+    let (code, out) = finish(
+        &mut add("wang min", "C"),
+        &dir.join("bad-en"),
+        Duration::from_secs(60),
+    );
+    assert!(code.is_some_and(|c| c != 0), "{out}");
+    assert!(
+        out.contains("username: may hold only letters, digits"),
+        "{out}"
+    );
+    let (code, out) = finish(
+        &mut add("wang.min", "C"),
+        &dir.join("good"),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("user wang.min (center) added"), "{out}");
+}
