@@ -39,6 +39,25 @@ fn plain(s: impl ToString) -> Value {
     Value::Plain(s.to_string())
 }
 
+/// What every duty reads with.
+struct Duty<'a> {
+    conn: &'a mut DbConn,
+    spec: &'a JobSpec,
+    at: chrono::NaiveDateTime,
+    today: chrono::NaiveDate,
+    tz: Tz,
+}
+
+impl Duty<'_> {
+    /// A time as the province reads it.
+    fn local(&self, t: chrono::NaiveDateTime) -> String {
+        t.and_utc()
+            .with_timezone(&self.tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+}
+
 pub fn run(
     conn: &mut DbConn,
     spec: &JobSpec,
@@ -48,192 +67,23 @@ pub fn run(
 ) -> Result<DutyReport, StoreError> {
     let at = micros(now);
     let today = super::today(now, tz);
-    let local = |t: chrono::NaiveDateTime| {
-        t.and_utc()
-            .with_timezone(&tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+    let mut duty = Duty {
+        conn,
+        spec,
+        at,
+        today,
+        tz,
     };
-    let mut items: Vec<Item> = vec![];
-    match spec.kind {
-        JobKind::OverdueDeliveries => {
-            let before = at - Duration::hours(spec.threshold("grace_hours"));
-            for o in duties::overdue_orders(conn, before, 60)? {
-                items.push(Item {
-                    alert: Alert {
-                        kind: AlertKind::OverdueDelivery,
-                        template: None,
-                        key: format!("overdue_delivery:{}", o.order_id),
-                        args: vec![("order", plain(o.order_id))],
-                        facts: vec![
-                            ("alert.fact.order", plain(o.order_id)),
-                            ("alert.fact.institution", plain(&o.institution)),
-                            ("alert.fact.supplier", plain(&o.supplier)),
-                            ("alert.fact.deadline", plain(local(o.deliver_by))),
-                            ("alert.fact.unfilled_lines", plain(o.unfilled_lines)),
-                        ],
-                        link: format!("/orders/{}", o.order_id),
-                        localized: vec![],
-                    },
-                    center: true,
-                    suppliers: vec![o.supplier_id],
-                    institutions: vec![o.institution_id],
-                });
-            }
-        }
-        JobKind::Payments => {
-            let ahead = today + Duration::days(spec.threshold("days_ahead"));
-            for p in duties::unpaid_payables(conn, today - Duration::days(90), ahead)? {
-                let overdue = p.due_on < today;
-                let kind = if overdue {
-                    AlertKind::PaymentOverdue
-                } else {
-                    AlertKind::PaymentDue
-                };
-                items.push(Item {
-                    alert: Alert {
-                        kind,
-                        template: None,
-                        key: format!("{}:{}", kind.as_str(), p.id),
-                        args: vec![("payable", plain(p.id)), ("due", plain(p.due_on))],
-                        facts: vec![
-                            ("alert.fact.payable", plain(p.id)),
-                            ("alert.fact.institution", plain(&p.institution)),
-                            ("alert.fact.supplier", plain(&p.supplier)),
-                            (
-                                "alert.fact.amount",
-                                plain(Money::from_ten_thousandths(p.amount)),
-                            ),
-                            ("alert.fact.due_on", plain(p.due_on)),
-                        ],
-                        link: "/payables".into(),
-                        localized: vec![],
-                    },
-                    center: false,
-                    suppliers: vec![p.supplier_id],
-                    institutions: vec![p.institution_id],
-                });
-            }
-        }
-        JobKind::Licences => {
-            let first = spec.threshold("first_days");
-            let second = spec.threshold("second_days");
-            for l in duties::licences_expiring(conn, today, today + Duration::days(first))? {
-                let left = (l.expires_on - today).num_days();
-                let stage = if left <= second { second } else { first };
-                items.push(Item {
-                    alert: Alert {
-                        kind: AlertKind::LicenceExpiring,
-                        template: None,
-                        key: format!("licence_expiring:{}:{}:{stage}", l.id, l.expires_on),
-                        args: vec![("days", plain(left)), ("number", plain(&l.number))],
-                        facts: vec![
-                            ("alert.fact.supplier", plain(&l.supplier)),
-                            (
-                                "alert.fact.licence",
-                                plain(format!("{} {}", l.kind, l.number)),
-                            ),
-                            ("alert.fact.expires_on", plain(l.expires_on)),
-                            ("alert.fact.days_left", plain(left)),
-                        ],
-                        link: format!("/suppliers/{}", l.supplier_id),
-                        localized: vec![],
-                    },
-                    center: true,
-                    suppliers: vec![l.supplier_id],
-                    institutions: vec![],
-                });
-            }
-        }
-        JobKind::ContractExecution => {
-            let pct = spec.threshold("behind_pct");
-            let min = spec.threshold("min_elapsed_days");
-            for c in duties::contracts_in_force(conn, today, None, true)? {
-                let elapsed = (today - c.starts_on).num_days();
-                let term = (c.ends_on - c.starts_on).num_days() + 1;
-                if !execution_behind(c.committed_volume, c.purchased, elapsed, term, pct, min) {
-                    continue;
-                }
-                let expected =
-                    (c.committed_volume as i128 * elapsed.min(term) as i128 / term as i128) as i64;
-                items.push(Item {
-                    alert: Alert {
-                        kind: AlertKind::ContractBehind,
-                        template: None,
-                        // Once a month while it stays behind.
-                        key: format!("contract_behind:{}:{}", c.id, today.format("%Y-%m")),
-                        args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
-                        facts: vec![
-                            ("alert.fact.contract", plain(c.id)),
-                            ("alert.fact.drug", plain(&c.drug)),
-                            ("alert.fact.supplier", plain(&c.supplier)),
-                            ("alert.fact.committed", plain(c.committed_volume)),
-                            ("alert.fact.expected", plain(expected)),
-                            ("alert.fact.purchased", plain(c.purchased)),
-                        ],
-                        link: format!("/performance/contracts/{}", c.id),
-                        localized: vec![],
-                    },
-                    center: true,
-                    suppliers: vec![c.supplier_id],
-                    institutions: vec![],
-                });
-            }
-        }
-        JobKind::ContractsEnding => {
-            let by = today + Duration::days(spec.threshold("days_ahead"));
-            for c in duties::contracts_in_force(conn, today, Some(by), false)? {
-                items.push(Item {
-                    alert: Alert {
-                        kind: AlertKind::ContractEnding,
-                        template: None,
-                        key: format!("contract_ending:{}:{}", c.id, c.ends_on),
-                        args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
-                        facts: vec![
-                            ("alert.fact.contract", plain(c.id)),
-                            ("alert.fact.drug", plain(&c.drug)),
-                            ("alert.fact.supplier", plain(&c.supplier)),
-                            ("alert.fact.ends_on", plain(c.ends_on)),
-                        ],
-                        link: format!("/performance/contracts/{}", c.id),
-                        localized: vec![],
-                    },
-                    center: true,
-                    suppliers: vec![c.supplier_id],
-                    institutions: vec![],
-                });
-            }
-        }
-        JobKind::BidDeadlines => {
-            let until = at + Duration::hours(spec.threshold("hours_ahead"));
-            let tenders = duties::bid_deadlines(conn, at, until)?;
-            let suppliers = if tenders.is_empty() {
-                vec![]
-            } else {
-                duties::all_suppliers(conn)?
-            };
-            for t in tenders {
-                items.push(Item {
-                    alert: Alert {
-                        kind: AlertKind::BidDeadline,
-                        template: None,
-                        key: format!("bid_deadline:{}:{}", t.id, t.bid_deadline),
-                        args: vec![("tender", plain(&t.title))],
-                        facts: vec![
-                            ("alert.fact.tender", plain(&t.title)),
-                            ("alert.fact.deadline", plain(local(t.bid_deadline))),
-                        ],
-                        link: format!("/tenders/{}", t.id),
-                        localized: vec![],
-                    },
-                    center: true,
-                    suppliers: suppliers.clone(),
-                    institutions: vec![],
-                });
-            }
-        }
-        JobKind::ShortageScan | JobKind::EmailSender | JobKind::AuthPurge => {}
-    }
+    let items = match spec.kind {
+        JobKind::OverdueDeliveries => overdue_deliveries(&mut duty)?,
+        JobKind::Payments => payments(&mut duty)?,
+        JobKind::Licences => licences(&mut duty)?,
+        JobKind::ContractExecution => contract_execution(&mut duty)?,
+        JobKind::ContractsEnding => contracts_ending(&mut duty)?,
+        JobKind::BidDeadlines => bid_deadlines(&mut duty)?,
+        JobKind::ShortageScan | JobKind::EmailSender | JobKind::AuthPurge => vec![],
+    };
+    let conn = duty.conn;
     let mut report = DutyReport {
         job: spec.name.clone(),
         found: items.len(),
@@ -244,4 +94,210 @@ pub fn run(
         report.mails += write_tx(conn, |c| send(c, at, &it.alert, &to, public_url))?;
     }
     Ok(report)
+}
+
+fn overdue_deliveries(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
+    let (conn, spec, at) = (&mut *d.conn, d.spec, d.at);
+    let mut items: Vec<Item> = vec![];
+    let before = at - Duration::hours(spec.threshold("grace_hours"));
+    for o in duties::overdue_orders(conn, before, 60)? {
+        items.push(Item {
+            alert: Alert {
+                kind: AlertKind::OverdueDelivery,
+                template: None,
+                key: format!("overdue_delivery:{}", o.order_id),
+                args: vec![("order", plain(o.order_id))],
+                facts: vec![
+                    ("alert.fact.order", plain(o.order_id)),
+                    ("alert.fact.institution", plain(&o.institution)),
+                    ("alert.fact.supplier", plain(&o.supplier)),
+                    ("alert.fact.deadline", plain(d.local(o.deliver_by))),
+                    ("alert.fact.unfilled_lines", plain(o.unfilled_lines)),
+                ],
+                link: format!("/orders/{}", o.order_id),
+                localized: vec![],
+            },
+            center: true,
+            suppliers: vec![o.supplier_id],
+            institutions: vec![o.institution_id],
+        });
+    }
+
+    Ok(items)
+}
+
+fn payments(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
+    let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
+    let mut items: Vec<Item> = vec![];
+    let ahead = today + Duration::days(spec.threshold("days_ahead"));
+    for p in duties::unpaid_payables(conn, today - Duration::days(90), ahead)? {
+        let overdue = crate::domain::orders::overdue(false, p.due_on, today);
+        let kind = if overdue {
+            AlertKind::PaymentOverdue
+        } else {
+            AlertKind::PaymentDue
+        };
+        items.push(Item {
+            alert: Alert {
+                kind,
+                template: None,
+                key: format!("{}:{}", kind.as_str(), p.id),
+                args: vec![("payable", plain(p.id)), ("due", plain(p.due_on))],
+                facts: vec![
+                    ("alert.fact.payable", plain(p.id)),
+                    ("alert.fact.institution", plain(&p.institution)),
+                    ("alert.fact.supplier", plain(&p.supplier)),
+                    (
+                        "alert.fact.amount",
+                        plain(Money::from_ten_thousandths(p.amount)),
+                    ),
+                    ("alert.fact.due_on", plain(p.due_on)),
+                ],
+                link: "/payables".into(),
+                localized: vec![],
+            },
+            center: false,
+            suppliers: vec![p.supplier_id],
+            institutions: vec![p.institution_id],
+        });
+    }
+
+    Ok(items)
+}
+
+fn licences(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
+    let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
+    let mut items: Vec<Item> = vec![];
+    let first = spec.threshold("first_days");
+    let second = spec.threshold("second_days");
+    for l in duties::licences_expiring(conn, today, today + Duration::days(first))? {
+        let left = (l.expires_on - today).num_days();
+        let stage = if left <= second { second } else { first };
+        items.push(Item {
+            alert: Alert {
+                kind: AlertKind::LicenceExpiring,
+                template: None,
+                key: format!("licence_expiring:{}:{}:{stage}", l.id, l.expires_on),
+                args: vec![("days", plain(left)), ("number", plain(&l.number))],
+                facts: vec![
+                    ("alert.fact.supplier", plain(&l.supplier)),
+                    (
+                        "alert.fact.licence",
+                        plain(format!("{} {}", l.kind, l.number)),
+                    ),
+                    ("alert.fact.expires_on", plain(l.expires_on)),
+                    ("alert.fact.days_left", plain(left)),
+                ],
+                link: format!("/suppliers/{}", l.supplier_id),
+                localized: vec![],
+            },
+            center: true,
+            suppliers: vec![l.supplier_id],
+            institutions: vec![],
+        });
+    }
+
+    Ok(items)
+}
+
+fn contract_execution(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
+    let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
+    let mut items: Vec<Item> = vec![];
+    let pct = spec.threshold("behind_pct");
+    let min = spec.threshold("min_elapsed_days");
+    for c in duties::contracts_in_force(conn, today, None, true)? {
+        let elapsed = (today - c.starts_on).num_days();
+        let term = (c.ends_on - c.starts_on).num_days() + 1;
+        if !execution_behind(c.committed_volume, c.purchased, elapsed, term, pct, min) {
+            continue;
+        }
+        let expected =
+            (c.committed_volume as i128 * elapsed.min(term) as i128 / term as i128) as i64;
+        items.push(Item {
+            alert: Alert {
+                kind: AlertKind::ContractBehind,
+                template: None,
+                // Once a month while it stays behind.
+                key: format!("contract_behind:{}:{}", c.id, today.format("%Y-%m")),
+                args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
+                facts: vec![
+                    ("alert.fact.contract", plain(c.id)),
+                    ("alert.fact.drug", plain(&c.drug)),
+                    ("alert.fact.supplier", plain(&c.supplier)),
+                    ("alert.fact.committed", plain(c.committed_volume)),
+                    ("alert.fact.expected", plain(expected)),
+                    ("alert.fact.purchased", plain(c.purchased)),
+                ],
+                link: format!("/performance/contracts/{}", c.id),
+                localized: vec![],
+            },
+            center: true,
+            suppliers: vec![c.supplier_id],
+            institutions: vec![],
+        });
+    }
+
+    Ok(items)
+}
+
+fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
+    let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
+    let mut items: Vec<Item> = vec![];
+    let by = today + Duration::days(spec.threshold("days_ahead"));
+    for c in duties::contracts_in_force(conn, today, Some(by), false)? {
+        items.push(Item {
+            alert: Alert {
+                kind: AlertKind::ContractEnding,
+                template: None,
+                key: format!("contract_ending:{}:{}", c.id, c.ends_on),
+                args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
+                facts: vec![
+                    ("alert.fact.contract", plain(c.id)),
+                    ("alert.fact.drug", plain(&c.drug)),
+                    ("alert.fact.supplier", plain(&c.supplier)),
+                    ("alert.fact.ends_on", plain(c.ends_on)),
+                ],
+                link: format!("/performance/contracts/{}", c.id),
+                localized: vec![],
+            },
+            center: true,
+            suppliers: vec![c.supplier_id],
+            institutions: vec![],
+        });
+    }
+
+    Ok(items)
+}
+
+fn bid_deadlines(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
+    let (conn, spec, at) = (&mut *d.conn, d.spec, d.at);
+    let mut items: Vec<Item> = vec![];
+    let until = at + Duration::hours(spec.threshold("hours_ahead"));
+    let tenders = duties::bid_deadlines(conn, at, until)?;
+    let suppliers = if tenders.is_empty() {
+        vec![]
+    } else {
+        duties::all_suppliers(conn)?
+    };
+    for t in tenders {
+        items.push(Item {
+            alert: Alert {
+                kind: AlertKind::BidDeadline,
+                template: None,
+                key: format!("bid_deadline:{}:{}", t.id, t.bid_deadline),
+                args: vec![("tender", plain(&t.title))],
+                facts: vec![
+                    ("alert.fact.tender", plain(&t.title)),
+                    ("alert.fact.deadline", plain(d.local(t.bid_deadline))),
+                ],
+                link: format!("/tenders/{}", t.id),
+                localized: vec![],
+            },
+            center: true,
+            suppliers: suppliers.clone(),
+            institutions: vec![],
+        });
+    }
+
+    Ok(items)
 }
