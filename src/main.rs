@@ -285,7 +285,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some(s) => cli_instant("--as-of", &s)?,
             };
             let opts = Options {
-                scale: Scale::parse(&scale).ok_or(format!("--scale {scale}: anhui or small"))?,
+                scale: Scale::parse("scale", &scale)
+                    .map_err(|_| format!("--scale {scale}: anhui or small"))?,
                 seed,
                 as_of,
                 tz: config.time_zone,
@@ -334,7 +335,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let store = open(&config)?;
             let mut c = store.conn().map_err(|e| e.to_string())?;
-            let role = Role::parse(&role).map_err(|e| e.to_string())?;
+            let role = Role::parse("role", &role).map_err(|e| e.to_string())?;
             let hash = security::hash_password(&password).map_err(|e| e.to_string())?;
             let supplier_id = match supplier {
                 Some(u) => Some(

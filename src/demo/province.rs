@@ -58,29 +58,15 @@ const OPEN_DAYS: i64 = 14;
 /// Who the generated orders, deliveries and receipts are recorded as done by.
 pub const ACTOR: &str = "generate";
 
-/// How big a province to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
-    Anhui,
-    Small,
+crate::domain::words! {
+    /// How big a province to generate.
+    pub enum Scale {
+        Anhui => "anhui",
+        Small => "small",
+    }
 }
 
 impl Scale {
-    pub fn parse(s: &str) -> Option<Scale> {
-        match s {
-            "anhui" => Some(Scale::Anhui),
-            "small" => Some(Scale::Small),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Scale::Anhui => "anhui",
-            Scale::Small => "small",
-        }
-    }
-
     pub fn params(&self) -> Params {
         match self {
             Scale::Anhui => Params {

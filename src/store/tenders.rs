@@ -288,7 +288,7 @@ pub struct Tender {
 
 impl Tender {
     pub fn state(&self) -> TenderState {
-        TenderState::parse(&self.state).unwrap_or(TenderState::Cancelled)
+        TenderState::parse("state", &self.state).unwrap_or(TenderState::Cancelled)
     }
     pub fn deadline(&self) -> DateTime<Utc> {
         self.bid_deadline.and_utc()
@@ -1290,13 +1290,15 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 product_drug_id: p_drug,
                 product_manufacturer_id: p_maker,
                 supplier_id: b.supplier_id,
-                supplier_kind: SupplierKind::parse(&kind)?,
+                supplier_kind: SupplierKind::parse("kind", &kind)?,
                 consistency_required: l.consistency_required,
                 product_consistency: p_cons,
                 product_originator: p_orig,
                 licences: lic
                     .into_iter()
-                    .filter_map(|(k, _, d)| LicenceKind::parse(&k).ok().map(|k| (k, d)))
+                    .filter_map(|(k, _, d)| {
+                        LicenceKind::parse("licence_kind", &k).ok().map(|k| (k, d))
+                    })
                     .collect(),
                 deadline_day,
                 annual_capacity: b.annual_capacity,

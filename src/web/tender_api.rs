@@ -813,7 +813,7 @@ pub async fn tender_action(
 ) -> Result<web::Json<TenderOut>, ApiError> {
     center(&u)?;
     let (id, action) = path.into_inner();
-    let action = crate::domain::tender::TenderAction::parse(&action)
+    let action = crate::domain::tender::TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(action_not_found(&action)))?;
     let reason = body.and_then(|b| b.into_inner().reason);
     let act = state.act(&u.p.username);

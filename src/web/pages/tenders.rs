@@ -1319,7 +1319,7 @@ async fn tender_action(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let (id, action) = path.into_inner();
-    let action = TenderAction::parse(&action)
+    let action = TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(crate::web::tender_api::action_not_found(&action)))?;
     let act = state.act(&v.p.username);
     let master = state.master.clone();
