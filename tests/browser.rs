@@ -248,7 +248,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     let tender = jicai::store::tenders::tenders_list(&mut c)
         .unwrap()
         .into_iter()
-        .find(|t| t.state == "open")
+        .find(|t| t.state == jicai::domain::tender::TenderState::Open)
         .unwrap();
     let bid = jicai::store::tenders::bids_of_supplier(&mut c, tender.id, supplier_id)
         .unwrap()

@@ -350,7 +350,7 @@ async fn a_generated_province(db: TestDb) {
         .unwrap();
     assert_eq!(villages_under_centers, p.villages as i64);
     let in_force: i64 = contracts::table
-        .filter(contracts::status.eq("in_force"))
+        .filter(contracts::status.eq(jicai::domain::tender::ContractStatus::InForce))
         .count()
         .get_result(&mut c)
         .unwrap();

@@ -10,6 +10,7 @@ use chrono::Duration;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::{Role, Scope};
+use jicai::domain::tender::{TechnicalResult, TenderState};
 use jicai::store::{audit, orders as os, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 use serde_json::json;
@@ -682,7 +683,7 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     let open = ts::tenders_list(&mut conn(&state))
         .unwrap()
         .into_iter()
-        .find(|t| t.state == "open")
+        .find(|t| t.state == TenderState::Open)
         .unwrap();
     let lot = ts::lots_of(&mut conn(&state), open.id).unwrap().remove(0);
     let bid = ts::bids_of_lot(&mut conn(&state), lot.id)
@@ -779,7 +780,7 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let b = ts::bid(&mut conn(&state), bid.id).unwrap();
-    assert_eq!(b.technical_result.as_deref(), Some("failed"));
+    assert_eq!(b.technical_result, Some(TechnicalResult::Failed));
     assert!(
         b.reasons().iter().any(|r| r.contains("bad-faith")),
         "{:?}",

@@ -11,6 +11,7 @@ use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW}
 use diesel::prelude::*;
 use jicai::domain::jobs::{parse, JobSpec};
 use jicai::domain::orders::DeclineReason;
+use jicai::domain::tender::ContractStatus;
 use jicai::jobs::shortage::{scan, ScanReport};
 use jicai::store::schema::{outbox, shortage_events};
 use jicai::store::{catalog, orders as os, shortages as ss, tenders as ts, users};
@@ -76,7 +77,7 @@ fn quiet_contract(state: &AppState) -> (i64, i64, i64, i64) {
     let open = ss::open_records(&mut c).unwrap();
     let today = state.today();
     for (k, ..) in ts::commitments_of_institution(&mut c, inst).unwrap() {
-        if k.status != "in_force" || k.starts_on > today || k.ends_on < today {
+        if k.status != ContractStatus::InForce || k.starts_on > today || k.ends_on < today {
             continue;
         }
         let drug = catalog::get_product(&mut c, k.product_id).unwrap().drug_id;

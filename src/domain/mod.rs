@@ -330,6 +330,13 @@ mod tests {
     fn words_of<T: Word>(field: &str) -> Vec<&'static str> {
         for v in T::ALL {
             let w = v.as_str();
+            // Written into hand-written SQL as a literal (`store::sql_word`): nothing to escape.
+            assert!(
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{w}"
+            );
             assert_eq!(T::parse(field, w), Ok(*v), "{w}");
             assert_eq!(T::parse(field, &format!(" {w}\t")), Ok(*v), "{w}");
             assert!(w.parse::<T>().ok() == Some(*v), "{w}");

@@ -10,11 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::schema::{
     drugs, shortage_events, shortage_reports, shortage_responses, shortages, supply_interruptions,
 };
-use super::{audit, sql_date, sql_ts, write_tx, Act, DbConn, MultiBackend, Result, StoreError};
+use super::{
+    audit, sql_date, sql_ts, sql_word, write_tx, Act, DbConn, MultiBackend, Result, StoreError,
+};
 use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
     Reading, ResponseKind, Scope,
 };
+use crate::domain::tender::{ContractStatus, LotStatus};
 use crate::domain::{Code, Invalid, Msg};
 
 pub const OPEN: &str = "open";
@@ -136,9 +139,10 @@ pub fn read_signals(
          JOIN products ON products.id = contracts.product_id",
     )
     .load(conn)?;
-    let failed: Vec<Pair> = diesel::sql_query(
-        "SELECT DISTINCT drug_id AS a, CAST(0 AS BIGINT) AS b FROM lots WHERE status = 'failed'",
-    )
+    let failed: Vec<Pair> = diesel::sql_query(format!(
+        "SELECT DISTINCT drug_id AS a, CAST(0 AS BIGINT) AS b FROM lots WHERE status = {}",
+        sql_word(LotStatus::Failed)
+    ))
     .load(conn)?;
     for (drug, sup) in &contracted {
         s.drugs.entry(*drug).or_default().contracted_suppliers = sup.len() as i64;
@@ -420,8 +424,9 @@ fn contracted_by_drug(
     let rows: Vec<Pair> = diesel::sql_query(format!(
         "SELECT DISTINCT products.drug_id AS a, contracts.supplier_id AS b FROM contracts \
          JOIN products ON products.id = contracts.product_id \
-         WHERE contracts.status = 'in_force' AND contracts.starts_on <= {t} \
-         AND contracts.ends_on >= {t}{one}"
+         WHERE contracts.status = {in_force} AND contracts.starts_on <= {t} \
+         AND contracts.ends_on >= {t}{one}",
+        in_force = sql_word(ContractStatus::InForce),
     ))
     .load(conn)?;
     let mut out: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();

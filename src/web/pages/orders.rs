@@ -98,7 +98,11 @@ async fn new_order(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
     let today = state.today();
     let options: Vec<(String, String)> = ks
         .iter()
-        .filter(|(k, ..)| k.status == "in_force" && k.starts_on <= today && today <= k.ends_on)
+        .filter(|(k, ..)| {
+            k.status == crate::domain::tender::ContractStatus::InForce
+                && k.starts_on <= today
+                && today <= k.ends_on
+        })
         .map(|(k, drug, strength, sup, _)| {
             (
                 k.id.to_string(),
