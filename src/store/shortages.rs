@@ -13,6 +13,7 @@ use super::schema::{
 use super::{
     audit, sql_date, sql_ts, sql_word, write_tx, Act, DbConn, MultiBackend, Result, StoreError,
 };
+use crate::domain::orders::DeclineReason;
 use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
     Reading, ResponseKind, Scope,
@@ -83,7 +84,7 @@ pub fn read_signals(
     let mut s = Signals::default();
     let lines: Vec<LineSignal> = diesel::sql_query(format!(
         "SELECT products.drug_id AS drug_id, CAST(COALESCE(orders.county_id, 0) AS BIGINT) AS county_id, \
-         CAST(SUM(CASE WHEN order_lines.declined_reason = 'out_of_stock' THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
+         CAST(SUM(CASE WHEN order_lines.declined_reason = {out_of_stock} THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} AND order_lines.declined_reason IS NULL \
               AND order_lines.shipped < order_lines.quantity THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} THEN 1 ELSE 0 END) AS BIGINT) AS due_lines, \
@@ -93,7 +94,8 @@ pub fn read_signals(
          FROM order_lines JOIN orders ON orders.id = order_lines.order_id \
          JOIN products ON products.id = order_lines.product_id \
          WHERE orders.cancelled_at IS NULL AND orders.submitted_at >= {f} AND orders.submitted_at <= {n} \
-         GROUP BY products.drug_id, orders.county_id"
+         GROUP BY products.drug_id, orders.county_id",
+        out_of_stock = sql_word(DeclineReason::OutOfStock),
     ))
     .load(conn)?;
     for l in lines {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{local_time, money};
 use crate::domain::bounds::Quantity;
-use crate::domain::orders::{DeclineReason, RejectReason};
+use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::{Role, Scope};
 use crate::domain::{Code, Invalid};
 use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
@@ -53,8 +53,11 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
             .iter()
             .map(|o| {
                 let open = matches!(
-                    o.state.as_str(),
-                    "submitted" | "acknowledged" | "shipped" | "partially_received"
+                    o.state,
+                    OrderState::Submitted
+                        | OrderState::Acknowledged
+                        | OrderState::Shipped
+                        | OrderState::PartiallyReceived
                 );
                 let due = Cell::text(local_time(tz, o.deliver_by));
                 vec![
@@ -197,7 +200,7 @@ async fn order_page(
     if !(v.p.reads_everything() || mine || may_supply) {
         return Err(Error::NotFound(Code::OrderNotFound.into()));
     }
-    let state_word = o.state.clone();
+    let state_word = o.state;
     let mut sections = vec![];
     let mut s = Section::new(t.get("order.lines"));
     s.table = Some(Table {
@@ -230,7 +233,6 @@ async fn order_page(
                     Cell::num(l.accepted.to_string()),
                     Cell::text(
                         l.declined_reason
-                            .as_deref()
                             .map(|r| t.get(&format!("order.decline.{r}")).to_string())
                             .unwrap_or_default(),
                     ),
@@ -239,7 +241,7 @@ async fn order_page(
             .collect(),
     });
     if may_supply {
-        if state_word == "submitted" {
+        if state_word == OrderState::Submitted {
             s.forms.push(Form::button(
                 format!("/orders/{id}/acknowledge"),
                 t.get("order.acknowledge"),
@@ -259,8 +261,8 @@ async fn order_page(
             .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
         {
             if matches!(
-                state_word.as_str(),
-                "acknowledged" | "shipped" | "partially_received"
+                state_word,
+                OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
             ) {
                 s.forms.push(Form::new(
                     format!("/orders/{id}/ship"),
@@ -287,7 +289,11 @@ async fn order_page(
                     ],
                 ));
             }
-            if l.shipped == 0 && !matches!(state_word.as_str(), "cancelled" | "closed" | "received")
+            if l.shipped == 0
+                && !matches!(
+                    state_word,
+                    OrderState::Cancelled | OrderState::Closed | OrderState::Received
+                )
             {
                 s.forms.push(Form::new(
                     format!("/order-lines/{}/decline", l.id),
@@ -395,7 +401,7 @@ async fn order_page(
     sections.push(s);
     let mut actions = vec![Link::new("/orders", t.get("nav.orders"))];
     if mine
-        && matches!(state_word.as_str(), "submitted" | "acknowledged")
+        && matches!(state_word, OrderState::Submitted | OrderState::Acknowledged)
         && lines.iter().all(|l| l.shipped == 0)
     {
         let mut cancel_section = Section::new(t.get("order.cancel"));
