@@ -16,13 +16,10 @@ use super::{
 use crate::domain::orders::DeclineReason;
 use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
-    Reading, ResponseKind, Scope,
+    Reading, ResponseKind, Scope, ShortageStatus,
 };
 use crate::domain::tender::{ContractStatus, LotStatus};
 use crate::domain::{Code, Invalid, Msg};
-
-pub const OPEN: &str = "open";
-pub const RESOLVED: &str = "resolved";
 
 /// Everything the scan reads, per drug.
 #[derive(Debug, Default)]
@@ -239,12 +236,12 @@ pub fn geography(conn: &mut DbConn) -> Result<Geo> {
 pub struct Shortage {
     pub id: i64,
     pub drug_id: i64,
-    pub level: String,
-    pub scope: String,
+    pub level: Level,
+    pub scope: Scope,
     pub region_id: i64,
     pub counties: String,
     pub evidence: String,
-    pub status: String,
+    pub status: ShortageStatus,
     pub opened_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
@@ -253,8 +250,8 @@ pub struct Shortage {
 impl Shortage {
     pub fn current(&self) -> Current {
         Current {
-            level: Level::parse("level", &self.level).unwrap_or(Level::Watch),
-            scope: Scope::parse("scope", &self.scope).unwrap_or(Scope::Province),
+            level: self.level,
+            scope: self.scope,
             region_id: self.region_id,
             counties: counties_parse(&self.counties),
         }
@@ -268,8 +265,8 @@ pub struct Event {
     pub shortage_id: i64,
     pub at: NaiveDateTime,
     pub change: String,
-    pub level: String,
-    pub scope: String,
+    pub level: Level,
+    pub scope: Scope,
     pub region_id: i64,
     pub counties: String,
     pub evidence: String,
@@ -279,7 +276,7 @@ pub struct Event {
 /// The open records, by drug.
 pub fn open_records(conn: &mut DbConn) -> Result<BTreeMap<i64, Shortage>> {
     let rows: Vec<Shortage> = shortages::table
-        .filter(shortages::status.eq(OPEN))
+        .filter(shortages::status.eq(ShortageStatus::Open))
         .select(Shortage::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(|r| (r.drug_id, r)).collect())
@@ -300,12 +297,12 @@ pub fn apply(
         (None, Some(r)) => diesel::insert_into(shortages::table)
             .values((
                 shortages::drug_id.eq(drug_id),
-                shortages::level.eq(r.level.as_str()),
-                shortages::scope.eq(r.scope.as_str()),
+                shortages::level.eq(r.level),
+                shortages::scope.eq(r.scope),
                 shortages::region_id.eq(r.region_id),
                 shortages::counties.eq(counties_text(&r.counties)),
                 shortages::evidence.eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
-                shortages::status.eq(OPEN),
+                shortages::status.eq(ShortageStatus::Open),
                 shortages::opened_at.eq(at),
                 shortages::updated_at.eq(at),
             ))
@@ -314,8 +311,8 @@ pub fn apply(
         (Some(c), Some(r)) => {
             diesel::update(shortages::table.find(c.id))
                 .set((
-                    shortages::level.eq(r.level.as_str()),
-                    shortages::scope.eq(r.scope.as_str()),
+                    shortages::level.eq(r.level),
+                    shortages::scope.eq(r.scope),
                     shortages::region_id.eq(r.region_id),
                     shortages::counties.eq(counties_text(&r.counties)),
                     shortages::evidence.eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
@@ -327,7 +324,7 @@ pub fn apply(
         (Some(c), None) => {
             diesel::update(shortages::table.find(c.id))
                 .set((
-                    shortages::status.eq(RESOLVED),
+                    shortages::status.eq(ShortageStatus::Resolved),
                     shortages::updated_at.eq(at),
                     shortages::resolved_at.eq(Some(at)),
                 ))
@@ -366,8 +363,8 @@ fn add_event(
             shortage_events::shortage_id.eq(rec.id),
             shortage_events::at.eq(act.stamp()),
             shortage_events::change.eq(change),
-            shortage_events::level.eq(&rec.level),
-            shortage_events::scope.eq(&rec.scope),
+            shortage_events::level.eq(rec.level),
+            shortage_events::scope.eq(rec.scope),
             shortage_events::region_id.eq(rec.region_id),
             shortage_events::counties.eq(&rec.counties),
             shortage_events::evidence.eq(evidence),
@@ -471,10 +468,14 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
     let mut q = shortages::table
         .inner_join(drugs::table)
         .select((Shortage::as_select(), drugs::code, drugs::name_zh))
-        .filter(shortages::status.eq(if f.open { OPEN } else { RESOLVED }))
+        .filter(shortages::status.eq(if f.open {
+            ShortageStatus::Open
+        } else {
+            ShortageStatus::Resolved
+        }))
         .into_boxed::<MultiBackend>();
     if let Some(l) = f.level {
-        q = q.filter(shortages::level.eq(l.as_str()));
+        q = q.filter(shortages::level.eq(l));
     }
     if let Some(d) = f.drug_id {
         q = q.filter(shortages::drug_id.eq(d));
@@ -497,7 +498,7 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
             let counties = counties_parse(&record.counties);
             let hit = record.region_id == r
                 || counties.iter().any(|c| within.contains(c))
-                || record.scope == "province";
+                || record.scope == Scope::Province;
             if !hit {
                 continue;
             }
@@ -740,7 +741,7 @@ pub struct Response {
     pub id: i64,
     pub shortage_id: i64,
     pub drug_id: i64,
-    pub kind: String,
+    pub kind: ResponseKind,
     pub counties: String,
     pub price_cap: Option<i64>,
     pub until_on: Option<NaiveDate>,
@@ -770,7 +771,7 @@ pub fn respond(
 ) -> Result<(Shortage, Response)> {
     write_tx(conn, |conn| {
         let s = get(conn, shortage_id)?;
-        if s.status != OPEN {
+        if s.status != ShortageStatus::Open {
             return Err(StoreError::Conflict(Code::ShortageResolved.into()));
         }
         if let Some(sup) = r.supplier_id {
@@ -790,7 +791,7 @@ pub fn respond(
             .values((
                 shortage_responses::shortage_id.eq(shortage_id),
                 shortage_responses::drug_id.eq(s.drug_id),
-                shortage_responses::kind.eq(r.kind.as_str()),
+                shortage_responses::kind.eq(r.kind),
                 shortage_responses::counties.eq(counties_text(&counties)),
                 shortage_responses::price_cap.eq(r.price_cap),
                 shortage_responses::until_on.eq(r.until_on),
@@ -863,7 +864,7 @@ pub struct Purchase {
 /// Direct-listing responses in force on `today` (their end date not passed), newest first.
 pub fn direct_listing_responses(conn: &mut DbConn, today: NaiveDate) -> Result<Vec<Response>> {
     Ok(shortage_responses::table
-        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing.as_str()))
+        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing))
         .filter(shortage_responses::until_on.ge(today))
         .order(shortage_responses::id.desc())
         .select(Response::as_select())
@@ -879,7 +880,7 @@ fn response_in_force(conn: &mut DbConn, response_id: i64, today: NaiveDate) -> R
         .ok_or_else(|| {
             StoreError::NotFound(Msg::new(Code::DirectListingNotFound).arg("id", response_id))
         })?;
-    if r.kind != ResponseKind::DirectListing.as_str() {
+    if r.kind != ResponseKind::DirectListing {
         return Err(StoreError::NotFound(
             Msg::new(Code::DirectListingNotFound).arg("id", response_id),
         ));
