@@ -335,7 +335,8 @@ fn generate(
         Some(s) => cli_instant("--as-of", &s)?,
     };
     let opts = Options {
-        scale: Scale::parse(scale).ok_or(format!("--scale {scale}: anhui or small"))?,
+        scale: Scale::parse("scale", scale)
+            .map_err(|_| format!("--scale {scale}: anhui or small"))?,
         seed,
         as_of,
         tz: config.time_zone,

@@ -8,9 +8,9 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-use crate::domain::award::Outcome;
+use crate::domain::award::{Outcome, PolicyKind};
 use crate::domain::money::Money;
-use crate::domain::tender::TenderState;
+use crate::domain::tender::{ContractStatus, LotStatus, TenderState};
 use crate::store::tenders::TenderRecord;
 
 /// The prefix of every ocid of this platform.
@@ -80,14 +80,17 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
         &["buyer", "procuringEntity"],
     )];
     let awarded = state.award_published();
-    let all_failed = awarded && r.lots.iter().all(|(l, ..)| l.status == "failed");
+    let all_failed = awarded && r.lots.iter().all(|(l, ..)| l.status == LotStatus::Failed);
     let tender_status = match state {
         TenderState::Cancelled => "cancelled",
         _ if all_failed => "unsuccessful",
         TenderState::Awarded | TenderState::Contracted => "complete",
         _ => "active",
     };
-    let composite = r.lots.iter().any(|(l, ..)| l.policy == "composite_score");
+    let composite = r
+        .lots
+        .iter()
+        .any(|(l, ..)| l.policy == PolicyKind::CompositeScore);
     let items: Vec<Value> = r
         .lots
         .iter()
@@ -106,9 +109,9 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
         .lots
         .iter()
         .map(|(l, _, name, strength, _)| {
-            let status = match (state, l.status.as_str()) {
+            let status = match (state, l.status) {
                 (TenderState::Cancelled, _) => "cancelled",
-                (_, "failed") if awarded => "unsuccessful",
+                (_, LotStatus::Failed) if awarded => "unsuccessful",
                 (TenderState::Awarded | TenderState::Contracted, _) => "complete",
                 _ => "active",
             };
@@ -205,7 +208,7 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
             contracts.push(json!({
                 "id": format!("contract-{}", c.id),
                 "awardID": format!("award-{}", c.bid_id),
-                "status": if c.status == "in_force" { "active" } else { "terminated" },
+                "status": match c.status { ContractStatus::InForce => "active" },
                 "period": { "startDate": format!("{}T00:00:00Z", c.starts_on), "endDate": format!("{}T00:00:00Z", c.ends_on) },
                 "value": amount(Money::from_ten_thousandths(c.unit_price).decimal() * Decimal::from(c.committed_volume)),
                 "dateSigned": iso(c.created_at),

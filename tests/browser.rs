@@ -248,7 +248,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     let tender = jicai::store::tenders::tenders_list(&mut c)
         .unwrap()
         .into_iter()
-        .find(|t| t.state == "open")
+        .find(|t| t.state == jicai::domain::tender::TenderState::Open)
         .unwrap();
     let bid = jicai::store::tenders::bids_of_supplier(&mut c, tender.id, supplier_id)
         .unwrap()
@@ -278,7 +278,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         let o = os::orders_for(&mut c, Some(&[inst]), None)
             .unwrap()
             .into_iter()
-            .find(|o| o.state == "acknowledged")
+            .find(|o| o.state == jicai::domain::orders::OrderState::Acknowledged)
             .expect("a demo order waits for delivery");
         let line = os::lines_of(&mut c, o.id).unwrap().remove(0);
         let today = state
@@ -351,7 +351,10 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         .into_iter()
         .find(|d| d.id == delivery_line)
         .unwrap();
-    assert_eq!(dl.receipt.as_deref(), Some("accepted"));
+    assert_eq!(
+        dl.receipt,
+        Some(jicai::domain::orders::ReceiptOutcome::Accepted)
+    );
     assert_eq!(dl.confirmed_by.as_deref(), Some("institution"));
 }
 

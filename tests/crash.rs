@@ -165,7 +165,11 @@ async fn acknowledged_writes_survive_sigkill(db: TestDb) {
         .institution_id
         .unwrap();
     let ks = ts::commitments_of_institution(&mut store.conn().unwrap(), inst).unwrap();
-    let k = &ks.iter().find(|k| k.0.status == "in_force").unwrap().0;
+    let k = &ks
+        .iter()
+        .find(|k| k.0.status == jicai::domain::tender::ContractStatus::InForce)
+        .unwrap()
+        .0;
     let (contract, supplier) = (k.id, k.supplier_id);
     let sup_name = format!("crash{supplier}");
     users::create(

@@ -9,6 +9,7 @@ use chrono::Duration;
 use common::*;
 use serde_json::json;
 
+use jicai::domain::tender::TechnicalResult;
 use jicai::store::{parties, tenders as ts, Act};
 
 async fn sealed_until_their_time(db: TestDb) {
@@ -200,7 +201,7 @@ async fn sealed_until_their_time(db: TestDb) {
         .into_iter()
         .find(|b| b.supplier_id == sc)
         .unwrap();
-    assert_eq!(bc.technical_result.as_deref(), Some("failed"));
+    assert_eq!(bc.technical_result, Some(TechnicalResult::Failed));
     assert!(
         bc.reason_msgs()
             .iter()

@@ -8,8 +8,10 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use jicai::domain::orders::OrderState;
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::{Role, Scope};
+use jicai::domain::tender::{TechnicalResult, TenderState};
 use jicai::store::{audit, orders as os, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 use serde_json::json;
@@ -564,7 +566,7 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     );
     assert_eq!(
         os::order(&mut conn(&state), uid).unwrap().state,
-        "cancelled"
+        OrderState::Cancelled
     );
 }
 
@@ -652,7 +654,10 @@ async fn an_order_through_the_pages(db: TestDb) {
             .status,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(os::order(&mut conn(&state), oid).unwrap().state, "received");
+    assert_eq!(
+        os::order(&mut conn(&state), oid).unwrap().state,
+        OrderState::Received
+    );
     let page = inst.get("/payables").await;
     assert_eq!(page.status, StatusCode::OK);
     let p = os::payables_of(&mut conn(&state), None, Some(supplier))
@@ -682,7 +687,7 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     let open = ts::tenders_list(&mut conn(&state))
         .unwrap()
         .into_iter()
-        .find(|t| t.state == "open")
+        .find(|t| t.state == TenderState::Open)
         .unwrap();
     let lot = ts::lots_of(&mut conn(&state), open.id).unwrap().remove(0);
     let bid = ts::bids_of_lot(&mut conn(&state), lot.id)
@@ -779,7 +784,7 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let b = ts::bid(&mut conn(&state), bid.id).unwrap();
-    assert_eq!(b.technical_result.as_deref(), Some("failed"));
+    assert_eq!(b.technical_result, Some(TechnicalResult::Failed));
     assert!(
         b.reasons().iter().any(|r| r.contains("bad-faith")),
         "{:?}",
@@ -914,12 +919,108 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
             assert!(h.join().unwrap());
         }
         let after = os::order(&mut conn(&state), o.id).unwrap();
-        assert_eq!(after.state, "received", "round {round}");
+        assert_eq!(after.state, OrderState::Received, "round {round}");
     }
+}
+
+/// An order whose state column holds a word the program does not have (written behind its
+/// back) is an error when read: the store says so, the API and the page answer 500 without
+/// the word, and no step is taken on it as though it were in some state.
+async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
+    use diesel::RunQueryDsl;
+    let state = state_with_demo(&db);
+    let (_, ks) = contracts(&state);
+    let supplier = ks[0].1;
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let ti = token_for(&state, "institution");
+    let tsup = token_for(&state, &supplier_user(&state, supplier));
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&ti),
+            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 10}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let oid = r.json()["id"].as_i64().unwrap();
+    let line = r.json()["lines"][0]["id"].as_i64().unwrap();
+    let set = |sql: String| {
+        diesel::sql_query(sql).execute(&mut conn(&state)).unwrap();
+    };
+    set(format!(
+        "UPDATE orders SET state = 'bogus' WHERE id = {oid}"
+    ));
+    match os::order(&mut conn(&state), oid) {
+        Err(e @ jicai::store::StoreError::Db(diesel::result::Error::DeserializationError(_))) => {
+            assert!(
+                e.to_string()
+                    .ends_with("the database holds \"bogus\", which is not a word of OrderState"),
+                "{e}"
+            )
+        }
+        other => panic!("read as {other:?}"),
+    }
+    for path in [format!("/api/v1/orders/{oid}"), "/api/v1/orders".into()] {
+        let r = c.api("GET", &path, Some(&ti), None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["error"]["code"], "internal", "{}", r.body);
+        assert!(!r.body.contains("bogus"), "{}", r.body);
+    }
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/orders/{oid}/acknowledge"),
+            Some(&tsup),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    let mut page = Client::new(app.clone());
+    page.login("institution", PW).await;
+    let r = page.get(&format!("/orders/{oid}")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.body.contains("bogus"), "{}", r.body);
+    let r = page.get("/orders").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    // Nothing was written: the word is still there, as it was.
+    #[derive(diesel::QueryableByName)]
+    struct Raw {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
+    }
+    let raw: Raw = diesel::sql_query(format!("SELECT state FROM orders WHERE id = {oid}"))
+        .get_result(&mut conn(&state))
+        .unwrap();
+    assert_eq!(raw.state, "bogus");
+    // A line's decline reason and a delivery line's receipt likewise.
+    set(format!(
+        "UPDATE orders SET state = 'submitted' WHERE id = {oid}"
+    ));
+    assert_eq!(
+        os::order(&mut conn(&state), oid).unwrap().state,
+        OrderState::Submitted
+    );
+    set(format!(
+        "UPDATE order_lines SET declined_reason = 'sold_out' WHERE id = {line}"
+    ));
+    assert!(os::lines_of(&mut conn(&state), oid).is_err());
+    let r = c
+        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert!(!r.body.contains("sold_out"), "{}", r.body);
 }
 
 on_both_databases!(
     an_order_from_placement_to_payment,
+    an_unknown_stored_order_state_is_an_error_not_a_default,
     deadlines_follow_urgency_and_remoteness,
     an_order_through_the_pages,
     the_bad_faith_list_bars_a_supplier_from_tenders,

@@ -11,6 +11,8 @@ use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW}
 use diesel::prelude::*;
 use jicai::domain::jobs::{parse, JobSpec};
 use jicai::domain::orders::DeclineReason;
+use jicai::domain::shortage::{Level, Scope, ShortageStatus};
+use jicai::domain::tender::ContractStatus;
 use jicai::jobs::shortage::{scan, ScanReport};
 use jicai::store::schema::{outbox, shortage_events};
 use jicai::store::{catalog, orders as os, shortages as ss, tenders as ts, users};
@@ -76,7 +78,7 @@ fn quiet_contract(state: &AppState) -> (i64, i64, i64, i64) {
     let open = ss::open_records(&mut c).unwrap();
     let today = state.today();
     for (k, ..) in ts::commitments_of_institution(&mut c, inst).unwrap() {
-        if k.status != "in_force" || k.starts_on > today || k.ends_on < today {
+        if k.status != ContractStatus::InForce || k.starts_on > today || k.ends_on < today {
             continue;
         }
         let drug = catalog::get_product(&mut c, k.product_id).unwrap().drug_id;
@@ -137,10 +139,7 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
     let r = run_scan(&state);
     assert_eq!(r.opened, 1, "{r}");
     let rec = record(&state, drug).expect("a record opened");
-    assert_eq!(
-        (rec.level.as_str(), rec.scope.as_str()),
-        ("watch", "county")
-    );
+    assert_eq!((rec.level, rec.scope), (Level::Watch, Scope::County));
     assert!(
         rec.evidence.contains("declined_out_of_stock"),
         "{}",
@@ -183,7 +182,7 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
     }
     let r = run_scan(&state);
     assert!(r.escalated >= 1, "{r}");
-    assert_eq!(record(&state, drug).unwrap().level, "shortage");
+    assert_eq!(record(&state, drug).unwrap().level, Level::Shortage);
 
     // Lines unfilled past their deadline (48 h) and a fill rate near zero: critical.
     for _ in 0..3 {
@@ -193,7 +192,7 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
     let r = run_scan(&state);
     assert!(r.escalated >= 1, "{r}");
     let rec = record(&state, drug).unwrap();
-    assert_eq!(rec.level, "critical");
+    assert_eq!(rec.level, Level::Critical);
     assert!(rec.evidence.contains("overdue_lines"), "{}", rec.evidence);
     assert!(rec.evidence.contains("fill_rate_pct"), "{}", rec.evidence);
     let before = outbox_keys(&state);
@@ -210,7 +209,7 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
         vec!["opened", "escalated", "escalated", "resolved"]
     );
     let resolved = ss::get(&mut state.store.conn().unwrap(), rec.id).unwrap();
-    assert_eq!(resolved.status, "resolved");
+    assert_eq!(resolved.status, ShortageStatus::Resolved);
     assert!(resolved.resolved_at.is_some());
     let keys: std::collections::BTreeSet<String> = outbox_keys(&state)
         .into_iter()
@@ -238,8 +237,8 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
     let ended = record(&state, drug).expect("a record for the drug without a contract");
     assert_ne!(ended.id, rec.id);
     assert_eq!(
-        (ended.level.as_str(), ended.scope.as_str()),
-        ("shortage", "province")
+        (ended.level, ended.scope),
+        (Level::Shortage, Scope::Province)
     );
     assert!(
         ended.evidence.contains("no_contract_in_force"),
@@ -340,7 +339,7 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     let rep = run_scan(&state);
     assert_eq!(rep.opened, 1, "{rep}");
     let rec = record(&state, drug).unwrap();
-    assert_eq!(rec.level, "watch");
+    assert_eq!(rec.level, Level::Watch);
     assert!(rec.evidence.contains("shortage_reports"));
 
     // The only contracted supplier declares an interruption: a province-wide shortage, and with
@@ -359,10 +358,14 @@ async fn reports_interruptions_and_responses(db: TestDb) {
         ss::contracted_suppliers(&mut state.store.conn().unwrap(), drug, today).unwrap();
     run_scan(&state);
     let rec = record(&state, drug).unwrap();
-    assert_eq!(rec.scope, "province", "an interruption is province-wide");
+    assert_eq!(
+        rec.scope,
+        Scope::Province,
+        "an interruption is province-wide"
+    );
     assert_eq!(events(&state, rec.id).len(), 2, "one change");
     if contracted.len() == 1 {
-        assert_eq!(rec.level, "critical", "{}", rec.evidence);
+        assert_eq!(rec.level, Level::Critical, "{}", rec.evidence);
         assert!(
             rec.evidence.contains("all_suppliers_interrupted"),
             "{}",
@@ -746,8 +749,93 @@ async fn duties_alert_once_per_state(db: TestDb) {
     }
 }
 
+/// A shortage record whose level holds a word the program does not have is an error when read:
+/// the scan stops instead of taking it for some level (and escalating or easing it), and the
+/// list answers 500 without the word.
+async fn an_unknown_stored_shortage_level_is_an_error_not_a_default(db: TestDb) {
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let open = ss::open_records(&mut state.store.conn().unwrap()).unwrap();
+    let (drug, rec) = open.iter().next().expect("the demo has a shortage");
+    let (drug, id) = (*drug, rec.id);
+    let set = |sql: String| {
+        diesel::sql_query(sql)
+            .execute(&mut state.store.conn().unwrap())
+            .unwrap();
+    };
+    set(format!(
+        "UPDATE shortages SET level = 'severe' WHERE id = {id}"
+    ));
+    let err = ss::open_records(&mut state.store.conn().unwrap()).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("the database holds \"severe\", which is not a word of Level"),
+        "{err}"
+    );
+    let events = |state: &AppState| -> i64 {
+        shortage_events::table
+            .count()
+            .get_result(&mut state.store.conn().unwrap())
+            .unwrap()
+    };
+    let before = events(&state);
+    let r = scan(
+        &mut state.store.conn().unwrap(),
+        &spec("shortage_scan"),
+        state.clock.now(),
+        state.config.time_zone,
+        "http://jicai.test",
+    );
+    assert!(
+        r.is_err(),
+        "the scan went on: {:?}",
+        r.map(|r| r.to_string())
+    );
+    assert_eq!(events(&state), before, "nothing written");
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let tc = token_for(&state, "center");
+    let r = c.api("GET", "/api/v1/shortages", Some(&tc), None).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert!(!r.body.contains("severe"), "{}", r.body);
+    let mut page = Client::new(app.clone());
+    page.login("center", PW).await;
+    for path in ["/shortages".to_string(), format!("/shortages/{id}")] {
+        let r = page.get(&path).await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(!r.body.contains("severe"), "{}", r.body);
+    }
+    // Its word put right, the record reads again; a bad scope or status is refused alike.
+    set(format!(
+        "UPDATE shortages SET level = 'watch' WHERE id = {id}"
+    ));
+    assert_eq!(record(&state, drug).unwrap().level, Level::Watch);
+    for (col, word) in [("scope", "region"), ("status", "closed")] {
+        set(format!(
+            "UPDATE shortages SET {col} = '{word}' WHERE id = {id}"
+        ));
+        assert!(
+            ss::get(&mut state.store.conn().unwrap(), id).is_err(),
+            "{col}"
+        );
+        set(format!(
+            "UPDATE shortages SET {col} = '{}' WHERE id = {id}",
+            if col == "scope" {
+                rec.scope.as_str()
+            } else {
+                "open"
+            }
+        ));
+    }
+    assert_eq!(
+        ss::get(&mut state.store.conn().unwrap(), id).unwrap().id,
+        id
+    );
+}
+
 on_both_databases!(
     signals_open_escalate_and_resolve,
+    an_unknown_stored_shortage_level_is_an_error_not_a_default,
     reports_interruptions_and_responses,
     alert_preferences_are_honoured,
     duties_alert_once_per_state

@@ -10,6 +10,7 @@ use chrono::Duration;
 use common::{app, d0012_bidders, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::Scope;
+use jicai::domain::tender::{BidStatus, TechnicalResult, TenderState};
 use jicai::domain::Code;
 use jicai::store::{audit, catalog, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
@@ -499,7 +500,7 @@ async fn a_whole_tender(db: TestDb) {
         .into_iter()
         .find(|x| x.supplier_id == sc)
         .unwrap();
-    assert_eq!(bc.technical_result.as_deref(), Some("failed"));
+    assert_eq!(bc.technical_result, Some(TechnicalResult::Failed));
     assert!(
         bc.reason_msgs()
             .iter()
@@ -749,12 +750,15 @@ async fn a_whole_tender(db: TestDb) {
 async fn the_demo_has_a_finished_and_an_open_tender(db: TestDb) {
     let state = state_with_demo(&db);
     let all = ts::tenders_list(&mut conn(&state)).unwrap();
-    let states: Vec<&str> = all.iter().map(|t| t.state.as_str()).collect();
+    let states: Vec<TenderState> = all.iter().map(|t| t.state).collect();
     assert!(
-        states.contains(&"contracted") && states.contains(&"open"),
+        states.contains(&TenderState::Contracted) && states.contains(&TenderState::Open),
         "{states:?}"
     );
-    let done = all.iter().find(|t| t.state == "contracted").unwrap();
+    let done = all
+        .iter()
+        .find(|t| t.state == TenderState::Contracted)
+        .unwrap();
     let contracts = ts::contracts_of_tender(&mut conn(&state), done.id).unwrap();
     assert!(
         contracts.len() >= 4,
@@ -973,7 +977,7 @@ async fn a_bid_submitted_twice_at_once_counts_twice(db: TestDb) {
     let open = ts::tenders_list(&mut conn(&state))
         .unwrap()
         .into_iter()
-        .find(|t| t.state == "open")
+        .find(|t| t.state == TenderState::Open)
         .unwrap();
     let drug = catalog::drug_by_code(&mut conn(&state), &s.drug_code)
         .unwrap()
@@ -1041,7 +1045,7 @@ async fn bids_are_written_in_batches(db: TestDb) {
     let open = ts::tenders_list(&mut conn(&state))
         .unwrap()
         .into_iter()
-        .find(|t| t.state == "open")
+        .find(|t| t.state == TenderState::Open)
         .unwrap();
     let lots = ts::lots_of(&mut conn(&state), open.id).unwrap();
     let now = state.clock.now();
@@ -1280,7 +1284,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .into_iter()
         .find(|b| b.supplier_id == sb)
         .unwrap();
-    assert_eq!(b_bid.status, "withdrawn");
+    assert_eq!(b_bid.status, BidStatus::Withdrawn);
     assert_eq!(
         c.api(
             "DELETE",
@@ -1472,8 +1476,78 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     );
 }
 
+/// A word the tender states do not have, written into the column behind the program's back, is
+/// an error when read (the page and the API answer 500 without showing it), not some state.
+async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
+    use diesel::RunQueryDsl;
+    let state = state_with_demo(&db);
+    let all = ts::tenders_list(&mut conn(&state)).unwrap();
+    let t = all
+        .iter()
+        .find(|t| t.state == TenderState::Open)
+        .unwrap()
+        .id;
+    let lot = ts::lots_of(&mut conn(&state), t).unwrap()[0].id;
+    diesel::sql_query(format!(
+        "UPDATE tenders SET state = 'bogus_state' WHERE id = {t}"
+    ))
+    .execute(&mut conn(&state))
+    .unwrap();
+    match ts::tender(&mut conn(&state), t) {
+        // The log says what and where; the reader below is told only that the server failed.
+        Err(e @ jicai::store::StoreError::Db(diesel::result::Error::DeserializationError(_))) => {
+            assert_eq!(
+                e.to_string(),
+                "database error: Error deserializing field 'state': the database holds \
+             \"bogus_state\", which is not a word of TenderState"
+            )
+        }
+        other => panic!("read as {other:?}"),
+    }
+    assert!(ts::tenders_list(&mut conn(&state)).is_err());
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let center = token_for(&state, "center");
+    for path in [
+        format!("/api/v1/tenders/{t}"),
+        "/api/v1/tenders".to_string(),
+    ] {
+        let r = c.api("GET", &path, Some(&center), None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["error"]["code"], "internal", "{}", r.body);
+        assert!(!r.body.contains("bogus"), "{}", r.body);
+    }
+    let mut page = Client::new(app.clone());
+    page.login("center", PW).await;
+    let r = page.get(&format!("/tenders/{t}")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.body.contains("bogus"), "{}", r.body);
+    // The same for a lot's status, and a bid's.
+    diesel::sql_query(format!("UPDATE tenders SET state = 'open' WHERE id = {t}"))
+        .execute(&mut conn(&state))
+        .unwrap();
+    assert_eq!(
+        ts::tender(&mut conn(&state), t).unwrap().state,
+        TenderState::Open
+    );
+    diesel::sql_query(format!("UPDATE lots SET status = 'Open' WHERE id = {lot}"))
+        .execute(&mut conn(&state))
+        .unwrap();
+    assert!(ts::lot(&mut conn(&state), lot).is_err());
+    let r = c
+        .api("GET", &format!("/api/v1/tenders/{t}"), Some(&center), None)
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+}
+
 on_both_databases!(
     a_whole_tender_over_the_api,
+    an_unknown_stored_tender_state_is_an_error_not_a_default,
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,
     experts_score_a_composite_lot,

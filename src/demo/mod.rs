@@ -125,7 +125,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             code: r.code.into(),
             name_zh: r.name_zh.into(),
             name_en: r.name_en.into(),
-            level: RegionLevel::parse(r.level)?,
+            level: RegionLevel::parse("level", r.level)?,
             parent_code: r.parent_code.map(str::to_string),
         };
         regions::create(conn, &act, &input).map_err(|e| err(r.code, e))?;
@@ -134,7 +134,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
         let input = InstitutionInput {
             code: i.code.into(),
             name: i.name.into(),
-            kind: InstitutionKind::parse(i.kind)?,
+            kind: InstitutionKind::parse("kind", i.kind)?,
             region_code: i.region_code.into(),
             parent_code: i.parent_code.map(str::to_string),
             remote: i.remote,
@@ -147,7 +147,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
         let input = SupplierInput {
             uscc: s.uscc.into(),
             name: s.name.into(),
-            kind: SupplierKind::parse(s.kind)?,
+            kind: SupplierKind::parse("kind", s.kind)?,
             region_code: s.region_code.into(),
             credit_status: CreditStatus::Good,
             emails: s.email.into(),
@@ -155,7 +155,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
         let sup = parties::create_supplier(conn, &act, &input).map_err(|e| err(s.uscc, e))?;
         for l in s.licences {
             let lic = LicenceInput {
-                kind: LicenceKind::parse(l.kind)?,
+                kind: LicenceKind::parse("licence_kind", l.kind)?,
                 number: l.number.into(),
                 expires_on: today + Duration::days(l.expires_in_days),
             };
@@ -170,9 +170,9 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             inn: d.inn.into(),
             dosage_form: d.form.into(),
             strength: d.strength.into(),
-            unit: Unit::parse(d.unit)?,
-            origin: ListOrigin::parse(d.origin)?,
-            category: Category::parse(d.category)?,
+            unit: Unit::parse("unit", d.unit)?,
+            origin: ListOrigin::parse("origin", d.origin)?,
+            category: Category::parse("category", d.category)?,
             atc_code: d.atc.map(str::to_string),
         };
         catalog::create_drug(conn, &act, &input).map_err(|e| err(d.code, e))?;

@@ -42,7 +42,8 @@ use rust_decimal::Decimal;
 use crate::domain::award::{AwardPolicy, LotAward, MultiParams, Outcome, Ranked, Winner};
 use crate::domain::money::Money;
 use crate::domain::orders::{
-    state_from_lines, DeclineReason, DeliveryRules, LineQuantities, OrderState, RejectReason,
+    state_from_lines, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
+    RejectReason,
 };
 use crate::domain::roles::Role;
 use crate::sealing::{self, MasterKey};
@@ -58,29 +59,15 @@ const OPEN_DAYS: i64 = 14;
 /// Who the generated orders, deliveries and receipts are recorded as done by.
 pub const ACTOR: &str = "generate";
 
-/// How big a province to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
-    Anhui,
-    Small,
+crate::domain::words! {
+    /// How big a province to generate.
+    pub enum Scale {
+        Anhui => "anhui",
+        Small => "small",
+    }
 }
 
 impl Scale {
-    pub fn parse(s: &str) -> Option<Scale> {
-        match s {
-            "anhui" => Some(Scale::Anhui),
-            "small" => Some(Scale::Small),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Scale::Anhui => "anhui",
-            Scale::Small => "small",
-        }
-    }
-
     pub fn params(&self) -> Params {
         match self {
             Scale::Anhui => Params {
@@ -1925,10 +1912,10 @@ impl Gen {
                     lines[i].confirmed += q;
                     if rng.gen_bool(0.01) {
                         let r = RejectReason::ALL[rng.gen_range(0..RejectReason::ALL.len())];
-                        (Some("rejected"), Some(r))
+                        (Some(ReceiptOutcome::Rejected), Some(r))
                     } else {
                         lines[i].accepted += q;
-                        (Some("accepted"), None)
+                        (Some(ReceiptOutcome::Accepted), None)
                     }
                 } else {
                     (None, None)
@@ -1941,7 +1928,7 @@ impl Gen {
                     Day(expiry),
                     Q(&trace),
                     B(late),
-                    Opt(receipt.map(Q)),
+                    Opt(receipt.map(|r| Q(r.as_str()))),
                     Opt(reason.map(|r| Q(r.as_str()))),
                     Opt(confirmed.then_some(Ts(confirm_at))),
                     Opt(confirmed.then_some(Q(ACTOR)))
@@ -1951,7 +1938,7 @@ impl Gen {
                     self.credit(t, supplier, "late", line_id, *shipped_at, &detail);
                 }
                 match (receipt, reason) {
-                    (Some("accepted"), _) => {
+                    (Some(ReceiptOutcome::Accepted), _) => {
                         let p = self.id("payables");
                         let price = self.contracts[lines[i].contract].price;
                         let due = local_day(self.tz, confirm_at)
@@ -1968,7 +1955,7 @@ impl Gen {
                             Opt(paid)
                         );
                     }
-                    (Some(_), Some(r)) => {
+                    (Some(ReceiptOutcome::Rejected), Some(r)) => {
                         self.credit(t, supplier, "rejected", line_id, confirm_at, r.as_str());
                     }
                     _ => {}

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
-use crate::domain::award::{AwardPolicy, MultiParams};
+use crate::domain::award::{AwardPolicy, MultiParams, PolicyKind};
 use crate::domain::money::Money;
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Scope;
-use crate::domain::tender::{TenderAction, TenderState};
+use crate::domain::tender::{TechnicalResult, TenderAction, TenderState};
 use crate::domain::{Code, Msg};
 use crate::sealing::MasterKey;
 use crate::store::tenders::{self as ts, BidSubmission, LotSpec, TenderSpec};
@@ -176,10 +176,10 @@ pub fn load(
     step(conn, 59, TenderAction::OpenTechnical)?;
     for lot in ts::lots_of(conn, t.id)?
         .iter()
-        .filter(|l| l.policy == "composite_score")
+        .filter(|l| l.policy == PolicyKind::CompositeScore)
     {
         for (k, b) in ts::bids_of_lot(conn, lot.id)?.iter().enumerate() {
-            if b.technical_result.as_deref() == Some("passed") {
+            if b.technical_result == Some(TechnicalResult::Passed) {
                 ts::set_technical_score(
                     conn,
                     &Act::new("expert", now - Duration::days(58)),

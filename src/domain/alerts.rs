@@ -1,8 +1,8 @@
 //! The alerts the platform e-mails; users choose which they receive.
 
-words!(
+words! {
     /// The alerts the platform e-mails (users turn each on or off).
-    AlertKind {
+    pub enum AlertKind {
         Shortage => "shortage",
         OverdueDelivery => "overdue_delivery",
         PaymentDue => "payment_due",
@@ -12,7 +12,7 @@ words!(
         ContractEnding => "contract_ending",
         BidDeadline => "bid_deadline",
     }
-);
+}
 
 /// Whether a contract's purchases lag: purchased below `behind_pct` % of what the time elapsed
 /// calls for (committed × elapsed ÷ term), once `min_elapsed_days` have passed.

@@ -116,7 +116,24 @@ pub enum AwardPolicy {
     },
 }
 
+words! {
+    /// Which kind of [`AwardPolicy`] a lot has (stored beside the policy's parameters).
+    pub enum PolicyKind {
+        LowestPrice => "lowest_price",
+        MultipleWinners => "multiple_winners",
+        CompositeScore => "composite_score",
+    }
+}
+
 impl AwardPolicy {
+    pub fn kind(&self) -> PolicyKind {
+        match self {
+            AwardPolicy::LowestPrice => PolicyKind::LowestPrice,
+            AwardPolicy::MultipleWinners(_) => PolicyKind::MultipleWinners,
+            AwardPolicy::CompositeScore { .. } => PolicyKind::CompositeScore,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), Invalid> {
         match self {
             AwardPolicy::LowestPrice => Ok(()),

@@ -7,96 +7,75 @@ use serde::Serialize;
 use super::money::Money;
 use super::{ids, optional_text, required_text, Code, Invalid, Msg};
 
-/// A closed set of values stored as short English words, shown in Chinese or English.
-macro_rules! word_enum {
-    ($(#[$m:meta])* $name:ident, $field:literal { $($variant:ident => $word:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $word),+ }
-            }
-
-            pub fn label(&self, lang: &str) -> &'static str {
-                match (self, lang.starts_with("zh")) {
-                    $(($name::$variant, true) => $zh, ($name::$variant, false) => $en),+
-                }
-            }
-
-            /// Accepts the stored word, or its Chinese or English label.
-            pub fn parse(s: &str) -> Result<$name, Invalid> {
-                let t = s.trim();
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == t || v.label("zh") == t || v.label("en").eq_ignore_ascii_case(t))
-                    .ok_or_else(|| {
-                        let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        Invalid::new($field, Msg::new(Code::NotOneOf).arg("value", t).arg("words", words.join(", ")))
-                    })
-            }
-        }
-    };
+words! {
+    pub enum RegionLevel {
+        Province => "province", "省", "province";
+        City => "city", "市", "city";
+        County => "county", "县/区", "county";
+        Township => "township", "乡镇/街道", "township";
+    }
 }
 
-word_enum!(RegionLevel, "level" {
-    Province => "province", "省", "province";
-    City => "city", "市", "city";
-    County => "county", "县/区", "county";
-    Township => "township", "乡镇/街道", "township";
-});
+words! {
+    pub enum InstitutionKind {
+        TownshipCenter => "township_center", "乡镇卫生院", "township health center";
+        CommunityCenter => "community_center", "社区卫生服务中心", "community health service center";
+        VillageClinic => "village_clinic", "村卫生室", "village clinic";
+        CountyHospital => "county_hospital", "县级医院", "county hospital";
+    }
+}
 
-word_enum!(InstitutionKind, "kind" {
-    TownshipCenter => "township_center", "乡镇卫生院", "township health center";
-    CommunityCenter => "community_center", "社区卫生服务中心", "community health service center";
-    VillageClinic => "village_clinic", "村卫生室", "village clinic";
-    CountyHospital => "county_hospital", "县级医院", "county hospital";
-});
+words! {
+    pub enum SupplierKind {
+        Manufacturer => "manufacturer", "生产企业", "manufacturer";
+        Distributor => "distributor", "配送企业", "distribution enterprise";
+    }
+}
 
-word_enum!(SupplierKind, "kind" {
-    Manufacturer => "manufacturer", "生产企业", "manufacturer";
-    Distributor => "distributor", "配送企业", "distribution enterprise";
-});
+words! {
+    pub enum LicenceKind {
+        Manufacturing => "manufacturing", "药品生产许可证", "drug manufacturing licence";
+        Business => "business", "药品经营许可证", "drug business licence";
+        Gmp => "gmp", "GMP证书", "GMP certificate";
+        Gsp => "gsp", "GSP证书", "GSP certificate";
+    }
+}
 
-word_enum!(LicenceKind, "licence_kind" {
-    Manufacturing => "manufacturing", "药品生产许可证", "drug manufacturing licence";
-    Business => "business", "药品经营许可证", "drug business licence";
-    Gmp => "gmp", "GMP证书", "GMP certificate";
-    Gsp => "gsp", "GSP证书", "GSP certificate";
-});
+words! {
+    pub enum CreditStatus {
+        Good => "good", "良好", "good";
+        Warning => "warning", "警示", "warning";
+        BadFaith => "bad_faith", "不良记录", "bad faith";
+    }
+}
 
-word_enum!(CreditStatus, "credit_status" {
-    Good => "good", "良好", "good";
-    Warning => "warning", "警示", "warning";
-    BadFaith => "bad_faith", "不良记录", "bad faith";
-});
+words! {
+    pub enum Unit {
+        Tablet => "tablet", "片", "tablet";
+        Capsule => "capsule", "粒", "capsule";
+        Ampoule => "ampoule", "支", "ampoule";
+        Vial => "vial", "瓶(西林)", "vial";
+        Bag => "bag", "袋", "bag";
+        Gram => "g", "克", "g";
+        Pill => "pill", "丸", "pill";
+        Bottle => "bottle", "瓶", "bottle";
+    }
+}
 
-word_enum!(Unit, "unit" {
-    Tablet => "tablet", "片", "tablet";
-    Capsule => "capsule", "粒", "capsule";
-    Ampoule => "ampoule", "支", "ampoule";
-    Vial => "vial", "瓶(西林)", "vial";
-    Bag => "bag", "袋", "bag";
-    Gram => "g", "克", "g";
-    Pill => "pill", "丸", "pill";
-    Bottle => "bottle", "瓶", "bottle";
-});
+words! {
+    pub enum ListOrigin {
+        National => "national", "国家基本药物目录", "national essential list";
+        Provincial => "provincial", "省增补", "provincial supplement";
+    }
+}
 
-word_enum!(ListOrigin, "origin" {
-    National => "national", "国家基本药物目录", "national essential list";
-    Provincial => "provincial", "省增补", "provincial supplement";
-});
-
-word_enum!(Category, "category" {
-    Chemical => "chemical", "化学药品", "chemical drug";
-    Biological => "biological", "生物制品", "biological product";
-    ChinesePatent => "chinese_patent", "中成药", "Chinese patent medicine";
-});
+words! {
+    pub enum Category {
+        Chemical => "chemical", "化学药品", "chemical drug";
+        Biological => "biological", "生物制品", "biological product";
+        ChinesePatent => "chinese_patent", "中成药", "Chinese patent medicine";
+    }
+}
 
 /// Collects every broken rule of a form instead of stopping at the first.
 #[derive(Default)]
@@ -193,9 +172,9 @@ impl DrugForm {
         let inn = e.take(required_text("inn", &self.inn, 200));
         let dosage_form = e.take(required_text("dosage_form", &self.dosage_form, 50));
         let strength = e.take(required_text("strength", &self.strength, 100));
-        let unit = e.take(Unit::parse(&self.unit));
-        let origin = e.take(ListOrigin::parse(&self.origin));
-        let category = e.take(Category::parse(&self.category));
+        let unit = e.take(Unit::parse("unit", &self.unit));
+        let origin = e.take(ListOrigin::parse("origin", &self.origin));
+        let category = e.take(Category::parse("category", &self.category));
         let atc_code = e.take(validate_atc("atc_code", &self.atc_code));
         e.finish(|| DrugInput {
             code: code.unwrap(),
@@ -320,7 +299,7 @@ impl RegionForm {
         let code = e.take(ids::region_code("code", &self.code));
         let name_zh = e.take(required_text("name_zh", &self.name_zh, 100));
         let name_en = e.take(required_text("name_en", &self.name_en, 100));
-        let level = e.take(RegionLevel::parse(&self.level));
+        let level = e.take(RegionLevel::parse("level", &self.level));
         let parent = e.take(optional_text("parent_code", &self.parent_code, 12));
         if let (Some(RegionLevel::Province), Some(Some(_))) = (level, &parent) {
             e.0.push(Invalid::new("parent_code", Code::ProvinceHasNoParent));
@@ -380,7 +359,7 @@ impl InstitutionForm {
         let mut e = Errors::default();
         let code = e.take(ids::code("code", &self.code));
         let name = e.take(required_text("name", &self.name, 200));
-        let kind = e.take(InstitutionKind::parse(&self.kind));
+        let kind = e.take(InstitutionKind::parse("kind", &self.kind));
         let region_code = e.take(ids::region_code("region_code", &self.region_code));
         let parent = e.take(optional_text("parent_code", &self.parent_code, 32));
         let remote = e.take(flag("remote", &self.remote));
@@ -433,12 +412,12 @@ impl SupplierForm {
         let mut e = Errors::default();
         let uscc = e.take(ids::uscc("uscc", &self.uscc));
         let name = e.take(required_text("name", &self.name, 200));
-        let kind = e.take(SupplierKind::parse(&self.kind));
+        let kind = e.take(SupplierKind::parse("kind", &self.kind));
         let region_code = e.take(ids::region_code("region_code", &self.region_code));
         let credit = e.take(if self.credit_status.trim().is_empty() {
             Ok(CreditStatus::Good)
         } else {
-            CreditStatus::parse(&self.credit_status)
+            CreditStatus::parse("credit_status", &self.credit_status)
         });
         let emails = e.take(super::email_list("emails", &self.emails));
         e.finish(|| SupplierInput {
@@ -469,7 +448,7 @@ pub struct LicenceInput {
 impl LicenceForm {
     pub fn validate(&self) -> Result<LicenceInput, Vec<Invalid>> {
         let mut e = Errors::default();
-        let kind = e.take(LicenceKind::parse(&self.kind));
+        let kind = e.take(LicenceKind::parse("licence_kind", &self.kind));
         let number = e.take(required_text("number", &self.number, 64));
         let expires = e.take(super::date("expires_on", &self.expires_on));
         e.finish(|| LicenceInput {
@@ -538,10 +517,13 @@ mod tests {
 
     #[test]
     fn enums_parse_labels_in_both_languages() {
-        assert_eq!(Unit::parse("片").unwrap(), Unit::Tablet);
-        assert_eq!(Unit::parse("Tablet").unwrap(), Unit::Tablet);
-        assert_eq!(Category::parse("中成药").unwrap(), Category::ChinesePatent);
-        assert!(Unit::parse("box")
+        assert_eq!(Unit::parse("unit", "片").unwrap(), Unit::Tablet);
+        assert_eq!(Unit::parse("unit", "Tablet").unwrap(), Unit::Tablet);
+        assert_eq!(
+            Category::parse("category", "中成药").unwrap(),
+            Category::ChinesePatent
+        );
+        assert!(Unit::parse("unit", "box")
             .unwrap_err()
             .msg
             .get("words")

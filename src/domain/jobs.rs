@@ -6,56 +6,32 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-/// The jobs this version can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum JobKind {
-    /// Reads the shortage signals per drug and region and keeps the shortage list.
-    ShortageScan,
-    /// Orders whose delivery deadline passed with lines still unfilled.
-    OverdueDeliveries,
-    /// Payables coming due and overdue.
-    Payments,
-    /// Suppliers' licences expiring (30 and 7 days ahead).
-    Licences,
-    /// Contracts whose purchases lag behind the committed volume for the time elapsed.
-    ContractExecution,
-    /// Contracts ending soon.
-    ContractsEnding,
-    /// Tenders whose bid deadline is near.
-    BidDeadlines,
-    /// Delivers the e-mail outbox.
-    EmailSender,
-    /// Removes old failed logins and ended or expired sessions.
-    AuthPurge,
+words! {
+    /// The jobs this version can run.
+    #[derive(PartialOrd, Ord)]
+    pub enum JobKind {
+        /// Reads the shortage signals per drug and region and keeps the shortage list.
+        ShortageScan => "shortage_scan",
+        /// Orders whose delivery deadline passed with lines still unfilled.
+        OverdueDeliveries => "overdue_deliveries",
+        /// Payables coming due and overdue.
+        Payments => "payments",
+        /// Suppliers' licences expiring (30 and 7 days ahead).
+        Licences => "licences",
+        /// Contracts whose purchases lag behind the committed volume for the time elapsed.
+        ContractExecution => "contract_execution",
+        /// Contracts ending soon.
+        ContractsEnding => "contracts_ending",
+        /// Tenders whose bid deadline is near.
+        BidDeadlines => "bid_deadlines",
+        /// Delivers the e-mail outbox.
+        EmailSender => "email_sender",
+        /// Removes old failed logins and ended or expired sessions.
+        AuthPurge => "auth_purge",
+    }
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 9] = [
-        JobKind::ShortageScan,
-        JobKind::OverdueDeliveries,
-        JobKind::Payments,
-        JobKind::Licences,
-        JobKind::ContractExecution,
-        JobKind::ContractsEnding,
-        JobKind::BidDeadlines,
-        JobKind::EmailSender,
-        JobKind::AuthPurge,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::ShortageScan => "shortage_scan",
-            JobKind::OverdueDeliveries => "overdue_deliveries",
-            JobKind::Payments => "payments",
-            JobKind::Licences => "licences",
-            JobKind::ContractExecution => "contract_execution",
-            JobKind::ContractsEnding => "contracts_ending",
-            JobKind::BidDeadlines => "bid_deadlines",
-            JobKind::EmailSender => "email_sender",
-            JobKind::AuthPurge => "auth_purge",
-        }
-    }
-
     /// The thresholds the job reads, with their defaults and allowed range.
     pub fn thresholds(self) -> &'static [(&'static str, i64, i64, i64)] {
         match self {
@@ -182,20 +158,20 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
         let msg = e.message().to_string();
         format!("{file}: {msg}")
     })?;
-    let kind = JobKind::ALL
-        .iter()
-        .copied()
-        .find(|k| k.as_str() == f.job.trim())
-        .ok_or_else(|| {
-            bad(
-                "job",
-                format!(
-                    "\"{}\" is not a job of this version (one of: {})",
-                    f.job,
-                    JobKind::ALL.map(|k| k.as_str()).join(", ")
-                ),
-            )
-        })?;
+    let kind = f.job.trim().parse::<JobKind>().map_err(|_| {
+        bad(
+            "job",
+            format!(
+                "\"{}\" is not a job of this version (one of: {})",
+                f.job,
+                JobKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
     let schedule = f.schedule.split_whitespace().collect::<Vec<_>>().join(" ");
     let fields = schedule.split(' ').filter(|s| !s.is_empty()).count();
     if !(6..=7).contains(&fields) {

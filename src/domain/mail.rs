@@ -2,6 +2,15 @@
 
 use chrono::Duration;
 
+words! {
+    /// A message of the outbox: waiting to be sent, sent, or given up on (kept to send again).
+    pub enum MailStatus {
+        Pending => "pending",
+        Sent => "sent",
+        Failed => "failed",
+    }
+}
+
 /// Tries before a message is marked failed (it is kept; center staff can send it again).
 pub const MAX_ATTEMPTS: i32 = 6;
 

@@ -1,26 +1,111 @@
 //! The rules of the trade, pure: no I/O, no SQL, no HTTP.
 
-/// A closed set of words stored as text: the enum, `ALL`, `as_str` and `parse` (which names the
-/// field and the words it takes). Attributes before the name (e.g. more derives) are kept.
+/// A closed set of words (a state, a kind, a reason…): the one way an enum and its words meet.
+///
+/// Each variant names its word, which is what the database stores, what the API and serde
+/// send, and what `Display` prints. strum derives the conversions (`FromStr`, `&'static str`,
+/// `Display`, the list of variants); this adds `ALL`, `as_str` and `parse`, which trims, names
+/// the field, and answers `NotOneOf` with the words it takes. With `=> word, zh, en;` variants
+/// the enum also has `label(lang)`, and `parse` takes a label too (as people type them in
+/// forms and files). Attributes before `enum` (e.g. more derives) are kept.
+///
+/// The store reads and writes these enums as text columns (`store::words`); an unknown stored
+/// word is an error there, never a default.
 macro_rules! words {
-    ($(#[$m:meta])* $name:ident { $($v:ident => $w:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v),+ }
+    (
+        $(#[$m:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vm:meta])* $v:ident => $w:literal, $zh:literal, $en:literal;)+
+        }
+    ) => {
+        $crate::domain::words!(@enum $(#[$m])* $vis $name { $($(#[$vm])* $v => $w),+ });
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$v => $w),+ }
+            pub fn label(&self, lang: &str) -> &'static str {
+                match (self, lang.starts_with("zh")) {
+                    $(($name::$v, true) => $zh, ($name::$v, false) => $en),+
+                }
             }
+
+            /// The word, or its Chinese or English label; `field` names the input in the error.
             pub fn parse(field: &str, s: &str) -> Result<$name, $crate::domain::Invalid> {
-                $name::ALL.iter().copied().find(|x| x.as_str() == s.trim()).ok_or_else(|| {
-                    $crate::domain::Invalid::new(field, $crate::domain::msg::Msg::new($crate::domain::msg::Code::NotOneOf).arg("value", s).arg("words", $name::ALL.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")))
-                })
+                let t = s.trim();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| {
+                        v.as_str() == t
+                            || v.label("zh") == t
+                            || v.label("en").eq_ignore_ascii_case(t)
+                    })
+                    .ok_or_else(|| $name::not_one_of(field, t))
+            }
+        }
+    };
+    (
+        $(#[$m:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vm:meta])* $v:ident => $w:literal),+ $(,)?
+        }
+    ) => {
+        $crate::domain::words!(@enum $(#[$m])* $vis $name { $($(#[$vm])* $v => $w),+ });
+        impl $name {
+            /// The word (trimmed); `field` names the input in the error.
+            pub fn parse(field: &str, s: &str) -> Result<$name, $crate::domain::Invalid> {
+                let t = s.trim();
+                <$name as ::std::str::FromStr>::from_str(t).map_err(|_| $name::not_one_of(field, t))
+            }
+        }
+    };
+    (@enum $(#[$m:meta])* $vis:vis $name:ident { $($(#[$vm:meta])* $v:ident => $w:literal),+ }) => {
+        $(#[$m])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            ::strum::IntoStaticStr,
+            ::strum::EnumString,
+            ::strum::Display,
+            ::strum::VariantArray,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        $vis enum $name {
+            $($(#[$vm])* #[strum(serialize = $w)] #[serde(rename = $w)] $v),+
+        }
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = <$name as ::strum::VariantArray>::VARIANTS;
+
+            /// The word as stored and sent.
+            pub fn as_str(&self) -> &'static str {
+                self.into()
+            }
+
+            fn not_one_of(field: &str, value: &str) -> $crate::domain::Invalid {
+                let words: Vec<&str> = $name::ALL.iter().map(|x| x.as_str()).collect();
+                $crate::domain::Invalid::new(
+                    field,
+                    $crate::domain::msg::Msg::new($crate::domain::msg::Code::NotOneOf)
+                        .arg("value", value)
+                        .arg("words", words.join(", ")),
+                )
+            }
+        }
+        impl $crate::domain::Word for $name {
+            const ALL: &'static [$name] = $name::ALL;
+            fn as_str(&self) -> &'static str {
+                $name::as_str(self)
+            }
+            fn parse(field: &str, s: &str) -> Result<$name, $crate::domain::Invalid> {
+                $name::parse(field, s)
             }
         }
     };
 }
+pub(crate) use words;
 
 pub mod alerts;
 pub mod audit;
@@ -44,6 +129,27 @@ pub mod users;
 use std::fmt;
 
 pub use msg::{Code, Msg};
+
+/// Every enum of [`words!`]: a closed set of words. Generic code (the store's text columns,
+/// the API document, tests) takes any of them through this.
+pub trait Word:
+    Copy
+    + Eq
+    + fmt::Debug
+    + fmt::Display
+    + std::str::FromStr
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+    + 'static
+{
+    /// Every variant, in declaration order.
+    const ALL: &'static [Self];
+    /// The word as stored and sent.
+    fn as_str(&self) -> &'static str;
+    /// The word (trimmed; a labelled set also takes its labels); `field` names the input in
+    /// the error.
+    fn parse(field: &str, s: &str) -> Result<Self, Invalid>;
+}
 
 /// A rule broken by an input: names the field and says what is wrong, as a code with its
 /// arguments that the edge puts into the reader's language.
@@ -217,6 +323,240 @@ mod tests {
         }
         assert!(date("to", "2000-01-01").is_ok());
         assert!(date("to", "2100-12-31").is_ok());
+    }
+
+    /// Every variant through its word and back (parse, `FromStr`, `Display`, serde), an
+    /// unknown word refused naming the field; returns the words.
+    fn words_of<T: Word>(field: &str) -> Vec<&'static str> {
+        for v in T::ALL {
+            let w = v.as_str();
+            // Written into hand-written SQL as a literal (`store::sql_word`): nothing to escape.
+            assert!(
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{w}"
+            );
+            assert_eq!(T::parse(field, w), Ok(*v), "{w}");
+            assert_eq!(T::parse(field, &format!(" {w}\t")), Ok(*v), "{w}");
+            assert!(w.parse::<T>().ok() == Some(*v), "{w}");
+            assert_eq!(v.to_string(), w);
+            assert_eq!(serde_json::to_value(v).unwrap(), serde_json::json!(w));
+            assert_eq!(
+                serde_json::from_value::<T>(serde_json::json!(w)).unwrap(),
+                *v
+            );
+        }
+        let words: Vec<&'static str> = T::ALL.iter().map(|v| v.as_str()).collect();
+        let distinct: std::collections::BTreeSet<_> = words.iter().collect();
+        assert_eq!(distinct.len(), words.len(), "{words:?}");
+        let e = T::parse(field, " bogus ").unwrap_err();
+        assert_eq!((e.field.as_str(), e.code()), (field, Code::NotOneOf));
+        assert_eq!(e.msg.get("value"), Some("bogus"));
+        assert_eq!(e.msg.get("words"), Some(words.join(", ").as_str()));
+        // What the database and serde read is the exact word: no trimming, no case folding.
+        for bad in [
+            "bogus",
+            "",
+            &format!(" {}", words[0]),
+            &words[0].to_uppercase(),
+        ] {
+            assert!(bad.parse::<T>().is_err(), "{bad:?}");
+            assert!(
+                serde_json::from_value::<T>(serde_json::json!(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+        words
+    }
+
+    /// The words are what the databases hold: changing one needs a migration of the data.
+    #[test]
+    fn every_word_round_trips_and_the_stored_words_stay() {
+        use super::{alerts::*, award::*, catalog::*, jobs::*, mail::*, orders::*};
+        use super::{roles::*, shortage::*, tender::*};
+        assert_eq!(
+            words_of::<TenderState>("state"),
+            [
+                "draft",
+                "open",
+                "closed",
+                "technical_opened",
+                "technical_published",
+                "commercial_opened",
+                "provisional",
+                "awarded",
+                "contracted",
+                "cancelled"
+            ]
+        );
+        assert_eq!(
+            words_of::<TenderAction>("action"),
+            [
+                "publish",
+                "close",
+                "open_technical",
+                "publish_technical",
+                "open_commercial",
+                "publish_award",
+                "finalize",
+                "contract",
+                "cancel"
+            ]
+        );
+        assert_eq!(words_of::<WindowStatus>("status"), ["open", "closed"]);
+        assert_eq!(
+            words_of::<LotStatus>("status"),
+            ["open", "awarded", "failed"]
+        );
+        assert_eq!(words_of::<BidStatus>("status"), ["active", "withdrawn"]);
+        assert_eq!(
+            words_of::<TechnicalResult>("technical_result"),
+            ["passed", "failed"]
+        );
+        assert_eq!(words_of::<ContractStatus>("status"), ["in_force"]);
+        assert_eq!(
+            words_of::<PolicyKind>("policy"),
+            ["lowest_price", "multiple_winners", "composite_score"]
+        );
+        assert_eq!(
+            words_of::<OrderState>("state"),
+            [
+                "submitted",
+                "acknowledged",
+                "shipped",
+                "partially_received",
+                "received",
+                "closed",
+                "cancelled"
+            ]
+        );
+        assert_eq!(
+            words_of::<DeclineReason>("reason"),
+            ["out_of_stock", "discontinued", "other"]
+        );
+        assert_eq!(
+            words_of::<RejectReason>("reason"),
+            ["damaged", "short_dated", "wrong_item", "quality_doubt"]
+        );
+        assert_eq!(
+            words_of::<ReceiptOutcome>("outcome"),
+            ["accepted", "rejected"]
+        );
+        assert_eq!(
+            words_of::<Level>("level"),
+            ["watch", "shortage", "critical"]
+        );
+        assert_eq!(
+            words_of::<super::shortage::Scope>("scope"),
+            ["county", "city", "province"]
+        );
+        assert_eq!(words_of::<ShortageStatus>("status"), ["open", "resolved"]);
+        assert_eq!(
+            words_of::<Change>("change"),
+            [
+                "opened",
+                "escalated",
+                "eased",
+                "spread",
+                "counties",
+                "resolved"
+            ]
+        );
+        assert_eq!(
+            words_of::<ResponseKind>("kind"),
+            ["direct_listing", "alternate_supplier", "retender"]
+        );
+        assert_eq!(
+            words_of::<AlertKind>("kind"),
+            [
+                "shortage",
+                "overdue_delivery",
+                "payment_due",
+                "payment_overdue",
+                "licence_expiring",
+                "contract_behind",
+                "contract_ending",
+                "bid_deadline"
+            ]
+        );
+        assert_eq!(
+            words_of::<MailStatus>("status"),
+            ["pending", "sent", "failed"]
+        );
+        assert_eq!(
+            words_of::<Role>("role"),
+            ["center", "expert", "supplier", "institution", "regulator"]
+        );
+        assert_eq!(
+            words_of::<JobKind>("job"),
+            [
+                "shortage_scan",
+                "overdue_deliveries",
+                "payments",
+                "licences",
+                "contract_execution",
+                "contracts_ending",
+                "bid_deadlines",
+                "email_sender",
+                "auth_purge"
+            ]
+        );
+        assert_eq!(
+            words_of::<RegionLevel>("level"),
+            ["province", "city", "county", "township"]
+        );
+        assert_eq!(
+            words_of::<InstitutionKind>("kind"),
+            [
+                "township_center",
+                "community_center",
+                "village_clinic",
+                "county_hospital"
+            ]
+        );
+        assert_eq!(
+            words_of::<SupplierKind>("kind"),
+            ["manufacturer", "distributor"]
+        );
+        assert_eq!(
+            words_of::<LicenceKind>("licence_kind"),
+            ["manufacturing", "business", "gmp", "gsp"]
+        );
+        assert_eq!(
+            words_of::<CreditStatus>("credit_status"),
+            ["good", "warning", "bad_faith"]
+        );
+        assert_eq!(
+            words_of::<Unit>("unit"),
+            ["tablet", "capsule", "ampoule", "vial", "bag", "g", "pill", "bottle"]
+        );
+        assert_eq!(words_of::<ListOrigin>("origin"), ["national", "provincial"]);
+        assert_eq!(
+            words_of::<Category>("category"),
+            ["chemical", "biological", "chinese_patent"]
+        );
+        assert_eq!(
+            words_of::<crate::demo::province::Scale>("scale"),
+            ["anhui", "small"]
+        );
+    }
+
+    #[test]
+    fn a_labelled_set_also_takes_its_labels_but_reads_only_words() {
+        use super::catalog::{InstitutionKind, Unit};
+        assert_eq!(Unit::parse("unit", "克"), Ok(Unit::Gram));
+        assert_eq!(Unit::parse("unit", " G "), Ok(Unit::Gram));
+        assert_eq!(
+            InstitutionKind::parse("kind", "Village Clinic"),
+            Ok(InstitutionKind::VillageClinic)
+        );
+        assert_eq!(Unit::Gram.label("zh-CN"), "克");
+        assert_eq!(InstitutionKind::VillageClinic.label("en"), "village clinic");
+        // The stored word only: a label is not a word.
+        assert!("克".parse::<Unit>().is_err());
+        assert!("village clinic".parse::<InstitutionKind>().is_err());
+        assert_eq!(Unit::parse("unit", "box").unwrap_err().field, "unit");
     }
 
     proptest! {

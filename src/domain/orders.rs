@@ -83,17 +83,45 @@ impl DeliveryRules {
     }
 }
 
-words!(DeclineReason { OutOfStock => "out_of_stock", Discontinued => "discontinued", Other => "other" });
-words!(RejectReason { Damaged => "damaged", ShortDated => "short_dated", WrongItem => "wrong_item", QualityDoubt => "quality_doubt" });
-words!(OrderState {
-    Submitted => "submitted",
-    Acknowledged => "acknowledged",
-    Shipped => "shipped",
-    PartiallyReceived => "partially_received",
-    Received => "received",
-    Closed => "closed",
-    Cancelled => "cancelled",
-});
+words! {
+    /// Why a supplier declines an order line.
+    pub enum DeclineReason {
+        OutOfStock => "out_of_stock",
+        Discontinued => "discontinued",
+        Other => "other",
+    }
+}
+
+words! {
+    /// Why an institution rejects a delivered line.
+    pub enum RejectReason {
+        Damaged => "damaged",
+        ShortDated => "short_dated",
+        WrongItem => "wrong_item",
+        QualityDoubt => "quality_doubt",
+    }
+}
+
+words! {
+    /// What an institution made of a delivered line.
+    pub enum ReceiptOutcome {
+        Accepted => "accepted",
+        Rejected => "rejected",
+    }
+}
+
+words! {
+    /// An order's state.
+    pub enum OrderState {
+        Submitted => "submitted",
+        Acknowledged => "acknowledged",
+        Shipped => "shipped",
+        PartiallyReceived => "partially_received",
+        Received => "received",
+        Closed => "closed",
+        Cancelled => "cancelled",
+    }
+}
 
 /// One order line's quantities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

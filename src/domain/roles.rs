@@ -1,55 +1,20 @@
 //! Who may do what: roles and the principal acting.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::Invalid;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Provincial procurement center staff.
-    Center,
-    /// Evaluation expert.
-    Expert,
-    /// A supplier's user (manufacturer or distribution enterprise).
-    Supplier,
-    /// A grassroots institution's user.
-    Institution,
-    /// Health commission regulator: reads everything, changes nothing.
-    Regulator,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Center,
-        Role::Expert,
-        Role::Supplier,
-        Role::Institution,
-        Role::Regulator,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Center => "center",
-            Role::Expert => "expert",
-            Role::Supplier => "supplier",
-            Role::Institution => "institution",
-            Role::Regulator => "regulator",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Role, Invalid> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                Invalid::new(
-                    "role",
-                    super::Msg::new(super::Code::NotOneOf)
-                        .arg("value", s)
-                        .arg("words", "center, expert, supplier, institution, regulator"),
-                )
-            })
+words! {
+    /// Who a user is to the platform.
+    pub enum Role {
+        /// Provincial procurement center staff.
+        Center => "center",
+        /// Evaluation expert.
+        Expert => "expert",
+        /// A supplier's user (manufacturer or distribution enterprise).
+        Supplier => "supplier",
+        /// A grassroots institution's user.
+        Institution => "institution",
+        /// Health commission regulator: reads everything, changes nothing.
+        Regulator => "regulator",
     }
 }
 
@@ -178,8 +143,8 @@ mod tests {
     #[test]
     fn role_names_round_trip() {
         for r in Role::ALL {
-            assert_eq!(Role::parse(r.as_str()).unwrap(), r);
+            assert_eq!(Role::parse("role", r.as_str()).unwrap(), *r);
         }
-        assert!(Role::parse("admin").is_err());
+        assert!(Role::parse("role", "admin").is_err());
     }
 }

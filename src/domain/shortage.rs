@@ -6,17 +6,33 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-words!(
+words! {
     /// How short a drug is, in rising order.
-    #[derive(PartialOrd, Ord, serde::Deserialize)]
-    Level { Watch => "watch", Shortage => "shortage", Critical => "critical" }
-);
+    #[derive(PartialOrd, Ord)]
+    pub enum Level {
+        Watch => "watch",
+        Shortage => "shortage",
+        Critical => "critical",
+    }
+}
 
-words!(
+words! {
     /// How far a shortage has spread.
     #[derive(PartialOrd, Ord)]
-    Scope { County => "county", City => "city", Province => "province" }
-);
+    pub enum Scope {
+        County => "county",
+        City => "city",
+        Province => "province",
+    }
+}
+
+words! {
+    /// A shortage record: open while the drug is short, then resolved.
+    pub enum ShortageStatus {
+        Open => "open",
+        Resolved => "resolved",
+    }
+}
 
 /// The thresholds of the shortage scan (its `jobs/` file; the defaults are the province's).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,32 +302,21 @@ pub struct Current {
     pub counties: BTreeSet<i64>,
 }
 
-/// What a reading does to the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    Opened,
-    Escalated,
-    Eased,
-    /// The scope widened or narrowed at the same level.
-    Spread,
-    /// The same level and scope, other counties (kept, not alerted).
-    Counties,
-    Resolved,
+words! {
+    /// What a reading does to the record.
+    pub enum Change {
+        Opened => "opened",
+        Escalated => "escalated",
+        Eased => "eased",
+        /// The scope widened or narrowed at the same level.
+        Spread => "spread",
+        /// The same level and scope, other counties (kept, not alerted).
+        Counties => "counties",
+        Resolved => "resolved",
+    }
 }
 
 impl Change {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::Opened => "opened",
-            Change::Escalated => "escalated",
-            Change::Eased => "eased",
-            Change::Spread => "spread",
-            Change::Counties => "counties",
-            Change::Resolved => "resolved",
-        }
-    }
-
     /// A change of state people are told of by e-mail.
     pub fn alerts(self) -> bool {
         !matches!(self, Change::Counties)
@@ -353,16 +358,16 @@ pub fn counties_parse(s: &str) -> BTreeSet<i64> {
     s.split(',').filter_map(|x| x.trim().parse().ok()).collect()
 }
 
-words!(
+words! {
     /// The responses the center can make to a shortage: temporary off-contract purchasing
     /// under a price cap until a date (direct listing), an alternate (backup) supplier for the
     /// affected counties, re-tender.
-    ResponseKind {
+    pub enum ResponseKind {
         DirectListing => "direct_listing",
         AlternateSupplier => "alternate_supplier",
         Retender => "retender",
     }
-);
+}
 
 #[cfg(test)]
 mod tests {

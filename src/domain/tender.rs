@@ -8,66 +8,23 @@ use std::collections::BTreeMap;
 use super::catalog::{licence_valid_on, LicenceKind, SupplierKind};
 use super::{Code, Invalid, Msg};
 
-/// A tender's state, in the order it passes through them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TenderState {
-    Draft,
-    Open,
-    Closed,
-    TechnicalOpened,
-    TechnicalPublished,
-    CommercialOpened,
-    Provisional,
-    Awarded,
-    Contracted,
-    Cancelled,
+words! {
+    /// A tender's state, in the order it passes through them.
+    pub enum TenderState {
+        Draft => "draft",
+        Open => "open",
+        Closed => "closed",
+        TechnicalOpened => "technical_opened",
+        TechnicalPublished => "technical_published",
+        CommercialOpened => "commercial_opened",
+        Provisional => "provisional",
+        Awarded => "awarded",
+        Contracted => "contracted",
+        Cancelled => "cancelled",
+    }
 }
 
 impl TenderState {
-    pub const ALL: [TenderState; 10] = [
-        TenderState::Draft,
-        TenderState::Open,
-        TenderState::Closed,
-        TenderState::TechnicalOpened,
-        TenderState::TechnicalPublished,
-        TenderState::CommercialOpened,
-        TenderState::Provisional,
-        TenderState::Awarded,
-        TenderState::Contracted,
-        TenderState::Cancelled,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TenderState::Draft => "draft",
-            TenderState::Open => "open",
-            TenderState::Closed => "closed",
-            TenderState::TechnicalOpened => "technical_opened",
-            TenderState::TechnicalPublished => "technical_published",
-            TenderState::CommercialOpened => "commercial_opened",
-            TenderState::Provisional => "provisional",
-            TenderState::Awarded => "awarded",
-            TenderState::Contracted => "contracted",
-            TenderState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<TenderState, Invalid> {
-        TenderState::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| {
-                let words: Vec<&str> = TenderState::ALL.iter().map(|t| t.as_str()).collect();
-                Invalid::new(
-                    "state",
-                    Msg::new(Code::NotOneOf)
-                        .arg("value", s)
-                        .arg("words", words.join(", ")),
-                )
-            })
-    }
-
     /// Have the price envelopes been opened (so prices may be shown to those entitled)?
     pub fn prices_opened(&self) -> bool {
         matches!(
@@ -88,69 +45,58 @@ impl TenderState {
     }
 }
 
-/// What center staff do to a tender.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TenderAction {
-    Publish,
-    Close,
-    OpenTechnical,
-    PublishTechnical,
-    OpenCommercial,
-    PublishAward,
-    Finalize,
-    Contract,
-    Cancel,
+words! {
+    /// What center staff do to a tender.
+    pub enum TenderAction {
+        Publish => "publish",
+        Close => "close",
+        OpenTechnical => "open_technical",
+        PublishTechnical => "publish_technical",
+        OpenCommercial => "open_commercial",
+        PublishAward => "publish_award",
+        Finalize => "finalize",
+        Contract => "contract",
+        Cancel => "cancel",
+    }
 }
 
-impl TenderAction {
-    pub const ALL: [TenderAction; 9] = [
-        TenderAction::Publish,
-        TenderAction::Close,
-        TenderAction::OpenTechnical,
-        TenderAction::PublishTechnical,
-        TenderAction::OpenCommercial,
-        TenderAction::PublishAward,
-        TenderAction::Finalize,
-        TenderAction::Contract,
-        TenderAction::Cancel,
-    ];
-
-    pub fn parse(s: &str) -> Result<TenderAction, Invalid> {
-        Ok(match s {
-            "publish" => TenderAction::Publish,
-            "close" => TenderAction::Close,
-            "open_technical" => TenderAction::OpenTechnical,
-            "publish_technical" => TenderAction::PublishTechnical,
-            "open_commercial" => TenderAction::OpenCommercial,
-            "publish_award" => TenderAction::PublishAward,
-            "finalize" => TenderAction::Finalize,
-            "contract" => TenderAction::Contract,
-            "cancel" => TenderAction::Cancel,
-            _ => {
-                let words: Vec<&str> = TenderAction::ALL.iter().map(|a| a.as_str()).collect();
-                return Err(Invalid::new(
-                    "action",
-                    Msg::new(Code::NotOneOf)
-                        .arg("value", s)
-                        .arg("words", words.join(", ")),
-                ));
-            }
-        })
+words! {
+    /// A demand window: open for reports, or closed.
+    pub enum WindowStatus {
+        Open => "open",
+        Closed => "closed",
     }
+}
 
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TenderAction::Publish => "publish",
-            TenderAction::Close => "close",
-            TenderAction::OpenTechnical => "open_technical",
-            TenderAction::PublishTechnical => "publish_technical",
-            TenderAction::OpenCommercial => "open_commercial",
-            TenderAction::PublishAward => "publish_award",
-            TenderAction::Finalize => "finalize",
-            TenderAction::Contract => "contract",
-            TenderAction::Cancel => "cancel",
-        }
+words! {
+    /// A lot: open until the award, then awarded or failed.
+    pub enum LotStatus {
+        Open => "open",
+        Awarded => "awarded",
+        Failed => "failed",
+    }
+}
+
+words! {
+    /// A bid: active, or withdrawn by its supplier.
+    pub enum BidStatus {
+        Active => "active",
+        Withdrawn => "withdrawn",
+    }
+}
+
+words! {
+    /// What the technical review made of a bid.
+    pub enum TechnicalResult {
+        Passed => "passed",
+        Failed => "failed",
+    }
+}
+
+words! {
+    /// A contract's status.
+    pub enum ContractStatus {
+        InForce => "in_force",
     }
 }
 
@@ -660,15 +606,15 @@ mod tests {
 
     #[test]
     fn unknown_states_and_actions_name_the_words() {
-        let e = TenderState::parse("opened").unwrap_err();
+        let e = TenderState::parse("state", "opened").unwrap_err();
         assert_eq!((e.field.as_str(), e.code()), ("state", Code::NotOneOf));
         assert!(e.msg.get("words").unwrap().contains("technical_opened"));
-        let e = TenderAction::parse("reopen").unwrap_err();
+        let e = TenderAction::parse("action", "reopen").unwrap_err();
         assert_eq!((e.field.as_str(), e.code()), ("action", Code::NotOneOf));
         assert_eq!(e.msg.get("value"), Some("reopen"));
         assert!(e.msg.get("words").unwrap().contains("open_commercial"));
         for a in TenderAction::ALL {
-            assert_eq!(TenderAction::parse(a.as_str()).unwrap(), a);
+            assert_eq!(TenderAction::parse("action", a.as_str()).unwrap(), *a);
         }
     }
 }

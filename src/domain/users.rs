@@ -64,7 +64,9 @@ impl UserForm {
         let display_name = required_text("display_name", &self.display_name, 100)
             .map_err(|e| errs.push(e))
             .ok();
-        let role = Role::parse(&self.role).map_err(|e| errs.push(e)).ok();
+        let role = Role::parse("role", &self.role)
+            .map_err(|e| errs.push(e))
+            .ok();
         let email = email_list("email", &self.email)
             .map_err(|e| errs.push(e))
             .ok();

@@ -89,7 +89,7 @@ mod tests {
         assert_eq!(specs.len(), FILES.len());
         for k in JobKind::ALL {
             assert!(
-                specs.iter().any(|s| s.kind == k),
+                specs.iter().any(|s| s.kind == *k),
                 "no default job runs {}",
                 k.as_str()
             );

@@ -336,7 +336,7 @@ pub fn respond(
             .collect();
         let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
         suppliers.extend(resp.supplier_id);
-        if resp.kind == crate::domain::shortage::ResponseKind::DirectListing.as_str() {
+        if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
             // Open to every licensed supplier: tell them all.
             suppliers.extend(shortages::licensed_suppliers(conn, today)?);
             suppliers.sort_unstable();
@@ -382,7 +382,7 @@ pub fn respond(
                 ),
             ],
             facts,
-            link: if resp.kind == "direct_listing" {
+            link: if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
                 "/direct-listings".into()
             } else {
                 format!("/shortages/{}", rec.id)

@@ -6,7 +6,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 
-use super::{sql_date, sql_ts, DbConn, Result};
+use super::{sql_date, sql_ts, sql_word, DbConn, Result};
+use crate::domain::tender::{ContractStatus, TenderState};
 
 /// An order past its delivery deadline with lines not yet shipped in full.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
@@ -175,8 +176,9 @@ pub fn contracts_in_force(
          suppliers.name AS supplier, drugs.name_zh AS drug \
          FROM contracts JOIN suppliers ON suppliers.id = contracts.supplier_id \
          JOIN products ON products.id = contracts.product_id JOIN drugs ON drugs.id = products.drug_id \
-         WHERE contracts.status = 'in_force' AND contracts.starts_on <= {t} AND contracts.ends_on >= {t}{ending} \
-         ORDER BY contracts.id"
+         WHERE contracts.status = {in_force} AND contracts.starts_on <= {t} AND contracts.ends_on >= {t}{ending} \
+         ORDER BY contracts.id",
+        in_force = sql_word(ContractStatus::InForce),
     ))
     .load(conn)?)
 }
@@ -198,8 +200,9 @@ pub fn bid_deadlines(
     until: NaiveDateTime,
 ) -> Result<Vec<TenderDeadline>> {
     Ok(diesel::sql_query(format!(
-        "SELECT id, title, bid_deadline FROM tenders WHERE state = 'open' \
+        "SELECT id, title, bid_deadline FROM tenders WHERE state = {} \
          AND bid_deadline > {} AND bid_deadline <= {} ORDER BY id",
+        sql_word(TenderState::Open),
         sql_ts(now),
         sql_ts(until)
     ))

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod shortages;
 pub mod tenders;
 pub mod users;
+pub mod words;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -69,12 +70,27 @@ pub enum StoreError {
     /// Rows of an import that were refused; nothing was written.
     #[error("rows refused")]
     Rejected(Vec<crate::domain::import::RowError>),
-    #[error("database error: {0}")]
+    /// Shown with its causes (for the log: a stored word no enum has is named there, e.g.
+    /// "Error deserializing field 'state': the database holds \"x\", which is not a word of
+    /// OrderState"); a person is told only that the server failed.
+    #[error("database error: {}", with_causes(.0))]
     Db(diesel::result::Error),
     #[error("cannot connect to the database: {0}")]
     Connect(String),
     #[error("migration failed: {0}")]
     Migration(String),
+}
+
+/// An error and the errors that caused it, outermost first.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
 }
 
 impl From<diesel::result::Error> for StoreError {
@@ -247,6 +263,12 @@ impl Store {
 /// SQLite (so that text comparison there agrees with timestamp comparison on PostgreSQL).
 pub(crate) fn sql_ts(t: NaiveDateTime) -> String {
     format!("'{}'", t.format("%F %T%.f"))
+}
+
+/// A word of a closed set as an SQL literal for hand-written queries (words are lowercase
+/// letters, digits and underscores: nothing to escape).
+pub(crate) fn sql_word<T: crate::domain::Word>(w: T) -> String {
+    format!("'{}'", w.as_str())
 }
 
 /// A date as an SQL literal for hand-written queries.

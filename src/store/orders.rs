@@ -16,8 +16,10 @@ use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
 use crate::domain::orders::{
-    self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, RejectReason,
+    self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
+    RejectReason,
 };
+use crate::domain::tender::ContractStatus;
 use crate::domain::{Code, Invalid, Msg};
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
@@ -27,7 +29,7 @@ pub struct Order {
     pub institution_id: i64,
     pub supplier_id: i64,
     pub urgent: bool,
-    pub state: String,
+    pub state: OrderState,
     pub submitted_at: NaiveDateTime,
     pub acknowledge_by: NaiveDateTime,
     pub deliver_by: NaiveDateTime,
@@ -38,7 +40,7 @@ pub struct Order {
 
 impl Order {
     pub fn state(&self) -> OrderState {
-        OrderState::parse("state", &self.state).unwrap_or(OrderState::Closed)
+        self.state
     }
 }
 
@@ -52,7 +54,7 @@ pub struct OrderLine {
     pub quantity: i64,
     /// 1/10,000 yuan per unit of use, from the contract.
     pub unit_price: i64,
-    pub declined_reason: Option<String>,
+    pub declined_reason: Option<DeclineReason>,
     pub declined_note: Option<String>,
     pub shipped: i64,
     pub confirmed: i64,
@@ -83,8 +85,8 @@ pub struct DeliveryLine {
     pub expiry_date: NaiveDate,
     pub trace_codes: String,
     pub late: bool,
-    pub receipt: Option<String>,
-    pub receipt_reason: Option<String>,
+    pub receipt: Option<ReceiptOutcome>,
+    pub receipt_reason: Option<RejectReason>,
     pub confirmed_at: Option<NaiveDateTime>,
     pub confirmed_by: Option<String>,
 }
@@ -179,7 +181,7 @@ fn follow_lines(conn: &mut DbConn, act: &Act, o: &Order) -> Result<OrderState> {
     let next = rules::state_from_lines(o.state(), &q);
     if next != o.state() {
         diesel::update(orders::table.find(o.id))
-            .set(orders::state.eq(next.as_str()))
+            .set(orders::state.eq(next))
             .execute(conn)?;
         audit::append(
             conn,
@@ -188,7 +190,7 @@ fn follow_lines(conn: &mut DbConn, act: &Act, o: &Order) -> Result<OrderState> {
             "order",
             o.id,
             Some(&o.state),
-            Some(&next.as_str()),
+            Some(&next),
         )?;
     }
     Ok(next)
@@ -236,7 +238,7 @@ pub fn place_order(
                 i64,
                 i64,
                 i64,
-                String,
+                ContractStatus,
                 NaiveDate,
                 NaiveDate,
             ) = contracts::table
@@ -257,7 +259,7 @@ pub fn place_order(
                         Msg::new(Code::NoSuchContract).arg("id", l.contract_id),
                     )
                 })?;
-            if status != "in_force" || today < starts || today > ends {
+            if status != ContractStatus::InForce || today < starts || today > ends {
                 return Err(Invalid::new(
                     "contract_id",
                     Msg::new(Code::ContractNotInForce).arg("id", l.contract_id),
@@ -276,7 +278,7 @@ pub fn place_order(
                 orders::institution_id.eq(institution_id),
                 orders::supplier_id.eq(supplier),
                 orders::urgent.eq(urgent),
-                orders::state.eq(OrderState::Submitted.as_str()),
+                orders::state.eq(OrderState::Submitted),
                 orders::submitted_at.eq(act.stamp()),
                 orders::acknowledge_by.eq(micros(r.acknowledge_deadline(act.at))),
                 orders::deliver_by.eq(micros(r.delivery_deadline(act.at, urgent, remote))),
@@ -333,7 +335,7 @@ fn may_supply(conn: &mut DbConn, o: &Order, supplier_id: i64) -> Result<bool> {
 
 /// An order's state as a refusal names it ("partially received").
 fn state_word(o: &Order) -> String {
-    o.state.replace('_', " ")
+    o.state.as_str().replace('_', " ")
 }
 
 /// The supplier's order, or "not found" for anyone else.
@@ -372,7 +374,7 @@ pub fn acknowledge(conn: &mut DbConn, act: &Act, order_id: i64, supplier_id: i64
         }
         diesel::update(orders::table.find(order_id))
             .set((
-                orders::state.eq(OrderState::Acknowledged.as_str()),
+                orders::state.eq(OrderState::Acknowledged),
                 orders::acknowledged_at.eq(Some(act.stamp())),
             ))
             .execute(conn)?;
@@ -383,7 +385,7 @@ pub fn acknowledge(conn: &mut DbConn, act: &Act, order_id: i64, supplier_id: i64
             "order",
             order_id,
             Some(&o.state),
-            Some(&"acknowledged"),
+            Some(&OrderState::Acknowledged),
         )?;
         order(conn, order_id)
     })
@@ -424,7 +426,7 @@ pub fn decline_line(
         }
         diesel::update(order_lines::table.find(line_id))
             .set((
-                order_lines::declined_reason.eq(Some(reason.as_str())),
+                order_lines::declined_reason.eq(Some(reason)),
                 order_lines::declined_note.eq(Some(note.trim())),
             ))
             .execute(conn)?;
@@ -464,7 +466,7 @@ pub fn cancel(conn: &mut DbConn, act: &Act, order_id: i64) -> Result<()> {
         }
         diesel::update(orders::table.find(order_id))
             .set((
-                orders::state.eq(OrderState::Cancelled.as_str()),
+                orders::state.eq(OrderState::Cancelled),
                 orders::cancelled_at.eq(Some(act.stamp())),
             ))
             .execute(conn)?;
@@ -475,7 +477,7 @@ pub fn cancel(conn: &mut DbConn, act: &Act, order_id: i64) -> Result<()> {
             "order",
             order_id,
             Some(&o.state),
-            Some(&"cancelled"),
+            Some(&OrderState::Cancelled),
         )?;
         Ok(())
     })
@@ -707,8 +709,8 @@ pub fn confirm(
         }
         let o = locked_order(conn, o.id)?;
         let (word, reason) = match outcome {
-            Receipt::Accepted => ("accepted", None),
-            Receipt::Rejected(r) => ("rejected", Some(r.as_str())),
+            Receipt::Accepted => (ReceiptOutcome::Accepted, None),
+            Receipt::Rejected(r) => (ReceiptOutcome::Rejected, Some(r)),
         };
         // Only the first confirmation writes: the condition makes a second one (even at the
         // same moment, on another connection) change nothing.

@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Text};
 use std::collections::BTreeMap;
 
 use super::schema::{contracts, order_lines, orders, products};
-use super::{sql_ts, DbConn, MultiBackend, Result};
+use super::{sql_ts, sql_word, DbConn, MultiBackend, Result};
+use crate::domain::orders::{OrderState, ReceiptOutcome};
 use crate::domain::performance::{ContractKey, Totals};
 
 /// Which records the figures count: orders submitted in [from, to), of institutions in a
@@ -175,10 +176,11 @@ pub fn totals(
     let shipped: Vec<DeliveryRow> = diesel::sql_query(format!(
         "SELECT {keys}, COUNT(*) AS delivered, \
          CAST(SUM(CASE WHEN delivery_lines.late THEN 0 ELSE 1 END) AS BIGINT) AS timely, \
-         CAST(SUM(CASE WHEN delivery_lines.receipt = 'rejected' THEN 1 ELSE 0 END) AS BIGINT) AS rejected \
+         CAST(SUM(CASE WHEN delivery_lines.receipt = {rejected} THEN 1 ELSE 0 END) AS BIGINT) AS rejected \
          FROM delivery_lines JOIN order_lines ON order_lines.id = delivery_lines.order_line_id \
          JOIN orders ON orders.id = order_lines.order_id \
-         WHERE {period} GROUP BY {group}"
+         WHERE {period} GROUP BY {group}",
+        rejected = sql_word(ReceiptOutcome::Rejected),
     ))
     .load(conn)?;
     let mut out: BTreeMap<(i64, i64), Totals> = BTreeMap::new();
@@ -209,7 +211,12 @@ pub struct OpenOrders {
     pub overdue: i64,
 }
 
-const OPEN_STATES: [&str; 4] = ["submitted", "acknowledged", "shipped", "partially_received"];
+const OPEN_STATES: [OrderState; 4] = [
+    OrderState::Submitted,
+    OrderState::Acknowledged,
+    OrderState::Shipped,
+    OrderState::PartiallyReceived,
+];
 
 #[derive(QueryableByName)]
 struct OpenRow {
@@ -227,7 +234,7 @@ struct OpenRow {
 pub fn open_orders(conn: &mut DbConn, f: &Filter, now: NaiveDateTime) -> Result<Vec<OpenOrders>> {
     let states = OPEN_STATES
         .iter()
-        .map(|s| format!("'{s}'"))
+        .map(|s| sql_word(*s))
         .collect::<Vec<_>>()
         .join(",");
     let mut cond = format!(

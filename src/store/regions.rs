@@ -71,7 +71,7 @@ fn parent_for(conn: &mut DbConn, input: &RegionInput) -> Result<Option<i64>> {
             Msg::new(Code::NoRegionWithCode).arg("code", pc),
         )
     })?;
-    let plevel = RegionLevel::parse(&parent.level)?;
+    let plevel = RegionLevel::parse("level", &parent.level)?;
     if child_level(plevel) != Some(input.level) {
         return Err(Invalid::new(
             "level",

@@ -10,15 +10,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::schema::{
     drugs, shortage_events, shortage_reports, shortage_responses, shortages, supply_interruptions,
 };
-use super::{audit, sql_date, sql_ts, write_tx, Act, DbConn, MultiBackend, Result, StoreError};
+use super::{
+    audit, sql_date, sql_ts, sql_word, write_tx, Act, DbConn, MultiBackend, Result, StoreError,
+};
+use crate::domain::orders::DeclineReason;
 use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
-    Reading, ResponseKind, Scope,
+    Reading, ResponseKind, Scope, ShortageStatus,
 };
+use crate::domain::tender::{ContractStatus, LotStatus};
 use crate::domain::{Code, Invalid, Msg};
-
-pub const OPEN: &str = "open";
-pub const RESOLVED: &str = "resolved";
 
 /// Everything the scan reads, per drug.
 #[derive(Debug, Default)]
@@ -80,7 +81,7 @@ pub fn read_signals(
     let mut s = Signals::default();
     let lines: Vec<LineSignal> = diesel::sql_query(format!(
         "SELECT products.drug_id AS drug_id, CAST(COALESCE(orders.county_id, 0) AS BIGINT) AS county_id, \
-         CAST(SUM(CASE WHEN order_lines.declined_reason = 'out_of_stock' THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
+         CAST(SUM(CASE WHEN order_lines.declined_reason = {out_of_stock} THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} AND order_lines.declined_reason IS NULL \
               AND order_lines.shipped < order_lines.quantity THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} THEN 1 ELSE 0 END) AS BIGINT) AS due_lines, \
@@ -90,7 +91,8 @@ pub fn read_signals(
          FROM order_lines JOIN orders ON orders.id = order_lines.order_id \
          JOIN products ON products.id = order_lines.product_id \
          WHERE orders.cancelled_at IS NULL AND orders.submitted_at >= {f} AND orders.submitted_at <= {n} \
-         GROUP BY products.drug_id, orders.county_id"
+         GROUP BY products.drug_id, orders.county_id",
+        out_of_stock = sql_word(DeclineReason::OutOfStock),
     ))
     .load(conn)?;
     for l in lines {
@@ -136,9 +138,10 @@ pub fn read_signals(
          JOIN products ON products.id = contracts.product_id",
     )
     .load(conn)?;
-    let failed: Vec<Pair> = diesel::sql_query(
-        "SELECT DISTINCT drug_id AS a, CAST(0 AS BIGINT) AS b FROM lots WHERE status = 'failed'",
-    )
+    let failed: Vec<Pair> = diesel::sql_query(format!(
+        "SELECT DISTINCT drug_id AS a, CAST(0 AS BIGINT) AS b FROM lots WHERE status = {}",
+        sql_word(LotStatus::Failed)
+    ))
     .load(conn)?;
     for (drug, sup) in &contracted {
         s.drugs.entry(*drug).or_default().contracted_suppliers = sup.len() as i64;
@@ -233,12 +236,12 @@ pub fn geography(conn: &mut DbConn) -> Result<Geo> {
 pub struct Shortage {
     pub id: i64,
     pub drug_id: i64,
-    pub level: String,
-    pub scope: String,
+    pub level: Level,
+    pub scope: Scope,
     pub region_id: i64,
     pub counties: String,
     pub evidence: String,
-    pub status: String,
+    pub status: ShortageStatus,
     pub opened_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
@@ -247,8 +250,8 @@ pub struct Shortage {
 impl Shortage {
     pub fn current(&self) -> Current {
         Current {
-            level: Level::parse("level", &self.level).unwrap_or(Level::Watch),
-            scope: Scope::parse("scope", &self.scope).unwrap_or(Scope::Province),
+            level: self.level,
+            scope: self.scope,
             region_id: self.region_id,
             counties: counties_parse(&self.counties),
         }
@@ -262,8 +265,8 @@ pub struct Event {
     pub shortage_id: i64,
     pub at: NaiveDateTime,
     pub change: String,
-    pub level: String,
-    pub scope: String,
+    pub level: Level,
+    pub scope: Scope,
     pub region_id: i64,
     pub counties: String,
     pub evidence: String,
@@ -273,7 +276,7 @@ pub struct Event {
 /// The open records, by drug.
 pub fn open_records(conn: &mut DbConn) -> Result<BTreeMap<i64, Shortage>> {
     let rows: Vec<Shortage> = shortages::table
-        .filter(shortages::status.eq(OPEN))
+        .filter(shortages::status.eq(ShortageStatus::Open))
         .select(Shortage::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(|r| (r.drug_id, r)).collect())
@@ -294,12 +297,12 @@ pub fn apply(
         (None, Some(r)) => diesel::insert_into(shortages::table)
             .values((
                 shortages::drug_id.eq(drug_id),
-                shortages::level.eq(r.level.as_str()),
-                shortages::scope.eq(r.scope.as_str()),
+                shortages::level.eq(r.level),
+                shortages::scope.eq(r.scope),
                 shortages::region_id.eq(r.region_id),
                 shortages::counties.eq(counties_text(&r.counties)),
                 shortages::evidence.eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
-                shortages::status.eq(OPEN),
+                shortages::status.eq(ShortageStatus::Open),
                 shortages::opened_at.eq(at),
                 shortages::updated_at.eq(at),
             ))
@@ -308,8 +311,8 @@ pub fn apply(
         (Some(c), Some(r)) => {
             diesel::update(shortages::table.find(c.id))
                 .set((
-                    shortages::level.eq(r.level.as_str()),
-                    shortages::scope.eq(r.scope.as_str()),
+                    shortages::level.eq(r.level),
+                    shortages::scope.eq(r.scope),
                     shortages::region_id.eq(r.region_id),
                     shortages::counties.eq(counties_text(&r.counties)),
                     shortages::evidence.eq(serde_json::to_string(&r.evidence).unwrap_or_default()),
@@ -321,7 +324,7 @@ pub fn apply(
         (Some(c), None) => {
             diesel::update(shortages::table.find(c.id))
                 .set((
-                    shortages::status.eq(RESOLVED),
+                    shortages::status.eq(ShortageStatus::Resolved),
                     shortages::updated_at.eq(at),
                     shortages::resolved_at.eq(Some(at)),
                 ))
@@ -360,8 +363,8 @@ fn add_event(
             shortage_events::shortage_id.eq(rec.id),
             shortage_events::at.eq(act.stamp()),
             shortage_events::change.eq(change),
-            shortage_events::level.eq(&rec.level),
-            shortage_events::scope.eq(&rec.scope),
+            shortage_events::level.eq(rec.level),
+            shortage_events::scope.eq(rec.scope),
             shortage_events::region_id.eq(rec.region_id),
             shortage_events::counties.eq(&rec.counties),
             shortage_events::evidence.eq(evidence),
@@ -420,8 +423,9 @@ fn contracted_by_drug(
     let rows: Vec<Pair> = diesel::sql_query(format!(
         "SELECT DISTINCT products.drug_id AS a, contracts.supplier_id AS b FROM contracts \
          JOIN products ON products.id = contracts.product_id \
-         WHERE contracts.status = 'in_force' AND contracts.starts_on <= {t} \
-         AND contracts.ends_on >= {t}{one}"
+         WHERE contracts.status = {in_force} AND contracts.starts_on <= {t} \
+         AND contracts.ends_on >= {t}{one}",
+        in_force = sql_word(ContractStatus::InForce),
     ))
     .load(conn)?;
     let mut out: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
@@ -464,10 +468,14 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
     let mut q = shortages::table
         .inner_join(drugs::table)
         .select((Shortage::as_select(), drugs::code, drugs::name_zh))
-        .filter(shortages::status.eq(if f.open { OPEN } else { RESOLVED }))
+        .filter(shortages::status.eq(if f.open {
+            ShortageStatus::Open
+        } else {
+            ShortageStatus::Resolved
+        }))
         .into_boxed::<MultiBackend>();
     if let Some(l) = f.level {
-        q = q.filter(shortages::level.eq(l.as_str()));
+        q = q.filter(shortages::level.eq(l));
     }
     if let Some(d) = f.drug_id {
         q = q.filter(shortages::drug_id.eq(d));
@@ -490,7 +498,7 @@ pub fn list(conn: &mut DbConn, f: &ListFilter, limit: i64) -> Result<Vec<Listed>
             let counties = counties_parse(&record.counties);
             let hit = record.region_id == r
                 || counties.iter().any(|c| within.contains(c))
-                || record.scope == "province";
+                || record.scope == Scope::Province;
             if !hit {
                 continue;
             }
@@ -733,7 +741,7 @@ pub struct Response {
     pub id: i64,
     pub shortage_id: i64,
     pub drug_id: i64,
-    pub kind: String,
+    pub kind: ResponseKind,
     pub counties: String,
     pub price_cap: Option<i64>,
     pub until_on: Option<NaiveDate>,
@@ -763,7 +771,7 @@ pub fn respond(
 ) -> Result<(Shortage, Response)> {
     write_tx(conn, |conn| {
         let s = get(conn, shortage_id)?;
-        if s.status != OPEN {
+        if s.status != ShortageStatus::Open {
             return Err(StoreError::Conflict(Code::ShortageResolved.into()));
         }
         if let Some(sup) = r.supplier_id {
@@ -783,7 +791,7 @@ pub fn respond(
             .values((
                 shortage_responses::shortage_id.eq(shortage_id),
                 shortage_responses::drug_id.eq(s.drug_id),
-                shortage_responses::kind.eq(r.kind.as_str()),
+                shortage_responses::kind.eq(r.kind),
                 shortage_responses::counties.eq(counties_text(&counties)),
                 shortage_responses::price_cap.eq(r.price_cap),
                 shortage_responses::until_on.eq(r.until_on),
@@ -856,7 +864,7 @@ pub struct Purchase {
 /// Direct-listing responses in force on `today` (their end date not passed), newest first.
 pub fn direct_listing_responses(conn: &mut DbConn, today: NaiveDate) -> Result<Vec<Response>> {
     Ok(shortage_responses::table
-        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing.as_str()))
+        .filter(shortage_responses::kind.eq(ResponseKind::DirectListing))
         .filter(shortage_responses::until_on.ge(today))
         .order(shortage_responses::id.desc())
         .select(Response::as_select())
@@ -872,7 +880,7 @@ fn response_in_force(conn: &mut DbConn, response_id: i64, today: NaiveDate) -> R
         .ok_or_else(|| {
             StoreError::NotFound(Msg::new(Code::DirectListingNotFound).arg("id", response_id))
         })?;
-    if r.kind != ResponseKind::DirectListing.as_str() {
+    if r.kind != ResponseKind::DirectListing {
         return Err(StoreError::NotFound(
             Msg::new(Code::DirectListingNotFound).arg("id", response_id),
         ));

@@ -18,12 +18,14 @@ use super::schema::{
 use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::award::{
     self, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotAward, LotInput, Outcome,
+    PolicyKind,
 };
 use crate::domain::bounds;
 use crate::domain::catalog::{LicenceKind, SupplierKind};
 use crate::domain::money::Money;
 use crate::domain::tender::{
-    self, RecordedReason, TechnicalFacts, TenderAction, TenderState, TransitionContext,
+    self, BidStatus, ContractStatus, LotStatus, RecordedReason, TechnicalFacts, TechnicalResult,
+    TenderAction, TenderState, TransitionContext, WindowStatus,
 };
 use crate::domain::{Code, Invalid, Msg};
 use crate::sealing::{self, MasterKey, Sealed};
@@ -37,7 +39,7 @@ pub struct DemandWindow {
     pub title: String,
     pub region_id: i64,
     pub closes_at: NaiveDateTime,
-    pub status: String,
+    pub status: WindowStatus,
     pub created_at: NaiveDateTime,
 }
 
@@ -57,7 +59,7 @@ pub fn open_window(
                 demand_windows::title.eq(title),
                 demand_windows::region_id.eq(region_id),
                 demand_windows::closes_at.eq(micros(closes_at)),
-                demand_windows::status.eq("open"),
+                demand_windows::status.eq(WindowStatus::Open),
                 demand_windows::created_at.eq(act.stamp()),
             ))
             .returning(demand_windows::id)
@@ -104,7 +106,7 @@ pub fn report_demand(
     bounds::in_range("quantity", quantity, bounds::DEMAND)?;
     super::write_tx(conn, |conn| {
         let w = window(conn, window_id)?;
-        if w.status != "open" || w.closes_at <= act.stamp() {
+        if w.status != WindowStatus::Open || w.closes_at <= act.stamp() {
             return Err(Invalid::new("window", Code::DemandWindowClosed).into());
         }
         drugs::table
@@ -168,7 +170,7 @@ pub fn close_window(conn: &mut DbConn, act: &Act, window_id: i64) -> Result<()> 
     super::write_tx(conn, |conn| {
         let w = window(conn, window_id)?;
         diesel::update(demand_windows::table.find(window_id))
-            .set(demand_windows::status.eq("closed"))
+            .set(demand_windows::status.eq(WindowStatus::Closed))
             .execute(conn)?;
         audit::append(
             conn,
@@ -177,7 +179,7 @@ pub fn close_window(conn: &mut DbConn, act: &Act, window_id: i64) -> Result<()> 
             "demand_window",
             window_id,
             Some(&w.status),
-            Some(&"closed"),
+            Some(&WindowStatus::Closed),
         )?;
         Ok(())
     })
@@ -272,7 +274,7 @@ pub struct Tender {
     pub title: String,
     pub region_id: i64,
     pub window_id: Option<i64>,
-    pub state: String,
+    pub state: TenderState,
     pub bid_deadline: NaiveDateTime,
     pub objection_days: i32,
     pub objection_deadline: Option<NaiveDateTime>,
@@ -288,7 +290,7 @@ pub struct Tender {
 
 impl Tender {
     pub fn state(&self) -> TenderState {
-        TenderState::parse(&self.state).unwrap_or(TenderState::Cancelled)
+        self.state
     }
     pub fn deadline(&self) -> DateTime<Utc> {
         self.bid_deadline.and_utc()
@@ -308,9 +310,9 @@ pub struct Lot {
     pub max_unit_price: i64,
     pub min_bidders: i32,
     pub consistency_required: bool,
-    pub policy: String,
+    pub policy: PolicyKind,
     pub policy_json: String,
-    pub status: String,
+    pub status: LotStatus,
     pub result_json: Option<String>,
 }
 
@@ -353,14 +355,6 @@ pub struct TenderSpec {
     pub objection_days: i32,
     pub contract_months: i32,
     pub lots: Vec<LotSpec>,
-}
-
-pub fn policy_word(p: &AwardPolicy) -> &'static str {
-    match p {
-        AwardPolicy::LowestPrice => "lowest_price",
-        AwardPolicy::MultipleWinners(_) => "multiple_winners",
-        AwardPolicy::CompositeScore { .. } => "composite_score",
-    }
 }
 
 /// Rounds demand × share (basis points) half up to whole units.
@@ -424,7 +418,7 @@ pub fn create_tender(
                 tenders::title.eq(spec.title.trim()),
                 tenders::region_id.eq(spec.region_id),
                 tenders::window_id.eq(Some(spec.window_id)),
-                tenders::state.eq(TenderState::Draft.as_str()),
+                tenders::state.eq(TenderState::Draft),
                 tenders::bid_deadline.eq(micros(spec.bid_deadline)),
                 tenders::objection_days.eq(spec.objection_days),
                 tenders::contract_months.eq(spec.contract_months),
@@ -458,10 +452,10 @@ pub fn create_tender(
                     lots::max_unit_price.eq(l.max_unit_price.ten_thousandths()),
                     lots::min_bidders.eq(l.min_bidders),
                     lots::consistency_required.eq(l.consistency_required),
-                    lots::policy.eq(policy_word(&l.policy)),
+                    lots::policy.eq(l.policy.kind()),
                     lots::policy_json
                         .eq(serde_json::to_string(&l.policy).expect("policy serializes")),
-                    lots::status.eq("open"),
+                    lots::status.eq(LotStatus::Open),
                 ))
                 .execute(conn)?;
         }
@@ -521,7 +515,7 @@ pub struct Bid {
     pub id: i64,
     pub lot_id: i64,
     pub supplier_id: i64,
-    pub status: String,
+    pub status: BidStatus,
     pub version: i32,
     pub submission_seq: i64,
     pub product_id: i64,
@@ -534,7 +528,7 @@ pub struct Bid {
     #[serde(skip)]
     pub commercial_sealed: String,
     pub submitted_at: NaiveDateTime,
-    pub technical_result: Option<String>,
+    pub technical_result: Option<TechnicalResult>,
     pub technical_reasons: Option<String>,
     pub technical_score: Option<i64>,
     pub package_price: Option<i64>,
@@ -856,7 +850,7 @@ pub fn submit_bids(
                 (
                     bids::lot_id.eq(s.lot_id),
                     bids::supplier_id.eq(s.supplier_id),
-                    bids::status.eq("active"),
+                    bids::status.eq(BidStatus::Active),
                     bids::version.eq(p.version),
                     bids::submission_seq.eq(seq_of(k)),
                     bids::product_id.eq(s.product_id),
@@ -888,7 +882,7 @@ pub fn submit_bids(
             let (act, s) = &items[p.idx];
             diesel::update(bids::table.find(id))
                 .set((
-                    bids::status.eq("active"),
+                    bids::status.eq(BidStatus::Active),
                     bids::version.eq(p.version),
                     bids::submission_seq.eq(seq_of(k)),
                     bids::product_id.eq(s.product_id),
@@ -985,11 +979,14 @@ pub fn withdraw_bid(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64)
         let t = tender(conn, lot.tender_id)?;
         tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
         let b = bid_of(conn, lot_id, supplier_id)?
-            .filter(|b| b.status == "active")
+            .filter(|b| b.status == BidStatus::Active)
             .ok_or_else(|| Invalid::new("bid", Code::NoActiveBidToWithdraw))?;
         let version = b.version + 1;
         diesel::update(bids::table.find(b.id))
-            .set((bids::status.eq("withdrawn"), bids::version.eq(version)))
+            .set((
+                bids::status.eq(BidStatus::Withdrawn),
+                bids::version.eq(version),
+            ))
             .execute(conn)?;
         diesel::insert_into(bid_versions::table)
             .values((
@@ -1054,10 +1051,10 @@ pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64
         if t.state() != TenderState::TechnicalOpened {
             return Err(Invalid::new("state", Code::ScoresNotOpen).into());
         }
-        if l.policy != "composite_score" {
+        if l.policy != PolicyKind::CompositeScore {
             return Err(Invalid::new("technical_score", Code::LotNotCompositeScore).into());
         }
-        if b.technical_result.as_deref() != Some("passed") {
+        if b.technical_result != Some(TechnicalResult::Passed) {
             return Err(Invalid::new("technical_score", Code::OnlyQualifiedBidsScored).into());
         }
         diesel::update(bids::table.find(bid_id))
@@ -1229,7 +1226,7 @@ pub fn apply_action(
             _ => {}
         }
         diesel::update(tenders::table.find(tender_id))
-            .set(tenders::state.eq(next.as_str()))
+            .set(tenders::state.eq(next))
             .execute(conn)?;
         let after = tender(conn, tender_id)?;
         audit::append(
@@ -1247,10 +1244,10 @@ pub fn apply_action(
 
 fn lots_missing_scores(conn: &mut DbConn, ls: &[Lot]) -> Result<usize> {
     let mut n = 0;
-    for l in ls.iter().filter(|l| l.policy == "composite_score") {
+    for l in ls.iter().filter(|l| l.policy == PolicyKind::CompositeScore) {
         let missing = bids_of_lot(conn, l.id)?.iter().any(|b| {
-            b.status == "active"
-                && b.technical_result.as_deref() == Some("passed")
+            b.status == BidStatus::Active
+                && b.technical_result == Some(TechnicalResult::Passed)
                 && b.technical_score.is_none()
         });
         if missing {
@@ -1266,7 +1263,7 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
     for l in ls {
         for b in bids_of_lot(conn, l.id)?
             .into_iter()
-            .filter(|b| b.status == "active")
+            .filter(|b| b.status == BidStatus::Active)
         {
             let (p_drug, p_maker, p_cons, p_orig): (i64, i64, bool, bool) = products::table
                 .find(b.product_id)
@@ -1290,13 +1287,15 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 product_drug_id: p_drug,
                 product_manufacturer_id: p_maker,
                 supplier_id: b.supplier_id,
-                supplier_kind: SupplierKind::parse(&kind)?,
+                supplier_kind: SupplierKind::parse("kind", &kind)?,
                 consistency_required: l.consistency_required,
                 product_consistency: p_cons,
                 product_originator: p_orig,
                 licences: lic
                     .into_iter()
-                    .filter_map(|(k, _, d)| LicenceKind::parse(&k).ok().map(|k| (k, d)))
+                    .filter_map(|(k, _, d)| {
+                        LicenceKind::parse("licence_kind", &k).ok().map(|k| (k, d))
+                    })
                     .collect(),
                 deadline_day,
                 annual_capacity: b.annual_capacity,
@@ -1307,9 +1306,9 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
             };
             let reasons = tender::technical_review(&facts);
             let result = if reasons.is_empty() {
-                "passed"
+                TechnicalResult::Passed
             } else {
-                "failed"
+                TechnicalResult::Failed
             };
             let recorded: Vec<RecordedReason> = reasons.iter().map(RecordedReason::from).collect();
             diesel::update(bids::table.find(b.id))
@@ -1332,9 +1331,9 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
         let mut inputs = vec![];
         for b in bids_of_lot(conn, l.id)?
             .into_iter()
-            .filter(|b| b.status == "active")
+            .filter(|b| b.status == BidStatus::Active)
         {
-            let qualified = b.technical_result.as_deref() == Some("passed");
+            let qualified = b.technical_result == Some(TechnicalResult::Passed);
             let mut unit_price = Money::ZERO;
             if qualified {
                 let sealed = Sealed {
@@ -1389,13 +1388,13 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
         };
         let result = award::award_lot(&lot_input, &inputs)?;
         let (status, volume, share_bp) = match &result.outcome {
-            Outcome::Failed { .. } => ("failed", l.agreed_volume, l.agreed_share_bp),
+            Outcome::Failed { .. } => (LotStatus::Failed, l.agreed_volume, l.agreed_share_bp),
             Outcome::Awarded {
                 agreed_volume,
                 agreed_share,
                 ..
             } => (
-                "awarded",
+                LotStatus::Awarded,
                 *agreed_volume,
                 (agreed_share * Decimal::from(10_000))
                     .round()
@@ -1430,7 +1429,7 @@ pub struct Contract {
     pub committed_volume: i64,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub status: String,
+    pub status: ContractStatus,
     pub created_at: NaiveDateTime,
 }
 
@@ -1461,7 +1460,7 @@ fn make_contracts(conn: &mut DbConn, act: &Act, t: &Tender, ls: &[Lot], tz: Tz) 
                     contracts::committed_volume.eq(w.volume),
                     contracts::starts_on.eq(starts),
                     contracts::ends_on.eq(ends),
-                    contracts::status.eq("in_force"),
+                    contracts::status.eq(ContractStatus::InForce),
                     contracts::created_at.eq(act.stamp()),
                 ))
                 .returning(contracts::id)
@@ -1734,7 +1733,7 @@ pub fn lot_bids_for_review(conn: &mut DbConn, lot_id: i64) -> Result<Vec<(Bid, S
         .inner_join(suppliers::table)
         .inner_join(products::table)
         .filter(bids::lot_id.eq(lot_id))
-        .filter(bids::status.eq("active"))
+        .filter(bids::status.eq(BidStatus::Active))
         .order(bids::id.asc())
         .select((Bid::as_select(), suppliers::name, products::approval_number))
         .load(conn)?)
@@ -1964,7 +1963,7 @@ pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<TenderRecord> {
     for (l, ..) in &lots {
         let n: i64 = bids::table
             .filter(bids::lot_id.eq(l.id))
-            .filter(bids::status.eq("active"))
+            .filter(bids::status.eq(BidStatus::Active))
             .count()
             .get_result(conn)?;
         bids_per_lot.insert(l.id, n);
@@ -1997,8 +1996,7 @@ pub fn sealed_tenders(conn: &mut DbConn) -> Result<Vec<crate::sealing::SealedTen
         TenderState::Closed,
         TenderState::TechnicalOpened,
         TenderState::TechnicalPublished,
-    ]
-    .map(|s| s.as_str());
+    ];
     let rows: Vec<(i64, String, String, String)> = tenders::table
         .filter(tenders::state.eq_any(waiting))
         .filter(tenders::id.eq_any(bids::table.inner_join(lots::table).select(lots::tender_id)))

@@ -61,7 +61,7 @@ impl UserRow {
         Ok(Principal {
             user_id: self.id,
             username: self.username.clone(),
-            role: Role::parse(&self.role)?,
+            role: Role::parse("role", &self.role)?,
             supplier_id: self.supplier_id,
             institution_id: self.institution_id,
         })

@@ -27,10 +27,10 @@ use crate::domain::catalog::{
     Category, CreditStatus, InstitutionKind, LicenceKind, ListOrigin, RegionLevel, SupplierKind,
     Unit,
 };
-use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
+use crate::domain::orders::{DeclineReason, OrderState, ReceiptOutcome, RejectReason};
 use crate::domain::roles::Role;
-use crate::domain::shortage::{Level, Scope as ShortageScope};
-use crate::domain::tender::TenderState;
+use crate::domain::shortage::{Level, Scope as ShortageScope, ShortageStatus};
+use crate::domain::tender::{TechnicalResult, TenderState};
 use crate::domain::{Code, Msg};
 
 type Words = fn() -> Vec<&'static str>;
@@ -69,23 +69,21 @@ pub const PROPERTY_ENUMS: &[(&str, &str, Words)] = &[
     ("Region", "level", all_words!(RegionLevel)),
     ("Me", "role", all_words!(Role)),
     ("TenderOut", "state", all_words!(TenderState)),
-    ("BidOut", "technical_result", || vec!["passed", "failed"]),
+    ("BidOut", "technical_result", all_words!(TechnicalResult)),
     ("OrderOut", "state", all_words!(OrderState)),
     ("OrderLineOut", "declined_reason", all_words!(DeclineReason)),
-    ("DeliveryLineOut", "receipt", || {
-        vec!["accepted", "rejected"]
-    }),
+    ("DeliveryLineOut", "receipt", all_words!(ReceiptOutcome)),
     (
         "DeliveryLineOut",
         "receipt_reason",
         all_words!(RejectReason),
     ),
     ("DeclineIn", "reason", all_words!(DeclineReason)),
-    ("ConfirmIn", "outcome", || vec!["accepted", "rejected"]),
+    ("ConfirmIn", "outcome", all_words!(ReceiptOutcome)),
     ("ConfirmIn", "reason", all_words!(RejectReason)),
     ("ShortageOut", "level", all_words!(Level)),
     ("ShortageOut", "scope", all_words!(ShortageScope)),
-    ("ShortageOut", "status", || vec!["open", "resolved"]),
+    ("ShortageOut", "status", all_words!(ShortageStatus)),
 ];
 
 /// (path, method, parameter, its words): parameters that take one of a closed set.
@@ -93,9 +91,12 @@ pub const PARAMETER_ENUMS: &[(&str, &str, &str, Words)] = &[
     ("/api/v1/drugs", "get", "category", all_words!(Category)),
     ("/api/v1/orders", "get", "state", all_words!(OrderState)),
     ("/api/v1/shortages", "get", "level", all_words!(Level)),
-    ("/api/v1/shortages", "get", "status", || {
-        vec!["open", "resolved"]
-    }),
+    (
+        "/api/v1/shortages",
+        "get",
+        "status",
+        all_words!(ShortageStatus),
+    ),
     (
         "/api/v1/tenders/{id}/actions/{action}",
         "post",
@@ -445,9 +446,9 @@ mod tests {
     #[test]
     fn every_tender_action_word_is_one_the_domain_parses() {
         for a in TENDER_ACTIONS {
-            assert!(TenderAction::parse(a).is_ok(), "{a}");
+            assert!(TenderAction::parse("action", a).is_ok(), "{a}");
         }
-        assert!(TenderAction::parse("dance").is_err());
+        assert!(TenderAction::parse("action", "dance").is_err());
     }
 
     #[test]

@@ -14,9 +14,9 @@ use crate::app::orders;
 
 use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
-use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
+use crate::domain::orders::{DeclineReason, OrderState, ReceiptOutcome, RejectReason};
 use crate::domain::roles::Role;
-use crate::domain::{Code, Invalid, Msg};
+use crate::domain::{Code, Invalid};
 use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
 
 /// The supplier a supplier's user acts for (its own, or as the distributor named for a
@@ -83,8 +83,8 @@ fn dl_out(d: os::DeliveryLine) -> DeliveryLineOut {
             .map(str::to_string)
             .collect(),
         late: d.late,
-        receipt: d.receipt,
-        receipt_reason: d.receipt_reason,
+        receipt: d.receipt.map(|r| r.to_string()),
+        receipt_reason: d.receipt_reason.map(|r| r.to_string()),
     }
 }
 
@@ -94,7 +94,7 @@ fn order_out(o: os::Order, lines: Vec<os::OrderLine>, dls: Vec<os::DeliveryLine>
         institution_id: o.institution_id,
         supplier_id: o.supplier_id,
         urgent: o.urgent,
-        state: o.state,
+        state: o.state.to_string(),
         submitted_at: o.submitted_at.and_utc().to_rfc3339(),
         acknowledge_by: o.acknowledge_by.and_utc().to_rfc3339(),
         deliver_by: o.deliver_by.and_utc().to_rfc3339(),
@@ -106,7 +106,7 @@ fn order_out(o: os::Order, lines: Vec<os::OrderLine>, dls: Vec<os::DeliveryLine>
                 product_id: l.product_id,
                 quantity: l.quantity,
                 unit_price: Money::from_ten_thousandths(l.unit_price).to_string(),
-                declined_reason: l.declined_reason,
+                declined_reason: l.declined_reason.map(|r| r.to_string()),
                 shipped: l.shipped,
                 confirmed: l.confirmed,
                 accepted: l.accepted,
@@ -190,7 +190,7 @@ pub async fn list_orders(
     q: web::Query<OrderQuery>,
 ) -> Result<web::Json<Vec<OrderOut>>, ApiError> {
     let filter = match q.state.as_deref() {
-        Some(s) => Some(OrderState::parse("state", s)?.as_str().to_string()),
+        Some(s) => Some(OrderState::parse("state", s)?),
         None => None,
     };
     let p = u.p;
@@ -402,19 +402,10 @@ pub async fn confirm(
         Some(r) => Some(RejectReason::parse("reason", r)?),
         None => None,
     };
-    let outcome = match body.outcome.trim() {
-        "accepted" => Receipt::Accepted,
-        "rejected" => {
+    let outcome = match ReceiptOutcome::parse("outcome", &body.outcome)? {
+        ReceiptOutcome::Accepted => Receipt::Accepted,
+        ReceiptOutcome::Rejected => {
             Receipt::Rejected(reason.ok_or_else(|| RejectReason::parse("reason", "").unwrap_err())?)
-        }
-        other => {
-            return Err(Error::from(Invalid::new(
-                "outcome",
-                Msg::new(Code::NotOneOf)
-                    .arg("value", other)
-                    .arg("words", "accepted, rejected"),
-            ))
-            .into())
         }
     };
     let (id, p) = (id.into_inner(), u.p);

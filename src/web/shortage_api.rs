@@ -7,11 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{run, ApiError, AppState, Error};
+use super::{run, ApiError, AppState};
 use crate::app::shortages;
 use crate::domain::optional_date;
-use crate::domain::shortage::{counties_parse, Evidence, Level};
-use crate::domain::{Code, Msg};
+use crate::domain::shortage::{counties_parse, Evidence, Level, ShortageStatus};
 use crate::store::shortages::{self as ss, ListFilter};
 
 #[derive(Serialize, ToSchema)]
@@ -43,11 +42,11 @@ fn out(r: ss::Listed) -> ShortageOut {
         drug_id: s.drug_id,
         drug_code: r.drug_code,
         drug_name: r.drug_name,
-        level: s.level,
-        scope: s.scope,
+        level: s.level.to_string(),
+        scope: s.scope.to_string(),
         region_id: s.region_id,
         counties: counties_parse(&s.counties).into_iter().collect(),
-        status: s.status,
+        status: s.status.to_string(),
         evidence: serde_json::to_value(ev).unwrap_or_default(),
         opened_at: s.opened_at.and_utc().to_rfc3339(),
         updated_at: s.updated_at.and_utc().to_rfc3339(),
@@ -79,17 +78,8 @@ pub async fn list_shortages(
         Some(l) => Some(Level::parse("level", l)?),
     };
     let open = match q.status.as_deref() {
-        None | Some("open") => true,
-        Some("resolved") => false,
-        Some(s) => {
-            return Err(Error::from(crate::domain::Invalid::new(
-                "status",
-                Msg::new(Code::NotOneOf)
-                    .arg("value", s)
-                    .arg("words", "open, resolved"),
-            ))
-            .into())
-        }
+        None => true,
+        Some(s) => ShortageStatus::parse("status", s)? == ShortageStatus::Open,
     };
     let f = ListFilter {
         open,

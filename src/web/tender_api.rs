@@ -86,7 +86,7 @@ fn tender_out(
                 max_unit_price: Money::from_ten_thousandths(l.max_unit_price).to_string(),
                 min_bidders: l.min_bidders,
                 consistency_required: l.consistency_required,
-                policy: l.policy.clone(),
+                policy: l.policy.to_string(),
                 award: if st.award_published() {
                     l.result().and_then(|r| serde_json::to_value(r).ok())
                 } else {
@@ -364,12 +364,12 @@ pub async fn get_bid(
     Ok(web::Json(BidOut {
         id: b.id,
         lot_id: b.lot_id,
-        status: b.status.clone(),
+        status: b.status.to_string(),
         version: b.version,
         technical_digest: b.technical_digest.clone(),
         commercial_digest: b.commercial_digest.clone(),
         technical_result: if results {
-            b.technical_result.clone()
+            b.technical_result.map(|r| r.to_string())
         } else {
             None
         },
@@ -612,7 +612,7 @@ pub async fn open_window(
         id: w.id,
         title: w.title,
         closes_at: w.closes_at.and_utc().to_rfc3339(),
-        status: w.status,
+        status: w.status.to_string(),
     }))
 }
 
@@ -813,7 +813,7 @@ pub async fn tender_action(
 ) -> Result<web::Json<TenderOut>, ApiError> {
     center(&u)?;
     let (id, action) = path.into_inner();
-    let action = crate::domain::tender::TenderAction::parse(&action)
+    let action = crate::domain::tender::TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(action_not_found(&action)))?;
     let reason = body.and_then(|b| b.into_inner().reason);
     let act = state.act(&u.p.username);

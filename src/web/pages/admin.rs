@@ -41,7 +41,7 @@ async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
         rows: all
             .iter()
             .map(|u| {
-                let role = Role::parse(&u.role)
+                let role = Role::parse("role", &u.role)
                     .map(|r| role_label(&t, r))
                     .unwrap_or(u.role.clone());
                 vec![
@@ -178,7 +178,7 @@ async fn user_page(
         ],
     ));
     sections.push(tok);
-    let role = Role::parse(&u.role)
+    let role = Role::parse("role", &u.role)
         .map(|r| role_label(&t, r))
         .unwrap_or(u.role.clone());
     view::ok(&DetailPage {

@@ -82,7 +82,7 @@ async fn drug_list(
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
     let page = PageRequest::new(q.page, q.per_page);
-    let category = Some(q.category.clone()).filter(|c| Category::parse(c).is_ok());
+    let category = Some(q.category.clone()).filter(|c| Category::parse("category", c).is_ok());
     let (qs, cat_filter) = (q.q.clone(), category.clone());
     let result = db(&state, move |c| {
         cat::search_drugs(c, &qs, cat_filter.as_deref(), &page)
@@ -112,12 +112,12 @@ async fn drug_list(
                     Cell::text(&d.dosage_form),
                     Cell::text(&d.strength),
                     Cell::text(
-                        Unit::parse(&d.unit)
+                        Unit::parse("unit", &d.unit)
                             .map(|u| u.label(t.lang))
                             .unwrap_or(&d.unit),
                     ),
                     Cell::text(
-                        Category::parse(&d.category)
+                        Category::parse("category", &d.category)
                             .map(|c| c.label(t.lang))
                             .unwrap_or(&d.category),
                     ),
@@ -270,19 +270,19 @@ async fn drug(
             (t.get("field.strength").into(), d.strength.clone()),
             (
                 t.get("field.unit").into(),
-                Unit::parse(&d.unit)
+                Unit::parse("unit", &d.unit)
                     .map(|u| u.label(t.lang).to_string())
                     .unwrap_or(d.unit.clone()),
             ),
             (
                 t.get("field.origin").into(),
-                ListOrigin::parse(&d.origin)
+                ListOrigin::parse("origin", &d.origin)
                     .map(|u| u.label(t.lang).to_string())
                     .unwrap_or(d.origin.clone()),
             ),
             (
                 t.get("field.category").into(),
-                Category::parse(&d.category)
+                Category::parse("category", &d.category)
                     .map(|u| u.label(t.lang).to_string())
                     .unwrap_or(d.category.clone()),
             ),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{local_time, money};
 use crate::app::orders::{self, acting_supplier};
 use crate::domain::bounds::Quantity;
-use crate::domain::orders::{DeclineReason, RejectReason};
+use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
 use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
@@ -47,8 +47,11 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
             .iter()
             .map(|o| {
                 let open = matches!(
-                    o.state.as_str(),
-                    "submitted" | "acknowledged" | "shipped" | "partially_received"
+                    o.state,
+                    OrderState::Submitted
+                        | OrderState::Acknowledged
+                        | OrderState::Shipped
+                        | OrderState::PartiallyReceived
                 );
                 let due = Cell::text(local_time(tz, o.deliver_by));
                 vec![
@@ -92,7 +95,11 @@ async fn new_order(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
     let today = state.today();
     let options: Vec<(String, String)> = ks
         .iter()
-        .filter(|(k, ..)| k.status == "in_force" && k.starts_on <= today && today <= k.ends_on)
+        .filter(|(k, ..)| {
+            k.status == crate::domain::tender::ContractStatus::InForce
+                && k.starts_on <= today
+                && today <= k.ends_on
+        })
         .map(|(k, drug, strength, sup, _)| {
             (
                 k.id.to_string(),
@@ -166,7 +173,7 @@ async fn order_page(
     } = run(&state, move |cx| orders::order(cx, &p, id)).await?;
     // An institution's user sees only its own orders (and its clinics'): this one is.
     let mine = v.p.role == Role::Institution;
-    let state_word = o.state.clone();
+    let state_word = o.state;
     let mut sections = vec![];
     let mut s = Section::new(t.get("order.lines"));
     s.table = Some(Table {
@@ -199,7 +206,6 @@ async fn order_page(
                     Cell::num(l.accepted.to_string()),
                     Cell::text(
                         l.declined_reason
-                            .as_deref()
                             .map(|r| t.get(&format!("order.decline.{r}")).to_string())
                             .unwrap_or_default(),
                     ),
@@ -208,7 +214,7 @@ async fn order_page(
             .collect(),
     });
     if may_supply {
-        if state_word == "submitted" {
+        if state_word == OrderState::Submitted {
             s.forms.push(Form::button(
                 format!("/orders/{id}/acknowledge"),
                 t.get("order.acknowledge"),
@@ -228,8 +234,8 @@ async fn order_page(
             .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
         {
             if matches!(
-                state_word.as_str(),
-                "acknowledged" | "shipped" | "partially_received"
+                state_word,
+                OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
             ) {
                 s.forms.push(Form::new(
                     format!("/orders/{id}/ship"),
@@ -256,7 +262,11 @@ async fn order_page(
                     ],
                 ));
             }
-            if l.shipped == 0 && !matches!(state_word.as_str(), "cancelled" | "closed" | "received")
+            if l.shipped == 0
+                && !matches!(
+                    state_word,
+                    OrderState::Cancelled | OrderState::Closed | OrderState::Received
+                )
             {
                 s.forms.push(Form::new(
                     format!("/order-lines/{}/decline", l.id),
@@ -364,7 +374,7 @@ async fn order_page(
     sections.push(s);
     let mut actions = vec![Link::new("/orders", t.get("nav.orders"))];
     if mine
-        && matches!(state_word.as_str(), "submitted" | "acknowledged")
+        && matches!(state_word, OrderState::Submitted | OrderState::Acknowledged)
         && lines.iter().all(|l| l.shipped == 0)
     {
         let mut cancel_section = Section::new(t.get("order.cancel"));

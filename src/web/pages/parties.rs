@@ -56,7 +56,7 @@ async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
                     Cell::text(&r.name_zh),
                     Cell::text(&r.name_en),
                     Cell::text(
-                        RegionLevel::parse(&r.level)
+                        RegionLevel::parse("level", &r.level)
                             .map(|l| l.label(t.lang))
                             .unwrap_or(&r.level),
                     ),
@@ -213,7 +213,9 @@ async fn institution_list(
     let t = v.t;
     let scope = institution_scope(&v, &state).await?;
     let page = PageRequest::new(q.page, q.per_page);
-    let kind = InstitutionKind::parse(&q.category).ok().map(|k| k.as_str());
+    let kind = InstitutionKind::parse("kind", &q.category)
+        .ok()
+        .map(|k| k.as_str());
     let qs = q.q.clone();
     let result = db(&state, move |c| {
         parties::list_institutions(c, &scope, &qs, kind, &page)
@@ -238,7 +240,7 @@ async fn institution_list(
                     Cell::link(&i.code, format!("/institutions/{}", i.id)),
                     Cell::link(&i.name, format!("/institutions/{}", i.id)),
                     Cell::text(
-                        InstitutionKind::parse(&i.kind)
+                        InstitutionKind::parse("kind", &i.kind)
                             .map(|k| k.label(t.lang))
                             .unwrap_or(&i.kind),
                     ),
@@ -430,7 +432,7 @@ async fn institution(
             (t.get("field.code").into(), i.code.clone()),
             (
                 t.get("field.kind").into(),
-                InstitutionKind::parse(&i.kind)
+                InstitutionKind::parse("kind", &i.kind)
                     .map(|k| k.label(t.lang).to_string())
                     .unwrap_or(i.kind.clone()),
             ),
@@ -560,7 +562,9 @@ async fn supplier_list(
     let t = v.t;
     let scope = supplier_scope(&v)?;
     let page = PageRequest::new(q.page, q.per_page);
-    let kind = SupplierKind::parse(&q.category).ok().map(|k| k.as_str());
+    let kind = SupplierKind::parse("kind", &q.category)
+        .ok()
+        .map(|k| k.as_str());
     let qs = q.q.clone();
     let result = db(&state, move |c| {
         parties::list_suppliers(c, &scope, &qs, kind, &page)
@@ -584,12 +588,12 @@ async fn supplier_list(
                     Cell::link(&s.name, format!("/suppliers/{}", s.id)),
                     Cell::text(&s.uscc),
                     Cell::text(
-                        SupplierKind::parse(&s.kind)
+                        SupplierKind::parse("kind", &s.kind)
                             .map(|k| k.label(t.lang))
                             .unwrap_or(&s.kind),
                     ),
                     Cell::text(
-                        CreditStatus::parse(&s.credit_status)
+                        CreditStatus::parse("credit_status", &s.credit_status)
                             .map(|k| k.label(t.lang))
                             .unwrap_or(&s.credit_status),
                     ),
@@ -760,7 +764,7 @@ async fn supplier(
                 };
                 let mut row = vec![
                     Cell::text(
-                        LicenceKind::parse(&l.kind)
+                        LicenceKind::parse("licence_kind", &l.kind)
                             .map(|k| k.label(t.lang))
                             .unwrap_or(&l.kind),
                     ),
@@ -830,7 +834,7 @@ async fn supplier(
             (t.get("field.uscc").into(), s.uscc.clone()),
             (
                 t.get("field.kind").into(),
-                SupplierKind::parse(&s.kind)
+                SupplierKind::parse("kind", &s.kind)
                     .map(|k| k.label(t.lang).to_string())
                     .unwrap_or(s.kind.clone()),
             ),
@@ -840,7 +844,7 @@ async fn supplier(
             ),
             (
                 t.get("field.credit_status").into(),
-                CreditStatus::parse(&s.credit_status)
+                CreditStatus::parse("credit_status", &s.credit_status)
                     .map(|k| k.label(t.lang).to_string())
                     .unwrap_or(s.credit_status.clone()),
             ),

@@ -13,7 +13,7 @@ use crate::app::shortages;
 use crate::domain::alerts::AlertKind;
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
-use crate::domain::shortage::{counties_parse, Evidence, Level, ResponseKind};
+use crate::domain::shortage::{counties_parse, Evidence, Level, ResponseKind, ShortageStatus};
 use crate::domain::{Code, Invalid, Msg};
 use crate::store::shortages::{self as ss, ListFilter, NewResponse};
 use crate::store::{alerts as sa, catalog};
@@ -27,11 +27,11 @@ fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
-fn level_cell(t: &crate::i18n::Tr, level: &str) -> Cell {
+fn level_cell(t: &crate::i18n::Tr, level: Level) -> Cell {
     let c = Cell::text(t.get(&format!("shortage.level.{level}")));
     match level {
-        "critical" | "shortage" => c.with_class("bad"),
-        _ => c,
+        Level::Critical | Level::Shortage => c.with_class("bad"),
+        Level::Watch => c,
     }
 }
 
@@ -64,7 +64,7 @@ async fn shortage_list(
     };
     let region_id = q.region.trim().parse::<i64>().ok();
     let f = ListFilter {
-        open: q.status != "resolved",
+        open: ShortageStatus::parse("status", &q.status) != Ok(ShortageStatus::Resolved),
         level: Level::parse("level", &q.level).ok(),
         drug_id,
         region_id,
@@ -98,7 +98,7 @@ async fn shortage_list(
                 vec![
                     Cell::link(format!("#{}", s.id), format!("/shortages/{}", s.id)),
                     Cell::text(format!("{} {}", r.drug_code, r.drug_name)),
-                    level_cell(&t, &s.level),
+                    level_cell(&t, s.level),
                     Cell::text(format!(
                         "{} · {}",
                         t.get(&format!("shortage.scope.{}", s.scope)),
@@ -133,10 +133,15 @@ async fn shortage_list(
                 "status",
                 t.get("shortage.status"),
                 &q.status,
-                vec![
-                    ("open".into(), t.get("shortage.status.open").into()),
-                    ("resolved".into(), t.get("shortage.status.resolved").into()),
-                ],
+                ShortageStatus::ALL
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.as_str().to_string(),
+                            t.get(&format!("shortage.status.{s}")).to_string(),
+                        )
+                    })
+                    .collect(),
             ),
             Field::select("level", t.get("shortage.level"), &q.level, levels),
             Field::text("drug", t.get("shortage.drug_code"), &q.drug),
@@ -181,7 +186,7 @@ fn evidence_table(t: &crate::i18n::Tr, geo: &ss::Geo, evidence: &[Evidence]) -> 
                     ),
                     Cell::num(e.value.to_string()),
                     Cell::num(e.threshold.to_string()),
-                    level_cell(t, e.level.as_str()),
+                    level_cell(t, e.level),
                 ]
             })
             .collect(),
@@ -298,7 +303,7 @@ async fn shortage_page(
     if responses.is_empty() {
         resp.text.push(t.get("shortage.no_responses").into());
     }
-    if v.p.can_administer() && rec.status == ss::OPEN {
+    if v.p.can_administer() && rec.status == ShortageStatus::Open {
         let kinds: Vec<(String, String)> = ResponseKind::ALL
             .iter()
             .map(|k| {
@@ -348,7 +353,7 @@ async fn shortage_page(
                 vec![
                     Cell::text(local_time(tz, e.at)),
                     Cell::text(change),
-                    level_cell(&t, &e.level),
+                    level_cell(&t, e.level),
                     Cell::text(format!(
                         "{} · {}",
                         t.get(&format!("shortage.scope.{}", e.scope)),

@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 
 use super::catalog::form_or_error;
 use super::{local_time, money};
-use crate::domain::award::{AwardPolicy, MultiParams, Outcome};
+use crate::domain::award::{AwardPolicy, MultiParams, Outcome, PolicyKind};
 use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::{Role, Scope};
-use crate::domain::tender::{TenderAction, TenderState};
+use crate::domain::tender::{BidStatus, TechnicalResult, TenderAction, TenderState, WindowStatus};
 use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::tenders::{self as ts, BidSubmission, Document, LotSpec, TenderSpec};
@@ -78,11 +78,11 @@ fn state_label(t: &Tr, s: TenderState) -> &'static str {
     }
 }
 
-fn policy_label(t: &Tr, p: &str) -> &'static str {
+fn policy_label(t: &Tr, p: PolicyKind) -> &'static str {
     match p {
-        "lowest_price" => t.get("tender.lowest_price"),
-        "multiple_winners" => t.get("tender.multiple_winners"),
-        _ => t.get("tender.composite_score"),
+        PolicyKind::LowestPrice => t.get("tender.lowest_price"),
+        PolicyKind::MultipleWinners => t.get("tender.multiple_winners"),
+        PolicyKind::CompositeScore => t.get("tender.composite_score"),
     }
 }
 
@@ -112,7 +112,7 @@ async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
                 vec![
                     Cell::link(&w.title, format!("/demand/{}", w.id)),
                     Cell::text(local_time(tz, w.closes_at)),
-                    Cell::text(&w.status),
+                    Cell::text(w.status.as_str()),
                 ]
             })
             .collect(),
@@ -224,7 +224,8 @@ async fn window_page(
     let tz = state.config.time_zone;
     let w = db(&state, move |c| ts::window(c, id)).await?;
     let mut sections = vec![];
-    let open = w.status == "open" && w.closes_at > crate::store::micros(state.clock.now());
+    let open =
+        w.status == WindowStatus::Open && w.closes_at > crate::store::micros(state.clock.now());
     if v.p.reads_everything() {
         let (totals, by_region, missing) = db(&state, move |c| {
             Ok((
@@ -287,7 +288,7 @@ async fn window_page(
                 })
                 .collect(),
         });
-        if v.p.can_administer() && w.status == "open" {
+        if v.p.can_administer() && w.status == WindowStatus::Open {
             s.forms.push(Form::button(
                 format!("/demand/{id}/close"),
                 t.get("tender.close_the_window"),
@@ -500,7 +501,7 @@ async fn upload(
         Ok((parties::get_institution(c, own)?.code, ts::window(c, id)?))
     })
     .await?;
-    if w.status != "open" || w.closes_at <= now {
+    if w.status != WindowStatus::Open || w.closes_at <= now {
         return Err(Invalid::new("window", Code::DemandWindowClosed).into());
     }
     let (name, bytes) = super::catalog::read_upload(mp).await?;
@@ -1018,7 +1019,7 @@ async fn tender_page(
                     Cell::num(lot.reported_demand.to_string()),
                     Cell::num(lot.agreed_volume.to_string()),
                     Cell::num(money(lot.max_unit_price)),
-                    Cell::text(policy_label(&t, &lot.policy)),
+                    Cell::text(policy_label(&t, lot.policy)),
                     Cell::num(lot.min_bidders.to_string()),
                     Cell::text(super::yes_no(&t, lot.consistency_required)),
                     result,
@@ -1049,21 +1050,22 @@ async fn tender_page(
                         .find(|x| x.0.id == b.lot_id)
                         .map(|x| x.0.lot_no)
                         .unwrap_or_default();
-                    let review =
-                        if matches!(st, TenderState::TechnicalPublished) || st.prices_opened() {
-                            match b.technical_result.as_deref() {
-                                Some("passed") => t.get("tender.qualified").to_string(),
-                                Some(_) => {
-                                    format!("{}: {}", t.get("tender.not_qualified"), reasons(&t, b))
-                                }
-                                None => "—".into(),
+                    let review = if matches!(st, TenderState::TechnicalPublished)
+                        || st.prices_opened()
+                    {
+                        match b.technical_result {
+                            Some(TechnicalResult::Passed) => t.get("tender.qualified").to_string(),
+                            Some(TechnicalResult::Failed) => {
+                                format!("{}: {}", t.get("tender.not_qualified"), reasons(&t, b))
                             }
-                        } else {
-                            "—".into()
-                        };
+                            None => "—".into(),
+                        }
+                    } else {
+                        "—".into()
+                    };
                     vec![
                         Cell::num(lot_no.to_string()),
-                        Cell::text(&b.status),
+                        Cell::text(b.status.as_str()),
                         Cell::num(b.version.to_string()),
                         Cell::text(&b.technical_digest[..16.min(b.technical_digest.len())]),
                         Cell::text(&b.commercial_digest[..16.min(b.commercial_digest.len())]),
@@ -1078,7 +1080,7 @@ async fn tender_page(
                 .collect(),
         });
         if bidding {
-            for b in mine.iter().filter(|b| b.status == "active") {
+            for b in mine.iter().filter(|b| b.status == BidStatus::Active) {
                 let mut f = Form::button(
                     format!("/tenders/{id}/lots/{}/withdraw", b.lot_id),
                     format!(
@@ -1115,15 +1117,15 @@ async fn tender_page(
             TenderState::Draft | TenderState::Open | TenderState::Closed
         )
     {
-        let lot_ids: Vec<(i64, i32, String)> = lots
+        let lot_ids: Vec<(i64, i32, PolicyKind)> = lots
             .iter()
-            .map(|x| (x.0.id, x.0.lot_no, x.0.policy.clone()))
+            .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
             .collect();
         let bids = db(&state, move |c| {
             let mut out = vec![];
             for (lid, no, policy) in lot_ids {
                 for b in ts::lot_bids_for_review(c, lid)? {
-                    out.push((no, policy.clone(), b));
+                    out.push((no, policy, b));
                 }
             }
             Ok(out)
@@ -1146,11 +1148,11 @@ async fn tender_page(
                         Cell::num(no.to_string()),
                         Cell::text(sname),
                         Cell::text(approval),
-                        match b.technical_result.as_deref() {
-                            Some("passed") => {
+                        match b.technical_result {
+                            Some(TechnicalResult::Passed) => {
                                 Cell::text(t.get("tender.qualified")).with_class("good")
                             }
-                            Some(_) => Cell::text(format!(
+                            Some(TechnicalResult::Failed) => Cell::text(format!(
                                 "{}: {}",
                                 t.get("tender.not_qualified"),
                                 reasons(&t, b)
@@ -1170,7 +1172,9 @@ async fn tender_page(
         });
         if v.p.role == Role::Expert && st == TenderState::TechnicalOpened {
             for (no, policy, (b, sname, _)) in &bids {
-                if policy == "composite_score" && b.technical_result.as_deref() == Some("passed") {
+                if *policy == PolicyKind::CompositeScore
+                    && b.technical_result == Some(TechnicalResult::Passed)
+                {
                     s.forms.push(Form::new(
                         format!("/bids/{}/score", b.id),
                         format!(
@@ -1319,7 +1323,7 @@ async fn tender_action(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let (id, action) = path.into_inner();
-    let action = TenderAction::parse(&action)
+    let action = TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(crate::web::tender_api::action_not_found(&action)))?;
     let act = state.act(&v.p.username);
     let master = state.master.clone();
@@ -1911,7 +1915,7 @@ async fn contract_page(
                 t.get("tender.period").into(),
                 format!("{} – {}", c.starts_on, c.ends_on),
             ),
-            (t.get("tender.status").into(), c.status.clone()),
+            (t.get("tender.status").into(), c.status.to_string()),
         ],
         actions: vec![],
         sections,
