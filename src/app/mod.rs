@@ -10,6 +10,7 @@ pub mod orders;
 pub mod outbox;
 pub mod parties;
 pub mod shortages;
+pub mod tenders;
 pub mod users;
 
 pub use error::Error;

@@ -43,6 +43,22 @@ impl TenderState {
             TenderState::Provisional | TenderState::Awarded | TenderState::Contracted
         )
     }
+
+    /// The state as it stands now: a tender open for bids is closed once its deadline has
+    /// passed by the server's clock, whether or not anyone has closed it yet.
+    pub fn effective(self, bid_deadline: DateTime<Utc>, now: DateTime<Utc>) -> TenderState {
+        match self {
+            TenderState::Open if now >= bid_deadline => TenderState::Closed,
+            s => s,
+        }
+    }
+}
+
+/// Who sees a tender at all: center staff, regulators and experts always; suppliers and
+/// institutions once it is published (a draft does not exist for them).
+pub fn tender_visible_to(role: super::roles::Role, published: bool) -> bool {
+    use super::roles::Role;
+    matches!(role, Role::Center | Role::Regulator | Role::Expert) || published
 }
 
 words! {

@@ -1601,11 +1601,9 @@ pub fn name_distributor(
 
 /// The state a tender is in now: an open tender whose deadline has passed is closed, by the
 /// server clock, whether or not anyone has yet recorded it.
+/// The tender's state now (`TenderState::effective`: open past its deadline is closed).
 pub fn effective_state(t: &Tender, now: DateTime<Utc>) -> TenderState {
-    match t.state() {
-        TenderState::Open if now >= t.deadline() => TenderState::Closed,
-        s => s,
-    }
+    t.state().effective(t.deadline(), now)
 }
 
 /// Reported demand by county and drug: (county code, county name, drug code, drug name, total).

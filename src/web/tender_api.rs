@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{db, ApiError, AppState, Error};
+use super::{db, run, ApiError, AppState, Error};
 use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::{Principal, Role};
@@ -57,10 +57,6 @@ pub fn own_bidder(p: &Principal) -> Result<i64, Error> {
     }
 }
 
-fn visible(p: &Principal, t: &ts::Tender) -> bool {
-    matches!(p.role, Role::Center | Role::Regulator | Role::Expert) || t.published_at.is_some()
-}
-
 fn tender_out(
     state: &AppState,
     t: ts::Tender,
@@ -105,15 +101,7 @@ pub async fn list_tenders(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<TenderOut>>, ApiError> {
     let p = u.p.clone();
-    let all = db(&state, move |c| {
-        let mut out = vec![];
-        for t in ts::tenders_list(c)?.into_iter().filter(|t| visible(&p, t)) {
-            let lots = ts::lots_with_drugs(c, t.id)?;
-            out.push((t, lots));
-        }
-        Ok(out)
-    })
-    .await?;
+    let all = run(&state, move |cx| crate::app::tenders::list(cx, &p)).await?;
     Ok(web::Json(
         all.into_iter()
             .map(|(t, l)| tender_out(&state, t, l))
@@ -128,14 +116,8 @@ pub async fn get_tender(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<web::Json<TenderOut>, ApiError> {
-    let id = id.into_inner();
-    let (t, lots) = db(&state, move |c| {
-        Ok((ts::tender(c, id)?, ts::lots_with_drugs(c, id)?))
-    })
-    .await?;
-    if !visible(&u.p, &t) {
-        return Err(Error::NotFound(Code::TenderNotFound.into()).into());
-    }
+    let (id, p) = (id.into_inner(), u.p);
+    let (t, lots) = run(&state, move |cx| crate::app::tenders::tender(cx, &p, id)).await?;
     Ok(web::Json(tender_out(&state, t, lots)))
 }
 
@@ -524,7 +506,7 @@ pub async fn lot_products(
     let ps = db(&state, move |c| {
         let l = ts::lot(c, id)?;
         // A draft tender's lots are nobody's business but the center's.
-        if !visible(&u.p, &ts::tender(c, l.tender_id)?) {
+        if !crate::app::tenders::may_see(&u.p, &ts::tender(c, l.tender_id)?) {
             return Err(crate::store::StoreError::NotFound(Code::LotNotFound.into()));
         }
         let f = catalog::ProductFilter {

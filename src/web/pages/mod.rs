@@ -7,6 +7,7 @@ pub mod orders;
 pub mod parties;
 pub mod performance;
 pub mod shortages;
+pub mod tender_sections;
 pub mod tenders;
 
 use actix_web::web;

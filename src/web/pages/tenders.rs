@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 
 use super::catalog::form_or_error;
 use super::{local_time, money};
-use crate::domain::award::{AwardPolicy, MultiParams, Outcome, PolicyKind};
+use crate::domain::award::{AwardPolicy, MultiParams, PolicyKind};
 use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::{Role, Scope};
-use crate::domain::tender::{BidStatus, TechnicalResult, TenderAction, TenderState, WindowStatus};
+use crate::domain::tender::{TenderAction, TenderState, WindowStatus};
 use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::tenders::{self as ts, BidSubmission, Document, LotSpec, TenderSpec};
@@ -54,7 +54,7 @@ pub fn parse_local(field: &str, s: &str, tz: Tz) -> Result<chrono::DateTime<Utc>
 }
 
 /// Why the technical review failed a bid, in the reader's language.
-fn reasons(t: &Tr, b: &ts::Bid) -> String {
+pub(super) fn reasons(t: &Tr, b: &ts::Bid) -> String {
     b.reason_msgs()
         .iter()
         .map(|m| t.msg(m))
@@ -62,7 +62,7 @@ fn reasons(t: &Tr, b: &ts::Bid) -> String {
         .join("; ")
 }
 
-fn state_label(t: &Tr, s: TenderState) -> &'static str {
+pub(super) fn state_label(t: &Tr, s: TenderState) -> &'static str {
     use TenderState as S;
     match s {
         S::Draft => t.get("tender.draft"),
@@ -78,7 +78,7 @@ fn state_label(t: &Tr, s: TenderState) -> &'static str {
     }
 }
 
-fn policy_label(t: &Tr, p: PolicyKind) -> &'static str {
+pub(super) fn policy_label(t: &Tr, p: PolicyKind) -> &'static str {
     match p {
         PolicyKind::LowestPrice => t.get("tender.lowest_price"),
         PolicyKind::MultipleWinners => t.get("tender.multiple_winners"),
@@ -86,7 +86,7 @@ fn policy_label(t: &Tr, p: PolicyKind) -> &'static str {
     }
 }
 
-fn cols(v: &[&str]) -> Vec<String> {
+pub(super) fn cols(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
@@ -530,10 +530,8 @@ async fn close_window(
 
 // ---------- tenders ----------
 
-/// May this person see this tender at all? Staff, regulators and experts always; suppliers and
-/// institutions once it is published.
 fn may_see(v: &Viewer, t: &ts::Tender) -> bool {
-    matches!(v.p.role, Role::Center | Role::Regulator | Role::Expert) || t.published_at.is_some()
+    crate::app::tenders::may_see(&v.p, t)
 }
 
 #[get("/tenders")]
@@ -876,7 +874,7 @@ async fn create_tender(
 }
 
 /// The center's next steps for a tender in this state.
-fn center_actions(t: &Tr, s: TenderState) -> Vec<(TenderAction, &'static str)> {
+pub(super) fn center_actions(t: &Tr, s: TenderState) -> Vec<(TenderAction, &'static str)> {
     use TenderAction as A;
     use TenderState as S;
     let mut v = match s {
@@ -938,7 +936,6 @@ async fn tender_page(
         return Err(Error::NotFound(Code::TenderNotFound.into()));
     }
     let st = ts::effective_state(&tender, now);
-    let bidding = st == TenderState::Open;
     let mut props = vec![
         (t.get("tender.state").into(), state_label(&t, st).into()),
         (
@@ -958,158 +955,19 @@ async fn tender_page(
     }
     let mut sections = vec![];
 
-    // Lots: prices and results only once published.
-    let mut lot_sec = Section::new(t.get("tender.lots"));
-    lot_sec.table = Some(Table {
-        columns: cols(&[
-            "#",
-            t.get("tender.drug"),
-            t.get("tender.reported_demand"),
-            t.get("tender.agreed_volume"),
-            t.get("tender.maximum_valid_unit_price"),
-            t.get("tender.policy"),
-            t.get("tender.min_bidders"),
-            t.get("tender.consistency_required"),
-            t.get("tender.result"),
-        ]),
-        rows: lots
-            .iter()
-            .map(|(lot, code, name, strength)| {
-                let result =
-                    if st.award_published() || (st.prices_opened() && v.p.reads_everything()) {
-                        match lot.result().map(|r| r.outcome) {
-                            Some(Outcome::Failed { valid_bids, .. }) => {
-                                // The only reason a lot fails; its minimum is the lot's.
-                                let why = crate::domain::award::too_few_valid_bids(
-                                    valid_bids,
-                                    lot.min_bidders.max(1) as usize,
-                                );
-                                Cell::text(format!("{} — {}", t.get("tender.failed"), t.msg(&why)))
-                                    .with_class("bad")
-                            }
-                            Some(Outcome::Awarded { winners, .. }) => Cell::text(
-                                winners
-                                    .iter()
-                                    .map(|w| {
-                                        format!(
-                                            "{} ¥{} × {}",
-                                            names.get(&w.supplier_id).cloned().unwrap_or_default(),
-                                            w.unit_price,
-                                            w.volume
-                                        )
-                                    })
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
-                            ),
-                            None => Cell::text("—"),
-                        }
-                    } else {
-                        Cell::text("—")
-                    };
-                let mut drug = Cell::text(format!("{code} {name} {strength}"));
-                if bidding && supplier.is_some() {
-                    drug = Cell::link(
-                        format!("{code} {name} {strength}"),
-                        format!("/tenders/{id}/lots/{}/bid", lot.id),
-                    );
-                }
-                vec![
-                    Cell::num(lot.lot_no.to_string()),
-                    drug,
-                    Cell::num(lot.reported_demand.to_string()),
-                    Cell::num(lot.agreed_volume.to_string()),
-                    Cell::num(money(lot.max_unit_price)),
-                    Cell::text(policy_label(&t, lot.policy)),
-                    Cell::num(lot.min_bidders.to_string()),
-                    Cell::text(super::yes_no(&t, lot.consistency_required)),
-                    result,
-                ]
-            })
-            .collect(),
-    });
-    sections.push(lot_sec);
-
-    // The supplier's own bids, with receipts and review results.
+    let view = super::tender_sections::View {
+        t,
+        p: &v.p,
+        id,
+        st,
+        supplier,
+        lots: &lots,
+        names: &names,
+    };
+    sections.push(super::tender_sections::lots(&view));
     if supplier.is_some() {
-        let mut s = Section::new(t.get("tender.our_bids"));
-        s.table = Some(Table {
-            columns: cols(&[
-                t.get("tender.lot"),
-                t.get("tender.status"),
-                t.get("tender.version"),
-                t.get("tender.technical_envelope_digest"),
-                t.get("tender.price_envelope_digest"),
-                t.get("tender.technical_review"),
-                t.get("tender.unit_price"),
-            ]),
-            rows: mine
-                .iter()
-                .map(|b| {
-                    let lot_no = lots
-                        .iter()
-                        .find(|x| x.0.id == b.lot_id)
-                        .map(|x| x.0.lot_no)
-                        .unwrap_or_default();
-                    let review = if matches!(st, TenderState::TechnicalPublished)
-                        || st.prices_opened()
-                    {
-                        match b.technical_result {
-                            Some(TechnicalResult::Passed) => t.get("tender.qualified").to_string(),
-                            Some(TechnicalResult::Failed) => {
-                                format!("{}: {}", t.get("tender.not_qualified"), reasons(&t, b))
-                            }
-                            None => "—".into(),
-                        }
-                    } else {
-                        "—".into()
-                    };
-                    vec![
-                        Cell::num(lot_no.to_string()),
-                        Cell::text(b.status.as_str()),
-                        Cell::num(b.version.to_string()),
-                        Cell::text(&b.technical_digest[..16.min(b.technical_digest.len())]),
-                        Cell::text(&b.commercial_digest[..16.min(b.commercial_digest.len())]),
-                        Cell::text(review),
-                        Cell::num(if st.prices_opened() {
-                            b.unit_price.map(money).unwrap_or_default()
-                        } else {
-                            "—".into()
-                        }),
-                    ]
-                })
-                .collect(),
-        });
-        if bidding {
-            for b in mine.iter().filter(|b| b.status == BidStatus::Active) {
-                let mut f = Form::button(
-                    format!("/tenders/{id}/lots/{}/withdraw", b.lot_id),
-                    format!(
-                        "{} #{}",
-                        t.get("tender.withdraw_bid_on_lot"),
-                        lots.iter()
-                            .find(|x| x.0.id == b.lot_id)
-                            .map(|x| x.0.lot_no)
-                            .unwrap_or_default()
-                    ),
-                );
-                f.danger = true;
-                s.forms.push(f);
-            }
-        }
-        if st == TenderState::Provisional {
-            for b in &mine {
-                s.forms.push(Form::new(
-                    format!("/tenders/{id}/lots/{}/objection", b.lot_id),
-                    t.get("tender.lodge_an_objection"),
-                    vec![Field::text("text", t.get("tender.objection"), "")
-                        .kind("textarea")
-                        .required()],
-                ));
-            }
-        }
-        sections.push(s);
+        sections.push(super::tender_sections::own_bids(&view, &mine));
     }
-
     // Staff, regulators and experts: the bids under review (never a price before the opening).
     if matches!(v.p.role, Role::Center | Role::Regulator | Role::Expert)
         && !matches!(
@@ -1131,170 +989,16 @@ async fn tender_page(
             Ok(out)
         })
         .await?;
-        let mut s = Section::new(t.get("tender.technical_review"));
-        s.table = Some(Table {
-            columns: cols(&[
-                t.get("tender.lot"),
-                t.get("tender.supplier"),
-                t.get("tender.product"),
-                t.get("tender.result"),
-                t.get("tender.technical_score"),
-                t.get("tender.unit_price"),
-            ]),
-            rows: bids
-                .iter()
-                .map(|(no, _, (b, sname, approval))| {
-                    vec![
-                        Cell::num(no.to_string()),
-                        Cell::text(sname),
-                        Cell::text(approval),
-                        match b.technical_result {
-                            Some(TechnicalResult::Passed) => {
-                                Cell::text(t.get("tender.qualified")).with_class("good")
-                            }
-                            Some(TechnicalResult::Failed) => Cell::text(format!(
-                                "{}: {}",
-                                t.get("tender.not_qualified"),
-                                reasons(&t, b)
-                            ))
-                            .with_class("bad"),
-                            None => Cell::text("—"),
-                        },
-                        Cell::num(b.technical_score.map(|x| x.to_string()).unwrap_or_default()),
-                        Cell::num(if st.prices_opened() {
-                            b.unit_price.map(money).unwrap_or_default()
-                        } else {
-                            "—".into()
-                        }),
-                    ]
-                })
-                .collect(),
-        });
-        if v.p.role == Role::Expert && st == TenderState::TechnicalOpened {
-            for (no, policy, (b, sname, _)) in &bids {
-                if *policy == PolicyKind::CompositeScore
-                    && b.technical_result == Some(TechnicalResult::Passed)
-                {
-                    s.forms.push(Form::new(
-                        format!("/bids/{}/score", b.id),
-                        format!(
-                            "{} · {} #{} · {}",
-                            t.get("tender.score"),
-                            t.get("tender.lot_2"),
-                            no,
-                            sname
-                        ),
-                        vec![Field::text(
-                            "score",
-                            t.get("tender.technical_score_0_100"),
-                            &b.technical_score.map(|x| x.to_string()).unwrap_or_default(),
-                        )
-                        .required()],
-                    ));
-                }
-            }
-        }
-        sections.push(s);
+        sections.push(super::tender_sections::review(&view, &bids));
     }
-
     if !objections.is_empty() && (v.p.reads_everything() || supplier.is_some()) {
-        let visible: Vec<&ts::Objection> = objections
-            .iter()
-            .filter(|o| v.p.reads_everything() || Some(o.supplier_id) == supplier)
-            .collect();
-        let mut s = Section::new(t.get("tender.objections"));
-        s.table = Some(Table {
-            columns: cols(&[
-                t.get("tender.supplier"),
-                t.get("tender.objection"),
-                t.get("tender.answer"),
-            ]),
-            rows: visible
-                .iter()
-                .map(|o| {
-                    vec![
-                        Cell::text(names.get(&o.supplier_id).cloned().unwrap_or_default()),
-                        Cell::text(&o.text),
-                        Cell::text(o.answer.clone().unwrap_or_else(|| "—".into())),
-                    ]
-                })
-                .collect(),
-        });
-        if v.p.can_administer() {
-            for o in visible.iter().filter(|o| o.answer.is_none()) {
-                s.forms.push(Form::new(
-                    format!("/objections/{}/answer", o.id),
-                    t.get("tender.answer"),
-                    vec![Field::text(
-                        "answer",
-                        format!(
-                            "{} · {}",
-                            t.get("tender.answer_to"),
-                            names.get(&o.supplier_id).cloned().unwrap_or_default()
-                        )
-                        .as_str(),
-                        "",
-                    )
-                    .kind("textarea")
-                    .required()],
-                ));
-            }
-        }
-        sections.push(s);
+        sections.push(super::tender_sections::objections(&view, &objections));
     }
-
     if !contracts.is_empty() {
-        let mut s = Section::new(t.get("tender.contracts"));
-        s.table = Some(Table {
-            columns: cols(&[
-                t.get("tender.contract"),
-                t.get("tender.supplier"),
-                t.get("tender.unit_price"),
-                t.get("tender.committed_volume"),
-                t.get("tender.period"),
-            ]),
-            rows: contracts
-                .iter()
-                .filter(|c| {
-                    v.p.reads_everything()
-                        || Some(c.supplier_id) == supplier
-                        || v.p.role == Role::Institution
-                })
-                .map(|c| {
-                    vec![
-                        Cell::link(format!("#{}", c.id), format!("/contracts/{}", c.id)),
-                        Cell::text(names.get(&c.supplier_id).cloned().unwrap_or_default()),
-                        Cell::num(money(c.unit_price)),
-                        Cell::num(c.committed_volume.to_string()),
-                        Cell::text(format!("{} – {}", c.starts_on, c.ends_on)),
-                    ]
-                })
-                .collect(),
-        });
-        sections.push(s);
+        sections.push(super::tender_sections::contracts(&view, &contracts));
     }
-
     if v.p.can_administer() {
-        let mut s = Section::new(t.get("tender.next_step"));
-        for (a, label) in center_actions(&t, st) {
-            let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label);
-            if a == TenderAction::Cancel {
-                f = Form::new(
-                    format!("/tenders/{id}/actions/cancel"),
-                    label,
-                    vec![Field::text("reason", t.get("tender.reason"), "").required()],
-                );
-                f.danger = true;
-            }
-            s.forms.push(f);
-        }
-        if st == TenderState::Open {
-            s.text.push(
-                t.get("tender.bids_are_being_taken_prices_stay_sealed_until_th")
-                    .into(),
-            );
-        }
-        sections.push(s);
+        sections.push(super::tender_sections::next_step(&view));
     }
     let mut actions = vec![];
     if st.award_published() {

@@ -1,0 +1,367 @@
+//! The page of one tender, built section by section: its lots, a supplier's own bids, the
+//! technical review, the objections, the contracts and the center's next step. Each section
+//! shows only what the reader may see at the tender's state.
+
+use std::collections::BTreeMap;
+
+use super::money;
+use super::tenders::{center_actions, cols, policy_label, reasons};
+use crate::domain::award::{Outcome, PolicyKind};
+use crate::domain::roles::{Principal, Role};
+use crate::domain::tender::{BidStatus, TechnicalResult, TenderAction, TenderState};
+use crate::i18n::Tr;
+use crate::store::tenders as ts;
+use crate::web::view::{Cell, Field, Form, Section, Table};
+
+/// What every section of the page is built from.
+pub struct View<'a> {
+    pub t: Tr,
+    pub p: &'a Principal,
+    pub id: i64,
+    /// The tender's state now.
+    pub st: TenderState,
+    /// The reader's supplier, when a supplier's user reads it.
+    pub supplier: Option<i64>,
+    pub lots: &'a [(ts::Lot, String, String, String)],
+    pub names: &'a BTreeMap<i64, String>,
+}
+
+impl View<'_> {
+    fn bidding(&self) -> bool {
+        self.st == TenderState::Open
+    }
+
+    fn lot_no(&self, lot_id: i64) -> i32 {
+        self.lots
+            .iter()
+            .find(|x| x.0.id == lot_id)
+            .map(|x| x.0.lot_no)
+            .unwrap_or_default()
+    }
+}
+
+/// The lots: prices and results only once published.
+pub fn lots(view: &View) -> Section {
+    let (t, v, id, st, supplier) = (view.t, view.p, view.id, view.st, view.supplier);
+    let (lots, names, bidding) = (view.lots, view.names, view.bidding());
+    let mut lot_sec = Section::new(t.get("tender.lots"));
+    lot_sec.table = Some(Table {
+        columns: cols(&[
+            "#",
+            t.get("tender.drug"),
+            t.get("tender.reported_demand"),
+            t.get("tender.agreed_volume"),
+            t.get("tender.maximum_valid_unit_price"),
+            t.get("tender.policy"),
+            t.get("tender.min_bidders"),
+            t.get("tender.consistency_required"),
+            t.get("tender.result"),
+        ]),
+        rows: lots
+            .iter()
+            .map(|(lot, code, name, strength)| {
+                let result = if st.award_published() || (st.prices_opened() && v.reads_everything())
+                {
+                    match lot.result().map(|r| r.outcome) {
+                        Some(Outcome::Failed { valid_bids, .. }) => {
+                            // The only reason a lot fails; its minimum is the lot's.
+                            let why = crate::domain::award::too_few_valid_bids(
+                                valid_bids,
+                                lot.min_bidders.max(1) as usize,
+                            );
+                            Cell::text(format!("{} — {}", t.get("tender.failed"), t.msg(&why)))
+                                .with_class("bad")
+                        }
+                        Some(Outcome::Awarded { winners, .. }) => Cell::text(
+                            winners
+                                .iter()
+                                .map(|w| {
+                                    format!(
+                                        "{} ¥{} × {}",
+                                        names.get(&w.supplier_id).cloned().unwrap_or_default(),
+                                        w.unit_price,
+                                        w.volume
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ),
+                        None => Cell::text("—"),
+                    }
+                } else {
+                    Cell::text("—")
+                };
+                let mut drug = Cell::text(format!("{code} {name} {strength}"));
+                if bidding && supplier.is_some() {
+                    drug = Cell::link(
+                        format!("{code} {name} {strength}"),
+                        format!("/tenders/{id}/lots/{}/bid", lot.id),
+                    );
+                }
+                vec![
+                    Cell::num(lot.lot_no.to_string()),
+                    drug,
+                    Cell::num(lot.reported_demand.to_string()),
+                    Cell::num(lot.agreed_volume.to_string()),
+                    Cell::num(money(lot.max_unit_price)),
+                    Cell::text(policy_label(&t, lot.policy)),
+                    Cell::num(lot.min_bidders.to_string()),
+                    Cell::text(super::yes_no(&t, lot.consistency_required)),
+                    result,
+                ]
+            })
+            .collect(),
+    });
+    lot_sec
+}
+
+/// A supplier's own bids, with receipts and review results, and what it may still do.
+pub fn own_bids(view: &View, mine: &[ts::Bid]) -> Section {
+    let (t, id, st) = (view.t, view.id, view.st);
+    let bidding = view.bidding();
+    let mut s = Section::new(t.get("tender.our_bids"));
+    s.table = Some(Table {
+        columns: cols(&[
+            t.get("tender.lot"),
+            t.get("tender.status"),
+            t.get("tender.version"),
+            t.get("tender.technical_envelope_digest"),
+            t.get("tender.price_envelope_digest"),
+            t.get("tender.technical_review"),
+            t.get("tender.unit_price"),
+        ]),
+        rows: mine
+            .iter()
+            .map(|b| {
+                let lot_no = view.lot_no(b.lot_id);
+                let review = if matches!(st, TenderState::TechnicalPublished) || st.prices_opened()
+                {
+                    match b.technical_result {
+                        Some(TechnicalResult::Passed) => t.get("tender.qualified").to_string(),
+                        Some(TechnicalResult::Failed) => {
+                            format!("{}: {}", t.get("tender.not_qualified"), reasons(&t, b))
+                        }
+                        None => "—".into(),
+                    }
+                } else {
+                    "—".into()
+                };
+                vec![
+                    Cell::num(lot_no.to_string()),
+                    Cell::text(b.status.as_str()),
+                    Cell::num(b.version.to_string()),
+                    Cell::text(&b.technical_digest[..16.min(b.technical_digest.len())]),
+                    Cell::text(&b.commercial_digest[..16.min(b.commercial_digest.len())]),
+                    Cell::text(review),
+                    Cell::num(if st.prices_opened() {
+                        b.unit_price.map(money).unwrap_or_default()
+                    } else {
+                        "—".into()
+                    }),
+                ]
+            })
+            .collect(),
+    });
+    if bidding {
+        for b in mine.iter().filter(|b| b.status == BidStatus::Active) {
+            let mut f = Form::button(
+                format!("/tenders/{id}/lots/{}/withdraw", b.lot_id),
+                format!(
+                    "{} #{}",
+                    t.get("tender.withdraw_bid_on_lot"),
+                    view.lot_no(b.lot_id)
+                ),
+            );
+            f.danger = true;
+            s.forms.push(f);
+        }
+    }
+    if st == TenderState::Provisional {
+        for b in mine {
+            s.forms.push(Form::new(
+                format!("/tenders/{id}/lots/{}/objection", b.lot_id),
+                t.get("tender.lodge_an_objection"),
+                vec![Field::text("text", t.get("tender.objection"), "")
+                    .kind("textarea")
+                    .required()],
+            ));
+        }
+    }
+    s
+}
+
+/// The bids under review, for staff, regulators and experts (never a price before the
+/// opening); an expert scores the qualified bids of composite-score lots.
+pub fn review(view: &View, bids: &[(i32, PolicyKind, (ts::Bid, String, String))]) -> Section {
+    let (t, v, st) = (view.t, view.p, view.st);
+    let mut s = Section::new(t.get("tender.technical_review"));
+    s.table = Some(Table {
+        columns: cols(&[
+            t.get("tender.lot"),
+            t.get("tender.supplier"),
+            t.get("tender.product"),
+            t.get("tender.result"),
+            t.get("tender.technical_score"),
+            t.get("tender.unit_price"),
+        ]),
+        rows: bids
+            .iter()
+            .map(|(no, _, (b, sname, approval))| {
+                vec![
+                    Cell::num(no.to_string()),
+                    Cell::text(sname),
+                    Cell::text(approval),
+                    match b.technical_result {
+                        Some(TechnicalResult::Passed) => {
+                            Cell::text(t.get("tender.qualified")).with_class("good")
+                        }
+                        Some(TechnicalResult::Failed) => Cell::text(format!(
+                            "{}: {}",
+                            t.get("tender.not_qualified"),
+                            reasons(&t, b)
+                        ))
+                        .with_class("bad"),
+                        None => Cell::text("—"),
+                    },
+                    Cell::num(b.technical_score.map(|x| x.to_string()).unwrap_or_default()),
+                    Cell::num(if st.prices_opened() {
+                        b.unit_price.map(money).unwrap_or_default()
+                    } else {
+                        "—".into()
+                    }),
+                ]
+            })
+            .collect(),
+    });
+    if v.role == Role::Expert && st == TenderState::TechnicalOpened {
+        for (no, policy, (b, sname, _)) in bids {
+            if *policy == PolicyKind::CompositeScore
+                && b.technical_result == Some(TechnicalResult::Passed)
+            {
+                s.forms.push(Form::new(
+                    format!("/bids/{}/score", b.id),
+                    format!(
+                        "{} · {} #{} · {}",
+                        t.get("tender.score"),
+                        t.get("tender.lot_2"),
+                        no,
+                        sname
+                    ),
+                    vec![Field::text(
+                        "score",
+                        t.get("tender.technical_score_0_100"),
+                        &b.technical_score.map(|x| x.to_string()).unwrap_or_default(),
+                    )
+                    .required()],
+                ));
+            }
+        }
+    }
+    s
+}
+
+/// The objections the reader may see (staff all, a supplier its own); staff answer them.
+pub fn objections(view: &View, objections: &[ts::Objection]) -> Section {
+    let (t, v, supplier, names) = (view.t, view.p, view.supplier, view.names);
+    let visible: Vec<&ts::Objection> = objections
+        .iter()
+        .filter(|o| v.reads_everything() || Some(o.supplier_id) == supplier)
+        .collect();
+    let mut s = Section::new(t.get("tender.objections"));
+    s.table = Some(Table {
+        columns: cols(&[
+            t.get("tender.supplier"),
+            t.get("tender.objection"),
+            t.get("tender.answer"),
+        ]),
+        rows: visible
+            .iter()
+            .map(|o| {
+                vec![
+                    Cell::text(names.get(&o.supplier_id).cloned().unwrap_or_default()),
+                    Cell::text(&o.text),
+                    Cell::text(o.answer.clone().unwrap_or_else(|| "—".into())),
+                ]
+            })
+            .collect(),
+    });
+    if v.can_administer() {
+        for o in visible.iter().filter(|o| o.answer.is_none()) {
+            s.forms.push(Form::new(
+                format!("/objections/{}/answer", o.id),
+                t.get("tender.answer"),
+                vec![Field::text(
+                    "answer",
+                    format!(
+                        "{} · {}",
+                        t.get("tender.answer_to"),
+                        names.get(&o.supplier_id).cloned().unwrap_or_default()
+                    )
+                    .as_str(),
+                    "",
+                )
+                .kind("textarea")
+                .required()],
+            ));
+        }
+    }
+    s
+}
+
+/// The contracts signed under the tender, as far as the reader may see them.
+pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
+    let (t, v, supplier, names) = (view.t, view.p, view.supplier, view.names);
+    let mut s = Section::new(t.get("tender.contracts"));
+    s.table = Some(Table {
+        columns: cols(&[
+            t.get("tender.contract"),
+            t.get("tender.supplier"),
+            t.get("tender.unit_price"),
+            t.get("tender.committed_volume"),
+            t.get("tender.period"),
+        ]),
+        rows: contracts
+            .iter()
+            .filter(|c| {
+                v.reads_everything()
+                    || Some(c.supplier_id) == supplier
+                    || v.role == Role::Institution
+            })
+            .map(|c| {
+                vec![
+                    Cell::link(format!("#{}", c.id), format!("/contracts/{}", c.id)),
+                    Cell::text(names.get(&c.supplier_id).cloned().unwrap_or_default()),
+                    Cell::num(money(c.unit_price)),
+                    Cell::num(c.committed_volume.to_string()),
+                    Cell::text(format!("{} – {}", c.starts_on, c.ends_on)),
+                ]
+            })
+            .collect(),
+    });
+    s
+}
+
+/// The center's next step at the tender's state.
+pub fn next_step(view: &View) -> Section {
+    let (t, id, st) = (view.t, view.id, view.st);
+    let mut s = Section::new(t.get("tender.next_step"));
+    for (a, label) in center_actions(&t, st) {
+        let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label);
+        if a == TenderAction::Cancel {
+            f = Form::new(
+                format!("/tenders/{id}/actions/cancel"),
+                label,
+                vec![Field::text("reason", t.get("tender.reason"), "").required()],
+            );
+            f.danger = true;
+        }
+        s.forms.push(f);
+    }
+    if st == TenderState::Open {
+        s.text.push(
+            t.get("tender.bids_are_being_taken_prices_stay_sealed_until_th")
+                .into(),
+        );
+    }
+    s
+}
