@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::catalog::{form_or_error, form_page};
 use super::{field, yes_no};
 use crate::app;
+use crate::domain::mail::MailStatus;
 use crate::domain::roles::Role;
 use crate::domain::users::UserForm;
 use crate::domain::{required_text, Code, Invalid, Msg};
@@ -41,9 +42,7 @@ async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
         rows: all
             .iter()
             .map(|u| {
-                let role = Role::parse("role", &u.role)
-                    .map(|r| role_label(&t, r))
-                    .unwrap_or(u.role.clone());
+                let role = role_label(&t, u.role);
                 vec![
                     Cell::text(&u.username),
                     Cell::text(&u.display_name),
@@ -178,9 +177,7 @@ async fn user_page(
         ],
     ));
     sections.push(tok);
-    let role = Role::parse("role", &u.role)
-        .map(|r| role_label(&t, r))
-        .unwrap_or(u.role.clone());
+    let role = role_label(&t, u.role);
     view::ok(&DetailPage {
         chrome: v.chrome(&u.username),
         heading: format!("{} ({})", u.display_name, u.username),
@@ -507,8 +504,8 @@ async fn outbox_page(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     let t = v.t;
     let (failed, pending) = db(&state, move |c| {
         Ok((
-            outbox::with_status(c, outbox::FAILED, 200)?,
-            outbox::with_status(c, outbox::PENDING, 200)?,
+            outbox::with_status(c, MailStatus::Failed, 200)?,
+            outbox::with_status(c, MailStatus::Pending, 200)?,
         ))
     })
     .await?;
