@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use crate::domain::alerts::AlertKind;
+use crate::domain::roles::Role;
 use crate::i18n::Tr;
 use crate::store::alerts::{recipients, Audience, Recipient};
 use crate::store::outbox::{self, NewMail};
@@ -132,7 +133,7 @@ pub fn send(
     to: &Audience,
     public_url: &str,
 ) -> Result<usize> {
-    let people: Vec<Recipient> = recipients(conn, alert.kind.as_str(), to)?;
+    let people: Vec<Recipient> = recipients(conn, alert.kind, to)?;
     let mails: Vec<NewMail> = people
         .iter()
         .map(|r| {
@@ -151,17 +152,21 @@ pub fn send(
 
 /// The audience a job's `alert` roles allow.
 pub fn audience(
-    roles: &[String],
+    roles: &[Role],
     center: bool,
     suppliers: Vec<i64>,
     institutions: Vec<i64>,
 ) -> Audience {
-    let has = |r: &str| roles.iter().any(|x| x == r);
+    let has = |r: Role| roles.contains(&r);
     Audience {
-        center: center && has("center"),
-        regulator: has("regulator"),
-        suppliers: if has("supplier") { suppliers } else { vec![] },
-        institutions: if has("institution") {
+        center: center && has(Role::Center),
+        regulator: has(Role::Regulator),
+        suppliers: if has(Role::Supplier) {
+            suppliers
+        } else {
+            vec![]
+        },
+        institutions: if has(Role::Institution) {
             institutions
         } else {
             vec![]

@@ -154,7 +154,7 @@ pub async fn send_due(
         let status = store
             .blocking(move |c| outbox::mark_failed_try(c, m.id, attempt, &err, at))
             .await?;
-        if status == outbox::FAILED {
+        if status == crate::domain::mail::MailStatus::Failed {
             r.failed += 1;
         } else {
             r.retried += 1;

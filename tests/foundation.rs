@@ -688,7 +688,7 @@ async fn xlsx_import_of_products(db: TestDb) {
         &mut conn(&state),
         &jicai::domain::roles::Scope::All,
         "",
-        Some("manufacturer"),
+        Some(jicai::domain::catalog::SupplierKind::Manufacturer),
         &PageRequest::new(None, None),
     )
     .unwrap()
@@ -807,7 +807,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
         &mut c,
         &jicai::domain::roles::Scope::All,
         "",
-        Some("manufacturer"),
+        Some(jicai::domain::catalog::SupplierKind::Manufacturer),
         &PageRequest::new(None, None),
     )
     .unwrap()
@@ -1132,8 +1132,64 @@ async fn language_follows_browser_and_switch(db: TestDb) {
     assert_eq!(c.post("/lang/fr", &[]).await.status, StatusCode::NOT_FOUND);
 }
 
+/// A role, a supplier's kind or a region's level that the database holds but the program does
+/// not know (written behind its back) is an error when read: that user cannot act (the API and
+/// the login answer 500 without the word) rather than acting in some default role.
+async fn an_unknown_stored_role_or_kind_is_an_error_not_a_default(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let regulator = common::token_for(&state, "regulator");
+    let center = common::token_for(&state, "center");
+    let set = |sql: &str| {
+        diesel::sql_query(sql).execute(&mut conn(&state)).unwrap();
+    };
+    set("UPDATE users SET role = 'admin' WHERE username = 'regulator'");
+    let e = users::by_username(&mut conn(&state), "regulator").unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("the database holds \"admin\", which is not a word of Role"),
+        "{e}"
+    );
+    let r = c.api("GET", "/api/v1/me", Some(&regulator), None).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert!(!r.body.contains("admin"), "{}", r.body);
+    let r = c.login("regulator", PW).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.body.contains("admin"), "{}", r.body);
+    // Everyone else goes on as before.
+    let r = c.api("GET", "/api/v1/me", Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["role"], "center");
+
+    let supplier = parties::list_suppliers(
+        &mut conn(&state),
+        &jicai::domain::roles::Scope::All,
+        "",
+        None,
+        &PageRequest::new(None, None),
+    )
+    .unwrap()
+    .items[0]
+        .id;
+    set(&format!(
+        "UPDATE suppliers SET kind = 'wholesaler' WHERE id = {supplier}"
+    ));
+    assert!(parties::get_supplier(&mut conn(&state), supplier).is_err());
+    let r = c.api("GET", "/api/v1/suppliers", Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert!(!r.body.contains("wholesaler"), "{}", r.body);
+
+    set("UPDATE regions SET level = 'District' WHERE level = 'county'");
+    assert!(jicai::store::regions::all(&mut conn(&state)).is_err());
+    let r = c.api("GET", "/api/v1/regions", Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert!(!r.body.contains("District"), "{}", r.body);
+}
+
 on_both_databases!(
     login_logout_and_home,
+    an_unknown_stored_role_or_kind_is_an_error_not_a_default,
     wrong_password_is_refused,
     login_is_throttled_after_repeated_failures,
     form_without_csrf_token_is_refused,

@@ -123,10 +123,10 @@ fn check_orders(c: &mut DbConn, ids: std::ops::RangeInclusive<i64>, as_of: Naive
             regions::level,
             regions::parent_id,
         ))
-        .load::<(i64, i64, String, Option<i64>)>(c)
+        .load::<(i64, i64, jicai::domain::catalog::RegionLevel, Option<i64>)>(c)
         .unwrap()
         .into_iter()
-        .map(|(i, r, level, parent)| (i, jicai::store::regions::county_of(r, &level, parent)))
+        .map(|(i, r, level, parent)| (i, jicai::store::regions::county_of(r, level, parent)))
         .collect();
     let order_counties: Vec<(i64, i64, Option<i64>)> = orders::table
         .filter(orders::id.between(*ids.start(), *ids.end()))
@@ -369,8 +369,8 @@ async fn a_generated_province(db: TestDb) {
             .unwrap()
             .expect("a live token");
         assert_eq!(
-            (u.role.as_str(), u.institution_id),
-            ("institution", Some(*id))
+            (u.role, u.institution_id),
+            (jicai::domain::roles::Role::Institution, Some(*id))
         );
     }
     for (id, t) in &g.supplier_tokens {

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::{app, state_with_demo, test_config, Client, TestDb, PW};
-use jicai::domain::mail::MAX_ATTEMPTS;
+use jicai::domain::mail::{MailStatus, MAX_ATTEMPTS};
 use jicai::mail::{send_due, Mailer};
 use jicai::store::outbox::{self, NewMail};
 use jicai::store::{write_tx, Act};
@@ -196,7 +196,7 @@ async fn the_outbox_reaches_a_real_smtp_server(db: TestDb) {
     .unwrap();
     let r = send_due(&store, &mailer, t0, 100).await.unwrap();
     assert_eq!((r.sent, r.retried, r.failed), (0, 1, 0), "{r}");
-    let pending = outbox::with_status(&mut c, outbox::PENDING, 10).unwrap();
+    let pending = outbox::with_status(&mut c, MailStatus::Pending, 10).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].attempts, 1);
     assert!(pending[0].last_error.is_some());
@@ -236,12 +236,12 @@ async fn the_outbox_reaches_a_real_smtp_server(db: TestDb) {
         t += Duration::hours(5);
     }
     assert_eq!(tries, MAX_ATTEMPTS as usize);
-    let failed = outbox::with_status(&mut c, outbox::FAILED, 10).unwrap();
+    let failed = outbox::with_status(&mut c, MailStatus::Failed, 10).unwrap();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].subject, "Payment overdue four");
     // Center staff send it again; it arrives once.
     let again = outbox::resend(&mut c, &Act::new("center", t), failed[0].id).unwrap();
-    assert_eq!(again.status, outbox::PENDING);
+    assert_eq!(again.status, MailStatus::Pending);
     assert!(outbox::resend(&mut c, &Act::new("center", t), failed[0].id).is_err());
     smtp.start();
     let r = send_due(&store, &mailer, t + Duration::seconds(1), 100)
@@ -326,8 +326,9 @@ async fn failed_messages_are_shown_and_sent_again(db: TestDb) {
     .unwrap();
     let r = send_due(&state.store, &mailer, now, 100).await.unwrap();
     assert_eq!(r.failed, 1, "{r}");
-    let id =
-        outbox::with_status(&mut state.store.conn().unwrap(), outbox::FAILED, 10).unwrap()[0].id;
+    let id = outbox::with_status(&mut state.store.conn().unwrap(), MailStatus::Failed, 10).unwrap()
+        [0]
+    .id;
     let app = app(state.clone()).await;
     let mut center = Client::new(app.clone());
     center.login("center", PW).await;
@@ -359,7 +360,7 @@ async fn failed_messages_are_shown_and_sent_again(db: TestDb) {
         StatusCode::SEE_OTHER
     );
     let m = outbox::get(&mut state.store.conn().unwrap(), id).unwrap();
-    assert_eq!((m.status.as_str(), m.attempts), (outbox::PENDING, 0));
+    assert_eq!((m.status, m.attempts), (MailStatus::Pending, 0));
     // Only a failed message is sent again.
     assert_eq!(
         center.post(&resend, &[]).await.status,
@@ -474,7 +475,7 @@ async fn job_run_email_sender_exits_zero_after_sending(db: TestDb) {
         2
     );
     assert!(
-        outbox::with_status(&mut store.conn().unwrap(), outbox::PENDING, 10)
+        outbox::with_status(&mut store.conn().unwrap(), MailStatus::Pending, 10)
             .unwrap()
             .is_empty()
     );

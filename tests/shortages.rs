@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use diesel::prelude::*;
+use jicai::domain::alerts::AlertKind;
 use jicai::domain::jobs::{parse, JobSpec};
 use jicai::domain::orders::DeclineReason;
 use jicai::domain::shortage::{Level, Scope, ShortageStatus};
@@ -656,7 +657,7 @@ async fn alert_preferences_are_honoured(db: TestDb) {
         .id;
     let off = jicai::store::alerts::optouts(&mut state.store.conn().unwrap(), uid).unwrap();
     assert!(
-        off.contains("shortage") && !off.contains("overdue_delivery"),
+        off.contains(&AlertKind::Shortage) && !off.contains(&AlertKind::OverdueDelivery),
         "{off:?}"
     );
     run_scan(&state);

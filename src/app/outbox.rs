@@ -2,6 +2,7 @@
 //! failed; center staff send a failed message again.
 
 use super::{may_administer, Ctx, Error, Result};
+use crate::domain::mail::MailStatus;
 use crate::domain::roles::Principal;
 use crate::store::outbox::{self as store, Mail};
 
@@ -13,8 +14,8 @@ pub fn failed_and_waiting(cx: &Ctx, p: &Principal, limit: i64) -> Result<(Vec<Ma
     }
     let mut c = cx.conn()?;
     Ok((
-        store::with_status(&mut c, store::FAILED, limit)?,
-        store::with_status(&mut c, store::PENDING, limit)?,
+        store::with_status(&mut c, MailStatus::Failed, limit)?,
+        store::with_status(&mut c, MailStatus::Pending, limit)?,
     ))
 }
 

@@ -161,7 +161,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             };
             parties::add_licence(conn, &act, sup.id, &lic).map_err(|e| err(l.number, e))?;
         }
-        supplier_ids.push((sup.id, sup.kind.clone()));
+        supplier_ids.push((sup.id, sup.kind));
     }
     for d in data::DRUGS {
         let input = DrugInput {
@@ -194,7 +194,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
     // institution user to the first township health center (which has village clinics).
     let supplier_id = supplier_ids
         .iter()
-        .find(|(_, k)| k == "manufacturer")
+        .find(|(_, k)| *k == SupplierKind::Manufacturer)
         .map(|(id, _)| *id);
     let township = demo_township();
     let institution_id = parties::institution_by_code(conn, township)?.map(|i| i.id);
@@ -228,7 +228,7 @@ fn demo_township() -> &'static str {
     data::INSTITUTIONS
         .iter()
         .find(|i| {
-            i.kind == "township_center"
+            InstitutionKind::parse("kind", i.kind) == Ok(InstitutionKind::TownshipCenter)
                 && data::INSTITUTIONS
                     .iter()
                     .any(|c| c.parent_code == Some(i.code))

@@ -2,6 +2,7 @@
 
 words! {
     /// The alerts the platform e-mails (users turn each on or off).
+    #[derive(PartialOrd, Ord)]
     pub enum AlertKind {
         Shortage => "shortage",
         OverdueDelivery => "overdue_delivery",

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::roles::Role;
+
 words! {
     /// The jobs this version can run.
     #[derive(PartialOrd, Ord)]
@@ -65,16 +67,16 @@ impl JobKind {
     }
 
     /// Who is alerted when the file does not say.
-    pub fn default_alert(self) -> &'static [&'static str] {
+    pub fn default_alert(self) -> &'static [Role] {
         match self {
             JobKind::ShortageScan | JobKind::OverdueDeliveries => {
-                &["center", "supplier", "institution"]
+                &[Role::Center, Role::Supplier, Role::Institution]
             }
-            JobKind::Payments => &["institution", "supplier"],
+            JobKind::Payments => &[Role::Institution, Role::Supplier],
             JobKind::Licences
             | JobKind::ContractExecution
             | JobKind::ContractsEnding
-            | JobKind::BidDeadlines => &["center", "supplier"],
+            | JobKind::BidDeadlines => &[Role::Center, Role::Supplier],
             JobKind::EmailSender | JobKind::AuthPurge => &[],
         }
     }
@@ -120,7 +122,7 @@ pub struct JobSpec {
     pub enabled: bool,
     pub thresholds: BTreeMap<String, i64>,
     /// Roles alerted (center, supplier, institution, regulator).
-    pub alert: Vec<String>,
+    pub alert: Vec<Role>,
 }
 
 impl JobSpec {
@@ -149,7 +151,13 @@ struct JobFile {
     alert: Vec<String>,
 }
 
-const ROLES: [&str; 4] = ["center", "supplier", "institution", "regulator"];
+/// The roles a job may alert (experts receive no alerts).
+const ALERTED: [Role; 4] = [
+    Role::Center,
+    Role::Supplier,
+    Role::Institution,
+    Role::Regulator,
+];
 
 /// Reads one job file's text; `file` names it in every message.
 pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSpec, String> {
@@ -226,11 +234,18 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
             })?;
         thresholds.insert(k.clone(), n);
     }
-    if let Some(r) = f.alert.iter().find(|r| !ROLES.contains(&r.as_str())) {
-        return Err(bad(
-            "alert",
-            format!("\"{r}\" is not a role (one of: {})", ROLES.join(", ")),
-        ));
+    let mut alert = vec![];
+    for r in &f.alert {
+        match r.parse::<Role>() {
+            Ok(role) if ALERTED.contains(&role) => alert.push(role),
+            _ => {
+                let words: Vec<&str> = ALERTED.iter().map(|r| r.as_str()).collect();
+                return Err(bad(
+                    "alert",
+                    format!("\"{r}\" is not a role (one of: {})", words.join(", ")),
+                ));
+            }
+        }
     }
     Ok(JobSpec {
         name: name.to_string(),
@@ -239,10 +254,10 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
         time_zone,
         enabled: f.enabled.unwrap_or(true),
         thresholds,
-        alert: if f.alert.is_empty() {
-            kind.default_alert().iter().map(|r| r.to_string()).collect()
+        alert: if alert.is_empty() {
+            kind.default_alert().to_vec()
         } else {
-            f.alert
+            alert
         },
     })
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use super::schema::{alert_optouts, users};
 use super::{audit, write_tx, Act, DbConn, Result};
+use crate::domain::alerts::AlertKind;
+use crate::domain::roles::Role;
 
 /// One recipient: an address and the language the message is written in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,7 +27,7 @@ pub struct Audience {
 }
 
 /// The recipients of an alert of `kind` to `to`, each address once.
-pub fn recipients(conn: &mut DbConn, kind: &str, to: &Audience) -> Result<Vec<Recipient>> {
+pub fn recipients(conn: &mut DbConn, kind: AlertKind, to: &Audience) -> Result<Vec<Recipient>> {
     let mut rows: Vec<(i64, String, String)> = vec![];
     let base = || {
         users::table
@@ -34,7 +36,7 @@ pub fn recipients(conn: &mut DbConn, kind: &str, to: &Audience) -> Result<Vec<Re
             .filter(
                 users::id.ne_all(
                     alert_optouts::table
-                        .filter(alert_optouts::kind.eq(kind.to_string()))
+                        .filter(alert_optouts::kind.eq(kind))
                         .select(alert_optouts::user_id),
                 ),
             )
@@ -42,10 +44,10 @@ pub fn recipients(conn: &mut DbConn, kind: &str, to: &Audience) -> Result<Vec<Re
     };
     let mut roles = vec![];
     if to.center {
-        roles.push("center");
+        roles.push(Role::Center);
     }
     if to.regulator {
-        roles.push("regulator");
+        roles.push(Role::Regulator);
     }
     if !roles.is_empty() {
         rows.extend(
@@ -85,11 +87,11 @@ pub fn recipients(conn: &mut DbConn, kind: &str, to: &Audience) -> Result<Vec<Re
 }
 
 /// The alerts a user turned off.
-pub fn optouts(conn: &mut DbConn, user_id: i64) -> Result<BTreeSet<String>> {
+pub fn optouts(conn: &mut DbConn, user_id: i64) -> Result<BTreeSet<AlertKind>> {
     Ok(alert_optouts::table
         .filter(alert_optouts::user_id.eq(user_id))
         .select(alert_optouts::kind)
-        .load::<String>(conn)?
+        .load::<AlertKind>(conn)?
         .into_iter()
         .collect())
 }
@@ -99,7 +101,7 @@ pub fn set_optouts(
     conn: &mut DbConn,
     act: &Act,
     user_id: i64,
-    off: &BTreeSet<String>,
+    off: &BTreeSet<AlertKind>,
 ) -> Result<()> {
     write_tx(conn, |conn| {
         let before = optouts(conn, user_id)?;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::schema::{drugs, products, suppliers};
 use super::{audit, parties, Act, DbConn, Result, StoreError};
-use crate::domain::catalog::{DrugInput, ProductInput, SupplierKind};
+use crate::domain::catalog::{Category, DrugInput, ListOrigin, ProductInput, SupplierKind, Unit};
 use crate::domain::import::{ImportReport, RowError};
 use crate::domain::money::Money;
 use crate::domain::paging::{like_pattern, Page, PageRequest};
@@ -24,9 +24,12 @@ pub struct Drug {
     pub inn: String,
     pub dosage_form: String,
     pub strength: String,
-    pub unit: String,
-    pub origin: String,
-    pub category: String,
+    #[schema(value_type = String)]
+    pub unit: Unit,
+    #[schema(value_type = String)]
+    pub origin: ListOrigin,
+    #[schema(value_type = String)]
+    pub category: Category,
     pub atc_code: Option<String>,
 }
 
@@ -50,9 +53,9 @@ struct DrugRow<'a> {
     inn: &'a str,
     dosage_form: &'a str,
     strength: &'a str,
-    unit: &'a str,
-    origin: &'a str,
-    category: &'a str,
+    unit: Unit,
+    origin: ListOrigin,
+    category: Category,
     atc_code: Option<&'a str>,
     search_text: String,
 }
@@ -64,9 +67,9 @@ fn drug_row(d: &DrugInput) -> DrugRow<'_> {
         inn: &d.inn,
         dosage_form: &d.dosage_form,
         strength: &d.strength,
-        unit: d.unit.as_str(),
-        origin: d.origin.as_str(),
-        category: d.category.as_str(),
+        unit: d.unit,
+        origin: d.origin,
+        category: d.category,
         atc_code: d.atc_code.as_deref(),
         search_text: search_text(d),
     }
@@ -76,7 +79,7 @@ fn drug_row(d: &DrugInput) -> DrugRow<'_> {
 pub fn search_drugs(
     conn: &mut DbConn,
     q: &str,
-    category: Option<&str>,
+    category: Option<Category>,
     page: &PageRequest,
 ) -> Result<Page<Drug>> {
     let build = || {
@@ -89,7 +92,7 @@ pub fn search_drugs(
             );
         }
         if let Some(c) = category {
-            b = b.filter(drugs::category.eq(c.to_string()));
+            b = b.filter(drugs::category.eq(c));
         }
         b
     };
@@ -391,7 +394,7 @@ fn product_changes<'a>(conn: &mut DbConn, p: &'a ProductInput) -> Result<Product
             "manufacturer_uscc",
             Msg::new(Code::NoSupplierWithCode).arg("code", &p.manufacturer_uscc),
         )),
-        Some(s) if s.kind != SupplierKind::Manufacturer.as_str() => errs.push(Invalid::new(
+        Some(s) if s.kind != SupplierKind::Manufacturer => errs.push(Invalid::new(
             "manufacturer_uscc",
             Msg::new(Code::NotAManufacturer).arg("name", &s.name),
         )),

@@ -14,6 +14,7 @@ use super::schema::{
 };
 use super::{audit, micros, Act, DbConn, Result, StoreError};
 use crate::domain::bounds::Quantity;
+use crate::domain::catalog::RegionLevel;
 use crate::domain::money::Money;
 use crate::domain::orders::{
     self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
@@ -218,19 +219,20 @@ pub fn place_order(
         }
     }
     super::write_tx(conn, |conn| {
-        let (remote, region, level, parent): (bool, i64, String, Option<i64>) = institutions::table
-            .inner_join(regions::table)
-            .filter(institutions::id.eq(institution_id))
-            .select((
-                institutions::remote,
-                regions::id,
-                regions::level,
-                regions::parent_id,
-            ))
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
-        let county = super::regions::county_of(region, &level, parent);
+        let (remote, region, level, parent): (bool, i64, RegionLevel, Option<i64>) =
+            institutions::table
+                .inner_join(regions::table)
+                .filter(institutions::id.eq(institution_id))
+                .select((
+                    institutions::remote,
+                    regions::id,
+                    regions::level,
+                    regions::parent_id,
+                ))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
+        let county = super::regions::county_of(region, level, parent);
         let mut priced = vec![];
         let mut supplier = None;
         for l in lines {

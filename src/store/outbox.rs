@@ -7,11 +7,7 @@ use serde::Serialize;
 
 use super::schema::outbox;
 use super::{audit, Act, DbConn, Result, StoreError};
-use crate::domain::mail::{after_failure, AfterFailure};
-
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+use crate::domain::mail::{after_failure, AfterFailure, MailStatus};
 
 /// How long a claimed message is left to its sender before another may try it (a sender that
 /// died mid-send).
@@ -37,7 +33,7 @@ pub struct Mail {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -56,7 +52,7 @@ pub fn enqueue(conn: &mut DbConn, now: NaiveDateTime, mails: &[NewMail]) -> Resu
             outbox::subject.eq(&m.subject),
             outbox::text_body.eq(&m.text_body),
             outbox::html_body.eq(&m.html_body),
-            outbox::status.eq(PENDING),
+            outbox::status.eq(MailStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -78,7 +74,7 @@ pub fn enqueue(conn: &mut DbConn, now: NaiveDateTime, mails: &[NewMail]) -> Resu
 /// Messages due for a try, oldest first.
 pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<Mail>> {
     Ok(outbox::table
-        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::status.eq(MailStatus::Pending))
         .filter(outbox::next_attempt_at.le(now))
         .order(outbox::id.asc())
         .limit(limit)
@@ -92,7 +88,7 @@ pub fn claim(conn: &mut DbConn, m: &Mail, now: NaiveDateTime) -> Result<bool> {
     let n = diesel::update(
         outbox::table
             .filter(outbox::id.eq(m.id))
-            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::status.eq(MailStatus::Pending))
             .filter(outbox::attempts.eq(m.attempts))
             .filter(outbox::next_attempt_at.le(now)),
     )
@@ -107,7 +103,7 @@ pub fn claim(conn: &mut DbConn, m: &Mail, now: NaiveDateTime) -> Result<bool> {
 pub fn mark_sent(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<()> {
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq(SENT),
+            outbox::status.eq(MailStatus::Sent),
             outbox::sent_at.eq(Some(now)),
             outbox::last_error.eq(None::<String>),
         ))
@@ -123,11 +119,11 @@ pub fn mark_failed_try(
     attempt: i32,
     error: &str,
     now: NaiveDateTime,
-) -> Result<&'static str> {
+) -> Result<MailStatus> {
     let error: String = error.chars().take(2000).collect();
     let (status, next) = match after_failure(attempt) {
-        AfterFailure::RetryIn(d) => (PENDING, now + d),
-        AfterFailure::Failed => (FAILED, now),
+        AfterFailure::RetryIn(d) => (MailStatus::Pending, now + d),
+        AfterFailure::Failed => (MailStatus::Failed, now),
     };
     diesel::update(outbox::table.find(id))
         .set((
@@ -140,7 +136,7 @@ pub fn mark_failed_try(
 }
 
 /// Messages in one status, newest first (center staff see the failed ones).
-pub fn with_status(conn: &mut DbConn, status: &str, limit: i64) -> Result<Vec<Mail>> {
+pub fn with_status(conn: &mut DbConn, status: MailStatus, limit: i64) -> Result<Vec<Mail>> {
     Ok(outbox::table
         .filter(outbox::status.eq(status))
         .order(outbox::id.desc())
@@ -162,17 +158,17 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Mail> {
 pub fn resend(conn: &mut DbConn, act: &Act, id: i64) -> Result<Mail> {
     super::write_tx(conn, |conn| {
         let m = get(conn, id)?;
-        if m.status != FAILED {
+        if m.status != MailStatus::Failed {
             return Err(crate::domain::Invalid::new(
                 "status",
                 crate::domain::Msg::new(crate::domain::Code::MessageNotFailed)
-                    .arg("status", &m.status),
+                    .arg("status", m.status),
             )
             .into());
         }
         diesel::update(outbox::table.find(id))
             .set((
-                outbox::status.eq(PENDING),
+                outbox::status.eq(MailStatus::Pending),
                 outbox::attempts.eq(0),
                 outbox::next_attempt_at.eq(act.at.naive_utc()),
             ))
@@ -184,7 +180,7 @@ pub fn resend(conn: &mut DbConn, act: &Act, id: i64) -> Result<Mail> {
             "mail",
             id,
             Some(&m.status),
-            Some(&PENDING),
+            Some(&MailStatus::Pending),
         )?;
         get(conn, id)
     })

@@ -7,7 +7,10 @@ use utoipa::ToSchema;
 
 use super::schema::{institutions, licences, regions, suppliers};
 use super::{audit, regions as region_store, Act, DbConn, Result, StoreError};
-use crate::domain::catalog::{InstitutionInput, InstitutionKind, LicenceInput, SupplierInput};
+use crate::domain::catalog::{
+    CreditStatus, InstitutionInput, InstitutionKind, LicenceInput, LicenceKind, SupplierInput,
+    SupplierKind,
+};
 use crate::domain::paging::{like_pattern, Page, PageRequest};
 use crate::domain::roles::Scope;
 use crate::domain::{Code, Invalid, Msg};
@@ -20,7 +23,7 @@ pub struct InstitutionRow {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: InstitutionKind,
     pub region_id: i64,
     pub parent_id: Option<i64>,
     pub remote: bool,
@@ -34,7 +37,8 @@ pub struct Institution {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: InstitutionKind,
     pub region_id: i64,
     pub region_code: String,
     pub region_name: String,
@@ -75,7 +79,7 @@ pub fn list_institutions(
     conn: &mut DbConn,
     scope: &Scope,
     q: &str,
-    kind: Option<&str>,
+    kind: Option<InstitutionKind>,
     page: &PageRequest,
 ) -> Result<Page<Institution>> {
     let build = || {
@@ -90,7 +94,7 @@ pub fn list_institutions(
             );
         }
         if let Some(k) = kind {
-            b = b.filter(institutions::kind.eq(k.to_string()));
+            b = b.filter(institutions::kind.eq(k));
         }
         b
     };
@@ -155,7 +159,7 @@ pub fn count_institutions(conn: &mut DbConn) -> Result<i64> {
 struct InstitutionChanges<'a> {
     code: &'a str,
     name: &'a str,
-    kind: &'a str,
+    kind: InstitutionKind,
     region_id: i64,
     parent_id: Option<i64>,
     remote: bool,
@@ -177,7 +181,7 @@ fn institution_changes<'a>(
                     Msg::new(Code::NoInstitutionWithCode).arg("code", pc),
                 )
             })?;
-            if parent.kind != InstitutionKind::TownshipCenter.as_str() {
+            if parent.kind != InstitutionKind::TownshipCenter {
                 return Err(Invalid::new(
                     "parent_code",
                     Msg::new(Code::NotATownshipCenter).arg("code", pc),
@@ -193,7 +197,7 @@ fn institution_changes<'a>(
     Ok(InstitutionChanges {
         code: &input.code,
         name: &input.name,
-        kind: input.kind.as_str(),
+        kind: input.kind,
         region_id,
         parent_id,
         remote: input.remote,
@@ -313,9 +317,11 @@ pub struct Supplier {
     pub id: i64,
     pub uscc: String,
     pub name: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: SupplierKind,
     pub region_id: i64,
-    pub credit_status: String,
+    #[schema(value_type = String)]
+    pub credit_status: CreditStatus,
     pub emails: String,
     #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
@@ -326,7 +332,8 @@ pub struct Supplier {
 pub struct Licence {
     pub id: i64,
     pub supplier_id: i64,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: LicenceKind,
     pub number: String,
     pub expires_on: chrono::NaiveDate,
 }
@@ -335,7 +342,7 @@ pub fn list_suppliers(
     conn: &mut DbConn,
     scope: &Scope,
     q: &str,
-    kind: Option<&str>,
+    kind: Option<SupplierKind>,
     page: &PageRequest,
 ) -> Result<Page<Supplier>> {
     let build = || {
@@ -353,7 +360,7 @@ pub fn list_suppliers(
             );
         }
         if let Some(k) = kind {
-            b = b.filter(suppliers::kind.eq(k.to_string()));
+            b = b.filter(suppliers::kind.eq(k));
         }
         b
     };
@@ -398,9 +405,9 @@ pub fn count_suppliers(conn: &mut DbConn) -> Result<i64> {
 struct SupplierChanges<'a> {
     uscc: &'a str,
     name: &'a str,
-    kind: &'a str,
+    kind: SupplierKind,
     region_id: i64,
-    credit_status: &'a str,
+    credit_status: CreditStatus,
     emails: &'a str,
 }
 
@@ -434,9 +441,9 @@ pub fn create_supplier(conn: &mut DbConn, act: &Act, input: &SupplierInput) -> R
                 fields: SupplierChanges {
                     uscc: &input.uscc,
                     name: &input.name,
-                    kind: input.kind.as_str(),
+                    kind: input.kind,
                     region_id,
-                    credit_status: input.credit_status.as_str(),
+                    credit_status: input.credit_status,
                     emails: &input.emails,
                 },
                 created_at: act.stamp(),
@@ -479,9 +486,9 @@ pub fn update_supplier(
             .set(SupplierChanges {
                 uscc: &input.uscc,
                 name: &input.name,
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 region_id,
-                credit_status: input.credit_status.as_str(),
+                credit_status: input.credit_status,
                 emails: &input.emails,
             })
             .execute(conn)?;
@@ -537,7 +544,7 @@ pub fn licences_of(conn: &mut DbConn, supplier_id: i64) -> Result<Vec<Licence>> 
 #[diesel(table_name = licences)]
 struct NewLicence<'a> {
     supplier_id: i64,
-    kind: &'a str,
+    kind: LicenceKind,
     number: &'a str,
     expires_on: chrono::NaiveDate,
 }
@@ -554,7 +561,7 @@ pub fn add_licence(
         let id: i64 = diesel::insert_into(licences::table)
             .values(NewLicence {
                 supplier_id,
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 number: &input.number,
                 expires_on: input.expires_on,
             })

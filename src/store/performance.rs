@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::schema::{contracts, order_lines, orders, products};
 use super::{sql_ts, sql_word, DbConn, MultiBackend, Result};
+use crate::domain::catalog::RegionLevel;
 use crate::domain::orders::{OrderState, ReceiptOutcome};
 use crate::domain::performance::{ContractKey, Totals};
 
@@ -244,8 +245,9 @@ pub fn open_orders(conn: &mut DbConn, f: &Filter, now: NaiveDateTime) -> Result<
     );
     if let Some(c) = f.county_id {
         cond.push_str(&format!(
-            " AND ((regions.level = 'township' AND regions.parent_id = {c}) \
-             OR (regions.level <> 'township' AND regions.id = {c}))"
+            " AND ((regions.level = {township} AND regions.parent_id = {c}) \
+             OR (regions.level <> {township} AND regions.id = {c}))",
+            township = sql_word(RegionLevel::Township),
         ));
     }
     if let Some(s) = f.supplier_id {
@@ -290,12 +292,14 @@ pub struct Names {
     pub suppliers: BTreeMap<i64, String>,
     pub drugs: BTreeMap<i64, (String, String)>,
     /// Region id → (Chinese name, English name, level).
-    pub regions: BTreeMap<i64, (String, String, String)>,
+    pub regions: BTreeMap<i64, (String, String, RegionLevel)>,
 }
 
 impl Names {
     pub fn is_county(&self, id: i64) -> bool {
-        self.regions.get(&id).is_some_and(|r| r.2 == "county")
+        self.regions
+            .get(&id)
+            .is_some_and(|r| r.2 == RegionLevel::County)
     }
 }
 
@@ -320,7 +324,7 @@ pub fn names(conn: &mut DbConn) -> Result<Names> {
                 regions::name_en,
                 regions::level,
             ))
-            .load::<(i64, String, String, String)>(conn)?
+            .load::<(i64, String, String, RegionLevel)>(conn)?
             .into_iter()
             .map(|(id, zh, en, level)| (id, (zh, en, level)))
             .collect(),

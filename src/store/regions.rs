@@ -16,7 +16,8 @@ pub struct Region {
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: RegionLevel,
     pub parent_id: Option<i64>,
 }
 
@@ -71,7 +72,7 @@ fn parent_for(conn: &mut DbConn, input: &RegionInput) -> Result<Option<i64>> {
             Msg::new(Code::NoRegionWithCode).arg("code", pc),
         )
     })?;
-    let plevel = RegionLevel::parse("level", &parent.level)?;
+    let plevel = parent.level;
     if child_level(plevel) != Some(input.level) {
         return Err(Invalid::new(
             "level",
@@ -93,7 +94,7 @@ struct NewRegion<'a> {
     code: &'a str,
     name_zh: &'a str,
     name_en: &'a str,
-    level: &'a str,
+    level: RegionLevel,
     parent_id: Option<i64>,
 }
 
@@ -111,7 +112,7 @@ pub fn create(conn: &mut DbConn, act: &Act, input: &RegionInput) -> Result<Regio
             code: &input.code,
             name_zh: &input.name_zh,
             name_en: &input.name_en,
-            level: input.level.as_str(),
+            level: input.level,
             parent_id,
         };
         let id: i64 = diesel::insert_into(regions::table)
@@ -145,7 +146,7 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
                 code: &input.code,
                 name_zh: &input.name_zh,
                 name_en: &input.name_en,
-                level: input.level.as_str(),
+                level: input.level,
                 parent_id,
             })
             .execute(conn)?;
@@ -164,9 +165,9 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
 }
 
 /// The county a region lies in: a township's parent county, else the region itself.
-pub fn county_of(region_id: i64, level: &str, parent_id: Option<i64>) -> i64 {
+pub fn county_of(region_id: i64, level: RegionLevel, parent_id: Option<i64>) -> i64 {
     match (level, parent_id) {
-        ("township", Some(p)) => p,
+        (RegionLevel::Township, Some(p)) => p,
         _ => region_id,
     }
 }
@@ -174,14 +175,14 @@ pub fn county_of(region_id: i64, level: &str, parent_id: Option<i64>) -> i64 {
 /// The county an institution lies in.
 pub fn county_of_institution(conn: &mut DbConn, institution_id: i64) -> Result<i64> {
     use super::schema::institutions;
-    let (region, level, parent): (i64, String, Option<i64>) = institutions::table
+    let (region, level, parent): (i64, RegionLevel, Option<i64>) = institutions::table
         .inner_join(regions::table)
         .filter(institutions::id.eq(institution_id))
         .select((regions::id, regions::level, regions::parent_id))
         .first(conn)
         .optional()?
         .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
-    Ok(county_of(region, &level, parent))
+    Ok(county_of(region, level, parent))
 }
 
 /// Counties' code and Chinese name, each read once however often it is asked for.

@@ -13,6 +13,7 @@ use super::schema::{
 use super::{
     audit, sql_date, sql_ts, sql_word, write_tx, Act, DbConn, MultiBackend, Result, StoreError,
 };
+use crate::domain::catalog::RegionLevel;
 use crate::domain::orders::DeclineReason;
 use crate::domain::shortage::{
     counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
@@ -174,7 +175,7 @@ impl Geo {
     pub fn of(regions: &[super::regions::Region]) -> Result<Geo> {
         let province = regions
             .iter()
-            .find(|r| r.level == "province")
+            .find(|r| r.level == RegionLevel::Province)
             .map(|r| r.id)
             .ok_or_else(|| StoreError::NotFound(Code::ProvinceRegionNotFound.into()))?;
         Ok(Geo {

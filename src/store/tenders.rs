@@ -21,7 +21,7 @@ use crate::domain::award::{
     PolicyKind,
 };
 use crate::domain::bounds;
-use crate::domain::catalog::{LicenceKind, SupplierKind};
+use crate::domain::catalog::{CreditStatus, LicenceKind, RegionLevel, SupplierKind};
 use crate::domain::money::Money;
 use crate::domain::tender::{
     self, BidStatus, ContractStatus, LotStatus, RecordedReason, TechnicalFacts, TechnicalResult,
@@ -216,7 +216,7 @@ pub fn demand_totals(
 
 /// Each institution's report of a drug, with the county it belongs to.
 fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<Vec<CountyDemand>> {
-    let rows: Vec<(String, i64, i64, String, Option<i64>)> = demand_reports::table
+    let rows: Vec<(String, i64, i64, RegionLevel, Option<i64>)> = demand_reports::table
         .inner_join(institutions::table.inner_join(regions::table))
         .filter(demand_reports::window_id.eq(window_id))
         .filter(demand_reports::drug_id.eq(drug_id))
@@ -232,7 +232,7 @@ fn demand_by_county(conn: &mut DbConn, window_id: i64, drug_id: i64) -> Result<V
     let mut by_county: BTreeMap<String, Vec<InstitutionDemand>> = BTreeMap::new();
     for (inst, q, rid, level, parent) in rows {
         let county = counties
-            .get(conn, super::regions::county_of(rid, &level, parent))?
+            .get(conn, super::regions::county_of(rid, level, parent))?
             .0;
         by_county
             .entry(county)
@@ -601,16 +601,16 @@ struct TechnicalEnvelope<'a> {
     supplier_id: i64,
     product_id: i64,
     annual_capacity: i64,
-    licences: Vec<(String, String, NaiveDate)>,
+    licences: Vec<(LicenceKind, String, NaiveDate)>,
     documents: Vec<(&'a str, String, usize)>,
 }
 
 /// The licences (kind, number, expiry) declared in a bid's technical envelope.
-fn envelope_licences(technical_json: &str) -> Result<Vec<(String, String, NaiveDate)>> {
+fn envelope_licences(technical_json: &str) -> Result<Vec<(LicenceKind, String, NaiveDate)>> {
     #[derive(Deserialize)]
     struct Declared {
         #[serde(default)]
-        licences: Vec<(String, String, NaiveDate)>,
+        licences: Vec<(LicenceKind, String, NaiveDate)>,
     }
     serde_json::from_str::<Declared>(technical_json)
         .map(|d| d.licences)
@@ -739,7 +739,7 @@ pub fn submit_bids(
             .load::<(i64, i64)>(conn)?
             .into_iter()
             .collect();
-        let mut lic: HashMap<i64, Vec<(String, String, NaiveDate)>> = HashMap::new();
+        let mut lic: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>> = HashMap::new();
         for (sid, kind, number, exp) in licences::table
             .filter(licences::supplier_id.eq_any(&supplier_ids))
             .order((licences::supplier_id.asc(), licences::id.asc()))
@@ -749,7 +749,7 @@ pub fn submit_bids(
                 licences::number,
                 licences::expires_on,
             ))
-            .load::<(i64, String, String, NaiveDate)>(conn)?
+            .load::<(i64, LicenceKind, String, NaiveDate)>(conn)?
         {
             lic.entry(sid).or_default().push((kind, number, exp));
         }
@@ -1274,7 +1274,7 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                     products::originator,
                 ))
                 .first(conn)?;
-            let (kind, credit): (String, String) = suppliers::table
+            let (kind, credit): (SupplierKind, CreditStatus) = suppliers::table
                 .find(b.supplier_id)
                 .select((suppliers::kind, suppliers::credit_status))
                 .first(conn)?;
@@ -1287,21 +1287,16 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 product_drug_id: p_drug,
                 product_manufacturer_id: p_maker,
                 supplier_id: b.supplier_id,
-                supplier_kind: SupplierKind::parse("kind", &kind)?,
+                supplier_kind: kind,
                 consistency_required: l.consistency_required,
                 product_consistency: p_cons,
                 product_originator: p_orig,
-                licences: lic
-                    .into_iter()
-                    .filter_map(|(k, _, d)| {
-                        LicenceKind::parse("licence_kind", &k).ok().map(|k| (k, d))
-                    })
-                    .collect(),
+                licences: lic.into_iter().map(|(k, _, d)| (k, d)).collect(),
                 deadline_day,
                 annual_capacity: b.annual_capacity,
                 agreed_volume: l.agreed_volume,
                 capacity_factor: (1, 1),
-                bad_faith: credit == "bad_faith"
+                bad_faith: credit == CreditStatus::BadFaith
                     || super::orders::on_bad_faith_list(conn, b.supplier_id, deadline_day)?,
             };
             let reasons = tender::technical_review(&facts);
@@ -1546,16 +1541,16 @@ pub fn name_distributor(
         if c.supplier_id != supplier_id {
             return Err(StoreError::NotFound(Code::ContractNotFound.into()));
         }
-        let level: String = regions::table
+        let level: RegionLevel = regions::table
             .find(county_id)
             .select(regions::level)
             .first(conn)
             .optional()?
             .ok_or_else(|| Invalid::new("county", Code::RecordNotFound))?;
-        if level != "county" {
+        if level != RegionLevel::County {
             return Err(Invalid::new("county", Code::DistributorsPerCounty).into());
         }
-        let kind: String = suppliers::table
+        let kind: SupplierKind = suppliers::table
             .find(distributor_id)
             .select(suppliers::kind)
             .first(conn)
@@ -1563,12 +1558,12 @@ pub fn name_distributor(
             .ok_or_else(|| Invalid::new("distributor", Code::RecordNotFound))?;
         let licensed = licences::table
             .filter(licences::supplier_id.eq(distributor_id))
-            .filter(licences::kind.eq("business"))
+            .filter(licences::kind.eq(LicenceKind::Business))
             .filter(licences::expires_on.ge(today))
             .count()
             .get_result::<i64>(conn)?
             > 0;
-        if kind != "distributor" || !licensed {
+        if kind != SupplierKind::Distributor || !licensed {
             return Err(Invalid::new("distributor", Code::NotALicensedDistributor).into());
         }
         diesel::delete(
@@ -1611,24 +1606,25 @@ pub fn demand_by_region(
     conn: &mut DbConn,
     window_id: i64,
 ) -> Result<Vec<(String, String, String, String, i64)>> {
-    let rows: Vec<(i64, String, String, i64, String, String, Option<i64>)> = demand_reports::table
-        .inner_join(drugs::table)
-        .inner_join(institutions::table.inner_join(regions::table))
-        .filter(demand_reports::window_id.eq(window_id))
-        .select((
-            demand_reports::quantity,
-            drugs::code,
-            drugs::name_zh,
-            regions::id,
-            regions::code,
-            regions::level,
-            regions::parent_id,
-        ))
-        .load(conn)?;
+    let rows: Vec<(i64, String, String, i64, String, RegionLevel, Option<i64>)> =
+        demand_reports::table
+            .inner_join(drugs::table)
+            .inner_join(institutions::table.inner_join(regions::table))
+            .filter(demand_reports::window_id.eq(window_id))
+            .select((
+                demand_reports::quantity,
+                drugs::code,
+                drugs::name_zh,
+                regions::id,
+                regions::code,
+                regions::level,
+                regions::parent_id,
+            ))
+            .load(conn)?;
     let mut counties = super::regions::CountyNames::default();
     let mut out: BTreeMap<(String, String), (String, String, i64)> = BTreeMap::new();
     for (q, dcode, dname, rid, _rcode, level, parent) in rows {
-        let (ccode, cname) = counties.get(conn, super::regions::county_of(rid, &level, parent))?;
+        let (ccode, cname) = counties.get(conn, super::regions::county_of(rid, level, parent))?;
         let t = &mut out.entry((ccode, dcode)).or_insert((cname, dname, 0)).2;
         *t = t.saturating_add(q);
     }
@@ -1849,14 +1845,14 @@ pub fn allocations_with_names(
 
 /// The counties a contract's institutions are in: (county id, name).
 pub fn counties_of_contract(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(i64, String)>> {
-    let regs: Vec<(i64, String, Option<i64>)> = contract_allocations::table
+    let regs: Vec<(i64, RegionLevel, Option<i64>)> = contract_allocations::table
         .inner_join(institutions::table.inner_join(regions::table))
         .filter(contract_allocations::contract_id.eq(contract_id))
         .select((regions::id, regions::level, regions::parent_id))
         .load(conn)?;
     let mut ids: Vec<i64> = regs
         .into_iter()
-        .map(|(id, level, parent)| super::regions::county_of(id, &level, parent))
+        .map(|(id, level, parent)| super::regions::county_of(id, level, parent))
         .collect();
     ids.sort();
     ids.dedup();
@@ -1870,7 +1866,7 @@ pub fn counties_of_contract(conn: &mut DbConn, contract_id: i64) -> Result<Vec<(
 /// Distribution enterprises (id, name).
 pub fn licensed_distributors(conn: &mut DbConn) -> Result<Vec<(i64, String)>> {
     Ok(suppliers::table
-        .filter(suppliers::kind.eq("distributor"))
+        .filter(suppliers::kind.eq(SupplierKind::Distributor))
         .order(suppliers::name.asc())
         .select((suppliers::id, suppliers::name))
         .load(conn)?)

@@ -28,7 +28,10 @@ where
     })
 }
 
-/// Makes each listed [`Word`] enum a value of a `Text` (or `Nullable<Text>`) column.
+/// Makes each listed [`Word`] enum a value of a `Text` (or `Nullable<Text>`) column: `ToSql`
+/// and `FromSql` here, generic over the backend; `AsExpression` and `Queryable` by diesel's own
+/// derives, pointed at the domain's type (`foreign_derive`, as diesel derives them for the
+/// standard types), so that the domain itself stays free of diesel.
 macro_rules! text_words {
     ($($t:ty),+ $(,)?) => {$(
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $t
@@ -57,43 +60,15 @@ macro_rules! text_words {
             }
         }
 
-        impl<DB, ST> diesel::deserialize::Queryable<ST, DB> for $t
-        where
-            DB: diesel::backend::Backend,
-            ST: diesel::sql_types::SingleValue,
-            $t: diesel::deserialize::FromSql<ST, DB>,
-        {
-            type Row = $t;
-            fn build(row: $t) -> diesel::deserialize::Result<$t> {
-                Ok(row)
-            }
-        }
-
-        $crate::store::words::text_words!(@expr $t, diesel::sql_types::Text);
-        $crate::store::words::text_words!(@expr $t, diesel::sql_types::Nullable<diesel::sql_types::Text>);
+        const _: () = {
+            #[derive(diesel::AsExpression, diesel::FromSqlRow)]
+            #[diesel(foreign_derive)]
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            #[allow(dead_code)]
+            struct Column($t);
+        };
     )+};
-    // Bound as its word: the expression of a `&'static str`.
-    (@expr $t:ty, $st:ty) => {
-        impl diesel::expression::AsExpression<$st> for $t {
-            type Expression = <&'static str as diesel::expression::AsExpression<$st>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                <&'static str as diesel::expression::AsExpression<$st>>::as_expression(
-                    <$t as $crate::domain::Word>::as_str(&self),
-                )
-            }
-        }
-
-        impl diesel::expression::AsExpression<$st> for &$t {
-            type Expression = <&'static str as diesel::expression::AsExpression<$st>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                <&'static str as diesel::expression::AsExpression<$st>>::as_expression(
-                    <$t as $crate::domain::Word>::as_str(self),
-                )
-            }
-        }
-    };
 }
-pub(crate) use text_words;
 
 text_words!(
     crate::domain::tender::TenderState,
@@ -120,6 +95,9 @@ text_words!(
     crate::domain::catalog::SupplierKind,
     crate::domain::catalog::LicenceKind,
     crate::domain::catalog::CreditStatus,
+    crate::domain::catalog::Unit,
+    crate::domain::catalog::ListOrigin,
+    crate::domain::catalog::Category,
 );
 
 #[cfg(test)]

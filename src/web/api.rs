@@ -144,7 +144,7 @@ async fn list_drugs(
 ) -> Result<web::Json<Paged<Drug>>, ApiError> {
     let page = PageRequest::new(q.page, q.per_page);
     let category = match &q.category {
-        Some(c) => Some(Category::parse("category", c)?.as_str()),
+        Some(c) => Some(Category::parse("category", c)?),
         None => None,
     };
     let text = q.q.clone();

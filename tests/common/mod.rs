@@ -430,7 +430,10 @@ pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
     let (mut good, mut expired) = (vec![], None);
     for p in products {
         let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();
-        if lic.iter().any(|l| l.kind == "gmp" && l.expires_on < today) {
+        if lic
+            .iter()
+            .any(|l| l.kind == jicai::domain::catalog::LicenceKind::Gmp && l.expires_on < today)
+        {
             expired = Some((p.manufacturer_id, p.id));
         } else {
             good.push((p.manufacturer_id, p.id));

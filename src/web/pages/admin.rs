@@ -41,9 +41,7 @@ async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
         rows: all
             .iter()
             .map(|u| {
-                let role = Role::parse("role", &u.role)
-                    .map(|r| role_label(&t, r))
-                    .unwrap_or(u.role.clone());
+                let role = role_label(&t, u.role);
                 vec![
                     Cell::text(&u.username),
                     Cell::text(&u.display_name),
@@ -178,9 +176,7 @@ async fn user_page(
         ],
     ));
     sections.push(tok);
-    let role = Role::parse("role", &u.role)
-        .map(|r| role_label(&t, r))
-        .unwrap_or(u.role.clone());
+    let role = role_label(&t, u.role);
     view::ok(&DetailPage {
         chrome: v.chrome(&u.username),
         heading: format!("{} ({})", u.display_name, u.username),

@@ -82,10 +82,9 @@ async fn drug_list(
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
     let page = PageRequest::new(q.page, q.per_page);
-    let category = Some(q.category.clone()).filter(|c| Category::parse("category", c).is_ok());
-    let (qs, cat_filter) = (q.q.clone(), category.clone());
+    let (qs, cat_filter) = (q.q.clone(), Category::parse("category", &q.category).ok());
     let result = db(&state, move |c| {
-        cat::search_drugs(c, &qs, cat_filter.as_deref(), &page)
+        cat::search_drugs(c, &qs, cat_filter, &page)
     })
     .await?;
     let table = Table {
@@ -111,16 +110,8 @@ async fn drug_list(
                     Cell::text(&d.inn),
                     Cell::text(&d.dosage_form),
                     Cell::text(&d.strength),
-                    Cell::text(
-                        Unit::parse("unit", &d.unit)
-                            .map(|u| u.label(t.lang))
-                            .unwrap_or(&d.unit),
-                    ),
-                    Cell::text(
-                        Category::parse("category", &d.category)
-                            .map(|c| c.label(t.lang))
-                            .unwrap_or(&d.category),
-                    ),
+                    Cell::text(d.unit.label(t.lang)),
+                    Cell::text(d.category.label(t.lang)),
                 ]
             })
             .collect(),
@@ -268,23 +259,14 @@ async fn drug(
             (t.get("field.inn").into(), d.inn.clone()),
             (t.get("field.dosage_form").into(), d.dosage_form.clone()),
             (t.get("field.strength").into(), d.strength.clone()),
-            (
-                t.get("field.unit").into(),
-                Unit::parse("unit", &d.unit)
-                    .map(|u| u.label(t.lang).to_string())
-                    .unwrap_or(d.unit.clone()),
-            ),
+            (t.get("field.unit").into(), d.unit.label(t.lang).to_string()),
             (
                 t.get("field.origin").into(),
-                ListOrigin::parse("origin", &d.origin)
-                    .map(|u| u.label(t.lang).to_string())
-                    .unwrap_or(d.origin.clone()),
+                d.origin.label(t.lang).to_string(),
             ),
             (
                 t.get("field.category").into(),
-                Category::parse("category", &d.category)
-                    .map(|u| u.label(t.lang).to_string())
-                    .unwrap_or(d.category.clone()),
+                d.category.label(t.lang).to_string(),
             ),
             (
                 t.get("field.atc_code").into(),
@@ -311,9 +293,9 @@ async fn edit_drug(
         inn: d.inn,
         dosage_form: d.dosage_form,
         strength: d.strength,
-        unit: d.unit,
-        origin: d.origin,
-        category: d.category,
+        unit: d.unit.to_string(),
+        origin: d.origin.to_string(),
+        category: d.category.to_string(),
         atc_code: d.atc_code.unwrap_or_default(),
     };
     let form = Form::new(

@@ -55,11 +55,7 @@ async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
                     code,
                     Cell::text(&r.name_zh),
                     Cell::text(&r.name_en),
-                    Cell::text(
-                        RegionLevel::parse("level", &r.level)
-                            .map(|l| l.label(t.lang))
-                            .unwrap_or(&r.level),
-                    ),
+                    Cell::text(r.level.label(t.lang)),
                     Cell::text(code_of(r.parent_id)),
                 ]
             })
@@ -154,7 +150,7 @@ async fn edit_region(
         code: r.code,
         name_zh: r.name_zh,
         name_en: r.name_en,
-        level: r.level,
+        level: r.level.to_string(),
         parent_code: parent.unwrap_or_default(),
     };
     let form = Form::new(
@@ -213,9 +209,7 @@ async fn institution_list(
     let t = v.t;
     let scope = institution_scope(&v, &state).await?;
     let page = PageRequest::new(q.page, q.per_page);
-    let kind = InstitutionKind::parse("kind", &q.category)
-        .ok()
-        .map(|k| k.as_str());
+    let kind = InstitutionKind::parse("kind", &q.category).ok();
     let qs = q.q.clone();
     let result = db(&state, move |c| {
         parties::list_institutions(c, &scope, &qs, kind, &page)
@@ -239,11 +233,7 @@ async fn institution_list(
                 vec![
                     Cell::link(&i.code, format!("/institutions/{}", i.id)),
                     Cell::link(&i.name, format!("/institutions/{}", i.id)),
-                    Cell::text(
-                        InstitutionKind::parse("kind", &i.kind)
-                            .map(|k| k.label(t.lang))
-                            .unwrap_or(&i.kind),
-                    ),
+                    Cell::text(i.kind.label(t.lang)),
                     Cell::text(format!("{} {}", i.region_code, i.region_name)),
                     Cell::text(if i.remote {
                         yes_no(&t, true)
@@ -430,12 +420,7 @@ async fn institution(
         heading: i.name.clone(),
         props: vec![
             (t.get("field.code").into(), i.code.clone()),
-            (
-                t.get("field.kind").into(),
-                InstitutionKind::parse("kind", &i.kind)
-                    .map(|k| k.label(t.lang).to_string())
-                    .unwrap_or(i.kind.clone()),
-            ),
+            (t.get("field.kind").into(), i.kind.label(t.lang).to_string()),
             (
                 t.get("field.region").into(),
                 format!("{} {}", i.region_code, i.region_name),
@@ -472,7 +457,7 @@ async fn edit_institution(
     let f = InstitutionForm {
         code: i.code,
         name: i.name,
-        kind: i.kind,
+        kind: i.kind.to_string(),
         region_code: i.region_code,
         parent_code: parent.unwrap_or_default(),
         remote: i.remote.to_string(),
@@ -562,9 +547,7 @@ async fn supplier_list(
     let t = v.t;
     let scope = supplier_scope(&v)?;
     let page = PageRequest::new(q.page, q.per_page);
-    let kind = SupplierKind::parse("kind", &q.category)
-        .ok()
-        .map(|k| k.as_str());
+    let kind = SupplierKind::parse("kind", &q.category).ok();
     let qs = q.q.clone();
     let result = db(&state, move |c| {
         parties::list_suppliers(c, &scope, &qs, kind, &page)
@@ -587,16 +570,8 @@ async fn supplier_list(
                 vec![
                     Cell::link(&s.name, format!("/suppliers/{}", s.id)),
                     Cell::text(&s.uscc),
-                    Cell::text(
-                        SupplierKind::parse("kind", &s.kind)
-                            .map(|k| k.label(t.lang))
-                            .unwrap_or(&s.kind),
-                    ),
-                    Cell::text(
-                        CreditStatus::parse("credit_status", &s.credit_status)
-                            .map(|k| k.label(t.lang))
-                            .unwrap_or(&s.credit_status),
-                    ),
+                    Cell::text(s.kind.label(t.lang)),
+                    Cell::text(s.credit_status.label(t.lang)),
                 ]
             })
             .collect(),
@@ -763,11 +738,7 @@ async fn supplier(
                     Cell::text(t.get("licence.valid")).with_class("good")
                 };
                 let mut row = vec![
-                    Cell::text(
-                        LicenceKind::parse("licence_kind", &l.kind)
-                            .map(|k| k.label(t.lang))
-                            .unwrap_or(&l.kind),
-                    ),
+                    Cell::text(l.kind.label(t.lang)),
                     Cell::text(&l.number),
                     Cell::text(l.expires_on.to_string()),
                     status,
@@ -832,21 +803,14 @@ async fn supplier(
         heading: s.name.clone(),
         props: vec![
             (t.get("field.uscc").into(), s.uscc.clone()),
-            (
-                t.get("field.kind").into(),
-                SupplierKind::parse("kind", &s.kind)
-                    .map(|k| k.label(t.lang).to_string())
-                    .unwrap_or(s.kind.clone()),
-            ),
+            (t.get("field.kind").into(), s.kind.label(t.lang).to_string()),
             (
                 t.get("field.region").into(),
                 format!("{} {}", region.code, region.name(t.lang)),
             ),
             (
                 t.get("field.credit_status").into(),
-                CreditStatus::parse("credit_status", &s.credit_status)
-                    .map(|k| k.label(t.lang).to_string())
-                    .unwrap_or(s.credit_status.clone()),
+                s.credit_status.label(t.lang).to_string(),
             ),
             (t.get("field.emails").into(), s.emails.clone()),
         ],
@@ -872,9 +836,9 @@ async fn edit_supplier(
     let f = SupplierForm {
         uscc: s.uscc,
         name: s.name,
-        kind: s.kind,
+        kind: s.kind.to_string(),
         region_code: region.code,
-        credit_status: s.credit_status,
+        credit_status: s.credit_status.to_string(),
         emails: s.emails,
     };
     let form = Form::new(

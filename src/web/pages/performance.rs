@@ -9,6 +9,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use crate::app::orders::acting_supplier;
+use crate::domain::catalog::RegionLevel;
 use crate::domain::performance::{self as perf, percent, ContractKey, Totals};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid, Msg};
@@ -155,10 +156,10 @@ fn filter_fields(t: &Tr, a: &Asked, names: &Names, with_county: bool) -> Vec<Fie
     ];
     if with_county {
         let mut counties: Vec<(String, String)> = vec![(String::new(), t.get("perf.all").into())];
-        let mut cs: Vec<(&i64, &(String, String, String))> = names
+        let mut cs: Vec<(&i64, &(String, String, RegionLevel))> = names
             .regions
             .iter()
-            .filter(|(_, r)| r.2 == "county")
+            .filter(|(_, r)| r.2 == RegionLevel::County)
             .collect();
         cs.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
         counties.extend(cs.into_iter().map(|(id, (zh, en, _))| {

@@ -11,6 +11,7 @@ use super::{local_time, money};
 use crate::app::orders::acting_supplier;
 use crate::app::shortages;
 use crate::domain::alerts::AlertKind;
+use crate::domain::catalog::RegionLevel;
 use crate::domain::money::Money;
 use crate::domain::roles::Role;
 use crate::domain::shortage::{counties_parse, Evidence, Level, ResponseKind, ShortageStatus};
@@ -122,7 +123,7 @@ async fn shortage_list(
     region_opts.extend(
         regions
             .iter()
-            .filter(|r| r.level != "township")
+            .filter(|r| r.level != RegionLevel::Township)
             .map(|r| (r.id.to_string(), format!("{} {}", r.code, r.name(t.lang)))),
     );
     let search = Search {
@@ -956,7 +957,7 @@ async fn alert_prefs(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
             Field::checkbox(
                 k.as_str(),
                 t.get(&format!("alert.kind.{}", k.as_str())),
-                !off.contains(k.as_str()),
+                !off.contains(k),
             )
         })
         .collect();
@@ -975,10 +976,10 @@ async fn save_alert_prefs(
     f: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Error> {
     let on: BTreeSet<String> = f.iter().map(|(k, _)| k.clone()).collect();
-    let off: BTreeSet<String> = AlertKind::ALL
+    let off: BTreeSet<AlertKind> = AlertKind::ALL
         .iter()
-        .map(|k| k.as_str().to_string())
-        .filter(|k| !on.contains(k))
+        .copied()
+        .filter(|k| !on.contains(k.as_str()))
         .collect();
     let uid = v.p.user_id;
     let act = state.act(&v.p.username);
