@@ -213,31 +213,47 @@ fn contract_execution(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
         }
         let expected =
             (c.committed_volume as i128 * elapsed.min(term) as i128 / term as i128) as i64;
-        items.push(Item {
-            alert: Alert {
-                kind: AlertKind::ContractBehind,
-                template: None,
-                // Once a month while it stays behind.
-                key: format!("contract_behind:{}:{}", c.id, today.format("%Y-%m")),
-                args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
-                facts: vec![
-                    ("alert.fact.contract", plain(c.id)),
-                    ("alert.fact.drug", plain(&c.drug)),
-                    ("alert.fact.supplier", plain(&c.supplier)),
-                    ("alert.fact.committed", plain(c.committed_volume)),
-                    ("alert.fact.expected", plain(expected)),
-                    ("alert.fact.purchased", plain(c.purchased)),
-                ],
-                link: format!("/performance/contracts/{}", c.id),
-                localized: vec![],
-            },
-            center: true,
-            suppliers: vec![c.supplier_id],
-            institutions: vec![],
-        });
+        // Once a month while it stays behind.
+        let key = format!("contract_behind:{}:{}", c.id, today.format("%Y-%m"));
+        let facts = vec![
+            ("alert.fact.committed", plain(c.committed_volume)),
+            ("alert.fact.expected", plain(expected)),
+            ("alert.fact.purchased", plain(c.purchased)),
+        ];
+        items.push(contract_item(AlertKind::ContractBehind, key, &c, facts));
     }
 
     Ok(items)
+}
+
+/// An alert about a contract, to center staff and the contract's supplier: the contract, drug
+/// and supplier, then `more` facts.
+fn contract_item(
+    kind: AlertKind,
+    key: String,
+    c: &duties::ContractProgress,
+    more: Vec<(&'static str, Value)>,
+) -> Item {
+    let mut facts = vec![
+        ("alert.fact.contract", plain(c.id)),
+        ("alert.fact.drug", plain(&c.drug)),
+        ("alert.fact.supplier", plain(&c.supplier)),
+    ];
+    facts.extend(more);
+    Item {
+        alert: Alert {
+            kind,
+            template: None,
+            key,
+            args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
+            facts,
+            link: format!("/performance/contracts/{}", c.id),
+            localized: vec![],
+        },
+        center: true,
+        suppliers: vec![c.supplier_id],
+        institutions: vec![],
+    }
 }
 
 fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
@@ -245,25 +261,9 @@ fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let mut items: Vec<Item> = vec![];
     let by = today + Duration::days(spec.threshold("days_ahead"));
     for c in duties::contracts_in_force(conn, today, Some(by), false)? {
-        items.push(Item {
-            alert: Alert {
-                kind: AlertKind::ContractEnding,
-                template: None,
-                key: format!("contract_ending:{}:{}", c.id, c.ends_on),
-                args: vec![("contract", plain(c.id)), ("drug", plain(&c.drug))],
-                facts: vec![
-                    ("alert.fact.contract", plain(c.id)),
-                    ("alert.fact.drug", plain(&c.drug)),
-                    ("alert.fact.supplier", plain(&c.supplier)),
-                    ("alert.fact.ends_on", plain(c.ends_on)),
-                ],
-                link: format!("/performance/contracts/{}", c.id),
-                localized: vec![],
-            },
-            center: true,
-            suppliers: vec![c.supplier_id],
-            institutions: vec![],
-        });
+        let key = format!("contract_ending:{}:{}", c.id, c.ends_on);
+        let facts = vec![("alert.fact.ends_on", plain(c.ends_on))];
+        items.push(contract_item(AlertKind::ContractEnding, key, &c, facts));
     }
 
     Ok(items)
