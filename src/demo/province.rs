@@ -39,16 +39,22 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
-use crate::domain::award::{AwardPolicy, LotAward, MultiParams, Outcome, Ranked, Winner};
+use crate::domain::award::{
+    AwardPolicy, LotAward, MultiParams, Outcome, PolicyKind, Ranked, Winner,
+};
+use crate::domain::catalog::{CreditStatus, InstitutionKind, RegionLevel, SupplierKind};
 use crate::domain::money::Money;
 use crate::domain::orders::{
-    state_from_lines, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
-    RejectReason,
+    state_from_lines, CreditEventKind, DeclineReason, DeliveryRules, LineQuantities, OrderState,
+    ReceiptOutcome, RejectReason,
 };
 use crate::domain::roles::Role;
+use crate::domain::tender::{
+    BidStatus, ContractStatus, LotStatus, TechnicalResult, TenderState, WindowStatus,
+};
 use crate::sealing::{self, MasterKey};
 use crate::store::schema::{counters, orders, regions};
-use crate::store::{users, write_tx, Act, DbConn, StoreError};
+use crate::store::{sql_word, users, write_tx, Act, DbConn, StoreError};
 
 /// Rows per `INSERT` statement.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -1115,6 +1121,27 @@ impl Gen {
         let p = self.p;
         let pre = self.pre;
         let created = at(ymd(2025, 6, 1), 0);
+        // The stored words, as SQL literals.
+        let (w_province, w_city, w_county, w_township) = (
+            sql_word(RegionLevel::Province),
+            sql_word(RegionLevel::City),
+            sql_word(RegionLevel::County),
+            sql_word(RegionLevel::Township),
+        );
+        let w_township_center = sql_word(InstitutionKind::TownshipCenter);
+        let w_village_clinic = sql_word(InstitutionKind::VillageClinic);
+        let w_good = sql_word(CreditStatus::Good);
+        let w_closed = sql_word(WindowStatus::Closed);
+        let w_contracted = sql_word(TenderState::Contracted);
+        let (w_multiple_winners, w_awarded) = (
+            sql_word(PolicyKind::MultipleWinners),
+            sql_word(LotStatus::Awarded),
+        );
+        let (w_active, w_passed) = (
+            sql_word(BidStatus::Active),
+            sql_word(TechnicalResult::Passed),
+        );
+        let w_in_force = sql_word(ContractStatus::InForce);
         // Regions: province, cities, counties, townships (ids in that order).
         let mut rg = Inserter::new("regions", "id, code, name_zh, name_en, level, parent_id");
         let province = self.id("regions");
@@ -1125,7 +1152,7 @@ impl Gen {
         };
         row!(
             rg,
-            "({province},{},{},{},'province',NULL)",
+            "({province},{},{},{},{w_province},NULL)",
             Q(&format!("{pre}0000")),
             Q(&pname),
             Q(&pname_en)
@@ -1136,7 +1163,7 @@ impl Gen {
             city_ids.push(id);
             row!(
                 rg,
-                "({id},{},{},{},'city',{province})",
+                "({id},{},{},{},{w_city},{province})",
                 Q(&format!("{pre}{code}00")),
                 Q(zh),
                 Q(&format!("{en} City"))
@@ -1148,7 +1175,7 @@ impl Gen {
             let (a, b, ae, be) = place(c);
             row!(
                 rg,
-                "({id},{},{},{},'county',{})",
+                "({id},{},{},{},{w_county},{})",
                 Q(&self.counties[c].code),
                 Q(&format!("{a}{b}县")),
                 Q(&format!("{ae}{be} County")),
@@ -1163,7 +1190,7 @@ impl Gen {
                 township_ids.push(id);
                 row!(
                     rg,
-                    "({id},{},{},{},'township',{})",
+                    "({id},{},{},{},{w_township},{})",
                     Q(&format!("{}{:03}", self.counties[c].code, 100 + k)),
                     Q(&format!("{a}{b}镇")),
                     Q(&format!("{ae}{be} Town")),
@@ -1184,7 +1211,7 @@ impl Gen {
             let (a, b, _, _) = place(inst.township + 3);
             row!(
                 ins,
-                "({},{},{},'township_center',{},NULL,{},{},{})",
+                "({},{},{},{w_township_center},{},NULL,{},{},{})",
                 inst.id,
                 Q(&inst.code),
                 Q(&format!("{a}{b}镇卫生院")),
@@ -1204,7 +1231,7 @@ impl Gen {
             let (a, b, _, _) = place(inst.township + 3);
             row!(
                 ins,
-                "({},{},{},'village_clinic',{},{},{},'',{})",
+                "({},{},{},{w_village_clinic},{},{},{},'',{})",
                 inst.id,
                 Q(&inst.code),
                 Q(&format!("{a}{b}镇{nth}村卫生室")),
@@ -1248,11 +1275,16 @@ impl Gen {
             let s = &self.suppliers[i];
             row!(
                 sup,
-                "({},{},{},{},{},'good',{},{})",
+                "({},{},{},{},{},{w_good},{},{})",
                 s.id,
                 Q(&uscc),
                 Q(&name),
-                Q(if maker { "manufacturer" } else { "distributor" }),
+                Q(if maker {
+                    SupplierKind::Manufacturer
+                } else {
+                    SupplierKind::Distributor
+                }
+                .as_str()),
                 city_ids[city],
                 Q(&format!("s{}@gen.jicai.test", s.id)),
                 Ts(created)
@@ -1350,7 +1382,7 @@ impl Gen {
         );
         row!(
             dw,
-            "({window},'2026年度基层医疗机构药品需求填报（生成数据）',{province},{},'closed',{})",
+            "({window},'2026年度基层医疗机构药品需求填报（生成数据）',{province},{},{w_closed},{})",
             Ts(at(ymd(2025, 9, 30), 10)),
             Ts(at(ymd(2025, 9, 1), 1))
         );
@@ -1369,7 +1401,7 @@ impl Gen {
         row!(
             tn,
             "({tender},'2026年度安徽省基层医疗机构药品集中带量采购（生成数据）',{province},{window},\
-             'contracted',{},3,{},12,{},NULL,{},{},{})",
+             {w_contracted},{},3,{},12,{},NULL,{},{},{})",
             Ts(at(ymd(2025, 11, 10), 2)),
             Ts(at(ymd(2025, 11, 20), 2)),
             Q(&salt),
@@ -1500,7 +1532,7 @@ impl Gen {
             row!(
                 lots,
                 "({lot},{tender},{},{},{},{share_bp},{agreed},{max_price},2,FALSE,\
-                 'multiple_winners',{},'awarded',{})",
+                 {w_multiple_winners},{},{w_awarded},{})",
                 lot_no + 1,
                 drug_ids[*drug],
                 agreed * 10_000 / share_bp.max(1),
@@ -1546,7 +1578,7 @@ impl Gen {
                 )?;
                 row!(
                     bids,
-                    "({bid},{lot},{},'active',1,{seq},{},{capacity},{},{},{},{},{},{},'passed','[]',\
+                    "({bid},{lot},{},{w_active},1,{seq},{},{capacity},{},{},{},{},{},{},{w_passed},'[]',\
                      NULL,{package},{})",
                     supplier.id,
                     product.id,
@@ -1573,7 +1605,7 @@ impl Gen {
                 let county = &self.counties[c.county];
                 row!(
                     kt,
-                    "({},{lot},{bid},{},{},{},{},{},{},{},'in_force',{})",
+                    "({},{lot},{bid},{},{},{},{},{},{},{},{w_in_force},{})",
                     c.id,
                     supplier.id,
                     product.id,
@@ -1744,7 +1776,7 @@ impl Gen {
         &mut self,
         t: &mut OrderTables,
         supplier: i64,
-        kind: &str,
+        kind: CreditEventKind,
         line: i64,
         when: NaiveDateTime,
         detail: &str,
@@ -1753,7 +1785,7 @@ impl Gen {
         row!(
             t.credit_events,
             "({id},{supplier},{},{line},{},{})",
-            Q(kind),
+            Q(kind.as_str()),
             Ts(when),
             Q(detail)
         );
@@ -1839,7 +1871,14 @@ impl Gen {
                 .collect();
             for (line, r) in declined {
                 let when = ack_at + Duration::minutes(1);
-                self.credit(t, supplier, "declined", line, when, r.as_str());
+                self.credit(
+                    t,
+                    supplier,
+                    CreditEventKind::Declined,
+                    line,
+                    when,
+                    r.as_str(),
+                );
             }
             // Deliveries: one note, or two now and then; on time mostly, late sometimes.
             let late = rng.gen_bool(0.05);
@@ -1935,7 +1974,14 @@ impl Gen {
                 );
                 if late {
                     let detail = format!("delivered after {deliver_by}");
-                    self.credit(t, supplier, "late", line_id, *shipped_at, &detail);
+                    self.credit(
+                        t,
+                        supplier,
+                        CreditEventKind::Late,
+                        line_id,
+                        *shipped_at,
+                        &detail,
+                    );
                 }
                 match (receipt, reason) {
                     (Some(ReceiptOutcome::Accepted), _) => {
@@ -1956,7 +2002,14 @@ impl Gen {
                         );
                     }
                     (Some(ReceiptOutcome::Rejected), Some(r)) => {
-                        self.credit(t, supplier, "rejected", line_id, confirm_at, r.as_str());
+                        self.credit(
+                            t,
+                            supplier,
+                            CreditEventKind::Rejected,
+                            line_id,
+                            confirm_at,
+                            r.as_str(),
+                        );
                     }
                     _ => {}
                 }

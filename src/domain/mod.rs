@@ -444,6 +444,10 @@ mod tests {
             ["accepted", "rejected"]
         );
         assert_eq!(
+            words_of::<CreditEventKind>("kind"),
+            ["declined", "late", "rejected", "warning", "bad_faith"]
+        );
+        assert_eq!(
             words_of::<Level>("level"),
             ["watch", "shortage", "critical"]
         );

@@ -82,6 +82,7 @@ text_words!(
     crate::domain::orders::DeclineReason,
     crate::domain::orders::RejectReason,
     crate::domain::orders::ReceiptOutcome,
+    crate::domain::orders::CreditEventKind,
     crate::domain::shortage::Level,
     crate::domain::shortage::Scope,
     crate::domain::shortage::ShortageStatus,
