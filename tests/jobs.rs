@@ -33,7 +33,7 @@ fn the_shipped_job_files_are_valid() {
         kinds.push(spec.kind);
     }
     for k in JobKind::ALL {
-        assert!(kinds.contains(&k), "no file in jobs/ runs {}", k.as_str());
+        assert!(kinds.contains(k), "no file in jobs/ runs {}", k.as_str());
     }
     let loaded = jicai::jobs::load_dir(&dir, chrono_tz::Asia::Shanghai).unwrap();
     assert_eq!(loaded.len(), kinds.len());

@@ -161,7 +161,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             };
             parties::add_licence(conn, &act, sup.id, &lic).map_err(|e| err(l.number, e))?;
         }
-        supplier_ids.push((sup.id, sup.kind.clone()));
+        supplier_ids.push((sup.id, sup.kind));
     }
     for d in data::DRUGS {
         let input = DrugInput {
