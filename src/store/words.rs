@@ -87,6 +87,7 @@ text_words!(
     crate::domain::shortage::Scope,
     crate::domain::shortage::ShortageStatus,
     crate::domain::shortage::Change,
+    crate::domain::shortage::EventKind,
     crate::domain::shortage::ResponseKind,
     crate::domain::alerts::AlertKind,
     crate::domain::mail::MailStatus,
