@@ -15,7 +15,8 @@ use diesel::sql_types::BigInt;
 use jicai::clock::Clock;
 use jicai::demo::province::{self, GenerateError, Options, Scale};
 use jicai::domain::orders::{
-    state_from_lines, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
+    state_from_lines, CreditEventKind, DeclineReason, DeliveryRules, LineQuantities, OrderState,
+    ReceiptOutcome,
 };
 use jicai::sealing::MasterKey;
 use jicai::store::orders::{
@@ -272,15 +273,15 @@ fn check_orders(c: &mut DbConn, ids: std::ops::RangeInclusive<i64>, as_of: Naive
 
     // Credit events: one per late delivery line, declined line and rejected line.
     let line_ids = (ls[0].id, ls[ls.len() - 1].id);
-    let events: Vec<(String, Option<i64>)> = credit_events::table
+    let events: Vec<(CreditEventKind, Option<i64>)> = credit_events::table
         .filter(credit_events::order_line_id.between(line_ids.0, line_ids.1))
         .select((credit_events::kind, credit_events::order_line_id))
         .load(c)
         .unwrap();
-    let kind = |k: &str| events.iter().filter(|e| e.0 == k).count() as i64;
-    assert_eq!(kind("late"), late);
-    assert_eq!(kind("declined"), declined);
-    assert_eq!(kind("rejected"), rejected);
+    let kind = |k: CreditEventKind| events.iter().filter(|e| e.0 == k).count() as i64;
+    assert_eq!(kind(CreditEventKind::Late), late);
+    assert_eq!(kind(CreditEventKind::Declined), declined);
+    assert_eq!(kind(CreditEventKind::Rejected), rejected);
     assert_eq!(events.len() as i64, late + declined + rejected);
 
     // Payables: one per accepted delivery line, at the contract price, due 30 days on.

@@ -8,7 +8,7 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
-use jicai::domain::orders::OrderState;
+use jicai::domain::orders::{CreditEventKind, OrderState};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::{Role, Scope};
 use jicai::domain::tender::{TechnicalResult, TenderState};
@@ -398,13 +398,13 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         ),
         (Some(100), Some(100), Some(90))
     );
-    let events: Vec<String> = os::credit_events_of(&mut conn(&state), supplier)
+    let events: Vec<CreditEventKind> = os::credit_events_of(&mut conn(&state), supplier)
         .unwrap()
         .into_iter()
         .map(|e| e.0)
         .collect();
     assert!(
-        events.contains(&"declined".to_string()) && events.contains(&"rejected".to_string()),
+        events.contains(&CreditEventKind::Declined) && events.contains(&CreditEventKind::Rejected),
         "{events:?}"
     );
 
@@ -550,7 +550,7 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     assert!(os::credit_events_of(&mut conn(&state), ks[0].1)
         .unwrap()
         .iter()
-        .any(|e| e.0 == "late"));
+        .any(|e| e.0 == CreditEventKind::Late));
     // The urgent one is cancelled before shipment.
     let uid = urgent["id"].as_i64().unwrap();
     assert_eq!(
@@ -793,11 +793,11 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     assert!(os::credit_events_of(&mut conn(&state), bid.supplier_id)
         .unwrap()
         .iter()
-        .any(|e| e.0 == "bad_faith"));
+        .any(|e| e.0 == CreditEventKind::BadFaith));
     assert!(os::credit_events_of(&mut conn(&state), bid.supplier_id)
         .unwrap()
         .iter()
-        .any(|e| e.0 == "warning"));
+        .any(|e| e.0 == CreditEventKind::Warning));
 }
 
 /// The lines of one order confirmed at the same moment by several people (threads, each on its

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use jicai::domain::alerts::AlertKind;
 use jicai::domain::jobs::{parse, JobSpec};
 use jicai::domain::orders::DeclineReason;
-use jicai::domain::shortage::{Level, Scope, ShortageStatus};
+use jicai::domain::shortage::{EventKind, Level, Scope, ShortageStatus};
 use jicai::domain::tender::ContractStatus;
 use jicai::jobs::shortage::{scan, ScanReport};
 use jicai::store::schema::{outbox, shortage_events};
@@ -57,7 +57,7 @@ fn outbox_keys(state: &AppState) -> Vec<(String, String)> {
         .unwrap()
 }
 
-fn events(state: &AppState, id: i64) -> Vec<String> {
+fn events(state: &AppState, id: i64) -> Vec<EventKind> {
     let mut c = state.store.conn().unwrap();
     shortage_events::table
         .filter(shortage_events::shortage_id.eq(id))
@@ -174,7 +174,7 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
         "{again}"
     );
     assert_eq!(outbox_keys(&state), mails);
-    assert_eq!(events(&state, rec.id), vec!["opened"]);
+    assert_eq!(events(&state, rec.id), vec![EventKind::Opened]);
 
     // Three declines: shortage.
     for _ in 0..2 {
@@ -207,7 +207,12 @@ async fn signals_open_escalate_and_resolve(db: TestDb) {
     assert!(record(&state, drug).is_none());
     assert_eq!(
         events(&state, rec.id),
-        vec!["opened", "escalated", "escalated", "resolved"]
+        vec![
+            EventKind::Opened,
+            EventKind::Escalated,
+            EventKind::Escalated,
+            EventKind::Resolved
+        ]
     );
     let resolved = ss::get(&mut state.store.conn().unwrap(), rec.id).unwrap();
     assert_eq!(resolved.status, ShortageStatus::Resolved);
@@ -537,10 +542,7 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     }
     // The responses are in the history; a response does not change the level.
     let ev = events(&state, rec.id);
-    assert!(
-        ev.contains(&"response_direct_listing".to_string()),
-        "{ev:?}"
-    );
+    assert!(ev.contains(&EventKind::DirectListing), "{ev:?}");
     assert_eq!(run_scan(&state).mails, 0);
 
     // Direct listing: a licensed supplier lists a product of the drug within the cap; the

@@ -39,16 +39,24 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
-use crate::domain::award::{AwardPolicy, LotAward, MultiParams, Outcome, Ranked, Winner};
+use crate::domain::award::{
+    AwardPolicy, LotAward, MultiParams, Outcome, PolicyKind, Ranked, Winner,
+};
+use crate::domain::catalog::{
+    Category, CreditStatus, InstitutionKind, ListOrigin, RegionLevel, SupplierKind, Unit,
+};
 use crate::domain::money::Money;
 use crate::domain::orders::{
-    state_from_lines, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
-    RejectReason,
+    state_from_lines, CreditEventKind, DeclineReason, DeliveryRules, LineQuantities, OrderState,
+    ReceiptOutcome, RejectReason,
 };
 use crate::domain::roles::Role;
+use crate::domain::tender::{
+    BidStatus, ContractStatus, LotStatus, TechnicalResult, TenderState, WindowStatus,
+};
 use crate::sealing::{self, MasterKey};
 use crate::store::schema::{counters, orders, regions};
-use crate::store::{users, write_tx, Act, DbConn, StoreError};
+use crate::store::{sql_word, users, write_tx, Act, DbConn, StoreError};
 
 /// Rows per `INSERT` statement.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -293,77 +301,237 @@ fn place(i: usize) -> (&'static str, &'static str, &'static str, &'static str) {
 }
 
 /// Generic-name stems: Chinese name, INN, ATC code, category (as `benches/catalog_load.sh`).
-const STEMS: &[(&str, &str, Option<&str>, &str)] = &[
-    ("阿莫西林", "Amoxicillin", Some("J01CA04"), "chemical"),
-    ("头孢呋辛", "Cefuroxime", Some("J01DC02"), "chemical"),
-    ("头孢克洛", "Cefaclor", Some("J01DC04"), "chemical"),
-    ("左氧氟沙星", "Levofloxacin", Some("J01MA12"), "chemical"),
-    ("阿奇霉素", "Azithromycin", Some("J01FA10"), "chemical"),
-    ("克拉霉素", "Clarithromycin", Some("J01FA09"), "chemical"),
-    ("甲硝唑", "Metronidazole", Some("J01XD01"), "chemical"),
-    ("二甲双胍", "Metformin", Some("A10BA02"), "chemical"),
-    ("格列美脲", "Glimepiride", Some("A10BB12"), "chemical"),
-    ("阿卡波糖", "Acarbose", Some("A10BF01"), "chemical"),
-    ("硝苯地平", "Nifedipine", Some("C08CA05"), "chemical"),
-    ("氨氯地平", "Amlodipine", Some("C08CA01"), "chemical"),
-    ("卡托普利", "Captopril", Some("C09AA01"), "chemical"),
-    ("依那普利", "Enalapril", Some("C09AA02"), "chemical"),
-    ("缬沙坦", "Valsartan", Some("C09CA03"), "chemical"),
-    ("氯沙坦", "Losartan", Some("C09CA01"), "chemical"),
-    ("美托洛尔", "Metoprolol", Some("C07AB02"), "chemical"),
-    ("比索洛尔", "Bisoprolol", Some("C07AB07"), "chemical"),
-    ("阿托伐他汀", "Atorvastatin", Some("C10AA05"), "chemical"),
-    ("辛伐他汀", "Simvastatin", Some("C10AA01"), "chemical"),
-    ("瑞舒伐他汀", "Rosuvastatin", Some("C10AA07"), "chemical"),
-    ("阿司匹林", "Aspirin", Some("B01AC06"), "chemical"),
-    ("氯吡格雷", "Clopidogrel", Some("B01AC04"), "chemical"),
-    ("华法林", "Warfarin", Some("B01AA03"), "chemical"),
-    ("奥美拉唑", "Omeprazole", Some("A02BC01"), "chemical"),
-    ("兰索拉唑", "Lansoprazole", Some("A02BC03"), "chemical"),
-    ("雷尼替丁", "Ranitidine", Some("A02BA02"), "chemical"),
-    ("多潘立酮", "Domperidone", Some("A03FA03"), "chemical"),
-    ("布洛芬", "Ibuprofen", Some("M01AE01"), "chemical"),
-    ("双氯芬酸", "Diclofenac", Some("M01AB05"), "chemical"),
-    ("对乙酰氨基酚", "Paracetamol", Some("N02BE01"), "chemical"),
-    ("氯雷他定", "Loratadine", Some("R06AX13"), "chemical"),
-    ("西替利嗪", "Cetirizine", Some("R06AE07"), "chemical"),
-    ("沙丁胺醇", "Salbutamol", Some("R03AC02"), "chemical"),
-    ("氨茶碱", "Aminophylline", Some("R03DA05"), "chemical"),
-    ("地塞米松", "Dexamethasone", Some("H02AB02"), "chemical"),
-    ("泼尼松", "Prednisone", Some("H02AB07"), "chemical"),
-    ("左甲状腺素", "Levothyroxine", Some("H03AA01"), "chemical"),
-    ("呋塞米", "Furosemide", Some("C03CA01"), "chemical"),
+const STEMS: &[(&str, &str, Option<&str>, Category)] = &[
+    (
+        "阿莫西林",
+        "Amoxicillin",
+        Some("J01CA04"),
+        Category::Chemical,
+    ),
+    (
+        "头孢呋辛",
+        "Cefuroxime",
+        Some("J01DC02"),
+        Category::Chemical,
+    ),
+    ("头孢克洛", "Cefaclor", Some("J01DC04"), Category::Chemical),
+    (
+        "左氧氟沙星",
+        "Levofloxacin",
+        Some("J01MA12"),
+        Category::Chemical,
+    ),
+    (
+        "阿奇霉素",
+        "Azithromycin",
+        Some("J01FA10"),
+        Category::Chemical,
+    ),
+    (
+        "克拉霉素",
+        "Clarithromycin",
+        Some("J01FA09"),
+        Category::Chemical,
+    ),
+    (
+        "甲硝唑",
+        "Metronidazole",
+        Some("J01XD01"),
+        Category::Chemical,
+    ),
+    ("二甲双胍", "Metformin", Some("A10BA02"), Category::Chemical),
+    (
+        "格列美脲",
+        "Glimepiride",
+        Some("A10BB12"),
+        Category::Chemical,
+    ),
+    ("阿卡波糖", "Acarbose", Some("A10BF01"), Category::Chemical),
+    (
+        "硝苯地平",
+        "Nifedipine",
+        Some("C08CA05"),
+        Category::Chemical,
+    ),
+    (
+        "氨氯地平",
+        "Amlodipine",
+        Some("C08CA01"),
+        Category::Chemical,
+    ),
+    ("卡托普利", "Captopril", Some("C09AA01"), Category::Chemical),
+    ("依那普利", "Enalapril", Some("C09AA02"), Category::Chemical),
+    ("缬沙坦", "Valsartan", Some("C09CA03"), Category::Chemical),
+    ("氯沙坦", "Losartan", Some("C09CA01"), Category::Chemical),
+    (
+        "美托洛尔",
+        "Metoprolol",
+        Some("C07AB02"),
+        Category::Chemical,
+    ),
+    (
+        "比索洛尔",
+        "Bisoprolol",
+        Some("C07AB07"),
+        Category::Chemical,
+    ),
+    (
+        "阿托伐他汀",
+        "Atorvastatin",
+        Some("C10AA05"),
+        Category::Chemical,
+    ),
+    (
+        "辛伐他汀",
+        "Simvastatin",
+        Some("C10AA01"),
+        Category::Chemical,
+    ),
+    (
+        "瑞舒伐他汀",
+        "Rosuvastatin",
+        Some("C10AA07"),
+        Category::Chemical,
+    ),
+    ("阿司匹林", "Aspirin", Some("B01AC06"), Category::Chemical),
+    (
+        "氯吡格雷",
+        "Clopidogrel",
+        Some("B01AC04"),
+        Category::Chemical,
+    ),
+    ("华法林", "Warfarin", Some("B01AA03"), Category::Chemical),
+    (
+        "奥美拉唑",
+        "Omeprazole",
+        Some("A02BC01"),
+        Category::Chemical,
+    ),
+    (
+        "兰索拉唑",
+        "Lansoprazole",
+        Some("A02BC03"),
+        Category::Chemical,
+    ),
+    (
+        "雷尼替丁",
+        "Ranitidine",
+        Some("A02BA02"),
+        Category::Chemical,
+    ),
+    (
+        "多潘立酮",
+        "Domperidone",
+        Some("A03FA03"),
+        Category::Chemical,
+    ),
+    ("布洛芬", "Ibuprofen", Some("M01AE01"), Category::Chemical),
+    (
+        "双氯芬酸",
+        "Diclofenac",
+        Some("M01AB05"),
+        Category::Chemical,
+    ),
+    (
+        "对乙酰氨基酚",
+        "Paracetamol",
+        Some("N02BE01"),
+        Category::Chemical,
+    ),
+    (
+        "氯雷他定",
+        "Loratadine",
+        Some("R06AX13"),
+        Category::Chemical,
+    ),
+    (
+        "西替利嗪",
+        "Cetirizine",
+        Some("R06AE07"),
+        Category::Chemical,
+    ),
+    (
+        "沙丁胺醇",
+        "Salbutamol",
+        Some("R03AC02"),
+        Category::Chemical,
+    ),
+    (
+        "氨茶碱",
+        "Aminophylline",
+        Some("R03DA05"),
+        Category::Chemical,
+    ),
+    (
+        "地塞米松",
+        "Dexamethasone",
+        Some("H02AB02"),
+        Category::Chemical,
+    ),
+    ("泼尼松", "Prednisone", Some("H02AB07"), Category::Chemical),
+    (
+        "左甲状腺素",
+        "Levothyroxine",
+        Some("H03AA01"),
+        Category::Chemical,
+    ),
+    ("呋塞米", "Furosemide", Some("C03CA01"), Category::Chemical),
     (
         "氢氯噻嗪",
         "Hydrochlorothiazide",
         Some("C03AA03"),
-        "chemical",
+        Category::Chemical,
     ),
-    ("螺内酯", "Spironolactone", Some("C03DA01"), "chemical"),
-    ("地高辛", "Digoxin", Some("C01AA05"), "chemical"),
-    ("胺碘酮", "Amiodarone", Some("C01BD01"), "chemical"),
-    ("卡马西平", "Carbamazepine", Some("N03AF01"), "chemical"),
-    ("丙戊酸钠", "Sodium Valproate", Some("N03AG01"), "chemical"),
-    ("地西泮", "Diazepam", Some("N05BA01"), "chemical"),
-    ("艾司唑仑", "Estazolam", Some("N05CD04"), "chemical"),
-    ("氟西汀", "Fluoxetine", Some("N06AB03"), "chemical"),
-    ("帕罗西汀", "Paroxetine", Some("N06AB05"), "chemical"),
-    ("利培酮", "Risperidone", Some("N05AX08"), "chemical"),
-    ("奥氮平", "Olanzapine", Some("N05AH03"), "chemical"),
-    ("阿昔洛韦", "Aciclovir", Some("J05AB01"), "chemical"),
-    ("利巴韦林", "Ribavirin", Some("J05AB04"), "chemical"),
-    ("氟康唑", "Fluconazole", Some("J02AC01"), "chemical"),
+    (
+        "螺内酯",
+        "Spironolactone",
+        Some("C03DA01"),
+        Category::Chemical,
+    ),
+    ("地高辛", "Digoxin", Some("C01AA05"), Category::Chemical),
+    ("胺碘酮", "Amiodarone", Some("C01BD01"), Category::Chemical),
+    (
+        "卡马西平",
+        "Carbamazepine",
+        Some("N03AF01"),
+        Category::Chemical,
+    ),
+    (
+        "丙戊酸钠",
+        "Sodium Valproate",
+        Some("N03AG01"),
+        Category::Chemical,
+    ),
+    ("地西泮", "Diazepam", Some("N05BA01"), Category::Chemical),
+    ("艾司唑仑", "Estazolam", Some("N05CD04"), Category::Chemical),
+    ("氟西汀", "Fluoxetine", Some("N06AB03"), Category::Chemical),
+    (
+        "帕罗西汀",
+        "Paroxetine",
+        Some("N06AB05"),
+        Category::Chemical,
+    ),
+    ("利培酮", "Risperidone", Some("N05AX08"), Category::Chemical),
+    ("奥氮平", "Olanzapine", Some("N05AH03"), Category::Chemical),
+    ("阿昔洛韦", "Aciclovir", Some("J05AB01"), Category::Chemical),
+    ("利巴韦林", "Ribavirin", Some("J05AB04"), Category::Chemical),
+    ("氟康唑", "Fluconazole", Some("J02AC01"), Category::Chemical),
     (
         "重组人胰岛素",
         "Insulin Human",
         Some("A10AB01"),
-        "biological",
+        Category::Biological,
     ),
-    ("复方丹参", "Compound Danshen", None, "chinese_patent"),
-    ("板蓝根", "Banlangen", None, "chinese_patent"),
-    ("六味地黄", "Liuwei Dihuang", None, "chinese_patent"),
-    ("双黄连", "Shuanghuanglian", None, "chinese_patent"),
-    ("银黄", "Yinhuang", None, "chinese_patent"),
+    (
+        "复方丹参",
+        "Compound Danshen",
+        None,
+        Category::ChinesePatent,
+    ),
+    ("板蓝根", "Banlangen", None, Category::ChinesePatent),
+    ("六味地黄", "Liuwei Dihuang", None, Category::ChinesePatent),
+    ("双黄连", "Shuanghuanglian", None, Category::ChinesePatent),
+    ("银黄", "Yinhuang", None, Category::ChinesePatent),
 ];
 
 /// Dosage forms: name prefix, suffix, dosage form, unit, package sizes, unit price range
@@ -372,7 +540,7 @@ struct Form {
     prefix: &'static str,
     suffix: &'static str,
     dosage_form: &'static str,
-    unit: &'static str,
+    unit: Unit,
     packages: &'static [i32],
     price: (i64, i64),
 }
@@ -382,7 +550,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "片",
         dosage_form: "片剂",
-        unit: "tablet",
+        unit: Unit::Tablet,
         packages: &[12, 24, 28, 30, 48, 100],
         price: (500, 30_000),
     },
@@ -390,7 +558,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "胶囊",
         dosage_form: "胶囊剂",
-        unit: "capsule",
+        unit: Unit::Capsule,
         packages: &[12, 24, 36],
         price: (1_000, 30_000),
     },
@@ -398,7 +566,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "注射液",
         dosage_form: "注射剂",
-        unit: "ampoule",
+        unit: Unit::Ampoule,
         packages: &[5, 10],
         price: (5_000, 300_000),
     },
@@ -406,7 +574,7 @@ const FORMS: &[Form] = &[
         prefix: "注射用",
         suffix: "",
         dosage_form: "注射用无菌粉末",
-        unit: "vial",
+        unit: Unit::Vial,
         packages: &[1, 10],
         price: (20_000, 800_000),
     },
@@ -414,7 +582,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "缓释片",
         dosage_form: "缓释片",
-        unit: "tablet",
+        unit: Unit::Tablet,
         packages: &[14, 28, 30],
         price: (2_000, 40_000),
     },
@@ -422,7 +590,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "分散片",
         dosage_form: "分散片",
-        unit: "tablet",
+        unit: Unit::Tablet,
         packages: &[12, 24],
         price: (1_000, 20_000),
     },
@@ -430,7 +598,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "颗粒",
         dosage_form: "颗粒剂",
-        unit: "g",
+        unit: Unit::Gram,
         packages: &[10, 20, 30],
         price: (2_000, 20_000),
     },
@@ -438,7 +606,7 @@ const FORMS: &[Form] = &[
         prefix: "",
         suffix: "氯化钠注射液",
         dosage_form: "大容量注射剂",
-        unit: "bag",
+        unit: Unit::Bag,
         packages: &[1],
         price: (20_000, 150_000),
     },
@@ -1115,6 +1283,27 @@ impl Gen {
         let p = self.p;
         let pre = self.pre;
         let created = at(ymd(2025, 6, 1), 0);
+        // The stored words, as SQL literals.
+        let (w_province, w_city, w_county, w_township) = (
+            sql_word(RegionLevel::Province),
+            sql_word(RegionLevel::City),
+            sql_word(RegionLevel::County),
+            sql_word(RegionLevel::Township),
+        );
+        let w_township_center = sql_word(InstitutionKind::TownshipCenter);
+        let w_village_clinic = sql_word(InstitutionKind::VillageClinic);
+        let w_good = sql_word(CreditStatus::Good);
+        let w_closed = sql_word(WindowStatus::Closed);
+        let w_contracted = sql_word(TenderState::Contracted);
+        let (w_multiple_winners, w_awarded) = (
+            sql_word(PolicyKind::MultipleWinners),
+            sql_word(LotStatus::Awarded),
+        );
+        let (w_active, w_passed) = (
+            sql_word(BidStatus::Active),
+            sql_word(TechnicalResult::Passed),
+        );
+        let w_in_force = sql_word(ContractStatus::InForce);
         // Regions: province, cities, counties, townships (ids in that order).
         let mut rg = Inserter::new("regions", "id, code, name_zh, name_en, level, parent_id");
         let province = self.id("regions");
@@ -1125,7 +1314,7 @@ impl Gen {
         };
         row!(
             rg,
-            "({province},{},{},{},'province',NULL)",
+            "({province},{},{},{},{w_province},NULL)",
             Q(&format!("{pre}0000")),
             Q(&pname),
             Q(&pname_en)
@@ -1136,7 +1325,7 @@ impl Gen {
             city_ids.push(id);
             row!(
                 rg,
-                "({id},{},{},{},'city',{province})",
+                "({id},{},{},{},{w_city},{province})",
                 Q(&format!("{pre}{code}00")),
                 Q(zh),
                 Q(&format!("{en} City"))
@@ -1148,7 +1337,7 @@ impl Gen {
             let (a, b, ae, be) = place(c);
             row!(
                 rg,
-                "({id},{},{},{},'county',{})",
+                "({id},{},{},{},{w_county},{})",
                 Q(&self.counties[c].code),
                 Q(&format!("{a}{b}县")),
                 Q(&format!("{ae}{be} County")),
@@ -1163,7 +1352,7 @@ impl Gen {
                 township_ids.push(id);
                 row!(
                     rg,
-                    "({id},{},{},{},'township',{})",
+                    "({id},{},{},{},{w_township},{})",
                     Q(&format!("{}{:03}", self.counties[c].code, 100 + k)),
                     Q(&format!("{a}{b}镇")),
                     Q(&format!("{ae}{be} Town")),
@@ -1184,7 +1373,7 @@ impl Gen {
             let (a, b, _, _) = place(inst.township + 3);
             row!(
                 ins,
-                "({},{},{},'township_center',{},NULL,{},{},{})",
+                "({},{},{},{w_township_center},{},NULL,{},{},{})",
                 inst.id,
                 Q(&inst.code),
                 Q(&format!("{a}{b}镇卫生院")),
@@ -1204,7 +1393,7 @@ impl Gen {
             let (a, b, _, _) = place(inst.township + 3);
             row!(
                 ins,
-                "({},{},{},'village_clinic',{},{},{},'',{})",
+                "({},{},{},{w_village_clinic},{},{},{},'',{})",
                 inst.id,
                 Q(&inst.code),
                 Q(&format!("{a}{b}镇{nth}村卫生室")),
@@ -1248,11 +1437,16 @@ impl Gen {
             let s = &self.suppliers[i];
             row!(
                 sup,
-                "({},{},{},{},{},'good',{},{})",
+                "({},{},{},{},{},{w_good},{},{})",
                 s.id,
                 Q(&uscc),
                 Q(&name),
-                Q(if maker { "manufacturer" } else { "distributor" }),
+                Q(if maker {
+                    SupplierKind::Manufacturer
+                } else {
+                    SupplierKind::Distributor
+                }
+                .as_str()),
                 city_ids[city],
                 Q(&format!("s{}@gen.jicai.test", s.id)),
                 Ts(created)
@@ -1298,9 +1492,14 @@ impl Gen {
                 Q(inn),
                 Q(form.dosage_form),
                 Q(strength),
-                Q(form.unit),
-                Q(if d % 5 == 0 { "provincial" } else { "national" }),
-                Q(category),
+                Q(form.unit.as_str()),
+                Q(if d % 5 == 0 {
+                    ListOrigin::Provincial
+                } else {
+                    ListOrigin::National
+                }
+                .as_str()),
+                Q(category.as_str()),
                 Opt(atc.map(Q)),
                 Q(&search)
             );
@@ -1315,9 +1514,9 @@ impl Gen {
         for (i, x) in self.products.iter().enumerate() {
             let (_, _, _, category) = STEMS[x.drug % STEMS.len()];
             let letter = match category {
-                "biological" => 'S',
-                "chinese_patent" => 'Z',
-                _ => 'H',
+                Category::Biological => 'S',
+                Category::ChinesePatent => 'Z',
+                Category::Chemical => 'H',
             };
             let data = format!("69{pre}{:08}", i + 1);
             let gtin = format!(
@@ -1333,7 +1532,7 @@ impl Gen {
                 Q(&format!("国药准字{letter}{pre}{:06}", i + 1)),
                 x.per_package,
                 Opt(rng.gen_bool(0.85).then_some(Q(&gtin))),
-                B(category == "chemical" && rng.gen_bool(0.7)),
+                B(category == Category::Chemical && rng.gen_bool(0.7)),
                 B(rng.gen_bool(0.1)),
                 x.list_price * x.per_package as i64
             );
@@ -1350,7 +1549,7 @@ impl Gen {
         );
         row!(
             dw,
-            "({window},'2026年度基层医疗机构药品需求填报（生成数据）',{province},{},'closed',{})",
+            "({window},'2026年度基层医疗机构药品需求填报（生成数据）',{province},{},{w_closed},{})",
             Ts(at(ymd(2025, 9, 30), 10)),
             Ts(at(ymd(2025, 9, 1), 1))
         );
@@ -1369,7 +1568,7 @@ impl Gen {
         row!(
             tn,
             "({tender},'2026年度安徽省基层医疗机构药品集中带量采购（生成数据）',{province},{window},\
-             'contracted',{},3,{},12,{},NULL,{},{},{})",
+             {w_contracted},{},3,{},12,{},NULL,{},{},{})",
             Ts(at(ymd(2025, 11, 10), 2)),
             Ts(at(ymd(2025, 11, 20), 2)),
             Q(&salt),
@@ -1500,7 +1699,7 @@ impl Gen {
             row!(
                 lots,
                 "({lot},{tender},{},{},{},{share_bp},{agreed},{max_price},2,FALSE,\
-                 'multiple_winners',{},'awarded',{})",
+                 {w_multiple_winners},{},{w_awarded},{})",
                 lot_no + 1,
                 drug_ids[*drug],
                 agreed * 10_000 / share_bp.max(1),
@@ -1546,7 +1745,7 @@ impl Gen {
                 )?;
                 row!(
                     bids,
-                    "({bid},{lot},{},'active',1,{seq},{},{capacity},{},{},{},{},{},{},'passed','[]',\
+                    "({bid},{lot},{},{w_active},1,{seq},{},{capacity},{},{},{},{},{},{},{w_passed},'[]',\
                      NULL,{package},{})",
                     supplier.id,
                     product.id,
@@ -1573,7 +1772,7 @@ impl Gen {
                 let county = &self.counties[c.county];
                 row!(
                     kt,
-                    "({},{lot},{bid},{},{},{},{},{},{},{},'in_force',{})",
+                    "({},{lot},{bid},{},{},{},{},{},{},{},{w_in_force},{})",
                     c.id,
                     supplier.id,
                     product.id,
@@ -1744,7 +1943,7 @@ impl Gen {
         &mut self,
         t: &mut OrderTables,
         supplier: i64,
-        kind: &str,
+        kind: CreditEventKind,
         line: i64,
         when: NaiveDateTime,
         detail: &str,
@@ -1753,7 +1952,7 @@ impl Gen {
         row!(
             t.credit_events,
             "({id},{supplier},{},{line},{},{})",
-            Q(kind),
+            Q(kind.as_str()),
             Ts(when),
             Q(detail)
         );
@@ -1839,7 +2038,14 @@ impl Gen {
                 .collect();
             for (line, r) in declined {
                 let when = ack_at + Duration::minutes(1);
-                self.credit(t, supplier, "declined", line, when, r.as_str());
+                self.credit(
+                    t,
+                    supplier,
+                    CreditEventKind::Declined,
+                    line,
+                    when,
+                    r.as_str(),
+                );
             }
             // Deliveries: one note, or two now and then; on time mostly, late sometimes.
             let late = rng.gen_bool(0.05);
@@ -1935,7 +2141,14 @@ impl Gen {
                 );
                 if late {
                     let detail = format!("delivered after {deliver_by}");
-                    self.credit(t, supplier, "late", line_id, *shipped_at, &detail);
+                    self.credit(
+                        t,
+                        supplier,
+                        CreditEventKind::Late,
+                        line_id,
+                        *shipped_at,
+                        &detail,
+                    );
                 }
                 match (receipt, reason) {
                     (Some(ReceiptOutcome::Accepted), _) => {
@@ -1956,7 +2169,14 @@ impl Gen {
                         );
                     }
                     (Some(ReceiptOutcome::Rejected), Some(r)) => {
-                        self.credit(t, supplier, "rejected", line_id, confirm_at, r.as_str());
+                        self.credit(
+                            t,
+                            supplier,
+                            CreditEventKind::Rejected,
+                            line_id,
+                            confirm_at,
+                            r.as_str(),
+                        );
                     }
                     _ => {}
                 }

@@ -444,6 +444,10 @@ mod tests {
             ["accepted", "rejected"]
         );
         assert_eq!(
+            words_of::<CreditEventKind>("kind"),
+            ["declined", "late", "rejected", "warning", "bad_faith"]
+        );
+        assert_eq!(
             words_of::<Level>("level"),
             ["watch", "shortage", "critical"]
         );
@@ -463,6 +467,27 @@ mod tests {
                 "resolved"
             ]
         );
+        assert_eq!(
+            words_of::<EventKind>("change"),
+            [
+                "opened",
+                "escalated",
+                "eased",
+                "spread",
+                "counties",
+                "resolved",
+                "response_direct_listing",
+                "response_alternate_supplier",
+                "response_retender"
+            ]
+        );
+        for k in EventKind::ALL {
+            let back = match k.split() {
+                Ok(c) => EventKind::from(c),
+                Err(r) => EventKind::from(r),
+            };
+            assert_eq!(back, *k);
+        }
         assert_eq!(
             words_of::<ResponseKind>("kind"),
             ["direct_listing", "alternate_supplier", "retender"]

@@ -111,6 +111,18 @@ words! {
 }
 
 words! {
+    /// What a supplier's credit record notes: a declined line, a late delivery, a rejected
+    /// delivery, a warning, the bad-faith list.
+    pub enum CreditEventKind {
+        Declined => "declined",
+        Late => "late",
+        Rejected => "rejected",
+        Warning => "warning",
+        BadFaith => "bad_faith",
+    }
+}
+
+words! {
     /// An order's state.
     pub enum OrderState {
         Submitted => "submitted",

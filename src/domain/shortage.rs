@@ -369,6 +369,62 @@ words! {
     }
 }
 
+words! {
+    /// What an event of a record's history notes: a change the scan made, or a response of
+    /// the center.
+    pub enum EventKind {
+        Opened => "opened",
+        Escalated => "escalated",
+        Eased => "eased",
+        Spread => "spread",
+        Counties => "counties",
+        Resolved => "resolved",
+        DirectListing => "response_direct_listing",
+        AlternateSupplier => "response_alternate_supplier",
+        Retender => "response_retender",
+    }
+}
+
+impl From<Change> for EventKind {
+    fn from(c: Change) -> EventKind {
+        match c {
+            Change::Opened => EventKind::Opened,
+            Change::Escalated => EventKind::Escalated,
+            Change::Eased => EventKind::Eased,
+            Change::Spread => EventKind::Spread,
+            Change::Counties => EventKind::Counties,
+            Change::Resolved => EventKind::Resolved,
+        }
+    }
+}
+
+impl From<ResponseKind> for EventKind {
+    fn from(r: ResponseKind) -> EventKind {
+        match r {
+            ResponseKind::DirectListing => EventKind::DirectListing,
+            ResponseKind::AlternateSupplier => EventKind::AlternateSupplier,
+            ResponseKind::Retender => EventKind::Retender,
+        }
+    }
+}
+
+impl EventKind {
+    /// The change, or the response, the event notes.
+    pub fn split(self) -> Result<Change, ResponseKind> {
+        match self {
+            EventKind::Opened => Ok(Change::Opened),
+            EventKind::Escalated => Ok(Change::Escalated),
+            EventKind::Eased => Ok(Change::Eased),
+            EventKind::Spread => Ok(Change::Spread),
+            EventKind::Counties => Ok(Change::Counties),
+            EventKind::Resolved => Ok(Change::Resolved),
+            EventKind::DirectListing => Err(ResponseKind::DirectListing),
+            EventKind::AlternateSupplier => Err(ResponseKind::AlternateSupplier),
+            EventKind::Retender => Err(ResponseKind::Retender),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

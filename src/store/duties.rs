@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 
 use super::{sql_date, sql_ts, sql_word, DbConn, Result};
+use crate::domain::catalog::LicenceKind;
 use crate::domain::tender::{ContractStatus, TenderState};
 
 /// An order past its delivery deadline with lines not yet shipped in full.
@@ -100,7 +101,7 @@ pub struct ExpiringLicence {
     #[diesel(sql_type = BigInt)]
     pub supplier_id: i64,
     #[diesel(sql_type = Text)]
-    pub kind: String,
+    pub kind: LicenceKind,
     #[diesel(sql_type = Text)]
     pub number: String,
     #[diesel(sql_type = Date)]

@@ -17,8 +17,8 @@ use crate::domain::bounds::Quantity;
 use crate::domain::catalog::RegionLevel;
 use crate::domain::money::Money;
 use crate::domain::orders::{
-    self as rules, DeclineReason, DeliveryRules, LineQuantities, OrderState, ReceiptOutcome,
-    RejectReason,
+    self as rules, CreditEventKind, DeclineReason, DeliveryRules, LineQuantities, OrderState,
+    ReceiptOutcome, RejectReason,
 };
 use crate::domain::tender::ContractStatus;
 use crate::domain::{Code, Invalid, Msg};
@@ -141,7 +141,7 @@ fn credit_event(
     conn: &mut DbConn,
     act: &Act,
     supplier_id: i64,
-    kind: &str,
+    kind: CreditEventKind,
     line: Option<i64>,
     detail: &str,
 ) -> Result<()> {
@@ -161,7 +161,7 @@ fn credit_event(
 pub fn credit_events_of(
     conn: &mut DbConn,
     supplier_id: i64,
-) -> Result<Vec<(String, NaiveDateTime, String)>> {
+) -> Result<Vec<(CreditEventKind, NaiveDateTime, String)>> {
     Ok(credit_events::table
         .filter(credit_events::supplier_id.eq(supplier_id))
         .order(credit_events::id.asc())
@@ -436,7 +436,7 @@ pub fn decline_line(
             conn,
             act,
             o.supplier_id,
-            "declined",
+            CreditEventKind::Declined,
             Some(line_id),
             reason.as_str(),
         )?;
@@ -650,7 +650,7 @@ pub fn ship(
                         conn,
                         act,
                         o.supplier_id,
-                        "late",
+                        CreditEventKind::Late,
                         Some(s.order_line_id),
                         &format!("delivered after {}", o.deliver_by),
                     )?;
@@ -765,7 +765,7 @@ pub fn confirm(
                 conn,
                 act,
                 o.supplier_id,
-                "rejected",
+                CreditEventKind::Rejected,
                 Some(dl.order_line_id),
                 why.as_str(),
             )?,
@@ -943,7 +943,14 @@ pub fn warn_supplier(
             ))
             .returning(w::id)
             .get_result(conn)?;
-        credit_event(conn, act, supplier_id, "warning", None, &reason)?;
+        credit_event(
+            conn,
+            act,
+            supplier_id,
+            CreditEventKind::Warning,
+            None,
+            &reason,
+        )?;
         let warning: Warning = w::table.find(id).select(Warning::as_select()).first(conn)?;
         audit::append(
             conn,
@@ -999,7 +1006,14 @@ pub fn put_on_bad_faith_list(
             ))
             .returning(bad_faith::id)
             .get_result(conn)?;
-        credit_event(conn, act, supplier_id, "bad_faith", None, &reason)?;
+        credit_event(
+            conn,
+            act,
+            supplier_id,
+            CreditEventKind::BadFaith,
+            None,
+            &reason,
+        )?;
         let b: BadFaith = bad_faith::table
             .find(id)
             .select(BadFaith::as_select())

@@ -16,8 +16,8 @@ use super::{
 use crate::domain::catalog::RegionLevel;
 use crate::domain::orders::DeclineReason;
 use crate::domain::shortage::{
-    counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, Geography, Level,
-    Reading, ResponseKind, Scope, ShortageStatus,
+    counties_parse, counties_text, Change, CountySignals, Current, DrugSignals, EventKind,
+    Geography, Level, Reading, ResponseKind, Scope, ShortageStatus,
 };
 use crate::domain::tender::{ContractStatus, LotStatus};
 use crate::domain::{Code, Invalid, Msg};
@@ -265,7 +265,7 @@ pub struct Event {
     pub id: i64,
     pub shortage_id: i64,
     pub at: NaiveDateTime,
-    pub change: String,
+    pub change: EventKind,
     pub level: Level,
     pub scope: Scope,
     pub region_id: i64,
@@ -338,7 +338,7 @@ pub fn apply(
         .find(id)
         .select(Shortage::as_select())
         .first(conn)?;
-    let event = add_event(conn, act, &rec, change.as_str(), &rec.evidence)?;
+    let event = add_event(conn, act, &rec, change.into(), &rec.evidence)?;
     audit::append(
         conn,
         act,
@@ -356,7 +356,7 @@ fn add_event(
     conn: &mut DbConn,
     act: &Act,
     rec: &Shortage,
-    change: &str,
+    change: EventKind,
     evidence: &str,
 ) -> Result<Event> {
     let id: i64 = diesel::insert_into(shortage_events::table)
@@ -811,7 +811,7 @@ pub fn respond(
             conn,
             act,
             &s,
-            &format!("response_{}", r.kind.as_str()),
+            r.kind.into(),
             &serde_json::to_string(&resp).unwrap_or_default(),
         )?;
         audit::append(

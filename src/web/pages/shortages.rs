@@ -342,14 +342,13 @@ async fn shortage_page(
         rows: events
             .iter()
             .map(|e| {
-                let change = if let Some(k) = e.change.strip_prefix("response_") {
-                    format!(
+                let change = match e.change.split() {
+                    Err(k) => format!(
                         "{}: {}",
                         t.get("shortage.response"),
                         t.get(&format!("shortage.response.{k}"))
-                    )
-                } else {
-                    t.get(&format!("shortage.change.{}", e.change)).to_string()
+                    ),
+                    Ok(c) => t.get(&format!("shortage.change.{c}")).to_string(),
                 };
                 vec![
                     Cell::text(local_time(tz, e.at)),
