@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{state_with_demo, TestDb, PW};
+use common::{state_with_demo, Backend, TestDb, PW};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -116,7 +116,7 @@ fn serve(state: &jicai::web::AppState) -> (String, actix_web::dev::ServerHandle)
 
 #[actix_web::test]
 async fn center_staff_logs_in_and_searches_the_drug_list() {
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     let Some((_driver, browser)) = start_driver().await else {
         return;
@@ -184,7 +184,7 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
 
 #[actix_web::test]
 async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     let Some((_driver, browser)) = start_driver().await else {
         return;
@@ -283,7 +283,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
 #[actix_web::test]
 async fn an_institution_confirms_a_delivery_in_the_page() {
     use jicai::store::orders as os;
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     // A demo order waits, acknowledged; its supplier ships it.
     let (order_id, delivery_line) = {

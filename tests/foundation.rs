@@ -1128,7 +1128,7 @@ async fn language_follows_browser_and_switch(db: TestDb) {
 }
 
 on_both_databases!(
-    login_logout_and_home,
+    demo: login_logout_and_home,
     wrong_password_is_refused,
     login_is_throttled_after_repeated_failures,
     form_without_csrf_token_is_refused,

@@ -882,7 +882,7 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
 }
 
 on_both_databases!(
-    an_order_from_placement_to_payment,
+    demo: an_order_from_placement_to_payment,
     deadlines_follow_urgency_and_remoteness,
     an_order_through_the_pages,
     the_bad_faith_list_bars_a_supplier_from_tenders,

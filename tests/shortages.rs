@@ -744,7 +744,7 @@ async fn duties_alert_once_per_state(db: TestDb) {
 }
 
 on_both_databases!(
-    signals_open_escalate_and_resolve,
+    demo: signals_open_escalate_and_resolve,
     reports_interruptions_and_responses,
     alert_preferences_are_honoured,
     duties_alert_once_per_state

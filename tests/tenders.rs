@@ -1447,7 +1447,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
 }
 
 on_both_databases!(
-    a_whole_tender_over_the_api,
+    demo: a_whole_tender_over_the_api,
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,
     experts_score_a_composite_lot,
