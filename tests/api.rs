@@ -515,7 +515,7 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
 }
 
 on_both_databases!(
-    openapi_declares_every_error_status,
+    demo: openapi_declares_every_error_status,
     documented_errors_are_what_the_server_answers,
     api_errors_are_json,
     whole_floats_are_integers_and_confirm_reasons_are_words,

@@ -688,7 +688,7 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
 }
 
 on_both_databases!(
-    order_quantities_out_of_range_are_refused_and_monitoring_goes_on,
+    demo: order_quantities_out_of_range_are_refused_and_monitoring_goes_on,
     shipments_out_of_range_are_refused_and_the_line_ships_later,
     demand_out_of_range_is_refused_and_totals_stay_exact,
     far_dates_are_refused_on_the_performance_pages,

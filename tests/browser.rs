@@ -9,7 +9,7 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{free_port, state_with_demo, KillOnDrop, TestDb, PW};
+use common::{free_port, state_with_demo, Backend, KillOnDrop, TestDb, PW};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -98,7 +98,7 @@ fn serve(state: &jicai::web::AppState) -> (String, actix_web::dev::ServerHandle)
 
 #[actix_web::test]
 async fn center_staff_logs_in_and_searches_the_drug_list() {
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     let Some((_driver, browser)) = start_driver().await else {
         return;
@@ -166,7 +166,7 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
 
 #[actix_web::test]
 async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     let Some((_driver, browser)) = start_driver().await else {
         return;
@@ -265,7 +265,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
 #[actix_web::test]
 async fn an_institution_confirms_a_delivery_in_the_page() {
     use jicai::store::orders as os;
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     // A demo order waits, acknowledged; its supplier ships it.
     let (order_id, delivery_line) = {
@@ -360,7 +360,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
 
 #[actix_web::test]
 async fn bad_input_is_refused_in_chinese_next_to_its_field() {
-    let db = TestDb::sqlite();
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     let Some((_driver, browser)) = start_driver().await else {
         return;

@@ -430,4 +430,4 @@ impl Drop for Server {
     }
 }
 
-on_both_databases!(acknowledged_writes_survive_sigkill);
+on_both_databases!(empty: acknowledged_writes_survive_sigkill);

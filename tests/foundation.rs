@@ -1188,7 +1188,7 @@ async fn an_unknown_stored_role_or_kind_is_an_error_not_a_default(db: TestDb) {
 }
 
 on_both_databases!(
-    login_logout_and_home,
+    demo: login_logout_and_home,
     an_unknown_stored_role_or_kind_is_an_error_not_a_default,
     wrong_password_is_refused,
     login_is_throttled_after_repeated_failures,

@@ -525,4 +525,4 @@ async fn a_generated_province(db: TestDb) {
     );
 }
 
-on_both_databases!(a_generated_province);
+on_both_databases!(empty: a_generated_province);

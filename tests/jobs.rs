@@ -155,4 +155,4 @@ async fn two_schedulers_one_firing(db: TestDb) {
     assert_eq!(distinct.len(), rows.len());
 }
 
-on_both_databases!(two_schedulers_one_firing);
+on_both_databases!(empty: two_schedulers_one_firing);

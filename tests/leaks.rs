@@ -217,4 +217,4 @@ async fn sealed_until_their_time(db: TestDb) {
     assert!(audit_after.body.contains(&sa_user), "{}", audit_after.body);
 }
 
-on_both_databases!(sealed_until_their_time);
+on_both_databases!(demo: sealed_until_their_time);

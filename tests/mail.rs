@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::{app, state_with_demo, test_config, Client, TestDb, PW};
+use common::{app, state_with_demo, test_config, Backend, Client, TestDb, PW};
 use jicai::domain::mail::{MailStatus, MAX_ATTEMPTS};
 use jicai::mail::{send_due, Mailer};
 use jicai::store::outbox::{self, NewMail};
@@ -257,7 +257,7 @@ async fn the_outbox_reaches_a_real_smtp_server(db: TestDb) {
 /// certificates are all there), and a URL of another scheme is refused at start-up.
 #[actix_web::test]
 async fn tls_smtp_urls_build_a_mailer() {
-    let db = TestDb::sqlite();
+    let db = TestDb::empty(Backend::Sqlite).unwrap();
     for url in [
         "smtps://user:secret@127.0.0.1:465",
         "smtp://user:secret@127.0.0.1:587?tls=required",
@@ -484,9 +484,11 @@ async fn job_run_email_sender_exits_zero_after_sending(db: TestDb) {
 }
 
 on_both_databases!(
-    job_run_email_sender_exits_zero_after_sending,
-    a_shortage_alert_arrives_by_smtp,
+    empty: job_run_email_sender_exits_zero_after_sending,
     the_outbox_reaches_a_real_smtp_server,
     without_smtp_messages_are_written_as_files,
+);
+on_both_databases!(
+    demo: a_shortage_alert_arrives_by_smtp,
     failed_messages_are_shown_and_sent_again
 );

@@ -268,4 +268,4 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     assert_eq!(en.json()["error"]["reason"], "not_allowed");
 }
 
-on_both_databases!(same_refusal_through_page_and_api_for_every_role);
+on_both_databases!(demo: same_refusal_through_page_and_api_for_every_role);

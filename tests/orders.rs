@@ -1019,7 +1019,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
 }
 
 on_both_databases!(
-    an_order_from_placement_to_payment,
+    demo: an_order_from_placement_to_payment,
     an_unknown_stored_order_state_is_an_error_not_a_default,
     deadlines_follow_urgency_and_remoteness,
     an_order_through_the_pages,

@@ -283,4 +283,4 @@ fn demo_purchases(state: &AppState, contract: i64) -> i64 {
         .sum()
 }
 
-on_both_databases!(the_pages_show_what_happened);
+on_both_databases!(demo: the_pages_show_what_happened);

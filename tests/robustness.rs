@@ -99,7 +99,7 @@ async fn panic_inside_a_write_transaction_rolls_back_and_later_writes_are_stored
     write_without_waiting(&db);
 }
 
-on_both_databases!(panic_inside_a_write_transaction_rolls_back_and_later_writes_are_stored);
+on_both_databases!(demo: panic_inside_a_write_transaction_rolls_back_and_later_writes_are_stored);
 
 /// Runs the binary with the test's database, key files and jobs; `serve` is stopped if it is
 /// still running after `limit` (it should have refused to start).
@@ -192,4 +192,4 @@ async fn key_files_are_owner_only_and_a_lost_master_key_stops_start_up(db: TestD
 }
 
 #[cfg(unix)]
-on_both_databases!(key_files_are_owner_only_and_a_lost_master_key_stops_start_up);
+on_both_databases!(empty: key_files_are_owner_only_and_a_lost_master_key_stops_start_up);

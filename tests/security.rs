@@ -802,7 +802,7 @@ async fn pages_and_api_carry_the_security_headers(db: TestDb) {
 }
 
 on_both_databases!(
-    logout_ends_the_session_server_side,
+    demo: logout_ends_the_session_server_side,
     a_password_reset_ends_every_session_and_token,
     sessions_end_when_idle_and_at_their_absolute_lifetime,
     the_last_request_is_written_at_most_once_a_minute,

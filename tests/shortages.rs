@@ -837,7 +837,7 @@ async fn an_unknown_stored_shortage_level_is_an_error_not_a_default(db: TestDb) 
 }
 
 on_both_databases!(
-    signals_open_escalate_and_resolve,
+    demo: signals_open_escalate_and_resolve,
     an_unknown_stored_shortage_level_is_an_error_not_a_default,
     reports_interruptions_and_responses,
     alert_preferences_are_honoured,

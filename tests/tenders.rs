@@ -1546,7 +1546,7 @@ async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
 }
 
 on_both_databases!(
-    a_whole_tender_over_the_api,
+    demo: a_whole_tender_over_the_api,
     an_unknown_stored_tender_state_is_an_error_not_a_default,
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,

@@ -485,7 +485,7 @@ async fn ordinary_csv_and_xlsx_demand_uploads_are_stored(db: TestDb) {
 }
 
 on_both_databases!(
-    malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing,
+    demo: malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing,
     uploads_to_targets_not_theirs_are_refused_before_the_body_is_read,
     bid_documents_are_refused_at_their_limits,
     ordinary_csv_and_xlsx_demand_uploads_are_stored,

@@ -1,57 +1,99 @@
-//! Test harness: a fresh database per test (a temp-file SQLite, or a new PostgreSQL database
-//! when `JICAI_TEST_POSTGRES_URL` is set), the real application, and a cookie-keeping client.
+//! Test harness: a fresh database per test, the real application, and a cookie-keeping client.
+//!
+//! Each test gets its own database, copied from a template that the test process makes once
+//! per backend and contents (`Contents::Empty`: migrated; `Contents::Demo`: migrated, with the
+//! demo province loaded): SQLite copies the template file into the test's temp dir,
+//! PostgreSQL (when `JICAI_TEST_POSTGRES_URL` is set) runs `CREATE DATABASE … TEMPLATE …`.
+//! The demo is loaded once, at the template's `now`; every copy's clock starts there
+//! (`TestDb::demo_now`, `state_with_demo`).
 #![allow(dead_code)]
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
+use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use jicai::clock::Clock;
 use jicai::config::Config;
+use jicai::sealing::MasterKey;
 use jicai::store::Store;
 use jicai::web::{build_app, AppState};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contents {
+    /// Migrated, nothing in it.
+    Empty,
+    /// Migrated, with the demo province loaded (`jicai::demo::load`).
+    Demo,
+}
 
 /// A database that lives as long as the test.
 pub struct TestDb {
     pub url: String,
+    /// The `now` the demo was loaded at, for a copy of the demo template; the test's clock
+    /// starts there.
+    pub demo_now: Option<DateTime<Utc>>,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
 
 impl TestDb {
-    pub fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = dir.path().join("test.db").to_string_lossy().to_string();
-        TestDb {
-            url,
-            _dir: Some(dir),
-            pg: None,
-        }
+    /// A fresh, migrated, empty database; `None` for PostgreSQL when no server is configured.
+    pub fn empty(backend: Backend) -> Option<TestDb> {
+        TestDb::copy_of(backend, Contents::Empty)
     }
 
-    /// A new, empty PostgreSQL database, or `None` when no server is configured.
-    pub fn postgres() -> Option<TestDb> {
-        let admin = std::env::var("JICAI_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|s| !s.is_empty())?;
-        let name = format!("jicai_t_{}_{}", std::process::id(), rand_suffix());
-        let mut c = PgConnection::establish(&admin).expect("JICAI_TEST_POSTGRES_URL answers");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .expect("create test database");
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin.clone());
-        Some(TestDb {
-            url: format!("{base}/{name}"),
-            _dir: None,
-            pg: Some((admin, name)),
-        })
+    /// A fresh database holding the demo province; `None` for PostgreSQL when no server is
+    /// configured.
+    pub fn demo(backend: Backend) -> Option<TestDb> {
+        TestDb::copy_of(backend, Contents::Demo)
+    }
+
+    /// A new database copied from this process's template of `contents`.
+    pub fn copy_of(backend: Backend, contents: Contents) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let tpl = template(Backend::Sqlite, contents);
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("test.db");
+                std::fs::copy(&tpl.source, &path).expect("copy the SQLite template");
+                Some(TestDb {
+                    url: path.to_string_lossy().to_string(),
+                    demo_now: tpl.now,
+                    _dir: Some(dir),
+                    pg: None,
+                })
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url()?;
+                let tpl = template(Backend::Postgres, contents);
+                let name = format!("jicai_t_{}_{}", std::process::id(), rand_suffix());
+                let mut c =
+                    PgConnection::establish(&admin).expect("JICAI_TEST_POSTGRES_URL answers");
+                diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", tpl.source))
+                    .execute(&mut c)
+                    .expect("create test database from the template");
+                Some(TestDb {
+                    url: pg_url(&admin, &name),
+                    demo_now: tpl.now,
+                    _dir: None,
+                    pg: Some((admin, name)),
+                })
+            }
+        }
     }
 
     pub fn store(&self) -> Store {
@@ -62,10 +104,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg {
-            if let Ok(mut c) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut c);
-            }
+            pg_drop(admin, name);
         }
     }
 }
@@ -80,19 +119,235 @@ fn rand_suffix() -> String {
     format!("{}_{}", nanos, N.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Runs a test body on SQLite and (when configured) on PostgreSQL, as two tests.
+fn pg_admin_url() -> Option<String> {
+    std::env::var("JICAI_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// The URL of database `name` on the server of `admin`.
+fn pg_url(admin: &str, name: &str) -> String {
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin.to_string());
+    format!("{base}/{name}")
+}
+
+/// The key the demo's tenders are sealed under, in every template and every test's state.
+pub fn demo_master_key() -> MasterKey {
+    MasterKey::from_bytes([9u8; 32])
+}
+
+/// A template: a SQLite file, or the name of a PostgreSQL database that nobody may connect to.
+struct Template {
+    source: String,
+    /// The `now` the demo was loaded at (`Contents::Demo`).
+    now: Option<DateTime<Utc>>,
+}
+
+/// This process's template of `contents` on `backend`, made at the first call (concurrent
+/// callers wait for it). A static has no destructor: this process's templates stay until the
+/// next test process, which removes those of processes that are gone before it makes its own
+/// (`sqlite_template_dir`, `pg_drop_stale`).
+fn template(backend: Backend, contents: Contents) -> &'static Template {
+    static SQLITE_EMPTY: OnceLock<Template> = OnceLock::new();
+    static SQLITE_DEMO: OnceLock<Template> = OnceLock::new();
+    static PG_EMPTY: OnceLock<Template> = OnceLock::new();
+    static PG_DEMO: OnceLock<Template> = OnceLock::new();
+    let cell = match (backend, contents) {
+        (Backend::Sqlite, Contents::Empty) => &SQLITE_EMPTY,
+        (Backend::Sqlite, Contents::Demo) => &SQLITE_DEMO,
+        (Backend::Postgres, Contents::Empty) => &PG_EMPTY,
+        (Backend::Postgres, Contents::Demo) => &PG_DEMO,
+    };
+    cell.get_or_init(|| match backend {
+        Backend::Sqlite => sqlite_template(contents),
+        Backend::Postgres => pg_template(contents),
+    })
+}
+
+/// Whether process `pid` still runs (unknown, taken as running, where there is no /proc).
+fn process_gone(pid: u32) -> bool {
+    Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The pid in the name of a database or template of the harness: `jicai_t_<pid>_…`,
+/// `jicai_tpl_<pid>…`.
+fn owner_pid(name: &str) -> Option<u32> {
+    let rest = name
+        .strip_prefix("jicai_tpl_")
+        .or_else(|| name.strip_prefix("jicai_t_"))?;
+    rest.split('_').next()?.parse().ok()
+}
+
+/// Whether `name` is left over: its process is gone, or it carries this process's pid (left by
+/// an earlier process of that pid: this one looks before it makes its own).
+fn stale(name: &str) -> bool {
+    owner_pid(name).is_some_and(|pid| pid == std::process::id() || process_gone(pid))
+}
+
+/// Migrates the database at `url` and, for `Contents::Demo`, loads the demo at a `now` taken
+/// here, which it returns.
+fn fill(url: &str, contents: Contents) -> Option<DateTime<Utc>> {
+    let store = Store::open(url, 1).expect("migrate the template");
+    match contents {
+        Contents::Empty => None,
+        Contents::Demo => {
+            let tz = config_for(url).time_zone;
+            let now = Utc::now();
+            jicai::demo::load(&mut store.conn().unwrap(), now, tz, &demo_master_key())
+                .expect("demo loads");
+            Some(now)
+        }
+    }
+}
+
+/// The directory of this process's SQLite templates (stale ones of other processes removed).
+fn sqlite_template_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = std::env::temp_dir();
+        if let Ok(entries) = std::fs::read_dir(&tmp) {
+            for e in entries.flatten() {
+                if stale(&e.file_name().to_string_lossy()) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = tmp.join(format!("jicai_tpl_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("template dir");
+        dir
+    })
+}
+
+/// Writes the write-ahead log into the database file and empties it, so that the file alone
+/// is the whole database.
+fn sqlite_checkpoint(path: &Path) {
+    let store = Store::open(&path.to_string_lossy(), 1).expect("open the template");
+    store
+        .conn()
+        .unwrap()
+        .batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint the template");
+}
+
+fn sqlite_template(contents: Contents) -> Template {
+    let path = sqlite_template_dir().join(match contents {
+        Contents::Empty => "empty.db",
+        Contents::Demo => "demo.db",
+    });
+    let now = fill(&path.to_string_lossy(), contents);
+    sqlite_checkpoint(&path);
+    Template {
+        source: path.to_string_lossy().to_string(),
+        now,
+    }
+}
+
+/// Runs a statement on the server, as the admin user.
+fn pg_admin(admin: &str, sql: &str) -> QueryResult<usize> {
+    let mut c = PgConnection::establish(admin).expect("JICAI_TEST_POSTGRES_URL answers");
+    diesel::sql_query(sql).execute(&mut c)
+}
+
+fn pg_drop(admin: &str, name: &str) {
+    if name.starts_with("jicai_tpl_") {
+        let _ = pg_admin(admin, &format!("ALTER DATABASE {name} IS_TEMPLATE false"));
+    }
+    let _ = pg_admin(
+        admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
+}
+
+/// Drops, on a thread of its own, the templates and test databases of processes that are gone
+/// (killed before their databases were dropped, or ended with their templates: a static has no
+/// destructor). This process's own pid on a template means an earlier process of that pid:
+/// that one is dropped at once, before this process makes its own. The caller joins the
+/// thread once its template is made, so no drop is under way when the process ends (libpq at
+/// work on another thread while the process exits can crash it).
+fn pg_drop_stale(admin: &str) -> std::thread::JoinHandle<()> {
+    #[derive(QueryableByName)]
+    struct Db {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let mut c = PgConnection::establish(admin).expect("JICAI_TEST_POSTGRES_URL answers");
+    let names: Vec<Db> = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database \
+         WHERE datname LIKE 'jicai\\_t\\_%' OR datname LIKE 'jicai\\_tpl\\_%'",
+    )
+    .load(&mut c)
+    .expect("list the test databases");
+    let (own, others): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .map(|d| d.datname)
+        .filter(|n| stale(n))
+        .partition(|n| n.starts_with("jicai_tpl_") && owner_pid(n) == Some(std::process::id()));
+    for name in own {
+        pg_drop(admin, &name);
+    }
+    let admin = admin.to_string();
+    std::thread::spawn(move || {
+        for name in others {
+            pg_drop(&admin, &name);
+        }
+    })
+}
+
+fn pg_template(contents: Contents) -> Template {
+    let admin = pg_admin_url().expect("JICAI_TEST_POSTGRES_URL is set");
+    // Once per process, before its first template; the drops go on while it is made.
+    static STALE: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> =
+        std::sync::Mutex::new(None);
+    static LOOKED: OnceLock<()> = OnceLock::new();
+    LOOKED.get_or_init(|| *STALE.lock().unwrap() = Some(pg_drop_stale(&admin)));
+    let name = format!(
+        "jicai_tpl_{}_{}",
+        std::process::id(),
+        match contents {
+            Contents::Empty => "empty",
+            Contents::Demo => "demo",
+        }
+    );
+    pg_admin(&admin, &format!("CREATE DATABASE {name}")).expect("create the template");
+    let now = fill(&pg_url(&admin, &name), contents);
+    if let Some(dropping) = STALE.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let _ = dropping.join();
+    }
+    // Nobody may stay connected to a template, or copying it fails.
+    pg_admin(
+        &admin,
+        &format!("ALTER DATABASE {name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"),
+    )
+    .expect("mark the template");
+    pg_admin(
+        &admin,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    )
+    .expect("close the template's connections");
+    Template { source: name, now }
+}
+
+/// Runs a test body on SQLite and (when configured) on PostgreSQL, as two tests, each on a
+/// fresh database: `on_both_databases!(demo: a, b)` gives each a copy of the demo template
+/// (build its state with `state_with_demo`), `on_both_databases!(empty: c)` a migrated, empty
+/// database.
 #[macro_export]
 macro_rules! on_both_databases {
-    ($($name:ident),+ $(,)?) => {
+    ($contents:ident: $($name:ident),+ $(,)?) => {
         $(
         mod $name {
             #[actix_web::test]
             async fn sqlite() {
-                super::$name($crate::common::TestDb::sqlite()).await;
+                let db = $crate::common::TestDb::$contents($crate::common::Backend::Sqlite)
+                    .expect("SQLite is always there");
+                super::$name(db).await;
             }
             #[actix_web::test]
             async fn postgres() {
-                match $crate::common::TestDb::postgres() {
+                match $crate::common::TestDb::$contents($crate::common::Backend::Postgres) {
                     Some(db) => super::$name(db).await,
                     None => eprintln!("JICAI_TEST_POSTGRES_URL is not set: PostgreSQL run skipped"),
                 }
@@ -102,9 +357,9 @@ macro_rules! on_both_databases {
     };
 }
 
-pub fn test_config(db: &TestDb) -> Config {
+fn config_for(url: &str) -> Config {
     let mut env = std::collections::BTreeMap::new();
-    env.insert("JICAI_DATABASE_URL".to_string(), db.url.clone());
+    env.insert("JICAI_DATABASE_URL".to_string(), url.to_string());
     // Tests move the clock by days: sessions outlive that (tests/security.rs sets the real
     // lifetimes where it tests them).
     env.insert(
@@ -115,22 +370,25 @@ pub fn test_config(db: &TestDb) -> Config {
     Config::from_sources(&env).expect("test config")
 }
 
-/// The application's state on this database, with the demo province loaded and a clock the test controls.
+pub fn test_config(db: &TestDb) -> Config {
+    config_for(&db.url)
+}
+
+/// The application's state on a copy of the demo template, with a clock the test controls,
+/// standing at the `now` the demo was loaded at.
 pub fn state_with_demo(db: &TestDb) -> AppState {
+    let now = db.demo_now.expect(
+        "state_with_demo needs a copy of the demo: TestDb::demo or on_both_databases!(demo: …)",
+    );
     let store = db.store();
-    let config = test_config(db);
-    let master = jicai::sealing::MasterKey::from_bytes([9u8; 32]);
-    let now = chrono::Utc::now();
-    jicai::demo::load(&mut store.conn().unwrap(), now, config.time_zone, &master)
-        .expect("demo loads");
     AppState {
         bids: jicai::store::bid_writer::BidWriter::start(store.clone()),
         metrics: jicai::web::ops::new_metrics(),
         store,
-        config,
+        config: test_config(db),
         clock: Clock::fixed(now),
         session_key: vec![7u8; 64],
-        master: std::sync::Arc::new(master),
+        master: std::sync::Arc::new(demo_master_key()),
     }
 }
 
