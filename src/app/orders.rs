@@ -1,7 +1,8 @@
 //! Orders, deliveries, receipts and payables: who may see an order, place, acknowledge, cancel,
 //! decline, ship, confirm and pay — each rule once, for the pages, the API and the jobs alike.
 
-use super::{parties, Ctx, Error, Result};
+use super::parties::{self, acting_supplier};
+use super::{Ctx, Error, Result};
 use crate::domain::roles::{Principal, Role, Scope};
 use crate::domain::Code;
 use crate::store::orders::{
@@ -17,14 +18,6 @@ pub struct OrderView {
     pub deliveries: Vec<DeliveryLine>,
     /// The principal is a supplier's user who may supply it (its own or as named distributor).
     pub may_supply: bool,
-}
-
-/// The supplier a supplier's user acts for; anyone else is refused with `refusal`.
-pub fn acting_supplier(p: &Principal, refusal: Code) -> Result<i64> {
-    match (p.role, p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden(refusal.into())),
-    }
 }
 
 /// Which orders a principal sees: staff and regulators all; an institution's user those of its

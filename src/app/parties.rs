@@ -37,6 +37,14 @@ pub fn supplier_scope(p: &Principal) -> Result<Scope> {
     }
 }
 
+/// The supplier a supplier's user acts for; anyone else is refused with `refusal`.
+pub fn acting_supplier(p: &Principal, refusal: Code) -> Result<i64> {
+    match (p.role, p.supplier_id) {
+        (Role::Supplier, Some(s)) => Ok(s),
+        _ => Err(Error::Forbidden(refusal.into())),
+    }
+}
+
 /// An institution the principal may see (outside its scope it does not exist for it).
 #[tracing::instrument(skip_all, fields(user = %p.username, institution = id))]
 pub fn institution(cx: &Ctx, p: &Principal, id: i64) -> Result<Institution> {

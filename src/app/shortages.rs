@@ -1,7 +1,7 @@
 //! Shortage monitoring as people take part in it: institutions report shortages, suppliers
 //! declare supply interruptions, center staff and regulators read the shortage list.
 
-use super::{orders::acting_supplier, Ctx, Error, Result};
+use super::{parties::acting_supplier, Ctx, Error, Result};
 use crate::domain::roles::{Principal, Role};
 use crate::domain::{Code, Invalid, Msg};
 use crate::store::shortages::{self as ss, Interruption, ListFilter, Listed, Report};

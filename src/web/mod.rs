@@ -135,17 +135,6 @@ pub async fn institution_scope(
     web::block(move || crate::app::parties::acting_scope(&mut *store.conn()?, &p)).await?
 }
 
-/// The supplier a supplier's user acts for; anyone else is refused with `refusal`.
-pub fn own_supplier(
-    p: &crate::domain::roles::Principal,
-    refusal: impl Into<Msg>,
-) -> Result<i64, Error> {
-    match (p.role, p.supplier_id) {
-        (crate::domain::roles::Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden(refusal.into())),
-    }
-}
-
 /// Largest form body the CSRF check reads.
 const FORM_LIMIT: usize = 256 * 1024;
 

@@ -279,7 +279,7 @@ pub async fn decline(
     id: web::Path<i64>,
     body: web::Json<DeclineIn>,
 ) -> Result<HttpResponse, ApiError> {
-    orders::acting_supplier(&u.p, Code::SupplierUsersOnly)?;
+    crate::app::parties::acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let reason = DeclineReason::parse("reason", &body.reason)?;
     let (id, p, note) = (id.into_inner(), u.p, body.into_inner().note);
     run(&state, move |cx| orders::decline(cx, &p, id, reason, &note)).await?;
@@ -325,7 +325,7 @@ pub async fn ship(
     id: web::Path<i64>,
     body: web::Json<DeliveryIn>,
 ) -> Result<HttpResponse, ApiError> {
-    orders::acting_supplier(&u.p, Code::SupplierUsersOnly)?;
+    crate::app::parties::acting_supplier(&u.p, Code::SupplierUsersOnly)?;
     let key = req
         .headers()
         .get("Idempotency-Key")

@@ -51,10 +51,7 @@ pub struct LotOut {
 
 /// The caller's supplier, for what only a supplier's users do (bid, object, name distributors).
 pub fn own_bidder(p: &Principal) -> Result<i64, Error> {
-    match (p.role, p.supplier_id) {
-        (Role::Supplier, Some(s)) => Ok(s),
-        _ => Err(Error::Forbidden(Code::OnlySuppliersBid.into())),
-    }
+    crate::app::parties::acting_supplier(p, Code::OnlySuppliersBid)
 }
 
 fn tender_out(

@@ -5,7 +5,8 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::{local_time, money};
-use crate::app::orders::{self, acting_supplier};
+use crate::app::orders;
+use crate::app::parties::acting_supplier;
 use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::Role;

@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use crate::app::orders::acting_supplier;
+use crate::app::parties::acting_supplier;
 use crate::domain::catalog::RegionLevel;
 use crate::domain::performance::{self as perf, percent, ContractKey, Totals};
 use crate::domain::roles::Role;

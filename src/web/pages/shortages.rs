@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 
 use super::{local_time, money};
-use crate::app::orders::acting_supplier;
+use crate::app::parties::acting_supplier;
 use crate::app::shortages;
 use crate::domain::alerts::AlertKind;
 use crate::domain::catalog::RegionLevel;
