@@ -75,6 +75,7 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
         "/api/v1/lots/{id}/objections",
         &[400, 401, 403, 404, 409, 422],
     ),
+    ("get", "/api/v1/lots/{id}/objections", &[401, 403, 404]),
     ("get", "/api/v1/bids/{id}", &[401, 404]),
     (
         "post",

@@ -268,4 +268,129 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     assert_eq!(en.json()["error"]["reason"], "not_allowed");
 }
 
-on_both_databases!(demo: same_refusal_through_page_and_api_for_every_role);
+/// The tender's stages: for each role one refusal, the same through the page and the API
+/// (each comes from one `may_*` rule of `app::tenders`).
+async fn same_tender_stage_refusal_through_page_and_api_for_every_role(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let login = |who: &'static str| {
+        let app = app.clone();
+        async move {
+            let mut c = Client::new(app);
+            c.login(who, PW).await;
+            c.get("/account/alerts").await;
+            c
+        }
+    };
+    let mut api = Client::new(app.clone());
+    let token = |who: &str| token_for(&state, who);
+
+    // Center staff do not object to an award: bidders do.
+    let mut c = login("center").await;
+    let page = c
+        .post("/tenders/1/lots/1/objection", &[("text", "unfair")])
+        .await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/lots/1/objections",
+            Some(&token("center")),
+            Some(json!({"text": "unfair"})),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::FORBIDDEN,
+        "only_suppliers_object",
+    );
+
+    // An expert does not move a tender on.
+    let mut c = login("expert").await;
+    let page = c.post("/tenders/1/actions/publish", &[]).await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/tenders/1/actions/publish",
+            Some(&token("expert")),
+            None,
+        )
+        .await;
+    same(&page, &via_api, StatusCode::FORBIDDEN, "only_center_staff");
+
+    // A supplier's user does not report demand: institutions do.
+    let mut c = login("supplier").await;
+    let page = c
+        .post(
+            "/demand/1/report",
+            &[("drug_code", "D0001"), ("quantity", "10")],
+        )
+        .await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/demand/1/reports",
+            Some(&token("supplier")),
+            Some(json!([{"drug_code": "D0001", "quantity": 10}])),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::FORBIDDEN,
+        "only_institutions_report_demand",
+    );
+
+    // An institution's user does not create tenders.
+    let mut c = login("institution").await;
+    let page = c
+        .post(
+            "/tenders",
+            &[
+                ("title", "ours"),
+                ("window_id", "1"),
+                ("bid_deadline", "2030-01-01 17:00"),
+                ("contract_months", "12"),
+                ("lots", "D0001, 1.00"),
+            ],
+        )
+        .await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/tenders",
+            Some(&token("institution")),
+            Some(json!({"title": "ours", "window_id": 1,
+                "bid_deadline": "2030-01-01T17:00:00+08:00", "lots": []})),
+        )
+        .await;
+    same(&page, &via_api, StatusCode::FORBIDDEN, "only_center_staff");
+
+    // A regulator names no distributor: the winning supplier does.
+    let mut c = login("regulator").await;
+    let page = c
+        .post(
+            "/contracts/1/distributors",
+            &[("county_id", "1"), ("distributor_id", "1")],
+        )
+        .await;
+    let via_api = api
+        .api(
+            "POST",
+            "/api/v1/contracts/1/distributors",
+            Some(&token("regulator")),
+            Some(json!({"county_id": 1, "distributor_id": 1})),
+        )
+        .await;
+    same(
+        &page,
+        &via_api,
+        StatusCode::FORBIDDEN,
+        "only_suppliers_name_distributors",
+    );
+}
+
+on_both_databases!(
+    demo: same_refusal_through_page_and_api_for_every_role,
+    same_tender_stage_refusal_through_page_and_api_for_every_role
+);

@@ -1545,8 +1545,126 @@ async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
 }
 
+/// `GET /api/v1/lots/{id}/objections`: center staff and regulators read every objection to a
+/// lot with its answer, a bidder its own, experts and institutions none (403); a draft's lot
+/// does not exist for a supplier.
+async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
+    use diesel::RunQueryDsl;
+    use serde_json::json;
+    let state = state_with_demo(&db);
+    let all = ts::tenders_list(&mut conn(&state)).unwrap();
+    let done = all
+        .iter()
+        .find(|t| t.state == TenderState::Contracted)
+        .unwrap()
+        .id;
+    let open = all
+        .iter()
+        .find(|t| t.state == TenderState::Open)
+        .unwrap()
+        .id;
+    let lot = ts::lots_of(&mut conn(&state), done).unwrap()[0].id;
+    let mut bidders: Vec<i64> = ts::bids_of_lot(&mut conn(&state), lot)
+        .unwrap()
+        .iter()
+        .map(|b| b.supplier_id)
+        .collect();
+    bidders.dedup();
+    assert!(bidders.len() >= 2, "two bidders on the demo's lot");
+    // The tender back in its objection window, behind the program's back.
+    let until = (state.clock.now() + Duration::days(2)).format("%Y-%m-%d %H:%M:%S");
+    diesel::sql_query(format!(
+        "UPDATE tenders SET state = 'provisional', objection_deadline = '{until}' WHERE id = {done}"
+    ))
+    .execute(&mut conn(&state))
+    .unwrap();
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app);
+    let a = token_for(&state, &supplier_user(&state, bidders[0]));
+    let b = token_for(&state, &supplier_user(&state, bidders[1]));
+    let path = format!("/api/v1/lots/{lot}/objections");
+    let mut ids = vec![];
+    for (t, text) in [(&a, "A objects"), (&b, "B objects")] {
+        let r = c
+            .api("POST", &path, Some(t), Some(json!({"text": text})))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    let center = token_for(&state, "center");
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/objections/{}/answer", ids[0]),
+            Some(&center),
+            Some(json!({"text": "Answered."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    for who in ["center", "regulator"] {
+        let r = c
+            .api("GET", &path, Some(&token_for(&state, who)), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
+        let list = r.json();
+        let got: Vec<i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(got, ids, "{who} reads every objection: {}", r.body);
+        assert_eq!(list[0]["answer"], "Answered.");
+        assert!(list[0]["answered_at"].is_string());
+        assert_eq!(list[1]["answer"], serde_json::Value::Null);
+        assert_eq!(list[1]["supplier_id"], bidders[1]);
+        assert_eq!(list[1]["text"], "B objects");
+    }
+    for (t, id, answer) in [(&a, ids[0], json!("Answered.")), (&b, ids[1], json!(null))] {
+        let r = c.api("GET", &path, Some(t), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let list = r.json();
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            1,
+            "its own only: {}",
+            r.body
+        );
+        assert_eq!(list[0]["id"], id);
+        assert_eq!(list[0]["answer"], answer);
+    }
+    for who in ["expert", "institution"] {
+        let r = c
+            .api("GET", &path, Some(&token_for(&state, who)), None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
+        assert_eq!(
+            r.json()["error"]["reason"],
+            "objections_staff_and_lodgers_only"
+        );
+    }
+    // A draft's lot is not there for a supplier; staff read it (no objections).
+    diesel::sql_query(format!(
+        "UPDATE tenders SET state = 'draft', published_at = NULL WHERE id = {open}"
+    ))
+    .execute(&mut conn(&state))
+    .unwrap();
+    let draft_lot = ts::lots_of(&mut conn(&state), open).unwrap()[0].id;
+    let draft_path = format!("/api/v1/lots/{draft_lot}/objections");
+    let r = c.api("GET", &draft_path, Some(&a), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = c.api("GET", &draft_path, Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!([]));
+    let r = c
+        .api("GET", "/api/v1/lots/999999/objections", Some(&center), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}
+
 on_both_databases!(
     demo: a_whole_tender_over_the_api,
+    a_lots_objections_over_the_api_for_whom_may_read_them,
     an_unknown_stored_tender_state_is_an_error_not_a_default,
     a_whole_tender,
     the_demo_has_a_finished_and_an_open_tender,

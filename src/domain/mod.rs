@@ -112,6 +112,7 @@ pub mod audit;
 pub mod award;
 pub mod bounds;
 pub mod catalog;
+pub mod demand;
 pub mod ids;
 pub mod import;
 pub mod jobs;
@@ -124,6 +125,7 @@ pub mod performance;
 pub mod roles;
 pub mod shortage;
 pub mod tender;
+pub mod tender_stages;
 pub mod users;
 
 use std::fmt;

@@ -329,6 +329,10 @@ pub enum Code {
     ProvinceHasNoParent,
     VillageClinicNeedsParent,
     OnlyVillageClinicHasParent,
+    // --- tstages: the tender stages as services, and the lot objections API ---
+    OnlySuppliersObject,
+    ObjectionsStaffAndLodgersOnly,
+    OnlySuppliersNameDistributors,
 }
 
 impl Code {

@@ -15,7 +15,7 @@ use utoipa_actix_web::scope::scope as api_scope;
 use super::auth::ApiUser;
 use super::error::ErrorBody;
 use super::{db, run, ApiError, AppState, Error};
-use super::{orders_api, tender_api};
+use super::{demand_api, orders_api, tender_api};
 use crate::app;
 use crate::domain::catalog::{Category, DrugForm};
 use crate::domain::paging::{Page, PageRequest};
@@ -493,20 +493,21 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(tender_api::list_tenders)
         .service(tender_api::tender_ocds)
         .service(tender_api::get_tender)
-        .service(tender_api::report_demand)
+        .service(demand_api::report_demand)
         .service(tender_api::submit_bid)
         .service(tender_api::withdraw_bid)
         .service(tender_api::get_bid)
         .service(tender_api::list_contracts)
         .service(tender_api::all_ocds)
         .service(tender_api::lot_products)
-        .service(tender_api::open_window)
-        .service(tender_api::close_window)
-        .service(tender_api::demand_totals)
+        .service(demand_api::open_window)
+        .service(demand_api::close_window)
+        .service(demand_api::demand_totals)
         .service(tender_api::create_tender)
         .service(tender_api::tender_action)
         .service(tender_api::score_bid)
         .service(tender_api::lodge_objection)
+        .service(tender_api::list_objections)
         .service(tender_api::answer_objection)
         .service(tender_api::name_distributor)
         .service(orders_api::place_order)

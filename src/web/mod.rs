@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_doc;
 pub mod auth;
 pub mod charts;
+pub mod demand_api;
 pub mod error;
 pub mod export;
 pub mod ops;

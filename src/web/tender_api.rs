@@ -1,5 +1,6 @@
-//! The tender part of the JSON API: demand reports, tenders and lots, sealed bids (submit,
-//! replace, withdraw, read one's own), contracts; and the public OCDS export.
+//! The tender part of the JSON API: tenders and lots, their steps, sealed bids (submit,
+//! replace, withdraw, read one's own), objections, contracts; and the public OCDS export.
+//! Demand collection is in `demand_api`.
 
 use actix_session::SessionExt;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
@@ -8,15 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
+use super::demand_api::rfc3339;
 use super::error::ErrorBody;
 use super::{db, run, ApiError, AppState, Error};
+use crate::app::tenders as app;
 use crate::domain::bounds;
 use crate::domain::money::Money;
 use crate::domain::roles::{Principal, Role};
 use crate::domain::tender::TenderState;
+use crate::domain::tender_stages::LotSpec;
 use crate::domain::{Code, Invalid, Msg};
+use crate::store::catalog;
 use crate::store::tenders::{self as ts, BidSubmission, Document, Receipt};
-use crate::store::{catalog, parties};
 
 /// A tender as the API shows it.
 #[derive(Serialize, ToSchema)]
@@ -116,65 +120,6 @@ pub async fn get_tender(
     let (id, p) = (id.into_inner(), u.p);
     let (t, lots) = run(&state, move |cx| crate::app::tenders::tender(cx, &p, id)).await?;
     Ok(web::Json(tender_out(&state, t, lots)))
-}
-
-/// One institution's annual quantity of a drug.
-#[derive(Deserialize, ToSchema)]
-pub struct DemandIn {
-    /// Defaults to the caller's institution; a township center may report for its village clinics.
-    pub institution_code: Option<String>,
-    pub drug_code: String,
-    /// Units of use a year, 0 to 10,000,000.
-    #[schema(minimum = 0, maximum = 10_000_000)]
-    pub quantity: i64,
-}
-
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), request_body = Vec<DemandIn>, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-#[post("/demand/{id}/reports")]
-pub async fn report_demand(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    body: web::Json<Vec<DemandIn>>,
-) -> Result<HttpResponse, ApiError> {
-    let iid = match (u.p.role, u.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::Forbidden(Code::OnlyInstitutionsReportDemand.into()).into()),
-    };
-    let id = id.into_inner();
-    let p = u.p.clone();
-    let act = state.act(&u.p.username);
-    let rows = body.into_inner();
-    let errs: Vec<Invalid> = rows
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            bounds::in_range(&format!("[{i}].quantity"), r.quantity, bounds::DEMAND).err()
-        })
-        .collect();
-    if !errs.is_empty() {
-        return Err(Error::Invalid(errs).into());
-    }
-    db(&state, move |c| {
-        let kids = parties::children_of(c, iid)?;
-        let scope = p.institution_scope(&kids);
-        let own = parties::get_institution(c, iid)?.code;
-        let rows: Vec<(usize, String, String, i64)> = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    i + 1,
-                    r.institution_code.unwrap_or_else(|| own.clone()),
-                    r.drug_code,
-                    r.quantity,
-                )
-            })
-            .collect();
-        ts::import_demand(c, &act, id, &scope, &rows)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A document of the technical envelope.
@@ -391,52 +336,24 @@ pub async fn list_contracts(
     u: ApiUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<ContractOut>>, ApiError> {
-    let p = u.p.clone();
-    let out = db(&state, move |c| {
-        Ok(match p.role {
-            Role::Institution => {
-                let iid = p.institution_id.ok_or(crate::store::StoreError::NotFound(
-                    Code::RecordNotFound.into(),
-                ))?;
-                let mut v = vec![];
-                for (k, drug, strength, _sup, vol) in ts::commitments_of_institution(c, iid)? {
-                    let tid = ts::lot(c, k.lot_id)?.tender_id;
-                    v.push(contract_out(&k, tid, format!("{drug} {strength}"), vol));
-                }
-                v
-            }
-            Role::Expert => vec![],
-            _ => {
-                let only = if p.reads_everything() {
-                    None
-                } else {
-                    p.supplier_id.or(Some(-1))
-                };
-                ts::contracts_of_supplier(c, only)?
-                    .into_iter()
-                    .map(|(k, d, s, tid)| {
-                        contract_out(&k, tid, format!("{d} {s}"), k.committed_volume)
-                    })
-                    .collect()
-            }
-        })
-    })
-    .await?;
-    Ok(web::Json(out))
-}
-
-fn contract_out(k: &ts::Contract, tender_id: i64, drug: String, vol: i64) -> ContractOut {
-    ContractOut {
-        id: k.id,
-        tender_id,
-        supplier_id: k.supplier_id,
-        product_id: k.product_id,
-        drug,
-        unit_price: Money::from_ten_thousandths(k.unit_price).to_string(),
-        committed_volume: vol,
-        starts_on: k.starts_on.to_string(),
-        ends_on: k.ends_on.to_string(),
-    }
+    let p = u.p;
+    let lines = run(&state, move |cx| app::contracts::list(cx, &p)).await?;
+    Ok(web::Json(
+        lines
+            .into_iter()
+            .map(|l| ContractOut {
+                id: l.contract.id,
+                tender_id: l.tender_id,
+                supplier_id: l.contract.supplier_id,
+                product_id: l.contract.product_id,
+                drug: l.drug,
+                unit_price: Money::from_ten_thousandths(l.contract.unit_price).to_string(),
+                committed_volume: l.volume,
+                starts_on: l.contract.starts_on.to_string(),
+                ends_on: l.contract.ends_on.to_string(),
+            })
+            .collect(),
+    ))
 }
 
 // ---------- OCDS (public) ----------
@@ -523,132 +440,6 @@ pub async fn lot_products(
 
 // ---------- the center's, experts' and suppliers' steps ----------
 
-fn center(u: &ApiUser) -> Result<(), Error> {
-    if u.p.can_administer() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(Code::OnlyCenterStaff.into()))
-    }
-}
-
-/// An instant typed as RFC 3339, within the window of dates that enter (domain::FIRST_DAY..=LAST_DAY).
-fn rfc3339(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    let t = rfc3339_any(field, s)?;
-    Ok(crate::domain::instant_in_window(field, t)?)
-}
-
-fn rfc3339_any(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&chrono::Utc))
-        .map_err(|_| {
-            let shown: String = s.trim().chars().take(40).collect();
-            Invalid::new(
-                field,
-                Msg::new(Code::NotAnRfc3339DateTime).arg("value", shown),
-            )
-            .into()
-        })
-}
-
-/// A demand-collection window to open.
-#[derive(Deserialize, ToSchema)]
-pub struct WindowIn {
-    pub title: String,
-    /// RFC 3339, e.g. 2026-12-01T17:00:00+08:00
-    pub closes_at: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WindowOut {
-    pub id: i64,
-    pub title: String,
-    pub closes_at: String,
-    pub status: String,
-}
-
-#[utoipa::path(tag = "tenders", request_body = WindowIn, responses((status = 201, body = WindowOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-#[post("/demand")]
-pub async fn open_window(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    body: web::Json<WindowIn>,
-) -> Result<HttpResponse, ApiError> {
-    center(&u)?;
-    let title = crate::domain::required_text("title", &body.title, 200)?;
-    let at = rfc3339("closes_at", &body.closes_at)?;
-    let act = state.act(&u.p.username);
-    let w = db(&state, move |c| {
-        let province = crate::store::regions::all(c)?
-            .into_iter()
-            .find(|r| r.parent_id.is_none())
-            .ok_or_else(|| {
-                crate::store::StoreError::Conflict(Code::DemandWindowNeedsProvince.into())
-            })?;
-        ts::open_window(c, &act, &title, province.id, at)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(WindowOut {
-        id: w.id,
-        title: w.title,
-        closes_at: w.closes_at.and_utc().to_rfc3339(),
-        status: w.status.to_string(),
-    }))
-}
-
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-#[post("/demand/{id}/close")]
-pub async fn close_window(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    center(&u)?;
-    let id = id.into_inner();
-    let act = state.act(&u.p.username);
-    db(&state, move |c| ts::close_window(c, &act, id)).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Reported demand: totals by drug and by county, and who has not reported.
-#[derive(Serialize, ToSchema)]
-pub struct DemandTotals {
-    /// (drug code, drug name, annual quantity)
-    pub by_drug: Vec<(String, String, i64)>,
-    /// (county code, county name, drug code, annual quantity)
-    pub by_county: Vec<(String, String, String, i64)>,
-    /// institution codes
-    pub not_reported: Vec<String>,
-}
-
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "demand window id")), responses((status = 200, body = DemandTotals), (status = 403, body = ErrorBody)))]
-#[get("/demand/{id}/totals")]
-pub async fn demand_totals(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<web::Json<DemandTotals>, ApiError> {
-    if !u.p.reads_everything() {
-        return Err(Error::forbidden().into());
-    }
-    let id = id.into_inner();
-    let (d, r, n) = db(&state, move |c| {
-        Ok((
-            ts::demand_totals(c, id)?,
-            ts::demand_by_region(c, id)?,
-            ts::not_reported(c, id)?,
-        ))
-    })
-    .await?;
-    Ok(web::Json(DemandTotals {
-        by_drug: d
-            .into_iter()
-            .map(|x| (x.1, format!("{} {}", x.2, x.3), x.4))
-            .collect(),
-        by_county: r.into_iter().map(|x| (x.0, x.1, x.2, x.4)).collect(),
-        not_reported: n.into_iter().map(|x| x.1).collect(),
-    }))
-}
-
 /// One lot of a new tender.
 #[derive(Deserialize, ToSchema)]
 pub struct LotIn {
@@ -703,70 +494,68 @@ pub async fn create_tender(
     state: web::Data<AppState>,
     body: web::Json<TenderIn>,
 ) -> Result<HttpResponse, ApiError> {
-    center(&u)?;
+    app::may_run_tenders(&u.p)?;
     let b = body.into_inner();
     let deadline = rfc3339("bid_deadline", &b.bid_deadline)?;
-    let act = state.act(&u.p.username);
-    let master = state.master.clone();
-    let objection_days = state.config.objection_days as i32;
-    let (t, lots) = db(&state, move |c| {
-        let mut specs = vec![];
-        let mut errs = vec![];
-        for (i, l) in b.lots.iter().enumerate() {
-            let drug = crate::store::catalog::drug_by_code(c, l.drug_code.trim())?;
-            let max = Money::parse_positive("max_unit_price", &l.max_unit_price);
-            if let Err(e) = l.policy.validate() {
-                errs.push(Invalid::new(format!("lots[{i}].policy.{}", e.field), e.msg));
-            }
-            let lot_err = |e: Invalid| Invalid::new(format!("lots[{i}].{}", e.field), e.msg);
-            let share = bounds::percent("agreed_share_percent", l.agreed_share_percent)
-                .map(|p| (p * rust_decimal::Decimal::ONE_HUNDRED).round());
-            let min_bidders =
-                bounds::in_range("min_bidders", l.min_bidders.into(), bounds::BIDDERS);
-            let (share, min_bidders) = match (share, min_bidders) {
-                (Ok(s), Ok(m)) => (s, m as i32),
-                (s, m) => {
-                    errs.extend(s.err().into_iter().chain(m.err()).map(lot_err));
-                    continue;
-                }
-            };
-            match (drug, max) {
-                (Some(d), Ok(m)) => specs.push(ts::LotSpec {
-                    drug_id: d.id,
-                    max_unit_price: m,
-                    min_bidders,
-                    consistency_required: l.consistency_required,
-                    policy: l.policy.clone(),
-                    agreed_share_bp: share.try_into().unwrap_or(0),
-                }),
-                (None, _) => errs.push(Invalid::new(
-                    format!("lots[{i}].drug_code"),
-                    Msg::new(Code::NoDrugWithCode)
-                        .arg("code", l.drug_code.chars().take(40).collect::<String>()),
-                )),
-                (_, Err(e)) => errs.push(lot_err(e)),
-            }
-        }
-        if !errs.is_empty() {
-            return Err(crate::store::StoreError::Invalid(errs));
-        }
-        let region_id = ts::window(c, b.window_id)?.region_id;
-        let spec = ts::TenderSpec {
-            title: b.title.clone(),
-            region_id,
-            window_id: b.window_id,
-            bid_deadline: deadline,
-            objection_days,
-            contract_months: b.contract_months.unwrap_or(12),
-            // checked against bounds::MONTHS by ts::create_tender
-            lots: specs,
-        };
-        let t = ts::create_tender(c, &act, &master, &spec)?;
-        let lots = ts::lots_with_drugs(c, t.id)?;
-        Ok((t, lots))
-    })
-    .await?;
+    let codes: Vec<String> = b.lots.iter().map(|l| l.drug_code.clone()).collect();
+    let p = u.p.clone();
+    let drugs = run(&state, move |cx| app::lots::drugs_by_code(cx, &p, &codes)).await?;
+    let cmd = app::lots::NewTender {
+        lots: lot_specs(&b.lots, &drugs)?,
+        title: b.title,
+        window_id: b.window_id,
+        bid_deadline: deadline,
+        // checked against bounds::MONTHS by the domain's TenderSpec::validate
+        contract_months: b.contract_months.unwrap_or(12),
+    };
+    let (p, master) = (u.p, state.master.clone());
+    let (t, lots) = run(&state, move |cx| app::lots::create(cx, &p, &master, cmd)).await?;
     Ok(HttpResponse::Created().json(tender_out(&state, t, lots)))
+}
+
+/// The lots of the request as the domain's, each refusal named by its lot's index (`drugs`:
+/// the catalog's id of each lot's drug code, if any).
+fn lot_specs(lots: &[LotIn], drugs: &[Option<i64>]) -> Result<Vec<LotSpec>, Error> {
+    let mut specs = vec![];
+    let mut errs = vec![];
+    for (i, (l, drug)) in lots.iter().zip(drugs).enumerate() {
+        let max = Money::parse_positive("max_unit_price", &l.max_unit_price);
+        if let Err(e) = l.policy.validate() {
+            errs.push(Invalid::new(format!("lots[{i}].policy.{}", e.field), e.msg));
+        }
+        let lot_err = |e: Invalid| Invalid::new(format!("lots[{i}].{}", e.field), e.msg);
+        let share = bounds::percent("agreed_share_percent", l.agreed_share_percent)
+            .map(|p| (p * rust_decimal::Decimal::ONE_HUNDRED).round());
+        let min_bidders = bounds::in_range("min_bidders", l.min_bidders.into(), bounds::BIDDERS);
+        let (share, min_bidders) = match (share, min_bidders) {
+            (Ok(s), Ok(m)) => (s, m as i32),
+            (s, m) => {
+                errs.extend(s.err().into_iter().chain(m.err()).map(lot_err));
+                continue;
+            }
+        };
+        match (drug, max) {
+            (Some(d), Ok(m)) => specs.push(LotSpec {
+                drug_id: *d,
+                max_unit_price: m,
+                min_bidders,
+                consistency_required: l.consistency_required,
+                policy: l.policy.clone(),
+                agreed_share_bp: share.try_into().unwrap_or(0),
+            }),
+            (None, _) => errs.push(Invalid::new(
+                format!("lots[{i}].drug_code"),
+                Msg::new(Code::NoDrugWithCode)
+                    .arg("code", l.drug_code.chars().take(40).collect::<String>()),
+            )),
+            (_, Err(e)) => errs.push(lot_err(e)),
+        }
+    }
+    if errs.is_empty() {
+        Ok(specs)
+    } else {
+        Err(Error::Invalid(errs))
+    }
 }
 
 /// A step that is not one of the tender's (the word shown shortened).
@@ -790,18 +579,14 @@ pub async fn tender_action(
     path: web::Path<(i64, String)>,
     body: Option<web::Json<ActionIn>>,
 ) -> Result<web::Json<TenderOut>, ApiError> {
-    center(&u)?;
+    app::may_run_tenders(&u.p)?;
     let (id, action) = path.into_inner();
     let action = crate::domain::tender::TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(action_not_found(&action)))?;
     let reason = body.and_then(|b| b.into_inner().reason);
-    let act = state.act(&u.p.username);
-    let master = state.master.clone();
-    let tz = state.config.time_zone;
-    let (t, lots) = db(&state, move |c| {
-        let t = ts::apply_action(c, &act, &master, tz, id, action, reason.as_deref())?;
-        let lots = ts::lots_with_drugs(c, id)?;
-        Ok((t, lots))
+    let (p, master) = (u.p, state.master.clone());
+    let (t, lots) = run(&state, move |cx| {
+        app::actions::apply(cx, &p, &master, id, action, reason.as_deref())
     })
     .await?;
     Ok(web::Json(tender_out(&state, t, lots)))
@@ -837,12 +622,35 @@ pub struct TextIn {
     pub text: String,
 }
 
+/// An objection to a lot's provisional award, with its answer once given.
 #[derive(Serialize, ToSchema)]
 pub struct ObjectionOut {
     pub id: i64,
+    pub tender_id: i64,
     pub lot_id: i64,
+    /// The supplier that lodged it.
+    pub supplier_id: i64,
     pub text: String,
+    /// RFC 3339.
+    pub lodged_at: String,
     pub answer: Option<String>,
+    /// RFC 3339, once answered.
+    pub answered_at: Option<String>,
+}
+
+impl From<ts::Objection> for ObjectionOut {
+    fn from(o: ts::Objection) -> Self {
+        ObjectionOut {
+            id: o.id,
+            tender_id: o.tender_id,
+            lot_id: o.lot_id,
+            supplier_id: o.supplier_id,
+            text: o.text,
+            lodged_at: o.lodged_at.and_utc().to_rfc3339(),
+            answer: o.answer,
+            answered_at: o.answered_at.map(|d| d.and_utc().to_rfc3339()),
+        }
+    }
 }
 
 #[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = TextIn, responses((status = 201, body = ObjectionOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -853,20 +661,24 @@ pub async fn lodge_objection(
     id: web::Path<i64>,
     body: web::Json<TextIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_bidder(&u.p)?;
-    let id = id.into_inner();
-    let text = body.into_inner().text;
-    let act = state.act(&u.p.username);
-    let o = db(&state, move |c| {
-        ts::lodge_objection(c, &act, id, sid, &text)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(ObjectionOut {
-        id: o.id,
-        lot_id: o.lot_id,
-        text: o.text,
-        answer: o.answer,
-    }))
+    let (id, p, text) = (id.into_inner(), u.p, body.into_inner().text);
+    let o = run(&state, move |cx| app::objections::lodge(cx, &p, id, &text)).await?;
+    Ok(HttpResponse::Created().json(ObjectionOut::from(o)))
+}
+
+/// The objections to a lot with their answers: every one for center staff and regulators, its
+/// own for a supplier's user; experts and institutions are refused (403). A lot of a draft
+/// tender does not exist for a supplier (404).
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 200, body = Vec<ObjectionOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/lots/{id}/objections")]
+pub async fn list_objections(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<ObjectionOut>>, ApiError> {
+    let (id, p) = (id.into_inner(), u.p);
+    let os = run(&state, move |cx| app::objections::of_lot(cx, &p, id)).await?;
+    Ok(web::Json(os.into_iter().map(ObjectionOut::from).collect()))
 }
 
 #[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "objection id")), request_body = TextIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -877,11 +689,8 @@ pub async fn answer_objection(
     id: web::Path<i64>,
     body: web::Json<TextIn>,
 ) -> Result<HttpResponse, ApiError> {
-    center(&u)?;
-    let id = id.into_inner();
-    let text = body.into_inner().text;
-    let act = state.act(&u.p.username);
-    db(&state, move |c| ts::answer_objection(c, &act, id, &text)).await?;
+    let (id, p, text) = (id.into_inner(), u.p, body.into_inner().text);
+    run(&state, move |cx| app::objections::answer(cx, &p, id, &text)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -899,16 +708,13 @@ pub async fn name_distributor(
     id: web::Path<i64>,
     body: web::Json<DistributorIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = own_bidder(&u.p)?;
-    let id = id.into_inner();
+    let (id, p) = (id.into_inner(), u.p);
     let DistributorIn {
         county_id,
         distributor_id,
     } = body.into_inner();
-    let act = state.act(&u.p.username);
-    let today = state.today();
-    db(&state, move |c| {
-        ts::name_distributor(c, &act, id, sid, county_id, distributor_id, today)
+    run(&state, move |cx| {
+        app::contracts::name_distributor(cx, &p, id, county_id, distributor_id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -13,6 +13,8 @@ pub struct DemandWindow {
     pub created_at: NaiveDateTime,
 }
 
+/// Opens a demand window over the region (`demand_rules::check_new_window` decides the title
+/// and the closing time).
 pub fn open_window(
     conn: &mut DbConn,
     act: &Act,
@@ -20,9 +22,8 @@ pub fn open_window(
     region_id: i64,
     closes_at: DateTime<Utc>,
 ) -> Result<DemandWindow> {
-    if micros(closes_at) <= act.stamp() {
-        return Err(Invalid::new("closes_at", Code::WindowMustCloseInFuture).into());
-    }
+    let title = demand_rules::check_new_window(title, micros(closes_at), act.stamp())?;
+    let title = title.as_str();
     crate::store::write_tx(conn, |conn| {
         let id: i64 = diesel::insert_into(demand_windows::table)
             .values((
@@ -73,18 +74,16 @@ pub fn report_demand(
     drug_id: i64,
     quantity: i64,
 ) -> Result<()> {
-    bounds::in_range("quantity", quantity, bounds::DEMAND)?;
+    demand_rules::check_quantity("quantity", quantity)?;
     crate::store::write_tx(conn, |conn| {
         let w = window(conn, window_id)?;
-        if w.status != WindowStatus::Open || w.closes_at <= act.stamp() {
-            return Err(Invalid::new("window", Code::DemandWindowClosed).into());
-        }
-        drugs::table
+        demand_rules::check_takes_reports(w.status, w.closes_at, act.stamp())?;
+        let drug = drugs::table
             .find(drug_id)
             .select(drugs::id)
             .first::<i64>(conn)
-            .optional()?
-            .ok_or_else(|| Invalid::new("drug", Code::RecordNotFound))?;
+            .optional()?;
+        demand_rules::check_drug_found(drug.is_some())?;
         let existing: Option<(i64, i64)> = demand_reports::table
             .filter(demand_reports::window_id.eq(window_id))
             .filter(demand_reports::institution_id.eq(institution_id))
@@ -310,44 +309,27 @@ pub fn import_demand(
         let mut errors = vec![];
         let mut resolved = vec![];
         for (row, inst, drug, q) in rows {
-            let i: Option<i64> = institutions::table
+            let institution_id: Option<i64> = institutions::table
                 .filter(institutions::code.eq(inst))
                 .select(institutions::id)
                 .first(conn)
                 .optional()?;
-            let d: Option<i64> = drugs::table
+            let drug_id: Option<i64> = drugs::table
                 .filter(drugs::code.eq(drug))
                 .select(drugs::id)
                 .first(conn)
                 .optional()?;
-            match (i, d) {
-                (Some(i), _) if !allowed.allows(i) => {
-                    errors.push(crate::domain::import::RowError::new(
-                        *row,
-                        Invalid::new(
-                            "institution_code",
-                            Msg::new(Code::MayNotReportForInstitution).arg("code", inst),
-                        ),
-                    ))
-                }
-                (None, _) => errors.push(crate::domain::import::RowError::new(
-                    *row,
-                    Invalid::new(
-                        "institution_code",
-                        Msg::new(Code::NoInstitutionWithCode).arg("code", inst),
-                    ),
-                )),
-                (_, None) => errors.push(crate::domain::import::RowError::new(
-                    *row,
-                    Invalid::new(
-                        "drug_code",
-                        Msg::new(Code::NoDrugWithCode).arg("code", drug),
-                    ),
-                )),
-                (Some(i), Some(d)) => match bounds::in_range("quantity", *q, bounds::DEMAND) {
-                    Ok(q) => resolved.push((i, d, q)),
-                    Err(e) => errors.push(crate::domain::import::RowError::new(*row, e)),
-                },
+            let lookup = demand_rules::RowLookup {
+                row: *row,
+                institution_code: inst,
+                drug_code: drug,
+                quantity: *q,
+                institution_id,
+                drug_id,
+            };
+            match demand_rules::resolve_row(&lookup, allowed) {
+                Ok(r) => resolved.push(r),
+                Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {

@@ -2,7 +2,10 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod contracts;
+pub mod demand;
 pub mod home;
+pub mod lots;
 pub mod orders;
 pub mod parties;
 pub mod performance;

@@ -1,6 +1,13 @@
-//! Tenders as people look at them: who sees which tender (one rule for pages and API).
-//! The stages (lots, bids, review, opening and award, objections, contracts) still call the
-//! store from the web; they move here next.
+//! Tenders, stage by stage: who sees which tender (here), demand collection (`demand`), a new
+//! tender with its lots (`lots`), the tender's steps up to the award and the contracts
+//! (`actions`), objections (`objections`) and contracts (`contracts`). Each rule once, for the
+//! pages, the API and the jobs alike.
+
+pub mod actions;
+pub mod contracts;
+pub mod demand;
+pub mod lots;
+pub mod objections;
 
 use super::{Ctx, Error, Result};
 use crate::domain::roles::Principal;
@@ -10,6 +17,16 @@ use crate::store::tenders::{self as ts, Lot, Tender};
 
 /// A lot with its drug's code, name and strength.
 pub type LotWithDrug = (Lot, String, String, String);
+
+/// Center staff run the tenders: demand windows, new tenders, the tender's steps, answers to
+/// objections. Anyone else is refused.
+pub fn may_run_tenders(p: &Principal) -> Result<()> {
+    if p.can_administer() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(Code::OnlyCenterStaff.into()))
+    }
+}
 
 /// May this principal see this tender?
 pub fn may_see(p: &Principal, t: &Tender) -> bool {
@@ -28,6 +45,12 @@ pub fn tender(cx: &Ctx, p: &Principal, id: i64) -> Result<(Tender, Vec<LotWithDr
     Ok((t, lots))
 }
 
+/// The tenders the principal may see, newest first.
+pub fn visible(cx: &Ctx, p: &Principal) -> Result<Vec<Tender>> {
+    let all = ts::tenders_list(&mut *cx.conn()?)?;
+    Ok(all.into_iter().filter(|t| may_see(p, t)).collect())
+}
+
 /// The tenders the principal may see, with their lots.
 #[tracing::instrument(skip_all, fields(user = %p.username))]
 pub fn list(cx: &Ctx, p: &Principal) -> Result<Vec<(Tender, Vec<LotWithDrug>)>> {
@@ -41,4 +64,16 @@ pub fn list(cx: &Ctx, p: &Principal) -> Result<Vec<(Tender, Vec<LotWithDrug>)>> 
         out.push((t, lots));
     }
     Ok(out)
+}
+
+/// A lot the principal may see, with its tender; a lot of a tender it may not see does not
+/// exist for it.
+pub fn visible_lot(cx: &Ctx, p: &Principal, lot_id: i64) -> Result<(Lot, Tender)> {
+    let mut c = cx.conn()?;
+    let lot = ts::lot(&mut c, lot_id)?;
+    let t = ts::tender(&mut c, lot.tender_id)?;
+    if !may_see(p, &t) {
+        return Err(Error::NotFound(Code::LotNotFound.into()));
+    }
+    Ok((lot, t))
 }
