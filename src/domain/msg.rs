@@ -329,6 +329,13 @@ pub enum Code {
     ProvinceHasNoParent,
     VillageClinicNeedsParent,
     OnlyVillageClinicHasParent,
+
+    // --- bids (issue 14: bids come from the maker; a lot's bids over the API) ---
+    DistributorsDoNotBid,
+    NotOwnProduct,
+    BidAboveMaxUnconfirmed,
+    OnlyCenterAndExpertsReadBids,
+    BidsSealedUntilTechnicalOpening,
 }
 
 impl Code {
