@@ -1,13 +1,15 @@
 //! Set-up of the bid-deadline surge (run by `benches/bid_surge.sh`, not by `cargo bench` alone):
 //! on a database that holds the demo province, creates 200 suppliers, each with a user and an
 //! API token, and a published tender of 50 lots (50 drugs with reported demand) open for bids;
-//! then writes a Lua table for wrk: the tokens, and per lot its id and a product of its drug.
+//! each supplier makes a product of every lot's drug (only a product's maker bids, with its own
+//! product); then writes a Lua table for wrk: the tokens, and per lot its id and each supplier's
+//! product of its drug, in the tokens' order.
 //!
 //!     cargo bench --bench bid_surge -- surge-setup DATABASE_URL MASTER_KEY_FILE OUT.lua
 
 use chrono::{Duration, Utc};
 use jicai::domain::award::AwardPolicy;
-use jicai::domain::catalog::SupplierForm;
+use jicai::domain::catalog::{ProductInput, SupplierForm};
 use jicai::domain::ids::uscc_check_char;
 use jicai::domain::money::Money;
 use jicai::domain::paging::PageRequest;
@@ -42,6 +44,7 @@ fn main() {
         .expect("demo loaded");
     let hash = jicai::security::hash_password("surge-bench").unwrap();
     let mut tokens = vec![];
+    let mut usccs = vec![];
     for i in 0..SUPPLIERS {
         let first17 = format!("91340100MA{:07}", 1_000_000 + i);
         let uscc = format!("{first17}{}", uscc_check_char(&first17).unwrap());
@@ -56,6 +59,7 @@ fn main() {
         .validate()
         .expect("valid supplier");
         let s = parties::create_supplier(&mut c, &act, &input).unwrap();
+        usccs.push(s.uscc.clone());
         let u = users::create(
             &mut c,
             &act,
@@ -104,14 +108,31 @@ fn main() {
             drug_id: Some(d.id),
             ..Default::default()
         };
-        let Some(p) = catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(1)))
+        if catalog::list_products(&mut c, &f, &PageRequest::new(Some(1), Some(1)))
             .unwrap()
             .items
-            .into_iter()
-            .next()
-        else {
+            .is_empty()
+        {
             continue;
-        };
+        }
+        // Each supplier bids with its own product of the drug.
+        let own: Vec<i64> = usccs
+            .iter()
+            .enumerate()
+            .map(|(i, uscc)| {
+                let input = ProductInput {
+                    drug_code: d.code.clone(),
+                    manufacturer_uscc: uscc.clone(),
+                    approval_number: format!("国药准字H9{i:03}{:04}", lots.len()),
+                    units_per_package: 10,
+                    gtin: None,
+                    consistency_passed: true,
+                    originator: false,
+                    reference_price: None,
+                };
+                catalog::create_product(&mut c, &act, &input).unwrap().id
+            })
+            .collect();
         for (k, inst) in insts.iter().enumerate() {
             ts::report_demand(&mut c, &act, w.id, inst.id, d.id, 1_000 + 10 * k as i64).unwrap();
         }
@@ -123,7 +144,7 @@ fn main() {
             policy: AwardPolicy::LowestPrice,
             agreed_share_bp: 7000,
         });
-        products.push(p.id);
+        products.push(own);
         if lots.len() == LOTS {
             break;
         }
@@ -153,8 +174,9 @@ fn main() {
         writeln!(lua, "    \"{t}\",").unwrap();
     }
     lua.push_str("  },\n  lots = {\n");
-    for (l, p) in lot_ids.iter().zip(&products) {
-        writeln!(lua, "    {{ {l}, {p} }},").unwrap();
+    for (l, own) in lot_ids.iter().zip(&products) {
+        let own: Vec<String> = own.iter().map(|p| p.to_string()).collect();
+        writeln!(lua, "    {{ {l}, {{ {} }} }},", own.join(", ")).unwrap();
     }
     lua.push_str("  },\n}\n");
     std::fs::write(out, lua).unwrap();

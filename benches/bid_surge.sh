@@ -151,7 +151,7 @@ function request()
   local s = k % #tokens + 1
   local lot = lots[math.floor(k / #tokens) + 1]
   local price = string.format("%d.%02d", 10 + (k * 7) % 50, k % 100)
-  local body = string.format('{"product_id":%d,"annual_capacity":1000000,"package_price":"%s"}', lot[2], price)
+  local body = string.format('{"product_id":%d,"annual_capacity":1000000,"package_price":"%s"}', lot[2][s], price)
   return wrk.format("POST", "/api/v1/lots/" .. lot[1] .. "/bid",
     { ["Authorization"] = "Bearer " .. tokens[s], ["Content-Type"] = "application/json" }, body)
 end

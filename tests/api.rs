@@ -71,6 +71,11 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
     ),
     ("get", "/api/v1/lots/{id}/products", &[401, 404]),
     (
+        "get",
+        "/api/v1/tenders/{id}/lots/{lot}/bids",
+        &[401, 403, 404, 409],
+    ),
+    (
         "post",
         "/api/v1/lots/{id}/objections",
         &[400, 401, 403, 404, 409, 422],

@@ -7,10 +7,9 @@ use jicai::domain::bounds::{self, Quantity};
 use jicai::domain::catalog::{LicenceForm, ProductForm};
 use jicai::domain::money::Money;
 use jicai::domain::{FIRST_DAY, LAST_DAY};
+use jicai::web::pages::bids::parse_submission;
 use jicai::web::pages::shortages::ResponseForm;
-use jicai::web::pages::tenders::{
-    demand_table_rows, parse_local, parse_lot_lines, parse_submission,
-};
+use jicai::web::pages::tenders::{demand_table_rows, parse_local, parse_lot_lines};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -154,7 +153,7 @@ proptest! {
             ("annual_capacity".to_string(), s.clone()),
             ("package_price".to_string(), s.clone()),
         ]);
-        match parse_submission(1, 1, &fields, vec![]) {
+        match parse_submission(1, &fields, vec![]) {
             Ok(b) => {
                 prop_assert!(bounds::CAPACITY.contains(&b.annual_capacity));
                 prop_assert!(b.package_price > Money::ZERO && entered(b.package_price));

@@ -1059,7 +1059,8 @@ async fn bids_are_written_in_batches(db: TestDb) {
             .unwrap()
             .items
         {
-            pairs.push((l.id, p.manufacturer_id, p.id));
+            // The bidder: the maker, or an imported product's national agent.
+            pairs.push((l.id, p.national_agent_id.unwrap_or(p.manufacturer_id), p.id));
         }
     }
     assert!(pairs.len() >= 4, "{pairs:?}");

@@ -4,6 +4,7 @@
 //! audit record, and returns a typed result. Pages, the API and the jobs all call these; the web
 //! only parses, calls and renders.
 
+pub mod bids;
 pub mod catalog;
 pub mod error;
 pub mod orders;

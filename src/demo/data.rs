@@ -689,6 +689,16 @@ pub static SUPPLIERS: &[DemoSupplier] = &[
             },
         ],
     },
+    // A foreign manufacturer: its imported product is bid for by its national agent (below,
+    // NATIONAL_AGENTS); it holds no Chinese licence and neither bids nor delivers itself.
+    DemoSupplier {
+        uscc: "91340100MA2N0T5H3Q",
+        name: "赫尔维蒂亚制药股份公司（瑞士）",
+        kind: "manufacturer",
+        region_code: "340000",
+        email: "s11@demo.jicai.test",
+        licences: &[],
+    },
 ];
 
 pub static DRUGS: &[DemoDrug] = &[
@@ -2979,4 +2989,19 @@ pub static PRODUCTS: &[DemoProduct] = &[
         originator: false,
         reference_price: "7.60",
     },
+    // Imported (国药准字J): made abroad, bid for by its national agent.
+    DemoProduct {
+        drug_code: "D0006",
+        manufacturer_uscc: "91340100MA2N0T5H3Q",
+        approval_number: "国药准字J20260001",
+        units_per_package: 1,
+        gtin: None,
+        consistency: true,
+        originator: true,
+        reference_price: "1.20",
+    },
 ];
+
+/// (approval number of an imported product, USCC of the enterprise registered as its national
+/// agent): the agent, not the foreign maker, bids with the product.
+pub static NATIONAL_AGENTS: &[(&str, &str)] = &[("国药准字J20260001", "91340100MA2N0R1Q9L")];

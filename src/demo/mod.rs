@@ -190,6 +190,22 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
         };
         catalog::create_product(conn, &act, &input).map_err(|e| err(p.approval_number, e))?;
     }
+    for (approval, agent) in data::NATIONAL_AGENTS {
+        let f = catalog::ProductFilter {
+            q: approval.to_string(),
+            ..Default::default()
+        };
+        let page = crate::domain::paging::PageRequest::new(Some(1), Some(1));
+        let product = catalog::list_products(conn, &f, &page)?
+            .items
+            .into_iter()
+            .next();
+        let agent = parties::supplier_by_uscc(conn, agent)?;
+        if let (Some(p), Some(a)) = (product, agent) {
+            catalog::set_national_agent(conn, &act, p.id, Some(a.id))
+                .map_err(|e| err(approval, e))?;
+        }
+    }
     // One account per role: the supplier user belongs to the first manufacturer, the
     // institution user to the first township health center (which has village clinics).
     let supplier_id = supplier_ids

@@ -80,7 +80,8 @@ fn spec(conn: &mut DbConn, lots: &[(&str, &str, AwardPolicy)]) -> Result<Vec<Lot
     Ok(out)
 }
 
-/// Every manufacturer of the lot's drug bids, each at its own price (a few percent apart).
+/// Every maker of the lot's drug (an imported product's national agent) bids with its own
+/// product, each at its own price (a few percent apart).
 fn bid_all(
     conn: &mut DbConn,
     at: DateTime<Utc>,
@@ -99,13 +100,15 @@ fn bid_all(
             if only_first && k > 0 {
                 break;
             }
+            // The maker bids, or for an imported product its national agent.
+            let bidder = p.national_agent_id.unwrap_or(p.manufacturer_id);
             // Unit price 55% + 9% per rank of the lot's maximum, times units per package.
             let unit = Money::from_ten_thousandths(lot.max_unit_price * (55 + 9 * k as i64) / 100);
             let package =
                 Money::from_ten_thousandths(unit.ten_thousandths() * p.units_per_package as i64);
             let sub = BidSubmission {
                 lot_id: lot.id,
-                supplier_id: p.manufacturer_id,
+                supplier_id: bidder,
                 product_id: p.id,
                 annual_capacity: lot.agreed_volume * 2,
                 package_price: package,
@@ -118,11 +121,7 @@ fn bid_all(
                     .into_bytes(),
                 }],
             };
-            ts::submit_bid(
-                conn,
-                &Act::new(format!("supplier-{}", p.manufacturer_id), at),
-                &sub,
-            )?;
+            ts::submit_bid(conn, &Act::new(format!("supplier-{bidder}"), at), &sub)?;
             n += 1;
         }
     }

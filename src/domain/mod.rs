@@ -110,6 +110,7 @@ pub(crate) use words;
 pub mod alerts;
 pub mod audit;
 pub mod award;
+pub mod bidding;
 pub mod bounds;
 pub mod catalog;
 pub mod demand;

@@ -333,6 +333,13 @@ pub enum Code {
     OnlySuppliersObject,
     ObjectionsStaffAndLodgersOnly,
     OnlySuppliersNameDistributors,
+
+    // --- bids (issue 14: bids come from the maker; a lot's bids over the API) ---
+    DistributorsDoNotBid,
+    NotOwnProduct,
+    BidAboveMaxUnconfirmed,
+    OnlyCenterAndExpertsReadBids,
+    BidsSealedUntilTechnicalOpening,
 }
 
 impl Code {

@@ -82,6 +82,16 @@ impl BidWriter {
             .map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
     }
+
+    /// The same from a blocking thread (a service of the application layer, run off the HTTP
+    /// workers): sends the submission and waits for its receipt.
+    pub fn submit_blocking(&self, act: Act, sub: BidSubmission) -> Result<Receipt> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .blocking_send(Job { act, sub, reply })
+            .map_err(|_| stopped())?;
+        rx.blocking_recv().map_err(|_| stopped())?
+    }
 }
 
 fn write(store: &Store, batch: Vec<Job>) {

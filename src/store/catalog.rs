@@ -228,6 +228,9 @@ pub struct Product {
     /// Yuan per package, exact to 1/10,000.
     #[schema(value_type = Option<String>)]
     pub reference_price: Option<Money>,
+    /// For an imported product: the supplier registered as its national agent, who bids with
+    /// it instead of the manufacturer.
+    pub national_agent_id: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
@@ -242,6 +245,7 @@ struct ProductRow {
     consistency_passed: bool,
     originator: bool,
     reference_price: Option<i64>,
+    national_agent_id: Option<i64>,
 }
 
 type ProductJoin = (ProductRow, String, String, String, String);
@@ -261,6 +265,7 @@ fn product_view((p, drug_code, drug_name, strength, manufacturer_name): ProductJ
         consistency_passed: p.consistency_passed,
         originator: p.originator,
         reference_price: p.reference_price.map(Money::from_ten_thousandths),
+        national_agent_id: p.national_agent_id,
     }
 }
 
@@ -457,6 +462,35 @@ fn insert_product(conn: &mut DbConn, act: &Act, p: &ProductInput) -> Result<Prod
 
 pub fn create_product(conn: &mut DbConn, act: &Act, p: &ProductInput) -> Result<Product> {
     super::write_tx(conn, |conn| insert_product(conn, act, p))
+}
+
+/// Registers (or, with `None`, ends) the national agent of an imported product: the supplier
+/// that bids with it in the manufacturer's place.
+pub fn set_national_agent(
+    conn: &mut DbConn,
+    act: &Act,
+    product_id: i64,
+    agent_id: Option<i64>,
+) -> Result<Product> {
+    super::write_tx(conn, |conn| {
+        let before = get_product(conn, product_id)?;
+        if let Some(a) = agent_id {
+            parties::get_supplier(conn, a)?;
+        }
+        diesel::update(products::table.find(product_id))
+            .set(products::national_agent_id.eq(agent_id))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "set_national_agent",
+            "product",
+            product_id,
+            Some(&before.national_agent_id),
+            Some(&agent_id),
+        )?;
+        get_product(conn, product_id)
+    })
 }
 
 pub fn update_product(conn: &mut DbConn, act: &Act, id: i64, p: &ProductInput) -> Result<Product> {

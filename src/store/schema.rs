@@ -75,6 +75,7 @@ diesel::table! {
         consistency_passed -> Bool,
         originator -> Bool,
         reference_price -> Nullable<BigInt>,
+        national_agent_id -> Nullable<BigInt>,
     }
 }
 

@@ -14,8 +14,8 @@ use utoipa_actix_web::scope::scope as api_scope;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
+use super::{bid_api, demand_api, orders_api, tender_api};
 use super::{db, run, ApiError, AppState, Error};
-use super::{demand_api, orders_api, tender_api};
 use crate::app;
 use crate::domain::catalog::{Category, DrugForm};
 use crate::domain::paging::{Page, PageRequest};
@@ -494,18 +494,19 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(tender_api::tender_ocds)
         .service(tender_api::get_tender)
         .service(demand_api::report_demand)
-        .service(tender_api::submit_bid)
-        .service(tender_api::withdraw_bid)
-        .service(tender_api::get_bid)
+        .service(bid_api::submit_bid)
+        .service(bid_api::withdraw_bid)
+        .service(bid_api::get_bid)
         .service(tender_api::list_contracts)
         .service(tender_api::all_ocds)
-        .service(tender_api::lot_products)
+        .service(bid_api::lot_products)
         .service(demand_api::open_window)
         .service(demand_api::close_window)
         .service(demand_api::demand_totals)
         .service(tender_api::create_tender)
         .service(tender_api::tender_action)
-        .service(tender_api::score_bid)
+        .service(bid_api::score_bid)
+        .service(bid_api::lot_bids)
         .service(tender_api::lodge_objection)
         .service(tender_api::list_objections)
         .service(tender_api::answer_objection)

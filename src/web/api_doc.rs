@@ -71,6 +71,20 @@ pub const PROPERTY_ENUMS: &[(&str, &str, Words)] = &[
     ("ShortageOut", "level", all_words!(Level)),
     ("ShortageOut", "scope", all_words!(ShortageScope)),
     ("ShortageOut", "status", all_words!(ShortageStatus)),
+    ("LotBidsOut", "state", all_words!(TenderState)),
+    ("LotBidsOut", "stage", || vec!["technical", "commercial"]),
+    ("TechnicalOut", "result", all_words!(TechnicalResult)),
+    ("LicenceOut", "kind", all_words!(LicenceKind)),
+    ("CommercialOut", "invalid_reason", || {
+        [
+            Code::BidNotQualified,
+            Code::BidPriceNotPositive,
+            Code::BidPriceAboveMax,
+        ]
+        .iter()
+        .map(|c| c.as_str())
+        .collect()
+    }),
 ];
 
 /// (path, method, parameter, its words): parameters that take one of a closed set.

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_doc;
 pub mod auth;
+pub mod bid_api;
 pub mod charts;
 pub mod demand_api;
 pub mod error;

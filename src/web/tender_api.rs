@@ -1,10 +1,7 @@
-//! The tender part of the JSON API: tenders and lots, their steps, sealed bids (submit,
-//! replace, withdraw, read one's own), objections, contracts; and the public OCDS export.
-//! Demand collection is in `demand_api`.
+//! The tender part of the JSON API: tenders and lots, their steps, objections, contracts; and
+//! the public OCDS export. Demand collection is in `demand_api`, the bids in `bid_api`.
 
-use actix_session::SessionExt;
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use base64::Engine;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,12 +12,9 @@ use super::{db, run, ApiError, AppState, Error};
 use crate::app::tenders as app;
 use crate::domain::bounds;
 use crate::domain::money::Money;
-use crate::domain::roles::{Principal, Role};
-use crate::domain::tender::TenderState;
 use crate::domain::tender_stages::LotSpec;
 use crate::domain::{Code, Invalid, Msg};
-use crate::store::catalog;
-use crate::store::tenders::{self as ts, BidSubmission, Document, Receipt};
+use crate::store::tenders as ts;
 
 /// A tender as the API shows it.
 #[derive(Serialize, ToSchema)]
@@ -51,11 +45,6 @@ pub struct LotOut {
     /// The published award of the lot (absent until the award is published).
     #[schema(value_type = Option<Object>)]
     pub award: Option<serde_json::Value>,
-}
-
-/// The caller's supplier, for what only a supplier's users do (bid, object, name distributors).
-pub fn own_bidder(p: &Principal) -> Result<i64, Error> {
-    crate::app::parties::acting_supplier(p, Code::OnlySuppliersBid)
 }
 
 fn tender_out(
@@ -120,199 +109,6 @@ pub async fn get_tender(
     let (id, p) = (id.into_inner(), u.p);
     let (t, lots) = run(&state, move |cx| crate::app::tenders::tender(cx, &p, id)).await?;
     Ok(web::Json(tender_out(&state, t, lots)))
-}
-
-/// A document of the technical envelope.
-#[derive(Deserialize, ToSchema)]
-pub struct DocumentIn {
-    pub name: String,
-    /// The PDF, base64-encoded.
-    pub content_base64: String,
-}
-
-/// A sealed bid: technical envelope (product, capacity, documents) and price per package.
-#[derive(Deserialize, ToSchema)]
-pub struct BidIn {
-    pub product_id: i64,
-    /// Units of use per year, 1 to 10^12.
-    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
-    pub annual_capacity: i64,
-    /// Yuan per package, e.g. "27.00" (sealed until the commercial opening).
-    pub package_price: String,
-    #[serde(default)]
-    pub documents: Vec<DocumentIn>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReceiptOut {
-    pub bid_id: i64,
-    pub lot_id: i64,
-    pub version: i32,
-    pub submitted_at: String,
-    /// SHA-256 of the technical envelope.
-    pub technical_digest: String,
-    /// SHA-256 of the sealed price envelope's plaintext.
-    pub commercial_digest: String,
-}
-
-impl From<Receipt> for ReceiptOut {
-    fn from(r: Receipt) -> Self {
-        ReceiptOut {
-            bid_id: r.bid_id,
-            lot_id: r.lot_id,
-            version: r.version,
-            submitted_at: r.submitted_at,
-            technical_digest: r.technical_digest,
-            commercial_digest: r.commercial_digest,
-        }
-    }
-}
-
-/// Submits (or replaces) the caller's bid on a lot; returns the receipt.
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), request_body = BidIn, responses((status = 201, body = ReceiptOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-#[post("/lots/{id}/bid")]
-pub async fn submit_bid(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    body: web::Json<BidIn>,
-) -> Result<HttpResponse, ApiError> {
-    let sid = own_bidder(&u.p)?;
-    let b = body.into_inner();
-    let mut docs = vec![];
-    for d in b.documents {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(d.content_base64.trim())
-            .map_err(|_| {
-                Error::from(Invalid::new(
-                    "documents",
-                    Msg::new(Code::DocumentNotBase64).arg("name", &d.name),
-                ))
-            })?;
-        docs.push(Document {
-            name: d.name,
-            bytes,
-        });
-    }
-    let sub = BidSubmission {
-        lot_id: id.into_inner(),
-        supplier_id: sid,
-        product_id: b.product_id,
-        annual_capacity: bounds::in_range("annual_capacity", b.annual_capacity, bounds::CAPACITY)?,
-        package_price: Money::parse_positive("package_price", &b.package_price)?,
-        documents: docs,
-    };
-    let act = state.act(&u.p.username);
-    let r = state.bids.submit(act, sub).await.map_err(Error::from)?;
-    Ok(HttpResponse::Created().json(ReceiptOut::from(r)))
-}
-
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 204), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-#[delete("/lots/{id}/bid")]
-pub async fn withdraw_bid(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let sid = own_bidder(&u.p)?;
-    let id = id.into_inner();
-    let act = state.act(&u.p.username);
-    db(&state, move |c| ts::withdraw_bid(c, &act, id, sid)).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// A bid as its supplier sees it: the price only after the commercial opening.
-#[derive(Serialize, ToSchema)]
-pub struct BidOut {
-    pub id: i64,
-    pub lot_id: i64,
-    pub status: String,
-    pub version: i32,
-    pub technical_digest: String,
-    pub commercial_digest: String,
-    /// passed or failed, once the technical results are published.
-    pub technical_result: Option<String>,
-    /// Why the review failed the bid: each reason's stable code, its arguments and its words
-    /// in the language of `Accept-Language` (default zh-CN).
-    pub technical_reasons: Vec<ReasonOut>,
-    pub unit_price: Option<String>,
-}
-
-/// A reason of the technical review.
-#[derive(Serialize, ToSchema)]
-pub struct ReasonOut {
-    /// e.g. no_valid_gmp_certificate, capacity_below_required
-    #[schema(value_type = String)]
-    pub code: Code,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub args: std::collections::BTreeMap<String, String>,
-    pub message: String,
-}
-
-impl ReasonOut {
-    fn new(m: &Msg, t: &crate::i18n::Tr) -> Self {
-        ReasonOut {
-            code: m.code,
-            args: m
-                .args
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-            message: t.msg(m),
-        }
-    }
-}
-
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "bid id")), responses((status = 200, body = BidOut), (status = 404, body = ErrorBody)))]
-#[get("/bids/{id}")]
-pub async fn get_bid(
-    req: HttpRequest,
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<web::Json<BidOut>, ApiError> {
-    let id = id.into_inner();
-    let (b, t) = db(&state, move |c| {
-        let b = ts::bid(c, id)?;
-        let lot = ts::lot(c, b.lot_id)?;
-        Ok((b, ts::tender(c, lot.tender_id)?))
-    })
-    .await?;
-    let own = u.p.role == Role::Supplier && u.p.supplier_id == Some(b.supplier_id);
-    if !(own || u.p.reads_everything()) {
-        return Err(Error::NotFound(Code::BidNotFound.into()).into());
-    }
-    let st = ts::effective_state(&t, state.clock.now());
-    let results = st == TenderState::TechnicalPublished || st.prices_opened();
-    let results = results || (u.p.reads_everything() && st == TenderState::TechnicalOpened);
-    Ok(web::Json(BidOut {
-        id: b.id,
-        lot_id: b.lot_id,
-        status: b.status.to_string(),
-        version: b.version,
-        technical_digest: b.technical_digest.clone(),
-        commercial_digest: b.commercial_digest.clone(),
-        technical_result: if results {
-            b.technical_result.map(|r| r.to_string())
-        } else {
-            None
-        },
-        technical_reasons: if results {
-            let t = super::auth::language(&req.get_session(), &req, None);
-            b.reason_msgs()
-                .iter()
-                .map(|m| ReasonOut::new(m, &t))
-                .collect()
-        } else {
-            vec![]
-        },
-        unit_price: if st.prices_opened() {
-            b.unit_price
-                .map(|p| Money::from_ten_thousandths(p).to_string())
-        } else {
-            None
-        },
-    }))
 }
 
 /// A contract line as the caller sees it.
@@ -407,38 +203,6 @@ fn ocds_response(pkg: &serde_json::Value) -> Result<HttpResponse, ApiError> {
         .content_type("application/json")
         .body(body))
 }
-
-/// Products of a lot's drug, to choose from when bidding.
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 200, body = Vec<crate::store::catalog::Product>)))]
-#[get("/lots/{id}/products")]
-pub async fn lot_products(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<web::Json<Vec<crate::store::catalog::Product>>, ApiError> {
-    let id = id.into_inner();
-    let ps = db(&state, move |c| {
-        let l = ts::lot(c, id)?;
-        // A draft tender's lots are nobody's business but the center's.
-        if !crate::app::tenders::may_see(&u.p, &ts::tender(c, l.tender_id)?) {
-            return Err(crate::store::StoreError::NotFound(Code::LotNotFound.into()));
-        }
-        let f = catalog::ProductFilter {
-            drug_id: Some(l.drug_id),
-            ..Default::default()
-        };
-        Ok(catalog::list_products(
-            c,
-            &f,
-            &crate::domain::paging::PageRequest::new(Some(1), Some(200)),
-        )?
-        .items)
-    })
-    .await?;
-    Ok(web::Json(ps))
-}
-
-// ---------- the center's, experts' and suppliers' steps ----------
 
 /// One lot of a new tender.
 #[derive(Deserialize, ToSchema)]
@@ -590,31 +354,6 @@ pub async fn tender_action(
     })
     .await?;
     Ok(web::Json(tender_out(&state, t, lots)))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ScoreIn {
-    /// Whole points, 0–100.
-    #[schema(minimum = 0, maximum = 100)]
-    pub score: i64,
-}
-
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "bid id")), request_body = ScoreIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-#[post("/bids/{id}/score")]
-pub async fn score_bid(
-    u: ApiUser,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    body: web::Json<ScoreIn>,
-) -> Result<HttpResponse, ApiError> {
-    if u.p.role != Role::Expert {
-        return Err(Error::Forbidden(Code::OnlyExpertsScore.into()).into());
-    }
-    let id = id.into_inner();
-    let score = bounds::in_range("score", body.score, bounds::SCORE)?;
-    let act = state.act(&u.p.username);
-    db(&state, move |c| ts::set_technical_score(c, &act, id, score)).await?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Deserialize, ToSchema)]

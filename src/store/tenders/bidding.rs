@@ -1,6 +1,9 @@
 //! Bids: sealed submissions (one by one or together), withdrawals, scores and reads.
 
+use std::collections::{HashMap, HashSet};
+
 use super::*;
+use crate::domain::bidding::{self as rules, ProductOwner};
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
 #[diesel(table_name = bids)]
@@ -140,23 +143,15 @@ pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
         .ok_or_else(|| StoreError::NotFound(Code::BidNotFound.into()))
 }
 
-/// The checks of a submission that need no database.
+/// The checks of a submission that need no database (the domain's).
 fn check_submission(s: &BidSubmission) -> Result<()> {
-    bounds::in_range("annual_capacity", s.annual_capacity, bounds::CAPACITY)?;
-    if s.package_price.decimal() <= Decimal::ZERO {
-        return Err(Invalid::new("package_price", Code::NotPositive).into());
-    }
-    Money::entered("package_price", s.package_price.decimal())?;
-    tender::check_documents(s.documents.iter().map(|d| (d.name.as_str(), d.bytes.len())))?;
-    for d in &s.documents {
-        if !d.bytes.starts_with(b"%PDF") {
-            return Err(Invalid::new(
-                "documents",
-                Msg::new(Code::DocumentNotPdf).arg("name", &d.name),
-            )
-            .into());
-        }
-    }
+    rules::check_submission(
+        s.annual_capacity,
+        s.package_price,
+        s.documents
+            .iter()
+            .map(|d| (d.name.as_str(), d.bytes.as_slice())),
+    )?;
     Ok(())
 }
 
@@ -188,6 +183,340 @@ struct Plan {
     sealed: Sealed,
 }
 
+/// A product as a submission needs it: its drug and who may bid with it.
+struct ProductFacts {
+    drug_id: i64,
+    owner: ProductOwner,
+}
+
+/// What the submissions of a batch need from the database, read once for the whole batch.
+struct Batch {
+    lot_ids: Vec<i64>,
+    supplier_ids: Vec<i64>,
+    lots_tenders: HashMap<i64, (Lot, Tender)>,
+    products: HashMap<i64, ProductFacts>,
+    licences: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>>,
+    /// (lot, supplier) → (bid id, version) of the bids already there.
+    existing: HashMap<(i64, i64), (i64, i32)>,
+}
+
+fn sorted_ids(
+    items: &[(&Act, &BidSubmission)],
+    todo: &[usize],
+    f: fn(&BidSubmission) -> i64,
+) -> Vec<i64> {
+    let mut v: Vec<i64> = todo.iter().map(|i| f(items[*i].1)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Reads the lots, tenders, products, licences and bids of the pending submissions.
+fn read_batch(
+    conn: &mut DbConn,
+    items: &[(&Act, &BidSubmission)],
+    todo: &[usize],
+) -> Result<Batch> {
+    let lot_ids = sorted_ids(items, todo, |s| s.lot_id);
+    let product_ids = sorted_ids(items, todo, |s| s.product_id);
+    let supplier_ids = sorted_ids(items, todo, |s| s.supplier_id);
+    let lots_tenders = lots::table
+        .inner_join(tenders::table)
+        .filter(lots::id.eq_any(&lot_ids))
+        .select((Lot::as_select(), Tender::as_select()))
+        .load::<(Lot, Tender)>(conn)?
+        .into_iter()
+        .map(|(l, t)| (l.id, (l, t)))
+        .collect();
+    let products = products::table
+        .filter(products::id.eq_any(&product_ids))
+        .select((
+            products::id,
+            products::drug_id,
+            products::manufacturer_id,
+            products::national_agent_id,
+        ))
+        .load::<(i64, i64, i64, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(id, drug_id, maker, agent)| {
+            let owner = ProductOwner {
+                manufacturer_id: maker,
+                national_agent_id: agent,
+            };
+            (id, ProductFacts { drug_id, owner })
+        })
+        .collect();
+    let mut licences: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>> = HashMap::new();
+    for (sid, kind, number, exp) in licences::table
+        .filter(licences::supplier_id.eq_any(&supplier_ids))
+        .order((licences::supplier_id.asc(), licences::id.asc()))
+        .select((
+            licences::supplier_id,
+            licences::kind,
+            licences::number,
+            licences::expires_on,
+        ))
+        .load::<(i64, LicenceKind, String, NaiveDate)>(conn)?
+    {
+        licences.entry(sid).or_default().push((kind, number, exp));
+    }
+    let existing = bids::table
+        .filter(bids::lot_id.eq_any(&lot_ids))
+        .filter(bids::supplier_id.eq_any(&supplier_ids))
+        .select((bids::id, bids::lot_id, bids::supplier_id, bids::version))
+        .load::<(i64, i64, i64, i32)>(conn)?
+        .into_iter()
+        .map(|(id, l, s, v)| ((l, s), (id, v)))
+        .collect();
+    Ok(Batch {
+        lot_ids,
+        supplier_ids,
+        lots_tenders,
+        products,
+        licences,
+        existing,
+    })
+}
+
+/// The technical envelope of a submission (product, capacity, the supplier's licences, the
+/// documents' digests) as sealed JSON and its SHA-256.
+fn technical_envelope(
+    s: &BidSubmission,
+    licences: Vec<(LicenceKind, String, NaiveDate)>,
+) -> (String, String) {
+    let tech = TechnicalEnvelope {
+        lot_id: s.lot_id,
+        supplier_id: s.supplier_id,
+        product_id: s.product_id,
+        annual_capacity: s.annual_capacity,
+        licences,
+        documents: s
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    sealing::sha256_hex(&d.bytes),
+                    d.bytes.len(),
+                )
+            })
+            .collect(),
+    };
+    let json = serde_json::to_string(&tech).expect("envelope serializes");
+    let digest = sealing::sha256_hex(json.as_bytes());
+    (json, digest)
+}
+
+/// Checks one submission against what the batch read (the lot open, the product the lot's drug
+/// and the bidder's own, one submission per bid in the batch) and seals its envelopes.
+fn plan(
+    b: &Batch,
+    seen: &mut HashSet<(i64, i64)>,
+    idx: usize,
+    act: &Act,
+    s: &BidSubmission,
+) -> Result<Plan> {
+    let (lot, t) = b
+        .lots_tenders
+        .get(&s.lot_id)
+        .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))?;
+    tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
+    let p = b
+        .products
+        .get(&s.product_id)
+        .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?;
+    rules::check_product(s.supplier_id, lot.drug_id, p.drug_id, p.owner)?;
+    if !seen.insert((s.lot_id, s.supplier_id)) {
+        return Err(StoreError::Conflict(Code::BidSubmittedTwice.into()));
+    }
+    let prior = b.existing.get(&(s.lot_id, s.supplier_id));
+    let version = prior.map(|p| p.1 + 1).unwrap_or(1);
+    let licences = b.licences.get(&s.supplier_id).cloned().unwrap_or_default();
+    let (tech_json, tech_digest) = technical_envelope(s, licences);
+    let plain = serde_json::to_vec(&CommercialEnvelope {
+        package_price: s.package_price.to_string(),
+        salt: sealing::new_salt(),
+    })
+    .expect("envelope serializes");
+    let sealed = sealing::seal(
+        &t.envelope_key,
+        t.id,
+        &binding(t.id, s.lot_id, s.supplier_id, version),
+        &plain,
+    )?;
+    Ok(Plan {
+        idx,
+        existing: prior.map(|p| p.0),
+        version,
+        tech_json,
+        tech_digest,
+        sealed,
+    })
+}
+
+/// Moves the counter of final submissions (the last tie-break) once for the batch; the first
+/// of the `n` numbers it hands out.
+fn take_submission_seqs(conn: &mut DbConn, n: usize) -> Result<i64> {
+    let n = n as i64;
+    let last: i64 = diesel::update(counters::table.find("bid_submission"))
+        .set(counters::value.eq(counters::value + n))
+        .returning(counters::value)
+        .get_result(conn)?;
+    Ok(last - n + 1)
+}
+
+/// Writes the bids of the plans: new ones in one statement, replaced ones one each. Returns
+/// the id of each plan's bid, in the plans' order.
+fn write_bids(
+    conn: &mut DbConn,
+    items: &[(&Act, &BidSubmission)],
+    b: &Batch,
+    plans: &[Plan],
+    first_seq: i64,
+) -> Result<Vec<i64>> {
+    let seq_of = |k: usize| first_seq + k as i64;
+    let new_rows: Vec<_> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.existing.is_none())
+        .map(|(k, p)| {
+            let (act, s) = &items[p.idx];
+            (
+                bids::lot_id.eq(s.lot_id),
+                bids::supplier_id.eq(s.supplier_id),
+                bids::status.eq(BidStatus::Active),
+                bids::version.eq(p.version),
+                bids::submission_seq.eq(seq_of(k)),
+                bids::product_id.eq(s.product_id),
+                bids::annual_capacity.eq(s.annual_capacity),
+                bids::technical_json.eq(&p.tech_json),
+                bids::technical_digest.eq(&p.tech_digest),
+                bids::commercial_digest.eq(&p.sealed.digest),
+                bids::commercial_nonce.eq(&p.sealed.nonce),
+                bids::commercial_sealed.eq(&p.sealed.ciphertext),
+                bids::submitted_at.eq(act.stamp()),
+            )
+        })
+        .collect();
+    let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
+    if !new_rows.is_empty() {
+        crate::store::insert_many!(conn, bids::table, &new_rows)?;
+        ids = bids::table
+            .filter(bids::lot_id.eq_any(&b.lot_ids))
+            .filter(bids::supplier_id.eq_any(&b.supplier_ids))
+            .select((bids::id, bids::lot_id, bids::supplier_id))
+            .load::<(i64, i64, i64)>(conn)?
+            .into_iter()
+            .map(|(id, l, s)| ((l, s), id))
+            .collect();
+    }
+    for (k, p) in plans.iter().enumerate() {
+        let Some(id) = p.existing else { continue };
+        let (act, s) = &items[p.idx];
+        diesel::update(bids::table.find(id))
+            .set((
+                bids::status.eq(BidStatus::Active),
+                bids::version.eq(p.version),
+                bids::submission_seq.eq(seq_of(k)),
+                bids::product_id.eq(s.product_id),
+                bids::annual_capacity.eq(s.annual_capacity),
+                bids::technical_json.eq(&p.tech_json),
+                bids::technical_digest.eq(&p.tech_digest),
+                bids::commercial_digest.eq(&p.sealed.digest),
+                bids::commercial_nonce.eq(&p.sealed.nonce),
+                bids::commercial_sealed.eq(&p.sealed.ciphertext),
+                bids::submitted_at.eq(act.stamp()),
+            ))
+            .execute(conn)?;
+    }
+    plans
+        .iter()
+        .map(|p| {
+            let s = &items[p.idx].1;
+            p.existing
+                .or_else(|| ids.get(&(s.lot_id, s.supplier_id)).copied())
+                .ok_or_else(|| StoreError::Conflict(Code::NewBidNotFound.into()))
+        })
+        .collect()
+}
+
+/// Keeps every version (one statement) and its documents (another); returns the receipts.
+fn write_versions(
+    conn: &mut DbConn,
+    items: &[(&Act, &BidSubmission)],
+    plans: &[Plan],
+    ids: &[i64],
+) -> Result<Vec<Receipt>> {
+    let mut version_rows = Vec::with_capacity(plans.len());
+    let mut doc_rows = vec![];
+    let mut receipts = Vec::with_capacity(plans.len());
+    for (p, &id) in plans.iter().zip(ids) {
+        let (act, s) = &items[p.idx];
+        let action = if p.existing.is_some() {
+            "replace"
+        } else {
+            "submit"
+        };
+        version_rows.push((
+            bid_versions::bid_id.eq(id),
+            bid_versions::version.eq(p.version),
+            bid_versions::action.eq(action),
+            bid_versions::at.eq(act.stamp()),
+            bid_versions::product_id.eq(s.product_id),
+            bid_versions::annual_capacity.eq(s.annual_capacity),
+            bid_versions::technical_json.eq(&p.tech_json),
+            bid_versions::technical_digest.eq(&p.tech_digest),
+            bid_versions::commercial_digest.eq(&p.sealed.digest),
+            bid_versions::commercial_nonce.eq(&p.sealed.nonce),
+            bid_versions::commercial_sealed.eq(&p.sealed.ciphertext),
+        ));
+        for d in &s.documents {
+            doc_rows.push((
+                bid_documents::bid_id.eq(id),
+                bid_documents::version.eq(p.version),
+                bid_documents::name.eq(&d.name),
+                bid_documents::sha256.eq(sealing::sha256_hex(&d.bytes)),
+                bid_documents::size.eq(d.bytes.len() as i64),
+                bid_documents::content.eq(&d.bytes),
+            ));
+        }
+        receipts.push(Receipt {
+            bid_id: id,
+            lot_id: s.lot_id,
+            version: p.version,
+            submitted_at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            technical_digest: p.tech_digest.clone(),
+            commercial_digest: p.sealed.digest.clone(),
+        });
+    }
+    crate::store::insert_many!(conn, bid_versions::table, &version_rows)?;
+    if !doc_rows.is_empty() {
+        crate::store::insert_many!(conn, bid_documents::table, &doc_rows)?;
+    }
+    Ok(receipts)
+}
+
+/// The audit records name the envelopes by digest only: no price in the clear.
+fn audit_receipts(
+    conn: &mut DbConn,
+    items: &[(&Act, &BidSubmission)],
+    plans: &[Plan],
+    receipts: &[Receipt],
+) -> Result<()> {
+    let rows: Vec<audit::Pending> = plans
+        .iter()
+        .zip(receipts)
+        .map(|(p, r)| audit::Pending {
+            act: items[p.idx].0,
+            action: if p.version == 1 { "submit" } else { "replace" },
+            entity: "bid",
+            entity_id: r.bid_id.to_string(),
+            after: serde_json::to_string(r).expect("receipt serializes"),
+        })
+        .collect();
+    audit::append_many(conn, &rows)
+}
+
 /// Writes many submissions in one transaction, with a handful of statements for the whole
 /// batch (the bid writer's path under load; a single submission is a batch of one). Each
 /// submission gets its own result: one refused for its own reason (deadline, product, …) is not
@@ -197,268 +526,32 @@ pub fn submit_bids(
     conn: &mut DbConn,
     items: &[(&Act, &BidSubmission)],
 ) -> Result<Vec<Result<Receipt>>> {
-    use std::collections::{HashMap, HashSet};
     crate::store::write_tx(conn, |conn| {
         let mut out: Vec<Option<Result<Receipt>>> = items
             .iter()
             .map(|(_, s)| check_submission(s).err().map(Err))
             .collect();
-        let pending = |out: &Vec<Option<Result<Receipt>>>| -> Vec<usize> {
-            (0..items.len()).filter(|i| out[*i].is_none()).collect()
-        };
-        let todo = pending(&out);
-        let mut lot_ids: Vec<i64> = todo.iter().map(|i| items[*i].1.lot_id).collect();
-        let mut product_ids: Vec<i64> = todo.iter().map(|i| items[*i].1.product_id).collect();
-        let mut supplier_ids: Vec<i64> = todo.iter().map(|i| items[*i].1.supplier_id).collect();
-        for v in [&mut lot_ids, &mut product_ids, &mut supplier_ids] {
-            v.sort_unstable();
-            v.dedup();
-        }
-        if todo.is_empty() {
-            return Ok(out
-                .into_iter()
-                .map(|r| r.expect("every item has a result"))
-                .collect());
-        }
-        let lots_tenders: HashMap<i64, (Lot, Tender)> = lots::table
-            .inner_join(tenders::table)
-            .filter(lots::id.eq_any(&lot_ids))
-            .select((Lot::as_select(), Tender::as_select()))
-            .load::<(Lot, Tender)>(conn)?
-            .into_iter()
-            .map(|(l, t)| (l.id, (l, t)))
-            .collect();
-        let prods: HashMap<i64, i64> = products::table
-            .filter(products::id.eq_any(&product_ids))
-            .select((products::id, products::drug_id))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let mut lic: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>> = HashMap::new();
-        for (sid, kind, number, exp) in licences::table
-            .filter(licences::supplier_id.eq_any(&supplier_ids))
-            .order((licences::supplier_id.asc(), licences::id.asc()))
-            .select((
-                licences::supplier_id,
-                licences::kind,
-                licences::number,
-                licences::expires_on,
-            ))
-            .load::<(i64, LicenceKind, String, NaiveDate)>(conn)?
-        {
-            lic.entry(sid).or_default().push((kind, number, exp));
-        }
-        let existing: HashMap<(i64, i64), (i64, i32)> = bids::table
-            .filter(bids::lot_id.eq_any(&lot_ids))
-            .filter(bids::supplier_id.eq_any(&supplier_ids))
-            .select((bids::id, bids::lot_id, bids::supplier_id, bids::version))
-            .load::<(i64, i64, i64, i32)>(conn)?
-            .into_iter()
-            .map(|(id, l, s, v)| ((l, s), (id, v)))
-            .collect();
-        let mut seen: HashSet<(i64, i64)> = HashSet::new();
-        let mut plans: Vec<Plan> = vec![];
-        for i in todo {
-            let (act, s) = &items[i];
-            let planned = (|| -> Result<Plan> {
-                let (lot, t) = lots_tenders
-                    .get(&s.lot_id)
-                    .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))?;
-                tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
-                let drug = prods
-                    .get(&s.product_id)
-                    .ok_or_else(|| Invalid::new("product", Code::RecordNotFound))?;
-                if *drug != lot.drug_id {
-                    return Err(Invalid::new("product", Code::ProductNotOfLotDrug).into());
+        let todo: Vec<usize> = (0..items.len()).filter(|i| out[*i].is_none()).collect();
+        if !todo.is_empty() {
+            let batch = read_batch(conn, items, &todo)?;
+            let mut seen = HashSet::new();
+            let mut plans = vec![];
+            for i in todo {
+                let (act, s) = items[i];
+                match plan(&batch, &mut seen, i, act, s) {
+                    Ok(p) => plans.push(p),
+                    Err(e) => out[i] = Some(Err(e)),
                 }
-                if !seen.insert((s.lot_id, s.supplier_id)) {
-                    return Err(StoreError::Conflict(Code::BidSubmittedTwice.into()));
+            }
+            if !plans.is_empty() {
+                let first_seq = take_submission_seqs(conn, plans.len())?;
+                let ids = write_bids(conn, items, &batch, &plans, first_seq)?;
+                let receipts = write_versions(conn, items, &plans, &ids)?;
+                audit_receipts(conn, items, &plans, &receipts)?;
+                for (p, r) in plans.iter().zip(receipts) {
+                    out[p.idx] = Some(Ok(r));
                 }
-                let prior = existing.get(&(s.lot_id, s.supplier_id));
-                let version = prior.map(|p| p.1 + 1).unwrap_or(1);
-                let docs: Vec<(&str, String, usize)> = s
-                    .documents
-                    .iter()
-                    .map(|d| {
-                        (
-                            d.name.as_str(),
-                            sealing::sha256_hex(&d.bytes),
-                            d.bytes.len(),
-                        )
-                    })
-                    .collect();
-                let tech = TechnicalEnvelope {
-                    lot_id: s.lot_id,
-                    supplier_id: s.supplier_id,
-                    product_id: s.product_id,
-                    annual_capacity: s.annual_capacity,
-                    licences: lic.get(&s.supplier_id).cloned().unwrap_or_default(),
-                    documents: docs,
-                };
-                let tech_json = serde_json::to_string(&tech).expect("envelope serializes");
-                let tech_digest = sealing::sha256_hex(tech_json.as_bytes());
-                let plain = serde_json::to_vec(&CommercialEnvelope {
-                    package_price: s.package_price.to_string(),
-                    salt: sealing::new_salt(),
-                })
-                .expect("envelope serializes");
-                let sealed = sealing::seal(
-                    &t.envelope_key,
-                    t.id,
-                    &binding(t.id, s.lot_id, s.supplier_id, version),
-                    &plain,
-                )?;
-                Ok(Plan {
-                    idx: i,
-                    existing: prior.map(|p| p.0),
-                    version,
-                    tech_json,
-                    tech_digest,
-                    sealed,
-                })
-            })();
-            match planned {
-                Ok(p) => plans.push(p),
-                Err(e) => out[i] = Some(Err(e)),
             }
-        }
-        if plans.is_empty() {
-            return Ok(out
-                .into_iter()
-                .map(|r| r.expect("every item has a result"))
-                .collect());
-        }
-        // The order of final submissions (the last tie-break): one counter, moved once per batch.
-        let n = plans.len() as i64;
-        let last: i64 = diesel::update(counters::table.find("bid_submission"))
-            .set(counters::value.eq(counters::value + n))
-            .returning(counters::value)
-            .get_result(conn)?;
-        let seq_of = |k: usize| last - n + 1 + k as i64;
-        // New bids in one statement, then their ids.
-        let new_rows: Vec<_> = plans
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.existing.is_none())
-            .map(|(k, p)| {
-                let (act, s) = &items[p.idx];
-                (
-                    bids::lot_id.eq(s.lot_id),
-                    bids::supplier_id.eq(s.supplier_id),
-                    bids::status.eq(BidStatus::Active),
-                    bids::version.eq(p.version),
-                    bids::submission_seq.eq(seq_of(k)),
-                    bids::product_id.eq(s.product_id),
-                    bids::annual_capacity.eq(s.annual_capacity),
-                    bids::technical_json.eq(&p.tech_json),
-                    bids::technical_digest.eq(&p.tech_digest),
-                    bids::commercial_digest.eq(&p.sealed.digest),
-                    bids::commercial_nonce.eq(&p.sealed.nonce),
-                    bids::commercial_sealed.eq(&p.sealed.ciphertext),
-                    bids::submitted_at.eq(act.stamp()),
-                )
-            })
-            .collect();
-        let mut ids: HashMap<(i64, i64), i64> = HashMap::new();
-        if !new_rows.is_empty() {
-            crate::store::insert_many!(conn, bids::table, &new_rows)?;
-            ids = bids::table
-                .filter(bids::lot_id.eq_any(&lot_ids))
-                .filter(bids::supplier_id.eq_any(&supplier_ids))
-                .select((bids::id, bids::lot_id, bids::supplier_id))
-                .load::<(i64, i64, i64)>(conn)?
-                .into_iter()
-                .map(|(id, l, s)| ((l, s), id))
-                .collect();
-        }
-        // Replaced bids, one statement each.
-        for (k, p) in plans.iter().enumerate() {
-            let Some(id) = p.existing else { continue };
-            let (act, s) = &items[p.idx];
-            diesel::update(bids::table.find(id))
-                .set((
-                    bids::status.eq(BidStatus::Active),
-                    bids::version.eq(p.version),
-                    bids::submission_seq.eq(seq_of(k)),
-                    bids::product_id.eq(s.product_id),
-                    bids::annual_capacity.eq(s.annual_capacity),
-                    bids::technical_json.eq(&p.tech_json),
-                    bids::technical_digest.eq(&p.tech_digest),
-                    bids::commercial_digest.eq(&p.sealed.digest),
-                    bids::commercial_nonce.eq(&p.sealed.nonce),
-                    bids::commercial_sealed.eq(&p.sealed.ciphertext),
-                    bids::submitted_at.eq(act.stamp()),
-                ))
-                .execute(conn)?;
-        }
-        let bid_id = |p: &Plan| -> Result<i64> {
-            let s = &items[p.idx].1;
-            p.existing
-                .or_else(|| ids.get(&(s.lot_id, s.supplier_id)).copied())
-                .ok_or_else(|| StoreError::Conflict(Code::NewBidNotFound.into()))
-        };
-        // Every version, in one statement; their documents in another.
-        let mut version_rows = Vec::with_capacity(plans.len());
-        let mut doc_rows = vec![];
-        let mut receipts = Vec::with_capacity(plans.len());
-        for p in &plans {
-            let (act, s) = &items[p.idx];
-            let id = bid_id(p)?;
-            version_rows.push((
-                bid_versions::bid_id.eq(id),
-                bid_versions::version.eq(p.version),
-                bid_versions::action.eq(if p.existing.is_some() {
-                    "replace"
-                } else {
-                    "submit"
-                }),
-                bid_versions::at.eq(act.stamp()),
-                bid_versions::product_id.eq(s.product_id),
-                bid_versions::annual_capacity.eq(s.annual_capacity),
-                bid_versions::technical_json.eq(&p.tech_json),
-                bid_versions::technical_digest.eq(&p.tech_digest),
-                bid_versions::commercial_digest.eq(&p.sealed.digest),
-                bid_versions::commercial_nonce.eq(&p.sealed.nonce),
-                bid_versions::commercial_sealed.eq(&p.sealed.ciphertext),
-            ));
-            for d in &s.documents {
-                doc_rows.push((
-                    bid_documents::bid_id.eq(id),
-                    bid_documents::version.eq(p.version),
-                    bid_documents::name.eq(&d.name),
-                    bid_documents::sha256.eq(sealing::sha256_hex(&d.bytes)),
-                    bid_documents::size.eq(d.bytes.len() as i64),
-                    bid_documents::content.eq(&d.bytes),
-                ));
-            }
-            receipts.push(Receipt {
-                bid_id: id,
-                lot_id: s.lot_id,
-                version: p.version,
-                submitted_at: act.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-                technical_digest: p.tech_digest.clone(),
-                commercial_digest: p.sealed.digest.clone(),
-            });
-        }
-        crate::store::insert_many!(conn, bid_versions::table, &version_rows)?;
-        if !doc_rows.is_empty() {
-            crate::store::insert_many!(conn, bid_documents::table, &doc_rows)?;
-        }
-        // The audit records name the envelopes by digest only: no price in the clear.
-        let audit_rows: Vec<audit::Pending> = plans
-            .iter()
-            .zip(&receipts)
-            .map(|(p, r)| audit::Pending {
-                act: items[p.idx].0,
-                action: if p.version == 1 { "submit" } else { "replace" },
-                entity: "bid",
-                entity_id: r.bid_id.to_string(),
-                after: serde_json::to_string(r).expect("receipt serializes"),
-            })
-            .collect();
-        audit::append_many(conn, &audit_rows)?;
-        for (p, r) in plans.iter().zip(receipts) {
-            out[p.idx] = Some(Ok(r));
         }
         Ok(out
             .into_iter()
@@ -473,9 +566,11 @@ pub fn withdraw_bid(conn: &mut DbConn, act: &Act, lot_id: i64, supplier_id: i64)
         let lot = lot(conn, lot_id)?;
         let t = tender(conn, lot.tender_id)?;
         tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
-        let b = bid_of(conn, lot_id, supplier_id)?
-            .filter(|b| b.status == BidStatus::Active)
-            .ok_or_else(|| Invalid::new("bid", Code::NoActiveBidToWithdraw))?;
+        let b = bid_of(conn, lot_id, supplier_id)?;
+        rules::check_withdrawable(b.as_ref().map(|b| b.status))?;
+        let Some(b) = b else {
+            return Err(StoreError::NotFound(Code::BidNotFound.into()));
+        };
         let version = b.version + 1;
         diesel::update(bids::table.find(b.id))
             .set((
@@ -538,20 +633,11 @@ pub fn bid_versions_count(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
 
 /// An expert's technical score (0–100, whole points) for a qualified bid of a composite-score lot.
 pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64) -> Result<()> {
-    bounds::in_range("technical_score", score, bounds::SCORE)?;
     crate::store::write_tx(conn, |conn| {
         let b = bid(conn, bid_id)?;
         let l = lot(conn, b.lot_id)?;
         let t = tender(conn, l.tender_id)?;
-        if t.state() != TenderState::TechnicalOpened {
-            return Err(Invalid::new("state", Code::ScoresNotOpen).into());
-        }
-        if l.policy != PolicyKind::CompositeScore {
-            return Err(Invalid::new("technical_score", Code::LotNotCompositeScore).into());
-        }
-        if b.technical_result != Some(TechnicalResult::Passed) {
-            return Err(Invalid::new("technical_score", Code::OnlyQualifiedBidsScored).into());
-        }
+        rules::check_scorable(score, t.state(), l.policy, b.technical_result)?;
         diesel::update(bids::table.find(bid_id))
             .set(bids::technical_score.eq(Some(score)))
             .execute(conn)?;
@@ -566,4 +652,101 @@ pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64
         )?;
         Ok(())
     })
+}
+
+/// A supplier as the bid stage needs it: its kind, and whether it is registered as the
+/// national agent of any product (a distribution enterprise bids only as one).
+pub fn bidder_facts(conn: &mut DbConn, supplier_id: i64) -> Result<(SupplierKind, bool)> {
+    let kind: SupplierKind = suppliers::table
+        .find(supplier_id)
+        .select(suppliers::kind)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(Code::SupplierNotFound.into()))?;
+    let agencies: i64 = products::table
+        .filter(products::national_agent_id.eq(supplier_id))
+        .count()
+        .get_result(conn)?;
+    Ok((kind, agencies > 0))
+}
+
+/// The products of a drug a supplier may bid with (made by it, or imported with it as the
+/// national agent), by approval number.
+pub fn own_products(
+    conn: &mut DbConn,
+    supplier_id: i64,
+    drug_id: i64,
+) -> Result<Vec<crate::store::catalog::Product>> {
+    let ids: Vec<i64> = products::table
+        .filter(products::drug_id.eq(drug_id))
+        .filter(
+            products::national_agent_id
+                .eq(supplier_id)
+                .or(products::national_agent_id
+                    .is_null()
+                    .and(products::manufacturer_id.eq(supplier_id))),
+        )
+        .order((products::approval_number.asc(), products::id.asc()))
+        .select(products::id)
+        .load(conn)?;
+    ids.into_iter()
+        .map(|id| crate::store::catalog::get_product(conn, id))
+        .collect()
+}
+
+/// A document of a bid's current version, by its digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentDigest {
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// An active bid of a lot with what its technical envelope names: the bidder, the product and
+/// its maker, the licences declared, the documents' digests.
+#[derive(Debug, Clone)]
+pub struct BidDetail {
+    pub bid: Bid,
+    pub supplier_name: String,
+    pub product: crate::store::catalog::Product,
+    pub licences: Vec<(LicenceKind, String, NaiveDate)>,
+    pub documents: Vec<DocumentDigest>,
+}
+
+/// The active bids of a lot with their technical envelopes (the sealed prices stay sealed: the
+/// prices are the columns the commercial opening fills).
+pub fn lot_bid_details(conn: &mut DbConn, lot_id: i64) -> Result<Vec<BidDetail>> {
+    let mut out = vec![];
+    for b in bids_of_lot(conn, lot_id)?
+        .into_iter()
+        .filter(|b| b.status == BidStatus::Active)
+    {
+        let supplier_name: String = suppliers::table
+            .find(b.supplier_id)
+            .select(suppliers::name)
+            .first(conn)?;
+        let product = crate::store::catalog::get_product(conn, b.product_id)?;
+        let documents = bid_documents::table
+            .filter(bid_documents::bid_id.eq(b.id))
+            .filter(bid_documents::version.eq(b.version))
+            .order(bid_documents::id.asc())
+            .select((
+                bid_documents::name,
+                bid_documents::sha256,
+                bid_documents::size,
+            ))
+            .load::<(String, String, i64)>(conn)?
+            .into_iter()
+            .map(|(name, sha256, size)| DocumentDigest { name, sha256, size })
+            .collect();
+        let licences = envelope_licences(&b.technical_json)?;
+        out.push(BidDetail {
+            bid: b,
+            supplier_name,
+            product,
+            licences,
+            documents,
+        });
+    }
+    Ok(out)
 }

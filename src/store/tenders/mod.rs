@@ -20,7 +20,6 @@ use crate::domain::award::{
     self, AwardPolicy, BidInput, CountyDemand, InstitutionDemand, LotAward, LotInput, Outcome,
     PolicyKind,
 };
-use crate::domain::bounds;
 use crate::domain::catalog::{CreditStatus, LicenceKind, RegionLevel, SupplierKind};
 use crate::domain::money::Money;
 use crate::domain::tender::{

@@ -1,6 +1,7 @@
 //! The server-rendered pages, one module per area.
 
 pub mod admin;
+pub mod bids;
 pub mod catalog;
 pub mod contracts;
 pub mod demand;
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     parties::routes(cfg);
     admin::routes(cfg);
     tenders::routes(cfg);
+    bids::routes(cfg);
     orders::routes(cfg);
     performance::routes(cfg);
     shortages::routes(cfg);

@@ -1,0 +1,2 @@
+DROP INDEX products_national_agent;
+ALTER TABLE products DROP COLUMN national_agent_id;

@@ -1,0 +1,286 @@
+//! The bid stage as services: the bid form (the bidder's own products of the lot's drug), a
+//! submission (its technical and commercial envelope and documents, with the unit price checked
+//! against the lot's ceiling first), a withdrawal, the bidder's own bid, an expert's technical
+//! score, and a lot's bids for review by center staff and experts. Pages and API call these.
+//!
+//! Who bids (DOMAIN.md, Tender 4): the product's manufacturer, or for an imported product the
+//! enterprise registered as its national agent, with its own product only; a distribution
+//! enterprise does not bid (`domain::bidding`).
+
+use super::{Ctx, Error, Result};
+use crate::domain::award::LotAward;
+use crate::domain::bidding::{self as rules, LotBidsRefused, LotBidsView, PriceCheck};
+use crate::domain::money::Money;
+use crate::domain::roles::{Principal, Role};
+use crate::domain::tender::{self, TenderState};
+use crate::domain::{Code, Invalid};
+use crate::store::bid_writer::BidWriter;
+use crate::store::catalog::{self, Product};
+use crate::store::tenders::Tender;
+use crate::store::tenders::{self as ts, Bid, BidDetail, BidSubmission, Document, Lot, Receipt};
+use crate::store::{DbConn, StoreError};
+
+/// The supplier a supplier's user bids for; anyone else is refused.
+pub fn bidder(p: &Principal) -> Result<i64> {
+    super::parties::acting_supplier(p, Code::OnlySuppliersBid)
+}
+
+/// A lot as the principal may see it (a draft tender's lots do not exist for a supplier), of
+/// `tender_id` when the caller names one.
+fn visible_lot(
+    c: &mut DbConn,
+    p: &Principal,
+    tender_id: Option<i64>,
+    lot_id: i64,
+) -> Result<(Lot, Tender)> {
+    let not_found = || Error::NotFound(Code::LotNotFound.into());
+    let lot = ts::lot(c, lot_id)?;
+    let t = ts::tender(c, lot.tender_id)?;
+    if tender_id.is_some_and(|id| id != t.id) || !super::tenders::may_see(p, &t) {
+        return Err(not_found());
+    }
+    Ok((lot, t))
+}
+
+/// May this supplier bid at all (a distribution enterprise only as a national agent)?
+fn check_may_bid(c: &mut DbConn, supplier_id: i64) -> Result<()> {
+    let (kind, agent) = ts::bidder_facts(c, supplier_id)?;
+    rules::may_bid(kind, agent).map_err(|r| Error::Forbidden(r.code().into()))
+}
+
+/// What the bid form shows: the tender, the lot, and the bidder's own products of its drug
+/// (empty: the bidder has nothing to bid with on this lot).
+pub struct BidForm {
+    pub tender: Tender,
+    pub lot: Lot,
+    pub products: Vec<Product>,
+}
+
+/// The bid form of a lot for a supplier that may bid.
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
+pub fn form(cx: &Ctx, p: &Principal, tender_id: i64, lot_id: i64) -> Result<BidForm> {
+    let sid = bidder(p)?;
+    let mut c = cx.conn()?;
+    let (lot, tender) = visible_lot(&mut c, p, Some(tender_id), lot_id)?;
+    check_may_bid(&mut c, sid)?;
+    let products = ts::own_products(&mut c, sid, lot.drug_id)?;
+    Ok(BidForm {
+        tender,
+        lot,
+        products,
+    })
+}
+
+/// The products of a lot's drug to choose from: a supplier's own (those it may bid with);
+/// everyone else who sees the lot, all of them.
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
+pub fn lot_products(cx: &Ctx, p: &Principal, lot_id: i64) -> Result<Vec<Product>> {
+    let mut c = cx.conn()?;
+    let (lot, _) = visible_lot(&mut c, p, None, lot_id)?;
+    if p.role == Role::Supplier {
+        return Ok(ts::own_products(&mut c, bidder(p)?, lot.drug_id)?);
+    }
+    let f = catalog::ProductFilter {
+        drug_id: Some(lot.drug_id),
+        ..Default::default()
+    };
+    let page = crate::domain::paging::PageRequest::new(Some(1), Some(200));
+    Ok(catalog::list_products(&mut c, &f, &page)?.items)
+}
+
+/// Before a submission's body is read: the principal may bid, the lot is there for it and open
+/// for bids now. Nothing is uploaded to a lot that is not.
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
+pub fn ready(cx: &Ctx, p: &Principal, tender_id: Option<i64>, lot_id: i64) -> Result<()> {
+    let sid = bidder(p)?;
+    let mut c = cx.conn()?;
+    let (_, t) = visible_lot(&mut c, p, tender_id, lot_id)?;
+    check_may_bid(&mut c, sid)?;
+    tender::check_bidding_open(t.state(), t.deadline(), cx.clock.now())?;
+    Ok(())
+}
+
+/// A bid as its supplier enters it.
+#[derive(Debug, Clone)]
+pub struct SubmitBid {
+    pub lot_id: i64,
+    pub product_id: i64,
+    pub annual_capacity: i64,
+    pub package_price: Money,
+    pub documents: Vec<Document>,
+    /// The bidder saw the warning that the unit price is above the lot's ceiling and submits
+    /// anyway.
+    pub confirm_above_max: bool,
+}
+
+/// What a submission came to: the product and the price against the ceiling, and the receipt
+/// when the bid was sealed (`None`: above the ceiling and not yet confirmed, nothing written).
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub product: Product,
+    pub price: PriceCheck,
+    pub receipt: Option<Receipt>,
+}
+
+/// The product of a submission: it exists, is of the lot's drug and the bidder's own.
+fn own_product(c: &mut DbConn, sid: i64, lot: &Lot, product_id: i64) -> Result<Product> {
+    let product = match catalog::get_product(c, product_id) {
+        Ok(p) => p,
+        Err(StoreError::NotFound(_)) => {
+            return Err(Invalid::new("product_id", Code::RecordNotFound).into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let owner = rules::ProductOwner {
+        manufacturer_id: product.manufacturer_id,
+        national_agent_id: product.national_agent_id,
+    };
+    rules::check_product(sid, lot.drug_id, product.drug_id, owner)?;
+    Ok(product)
+}
+
+/// Submits (or replaces) the principal's bid on a lot through the bid writer. A unit price
+/// above the lot's maximum valid price is sealed only once the bidder confirms it (the bid stays
+/// the bidder's choice; it is invalid at the opening).
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = cmd.lot_id))]
+pub fn submit(
+    cx: &Ctx,
+    writer: &BidWriter,
+    p: &Principal,
+    tender_id: Option<i64>,
+    cmd: SubmitBid,
+) -> Result<Submitted> {
+    let sid = bidder(p)?;
+    let (product, price) = {
+        let mut c = cx.conn()?;
+        let (lot, t) = visible_lot(&mut c, p, tender_id, cmd.lot_id)?;
+        check_may_bid(&mut c, sid)?;
+        tender::check_bidding_open(t.state(), t.deadline(), cx.clock.now())?;
+        let docs = cmd.documents.iter();
+        rules::check_submission(
+            cmd.annual_capacity,
+            cmd.package_price,
+            docs.map(|d| (d.name.as_str(), d.bytes.as_slice())),
+        )?;
+        let product = own_product(&mut c, sid, &lot, cmd.product_id)?;
+        let price = PriceCheck::new(
+            cmd.package_price,
+            product.units_per_package,
+            lot.max_price(),
+        )
+        .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?;
+        (product, price)
+    };
+    if price.above_max() && !cmd.confirm_above_max {
+        return Ok(Submitted {
+            product,
+            price,
+            receipt: None,
+        });
+    }
+    let sub = BidSubmission {
+        lot_id: cmd.lot_id,
+        supplier_id: sid,
+        product_id: cmd.product_id,
+        annual_capacity: cmd.annual_capacity,
+        package_price: cmd.package_price,
+        documents: cmd.documents,
+    };
+    let receipt = writer.submit_blocking(cx.act(p), sub)?;
+    Ok(Submitted {
+        product,
+        price,
+        receipt: Some(receipt),
+    })
+}
+
+/// Withdraws the principal's bid on a lot before the deadline; the lot's tender id.
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
+pub fn withdraw(cx: &Ctx, p: &Principal, tender_id: Option<i64>, lot_id: i64) -> Result<i64> {
+    let sid = bidder(p)?;
+    let mut c = cx.conn()?;
+    let (_, t) = visible_lot(&mut c, p, tender_id, lot_id)?;
+    ts::withdraw_bid(&mut c, &cx.act(p), lot_id, sid)?;
+    Ok(t.id)
+}
+
+/// A bid as its reader may see it: the review's result and reasons once they are the reader's
+/// to see, the unit price once the price envelopes are opened.
+pub struct OwnBid {
+    pub bid: Bid,
+    pub state: TenderState,
+    pub results: bool,
+    pub price: bool,
+}
+
+/// A bid for its own supplier (or staff and regulators, who read everything); anyone else:
+/// it does not exist.
+#[tracing::instrument(skip_all, fields(user = %p.username, bid = id))]
+pub fn own_bid(cx: &Ctx, p: &Principal, id: i64) -> Result<OwnBid> {
+    let mut c = cx.conn()?;
+    let b = ts::bid(&mut c, id)?;
+    let own = p.role == Role::Supplier && p.supplier_id == Some(b.supplier_id);
+    if !(own || p.reads_everything()) {
+        return Err(Error::NotFound(Code::BidNotFound.into()));
+    }
+    let lot = ts::lot(&mut c, b.lot_id)?;
+    let t = ts::tender(&mut c, lot.tender_id)?;
+    let state = ts::effective_state(&t, cx.clock.now());
+    let (results, price) = rules::own_bid_view(p.reads_everything(), state);
+    Ok(OwnBid {
+        bid: b,
+        state,
+        results,
+        price,
+    })
+}
+
+/// An expert's technical score of a qualified bid of a composite-score lot; the bid's tender id.
+#[tracing::instrument(skip_all, fields(user = %p.username, bid = bid_id))]
+pub fn score(cx: &Ctx, p: &Principal, bid_id: i64, score: i64) -> Result<i64> {
+    if p.role != Role::Expert {
+        return Err(Error::Forbidden(Code::OnlyExpertsScore.into()));
+    }
+    let mut c = cx.conn()?;
+    ts::set_technical_score(&mut c, &cx.act(p), bid_id, score)?;
+    let lot_id = ts::bid(&mut c, bid_id)?.lot_id;
+    Ok(ts::lot(&mut c, lot_id)?.tender_id)
+}
+
+/// A lot's bids as center staff and experts review them.
+pub struct LotBids {
+    pub tender: Tender,
+    pub lot: Lot,
+    pub state: TenderState,
+    pub view: LotBidsView,
+    pub bids: Vec<BidDetail>,
+    /// The lot's result as the commercial opening computed it (ranks, invalid bids).
+    pub award: Option<LotAward>,
+}
+
+/// A lot's bids for center staff and experts: technical envelopes after the technical opening,
+/// prices and ranks after the commercial opening, nothing before (a refusal that says so, never
+/// an empty list).
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
+pub fn lot_bids(cx: &Ctx, p: &Principal, tender_id: i64, lot_id: i64) -> Result<LotBids> {
+    let mut c = cx.conn()?;
+    let (lot, tender) = visible_lot(&mut c, p, Some(tender_id), lot_id)?;
+    let state = ts::effective_state(&tender, cx.clock.now());
+    let view = rules::lot_bids_view(p.role, state).map_err(|r| match r {
+        LotBidsRefused::Role => Error::Forbidden(r.code().into()),
+        LotBidsRefused::Sealed => Error::Conflict(r.code().into()),
+    })?;
+    let bids = ts::lot_bid_details(&mut c, lot_id)?;
+    let award = match view {
+        LotBidsView::Commercial => lot.result(),
+        LotBidsView::Technical => None,
+    };
+    Ok(LotBids {
+        tender,
+        lot,
+        state,
+        view,
+        bids,
+        award,
+    })
+}

@@ -1,0 +1,467 @@
+//! Bid pages, thin over `app::bids`: the sealed bid form (the bidder's own products of the lot's
+//! drug), the confirmation of a price above the lot's ceiling (a second post that carries the
+//! values, no JavaScript needed), the receipt, withdrawal and experts' scores.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use chrono_tz::Tz;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::money;
+use crate::app::bids::{self, BidForm, SubmitBid, Submitted};
+use crate::domain::bidding::PriceCheck;
+use crate::domain::bounds;
+use crate::domain::money::Money;
+use crate::domain::{Code, Invalid, Msg};
+use crate::i18n::Tr;
+use crate::store::catalog::Product;
+use crate::store::tenders::{Document, Receipt};
+use crate::web::auth::Viewer;
+use crate::web::view::{self, DetailPage, Field, Form, FormPage, Link, Section};
+use crate::web::{run, AppState, Error};
+
+fn bid_path(tender_id: i64, lot_id: i64) -> String {
+    format!("/tenders/{tender_id}/lots/{lot_id}/bid")
+}
+
+/// An own product as the form offers it: approval number, maker, units per package and the
+/// package price the lot's unit-price ceiling allows.
+fn product_option(t: &Tr, p: &Product, max_unit: Money) -> (String, String) {
+    let max_package = Money::from_ten_thousandths(
+        max_unit
+            .ten_thousandths()
+            .saturating_mul(p.units_per_package as i64),
+    );
+    (
+        p.id.to_string(),
+        format!(
+            "{} · {} · {} / {} · {} ¥{}",
+            p.approval_number,
+            p.manufacturer_name,
+            p.units_per_package,
+            t.get("tender.package"),
+            t.get("bid.max_package_price"),
+            max_package
+        ),
+    )
+}
+
+fn heading(t: &Tr, f: &BidForm) -> String {
+    format!(
+        "{} · {} #{} · {} ¥{}",
+        f.tender.title,
+        t.get("tender.lot_2"),
+        f.lot.lot_no,
+        t.get("tender.maximum_valid_unit_price_2"),
+        money(f.lot.max_unit_price)
+    )
+}
+
+fn bid_fields(t: &Tr, f: &BidForm) -> Vec<Field> {
+    let options = f
+        .products
+        .iter()
+        .map(|p| product_option(t, p, f.lot.max_price()))
+        .collect();
+    vec![
+        Field::select("product_id", t.get("tender.product"), "", options),
+        Field::text(
+            "annual_capacity",
+            t.get("tender.annual_capacity_units_of_use"),
+            "",
+        )
+        .required(),
+        Field::text(
+            "package_price",
+            t.get("tender.price_per_package_yuan_sealed_until_the_opening"),
+            "",
+        )
+        .required(),
+        Field::text("documents", t.get("tender.documents_pdf"), "").kind("file"),
+    ]
+}
+
+/// The bid form, with the errors of a refused submission; a bidder with no product of the lot's
+/// drug gets a message instead of a form.
+async fn bid_form(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    tender_id: i64,
+    lot_id: i64,
+    errors: Vec<Invalid>,
+    status: StatusCode,
+) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let p = v.p.clone();
+    let f = run(state, move |cx| bids::form(cx, &p, tender_id, lot_id)).await?;
+    let back = Link::new(format!("/tenders/{tender_id}"), f.tender.title.clone());
+    if f.products.is_empty() {
+        let mut s = Section::new(t.get("tender.bid"));
+        s.text.push(t.get("bid.no_own_products").into());
+        return view::render(
+            status,
+            &DetailPage {
+                chrome: v.chrome(t.get("tender.bid")),
+                heading: heading(&t, &f),
+                props: vec![],
+                actions: vec![back],
+                sections: vec![s],
+            },
+        );
+    }
+    let mut form = Form::new(
+        bid_path(tender_id, lot_id),
+        t.get("tender.submit_the_sealed_bid"),
+        bid_fields(&t, &f),
+    );
+    form.multipart = true;
+    let (form, general) = form.with_errors(&t, &errors);
+    view::render(
+        status,
+        &FormPage {
+            chrome: v.chrome(t.get("tender.bid")),
+            heading: heading(&t, &f),
+            errors: general,
+            form,
+            back: Some(back),
+        },
+    )
+}
+
+#[get("/tenders/{id}/lots/{lot}/bid")]
+async fn bid_page(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, Error> {
+    let (tid, lid) = path.into_inner();
+    bid_form(&v, &state, tid, lid, vec![], StatusCode::OK).await
+}
+
+/// Most text fields of a multipart form, and most bytes of one.
+const MAX_FORM_FIELDS: usize = 32;
+const MAX_FORM_FIELD_BYTES: usize = 64 * 1024;
+
+/// Reads a bid's multipart form: its text fields and its files (name, bytes). The limits of a
+/// bid's documents (count, bytes of one, bytes of all) and of the text fields are enforced
+/// while the body streams in: the part that passes one is not read further.
+pub async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Error> {
+    use crate::domain::tender::{self, MAX_BID_DOCUMENT_BYTES, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES};
+    let unreadable = |e: actix_multipart::MultipartError| {
+        // The parser's words stay in the log.
+        tracing::info!("bid form unreadable: {e}");
+        Error::BadRequest(Code::BidFormUnreadable.into())
+    };
+    let mut fields = BTreeMap::new();
+    let mut files = vec![];
+    let mut total = 0usize;
+    while let Some(item) = mp.next().await {
+        let mut part = item.map_err(unreadable)?;
+        let name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_name())
+            .unwrap_or("")
+            .chars()
+            .take(64)
+            .collect::<String>();
+        let file_name = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(|f| f.chars().take(255).collect::<String>());
+        if file_name.is_none() && fields.len() >= MAX_FORM_FIELDS {
+            return Err(Error::BadRequest(
+                Msg::new(Code::BidFormTooManyFields).arg("max", MAX_FORM_FIELDS),
+            ));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(unreadable)?;
+            match &file_name {
+                Some(f) => {
+                    if files.len() >= MAX_DOCUMENTS {
+                        return Err(Invalid::new("documents", tender::too_many_documents()).into());
+                    }
+                    if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                        return Err(Error::TooLarge(tender::document_too_large(f)));
+                    }
+                    total += chunk.len();
+                    if total > MAX_BID_DOCUMENT_BYTES {
+                        return Err(Error::TooLarge(tender::documents_too_large()));
+                    }
+                }
+                None if bytes.len() + chunk.len() > MAX_FORM_FIELD_BYTES => {
+                    return Err(Error::BadRequest(
+                        Msg::new(Code::BidFormFieldTooLong)
+                            .arg("name", &name)
+                            .arg("max", MAX_FORM_FIELD_BYTES / 1024),
+                    ));
+                }
+                None => {}
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match file_name {
+            Some(f) if !bytes.is_empty() => files.push((f, bytes)),
+            Some(_) => {}
+            None => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+/// A bid form's fields as the command to submit; `confirm_above_max` comes from the
+/// confirmation page's "submit anyway".
+pub fn parse_submission(
+    lot_id: i64,
+    fields: &BTreeMap<String, String>,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<SubmitBid, Vec<Invalid>> {
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut errs = vec![];
+    let product_id = get("product_id")
+        .parse::<i64>()
+        .map_err(|_| errs.push(Invalid::new("product_id", Code::Required)))
+        .unwrap_or(0);
+    let annual_capacity =
+        bounds::whole("annual_capacity", &get("annual_capacity"), bounds::CAPACITY)
+            .map_err(|e| errs.push(e))
+            .unwrap_or(0);
+    let package_price = Money::parse_positive("package_price", &get("package_price"))
+        .map_err(|e| errs.push(e))
+        .unwrap_or(Money::ZERO);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(SubmitBid {
+        lot_id,
+        product_id,
+        annual_capacity,
+        package_price,
+        documents: files
+            .into_iter()
+            .map(|(name, bytes)| Document { name, bytes })
+            .collect(),
+        confirm_above_max: get("confirm_above_max") == "yes",
+    })
+}
+
+/// The package price, the unit price it makes and the lot's ceiling, as lines of a page.
+fn price_props(t: &Tr, product: &Product, c: &PriceCheck) -> Vec<(String, String)> {
+    let verdict = if c.above_max() {
+        t.get("bid.above_max")
+    } else {
+        t.get("bid.within_max")
+    };
+    vec![
+        (
+            t.get("tender.product").into(),
+            format!(
+                "{} · {}",
+                product.approval_number, product.manufacturer_name
+            ),
+        ),
+        (
+            t.get("bid.package_price").into(),
+            format!("¥{}", c.package_price),
+        ),
+        (
+            t.get("bid.units_per_package").into(),
+            c.units_per_package.to_string(),
+        ),
+        (
+            t.get("bid.unit_price").into(),
+            format!("¥{} ({verdict})", c.unit_price),
+        ),
+        (
+            t.get("tender.maximum_valid_unit_price").into(),
+            format!("¥{}", c.max_unit_price),
+        ),
+    ]
+}
+
+fn receipt_page(
+    v: &Viewer,
+    tz: Tz,
+    tender_id: i64,
+    r: &Receipt,
+    s: &Submitted,
+) -> Result<HttpResponse, Error> {
+    let received = chrono::DateTime::parse_from_rfc3339(&r.submitted_at)
+        .map(|d| {
+            format!(
+                "{} ({})",
+                d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S%.6f"),
+                r.submitted_at
+            )
+        })
+        .unwrap_or_else(|_| r.submitted_at.clone());
+    let t = v.t;
+    let mut props = vec![
+        (t.get("tender.bid").into(), r.bid_id.to_string()),
+        (t.get("tender.version").into(), r.version.to_string()),
+        (
+            t.get("tender.received_at_province_time_utc").into(),
+            received,
+        ),
+        (
+            t.get("tender.technical_envelope_sha_256").into(),
+            r.technical_digest.clone(),
+        ),
+        (
+            t.get("tender.price_envelope_sha_256").into(),
+            r.commercial_digest.clone(),
+        ),
+    ];
+    props.extend(price_props(&t, &s.product, &s.price));
+    let mut sealed = Section::new(t.get("tender.sealed"));
+    sealed.text.push(
+        t.get("tender.your_price_is_sealed_no_one_center_staff_include")
+            .into(),
+    );
+    view::render(
+        StatusCode::CREATED,
+        &DetailPage {
+            chrome: v.chrome(t.get("tender.bid_receipt")),
+            heading: t.get("tender.bid_receipt").into(),
+            props,
+            actions: vec![Link::new(
+                format!("/tenders/{tender_id}"),
+                t.get("tender.back_to_the_tender"),
+            )],
+            sections: vec![sealed],
+        },
+    )
+}
+
+/// The warning before a bid above the ceiling is sealed: the prices against the ceiling, and a
+/// form that carries the values to post again with "submit anyway" (the documents are chosen
+/// again: nothing of the bid is kept until it is sealed). Nothing is written: 422.
+fn confirm_page(
+    v: &Viewer,
+    tender_id: i64,
+    cmd: &SubmitBid,
+    s: &Submitted,
+) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let hidden = |name: &str, value: String| Field::text(name, "", &value).kind("hidden");
+    let mut form = Form::new(
+        bid_path(tender_id, cmd.lot_id),
+        t.get("bid.submit_anyway"),
+        vec![
+            hidden("product_id", cmd.product_id.to_string()),
+            hidden("annual_capacity", cmd.annual_capacity.to_string()),
+            hidden("package_price", cmd.package_price.to_string()),
+            hidden("confirm_above_max", "yes".into()),
+            Field::text("documents", t.get("bid.documents_again"), "").kind("file"),
+        ],
+    );
+    form.multipart = true;
+    form.danger = true;
+    let mut warning = Section::new(t.get("bid.above_max_title"));
+    warning.text.push(t.msg(&s.price.warning()));
+    warning.text.push(t.get("bid.above_max_note").into());
+    warning.forms.push(form);
+    warning.links.push(Link::new(
+        bid_path(tender_id, cmd.lot_id),
+        t.get("bid.change_the_price"),
+    ));
+    view::render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &DetailPage {
+            chrome: v.chrome(t.get("bid.above_max_title")),
+            heading: t.get("bid.above_max_title").into(),
+            props: price_props(&t, &s.product, &s.price),
+            actions: vec![],
+            sections: vec![warning],
+        },
+    )
+}
+
+#[post("/tenders/{id}/lots/{lot}/bid")]
+async fn submit_bid(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    mp: Multipart,
+) -> Result<HttpResponse, Error> {
+    let (tid, lid) = path.into_inner();
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    // The principal, the lot and its tender are checked before the body is read: nothing is
+    // uploaded to a lot that is not there or not open for bids (the write checks it again).
+    let p = v.p.clone();
+    match run(&state, move |cx| bids::ready(cx, &p, Some(tid), lid)).await {
+        Ok(()) => {}
+        Err(Error::Invalid(es)) => return bid_form(&v, &state, tid, lid, es, unprocessable).await,
+        Err(e) => return Err(e),
+    }
+    let (fields, files) = read_multipart(mp).await?;
+    let cmd = match parse_submission(lid, &fields, files) {
+        Ok(c) => c,
+        Err(es) => return bid_form(&v, &state, tid, lid, es, unprocessable).await,
+    };
+    let (writer, p, sent) = (state.bids.clone(), v.p.clone(), cmd.clone());
+    match run(&state, move |cx| {
+        bids::submit(cx, &writer, &p, Some(tid), sent)
+    })
+    .await
+    {
+        Ok(s) => match &s.receipt {
+            Some(r) => receipt_page(&v, state.config.time_zone, tid, r, &s),
+            None => confirm_page(&v, tid, &cmd, &s),
+        },
+        Err(Error::Invalid(es)) => bid_form(&v, &state, tid, lid, es, unprocessable).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/tenders/{id}/lots/{lot}/withdraw")]
+async fn withdraw(
+    v: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, Error> {
+    let ((tid, lid), p) = (path.into_inner(), v.p.clone());
+    run(&state, move |cx| bids::withdraw(cx, &p, Some(tid), lid)).await?;
+    Ok(view::see_other(&format!("/tenders/{tid}")))
+}
+
+#[derive(Deserialize)]
+struct ScoreForm {
+    #[serde(default)]
+    score: String,
+}
+
+#[post("/bids/{id}/score")]
+async fn score(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    f: web::Form<ScoreForm>,
+) -> Result<HttpResponse, Error> {
+    if v.p.role != crate::domain::roles::Role::Expert {
+        return Err(Error::Forbidden(Code::OnlyExpertsScore.into()));
+    }
+    let (id, p) = (id.into_inner(), v.p.clone());
+    let s = bounds::whole("score", &f.score, bounds::SCORE)?;
+    let tid = run(&state, move |cx| bids::score(cx, &p, id, s)).await?;
+    Ok(view::see_other(&format!("/tenders/{tid}")))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(bid_page)
+        .service(submit_bid)
+        .service(withdraw)
+        .service(score);
+}
