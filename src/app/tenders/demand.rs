@@ -197,6 +197,9 @@ pub fn check_upload(cx: &Ctx, p: &Principal, window_id: i64) -> Result<String> {
     Ok(sp::get_institution(&mut c, own)?.code)
 }
 
+/// A spreadsheet's row: (row number, institution code, drug code, quantity).
+pub type SheetRow = (usize, String, String, i64);
+
 /// One row of the API: institution code (default: the caller's), drug code, quantity.
 pub struct ReportRow {
     pub institution_code: Option<String>,
@@ -231,12 +234,7 @@ pub fn report_rows(cx: &Ctx, p: &Principal, window_id: i64, rows: Vec<ReportRow>
 /// Records a spreadsheet's rows (row number, institution code, drug code, quantity), all or
 /// nothing: every row is checked before any is written.
 #[tracing::instrument(skip_all, fields(user = %p.username, window = window_id))]
-pub fn import(
-    cx: &Ctx,
-    p: &Principal,
-    window_id: i64,
-    rows: &[(usize, String, String, i64)],
-) -> Result<usize> {
+pub fn import(cx: &Ctx, p: &Principal, window_id: i64, rows: &[SheetRow]) -> Result<usize> {
     may_report(p)?;
     let mut c = cx.conn()?;
     let scope = parties::acting_scope(&mut c, p)?;

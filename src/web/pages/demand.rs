@@ -8,7 +8,9 @@ use serde::Deserialize;
 use super::catalog::form_or_error;
 use super::local_time;
 use super::tenders::{cols, parse_local};
-use crate::app::tenders::demand::{self as svc, OwnReports, ReportOne, Totals, WindowDetail};
+use crate::app::tenders::demand::{
+    self as svc, OwnReports, ReportOne, SheetRow, Totals, WindowDetail,
+};
 use crate::domain::bounds;
 use crate::domain::tender::WindowStatus;
 use crate::domain::{Code, Invalid, Msg};
@@ -343,7 +345,7 @@ async fn report(
 pub fn demand_table_rows(
     table: &[Vec<String>],
     default_inst: &str,
-) -> Result<Vec<(usize, String, String, i64)>, Vec<Invalid>> {
+) -> Result<Vec<SheetRow>, Vec<Invalid>> {
     let Some(header) = table.first() else {
         return Err(vec![Invalid::new("file", Code::DemandFileEmpty)]);
     };

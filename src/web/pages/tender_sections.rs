@@ -260,13 +260,11 @@ pub fn review(view: &View, bids: &[(i32, PolicyKind, (ts::Bid, String, String))]
     s
 }
 
-/// The objections the reader may see (staff all, a supplier its own); staff answer them.
+/// The objections the reader may see (as `app::tenders::objections::of_tender` chose them);
+/// staff answer them.
 pub fn objections(view: &View, objections: &[ts::Objection]) -> Section {
-    let (t, v, supplier, names) = (view.t, view.p, view.supplier, view.names);
-    let visible: Vec<&ts::Objection> = objections
-        .iter()
-        .filter(|o| v.reads_everything() || Some(o.supplier_id) == supplier)
-        .collect();
+    let (t, v, names) = (view.t, view.p, view.names);
+    let visible: Vec<&ts::Objection> = objections.iter().collect();
     let mut s = Section::new(t.get("tender.objections"));
     s.table = Some(Table {
         columns: cols(&[
