@@ -555,6 +555,8 @@ diesel::table! {
         opened_at -> Timestamp,
         updated_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        alerted_institutions -> Text,
+        alerted_suppliers -> Text,
     }
 }
 
