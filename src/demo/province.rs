@@ -1608,8 +1608,9 @@ impl Gen {
         let mut kt = Inserter::new(
             "contracts",
             "id, lot_id, bid_id, supplier_id, product_id, region_id, unit_price, \
-             committed_volume, starts_on, ends_on, status, created_at",
+             committed_volume, starts_on, ends_on, status, created_at, drug_id",
         );
+        let mut kc = Inserter::new("contract_counties", "contract_id, county_id");
         let mut alloc = Inserter::new(
             "contract_allocations",
             "id, contract_id, institution_id, volume",
@@ -1772,7 +1773,7 @@ impl Gen {
                 let county = &self.counties[c.county];
                 row!(
                     kt,
-                    "({},{lot},{bid},{},{},{},{},{},{},{},{w_in_force},{})",
+                    "({},{lot},{bid},{},{},{},{},{},{},{},{w_in_force},{},{})",
                     c.id,
                     supplier.id,
                     product.id,
@@ -1781,8 +1782,10 @@ impl Gen {
                     c.committed,
                     Day(ymd(2026, 1, 1)),
                     Day(ymd(2026, 12, 31)),
-                    Ts(contracted)
+                    Ts(contracted),
+                    drug_ids[*drug]
                 );
+                row!(kc, "({},{})", c.id, county.id);
                 let n = county.centers.len() as i64;
                 for (j, &i) in county.centers.iter().enumerate() {
                     let id = take(&mut self.next, "contract_allocations");
@@ -1809,12 +1812,13 @@ impl Gen {
             &mut bids,
             &mut versions,
             &mut kt,
+            &mut kc,
             &mut alloc,
             &mut dist,
         ] {
             ins.flush(conn)?;
         }
-        for ins in [&lots, &bids, &versions, &kt, &alloc, &dist] {
+        for ins in [&lots, &bids, &versions, &kt, &kc, &alloc, &dist] {
             self.count(ins);
         }
         Ok(())

@@ -291,8 +291,8 @@ diesel::table! {
 diesel::table! {
     contracts (id) {
         id -> BigInt,
-        lot_id -> BigInt,
-        bid_id -> BigInt,
+        lot_id -> Nullable<BigInt>,
+        bid_id -> Nullable<BigInt>,
         supplier_id -> BigInt,
         product_id -> BigInt,
         region_id -> BigInt,
@@ -302,6 +302,16 @@ diesel::table! {
         ends_on -> Date,
         status -> Text,
         created_at -> Timestamp,
+        kind -> Text,
+        response_id -> Nullable<BigInt>,
+        drug_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    contract_counties (contract_id, county_id) {
+        contract_id -> BigInt,
+        county_id -> BigInt,
     }
 }
 
@@ -471,6 +481,7 @@ diesel::joinable!(bids -> products (product_id));
 diesel::joinable!(contracts -> lots (lot_id));
 diesel::joinable!(contracts -> suppliers (supplier_id));
 diesel::joinable!(contract_allocations -> contracts (contract_id));
+diesel::joinable!(contract_counties -> contracts (contract_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_lines -> contracts (contract_id));
 diesel::joinable!(order_lines -> products (product_id));
@@ -507,6 +518,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bid_documents,
     objections,
     contracts,
+    contract_counties,
     contract_allocations,
     contract_distributors,
     counters,

@@ -400,7 +400,8 @@ pub async fn list_contracts(
                 ))?;
                 let mut v = vec![];
                 for (k, drug, strength, _sup, vol) in ts::commitments_of_institution(c, iid)? {
-                    let tid = ts::lot(c, k.lot_id)?.tender_id;
+                    let Some(lot) = k.lot_id else { continue };
+                    let tid = ts::lot(c, lot)?.tender_id;
                     v.push(contract_out(&k, tid, format!("{drug} {strength}"), vol));
                 }
                 v

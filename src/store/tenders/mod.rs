@@ -620,8 +620,9 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
 #[diesel(table_name = contracts)]
 pub struct Contract {
     pub id: i64,
-    pub lot_id: i64,
-    pub bid_id: i64,
+    /// None for an arrangement that no tender made (designated producer, direct listing).
+    pub lot_id: Option<i64>,
+    pub bid_id: Option<i64>,
     pub supplier_id: i64,
     pub product_id: i64,
     pub region_id: i64,
@@ -631,6 +632,9 @@ pub struct Contract {
     pub ends_on: NaiveDate,
     pub status: ContractStatus,
     pub created_at: NaiveDateTime,
+    pub kind: crate::domain::supply::ContractKind,
+    pub response_id: Option<i64>,
+    pub drug_id: i64,
 }
 
 /// One contract per winning bid; the committed volume split among institutions exactly as the award says.
@@ -662,9 +666,17 @@ fn make_contracts(conn: &mut DbConn, act: &Act, t: &Tender, ls: &[Lot], tz: Tz) 
                     contracts::ends_on.eq(ends),
                     contracts::status.eq(ContractStatus::InForce),
                     contracts::created_at.eq(act.stamp()),
+                    contracts::drug_id.eq(l.drug_id),
                 ))
                 .returning(contracts::id)
                 .get_result(conn)?;
+            super::supply::set_award_counties(
+                conn,
+                id,
+                t.region_id,
+                l.policy,
+                &w.primary_counties,
+            )?;
             for (code, volume) in &w.institution_volumes {
                 let inst: i64 = institutions::table
                     .filter(institutions::code.eq(code))
@@ -684,10 +696,12 @@ fn make_contracts(conn: &mut DbConn, act: &Act, t: &Tender, ls: &[Lot], tz: Tz) 
     Ok(())
 }
 
+/// The award's contracts of a tender (not the arrangements shortage responses made under its lots).
 pub fn contracts_of_tender(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Contract>> {
     Ok(contracts::table
         .inner_join(lots::table)
         .filter(lots::tender_id.eq(tender_id))
+        .filter(contracts::kind.eq(crate::domain::supply::ContractKind::Award))
         .order(contracts::id.asc())
         .select(Contract::as_select())
         .load(conn)?)
