@@ -19,6 +19,9 @@ pub enum Value {
     Key(String),
     /// Values shown one after the other.
     Parts(Vec<Value>),
+    /// A name kept in both languages (a region's, a drug's): Chinese, English (the Chinese when
+    /// the English is empty).
+    Local(String, String),
 }
 
 impl Value {
@@ -27,6 +30,13 @@ impl Value {
             Value::Plain(s) => s.clone(),
             Value::Key(k) => t.get(k).to_string(),
             Value::Parts(p) => p.iter().map(|v| v.show(t)).collect(),
+            Value::Local(zh, en) => {
+                if t.zh() || en.is_empty() {
+                    zh.clone()
+                } else {
+                    en.clone()
+                }
+            }
         }
     }
 }

@@ -207,8 +207,11 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
         for c in &r.contracts {
             contracts.push(json!({
                 "id": format!("contract-{}", c.id),
-                "awardID": format!("award-{}", c.bid_id),
-                "status": match c.status { ContractStatus::InForce => "active" },
+                "awardID": c.bid_id.map(|b| format!("award-{b}")),
+                "status": match c.status {
+                    ContractStatus::InForce => "active",
+                    ContractStatus::Ended => "terminated",
+                },
                 "period": { "startDate": format!("{}T00:00:00Z", c.starts_on), "endDate": format!("{}T00:00:00Z", c.ends_on) },
                 "value": amount(Money::from_ten_thousandths(c.unit_price).decimal() * Decimal::from(c.committed_volume)),
                 "dateSigned": iso(c.created_at),

@@ -133,6 +133,7 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
         &[401, 403, 404, 409, 422],
     ),
     ("get", "/api/v1/shortages", &[400, 401, 403, 422]),
+    ("get", "/api/v1/shortages/{id}", &[401, 403, 404]),
     (
         "post",
         "/api/v1/shortage-reports",

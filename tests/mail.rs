@@ -6,109 +6,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
+use common::smtp::Smtp;
 use common::{app, state_with_demo, test_config, Backend, Client, TestDb, PW};
 use jicai::domain::mail::{MailStatus, MAX_ATTEMPTS};
 use jicai::mail::{send_due, Mailer};
 use jicai::store::outbox::{self, NewMail};
 use jicai::store::{write_tx, Act};
-
-/// An SMTP server on 127.0.0.1 that keeps what it receives in a Maildir.
-struct Smtp {
-    port: u16,
-    dir: PathBuf,
-    child: Option<Child>,
-}
-
-fn aiosmtpd_available() -> bool {
-    Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
-impl Smtp {
-    fn new(dir: &Path) -> Smtp {
-        if !aiosmtpd_available() {
-            let ok = Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "aiosmtpd"])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            assert!(
-                ok && aiosmtpd_available(),
-                "this test needs python3 with aiosmtpd (python3 -m pip install aiosmtpd)"
-            );
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Smtp {
-            port,
-            dir: dir.to_path_buf(),
-            child: None,
-        }
-    }
-
-    fn start(&mut self) {
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("the SMTP server did not start on port {}", self.port);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-
-    /// Every message received so far, as text.
-    fn received(&self) -> Vec<String> {
-        let mut out = vec![];
-        for sub in ["new", "cur"] {
-            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
-                for e in entries.flatten() {
-                    out.push(std::fs::read_to_string(e.path()).unwrap());
-                }
-            }
-        }
-        out
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 fn mail(key: &str, to: &str, subject: &str) -> NewMail {
     NewMail {

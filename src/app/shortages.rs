@@ -102,3 +102,26 @@ pub fn end_interruption(cx: &Ctx, p: &Principal, id: i64) -> Result<Interruption
         cx.today(),
     )?)
 }
+
+/// A shortage record as center staff and regulators read it: its drug, its history (newest
+/// first, each event with the evidence of its own change) and the center's responses.
+pub struct Detail {
+    pub record: ss::Shortage,
+    pub drug: catalog::Drug,
+    pub events: Vec<ss::Event>,
+    pub responses: Vec<ss::Response>,
+}
+
+/// One record: center staff and regulators only.
+#[tracing::instrument(skip_all, fields(user = %p.username, shortage = id))]
+pub fn get(cx: &Ctx, p: &Principal, id: i64) -> Result<Detail> {
+    may_read_shortages(p)?;
+    let mut c = cx.conn()?;
+    let record = ss::get(&mut c, id)?;
+    Ok(Detail {
+        drug: catalog::get_drug(&mut c, record.drug_id)?,
+        events: ss::events_of(&mut c, id)?,
+        responses: ss::responses_of(&mut c, id)?,
+        record,
+    })
+}

@@ -125,6 +125,7 @@ pub mod paging;
 pub mod performance;
 pub mod roles;
 pub mod shortage;
+pub mod supply;
 pub mod tender;
 pub mod tender_stages;
 pub mod users;
@@ -417,7 +418,7 @@ mod tests {
             words_of::<TechnicalResult>("technical_result"),
             ["passed", "failed"]
         );
-        assert_eq!(words_of::<ContractStatus>("status"), ["in_force"]);
+        assert_eq!(words_of::<ContractStatus>("status"), ["in_force", "ended"]);
         assert_eq!(
             words_of::<PolicyKind>("policy"),
             ["lowest_price", "multiple_winners", "composite_score"]

@@ -113,6 +113,8 @@ words! {
     /// A contract's status.
     pub enum ContractStatus {
         InForce => "in_force",
+        /// Ended early: its shortage response was withdrawn or the shortage resolved.
+        Ended => "ended",
     }
 }
 

@@ -9,7 +9,8 @@ use crate::alerts::{audience, send, Alert, Value};
 use crate::domain::alerts::AlertKind;
 use crate::domain::jobs::JobSpec;
 use crate::domain::shortage::{
-    assess_county, assess_drug, combine, transition, Change, Evidence, Level, Rules,
+    assess_county, assess_drug, combine, counties_parse, transition, Change, Evidence, Level,
+    Rules, Scope,
 };
 use crate::store::shortages::{self, Geo};
 use crate::store::{catalog, micros, write_tx, Act, DbConn, StoreError};
@@ -204,7 +205,7 @@ impl ScanReport {
 }
 
 /// One change of a drug's record, its history, and its alert to center staff, the contracted
-/// suppliers and the institutions of the counties it touched (now or before).
+/// suppliers and the institutions concerned (see `alerted`).
 fn write_change(conn: &mut DbConn, act: &Act, ctx: &Ctx, p: &Pending) -> Result<usize, StoreError> {
     let (rec, event) = shortages::apply(
         conn,
@@ -218,29 +219,53 @@ fn write_change(conn: &mut DbConn, act: &Act, ctx: &Ctx, p: &Pending) -> Result<
         return Ok(0);
     }
     let alert = shortage_alert(conn, &rec, &event, p.change, ctx.geo)?;
-    let mut counties = crate::domain::shortage::counties_parse(&rec.counties);
+    let (institutions, suppliers) = alerted(ctx, p, &rec);
+    shortages::note_alerted(conn, &rec, &institutions, &suppliers)?;
+    let to = audience(
+        &ctx.spec.alert,
+        true,
+        suppliers.into_iter().collect(),
+        institutions.into_iter().collect(),
+    );
+    send(conn, ctx.at, &alert, &to, ctx.public_url)
+}
+
+/// Whom a change of a record alerts, besides center staff: the contracted suppliers, and the
+/// institutions that ordered or reported the drug in the window — all of them when the record
+/// is province-wide or rests on a drug-wide fact (every supplier interrupted, no contract),
+/// else those of the counties it touches now or touched before. A resolution also reaches
+/// every institution and supplier the record alerted at an earlier change.
+fn alerted(ctx: &Ctx, p: &Pending, rec: &shortages::Shortage) -> (BTreeSet<i64>, BTreeSet<i64>) {
+    let evidence: Vec<Evidence> = serde_json::from_str(&rec.evidence).unwrap_or_default();
+    let wide = rec.scope == Scope::Province || evidence.iter().any(|e| e.county_id.is_none());
+    let mut counties = counties_parse(&rec.counties);
     if let Some(c) = &p.current {
         counties.extend(c.current().counties);
     }
-    let institutions: Vec<i64> = ctx
+    let mut institutions: BTreeSet<i64> = ctx
         .institutions
         .get(&p.drug)
         .map(|s| {
             s.iter()
-                .filter(|(county, _)| counties.contains(county))
+                .filter(|(county, _)| wide || counties.contains(county))
                 .map(|(_, i)| *i)
-                .collect::<BTreeSet<i64>>()
-                .into_iter()
                 .collect()
         })
         .unwrap_or_default();
-    let suppliers: Vec<i64> = ctx
-        .contracted
-        .get(&p.drug)
-        .map(|s| s.iter().copied().collect())
-        .unwrap_or_default();
-    let to = audience(&ctx.spec.alert, true, suppliers, institutions);
-    send(conn, ctx.at, &alert, &to, ctx.public_url)
+    let mut suppliers: BTreeSet<i64> = ctx.contracted.get(&p.drug).cloned().unwrap_or_default();
+    if p.change == Change::Resolved {
+        institutions.extend(counties_parse(&rec.alerted_institutions));
+        suppliers.extend(counties_parse(&rec.alerted_suppliers));
+    }
+    (institutions, suppliers)
+}
+
+/// A drug as an alert names it: code, Chinese name and INN in Chinese; code and INN in English.
+fn drug_value(drug: &catalog::Drug) -> Value {
+    Value::Local(
+        format!("{} {} ({})", drug.code, drug.name_zh, drug.inn),
+        format!("{} {}", drug.code, drug.inn),
+    )
 }
 
 fn shortage_alert(
@@ -253,10 +278,7 @@ fn shortage_alert(
     let drug = catalog::get_drug(conn, rec.drug_id)?;
     let evidence: Vec<Evidence> = serde_json::from_str(&rec.evidence).unwrap_or_default();
     let mut facts = vec![
-        (
-            "alert.fact.drug",
-            Value::Plain(format!("{} {} ({})", drug.code, drug.name_zh, drug.inn)),
-        ),
+        ("alert.fact.drug", drug_value(&drug)),
         (
             "alert.fact.change",
             Value::Key(format!("shortage.change.{}", change.as_str())),
@@ -269,14 +291,17 @@ fn shortage_alert(
     ];
     if change != Change::Resolved {
         for e in evidence.iter().take(12) {
-            let place = e
-                .county_id
-                .map(|c| format!("{} · ", geo.name(c, "zh-CN")))
-                .unwrap_or_default();
+            let place = match e.county_id {
+                Some(c) => {
+                    let (zh, en) = geo.names(c);
+                    Value::Local(format!("{zh} · "), format!("{en} · "))
+                }
+                None => Value::Plain(String::new()),
+            };
             facts.push((
                 "alert.fact.evidence",
                 Value::Parts(vec![
-                    Value::Plain(place),
+                    place,
                     Value::Key(format!("shortage.signal.{}", e.signal)),
                     Value::Plain(format!(": {} → ", e.value)),
                     Value::Key(format!("shortage.level.{}", e.level.as_str())),
@@ -289,7 +314,7 @@ fn shortage_alert(
         template: None,
         key: format!("shortage:{}:{}", rec.id, event.id),
         args: vec![
-            ("drug", Value::Plain(drug.name_zh.clone())),
+            ("drug", Value::Local(drug.name_zh.clone(), drug.inn.clone())),
             ("level", Value::Key(format!("shortage.level.{}", rec.level))),
             (
                 "change",
@@ -335,6 +360,12 @@ pub fn respond(
             .into_iter()
             .collect();
         let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
+        shortages::note_alerted(
+            conn,
+            &rec,
+            &institutions.iter().copied().collect(),
+            &suppliers.iter().copied().collect(),
+        )?;
         suppliers.extend(resp.supplier_id);
         if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
             // Open to every licensed supplier: tell them all.
@@ -343,10 +374,7 @@ pub fn respond(
             suppliers.dedup();
         }
         let mut facts = vec![
-            (
-                "alert.fact.drug",
-                Value::Plain(format!("{} {} ({})", drug.code, drug.name_zh, drug.inn)),
-            ),
+            ("alert.fact.drug", drug_value(&drug)),
             (
                 "alert.fact.response",
                 Value::Key(format!("shortage.response.{}", resp.kind)),
@@ -375,7 +403,7 @@ pub fn respond(
             template: Some("shortage_response"),
             key: format!("shortage_response:{}", resp.id),
             args: vec![
-                ("drug", Value::Plain(drug.name_zh.clone())),
+                ("drug", Value::Local(drug.name_zh.clone(), drug.inn.clone())),
                 (
                     "response",
                     Value::Key(format!("shortage.response.{}", resp.kind)),

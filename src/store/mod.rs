@@ -13,6 +13,7 @@ pub mod performance;
 pub mod regions;
 pub mod schema;
 pub mod shortages;
+pub mod supply;
 pub mod tenders;
 pub mod users;
 pub mod words;

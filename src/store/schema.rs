@@ -292,8 +292,8 @@ diesel::table! {
 diesel::table! {
     contracts (id) {
         id -> BigInt,
-        lot_id -> BigInt,
-        bid_id -> BigInt,
+        lot_id -> Nullable<BigInt>,
+        bid_id -> Nullable<BigInt>,
         supplier_id -> BigInt,
         product_id -> BigInt,
         region_id -> BigInt,
@@ -303,6 +303,16 @@ diesel::table! {
         ends_on -> Date,
         status -> Text,
         created_at -> Timestamp,
+        kind -> Text,
+        response_id -> Nullable<BigInt>,
+        drug_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    contract_counties (contract_id, county_id) {
+        contract_id -> BigInt,
+        county_id -> BigInt,
     }
 }
 
@@ -472,6 +482,7 @@ diesel::joinable!(bids -> products (product_id));
 diesel::joinable!(contracts -> lots (lot_id));
 diesel::joinable!(contracts -> suppliers (supplier_id));
 diesel::joinable!(contract_allocations -> contracts (contract_id));
+diesel::joinable!(contract_counties -> contracts (contract_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_lines -> contracts (contract_id));
 diesel::joinable!(order_lines -> products (product_id));
@@ -508,6 +519,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bid_documents,
     objections,
     contracts,
+    contract_counties,
     contract_allocations,
     contract_distributors,
     counters,
@@ -556,6 +568,8 @@ diesel::table! {
         opened_at -> Timestamp,
         updated_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        alerted_institutions -> Text,
+        alerted_suppliers -> Text,
     }
 }
 

@@ -204,6 +204,14 @@ impl Geo {
         }
     }
 
+    /// A region's names: Chinese, English.
+    pub fn names(&self, id: i64) -> (String, String) {
+        self.names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| (format!("#{id}"), format!("#{id}")))
+    }
+
     /// A region's name in a language ("zh-CN" or "en").
     pub fn name(&self, id: i64, lang: &str) -> String {
         match self.names.get(&id) {
@@ -246,6 +254,9 @@ pub struct Shortage {
     pub opened_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
+    /// The institutions and suppliers alerted at any change (comma-separated ids).
+    pub alerted_institutions: String,
+    pub alerted_suppliers: String,
 }
 
 impl Shortage {
@@ -338,7 +349,13 @@ pub fn apply(
         .find(id)
         .select(Shortage::as_select())
         .first(conn)?;
-    let event = add_event(conn, act, &rec, change.into(), &rec.evidence)?;
+    // Each event keeps the evidence of its own change; a resolution has none left.
+    let evidence = if change == Change::Resolved {
+        "[]"
+    } else {
+        rec.evidence.as_str()
+    };
+    let event = add_event(conn, act, &rec, change.into(), evidence)?;
     audit::append(
         conn,
         act,
@@ -349,6 +366,30 @@ pub fn apply(
         Some(&rec),
     )?;
     Ok((rec, event))
+}
+
+/// Adds institutions and suppliers to those a record alerted (call in the transaction that
+/// writes the alert).
+pub fn note_alerted(
+    conn: &mut DbConn,
+    rec: &Shortage,
+    institutions: &BTreeSet<i64>,
+    suppliers: &BTreeSet<i64>,
+) -> Result<()> {
+    let mut inst = counties_parse(&rec.alerted_institutions);
+    let mut sup = counties_parse(&rec.alerted_suppliers);
+    let before = (inst.len(), sup.len());
+    inst.extend(institutions);
+    sup.extend(suppliers);
+    if before != (inst.len(), sup.len()) {
+        diesel::update(shortages::table.find(rec.id))
+            .set((
+                shortages::alerted_institutions.eq(counties_text(&inst)),
+                shortages::alerted_suppliers.eq(counties_text(&sup)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Writes a history event of a record as it stands after `change`.

@@ -77,6 +77,7 @@ text_words!(
     crate::domain::tender::BidStatus,
     crate::domain::tender::TechnicalResult,
     crate::domain::tender::ContractStatus,
+    crate::domain::supply::ContractKind,
     crate::domain::award::PolicyKind,
     crate::domain::orders::OrderState,
     crate::domain::orders::DeclineReason,

@@ -522,6 +522,7 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(orders_api::list_payables)
         .service(orders_api::mark_paid)
         .service(super::shortage_api::list_shortages)
+        .service(super::shortage_api::get_shortage)
         .service(super::shortage_api::report_shortage)
         .service(super::shortage_api::declare_interruption)
 }

@@ -29,7 +29,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::orders::{DeclineReason, OrderState, ReceiptOutcome, RejectReason};
 use crate::domain::roles::Role;
-use crate::domain::shortage::{Level, Scope as ShortageScope, ShortageStatus};
+use crate::domain::shortage::{EventKind, Level, Scope as ShortageScope, ShortageStatus};
 use crate::domain::tender::{TechnicalResult, TenderAction, TenderState};
 use crate::domain::{Code, Msg};
 
@@ -85,6 +85,9 @@ pub const PROPERTY_ENUMS: &[(&str, &str, Words)] = &[
         .map(|c| c.as_str())
         .collect()
     }),
+    ("HistoryOut", "change", all_words!(EventKind)),
+    ("HistoryOut", "level", all_words!(Level)),
+    ("HistoryOut", "scope", all_words!(ShortageScope)),
 ];
 
 /// (path, method, parameter, its words): parameters that take one of a closed set.

@@ -54,6 +54,79 @@ fn out(r: ss::Listed) -> ShortageOut {
     }
 }
 
+/// One change of a record's history, with the evidence of that change (none for a resolution;
+/// for a response of the center, the response it notes).
+#[derive(Serialize, ToSchema)]
+pub struct HistoryOut {
+    pub at: String,
+    /// opened, escalated, eased, spread, counties, resolved, or response_<kind>
+    pub change: String,
+    pub level: String,
+    pub scope: String,
+    pub region_id: i64,
+    pub counties: Vec<i64>,
+    #[schema(value_type = Vec<Object>)]
+    pub evidence: serde_json::Value,
+    /// The response this event notes, for a response of the center.
+    pub response_id: Option<i64>,
+    pub actor: String,
+}
+
+/// A record with its whole history and the center's responses.
+#[derive(Serialize, ToSchema)]
+pub struct ShortageDetailOut {
+    #[serde(flatten)]
+    pub record: ShortageOut,
+    pub history: Vec<HistoryOut>,
+    #[schema(value_type = Vec<Object>)]
+    pub responses: serde_json::Value,
+}
+
+fn history_out(e: ss::Event) -> HistoryOut {
+    let (evidence, response_id) = match e.change.split() {
+        Ok(_) => {
+            let ev: Vec<Evidence> = serde_json::from_str(&e.evidence).unwrap_or_default();
+            (serde_json::to_value(ev).unwrap_or_default(), None)
+        }
+        Err(_) => {
+            let r: serde_json::Value = serde_json::from_str(&e.evidence).unwrap_or_default();
+            (serde_json::json!([]), r["id"].as_i64())
+        }
+    };
+    HistoryOut {
+        at: e.at.and_utc().to_rfc3339(),
+        change: e.change.to_string(),
+        level: e.level.to_string(),
+        scope: e.scope.to_string(),
+        region_id: e.region_id,
+        counties: counties_parse(&e.counties).into_iter().collect(),
+        evidence,
+        response_id,
+        actor: e.actor,
+    }
+}
+
+#[utoipa::path(tag = "shortages", params(("id" = i64, Path, description = "the record")), responses((status = 200, body = ShortageDetailOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/shortages/{id}")]
+pub async fn get_shortage(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<ShortageDetailOut>, ApiError> {
+    let (p, id) = (u.p, id.into_inner());
+    let d = run(&state, move |cx| shortages::get(cx, &p, id)).await?;
+    let record = out(ss::Listed {
+        record: d.record,
+        drug_code: d.drug.code,
+        drug_name: d.drug.name_zh,
+    });
+    Ok(web::Json(ShortageDetailOut {
+        record,
+        history: d.events.into_iter().map(history_out).collect(),
+        responses: serde_json::to_value(d.responses).unwrap_or_default(),
+    }))
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct ShortageQuery {
     /// open (default) or resolved

@@ -8,6 +8,8 @@
 //! (`TestDb::demo_now`, `state_with_demo`).
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;

@@ -49,8 +49,10 @@ pub fn list(cx: &Ctx, p: &Principal) -> Result<Vec<ContractLine>> {
         Listing::Institution(i) => {
             let mut out = vec![];
             for (k, drug, strength, sup, vol) in ts::commitments_of_institution(&mut c, i)? {
+                // Only the award's contracts carry commitments; they all have a lot.
+                let Some(lot) = k.lot_id else { continue };
                 out.push(ContractLine {
-                    tender_id: ts::lot(&mut c, k.lot_id)?.tender_id,
+                    tender_id: ts::lot(&mut c, lot)?.tender_id,
                     contract: k,
                     drug: format!("{drug} {strength}"),
                     supplier: sup,

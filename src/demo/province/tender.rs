@@ -28,6 +28,7 @@ struct TenderTables {
     bids: Inserter,
     versions: Inserter,
     contracts: Inserter,
+    counties: Inserter,
     alloc: Inserter,
     dist: Inserter,
 }
@@ -56,8 +57,9 @@ impl TenderTables {
             contracts: Inserter::new(
                 "contracts",
                 "id, lot_id, bid_id, supplier_id, product_id, region_id, unit_price, \
-                 committed_volume, starts_on, ends_on, status, created_at",
+                 committed_volume, starts_on, ends_on, status, created_at, drug_id",
             ),
+            counties: Inserter::new("contract_counties", "contract_id, county_id"),
             alloc: Inserter::new(
                 "contract_allocations",
                 "id, contract_id, institution_id, volume",
@@ -69,12 +71,13 @@ impl TenderTables {
         }
     }
 
-    fn all(&mut self) -> [&mut Inserter; 6] {
+    fn all(&mut self) -> [&mut Inserter; 7] {
         [
             &mut self.lots,
             &mut self.bids,
             &mut self.versions,
             &mut self.contracts,
+            &mut self.counties,
             &mut self.alloc,
             &mut self.dist,
         ]
@@ -131,7 +134,7 @@ impl Gen {
             for &k in ks {
                 seq += 1;
                 self.bid_rows(&mut t, &sealing, lot, k, seq)?;
-                self.contract_rows(&mut t, lot, k, group_of[k]);
+                self.contract_rows(&mut t, lot, drug_ids[*drug], k, group_of[k]);
             }
         }
         let bids_total = self.contracts.len() as i64;
@@ -367,7 +370,7 @@ impl Gen {
 
     /// Contract `k` in force for 2026, its allocations to the county's township centers and
     /// the distribution enterprise of its group.
-    fn contract_rows(&mut self, t: &mut TenderTables, lot: i64, k: usize, group: usize) {
+    fn contract_rows(&mut self, t: &mut TenderTables, lot: i64, drug: i64, k: usize, group: usize) {
         let c = &self.contracts[k];
         let supplier = self.suppliers[c.maker].id;
         let product = self.products[c.product].id;
@@ -375,7 +378,7 @@ impl Gen {
         let county = &self.counties[c.county];
         row!(
             t.contracts,
-            "({},{lot},{bid},{supplier},{product},{},{},{},{},{},{},{})",
+            "({},{lot},{bid},{supplier},{product},{},{},{},{},{},{},{},{drug})",
             c.id,
             county.id,
             c.price,
@@ -385,6 +388,7 @@ impl Gen {
             sql_word(ContractStatus::InForce),
             Ts(at(ymd(2025, 12, 15), 2))
         );
+        row!(t.counties, "({},{})", c.id, county.id);
         let n = county.centers.len() as i64;
         for (j, &i) in county.centers.iter().enumerate() {
             let id = take(&mut self.next, "contract_allocations");

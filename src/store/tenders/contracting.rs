@@ -7,8 +7,9 @@ use super::*;
 #[diesel(table_name = contracts)]
 pub struct Contract {
     pub id: i64,
-    pub lot_id: i64,
-    pub bid_id: i64,
+    /// None for an arrangement that no tender made (designated producer, direct listing).
+    pub lot_id: Option<i64>,
+    pub bid_id: Option<i64>,
     pub supplier_id: i64,
     pub product_id: i64,
     pub region_id: i64,
@@ -18,6 +19,9 @@ pub struct Contract {
     pub ends_on: NaiveDate,
     pub status: ContractStatus,
     pub created_at: NaiveDateTime,
+    pub kind: crate::domain::supply::ContractKind,
+    pub response_id: Option<i64>,
+    pub drug_id: i64,
 }
 
 /// One contract per winning bid; the committed volume split among institutions exactly as the award says.
@@ -55,9 +59,17 @@ pub(super) fn make_contracts(
                     contracts::ends_on.eq(ends),
                     contracts::status.eq(ContractStatus::InForce),
                     contracts::created_at.eq(act.stamp()),
+                    contracts::drug_id.eq(l.drug_id),
                 ))
                 .returning(contracts::id)
                 .get_result(conn)?;
+            crate::store::supply::set_award_counties(
+                conn,
+                id,
+                t.region_id,
+                l.policy,
+                &w.primary_counties,
+            )?;
             for (code, volume) in &w.institution_volumes {
                 let inst: i64 = institutions::table
                     .filter(institutions::code.eq(code))
@@ -77,10 +89,12 @@ pub(super) fn make_contracts(
     Ok(())
 }
 
+/// The award's contracts of a tender (not the arrangements shortage responses made under its lots).
 pub fn contracts_of_tender(conn: &mut DbConn, tender_id: i64) -> Result<Vec<Contract>> {
     Ok(contracts::table
         .inner_join(lots::table)
         .filter(lots::tender_id.eq(tender_id))
+        .filter(contracts::kind.eq(crate::domain::supply::ContractKind::Award))
         .order(contracts::id.asc())
         .select(Contract::as_select())
         .load(conn)?)

@@ -200,69 +200,84 @@ async fn shortage_page(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    v.require_reader()?;
     let t = v.t;
     let tz = state.config.time_zone;
-    let id = id.into_inner();
-    let (rec, drug, events, responses, geo) = db(&state, move |c| {
-        let rec = ss::get(c, id)?;
-        let drug = catalog::get_drug(c, rec.drug_id)?;
-        Ok((
-            rec,
-            drug,
-            ss::events_of(c, id)?,
-            ss::responses_of(c, id)?,
-            ss::geography(c)?,
-        ))
+    let (id, p) = (id.into_inner(), v.p.clone());
+    let (d, geo) = run(&state, move |cx| {
+        let d = shortages::get(cx, &p, id)?;
+        Ok((d, ss::geography(&mut *cx.conn()?)?))
     })
     .await?;
+    let rec = &d.record;
     let evidence: Vec<Evidence> = serde_json::from_str(&rec.evidence).unwrap_or_default();
-    let counties = counties_parse(&rec.counties);
-    let props = vec![
+    let mut ev = Section::new(t.get("shortage.evidence"));
+    ev.table = Some(evidence_table(&t, &geo, &evidence));
+    let mut resp = responses_section(&t, tz, &geo, &d.responses);
+    if v.p.can_administer() && rec.status == ShortageStatus::Open {
+        resp.forms.push(response_form(&t, id));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(format!("{} #{}", t.get("nav.shortages"), id)),
+        heading: format!("{} #{id} · {}", t.get("nav.shortages"), d.drug.name_zh),
+        props: record_props(&t, tz, &geo, &d),
+        actions: vec![Link::new("/shortages", t.get("nav.shortages"))],
+        sections: vec![ev, resp, history_section(&t, tz, &geo, &d.events)],
+    })
+}
+
+fn names_of(t: &crate::i18n::Tr, geo: &ss::Geo, counties: &str) -> String {
+    counties_parse(counties)
+        .iter()
+        .map(|c| geo.name(*c, t.lang))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn record_props(
+    t: &crate::i18n::Tr,
+    tz: chrono_tz::Tz,
+    geo: &ss::Geo,
+    d: &shortages::Detail,
+) -> Vec<(String, String)> {
+    let (rec, drug) = (&d.record, &d.drug);
+    let label = |k: &str| t.get(k).to_string();
+    vec![
         (
-            t.get("shortage.drug").to_string(),
+            label("shortage.drug"),
             format!("{} {} ({})", drug.code, drug.name_zh, drug.inn),
         ),
         (
-            t.get("shortage.status").to_string(),
-            t.get(&format!("shortage.status.{}", rec.status))
-                .to_string(),
+            label("shortage.status"),
+            label(&format!("shortage.status.{}", rec.status)),
         ),
         (
-            t.get("shortage.level").to_string(),
-            t.get(&format!("shortage.level.{}", rec.level)).to_string(),
+            label("shortage.level"),
+            label(&format!("shortage.level.{}", rec.level)),
         ),
         (
-            t.get("shortage.scope").to_string(),
+            label("shortage.scope"),
             format!(
                 "{} · {}",
                 t.get(&format!("shortage.scope.{}", rec.scope)),
                 geo.name(rec.region_id, t.lang)
             ),
         ),
-        (
-            t.get("shortage.counties").to_string(),
-            counties
-                .iter()
-                .map(|c| geo.name(*c, t.lang))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        (
-            t.get("shortage.opened").to_string(),
-            local_time(tz, rec.opened_at),
-        ),
-        (
-            t.get("shortage.updated").to_string(),
-            local_time(tz, rec.updated_at),
-        ),
-    ];
-    let mut ev = Section::new(t.get("shortage.evidence"));
-    ev.table = Some(evidence_table(&t, &geo, &evidence));
+        (label("shortage.counties"), names_of(t, geo, &rec.counties)),
+        (label("shortage.opened"), local_time(tz, rec.opened_at)),
+        (label("shortage.updated"), local_time(tz, rec.updated_at)),
+    ]
+}
+
+fn responses_section(
+    t: &crate::i18n::Tr,
+    tz: chrono_tz::Tz,
+    geo: &ss::Geo,
+    responses: &[ss::Response],
+) -> Section {
     let mut resp = Section::new(t.get("shortage.responses"));
     resp.table = Some(Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "shortage.response",
                 "shortage.counties",
@@ -278,13 +293,7 @@ async fn shortage_page(
             .map(|r| {
                 vec![
                     Cell::text(t.get(&format!("shortage.response.{}", r.kind))),
-                    Cell::text(
-                        counties_parse(&r.counties)
-                            .iter()
-                            .map(|c| geo.name(*c, t.lang))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
+                    Cell::text(names_of(t, geo, &r.counties)),
                     Cell::num(r.price_cap.map(money).unwrap_or_default()),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
                     match r.supplier_id {
@@ -304,73 +313,111 @@ async fn shortage_page(
     if responses.is_empty() {
         resp.text.push(t.get("shortage.no_responses").into());
     }
-    if v.p.can_administer() && rec.status == ShortageStatus::Open {
-        let kinds: Vec<(String, String)> = ResponseKind::ALL
-            .iter()
-            .map(|k| {
-                (
-                    k.as_str().to_string(),
-                    t.get(&format!("shortage.response.{}", k.as_str()))
-                        .to_string(),
-                )
-            })
-            .collect();
-        resp.forms.push(Form::new(
-            format!("/shortages/{id}/responses"),
-            t.get("shortage.respond"),
-            vec![
-                Field::select("kind", t.get("shortage.response"), "", kinds),
-                Field::text("price_cap", t.get("shortage.price_cap"), ""),
-                Field::text("until_on", t.get("shortage.until"), "").kind("date"),
-                Field::text("supplier_id", t.get("shortage.alternate_supplier"), ""),
-                Field::text("note", t.get("shortage.note"), ""),
-            ],
-        ));
-    }
+    resp
+}
+
+fn response_form(t: &crate::i18n::Tr, id: i64) -> Form {
+    let kinds: Vec<(String, String)> = ResponseKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                t.get(&format!("shortage.response.{}", k.as_str()))
+                    .to_string(),
+            )
+        })
+        .collect();
+    Form::new(
+        format!("/shortages/{id}/responses"),
+        t.get("shortage.respond"),
+        vec![
+            Field::select("kind", t.get("shortage.response"), "", kinds),
+            Field::text("price_cap", t.get("shortage.price_cap"), ""),
+            Field::text("until_on", t.get("shortage.until"), "").kind("date"),
+            Field::text("supplier_id", t.get("shortage.alternate_supplier"), ""),
+            Field::text("note", t.get("shortage.note"), ""),
+        ],
+    )
+}
+
+/// One line per piece of evidence of a change: where, which signal, its value and the level it
+/// gives, in the reader's language.
+fn evidence_text(t: &crate::i18n::Tr, geo: &ss::Geo, evidence: &[Evidence]) -> String {
+    evidence
+        .iter()
+        .map(|e| {
+            format!(
+                "{} · {}: {} → {}",
+                e.county_id
+                    .map(|c| geo.name(c, t.lang))
+                    .unwrap_or_else(|| t.get("shortage.scope.province").into()),
+                t.get(&format!("shortage.signal.{}", e.signal)),
+                e.value,
+                t.get(&format!("shortage.level.{}", e.level))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The history, newest first: each change with the evidence it rested on (a response of the
+/// center names the response).
+fn history_section(
+    t: &crate::i18n::Tr,
+    tz: chrono_tz::Tz,
+    geo: &ss::Geo,
+    events: &[ss::Event],
+) -> Section {
     let mut hist = Section::new(t.get("shortage.history"));
+    let rows = events
+        .iter()
+        .map(|e| {
+            let (change, evidence) = match e.change.split() {
+                Err(k) => (
+                    format!(
+                        "{}: {}",
+                        t.get("shortage.response"),
+                        t.get(&format!("shortage.response.{k}"))
+                    ),
+                    String::new(),
+                ),
+                Ok(c) => {
+                    let ev: Vec<Evidence> = serde_json::from_str(&e.evidence).unwrap_or_default();
+                    (
+                        t.get(&format!("shortage.change.{c}")).to_string(),
+                        evidence_text(t, geo, &ev),
+                    )
+                }
+            };
+            vec![
+                Cell::text(local_time(tz, e.at)),
+                Cell::text(change),
+                level_cell(t, e.level),
+                Cell::text(format!(
+                    "{} · {}",
+                    t.get(&format!("shortage.scope.{}", e.scope)),
+                    geo.name(e.region_id, t.lang)
+                )),
+                Cell::text(evidence),
+                Cell::text(&e.actor),
+            ]
+        })
+        .collect();
     hist.table = Some(Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "shortage.at",
                 "shortage.change",
                 "shortage.level",
                 "shortage.scope",
+                "shortage.evidence_of_change",
                 "shortage.by",
             ],
         ),
-        rows: events
-            .iter()
-            .map(|e| {
-                let change = match e.change.split() {
-                    Err(k) => format!(
-                        "{}: {}",
-                        t.get("shortage.response"),
-                        t.get(&format!("shortage.response.{k}"))
-                    ),
-                    Ok(c) => t.get(&format!("shortage.change.{c}")).to_string(),
-                };
-                vec![
-                    Cell::text(local_time(tz, e.at)),
-                    Cell::text(change),
-                    level_cell(&t, e.level),
-                    Cell::text(format!(
-                        "{} · {}",
-                        t.get(&format!("shortage.scope.{}", e.scope)),
-                        geo.name(e.region_id, t.lang)
-                    )),
-                    Cell::text(&e.actor),
-                ]
-            })
-            .collect(),
+        rows,
     });
-    view::ok(&DetailPage {
-        chrome: v.chrome(format!("{} #{}", t.get("nav.shortages"), id)),
-        heading: format!("{} #{id} · {}", t.get("nav.shortages"), drug.name_zh),
-        props,
-        actions: vec![Link::new("/shortages", t.get("nav.shortages"))],
-        sections: vec![ev, resp, hist],
-    })
+    hist
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,2 @@
+ALTER TABLE shortages DROP COLUMN alerted_suppliers;
+ALTER TABLE shortages DROP COLUMN alerted_institutions;
