@@ -21,8 +21,8 @@ pub struct ContractLine {
     pub volume: i64,
 }
 
-/// Which contracts a principal lists: `Ok(None)` every one, `Ok(Some(s))` supplier `s`'s;
-/// an institution's are its commitments (`Err` for an expert: no contracts).
+/// Which contracts a principal lists: every one (staff, regulators), a supplier's own, or an
+/// institution's commitments; an expert is refused (experts hold no contracts).
 enum Listing {
     All,
     Supplier(i64),
