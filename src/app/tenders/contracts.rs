@@ -74,6 +74,20 @@ pub fn list(cx: &Ctx, p: &Principal) -> Result<Vec<ContractLine>> {
         .collect())
 }
 
+/// The contracts signed under a tender that its page lists to the principal: every one for
+/// staff, regulators and institutions (the province's result), a supplier's own to a supplier,
+/// none to an expert.
+pub fn of_tender(cx: &Ctx, p: &Principal, tender_id: i64) -> Result<Vec<Contract>> {
+    let all = ts::contracts_of_tender(&mut *cx.conn()?, tender_id)?;
+    let own = p.supplier_id.filter(|_| p.role == Role::Supplier);
+    Ok(all
+        .into_iter()
+        .filter(|c| {
+            p.reads_everything() || p.role == Role::Institution || own == Some(c.supplier_id)
+        })
+        .collect())
+}
+
 /// A contract as its reader sees it.
 pub struct ContractView {
     pub contract: Contract,
