@@ -21,8 +21,8 @@ pub struct ContractLine {
     pub volume: i64,
 }
 
-/// Which contracts a principal lists: `Ok(None)` every one, `Ok(Some(s))` supplier `s`'s;
-/// an institution's are its commitments (`Err` for an expert: no contracts).
+/// Which contracts a principal lists: every one (staff, regulators), a supplier's own, or an
+/// institution's commitments; an expert is refused (experts hold no contracts).
 enum Listing {
     All,
     Supplier(i64),
@@ -72,6 +72,20 @@ pub fn list(cx: &Ctx, p: &Principal) -> Result<Vec<ContractLine>> {
             drug: format!("{drug} {strength}"),
             tender_id,
             contract: k,
+        })
+        .collect())
+}
+
+/// The contracts signed under a tender that its page lists to the principal: every one for
+/// staff, regulators and institutions (the province's result), a supplier's own to a supplier,
+/// none to an expert.
+pub fn of_tender(cx: &Ctx, p: &Principal, tender_id: i64) -> Result<Vec<Contract>> {
+    let all = ts::contracts_of_tender(&mut *cx.conn()?, tender_id)?;
+    let own = p.supplier_id.filter(|_| p.role == Role::Supplier);
+    Ok(all
+        .into_iter()
+        .filter(|c| {
+            p.reads_everything() || p.role == Role::Institution || own == Some(c.supplier_id)
         })
         .collect())
 }

@@ -306,9 +306,10 @@ pub fn objections(view: &View, objections: &[ts::Objection]) -> Section {
     s
 }
 
-/// The contracts signed under the tender, as far as the reader may see them.
+/// The contracts signed under the tender that the reader may see
+/// (`app::tenders::contracts::of_tender`).
 pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
-    let (t, v, supplier, names) = (view.t, view.p, view.supplier, view.names);
+    let (t, names) = (view.t, view.names);
     let mut s = Section::new(t.get("tender.contracts"));
     s.table = Some(Table {
         columns: cols(&[
@@ -320,11 +321,6 @@ pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
         ]),
         rows: contracts
             .iter()
-            .filter(|c| {
-                v.reads_everything()
-                    || Some(c.supplier_id) == supplier
-                    || v.role == Role::Institution
-            })
             .map(|c| {
                 vec![
                     Cell::link(format!("#{}", c.id), format!("/contracts/{}", c.id)),

@@ -198,21 +198,22 @@ async fn tender_data(
     supplier: Option<i64>,
 ) -> Result<TenderData, Error> {
     let p = v.p.clone();
-    let (tender, lots, objections) = run(state, move |cx| {
+    let (tender, lots, objections, contracts) = run(state, move |cx| {
         let (tender, lots) = tenders::tender(cx, &p, id)?;
-        Ok((tender, lots, tenders::objections::of_tender(cx, &p, id)?))
+        Ok((
+            tender,
+            lots,
+            tenders::objections::of_tender(cx, &p, id)?,
+            tenders::contracts::of_tender(cx, &p, id)?,
+        ))
     })
     .await?;
-    let (mine, contracts, names) = db(state, move |c| {
+    let (mine, names) = db(state, move |c| {
         let mine = match supplier {
             Some(s) => ts::bids_of_supplier(c, id, s)?,
             None => vec![],
         };
-        Ok((
-            mine,
-            ts::contracts_of_tender(c, id)?,
-            ts::supplier_names(c)?,
-        ))
+        Ok((mine, ts::supplier_names(c)?))
     })
     .await?;
     Ok(TenderData {
