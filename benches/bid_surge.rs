@@ -23,6 +23,34 @@ use std::fmt::Write;
 const SUPPLIERS: usize = 200;
 const LOTS: usize = 50;
 
+/// A product of the drug made by each supplier (only a product's maker bids, with its own
+/// product); their ids in the suppliers' order.
+fn own_products(
+    c: &mut jicai::store::DbConn,
+    act: &Act,
+    usccs: &[String],
+    drug_code: &str,
+    lot: usize,
+) -> Vec<i64> {
+    usccs
+        .iter()
+        .enumerate()
+        .map(|(i, uscc)| {
+            let input = ProductInput {
+                drug_code: drug_code.into(),
+                manufacturer_uscc: uscc.clone(),
+                approval_number: format!("国药准字H9{i:03}{lot:04}"),
+                units_per_package: 10,
+                gtin: None,
+                consistency_passed: true,
+                originator: false,
+                reference_price: None,
+            };
+            catalog::create_product(c, act, &input).unwrap().id
+        })
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(pos) = args.iter().position(|a| a == "surge-setup") else {
@@ -116,23 +144,7 @@ fn main() {
             continue;
         }
         // Each supplier bids with its own product of the drug.
-        let own: Vec<i64> = usccs
-            .iter()
-            .enumerate()
-            .map(|(i, uscc)| {
-                let input = ProductInput {
-                    drug_code: d.code.clone(),
-                    manufacturer_uscc: uscc.clone(),
-                    approval_number: format!("国药准字H9{i:03}{:04}", lots.len()),
-                    units_per_package: 10,
-                    gtin: None,
-                    consistency_passed: true,
-                    originator: false,
-                    reference_price: None,
-                };
-                catalog::create_product(&mut c, &act, &input).unwrap().id
-            })
-            .collect();
+        let own = own_products(&mut c, &act, &usccs, &d.code, lots.len());
         for (k, inst) in insts.iter().enumerate() {
             ts::report_demand(&mut c, &act, w.id, inst.id, d.id, 1_000 + 10 * k as i64).unwrap();
         }

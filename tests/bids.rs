@@ -33,6 +33,7 @@ const IMPORTED_D0006: &str = "国药准字J20260001";
 
 /// The demo's tender open for bids and its two lots (D0006: max 3.00, 1 unit a package;
 /// D0012: max 1.80, 30 units a package).
+#[derive(Clone, Copy)]
 struct Open {
     tender: i64,
     d0006: i64,
@@ -380,6 +381,9 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
     assert_eq!(j["above_max_unit_price"], true);
 }
 
+/// API tokens by demo username.
+type Tokens = std::collections::HashMap<&'static str, String>;
+
 /// The lot's bids as `token`'s holder reads them.
 async fn read_bids<S, B>(c: &mut Client<S>, o: &Open, lot: i64, token: &str) -> Resp
 where
@@ -408,105 +412,113 @@ fn bid_of(lot: &Value, supplier: i64) -> &Value {
         .unwrap_or_else(|| panic!("no bid of {supplier}: {lot}"))
 }
 
-async fn a_lots_bids_are_read_by_staff_and_experts_within_the_tenders_state(db: TestDb) {
-    let state = state_with_demo(&db);
-    let app = app(state.clone()).await;
-    let o = open_tender(&state);
-    let mut c = Client::new(app.clone());
-    let t: std::collections::HashMap<&str, String> =
-        ["center", "expert", "supplier", "institution", "regulator"]
-            .into_iter()
-            .map(|w| (w, token_for(&state, w)))
-            .collect();
-    let jikang = supplier(&state, JIKANG);
-    let hengkang = supplier(&state, HENGKANG);
-    // Bids: the demo's maker of D0012 already bid; the demo supplier bids within the ceiling
-    // on D0012 and above it (confirmed) on D0006.
-    let mut within = bid_json(product(&state, JIKANG_D0012), "45.00");
+/// The demo's maker of D0012 has bid already; the demo supplier bids within the ceiling on
+/// D0012 (with a document) and above it, confirmed, on D0006.
+async fn bid_within_and_above<S, B>(c: &mut Client<S>, state: &AppState, o: &Open, t: &Tokens)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let mut within = bid_json(product(state, JIKANG_D0012), "45.00");
     within["documents"] = json!([{"name": "gmp.pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"}]);
-    let lot_bid = |lot: i64| format!("/api/v1/lots/{lot}/bid");
-    let r = c
-        .api(
-            "POST",
-            &lot_bid(o.d0012),
-            Some(&t["supplier"]),
-            Some(within),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let mut above = bid_json(product(&state, JIKANG_D0006), "3.50");
+    let mut above = bid_json(product(state, JIKANG_D0006), "3.50");
     above["confirm_above_max"] = json!(true);
-    let r = c
-        .api("POST", &lot_bid(o.d0006), Some(&t["supplier"]), Some(above))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for (lot, body) in [(o.d0012, within), (o.d0006, above)] {
+        let path = format!("/api/v1/lots/{lot}/bid");
+        let r = c.api("POST", &path, Some(&t["supplier"]), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+}
 
-    // Sealed before the technical opening: a refusal that says so, for staff and experts alike.
+/// Before the technical opening: a refusal that says the bids are sealed, for staff and
+/// experts alike; everyone else is refused for their role.
+async fn sealed_before_the_technical_opening<S, B>(c: &mut Client<S>, o: &Open, t: &Tokens)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
     for who in ["center", "expert"] {
-        let r = read_bids(&mut c, &o, o.d0012, &t[who]).await;
+        let r = read_bids(c, o, o.d0012, &t[who]).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{who}: {}", r.body);
         assert_eq!(code(&r), "bids_sealed_until_technical_opening");
     }
     for who in ["supplier", "institution", "regulator"] {
-        let r = read_bids(&mut c, &o, o.d0012, &t[who]).await;
+        let r = read_bids(c, o, o.d0012, &t[who]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
         assert_eq!(code(&r), "only_center_and_experts_read_bids");
     }
     let wrong = Open {
         tender: o.tender + 1000,
-        ..o
+        ..*o
     };
-    let r = read_bids(&mut c, &wrong, o.d0012, &t["center"]).await;
+    let r = read_bids(c, &wrong, o.d0012, &t["center"]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}
 
-    // After the technical opening: the technical envelopes and the review, no price.
-    state.clock.advance(Duration::days(15));
-    let act = |a: &str| format!("/api/v1/tenders/{}/actions/{a}", o.tender);
-    let r = c
-        .api(
-            "POST",
-            &act("open_technical"),
-            Some(&t["center"]),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+/// After the technical opening: the technical envelopes and the review, no price.
+async fn technical_after_the_technical_opening<S, B>(
+    c: &mut Client<S>,
+    state: &AppState,
+    o: &Open,
+    t: &Tokens,
+) where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let jikang = supplier(state, JIKANG);
     for who in ["center", "expert"] {
-        let r = read_bids(&mut c, &o, o.d0012, &t[who]).await;
+        let r = read_bids(c, o, o.d0012, &t[who]).await;
         assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
         let j = r.json();
         assert_eq!(j["stage"], "technical");
         assert_eq!(j["bids"].as_array().unwrap().len(), 2, "{j}");
-        let mine = bid_of(&j, jikang);
-        let tech = &mine["technical"];
+        let tech = &bid_of(&j, jikang)["technical"];
         assert_eq!(tech["approval_number"], JIKANG_D0012);
         assert_eq!(tech["manufacturer_id"], jikang);
         assert_eq!(tech["annual_capacity"], 5_000_000);
         assert!(!tech["licences"].as_array().unwrap().is_empty(), "{tech}");
         assert_eq!(tech["documents"][0]["sha256"].as_str().unwrap().len(), 64);
         assert!(tech["result"].is_string(), "{tech}");
-        assert!(j["bids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|b| b["commercial"].is_null()));
+        let bids = j["bids"].as_array().unwrap();
+        assert!(bids.iter().all(|b| b["commercial"].is_null()));
         assert!(
             !r.body.contains("45.00") && !r.body.contains("1.50"),
             "{}",
             r.body
         );
     }
-    let r = read_bids(&mut c, &o, o.d0012, &t["regulator"]).await;
+    let r = read_bids(c, o, o.d0012, &t["regulator"]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
 
-    // After the commercial opening: prices and ranks; a price above the ceiling is invalid.
-    for a in ["publish_technical", "open_commercial"] {
-        let r = c
-            .api("POST", &act(a), Some(&t["center"]), Some(json!({})))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
-    }
-    let r = read_bids(&mut c, &o, o.d0012, &t["expert"]).await;
+/// After the commercial opening: prices and ranks; a price above the ceiling is invalid.
+async fn prices_after_the_commercial_opening<S, B>(
+    c: &mut Client<S>,
+    state: &AppState,
+    o: &Open,
+    t: &Tokens,
+) where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let (jikang, hengkang) = (supplier(state, JIKANG), supplier(state, HENGKANG));
+    let r = read_bids(c, o, o.d0012, &t["expert"]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let j = r.json();
     assert_eq!(j["stage"], "commercial");
@@ -522,13 +534,44 @@ async fn a_lots_bids_are_read_by_staff_and_experts_within_the_tenders_state(db: 
         ranks.sort();
         assert_eq!(ranks, [1, 2], "{j}");
     }
-    let r = read_bids(&mut c, &o, o.d0006, &t["center"]).await;
-    let j = r.json();
+    let j = read_bids(c, o, o.d0006, &t["center"]).await.json();
     let above = &bid_of(&j, jikang)["commercial"];
     assert_eq!(above["unit_price"], "3.50", "{j}");
     assert_eq!(above["valid"], false, "{j}");
     assert_eq!(above["invalid_reason"], "bid_price_above_max", "{j}");
     assert!(above["rank"].is_null());
+}
+
+async fn a_lots_bids_are_read_by_staff_and_experts_within_the_tenders_state(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let o = open_tender(&state);
+    let mut c = Client::new(app.clone());
+    let t: Tokens = ["center", "expert", "supplier", "institution", "regulator"]
+        .into_iter()
+        .map(|w| (w, token_for(&state, w)))
+        .collect();
+    bid_within_and_above(&mut c, &state, &o, &t).await;
+    sealed_before_the_technical_opening(&mut c, &o, &t).await;
+    state.clock.advance(Duration::days(15));
+    let act = |a: &str| format!("/api/v1/tenders/{}/actions/{a}", o.tender);
+    let r = c
+        .api(
+            "POST",
+            &act("open_technical"),
+            Some(&t["center"]),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    technical_after_the_technical_opening(&mut c, &state, &o, &t).await;
+    for a in ["publish_technical", "open_commercial"] {
+        let r = c
+            .api("POST", &act(a), Some(&t["center"]), Some(json!({})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
+    }
+    prices_after_the_commercial_opening(&mut c, &state, &o, &t).await;
 }
 
 on_both_databases!(

@@ -259,7 +259,12 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
         text.contains(&bid.commercial_digest) && text.contains(&bid.technical_digest),
         "{text}"
     );
-    assert!(!text.contains("25.80"), "the receipt shows no price");
+    // The bidder's own answer shows its price against the ceiling (25.80 a package of 30 is
+    // 0.86 a unit, within 1.80); the price stays sealed in the database.
+    for shown in ["¥25.80", "¥0.86", "¥1.80"] {
+        assert!(text.contains(shown), "{shown}: {text}");
+    }
+    assert!(!bid.commercial_sealed.contains("25.80"));
 }
 
 #[actix_web::test]

@@ -1055,7 +1055,12 @@ async fn health_readiness_metrics_and_openapi(db: TestDb) {
             continue;
         }
         let r = c
-            .api("GET", &p.replace("{id}", "1"), Some(&token), None)
+            .api(
+                "GET",
+                &p.replace("{id}", "1").replace("{lot}", "1"),
+                Some(&token),
+                None,
+            )
             .await;
         assert!(r.status == StatusCode::OK, "{p}: {} {}", r.status, r.body);
     }

@@ -133,7 +133,8 @@ async fn sealed_until_their_time(db: TestDb) {
                 "POST",
                 &format!("/api/v1/lots/{lot}/bid"),
                 Some(t),
-                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price})),
+                // Confirmed: the largest is above the lot's ceiling (still the bidder's choice).
+                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price, "confirm_above_max": true})),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

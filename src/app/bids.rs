@@ -34,8 +34,7 @@ fn visible_lot(
     lot_id: i64,
 ) -> Result<(Lot, Tender)> {
     let not_found = || Error::NotFound(Code::LotNotFound.into());
-    let lot = ts::lot(c, lot_id)?;
-    let t = ts::tender(c, lot.tender_id)?;
+    let (lot, t) = ts::lot_and_tender(c, lot_id)?;
     if tender_id.is_some_and(|id| id != t.id) || !super::tenders::may_see(p, &t) {
         return Err(not_found());
     }

@@ -284,6 +284,8 @@ pub struct TechnicalFacts {
     pub lot_drug_id: i64,
     pub product_drug_id: i64,
     pub product_manufacturer_id: i64,
+    /// For an imported product, the supplier registered as its national agent (who bids with it).
+    pub product_national_agent_id: Option<i64>,
     pub supplier_id: i64,
     pub supplier_kind: SupplierKind,
     pub consistency_required: bool,
@@ -307,7 +309,11 @@ pub fn technical_review(f: &TechnicalFacts) -> Vec<Msg> {
     if f.product_drug_id != f.lot_drug_id {
         reasons.push(Msg::new(Code::ProductNotOfLotDrug));
     }
-    if f.supplier_kind == SupplierKind::Manufacturer && f.product_manufacturer_id != f.supplier_id {
+    let owner = super::bidding::ProductOwner {
+        manufacturer_id: f.product_manufacturer_id,
+        national_agent_id: f.product_national_agent_id,
+    };
+    if owner.bidder() != f.supplier_id {
         reasons.push(Msg::new(Code::ManufacturerOwnProductsOnly));
     }
     if f.consistency_required && !(f.product_consistency || f.product_originator) {
@@ -544,6 +550,7 @@ mod tests {
             lot_drug_id: 1,
             product_drug_id: 1,
             product_manufacturer_id: 5,
+            product_national_agent_id: None,
             supplier_id: 5,
             supplier_kind: SupplierKind::Manufacturer,
             consistency_required: true,
@@ -634,5 +641,20 @@ mod tests {
         for a in TenderAction::ALL {
             assert_eq!(TenderAction::parse("action", a.as_str()).unwrap(), *a);
         }
+    }
+
+    #[test]
+    fn an_imported_products_national_agent_bids_with_it_and_its_maker_does_not() {
+        let mut f = facts();
+        f.product_manufacturer_id = 9;
+        f.product_national_agent_id = Some(5);
+        let own = |f: &TechnicalFacts| {
+            !technical_review(f)
+                .iter()
+                .any(|m| m.code == Code::ManufacturerOwnProductsOnly)
+        };
+        assert!(own(&f), "the agent (supplier 5) bids with it");
+        f.supplier_id = 9;
+        assert!(!own(&f), "its foreign maker does not");
     }
 }

@@ -98,15 +98,17 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
             .into_iter()
             .filter(|b| b.status == BidStatus::Active)
         {
-            let (p_drug, p_maker, p_cons, p_orig): (i64, i64, bool, bool) = products::table
-                .find(b.product_id)
-                .select((
-                    products::drug_id,
-                    products::manufacturer_id,
-                    products::consistency_passed,
-                    products::originator,
-                ))
-                .first(conn)?;
+            let (p_drug, p_maker, p_agent, p_cons, p_orig): (i64, i64, Option<i64>, bool, bool) =
+                products::table
+                    .find(b.product_id)
+                    .select((
+                        products::drug_id,
+                        products::manufacturer_id,
+                        products::national_agent_id,
+                        products::consistency_passed,
+                        products::originator,
+                    ))
+                    .first(conn)?;
             let (kind, credit): (SupplierKind, CreditStatus) = suppliers::table
                 .find(b.supplier_id)
                 .select((suppliers::kind, suppliers::credit_status))
@@ -119,6 +121,7 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
                 lot_drug_id: l.drug_id,
                 product_drug_id: p_drug,
                 product_manufacturer_id: p_maker,
+                product_national_agent_id: p_agent,
                 supplier_id: b.supplier_id,
                 supplier_kind: kind,
                 consistency_required: l.consistency_required,

@@ -654,8 +654,8 @@ pub fn set_technical_score(conn: &mut DbConn, act: &Act, bid_id: i64, score: i64
     })
 }
 
-/// A supplier as the bid stage needs it: its kind, and whether it is registered as the
-/// national agent of any product (a distribution enterprise bids only as one).
+/// A supplier as the bid stage needs it: its kind, and for a distribution enterprise whether it
+/// is registered as the national agent of any product (it bids only as one).
 pub fn bidder_facts(conn: &mut DbConn, supplier_id: i64) -> Result<(SupplierKind, bool)> {
     let kind: SupplierKind = suppliers::table
         .find(supplier_id)
@@ -663,11 +663,27 @@ pub fn bidder_facts(conn: &mut DbConn, supplier_id: i64) -> Result<(SupplierKind
         .first(conn)
         .optional()?
         .ok_or_else(|| StoreError::NotFound(Code::SupplierNotFound.into()))?;
+    // Only a distribution enterprise's agencies matter (a manufacturer bids anyway): one
+    // statement less on the path of every bid.
+    if kind == SupplierKind::Manufacturer {
+        return Ok((kind, false));
+    }
     let agencies: i64 = products::table
         .filter(products::national_agent_id.eq(supplier_id))
         .count()
         .get_result(conn)?;
     Ok((kind, agencies > 0))
+}
+
+/// A lot with its tender, in one statement.
+pub fn lot_and_tender(conn: &mut DbConn, lot_id: i64) -> Result<(Lot, Tender)> {
+    lots::table
+        .inner_join(tenders::table)
+        .filter(lots::id.eq(lot_id))
+        .select((Lot::as_select(), Tender::as_select()))
+        .first::<(Lot, Tender)>(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))
 }
 
 /// The products of a drug a supplier may bid with (made by it, or imported with it as the
