@@ -5,10 +5,12 @@
 //! only parses, calls and renders.
 
 pub mod catalog;
+pub mod commitments;
 pub mod error;
 pub mod orders;
 pub mod outbox;
 pub mod parties;
+pub mod performance;
 pub mod shortages;
 pub mod tenders;
 pub mod users;

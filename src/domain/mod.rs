@@ -112,6 +112,7 @@ pub mod audit;
 pub mod award;
 pub mod bounds;
 pub mod catalog;
+pub mod commitments;
 pub mod ids;
 pub mod import;
 pub mod jobs;
@@ -502,7 +503,8 @@ mod tests {
                 "licence_expiring",
                 "contract_behind",
                 "contract_ending",
-                "bid_deadline"
+                "bid_deadline",
+                "commitment_behind"
             ]
         );
         assert_eq!(
@@ -524,7 +526,8 @@ mod tests {
                 "contracts_ending",
                 "bid_deadlines",
                 "email_sender",
-                "auth_purge"
+                "auth_purge",
+                "commitment_pace"
             ]
         );
         assert_eq!(

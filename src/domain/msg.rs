@@ -329,6 +329,9 @@ pub enum Code {
     ProvinceHasNoParent,
     VillageClinicNeedsParent,
     OnlyVillageClinicHasParent,
+    // --- tidy: committed volumes and their pace (issue 14), the error page of an unknown path ---
+    CommitmentsNotForRole,
+    NoSuchPage,
 }
 
 impl Code {

@@ -81,9 +81,22 @@ pub fn run(
         JobKind::ContractExecution => contract_execution(&mut duty)?,
         JobKind::ContractsEnding => contracts_ending(&mut duty)?,
         JobKind::BidDeadlines => bid_deadlines(&mut duty)?,
-        JobKind::ShortageScan | JobKind::EmailSender | JobKind::AuthPurge => vec![],
+        JobKind::ShortageScan
+        | JobKind::EmailSender
+        | JobKind::AuthPurge
+        | JobKind::CommitmentPace => vec![],
     };
-    let conn = duty.conn;
+    send_items(duty.conn, spec, at, items, public_url)
+}
+
+/// Writes each item's alert to the outbox, one transaction an item.
+fn send_items(
+    conn: &mut DbConn,
+    spec: &JobSpec,
+    at: chrono::NaiveDateTime,
+    items: Vec<Item>,
+    public_url: &str,
+) -> Result<DutyReport, StoreError> {
     let mut report = DutyReport {
         job: spec.name.clone(),
         found: items.len(),
@@ -94,6 +107,71 @@ pub fn run(
         report.mails += write_tx(conn, |c| send(c, at, &it.alert, &to, public_url))?;
     }
     Ok(report)
+}
+
+/// The `commitment_pace` duty: every institution behind pace on a committed volume (bought
+/// below `behind_pct` % of the pace, `min_elapsed_days` into the contract), and its township
+/// center, told once a month per institution and contract while it stays behind.
+pub fn commitment_pace(
+    conn: &mut DbConn,
+    spec: &JobSpec,
+    now: DateTime<Utc>,
+    tz: Tz,
+    public_url: &str,
+    behind_pct: i64,
+) -> Result<DutyReport, StoreError> {
+    let at = micros(now);
+    let today = super::today(now, tz);
+    let min = spec.threshold("min_elapsed_days");
+    let mut items = vec![];
+    for l in crate::app::commitments::behind_pace(conn, today, behind_pct)? {
+        if (today - l.c.starts_on).num_days() < min {
+            continue;
+        }
+        items.push(commitment_item(&l, today));
+    }
+    send_items(conn, spec, at, items, public_url)
+}
+
+fn commitment_item(l: &crate::app::commitments::Line, today: chrono::NaiveDate) -> Item {
+    let c = &l.c;
+    let mut institutions = vec![c.institution_id];
+    institutions.extend(c.parent_id);
+    Item {
+        alert: Alert {
+            kind: AlertKind::CommitmentBehind,
+            template: None,
+            key: format!(
+                "commitment_behind:{}:{}:{}",
+                c.contract_id,
+                c.institution_id,
+                today.format("%Y-%m")
+            ),
+            args: vec![
+                ("contract", plain(c.contract_id)),
+                ("institution", plain(&c.institution_name)),
+            ],
+            facts: vec![
+                ("alert.fact.institution", plain(&c.institution_name)),
+                ("alert.fact.contract", plain(c.contract_id)),
+                ("alert.fact.drug", plain("{drug}")),
+                ("alert.fact.supplier", plain(&c.supplier_name)),
+                ("alert.fact.committed", plain(l.p.committed)),
+                ("alert.fact.expected", plain(l.p.pace)),
+                ("alert.fact.purchased", plain(l.p.bought)),
+                ("alert.fact.remaining", plain(l.p.remaining)),
+            ],
+            link: "/commitments".into(),
+            localized: vec![(
+                "drug",
+                format!("{} {}", c.drug_code, c.drug_name),
+                format!("{} {}", c.drug_code, c.drug_inn),
+            )],
+        },
+        center: false,
+        suppliers: vec![],
+        institutions,
+    }
 }
 
 fn overdue_deliveries(d: &mut Duty) -> Result<Vec<Item>, StoreError> {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_doc;
 pub mod auth;
 pub mod charts;
+pub mod commitments_api;
 pub mod error;
 pub mod export;
 pub mod ops;
@@ -241,6 +242,7 @@ pub fn build_app(
         .configure(api::routes)
         .configure(auth::routes)
         .configure(pages::routes)
+        .default_service(web::to(pages::home::unrouted))
         .wrap(from_fn(csrf_guard))
         .wrap(from_fn(localize_errors))
         .wrap(
