@@ -58,16 +58,22 @@ pub fn list(cx: &Ctx, p: &Principal, a: Asked) -> Result<Vec<Line>> {
     ))
 }
 
-/// Every commitment behind pace on `today` (for the job; no principal: it reads all).
+/// Every commitment behind pace on `today`, of contracts running since `min_elapsed_days` at
+/// least and not ended (for the job; no principal: it reads all).
 pub fn behind_pace(
     conn: &mut DbConn,
     today: NaiveDate,
     behind_pct: i64,
+    min_elapsed_days: i64,
 ) -> crate::store::Result<Vec<Line>> {
     let rows = cs::list(conn, &cs::Filter::default())?;
     Ok(with_progress(rows, today, behind_pct)
         .into_iter()
-        .filter(|l| l.p.behind && today >= l.c.starts_on && today <= l.c.ends_on)
+        .filter(|l| {
+            l.p.behind
+                && (today - l.c.starts_on).num_days() >= min_elapsed_days
+                && today <= l.c.ends_on
+        })
         .collect())
 }
 

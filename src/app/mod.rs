@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod commitments;
+pub mod duties;
 pub mod error;
 pub mod orders;
 pub mod outbox;

@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::alerts::{audience, send, Alert, Value};
-use crate::domain::alerts::{execution_behind, AlertKind};
+use crate::app::duties as found;
+use crate::domain::alerts::AlertKind;
 use crate::domain::jobs::{JobKind, JobSpec};
 use crate::domain::money::Money;
 use crate::store::{duties, micros, write_tx, DbConn, StoreError};
@@ -124,10 +125,7 @@ pub fn commitment_pace(
     let today = super::today(now, tz);
     let min = spec.threshold("min_elapsed_days");
     let mut items = vec![];
-    for l in crate::app::commitments::behind_pace(conn, today, behind_pct)? {
-        if (today - l.c.starts_on).num_days() < min {
-            continue;
-        }
+    for l in crate::app::commitments::behind_pace(conn, today, behind_pct, min)? {
         items.push(commitment_item(&l, today));
     }
     send_items(conn, spec, at, items, public_url)
@@ -177,8 +175,8 @@ fn commitment_item(l: &crate::app::commitments::Line, today: chrono::NaiveDate) 
 fn overdue_deliveries(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, at) = (&mut *d.conn, d.spec, d.at);
     let mut items: Vec<Item> = vec![];
-    let before = at - Duration::hours(spec.threshold("grace_hours"));
-    for o in duties::overdue_orders(conn, before, 60)? {
+    let grace = Duration::hours(spec.threshold("grace_hours"));
+    for o in found::overdue_orders(conn, at, grace)? {
         items.push(Item {
             alert: Alert {
                 kind: AlertKind::OverdueDelivery,
@@ -207,14 +205,7 @@ fn overdue_deliveries(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
 fn payments(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
     let mut items: Vec<Item> = vec![];
-    let ahead = today + Duration::days(spec.threshold("days_ahead"));
-    for p in duties::unpaid_payables(conn, today - Duration::days(90), ahead)? {
-        let overdue = crate::domain::orders::overdue(false, p.due_on, today);
-        let kind = if overdue {
-            AlertKind::PaymentOverdue
-        } else {
-            AlertKind::PaymentDue
-        };
+    for (p, kind) in found::payments(conn, today, spec.threshold("days_ahead"))? {
         items.push(Item {
             alert: Alert {
                 kind,
@@ -246,11 +237,8 @@ fn payments(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
 fn licences(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
     let mut items: Vec<Item> = vec![];
-    let first = spec.threshold("first_days");
-    let second = spec.threshold("second_days");
-    for l in duties::licences_expiring(conn, today, today + Duration::days(first))? {
-        let left = (l.expires_on - today).num_days();
-        let stage = if left <= second { second } else { first };
+    let (first, second) = (spec.threshold("first_days"), spec.threshold("second_days"));
+    for (l, left, stage) in found::licences(conn, today, first, second)? {
         items.push(Item {
             alert: Alert {
                 kind: AlertKind::LicenceExpiring,
@@ -283,14 +271,7 @@ fn contract_execution(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let mut items: Vec<Item> = vec![];
     let pct = spec.threshold("behind_pct");
     let min = spec.threshold("min_elapsed_days");
-    for c in duties::contracts_in_force(conn, today, None, true)? {
-        let elapsed = (today - c.starts_on).num_days();
-        let term = (c.ends_on - c.starts_on).num_days() + 1;
-        if !execution_behind(c.committed_volume, c.purchased, elapsed, term, pct, min) {
-            continue;
-        }
-        let expected =
-            (c.committed_volume as i128 * elapsed.min(term) as i128 / term as i128) as i64;
+    for (c, expected) in found::contracts_behind(conn, today, pct, min)? {
         // Once a month while it stays behind.
         let key = format!("contract_behind:{}:{}", c.id, today.format("%Y-%m"));
         let facts = vec![
@@ -337,8 +318,7 @@ fn contract_item(
 fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
     let mut items: Vec<Item> = vec![];
-    let by = today + Duration::days(spec.threshold("days_ahead"));
-    for c in duties::contracts_in_force(conn, today, Some(by), false)? {
+    for c in found::contracts_ending(conn, today, spec.threshold("days_ahead"))? {
         let key = format!("contract_ending:{}:{}", c.id, c.ends_on);
         let facts = vec![("alert.fact.ends_on", plain(c.ends_on))];
         items.push(contract_item(AlertKind::ContractEnding, key, &c, facts));
@@ -350,13 +330,7 @@ fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
 fn bid_deadlines(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, at) = (&mut *d.conn, d.spec, d.at);
     let mut items: Vec<Item> = vec![];
-    let until = at + Duration::hours(spec.threshold("hours_ahead"));
-    let tenders = duties::bid_deadlines(conn, at, until)?;
-    let suppliers = if tenders.is_empty() {
-        vec![]
-    } else {
-        duties::all_suppliers(conn)?
-    };
+    let (tenders, suppliers) = found::bid_deadlines(conn, at, spec.threshold("hours_ahead"))?;
     for t in tenders {
         items.push(Item {
             alert: Alert {

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::{admin_actions, field, list_page, word_options, yes_no, Listing};
+use super::{admin_actions, field, list_page, new_record_page, word_options, yes_no, Listing};
 use crate::app;
 use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
 use crate::domain::import;
@@ -169,18 +169,8 @@ fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
 
 #[get("/drugs/new")]
 async fn new_drug(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/drugs",
-        v.t.get("action.save"),
-        drug_fields(&v, &DrugForm::default()),
-    );
-    form_page(
-        &v,
-        v.t.get("action.new_drug"),
-        form,
-        Some(Link::new("/drugs", v.t.get("nav.drugs"))),
-    )
+    let fields = drug_fields(&v, &DrugForm::default());
+    new_record_page(&v, "/drugs", "action.new_drug", "nav.drugs", fields)
 }
 
 #[post("/drugs")]

@@ -161,3 +161,18 @@ where
         Err(e) => catalog::form_or_error(v, heading, form, e, None),
     }
 }
+
+/// The page of an empty form for center staff: `fields` posted to `path`, headed by the string
+/// `heading`, with a link back to the list (`path`, labelled by the string `list`).
+pub fn new_record_page(
+    v: &super::auth::Viewer,
+    path: &'static str,
+    heading: &str,
+    list: &str,
+    fields: Vec<Field>,
+) -> Result<actix_web::HttpResponse, super::Error> {
+    v.require_admin()?;
+    let form = super::view::Form::new(path, v.t.get("action.save"), fields);
+    let back = super::view::Link::new(path, v.t.get(list));
+    catalog::form_page(v, v.t.get(heading), form, Some(back))
+}

@@ -4,7 +4,9 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::catalog::{form_page, ListQuery};
-use super::{admin_actions, field, list_page, save_form, word_options, yes_no, Listing};
+use super::{
+    admin_actions, field, list_page, new_record_page, save_form, word_options, yes_no, Listing,
+};
 use crate::app;
 use crate::domain::catalog::{
     days_to_expiry, CreditStatus, InstitutionForm, InstitutionKind, LicenceForm, LicenceKind,
@@ -13,10 +15,13 @@ use crate::domain::catalog::{
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Scope;
 use crate::domain::Code;
+use crate::i18n::Tr;
+use crate::store::parties::Licence;
 use crate::store::{parties, regions};
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, Section, Table};
 use crate::web::{db, run, AppState, Error};
+use chrono::NaiveDate;
 
 // ---------- institutions ----------
 
@@ -114,17 +119,13 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
 
 #[get("/institutions/new")]
 async fn new_institution(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/institutions",
-        v.t.get("action.save"),
-        institution_fields(&v, &InstitutionForm::default()),
-    );
-    form_page(
+    let fields = institution_fields(&v, &InstitutionForm::default());
+    new_record_page(
         &v,
-        v.t.get("action.new_institution"),
-        form,
-        Some(Link::new("/institutions", v.t.get("nav.institutions"))),
+        "/institutions",
+        "action.new_institution",
+        "nav.institutions",
+        fields,
     )
 }
 
@@ -147,7 +148,7 @@ async fn create_institution(
         v.t.get("action.new_institution"),
         form,
         f.validate(),
-        move |c, act, input| parties::create_institution(c, act, input),
+        parties::create_institution,
         |i| format!("/institutions/{}", i.id),
     )
     .await
@@ -427,17 +428,13 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
 
 #[get("/suppliers/new")]
 async fn new_supplier(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/suppliers",
-        v.t.get("action.save"),
-        supplier_fields(&v, &SupplierForm::default()),
-    );
-    form_page(
+    let fields = supplier_fields(&v, &SupplierForm::default());
+    new_record_page(
         &v,
-        v.t.get("action.new_supplier"),
-        form,
-        Some(Link::new("/suppliers", v.t.get("nav.suppliers"))),
+        "/suppliers",
+        "action.new_supplier",
+        "nav.suppliers",
+        fields,
     )
 }
 
@@ -460,7 +457,7 @@ async fn create_supplier(
         v.t.get("action.new_supplier"),
         form,
         f.validate(),
-        move |c, act, input| parties::create_supplier(c, act, input),
+        parties::create_supplier,
         |s| format!("/suppliers/{}", s.id),
     )
     .await
@@ -487,6 +484,59 @@ async fn supplier(
     })
     .await?;
     let can_edit = v.p.can_edit_supplier(id);
+    let mut sections = licence_sections(&t, id, &lic, today, can_edit);
+    if can_edit {
+        let mut c = Section::new(t.get("section.contacts"));
+        c.forms.push(Form::new(
+            format!("/suppliers/{id}/contacts"),
+            t.get("action.save"),
+            vec![field(&t, "emails", &s.emails)],
+        ));
+        sections.push(c);
+    }
+    if v.p.reads_everything() || v.p.supplier_id == Some(id) {
+        sections.extend(super::orders::bad_faith_sections(&v, &state, id).await?);
+    }
+    let mut actions = vec![Link::new(
+        format!("/products?manufacturer_id={id}"),
+        t.get("nav.products"),
+    )];
+    if v.p.can_administer() {
+        actions.push(Link::new(
+            format!("/suppliers/{id}/edit"),
+            t.get("action.edit"),
+        ));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(&s.name),
+        heading: s.name.clone(),
+        props: vec![
+            (t.get("field.uscc").into(), s.uscc.clone()),
+            (t.get("field.kind").into(), s.kind.label(t.lang).to_string()),
+            (
+                t.get("field.region").into(),
+                format!("{} {}", region.code, region.name(t.lang)),
+            ),
+            (
+                t.get("field.credit_status").into(),
+                s.credit_status.label(t.lang).to_string(),
+            ),
+            (t.get("field.emails").into(), s.emails.clone()),
+        ],
+        actions,
+        sections,
+    })
+}
+
+/// A supplier's licences with their state today, and (for who may change them) the form that
+/// adds one.
+fn licence_sections(
+    t: &Tr,
+    id: i64,
+    lic: &[Licence],
+    today: NaiveDate,
+    can_edit: bool,
+) -> Vec<Section> {
     let mut lic_section = Section::new(t.get("section.licences"));
     let mut columns: Vec<String> = [
         "field.licence_kind",
@@ -544,59 +594,15 @@ async fn supplier(
                     "kind",
                     t.get("field.licence_kind"),
                     "",
-                    word_options(
-                        LicenceKind::ALL,
-                        |k| k.as_str(),
-                        |k, l| k.label(l),
-                        &t,
-                        None,
-                    ),
+                    word_options(LicenceKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None),
                 ),
-                field(&t, "number", "").required(),
-                field(&t, "expires_on", "").kind("date").required(),
+                field(t, "number", "").required(),
+                field(t, "expires_on", "").kind("date").required(),
             ],
         ));
         sections.push(add);
-        let mut c = Section::new(t.get("section.contacts"));
-        c.forms.push(Form::new(
-            format!("/suppliers/{id}/contacts"),
-            t.get("action.save"),
-            vec![field(&t, "emails", &s.emails)],
-        ));
-        sections.push(c);
     }
-    if v.p.reads_everything() || v.p.supplier_id == Some(id) {
-        sections.extend(super::orders::bad_faith_sections(&v, &state, id).await?);
-    }
-    let mut actions = vec![Link::new(
-        format!("/products?manufacturer_id={id}"),
-        t.get("nav.products"),
-    )];
-    if v.p.can_administer() {
-        actions.push(Link::new(
-            format!("/suppliers/{id}/edit"),
-            t.get("action.edit"),
-        ));
-    }
-    view::ok(&DetailPage {
-        chrome: v.chrome(&s.name),
-        heading: s.name.clone(),
-        props: vec![
-            (t.get("field.uscc").into(), s.uscc.clone()),
-            (t.get("field.kind").into(), s.kind.label(t.lang).to_string()),
-            (
-                t.get("field.region").into(),
-                format!("{} {}", region.code, region.name(t.lang)),
-            ),
-            (
-                t.get("field.credit_status").into(),
-                s.credit_status.label(t.lang).to_string(),
-            ),
-            (t.get("field.emails").into(), s.emails.clone()),
-        ],
-        actions,
-        sections,
-    })
+    sections
 }
 
 #[get("/suppliers/{id}/edit")]

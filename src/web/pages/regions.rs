@@ -3,7 +3,7 @@
 use actix_web::{get, post, web, HttpResponse};
 
 use super::catalog::form_page;
-use super::{field, save_form, word_options};
+use super::{field, new_record_page, save_form, word_options};
 use crate::domain::catalog::{RegionForm, RegionLevel};
 use crate::store::regions;
 use crate::web::auth::Viewer;
@@ -83,18 +83,8 @@ fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
 
 #[get("/regions/new")]
 async fn new_region(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/regions",
-        v.t.get("action.save"),
-        region_fields(&v, &RegionForm::default()),
-    );
-    form_page(
-        &v,
-        v.t.get("action.new_region"),
-        form,
-        Some(Link::new("/regions", v.t.get("nav.regions"))),
-    )
+    let fields = region_fields(&v, &RegionForm::default());
+    new_record_page(&v, "/regions", "action.new_region", "nav.regions", fields)
 }
 
 #[post("/regions")]
@@ -112,7 +102,7 @@ async fn create_region(
         v.t.get("action.new_region"),
         form,
         f.validate(),
-        move |c, act, input| regions::create(c, act, input),
+        regions::create,
         |_| "/regions".into(),
     )
     .await

@@ -87,7 +87,7 @@ fn execution_report(t: &Tr, names: &Names, rows: &[Row]) -> Result<Report, Error
         .transpose()?;
     let table = Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "perf.contract",
                 "perf.supplier",
@@ -254,7 +254,7 @@ fn monthly_table(
     let mut prev = 0.0;
     Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "perf.month",
                 "perf.purchased",

@@ -79,38 +79,7 @@ pub(super) async fn fill_page(
             )
         })
         .transpose()?;
-    let table = Table {
-        columns: cols(
-            &t,
-            &[
-                "perf.drug_code",
-                "perf.drug",
-                "perf.county",
-                "perf.ordered",
-                "perf.delivered",
-                "perf.fill_rate",
-            ],
-        ),
-        rows: rows
-            .iter()
-            .map(|((drug, county), r)| {
-                let (code, name) = drug_name(&fig.names, *drug);
-                let rate = r.fill_rate();
-                vec![
-                    Cell::link(code, format!("/drugs/{drug}")),
-                    Cell::text(name),
-                    Cell::text(region_name(&t, &fig.names, *county)),
-                    Cell::num(r.due_ordered.to_string()),
-                    Cell::num(r.due_delivered.to_string()),
-                    if rate.is_some_and(|x| x < 0.9) {
-                        Cell::num(percent(rate)).with_class("num bad")
-                    } else {
-                        Cell::num(percent(rate))
-                    },
-                ]
-            })
-            .collect(),
-    };
+    let table = fill_table(&t, &fig.names, &rows);
     let reports = vec![report(
         "fill",
         t.get("perf.fill").into(),
@@ -169,7 +138,7 @@ fn supplier_report(t: &Tr, names: &Names, rows: &[(i64, Totals)]) -> Result<Repo
         .transpose()?;
     let table = Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "perf.supplier",
                 "perf.lines",
@@ -236,7 +205,7 @@ fn open_report(t: &Tr, open: &[ps::OpenOrders]) -> Result<Report, Error> {
         })
         .transpose()?;
     let open_table = Table {
-        columns: cols(&t, &["perf.institution", "perf.open", "perf.overdue"]),
+        columns: cols(t, &["perf.institution", "perf.open", "perf.overdue"]),
         rows: open
             .iter()
             .map(|o| {
@@ -262,4 +231,40 @@ fn open_report(t: &Tr, open: &[ps::OpenOrders]) -> Result<Report, Error> {
         open_table,
         vec![],
     ))
+}
+
+/// Fill rate per drug and county, worst first.
+fn fill_table(t: &Tr, names: &Names, rows: &[((i64, i64), Totals)]) -> Table {
+    Table {
+        columns: cols(
+            t,
+            &[
+                "perf.drug_code",
+                "perf.drug",
+                "perf.county",
+                "perf.ordered",
+                "perf.delivered",
+                "perf.fill_rate",
+            ],
+        ),
+        rows: rows
+            .iter()
+            .map(|((drug, county), r)| {
+                let (code, name) = drug_name(names, *drug);
+                let rate = r.fill_rate();
+                vec![
+                    Cell::link(code, format!("/drugs/{drug}")),
+                    Cell::text(name),
+                    Cell::text(region_name(t, names, *county)),
+                    Cell::num(r.due_ordered.to_string()),
+                    Cell::num(r.due_delivered.to_string()),
+                    if rate.is_some_and(|x| x < 0.9) {
+                        Cell::num(percent(rate)).with_class("num bad")
+                    } else {
+                        Cell::num(percent(rate))
+                    },
+                ]
+            })
+            .collect(),
+    }
 }
