@@ -50,6 +50,9 @@ pub struct Config {
     pub jobs_dir: Option<PathBuf>,
     /// Where users open the platform, without a trailing slash (links in e-mails).
     pub public_url: String,
+    /// An institution is behind pace on a committed volume when it has bought less than this
+    /// percentage of what an even pace over the contract's period calls for.
+    pub commitment_behind_pct: i64,
 }
 
 /// One setting: its name (environment variable), TOML key, default and meaning.
@@ -120,6 +123,12 @@ pub const SETTINGS: &[Setting] = &[
         key: "payment_days",
         default: "30",
         meaning: "an accepted delivery is payable within this many days",
+    },
+    Setting {
+        env: "JICAI_COMMITMENT_BEHIND_PCT",
+        key: "commitment_behind_pct",
+        default: "80",
+        meaning: "an institution is behind pace on a committed volume below this % of an even pace",
     },
     Setting {
         env: "JICAI_POOL_SIZE",
@@ -357,6 +366,7 @@ impl Config {
                 payment_days: num("payment_days", 1, 365)?,
                 ..Default::default()
             },
+            commitment_behind_pct: num("commitment_behind_pct", 1, 100)?,
             pool_size: num("pool_size", 1, 512)? as u32,
             workers: num("workers", 0, 512)? as usize,
             cookie_secure,

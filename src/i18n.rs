@@ -56,12 +56,23 @@ pub fn error_texts() -> &'static Errors {
 }
 
 /// Puts the arguments into `{name}` places of a text.
-fn fill(text: &str, msg: &Msg) -> String {
+fn fill(text: &str, msg: &Msg, words: &Table) -> String {
     let mut out = text.to_string();
     for (k, v) in &msg.args {
-        out = out.replace(&format!("{{{k}}}"), v);
+        out = out.replace(&format!("{{{k}}}"), word(words, k, v));
     }
     out
+}
+
+/// An argument that is a word of a closed set (a state, a status, a region level), in the
+/// language of `words` (its `arg.NAME.WORD` string); any other value as it is. Words come
+/// with `_` or with spaces (`partially received`).
+fn word<'a>(words: &'a Table, name: &str, value: &'a str) -> &'a str {
+    if !matches!(name, "state" | "status" | "level" | "parent") {
+        return value;
+    }
+    let key = format!("arg.{name}.{}", value.trim().replace(' ', "_"));
+    words.get(&key).map(|s| s.as_str()).unwrap_or(value)
 }
 
 /// The strings of one language.
@@ -97,7 +108,14 @@ impl Tr {
     /// A message in this language: its code's text with the arguments put in.
     pub fn msg(&self, msg: &Msg) -> String {
         match error_texts().get(msg.code.as_str()) {
-            Some((zh, en)) => fill(if self.zh() { zh } else { en }, msg),
+            Some((zh, en)) => {
+                let (zh_words, en_words) = tables();
+                if self.zh() {
+                    fill(zh, msg, zh_words)
+                } else {
+                    fill(en, msg, en_words)
+                }
+            }
             None => msg.to_string(),
         }
     }
@@ -141,6 +159,20 @@ pub fn from_accept_language(header: Option<&str>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closed_set_words_in_messages_are_translated() {
+        use crate::domain::{Code, Msg};
+        let m = Msg::new(Code::OrderNotCancellable).arg("state", "partially received");
+        let zh = Tr::new("zh-CN").msg(&m);
+        assert!(zh.contains("部分验收") && !zh.contains("partially"), "{zh}");
+        assert!(Tr::new("en").msg(&m).contains("partially received"));
+        let m = Msg::new(Code::NoRegionBelow).arg("parent", "township");
+        assert!(Tr::new("zh-CN").msg(&m).contains("乡镇/街道"));
+        // Other arguments are left as they are.
+        let m = Msg::new(Code::NoSuchPage).arg("path", "/closed");
+        assert!(Tr::new("zh-CN").msg(&m).contains("/closed"));
+    }
 
     #[test]
     fn both_languages_have_the_same_keys() {

@@ -127,6 +127,7 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
         &[400, 401, 403, 404, 409, 422],
     ),
     ("get", "/api/v1/payables", &[401, 403]),
+    ("get", "/api/v1/commitments", &[400, 401, 403]),
     (
         "post",
         "/api/v1/payables/{id}/paid",

@@ -391,6 +391,117 @@ async fn job_run_email_sender_exits_zero_after_sending(db: TestDb) {
     assert_eq!(run().status.code(), Some(0));
 }
 
+/// The `commitment_pace` job against a real SMTP server: the institutions behind pace on a
+/// committed volume (and their township center) are told once a month per institution and
+/// contract, each in their language; the same month again adds nothing, the next month tells
+/// them again.
+async fn commitment_pace_alerts_once_per_month_and_contract(db: TestDb) {
+    let mut state = state_with_demo(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let mut smtp = Smtp::new(&dir.path().join("maildir"));
+    smtp.start();
+    state.config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port));
+    let mut c = state.store.conn().unwrap();
+    let lines = jicai::store::commitments::list(&mut c, &Default::default()).unwrap();
+    let township = jicai::store::users::by_username(&mut c, "institution")
+        .unwrap()
+        .unwrap()
+        .institution_id
+        .unwrap();
+    let mine = lines
+        .iter()
+        .find(|l| l.institution_id == township)
+        .expect("the demo township center has a committed volume");
+    // An English-speaking colleague at the same center.
+    jicai::store::users::create(
+        &mut c,
+        &Act::new("test", Utc::now()),
+        &jicai::store::users::NewUser {
+            username: "pharmacist".into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: "Pharmacist".into(),
+            role: jicai::domain::roles::Role::Institution,
+            supplier_id: None,
+            institution_id: Some(township),
+            email: "pharmacist@jicai.test".into(),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    // Two thirds into the contract's period, with the demo's few orders: behind pace.
+    let day = mine.starts_on + Duration::days((mine.ends_on - mine.starts_on).num_days() * 2 / 3);
+    let at = |d: chrono::NaiveDate| d.and_hms_opt(2, 0, 0).unwrap().and_utc();
+    state.clock.set(at(day));
+    let jobs = jicai::jobs::load_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+        state.config.time_zone,
+    )
+    .unwrap();
+    let job = |n: &str| jobs.iter().find(|j| j.name == n).unwrap().clone();
+    let runner = jicai::jobs::Runner::new(
+        state.store.clone(),
+        state.config.clone(),
+        state.clock.clone(),
+    );
+    let behind = |d| {
+        jicai::app::commitments::behind_pace(&mut state.store.conn().unwrap(), d, 80)
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.c.institution_id == township || l.c.parent_id == Some(township))
+            .count()
+    };
+    let expected = behind(day);
+    assert!(expected > 0, "the center is behind on something by {day}");
+    let report = runner.run(&job("commitment_pace")).await.unwrap();
+    assert!(report.contains("found"), "{report}");
+    runner.run(&job("email_sender")).await.unwrap();
+    let got = smtp.received();
+    let en = count_with(&got, "To: pharmacist@jicai.test");
+    assert_eq!(en, expected, "one per contract behind: {got:?}");
+    // Each in the recipient's language (the subjects as written to the outbox: on the wire
+    // they are encoded).
+    let subjects = |to: &str| -> Vec<String> {
+        use diesel::prelude::*;
+        use jicai::store::schema::outbox as ob;
+        ob::table
+            .filter(ob::recipient.eq(to))
+            .filter(ob::dedup_key.like("commitment_behind:%"))
+            .select(ob::subject)
+            .load(&mut state.store.conn().unwrap())
+            .unwrap()
+    };
+    let en_subjects = subjects("pharmacist@jicai.test");
+    assert_eq!(en_subjects.len(), expected);
+    assert!(
+        en_subjects
+            .iter()
+            .all(|s| s.contains("is behind pace on contract")),
+        "{en_subjects:?}"
+    );
+    let zh = subjects("institution@demo.jicai.test");
+    assert_eq!(zh.len(), expected);
+    assert!(zh.iter().all(|s| s.contains("采购进度落后")), "{zh:?}");
+    // The same month again: nothing new.
+    state.clock.set(at(day + Duration::days(1)));
+    runner.run(&job("commitment_pace")).await.unwrap();
+    let sent = runner.run(&job("email_sender")).await.unwrap();
+    assert!(sent.starts_with("0 sent"), "{sent}");
+    // The next month: told again, still once per contract.
+    let next = day + Duration::days(32);
+    state.clock.set(at(next));
+    let expected_next = behind(next);
+    runner.run(&job("commitment_pace")).await.unwrap();
+    runner.run(&job("email_sender")).await.unwrap();
+    let got = smtp.received();
+    assert_eq!(
+        count_with(&got, "To: pharmacist@jicai.test"),
+        en + expected_next
+    );
+    runner.run(&job("commitment_pace")).await.unwrap();
+    let sent = runner.run(&job("email_sender")).await.unwrap();
+    assert!(sent.starts_with("0 sent"), "{sent}");
+}
+
 on_both_databases!(
     empty: job_run_email_sender_exits_zero_after_sending,
     the_outbox_reaches_a_real_smtp_server,
@@ -398,5 +509,6 @@ on_both_databases!(
 );
 on_both_databases!(
     demo: a_shortage_alert_arrives_by_smtp,
-    failed_messages_are_shown_and_sent_again
+    failed_messages_are_shown_and_sent_again,
+    commitment_pace_alerts_once_per_month_and_contract,
 );

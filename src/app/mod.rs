@@ -6,10 +6,13 @@
 
 pub mod bids;
 pub mod catalog;
+pub mod commitments;
+pub mod duties;
 pub mod error;
 pub mod orders;
 pub mod outbox;
 pub mod parties;
+pub mod performance;
 pub mod shortages;
 pub mod tenders;
 pub mod users;

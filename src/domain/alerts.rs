@@ -12,6 +12,7 @@ words! {
         ContractBehind => "contract_behind",
         ContractEnding => "contract_ending",
         BidDeadline => "bid_deadline",
+        CommitmentBehind => "commitment_behind",
     }
 }
 

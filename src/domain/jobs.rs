@@ -30,6 +30,8 @@ words! {
         EmailSender => "email_sender",
         /// Removes old failed logins and ended or expired sessions.
         AuthPurge => "auth_purge",
+        /// Institutions behind pace on a committed volume (and their township center).
+        CommitmentPace => "commitment_pace",
     }
 }
 
@@ -63,6 +65,9 @@ impl JobKind {
             JobKind::EmailSender => &[("batch", 200, 1, 10_000)],
             // Failed logins and sessions are kept this long (never less than the login lock).
             JobKind::AuthPurge => &[("keep_hours", 24, 1, 24 * 365)],
+            // The share of the pace is the platform's (JICAI_COMMITMENT_BEHIND_PCT), the same
+            // the pages show; the job waits this long into a contract before it alerts.
+            JobKind::CommitmentPace => &[("min_elapsed_days", 30, 0, 365)],
         }
     }
 
@@ -77,6 +82,7 @@ impl JobKind {
             | JobKind::ContractExecution
             | JobKind::ContractsEnding
             | JobKind::BidDeadlines => &[Role::Center, Role::Supplier],
+            JobKind::CommitmentPace => &[Role::Institution],
             JobKind::EmailSender | JobKind::AuthPurge => &[],
         }
     }

@@ -114,6 +114,7 @@ pub mod bidding;
 pub mod bounds;
 pub mod catalog;
 pub mod demand;
+pub mod commitments;
 pub mod ids;
 pub mod import;
 pub mod jobs;
@@ -506,7 +507,8 @@ mod tests {
                 "licence_expiring",
                 "contract_behind",
                 "contract_ending",
-                "bid_deadline"
+                "bid_deadline",
+                "commitment_behind"
             ]
         );
         assert_eq!(
@@ -528,7 +530,8 @@ mod tests {
                 "contracts_ending",
                 "bid_deadlines",
                 "email_sender",
-                "auth_purge"
+                "auth_purge",
+                "commitment_pace"
             ]
         );
         assert_eq!(

@@ -340,6 +340,9 @@ pub enum Code {
     BidAboveMaxUnconfirmed,
     OnlyCenterAndExpertsReadBids,
     BidsSealedUntilTechnicalOpening,
+    // --- tidy: committed volumes and their pace (issue 14), the error page of an unknown path ---
+    CommitmentsNotForRole,
+    NoSuchPage,
 }
 
 impl Code {

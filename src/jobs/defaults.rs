@@ -19,6 +19,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../jobs/bid_deadlines.toml"),
     ),
     (
+        "commitment_pace.toml",
+        include_str!("../../jobs/commitment_pace.toml"),
+    ),
+    (
         "contract_execution.toml",
         include_str!("../../jobs/contract_execution.toml"),
     ),

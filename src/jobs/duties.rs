@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::alerts::{audience, send, Alert, Value};
-use crate::domain::alerts::{execution_behind, AlertKind};
+use crate::app::duties as found;
+use crate::domain::alerts::AlertKind;
 use crate::domain::jobs::{JobKind, JobSpec};
 use crate::domain::money::Money;
 use crate::store::{duties, micros, write_tx, DbConn, StoreError};
@@ -81,9 +82,22 @@ pub fn run(
         JobKind::ContractExecution => contract_execution(&mut duty)?,
         JobKind::ContractsEnding => contracts_ending(&mut duty)?,
         JobKind::BidDeadlines => bid_deadlines(&mut duty)?,
-        JobKind::ShortageScan | JobKind::EmailSender | JobKind::AuthPurge => vec![],
+        JobKind::ShortageScan
+        | JobKind::EmailSender
+        | JobKind::AuthPurge
+        | JobKind::CommitmentPace => vec![],
     };
-    let conn = duty.conn;
+    send_items(duty.conn, spec, at, items, public_url)
+}
+
+/// Writes each item's alert to the outbox, one transaction an item.
+fn send_items(
+    conn: &mut DbConn,
+    spec: &JobSpec,
+    at: chrono::NaiveDateTime,
+    items: Vec<Item>,
+    public_url: &str,
+) -> Result<DutyReport, StoreError> {
     let mut report = DutyReport {
         job: spec.name.clone(),
         found: items.len(),
@@ -96,11 +110,73 @@ pub fn run(
     Ok(report)
 }
 
+/// The `commitment_pace` duty: every institution behind pace on a committed volume (bought
+/// below `behind_pct` % of the pace, `min_elapsed_days` into the contract), and its township
+/// center, told once a month per institution and contract while it stays behind.
+pub fn commitment_pace(
+    conn: &mut DbConn,
+    spec: &JobSpec,
+    now: DateTime<Utc>,
+    tz: Tz,
+    public_url: &str,
+    behind_pct: i64,
+) -> Result<DutyReport, StoreError> {
+    let at = micros(now);
+    let today = super::today(now, tz);
+    let min = spec.threshold("min_elapsed_days");
+    let mut items = vec![];
+    for l in crate::app::commitments::behind_pace(conn, today, behind_pct, min)? {
+        items.push(commitment_item(&l, today));
+    }
+    send_items(conn, spec, at, items, public_url)
+}
+
+fn commitment_item(l: &crate::app::commitments::Line, today: chrono::NaiveDate) -> Item {
+    let c = &l.c;
+    let mut institutions = vec![c.institution_id];
+    institutions.extend(c.parent_id);
+    Item {
+        alert: Alert {
+            kind: AlertKind::CommitmentBehind,
+            template: None,
+            key: format!(
+                "commitment_behind:{}:{}:{}",
+                c.contract_id,
+                c.institution_id,
+                today.format("%Y-%m")
+            ),
+            args: vec![
+                ("contract", plain(c.contract_id)),
+                ("institution", plain(&c.institution_name)),
+            ],
+            facts: vec![
+                ("alert.fact.institution", plain(&c.institution_name)),
+                ("alert.fact.contract", plain(c.contract_id)),
+                ("alert.fact.drug", plain("{drug}")),
+                ("alert.fact.supplier", plain(&c.supplier_name)),
+                ("alert.fact.committed", plain(l.p.committed)),
+                ("alert.fact.expected", plain(l.p.pace)),
+                ("alert.fact.purchased", plain(l.p.bought)),
+                ("alert.fact.remaining", plain(l.p.remaining)),
+            ],
+            link: "/commitments".into(),
+            localized: vec![(
+                "drug",
+                format!("{} {}", c.drug_code, c.drug_name),
+                format!("{} {}", c.drug_code, c.drug_inn),
+            )],
+        },
+        center: false,
+        suppliers: vec![],
+        institutions,
+    }
+}
+
 fn overdue_deliveries(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, at) = (&mut *d.conn, d.spec, d.at);
     let mut items: Vec<Item> = vec![];
-    let before = at - Duration::hours(spec.threshold("grace_hours"));
-    for o in duties::overdue_orders(conn, before, 60)? {
+    let grace = Duration::hours(spec.threshold("grace_hours"));
+    for o in found::overdue_orders(conn, at, grace)? {
         items.push(Item {
             alert: Alert {
                 kind: AlertKind::OverdueDelivery,
@@ -129,14 +205,7 @@ fn overdue_deliveries(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
 fn payments(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
     let mut items: Vec<Item> = vec![];
-    let ahead = today + Duration::days(spec.threshold("days_ahead"));
-    for p in duties::unpaid_payables(conn, today - Duration::days(90), ahead)? {
-        let overdue = crate::domain::orders::overdue(false, p.due_on, today);
-        let kind = if overdue {
-            AlertKind::PaymentOverdue
-        } else {
-            AlertKind::PaymentDue
-        };
+    for (p, kind) in found::payments(conn, today, spec.threshold("days_ahead"))? {
         items.push(Item {
             alert: Alert {
                 kind,
@@ -168,11 +237,8 @@ fn payments(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
 fn licences(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
     let mut items: Vec<Item> = vec![];
-    let first = spec.threshold("first_days");
-    let second = spec.threshold("second_days");
-    for l in duties::licences_expiring(conn, today, today + Duration::days(first))? {
-        let left = (l.expires_on - today).num_days();
-        let stage = if left <= second { second } else { first };
+    let (first, second) = (spec.threshold("first_days"), spec.threshold("second_days"));
+    for (l, left, stage) in found::licences(conn, today, first, second)? {
         items.push(Item {
             alert: Alert {
                 kind: AlertKind::LicenceExpiring,
@@ -205,14 +271,7 @@ fn contract_execution(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let mut items: Vec<Item> = vec![];
     let pct = spec.threshold("behind_pct");
     let min = spec.threshold("min_elapsed_days");
-    for c in duties::contracts_in_force(conn, today, None, true)? {
-        let elapsed = (today - c.starts_on).num_days();
-        let term = (c.ends_on - c.starts_on).num_days() + 1;
-        if !execution_behind(c.committed_volume, c.purchased, elapsed, term, pct, min) {
-            continue;
-        }
-        let expected =
-            (c.committed_volume as i128 * elapsed.min(term) as i128 / term as i128) as i64;
+    for (c, expected) in found::contracts_behind(conn, today, pct, min)? {
         // Once a month while it stays behind.
         let key = format!("contract_behind:{}:{}", c.id, today.format("%Y-%m"));
         let facts = vec![
@@ -259,8 +318,7 @@ fn contract_item(
 fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, today) = (&mut *d.conn, d.spec, d.today);
     let mut items: Vec<Item> = vec![];
-    let by = today + Duration::days(spec.threshold("days_ahead"));
-    for c in duties::contracts_in_force(conn, today, Some(by), false)? {
+    for c in found::contracts_ending(conn, today, spec.threshold("days_ahead"))? {
         let key = format!("contract_ending:{}:{}", c.id, c.ends_on);
         let facts = vec![("alert.fact.ends_on", plain(c.ends_on))];
         items.push(contract_item(AlertKind::ContractEnding, key, &c, facts));
@@ -272,13 +330,7 @@ fn contracts_ending(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
 fn bid_deadlines(d: &mut Duty) -> Result<Vec<Item>, StoreError> {
     let (conn, spec, at) = (&mut *d.conn, d.spec, d.at);
     let mut items: Vec<Item> = vec![];
-    let until = at + Duration::hours(spec.threshold("hours_ahead"));
-    let tenders = duties::bid_deadlines(conn, at, until)?;
-    let suppliers = if tenders.is_empty() {
-        vec![]
-    } else {
-        duties::all_suppliers(conn)?
-    };
+    let (tenders, suppliers) = found::bid_deadlines(conn, at, spec.threshold("hours_ahead"))?;
     for t in tenders {
         items.push(Item {
             alert: Alert {

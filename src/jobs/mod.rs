@@ -173,6 +173,12 @@ impl Runner {
                     .await
                     .map(|r| r.to_string())
             }
+            JobKind::CommitmentPace => {
+                let pct = self.config.commitment_behind_pct;
+                self.blocking(move |c| duties::commitment_pace(c, &s, now, tz, &url, pct))
+                    .await
+                    .map(|r| r.to_string())
+            }
             JobKind::ShortageScan => self
                 .blocking(move |c| shortage::scan(c, &s, now, tz, &url))
                 .await

@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod audit;
 pub mod bid_writer;
 pub mod catalog;
+pub mod commitments;
 pub mod duties;
 pub mod jobs;
 pub mod orders;

@@ -525,6 +525,7 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(super::shortage_api::get_shortage)
         .service(super::shortage_api::report_shortage)
         .service(super::shortage_api::declare_interruption)
+        .service(super::commitments_api::list_commitments)
 }
 
 /// The OpenAPI document, and JSON 404/405 for whatever else is asked under `/api/` (registered

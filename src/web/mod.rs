@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bid_api;
 pub mod charts;
 pub mod demand_api;
+pub mod commitments_api;
 pub mod error;
 pub mod export;
 pub mod ops;
@@ -243,6 +244,7 @@ pub fn build_app(
         .configure(api::routes)
         .configure(auth::routes)
         .configure(pages::routes)
+        .default_service(web::to(pages::home::unrouted))
         .wrap(from_fn(csrf_guard))
         .wrap(from_fn(localize_errors))
         .wrap(

@@ -54,6 +54,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/contracts", "nav.contracts"));
             v.push(l("/orders", "nav.orders"));
             v.push(l("/performance", "nav.performance"));
+            v.push(l("/commitments", "nav.commitments"));
             v.push(l("/shortages", "nav.shortages"));
             v.push(l("/direct-listings", "nav.direct_listings"));
             if p.role == Role::Center {
@@ -95,6 +96,7 @@ pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
             v.push(l("/demand", "nav.demand"));
             v.push(l("/contracts", "nav.contracts"));
             v.push(l("/orders", "nav.orders"));
+            v.push(l("/commitments", "nav.commitments"));
             v.push(l("/payables", "nav.payables"));
             v.push(l("/shortage-reports", "nav.shortage_reports"));
             v.push(l("/direct-listings", "nav.direct_listings"));

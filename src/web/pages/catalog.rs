@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::{field, word_options, yes_no};
+use super::{admin_actions, field, list_page, new_record_page, word_options, yes_no, Listing};
 use crate::app;
 use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
 use crate::domain::import;
@@ -87,50 +87,40 @@ async fn drug_list(
         cat::search_drugs(c, &qs, cat_filter, &page)
     })
     .await?;
-    let table = Table {
-        columns: [
-            "field.code",
-            "field.name_zh",
-            "field.inn",
-            "field.dosage_form",
-            "field.strength",
-            "field.unit",
-            "field.category",
-        ]
+    let rows = result
+        .items
         .iter()
-        .map(|k| t.get(k).to_string())
-        .collect(),
-        rows: result
-            .items
-            .iter()
-            .map(|d| {
-                vec![
-                    Cell::link(&d.code, format!("/drugs/{}", d.id)),
-                    Cell::link(&d.name_zh, format!("/drugs/{}", d.id)),
-                    Cell::text(&d.inn),
-                    Cell::text(&d.dosage_form),
-                    Cell::text(&d.strength),
-                    Cell::text(d.unit.label(t.lang)),
-                    Cell::text(d.category.label(t.lang)),
-                ]
-            })
-            .collect(),
-    };
-    let mut actions = vec![];
-    if v.p.can_administer() {
-        actions.push(Link::new("/drugs/new", t.get("action.new_drug")));
-        actions.push(Link::new("/import", t.get("nav.import")));
-    }
-    let page_view = ListPage {
-        chrome: v.chrome(t.get("nav.drugs")),
-        heading: t.get("nav.drugs").to_string(),
-        search: Some(Search {
-            action: "/drugs".into(),
-            q: q.q.clone(),
-            filters: vec![Field::select(
-                "category",
+        .map(|d| {
+            vec![
+                Cell::link(&d.code, format!("/drugs/{}", d.id)),
+                Cell::link(&d.name_zh, format!("/drugs/{}", d.id)),
+                Cell::text(&d.inn),
+                Cell::text(&d.dosage_form),
+                Cell::text(&d.strength),
+                Cell::text(d.unit.label(t.lang)),
+                Cell::text(d.category.label(t.lang)),
+            ]
+        })
+        .collect();
+    list_page(
+        &v,
+        &q,
+        &result,
+        Listing {
+            path: "/drugs",
+            heading: t.get("nav.drugs"),
+            columns: &[
+                "field.code",
+                "field.name_zh",
+                "field.inn",
+                "field.dosage_form",
+                "field.strength",
+                "field.unit",
+                "field.category",
+            ],
+            rows,
+            filter: (
                 t.get("field.category"),
-                &q.category,
                 word_options(
                     Category::ALL,
                     |c| c.as_str(),
@@ -138,19 +128,13 @@ async fn drug_list(
                     &t,
                     Some(t.get("word.all_categories")),
                 ),
-            )],
-        }),
-        actions,
-        pager: Some(Pager::of(
-            &t,
-            &result,
-            "/drugs",
-            &[("q", q.q.clone()), ("category", q.category.clone())],
-        )),
-        table,
-        empty: t.get("page.no_results").to_string(),
-    };
-    view::ok(&page_view)
+            ),
+            actions: admin_actions(
+                &v,
+                &[("/drugs/new", "action.new_drug"), ("/import", "nav.import")],
+            ),
+        },
+    )
 }
 
 fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
@@ -185,18 +169,8 @@ fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
 
 #[get("/drugs/new")]
 async fn new_drug(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/drugs",
-        v.t.get("action.save"),
-        drug_fields(&v, &DrugForm::default()),
-    );
-    form_page(
-        &v,
-        v.t.get("action.new_drug"),
-        form,
-        Some(Link::new("/drugs", v.t.get("nav.drugs"))),
-    )
+    let fields = drug_fields(&v, &DrugForm::default());
+    new_record_page(&v, "/drugs", "action.new_drug", "nav.drugs", fields)
 }
 
 #[post("/drugs")]

@@ -122,3 +122,42 @@ async fn home(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Err
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(home);
 }
+
+/// What no route answers: under `/api/` the API's JSON 404 (or 405 with `Allow`); elsewhere a
+/// 404 page in the reader's language, in the site's layout (with the navigation when logged
+/// in), saying which path has no page.
+pub async fn unrouted(
+    req: actix_web::HttpRequest,
+    session: actix_session::Session,
+    v: Option<Viewer>,
+) -> Result<HttpResponse, Error> {
+    let path = req.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return Ok(crate::web::api_doc::unrouted(&req));
+    }
+    let msg = crate::domain::Msg::new(crate::domain::Code::NoSuchPage).arg("path", path);
+    let (t, chrome) = match &v {
+        Some(v) => (v.t, v.chrome(v.t.get("error.status_404"))),
+        None => {
+            let t = crate::web::auth::language(&session, &req, None);
+            let csrf = crate::web::auth::csrf_token(&session);
+            (
+                t,
+                crate::web::auth::anon_chrome(t, csrf, t.get("error.status_404")),
+            )
+        }
+    };
+    let mut s = Section::new(t.msg(&msg));
+    let start = if v.is_some() { "/home" } else { "/login" };
+    s.links.push(Link::new(start, t.get("nav.home")));
+    view::render(
+        actix_web::http::StatusCode::NOT_FOUND,
+        &DetailPage {
+            chrome,
+            heading: format!("404 {}", t.get("error.status_404")),
+            props: vec![],
+            actions: vec![],
+            sections: vec![s],
+        },
+    )
+}

@@ -5,11 +5,13 @@ pub mod bids;
 pub mod catalog;
 pub mod contracts;
 pub mod demand;
+pub mod commitments;
 pub mod home;
 pub mod lots;
 pub mod orders;
 pub mod parties;
 pub mod performance;
+pub mod regions;
 pub mod shortages;
 pub mod tender_sections;
 pub mod tenders;
@@ -23,11 +25,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);
     catalog::routes(cfg);
     parties::routes(cfg);
+    regions::routes(cfg);
     admin::routes(cfg);
     tenders::routes(cfg);
     bids::routes(cfg);
     orders::routes(cfg);
     performance::routes(cfg);
+    commitments::routes(cfg);
     shortages::routes(cfg);
 }
 
@@ -69,4 +73,111 @@ pub fn local_time(tz: chrono_tz::Tz, at: chrono::NaiveDateTime) -> String {
 /// A stored amount (1/10,000 yuan) as yuan.
 pub fn money(v: i64) -> String {
     crate::domain::money::Money::from_ten_thousandths(v).to_string()
+}
+
+/// A list page searched by `q` and filtered by one closed set of words (`category`), a page
+/// at a time: drugs, institutions, suppliers. What differs between them is here; the page's
+/// shape is [`list_page`]'s.
+pub struct Listing<'a> {
+    /// The page's path (the search form's action and the pager's base).
+    pub path: &'static str,
+    pub heading: &'a str,
+    /// String keys of the columns' headings.
+    pub columns: &'a [&'a str],
+    pub rows: Vec<Vec<super::view::Cell>>,
+    /// The `category` filter: its label and its options (from [`word_options`]).
+    pub filter: (&'a str, Vec<(String, String)>),
+    pub actions: Vec<super::view::Link>,
+}
+
+/// Renders a [`Listing`] of the page `result` asked by `q`.
+pub fn list_page<T>(
+    v: &super::auth::Viewer,
+    q: &catalog::ListQuery,
+    result: &crate::domain::paging::Page<T>,
+    l: Listing,
+) -> Result<actix_web::HttpResponse, super::Error> {
+    use super::view::{ListPage, Pager, Search, Table};
+    let t = &v.t;
+    super::view::ok(&ListPage {
+        chrome: v.chrome(l.heading),
+        heading: l.heading.to_string(),
+        search: Some(Search {
+            action: l.path.into(),
+            q: q.q.clone(),
+            filters: vec![Field::select(
+                "category",
+                l.filter.0,
+                &q.category,
+                l.filter.1,
+            )],
+        }),
+        actions: l.actions,
+        pager: Some(Pager::of(
+            t,
+            result,
+            l.path,
+            &[("q", q.q.clone()), ("category", q.category.clone())],
+        )),
+        table: Table {
+            columns: l.columns.iter().map(|k| t.get(k).to_string()).collect(),
+            rows: l.rows,
+        },
+        empty: t.get("page.no_results").to_string(),
+    })
+}
+
+/// The actions of a list page: `(path, label key)` for center staff, nothing for others.
+pub fn admin_actions(v: &super::auth::Viewer, links: &[(&str, &str)]) -> Vec<super::view::Link> {
+    if !v.p.can_administer() {
+        return vec![];
+    }
+    links
+        .iter()
+        .map(|(href, key)| super::view::Link::new(*href, v.t.get(key)))
+        .collect()
+}
+
+/// Saves a form center staff sent: its checked `input` through `save` (audited as the viewer,
+/// in one transaction of the store's), then on to `to(saved)`; a refusal shows the form again
+/// with what was wrong (422).
+pub async fn save_form<I, O>(
+    v: &super::auth::Viewer,
+    state: &super::AppState,
+    heading: &str,
+    form: super::view::Form,
+    input: Result<I, Vec<crate::domain::Invalid>>,
+    save: impl FnOnce(&mut crate::store::DbConn, &crate::store::Act, &I) -> crate::store::Result<O>
+        + Send
+        + 'static,
+    to: impl FnOnce(&O) -> String,
+) -> Result<actix_web::HttpResponse, super::Error>
+where
+    I: Send + 'static,
+    O: Send + 'static,
+{
+    let act = state.act(&v.p.username);
+    let result = match input {
+        Ok(input) => super::db(state, move |c| save(c, &act, &input)).await,
+        Err(es) => Err(super::Error::Invalid(es)),
+    };
+    match result {
+        Ok(o) => Ok(super::view::see_other(&to(&o))),
+        Err(e) => catalog::form_or_error(v, heading, form, e, None),
+    }
+}
+
+/// The page of an empty form for center staff: `fields` posted to `path`, headed by the string
+/// `heading`, with a link back to the list (`path`, labelled by the string `list`).
+pub fn new_record_page(
+    v: &super::auth::Viewer,
+    path: &'static str,
+    heading: &str,
+    list: &str,
+    fields: Vec<Field>,
+) -> Result<actix_web::HttpResponse, super::Error> {
+    v.require_admin()?;
+    let form = super::view::Form::new(path, v.t.get("action.save"), fields);
+    let back = super::view::Link::new(path, v.t.get(list));
+    catalog::form_page(v, v.t.get(heading), form, Some(back))
 }

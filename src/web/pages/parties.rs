@@ -1,196 +1,27 @@
-//! Regions, institutions and suppliers (with licences) pages.
+//! Institutions and suppliers (with licences) pages.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::catalog::{form_or_error, form_page, ListQuery};
-use super::{field, word_options, yes_no};
+use super::catalog::{form_page, ListQuery};
+use super::{
+    admin_actions, field, list_page, new_record_page, save_form, word_options, yes_no, Listing,
+};
 use crate::app;
 use crate::domain::catalog::{
     days_to_expiry, CreditStatus, InstitutionForm, InstitutionKind, LicenceForm, LicenceKind,
-    RegionForm, RegionLevel, SupplierForm, SupplierKind,
+    SupplierForm, SupplierKind,
 };
 use crate::domain::paging::PageRequest;
 use crate::domain::roles::Scope;
 use crate::domain::Code;
+use crate::i18n::Tr;
+use crate::store::parties::Licence;
 use crate::store::{parties, regions};
 use crate::web::auth::Viewer;
-use crate::web::view::{
-    self, Cell, DetailPage, Field, Form, Link, ListPage, Pager, Search, Section, Table,
-};
+use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, Section, Table};
 use crate::web::{db, run, AppState, Error};
-
-// ---------- regions ----------
-
-#[get("/regions")]
-async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
-    v.require_reader()?;
-    let t = v.t;
-    let all = db(&state, regions::all).await?;
-    let code_of = |id: Option<i64>| {
-        id.and_then(|id| all.iter().find(|r| r.id == id))
-            .map(|r| r.code.clone())
-            .unwrap_or_default()
-    };
-    let table = Table {
-        columns: [
-            "field.code",
-            "field.name_zh",
-            "field.name_en",
-            "field.level",
-            "field.parent_code",
-        ]
-        .iter()
-        .map(|k| t.get(k).to_string())
-        .collect(),
-        rows: all
-            .iter()
-            .map(|r| {
-                let code = if v.p.can_administer() {
-                    Cell::link(&r.code, format!("/regions/{}/edit", r.id))
-                } else {
-                    Cell::text(&r.code)
-                };
-                vec![
-                    code,
-                    Cell::text(&r.name_zh),
-                    Cell::text(&r.name_en),
-                    Cell::text(r.level.label(t.lang)),
-                    Cell::text(code_of(r.parent_id)),
-                ]
-            })
-            .collect(),
-    };
-    let actions = if v.p.can_administer() {
-        vec![Link::new("/regions/new", t.get("action.new_region"))]
-    } else {
-        vec![]
-    };
-    view::ok(&ListPage {
-        chrome: v.chrome(t.get("nav.regions")),
-        heading: t.get("nav.regions").to_string(),
-        search: None,
-        actions,
-        table,
-        pager: None,
-        empty: t.get("page.no_results").to_string(),
-    })
-}
-
-fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
-    let t = &v.t;
-    vec![
-        field(t, "code", &f.code).required(),
-        field(t, "name_zh", &f.name_zh).required(),
-        field(t, "name_en", &f.name_en).required(),
-        Field::select(
-            "level",
-            t.get("field.level"),
-            &f.level,
-            word_options(RegionLevel::ALL, |l| l.as_str(), |l, x| l.label(x), t, None),
-        ),
-        field(t, "parent_code", &f.parent_code),
-    ]
-}
-
-#[get("/regions/new")]
-async fn new_region(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/regions",
-        v.t.get("action.save"),
-        region_fields(&v, &RegionForm::default()),
-    );
-    form_page(
-        &v,
-        v.t.get("action.new_region"),
-        form,
-        Some(Link::new("/regions", v.t.get("nav.regions"))),
-    )
-}
-
-#[post("/regions")]
-async fn create_region(
-    v: Viewer,
-    state: web::Data<AppState>,
-    f: web::Form<RegionForm>,
-) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let f = f.into_inner();
-    let form = Form::new("/regions", v.t.get("action.save"), region_fields(&v, &f));
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| regions::create(c, &act, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
-    match result {
-        Ok(_) => Ok(view::see_other("/regions")),
-        Err(e) => form_or_error(&v, v.t.get("action.new_region"), form, e, None),
-    }
-}
-
-#[get("/regions/{id}/edit")]
-async fn edit_region(
-    v: Viewer,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let id = id.into_inner();
-    let (r, parent) = db(&state, move |c| {
-        let r = regions::get(c, id)?;
-        let parent = match r.parent_id {
-            Some(p) => Some(regions::get(c, p)?.code),
-            None => None,
-        };
-        Ok((r, parent))
-    })
-    .await?;
-    let f = RegionForm {
-        code: r.code,
-        name_zh: r.name_zh,
-        name_en: r.name_en,
-        level: r.level.to_string(),
-        parent_code: parent.unwrap_or_default(),
-    };
-    let form = Form::new(
-        format!("/regions/{id}"),
-        v.t.get("action.save"),
-        region_fields(&v, &f),
-    );
-    form_page(
-        &v,
-        v.t.get("action.edit"),
-        form,
-        Some(Link::new("/regions", v.t.get("nav.regions"))),
-    )
-}
-
-#[post("/regions/{id}")]
-async fn update_region(
-    v: Viewer,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    f: web::Form<RegionForm>,
-) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let id = id.into_inner();
-    let f = f.into_inner();
-    let form = Form::new(
-        format!("/regions/{id}"),
-        v.t.get("action.save"),
-        region_fields(&v, &f),
-    );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| regions::update(c, &act, id, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
-    match result {
-        Ok(_) => Ok(view::see_other("/regions")),
-        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
-    }
-}
+use chrono::NaiveDate;
 
 // ---------- institutions ----------
 
@@ -215,53 +46,40 @@ async fn institution_list(
         parties::list_institutions(c, &scope, &qs, kind, &page)
     })
     .await?;
-    let table = Table {
-        columns: [
-            "field.code",
-            "field.name",
-            "field.kind",
-            "field.region",
-            "field.remote",
-        ]
+    let rows = result
+        .items
         .iter()
-        .map(|k| t.get(k).to_string())
-        .collect(),
-        rows: result
-            .items
-            .iter()
-            .map(|i| {
-                vec![
-                    Cell::link(&i.code, format!("/institutions/{}", i.id)),
-                    Cell::link(&i.name, format!("/institutions/{}", i.id)),
-                    Cell::text(i.kind.label(t.lang)),
-                    Cell::text(format!("{} {}", i.region_code, i.region_name)),
-                    Cell::text(if i.remote {
-                        yes_no(&t, true)
-                    } else {
-                        String::new()
-                    }),
-                ]
-            })
-            .collect(),
-    };
-    let actions = if v.p.can_administer() {
-        vec![Link::new(
-            "/institutions/new",
-            t.get("action.new_institution"),
-        )]
-    } else {
-        vec![]
-    };
-    view::ok(&ListPage {
-        chrome: v.chrome(t.get("nav.institutions")),
-        heading: t.get("nav.institutions").to_string(),
-        search: Some(Search {
-            action: "/institutions".into(),
-            q: q.q.clone(),
-            filters: vec![Field::select(
-                "category",
+        .map(|i| {
+            vec![
+                Cell::link(&i.code, format!("/institutions/{}", i.id)),
+                Cell::link(&i.name, format!("/institutions/{}", i.id)),
+                Cell::text(i.kind.label(t.lang)),
+                Cell::text(format!("{} {}", i.region_code, i.region_name)),
+                Cell::text(if i.remote {
+                    yes_no(&t, true)
+                } else {
+                    String::new()
+                }),
+            ]
+        })
+        .collect();
+    list_page(
+        &v,
+        &q,
+        &result,
+        Listing {
+            path: "/institutions",
+            heading: t.get("nav.institutions"),
+            columns: &[
+                "field.code",
+                "field.name",
+                "field.kind",
+                "field.region",
+                "field.remote",
+            ],
+            rows,
+            filter: (
                 t.get("field.kind"),
-                &q.category,
                 word_options(
                     InstitutionKind::ALL,
                     |k| k.as_str(),
@@ -269,18 +87,10 @@ async fn institution_list(
                     &t,
                     Some(t.get("word.all_kinds")),
                 ),
-            )],
-        }),
-        actions,
-        pager: Some(Pager::of(
-            &t,
-            &result,
-            "/institutions",
-            &[("q", q.q.clone()), ("category", q.category.clone())],
-        )),
-        table,
-        empty: t.get("page.no_results").to_string(),
-    })
+            ),
+            actions: admin_actions(&v, &[("/institutions/new", "action.new_institution")]),
+        },
+    )
 }
 
 fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
@@ -309,17 +119,13 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
 
 #[get("/institutions/new")]
 async fn new_institution(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/institutions",
-        v.t.get("action.save"),
-        institution_fields(&v, &InstitutionForm::default()),
-    );
-    form_page(
+    let fields = institution_fields(&v, &InstitutionForm::default());
+    new_record_page(
         &v,
-        v.t.get("action.new_institution"),
-        form,
-        Some(Link::new("/institutions", v.t.get("nav.institutions"))),
+        "/institutions",
+        "action.new_institution",
+        "nav.institutions",
+        fields,
     )
 }
 
@@ -336,20 +142,16 @@ async fn create_institution(
         v.t.get("action.save"),
         institution_fields(&v, &f),
     );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => {
-            db(&state, move |c| {
-                parties::create_institution(c, &act, &input)
-            })
-            .await
-        }
-        Err(es) => Err(Error::Invalid(es)),
-    };
-    match result {
-        Ok(i) => Ok(view::see_other(&format!("/institutions/{}", i.id))),
-        Err(e) => form_or_error(&v, v.t.get("action.new_institution"), form, e, None),
-    }
+    save_form(
+        &v,
+        &state,
+        v.t.get("action.new_institution"),
+        form,
+        f.validate(),
+        parties::create_institution,
+        |i| format!("/institutions/{}", i.id),
+    )
+    .await
 }
 
 #[get("/institutions/{id}")]
@@ -494,20 +296,16 @@ async fn update_institution(
         v.t.get("action.save"),
         institution_fields(&v, &f),
     );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => {
-            db(&state, move |c| {
-                parties::update_institution(c, &act, id, &input)
-            })
-            .await
-        }
-        Err(es) => Err(Error::Invalid(es)),
-    };
-    match result {
-        Ok(_) => Ok(view::see_other(&format!("/institutions/{id}"))),
-        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
-    }
+    save_form(
+        &v,
+        &state,
+        v.t.get("action.edit"),
+        form,
+        f.validate(),
+        move |c, act, input| parties::update_institution(c, act, id, input),
+        |_| format!("/institutions/{id}"),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -553,44 +351,34 @@ async fn supplier_list(
         parties::list_suppliers(c, &scope, &qs, kind, &page)
     })
     .await?;
-    let table = Table {
-        columns: [
-            "field.name",
-            "field.uscc",
-            "field.kind",
-            "field.credit_status",
-        ]
+    let rows = result
+        .items
         .iter()
-        .map(|k| t.get(k).to_string())
-        .collect(),
-        rows: result
-            .items
-            .iter()
-            .map(|s| {
-                vec![
-                    Cell::link(&s.name, format!("/suppliers/{}", s.id)),
-                    Cell::text(&s.uscc),
-                    Cell::text(s.kind.label(t.lang)),
-                    Cell::text(s.credit_status.label(t.lang)),
-                ]
-            })
-            .collect(),
-    };
-    let actions = if v.p.can_administer() {
-        vec![Link::new("/suppliers/new", t.get("action.new_supplier"))]
-    } else {
-        vec![]
-    };
-    view::ok(&ListPage {
-        chrome: v.chrome(t.get("nav.suppliers")),
-        heading: t.get("nav.suppliers").to_string(),
-        search: Some(Search {
-            action: "/suppliers".into(),
-            q: q.q.clone(),
-            filters: vec![Field::select(
-                "category",
+        .map(|s| {
+            vec![
+                Cell::link(&s.name, format!("/suppliers/{}", s.id)),
+                Cell::text(&s.uscc),
+                Cell::text(s.kind.label(t.lang)),
+                Cell::text(s.credit_status.label(t.lang)),
+            ]
+        })
+        .collect();
+    list_page(
+        &v,
+        &q,
+        &result,
+        Listing {
+            path: "/suppliers",
+            heading: t.get("nav.suppliers"),
+            columns: &[
+                "field.name",
+                "field.uscc",
+                "field.kind",
+                "field.credit_status",
+            ],
+            rows,
+            filter: (
                 t.get("field.kind"),
-                &q.category,
                 word_options(
                     SupplierKind::ALL,
                     |k| k.as_str(),
@@ -598,18 +386,10 @@ async fn supplier_list(
                     &t,
                     Some(t.get("word.all_kinds")),
                 ),
-            )],
-        }),
-        actions,
-        pager: Some(Pager::of(
-            &t,
-            &result,
-            "/suppliers",
-            &[("q", q.q.clone()), ("category", q.category.clone())],
-        )),
-        table,
-        empty: t.get("page.no_results").to_string(),
-    })
+            ),
+            actions: admin_actions(&v, &[("/suppliers/new", "action.new_supplier")]),
+        },
+    )
 }
 
 fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
@@ -648,17 +428,13 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
 
 #[get("/suppliers/new")]
 async fn new_supplier(v: Viewer) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let form = Form::new(
-        "/suppliers",
-        v.t.get("action.save"),
-        supplier_fields(&v, &SupplierForm::default()),
-    );
-    form_page(
+    let fields = supplier_fields(&v, &SupplierForm::default());
+    new_record_page(
         &v,
-        v.t.get("action.new_supplier"),
-        form,
-        Some(Link::new("/suppliers", v.t.get("nav.suppliers"))),
+        "/suppliers",
+        "action.new_supplier",
+        "nav.suppliers",
+        fields,
     )
 }
 
@@ -675,15 +451,16 @@ async fn create_supplier(
         v.t.get("action.save"),
         supplier_fields(&v, &f),
     );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => db(&state, move |c| parties::create_supplier(c, &act, &input)).await,
-        Err(es) => Err(Error::Invalid(es)),
-    };
-    match result {
-        Ok(s) => Ok(view::see_other(&format!("/suppliers/{}", s.id))),
-        Err(e) => form_or_error(&v, v.t.get("action.new_supplier"), form, e, None),
-    }
+    save_form(
+        &v,
+        &state,
+        v.t.get("action.new_supplier"),
+        form,
+        f.validate(),
+        parties::create_supplier,
+        |s| format!("/suppliers/{}", s.id),
+    )
+    .await
 }
 
 /// A supplier's page: visible to staff, regulators and the supplier's own users; 404 to others.
@@ -707,6 +484,59 @@ async fn supplier(
     })
     .await?;
     let can_edit = v.p.can_edit_supplier(id);
+    let mut sections = licence_sections(&t, id, &lic, today, can_edit);
+    if can_edit {
+        let mut c = Section::new(t.get("section.contacts"));
+        c.forms.push(Form::new(
+            format!("/suppliers/{id}/contacts"),
+            t.get("action.save"),
+            vec![field(&t, "emails", &s.emails)],
+        ));
+        sections.push(c);
+    }
+    if v.p.reads_everything() || v.p.supplier_id == Some(id) {
+        sections.extend(super::orders::bad_faith_sections(&v, &state, id).await?);
+    }
+    let mut actions = vec![Link::new(
+        format!("/products?manufacturer_id={id}"),
+        t.get("nav.products"),
+    )];
+    if v.p.can_administer() {
+        actions.push(Link::new(
+            format!("/suppliers/{id}/edit"),
+            t.get("action.edit"),
+        ));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(&s.name),
+        heading: s.name.clone(),
+        props: vec![
+            (t.get("field.uscc").into(), s.uscc.clone()),
+            (t.get("field.kind").into(), s.kind.label(t.lang).to_string()),
+            (
+                t.get("field.region").into(),
+                format!("{} {}", region.code, region.name(t.lang)),
+            ),
+            (
+                t.get("field.credit_status").into(),
+                s.credit_status.label(t.lang).to_string(),
+            ),
+            (t.get("field.emails").into(), s.emails.clone()),
+        ],
+        actions,
+        sections,
+    })
+}
+
+/// A supplier's licences with their state today, and (for who may change them) the form that
+/// adds one.
+fn licence_sections(
+    t: &Tr,
+    id: i64,
+    lic: &[Licence],
+    today: NaiveDate,
+    can_edit: bool,
+) -> Vec<Section> {
     let mut lic_section = Section::new(t.get("section.licences"));
     let mut columns: Vec<String> = [
         "field.licence_kind",
@@ -764,59 +594,15 @@ async fn supplier(
                     "kind",
                     t.get("field.licence_kind"),
                     "",
-                    word_options(
-                        LicenceKind::ALL,
-                        |k| k.as_str(),
-                        |k, l| k.label(l),
-                        &t,
-                        None,
-                    ),
+                    word_options(LicenceKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None),
                 ),
-                field(&t, "number", "").required(),
-                field(&t, "expires_on", "").kind("date").required(),
+                field(t, "number", "").required(),
+                field(t, "expires_on", "").kind("date").required(),
             ],
         ));
         sections.push(add);
-        let mut c = Section::new(t.get("section.contacts"));
-        c.forms.push(Form::new(
-            format!("/suppliers/{id}/contacts"),
-            t.get("action.save"),
-            vec![field(&t, "emails", &s.emails)],
-        ));
-        sections.push(c);
     }
-    if v.p.reads_everything() || v.p.supplier_id == Some(id) {
-        sections.extend(super::orders::bad_faith_sections(&v, &state, id).await?);
-    }
-    let mut actions = vec![Link::new(
-        format!("/products?manufacturer_id={id}"),
-        t.get("nav.products"),
-    )];
-    if v.p.can_administer() {
-        actions.push(Link::new(
-            format!("/suppliers/{id}/edit"),
-            t.get("action.edit"),
-        ));
-    }
-    view::ok(&DetailPage {
-        chrome: v.chrome(&s.name),
-        heading: s.name.clone(),
-        props: vec![
-            (t.get("field.uscc").into(), s.uscc.clone()),
-            (t.get("field.kind").into(), s.kind.label(t.lang).to_string()),
-            (
-                t.get("field.region").into(),
-                format!("{} {}", region.code, region.name(t.lang)),
-            ),
-            (
-                t.get("field.credit_status").into(),
-                s.credit_status.label(t.lang).to_string(),
-            ),
-            (t.get("field.emails").into(), s.emails.clone()),
-        ],
-        actions,
-        sections,
-    })
+    sections
 }
 
 #[get("/suppliers/{id}/edit")]
@@ -872,20 +658,16 @@ async fn update_supplier(
         v.t.get("action.save"),
         supplier_fields(&v, &f),
     );
-    let act = state.act(&v.p.username);
-    let result = match f.validate() {
-        Ok(input) => {
-            db(&state, move |c| {
-                parties::update_supplier(c, &act, id, &input)
-            })
-            .await
-        }
-        Err(es) => Err(Error::Invalid(es)),
-    };
-    match result {
-        Ok(_) => Ok(view::see_other(&format!("/suppliers/{id}"))),
-        Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),
-    }
+    save_form(
+        &v,
+        &state,
+        v.t.get("action.edit"),
+        form,
+        f.validate(),
+        move |c, act, input| parties::update_supplier(c, act, id, input),
+        |_| format!("/suppliers/{id}"),
+    )
+    .await
 }
 
 /// Refuses changes to a supplier by anyone but staff and the supplier's own users
@@ -964,12 +746,7 @@ async fn remove_licence(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(region_list)
-        .service(new_region)
-        .service(create_region)
-        .service(edit_region)
-        .service(update_region)
-        .service(institution_list)
+    cfg.service(institution_list)
         .service(new_institution)
         .service(create_institution)
         .service(institution)
