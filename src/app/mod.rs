@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod ordering;
 pub mod orders;
 pub mod outbox;
 pub mod parties;

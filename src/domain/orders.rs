@@ -200,6 +200,26 @@ pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invali
     Ok(())
 }
 
+/// A basket's quantities: at least one line, each within [`super::bounds::Quantity`]; the field
+/// of a bad one is `lines[i].quantity`.
+pub fn check_basket(quantities: &[i64]) -> Result<(), Vec<Invalid>> {
+    if quantities.is_empty() {
+        return Err(vec![Invalid::new("lines", Code::OrderNeedsLines)]);
+    }
+    let errs: Vec<Invalid> = quantities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| {
+            super::bounds::Quantity::new(&format!("lines[{i}].quantity"), *q).err()
+        })
+        .collect();
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

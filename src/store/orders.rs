@@ -9,18 +9,16 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{
-    contract_distributors, contracts, credit_events, deliveries, delivery_lines, institutions,
-    order_lines, orders, payables, regions,
+    contract_distributors, credit_events, deliveries, delivery_lines, institutions, order_lines,
+    orders, payables, regions,
 };
-use super::{audit, micros, Act, DbConn, Result, StoreError};
-use crate::domain::bounds::Quantity;
+use super::{audit, Act, DbConn, Result, StoreError};
 use crate::domain::catalog::RegionLevel;
 use crate::domain::money::Money;
 use crate::domain::orders::{
     self as rules, CreditEventKind, DeclineReason, DeliveryRules, LineQuantities, OrderState,
     ReceiptOutcome, RejectReason,
 };
-use crate::domain::tender::ContractStatus;
 use crate::domain::{Code, Invalid, Msg};
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
@@ -104,11 +102,27 @@ pub struct Payable {
     pub paid_at: Option<NaiveDateTime>,
 }
 
-/// One line of a new order: a contract and a quantity (the price is the contract's).
-#[derive(Debug, Clone)]
-pub struct NewLine {
+/// One line of a new order, priced by the application from the arrangement that serves it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PricedLine {
     pub contract_id: i64,
+    pub product_id: i64,
     pub quantity: i64,
+    /// 1/10,000 yuan per unit of use: the arrangement's price.
+    pub unit_price: i64,
+}
+
+/// A new order of one supplier, as the application decided it.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub institution_id: i64,
+    pub supplier_id: i64,
+    /// The ordering institution's county.
+    pub county_id: i64,
+    pub urgent: bool,
+    pub acknowledge_by: NaiveDateTime,
+    pub deliver_by: NaiveDateTime,
+    pub lines: Vec<PricedLine>,
 }
 
 pub fn order(conn: &mut DbConn, id: i64) -> Result<Order> {
@@ -134,6 +148,25 @@ pub fn delivery_lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<Deliver
         .filter(deliveries::order_id.eq(order_id))
         .order(delivery_lines::id.asc())
         .select(DeliveryLine::as_select())
+        .load(conn)?)
+}
+
+/// A delivery note (its lines apart).
+#[derive(Queryable, Selectable, Serialize, Debug, Clone)]
+#[diesel(table_name = deliveries)]
+pub struct Delivery {
+    pub id: i64,
+    pub order_id: i64,
+    pub shipper_id: i64,
+    pub shipped_at: NaiveDateTime,
+}
+
+/// An order's delivery notes, oldest first.
+pub fn deliveries_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<Delivery>> {
+    Ok(deliveries::table
+        .filter(deliveries::order_id.eq(order_id))
+        .order(deliveries::id.asc())
+        .select(Delivery::as_select())
         .load(conn)?)
 }
 
@@ -197,106 +230,53 @@ fn follow_lines(conn: &mut DbConn, act: &Act, o: &Order) -> Result<OrderState> {
     Ok(next)
 }
 
-/// Places an order for an institution: every line under a contract in force today, all of one
-/// supplier, each at the contract's price.
-pub fn place_order(
+/// Whether an institution is remote, and its county: what an order of it needs.
+pub fn orderer(conn: &mut DbConn, institution_id: i64) -> Result<(bool, i64)> {
+    let (remote, region, level, parent): (bool, i64, RegionLevel, Option<i64>) =
+        institutions::table
+            .inner_join(regions::table)
+            .filter(institutions::id.eq(institution_id))
+            .select((
+                institutions::remote,
+                regions::id,
+                regions::level,
+                regions::parent_id,
+            ))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
+    Ok((remote, super::regions::county_of(region, level, parent)))
+}
+
+/// Writes a new order and its lines, audited (inside the caller's transaction when there is one).
+pub fn insert_order(
     conn: &mut DbConn,
     act: &Act,
-    r: &DeliveryRules,
-    institution_id: i64,
-    urgent: bool,
-    lines: &[NewLine],
-    today: NaiveDate,
+    new: &NewOrder,
 ) -> Result<(Order, Vec<OrderLine>)> {
-    if lines.is_empty() {
-        return Err(Invalid::new("lines", Code::OrderNeedsLines).into());
-    }
-    // Every caller's quantities pass here (pages, API, demo, generator): each line within
-    // bounds::Quantity, so the BIGINT sums over order_lines.quantity cannot overflow.
-    for (i, l) in lines.iter().enumerate() {
-        if let Err(e) = Quantity::new("quantity", l.quantity) {
-            return Err(Invalid::new(e.field, e.msg.arg("line", i + 1)).into());
-        }
-    }
     super::write_tx(conn, |conn| {
-        let (remote, region, level, parent): (bool, i64, RegionLevel, Option<i64>) =
-            institutions::table
-                .inner_join(regions::table)
-                .filter(institutions::id.eq(institution_id))
-                .select((
-                    institutions::remote,
-                    regions::id,
-                    regions::level,
-                    regions::parent_id,
-                ))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(Code::InstitutionNotFound.into()))?;
-        let county = super::regions::county_of(region, level, parent);
-        let mut priced = vec![];
-        let mut supplier = None;
-        for l in lines {
-            let (sid, pid, price, status, starts, ends): (
-                i64,
-                i64,
-                i64,
-                ContractStatus,
-                NaiveDate,
-                NaiveDate,
-            ) = contracts::table
-                .find(l.contract_id)
-                .select((
-                    contracts::supplier_id,
-                    contracts::product_id,
-                    contracts::unit_price,
-                    contracts::status,
-                    contracts::starts_on,
-                    contracts::ends_on,
-                ))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| {
-                    Invalid::new(
-                        "contract_id",
-                        Msg::new(Code::NoSuchContract).arg("id", l.contract_id),
-                    )
-                })?;
-            if status != ContractStatus::InForce || today < starts || today > ends {
-                return Err(Invalid::new(
-                    "contract_id",
-                    Msg::new(Code::ContractNotInForce).arg("id", l.contract_id),
-                )
-                .into());
-            }
-            if supplier.is_some_and(|s| s != sid) {
-                return Err(Invalid::new("lines", Code::LinesOfSeveralSuppliers).into());
-            }
-            supplier = Some(sid);
-            priced.push((l, pid, price));
-        }
-        let supplier = supplier.expect("at least one line");
         let id: i64 = diesel::insert_into(orders::table)
             .values((
-                orders::institution_id.eq(institution_id),
-                orders::supplier_id.eq(supplier),
-                orders::urgent.eq(urgent),
+                orders::institution_id.eq(new.institution_id),
+                orders::supplier_id.eq(new.supplier_id),
+                orders::urgent.eq(new.urgent),
                 orders::state.eq(OrderState::Submitted),
                 orders::submitted_at.eq(act.stamp()),
-                orders::acknowledge_by.eq(micros(r.acknowledge_deadline(act.at))),
-                orders::deliver_by.eq(micros(r.delivery_deadline(act.at, urgent, remote))),
+                orders::acknowledge_by.eq(new.acknowledge_by),
+                orders::deliver_by.eq(new.deliver_by),
                 orders::placed_by.eq(&act.actor),
-                orders::county_id.eq(county),
+                orders::county_id.eq(new.county_id),
             ))
             .returning(orders::id)
             .get_result(conn)?;
-        for (l, pid, price) in priced {
+        for l in &new.lines {
             diesel::insert_into(order_lines::table)
                 .values((
                     order_lines::order_id.eq(id),
                     order_lines::contract_id.eq(l.contract_id),
-                    order_lines::product_id.eq(pid),
+                    order_lines::product_id.eq(l.product_id),
                     order_lines::quantity.eq(l.quantity),
-                    order_lines::unit_price.eq(price),
+                    order_lines::unit_price.eq(l.unit_price),
                 ))
                 .execute(conn)?;
         }
@@ -313,6 +293,57 @@ pub fn place_order(
         )?;
         Ok((o, ls))
     })
+}
+
+/// The drugs of each of these orders, as `code name strength`, in line order: order id → drugs.
+pub fn order_drugs(
+    conn: &mut DbConn,
+    order_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    use super::schema::{drugs, products};
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for chunk in order_ids.chunks(500) {
+        let rows: Vec<(i64, String, String, String)> = order_lines::table
+            .inner_join(products::table.inner_join(drugs::table))
+            .filter(order_lines::order_id.eq_any(chunk))
+            .order(order_lines::id.asc())
+            .select((
+                order_lines::order_id,
+                drugs::code,
+                drugs::name_zh,
+                drugs::strength,
+            ))
+            .load(conn)?;
+        for (o, code, name, strength) in rows {
+            out.entry(o)
+                .or_default()
+                .push(format!("{code} {name} {strength}"));
+        }
+    }
+    Ok(out)
+}
+
+/// The drug of each line of these orders: order line id → (drug code, Chinese name, strength).
+pub fn line_drugs(
+    conn: &mut DbConn,
+    order_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (String, String, String)>> {
+    use super::schema::{drugs, products};
+    let mut out = std::collections::HashMap::new();
+    for chunk in order_ids.chunks(500) {
+        let rows: Vec<(i64, String, String, String)> = order_lines::table
+            .inner_join(products::table.inner_join(drugs::table))
+            .filter(order_lines::order_id.eq_any(chunk))
+            .select((
+                order_lines::id,
+                drugs::code,
+                drugs::name_zh,
+                drugs::strength,
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(l, c, n, s)| (l, (c, n, s))));
+    }
+    Ok(out)
 }
 
 /// May this supplier act on this order: the contracted supplier, or the distribution enterprise

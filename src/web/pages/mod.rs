@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod catalog;
 pub mod home;
+pub mod ordering;
 pub mod orders;
 pub mod parties;
 pub mod performance;

@@ -11,7 +11,7 @@ use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
-use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
+use crate::store::orders::{self as os, Receipt, ShipLine};
 use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
@@ -27,10 +27,12 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     let tz = state.config.time_zone;
     let now = crate::store::micros(state.clock.now());
     let p = v.p.clone();
-    let orders = run(&state, move |cx| {
+    let (orders, drugs) = run(&state, move |cx| {
         let c = &mut *cx.conn()?;
         let (insts, supplier) = orders::order_filter(c, &p)?;
-        Ok(os::orders_for(c, insts.as_deref(), supplier)?)
+        let orders = os::orders_for(c, insts.as_deref(), supplier)?;
+        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        Ok((orders, os::order_drugs(c, &ids)?))
     })
     .await?;
     let table = Table {
@@ -38,6 +40,7 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
             &t,
             &[
                 "order.order",
+                "order.drugs",
                 "order.state",
                 "order.urgent",
                 "order.submitted",
@@ -57,6 +60,7 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
                 let due = Cell::text(local_time(tz, o.deliver_by));
                 vec![
                     Cell::link(format!("#{}", o.id), format!("/orders/{}", o.id)),
+                    Cell::text(drugs.get(&o.id).map(|d| d.join(", ")).unwrap_or_default()),
                     Cell::text(t.get(&format!("order.state.{}", o.state))),
                     Cell::text(super::yes_no(&t, o.urgent)),
                     Cell::text(local_time(tz, o.submitted_at)),
@@ -85,77 +89,6 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     })
 }
 
-#[get("/orders/new")]
-async fn new_order(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
-    let t = v.t;
-    let inst = match (v.p.role, v.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::forbidden()),
-    };
-    let ks = db(&state, move |c| ts::commitments_of_institution(c, inst)).await?;
-    let today = state.today();
-    let options: Vec<(String, String)> = ks
-        .iter()
-        .filter(|(k, ..)| {
-            k.status == crate::domain::tender::ContractStatus::InForce
-                && k.starts_on <= today
-                && today <= k.ends_on
-        })
-        .map(|(k, drug, strength, sup, _)| {
-            (
-                k.id.to_string(),
-                format!("{drug} {strength} · {sup} · ¥{}", money(k.unit_price)),
-            )
-        })
-        .collect();
-    let form = Form::new(
-        "/orders",
-        t.get("order.place"),
-        vec![
-            Field::select("contract_id", t.get("order.contract"), "", options),
-            Field::text("quantity", t.get("order.quantity"), "").required(),
-            Field::checkbox("urgent", t.get("order.urgent"), false),
-        ],
-    );
-    super::catalog::form_page(
-        &v,
-        t.get("order.new"),
-        form,
-        Some(Link::new("/orders", t.get("nav.orders"))),
-    )
-}
-
-#[derive(Deserialize)]
-struct OrderForm {
-    contract_id: Option<i64>,
-    #[serde(default)]
-    quantity: String,
-    urgent: Option<String>,
-}
-
-#[post("/orders")]
-async fn place(
-    v: Viewer,
-    state: web::Data<AppState>,
-    f: web::Form<OrderForm>,
-) -> Result<HttpResponse, Error> {
-    let contract_id = f
-        .contract_id
-        .ok_or_else(|| Invalid::new("contract_id", Code::ChooseContract))?;
-    let quantity = Quantity::parse("quantity", &f.quantity)?.get();
-    let cmd = orders::PlaceOrder {
-        institution_id: None,
-        urgent: f.urgent.is_some(),
-        lines: vec![NewLine {
-            contract_id,
-            quantity,
-        }],
-    };
-    let p = v.p.clone();
-    let (o, _) = run(&state, move |cx| orders::place(cx, &p, &cmd)).await?;
-    Ok(view::see_other(&format!("/orders/{}", o.id)))
-}
-
 #[get("/orders/{id}")]
 async fn order_page(
     v: Viewer,
@@ -171,6 +104,7 @@ async fn order_page(
         lines,
         deliveries: dls,
         may_supply,
+        drugs,
     } = run(&state, move |cx| orders::order(cx, &p, id)).await?;
     // An institution's user sees only its own orders (and its clinics'): this one is.
     let mine = v.p.role == Role::Institution;
@@ -182,6 +116,7 @@ async fn order_page(
             &t,
             &[
                 "order.line",
+                "order.drug",
                 "order.contract",
                 "order.quantity",
                 "order.unit_price",
@@ -196,6 +131,12 @@ async fn order_page(
             .map(|l| {
                 vec![
                     Cell::num(l.id.to_string()),
+                    Cell::text(
+                        drugs
+                            .get(&l.id)
+                            .map(|(c, n, st)| format!("{c} {n} {st}"))
+                            .unwrap_or_default(),
+                    ),
                     Cell::link(
                         format!("#{}", l.contract_id),
                         format!("/contracts/{}", l.contract_id),
@@ -847,9 +788,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(add_bad_faith)
         .service(warn_supplier)
         .service(public_bad_faith);
+    super::ordering::routes(cfg);
     cfg.service(order_list)
-        .service(new_order)
-        .service(place)
         .service(order_page)
         .service(acknowledge)
         .service(cancel)
