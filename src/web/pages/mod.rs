@@ -1,6 +1,7 @@
 //! The server-rendered pages, one module per area.
 
 pub mod admin;
+pub mod bad_faith;
 pub mod catalog;
 pub mod home;
 pub mod ordering;
