@@ -101,6 +101,7 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
     ("get", "/api/v1/orders", &[400, 401, 403, 422]),
     ("post", "/api/v1/orders", &[400, 401, 403, 404, 409, 422]),
     ("get", "/api/v1/orders/{id}", &[401, 403, 404]),
+    ("get", "/api/v1/orders/{id}/deliveries", &[401, 403, 404]),
     (
         "post",
         "/api/v1/orders/{id}/acknowledge",

@@ -424,3 +424,108 @@ async fn bad_input_is_refused_in_chinese_next_to_its_field() {
     );
     assert!(!text.contains("check character"), "no English: {text}");
 }
+
+#[actix_web::test]
+async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
+    use jicai::domain::supply::serving;
+    use jicai::store::{orders as os, regions, supply};
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
+    let state = state_with_demo(&db);
+    // Two drugs that two different suppliers serve the township center's county with.
+    let (inst, picks) = {
+        let mut c = state.store.conn().unwrap();
+        let inst = jicai::store::users::by_username(&mut c, "institution")
+            .unwrap()
+            .unwrap()
+            .institution_id
+            .unwrap();
+        let county = regions::county_of_institution(&mut c, inst).unwrap();
+        let today = state.today();
+        let mut picks: Vec<(String, i64)> = vec![];
+        for (id, code, ..) in supply::drugs_arranged_for(&mut c, county, today).unwrap() {
+            let all = supply::arrangements_for(&mut c, county, id).unwrap();
+            let a = serving(&all, county, id, today).unwrap();
+            if picks.len() < 2 && picks.iter().all(|p| p.1 != a.supplier_id) {
+                picks.push((code, a.supplier_id));
+            }
+        }
+        (inst, picks)
+    };
+    assert_eq!(picks.len(), 2, "two suppliers serve the county");
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let (base, server_handle) = serve(&state);
+    let outcome = async {
+        log_in(&browser, &base, "institution").await?;
+        browser.set_window_size(390, 844).await?;
+        browser.goto(&format!("{base}/orders/new")).await?;
+        for (i, (code, _)) in picks.iter().enumerate() {
+            browser
+                .wait()
+                .for_element(Locator::Id(&format!("f-drug_{}", i + 1)))
+                .await?
+                .select_by_value(code)
+                .await?;
+            browser
+                .find(Locator::Id(&format!("f-quantity_{}", i + 1)))
+                .await?
+                .send_keys(&format!("{}", 10 + i))
+                .await?;
+        }
+        browser
+            .find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::XPath(&format!(
+                "//td[contains(., '{}')]",
+                picks[1].0
+            )))
+            .await?;
+        let url = browser.current_url().await?;
+        let text = browser.find(Locator::Css("main")).await?.text().await?;
+        // The list as the phone shows it, 390 px wide, the window made tall enough to hold it
+        // (the page's menu fills the first screen).
+        browser.set_window_size(390, 2400).await?;
+        let png = browser
+            .find(Locator::Css("main table"))
+            .await?
+            .screenshot()
+            .await?;
+        Ok::<_, fantoccini::error::CmdError>((url, text, png))
+    }
+    .await;
+    let _ = browser.close().await;
+    server_handle.stop(true).await;
+    let (url, text, png) = outcome.expect("the browser session runs");
+    let _ = std::fs::write(
+        concat!(
+            env!("CARGO_TARGET_TMPDIR"),
+            "/basket-two-suppliers-390px.png"
+        ),
+        png,
+    );
+    assert!(url.path().ends_with("/orders"), "{url}");
+    // Two new orders, one per supplier, each naming its own drug.
+    let mut c = state.store.conn().unwrap();
+    let mine = os::orders_for(&mut c, Some(&[inst]), None).unwrap();
+    let new: Vec<&os::Order> = mine.iter().take(2).collect();
+    let drugs = os::order_drugs(&mut c, &[new[0].id, new[1].id]).unwrap();
+    for (code, supplier) in &picks {
+        let o = new
+            .iter()
+            .find(|o| o.supplier_id == *supplier)
+            .expect("an order of each supplier");
+        let names = &drugs[&o.id];
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(names[0].starts_with(code.as_str()), "{names:?}");
+        let row = text
+            .lines()
+            .find(|l| l.contains(&format!("#{}", o.id)))
+            .unwrap_or_else(|| panic!("order #{} listed: {text}", o.id));
+        assert!(row.contains(code.as_str()), "the row names its drug: {row}");
+    }
+}

@@ -12,6 +12,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use common::{app, test_config, Client, TestDb};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::clock::Clock;
 use jicai::demo::province::{self, GenerateError, Options, Scale};
 use jicai::domain::orders::{
@@ -19,9 +20,7 @@ use jicai::domain::orders::{
     ReceiptOutcome,
 };
 use jicai::sealing::MasterKey;
-use jicai::store::orders::{
-    self as os, DeliveryLine, NewLine, Order, OrderLine, Receipt, ShipLine,
-};
+use jicai::store::orders::{self as os, DeliveryLine, Order, OrderLine, Receipt, ShipLine};
 use jicai::store::schema::{
     contracts, credit_events, deliveries, delivery_lines, institutions, order_lines, orders,
     payables, regions,
@@ -409,25 +408,21 @@ async fn a_generated_province(db: TestDb) {
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let act = Act::new("test", opts.as_of);
     let max_line = rows(&mut c, "order_lines");
-    let (o, lines) = os::place_order(
+    let line = |k: i64, quantity: i64| BasketLine {
+        item: Item::Contract(k),
+        quantity,
+    };
+    let (o, lines) = place_basket(
         &mut c,
         &act,
         &r,
         inst,
         false,
-        &[
-            NewLine {
-                contract_id: mine[0],
-                quantity: 30,
-            },
-            NewLine {
-                contract_id: mine[1],
-                quantity: 5,
-            },
-        ],
+        &[line(mine[0], 30), line(mine[1], 5)],
         today,
     )
-    .expect("a new order after the generated ones");
+    .expect("a new order after the generated ones")
+    .remove(0);
     assert_eq!(o.id, orders_n + 1);
     assert_eq!(lines[0].id, max_line + 1);
     os::acknowledge(&mut c, &act, o.id, supplier).unwrap();

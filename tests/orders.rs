@@ -8,6 +8,7 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::domain::orders::{CreditEventKind, OrderState};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::roles::{Role, Scope};
@@ -87,13 +88,13 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         same.len() >= 2,
         "the demo gives the institution two contracts with one supplier: {ks:?}"
     );
-    let other_supplier = ks.iter().find(|k| k.1 != supplier).map(|k| k.0).unwrap();
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let ti = token_for(&state, "institution");
     let tsup = token_for(&state, &supplier_user(&state, supplier));
 
-    // Refusals: nothing, zero, no contract, two suppliers, someone else's institution, a supplier.
+    // Refusals: nothing, zero, no contract, no such drug, neither, someone else's institution, a
+    // supplier (lines of two suppliers make two orders: tests/supply.rs).
     for (body, field, code) in [
         (json!({"lines": []}), "lines", "order_needs_lines"),
         (
@@ -103,13 +104,18 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         ),
         (
             json!({"lines": [{"contract_id": 999999, "quantity": 5}]}),
-            "contract_id",
+            "lines[0].contract_id",
             "no_such_contract",
         ),
         (
-            json!({"lines": [{"contract_id": same[0], "quantity": 5}, {"contract_id": other_supplier, "quantity": 5}]}),
-            "lines",
-            "lines_of_several_suppliers",
+            json!({"lines": [{"contract_id": same[0], "quantity": 5}, {"drug": "NO-SUCH", "quantity": 5}]}),
+            "lines[1].drug",
+            "no_drug_with_code",
+        ),
+        (
+            json!({"lines": [{"quantity": 5}]}),
+            "lines[0].drug",
+            "name_drug_or_contract",
         ),
     ] {
         let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(body)).await;
@@ -258,6 +264,35 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         "the retry shipped nothing more"
     );
     assert_eq!(o["state"], "shipped");
+    // The order's delivery notes: one note (the retry made none), with its line, for the
+    // institution and the supplier; another supplier finds no such order.
+    for token in [&ti, &tsup] {
+        let r = c
+            .api(
+                "GET",
+                &format!("/api/v1/orders/{oid}/deliveries"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let notes = r.json();
+        assert_eq!(notes.as_array().unwrap().len(), 1, "{notes}");
+        assert_eq!(notes[0]["id"], d1);
+        assert_eq!(notes[0]["order_id"], oid);
+        assert_eq!(notes[0]["shipper_id"], supplier);
+        assert_eq!(notes[0]["lines"][0]["order_line_id"], l1);
+        assert_eq!(notes[0]["lines"][0]["quantity"], 60);
+    }
+    let r = c
+        .api(
+            "GET",
+            &format!("/api/v1/orders/{oid}/deliveries"),
+            Some(&tother),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // More than ordered, short-dated goods, a bad date: refused, nothing changes.
     for (body, field, code) in [
         (
@@ -830,14 +865,14 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
         trace_codes: vec![],
     };
     for round in 0..5 {
-        let lines: Vec<os::NewLine> = mine
+        let lines: Vec<BasketLine> = mine
             .iter()
-            .map(|&k| os::NewLine {
-                contract_id: k,
+            .map(|&k| BasketLine {
+                item: Item::Contract(k),
                 quantity: 10,
             })
             .collect();
-        let (o, ls) = os::place_order(
+        let (o, ls) = place_basket(
             &mut conn(&state),
             &act("institution"),
             &rules,
@@ -846,7 +881,8 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
             &lines,
             today,
         )
-        .unwrap();
+        .unwrap()
+        .remove(0);
         os::acknowledge(&mut conn(&state), &act("supplier"), o.id, supplier).unwrap();
         // Two deliveries of 10 for the first line at once: one ships, the other is refused.
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));

@@ -7,8 +7,9 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::{app, state_with_demo, supplier_user, Client, TestDb, PW};
+use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::domain::orders::{DeclineReason, RejectReason};
-use jicai::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
+use jicai::store::orders::{self as os, DeliveryNote, Receipt, ShipLine};
 use jicai::store::{tenders as ts, users};
 use jicai::web::AppState;
 
@@ -75,19 +76,20 @@ async fn the_pages_show_what_happened(db: TestDb) {
     state.clock.advance(Duration::days(40));
     let day0 = state.today();
     let place = |qty: i64| {
-        let (o, ls) = os::place_order(
+        let (o, ls) = place_basket(
             &mut conn(&state),
             &state.act("institution"),
             &state.config.delivery,
             inst,
             false,
-            &[NewLine {
-                contract_id: contract,
+            &[BasketLine {
+                item: Item::Contract(contract),
                 quantity: qty,
             }],
             state.today(),
         )
-        .unwrap();
+        .unwrap()
+        .remove(0);
         os::acknowledge(&mut conn(&state), &state.act("supplier"), o.id, supplier).unwrap();
         (o.id, ls[0].id)
     };

@@ -92,19 +92,20 @@ fn quiet_contract(state: &AppState) -> (i64, i64, i64, i64) {
 
 fn order(state: &AppState, inst: i64, contract: i64) -> (i64, i64) {
     let mut c = state.store.conn().unwrap();
-    let (o, lines) = os::place_order(
+    let (o, lines) = jicai::app::ordering::place_basket(
         &mut c,
         &state.act("institution"),
         &state.config.delivery,
         inst,
         false,
-        &[os::NewLine {
-            contract_id: contract,
+        &[jicai::app::ordering::BasketLine {
+            item: jicai::app::ordering::Item::Contract(contract),
             quantity: 10,
         }],
         state.today(),
     )
-    .unwrap();
+    .unwrap()
+    .remove(0);
     (o.id, lines[0].id)
 }
 

@@ -4,13 +4,17 @@
 
 mod common;
 
-use common::{state_with_demo, TestDb};
+use actix_web::http::StatusCode;
+use common::{app, state_with_demo, token_for, Client, TestDb, PW};
 use diesel::prelude::*;
 use jicai::domain::award::{Outcome, PolicyKind};
-use jicai::domain::supply::ContractKind;
-use jicai::store::schema::{contracts, regions};
-use jicai::store::{supply, tenders as ts};
+use jicai::domain::money::Money;
+use jicai::domain::roles::Role;
+use jicai::domain::supply::{serving, ContractKind};
+use jicai::store::schema::{contracts, drugs, institutions, regions};
+use jicai::store::{parties, regions as rs, supply, tenders as ts, users, Act};
 use jicai::web::AppState;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 fn conn(state: &AppState) -> jicai::store::Conn {
@@ -72,4 +76,296 @@ async fn award_contracts_supply_their_counties(db: TestDb) {
     assert_eq!(two, ["340122", "341525"]);
 }
 
-on_both_databases!(demo: award_contracts_supply_their_counties);
+/// A user of the institution with this id (password `PW`), and an API token of it.
+fn institution_user(state: &AppState, name: &str, institution_id: i64) -> (String, String) {
+    users::create(
+        &mut conn(state),
+        &Act::new("test", chrono::Utc::now()),
+        &users::NewUser {
+            username: name.into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: name.into(),
+            role: Role::Institution,
+            supplier_id: None,
+            institution_id: Some(institution_id),
+            email: format!("{name}@test"),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    (name.to_string(), token_for(state, name))
+}
+
+/// The (field, code) of each field of a JSON error.
+fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
+    r.json()["error"]["fields"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                    (s("field"), s("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn drug_code(state: &AppState, id: i64) -> String {
+    drugs::table
+        .find(id)
+        .select(drugs::code)
+        .first(&mut *conn(state))
+        .unwrap()
+}
+
+/// Under a multiple-winner lot, an institution of each county orders the lot's drug by its code
+/// and lands with that county's primary supplier, under its contract, at its price.
+async fn each_county_orders_from_its_primary_supplier(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let mut client = Client::new(app.clone());
+    let c = &mut *conn(&state);
+    let k2 = ts::contract(c, 2).unwrap();
+    let lot = ts::lot(c, k2.lot_id.unwrap()).unwrap();
+    assert_eq!(lot.policy, PolicyKind::MultipleWinners);
+    let drug = drug_code(&state, lot.drug_id);
+    let award: Vec<i64> = contracts::table
+        .filter(contracts::lot_id.eq(lot.id))
+        .order(contracts::id.asc())
+        .select(contracts::id)
+        .load(c)
+        .unwrap();
+    let counties = supply::counties_of(c, &award).unwrap();
+    let all: Vec<(i64, i64)> = institutions::table
+        .order(institutions::id.asc())
+        .select((institutions::id, institutions::region_id))
+        .load(c)
+        .unwrap();
+    let mut ordered = 0;
+    for k in &award {
+        let contract = ts::contract(c, *k).unwrap();
+        for county in &counties[k] {
+            let Some((inst, _)) = all
+                .iter()
+                .find(|(i, _)| rs::county_of_institution(c, *i).unwrap() == *county)
+            else {
+                continue;
+            };
+            let (_, token) = institution_user(&state, &format!("buyer{k}x{county}"), *inst);
+            let r = client
+                .api(
+                    "POST",
+                    "/api/v1/orders",
+                    Some(&token),
+                    Some(json!({"lines": [{"drug": drug, "quantity": 10}]})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let v = r.json();
+            assert_eq!(v["orders"].as_array().unwrap().len(), 1, "{v}");
+            assert_eq!(v["supplier_id"], contract.supplier_id, "county {county}");
+            assert_eq!(v["lines"][0]["contract_id"], *k, "county {county}");
+            assert_eq!(
+                v["lines"][0]["unit_price"],
+                Money::from_ten_thousandths(contract.unit_price).to_string()
+            );
+            ordered += 1;
+        }
+    }
+    assert!(
+        ordered >= 2,
+        "institutions of at least two counties ordered"
+    );
+}
+
+/// Contract 2 (supplier 4, counties 340122 and 341525) is refused to I0002 (county 340121), on
+/// the API and on the page posted directly; nothing is written.
+async fn another_countys_contract_is_refused(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let mut client = Client::new(app.clone());
+    let i2 = parties::institution_by_code(&mut conn(&state), "I0002")
+        .unwrap()
+        .unwrap();
+    let before: i64 = jicai::store::schema::orders::table
+        .count()
+        .get_result(&mut *conn(&state))
+        .unwrap();
+    let (name, token) = institution_user(&state, "shuihu", i2.id);
+    let r = client
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&token),
+            Some(json!({"lines": [{"contract_id": 2, "quantity": 5}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        field_codes(&r),
+        [(
+            "lines[0].contract_id".to_string(),
+            "contract_not_for_county".to_string()
+        )]
+    );
+    client.login(&name, PW).await;
+    client.get("/home").await;
+    let r = client
+        .post("/orders", &[("contract_id", "2"), ("quantity", "5")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("contract_not_for_county"), "{}", r.body);
+    let after: i64 = jicai::store::schema::orders::table
+        .count()
+        .get_result(&mut *conn(&state))
+        .unwrap();
+    assert_eq!(before, after, "nothing was ordered");
+}
+
+/// A basket of two drugs of two suppliers becomes two orders, each with its drug at its
+/// arrangement's price; a basket with a drug nothing serves is refused whole, naming the drug.
+async fn a_basket_splits_by_supplier_and_refuses_an_unserved_drug(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let mut client = Client::new(app.clone());
+    let token = token_for(&state, "institution");
+    let c = &mut *conn(&state);
+    let inst = users::by_username(c, "institution")
+        .unwrap()
+        .unwrap()
+        .institution_id
+        .unwrap();
+    let county = rs::county_of_institution(c, inst).unwrap();
+    let today = state.today();
+    let mut picks: Vec<(String, i64, i64)> = vec![];
+    for (id, code, ..) in supply::drugs_arranged_for(c, county, today).unwrap() {
+        let all = supply::arrangements_for(c, county, id).unwrap();
+        let a = serving(&all, county, id, today).unwrap();
+        if picks.iter().all(|p| p.1 != a.supplier_id) {
+            picks.push((code, a.supplier_id, a.contract_id));
+        }
+        if picks.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        picks.len(),
+        2,
+        "two drugs of two suppliers serve the county"
+    );
+    let served: Vec<i64> = supply::drugs_arranged_for(c, county, today)
+        .unwrap()
+        .iter()
+        .map(|d| d.0)
+        .collect();
+    let unserved: (i64, String) = drugs::table
+        .filter(drugs::id.ne_all(served))
+        .order(drugs::code.asc())
+        .select((drugs::id, drugs::code))
+        .first(c)
+        .unwrap();
+    let before: i64 = jicai::store::schema::orders::table
+        .count()
+        .get_result(c)
+        .unwrap();
+    let r = client
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&token),
+            Some(json!({"lines": [
+                {"drug": picks[0].0, "quantity": 20},
+                {"drug": unserved.1, "quantity": 5},
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let f = &r.json()["error"]["fields"][0];
+    assert_eq!(f["field"], "lines[1].drug", "{}", r.body);
+    assert_eq!(f["code"], "no_arrangement_for_drug", "{}", r.body);
+    assert_eq!(f["args"]["drug"], unserved.1, "{}", r.body);
+    let after: i64 = jicai::store::schema::orders::table
+        .count()
+        .get_result(c)
+        .unwrap();
+    assert_eq!(before, after, "all or nothing");
+
+    let r = client
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&token),
+            Some(json!({"urgent": true, "lines": [
+                {"drug": picks[0].0, "quantity": 20},
+                {"drug": picks[1].0, "quantity": 7},
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let orders = r.json()["orders"].as_array().unwrap().clone();
+    assert_eq!(orders.len(), 2, "{}", r.body);
+    for (o, (_, supplier, contract)) in orders.iter().zip(&picks) {
+        assert_eq!(o["supplier_id"], *supplier);
+        assert_eq!(o["urgent"], true);
+        let lines = o["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["contract_id"], *contract);
+        let k = ts::contract(c, *contract).unwrap();
+        assert_eq!(
+            lines[0]["unit_price"],
+            Money::from_ten_thousandths(k.unit_price).to_string()
+        );
+    }
+    assert_eq!(orders[1]["lines"][0]["quantity"], 7);
+    let after: i64 = jicai::store::schema::orders::table
+        .count()
+        .get_result(c)
+        .unwrap();
+    assert_eq!(after, before + 2);
+    // The same through the page: the picker offers the county's drugs; two rows of two
+    // suppliers make two orders, each listed with its drug.
+    client.login("institution", PW).await;
+    let form = client.get("/orders/new").await;
+    assert!(
+        form.body.contains(&format!("value=\"{}\"", picks[0].0)),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains(&format!("value=\"{}\"", unserved.1)));
+    let r = client
+        .post(
+            "/orders",
+            &[
+                ("drug_1", &picks[0].0),
+                ("quantity_1", "3"),
+                ("drug_2", &picks[1].0),
+                ("quantity_2", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/orders"));
+    let list = client.get("/orders").await.body;
+    for (code, ..) in &picks {
+        assert!(list.contains(code.as_str()), "{list}");
+    }
+    let now: i64 = jicai::store::schema::orders::table
+        .count()
+        .get_result(c)
+        .unwrap();
+    assert_eq!(now, before + 4);
+    // Each order reads back with its own line only.
+    let id = orders[1]["id"].as_i64().unwrap();
+    let r = client
+        .api("GET", &format!("/api/v1/orders/{id}"), Some(&token), None)
+        .await;
+    assert_eq!(r.json()["lines"].as_array().unwrap().len(), 1);
+}
+
+on_both_databases!(
+    demo: award_contracts_supply_their_counties,
+    each_county_orders_from_its_primary_supplier,
+    another_countys_contract_is_refused,
+    a_basket_splits_by_supplier_and_refuses_an_unserved_drug
+);

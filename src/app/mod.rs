@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod commitments;
 pub mod duties;
 pub mod error;
+pub mod ordering;
 pub mod orders;
 pub mod outbox;
 pub mod parties;

@@ -1,12 +1,13 @@
 //! Orders, deliveries, receipts and payables: who may see an order, place, acknowledge, cancel,
 //! decline, ship, confirm and pay — each rule once, for the pages, the API and the jobs alike.
 
+use super::ordering::{place_basket, BasketLine, Placed};
 use super::parties::{self, acting_supplier};
 use super::{Ctx, Error, Result};
 use crate::domain::roles::{Principal, Role, Scope};
 use crate::domain::Code;
 use crate::store::orders::{
-    self as os, DeliveryLine, DeliveryNote, NewLine, Order, OrderLine, Payable, Receipt, ShipLine,
+    self as os, Delivery, DeliveryLine, DeliveryNote, Order, OrderLine, Payable, Receipt, ShipLine,
     Shipped,
 };
 use crate::store::DbConn;
@@ -18,6 +19,8 @@ pub struct OrderView {
     pub deliveries: Vec<DeliveryLine>,
     /// The principal is a supplier's user who may supply it (its own or as named distributor).
     pub may_supply: bool,
+    /// The drug of each line: line id → (code, Chinese name, strength).
+    pub drugs: std::collections::HashMap<i64, (String, String, String)>,
 }
 
 /// Which orders a principal sees: staff and regulators all; an institution's user those of its
@@ -48,6 +51,7 @@ pub fn order(cx: &Ctx, p: &Principal, id: i64) -> Result<OrderView> {
         _ => false,
     };
     Ok(OrderView {
+        drugs: os::line_drugs(&mut c, &[id])?,
         lines: os::lines_of(&mut c, id)?,
         deliveries: os::delivery_lines_of(&mut c, id)?,
         order,
@@ -68,29 +72,35 @@ pub fn order_filter(conn: &mut DbConn, p: &Principal) -> Result<(Option<Vec<i64>
     }
 }
 
-/// What an institution orders: for itself or (a township center) for one of its village clinics.
+/// What an institution orders: a basket of drugs, for itself or (a township center) for one of
+/// its village clinics.
 pub struct PlaceOrder {
     pub institution_id: Option<i64>,
     pub urgent: bool,
-    pub lines: Vec<NewLine>,
+    pub lines: Vec<BasketLine>,
 }
 
-/// Places an order: only an institution's user, for an institution in its scope, at the
-/// contracts' prices.
-#[tracing::instrument(skip_all, fields(user = %p.username))]
-pub fn place(cx: &Ctx, p: &Principal, cmd: &PlaceOrder) -> Result<(Order, Vec<OrderLine>)> {
+/// The institution an institution's user orders for: itself, or one in its scope (a township
+/// center's village clinic); anyone else is refused.
+fn ordering_institution(conn: &mut DbConn, p: &Principal, asked: Option<i64>) -> Result<i64> {
     if p.role != Role::Institution {
         return Err(Error::Forbidden(Code::OnlyInstitutionsOrder.into()));
     }
-    let inst = cmd
-        .institution_id
-        .or(p.institution_id)
-        .ok_or_else(Error::forbidden)?;
-    let mut c = cx.conn()?;
-    if !parties::acting_scope(&mut c, p)?.allows(inst) {
+    let inst = asked.or(p.institution_id).ok_or_else(Error::forbidden)?;
+    if !parties::acting_scope(conn, p)?.allows(inst) {
         return Err(Error::Forbidden(Code::OrderOutsideScope.into()));
     }
-    Ok(os::place_order(
+    Ok(inst)
+}
+
+/// Places a basket: only an institution's user, for an institution in its scope; each line
+/// under the arrangement serving that institution's county today, at its price; one order per
+/// supplier (see [`super::ordering`]).
+#[tracing::instrument(skip_all, fields(user = %p.username))]
+pub fn place(cx: &Ctx, p: &Principal, cmd: &PlaceOrder) -> Result<Vec<Placed>> {
+    let mut c = cx.conn()?;
+    let inst = ordering_institution(&mut c, p, cmd.institution_id)?;
+    Ok(place_basket(
         &mut c,
         &cx.act(p),
         &cx.config.delivery,
@@ -99,6 +109,39 @@ pub fn place(cx: &Ctx, p: &Principal, cmd: &PlaceOrder) -> Result<(Order, Vec<Or
         &cmd.lines,
         cx.today(),
     )?)
+}
+
+/// What an institution's user may pick on the order form: the drugs some arrangement in force
+/// supplies to its county today, as (code, name, strength).
+pub fn orderable_drugs(cx: &Ctx, p: &Principal) -> Result<Vec<(String, String, String)>> {
+    let mut c = cx.conn()?;
+    let inst = ordering_institution(&mut c, p, None)?;
+    let county = crate::store::regions::county_of_institution(&mut c, inst)?;
+    Ok(
+        crate::store::supply::drugs_arranged_for(&mut c, county, cx.today())?
+            .into_iter()
+            .map(|(_, code, name, strength)| (code, name, strength))
+            .collect(),
+    )
+}
+
+/// An order's delivery notes with their lines, for whoever may see the order.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = id))]
+pub fn deliveries(cx: &Ctx, p: &Principal, id: i64) -> Result<Vec<(Delivery, Vec<DeliveryLine>)>> {
+    let v = order(cx, p, id)?;
+    let notes = os::deliveries_of(&mut *cx.conn()?, id)?;
+    Ok(notes
+        .into_iter()
+        .map(|d| {
+            let lines = v
+                .deliveries
+                .iter()
+                .filter(|l| l.delivery_id == d.id)
+                .cloned()
+                .collect();
+            (d, lines)
+        })
+        .collect())
 }
 
 /// The supplier (or its named distributor) acknowledges an order.

@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use crate::app::ordering::{place_basket, BasketLine, Item, Placed};
 use crate::domain::orders::DeliveryRules;
 use crate::domain::{Code, Msg};
-use crate::store::orders::{self as os, DeliveryNote, NewLine, Receipt, ShipLine};
+use crate::store::orders::{self as os, DeliveryNote, Receipt, ShipLine};
 use crate::store::tenders as ts;
 use crate::store::{parties, Act, DbConn, StoreError};
 
@@ -33,18 +34,7 @@ pub fn load(
     let shipper = |d: i64| Act::new(format!("supplier-{supplier}"), ago(d));
 
     // Delivered and accepted 25 days ago: payable in 5 days.
-    let (o, lines) = os::place_order(
-        conn,
-        &clerk(27),
-        &r,
-        inst.id,
-        false,
-        &[NewLine {
-            contract_id: contract,
-            quantity: 300,
-        }],
-        day(27),
-    )?;
+    let (o, lines) = place_one(conn, &clerk(27), &r, inst.id, false, contract, 300, day(27))?;
     os::acknowledge(conn, &shipper(27), o.id, supplier)?;
     let ship = [ShipLine {
         order_line_id: lines[0].id,
@@ -72,31 +62,18 @@ pub fn load(
     )?;
 
     // Acknowledged three days ago, nothing shipped: late.
-    let (o, _) = os::place_order(
-        conn,
-        &clerk(3),
-        &r,
-        inst.id,
-        false,
-        &[NewLine {
-            contract_id: contract,
-            quantity: 120,
-        }],
-        day(3),
-    )?;
+    let (o, _) = place_one(conn, &clerk(3), &r, inst.id, false, contract, 120, day(3))?;
     os::acknowledge(conn, &shipper(3), o.id, supplier)?;
 
     // Submitted an hour ago, urgent.
-    os::place_order(
+    place_one(
         conn,
         &Act::new("institution", now - Duration::hours(1)),
         &r,
         inst.id,
         true,
-        &[NewLine {
-            contract_id: contract,
-            quantity: 40,
-        }],
+        contract,
+        40,
         today,
     )?;
 
@@ -115,18 +92,7 @@ pub fn load(
     if let Some(k2) = other {
         let drug = crate::store::catalog::get_product(conn, k2.product_id)?.drug_id;
         for d in [4, 3, 2] {
-            let (o, lines) = os::place_order(
-                conn,
-                &clerk(d),
-                &r,
-                inst.id,
-                false,
-                &[NewLine {
-                    contract_id: k2.id,
-                    quantity: 60,
-                }],
-                day(d),
-            )?;
+            let (o, lines) = place_one(conn, &clerk(d), &r, inst.id, false, k2.id, 60, day(d))?;
             os::decline_line(
                 conn,
                 &Act::new(
@@ -149,4 +115,26 @@ pub fn load(
         )?;
     }
     Ok(())
+}
+
+/// Places a one-line order under a contract (the demo's own county's, so the choice of
+/// arrangement takes it).
+#[allow(clippy::too_many_arguments)]
+fn place_one(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    institution_id: i64,
+    urgent: bool,
+    contract_id: i64,
+    quantity: i64,
+    today: NaiveDate,
+) -> Result<Placed, StoreError> {
+    let line = BasketLine {
+        item: Item::Contract(contract_id),
+        quantity,
+    };
+    place_basket(conn, act, r, institution_id, urgent, &[line], today)?
+        .pop()
+        .ok_or_else(|| StoreError::Conflict(Code::OrderNeedsLines.into()))
 }

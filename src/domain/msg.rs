@@ -180,8 +180,6 @@ pub enum Code {
     OrderNeedsLines,
     NoSuchContract,
     ContractNotInForce,
-    LinesOfSeveralSuppliers,
-    ChooseContract,
     SupplierUsersOnly,
     OrderNotAwaitingAcknowledgement,
     OrderNoLongerOpen,
@@ -343,6 +341,16 @@ pub enum Code {
     // --- tidy: committed volumes and their pace (issue 14), the error page of an unknown path ---
     CommitmentsNotForRole,
     NoSuchPage,
+    // --- supply arrangements (issue 14, engineer "supply"): orders follow the award ---
+    /// No arrangement in force supplies the ordering institution's county with this drug.
+    NoArrangementForDrug,
+    /// An order named a contract that is not what serves the ordering institution's county
+    /// with its drug today.
+    ContractNotForCounty,
+    /// A basket line names neither a drug nor a contract, or both.
+    NameDrugOrContract,
+    /// The order form's row has a quantity and no drug.
+    ChooseDrug,
 }
 
 impl Code {

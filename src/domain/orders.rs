@@ -200,6 +200,202 @@ pub fn check_shipment(line: &LineQuantities, quantity: i64) -> Result<(), Invali
     Ok(())
 }
 
+/// A basket's quantities: at least one line, each within [`super::bounds::Quantity`]; the field
+/// of a bad one is `lines[i].quantity`.
+pub fn check_basket(quantities: &[i64]) -> Result<(), Vec<Invalid>> {
+    if quantities.is_empty() {
+        return Err(vec![Invalid::new("lines", Code::OrderNeedsLines)]);
+    }
+    let errs: Vec<Invalid> = quantities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| {
+            super::bounds::Quantity::new(&format!("lines[{i}].quantity"), *q).err()
+        })
+        .collect();
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
+/// An order's state as a refusal names it ("partially received").
+pub fn state_word(state: OrderState) -> String {
+    state.as_str().replace('_', " ")
+}
+
+/// Only a submitted order is acknowledged.
+pub fn check_acknowledge(state: OrderState) -> Result<(), Invalid> {
+    if state != OrderState::Submitted {
+        return Err(Invalid::new(
+            "state",
+            Msg::new(Code::OrderNotAwaitingAcknowledgement).arg("state", state_word(state)),
+        ));
+    }
+    Ok(())
+}
+
+/// A line is declined while its order is open, once, before anything is shipped on it.
+pub fn check_decline(state: OrderState, line: &LineQuantities) -> Result<(), Invalid> {
+    if matches!(
+        state,
+        OrderState::Cancelled | OrderState::Closed | OrderState::Received
+    ) {
+        return Err(Invalid::new(
+            "state",
+            Msg::new(Code::OrderNoLongerOpen).arg("state", state_word(state)),
+        ));
+    }
+    if line.declined {
+        return Err(Invalid::new("line", Code::LineAlreadyDeclined));
+    }
+    if line.shipped > 0 {
+        return Err(Invalid::new("line", Code::LinePartlyShipped));
+    }
+    Ok(())
+}
+
+/// An order is cancelled only before anything of it ships.
+pub fn check_cancel(state: OrderState, shipped: i64) -> Result<(), Invalid> {
+    if !matches!(state, OrderState::Submitted | OrderState::Acknowledged) || shipped > 0 {
+        return Err(Invalid::new(
+            "state",
+            Msg::new(Code::OrderNotCancellable).arg("state", state_word(state)),
+        ));
+    }
+    Ok(())
+}
+
+/// A delivery's idempotency key, trimmed (an empty one is none), at most 200 characters.
+pub fn idempotency_key(raw: Option<&str>) -> Result<Option<&str>, Invalid> {
+    match raw.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) if k.len() > 200 => Err(Invalid::new(
+            "idempotency_key",
+            Msg::new(Code::TooLong).arg("max", 200),
+        )),
+        k => Ok(k),
+    }
+}
+
+/// A key names one delivery of one order: met again on another order, it is refused.
+pub fn check_key_reuse(key_order: i64, order_id: i64) -> Result<(), Invalid> {
+    if key_order != order_id {
+        return Err(Invalid::new("idempotency_key", Code::IdempotencyKeyReused));
+    }
+    Ok(())
+}
+
+/// One line of a delivery note.
+#[derive(Debug, Clone)]
+pub struct ShipLine {
+    pub order_line_id: i64,
+    pub quantity: i64,
+    pub batch_no: String,
+    pub production_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub trace_codes: Vec<String>,
+}
+
+/// May this delivery note be written on an order in `state` whose lines are `order_lines`
+/// (id, quantities), arriving `today`? Every wrong line is named (`line` = its place, from 1).
+pub fn check_delivery(
+    rules: &DeliveryRules,
+    state: OrderState,
+    order_lines: &[(i64, LineQuantities)],
+    lines: &[ShipLine],
+    today: NaiveDate,
+) -> Result<(), Vec<Invalid>> {
+    if !matches!(
+        state,
+        OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
+    ) {
+        return Err(vec![Invalid::new(
+            "state",
+            Msg::new(Code::OrderNotAcknowledged).arg("state", state_word(state)),
+        )]);
+    }
+    if lines.is_empty() {
+        return Err(vec![Invalid::new("lines", Code::DeliveryNeedsLines)]);
+    }
+    let mut ols = order_lines.to_vec();
+    let mut errs = vec![];
+    for (i, s) in lines.iter().enumerate() {
+        let Some((_, q)) = ols.iter_mut().find(|(id, _)| *id == s.order_line_id) else {
+            errs.push(Invalid::new(
+                "order_line_id",
+                Msg::new(Code::NotALineOfThisOrder)
+                    .arg("line", i + 1)
+                    .arg("id", s.order_line_id),
+            ));
+            continue;
+        };
+        if let Err(e) = check_shipment(q, s.quantity) {
+            errs.push(Invalid::new(e.field, e.msg.arg("line", i + 1)));
+            continue;
+        }
+        if let Err(e) = rules.check_shelf_life(s.production_date, s.expiry_date, today) {
+            errs.push(Invalid::new(e.field, e.msg.arg("line", i + 1)));
+        }
+        if s.batch_no.trim().is_empty() {
+            errs.push(Invalid::new(
+                "batch_no",
+                Msg::new(Code::BatchNumberRequired).arg("line", i + 1),
+            ));
+        }
+        q.shipped += s.quantity;
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
+/// What an accepted delivered line makes payable: its amount (1/10,000 yuan: unit price ×
+/// quantity, checked) and the day it is due (`payment_days` after acceptance).
+pub fn payable(
+    rules: &DeliveryRules,
+    unit_price: i64,
+    quantity: i64,
+    accepted_on: NaiveDate,
+) -> Result<(i64, NaiveDate), Invalid> {
+    let amount = unit_price
+        .checked_mul(quantity)
+        .ok_or_else(|| Invalid::new("quantity", Code::AmountTooLarge))?;
+    Ok((amount, accepted_on + Duration::days(rules.payment_days)))
+}
+
+/// A payable is marked paid once.
+pub fn check_unpaid(paid: bool) -> Result<(), Invalid> {
+    if paid {
+        return Err(Invalid::new("payable", Code::PayableAlreadyPaid));
+    }
+    Ok(())
+}
+
+/// A bad-faith entry: its reason (required, at most 2,000 characters) and a period that does
+/// not end before it starts.
+pub fn bad_faith_entry(
+    reason: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<String, Invalid> {
+    let reason = super::required_text("reason", reason, 2000)?;
+    if ends_on < starts_on {
+        return Err(Invalid::new("ends_on", Code::PeriodEndsBeforeStart));
+    }
+    Ok(reason)
+}
+
+/// A supplier goes on the bad-faith list only after a warning (a warning first, then named).
+pub fn check_warned(warnings: usize) -> Result<(), Invalid> {
+    if warnings == 0 {
+        return Err(Invalid::new("reason", Code::SupplierNotWarned));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +521,44 @@ mod tests {
             .code(),
             Code::LineDeclined
         );
+    }
+
+    #[test]
+    fn payables_are_due_after_the_payment_days() {
+        let r = DeliveryRules::default();
+        let d = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(
+            payable(&r, 12_500, 4, d).unwrap(),
+            (50_000, NaiveDate::from_ymd_opt(2026, 12, 23).unwrap())
+        );
+        assert_eq!(
+            payable(&r, i64::MAX, 2, d).unwrap_err().code(),
+            Code::AmountTooLarge
+        );
+    }
+
+    #[test]
+    fn state_checks_name_the_state() {
+        let e = check_cancel(OrderState::PartiallyReceived, 0).unwrap_err();
+        assert_eq!(e.msg.get("state"), Some("partially received"));
+        assert!(check_cancel(OrderState::Acknowledged, 0).is_ok());
+        assert!(check_cancel(OrderState::Acknowledged, 1).is_err());
+        assert!(check_acknowledge(OrderState::Submitted).is_ok());
+        assert_eq!(
+            check_decline(
+                OrderState::Shipped,
+                &LineQuantities {
+                    ordered: 5,
+                    shipped: 1,
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+            .code(),
+            Code::LinePartlyShipped
+        );
+        assert_eq!(idempotency_key(Some("  ")).unwrap(), None);
+        assert!(idempotency_key(Some(&"k".repeat(201))).is_err());
     }
 
     #[test]

@@ -103,6 +103,19 @@ pub fn serving(
         .min_by(|a, b| precedes(a, b))
 }
 
+/// Splits priced lines into one group per supplier, suppliers in the order their first line
+/// came, each group's lines in the basket's order: one order per supplier.
+pub fn split_by_supplier<T>(lines: Vec<(i64, T)>) -> Vec<(i64, Vec<T>)> {
+    let mut out: Vec<(i64, Vec<T>)> = vec![];
+    for (supplier, line) in lines {
+        match out.iter_mut().find(|(s, _)| *s == supplier) {
+            Some((_, ls)) => ls.push(line),
+            None => out.push((supplier, vec![line])),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +206,12 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_basket_splits_by_supplier_in_its_order() {
+        let got = split_by_supplier(vec![(7, "a"), (3, "b"), (7, "c")]);
+        assert_eq!(got, vec![(7, vec!["a", "c"]), (3, vec!["b"])]);
     }
 
     #[test]

@@ -28,6 +28,30 @@ type Row = (
     NaiveDateTime,
 );
 
+const ROW: (
+    contracts::id,
+    contracts::kind,
+    contracts::status,
+    contracts::drug_id,
+    contracts::supplier_id,
+    contracts::product_id,
+    contracts::unit_price,
+    contracts::starts_on,
+    contracts::ends_on,
+    contracts::created_at,
+) = (
+    contracts::id,
+    contracts::kind,
+    contracts::status,
+    contracts::drug_id,
+    contracts::supplier_id,
+    contracts::product_id,
+    contracts::unit_price,
+    contracts::starts_on,
+    contracts::ends_on,
+    contracts::created_at,
+);
+
 /// The arrangements in force (by status; the day is the choice's to check) that supply
 /// `county_id` with `drug_id`, each with every county it supplies.
 pub fn arrangements_for(
@@ -41,37 +65,42 @@ pub fn arrangements_for(
         .filter(contracts::drug_id.eq(drug_id))
         .filter(contracts::status.eq(ContractStatus::InForce))
         .order(contracts::id.asc())
-        .select((
-            contracts::id,
-            contracts::kind,
-            contracts::status,
-            contracts::drug_id,
-            contracts::supplier_id,
-            contracts::product_id,
-            contracts::unit_price,
-            contracts::starts_on,
-            contracts::ends_on,
-            contracts::created_at,
-        ))
+        .select(ROW)
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut counties = counties_of(conn, &ids)?;
     Ok(rows
         .into_iter()
-        .map(|r| Arrangement {
-            contract_id: r.0,
-            kind: r.1,
-            status: r.2,
-            drug_id: r.3,
-            supplier_id: r.4,
-            product_id: r.5,
-            counties: counties.remove(&r.0).unwrap_or_default(),
-            unit_price: Money::from_ten_thousandths(r.6),
-            starts_on: r.7,
-            ends_on: r.8,
-            created_at: r.9,
-        })
+        .map(|r| from_row(r, &mut counties))
         .collect())
+}
+
+/// One arrangement by its contract id, whatever its status (none: no such contract).
+pub fn arrangement(conn: &mut DbConn, contract_id: i64) -> Result<Option<Arrangement>> {
+    let row: Option<Row> = contracts::table
+        .find(contract_id)
+        .select(ROW)
+        .first(conn)
+        .optional()?;
+    let Some(r) = row else { return Ok(None) };
+    let mut counties = counties_of(conn, &[r.0])?;
+    Ok(Some(from_row(r, &mut counties)))
+}
+
+fn from_row(r: Row, counties: &mut BTreeMap<i64, Vec<i64>>) -> Arrangement {
+    Arrangement {
+        contract_id: r.0,
+        kind: r.1,
+        status: r.2,
+        drug_id: r.3,
+        supplier_id: r.4,
+        product_id: r.5,
+        counties: counties.remove(&r.0).unwrap_or_default(),
+        unit_price: Money::from_ten_thousandths(r.6),
+        starts_on: r.7,
+        ends_on: r.8,
+        created_at: r.9,
+    }
 }
 
 /// The counties each of `contract_ids` supplies, by contract.

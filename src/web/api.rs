@@ -514,6 +514,7 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(orders_api::place_order)
         .service(orders_api::list_orders)
         .service(orders_api::get_order)
+        .service(orders_api::list_deliveries)
         .service(orders_api::acknowledge)
         .service(orders_api::cancel)
         .service(orders_api::decline)

@@ -12,17 +12,18 @@ use super::error::ErrorBody;
 use super::{db, run, ApiError, AppState, Error};
 use crate::app::orders;
 
+use crate::app::ordering::{BasketLine, Item};
 use crate::domain::bounds::Quantity;
 use crate::domain::money::Money;
 use crate::domain::orders::{DeclineReason, OrderState, ReceiptOutcome, RejectReason};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
-use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
+use crate::store::orders::{self as os, Receipt, ShipLine};
 
 /// The supplier a supplier's user acts for (its own, or as the distributor named for a
 /// county); anyone else is refused with `refusal`.
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct OrderLineOut {
     pub id: i64,
     pub contract_id: i64,
@@ -36,7 +37,7 @@ pub struct OrderLineOut {
     pub accepted: i64,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct DeliveryLineOut {
     pub id: i64,
     pub delivery_id: i64,
@@ -52,7 +53,7 @@ pub struct DeliveryLineOut {
     pub receipt_reason: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct OrderOut {
     pub id: i64,
     pub institution_id: i64,
@@ -128,15 +129,22 @@ async fn full_order(state: &AppState, id: i64) -> Result<OrderOut, Error> {
     Ok(order_out(o, l, d))
 }
 
+/// One line of a basket: a drug by its code (`{"drug": "D0013", "quantity": 100}`), or (the
+/// older form) a contract, accepted only when it is the arrangement that serves the ordering
+/// institution's county with its drug today.
 #[derive(Deserialize, ToSchema)]
 pub struct LineIn {
-    pub contract_id: i64,
+    /// The drug's code: the line goes under the arrangement serving the institution's county.
+    pub drug: Option<String>,
+    /// Instead of `drug`: a contract, refused unless it is what serves the county today.
+    pub contract_id: Option<i64>,
     /// Units of use, 1 to 10,000,000.
     #[schema(minimum = 1, maximum = 10_000_000)]
     pub quantity: i64,
 }
 
-/// A new order. The price of each line is the contract's; none is taken from the request.
+/// A new basket. Each line's price is its arrangement's; none is taken from the request. Lines
+/// of several suppliers become one order per supplier, all placed or none.
 #[derive(Deserialize, ToSchema)]
 pub struct OrderIn {
     /// Defaults to the caller's institution; a township center may order for its village clinics.
@@ -146,7 +154,47 @@ pub struct OrderIn {
     pub lines: Vec<LineIn>,
 }
 
-#[utoipa::path(tag = "orders", request_body = OrderIn, responses((status = 201, body = OrderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+/// The orders a basket became: the first one's fields at the top level (what a one-supplier
+/// basket answered before), and every order created, the first included, in `orders`.
+#[derive(Serialize, ToSchema)]
+pub struct PlacedOut {
+    #[serde(flatten)]
+    pub first: OrderOut,
+    pub orders: Vec<OrderOut>,
+}
+
+/// Reads the basket's lines: each names a drug or a contract, not both, not neither.
+fn basket_lines(lines: Vec<LineIn>) -> Result<Vec<BasketLine>, Error> {
+    let mut out = vec![];
+    let mut errs = vec![];
+    for (i, l) in lines.into_iter().enumerate() {
+        let item = match (l.drug, l.contract_id) {
+            (Some(d), None) if !d.trim().is_empty() => Item::Drug(d),
+            (None, Some(k)) => Item::Contract(k),
+            _ => {
+                errs.push(Invalid::new(
+                    format!("lines[{i}].drug"),
+                    Code::NameDrugOrContract,
+                ));
+                continue;
+            }
+        };
+        match Quantity::new(&format!("lines[{i}].quantity"), l.quantity) {
+            Ok(q) => out.push(BasketLine {
+                item,
+                quantity: q.get(),
+            }),
+            Err(e) => errs.push(e),
+        }
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Invalid(errs))
+    }
+}
+
+#[utoipa::path(tag = "orders", request_body = OrderIn, responses((status = 201, body = PlacedOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/orders")]
 pub async fn place_order(
     u: ApiUser,
@@ -154,25 +202,23 @@ pub async fn place_order(
     body: web::Json<OrderIn>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let lines: Vec<NewLine> = b
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            Ok(NewLine {
-                contract_id: l.contract_id,
-                quantity: Quantity::new(&format!("lines[{i}].quantity"), l.quantity)?.get(),
-            })
-        })
-        .collect::<Result<_, Invalid>>()?;
     let cmd = orders::PlaceOrder {
         institution_id: b.institution_id,
         urgent: b.urgent,
-        lines,
+        lines: basket_lines(b.lines)?,
     };
     let p = u.p;
-    let (o, ls) = run(&state, move |cx| orders::place(cx, &p, &cmd)).await?;
-    Ok(HttpResponse::Created().json(order_out(o, ls, vec![])))
+    let placed = run(&state, move |cx| orders::place(cx, &p, &cmd)).await?;
+    let mut all: Vec<OrderOut> = placed
+        .into_iter()
+        .map(|(o, ls)| order_out(o, ls, vec![]))
+        .collect();
+    if all.is_empty() {
+        return Err(Error::Internal("a basket placed no order".into()).into());
+    }
+    let first = all.remove(0);
+    let orders = std::iter::once(first.clone()).chain(all).collect();
+    Ok(HttpResponse::Created().json(PlacedOut { first, orders }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -237,6 +283,41 @@ pub async fn get_order(
     id: web::Path<i64>,
 ) -> Result<web::Json<OrderOut>, ApiError> {
     Ok(web::Json(visible_order(&u, &state, id.into_inner()).await?))
+}
+
+/// A delivery note of an order, with its lines.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryNoteOut {
+    pub id: i64,
+    pub order_id: i64,
+    /// The supplier that shipped it (the contracted supplier or its named distributor).
+    pub shipper_id: i64,
+    pub shipped_at: String,
+    pub lines: Vec<DeliveryLineOut>,
+}
+
+/// An order's delivery notes, oldest first, for whoever may see the order.
+#[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = Vec<DeliveryNoteOut>), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[get("/orders/{id}/deliveries")]
+pub async fn list_deliveries(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<DeliveryNoteOut>>, ApiError> {
+    let (id, p) = (id.into_inner(), u.p);
+    let notes = run(&state, move |cx| orders::deliveries(cx, &p, id)).await?;
+    Ok(web::Json(
+        notes
+            .into_iter()
+            .map(|(d, lines)| DeliveryNoteOut {
+                id: d.id,
+                order_id: d.order_id,
+                shipper_id: d.shipper_id,
+                shipped_at: d.shipped_at.and_utc().to_rfc3339(),
+                lines: lines.into_iter().map(dl_out).collect(),
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(tag = "orders", params(("id" = i64, Path, description = "order id")), responses((status = 200, body = OrderOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]

@@ -2,12 +2,14 @@
 
 pub mod admin;
 pub mod bids;
+pub mod bad_faith;
 pub mod catalog;
 pub mod contracts;
 pub mod demand;
 pub mod commitments;
 pub mod home;
 pub mod lots;
+pub mod ordering;
 pub mod orders;
 pub mod parties;
 pub mod performance;

@@ -11,13 +11,15 @@ use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
-use crate::store::orders::{self as os, NewLine, Receipt, ShipLine};
+use crate::i18n::Tr;
+use crate::store::orders::{self as os, Receipt, ShipLine};
 use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
-use crate::web::{db, run, AppState, Error};
+use crate::web::{run, AppState, Error};
+use std::collections::HashMap;
 
-fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
+pub(super) fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
@@ -27,10 +29,12 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     let tz = state.config.time_zone;
     let now = crate::store::micros(state.clock.now());
     let p = v.p.clone();
-    let orders = run(&state, move |cx| {
+    let (orders, drugs) = run(&state, move |cx| {
         let c = &mut *cx.conn()?;
         let (insts, supplier) = orders::order_filter(c, &p)?;
-        Ok(os::orders_for(c, insts.as_deref(), supplier)?)
+        let orders = os::orders_for(c, insts.as_deref(), supplier)?;
+        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+        Ok((orders, os::order_drugs(c, &ids)?))
     })
     .await?;
     let table = Table {
@@ -38,6 +42,7 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
             &t,
             &[
                 "order.order",
+                "order.drugs",
                 "order.state",
                 "order.urgent",
                 "order.submitted",
@@ -57,6 +62,7 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
                 let due = Cell::text(local_time(tz, o.deliver_by));
                 vec![
                     Cell::link(format!("#{}", o.id), format!("/orders/{}", o.id)),
+                    Cell::text(drugs.get(&o.id).map(|d| d.join(", ")).unwrap_or_default()),
                     Cell::text(t.get(&format!("order.state.{}", o.state))),
                     Cell::text(super::yes_no(&t, o.urgent)),
                     Cell::text(local_time(tz, o.submitted_at)),
@@ -85,77 +91,6 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     })
 }
 
-#[get("/orders/new")]
-async fn new_order(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
-    let t = v.t;
-    let inst = match (v.p.role, v.p.institution_id) {
-        (Role::Institution, Some(i)) => i,
-        _ => return Err(Error::forbidden()),
-    };
-    let ks = db(&state, move |c| ts::commitments_of_institution(c, inst)).await?;
-    let today = state.today();
-    let options: Vec<(String, String)> = ks
-        .iter()
-        .filter(|(k, ..)| {
-            k.status == crate::domain::tender::ContractStatus::InForce
-                && k.starts_on <= today
-                && today <= k.ends_on
-        })
-        .map(|(k, drug, strength, sup, _)| {
-            (
-                k.id.to_string(),
-                format!("{drug} {strength} · {sup} · ¥{}", money(k.unit_price)),
-            )
-        })
-        .collect();
-    let form = Form::new(
-        "/orders",
-        t.get("order.place"),
-        vec![
-            Field::select("contract_id", t.get("order.contract"), "", options),
-            Field::text("quantity", t.get("order.quantity"), "").required(),
-            Field::checkbox("urgent", t.get("order.urgent"), false),
-        ],
-    );
-    super::catalog::form_page(
-        &v,
-        t.get("order.new"),
-        form,
-        Some(Link::new("/orders", t.get("nav.orders"))),
-    )
-}
-
-#[derive(Deserialize)]
-struct OrderForm {
-    contract_id: Option<i64>,
-    #[serde(default)]
-    quantity: String,
-    urgent: Option<String>,
-}
-
-#[post("/orders")]
-async fn place(
-    v: Viewer,
-    state: web::Data<AppState>,
-    f: web::Form<OrderForm>,
-) -> Result<HttpResponse, Error> {
-    let contract_id = f
-        .contract_id
-        .ok_or_else(|| Invalid::new("contract_id", Code::ChooseContract))?;
-    let quantity = Quantity::parse("quantity", &f.quantity)?.get();
-    let cmd = orders::PlaceOrder {
-        institution_id: None,
-        urgent: f.urgent.is_some(),
-        lines: vec![NewLine {
-            contract_id,
-            quantity,
-        }],
-    };
-    let p = v.p.clone();
-    let (o, _) = run(&state, move |cx| orders::place(cx, &p, &cmd)).await?;
-    Ok(view::see_other(&format!("/orders/{}", o.id)))
-}
-
 #[get("/orders/{id}")]
 async fn order_page(
     v: Viewer,
@@ -171,17 +106,72 @@ async fn order_page(
         lines,
         deliveries: dls,
         may_supply,
+        drugs,
     } = run(&state, move |cx| orders::order(cx, &p, id)).await?;
     // An institution's user sees only its own orders (and its clinics'): this one is.
     let mine = v.p.role == Role::Institution;
     let state_word = o.state;
-    let mut sections = vec![];
+    let mut sections = vec![lines_section(
+        &t, id, &lines, &drugs, may_supply, state_word,
+    )];
+    sections.push(deliveries_section(&t, &dls, mine));
+    let mut actions = vec![Link::new("/orders", t.get("nav.orders"))];
+    if mine
+        && matches!(state_word, OrderState::Submitted | OrderState::Acknowledged)
+        && lines.iter().all(|l| l.shipped == 0)
+    {
+        let mut cancel_section = Section::new(t.get("order.cancel"));
+        let mut f = Form::button(format!("/orders/{id}/cancel"), t.get("order.cancel"));
+        f.danger = true;
+        cancel_section.forms.push(f);
+        sections.push(cancel_section);
+    }
+    if mine {
+        actions.push(Link::new("/payables", t.get("nav.payables")));
+    }
+    view::ok(&DetailPage {
+        chrome: v.chrome(format!("{} #{id}", t.get("order.order"))),
+        heading: format!("{} #{id}", t.get("order.order")),
+        props: vec![
+            (
+                t.get("order.state").into(),
+                t.get(&format!("order.state.{}", o.state)).into(),
+            ),
+            (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
+            (
+                t.get("order.submitted").into(),
+                local_time(tz, o.submitted_at),
+            ),
+            (
+                t.get("order.acknowledge_by").into(),
+                local_time(tz, o.acknowledge_by),
+            ),
+            (
+                t.get("order.deliver_by").into(),
+                local_time(tz, o.deliver_by),
+            ),
+        ],
+        actions,
+        sections,
+    })
+}
+
+/// The lines, with the supplier's forms (acknowledge, ship, decline) when it may supply.
+fn lines_section(
+    t: &Tr,
+    id: i64,
+    lines: &[os::OrderLine],
+    drugs: &HashMap<i64, (String, String, String)>,
+    may_supply: bool,
+    state_word: OrderState,
+) -> Section {
     let mut s = Section::new(t.get("order.lines"));
     s.table = Some(Table {
         columns: cols(
             &t,
             &[
                 "order.line",
+                "order.drug",
                 "order.contract",
                 "order.quantity",
                 "order.unit_price",
@@ -196,6 +186,12 @@ async fn order_page(
             .map(|l| {
                 vec![
                     Cell::num(l.id.to_string()),
+                    Cell::text(
+                        drugs
+                            .get(&l.id)
+                            .map(|(c, n, st)| format!("{c} {n} {st}"))
+                            .unwrap_or_default(),
+                    ),
                     Cell::link(
                         format!("#{}", l.contract_id),
                         format!("/contracts/{}", l.contract_id),
@@ -215,82 +211,97 @@ async fn order_page(
             .collect(),
     });
     if may_supply {
-        if state_word == OrderState::Submitted {
-            s.forms.push(Form::button(
-                format!("/orders/{id}/acknowledge"),
-                t.get("order.acknowledge"),
+        supplier_forms(t, id, lines, state_word, &mut s);
+    }
+    s
+}
+
+/// The supplier's forms: acknowledge a submitted order; ship or decline each open line.
+fn supplier_forms(
+    t: &Tr,
+    id: i64,
+    lines: &[os::OrderLine],
+    state_word: OrderState,
+    s: &mut Section,
+) {
+    if state_word == OrderState::Submitted {
+        s.forms.push(Form::button(
+            format!("/orders/{id}/acknowledge"),
+            t.get("order.acknowledge"),
+        ));
+    }
+    let reasons: Vec<(String, String)> = DeclineReason::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                t.get(&format!("order.decline.{}", r.as_str())).to_string(),
+            )
+        })
+        .collect();
+    for l in lines
+        .iter()
+        .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
+    {
+        if matches!(
+            state_word,
+            OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
+        ) {
+            s.forms.push(Form::new(
+                format!("/orders/{id}/ship"),
+                format!("{} · {} {}", t.get("order.ship"), t.get("order.line"), l.id),
+                vec![
+                    Field {
+                        kind: "hidden",
+                        ..Field::text("order_line_id", "", &l.id.to_string())
+                    },
+                    Field::text(
+                        "quantity",
+                        t.get("order.quantity"),
+                        &(l.quantity - l.shipped).to_string(),
+                    )
+                    .required(),
+                    Field::text("batch_no", t.get("order.batch"), "").required(),
+                    Field::text("production_date", t.get("order.production_date"), "")
+                        .kind("date")
+                        .required(),
+                    Field::text("expiry_date", t.get("order.expiry_date"), "")
+                        .kind("date")
+                        .required(),
+                    Field::text("trace_codes", t.get("order.trace_codes"), ""),
+                ],
             ));
         }
-        let reasons: Vec<(String, String)> = DeclineReason::ALL
-            .iter()
-            .map(|r| {
-                (
-                    r.as_str().to_string(),
-                    t.get(&format!("order.decline.{}", r.as_str())).to_string(),
-                )
-            })
-            .collect();
-        for l in lines
-            .iter()
-            .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
-        {
-            if matches!(
+        if l.shipped == 0
+            && !matches!(
                 state_word,
-                OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
-            ) {
-                s.forms.push(Form::new(
-                    format!("/orders/{id}/ship"),
-                    format!("{} · {} {}", t.get("order.ship"), t.get("order.line"), l.id),
-                    vec![
-                        Field {
-                            kind: "hidden",
-                            ..Field::text("order_line_id", "", &l.id.to_string())
-                        },
-                        Field::text(
-                            "quantity",
-                            t.get("order.quantity"),
-                            &(l.quantity - l.shipped).to_string(),
-                        )
-                        .required(),
-                        Field::text("batch_no", t.get("order.batch"), "").required(),
-                        Field::text("production_date", t.get("order.production_date"), "")
-                            .kind("date")
-                            .required(),
-                        Field::text("expiry_date", t.get("order.expiry_date"), "")
-                            .kind("date")
-                            .required(),
-                        Field::text("trace_codes", t.get("order.trace_codes"), ""),
-                    ],
-                ));
-            }
-            if l.shipped == 0
-                && !matches!(
-                    state_word,
-                    OrderState::Cancelled | OrderState::Closed | OrderState::Received
-                )
-            {
-                s.forms.push(Form::new(
-                    format!("/order-lines/{}/decline", l.id),
-                    format!(
-                        "{} · {} {}",
-                        t.get("order.decline"),
-                        t.get("order.line"),
-                        l.id
+                OrderState::Cancelled | OrderState::Closed | OrderState::Received
+            )
+        {
+            s.forms.push(Form::new(
+                format!("/order-lines/{}/decline", l.id),
+                format!(
+                    "{} · {} {}",
+                    t.get("order.decline"),
+                    t.get("order.line"),
+                    l.id
+                ),
+                vec![
+                    Field::select(
+                        "reason",
+                        t.get("order.reason"),
+                        "out_of_stock",
+                        reasons.clone(),
                     ),
-                    vec![
-                        Field::select(
-                            "reason",
-                            t.get("order.reason"),
-                            "out_of_stock",
-                            reasons.clone(),
-                        ),
-                        Field::text("note", t.get("order.note"), ""),
-                    ],
-                ));
-            }
+                    Field::text("note", t.get("order.note"), ""),
+                ],
+            ));
         }
     }
-    sections.push(s);
+}
+
+/// The delivered lines, with the receiving institution's accept and reject forms.
+fn deliveries_section(t: &Tr, dls: &[os::DeliveryLine], mine: bool) -> Section {
     let mut s = Section::new(t.get("order.deliveries"));
     s.table = Some(Table {
         columns: cols(
@@ -331,87 +342,53 @@ async fn order_page(
             .collect(),
     });
     if mine {
-        let reasons: Vec<(String, String)> = RejectReason::ALL
-            .iter()
-            .map(|r| {
-                (
-                    r.as_str().to_string(),
-                    t.get(&format!("order.reject.{}", r.as_str())).to_string(),
-                )
-            })
-            .collect();
-        for d in dls.iter().filter(|d| d.receipt.is_none()) {
-            let mut accept_form = Form::button(
-                format!("/delivery-lines/{}/accept", d.id),
-                format!(
-                    "{} · {} {} × {}",
-                    t.get("order.accept"),
-                    t.get("order.batch"),
-                    d.batch_no,
-                    d.quantity
-                ),
-            );
-            accept_form.inline = true;
-            s.forms.push(accept_form);
-            let mut reject_form = Form::new(
-                format!("/delivery-lines/{}/reject", d.id),
-                format!(
-                    "{} · {} {}",
-                    t.get("order.reject"),
-                    t.get("order.batch"),
-                    d.batch_no
-                ),
-                vec![Field::select(
-                    "reason",
-                    t.get("order.reason"),
-                    "damaged",
-                    reasons.clone(),
-                )],
-            );
-            reject_form.danger = true;
-            s.forms.push(reject_form);
-        }
+        receipt_forms(t, dls, &mut s);
     }
-    sections.push(s);
-    let mut actions = vec![Link::new("/orders", t.get("nav.orders"))];
-    if mine
-        && matches!(state_word, OrderState::Submitted | OrderState::Acknowledged)
-        && lines.iter().all(|l| l.shipped == 0)
-    {
-        let mut cancel_section = Section::new(t.get("order.cancel"));
-        let mut f = Form::button(format!("/orders/{id}/cancel"), t.get("order.cancel"));
-        f.danger = true;
-        cancel_section.forms.push(f);
-        sections.push(cancel_section);
+    s
+}
+
+/// Accept or reject each delivered line not yet confirmed.
+fn receipt_forms(t: &Tr, dls: &[os::DeliveryLine], s: &mut Section) {
+    let reasons: Vec<(String, String)> = RejectReason::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                t.get(&format!("order.reject.{}", r.as_str())).to_string(),
+            )
+        })
+        .collect();
+    for d in dls.iter().filter(|d| d.receipt.is_none()) {
+        let mut accept_form = Form::button(
+            format!("/delivery-lines/{}/accept", d.id),
+            format!(
+                "{} · {} {} × {}",
+                t.get("order.accept"),
+                t.get("order.batch"),
+                d.batch_no,
+                d.quantity
+            ),
+        );
+        accept_form.inline = true;
+        s.forms.push(accept_form);
+        let mut reject_form = Form::new(
+            format!("/delivery-lines/{}/reject", d.id),
+            format!(
+                "{} · {} {}",
+                t.get("order.reject"),
+                t.get("order.batch"),
+                d.batch_no
+            ),
+            vec![Field::select(
+                "reason",
+                t.get("order.reason"),
+                "damaged",
+                reasons.clone(),
+            )],
+        );
+        reject_form.danger = true;
+        s.forms.push(reject_form);
     }
-    if mine {
-        actions.push(Link::new("/payables", t.get("nav.payables")));
-    }
-    view::ok(&DetailPage {
-        chrome: v.chrome(format!("{} #{id}", t.get("order.order"))),
-        heading: format!("{} #{id}", t.get("order.order")),
-        props: vec![
-            (
-                t.get("order.state").into(),
-                t.get(&format!("order.state.{}", o.state)).into(),
-            ),
-            (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
-            (
-                t.get("order.submitted").into(),
-                local_time(tz, o.submitted_at),
-            ),
-            (
-                t.get("order.acknowledge_by").into(),
-                local_time(tz, o.acknowledge_by),
-            ),
-            (
-                t.get("order.deliver_by").into(),
-                local_time(tz, o.deliver_by),
-            ),
-        ],
-        actions,
-        sections,
-    })
 }
 
 #[post("/orders/{id}/acknowledge")]
@@ -644,212 +621,10 @@ async fn paid(
     Ok(view::see_other("/payables"))
 }
 
-// ---------- the bad-faith list ----------
-
-/// The warnings and bad-faith sections of a supplier's page (staff, regulators and the
-/// supplier itself), with the forms to warn and then to list it (center staff).
-pub async fn bad_faith_sections(
-    v: &Viewer,
-    state: &AppState,
-    supplier_id: i64,
-) -> Result<Vec<Section>, Error> {
-    let t = v.t;
-    let (warnings, entries) = db(state, move |c| {
-        Ok((
-            os::warnings_of(c, supplier_id)?,
-            os::bad_faith_of(c, supplier_id)?,
-        ))
-    })
-    .await?;
-    let mut w = Section::new(t.get("badfaith.warnings"));
-    w.table = Some(Table {
-        columns: cols(
-            &t,
-            &["badfaith.reason", "badfaith.issued_at", "badfaith.by"],
-        ),
-        rows: warnings
-            .iter()
-            .map(|e| {
-                vec![
-                    Cell::text(&e.reason),
-                    Cell::text(super::local_time(state.config.time_zone, e.issued_at)),
-                    Cell::text(&e.issued_by),
-                ]
-            })
-            .collect(),
-    });
-    if v.p.can_administer() {
-        w.forms.push(Form::new(
-            format!("/suppliers/{supplier_id}/bad-faith/warning"),
-            t.get("badfaith.warn"),
-            vec![Field::text("reason", t.get("badfaith.reason"), "")
-                .kind("textarea")
-                .required()],
-        ));
-    }
-    let mut s = Section::new(t.get("badfaith.title"));
-    s.table = Some(Table {
-        columns: cols(
-            &t,
-            &[
-                "badfaith.reason",
-                "badfaith.starts_on",
-                "badfaith.ends_on",
-                "badfaith.by",
-            ],
-        ),
-        rows: entries
-            .iter()
-            .map(|e| {
-                vec![
-                    Cell::text(&e.reason),
-                    Cell::text(e.starts_on.to_string()),
-                    Cell::text(e.ends_on.to_string()),
-                    Cell::text(&e.created_by),
-                ]
-            })
-            .collect(),
-    });
-    if v.p.can_administer() && warnings.is_empty() {
-        s.text.push(t.get("badfaith.needs_warning").into());
-    } else if v.p.can_administer() {
-        let today = state.today();
-        let until = today
-            .checked_add_months(chrono::Months::new(24))
-            .unwrap_or(today);
-        let mut f = Form::new(
-            format!("/suppliers/{supplier_id}/bad-faith"),
-            t.get("badfaith.add"),
-            vec![
-                Field::text("reason", t.get("badfaith.reason"), "")
-                    .kind("textarea")
-                    .required(),
-                Field::text("starts_on", t.get("badfaith.starts_on"), &today.to_string())
-                    .kind("date")
-                    .required(),
-                Field::text("ends_on", t.get("badfaith.ends_on"), &until.to_string())
-                    .kind("date")
-                    .required(),
-            ],
-        );
-        f.danger = true;
-        s.forms.push(f);
-    }
-    Ok(vec![w, s])
-}
-
-#[derive(Deserialize)]
-struct WarningForm {
-    #[serde(default)]
-    reason: String,
-}
-
-#[post("/suppliers/{id}/bad-faith/warning")]
-async fn warn_supplier(
-    v: Viewer,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    f: web::Form<WarningForm>,
-) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let id = id.into_inner();
-    let reason = f.reason.clone();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| os::warn_supplier(c, &act, id, &reason)).await?;
-    Ok(view::see_other(&format!("/suppliers/{id}")))
-}
-
-#[derive(Deserialize)]
-struct BadFaithForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    starts_on: String,
-    #[serde(default)]
-    ends_on: String,
-}
-
-#[post("/suppliers/{id}/bad-faith")]
-async fn add_bad_faith(
-    v: Viewer,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    f: web::Form<BadFaithForm>,
-) -> Result<HttpResponse, Error> {
-    v.require_admin()?;
-    let id = id.into_inner();
-    let date = crate::domain::date;
-    let (starts, ends) = (
-        date("starts_on", &f.starts_on)?,
-        date("ends_on", &f.ends_on)?,
-    );
-    let reason = f.reason.clone();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| {
-        os::put_on_bad_faith_list(c, &act, id, &reason, starts, ends)
-    })
-    .await?;
-    Ok(view::see_other(&format!("/suppliers/{id}")))
-}
-
-/// The public bad-faith list (no login): who is barred today, why, and until when.
-#[get("/bad-faith")]
-async fn public_bad_faith(
-    req: actix_web::HttpRequest,
-    session: actix_session::Session,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, Error> {
-    let t = crate::web::auth::language(&session, &req, None);
-    let day = state.today();
-    let rows = db(&state, move |c| os::bad_faith_today(c, day)).await?;
-    let mut chrome = crate::web::auth::anon_chrome(
-        t,
-        crate::web::auth::csrf_token(&session),
-        t.get("badfaith.title"),
-    );
-    chrome.nav = vec![
-        Link::new("/results", t.get("nav.results")),
-        Link::new("/login", t.get("login.title")),
-    ];
-    view::ok(&ListPage {
-        chrome,
-        heading: t.get("badfaith.title").into(),
-        search: None,
-        actions: vec![],
-        table: Table {
-            columns: cols(
-                &t,
-                &[
-                    "order.supplier",
-                    "badfaith.reason",
-                    "badfaith.starts_on",
-                    "badfaith.ends_on",
-                ],
-            ),
-            rows: rows
-                .iter()
-                .map(|(e, name)| {
-                    vec![
-                        Cell::text(name),
-                        Cell::text(&e.reason),
-                        Cell::text(e.starts_on.to_string()),
-                        Cell::text(e.ends_on.to_string()),
-                    ]
-                })
-                .collect(),
-        },
-        pager: None,
-        empty: t.get("page.no_results").into(),
-    })
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(add_bad_faith)
-        .service(warn_supplier)
-        .service(public_bad_faith);
+    super::bad_faith::routes(cfg);
+    super::ordering::routes(cfg);
     cfg.service(order_list)
-        .service(new_order)
-        .service(place)
         .service(order_page)
         .service(acknowledge)
         .service(cancel)

@@ -495,7 +495,7 @@ async fn supplier(
         sections.push(c);
     }
     if v.p.reads_everything() || v.p.supplier_id == Some(id) {
-        sections.extend(super::orders::bad_faith_sections(&v, &state, id).await?);
+        sections.extend(super::bad_faith::bad_faith_sections(&v, &state, id).await?);
     }
     let mut actions = vec![Link::new(
         format!("/products?manufacturer_id={id}"),

@@ -1,0 +1,417 @@
+//! The steps of an order after it is placed: the supplier acknowledges, declines a line, ships
+//! with delivery notes; the institution cancels, confirms receipt line by line, pays. Each
+//! locks the order first (see `locked_order`) and asks `domain::orders` whether it may be done.
+
+#![allow(clippy::type_complexity)]
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::super::schema::{deliveries, delivery_lines, order_lines, orders, payables};
+use super::super::{audit, Act, DbConn, Result, StoreError};
+use super::{
+    credit_event, follow_lines, lines_of, locked_order, order, supplier_order, DeliveryLine, Order,
+    OrderLine, Payable,
+};
+use crate::domain::money::Money;
+pub use crate::domain::orders::ShipLine;
+use crate::domain::orders::{
+    self as rules, CreditEventKind, DeclineReason, DeliveryRules, OrderState, ReceiptOutcome,
+    RejectReason,
+};
+use crate::domain::Code;
+
+pub fn acknowledge(conn: &mut DbConn, act: &Act, order_id: i64, supplier_id: i64) -> Result<Order> {
+    super::super::write_tx(conn, |conn| {
+        let o = supplier_order(conn, order_id, supplier_id)?;
+        rules::check_acknowledge(o.state())?;
+        diesel::update(orders::table.find(order_id))
+            .set((
+                orders::state.eq(OrderState::Acknowledged),
+                orders::acknowledged_at.eq(Some(act.stamp())),
+            ))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "acknowledge",
+            "order",
+            order_id,
+            Some(&o.state),
+            Some(&OrderState::Acknowledged),
+        )?;
+        order(conn, order_id)
+    })
+}
+
+/// The supplier declines a line (nothing shipped on it yet), with a reason: a credit event.
+pub fn decline_line(
+    conn: &mut DbConn,
+    act: &Act,
+    line_id: i64,
+    supplier_id: i64,
+    reason: DeclineReason,
+    note: &str,
+) -> Result<()> {
+    super::super::write_tx(conn, |conn| {
+        let l: OrderLine = order_lines::table
+            .find(line_id)
+            .select(OrderLine::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(Code::OrderLineNotFound.into()))?;
+        let o = supplier_order(conn, l.order_id, supplier_id)?;
+        rules::check_decline(o.state(), &l.quantities())?;
+        diesel::update(order_lines::table.find(line_id))
+            .set((
+                order_lines::declined_reason.eq(Some(reason)),
+                order_lines::declined_note.eq(Some(note.trim())),
+            ))
+            .execute(conn)?;
+        credit_event(
+            conn,
+            act,
+            o.supplier_id,
+            CreditEventKind::Declined,
+            Some(line_id),
+            reason.as_str(),
+        )?;
+        audit::append(
+            conn,
+            act,
+            "decline",
+            "order_line",
+            line_id,
+            None::<&()>,
+            Some(&(reason.as_str(), note)),
+        )?;
+        follow_lines(conn, act, &o)?;
+        Ok(())
+    })
+}
+
+/// The institution cancels an order before anything is shipped.
+pub fn cancel(conn: &mut DbConn, act: &Act, order_id: i64) -> Result<()> {
+    super::super::write_tx(conn, |conn| {
+        let o = locked_order(conn, order_id)?;
+        let shipped: i64 = lines_of(conn, order_id)?.iter().map(|l| l.shipped).sum();
+        rules::check_cancel(o.state(), shipped)?;
+        diesel::update(orders::table.find(order_id))
+            .set((
+                orders::state.eq(OrderState::Cancelled),
+                orders::cancelled_at.eq(Some(act.stamp())),
+            ))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "cancel",
+            "order",
+            order_id,
+            Some(&o.state),
+            Some(&OrderState::Cancelled),
+        )?;
+        Ok(())
+    })
+}
+
+/// A delivery note as written: its id, whether this call created it (false: the same
+/// idempotency key was seen before and nothing changed), and its lines.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shipped {
+    pub delivery_id: i64,
+    pub created: bool,
+    pub lines: Vec<DeliveryLine>,
+}
+
+fn existing_delivery(
+    conn: &mut DbConn,
+    order_id: i64,
+    shipper_id: i64,
+    key: &str,
+) -> Result<Option<Shipped>> {
+    let found: Option<(i64, i64)> = deliveries::table
+        .filter(deliveries::shipper_id.eq(shipper_id))
+        .filter(deliveries::idempotency_key.eq(key))
+        .select((deliveries::id, deliveries::order_id))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((id, o)) => {
+            rules::check_key_reuse(o, order_id)?;
+            let lines = delivery_lines::table
+                .filter(delivery_lines::delivery_id.eq(id))
+                .order(delivery_lines::id.asc())
+                .select(DeliveryLine::as_select())
+                .load(conn)?;
+            Ok(Some(Shipped {
+                delivery_id: id,
+                created: false,
+                lines,
+            }))
+        }
+    }
+}
+
+/// A delivery note to write: which order, who ships, its lines, and the caller's idempotency key.
+#[derive(Debug, Clone)]
+pub struct DeliveryNote<'a> {
+    pub order_id: i64,
+    pub shipper_id: i64,
+    pub idempotency_key: Option<&'a str>,
+    pub lines: &'a [ShipLine],
+}
+
+/// Ships (part of) an order with a delivery note. With an idempotency key, a retried request
+/// returns the first delivery and changes nothing.
+pub fn ship(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    note: &DeliveryNote,
+    today: NaiveDate,
+) -> Result<Shipped> {
+    let (order_id, shipper_id, lines) = (note.order_id, note.shipper_id, note.lines);
+    let key = rules::idempotency_key(note.idempotency_key)?;
+    let attempt = |conn: &mut DbConn| {
+        super::super::write_tx(conn, |conn| {
+            let o = supplier_order(conn, order_id, shipper_id)?;
+            if let Some(k) = key {
+                if let Some(s) = existing_delivery(conn, order_id, shipper_id, k)? {
+                    return Ok(s);
+                }
+            }
+            let ols: Vec<(i64, rules::LineQuantities)> = lines_of(conn, order_id)?
+                .iter()
+                .map(|l| (l.id, l.quantities()))
+                .collect();
+            rules::check_delivery(r, o.state(), &ols, lines, today).map_err(StoreError::Invalid)?;
+            let id: i64 = diesel::insert_into(deliveries::table)
+                .values((
+                    deliveries::order_id.eq(order_id),
+                    deliveries::shipper_id.eq(shipper_id),
+                    deliveries::idempotency_key.eq(key),
+                    deliveries::shipped_at.eq(act.stamp()),
+                ))
+                .returning(deliveries::id)
+                .get_result(conn)?;
+            let late = act.stamp() > o.deliver_by;
+            for s in lines {
+                diesel::insert_into(delivery_lines::table)
+                    .values((
+                        delivery_lines::delivery_id.eq(id),
+                        delivery_lines::order_line_id.eq(s.order_line_id),
+                        delivery_lines::quantity.eq(s.quantity),
+                        delivery_lines::batch_no.eq(s.batch_no.trim()),
+                        delivery_lines::production_date.eq(s.production_date),
+                        delivery_lines::expiry_date.eq(s.expiry_date),
+                        delivery_lines::trace_codes.eq(s.trace_codes.join(",")),
+                        delivery_lines::late.eq(late),
+                    ))
+                    .execute(conn)?;
+                diesel::update(order_lines::table.find(s.order_line_id))
+                    .set(order_lines::shipped.eq(order_lines::shipped + s.quantity))
+                    .execute(conn)?;
+                if late {
+                    credit_event(
+                        conn,
+                        act,
+                        o.supplier_id,
+                        CreditEventKind::Late,
+                        Some(s.order_line_id),
+                        &format!("delivered after {}", o.deliver_by),
+                    )?;
+                }
+            }
+            let dl: Vec<DeliveryLine> = delivery_lines::table
+                .filter(delivery_lines::delivery_id.eq(id))
+                .order(delivery_lines::id.asc())
+                .select(DeliveryLine::as_select())
+                .load(conn)?;
+            audit::append(conn, act, "ship", "delivery", id, None::<&()>, Some(&dl))?;
+            follow_lines(conn, act, &o)?;
+            Ok(Shipped {
+                delivery_id: id,
+                created: true,
+                lines: dl,
+            })
+        })
+    };
+    match attempt(conn) {
+        // The same key sent twice at once: the second meets the first's row and returns it.
+        Err(StoreError::Conflict(_)) if key.is_some() => {
+            existing_delivery(conn, order_id, shipper_id, key.expect("checked"))?
+                .ok_or_else(|| StoreError::Conflict(Code::DeliveryNotWritten.into()))
+        }
+        r => r,
+    }
+}
+
+/// The outcome of confirming a delivered line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    Accepted,
+    Rejected(RejectReason),
+}
+
+/// The institution confirms one delivered line. Returns false when it was confirmed already
+/// (by this or another person): nothing changes. Two confirmations at once count once.
+pub fn confirm(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    delivery_line_id: i64,
+    institution_id: i64,
+    outcome: Receipt,
+    today: NaiveDate,
+) -> Result<bool> {
+    super::super::write_tx(conn, |conn| {
+        let (dl, o): (DeliveryLine, Order) = delivery_lines::table
+            .inner_join(deliveries::table.inner_join(orders::table))
+            .filter(delivery_lines::id.eq(delivery_line_id))
+            .select((DeliveryLine::as_select(), Order::as_select()))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(Code::DeliveryLineNotFound.into()))?;
+        if o.institution_id != institution_id {
+            return Err(StoreError::NotFound(Code::DeliveryLineNotFound.into()));
+        }
+        let o = locked_order(conn, o.id)?;
+        let (word, reason) = match outcome {
+            Receipt::Accepted => (ReceiptOutcome::Accepted, None),
+            Receipt::Rejected(r) => (ReceiptOutcome::Rejected, Some(r)),
+        };
+        // Only the first confirmation writes: the condition makes a second one (even at the
+        // same moment, on another connection) change nothing.
+        let changed = diesel::update(
+            delivery_lines::table
+                .filter(delivery_lines::id.eq(delivery_line_id))
+                .filter(delivery_lines::receipt.is_null()),
+        )
+        .set((
+            delivery_lines::receipt.eq(Some(word)),
+            delivery_lines::receipt_reason.eq(reason),
+            delivery_lines::confirmed_at.eq(Some(act.stamp())),
+            delivery_lines::confirmed_by.eq(Some(&act.actor)),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        let accepted = if outcome == Receipt::Accepted {
+            dl.quantity
+        } else {
+            0
+        };
+        diesel::update(order_lines::table.find(dl.order_line_id))
+            .set((
+                order_lines::confirmed.eq(order_lines::confirmed + dl.quantity),
+                order_lines::accepted.eq(order_lines::accepted + accepted),
+            ))
+            .execute(conn)?;
+        settle(conn, act, r, &dl, &o, outcome, today)?;
+        audit::append(
+            conn,
+            act,
+            "confirm",
+            "delivery_line",
+            delivery_line_id,
+            None::<&()>,
+            Some(&(word, reason)),
+        )?;
+        let o = order(conn, o.id)?;
+        follow_lines(conn, act, &o)?;
+        Ok(true)
+    })
+}
+
+/// What a confirmed line leaves behind: an accepted one a payable (`domain::orders::payable`),
+/// a rejected one a credit event of the supplier.
+fn settle(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    dl: &DeliveryLine,
+    o: &Order,
+    outcome: Receipt,
+    today: NaiveDate,
+) -> Result<()> {
+    let delivery_line_id = dl.id;
+    match outcome {
+        Receipt::Accepted => {
+            let price: i64 = order_lines::table
+                .find(dl.order_line_id)
+                .select(order_lines::unit_price)
+                .first(conn)?;
+            let (amount, due_on) = rules::payable(r, price, dl.quantity, today)?;
+            diesel::insert_into(payables::table)
+                .values((
+                    payables::delivery_line_id.eq(delivery_line_id),
+                    payables::institution_id.eq(o.institution_id),
+                    payables::supplier_id.eq(o.supplier_id),
+                    payables::amount.eq(amount),
+                    payables::due_on.eq(due_on),
+                ))
+                .execute(conn)?;
+        }
+        Receipt::Rejected(why) => credit_event(
+            conn,
+            act,
+            o.supplier_id,
+            CreditEventKind::Rejected,
+            Some(dl.order_line_id),
+            why.as_str(),
+        )?,
+    }
+    Ok(())
+}
+
+/// Payables of an institution (or of a supplier), oldest due first.
+pub fn payables_of(
+    conn: &mut DbConn,
+    institution_id: Option<i64>,
+    supplier_id: Option<i64>,
+) -> Result<Vec<Payable>> {
+    let mut q = payables::table
+        .order((payables::due_on.asc(), payables::id.asc()))
+        .select(Payable::as_select())
+        .into_boxed();
+    if let Some(i) = institution_id {
+        q = q.filter(payables::institution_id.eq(i));
+    }
+    if let Some(s) = supplier_id {
+        q = q.filter(payables::supplier_id.eq(s));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The payer marks a payable paid (once).
+pub fn mark_paid(conn: &mut DbConn, act: &Act, payable_id: i64, institution_id: i64) -> Result<()> {
+    super::super::write_tx(conn, |conn| {
+        let p: Payable = payables::table
+            .find(payable_id)
+            .select(Payable::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(Code::PayableNotFound.into()))?;
+        if p.institution_id != institution_id {
+            return Err(StoreError::NotFound(Code::PayableNotFound.into()));
+        }
+        rules::check_unpaid(p.paid_at.is_some())?;
+        diesel::update(payables::table.find(payable_id))
+            .set(payables::paid_at.eq(Some(act.stamp())))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            act,
+            "pay",
+            "payable",
+            payable_id,
+            None::<&()>,
+            Some(&Money::from_ten_thousandths(p.amount)),
+        )?;
+        Ok(())
+    })
+}
