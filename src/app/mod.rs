@@ -9,6 +9,8 @@ pub mod error;
 pub mod orders;
 pub mod outbox;
 pub mod parties;
+pub mod shortage_responses;
+pub mod shortage_scan;
 pub mod shortages;
 pub mod tenders;
 pub mod users;

@@ -235,7 +235,6 @@ pub enum Code {
     ChooseResponseKind,
     SupplierIdNotANumber,
     NoSupplierWithId,
-    NameAlternateSupplier,
     DirectListingNeedsPriceCap,
     DirectListingNeedsEndDate,
     DateInPast,
@@ -251,7 +250,6 @@ pub enum Code {
     PriceNotWithinCap,
     ProductAlreadyListed,
     ListingNotFound,
-    OnlyInstitutionsBuyDirect,
     NotInAffectedCounty,
 
     // --- catalog, parties, users, regions, imports, uploads, sessions ---
@@ -329,6 +327,15 @@ pub enum Code {
     ProvinceHasNoParent,
     VillageClinicNeedsParent,
     OnlyVillageClinicHasParent,
+
+    // --- shortage responses that act on supply (issue 14, shortresp) ---
+    ResponseNeedsEndDate,
+    NameDesignatedProducer,
+    DesignatedNeedsPrice,
+    DesignatedNotManufacturer,
+    NoBackupForCounty,
+    ResponseNotFound,
+    ResponseAlreadyEnded,
 }
 
 impl Code {

@@ -626,6 +626,8 @@ diesel::table! {
         note -> Text,
         created_at -> Timestamp,
         created_by -> Text,
+        unit_price -> Nullable<BigInt>,
+        ended_at -> Nullable<Timestamp>,
     }
 }
 

@@ -2,10 +2,12 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod direct_listings;
 pub mod home;
 pub mod orders;
 pub mod parties;
 pub mod performance;
+pub mod shortage_parties;
 pub mod shortages;
 pub mod tender_sections;
 pub mod tenders;
