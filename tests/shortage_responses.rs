@@ -249,7 +249,62 @@ async fn a_designated_producer_serves_until_the_shortage_resolves(db: TestDb) {
     assert!(resp[0].ended_at.is_some());
 }
 
+async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb) {
+    use jicai::store::tenders as ts;
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, _) = county_with_backup(&state);
+    let id = shortage_of(&state, inst, drug);
+    let (old, prev_tender) = ss::latest_lot_of_drug(&mut state.store.conn().unwrap(), drug)
+        .unwrap()
+        .expect("the drug was tendered");
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get(&format!("/shortages/{id}")).await;
+    let county_s = county.to_string();
+    let r = center
+        .post(
+            &format!("/shortages/{id}/responses"),
+            &[("kind", "retender"), ("counties", &county_s)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut c = state.store.conn().unwrap();
+    let resp = ss::responses_of(&mut c, id).unwrap()[0].clone();
+    let tender = ts::tender(&mut c, resp.tender_id.expect("a draft tender")).unwrap();
+    assert_eq!(tender.state, jicai::domain::tender::TenderState::Draft);
+    let lots = ts::lots_of(&mut c, tender.id).unwrap();
+    assert_eq!(lots.len(), 1);
+    assert_eq!(lots[0].drug_id, drug);
+    let window = prev_tender.window_id.unwrap();
+    let code = regions::all(&mut c)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == county)
+        .unwrap()
+        .code;
+    let drug_code = jicai::store::catalog::get_drug(&mut c, drug).unwrap().code;
+    let demand: i64 = ts::demand_by_region(&mut c, window)
+        .unwrap()
+        .iter()
+        .filter(|r| r.0 == code && r.2 == drug_code)
+        .map(|r| r.4)
+        .sum();
+    assert!(demand > 0);
+    assert_eq!(
+        lots[0].reported_demand, demand,
+        "the affected county's demand"
+    );
+    assert_ne!(lots[0].id, old.id);
+    assert_eq!(lots[0].max_unit_price, old.max_unit_price);
+    assert_eq!(lots[0].policy, old.policy);
+    assert_eq!(lots[0].min_bidders, old.min_bidders);
+    assert_eq!(lots[0].agreed_share_bp, old.agreed_share_bp);
+}
+
 on_both_databases!(
     demo: a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
+    a_retender_drafts_a_tender_with_the_affected_counties_demand,
     a_designated_producer_serves_until_the_shortage_resolves
 );

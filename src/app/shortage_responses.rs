@@ -17,7 +17,9 @@ use crate::domain::shortage::{counties_parse, ResponseKind};
 use crate::domain::shortage_response::{backup_for, check_designated, NewResponse};
 use crate::domain::supply::ContractKind;
 use crate::domain::{Code, Msg};
+use crate::sealing::MasterKey;
 use crate::store::supply::{create_arrangement, NewArrangement};
+use crate::store::tenders as ts;
 use crate::store::{catalog, regions, shortages, write_tx, Act, DbConn, StoreError};
 
 /// Center staff respond to shortages; regulators read.
@@ -32,6 +34,7 @@ pub fn respond(
     p: &Principal,
     shortage_id: i64,
     r: &NewResponse,
+    master: &MasterKey,
 ) -> Result<shortages::Response> {
     may_respond(p)?;
     let (act, today) = (cx.act(p), cx.today());
@@ -40,6 +43,9 @@ pub fn respond(
     Ok(write_tx(&mut c, |conn| {
         let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
         act_on_supply(conn, &act, &resp, today)?;
+        if resp.kind == ResponseKind::Retender {
+            draft_retender(conn, &act, master, &rec, &resp, cx.clock.now())?;
+        }
         alert_response(conn, &act, &rec, &resp, &url, today)?;
         Ok(resp)
     })?)
@@ -91,6 +97,59 @@ pub fn end_responses_of(
         shortages::end_response(conn, act, r.id)?;
     }
     Ok(open.len())
+}
+
+/// A re-tender: a draft tender with one lot for the drug, made by the store's own tender
+/// creation from the previous lot's parameters (policy, maximum price, minimum bidders,
+/// consistency, agreed share) and the latest demand window that holds the drug, its demand
+/// then set to the affected counties' latest reported demand; the center completes and
+/// publishes it. Returns the tender's id.
+fn draft_retender(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    now: chrono::DateTime<chrono::Utc>,
+) -> std::result::Result<i64, StoreError> {
+    let Some((lot, prev)) = shortages::latest_lot_of_drug(conn, resp.drug_id)? else {
+        return Ok(0);
+    };
+    let window = prev.window_id.unwrap_or(0);
+    let counties: BTreeSet<i64> = counties_parse(&resp.counties);
+    let regions = regions::all(conn)?;
+    let codes: BTreeSet<&str> = regions
+        .iter()
+        .filter(|r| counties.contains(&r.id))
+        .map(|r| r.code.as_str())
+        .collect();
+    let drug = catalog::get_drug(conn, resp.drug_id)?;
+    let demand: i64 = ts::demand_by_region(conn, window)?
+        .iter()
+        .filter(|(county, _, code, _, _)| codes.contains(county.as_str()) && *code == drug.code)
+        .map(|r| r.4)
+        .sum();
+    let spec = ts::TenderSpec {
+        title: format!("重新招标 {} {}", drug.code, drug.name_zh),
+        region_id: rec.region_id,
+        window_id: window,
+        bid_deadline: now + chrono::Duration::days(14),
+        objection_days: prev.objection_days,
+        contract_months: prev.contract_months,
+        lots: vec![ts::LotSpec {
+            drug_id: resp.drug_id,
+            max_unit_price: lot.max_price(),
+            min_bidders: lot.min_bidders,
+            consistency_required: lot.consistency_required,
+            policy: lot.award_policy()?,
+            agreed_share_bp: lot.agreed_share_bp,
+        }],
+    };
+    let t = ts::create_tender(conn, act, master, &spec)?;
+    let new_lot = ts::lots_of(conn, t.id)?[0].id;
+    let agreed = ts::agreed_volume(demand, lot.agreed_share_bp);
+    shortages::set_retender_demand(conn, resp.id, t.id, new_lot, demand, agreed)?;
+    Ok(t.id)
 }
 
 /// What a response changes in supply, for its counties and period.

@@ -628,6 +628,7 @@ diesel::table! {
         created_by -> Text,
         unit_price -> Nullable<BigInt>,
         ended_at -> Nullable<Timestamp>,
+        tender_id -> Nullable<BigInt>,
     }
 }
 

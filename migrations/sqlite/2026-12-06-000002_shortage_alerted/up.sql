@@ -8,3 +8,5 @@ ALTER TABLE shortages ADD COLUMN alerted_suppliers TEXT NOT NULL DEFAULT '';
 -- it ended (withdrawn by the center, or the shortage resolved) with its arrangements.
 ALTER TABLE shortage_responses ADD COLUMN unit_price BIGINT;
 ALTER TABLE shortage_responses ADD COLUMN ended_at TIMESTAMP;
+-- The draft tender a re-tender response made.
+ALTER TABLE shortage_responses ADD COLUMN tender_id BIGINT REFERENCES tenders(id);

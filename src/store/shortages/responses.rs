@@ -30,6 +30,8 @@ pub struct Response {
     pub created_by: String,
     pub unit_price: Option<i64>,
     pub ended_at: Option<NaiveDateTime>,
+    /// The draft tender of a re-tender.
+    pub tender_id: Option<i64>,
 }
 
 pub use crate::domain::shortage_response::NewResponse;
@@ -440,4 +442,49 @@ pub fn maker_of_drug(
         .first(conn)
         .optional()?;
     Ok((kind == Some(SupplierKind::Manufacturer), product))
+}
+
+/// The drug's latest lot and its tender (the parameters a re-tender starts from).
+pub fn latest_lot_of_drug(
+    conn: &mut DbConn,
+    drug_id: i64,
+) -> Result<Option<(crate::store::tenders::Lot, crate::store::tenders::Tender)>> {
+    use crate::store::schema::lots;
+    let lot: Option<i64> = lots::table
+        .filter(lots::drug_id.eq(drug_id))
+        .order(lots::id.desc())
+        .select(lots::id)
+        .first(conn)
+        .optional()?;
+    match lot {
+        None => Ok(None),
+        Some(id) => {
+            let l = crate::store::tenders::lot(conn, id)?;
+            let t = crate::store::tenders::tender(conn, l.tender_id)?;
+            Ok(Some((l, t)))
+        }
+    }
+}
+
+/// Sets a draft lot's reported demand and agreed volume (a re-tender's: the affected counties'
+/// latest demand) and notes the draft on its response.
+pub fn set_retender_demand(
+    conn: &mut DbConn,
+    response_id: i64,
+    tender_id: i64,
+    lot_id: i64,
+    demand: i64,
+    agreed_volume: i64,
+) -> Result<()> {
+    use crate::store::schema::lots;
+    diesel::update(lots::table.find(lot_id))
+        .set((
+            lots::reported_demand.eq(demand),
+            lots::agreed_volume.eq(agreed_volume),
+        ))
+        .execute(conn)?;
+    diesel::update(shortage_responses::table.find(response_id))
+        .set(shortage_responses::tender_id.eq(Some(tender_id)))
+        .execute(conn)?;
+    Ok(())
 }

@@ -303,9 +303,10 @@ fn responses_section(
                     Cell::text(names_of(t, geo, &r.counties)),
                     Cell::num(r.price_cap.map(money).unwrap_or_default()),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
-                    match r.supplier_id {
-                        Some(s) => Cell::link(format!("#{s}"), format!("/suppliers/{s}")),
-                        None => Cell::text(""),
+                    match (r.supplier_id, r.tender_id) {
+                        (Some(s), _) => Cell::link(format!("#{s}"), format!("/suppliers/{s}")),
+                        (None, Some(t)) => Cell::link(format!("#{t}"), format!("/tenders/{t}")),
+                        _ => Cell::text(""),
                     },
                     Cell::text(&r.note),
                     Cell::text(format!(
@@ -471,9 +472,9 @@ async fn respond(
     shortage_responses::may_respond(&v.p)?;
     let id = id.into_inner();
     let r = f.input().check(state.today()).map_err(Error::Invalid)?;
-    let p = v.p.clone();
+    let (p, master) = (v.p.clone(), state.master.clone());
     run(&state, move |cx| {
-        shortage_responses::respond(cx, &p, id, &r)
+        shortage_responses::respond(cx, &p, id, &r, &master)
     })
     .await?;
     Ok(view::see_other(&format!("/shortages/{id}")))
