@@ -451,8 +451,16 @@ async fn reports_interruptions_and_responses(db: TestDb) {
             "price_cap",
         ),
         (
+            vec![("kind", "designated_producer"), ("until_on", "2099-01-31")],
+            "data-code=\"name_designated_producer\"",
+        ),
+        (
+            vec![("kind", "backup_switch")],
+            "data-code=\"response_needs_end_date\"",
+        ),
+        (
             vec![("kind", "alternate_supplier")],
-            "data-code=\"name_alternate_supplier\"",
+            "data-code=\"choose_response_kind\"",
         ),
         (vec![("kind", "wish")], "data-code=\"choose_response_kind\""),
     ] {
@@ -584,46 +592,32 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     let listings = ss::listings_in_force(&mut state.store.conn().unwrap(), today, None).unwrap();
     assert_eq!(listings.len(), 1);
     assert_eq!(listings[0].0.unit_price, 120_000);
-    let lid = listings[0].0.id;
+    // The listing is a direct-listing arrangement for the affected county and the response's
+    // period: with no switch or designation there, the county's orders of the drug go to it.
+    let mut conn = state.store.conn().unwrap();
+    let arr = jicai::store::supply::arrangements_for(&mut conn, county, drug).unwrap();
+    let serving = jicai::domain::supply::serving(&arr, county, drug, today).unwrap();
+    assert_eq!(
+        serving.kind,
+        jicai::domain::supply::ContractKind::DirectListing
+    );
+    assert_eq!(serving.supplier_id, supplier);
+    assert_eq!(serving.unit_price.ten_thousandths(), 120_000);
+    assert_eq!(serving.ends_on, listing.until_on.unwrap());
+    drop(conn);
     let mut i = Client::new(app.clone());
     i.login("institution", PW).await;
     let page = i.get("/direct-listings").await;
-    assert!(
-        page.body.contains(&format!("/direct-listings/{lid}/buy")),
-        "{}",
-        page.body
-    );
-    let buy = format!("/direct-listings/{lid}/buy");
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/buy"), "no separate purchase any more");
     assert_eq!(
-        i.post(&buy, &[("quantity", "0")]).await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(
-        s.post(&buy, &[("quantity", "5")]).await.status,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        i.post(&buy, &[("quantity", "5")]).await.status,
-        StatusCode::SEE_OTHER
-    );
-    let bought = ss::purchases(&mut state.store.conn().unwrap(), None, None, 10).unwrap();
-    assert_eq!(bought.len(), 1);
-    assert_eq!((bought[0].0.quantity, bought[0].0.unit_price), (5, 120_000));
-    let now = state.clock.now();
-    state.clock.advance(Duration::days(31));
-    let r = i.post(&buy, &[("quantity", "5")]).await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "after the end date: {}",
-        r.body
-    );
-    state.clock.set(now);
-    assert_eq!(
-        ss::purchases(&mut state.store.conn().unwrap(), None, None, 10)
-            .unwrap()
-            .len(),
-        1
+        i.post(
+            &format!("/direct-listings/{}/buy", listings[0].0.id),
+            &[("quantity", "5")]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
     );
 
     // The institution's page shows its report; the form refuses an unknown drug.

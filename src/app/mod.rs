@@ -14,6 +14,8 @@ pub mod orders;
 pub mod outbox;
 pub mod parties;
 pub mod performance;
+pub mod shortage_responses;
+pub mod shortage_scan;
 pub mod shortages;
 pub mod tenders;
 pub mod users;

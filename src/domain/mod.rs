@@ -126,6 +126,7 @@ pub mod paging;
 pub mod performance;
 pub mod roles;
 pub mod shortage;
+pub mod shortage_response;
 pub mod supply;
 pub mod tender;
 pub mod tender_stages;

@@ -233,7 +233,6 @@ pub enum Code {
     ChooseResponseKind,
     SupplierIdNotANumber,
     NoSupplierWithId,
-    NameAlternateSupplier,
     DirectListingNeedsPriceCap,
     DirectListingNeedsEndDate,
     DateInPast,
@@ -249,7 +248,6 @@ pub enum Code {
     PriceNotWithinCap,
     ProductAlreadyListed,
     ListingNotFound,
-    OnlyInstitutionsBuyDirect,
     NotInAffectedCounty,
 
     // --- catalog, parties, users, regions, imports, uploads, sessions ---
@@ -351,6 +349,15 @@ pub enum Code {
     NameDrugOrContract,
     /// The order form's row has a quantity and no drug.
     ChooseDrug,
+
+    // --- shortage responses that act on supply (issue 14, shortresp) ---
+    ResponseNeedsEndDate,
+    NameDesignatedProducer,
+    DesignatedNeedsPrice,
+    DesignatedNotManufacturer,
+    NoBackupForCounty,
+    ResponseNotFound,
+    ResponseAlreadyEnded,
 }
 
 impl Code {

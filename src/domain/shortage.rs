@@ -4,6 +4,8 @@
 //! the signals, this decides.
 
 use serde::{Deserialize, Serialize};
+
+use super::{Code, Invalid, Msg};
 use std::collections::{BTreeMap, BTreeSet};
 
 words! {
@@ -364,8 +366,13 @@ words! {
     /// affected counties, re-tender.
     pub enum ResponseKind {
         DirectListing => "direct_listing",
+        /// Recorded only, before responses acted (kept for history; no longer given).
         AlternateSupplier => "alternate_supplier",
         Retender => "retender",
+        /// Each affected county switched to its backup winner at the backup's awarded price.
+        BackupSwitch => "backup_switch",
+        /// A named manufacturer at a negotiated price (定点生产).
+        DesignatedProducer => "designated_producer",
     }
 }
 
@@ -382,6 +389,8 @@ words! {
         DirectListing => "response_direct_listing",
         AlternateSupplier => "response_alternate_supplier",
         Retender => "response_retender",
+        BackupSwitch => "response_backup_switch",
+        DesignatedProducer => "response_designated_producer",
     }
 }
 
@@ -404,6 +413,8 @@ impl From<ResponseKind> for EventKind {
             ResponseKind::DirectListing => EventKind::DirectListing,
             ResponseKind::AlternateSupplier => EventKind::AlternateSupplier,
             ResponseKind::Retender => EventKind::Retender,
+            ResponseKind::BackupSwitch => EventKind::BackupSwitch,
+            ResponseKind::DesignatedProducer => EventKind::DesignatedProducer,
         }
     }
 }
@@ -421,8 +432,61 @@ impl EventKind {
             EventKind::DirectListing => Err(ResponseKind::DirectListing),
             EventKind::AlternateSupplier => Err(ResponseKind::AlternateSupplier),
             EventKind::Retender => Err(ResponseKind::Retender),
+            EventKind::BackupSwitch => Err(ResponseKind::BackupSwitch),
+            EventKind::DesignatedProducer => Err(ResponseKind::DesignatedProducer),
         }
     }
+}
+
+/// A thing named by its id must exist: none is refused on the field it was named in.
+pub fn must_exist(found: bool, field: &str, code: Code, id: i64) -> Result<(), Invalid> {
+    if found {
+        Ok(())
+    } else {
+        Err(Invalid::new(field, Msg::new(code).arg("id", id)))
+    }
+}
+
+/// A declared interruption's end, when given, is not before its start.
+pub fn check_period(
+    starts_on: chrono::NaiveDate,
+    ends_on: Option<chrono::NaiveDate>,
+) -> Result<(), Invalid> {
+    if ends_on.is_some_and(|e| e < starts_on) {
+        Err(Invalid::new("ends_on", Code::PeriodEndsBeforeStart))
+    } else {
+        Ok(())
+    }
+}
+
+/// A product listed under a direct listing: of the shortage's drug (`product_drug` is the
+/// drug of the product named, none when there is no such product), at a price above zero and
+/// within the cap (1/10,000 yuan).
+pub fn check_listing(
+    product_id: i64,
+    product_drug: Option<i64>,
+    drug_id: i64,
+    unit_price: i64,
+    cap: Option<i64>,
+) -> Result<(), Invalid> {
+    match product_drug {
+        None => must_exist(false, "product_id", Code::NoProductWithId, product_id)?,
+        Some(d) if d != drug_id => {
+            return Err(Invalid::new("product_id", Code::ProductNotOfShortageDrug))
+        }
+        _ => {}
+    }
+    let cap = cap.unwrap_or(0);
+    if unit_price <= 0 || unit_price > cap {
+        return Err(Invalid::new(
+            "unit_price",
+            Msg::new(Code::PriceNotWithinCap).arg(
+                "cap",
+                crate::domain::money::Money::from_ten_thousandths(cap),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -627,6 +627,9 @@ diesel::table! {
         note -> Text,
         created_at -> Timestamp,
         created_by -> Text,
+        unit_price -> Nullable<BigInt>,
+        ended_at -> Nullable<Timestamp>,
+        tender_id -> Nullable<BigInt>,
     }
 }
 

@@ -1,0 +1,341 @@
+//! The center's responses to a shortage: each recorded with its history event, audit record and
+//! alert in one transaction, and acting on supply for the affected counties until its end date
+//! (the rules: `domain::shortage_response`): a switch to each county's backup winner, a
+//! designated producer, direct listings (an arrangement per listing, made when a supplier
+//! lists), a re-tender (recorded). Withdrawn by the center, or when the shortage resolves, a
+//! response ends with every arrangement it made.
+
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Ctx, Result};
+use crate::alerts::{send, Alert, Value};
+use crate::domain::alerts::AlertKind;
+use crate::domain::money::Money;
+use crate::domain::roles::Principal;
+use crate::domain::shortage::{counties_parse, ResponseKind};
+use crate::domain::shortage_response::{backup_for, check_designated, NewResponse};
+use crate::domain::supply::ContractKind;
+use crate::domain::{Code, Msg};
+use crate::sealing::MasterKey;
+use crate::store::supply::{create_arrangement, NewArrangement};
+use crate::store::tenders as ts;
+use crate::store::{catalog, regions, shortages, write_tx, Act, DbConn, StoreError};
+
+/// Center staff respond to shortages; regulators read.
+pub fn may_respond(p: &Principal) -> Result<()> {
+    super::may_administer(p)
+}
+
+/// Center staff respond to an open shortage: recorded, acted on, alerted, in one transaction.
+#[tracing::instrument(skip_all, fields(user = %p.username, shortage = shortage_id))]
+pub fn respond(
+    cx: &Ctx,
+    p: &Principal,
+    shortage_id: i64,
+    r: &NewResponse,
+    master: &MasterKey,
+) -> Result<shortages::Response> {
+    may_respond(p)?;
+    let (act, today) = (cx.act(p), cx.today());
+    let url = cx.config.public_url.clone();
+    let mut c = cx.conn()?;
+    Ok(write_tx(&mut c, |conn| {
+        let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
+        act_on_supply(conn, &act, &resp, today)?;
+        if resp.kind == ResponseKind::Retender {
+            draft_retender(conn, &act, master, &rec, &resp, cx.clock.now())?;
+        }
+        alert_response(conn, &act, &rec, &resp, &url, today)?;
+        Ok(resp)
+    })?)
+}
+
+/// Center staff withdraw a response: it ends now with its arrangements (new orders of the
+/// affected counties go back to the award contract).
+#[tracing::instrument(skip_all, fields(user = %p.username, response = id))]
+pub fn withdraw(cx: &Ctx, p: &Principal, id: i64) -> Result<shortages::Response> {
+    may_respond(p)?;
+    let act = cx.act(p);
+    Ok(shortages::end_response(&mut *cx.conn()?, &act, id)?)
+}
+
+/// A supplier's user lists a product of the drug under a direct listing in force, at its own
+/// price within the cap: a `direct_listing` arrangement for the response's counties and period.
+#[tracing::instrument(skip_all, fields(user = %p.username, response = response_id))]
+pub fn list_product(
+    cx: &Ctx,
+    p: &Principal,
+    response_id: i64,
+    product_id: i64,
+    unit_price: i64,
+) -> Result<shortages::Listing> {
+    if p.role != crate::domain::roles::Role::Supplier {
+        return Err(super::Error::Forbidden(Code::OnlySuppliersList.into()));
+    }
+    let supplier = super::parties::acting_supplier(p, Code::OnlySupplierUsersList)?;
+    let (act, today) = (cx.act(p), cx.today());
+    Ok(shortages::list_product(
+        &mut *cx.conn()?,
+        &act,
+        response_id,
+        supplier,
+        product_id,
+        unit_price,
+        today,
+    )?)
+}
+
+/// Ends every response of a record that resolved (inside the resolution's transaction).
+pub fn end_responses_of(
+    conn: &mut DbConn,
+    act: &Act,
+    shortage_id: i64,
+) -> std::result::Result<usize, StoreError> {
+    let open = shortages::open_responses_of(conn, shortage_id)?;
+    for r in &open {
+        shortages::end_response(conn, act, r.id)?;
+    }
+    Ok(open.len())
+}
+
+/// A re-tender: a draft tender with one lot for the drug, made by the store's own tender
+/// creation from the previous lot's parameters (policy, maximum price, minimum bidders,
+/// consistency, agreed share) and the latest demand window that holds the drug, its demand
+/// then set to the affected counties' latest reported demand; the center completes and
+/// publishes it. Returns the tender's id.
+fn draft_retender(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    now: chrono::DateTime<chrono::Utc>,
+) -> std::result::Result<i64, StoreError> {
+    let Some((lot, prev)) = shortages::latest_lot_of_drug(conn, resp.drug_id)? else {
+        return Ok(0);
+    };
+    let window = prev.window_id.unwrap_or(0);
+    let counties: BTreeSet<i64> = counties_parse(&resp.counties);
+    let regions = regions::all(conn)?;
+    let codes: BTreeSet<&str> = regions
+        .iter()
+        .filter(|r| counties.contains(&r.id))
+        .map(|r| r.code.as_str())
+        .collect();
+    let drug = catalog::get_drug(conn, resp.drug_id)?;
+    let demand: i64 = ts::demand_by_region(conn, window)?
+        .iter()
+        .filter(|(county, _, code, _, _)| codes.contains(county.as_str()) && *code == drug.code)
+        .map(|r| r.4)
+        .sum();
+    let spec = ts::TenderSpec {
+        title: format!("重新招标 {} {}", drug.code, drug.name_zh),
+        region_id: rec.region_id,
+        window_id: window,
+        bid_deadline: now + chrono::Duration::days(14),
+        objection_days: prev.objection_days,
+        contract_months: prev.contract_months,
+        lots: vec![ts::LotSpec {
+            drug_id: resp.drug_id,
+            max_unit_price: lot.max_price(),
+            min_bidders: lot.min_bidders,
+            consistency_required: lot.consistency_required,
+            policy: lot.award_policy()?,
+            agreed_share_bp: lot.agreed_share_bp,
+        }],
+    };
+    let t = ts::create_tender(conn, act, master, &spec)?;
+    let new_lot = ts::lots_of(conn, t.id)?[0].id;
+    let agreed = ts::agreed_volume(demand, lot.agreed_share_bp);
+    shortages::set_retender_demand(conn, resp.id, t.id, new_lot, demand, agreed)?;
+    Ok(t.id)
+}
+
+/// What a response changes in supply, for its counties and period.
+fn act_on_supply(
+    conn: &mut DbConn,
+    act: &Act,
+    resp: &shortages::Response,
+    today: NaiveDate,
+) -> std::result::Result<(), StoreError> {
+    let ends_on = resp.until_on.unwrap_or(today);
+    let counties: Vec<i64> = counties_parse(&resp.counties).into_iter().collect();
+    let base = NewArrangement {
+        kind: ContractKind::Designated,
+        response_id: Some(resp.id),
+        drug_id: resp.drug_id,
+        supplier_id: 0,
+        product_id: 0,
+        lot_id: None,
+        bid_id: None,
+        unit_price: Money::from_ten_thousandths(resp.unit_price.unwrap_or(0)),
+        starts_on: today,
+        ends_on,
+        counties: counties.clone(),
+        committed_volume: 0,
+    };
+    match resp.kind {
+        ResponseKind::BackupSwitch => {
+            for a in backup_arrangements(conn, resp, &counties, &base)? {
+                create_arrangement(conn, act, &a)?;
+            }
+        }
+        ResponseKind::DesignatedProducer => {
+            let supplier = resp.supplier_id.unwrap_or(0);
+            let (maker, product) = shortages::maker_of_drug(conn, supplier, resp.drug_id)?;
+            check_designated(maker, product.is_some())?;
+            let a = NewArrangement {
+                supplier_id: supplier,
+                product_id: product.unwrap_or(0),
+                ..base
+            };
+            create_arrangement(conn, act, &a)?;
+        }
+        // Direct listings become arrangements as suppliers list; a re-tender is recorded.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One `backup_switch` arrangement per backup winner: for each affected county, the winner
+/// that backs it up under the drug's latest award that names a backup for it, at that
+/// winner's own awarded price. A county without one is refused (the whole response with it).
+fn backup_arrangements(
+    conn: &mut DbConn,
+    resp: &shortages::Response,
+    counties: &[i64],
+    base: &NewArrangement,
+) -> std::result::Result<Vec<NewArrangement>, StoreError> {
+    let awards = shortages::awards_of_drug(conn, resp.drug_id)?;
+    let regions = regions::all(conn)?;
+    let mut by_bid: BTreeMap<i64, NewArrangement> = BTreeMap::new();
+    for county in counties {
+        let region = regions.iter().find(|r| r.id == *county);
+        let code = region.map(|r| r.code.as_str()).unwrap_or_default();
+        let found = awards
+            .iter()
+            .find_map(|(lot, a)| backup_for(a, code).map(|w| (*lot, w.clone())));
+        let Some((lot, w)) = found else {
+            let name = region.map(|r| r.name_zh.clone()).unwrap_or_default();
+            return Err(StoreError::Conflict(
+                Msg::new(Code::NoBackupForCounty).arg("county", name),
+            ));
+        };
+        if let Some(a) = by_bid.get_mut(&w.bid_id) {
+            a.counties.push(*county);
+            continue;
+        }
+        let product_id = shortages::product_of_bid(conn, w.bid_id)?;
+        by_bid.insert(
+            w.bid_id,
+            NewArrangement {
+                kind: ContractKind::BackupSwitch,
+                supplier_id: w.supplier_id,
+                product_id,
+                lot_id: Some(lot),
+                bid_id: Some(w.bid_id),
+                unit_price: w.unit_price,
+                counties: vec![*county],
+                ..base.clone()
+            },
+        );
+    }
+    Ok(by_bid.into_values().collect())
+}
+
+/// A response's alert (in the response's transaction): to center staff, the institutions of the
+/// counties it covers, the contracted suppliers, the supplier named (designated producer) or
+/// every licensed supplier (direct listing).
+fn alert_response(
+    conn: &mut DbConn,
+    act: &Act,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    public_url: &str,
+    today: chrono::NaiveDate,
+) -> Result<(), StoreError> {
+    let window_days = 30;
+    {
+        let drug = catalog::get_drug(conn, rec.drug_id)?;
+        let geo = shortages::geography(conn)?;
+        let at = act.stamp();
+        let counties = crate::domain::shortage::counties_parse(&resp.counties);
+        let from = at - chrono::Duration::days(window_days);
+        let institutions: Vec<i64> = shortages::institutions_by_drug(conn, &[rec.drug_id], from)?
+            .remove(&rec.drug_id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(c, _)| counties.contains(c))
+            .map(|(_, i)| i)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
+        shortages::note_alerted(
+            conn,
+            rec,
+            &institutions.iter().copied().collect(),
+            &suppliers.iter().copied().collect(),
+        )?;
+        suppliers.extend(resp.supplier_id);
+        if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
+            // Open to every licensed supplier: tell them all.
+            suppliers.extend(shortages::licensed_suppliers(conn, today)?);
+            suppliers.sort_unstable();
+            suppliers.dedup();
+        }
+        let mut facts = vec![
+            ("alert.fact.drug", super::shortage_scan::drug_value(&drug)),
+            (
+                "alert.fact.response",
+                Value::Key(format!("shortage.response.{}", resp.kind)),
+            ),
+            ("alert.fact.scope", Value::Plain("{region}".into())),
+        ];
+        if let Some(cap) = resp.price_cap {
+            facts.push((
+                "alert.fact.price_cap",
+                Value::Plain(crate::domain::money::Money::from_ten_thousandths(cap).to_string()),
+            ));
+        }
+        if let Some(u) = resp.until_on {
+            facts.push(("alert.fact.until", Value::Plain(u.to_string())));
+        }
+        if let Some(s) = resp.supplier_id {
+            facts.push(("alert.fact.supplier", Value::Plain(format!("#{s}"))));
+        }
+        if !resp.note.is_empty() {
+            facts.push(("alert.fact.note", Value::Plain(resp.note.clone())));
+        }
+        let region_names: Vec<String> = counties.iter().map(|c| geo.name(*c, "zh-CN")).collect();
+        let region_en: Vec<String> = counties.iter().map(|c| geo.name(*c, "en")).collect();
+        let alert = Alert {
+            kind: AlertKind::Shortage,
+            template: Some("shortage_response"),
+            key: format!("shortage_response:{}", resp.id),
+            args: vec![
+                ("drug", Value::Local(drug.name_zh.clone(), drug.inn.clone())),
+                (
+                    "response",
+                    Value::Key(format!("shortage.response.{}", resp.kind)),
+                ),
+            ],
+            facts,
+            link: if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
+                "/direct-listings".into()
+            } else {
+                format!("/shortages/{}", rec.id)
+            },
+            localized: vec![("region", region_names.join("、"), region_en.join(", "))],
+        };
+        let to = crate::store::alerts::Audience {
+            center: true,
+            regulator: false,
+            suppliers,
+            institutions,
+        };
+        send(conn, at, &alert, &to, public_url)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,310 @@
+//! The center's shortage responses act on supply, on both databases: a switch to backup moves a
+//! county's new orders to its backup winner at the backup's own awarded price and back to the
+//! award contract when the center withdraws it; a designated producer takes the affected
+//! counties at the negotiated price, and only a manufacturer with a product of the drug may be
+//! designated; a resolution ends the responses with their arrangements. Where orders go is
+//! read through the routing (`store::supply::arrangements_for` + `domain::supply::serving`).
+
+mod common;
+
+use actix_web::http::StatusCode;
+use chrono::{Duration, NaiveDate};
+use common::{app, state_with_demo, Client, TestDb, PW};
+use jicai::domain::award::{LotAward, Winner};
+use jicai::domain::catalog::SupplierKind;
+use jicai::domain::jobs::parse;
+use jicai::domain::supply::{serving, Arrangement, ContractKind};
+use jicai::domain::tender::ContractStatus;
+use jicai::store::{regions, shortages as ss, supply, users};
+use jicai::web::AppState;
+
+fn run_scan(state: &AppState) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let spec = parse(
+        "shortage_scan.toml",
+        "shortage_scan",
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap();
+    let r = jicai::jobs::shortage::scan(
+        &mut state.store.conn().unwrap(),
+        &spec,
+        state.clock.now(),
+        state.config.time_zone,
+        "http://jicai.test",
+    )
+    .unwrap();
+    assert!(r.errors.is_empty(), "{r}");
+}
+
+/// The arrangement that serves the county with the drug today.
+fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Arrangement> {
+    let arr = supply::arrangements_for(&mut state.store.conn().unwrap(), county, drug).unwrap();
+    serving(&arr, county, drug, day).cloned()
+}
+
+/// The demo institution's county, and a drug whose award names a backup for that county:
+/// (institution, county, drug, backup winner).
+fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
+    let mut c = state.store.conn().unwrap();
+    let inst = users::by_username(&mut c, "institution")
+        .unwrap()
+        .unwrap()
+        .institution_id
+        .unwrap();
+    let county = regions::county_of_institution(&mut c, inst).unwrap();
+    let code = regions::all(&mut c)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == county)
+        .unwrap()
+        .code;
+    use diesel::prelude::*;
+    use jicai::store::schema::lots;
+    let rows: Vec<(i64, Option<String>)> = lots::table
+        .select((lots::drug_id, lots::result_json))
+        .load(&mut *c)
+        .unwrap();
+    for (drug, json) in rows {
+        let Some(a) = json.and_then(|j| serde_json::from_str::<LotAward>(&j).ok()) else {
+            continue;
+        };
+        if let Some(w) = jicai::domain::shortage_response::backup_for(&a, &code) {
+            return (inst, county, drug, w.clone());
+        }
+    }
+    panic!("the demo has a multiple-winner award with a backup for county {code}");
+}
+
+/// An open shortage record of the drug in the institution's county (its report).
+fn shortage_of(state: &AppState, inst: i64, drug: i64) -> i64 {
+    ss::report(
+        &mut state.store.conn().unwrap(),
+        &state.act("institution"),
+        inst,
+        drug,
+        "none left",
+    )
+    .unwrap();
+    run_scan(state);
+    ss::open_records(&mut state.store.conn().unwrap())
+        .unwrap()
+        .remove(&drug)
+        .expect("a record opened")
+        .id
+}
+
+async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestDb) {
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, backup) = county_with_backup(&state);
+    let today = state.today();
+    let before = routed(&state, county, drug, today).expect("the award serves the county");
+    assert_eq!(before.kind, ContractKind::Award);
+    assert_ne!(before.supplier_id, backup.supplier_id);
+    let id = shortage_of(&state, inst, drug);
+
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    // The record's page gives the form's token.
+    let page = center.get(&format!("/shortages/{id}")).await;
+    assert!(page.body.contains("backup_switch"), "{}", page.body);
+    let path = format!("/shortages/{id}/responses");
+    let until = (today + Duration::days(30)).to_string();
+    let county_s = county.to_string();
+    let r = center
+        .post(
+            &path,
+            &[
+                ("kind", "backup_switch"),
+                ("until_on", &until),
+                ("counties", &county_s),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::BackupSwitch);
+    assert_eq!(now.supplier_id, backup.supplier_id);
+    assert_eq!(now.unit_price, backup.unit_price, "the backup's own price");
+    assert_eq!(now.counties, vec![county]);
+    assert_eq!(now.ends_on.to_string(), until);
+    // After its end date the award serves again.
+    let later = today + Duration::days(31);
+    assert_eq!(
+        routed(&state, county, drug, later).unwrap().contract_id,
+        before.contract_id
+    );
+    // A regulator may not withdraw it; the center does, and the county goes back.
+    let resp = ss::responses_of(&mut state.store.conn().unwrap(), id).unwrap()[0].clone();
+    let withdraw = format!("/shortages/{id}/responses/{}/withdraw", resp.id);
+    let page = center.get(&format!("/shortages/{id}")).await;
+    assert!(page.body.contains(&withdraw), "{}", page.body);
+    let mut reg = Client::new(app.clone());
+    reg.login("regulator", PW).await;
+    reg.get(&format!("/shortages/{id}")).await;
+    assert_eq!(reg.post(&withdraw, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        center.post(&withdraw, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        routed(&state, county, drug, today).unwrap().contract_id,
+        before.contract_id
+    );
+    let c =
+        jicai::store::tenders::contract(&mut state.store.conn().unwrap(), now.contract_id).unwrap();
+    assert_eq!(c.status, ContractStatus::Ended);
+    assert_eq!(
+        center.post(&withdraw, &[]).await.status,
+        StatusCode::CONFLICT,
+        "ended once"
+    );
+}
+
+async fn a_designated_producer_serves_until_the_shortage_resolves(db: TestDb) {
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, _) = county_with_backup(&state);
+    let today = state.today();
+    let award = routed(&state, county, drug, today).unwrap();
+    let id = shortage_of(&state, inst, drug);
+    // A manufacturer with a product of the drug, and a distributor.
+    let (maker, distributor) = {
+        use diesel::prelude::*;
+        use jicai::store::schema::{products, suppliers};
+        let mut c = state.store.conn().unwrap();
+        let maker: i64 = products::table
+            .filter(products::drug_id.eq(drug))
+            .select(products::manufacturer_id)
+            .first(&mut *c)
+            .unwrap();
+        let distributor: i64 = suppliers::table
+            .filter(suppliers::kind.eq(SupplierKind::Distributor))
+            .select(suppliers::id)
+            .first(&mut *c)
+            .unwrap();
+        (maker, distributor)
+    };
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    // The record's page gives the form's token.
+    let page = center.get(&format!("/shortages/{id}")).await;
+    assert!(page.body.contains("backup_switch"), "{}", page.body);
+    let path = format!("/shortages/{id}/responses");
+    let until = (today + Duration::days(60)).to_string();
+    let d = distributor.to_string();
+    let r = center
+        .post(
+            &path,
+            &[
+                ("kind", "designated_producer"),
+                ("until_on", &until),
+                ("supplier_id", &d),
+                ("unit_price", "9.50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("data-code=\"designated_not_manufacturer\""));
+    assert!(ss::responses_of(&mut state.store.conn().unwrap(), id)
+        .unwrap()
+        .is_empty());
+    let m = maker.to_string();
+    let r = center
+        .post(
+            &path,
+            &[
+                ("kind", "designated_producer"),
+                ("until_on", &until),
+                ("supplier_id", &m),
+                ("unit_price", "9.50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::Designated);
+    assert_eq!(now.supplier_id, maker);
+    assert_eq!(now.unit_price.ten_thousandths(), 95_000);
+    // The shortage resolves (the report leaves the window): the designation ends with it.
+    state.clock.advance(Duration::days(31));
+    run_scan(&state);
+    assert_eq!(
+        ss::get(&mut state.store.conn().unwrap(), id)
+            .unwrap()
+            .status,
+        jicai::domain::shortage::ShortageStatus::Resolved
+    );
+    let day = state.today();
+    assert_eq!(
+        routed(&state, county, drug, day).unwrap().contract_id,
+        award.contract_id
+    );
+    let resp = ss::responses_of(&mut state.store.conn().unwrap(), id).unwrap();
+    assert!(resp[0].ended_at.is_some());
+}
+
+async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb) {
+    use jicai::store::tenders as ts;
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, _) = county_with_backup(&state);
+    let id = shortage_of(&state, inst, drug);
+    let (old, prev_tender) = ss::latest_lot_of_drug(&mut state.store.conn().unwrap(), drug)
+        .unwrap()
+        .expect("the drug was tendered");
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get(&format!("/shortages/{id}")).await;
+    let county_s = county.to_string();
+    let r = center
+        .post(
+            &format!("/shortages/{id}/responses"),
+            &[("kind", "retender"), ("counties", &county_s)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut c = state.store.conn().unwrap();
+    let resp = ss::responses_of(&mut c, id).unwrap()[0].clone();
+    let tender = ts::tender(&mut c, resp.tender_id.expect("a draft tender")).unwrap();
+    assert_eq!(tender.state, jicai::domain::tender::TenderState::Draft);
+    let lots = ts::lots_of(&mut c, tender.id).unwrap();
+    assert_eq!(lots.len(), 1);
+    assert_eq!(lots[0].drug_id, drug);
+    let window = prev_tender.window_id.unwrap();
+    let code = regions::all(&mut c)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == county)
+        .unwrap()
+        .code;
+    let drug_code = jicai::store::catalog::get_drug(&mut c, drug).unwrap().code;
+    let demand: i64 = ts::demand_by_region(&mut c, window)
+        .unwrap()
+        .iter()
+        .filter(|r| r.0 == code && r.2 == drug_code)
+        .map(|r| r.4)
+        .sum();
+    assert!(demand > 0);
+    assert_eq!(
+        lots[0].reported_demand, demand,
+        "the affected county's demand"
+    );
+    assert_ne!(lots[0].id, old.id);
+    assert_eq!(lots[0].max_unit_price, old.max_unit_price);
+    assert_eq!(lots[0].policy, old.policy);
+    assert_eq!(lots[0].min_bidders, old.min_bidders);
+    assert_eq!(lots[0].agreed_share_bp, old.agreed_share_bp);
+}
+
+on_both_databases!(
+    demo: a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
+    a_retender_drafts_a_tender_with_the_affected_counties_demand,
+    a_designated_producer_serves_until_the_shortage_resolves
+);
