@@ -16,7 +16,7 @@ use jicai::domain::shortage::{Level, Scope, ShortageStatus};
 use jicai::domain::tender::ContractStatus;
 use jicai::i18n::Tr;
 use jicai::mail::{send_due, Mailer};
-use jicai::store::{catalog, orders as os, regions, shortages as ss, tenders as ts, users, Act};
+use jicai::store::{catalog, regions, shortages as ss, tenders as ts, users, Act};
 use jicai::web::AppState;
 
 fn spec() -> JobSpec {
@@ -131,14 +131,14 @@ async fn a_drug_wide_record_alerts_who_ordered_and_its_end_reaches_them(db: Test
     let (state, smtp, _dir) = with_smtp(&db);
     run_scan(&state);
     let (inst, contract, drug) = quiet_contract(&state);
-    os::place_order(
+    jicai::app::ordering::place_basket(
         &mut state.store.conn().unwrap(),
         &state.act("institution"),
         &state.config.delivery,
         inst,
         false,
-        &[os::NewLine {
-            contract_id: contract,
+        &[jicai::app::ordering::BasketLine {
+            item: jicai::app::ordering::Item::Contract(contract),
             quantity: 10,
         }],
         state.today(),

@@ -1,12 +1,12 @@
 //! The server-rendered pages, one module per area.
 
 pub mod admin;
-pub mod bids;
 pub mod bad_faith;
+pub mod bids;
 pub mod catalog;
+pub mod commitments;
 pub mod contracts;
 pub mod demand;
-pub mod commitments;
 pub mod direct_listings;
 pub mod home;
 pub mod lots;
