@@ -444,7 +444,7 @@ async fn commitment_pace_alerts_once_per_month_and_contract(db: TestDb) {
         state.clock.clone(),
     );
     let behind = |d| {
-        jicai::app::commitments::behind_pace(&mut state.store.conn().unwrap(), d, 80)
+        jicai::app::commitments::behind_pace(&mut state.store.conn().unwrap(), d, 80, 30)
             .unwrap()
             .into_iter()
             .filter(|l| l.c.institution_id == township || l.c.parent_id == Some(township))

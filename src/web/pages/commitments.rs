@@ -6,13 +6,13 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use super::performance::{county_field, supplier_field};
 use crate::app::commitments::{self, Asked, Line};
-use crate::domain::catalog::RegionLevel;
 use crate::domain::Invalid;
 use crate::i18n::Tr;
-use crate::store::performance::{self as ps, Names};
+use crate::store::performance as ps;
 use crate::web::auth::Viewer;
-use crate::web::view::{self, Cell, Field, Report, ReportPage, Table};
+use crate::web::view::{self, Cell, Report, ReportPage, Table};
 use crate::web::{db, run, AppState, Error};
 
 #[derive(Deserialize, Default)]
@@ -176,37 +176,6 @@ fn county_table(t: &Tr, lines: &[Line]) -> Table {
     }
 }
 
-/// The county and supplier filters (center staff and regulators).
-fn filters(t: &Tr, names: &Names, a: &Asked) -> Vec<Field> {
-    let all = || vec![(String::new(), t.get("perf.all").to_string())];
-    let mut counties = all();
-    let mut cs: Vec<(&i64, &(String, String, RegionLevel))> = names
-        .regions
-        .iter()
-        .filter(|(_, r)| r.2 == RegionLevel::County)
-        .collect();
-    cs.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
-    counties.extend(
-        cs.into_iter().map(|(id, (zh, en, _))| {
-            (id.to_string(), if t.zh() { zh.clone() } else { en.clone() })
-        }),
-    );
-    let mut suppliers = all();
-    let mut ss: Vec<(&i64, &String)> = names.suppliers.iter().collect();
-    ss.sort_by(|x, y| x.1.cmp(y.1));
-    suppliers.extend(ss.into_iter().map(|(id, n)| (id.to_string(), n.clone())));
-    let id = |x: Option<i64>| x.map(|c| c.to_string()).unwrap_or_default();
-    vec![
-        Field::select("county", t.get("perf.county"), &id(a.county_id), counties),
-        Field::select(
-            "supplier",
-            t.get("perf.supplier"),
-            &id(a.supplier_id),
-            suppliers,
-        ),
-    ]
-}
-
 #[get("/commitments")]
 async fn commitments_page(
     v: Viewer,
@@ -254,7 +223,10 @@ async fn commitments_page(
         tabs: vec![],
         action: "/commitments".into(),
         filters: if staff {
-            filters(&t, &names, &a)
+            vec![
+                county_field(&t, &names, a.county_id),
+                supplier_field(&t, &names, a.supplier_id),
+            ]
         } else {
             vec![]
         },

@@ -147,36 +147,40 @@ fn filter_fields(t: &Tr, a: &Asked, names: &Names, with_county: bool) -> Vec<Fie
         Field::text("to", t.get("perf.to"), &a.to.to_string()).kind("date"),
     ];
     if with_county {
-        let mut counties: Vec<(String, String)> = vec![(String::new(), t.get("perf.all").into())];
-        let mut cs: Vec<(&i64, &(String, String, RegionLevel))> = names
-            .regions
-            .iter()
-            .filter(|(_, r)| r.2 == RegionLevel::County)
-            .collect();
-        cs.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
-        counties.extend(cs.into_iter().map(|(id, (zh, en, _))| {
-            (id.to_string(), if t.zh() { zh.clone() } else { en.clone() })
-        }));
-        v.push(Field::select(
-            "county",
-            t.get("perf.county"),
-            &a.county.map(|c| c.to_string()).unwrap_or_default(),
-            counties,
-        ));
+        v.push(county_field(t, names, a.county));
     }
     if !a.own_supplier {
-        let mut ss: Vec<(String, String)> = vec![(String::new(), t.get("perf.all").into())];
-        let mut list: Vec<(&i64, &String)> = names.suppliers.iter().collect();
-        list.sort_by(|x, y| x.1.cmp(y.1));
-        ss.extend(list.into_iter().map(|(id, n)| (id.to_string(), n.clone())));
-        v.push(Field::select(
-            "supplier",
-            t.get("perf.supplier"),
-            &a.supplier.map(|s| s.to_string()).unwrap_or_default(),
-            ss,
-        ));
+        v.push(supplier_field(t, names, a.supplier));
     }
     v
+}
+
+/// The county filter: every county by name, or all (`chosen` selected).
+pub(in crate::web::pages) fn county_field(t: &Tr, names: &Names, chosen: Option<i64>) -> Field {
+    let mut counties: Vec<(String, String)> = vec![(String::new(), t.get("perf.all").into())];
+    let mut cs: Vec<(&i64, &(String, String, RegionLevel))> = names
+        .regions
+        .iter()
+        .filter(|(_, r)| r.2 == RegionLevel::County)
+        .collect();
+    cs.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
+    counties.extend(
+        cs.into_iter().map(|(id, (zh, en, _))| {
+            (id.to_string(), if t.zh() { zh.clone() } else { en.clone() })
+        }),
+    );
+    let chosen = chosen.map(|c| c.to_string()).unwrap_or_default();
+    Field::select("county", t.get("perf.county"), &chosen, counties)
+}
+
+/// The supplier filter: every supplier by name, or all (`chosen` selected).
+pub(in crate::web::pages) fn supplier_field(t: &Tr, names: &Names, chosen: Option<i64>) -> Field {
+    let mut ss: Vec<(String, String)> = vec![(String::new(), t.get("perf.all").into())];
+    let mut list: Vec<(&i64, &String)> = names.suppliers.iter().collect();
+    list.sort_by(|x, y| x.1.cmp(y.1));
+    ss.extend(list.into_iter().map(|(id, n)| (id.to_string(), n.clone())));
+    let chosen = chosen.map(|s| s.to_string()).unwrap_or_default();
+    Field::select("supplier", t.get("perf.supplier"), &chosen, ss)
 }
 
 fn tabs(t: &Tr, a: &Asked) -> Vec<Link> {
