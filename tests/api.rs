@@ -69,7 +69,7 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
         "/api/v1/lots/{id}/bid",
         &[401, 403, 404, 409, 422],
     ),
-    ("get", "/api/v1/lots/{id}/products", &[401, 404]),
+    ("get", "/api/v1/lots/{id}/products", &[401, 403, 404]),
     (
         "get",
         "/api/v1/tenders/{id}/lots/{lot}/bids",

@@ -164,6 +164,10 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(code(&r), "distributors_do_not_bid");
     assert_eq!(active_bids(&state, o.d0012), before, "nothing was written");
+    let products = format!("/api/v1/lots/{}/products", o.d0012);
+    let r = page.api("GET", &products, Some(&token), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(code(&r), "distributors_do_not_bid");
 
     // The national agent of an imported product bids with it (and only with it).
     let huadong_id = supplier(&state, HUADONG);

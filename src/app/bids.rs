@@ -70,14 +70,17 @@ pub fn form(cx: &Ctx, p: &Principal, tender_id: i64, lot_id: i64) -> Result<BidF
     })
 }
 
-/// The products of a lot's drug to choose from: a supplier's own (those it may bid with);
-/// everyone else who sees the lot, all of them.
+/// The products of a lot's drug to choose from: a supplier's own (those it may bid with; a
+/// distribution enterprise that may not bid is refused as on the form); everyone else who sees
+/// the lot, all of them.
 #[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
 pub fn lot_products(cx: &Ctx, p: &Principal, lot_id: i64) -> Result<Vec<Product>> {
     let mut c = cx.conn()?;
     let (lot, _) = visible_lot(&mut c, p, None, lot_id)?;
     if p.role == Role::Supplier {
-        return Ok(ts::own_products(&mut c, bidder(p)?, lot.drug_id)?);
+        let sid = bidder(p)?;
+        check_may_bid(&mut c, sid)?;
+        return Ok(ts::own_products(&mut c, sid, lot.drug_id)?);
     }
     let f = catalog::ProductFilter {
         drug_id: Some(lot.drug_id),

@@ -238,8 +238,9 @@ pub async fn get_bid(
 }
 
 /// Products of a lot's drug, to choose from when bidding: for a supplier its own (those it may
-/// bid with); for others who see the lot, all of them.
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 200, body = Vec<crate::store::catalog::Product>)))]
+/// bid with; a distribution enterprise that is no national agent: 403 `distributors_do_not_bid`);
+/// for others who see the lot, all of them.
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "lot id")), responses((status = 200, body = Vec<crate::store::catalog::Product>), (status = 403, body = ErrorBody)))]
 #[get("/lots/{id}/products")]
 pub async fn lot_products(
     u: ApiUser,
