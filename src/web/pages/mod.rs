@@ -6,6 +6,7 @@ pub mod contracts;
 pub mod demand;
 pub mod home;
 pub mod lots;
+pub mod objections;
 pub mod orders;
 pub mod parties;
 pub mod performance;
