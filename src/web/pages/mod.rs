@@ -10,6 +10,7 @@ pub mod demand;
 pub mod direct_listings;
 pub mod home;
 pub mod lots;
+pub mod objections;
 pub mod ordering;
 pub mod orders;
 pub mod parties;
