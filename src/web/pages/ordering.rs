@@ -134,7 +134,7 @@ async fn place(
     };
     let cmd = orders::PlaceOrder {
         institution_id,
-        urgent: f.get("urgent").is_some(),
+        urgent: f.contains_key("urgent"),
         lines: basket_of(&f)?,
     };
     let p = v.p.clone();

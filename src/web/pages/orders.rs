@@ -168,7 +168,7 @@ fn lines_section(
     let mut s = Section::new(t.get("order.lines"));
     s.table = Some(Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "order.line",
                 "order.drug",
@@ -305,7 +305,7 @@ fn deliveries_section(t: &Tr, dls: &[os::DeliveryLine], mine: bool) -> Section {
     let mut s = Section::new(t.get("order.deliveries"));
     s.table = Some(Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "order.line",
                 "order.quantity",
