@@ -243,6 +243,114 @@ impl Config {
 
     /// Reads settings from these variables (and the TOML file `JICAI_CONFIG` names), then defaults.
     pub fn from_sources(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        let src = Sources::read(env)?;
+        let num = |key: &str, min: i64, max: i64| src.num(key, min, max);
+        let bind: SocketAddr =
+            src.parse("bind", "an address:port such as 127.0.0.1:8080", |v| {
+                v.parse().ok()
+            })?;
+        Ok(Config {
+            database_url: src.parse("database_url", "a database URL or file path", |v| {
+                Some(v.to_string()).filter(|v| !v.is_empty())
+            })?,
+            bind,
+            time_zone: src.parse("time_zone", "a time zone name such as Asia/Shanghai", |v| {
+                v.parse().ok()
+            })?,
+            secret_file: PathBuf::from(src.get("secret_file").0),
+            master_key_file: PathBuf::from(src.get("master_key_file").0),
+            objection_days: num("objection_days", 0, 60)?,
+            delivery: crate::domain::orders::DeliveryRules {
+                urgent_hours: num("urgent_hours", 1, 24 * 30)?,
+                normal_hours: num("normal_hours", 1, 24 * 30)?,
+                remote_hours: num("remote_hours", 1, 24 * 30)?,
+                payment_days: num("payment_days", 1, 365)?,
+                ..Default::default()
+            },
+            commitment_behind_pct: num("commitment_behind_pct", 1, 100)?,
+            pool_size: num("pool_size", 1, 512)? as u32,
+            workers: num("workers", 0, 512)? as usize,
+            cookie_secure: src.parse("cookie_secure", "true or false", |v| {
+                match v.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => Some(true),
+                    "false" | "0" | "no" => Some(false),
+                    _ => None,
+                }
+            })?,
+            login_max_failures: num("login_max_failures", 1, 1000)?,
+            login_max_failures_per_user: num("login_max_failures_per_user", 1, 100_000)?,
+            login_max_failures_per_address: num("login_max_failures_per_address", 1, 100_000)?,
+            login_lock_minutes: num("login_lock_minutes", 1, 10_000)?,
+            trusted_proxies: src.parse(
+                "trusted_proxies",
+                "a comma-separated list of IP addresses",
+                |v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| p.parse::<std::net::IpAddr>().ok())
+                        .collect()
+                },
+            )?,
+            session_idle_minutes: num("session_idle_minutes", 1, 366 * 24 * 60)?,
+            session_max_hours: num("session_max_hours", 1, 10 * 366 * 24)?,
+            metrics_token: src.metrics_token()?,
+            smtp_url: src.parse(
+                "smtp_url",
+                "an smtp:// or smtps:// URL such as smtp://user:pass@host:587?tls=required",
+                |v| match v {
+                    "" => Some(None),
+                    u if u.starts_with("smtp://") || u.starts_with("smtps://") => {
+                        Some(Some(u.to_string()))
+                    }
+                    _ => None,
+                },
+            )?,
+            mail_dir: PathBuf::from(src.get("mail_dir").0),
+            mail_from: src.parse(
+                "mail_from",
+                "an address such as Jicai <noreply@example.org>",
+                |v| {
+                    v.parse::<lettre::message::Mailbox>()
+                        .ok()
+                        .map(|_| v.to_string())
+                },
+            )?,
+            jobs_dir: Some(src.get("jobs_dir").0)
+                .filter(|d| !d.trim().is_empty())
+                .map(PathBuf::from),
+            public_url: {
+                let u = src
+                    .get("public_url")
+                    .0
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_string();
+                if u.is_empty() {
+                    format!("http://{bind}")
+                } else {
+                    u
+                }
+            },
+        })
+    }
+
+    /// Reads (or creates, with a random key) the session key file: 64 bytes.
+    pub fn session_key(&self) -> Result<Vec<u8>, ConfigError> {
+        crate::keyfile::read_or_create(&self.secret_file, 64).map_err(ConfigError)
+    }
+}
+
+/// Where settings come from: the environment first, then the TOML file `JICAI_CONFIG` names,
+/// then the defaults of `SETTINGS`.
+struct Sources<'a> {
+    env: &'a BTreeMap<String, String>,
+    file: BTreeMap<String, String>,
+    file_name: String,
+}
+
+impl<'a> Sources<'a> {
+    fn read(env: &'a BTreeMap<String, String>) -> Result<Self, ConfigError> {
         let mut file: BTreeMap<String, String> = BTreeMap::new();
         let mut file_name = String::new();
         if let Some(path) = env.get("JICAI_CONFIG").filter(|p| !p.is_empty()) {
@@ -263,146 +371,64 @@ impl Config {
                 file.insert(k, s);
             }
         }
-        let get = |s: &Setting| -> (String, String) {
-            if let Some(v) = env.get(s.env) {
-                (v.clone(), s.env.to_string())
-            } else if let Some(v) = file.get(s.key) {
-                (v.clone(), format!("{} in {file_name}", s.key))
-            } else {
-                (s.default.to_string(), s.env.to_string())
-            }
-        };
-        let setting = |key: &str| {
-            SETTINGS
-                .iter()
-                .find(|s| s.key == key)
-                .expect("known setting")
-        };
-        fn bad(name: &str, v: &str, what: &str) -> ConfigError {
-            ConfigError(format!("{name} = \"{v}\" is not {what}"))
-        }
-        let num = |key: &str, min: i64, max: i64| -> Result<i64, ConfigError> {
-            let (v, name) = get(setting(key));
-            v.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| bad(&name, &v, &format!("a whole number from {min} to {max}")))
-        };
-
-        let (database_url, name) = get(setting("database_url"));
-        if database_url.trim().is_empty() {
-            return Err(bad(&name, &database_url, "a database URL or file path"));
-        }
-        let (bind, name) = get(setting("bind"));
-        let bind: SocketAddr = bind
-            .trim()
-            .parse()
-            .map_err(|_| bad(&name, &bind, "an address:port such as 127.0.0.1:8080"))?;
-        let (tz, name) = get(setting("time_zone"));
-        let time_zone: Tz = tz
-            .trim()
-            .parse()
-            .map_err(|_| bad(&name, &tz, "a time zone name such as Asia/Shanghai"))?;
-        let (secret_file, _) = get(setting("secret_file"));
-        let (secure, name) = get(setting("cookie_secure"));
-        let cookie_secure = match secure.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" => false,
-            _ => return Err(bad(&name, &secure, "true or false")),
-        };
-        let (smtp, name) = get(setting("smtp_url"));
-        let smtp_url = match smtp.trim() {
-            "" => None,
-            u if u.starts_with("smtp://") || u.starts_with("smtps://") => Some(u.to_string()),
-            _ => {
-                return Err(bad(
-                    &name,
-                    &smtp,
-                    "an smtp:// or smtps:// URL such as smtp://user:pass@host:587?tls=required",
-                ))
-            }
-        };
-        let (proxies, name) = get(setting("trusted_proxies"));
-        let trusted_proxies = proxies
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| p.parse::<std::net::IpAddr>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| bad(&name, &proxies, "a comma-separated list of IP addresses"))?;
-        let (token, name) = get(setting("metrics_token"));
-        let metrics_token = match token.trim() {
-            "" => None,
-            t if t.len() >= 16 && t.chars().all(|c| c.is_ascii_graphic()) => Some(t.to_string()),
-            _ => {
-                return Err(bad(
-                    &name,
-                    "…",
-                    "a token of at least 16 printable characters without spaces",
-                ))
-            }
-        };
-        let (from, name) = get(setting("mail_from"));
-        let mail_from = from.trim().to_string();
-        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(bad(
-                &name,
-                &from,
-                "an address such as Jicai <noreply@example.org>",
-            ));
-        }
-        Ok(Config {
-            database_url: database_url.trim().to_string(),
-            bind,
-            time_zone,
-            secret_file: PathBuf::from(secret_file),
-            master_key_file: PathBuf::from(get(setting("master_key_file")).0),
-            objection_days: num("objection_days", 0, 60)?,
-            delivery: crate::domain::orders::DeliveryRules {
-                urgent_hours: num("urgent_hours", 1, 24 * 30)?,
-                normal_hours: num("normal_hours", 1, 24 * 30)?,
-                remote_hours: num("remote_hours", 1, 24 * 30)?,
-                payment_days: num("payment_days", 1, 365)?,
-                ..Default::default()
-            },
-            commitment_behind_pct: num("commitment_behind_pct", 1, 100)?,
-            pool_size: num("pool_size", 1, 512)? as u32,
-            workers: num("workers", 0, 512)? as usize,
-            cookie_secure,
-            login_max_failures: num("login_max_failures", 1, 1000)?,
-            login_max_failures_per_user: num("login_max_failures_per_user", 1, 100_000)?,
-            login_max_failures_per_address: num("login_max_failures_per_address", 1, 100_000)?,
-            login_lock_minutes: num("login_lock_minutes", 1, 10_000)?,
-            trusted_proxies,
-            session_idle_minutes: num("session_idle_minutes", 1, 366 * 24 * 60)?,
-            session_max_hours: num("session_max_hours", 1, 10 * 366 * 24)?,
-            metrics_token,
-            smtp_url,
-            mail_dir: PathBuf::from(get(setting("mail_dir")).0),
-            mail_from,
-            jobs_dir: Some(get(setting("jobs_dir")).0)
-                .filter(|d| !d.trim().is_empty())
-                .map(PathBuf::from),
-            public_url: {
-                let u = get(setting("public_url"))
-                    .0
-                    .trim()
-                    .trim_end_matches('/')
-                    .to_string();
-                if u.is_empty() {
-                    format!("http://{bind}")
-                } else {
-                    u
-                }
-            },
+        Ok(Sources {
+            env,
+            file,
+            file_name,
         })
     }
 
-    /// Reads (or creates, with a random key) the session key file: 64 bytes.
-    pub fn session_key(&self) -> Result<Vec<u8>, ConfigError> {
-        crate::keyfile::read_or_create(&self.secret_file, 64).map_err(ConfigError)
+    /// The setting's value and where it came from (for messages).
+    fn get(&self, key: &str) -> (String, String) {
+        let s = SETTINGS
+            .iter()
+            .find(|s| s.key == key)
+            .expect("known setting");
+        if let Some(v) = self.env.get(s.env) {
+            (v.clone(), s.env.to_string())
+        } else if let Some(v) = self.file.get(s.key) {
+            (v.clone(), format!("{} in {}", s.key, self.file_name))
+        } else {
+            (s.default.to_string(), s.env.to_string())
+        }
     }
+
+    /// The setting read by `f` (given the trimmed value), or an error saying what it should be.
+    fn parse<T>(
+        &self,
+        key: &str,
+        what: &str,
+        f: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
+        let (v, name) = self.get(key);
+        f(v.trim()).ok_or_else(|| bad(&name, &v, what))
+    }
+
+    fn num(&self, key: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
+        self.parse(key, &format!("a whole number from {min} to {max}"), |v| {
+            v.parse::<i64>().ok().filter(|n| (min..=max).contains(n))
+        })
+    }
+
+    /// The metrics token: none, or at least 16 printable characters (never echoed).
+    fn metrics_token(&self) -> Result<Option<String>, ConfigError> {
+        let (token, name) = self.get("metrics_token");
+        match token.trim() {
+            "" => Ok(None),
+            t if t.len() >= 16 && t.chars().all(|c| c.is_ascii_graphic()) => {
+                Ok(Some(t.to_string()))
+            }
+            _ => Err(bad(
+                &name,
+                "…",
+                "a token of at least 16 printable characters without spaces",
+            )),
+        }
+    }
+}
+
+fn bad(name: &str, v: &str, what: &str) -> ConfigError {
+    ConfigError(format!("{name} = \"{v}\" is not {what}"))
 }
 
 #[cfg(test)]

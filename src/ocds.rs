@@ -80,6 +80,47 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
         &["buyer", "procuringEntity"],
     )];
     let awarded = state.award_published();
+    let mut release = json!({
+        "ocid": ocid,
+        "id": format!("{ocid}-{}", state.as_str()),
+        "date": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "tag": [],
+        "initiationType": "tender",
+        "language": "zh",
+        "buyer": { "id": buyer_id, "name": r.buyer.0 },
+    });
+    let mut tags = vec!["tender"];
+    if state == TenderState::Cancelled {
+        tags = vec!["tenderCancellation"];
+    }
+    let mut awards = vec![];
+    if awarded {
+        tags.push("award");
+        let (a, tenderers, stats) = award_section(r, state);
+        awards = a;
+        parties.extend(tenderers);
+        release["bids"] = json!({ "statistics": stats });
+    }
+    let contracts = contract_section(r);
+    if !contracts.is_empty() {
+        tags.push("contract");
+    }
+    release["tag"] = json!(tags);
+    release["parties"] = json!(parties);
+    release["tender"] = tender_section(r, state, &buyer_id);
+    if !awards.is_empty() {
+        release["awards"] = json!(awards);
+    }
+    if !contracts.is_empty() {
+        release["contracts"] = json!(contracts);
+    }
+    release
+}
+
+/// The release's `tender`: its status, items and lots.
+fn tender_section(r: &TenderRecord, state: TenderState, buyer_id: &str) -> Value {
+    let t = &r.tender;
+    let awarded = state.award_published();
     let all_failed = awarded && r.lots.iter().all(|(l, ..)| l.status == LotStatus::Failed);
     let tender_status = match state {
         TenderState::Cancelled => "cancelled",
@@ -142,70 +183,65 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
     if let Some(p) = t.published_at {
         tender["tenderPeriod"]["startDate"] = json!(iso(p));
     }
-    let mut release = json!({
-        "ocid": ocid,
-        "id": format!("{ocid}-{}", state.as_str()),
-        "date": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "tag": [],
-        "initiationType": "tender",
-        "language": "zh",
-        "buyer": { "id": buyer_id, "name": r.buyer.0 },
-    });
-    let mut tags = vec!["tender"];
-    if state == TenderState::Cancelled {
-        tags = vec!["tenderCancellation"];
-    }
+    tender
+}
+
+/// The published award: (awards, the winning tenderers as parties, bid statistics per lot).
+fn award_section(r: &TenderRecord, state: TenderState) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
     let mut awards = vec![];
-    let mut contracts = vec![];
-    if awarded {
-        tags.push("award");
-        let mut tenderers: BTreeMap<i64, ()> = BTreeMap::new();
-        let mut stats = vec![];
-        for (l, _, name, strength, _) in &r.lots {
-            stats.push(json!({
-                "id": format!("lot-{}-bids", l.lot_no),
-                "measure": "bids",
-                "value": r.bids_per_lot.get(&l.id).copied().unwrap_or(0),
-                "relatedLot": format!("lot-{}", l.lot_no),
+    let mut tenderers: BTreeMap<i64, ()> = BTreeMap::new();
+    let mut stats = vec![];
+    for (l, _, name, strength, _) in &r.lots {
+        stats.push(json!({
+            "id": format!("lot-{}-bids", l.lot_no),
+            "measure": "bids",
+            "value": r.bids_per_lot.get(&l.id).copied().unwrap_or(0),
+            "relatedLot": format!("lot-{}", l.lot_no),
+        }));
+        let Some(Outcome::Awarded { winners, .. }) = l.result().map(|a| a.outcome) else {
+            continue;
+        };
+        for w in winners {
+            tenderers.insert(w.supplier_id, ());
+            let (sname, uscc) = r.suppliers.get(&w.supplier_id).cloned().unwrap_or_default();
+            awards.push(json!({
+                "id": format!("award-{}", w.bid_id),
+                "title": format!("{name} {strength}"),
+                "status": if state == TenderState::Provisional { "pending" } else { "active" },
+                "value": amount(w.unit_price.decimal() * Decimal::from(w.volume)),
+                "suppliers": [{ "id": format!("CN-USCC-{uscc}"), "name": sname }],
+                "items": [{
+                    "id": format!("lot-{}-item", l.lot_no),
+                    "description": format!("{name} {strength}"),
+                    "quantity": w.volume,
+                    "unit": { "value": amount(w.unit_price.decimal()) },
+                }],
+                "relatedLots": [format!("lot-{}", l.lot_no)],
             }));
-            if let Some(Outcome::Awarded { winners, .. }) = l.result().map(|a| a.outcome) {
-                for w in winners {
-                    tenderers.insert(w.supplier_id, ());
-                    let (sname, uscc) =
-                        r.suppliers.get(&w.supplier_id).cloned().unwrap_or_default();
-                    awards.push(json!({
-                        "id": format!("award-{}", w.bid_id),
-                        "title": format!("{name} {strength}"),
-                        "status": if state == TenderState::Provisional { "pending" } else { "active" },
-                        "value": amount(w.unit_price.decimal() * Decimal::from(w.volume)),
-                        "suppliers": [{ "id": format!("CN-USCC-{uscc}"), "name": sname }],
-                        "items": [{
-                            "id": format!("lot-{}-item", l.lot_no),
-                            "description": format!("{name} {strength}"),
-                            "quantity": w.volume,
-                            "unit": { "value": amount(w.unit_price.decimal()) },
-                        }],
-                        "relatedLots": [format!("lot-{}", l.lot_no)],
-                    }));
-                }
-            }
         }
-        for id in tenderers.keys() {
+    }
+    let parties = tenderers
+        .keys()
+        .map(|id| {
             let (n, u) = r.suppliers.get(id).cloned().unwrap_or_default();
-            parties.push(org(
+            org(
                 &format!("CN-USCC-{u}"),
                 &n,
                 "CN-USCC",
                 &u,
                 &["supplier", "tenderer"],
-            ));
-        }
-        release["bids"] = json!({ "statistics": stats });
-    }
-    if !r.contracts.is_empty() {
-        tags.push("contract");
-        for c in &r.contracts {
-            contracts.push(json!({
+            )
+        })
+        .collect();
+    (awards, parties, stats)
+}
+
+/// The tender's contracts.
+fn contract_section(r: &TenderRecord) -> Vec<Value> {
+    r.contracts
+        .iter()
+        .map(|c| {
+            json!({
                 "id": format!("contract-{}", c.id),
                 "awardID": c.bid_id.map(|b| format!("award-{b}")),
                 "status": match c.status {
@@ -215,19 +251,9 @@ pub fn release(r: &TenderRecord, now: DateTime<Utc>) -> Value {
                 "period": { "startDate": format!("{}T00:00:00Z", c.starts_on), "endDate": format!("{}T00:00:00Z", c.ends_on) },
                 "value": amount(Money::from_ten_thousandths(c.unit_price).decimal() * Decimal::from(c.committed_volume)),
                 "dateSigned": iso(c.created_at),
-            }));
-        }
-    }
-    release["tag"] = json!(tags);
-    release["parties"] = json!(parties);
-    release["tender"] = tender;
-    if !awards.is_empty() {
-        release["awards"] = json!(awards);
-    }
-    if !contracts.is_empty() {
-        release["contracts"] = json!(contracts);
-    }
-    release
+            })
+        })
+        .collect()
 }
 
 /// A release package of these releases.

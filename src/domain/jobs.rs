@@ -213,46 +213,8 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
             )
         })?,
     };
-    let mut thresholds = BTreeMap::new();
-    for (k, v) in &f.thresholds {
-        let Some(&(_, _, min, max)) = kind.thresholds().iter().find(|t| t.0 == k) else {
-            return Err(bad(
-                &format!("thresholds.{k}"),
-                format!(
-                    "the {} job has no such threshold (it reads: {})",
-                    kind.as_str(),
-                    kind.thresholds()
-                        .iter()
-                        .map(|t| t.0)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        };
-        let n = v
-            .as_integer()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    &format!("thresholds.{k}"),
-                    format!("{v} is not a whole number from {min} to {max}"),
-                )
-            })?;
-        thresholds.insert(k.clone(), n);
-    }
-    let mut alert = vec![];
-    for r in &f.alert {
-        match r.parse::<Role>() {
-            Ok(role) if ALERTED.contains(&role) => alert.push(role),
-            _ => {
-                let words: Vec<&str> = ALERTED.iter().map(|r| r.as_str()).collect();
-                return Err(bad(
-                    "alert",
-                    format!("\"{r}\" is not a role (one of: {})", words.join(", ")),
-                ));
-            }
-        }
-    }
+    let thresholds = thresholds_of(kind, &f.thresholds).map_err(|(k, w)| bad(&k, w))?;
+    let alert = alert_roles(&f.alert).map_err(|w| bad("alert", w))?;
     Ok(JobSpec {
         name: name.to_string(),
         kind,
@@ -266,6 +228,58 @@ pub fn parse(file: &str, name: &str, text: &str, default_tz: Tz) -> Result<JobSp
             alert
         },
     })
+}
+
+/// A job file's thresholds, each one the job reads and within its range; an error names the
+/// field and says what is wrong.
+fn thresholds_of(
+    kind: JobKind,
+    given: &toml::Table,
+) -> Result<BTreeMap<String, i64>, (String, String)> {
+    let mut thresholds = BTreeMap::new();
+    for (k, v) in given {
+        let field = format!("thresholds.{k}");
+        let Some(&(_, _, min, max)) = kind.thresholds().iter().find(|t| t.0 == k) else {
+            let reads: Vec<&str> = kind.thresholds().iter().map(|t| t.0).collect();
+            return Err((
+                field,
+                format!(
+                    "the {} job has no such threshold (it reads: {})",
+                    kind.as_str(),
+                    reads.join(", ")
+                ),
+            ));
+        };
+        let n = v
+            .as_integer()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                (
+                    field.clone(),
+                    format!("{v} is not a whole number from {min} to {max}"),
+                )
+            })?;
+        thresholds.insert(k.clone(), n);
+    }
+    Ok(thresholds)
+}
+
+/// The roles a job file alerts (empty: the job's defaults).
+fn alert_roles(given: &[String]) -> Result<Vec<Role>, String> {
+    let mut alert = vec![];
+    for r in given {
+        match r.parse::<Role>() {
+            Ok(role) if ALERTED.contains(&role) => alert.push(role),
+            _ => {
+                let words: Vec<&str> = ALERTED.iter().map(|r| r.as_str()).collect();
+                return Err(format!(
+                    "\"{r}\" is not a role (one of: {})",
+                    words.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(alert)
 }
 
 #[cfg(test)]

@@ -484,7 +484,9 @@ mod tests {
                 "resolved",
                 "response_direct_listing",
                 "response_alternate_supplier",
-                "response_retender"
+                "response_retender",
+                "response_backup_switch",
+                "response_designated_producer"
             ]
         );
         for k in EventKind::ALL {
