@@ -42,10 +42,7 @@ pub fn respond(
     let mut c = cx.conn()?;
     Ok(write_tx(&mut c, |conn| {
         let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
-        act_on_supply(conn, &act, &resp, today)?;
-        if resp.kind == ResponseKind::Retender {
-            draft_retender(conn, &act, master, &rec, &resp, cx.clock.now())?;
-        }
+        apply_response(conn, &act, master, &rec, &resp, today)?;
         alert_response(conn, &act, &rec, &resp, &url, today)?;
         Ok(resp)
     })?)
@@ -97,6 +94,23 @@ pub fn end_responses_of(
         shortages::end_response(conn, act, r.id)?;
     }
     Ok(open.len())
+}
+
+/// What a recorded response does (inside its transaction): the arrangements it makes, or the
+/// draft tender of a re-tender. The demo calls it too.
+pub fn apply_response(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    today: NaiveDate,
+) -> std::result::Result<(), StoreError> {
+    act_on_supply(conn, act, resp, today)?;
+    if resp.kind == ResponseKind::Retender {
+        draft_retender(conn, act, master, rec, resp, act.at)?;
+    }
+    Ok(())
 }
 
 /// A re-tender: a draft tender with one lot for the drug, made by the store's own tender
