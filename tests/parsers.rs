@@ -6,8 +6,8 @@
 use jicai::domain::bounds::{self, Quantity};
 use jicai::domain::catalog::{LicenceForm, ProductForm};
 use jicai::domain::money::Money;
+use jicai::domain::shortage_response::ResponseInput;
 use jicai::domain::{FIRST_DAY, LAST_DAY};
-use jicai::web::pages::shortages::ResponseForm;
 use jicai::web::pages::tenders::{
     demand_table_rows, parse_local, parse_lot_lines, parse_submission,
 };
@@ -164,26 +164,29 @@ proptest! {
     }
 
     #[test]
-    fn shortage_response_form(cap in nasty(), until in nasty(), supplier in nasty()) {
+    fn shortage_response_form(cap in nasty(), until in nasty(), supplier in nasty(), price in nasty()) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        let f = ResponseForm {
-            kind: "direct_listing".into(),
-            price_cap: cap,
-            until_on: until,
-            supplier_id: supplier,
-            note: String::new(),
-            counties: String::new(),
-        };
-        match f.check(today) {
-            Ok(r) => {
-                prop_assert!(r.price_cap.is_none_or(|c| entered(Money::from_ten_thousandths(c))));
-                prop_assert!(r.until_on.is_none_or(in_window));
+        for kind in ["direct_listing", "designated_producer", "backup_switch"] {
+            let f = ResponseInput {
+                kind,
+                price_cap: &cap,
+                until_on: &until,
+                supplier_id: &supplier,
+                unit_price: &price,
+                note: "",
+                counties: "",
+            };
+            match f.check(today) {
+                Ok(r) => {
+                    prop_assert!(r.price_cap.is_none_or(|c| entered(Money::from_ten_thousandths(c))));
+                    prop_assert!(r.unit_price.is_none_or(|c| entered(Money::from_ten_thousandths(c))));
+                    prop_assert!(r.until_on.is_none_or(in_window));
+                }
+                Err(es) => prop_assert!(
+                    es.iter().all(|e| ["price_cap", "unit_price", "until_on", "supplier_id", "counties", "kind"].contains(&e.field.as_str())),
+                    "{:?}", es
+                ),
             }
-            Err(jicai::web::Error::Invalid(es)) => prop_assert!(
-                es.iter().all(|e| ["price_cap", "until_on", "supplier_id", "counties", "kind"].contains(&e.field.as_str())),
-                "{:?}", es
-            ),
-            Err(e) => prop_assert!(false, "not a field error: {e}"),
         }
     }
 }

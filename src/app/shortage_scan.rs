@@ -83,7 +83,7 @@ pub fn scan(
             .get(&drug)
             .map(|m| {
                 m.iter()
-                    .filter_map(|(c, s)| assess_county(&r, *c, s).map(|x| (*c, x)))
+                    .filter_map(|(c, s)| assess_county(r, *c, s).map(|x| (*c, x)))
                     .collect()
             })
             .unwrap_or_default();
@@ -92,7 +92,7 @@ pub fn scan(
             continue;
         }
         report.drugs_read += 1;
-        let reading = combine(&r, &counties, drug_wide, &geo);
+        let reading = combine(r, &counties, drug_wide, &geo);
         let current = open.get(&drug).cloned();
         match transition(
             current.as_ref().map(|c| c.current()).as_ref(),
