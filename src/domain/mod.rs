@@ -480,7 +480,9 @@ mod tests {
                 "resolved",
                 "response_direct_listing",
                 "response_alternate_supplier",
-                "response_retender"
+                "response_retender",
+                "response_backup_switch",
+                "response_designated_producer"
             ]
         );
         for k in EventKind::ALL {
@@ -492,7 +494,13 @@ mod tests {
         }
         assert_eq!(
             words_of::<ResponseKind>("kind"),
-            ["direct_listing", "alternate_supplier", "retender"]
+            [
+                "direct_listing",
+                "alternate_supplier",
+                "retender",
+                "backup_switch",
+                "designated_producer"
+            ]
         );
         assert_eq!(
             words_of::<AlertKind>("kind"),
