@@ -163,26 +163,29 @@ proptest! {
     }
 
     #[test]
-    fn shortage_response_form(cap in nasty(), until in nasty(), supplier in nasty()) {
+    fn shortage_response_form(cap in nasty(), until in nasty(), supplier in nasty(), price in nasty()) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        let f = ResponseInput {
-            kind: "direct_listing",
-            price_cap: &cap,
-            until_on: &until,
-            supplier_id: &supplier,
-            unit_price: "",
-            note: "",
-            counties: "",
-        };
-        match f.check(today) {
-            Ok(r) => {
-                prop_assert!(r.price_cap.is_none_or(|c| entered(Money::from_ten_thousandths(c))));
-                prop_assert!(r.until_on.is_none_or(in_window));
+        for kind in ["direct_listing", "designated_producer", "backup_switch"] {
+            let f = ResponseInput {
+                kind,
+                price_cap: &cap,
+                until_on: &until,
+                supplier_id: &supplier,
+                unit_price: &price,
+                note: "",
+                counties: "",
+            };
+            match f.check(today) {
+                Ok(r) => {
+                    prop_assert!(r.price_cap.is_none_or(|c| entered(Money::from_ten_thousandths(c))));
+                    prop_assert!(r.unit_price.is_none_or(|c| entered(Money::from_ten_thousandths(c))));
+                    prop_assert!(r.until_on.is_none_or(in_window));
+                }
+                Err(es) => prop_assert!(
+                    es.iter().all(|e| ["price_cap", "unit_price", "until_on", "supplier_id", "counties", "kind"].contains(&e.field.as_str())),
+                    "{:?}", es
+                ),
             }
-            Err(es) => prop_assert!(
-                es.iter().all(|e| ["price_cap", "until_on", "supplier_id", "counties", "kind"].contains(&e.field.as_str())),
-                "{:?}", es
-            ),
         }
     }
 }

@@ -15,7 +15,7 @@ use jicai::domain::catalog::SupplierKind;
 use jicai::domain::jobs::parse;
 use jicai::domain::supply::{serving, Arrangement, ContractKind};
 use jicai::domain::tender::ContractStatus;
-use jicai::store::{regions, shortages as ss, supply, users};
+use jicai::store::{regions, shortages as ss, supply};
 use jicai::web::AppState;
 
 fn run_scan(state: &AppState) {
@@ -45,37 +45,42 @@ fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Ar
     serving(&arr, county, drug, day).cloned()
 }
 
-/// The demo institution's county, and a drug whose award names a backup for that county:
-/// (institution, county, drug, backup winner).
+/// An institution, its county and a drug whose award names a backup for that county, the
+/// county not under a switch already (the demo switched one): (institution, county, drug,
+/// backup winner).
 fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
+    use diesel::prelude::*;
+    use jicai::store::schema::{institutions, lots};
     let mut c = state.store.conn().unwrap();
-    let inst = users::by_username(&mut c, "institution")
-        .unwrap()
-        .unwrap()
-        .institution_id
-        .unwrap();
-    let county = regions::county_of_institution(&mut c, inst).unwrap();
-    let code = regions::all(&mut c)
+    let today = state.today();
+    let regions = regions::all(&mut c).unwrap();
+    let awards: Vec<(i64, LotAward)> = lots::table
+        .select((lots::drug_id, lots::result_json))
+        .load::<(i64, Option<String>)>(&mut *c)
         .unwrap()
         .into_iter()
-        .find(|r| r.id == county)
-        .unwrap()
-        .code;
-    use diesel::prelude::*;
-    use jicai::store::schema::lots;
-    let rows: Vec<(i64, Option<String>)> = lots::table
-        .select((lots::drug_id, lots::result_json))
+        .filter_map(|(d, j)| Some((d, serde_json::from_str(&j?).ok()?)))
+        .collect();
+    let insts: Vec<i64> = institutions::table
+        .select(institutions::id)
+        .order(institutions::id)
         .load(&mut *c)
         .unwrap();
-    for (drug, json) in rows {
-        let Some(a) = json.and_then(|j| serde_json::from_str::<LotAward>(&j).ok()) else {
-            continue;
-        };
-        if let Some(w) = jicai::domain::shortage_response::backup_for(&a, &code) {
-            return (inst, county, drug, w.clone());
+    drop(c);
+    for inst in insts {
+        let county =
+            regions::county_of_institution(&mut state.store.conn().unwrap(), inst).unwrap();
+        let code = &regions.iter().find(|r| r.id == county).unwrap().code;
+        for (drug, a) in &awards {
+            let Some(w) = jicai::domain::shortage_response::backup_for(a, code) else {
+                continue;
+            };
+            if routed(state, county, *drug, today).is_some_and(|r| r.kind == ContractKind::Award) {
+                return (inst, county, *drug, w.clone());
+            }
         }
     }
-    panic!("the demo has a multiple-winner award with a backup for county {code}");
+    panic!("the demo has a multiple-winner award with a backup for a county");
 }
 
 /// An open shortage record of the drug in the institution's county (its report).
@@ -89,6 +94,7 @@ fn shortage_of(state: &AppState, inst: i64, drug: i64) -> i64 {
     )
     .unwrap();
     run_scan(state);
+    // The record of the drug (the demo's, when it has one already).
     ss::open_records(&mut state.store.conn().unwrap())
         .unwrap()
         .remove(&drug)
@@ -140,6 +146,10 @@ async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestD
     );
     // A regulator may not withdraw it; the center does, and the county goes back.
     let resp = ss::responses_of(&mut state.store.conn().unwrap(), id).unwrap()[0].clone();
+    assert_eq!(
+        resp.kind,
+        jicai::domain::shortage::ResponseKind::BackupSwitch
+    );
     let withdraw = format!("/shortages/{id}/responses/{}/withdraw", resp.id);
     let page = center.get(&format!("/shortages/{id}")).await;
     assert!(page.body.contains(&withdraw), "{}", page.body);
@@ -172,6 +182,9 @@ async fn a_designated_producer_serves_until_the_shortage_resolves(db: TestDb) {
     let today = state.today();
     let award = routed(&state, county, drug, today).unwrap();
     let id = shortage_of(&state, inst, drug);
+    let before_responses = ss::responses_of(&mut state.store.conn().unwrap(), id)
+        .unwrap()
+        .len();
     // A manufacturer with a product of the drug, and a distributor.
     let (maker, distributor) = {
         use diesel::prelude::*;
@@ -211,9 +224,12 @@ async fn a_designated_producer_serves_until_the_shortage_resolves(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("data-code=\"designated_not_manufacturer\""));
-    assert!(ss::responses_of(&mut state.store.conn().unwrap(), id)
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        ss::responses_of(&mut state.store.conn().unwrap(), id)
+            .unwrap()
+            .len(),
+        before_responses
+    );
     let m = maker.to_string();
     let r = center
         .post(
@@ -246,7 +262,10 @@ async fn a_designated_producer_serves_until_the_shortage_resolves(db: TestDb) {
         award.contract_id
     );
     let resp = ss::responses_of(&mut state.store.conn().unwrap(), id).unwrap();
-    assert!(resp[0].ended_at.is_some());
+    assert!(
+        resp.iter().all(|r| r.ended_at.is_some()),
+        "every response ended"
+    );
 }
 
 async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb) {

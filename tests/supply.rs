@@ -35,7 +35,9 @@ async fn award_contracts_supply_their_counties(db: TestDb) {
     let state = state_with_demo(&db);
     let c = &mut *conn(&state);
     let code = codes(&state);
+    // The award's contracts (the demo's shortage responses made arrangements of other kinds).
     let ids: Vec<i64> = contracts::table
+        .filter(contracts::kind.eq(ContractKind::Award))
         .order(contracts::id.asc())
         .select(contracts::id)
         .load(c)

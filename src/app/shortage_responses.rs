@@ -42,10 +42,7 @@ pub fn respond(
     let mut c = cx.conn()?;
     Ok(write_tx(&mut c, |conn| {
         let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
-        act_on_supply(conn, &act, &resp, today)?;
-        if resp.kind == ResponseKind::Retender {
-            draft_retender(conn, &act, master, &rec, &resp, cx.clock.now())?;
-        }
+        apply_response(conn, &act, master, &rec, &resp, today)?;
         alert_response(conn, &act, &rec, &resp, &url, today)?;
         Ok(resp)
     })?)
@@ -97,6 +94,23 @@ pub fn end_responses_of(
         shortages::end_response(conn, act, r.id)?;
     }
     Ok(open.len())
+}
+
+/// What a recorded response does (inside its transaction): the arrangements it makes, or the
+/// draft tender of a re-tender. The demo calls it too.
+pub fn apply_response(
+    conn: &mut DbConn,
+    act: &Act,
+    master: &MasterKey,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    today: NaiveDate,
+) -> std::result::Result<(), StoreError> {
+    act_on_supply(conn, act, resp, today)?;
+    if resp.kind == ResponseKind::Retender {
+        draft_retender(conn, act, master, rec, resp, act.at)?;
+    }
+    Ok(())
 }
 
 /// A re-tender: a draft tender with one lot for the drug, made by the store's own tender
@@ -285,29 +299,7 @@ fn alert_response(
             suppliers.sort_unstable();
             suppliers.dedup();
         }
-        let mut facts = vec![
-            ("alert.fact.drug", super::shortage_scan::drug_value(&drug)),
-            (
-                "alert.fact.response",
-                Value::Key(format!("shortage.response.{}", resp.kind)),
-            ),
-            ("alert.fact.scope", Value::Plain("{region}".into())),
-        ];
-        if let Some(cap) = resp.price_cap {
-            facts.push((
-                "alert.fact.price_cap",
-                Value::Plain(crate::domain::money::Money::from_ten_thousandths(cap).to_string()),
-            ));
-        }
-        if let Some(u) = resp.until_on {
-            facts.push(("alert.fact.until", Value::Plain(u.to_string())));
-        }
-        if let Some(s) = resp.supplier_id {
-            facts.push(("alert.fact.supplier", Value::Plain(format!("#{s}"))));
-        }
-        if !resp.note.is_empty() {
-            facts.push(("alert.fact.note", Value::Plain(resp.note.clone())));
-        }
+        let facts = response_facts(&drug, resp);
         let region_names: Vec<String> = counties.iter().map(|c| geo.name(*c, "zh-CN")).collect();
         let region_en: Vec<String> = counties.iter().map(|c| geo.name(*c, "en")).collect();
         let alert = Alert {
@@ -338,4 +330,33 @@ fn alert_response(
         send(conn, at, &alert, &to, public_url)?;
         Ok(())
     }
+}
+
+/// What a response's alert states: the drug, the response, where, the cap, until when, the
+/// supplier named, the note.
+fn response_facts(drug: &catalog::Drug, resp: &shortages::Response) -> Vec<(&'static str, Value)> {
+    let mut facts = vec![
+        ("alert.fact.drug", super::shortage_scan::drug_value(drug)),
+        (
+            "alert.fact.response",
+            Value::Key(format!("shortage.response.{}", resp.kind)),
+        ),
+        ("alert.fact.scope", Value::Plain("{region}".into())),
+    ];
+    if let Some(cap) = resp.price_cap {
+        facts.push((
+            "alert.fact.price_cap",
+            Value::Plain(crate::domain::money::Money::from_ten_thousandths(cap).to_string()),
+        ));
+    }
+    if let Some(u) = resp.until_on {
+        facts.push(("alert.fact.until", Value::Plain(u.to_string())));
+    }
+    if let Some(s) = resp.supplier_id {
+        facts.push(("alert.fact.supplier", Value::Plain(format!("#{s}"))));
+    }
+    if !resp.note.is_empty() {
+        facts.push(("alert.fact.note", Value::Plain(resp.note.clone())));
+    }
+    facts
 }

@@ -1,8 +1,9 @@
 //! The demo province: `jicai demo` (or `serve --demo`) loads it once, through the same store
 //! functions (and audit records) as any other change.
 
+mod arrangements;
 pub mod data;
-pub mod orders;
+mod orders;
 pub mod province;
 pub mod tenders;
 
@@ -100,7 +101,8 @@ pub fn load(
     crate::store::write_tx(conn, |conn| {
         load_all(conn, today)?;
         tenders::load(conn, master, now, tz)?;
-        orders::load(conn, now, today, demo_township())
+        orders::load(conn, now, today, demo_township())?;
+        arrangements::load(conn, master, now, today, demo_township())
     })?;
     Ok(Summary {
         already: false,

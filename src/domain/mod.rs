@@ -498,7 +498,13 @@ mod tests {
         }
         assert_eq!(
             words_of::<ResponseKind>("kind"),
-            ["direct_listing", "alternate_supplier", "retender"]
+            [
+                "direct_listing",
+                "alternate_supplier",
+                "retender",
+                "backup_switch",
+                "designated_producer"
+            ]
         );
         assert_eq!(
             words_of::<AlertKind>("kind"),

@@ -488,3 +488,24 @@ pub fn set_retender_demand(
         .execute(conn)?;
     Ok(())
 }
+
+/// The drugs with an award stored on one of their lots.
+pub fn drugs_with_awards(conn: &mut DbConn) -> Result<Vec<i64>> {
+    use crate::store::schema::lots;
+    Ok(lots::table
+        .filter(lots::result_json.is_not_null())
+        .select(lots::drug_id)
+        .distinct()
+        .order(lots::drug_id)
+        .load(conn)?)
+}
+
+/// The arrangements (contracts) a response made.
+pub fn arrangements_of_response(conn: &mut DbConn, response_id: i64) -> Result<Vec<i64>> {
+    use crate::store::schema::contracts;
+    Ok(contracts::table
+        .filter(contracts::response_id.eq(Some(response_id)))
+        .order(contracts::id)
+        .select(contracts::id)
+        .load(conn)?)
+}

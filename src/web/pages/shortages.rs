@@ -105,6 +105,27 @@ async fn shortage_list(
             })
             .collect(),
     };
+    let search = list_search(&t, &q, &regions);
+    view::ok(&ListPage {
+        chrome: v.chrome(t.get("nav.shortages")),
+        heading: t.get("nav.shortages").into(),
+        search: Some(search),
+        actions: vec![
+            Link::new("/supply-interruptions", t.get("nav.interruptions")),
+            Link::new("/shortage-reports", t.get("nav.shortage_reports")),
+        ],
+        table,
+        pager: None,
+        empty: t.get("shortage.none").into(),
+    })
+}
+
+/// The list's filters: status, level, drug, region.
+fn list_search(
+    t: &crate::i18n::Tr,
+    q: &ListQuery,
+    regions: &[crate::store::regions::Region],
+) -> Search {
     let mut levels = vec![(String::new(), t.get("shortage.any_level").to_string())];
     levels.extend(Level::ALL.iter().map(|l| {
         (
@@ -119,7 +140,7 @@ async fn shortage_list(
             .filter(|r| r.level != RegionLevel::Township)
             .map(|r| (r.id.to_string(), format!("{} {}", r.code, r.name(t.lang)))),
     );
-    let search = Search {
+    Search {
         action: "/shortages".into(),
         q: String::new(),
         filters: vec![
@@ -141,19 +162,7 @@ async fn shortage_list(
             Field::text("drug", t.get("shortage.drug_code"), &q.drug),
             Field::select("region", t.get("shortage.region"), &q.region, region_opts),
         ],
-    };
-    view::ok(&ListPage {
-        chrome: v.chrome(t.get("nav.shortages")),
-        heading: t.get("nav.shortages").into(),
-        search: Some(search),
-        actions: vec![
-            Link::new("/supply-interruptions", t.get("nav.interruptions")),
-            Link::new("/shortage-reports", t.get("nav.shortage_reports")),
-        ],
-        table,
-        pager: None,
-        empty: t.get("shortage.none").into(),
-    })
+    }
 }
 
 fn evidence_table(t: &crate::i18n::Tr, geo: &ss::Geo, evidence: &[Evidence]) -> Table {

@@ -1,0 +1,189 @@
+//! The demo's shortage responses, each arrangement shown once, in the demo township's county:
+//! a drug switched to its backup winner (with a re-tender drafted for it), and a drug under a
+//! direct listing with an order delivered and accepted under the listing.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::BTreeSet;
+
+use crate::app::ordering::{place_basket, BasketLine, Item};
+use crate::app::shortage_responses::apply_response;
+use crate::domain::orders::DeliveryRules;
+use crate::domain::shortage::{Change, Evidence, Level, Reading, ResponseKind, Scope};
+use crate::domain::shortage_response::{backup_for, NewResponse};
+use crate::domain::supply::{serving, Arrangement};
+use crate::domain::{Code, Msg};
+use crate::sealing::MasterKey;
+use crate::store::orders::{self as os, DeliveryNote, Receipt, ShipLine};
+use crate::store::shortages as ss;
+use crate::store::tenders as ts;
+use crate::store::{parties, regions, supply, Act, DbConn, StoreError};
+
+pub fn load(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    township_code: &str,
+) -> Result<(), StoreError> {
+    let inst = parties::institution_by_code(conn, township_code)?.ok_or_else(|| {
+        StoreError::NotFound(Msg::new(Code::InstitutionNotFound).arg("code", township_code))
+    })?;
+    let county = regions::county_of_institution(conn, inst.id)?;
+    let code = regions::all(conn)?
+        .into_iter()
+        .find(|r| r.id == county)
+        .map(|r| r.code)
+        .unwrap_or_default();
+    // Drugs already short in the demo are left to the scan.
+    let reported: BTreeSet<i64> = ss::reports(conn, Some(inst.id), 100)?
+        .iter()
+        .map(|r| r.0.drug_id)
+        .collect();
+    let center = Act::new("center", now);
+    let until = today + Duration::days(30);
+    let mut switched = None;
+    // The last such drug: the demo's orders and the tests' first picks keep the first ones.
+    for drug in ss::drugs_with_awards(conn)?.into_iter().rev() {
+        let awards = ss::awards_of_drug(conn, drug)?;
+        if !reported.contains(&drug) && awards.iter().any(|(_, a)| backup_for(a, &code).is_some()) {
+            switched = Some(drug);
+            break;
+        }
+    }
+    if let Some(drug) = switched {
+        let rec = open_record(conn, &center, inst.id, county, drug)?;
+        for kind in [ResponseKind::BackupSwitch, ResponseKind::Retender] {
+            let r = response(kind, county, Some(until), None);
+            let (rec, resp) = ss::respond(conn, &center, rec.id, &r)?;
+            apply_response(conn, &center, master, &rec, &resp, today)?;
+        }
+    }
+    // The listing: a drug the county is served with that the institution holds no commitment
+    // of (the tests and the demo's orders keep those), from a licensed supplier.
+    let held: BTreeSet<i64> = ts::commitments_of_institution(conn, inst.id)?
+        .iter()
+        .map(|(k, ..)| k.drug_id)
+        .collect();
+    let licensed = ss::licensed_suppliers(conn, today)?;
+    for drug in ss::drugs_with_awards(conn)? {
+        if Some(drug) == switched || reported.contains(&drug) || held.contains(&drug) {
+            continue;
+        }
+        let arr = supply::arrangements_for(conn, county, drug)?;
+        if let Some(a) = serving(&arr, county, drug, today) {
+            if licensed.contains(&a.supplier_id) {
+                let a = a.clone();
+                return direct_listing(conn, &center, inst.id, county, &a, today, until);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn response(
+    kind: ResponseKind,
+    county: i64,
+    until_on: Option<NaiveDate>,
+    price_cap: Option<i64>,
+) -> NewResponse {
+    NewResponse {
+        kind,
+        counties: BTreeSet::from([county]),
+        price_cap,
+        until_on,
+        supplier_id: None,
+        unit_price: None,
+        note: "demo".into(),
+    }
+}
+
+/// The institution reports the drug short, and the record opens (as the scan would open it).
+fn open_record(
+    conn: &mut DbConn,
+    act: &Act,
+    inst: i64,
+    county: i64,
+    drug: i64,
+) -> Result<ss::Shortage, StoreError> {
+    ss::report(conn, &Act::new("institution", act.at), inst, drug, "")?;
+    let reading = Reading {
+        level: Level::Watch,
+        scope: Scope::County,
+        region_id: county,
+        counties: BTreeSet::from([county]),
+        evidence: vec![Evidence {
+            signal: "shortage_reports".into(),
+            county_id: Some(county),
+            value: 1,
+            threshold: 1,
+            level: Level::Watch,
+        }],
+    };
+    let scan = Act::new("job:shortage_scan", act.at);
+    Ok(ss::apply(conn, &scan, drug, None, Change::Opened, Some(&reading))?.0)
+}
+
+/// A direct listing for the drug at half again the contract's price; a licensed maker lists at
+/// the cap; the institution's order under the listing is delivered and accepted.
+fn direct_listing(
+    conn: &mut DbConn,
+    center: &Act,
+    inst: i64,
+    county: i64,
+    k: &Arrangement,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<(), StoreError> {
+    let rec = open_record(conn, center, inst, county, k.drug_id)?;
+    let cap = k.unit_price.ten_thousandths().saturating_mul(3) / 2;
+    let r = response(ResponseKind::DirectListing, county, Some(until), Some(cap));
+    let (_, resp) = ss::respond(conn, center, rec.id, &r)?;
+    let sup = Act::new(format!("supplier-{}", k.supplier_id), center.at);
+    ss::list_product(conn, &sup, resp.id, k.supplier_id, k.product_id, cap, today)?;
+    let Some(contract) = ss::arrangements_of_response(conn, resp.id)?
+        .first()
+        .copied()
+    else {
+        return Ok(());
+    };
+    let rules = DeliveryRules::default();
+    let (o, lines) = place_basket(
+        conn,
+        &Act::new("institution", center.at),
+        &rules,
+        inst,
+        false,
+        &[BasketLine {
+            item: Item::Contract(contract),
+            quantity: 50,
+        }],
+        today,
+    )?
+    .remove(0);
+    os::acknowledge(conn, &sup, o.id, k.supplier_id)?;
+    let ship = [ShipLine {
+        order_line_id: lines[0].id,
+        quantity: 50,
+        batch_no: "20261120".into(),
+        production_date: today - Duration::days(30),
+        expiry_date: today + Duration::days(700),
+        trace_codes: vec!["81000012345678905678".into()],
+    }];
+    let note = DeliveryNote {
+        order_id: o.id,
+        shipper_id: k.supplier_id,
+        idempotency_key: Some("demo-listing-1"),
+        lines: &ship,
+    };
+    let shipped = os::ship(conn, &sup, &rules, &note, today)?;
+    os::confirm(
+        conn,
+        &Act::new("institution", center.at),
+        &rules,
+        shipped.lines[0].id,
+        inst,
+        Receipt::Accepted,
+        today,
+    )?;
+    Ok(())
+}
