@@ -45,9 +45,22 @@ fn contracts(state: &AppState) -> (i64, Vec<(i64, i64)>) {
         .unwrap()
         .institution_id
         .unwrap();
+    // Only the contracts that serve the institution's county today (the demo switches one of
+    // its county's drugs to the backup supplier).
+    let county = jicai::store::regions::county_of_institution(&mut c, inst).unwrap();
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
     let mut ks: Vec<(i64, i64)> = ts::commitments_of_institution(&mut c, inst)
         .unwrap()
         .into_iter()
+        .filter(|(k, ..)| {
+            let arr = jicai::store::supply::arrangements_for(&mut c, county, k.drug_id).unwrap();
+            jicai::domain::supply::serving(&arr, county, k.drug_id, today)
+                .is_some_and(|a| a.contract_id == k.id)
+        })
         .map(|(k, ..)| (k.id, k.supplier_id))
         .collect();
     let count = |s: i64, ks: &[(i64, i64)]| ks.iter().filter(|k| k.1 == s).count();

@@ -322,8 +322,41 @@ async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb
     assert_eq!(lots[0].agreed_share_bp, old.agreed_share_bp);
 }
 
+/// `jicai demo` shows each arrangement: a county switched to its backup, a direct listing with
+/// an order delivered and accepted under it, and a re-tender draft.
+async fn the_demo_shows_each_arrangement(db: TestDb) {
+    use diesel::prelude::*;
+    use jicai::store::schema::{contracts, order_lines, shortage_responses, tenders};
+    let state = state_with_demo(&db);
+    let c = &mut *state.store.conn().unwrap();
+    let kinds: Vec<ContractKind> = contracts::table
+        .filter(contracts::status.eq(ContractStatus::InForce))
+        .select(contracts::kind)
+        .load(c)
+        .unwrap();
+    assert!(kinds.contains(&ContractKind::BackupSwitch), "{kinds:?}");
+    assert!(kinds.contains(&ContractKind::DirectListing), "{kinds:?}");
+    let accepted: Vec<i64> = order_lines::table
+        .inner_join(contracts::table)
+        .filter(contracts::kind.eq(ContractKind::DirectListing))
+        .select(order_lines::accepted)
+        .load(c)
+        .unwrap();
+    assert!(accepted.iter().any(|&a| a > 0), "{accepted:?}");
+    let drafts: Vec<Option<chrono::NaiveDateTime>> = shortage_responses::table
+        .inner_join(tenders::table.on(shortage_responses::tender_id.eq(tenders::id.nullable())))
+        .select(tenders::published_at)
+        .load(c)
+        .unwrap();
+    assert!(
+        drafts.iter().any(|p| p.is_none()),
+        "a re-tender draft: {drafts:?}"
+    );
+}
+
 on_both_databases!(
-    demo: a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
+    demo: the_demo_shows_each_arrangement,
+    a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
     a_retender_drafts_a_tender_with_the_affected_counties_demand,
     a_designated_producer_serves_until_the_shortage_resolves
 );

@@ -1,4 +1,5 @@
-//! The demo's shortage responses, each arrangement shown once, in the demo township's county:
+//! The demo's shortage responses, each arrangement shown once, in counties other than the demo
+//! township's (its own orders keep their award contracts):
 //! a drug switched to its backup winner (with a re-tender drafted for it), and a drug under a
 //! direct listing with an order delivered and accepted under the listing.
 
@@ -8,6 +9,7 @@ use std::collections::BTreeSet;
 use crate::app::ordering::{place_basket, BasketLine, Item};
 use crate::app::shortage_responses::apply_response;
 use crate::domain::orders::DeliveryRules;
+use crate::domain::paging::PageRequest;
 use crate::domain::shortage::{Change, Evidence, Level, Reading, ResponseKind, Scope};
 use crate::domain::shortage_response::{backup_for, NewResponse};
 use crate::domain::supply::{serving, Arrangement};
@@ -15,7 +17,6 @@ use crate::domain::{Code, Msg};
 use crate::sealing::MasterKey;
 use crate::store::orders::{self as os, DeliveryNote, Receipt, ShipLine};
 use crate::store::shortages as ss;
-use crate::store::tenders as ts;
 use crate::store::{parties, regions, supply, Act, DbConn, StoreError};
 
 pub fn load(
@@ -28,52 +29,70 @@ pub fn load(
     let inst = parties::institution_by_code(conn, township_code)?.ok_or_else(|| {
         StoreError::NotFound(Msg::new(Code::InstitutionNotFound).arg("code", township_code))
     })?;
-    let county = regions::county_of_institution(conn, inst.id)?;
-    let code = regions::all(conn)?
-        .into_iter()
-        .find(|r| r.id == county)
-        .map(|r| r.code)
-        .unwrap_or_default();
+    let home = regions::county_of_institution(conn, inst.id)?;
+    // One institution per county other than the township's: the demo township's own orders
+    // (and the tests that start from them) keep their county's award contracts.
+    let mut counties: Vec<(i64, i64, String)> = vec![];
+    let all = parties::list_institutions(
+        conn,
+        &crate::domain::roles::Scope::All,
+        "",
+        None,
+        &PageRequest::new(Some(1), Some(1000)),
+    )?;
+    let names = regions::all(conn)?;
+    for i in all.items {
+        let c = regions::county_of_institution(conn, i.id)?;
+        if c != home && !counties.iter().any(|x| x.0 == c) {
+            let code = names.iter().find(|r| r.id == c).map(|r| r.code.clone());
+            counties.push((c, i.id, code.unwrap_or_default()));
+        }
+    }
     // Drugs already short in the demo are left to the scan.
-    let reported: BTreeSet<i64> = ss::reports(conn, Some(inst.id), 100)?
+    let reported: BTreeSet<i64> = ss::reports(conn, None, 1000)?
         .iter()
         .map(|r| r.0.drug_id)
         .collect();
     let center = Act::new("center", now);
     let until = today + Duration::days(30);
+    let drugs = ss::drugs_with_awards(conn)?;
     let mut switched = None;
-    // The last such drug: the demo's orders and the tests' first picks keep the first ones.
-    for drug in ss::drugs_with_awards(conn)?.into_iter().rev() {
+    'find: for &drug in drugs.iter().rev() {
+        if reported.contains(&drug) {
+            continue;
+        }
         let awards = ss::awards_of_drug(conn, drug)?;
-        if !reported.contains(&drug) && awards.iter().any(|(_, a)| backup_for(a, &code).is_some()) {
-            switched = Some(drug);
-            break;
+        for (county, i, code) in &counties {
+            if awards.iter().any(|(_, a)| backup_for(a, code).is_some()) {
+                switched = Some((drug, *county, *i));
+                break 'find;
+            }
         }
     }
-    if let Some(drug) = switched {
-        let rec = open_record(conn, &center, inst.id, county, drug)?;
+    if let Some((drug, county, i)) = switched {
+        let rec = open_record(conn, &center, i, county, drug)?;
         for kind in [ResponseKind::BackupSwitch, ResponseKind::Retender] {
             let r = response(kind, county, Some(until), None);
             let (rec, resp) = ss::respond(conn, &center, rec.id, &r)?;
             apply_response(conn, &center, master, &rec, &resp, today)?;
         }
     }
-    // The listing: a drug the county is served with that the institution holds no commitment
-    // of (the tests and the demo's orders keep those), from a licensed supplier.
-    let held: BTreeSet<i64> = ts::commitments_of_institution(conn, inst.id)?
-        .iter()
-        .map(|(k, ..)| k.drug_id)
-        .collect();
+    // The listing: another drug, in another county, from a licensed supplier.
     let licensed = ss::licensed_suppliers(conn, today)?;
-    for drug in ss::drugs_with_awards(conn)? {
-        if Some(drug) == switched || reported.contains(&drug) || held.contains(&drug) {
+    for &drug in &drugs {
+        if switched.is_some_and(|s| s.0 == drug) || reported.contains(&drug) {
             continue;
         }
-        let arr = supply::arrangements_for(conn, county, drug)?;
-        if let Some(a) = serving(&arr, county, drug, today) {
-            if licensed.contains(&a.supplier_id) {
-                let a = a.clone();
-                return direct_listing(conn, &center, inst.id, county, &a, today, until);
+        for (county, i, _) in &counties {
+            if switched.is_some_and(|s| s.1 == *county) {
+                continue;
+            }
+            let arr = supply::arrangements_for(conn, *county, drug)?;
+            if let Some(a) = serving(&arr, *county, drug, today) {
+                if licensed.contains(&a.supplier_id) {
+                    let a = a.clone();
+                    return direct_listing(conn, &center, *i, *county, &a, today, until);
+                }
             }
         }
     }
