@@ -77,10 +77,23 @@ pub fn load(
             apply_response(conn, &center, master, &rec, &resp, today)?;
         }
     }
-    // The listing: another drug, in another county, from a licensed supplier.
+    // The listing: another drug (the last one), in another county, from a licensed supplier;
+    // a shortage record is the drug's, province-wide, so the demo township keeps at least one
+    // of its drugs not short (the tests start from one).
+    let held: BTreeSet<i64> = crate::store::tenders::commitments_of_institution(conn, inst.id)?
+        .iter()
+        .map(|(k, ..)| k.drug_id)
+        .collect();
+    let spare = held
+        .iter()
+        .filter(|d| !reported.contains(d) && !switched.is_some_and(|s| s.0 == **d))
+        .count();
     let licensed = ss::licensed_suppliers(conn, today)?;
-    for &drug in &drugs {
-        if switched.is_some_and(|s| s.0 == drug) || reported.contains(&drug) {
+    for &drug in drugs.iter().rev() {
+        if switched.is_some_and(|s| s.0 == drug)
+            || reported.contains(&drug)
+            || (held.contains(&drug) && spare < 2)
+        {
             continue;
         }
         for (county, i, _) in &counties {
