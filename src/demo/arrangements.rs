@@ -86,7 +86,7 @@ pub fn load(
         .collect();
     let spare = held
         .iter()
-        .filter(|d| !reported.contains(d) && !switched.is_some_and(|s| s.0 == **d))
+        .filter(|d| !reported.contains(d) && switched.is_none_or(|s| s.0 != **d))
         .count();
     let licensed = ss::licensed_suppliers(conn, today)?;
     for &drug in drugs.iter().rev() {
