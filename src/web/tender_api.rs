@@ -335,19 +335,26 @@ pub struct ActionIn {
 
 /// Moves a tender on: publish, close, open_technical, publish_technical, open_commercial,
 /// publish_award, finalize, contract, cancel (center staff; each only from its state).
-#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "tender id"), ("action" = String, Path, description = "the step")), request_body = ActionIn, responses((status = 200, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "tenders", params(("id" = i64, Path, description = "tender id"), ("action" = String, Path, description = "the step")), request_body = Option<ActionIn>, responses((status = 200, body = TenderOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/tenders/{id}/actions/{action}")]
 pub async fn tender_action(
     u: ApiUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
-    body: Option<web::Json<ActionIn>>,
+    body: web::Bytes,
 ) -> Result<web::Json<TenderOut>, ApiError> {
     app::may_run_tenders(&u.p)?;
     let (id, action) = path.into_inner();
     let action = crate::domain::tender::TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(action_not_found(&action)))?;
-    let reason = body.and_then(|b| b.into_inner().reason);
+    // The body is optional; when there is one it must be an `ActionIn`.
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<Option<ActionIn>>(&body)
+            .map_err(|e| Error::BadRequest(Msg::new(Code::JsonUnreadable).arg("detail", e)))?
+            .and_then(|a| a.reason)
+    };
     let (p, master) = (u.p, state.master.clone());
     let (t, lots) = run(&state, move |cx| {
         app::actions::apply(cx, &p, &master, id, action, reason.as_deref())
