@@ -239,13 +239,13 @@ pub fn ship(
             })
         })
     };
-    match attempt(conn) {
+    match (attempt(conn), key) {
         // The same key sent twice at once: the second meets the first's row and returns it.
-        Err(StoreError::Conflict(_)) if key.is_some() => {
-            existing_delivery(conn, order_id, shipper_id, key.expect("checked"))?
+        (Err(StoreError::Conflict(_)), Some(key)) => {
+            existing_delivery(conn, order_id, shipper_id, key)?
                 .ok_or_else(|| StoreError::Conflict(Code::DeliveryNotWritten.into()))
         }
-        r => r,
+        (r, _) => r,
     }
 }
 
