@@ -415,8 +415,88 @@ async fn the_demo_shows_each_arrangement(db: TestDb) {
     );
 }
 
+/// The same over the JSON API: center staff respond (a backup switch for one county) and
+/// withdraw; a regulator may not; a malformed response is refused naming its field and writes
+/// nothing.
+async fn responses_over_the_api(db: TestDb) {
+    use serde_json::json;
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, backup) = county_with_backup(&state);
+    let today = state.today();
+    let award = routed(&state, county, drug, today).unwrap();
+    let id = shortage_of(&state, inst, drug);
+    let before = ss::responses_of(&mut state.store.conn().unwrap(), id)
+        .unwrap()
+        .len();
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let center = common::token_for(&state, "center");
+    let regulator = common::token_for(&state, "regulator");
+    let path = format!("/api/v1/shortages/{id}/responses");
+    let until = (today + Duration::days(30)).to_string();
+    let body = json!({ "kind": "backup_switch", "counties": [county], "until_on": until });
+    let r = c
+        .api("POST", &path, Some(&regulator), Some(body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let bad = json!({ "kind": "backup_switch", "counties": [county], "until_on": "2020-01-01" });
+    let r = c.api("POST", &path, Some(&center), Some(bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        r.json()["error"]["fields"][0]["field"],
+        "until_on",
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        ss::responses_of(&mut state.store.conn().unwrap(), id)
+            .unwrap()
+            .len(),
+        before,
+        "nothing written"
+    );
+    let r = c.api("POST", &path, Some(&center), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let resp = r.json()["id"].as_i64().expect("the response's id");
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::BackupSwitch);
+    assert_eq!(now.supplier_id, backup.supplier_id);
+    // It shows on the record.
+    let r = c
+        .api(
+            "GET",
+            &format!("/api/v1/shortages/{id}"),
+            Some(&regulator),
+            None,
+        )
+        .await;
+    assert!(
+        r.json()["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == resp),
+        "{}",
+        r.body
+    );
+    let withdraw = format!("/api/v1/shortage-responses/{resp}/withdraw");
+    let r = c.api("POST", &withdraw, Some(&regulator), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["ended_at"].is_string(), "{}", r.body);
+    assert_eq!(
+        routed(&state, county, drug, today).unwrap().contract_id,
+        award.contract_id
+    );
+    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}
+
 on_both_databases!(
     demo: the_demo_shows_each_arrangement,
+    responses_over_the_api,
     a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
     a_retender_drafts_a_tender_with_the_affected_counties_demand,
     a_designated_producer_serves_until_the_shortage_resolves
