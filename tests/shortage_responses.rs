@@ -494,8 +494,66 @@ async fn responses_over_the_api(db: TestDb) {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
 
+/// A re-tender of a drug that was never tendered is refused with a message saying what to do
+/// (there is no lot to take its parameters from), and nothing is written.
+async fn a_retender_of_a_never_tendered_drug_is_refused(db: TestDb) {
+    use diesel::prelude::*;
+    use jicai::store::schema::{drugs, lots, shortages};
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, _, drug, _) = county_with_backup(&state);
+    let id = shortage_of(&state, inst, drug);
+    // The record made a record of a drug no tender ever had a lot for.
+    let untendered: i64 = {
+        let mut c = state.store.conn().unwrap();
+        let tendered: Vec<i64> = lots::table.select(lots::drug_id).load(&mut *c).unwrap();
+        let d = drugs::table
+            .filter(drugs::id.ne_all(&tendered))
+            .select(drugs::id)
+            .first(&mut *c)
+            .unwrap();
+        diesel::update(shortages::table.find(id))
+            .set(shortages::drug_id.eq(d))
+            .execute(&mut *c)
+            .unwrap();
+        d
+    };
+    assert!(
+        ss::latest_lot_of_drug(&mut state.store.conn().unwrap(), untendered)
+            .unwrap()
+            .is_none()
+    );
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get(&format!("/shortages/{id}")).await;
+    let before = ss::responses_of(&mut state.store.conn().unwrap(), id)
+        .unwrap()
+        .len();
+    let r = center
+        .post(
+            &format!("/shortages/{id}/responses"),
+            &[("kind", "retender")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("retender_needs_tendered_drug") && r.body.contains("新建招标"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        ss::responses_of(&mut state.store.conn().unwrap(), id)
+            .unwrap()
+            .len(),
+        before,
+        "nothing written"
+    );
+}
+
 on_both_databases!(
     demo: the_demo_shows_each_arrangement,
+    a_retender_of_a_never_tendered_drug_is_refused,
     responses_over_the_api,
     a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
     a_retender_drafts_a_tender_with_the_affected_counties_demand,

@@ -41,6 +41,14 @@ pub fn respond(
     let url = cx.config.public_url.clone();
     let mut c = cx.conn()?;
     Ok(write_tx(&mut c, |conn| {
+        if r.kind == ResponseKind::Retender {
+            let drug = shortages::get(conn, shortage_id)?.drug_id;
+            if shortages::latest_lot_of_drug(conn, drug)?.is_none() {
+                // Nothing to take the lot's parameters from: the center starts a tender itself.
+                let e = crate::domain::Invalid::new("kind", Code::RetenderNeedsTenderedDrug);
+                return Err(StoreError::Invalid(vec![e]));
+            }
+        }
         let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
         apply_response(conn, &act, master, &rec, &resp, today)?;
         alert_response(conn, &act, &rec, &resp, &url, today)?;
@@ -138,6 +146,7 @@ fn draft_retender(
     now: chrono::DateTime<chrono::Utc>,
 ) -> std::result::Result<i64, StoreError> {
     let Some((lot, prev)) = shortages::latest_lot_of_drug(conn, resp.drug_id)? else {
+        // `respond` refuses a re-tender of a drug never tendered; the demo's are all tendered.
         return Ok(0);
     };
     let window = prev.window_id.unwrap_or(0);

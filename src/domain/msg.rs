@@ -358,6 +358,7 @@ pub enum Code {
     NoBackupForCounty,
     ResponseNotFound,
     ResponseAlreadyEnded,
+    RetenderNeedsTenderedDrug,
 }
 
 impl Code {
