@@ -488,16 +488,29 @@ async fn the_harness_sees_a_phone_in_english_and_axe_finds_what_is_wrong() {
             .await?;
         let after = session.axe_violations().await?;
         let overflow = session.sideways_overflow().await?;
-        Ok::<_, harness::CmdError>((lang, width, touch, before, after, overflow))
+        // A block wider than the phone: the page now scrolls sideways (the phone zooms out to
+        // show it, so innerWidth grows too — the check measures against the device's width).
+        session
+            .client
+            .execute(
+                "const d = document.createElement('div'); d.style.width = '800px';
+                 d.textContent = 'wide'; document.querySelector('main').appendChild(d);",
+                vec![],
+            )
+            .await?;
+        let wide = session.sideways_overflow().await?;
+        Ok::<_, harness::CmdError>((lang, width, touch, before, after, (overflow, wide)))
     }
     .await;
     session.close().await;
     server_handle.stop(true).await;
-    let (lang, width, touch, before, after, overflow) = outcome.expect("the browser session runs");
+    let (lang, width, touch, before, after, (overflow, wide)) =
+        outcome.expect("the browser session runs");
     assert_eq!(lang, "en");
     assert_eq!(width, serde_json::json!(390));
     assert_eq!(touch, serde_json::json!(true), "a phone has touch");
-    assert_eq!(overflow, 0, "the login page fits a phone");
+    assert!(overflow <= 0, "the login page fits a phone: {overflow}");
+    assert!(wide > 0, "an 800 px block makes it scroll sideways: {wide}");
     let (Some(before), Some(after)) = (before, after) else {
         return; // axe-core not installed here (outside CI): said so on stderr
     };
