@@ -358,6 +358,11 @@ pub enum Code {
     NoBackupForCounty,
     ResponseNotFound,
     ResponseAlreadyEnded,
+    // --- pickers and row forms (issue 15, engineer "forms") ---
+    PickUnknown,
+    PickAmbiguous,
+    LotRowsEmpty,
+    LotRowsInvalid,
 }
 
 impl Code {
