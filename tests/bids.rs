@@ -254,7 +254,12 @@ async fn a_bid_with_another_makers_product_is_refused(db: TestDb) {
     // Its own product is taken.
     let own = product(&state, JIKANG_D0012);
     let r = post_bid!(page, path, form(own, "30.00"));
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        r.location().unwrap().ends_with("/receipt"),
+        "{:?}",
+        r.location()
+    );
     assert!(active_bids(&state, o.d0012).contains(&(jikang, 1)));
 }
 
@@ -342,15 +347,19 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
     let mut confirmed = form(own, "60.00");
     confirmed.push(("confirm_above_max", "yes".into()));
     let r = post_bid!(page, path, confirmed);
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    for shown in ["¥60.00", "¥2.00", "¥1.80", "SHA-256"] {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // On to the receipt's own address: the lot's ceiling and the envelopes' digests (the
+    // price itself is sealed).
+    let r = page.get(r.location().unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for shown in ["¥1.80", "SHA-256"] {
         assert!(r.body.contains(shown), "{shown}: {}", r.body);
     }
     assert!(active_bids(&state, o.d0012).contains(&(jikang, 1)));
     // A price within the ceiling needs no confirmation.
     let r = post_bid!(page, path, form(own, "45.00"));
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert!(r.body.contains("¥1.50"), "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(active_bids(&state, o.d0012).contains(&(jikang, 2)));
 
     // Over the API: refused with the warning's code until confirmed.
     let token = token_for(&state, "supplier");

@@ -336,7 +336,10 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(names(&r, "quantity"), "{}", r.body);
+    // The form again, the refusal next to the quantity.
+    let at = r.body.find("name=\"quantity\"").expect("the form again");
+    let label = &r.body[at..at + r.body[at..].find("</label>").unwrap()];
+    assert!(label.contains("<em class=\"error\""), "{}", r.body);
     let csv =
         format!("institution_code,drug_code,quantity\n{own},{drug},{HUGE}\n{kid},{drug},-1\n");
     let r = page

@@ -292,8 +292,9 @@ async fn a_whole_tender(db: TestDb) {
             &[("documents", "gmp.pdf", PDF)],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert!(r.body.contains("SHA-256"));
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let receipt = a.get(r.location().unwrap()).await;
+    assert!(receipt.body.contains("SHA-256"), "{}", receipt.body);
     let r = a
         .multipart(
             &bid_path,
@@ -305,7 +306,7 @@ async fn a_whole_tender(db: TestDb) {
             &[("documents", "gmp.pdf", PDF)],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = b
         .multipart(
             &bid_path,
@@ -317,7 +318,7 @@ async fn a_whole_tender(db: TestDb) {
             &[],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = cc
         .multipart(
             &bid_path,
@@ -329,7 +330,7 @@ async fn a_whole_tender(db: TestDb) {
             &[],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // A document that is not a PDF, and a price that is not a number, are refused.
     let r = b
         .multipart(

@@ -261,3 +261,36 @@ pub fn lot_bids(cx: &Ctx, p: &Principal, tender_id: i64, lot_id: i64) -> Result<
         award,
     })
 }
+
+/// A bid's receipt as its reader may see it: the bid (its digests, version, time), its lot,
+/// tender, product and drug; the unit price only once the price envelopes are opened.
+pub struct BidReceipt {
+    pub bid: Bid,
+    pub lot: Lot,
+    pub tender: Tender,
+    pub product: Product,
+    pub drug: catalog::Drug,
+    pub state: TenderState,
+    pub price: bool,
+}
+
+/// The receipt of a bid: for its own supplier, and for staff and regulators (who read
+/// everything); anyone else: it does not exist.
+#[tracing::instrument(skip_all, fields(user = %p.username, bid = id))]
+pub fn receipt(cx: &Ctx, p: &Principal, id: i64) -> Result<BidReceipt> {
+    let own = own_bid(cx, p, id)?;
+    let mut c = cx.conn()?;
+    let lot = ts::lot(&mut c, own.bid.lot_id)?;
+    let tender = ts::tender(&mut c, lot.tender_id)?;
+    let product = catalog::get_product(&mut c, own.bid.product_id)?;
+    let drug = catalog::get_drug(&mut c, lot.drug_id)?;
+    Ok(BidReceipt {
+        bid: own.bid,
+        lot,
+        tender,
+        product,
+        drug,
+        state: own.state,
+        price: own.price,
+    })
+}

@@ -42,3 +42,8 @@ pub fn update_product(cx: &Ctx, p: &Principal, id: i64, form: &ProductForm) -> R
         &input,
     )?)
 }
+
+/// The drugs a picker offers (the catalog is read by every signed-in role).
+pub fn drug_choices(cx: &Ctx) -> Result<Vec<Drug>> {
+    Ok(store::all_drugs(&mut *cx.conn()?)?)
+}

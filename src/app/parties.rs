@@ -110,3 +110,23 @@ pub fn set_supplier_contacts(cx: &Ctx, p: &Principal, id: i64, emails: &str) -> 
         &emails,
     )?)
 }
+
+/// What the pickers of center staff's forms offer: every institution and supplier as (id, code,
+/// name), every region. Staff and regulators only (they read every party).
+pub struct PartyChoices {
+    pub institutions: Vec<(i64, String, String)>,
+    pub suppliers: Vec<(i64, String, String)>,
+    pub regions: Vec<crate::store::regions::Region>,
+}
+
+pub fn party_choices(cx: &Ctx, p: &Principal) -> Result<PartyChoices> {
+    if !p.reads_everything() {
+        return Err(Error::forbidden());
+    }
+    let mut c = cx.conn()?;
+    Ok(PartyChoices {
+        institutions: parties::institution_names(&mut c)?,
+        suppliers: parties::supplier_names(&mut c)?,
+        regions: crate::store::regions::all(&mut c)?,
+    })
+}

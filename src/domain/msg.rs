@@ -359,6 +359,11 @@ pub enum Code {
     ResponseNotFound,
     ResponseAlreadyEnded,
     RetenderNeedsTenderedDrug,
+    // --- pickers and row forms (issue 15, engineer "forms") ---
+    PickUnknown,
+    PickAmbiguous,
+    LotRowsEmpty,
+    LotRowsInvalid,
 }
 
 impl Code {

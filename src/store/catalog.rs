@@ -585,3 +585,11 @@ fn import_report(rows: usize, result: Result<usize>) -> Result<ImportReport> {
         Err(e) => Err(e),
     }
 }
+
+/// Every drug, in code order: what a drug picker offers.
+pub fn all_drugs(conn: &mut DbConn) -> Result<Vec<Drug>> {
+    Ok(drugs::table
+        .order(drugs::code.asc())
+        .select(Drug::as_select())
+        .load(conn)?)
+}

@@ -627,3 +627,19 @@ pub fn remove_licence(
         Ok(())
     })
 }
+
+/// Every institution as (id, code, name), by name: what an institution picker offers.
+pub fn institution_names(conn: &mut DbConn) -> Result<Vec<(i64, String, String)>> {
+    Ok(institutions::table
+        .order((institutions::name.asc(), institutions::id.asc()))
+        .select((institutions::id, institutions::code, institutions::name))
+        .load(conn)?)
+}
+
+/// Every supplier as (id, USCC, name), by name: what a supplier picker offers.
+pub fn supplier_names(conn: &mut DbConn) -> Result<Vec<(i64, String, String)>> {
+    Ok(suppliers::table
+        .order((suppliers::name.asc(), suppliers::id.asc()))
+        .select((suppliers::id, suppliers::uscc, suppliers::name))
+        .load(conn)?)
+}

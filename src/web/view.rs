@@ -166,6 +166,8 @@ pub struct Field {
     pub error: Option<String>,
     /// The code of the error (`data-code`), for scripts and tests.
     pub error_code: &'static str,
+    /// The `inputmode` of a text input (`numeric`, `decimal`), empty for none.
+    pub inputmode: &'static str,
 }
 
 impl Field {
@@ -179,7 +181,21 @@ impl Field {
             required: false,
             error: None,
             error_code: "",
+            inputmode: "",
         }
+    }
+    /// A text input that offers `options` (value, label) in a `<datalist>`: the label is what
+    /// the browser fills in, the handler reads it back (a picker of a long list).
+    pub fn datalist(name: &str, label: &str, value: &str, options: Vec<(String, String)>) -> Self {
+        Field {
+            options,
+            kind: "datalist",
+            ..Field::text(name, label, value)
+        }
+    }
+    pub fn inputmode(mut self, mode: &'static str) -> Self {
+        self.inputmode = mode;
+        self
     }
     pub fn required(mut self) -> Self {
         self.required = true;

@@ -94,6 +94,8 @@ pub fn of_tender(cx: &Ctx, p: &Principal, tender_id: i64) -> Result<Vec<Contract
 pub struct ContractView {
     pub contract: Contract,
     pub supplier: String,
+    /// The contract's product as people name it: drug, strength, approval number.
+    pub product: String,
     /// (institution id, name, volume): every one, or an institution's own.
     pub allocations: Vec<(i64, String, i64)>,
     /// (county id, county name, distributor id, distributor name)
@@ -128,8 +130,13 @@ pub fn contract(cx: &Ctx, p: &Principal, id: i64) -> Result<ContractView> {
     } else {
         (vec![], vec![])
     };
+    let product = crate::store::catalog::get_product(&mut c, k.product_id)?;
     Ok(ContractView {
         supplier: names.get(&k.supplier_id).cloned().unwrap_or_default(),
+        product: format!(
+            "{} {} · {}",
+            product.drug_name, product.strength, product.approval_number
+        ),
         allocations: allocs
             .into_iter()
             .filter(|a| inst.is_none_or(|i| a.0 == i))

@@ -4,6 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::catalog::{form_or_error, form_page};
+use super::pickers::{self, Choice};
 use super::{field, yes_no};
 use crate::app;
 use crate::domain::roles::Role;
@@ -68,7 +69,23 @@ async fn user_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse
     })
 }
 
-fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
+/// The pickers of the user form: suppliers (a select) and institutions (a datalist), keyed by
+/// their codes.
+struct UserPickers {
+    suppliers: Vec<Choice>,
+    institutions: Vec<Choice>,
+}
+
+async fn user_pickers(v: &Viewer, state: &web::Data<AppState>) -> Result<UserPickers, Error> {
+    let p = v.p.clone();
+    let c = run(state, move |cx| app::parties::party_choices(cx, &p)).await?;
+    Ok(UserPickers {
+        suppliers: pickers::party_choices_by_code(&c.suppliers),
+        institutions: pickers::party_choices_by_code(&c.institutions),
+    })
+}
+
+fn user_fields(v: &Viewer, f: &UserForm, pk: &UserPickers) -> Vec<Field> {
     let t = &v.t;
     let roles = Role::ALL
         .iter()
@@ -80,8 +97,18 @@ fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
         Field::select("role", t.get("field.role"), &f.role, roles),
         field(t, "password", "").kind("password").required(),
         field(t, "email", &f.email),
-        field(t, "supplier_uscc", &f.supplier_uscc),
-        field(t, "institution_code", &f.institution_code),
+        Field::select(
+            "supplier_uscc",
+            t.get("field.supplier_uscc"),
+            &f.supplier_uscc,
+            pickers::options_with_blank(t, &pk.suppliers),
+        ),
+        Field::datalist(
+            "institution_code",
+            t.get("field.institution_code"),
+            &pickers::label_of(&f.institution_code, &pk.institutions),
+            pickers::options(&pk.institutions),
+        ),
         Field::select(
             "language",
             t.get("field.language"),
@@ -95,12 +122,13 @@ fn user_fields(v: &Viewer, f: &UserForm) -> Vec<Field> {
 }
 
 #[get("/users/new")]
-async fn new_user(v: Viewer) -> Result<HttpResponse, Error> {
+async fn new_user(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     v.require_admin()?;
+    let pk = user_pickers(&v, &state).await?;
     let form = Form::new(
         "/users",
         v.t.get("action.save"),
-        user_fields(&v, &UserForm::default()),
+        user_fields(&v, &UserForm::default(), &pk),
     );
     form_page(
         &v,
@@ -116,10 +144,33 @@ async fn create_user(
     state: web::Data<AppState>,
     f: web::Form<UserForm>,
 ) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
     let f = f.into_inner();
-    let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &f));
+    let pk = user_pickers(&v, &state).await?;
+    let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &f, &pk));
+    let mut picked = f.clone();
+    let mut errs = vec![];
+    pickers::pick_into(
+        "supplier_uscc",
+        &pk.suppliers,
+        &mut picked.supplier_uscc,
+        &mut errs,
+        false,
+    );
+    pickers::pick_into(
+        "institution_code",
+        &pk.institutions,
+        &mut picked.institution_code,
+        &mut errs,
+        false,
+    );
     let p = v.p.clone();
-    let result = run(&state, move |cx| app::users::create(cx, &p, &f)).await;
+    let result = if errs.is_empty() {
+        run(&state, move |cx| app::users::create(cx, &p, &picked)).await
+    } else {
+        let rest = picked.validate().map(|_| ());
+        Err(Error::Invalid(pickers::merge(errs, rest)))
+    };
     match result {
         Ok(u) => Ok(view::see_other(&format!("/users/{}", u.id))),
         Err(e) => form_or_error(&v, v.t.get("action.new_user"), form, e, None),
@@ -287,26 +338,7 @@ async fn token_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     let (tokens, all) = db(&state, |c| Ok((users::tokens(c)?, users::list(c)?))).await?;
     let names: Vec<(i64, String)> = all.iter().map(|u| (u.id, u.username.clone())).collect();
     let mut s = Section::new(t.get("action.issue_token"));
-    s.forms.push(Form::new(
-        "/tokens",
-        t.get("action.issue_token"),
-        vec![
-            Field::select(
-                "user_id",
-                t.get("field.username"),
-                "",
-                all.iter()
-                    .map(|u| {
-                        (
-                            u.id.to_string(),
-                            format!("{} ({})", u.username, u.display_name),
-                        )
-                    })
-                    .collect(),
-            ),
-            field(&t, "token_name", "").required(),
-        ],
-    ));
+    s.forms.push(token_form(&v, &all, &IssueForm::default()));
     let mut list = Section::new(t.get("nav.tokens"));
     list.table = Some(token_table(&v, &tokens, &names));
     view::ok(&DetailPage {
@@ -318,7 +350,27 @@ async fn token_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     })
 }
 
-#[derive(Deserialize)]
+/// The form that issues a token: the user (picked by name), the token's name; `f` as typed.
+fn token_form(v: &Viewer, all: &[users::User], f: &IssueForm) -> Form {
+    let t = &v.t;
+    let mut options = vec![(String::new(), t.get("formui.choose").to_string())];
+    options.extend(all.iter().map(|u| {
+        (
+            u.id.to_string(),
+            format!("{} ({})", u.display_name, u.username),
+        )
+    }));
+    Form::new(
+        "/tokens",
+        t.get("action.issue_token"),
+        vec![
+            Field::select("user_id", t.get("field.username"), &f.user_id, options).required(),
+            field(t, "token_name", &f.token_name).required(),
+        ],
+    )
+}
+
+#[derive(Deserialize, Default)]
 struct IssueForm {
     #[serde(default)]
     user_id: String,
@@ -335,12 +387,26 @@ async fn issue_token(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let t = v.t;
-    let user_id: i64 = f
+    let user_id = f
         .user_id
         .trim()
-        .parse()
-        .map_err(|_| Invalid::new("user_id", Code::ChooseUser))?;
-    let name = required_text("token_name", &f.token_name, 100)?;
+        .parse::<i64>()
+        .map_err(|_| Invalid::new("user_id", Code::ChooseUser));
+    let name = required_text("token_name", &f.token_name, 100);
+    let (user_id, name) = match (user_id, name) {
+        (Ok(u), Ok(n)) => (u, n),
+        (u, n) => {
+            let es = [u.err(), n.err()].into_iter().flatten().collect();
+            let all = db(&state, users::list).await?;
+            return form_or_error(
+                &v,
+                t.get("action.issue_token"),
+                token_form(&v, &all, &f),
+                Error::Invalid(es),
+                Some(Link::new("/tokens", t.get("nav.tokens"))),
+            );
+        }
+    };
     let new = security::new_api_token();
     let act = state.act(&v.p.username);
     let (hash, prefix) = (new.hash.clone(), new.prefix.clone());

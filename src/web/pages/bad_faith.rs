@@ -42,13 +42,7 @@ pub async fn bad_faith_sections(
             .collect(),
     });
     if v.p.can_administer() {
-        w.forms.push(Form::new(
-            format!("/suppliers/{supplier_id}/bad-faith/warning"),
-            t.get("badfaith.warn"),
-            vec![Field::text("reason", t.get("badfaith.reason"), "")
-                .kind("textarea")
-                .required()],
-        ));
+        w.forms.push(warning_form(&t, supplier_id, ""));
     }
     let mut s = Section::new(t.get("badfaith.title"));
     s.table = Some(Table {
@@ -80,25 +74,61 @@ pub async fn bad_faith_sections(
         let until = today
             .checked_add_months(chrono::Months::new(24))
             .unwrap_or(today);
-        let mut f = Form::new(
-            format!("/suppliers/{supplier_id}/bad-faith"),
-            t.get("badfaith.add"),
-            vec![
-                Field::text("reason", t.get("badfaith.reason"), "")
-                    .kind("textarea")
-                    .required(),
-                Field::text("starts_on", t.get("badfaith.starts_on"), &today.to_string())
-                    .kind("date")
-                    .required(),
-                Field::text("ends_on", t.get("badfaith.ends_on"), &until.to_string())
-                    .kind("date")
-                    .required(),
-            ],
-        );
-        f.danger = true;
-        s.forms.push(f);
+        s.forms.push(bad_faith_form(
+            &t,
+            supplier_id,
+            &BadFaithForm {
+                reason: String::new(),
+                starts_on: today.to_string(),
+                ends_on: until.to_string(),
+            },
+        ));
     }
     Ok(vec![w, s])
+}
+
+fn warning_form(t: &crate::i18n::Tr, supplier_id: i64, reason: &str) -> Form {
+    Form::new(
+        format!("/suppliers/{supplier_id}/bad-faith/warning"),
+        t.get("badfaith.warn"),
+        vec![Field::text("reason", t.get("badfaith.reason"), reason)
+            .kind("textarea")
+            .required()],
+    )
+}
+
+fn bad_faith_form(t: &crate::i18n::Tr, supplier_id: i64, f: &BadFaithForm) -> Form {
+    let mut form = Form::new(
+        format!("/suppliers/{supplier_id}/bad-faith"),
+        t.get("badfaith.add"),
+        vec![
+            Field::text("reason", t.get("badfaith.reason"), &f.reason)
+                .kind("textarea")
+                .required(),
+            Field::text("starts_on", t.get("badfaith.starts_on"), &f.starts_on)
+                .kind("date")
+                .required(),
+            Field::text("ends_on", t.get("badfaith.ends_on"), &f.ends_on)
+                .kind("date")
+                .required(),
+        ],
+    );
+    form.danger = true;
+    form
+}
+
+/// A refused form of the supplier's page again, with what was typed (422).
+fn again(v: &Viewer, id: i64, form: Form, e: Error) -> Result<HttpResponse, Error> {
+    super::catalog::form_or_error(
+        v,
+        &form.submit.clone(),
+        form,
+        e,
+        Some(Link::new(
+            format!("/suppliers/{id}"),
+            v.t.get("action.back"),
+        )),
+    )
 }
 
 #[derive(Deserialize)]
@@ -118,8 +148,10 @@ async fn warn_supplier(
     let id = id.into_inner();
     let reason = f.reason.clone();
     let act = state.act(&v.p.username);
-    db(&state, move |c| os::warn_supplier(c, &act, id, &reason)).await?;
-    Ok(view::see_other(&format!("/suppliers/{id}")))
+    match db(&state, move |c| os::warn_supplier(c, &act, id, &reason)).await {
+        Ok(_) => Ok(view::see_other(&format!("/suppliers/{id}"))),
+        Err(e) => again(&v, id, warning_form(&v.t, id, &f.reason), e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -142,17 +174,24 @@ async fn add_bad_faith(
     v.require_admin()?;
     let id = id.into_inner();
     let date = crate::domain::date;
-    let (starts, ends) = (
-        date("starts_on", &f.starts_on)?,
-        date("ends_on", &f.ends_on)?,
-    );
-    let reason = f.reason.clone();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| {
-        os::put_on_bad_faith_list(c, &act, id, &reason, starts, ends)
-    })
-    .await?;
-    Ok(view::see_other(&format!("/suppliers/{id}")))
+    let result = match (date("starts_on", &f.starts_on), date("ends_on", &f.ends_on)) {
+        (Ok(starts), Ok(ends)) => {
+            let reason = f.reason.clone();
+            let act = state.act(&v.p.username);
+            db(&state, move |c| {
+                os::put_on_bad_faith_list(c, &act, id, &reason, starts, ends)
+            })
+            .await
+            .map(|_| ())
+        }
+        (a, b) => Err(Error::Invalid(
+            [a.err(), b.err()].into_iter().flatten().collect(),
+        )),
+    };
+    match result {
+        Ok(()) => Ok(view::see_other(&format!("/suppliers/{id}"))),
+        Err(e) => again(&v, id, bad_faith_form(&v.t, id, &f), e),
+    }
 }
 
 /// The public bad-faith list (no login): who is barred today, why, and until when.

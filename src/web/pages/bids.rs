@@ -5,7 +5,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono_tz::Tz;
+use askama::Template;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -18,9 +18,9 @@ use crate::domain::money::Money;
 use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::catalog::Product;
-use crate::store::tenders::{Document, Receipt};
+use crate::store::tenders::Document;
 use crate::web::auth::Viewer;
-use crate::web::view::{self, DetailPage, Field, Form, FormPage, Link, Section};
+use crate::web::view::{self, Chrome, DetailPage, Field, Form, FormPage, Link, Section};
 use crate::web::{run, AppState, Error};
 
 fn bid_path(tender_id: i64, lot_id: i64) -> String {
@@ -50,8 +50,13 @@ fn product_option(t: &Tr, p: &Product, max_unit: Money) -> (String, String) {
 }
 
 fn heading(t: &Tr, f: &BidForm) -> String {
+    let drug = f
+        .products
+        .first()
+        .map(|p| format!(" · {} {}", p.drug_name, p.strength))
+        .unwrap_or_default();
     format!(
-        "{} · {} #{} · {} ¥{}",
+        "{} · {} #{}{drug} · {} ¥{}",
         f.tender.title,
         t.get("tender.lot_2"),
         f.lot.lot_no,
@@ -60,38 +65,49 @@ fn heading(t: &Tr, f: &BidForm) -> String {
     )
 }
 
-fn bid_fields(t: &Tr, f: &BidForm) -> Vec<Field> {
-    let options = f
+/// The bid form with what was typed (`typed`: the posted text fields) kept; one product is
+/// chosen for the bidder, several are offered after a blank.
+fn bid_fields(t: &Tr, f: &BidForm, typed: &BTreeMap<String, String>) -> Vec<Field> {
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let mut options: Vec<(String, String)> = f
         .products
         .iter()
         .map(|p| product_option(t, p, f.lot.max_price()))
         .collect();
+    let mut product = get("product_id");
+    if options.len() == 1 && product.is_empty() {
+        product = options[0].0.clone();
+    } else if options.len() > 1 {
+        options.insert(0, (String::new(), t.get("formui.choose").to_string()));
+    }
     vec![
-        Field::select("product_id", t.get("tender.product"), "", options),
+        Field::select("product_id", t.get("tender.product"), &product, options).required(),
         Field::text(
             "annual_capacity",
             t.get("tender.annual_capacity_units_of_use"),
-            "",
+            &get("annual_capacity"),
         )
+        .inputmode("numeric")
         .required(),
         Field::text(
             "package_price",
             t.get("tender.price_per_package_yuan_sealed_until_the_opening"),
-            "",
+            &get("package_price"),
         )
+        .inputmode("decimal")
         .required(),
         Field::text("documents", t.get("tender.documents_pdf"), "").kind("file"),
     ]
 }
 
-/// The bid form, with the errors of a refused submission; a bidder with no product of the lot's
-/// drug gets a message instead of a form.
+/// The bid form, with the errors of a refused submission and what was typed; a bidder with no
+/// product of the lot's drug gets a message instead of a form.
 async fn bid_form(
     v: &Viewer,
     state: &web::Data<AppState>,
-    tender_id: i64,
-    lot_id: i64,
+    (tender_id, lot_id): (i64, i64),
     errors: Vec<Invalid>,
+    typed: &BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
@@ -115,10 +131,14 @@ async fn bid_form(
     let mut form = Form::new(
         bid_path(tender_id, lot_id),
         t.get("tender.submit_the_sealed_bid"),
-        bid_fields(&t, &f),
+        bid_fields(&t, &f, typed),
     );
     form.multipart = true;
-    let (form, general) = form.with_errors(&t, &errors);
+    let (form, mut general) = form.with_errors(&t, &errors);
+    if !errors.is_empty() && errors.iter().all(|e| e.field != "documents") {
+        // A browser never sends a chosen file again: say so when the form comes back.
+        general.push(t.get("formui.documents_again").to_string());
+    }
     view::render(
         status,
         &FormPage {
@@ -138,7 +158,15 @@ async fn bid_page(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (tid, lid) = path.into_inner();
-    bid_form(&v, &state, tid, lid, vec![], StatusCode::OK).await
+    bid_form(
+        &v,
+        &state,
+        (tid, lid),
+        vec![],
+        &BTreeMap::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Most text fields of a multipart form, and most bytes of one.
@@ -291,60 +319,6 @@ fn price_props(t: &Tr, product: &Product, c: &PriceCheck) -> Vec<(String, String
     ]
 }
 
-fn receipt_page(
-    v: &Viewer,
-    tz: Tz,
-    tender_id: i64,
-    r: &Receipt,
-    s: &Submitted,
-) -> Result<HttpResponse, Error> {
-    let received = chrono::DateTime::parse_from_rfc3339(&r.submitted_at)
-        .map(|d| {
-            format!(
-                "{} ({})",
-                d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S%.6f"),
-                r.submitted_at
-            )
-        })
-        .unwrap_or_else(|_| r.submitted_at.clone());
-    let t = v.t;
-    let mut props = vec![
-        (t.get("tender.bid").into(), r.bid_id.to_string()),
-        (t.get("tender.version").into(), r.version.to_string()),
-        (
-            t.get("tender.received_at_province_time_utc").into(),
-            received,
-        ),
-        (
-            t.get("tender.technical_envelope_sha_256").into(),
-            r.technical_digest.clone(),
-        ),
-        (
-            t.get("tender.price_envelope_sha_256").into(),
-            r.commercial_digest.clone(),
-        ),
-    ];
-    props.extend(price_props(&t, &s.product, &s.price));
-    let mut sealed = Section::new(t.get("tender.sealed"));
-    sealed.text.push(
-        t.get("tender.your_price_is_sealed_no_one_center_staff_include")
-            .into(),
-    );
-    view::render(
-        StatusCode::CREATED,
-        &DetailPage {
-            chrome: v.chrome(t.get("tender.bid_receipt")),
-            heading: t.get("tender.bid_receipt").into(),
-            props,
-            actions: vec![Link::new(
-                format!("/tenders/{tender_id}"),
-                t.get("tender.back_to_the_tender"),
-            )],
-            sections: vec![sealed],
-        },
-    )
-}
-
 /// The warning before a bid above the ceiling is sealed: the prices against the ceiling, and a
 /// form that carries the values to post again with "submit anyway" (the documents are chosen
 /// again: nothing of the bid is kept until it is sealed). Nothing is written: 422.
@@ -401,15 +375,18 @@ async fn submit_bid(
     // The principal, the lot and its tender are checked before the body is read: nothing is
     // uploaded to a lot that is not there or not open for bids (the write checks it again).
     let p = v.p.clone();
+    let none = BTreeMap::new();
     match run(&state, move |cx| bids::ready(cx, &p, Some(tid), lid)).await {
         Ok(()) => {}
-        Err(Error::Invalid(es)) => return bid_form(&v, &state, tid, lid, es, unprocessable).await,
+        Err(Error::Invalid(es)) => {
+            return bid_form(&v, &state, (tid, lid), es, &none, unprocessable).await
+        }
         Err(e) => return Err(e),
     }
     let (fields, files) = read_multipart(mp).await?;
     let cmd = match parse_submission(lid, &fields, files) {
         Ok(c) => c,
-        Err(es) => return bid_form(&v, &state, tid, lid, es, unprocessable).await,
+        Err(es) => return bid_form(&v, &state, (tid, lid), es, &fields, unprocessable).await,
     };
     let (writer, p, sent) = (state.bids.clone(), v.p.clone(), cmd.clone());
     match run(&state, move |cx| {
@@ -417,11 +394,14 @@ async fn submit_bid(
     })
     .await
     {
+        // Sealed: on to the receipt's own address (a reload does not submit again).
         Ok(s) => match &s.receipt {
-            Some(r) => receipt_page(&v, state.config.time_zone, tid, r, &s),
+            Some(r) => Ok(view::see_other(&format!("/bids/{}/receipt", r.bid_id))),
             None => confirm_page(&v, tid, &cmd, &s),
         },
-        Err(Error::Invalid(es)) => bid_form(&v, &state, tid, lid, es, unprocessable).await,
+        Err(Error::Invalid(es)) => {
+            bid_form(&v, &state, (tid, lid), es, &fields, unprocessable).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -454,13 +434,157 @@ async fn score(
         return Err(Error::Forbidden(Code::OnlyExpertsScore.into()));
     }
     let (id, p) = (id.into_inner(), v.p.clone());
-    let s = bounds::whole("score", &f.score, bounds::SCORE)?;
-    let tid = run(&state, move |cx| bids::score(cx, &p, id, s)).await?;
-    Ok(view::see_other(&format!("/tenders/{tid}")))
+    let result = match bounds::whole("score", &f.score, bounds::SCORE) {
+        Ok(s) => run(&state, move |cx| bids::score(cx, &p, id, s)).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(tid) => Ok(view::see_other(&format!("/tenders/{tid}"))),
+        Err(e) => {
+            let t = v.t;
+            let form = Form::new(
+                format!("/bids/{id}/score"),
+                t.get("tender.score"),
+                vec![
+                    Field::text("score", t.get("tender.technical_score_0_100"), &f.score)
+                        .inputmode("numeric")
+                        .required(),
+                ],
+            );
+            super::catalog::form_or_error(&v, t.get("tender.score"), form, e, None)
+        }
+    }
+}
+
+/// A bid's receipt, printable on A4.
+#[derive(Template)]
+#[template(path = "pages/bid_receipt.html")]
+struct ReceiptPage {
+    chrome: Chrome,
+    heading: String,
+    props: Vec<(String, String)>,
+    /// (label, hex digest)
+    digests: Vec<(String, String)>,
+    notes: Vec<String>,
+    back: Link,
+    print: String,
+    /// Asked as `?print=1`: the page as it prints (no menu), for browsers without script.
+    print_view: bool,
+}
+
+#[derive(Deserialize)]
+struct ReceiptQuery {
+    print: Option<String>,
+}
+
+/// The receipt of a bid at its own address: its supplier opens it again (and prints it) any
+/// time; staff and regulators read it too; anyone else: 404.
+#[get("/bids/{id}/receipt")]
+async fn receipt(
+    v: Viewer,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    q: web::Query<ReceiptQuery>,
+) -> Result<HttpResponse, Error> {
+    let (id, p, t) = (id.into_inner(), v.p.clone(), v.t);
+    let tz = state.config.time_zone;
+    let r = run(&state, move |cx| bids::receipt(cx, &p, id)).await?;
+    let at = r.bid.submitted_at.and_utc();
+    let received = format!(
+        "{} ({} UTC)",
+        at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"),
+        at.format("%Y-%m-%d %H:%M:%S")
+    );
+    let drug = super::pickers::drug_label(&t, &r.drug);
+    let mut props = vec![
+        (t.get("tender.tender").into(), r.tender.title.clone()),
+        (
+            t.get("tender.lot").into(),
+            format!("{} #{} · {drug}", t.get("tender.lot_2"), r.lot.lot_no),
+        ),
+        (
+            t.get("tender.product").into(),
+            format!(
+                "{} {} · {} · {} · {} / {}",
+                r.product.drug_name,
+                r.product.strength,
+                r.product.manufacturer_name,
+                r.product.approval_number,
+                r.product.units_per_package,
+                t.get("tender.package")
+            ),
+        ),
+        (
+            t.get("tender.annual_capacity_units_of_use").into(),
+            r.bid.annual_capacity.to_string(),
+        ),
+        (
+            t.get("tender.maximum_valid_unit_price").into(),
+            format!("¥{}", money(r.lot.max_unit_price)),
+        ),
+        (
+            t.get("tender.received_at_province_time_utc").into(),
+            received,
+        ),
+        (t.get("tender.version").into(), r.bid.version.to_string()),
+        (
+            t.get("tender.status").into(),
+            t.get(&format!("formui.bid_{}", r.bid.status.as_str()))
+                .to_string(),
+        ),
+    ];
+    if r.price {
+        if let Some(u) = r.bid.unit_price {
+            props.push((t.get("tender.unit_price").into(), format!("¥{}", money(u))));
+        }
+    }
+    let mut notes = vec![];
+    if !r.state.prices_opened() {
+        notes.push(
+            t.get("tender.your_price_is_sealed_no_one_center_staff_include")
+                .to_string(),
+        );
+    }
+    notes.push(t.get("formui.receipt_keep").to_string());
+    let heading = format!("{} · {}", t.get("tender.bid_receipt"), r.tender.title);
+    view::ok(&ReceiptPage {
+        chrome: v.chrome(t.get("tender.bid_receipt")),
+        heading,
+        props,
+        digests: vec![
+            (
+                t.get("tender.technical_envelope_sha_256").into(),
+                r.bid.technical_digest.clone(),
+            ),
+            (
+                t.get("tender.price_envelope_sha_256").into(),
+                r.bid.commercial_digest.clone(),
+            ),
+        ],
+        notes,
+        back: Link::new(
+            format!("/tenders/{}", r.tender.id),
+            t.get("tender.back_to_the_tender"),
+        ),
+        print: t.get("formui.print").to_string(),
+        print_view: q.print.is_some(),
+    })
+}
+
+/// The receipt's print button (`data-print`): the script is a file, as the page's
+/// Content-Security-Policy allows no inline script; without it the link opens the print view.
+#[get("/static/formui-print.js")]
+async fn print_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../../templates/static/formui-print.js"))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(bid_page)
+    cfg.service(receipt)
+        .service(print_js)
+        .service(bid_page)
         .service(submit_bid)
         .service(withdraw)
         .service(score);

@@ -6,6 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
+use super::pickers::{self, Choice};
 use super::{admin_actions, field, list_page, new_record_page, word_options, yes_no, Listing};
 use crate::app;
 use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
@@ -389,14 +390,70 @@ async fn product_list(
     })
 }
 
-fn product_fields(v: &Viewer, f: &ProductForm) -> Vec<Field> {
+/// The pickers of the product form: drugs (a datalist, keyed by code) and manufacturers (a
+/// select, keyed by USCC).
+pub struct ProductPickers {
+    drugs: Vec<Choice>,
+    makers: Vec<Choice>,
+}
+
+async fn product_pickers(v: &Viewer, state: &web::Data<AppState>) -> Result<ProductPickers, Error> {
+    let (t, p) = (v.t, v.p.clone());
+    let (drugs, parties) = run(state, move |cx| {
+        Ok((
+            app::catalog::drug_choices(cx)?,
+            app::parties::party_choices(cx, &p)?,
+        ))
+    })
+    .await?;
+    Ok(ProductPickers {
+        drugs: pickers::drug_choices(&t, &drugs),
+        makers: pickers::party_choices_by_code(&parties.suppliers),
+    })
+}
+
+/// The form as typed with the pickers read back into codes, or every refusal at once.
+fn picked_product(f: &ProductForm, pk: &ProductPickers) -> Result<ProductForm, Error> {
+    let mut out = f.clone();
+    let mut errs = vec![];
+    pickers::pick_into("drug_code", &pk.drugs, &mut out.drug_code, &mut errs, true);
+    pickers::pick_into(
+        "manufacturer_uscc",
+        &pk.makers,
+        &mut out.manufacturer_uscc,
+        &mut errs,
+        true,
+    );
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        let rest = out.validate().map(|_| ());
+        Err(Error::Invalid(pickers::merge(errs, rest)))
+    }
+}
+
+fn product_fields(v: &Viewer, f: &ProductForm, pk: &ProductPickers) -> Vec<Field> {
     let t = &v.t;
     vec![
-        field(t, "drug_code", &f.drug_code).required(),
-        field(t, "manufacturer_uscc", &f.manufacturer_uscc).required(),
+        Field::datalist(
+            "drug_code",
+            t.get("formui.drug"),
+            &pickers::label_of(&f.drug_code, &pk.drugs),
+            pickers::options(&pk.drugs),
+        )
+        .required(),
+        Field::select(
+            "manufacturer_uscc",
+            t.get("field.manufacturer"),
+            &f.manufacturer_uscc,
+            pickers::options_with_blank(t, &pk.makers),
+        )
+        .required(),
         field(t, "approval_number", &f.approval_number).required(),
-        field(t, "units_per_package", &f.units_per_package).required(),
-        field(t, "gtin", &f.gtin),
+        field(t, "units_per_package", &f.units_per_package)
+            .inputmode("numeric")
+            .required(),
+        field(t, "gtin", &f.gtin).inputmode("numeric"),
         Field::checkbox(
             "consistency_passed",
             t.get("field.consistency_passed"),
@@ -407,7 +464,7 @@ fn product_fields(v: &Viewer, f: &ProductForm) -> Vec<Field> {
             t.get("field.originator"),
             f.originator == "true",
         ),
-        field(t, "reference_price", &f.reference_price),
+        field(t, "reference_price", &f.reference_price).inputmode("decimal"),
     ]
 }
 
@@ -418,13 +475,22 @@ struct NewProductQuery {
 }
 
 #[get("/products/new")]
-async fn new_product(v: Viewer, q: web::Query<NewProductQuery>) -> Result<HttpResponse, Error> {
+async fn new_product(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<NewProductQuery>,
+) -> Result<HttpResponse, Error> {
     v.require_admin()?;
+    let pk = product_pickers(&v, &state).await?;
     let f = ProductForm {
         drug_code: q.drug_code.clone(),
         ..Default::default()
     };
-    let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
+    let form = Form::new(
+        "/products",
+        v.t.get("action.save"),
+        product_fields(&v, &f, &pk),
+    );
     form_page(
         &v,
         v.t.get("action.new_product"),
@@ -439,10 +505,19 @@ async fn create_product(
     state: web::Data<AppState>,
     f: web::Form<ProductForm>,
 ) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
     let f = f.into_inner();
-    let form = Form::new("/products", v.t.get("action.save"), product_fields(&v, &f));
+    let pk = product_pickers(&v, &state).await?;
+    let form = Form::new(
+        "/products",
+        v.t.get("action.save"),
+        product_fields(&v, &f, &pk),
+    );
     let p = v.p.clone();
-    let result = run(&state, move |cx| app::catalog::create_product(cx, &p, &f)).await;
+    let result = match picked_product(&f, &pk) {
+        Ok(f) => run(&state, move |cx| app::catalog::create_product(cx, &p, &f)).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(p) => Ok(view::see_other(&format!("/drugs/{}", p.drug_id))),
         Err(e) => form_or_error(&v, v.t.get("action.new_product"), form, e, None),
@@ -473,10 +548,11 @@ async fn edit_product(
         originator: p.originator.to_string(),
         reference_price: p.reference_price.map(|m| m.to_string()).unwrap_or_default(),
     };
+    let pk = product_pickers(&v, &state).await?;
     let form = Form::new(
         format!("/products/{id}"),
         v.t.get("action.save"),
-        product_fields(&v, &f),
+        product_fields(&v, &f, &pk),
     );
     form_page(
         &v,
@@ -496,18 +572,25 @@ async fn update_product(
     id: web::Path<i64>,
     f: web::Form<ProductForm>,
 ) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
+    let pk = product_pickers(&v, &state).await?;
     let form = Form::new(
         format!("/products/{id}"),
         v.t.get("action.save"),
-        product_fields(&v, &f),
+        product_fields(&v, &f, &pk),
     );
     let p = v.p.clone();
-    let result = run(&state, move |cx| {
-        app::catalog::update_product(cx, &p, id, &f)
-    })
-    .await;
+    let result = match picked_product(&f, &pk) {
+        Ok(f) => {
+            run(&state, move |cx| {
+                app::catalog::update_product(cx, &p, id, &f)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
     match result {
         Ok(p) => Ok(view::see_other(&format!("/drugs/{}", p.drug_id))),
         Err(e) => form_or_error(&v, v.t.get("action.edit"), form, e, None),

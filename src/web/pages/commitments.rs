@@ -86,7 +86,10 @@ fn institution_table(t: &Tr, lines: &[Line], with_county: bool) -> Table {
                 Cell::link(&l.c.drug_code, format!("/drugs/{}", l.c.drug_id)),
                 Cell::text(&l.c.drug_name),
                 Cell::text(&l.c.supplier_name),
-                Cell::text(format!("#{}", l.c.contract_id)),
+                Cell::link(
+                    format!("{} · {}", l.c.drug_name, l.c.supplier_name),
+                    format!("/contracts/{}", l.c.contract_id),
+                ),
             ];
             if with_county {
                 row.push(Cell::text(county_name(t, l)));

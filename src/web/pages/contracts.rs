@@ -24,7 +24,10 @@ async fn contract_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResp
         .map(|l| {
             let c = l.contract;
             vec![
-                Cell::link(format!("#{}", c.id), format!("/contracts/{}", c.id)),
+                Cell::link(
+                    format!("{} · {}", l.drug, l.supplier),
+                    format!("/contracts/{}", c.id),
+                ),
                 Cell::text(l.drug),
                 Cell::text(l.supplier),
                 Cell::num(money(c.unit_price)),
@@ -82,8 +85,14 @@ async fn contract_page(
     let sections = vec![s, distributors_section(&t, &k)];
     view::ok(&DetailPage {
         chrome: v.chrome(t.get("tender.contract")),
-        heading: format!("{} #{}", t.get("tender.contract"), c.id),
+        heading: format!(
+            "{} · {} · {}",
+            t.get("tender.contract"),
+            k.product,
+            k.supplier
+        ),
         props: vec![
+            (t.get("tender.product").into(), k.product.clone()),
             (t.get("tender.supplier").into(), k.supplier.clone()),
             (t.get("tender.unit_price").into(), money(c.unit_price)),
             (
@@ -94,7 +103,11 @@ async fn contract_page(
                 t.get("tender.period").into(),
                 format!("{} – {}", c.starts_on, c.ends_on),
             ),
-            (t.get("tender.status").into(), c.status.to_string()),
+            (
+                t.get("tender.status").into(),
+                t.get(&format!("formui.contract_{}", c.status.as_str()))
+                    .to_string(),
+            ),
         ],
         actions: vec![],
         sections,
@@ -113,35 +126,46 @@ fn distributors_section(t: &Tr, k: &ContractView) -> Section {
             .collect(),
     });
     if k.own {
-        let options = |v: &[(i64, String)]| -> Vec<(String, String)> {
-            v.iter().map(|(i, n)| (i.to_string(), n.clone())).collect()
-        };
-        s.forms.push(Form::new(
-            format!("/contracts/{}/distributors", k.contract.id),
-            t.get("tender.name_the_distributor"),
-            vec![
-                Field::select(
-                    "county_id",
-                    t.get("tender.county"),
-                    "",
-                    options(&k.counties),
-                ),
-                Field::select(
-                    "distributor_id",
-                    t.get("tender.distributor"),
-                    "",
-                    options(&k.distributor_choices),
-                ),
-            ],
-        ));
+        s.forms.push(distributor_form(t, k, "", ""));
     }
     s
 }
 
+/// The winner's form naming a distributor for a county (both picked by name).
+fn distributor_form(t: &Tr, k: &ContractView, county: &str, distributor: &str) -> Form {
+    let options = |v: &[(i64, String)]| -> Vec<(String, String)> {
+        let mut o = vec![(String::new(), t.get("formui.choose").to_string())];
+        o.extend(v.iter().map(|(i, n)| (i.to_string(), n.clone())));
+        o
+    };
+    Form::new(
+        format!("/contracts/{}/distributors", k.contract.id),
+        t.get("tender.name_the_distributor"),
+        vec![
+            Field::select(
+                "county_id",
+                t.get("tender.county"),
+                county,
+                options(&k.counties),
+            )
+            .required(),
+            Field::select(
+                "distributor_id",
+                t.get("tender.distributor"),
+                distributor,
+                options(&k.distributor_choices),
+            )
+            .required(),
+        ],
+    )
+}
+
 #[derive(Deserialize)]
 struct DistributorForm {
-    county_id: Option<i64>,
-    distributor_id: Option<i64>,
+    #[serde(default)]
+    county_id: String,
+    #[serde(default)]
+    distributor_id: String,
 }
 
 #[post("/contracts/{id}/distributors")]
@@ -153,18 +177,47 @@ async fn name_distributor(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     svc::may_name_distributors(&v.p)?;
-    let county = f
-        .county_id
-        .ok_or_else(|| Invalid::new("county_id", Code::Required))?;
-    let dist = f
-        .distributor_id
-        .ok_or_else(|| Invalid::new("distributor_id", Code::Required))?;
-    let p = v.p.clone();
-    run(&state, move |cx| {
-        svc::name_distributor(cx, &p, id, county, dist)
-    })
-    .await?;
-    Ok(view::see_other(&format!("/contracts/{id}")))
+    let county = f.county_id.trim().parse::<i64>();
+    let dist = f.distributor_id.trim().parse::<i64>();
+    let result = match (county, dist) {
+        (Ok(county), Ok(dist)) => {
+            let p = v.p.clone();
+            run(&state, move |cx| {
+                svc::name_distributor(cx, &p, id, county, dist)
+            })
+            .await
+            .map(|_| ())
+        }
+        (c, d) => Err(Error::Invalid(
+            [
+                c.err().map(|_| Invalid::new("county_id", Code::Required)),
+                d.err()
+                    .map(|_| Invalid::new("distributor_id", Code::Required)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        )),
+    };
+    match result {
+        Ok(()) => Ok(view::see_other(&format!("/contracts/{id}"))),
+        Err(Error::Invalid(es)) => {
+            let p = v.p.clone();
+            let k = run(&state, move |cx| svc::contract(cx, &p, id)).await?;
+            let t = v.t;
+            super::catalog::form_or_error(
+                &v,
+                t.get("tender.name_the_distributor"),
+                distributor_form(&t, &k, &f.county_id, &f.distributor_id),
+                Error::Invalid(es),
+                Some(view::Link::new(
+                    format!("/contracts/{id}"),
+                    k.product.clone(),
+                )),
+            )
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::catalog::form_or_error;
 use super::local_time;
+use super::pickers::{self, Choice};
 use super::tenders::{cols, parse_local};
 use crate::app::tenders::demand::{
     self as svc, OwnReports, ReportOne, SheetRow, Totals, WindowDetail,
@@ -143,7 +144,14 @@ async fn window_page(
             let open = w.window.status == WindowStatus::Open;
             province_sections(&t, id, totals, v.p.can_administer(), open)
         }
-        WindowDetail::Own(own) => vec![own_section(&t, id, own, w.takes_reports)],
+        WindowDetail::Own(own) => {
+            let drugs = if w.takes_reports {
+                drug_choices(&v, &state).await?
+            } else {
+                vec![]
+            };
+            vec![own_section(&t, id, own, w.takes_reports, &drugs)]
+        }
     };
     let status = if w.takes_reports {
         t.get("tender.open_2")
@@ -258,7 +266,13 @@ fn not_reported_section(
 }
 
 /// An institution's user: its reports, and while the window takes reports the forms.
-fn own_section(t: &Tr, id: i64, own: &OwnReports, takes_reports: bool) -> Section {
+fn own_section(
+    t: &Tr,
+    id: i64,
+    own: &OwnReports,
+    takes_reports: bool,
+    drugs: &[Choice],
+) -> Section {
     let mut s = Section::new(t.get("tender.our_reports"));
     s.table = Some(Table {
         columns: cols(&[
@@ -281,22 +295,8 @@ fn own_section(t: &Tr, id: i64, own: &OwnReports, takes_reports: bool) -> Sectio
             .collect(),
     });
     if takes_reports {
-        let names: Vec<(String, String)> = own
-            .institutions
-            .iter()
-            .map(|(i, n)| (i.to_string(), n.clone()))
-            .collect();
-        let first = names.first().map(|n| n.0.clone()).unwrap_or_default();
-        s.forms.push(Form::new(
-            format!("/demand/{id}/report"),
-            t.get("tender.report"),
-            vec![
-                Field::select("institution_id", t.get("field.name"), &first, names),
-                Field::text("drug_code", t.get("tender.drug_code"), "").required(),
-                Field::text("quantity", t.get("tender.annual_quantity_units_of_use"), "")
-                    .required(),
-            ],
-        ));
+        s.forms
+            .push(report_form(t, id, own, &ReportForm::default(), drugs));
         let mut up = Form::new(
             format!("/demand/{id}/upload"),
             t.get("tender.upload_csv_xlsx"),
@@ -313,13 +313,56 @@ fn own_section(t: &Tr, id: i64, own: &OwnReports, takes_reports: bool) -> Sectio
     s
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ReportForm {
-    institution_id: Option<i64>,
+    #[serde(default)]
+    institution_id: String,
     #[serde(default)]
     drug_code: String,
     #[serde(default)]
     quantity: String,
+}
+
+/// The catalog's drugs as a picker offers them (keyed by code).
+async fn drug_choices(v: &Viewer, state: &web::Data<AppState>) -> Result<Vec<Choice>, Error> {
+    let drugs = run(state, crate::app::catalog::drug_choices).await?;
+    Ok(pickers::drug_choices(&v.t, &drugs))
+}
+
+/// The form of one report: which of the user's institutions, the drug (picked by name), the
+/// quantity; `f` is what was typed.
+fn report_form(t: &Tr, id: i64, own: &OwnReports, f: &ReportForm, drugs: &[Choice]) -> Form {
+    let names: Vec<(String, String)> = own
+        .institutions
+        .iter()
+        .map(|(i, n)| (i.to_string(), n.clone()))
+        .collect();
+    let chosen = if f.institution_id.is_empty() {
+        names.first().map(|n| n.0.clone()).unwrap_or_default()
+    } else {
+        f.institution_id.clone()
+    };
+    Form::new(
+        format!("/demand/{id}/report"),
+        t.get("tender.report"),
+        vec![
+            Field::select("institution_id", t.get("field.name"), &chosen, names),
+            Field::datalist(
+                "drug_code",
+                t.get("formui.drug"),
+                &pickers::label_of(&f.drug_code, drugs),
+                pickers::options(drugs),
+            )
+            .required(),
+            Field::text(
+                "quantity",
+                t.get("tender.annual_quantity_units_of_use"),
+                &f.quantity,
+            )
+            .inputmode("numeric")
+            .required(),
+        ],
+    )
 }
 
 #[post("/demand/{id}/report")]
@@ -331,14 +374,60 @@ async fn report(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     svc::may_report(&v.p)?;
-    let cmd = ReportOne {
-        institution_id: f.institution_id,
-        drug_code: f.drug_code.clone(),
-        quantity: bounds::whole("quantity", &f.quantity, bounds::DEMAND)?,
+    let f = f.into_inner();
+    let drugs = drug_choices(&v, &state).await?;
+    let mut errs = vec![];
+    let mut code = f.drug_code.clone();
+    pickers::pick_into("drug_code", &drugs, &mut code, &mut errs, true);
+    let quantity = bounds::whole("quantity", &f.quantity, bounds::DEMAND)
+        .map_err(|e| errs.push(e))
+        .unwrap_or(0);
+    let institution_id = if f.institution_id.trim().is_empty() {
+        None
+    } else {
+        match f.institution_id.trim().parse::<i64>() {
+            Ok(i) => Some(i),
+            Err(_) => {
+                errs.push(Invalid::new("institution_id", Code::Required));
+                None
+            }
+        }
     };
-    let p = v.p.clone();
-    run(&state, move |cx| svc::report(cx, &p, id, &cmd)).await?;
-    Ok(view::see_other(&format!("/demand/{id}")))
+    let result = if errs.is_empty() {
+        let cmd = ReportOne {
+            institution_id,
+            drug_code: code,
+            quantity,
+        };
+        let p = v.p.clone();
+        run(&state, move |cx| svc::report(cx, &p, id, &cmd)).await
+    } else {
+        Err(Error::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(view::see_other(&format!("/demand/{id}"))),
+        Err(Error::Invalid(es)) => {
+            let p = v.p.clone();
+            let w = run(&state, move |cx| svc::window(cx, &p, id)).await?;
+            let WindowDetail::Own(own) = &w.detail else {
+                return Err(Error::Invalid(es));
+            };
+            let form = report_form(&v.t, id, own, &f, &drugs);
+            let back = Link::new(format!("/demand/{id}"), w.window.title.clone());
+            form_or_error(
+                &v,
+                &format!("{} · {}", t_report(&v.t), w.window.title),
+                form,
+                Error::Invalid(es),
+                Some(back),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn t_report(t: &Tr) -> &'static str {
+    t.get("tender.report")
 }
 
 /// Reads demand rows from a spreadsheet: institution_code (default: the uploader's), drug_code, quantity.

@@ -30,11 +30,20 @@ struct Data {
     bought: Vec<(ss::Purchase, ss::Listing)>,
     geo: ss::Geo,
     names: BTreeMap<i64, String>,
+    suppliers: BTreeMap<i64, String>,
+    /// The products named on the page (listed ones, and a supplier's own it may list).
+    products: BTreeMap<i64, String>,
+    /// A supplier's own products of the drugs with a listing open: (id, label).
+    own_products: Vec<(String, String)>,
+    institutions: BTreeMap<i64, String>,
 }
 
 impl Data {
     fn drug(&self, id: i64) -> String {
         self.names.get(&id).cloned().unwrap_or_default()
+    }
+    fn product(&self, id: i64) -> String {
+        self.products.get(&id).cloned().unwrap_or_default()
     }
     fn counties(&self, t: &Tr, c: &str) -> String {
         counties_parse(c)
@@ -48,12 +57,17 @@ impl Data {
 /// Suppliers see the direct listings in force and list a product within the cap; institutions
 /// of the affected counties see the listings (and order the drug as usual); center staff and
 /// regulators see all.
-#[get("/direct-listings")]
-async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
-    let t = v.t;
-    let tz = state.config.time_zone;
-    let today = state.today();
-    let (supplier, institution) = match v.p.role {
+/// A product as people name it: drug, strength, maker, approval number, package.
+fn product_label(p: &catalog::Product) -> String {
+    format!(
+        "{} {} · {} · {} · ×{}",
+        p.drug_name, p.strength, p.manufacturer_name, p.approval_number, p.units_per_package
+    )
+}
+
+/// Who reads the page: (the supplier, the institution) it acts for.
+fn reader(v: &Viewer) -> Result<(Option<i64>, Option<i64>), Error> {
+    Ok(match v.p.role {
         Role::Supplier => (
             Some(acting_supplier(&v.p, Code::OnlySupplierUsersList)?),
             None,
@@ -61,25 +75,77 @@ async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpRe
         Role::Institution => (None, Some(v.p.institution_id.ok_or_else(Error::forbidden)?)),
         Role::Center | Role::Regulator => (None, None),
         Role::Expert => return Err(Error::forbidden()),
-    };
-    let d = db(&state, move |c| {
+    })
+}
+
+async fn load(
+    state: &web::Data<AppState>,
+    supplier: Option<i64>,
+    institution: Option<i64>,
+) -> Result<Data, Error> {
+    let today = state.today();
+    db(state, move |c| {
         let responses = ss::direct_listing_responses(c, today)?;
         let mut names = BTreeMap::new();
         for r in &responses {
             if let std::collections::btree_map::Entry::Vacant(e) = names.entry(r.drug_id) {
                 let d = catalog::get_drug(c, r.drug_id)?;
-                e.insert(format!("{} {}", d.code, d.name_zh));
+                e.insert(format!("{} {} {}", d.name_zh, d.strength, d.code));
+            }
+        }
+        let listings = ss::listings_in_force(c, today, supplier)?;
+        let bought = ss::purchases(c, institution, supplier, 200)?;
+        let mut products = BTreeMap::new();
+        for (l, _) in &listings {
+            if let std::collections::btree_map::Entry::Vacant(e) = products.entry(l.product_id) {
+                e.insert(product_label(&catalog::get_product(c, l.product_id)?));
+            }
+        }
+        let mut own_products = vec![];
+        if let Some(sid) = supplier {
+            let f = catalog::ProductFilter {
+                manufacturer_id: Some(sid),
+                ..Default::default()
+            };
+            let page = crate::domain::paging::PageRequest::new(Some(1), Some(200));
+            for p in catalog::list_products(c, &f, &page)?.items {
+                if names.contains_key(&p.drug_id) {
+                    own_products.push((p.id.to_string(), product_label(&p)));
+                }
+            }
+        }
+        let mut institutions = BTreeMap::new();
+        for (b, _) in &bought {
+            if let std::collections::btree_map::Entry::Vacant(e) =
+                institutions.entry(b.institution_id)
+            {
+                e.insert(crate::store::parties::get_institution(c, b.institution_id)?.name);
             }
         }
         Ok(Data {
-            listings: ss::listings_in_force(c, today, supplier)?,
-            bought: ss::purchases(c, institution, supplier, 200)?,
+            listings,
+            bought,
             geo: ss::geography(c)?,
             responses,
             names,
+            suppliers: crate::store::tenders::supplier_names(c)?,
+            products,
+            own_products,
+            institutions,
         })
     })
-    .await?;
+    .await
+}
+
+/// Suppliers see the direct listings in force and list a product within the cap; institutions
+/// of the affected counties see the listings (and order the drug as usual); center staff and
+/// regulators see all.
+#[get("/direct-listings")]
+async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let tz = state.config.time_zone;
+    let (supplier, institution) = reader(&v)?;
+    let d = load(&state, supplier, institution).await?;
     let sections = vec![
         open_section(&t, &d, supplier.is_some()),
         listed_section(&t, &d, institution.is_some()),
@@ -92,6 +158,42 @@ async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpRe
         actions: vec![],
         sections,
     })
+}
+
+/// The form that lists an own product under an open direct listing; `f` is what was typed.
+fn listing_form(t: &Tr, d: &Data, f: &ListingForm) -> Form {
+    let mut responses = vec![(String::new(), t.get("formui.choose").to_string())];
+    responses.extend(d.responses.iter().map(|r| {
+        (
+            r.id.to_string(),
+            format!("{} · {}", d.drug(r.drug_id), d.counties(t, &r.counties)),
+        )
+    }));
+    let mut products = vec![(String::new(), t.get("formui.choose").to_string())];
+    products.extend(d.own_products.iter().cloned());
+    Form::new(
+        "/direct-listings",
+        t.get("listing.list"),
+        vec![
+            Field::select(
+                "response_id",
+                t.get("listing.response"),
+                &f.response_id,
+                responses,
+            )
+            .required(),
+            Field::select(
+                "product_id",
+                t.get("listing.product"),
+                &f.product_id,
+                products,
+            )
+            .required(),
+            Field::text("unit_price", t.get("listing.price"), &f.unit_price)
+                .inputmode("decimal")
+                .required(),
+        ],
+    )
 }
 
 fn open_section(t: &Tr, d: &Data, supplier: bool) -> Section {
@@ -122,23 +224,7 @@ fn open_section(t: &Tr, d: &Data, supplier: bool) -> Section {
             .collect(),
     });
     if supplier && !d.responses.is_empty() {
-        open.forms.push(Form::new(
-            "/direct-listings",
-            t.get("listing.list"),
-            vec![
-                Field::select(
-                    "response_id",
-                    t.get("listing.response"),
-                    "",
-                    d.responses
-                        .iter()
-                        .map(|r| (r.id.to_string(), format!("#{} {}", r.id, d.drug(r.drug_id))))
-                        .collect(),
-                ),
-                Field::text("product_id", t.get("listing.product"), "").required(),
-                Field::text("unit_price", t.get("listing.price"), "").required(),
-            ],
-        ));
+        open.forms.push(listing_form(t, d, &ListingForm::default()));
     }
     open
 }
@@ -166,10 +252,10 @@ fn listed_section(t: &Tr, d: &Data, institution: bool) -> Section {
                     Cell::num(l.id.to_string()),
                     Cell::text(d.drug(r.drug_id)),
                     Cell::link(
-                        format!("#{}", l.supplier_id),
+                        d.suppliers.get(&l.supplier_id).cloned().unwrap_or_default(),
                         format!("/suppliers/{}", l.supplier_id),
                     ),
-                    Cell::num(l.product_id.to_string()),
+                    Cell::text(d.product(l.product_id)),
                     Cell::num(money(l.unit_price)),
                     Cell::text(d.counties(t, &r.counties)),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
@@ -207,7 +293,10 @@ fn purchases_section(t: &Tr, tz: chrono_tz::Tz, d: &Data) -> Section {
                     Cell::num(b.id.to_string()),
                     Cell::num(l.id.to_string()),
                     Cell::link(
-                        format!("#{}", b.institution_id),
+                        d.institutions
+                            .get(&b.institution_id)
+                            .cloned()
+                            .unwrap_or_default(),
                         format!("/institutions/{}", b.institution_id),
                     ),
                     Cell::num(b.quantity.to_string()),
@@ -220,9 +309,10 @@ fn purchases_section(t: &Tr, tz: chrono_tz::Tz, d: &Data) -> Section {
     p
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ListingForm {
-    response_id: Option<i64>,
+    #[serde(default)]
+    response_id: String,
     #[serde(default)]
     product_id: String,
     #[serde(default)]
@@ -235,21 +325,57 @@ async fn list_product(
     state: web::Data<AppState>,
     f: web::Form<ListingForm>,
 ) -> Result<HttpResponse, Error> {
+    let f = f.into_inner();
+    let mut errs = vec![];
     let response = f
         .response_id
-        .ok_or_else(|| Invalid::new("response_id", Code::ChooseDirectListing))?;
-    let product: i64 = f
-        .product_id
         .trim()
-        .parse()
-        .map_err(|_| Invalid::new("product_id", Code::ProductIdNotANumber))?;
-    let price = Money::parse_positive("unit_price", &f.unit_price)?.ten_thousandths();
-    let p = v.p.clone();
-    run(&state, move |cx| {
-        shortage_responses::list_product(cx, &p, response, product, price)
-    })
-    .await?;
-    Ok(view::see_other("/direct-listings"))
+        .parse::<i64>()
+        .map_err(|_| errs.push(Invalid::new("response_id", Code::ChooseDirectListing)))
+        .unwrap_or(0);
+    let product = if f.product_id.trim().is_empty() {
+        errs.push(Invalid::new("product_id", Code::Required));
+        0
+    } else {
+        f.product_id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| errs.push(Invalid::new("product_id", Code::ProductIdNotANumber)))
+            .unwrap_or(0)
+    };
+    let price = Money::parse_positive("unit_price", &f.unit_price)
+        .map_err(|e| errs.push(e))
+        .map(|m| m.ten_thousandths())
+        .unwrap_or(0);
+    let result = if errs.is_empty() {
+        let p = v.p.clone();
+        run(&state, move |cx| {
+            shortage_responses::list_product(cx, &p, response, product, price)
+        })
+        .await
+        .map(|_| ())
+    } else {
+        Err(Error::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(view::see_other("/direct-listings")),
+        Err(Error::Invalid(es)) => {
+            let (supplier, institution) = reader(&v)?;
+            let d = load(&state, supplier, institution).await?;
+            let t = v.t;
+            super::catalog::form_or_error(
+                &v,
+                t.get("listing.list"),
+                listing_form(&t, &d, &f),
+                Error::Invalid(es),
+                Some(view::Link::new(
+                    "/direct-listings",
+                    t.get("nav.direct_listings"),
+                )),
+            )
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

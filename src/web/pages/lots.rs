@@ -1,12 +1,14 @@
-//! A new tender: the form (one lot per line), its reading into the domain's lot specs, and
-//! the draft it creates.
+//! A new tender: the form (one row per lot, rows added and removed without script), its
+//! reading into the domain's lot specs, and the draft it creates. Lines of text (`drug code,
+//! maximum unit price, policy, …`) are read by the same rules, for tests and imports.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
+use askama::Template;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::catalog::form_or_error;
 use super::tenders::parse_local;
 use crate::app::tenders::lots;
 use crate::domain::award::{AwardPolicy, MultiParams};
@@ -17,10 +19,10 @@ use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
-use crate::web::view::{self, Field, Form, FormPage};
+use crate::web::view::{self, Chrome, Field};
 use crate::web::{run, AppState, Error};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, Debug)]
 pub struct TenderForm {
     #[serde(default)]
     pub title: String,
@@ -30,8 +32,6 @@ pub struct TenderForm {
     pub bid_deadline: String,
     #[serde(default)]
     pub contract_months: String,
-    #[serde(default)]
-    pub lots: String,
 }
 
 /// Reads one lot per line: `drug code, maximum unit price, policy[, minimum bidders[,
@@ -79,61 +79,104 @@ fn typed(s: &str) -> String {
 /// One line (`n`, from 1) as a lot, or its first refusal.
 fn lot_line(n: usize, line: &str, drug_ids: &BTreeMap<String, i64>) -> Result<LotSpec, Invalid> {
     let f: Vec<&str> = line.split([',', '，', ';', '\t']).map(str::trim).collect();
+    lot_cells(n, &f, drug_ids).map_err(|mut es| es.remove(0))
+}
+
+/// The field of a row of the lots' table that a refusal of a line's cell belongs to.
+fn row_field(code: Code) -> &'static str {
+    match code {
+        Code::LotLineUnknownDrug => "drug",
+        Code::LotLineMissingPrice | Code::LotLineMaxPrice => "max_unit_price",
+        Code::LotLineUnknownPolicy => "policy",
+        Code::LotLineTechnicalWeight => "technical_weight",
+        Code::LotLineMinBidders => "min_bidders",
+        Code::LotLineAgreedShare => "agreed_share",
+        _ => "drug",
+    }
+}
+
+/// The cells of line (or row) `n` as a lot, or every refusal (each names the line and is
+/// given against the field `lots`).
+fn lot_cells(
+    n: usize,
+    f: &[&str],
+    drug_ids: &BTreeMap<String, i64>,
+) -> Result<LotSpec, Vec<Invalid>> {
     let refused = |m: Msg| Invalid::new("lots", m);
-    let Some(&drug_id) = drug_ids.get(f[0]) else {
-        return Err(refused(
-            bad(n, Code::LotLineUnknownDrug).arg("code", typed(f[0])),
-        ));
+    let mut errs = vec![];
+    let drug_id = match drug_ids.get(f[0]) {
+        Some(&d) => Some(d),
+        None => {
+            errs.push(refused(
+                bad(n, Code::LotLineUnknownDrug).arg("code", typed(f[0])),
+            ));
+            None
+        }
     };
     let max = match f.get(1).map(|p| Money::parse_positive("max_unit_price", p)) {
-        Some(Ok(m)) => m,
+        Some(Ok(m)) => Some(m),
         Some(Err(_)) => {
-            return Err(refused(
+            errs.push(refused(
                 bad(n, Code::LotLineMaxPrice)
                     .arg("value", typed(f[1]))
                     .arg("max", Money::MAX_ENTERED),
-            ))
+            ));
+            None
         }
-        None => return Err(refused(bad(n, Code::LotLineMissingPrice))),
+        None => {
+            errs.push(refused(bad(n, Code::LotLineMissingPrice)));
+            None
+        }
     };
-    let policy = lot_policy(n, &f)?;
-    let min_bidders: i32 = match f.get(3).filter(|s| !s.is_empty()) {
-        None => 2,
+    let policy = lot_policy(n, f).map_err(|e| errs.push(e)).ok();
+    let min_bidders: Option<i32> = match f.get(3).filter(|s| !s.is_empty()) {
+        None => Some(2),
         Some(s) => match bounds::whole("min_bidders", s, bounds::BIDDERS) {
-            Ok(m) => m as i32,
+            Ok(m) => Some(m as i32),
             Err(_) => {
-                return Err(refused(
+                errs.push(refused(
                     bad(n, Code::LotLineMinBidders)
                         .arg("value", typed(s))
                         .arg("min", bounds::BIDDERS.start())
                         .arg("max", bounds::BIDDERS.end()),
-                ))
+                ));
+                None
             }
         },
     };
     let consistency = !matches!(f.get(4).map(|s| s.to_ascii_lowercase()), Some(ref s) if s == "no" || s == "否" || s == "false");
     let share = match f.get(5).filter(|s| !s.is_empty()) {
-        None => 7000,
+        None => Some(7000),
         Some(s) => match bounds::parse_percent("agreed_share", s) {
-            Ok(p) if p > Decimal::ZERO => (p * Decimal::ONE_HUNDRED)
-                .round()
-                .try_into()
-                .unwrap_or(7000),
+            Ok(p) if p > Decimal::ZERO => Some(
+                (p * Decimal::ONE_HUNDRED)
+                    .round()
+                    .try_into()
+                    .unwrap_or(7000),
+            ),
             _ => {
-                return Err(refused(
+                errs.push(refused(
                     bad(n, Code::LotLineAgreedShare).arg("value", typed(s)),
-                ))
+                ));
+                None
             }
         },
     };
-    Ok(LotSpec {
-        drug_id,
-        max_unit_price: max,
-        min_bidders,
-        consistency_required: consistency,
-        policy,
-        agreed_share_bp: share,
-    })
+    match (drug_id, max, policy, min_bidders, share) {
+        (Some(drug_id), Some(max), Some(policy), Some(min_bidders), Some(share))
+            if errs.is_empty() =>
+        {
+            Ok(LotSpec {
+                drug_id,
+                max_unit_price: max,
+                min_bidders,
+                consistency_required: consistency,
+                policy,
+                agreed_share_bp: share,
+            })
+        }
+        _ => Err(errs),
+    }
 }
 
 /// The award policy of line `n` (fields `f`): its word, and for a composite score the
@@ -173,47 +216,326 @@ fn lot_policy(n: usize, f: &[&str]) -> Result<AwardPolicy, Invalid> {
     Ok(policy)
 }
 
-fn tender_form(t: &Tr, f: &TenderForm, windows: Vec<(String, String)>) -> Form {
-    Form::new(
-        "/tenders",
-        t.get("tender.create_draft"),
-        vec![
-            Field::text("title", t.get("tender.title"), &f.title).required(),
-            Field::select(
-                "window_id",
-                t.get("tender.demand_window"),
-                &f.window_id,
-                windows,
-            ),
-            Field::text(
-                "bid_deadline",
-                t.get("tender.bid_deadline_province_time"),
-                &f.bid_deadline,
-            )
-            .kind("datetime-local")
-            .required(),
-            Field::text(
-                "contract_months",
-                t.get("tender.contract_months"),
-                if f.contract_months.is_empty() {
-                    "12"
-                } else {
-                    &f.contract_months
-                },
-            ),
-            Field::text(
-                "lots",
-                t.get("tender.lots_one_per_line_drug_code_maximum_unit_price_p"),
-                &f.lots,
-            )
-            .kind("textarea"),
-        ],
-    )
+/// One row of the lots' table as typed (the drug by its code).
+#[derive(Clone, Debug, Default)]
+pub struct LotRow {
+    pub drug: String,
+    pub max_unit_price: String,
+    pub policy: String,
+    pub min_bidders: String,
+    pub consistency: bool,
+    pub agreed_share: String,
+    pub technical_weight: String,
+    /// Refusals by field (the row's own fields), in the page's language, with their codes.
+    pub errors: BTreeMap<&'static str, (String, &'static str)>,
+}
+
+impl LotRow {
+    fn blank() -> Self {
+        LotRow {
+            policy: "lowest_price".into(),
+            min_bidders: "2".into(),
+            consistency: true,
+            agreed_share: "70".into(),
+            technical_weight: "40".into(),
+            ..Default::default()
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.drug.trim().is_empty() && self.max_unit_price.trim().is_empty()
+    }
+
+    pub fn error(&self, field: &str) -> Option<&(String, &'static str)> {
+        self.errors.get(field)
+    }
+
+    pub fn is_policy(&self, p: &str) -> bool {
+        self.policy == p
+    }
+}
+
+/// The form of a new tender: its head fields and one row per lot.
+#[derive(Clone, Debug, Default)]
+pub struct TenderRows {
+    pub head: TenderForm,
+    pub rows: Vec<LotRow>,
+    pub add_row: bool,
+}
+
+/// The posted form: the head fields by name, the rows as `lot-N-FIELD` (a row whose `remove`
+/// box is ticked is dropped), `add_row` when the "add a row" button sent it.
+pub fn read_rows(pairs: &[(String, String)]) -> TenderRows {
+    let mut out = TenderRows::default();
+    let mut rows: BTreeMap<usize, (LotRow, bool)> = BTreeMap::new();
+    let mut pasted = vec![];
+    for (k, v) in pairs {
+        match k.as_str() {
+            "title" => out.head.title = v.clone(),
+            "window_id" => out.head.window_id = v.clone(),
+            "bid_deadline" => out.head.bid_deadline = v.clone(),
+            "contract_months" => out.head.contract_months = v.clone(),
+            "add_row" => out.add_row = true,
+            // Lines of text (`drug code, maximum unit price, policy, …`), pasted or sent by a
+            // script: one row each, after the rows of the table.
+            "lots" => {
+                for line in v.lines().filter(|l| !l.trim().is_empty()) {
+                    let c: Vec<&str> = line.split([',', '，', ';', '\t']).map(str::trim).collect();
+                    let cell = |i: usize, d: &str| {
+                        c.get(i)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| d.to_string())
+                    };
+                    let consistency = cell(4, "yes").to_ascii_lowercase();
+                    let row = LotRow {
+                        drug: cell(0, ""),
+                        max_unit_price: c.get(1).map(|s| s.to_string()).unwrap_or_default(),
+                        policy: cell(2, "lowest_price"),
+                        min_bidders: cell(3, "2"),
+                        consistency: !matches!(consistency.as_str(), "no" | "否" | "false"),
+                        agreed_share: cell(5, "70"),
+                        technical_weight: cell(6, "40"),
+                        errors: BTreeMap::new(),
+                    };
+                    pasted.push(row);
+                }
+            }
+            _ => {
+                let Some(rest) = k.strip_prefix("lot-") else {
+                    continue;
+                };
+                let Some((n, field)) = rest.split_once('-') else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<usize>() else { continue };
+                if n >= MAX_LOT_ROWS {
+                    continue;
+                }
+                let (row, removed) = rows.entry(n).or_insert_with(|| {
+                    (
+                        LotRow {
+                            consistency: false,
+                            ..LotRow::default()
+                        },
+                        false,
+                    )
+                });
+                let v = v.clone();
+                match field {
+                    "drug" => row.drug = v,
+                    "max_unit_price" => row.max_unit_price = v,
+                    "policy" => row.policy = v,
+                    "min_bidders" => row.min_bidders = v,
+                    "consistency" => row.consistency = !v.is_empty(),
+                    "agreed_share" => row.agreed_share = v,
+                    "technical_weight" => row.technical_weight = v,
+                    "remove" => *removed = !v.is_empty(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out.rows = rows
+        .into_values()
+        .filter(|(_, removed)| !removed)
+        .map(|(r, _)| r)
+        .collect();
+    out.rows.extend(pasted);
+    out.rows.truncate(MAX_LOT_ROWS);
+    out
+}
+
+/// Most rows a tender's form takes.
+pub const MAX_LOT_ROWS: usize = 500;
+
+/// The rows as lots (blank rows skipped), or the refusals put on their rows' fields (the
+/// messages in the page's language). No row at all: the refusal of the table.
+fn rows_to_specs(
+    t: &Tr,
+    rows: &mut [LotRow],
+    drug_ids: &BTreeMap<String, i64>,
+) -> Result<Vec<LotSpec>, Vec<Invalid>> {
+    let mut out = vec![];
+    let mut failed = false;
+    for (i, r) in rows.iter_mut().enumerate() {
+        if r.is_blank() {
+            continue;
+        }
+        let consistency = if r.consistency { "yes" } else { "no" };
+        let cells = [
+            r.drug.trim(),
+            r.max_unit_price.trim(),
+            r.policy.trim(),
+            r.min_bidders.trim(),
+            consistency,
+            r.agreed_share.trim(),
+            r.technical_weight.trim(),
+        ];
+        match lot_cells(i + 1, &cells, drug_ids) {
+            Ok(spec) => out.push(spec),
+            Err(es) => {
+                failed = true;
+                for e in es {
+                    let field = row_field(e.msg.code);
+                    let msg = if field == "drug" && r.drug.trim().is_empty() {
+                        Msg::new(Code::Required)
+                    } else if field == "max_unit_price" && r.max_unit_price.trim().is_empty() {
+                        bad(i + 1, Code::LotLineMissingPrice)
+                    } else {
+                        e.msg
+                    };
+                    r.errors
+                        .entry(field)
+                        .or_insert_with(|| (t.msg(&msg), msg.code.as_str()));
+                }
+            }
+        }
+    }
+    if failed {
+        return Err(vec![]);
+    }
+    if out.is_empty() {
+        return Err(vec![Invalid::new("lots", Code::LotRowsEmpty)]);
+    }
+    Ok(out)
+}
+
+fn head_fields(t: &Tr, f: &TenderForm, windows: Vec<(String, String)>) -> Vec<Field> {
+    vec![
+        Field::text("title", t.get("tender.title"), &f.title).required(),
+        Field::select(
+            "window_id",
+            t.get("tender.demand_window"),
+            &f.window_id,
+            windows,
+        ),
+        Field::text(
+            "bid_deadline",
+            t.get("tender.bid_deadline_province_time"),
+            &f.bid_deadline,
+        )
+        .kind("datetime-local")
+        .required(),
+        Field::text(
+            "contract_months",
+            t.get("tender.contract_months"),
+            if f.contract_months.is_empty() {
+                "12"
+            } else {
+                &f.contract_months
+            },
+        )
+        .inputmode("numeric"),
+    ]
+}
+
+/// The page of a new tender's form: the head fields, the lots' table, the buttons.
+#[derive(Template)]
+#[template(path = "pages/tender_form.html")]
+pub struct TenderFormPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub errors: Vec<String>,
+    pub head: Vec<Field>,
+    pub rows: Vec<LotRow>,
+    /// The window's drugs: (code, label).
+    pub drugs: Vec<(String, String)>,
+    /// The award policies: (word, label).
+    pub policies: Vec<(String, String)>,
+    /// Column headings: drug, max price, policy, min bidders, consistency, share, weight, remove.
+    pub columns: Vec<String>,
+    pub legend: String,
+    pub add_row: String,
+    pub submit: String,
+    pub lots_error: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct NewTenderQuery {
     window_id: Option<i64>,
+}
+
+/// The drugs of a window's demand as (code, label), its lots' choices.
+fn drug_options(t: &Tr, demand: &[(i64, String, String, String, i64)]) -> Vec<(String, String)> {
+    demand
+        .iter()
+        .map(|(_, code, name, strength, total)| {
+            (
+                code.clone(),
+                format!(
+                    "{name} · {strength} · {code} ({} {total})",
+                    t.get("tender.reported_demand")
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Renders the form of a new tender with `status`; refusals `errs` go next to the head fields
+/// they name (others on top), the rows carry their own.
+fn render_tender_form(
+    v: &Viewer,
+    status: StatusCode,
+    rows: TenderRows,
+    inputs: lots::DraftInputs,
+    errs: Vec<Invalid>,
+) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    let h = t.get("tender.new_tender");
+    let mut head = head_fields(&t, &rows.head, window_options(inputs.windows));
+    let mut general = vec![];
+    let mut lots_error = None;
+    for e in errs {
+        if e.field == "lots" {
+            lots_error = Some(t.msg(&e.msg));
+        } else if let Some(f) = head.iter_mut().find(|f| f.name == e.field) {
+            f.error = Some(t.msg(&e.msg));
+            f.error_code = e.msg.code.as_str();
+        } else {
+            general.push(t.invalid(&e));
+        }
+    }
+    let mut drugs = vec![(String::new(), t.get("formui.choose").to_string())];
+    drugs.extend(drug_options(&t, &inputs.demand));
+    let policies = [
+        ("lowest_price", "tender.lowest_price"),
+        ("multiple_winners", "tender.multiple_winners"),
+        ("composite_score", "tender.composite_score"),
+    ]
+    .iter()
+    .map(|(w, k)| (w.to_string(), t.get(k).to_string()))
+    .collect();
+    let columns = [
+        "tender.drug",
+        "tender.maximum_valid_unit_price",
+        "tender.policy",
+        "tender.min_bidders",
+        "tender.consistency_required",
+        "formui.agreed_share",
+        "formui.technical_weight",
+        "formui.remove",
+    ]
+    .iter()
+    .map(|k| t.get(k).to_string())
+    .collect();
+    view::render(
+        status,
+        &TenderFormPage {
+            chrome: v.chrome(h),
+            heading: h.into(),
+            errors: general,
+            head,
+            rows: rows.rows,
+            drugs,
+            policies,
+            columns,
+            legend: t.get("tender.lots").into(),
+            add_row: t.get("formui.add_row").into(),
+            submit: t.get("tender.create_draft").into(),
+            lots_error,
+        },
+    )
 }
 
 #[get("/tenders/new")]
@@ -222,30 +544,32 @@ async fn new_tender(
     state: web::Data<AppState>,
     q: web::Query<NewTenderQuery>,
 ) -> Result<HttpResponse, Error> {
-    let h = v.t.get("tender.new_tender");
     let p = v.p.clone();
-    let inputs = run(&state, move |cx| lots::draft_inputs(cx, &p, q.window_id)).await?;
-    let f = TenderForm {
-        lots: inputs
-            .demand
-            .iter()
-            .map(|d| format!("{}, , lowest_price, 2, yes, 70", d.1))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        window_id: inputs
-            .windows
-            .first()
-            .map(|w| w.id.to_string())
-            .unwrap_or_default(),
-        ..Default::default()
+    let window = q.window_id;
+    let inputs = run(&state, move |cx| lots::draft_inputs(cx, &p, window)).await?;
+    let mut rows: Vec<LotRow> = inputs
+        .demand
+        .iter()
+        .map(|d| LotRow {
+            drug: d.1.clone(),
+            ..LotRow::blank()
+        })
+        .collect();
+    if rows.is_empty() {
+        rows.push(LotRow::blank());
+    }
+    let form = TenderRows {
+        head: TenderForm {
+            window_id: window
+                .or(inputs.windows.first().map(|w| w.id))
+                .map(|w| w.to_string())
+                .unwrap_or_default(),
+            ..Default::default()
+        },
+        rows,
+        add_row: false,
     };
-    view::ok(&FormPage {
-        chrome: v.chrome(h),
-        heading: h.into(),
-        errors: vec![],
-        form: tender_form(&v.t, &f, window_options(inputs.windows)),
-        back: None,
-    })
+    render_tender_form(&v, StatusCode::OK, form, inputs, vec![])
 }
 
 fn window_options(ws: Vec<ts::DemandWindow>) -> Vec<(String, String)> {
@@ -258,38 +582,54 @@ fn window_options(ws: Vec<ts::DemandWindow>) -> Vec<(String, String)> {
 async fn create_tender(
     v: Viewer,
     state: web::Data<AppState>,
-    f: web::Form<TenderForm>,
+    f: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Error> {
-    let h = v.t.get("tender.new_tender");
-    let f = f.into_inner();
+    let mut form = read_rows(&f);
     let p = v.p.clone();
-    let windows = run(&state, move |cx| lots::draft_inputs(cx, &p, None)).await?;
-    let form = tender_form(&v.t, &f, window_options(windows.windows));
+    let window = form.head.window_id.trim().parse::<i64>().ok();
+    let inputs = run(&state, move |cx| lots::draft_inputs(cx, &p, window)).await?;
+    if form.add_row {
+        // "Add a row": the same form again with one more (empty) row; nothing is checked yet.
+        if form.rows.len() < MAX_LOT_ROWS {
+            form.rows.push(LotRow::blank());
+        }
+        return render_tender_form(&v, StatusCode::OK, form, inputs, vec![]);
+    }
     let result = async {
-        let cmd = read_tender_form(&v, &state, &f).await?;
+        let cmd = read_tender_form(&v, &state, &mut form).await?;
         let (p, master) = (v.p.clone(), state.master.clone());
         run(&state, move |cx| lots::create(cx, &p, &master, cmd)).await
     }
     .await;
     match result {
         Ok((t, _)) => Ok(view::see_other(&format!("/tenders/{}", t.id))),
-        Err(e) => form_or_error(&v, h, form, e, None),
+        Err(Error::Invalid(es)) => {
+            if form.rows.is_empty() {
+                form.rows.push(LotRow::blank());
+            }
+            render_tender_form(&v, StatusCode::UNPROCESSABLE_ENTITY, form, inputs, es)
+        }
+        Err(e) => Err(e),
     }
 }
 
 /// The form of a new tender as a command, every refusal at once (the lots' drugs are those of
-/// the window's demand).
+/// the window's demand; a row's refusals are put on the row).
 async fn read_tender_form(
     v: &Viewer,
     state: &web::Data<AppState>,
-    f: &TenderForm,
+    form: &mut TenderRows,
 ) -> Result<lots::NewTender, Error> {
     let mut errs = vec![];
+    let f = &form.head;
     let window_id: i64 = f
         .window_id
         .trim()
         .parse()
         .map_err(|_| Invalid::new("window_id", Code::Required))?;
+    if f.title.trim().is_empty() {
+        errs.push(Invalid::new("title", Code::Required));
+    }
     let deadline = parse_local("bid_deadline", &f.bid_deadline, state.config.time_zone)
         .map_err(|e| errs.push(e))
         .ok();
@@ -297,18 +637,27 @@ async fn read_tender_form(
         .map(|m| m as i32)
         .map_err(|e| errs.push(e))
         .ok();
+    let title = f.title.clone();
     let p = v.p.clone();
     let ids = run(state, move |cx| lots::window_drugs(cx, &p, window_id)).await?;
-    let specs = parse_lot_lines(&f.lots, &ids)
-        .map_err(|e| errs.extend(e))
-        .ok();
+    let specs = match rows_to_specs(&v.t, &mut form.rows, &ids) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            if e.is_empty() {
+                // Refusals on the rows: the form is refused as a whole.
+                errs.push(Invalid::new("lots", Code::LotRowsInvalid));
+            }
+            errs.extend(e);
+            None
+        }
+    };
     let (Some(bid_deadline), Some(contract_months), Some(lots), true) =
         (deadline, months, specs, errs.is_empty())
     else {
         return Err(Error::Invalid(errs));
     };
     Ok(lots::NewTender {
-        title: f.title.clone(),
+        title,
         window_id,
         bid_deadline,
         contract_months,

@@ -15,6 +15,7 @@ pub mod ordering;
 pub mod orders;
 pub mod parties;
 pub mod performance;
+pub mod pickers;
 pub mod regions;
 pub mod shortage_parties;
 pub mod shortages;

@@ -4,6 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::catalog::{form_page, ListQuery};
+use super::pickers::{self, Parties};
 use super::{
     admin_actions, field, list_page, new_record_page, save_form, word_options, yes_no, Listing,
 };
@@ -93,7 +94,7 @@ async fn institution_list(
     )
 }
 
-fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
+fn institution_fields(v: &Viewer, f: &InstitutionForm, pk: &Parties) -> Vec<Field> {
     let t = &v.t;
     vec![
         field(t, "code", &f.code).required(),
@@ -110,16 +111,51 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm) -> Vec<Field> {
                 None,
             ),
         ),
-        field(t, "region_code", &f.region_code).required(),
-        field(t, "parent_code", &f.parent_code),
+        Field::select(
+            "region_code",
+            t.get("field.region_code"),
+            &f.region_code,
+            pickers::options_with_blank(t, &pk.regions),
+        )
+        .required(),
+        Field::datalist(
+            "parent_code",
+            t.get("field.parent_code"),
+            &pickers::label_of(&f.parent_code, &pk.institutions),
+            pickers::options(&pk.institutions),
+        ),
         Field::checkbox("remote", t.get("field.remote"), f.remote == "true"),
         field(t, "emails", &f.emails),
     ]
 }
 
+/// The form with its parent institution read back into a code (a typed name that names one
+/// institution counts), then checked: every refusal at once.
+fn picked_institution(
+    f: &InstitutionForm,
+    pk: &Parties,
+) -> Result<crate::domain::catalog::InstitutionInput, Vec<crate::domain::Invalid>> {
+    let mut picked = f.clone();
+    let mut errs = vec![];
+    pickers::pick_into(
+        "parent_code",
+        &pk.institutions,
+        &mut picked.parent_code,
+        &mut errs,
+        false,
+    );
+    if errs.is_empty() {
+        picked.validate()
+    } else {
+        Err(pickers::merge(errs, picked.validate().map(|_| ())))
+    }
+}
+
 #[get("/institutions/new")]
-async fn new_institution(v: Viewer) -> Result<HttpResponse, Error> {
-    let fields = institution_fields(&v, &InstitutionForm::default());
+async fn new_institution(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let pk = pickers::parties(&v, &state).await?;
+    let fields = institution_fields(&v, &InstitutionForm::default(), &pk);
     new_record_page(
         &v,
         "/institutions",
@@ -137,17 +173,18 @@ async fn create_institution(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         "/institutions",
         v.t.get("action.save"),
-        institution_fields(&v, &f),
+        institution_fields(&v, &f, &pk),
     );
     save_form(
         &v,
         &state,
         v.t.get("action.new_institution"),
         form,
-        f.validate(),
+        picked_institution(&f, &pk),
         parties::create_institution,
         |i| format!("/institutions/{}", i.id),
     )
@@ -265,10 +302,11 @@ async fn edit_institution(
         remote: i.remote.to_string(),
         emails: i.emails,
     };
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         format!("/institutions/{id}"),
         v.t.get("action.save"),
-        institution_fields(&v, &f),
+        institution_fields(&v, &f, &pk),
     );
     form_page(
         &v,
@@ -291,17 +329,18 @@ async fn update_institution(
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         format!("/institutions/{id}"),
         v.t.get("action.save"),
-        institution_fields(&v, &f),
+        institution_fields(&v, &f, &pk),
     );
     save_form(
         &v,
         &state,
         v.t.get("action.edit"),
         form,
-        f.validate(),
+        picked_institution(&f, &pk),
         move |c, act, input| parties::update_institution(c, act, id, input),
         |_| format!("/institutions/{id}"),
     )
@@ -392,7 +431,7 @@ async fn supplier_list(
     )
 }
 
-fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
+fn supplier_fields(v: &Viewer, f: &SupplierForm, pk: &Parties) -> Vec<Field> {
     let t = &v.t;
     vec![
         field(t, "uscc", &f.uscc).required(),
@@ -409,7 +448,13 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
                 None,
             ),
         ),
-        field(t, "region_code", &f.region_code).required(),
+        Field::select(
+            "region_code",
+            t.get("field.region_code"),
+            &f.region_code,
+            pickers::options_with_blank(t, &pk.regions),
+        )
+        .required(),
         Field::select(
             "credit_status",
             t.get("field.credit_status"),
@@ -427,8 +472,10 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm) -> Vec<Field> {
 }
 
 #[get("/suppliers/new")]
-async fn new_supplier(v: Viewer) -> Result<HttpResponse, Error> {
-    let fields = supplier_fields(&v, &SupplierForm::default());
+async fn new_supplier(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let pk = pickers::parties(&v, &state).await?;
+    let fields = supplier_fields(&v, &SupplierForm::default(), &pk);
     new_record_page(
         &v,
         "/suppliers",
@@ -446,10 +493,11 @@ async fn create_supplier(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         "/suppliers",
         v.t.get("action.save"),
-        supplier_fields(&v, &f),
+        supplier_fields(&v, &f, &pk),
     );
     save_form(
         &v,
@@ -627,10 +675,11 @@ async fn edit_supplier(
         credit_status: s.credit_status.to_string(),
         emails: s.emails,
     };
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         format!("/suppliers/{id}"),
         v.t.get("action.save"),
-        supplier_fields(&v, &f),
+        supplier_fields(&v, &f, &pk),
     );
     form_page(
         &v,
@@ -653,10 +702,11 @@ async fn update_supplier(
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         format!("/suppliers/{id}"),
         v.t.get("action.save"),
-        supplier_fields(&v, &f),
+        supplier_fields(&v, &f, &pk),
     );
     save_form(
         &v,

@@ -3,6 +3,7 @@
 use actix_web::{get, post, web, HttpResponse};
 
 use super::catalog::form_page;
+use super::pickers;
 use super::{field, new_record_page, save_form, word_options};
 use crate::domain::catalog::{RegionForm, RegionLevel};
 use crate::store::regions;
@@ -65,7 +66,7 @@ async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
     })
 }
 
-fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
+fn region_fields(v: &Viewer, f: &RegionForm, pk: &pickers::Parties) -> Vec<Field> {
     let t = &v.t;
     vec![
         field(t, "code", &f.code).required(),
@@ -77,13 +78,20 @@ fn region_fields(v: &Viewer, f: &RegionForm) -> Vec<Field> {
             &f.level,
             word_options(RegionLevel::ALL, |l| l.as_str(), |l, x| l.label(x), t, None),
         ),
-        field(t, "parent_code", &f.parent_code),
+        Field::select(
+            "parent_code",
+            t.get("field.parent_code"),
+            &f.parent_code,
+            pickers::options_with_blank(t, &pk.regions),
+        ),
     ]
 }
 
 #[get("/regions/new")]
-async fn new_region(v: Viewer) -> Result<HttpResponse, Error> {
-    let fields = region_fields(&v, &RegionForm::default());
+async fn new_region(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    v.require_admin()?;
+    let pk = pickers::parties(&v, &state).await?;
+    let fields = region_fields(&v, &RegionForm::default(), &pk);
     new_record_page(&v, "/regions", "action.new_region", "nav.regions", fields)
 }
 
@@ -95,7 +103,12 @@ async fn create_region(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let f = f.into_inner();
-    let form = Form::new("/regions", v.t.get("action.save"), region_fields(&v, &f));
+    let pk = pickers::parties(&v, &state).await?;
+    let form = Form::new(
+        "/regions",
+        v.t.get("action.save"),
+        region_fields(&v, &f, &pk),
+    );
     save_form(
         &v,
         &state,
@@ -132,10 +145,11 @@ async fn edit_region(
         level: r.level.to_string(),
         parent_code: parent.unwrap_or_default(),
     };
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         format!("/regions/{id}"),
         v.t.get("action.save"),
-        region_fields(&v, &f),
+        region_fields(&v, &f, &pk),
     );
     form_page(
         &v,
@@ -155,10 +169,11 @@ async fn update_region(
     v.require_admin()?;
     let id = id.into_inner();
     let f = f.into_inner();
+    let pk = pickers::parties(&v, &state).await?;
     let form = Form::new(
         format!("/regions/{id}"),
         v.t.get("action.save"),
-        region_fields(&v, &f),
+        region_fields(&v, &f, &pk),
     );
     save_form(
         &v,

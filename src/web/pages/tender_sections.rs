@@ -31,11 +31,18 @@ impl View<'_> {
         self.st == TenderState::Open
     }
 
-    fn lot_no(&self, lot_id: i64) -> i32 {
+    /// A lot as people name it: its number and its drug.
+    fn lot_name(&self, lot_id: i64) -> String {
         self.lots
             .iter()
             .find(|x| x.0.id == lot_id)
-            .map(|x| x.0.lot_no)
+            .map(|(l, _, name, strength)| {
+                format!(
+                    "{} #{} · {name} {strength}",
+                    self.t.get("tender.lot_2"),
+                    l.lot_no
+                )
+            })
             .unwrap_or_default()
     }
 }
@@ -129,11 +136,11 @@ pub fn own_bids(view: &View, mine: &[ts::Bid]) -> Section {
             t.get("tender.price_envelope_digest"),
             t.get("tender.technical_review"),
             t.get("tender.unit_price"),
+            t.get("tender.bid_receipt"),
         ]),
         rows: mine
             .iter()
             .map(|b| {
-                let lot_no = view.lot_no(b.lot_id);
                 let review = if matches!(st, TenderState::TechnicalPublished) || st.prices_opened()
                 {
                     match b.technical_result {
@@ -147,8 +154,8 @@ pub fn own_bids(view: &View, mine: &[ts::Bid]) -> Section {
                     "—".into()
                 };
                 vec![
-                    Cell::num(lot_no.to_string()),
-                    Cell::text(b.status.as_str()),
+                    Cell::text(view.lot_name(b.lot_id)),
+                    Cell::text(t.get(&format!("formui.bid_{}", b.status.as_str()))),
                     Cell::num(b.version.to_string()),
                     Cell::text(&b.technical_digest[..16.min(b.technical_digest.len())]),
                     Cell::text(&b.commercial_digest[..16.min(b.commercial_digest.len())]),
@@ -158,6 +165,10 @@ pub fn own_bids(view: &View, mine: &[ts::Bid]) -> Section {
                     } else {
                         "—".into()
                     }),
+                    Cell::link(
+                        format!("{} · {}", t.get("formui.receipt"), view.lot_name(b.lot_id)),
+                        format!("/bids/{}/receipt", b.id),
+                    ),
                 ]
             })
             .collect(),
@@ -167,9 +178,9 @@ pub fn own_bids(view: &View, mine: &[ts::Bid]) -> Section {
             let mut f = Form::button(
                 format!("/tenders/{id}/lots/{}/withdraw", b.lot_id),
                 format!(
-                    "{} #{}",
+                    "{} · {}",
                     t.get("tender.withdraw_bid_on_lot"),
-                    view.lot_no(b.lot_id)
+                    view.lot_name(b.lot_id)
                 ),
             );
             f.danger = true;
@@ -252,6 +263,7 @@ pub fn review(view: &View, bids: &[(i32, PolicyKind, (ts::Bid, String, String))]
                         t.get("tender.technical_score_0_100"),
                         &b.technical_score.map(|x| x.to_string()).unwrap_or_default(),
                     )
+                    .inputmode("numeric")
                     .required()],
                 ));
             }
@@ -323,7 +335,18 @@ pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
             .iter()
             .map(|c| {
                 vec![
-                    Cell::link(format!("#{}", c.id), format!("/contracts/{}", c.id)),
+                    Cell::link(
+                        format!(
+                            "{} · {}",
+                            view.lots
+                                .iter()
+                                .find(|x| Some(x.0.id) == c.lot_id)
+                                .map(|(_, _, n, s)| format!("{n} {s}"))
+                                .unwrap_or_default(),
+                            names.get(&c.supplier_id).cloned().unwrap_or_default()
+                        ),
+                        format!("/contracts/{}", c.id),
+                    ),
                     Cell::text(names.get(&c.supplier_id).cloned().unwrap_or_default()),
                     Cell::num(money(c.unit_price)),
                     Cell::num(c.committed_volume.to_string()),
