@@ -101,6 +101,7 @@ async fn the_menu_is_grouped_and_marks_the_current_page(db: TestDb) {
 
 async fn tables_label_their_cells_for_phones(db: TestDb) {
     let state = state_with_demo(&db);
+    common::token_for(&state, "center");
     let mut c = Client::new(app(state).await);
     c.login("center", PW).await;
     for path in ["/drugs", "/suppliers", "/orders", "/tokens", "/performance"] {
@@ -259,6 +260,7 @@ async fn error_pages_fit_a_phone(db: TestDb) {
 
 /// Every word of every closed set as stored (`in_force`, `withdrawn`…).
 fn raw_words() -> BTreeSet<&'static str> {
+    use jicai::domain::roles::Role;
     use jicai::domain::Word;
     use jicai::domain::*;
     fn all<W: Word>() -> Vec<&'static str> {
@@ -299,6 +301,8 @@ fn raw_words() -> BTreeSet<&'static str> {
     ]
     .into_iter()
     .flatten()
+    // The demo's usernames are the roles' words (`center`…): roles are not checked here.
+    .filter(|w| Role::parse("role", w).is_err())
     .collect()
 }
 
@@ -324,9 +328,18 @@ fn cell_texts(body: &str) -> Vec<String> {
     out
 }
 
-/// Pages where a word is still printed raw by a file of another part of issue 15 (listed in
-/// the report of this part); the paths' prefixes.
-const NOT_YET_MINE: &[&str] = &[];
+/// Words still printed raw by files of other parts of issue 15 (listed in the report of this
+/// part), as (path prefix, word; empty: any). Empty this list when they are fixed.
+const NOT_YET_MINE: &[(&str, &str)] = &[
+    // The audit page (its actions and records are being rewritten as sentences).
+    ("/audit", ""),
+    // pages/contracts.rs: the contract's status.
+    ("/contracts/", "in_force"),
+    // pages/demand.rs: a demand window's status.
+    ("/demand", "closed"),
+    // pages/tender_sections.rs: a bid's status.
+    ("/tenders/", "active"),
+];
 
 async fn words_of_closed_sets_are_never_raw_on_chinese_pages(db: TestDb) {
     let state = state_with_demo(&db);
@@ -353,12 +366,12 @@ async fn words_of_closed_sets_are_never_raw_on_chinese_pages(db: TestDb) {
             }
         }
         for page in pages {
-            if NOT_YET_MINE.iter().any(|p| page.starts_with(p)) {
-                continue;
-            }
             let r = c.get(&page).await;
             for text in cell_texts(&r.body) {
-                if words.contains(text.as_str()) {
+                let excused = NOT_YET_MINE
+                    .iter()
+                    .any(|(p, w)| page.starts_with(p) && (w.is_empty() || *w == text));
+                if words.contains(text.as_str()) && !excused {
                     found.push(format!("{user} {page}: {text}"));
                 }
             }
