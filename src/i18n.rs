@@ -194,7 +194,7 @@ fn group_thousands(digits: &str) -> String {
     let n = digits.len();
     let mut out = String::with_capacity(n + n / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -295,8 +295,7 @@ mod tests {
     macro_rules! every_word_set {
         ($f:ident) => {{
             use crate::domain::*;
-            let mut names = Vec::new();
-            every_word_set!(@ $f, names,
+            let names = every_word_set!(@ $f,
                 alerts::AlertKind, award::PolicyKind, catalog::Category, catalog::CreditStatus,
                 catalog::InstitutionKind, catalog::LicenceKind, catalog::ListOrigin,
                 catalog::RegionLevel, catalog::SupplierKind, catalog::Unit, jobs::JobKind,
@@ -310,8 +309,8 @@ mod tests {
             );
             names
         }};
-        (@ $f:ident, $names:ident, $($e:ty),+) => {
-            $( $names.push($f::<$e>()); )+
+        (@ $f:ident, $($e:ty),+) => {
+            vec![$( $f::<$e>() ),+]
         };
     }
 

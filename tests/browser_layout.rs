@@ -174,9 +174,10 @@ async fn every_menu_page_fits_a_phone_and_a_desktop() {
                     if marked != vec![serde_json::Value::String(href.clone())] {
                         problems.push(format!("{at}: marked {marked:?}"));
                     }
+                    // Shown: laid out and not inside a closed disclosure.
                     let nav_shown = number(
                         &b,
-                        "return document.querySelector('details.menu nav').getBoundingClientRect().height",
+                        "return document.querySelector('details.menu nav').checkVisibility() ? 1 : 0",
                     )
                     .await;
                     if phone {

@@ -543,6 +543,6 @@ mod tests {
             .filter(|p| svg.contains(&format!(">{p}<")))
             .count();
         // 12 labels of 7 characters do not fit 380 units: some are left out.
-        assert!(shown >= 3 && shown < 12, "{shown}");
+        assert!((3..12).contains(&shown), "{shown}");
     }
 }
