@@ -410,7 +410,16 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             )))
             .await?;
         let url = browser.current_url().await?;
-        let text = browser.find(Locator::Css("main")).await?.text().await?;
+        // One line per row (on a phone each row is a card, a line per cell).
+        let text = browser
+            .execute(
+                "return [...document.querySelectorAll('main table tbody tr')].map(tr => tr.innerText.replace(/\\s*\\n\\s*/g, ' ')).join('\\n')",
+                vec![],
+            )
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         // The list as the phone shows it, 390 px wide, the window made tall enough to hold it
         // (the page's menu fills the first screen).
         browser.set_window_size(390, 2400).await?;

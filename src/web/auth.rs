@@ -61,18 +61,24 @@ pub struct Viewer {
     pub display_name: String,
     pub t: Tr,
     pub csrf: String,
+    /// The path asked for: its menu link is marked current.
+    pub path: String,
+    /// The notice of the last action (its flash), taken from the session by a GET.
+    pub notice: Option<String>,
 }
 
 impl Viewer {
     pub fn chrome(&self, title: impl Into<String>) -> Chrome {
+        let groups = nav_for(&self.t, &self.p, &self.path);
         Chrome {
             t: self.t,
             title: title.into(),
             user: Some(self.display_name.clone()),
             role: Some(role_label(&self.t, self.p.role)),
-            nav: nav_for(&self.t, &self.p),
+            nav: groups.iter().flat_map(|g| g.links.clone()).collect(),
+            groups,
             csrf: self.csrf.clone(),
-            notice: None,
+            notice: self.notice.clone(),
         }
     }
 
@@ -120,11 +126,19 @@ impl FromRequest for Viewer {
                 }
             };
             let t = language(&session, &req, Some(&user.language));
+            // A page shown by a GET shows the notice of the action before it, once.
+            let notice = if req.method() == actix_web::http::Method::GET {
+                super::take_flash(&session)
+            } else {
+                None
+            };
             Ok(Viewer {
                 p: user.principal()?,
                 display_name: user.display_name.clone(),
                 t,
                 csrf: csrf_token(&session),
+                path: req.path().to_string(),
+                notice,
             })
         })
     }
@@ -237,6 +251,7 @@ pub fn anon_chrome(t: Tr, csrf: String, title: &str) -> Chrome {
         user: None,
         role: None,
         nav: vec![],
+        groups: vec![],
         csrf,
         notice: None,
     }

@@ -1,13 +1,30 @@
-//! Charts drawn on the server as SVG (plotters' SVG backend), put inline into the pages: they
-//! need no script, print, and show the same figures as the table beside them.
+//! Charts drawn on the server as SVG, put inline into the pages: they need no script, print,
+//! and show the same figures as the table beside them.
+//!
+//! Drawn narrow ([`WIDTH`] user units) and scaled to the width they are shown at (`viewBox`,
+//! `width:100%` in the stylesheet, at most [`MAX_SHOWN`] px): on a 390 px phone the text is
+//! still at least 12 px. The legend stands below the plot, never over it; a count axis has
+//! whole-number ticks only; a series' colour says what it means (late, overdue, declined,
+//! rejected in red; on time, accepted in green; the rest neutral).
 
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::fmt::Write;
 
-/// One series of a chart: its name (the legend) and one value per category or point.
+/// What a series shows, which gives its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// Plain figures: blue, then greys.
+    Neutral,
+    /// What should be high: on time, accepted, delivered.
+    Good,
+    /// What should be low: late, overdue, declined, rejected.
+    Bad,
+}
+
+/// One series of a chart: its name (the legend), one value per category or point, its tone.
 pub struct Series {
     pub name: String,
     pub values: Vec<f64>,
+    pub tone: Tone,
 }
 
 impl Series {
@@ -15,183 +32,349 @@ impl Series {
         Series {
             name: name.into(),
             values,
+            tone: Tone::Neutral,
+        }
+    }
+    /// Drawn in green: what should be high (on time, accepted).
+    pub fn good(mut self) -> Self {
+        self.tone = Tone::Good;
+        self
+    }
+    /// Drawn in red: what should be low (late, overdue, declined, rejected).
+    pub fn bad(mut self) -> Self {
+        self.tone = Tone::Bad;
+        self
+    }
+}
+
+/// The width the charts are drawn at, in SVG user units.
+pub const WIDTH: u32 = 380;
+/// The widest they are shown (the stylesheet's `max-width` of `figure.chart svg`), in px.
+pub const MAX_SHOWN: u32 = 480;
+/// Every text of a chart, in user units: at the narrowest width a chart is shown (a 390 px
+/// phone: 366 px of content) this is 12.5 px.
+pub const FONT_SIZE: u32 = 13;
+const FONT: &str = "system-ui, sans-serif";
+const RED: &str = "#c62828";
+const GREEN: &str = "#2e7d32";
+const NEUTRAL: [&str; 3] = ["#1f5f9e", "#6b7785", "#9c6b12"];
+const INK: &str = "#1d2a36";
+const GRID: &str = "#d7dee5";
+
+fn colour(series: &[Series], j: usize) -> &'static str {
+    match series[j].tone {
+        Tone::Good => GREEN,
+        Tone::Bad => RED,
+        Tone::Neutral => {
+            let n = series[..j]
+                .iter()
+                .filter(|s| s.tone == Tone::Neutral)
+                .count();
+            NEUTRAL[n % NEUTRAL.len()]
         }
     }
 }
 
-const PALETTE: [RGBColor; 4] = [
-    RGBColor(0x2b, 0x6c, 0xb0),
-    RGBColor(0x38, 0xa1, 0x69),
-    RGBColor(0xdd, 0x6b, 0x20),
-    RGBColor(0x80, 0x5a, 0xd5),
-];
-const WIDTH: u32 = 820;
-const LABEL_WIDTH: u32 = 230;
-const FONT: &str = "sans-serif";
-
-fn failed<E: std::fmt::Debug>(e: E) -> super::Error {
-    tracing::error!("chart: {e:?}");
-    super::Error::Internal(format!("chart: {e:?}"))
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-/// Shortens a category label to what fits beside the bars.
-fn fit(label: &str) -> String {
-    const MAX: usize = 18;
-    if label.chars().count() <= MAX {
-        label.to_string()
-    } else {
-        let mut s: String = label.chars().take(MAX - 1).collect();
-        s.push('…');
-        s
+/// The width a text takes at [`FONT_SIZE`], roughly: a Chinese character is square, others
+/// about 0.6 of it.
+fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 1.0 } else { 0.6 })
+        .sum::<f64>()
+        * FONT_SIZE as f64
+}
+
+/// Shortens a label to what fits in `room` units.
+fn fit(label: &str, room: f64) -> String {
+    if text_width(label) <= room {
+        return label.to_string();
+    }
+    let mut s = String::new();
+    for c in label.chars() {
+        s.push(c);
+        if text_width(&s) + FONT_SIZE as f64 > room {
+            s.pop();
+            break;
+        }
+    }
+    s.push('…');
+    s
+}
+
+/// The ticks of a count axis from 0: whole numbers, a step of 1, 2 or 5 times a power of ten,
+/// at most 5 steps, the last at or above `max`.
+pub fn count_ticks(max: f64) -> Vec<i64> {
+    let max = if max.is_finite() { max.max(0.0) } else { 0.0 };
+    let m = (max.ceil() as i64).max(1);
+    let mut step = 1i64;
+    'search: loop {
+        for f in [1, 2, 5] {
+            let s = step * f;
+            if (m + s - 1) / s <= 5 {
+                step = s;
+                break 'search;
+            }
+        }
+        step *= 10;
+    }
+    let n = (m + step - 1) / step;
+    (0..=n).map(|i| i * step).collect()
+}
+
+/// A whole number with thousands separators (the same in both languages).
+fn int(n: i64) -> String {
+    crate::i18n::Tr::new("en").int(n)
+}
+
+struct Svg {
+    out: String,
+}
+
+impl Svg {
+    fn new() -> Svg {
+        Svg { out: String::new() }
+    }
+    fn text(&mut self, x: f64, y: f64, anchor: &str, fill: &str, s: &str) {
+        let _ = write!(
+            self.out,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" font-size="{FONT_SIZE}" fill="{fill}">{}</text>"#,
+            esc(s)
+        );
+    }
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
+        let _ = write!(
+            self.out,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" fill="{fill}"/>"#,
+            w.max(0.0)
+        );
+    }
+    fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str) {
+        let _ = write!(
+            self.out,
+            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{stroke}"/>"#
+        );
+    }
+    /// The legend below the plot, from `y`, wrapping; returns the height it took.
+    fn legend(&mut self, series: &[Series], y: f64, swatch_line: bool) -> f64 {
+        let (mut x, mut row) = (8.0, 0.0);
+        let line_h = FONT_SIZE as f64 + 8.0;
+        for (j, s) in series.iter().enumerate() {
+            let name = fit(&s.name, WIDTH as f64 - 40.0);
+            let w = 18.0 + text_width(&name) + 14.0;
+            if x > 8.0 && x + w > WIDTH as f64 - 8.0 {
+                x = 8.0;
+                row += line_h;
+            }
+            let cy = y + row + line_h / 2.0;
+            if swatch_line {
+                let _ = write!(
+                    self.out,
+                    r#"<line x1="{x:.1}" y1="{cy:.1}" x2="{:.1}" y2="{cy:.1}" stroke="{}" stroke-width="3"/>"#,
+                    x + 14.0,
+                    colour(series, j)
+                );
+            } else {
+                self.rect(x, cy - 6.0, 12.0, 12.0, colour(series, j));
+            }
+            self.text(x + 18.0, cy + 4.5, "start", INK, &name);
+            x += w;
+        }
+        row + line_h
+    }
+    fn finish(self, height: f64, title: &str) -> String {
+        format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{h}" viewBox="0 0 {WIDTH} {h}" role="img" aria-label="{t}" font-family="{FONT}"><title>{t}</title><rect width="{WIDTH}" height="{h}" fill="#fff"/>{body}</svg>"##,
+            h = height.ceil() as i64,
+            t = esc(title),
+            body = self.out
+        )
     }
 }
 
-fn percent(v: &f64) -> String {
-    format!("{:.0}%", v * 100.0)
+/// The title a chart is read by (screen readers): its series' names.
+fn title_of(series: &[Series]) -> String {
+    series
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
-/// Horizontal grouped bars: one group per label (top to bottom), one bar per series. Rates
-/// (`percent`) run from 0 to 100 %; other values from 0 to the largest.
+/// Horizontal grouped bars: one group per label (top to bottom; the label above its bars),
+/// one bar per series, each with its value at its end. Rates (`percent_axis`) run from 0 to
+/// 100 %; other values from 0 on a whole-number axis.
 pub fn bars(
     labels: &[String],
     series: &[Series],
     percent_axis: bool,
 ) -> Result<String, super::Error> {
-    let n = labels.len().max(1);
-    let k = series.len().max(1);
-    let bar = 9u32;
-    let group = bar * k as u32 + 8;
-    let height = 70 + group * n as u32;
-    let top = if percent_axis {
-        1.0
+    let fs = FONT_SIZE as f64;
+    let (left, right) = (8.0, WIDTH as f64 - 44.0);
+    let plot_w = right - left;
+    let ticks: Vec<(f64, String)> = if percent_axis {
+        (0..=4)
+            .map(|i| (i as f64 * 0.25, format!("{}%", i * 25)))
+            .collect()
     } else {
-        series
+        let max = series
             .iter()
             .flat_map(|s| s.values.iter().copied())
-            .fold(0.0f64, f64::max)
-            .max(1.0)
-            * 1.05
+            .fold(0.0f64, f64::max);
+        count_ticks(max)
+            .into_iter()
+            .map(|v| (v as f64, int(v)))
+            .collect()
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .margin_right(24)
-            .x_label_area_size(28)
-            .y_label_area_size(LABEL_WIDTH)
-            .build_cartesian_2d(0f64..top, 0f64..n as f64)
-            .map_err(failed)?;
-        let fmt_pct = percent;
-        let fmt_num = |v: &f64| format!("{v:.0}");
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_y_mesh()
-            .y_labels(0)
-            .x_labels(6)
-            .label_style((FONT, 12));
+    let top = ticks
+        .last()
+        .map(|t| t.0)
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
+    let x_of = |v: f64| left + plot_w * (v.clamp(0.0, top) / top);
+    let value_text = |v: f64| {
         if percent_axis {
-            mesh.x_label_formatter(&fmt_pct);
+            format!("{:.0}%", v * 100.0)
+        } else if v.fract() == 0.0 {
+            int(v as i64)
         } else {
-            mesh.x_label_formatter(&fmt_num);
+            format!("{v:.1}")
         }
-        mesh.draw().map_err(failed)?;
-        let slot = 1.0 / (k as f64 + 1.0);
-        for (j, s) in series.iter().enumerate() {
-            let color = PALETTE[j % PALETTE.len()];
-            chart
-                .draw_series(s.values.iter().enumerate().map(|(i, v)| {
-                    let base = (n - 1 - i) as f64 + slot / 2.0 + j as f64 * slot;
-                    Rectangle::new(
-                        [(0.0, base), (v.min(top), base + slot * 0.9)],
-                        color.filled(),
-                    )
-                }))
-                .map_err(failed)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
-                });
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()
-            .map_err(failed)?;
-        let style =
-            TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
-        for (i, l) in labels.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(0.0, (n - 1 - i) as f64 + 0.5));
-            root.draw(&Text::new(fit(l), (x - 6, y), style.clone()))
-                .map_err(failed)?;
-        }
-        root.present().map_err(failed)?;
+    };
+    let bar_h = 13.0;
+    let label_h = fs + 6.0;
+    let group_h = label_h + bar_h * series.len() as f64 + 10.0;
+    let plot_top = 6.0;
+    let plot_bottom = plot_top + group_h * labels.len().max(1) as f64;
+    let mut svg = Svg::new();
+    // The grid first, under the bars.
+    for (v, _) in &ticks {
+        svg.line(x_of(*v), plot_top, x_of(*v), plot_bottom, GRID);
     }
-    Ok(svg)
+    for (i, label) in labels.iter().enumerate() {
+        let y0 = plot_top + group_h * i as f64;
+        svg.text(
+            left,
+            y0 + fs,
+            "start",
+            INK,
+            &fit(label, WIDTH as f64 - 16.0),
+        );
+        for (j, s) in series.iter().enumerate() {
+            let v = s.values.get(i).copied().unwrap_or(0.0);
+            let y = y0 + label_h + bar_h * j as f64;
+            let end = x_of(v);
+            svg.rect(left, y, end - left, bar_h - 2.0, colour(series, j));
+            svg.text(end + 3.0, y + bar_h - 3.0, "start", INK, &value_text(v));
+        }
+    }
+    svg.line(left, plot_bottom, right, plot_bottom, INK);
+    svg.out.push_str(r#"<g class="ticks">"#);
+    for (k, (v, text)) in ticks.iter().enumerate() {
+        let anchor = if k == 0 { "start" } else { "middle" };
+        svg.text(x_of(*v), plot_bottom + fs + 4.0, anchor, INK, text);
+    }
+    svg.out.push_str("</g>");
+    let legend_top = plot_bottom + fs + 12.0;
+    let legend_h = svg.legend(series, legend_top, false);
+    Ok(svg.finish(legend_top + legend_h + 4.0, &title_of(series)))
 }
 
-/// Lines over points in order (months, say), labelled below the axis.
+/// Lines over points in order (months, say), labelled below the axis (as many as fit).
 pub fn lines(points: &[String], series: &[Series]) -> Result<String, super::Error> {
-    let m = points.len().max(2) as i32;
-    let top = series
+    let fs = FONT_SIZE as f64;
+    let max = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
-        .fold(0.0f64, f64::max)
-        .max(1.0)
-        * 1.05;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 320)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(30)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0i32..(m - 1), 0f64..top)
-            .map_err(failed)?;
-        let label_of = |i: &i32| points.get(*i as usize).cloned().unwrap_or_default();
-        let fmt_num = |v: &f64| format!("{v:.0}");
-        chart
-            .configure_mesh()
-            .x_labels(points.len().min(13))
-            .x_label_formatter(&label_of)
-            .y_label_formatter(&fmt_num)
-            .label_style((FONT, 12))
-            .draw()
-            .map_err(failed)?;
-        for (j, s) in series.iter().enumerate() {
-            let color = PALETTE[j % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    s.values.iter().enumerate().map(|(i, v)| (i as i32, *v)),
-                    color.stroke_width(2),
-                ))
-                .map_err(failed)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 14, y)], color.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 12))
-            .draw()
-            .map_err(failed)?;
-        root.present().map_err(failed)?;
+        .fold(0.0f64, f64::max);
+    let ticks = count_ticks(max);
+    let tick_w = ticks
+        .iter()
+        .map(|v| text_width(&int(*v)))
+        .fold(0.0f64, f64::max);
+    let (left, right) = (8.0 + tick_w + 6.0, WIDTH as f64 - 16.0);
+    let (plot_top, plot_bottom) = (fs, 200.0);
+    let top = *ticks.last().unwrap_or(&1) as f64;
+    let m = points.len().max(2);
+    let x_of = |i: usize| left + (right - left) * i as f64 / (m - 1) as f64;
+    let y_of = |v: f64| plot_bottom - (plot_bottom - plot_top) * (v.clamp(0.0, top) / top);
+    let mut svg = Svg::new();
+    svg.out.push_str(r#"<g class="ticks">"#);
+    for v in &ticks {
+        let y = y_of(*v as f64);
+        svg.line(left, y, right, y, GRID);
+        svg.text(left - 6.0, y + fs * 0.35, "end", INK, &int(*v));
     }
-    Ok(svg)
+    svg.out.push_str("</g>");
+    svg.line(left, plot_bottom, right, plot_bottom, INK);
+    // Point labels, every `every`-th so that they do not run into each other.
+    let widest = points.iter().map(|p| text_width(p)).fold(0.0f64, f64::max) + 8.0;
+    let room = (right - left) / (m - 1) as f64;
+    let every = ((widest / room).ceil() as usize).max(1);
+    for (i, p) in points.iter().enumerate() {
+        if i % every == 0 {
+            let anchor = match i {
+                0 => "start",
+                i if i + 1 == points.len() => "end",
+                _ => "middle",
+            };
+            svg.text(x_of(i), plot_bottom + fs + 4.0, anchor, INK, p);
+        }
+    }
+    for (j, s) in series.iter().enumerate() {
+        let pts: Vec<String> = s
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x_of(i), y_of(*v)))
+            .collect();
+        let _ = write!(
+            svg.out,
+            r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"/>"#,
+            pts.join(" "),
+            colour(series, j)
+        );
+    }
+    let legend_top = plot_bottom + fs + 12.0;
+    let legend_h = svg.legend(series, legend_top, true);
+    Ok(svg.finish(legend_top + legend_h + 4.0, &title_of(series)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The texts of an SVG, in order.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                let t = &t[t.find('>').unwrap() + 1..];
+                t[..t.find("</text>").unwrap()].to_string()
+            })
+            .collect()
+    }
+
+    /// Every font size an SVG sets.
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+            .collect()
+    }
+
+    /// The text of the smallest font as seen at `shown` px wide.
+    fn smallest_seen(svg: &str, shown: f64) -> f64 {
+        let vb = svg.split("viewBox=\"0 0 ").nth(1).unwrap();
+        let w: f64 = vb.split(' ').next().unwrap().parse().unwrap();
+        font_sizes(svg).into_iter().fold(f64::MAX, f64::min) * shown / w
+    }
 
     #[test]
     fn bars_draw_one_rectangle_per_value_and_every_label() {
@@ -199,33 +382,167 @@ mod tests {
             &["Supplier A & Co".into(), "供应商乙".into()],
             &[
                 Series::new("delivery", vec![0.9, 0.5]),
-                Series::new("timely", vec![0.8, 0.25]),
+                Series::new("timely", vec![0.8, 0.25]).good(),
             ],
             true,
         )
         .unwrap();
-        // plotters puts each text on a line of its own
-        let svg = svg.replace('\n', "");
         assert!(svg.starts_with("<svg"), "{svg}");
-        assert!(svg.contains("Supplier A &amp; Co"));
-        assert!(svg.contains("供应商乙"));
-        assert!(
-            svg.contains(">delivery<") && svg.contains(">timely<"),
-            "{svg}"
-        );
-        assert!(svg.contains(">100%<"), "a percent axis: {svg}");
-        // background + 4 bars + 2 legend swatches + legend box, at least
-        assert!(svg.matches("<rect").count() >= 7, "{svg}");
+        let t = texts(&svg);
+        assert!(t.contains(&"Supplier A &amp; Co".to_string()), "{t:?}");
+        assert!(t.contains(&"供应商乙".to_string()));
+        assert!(t.contains(&"delivery".into()) && t.contains(&"timely".into()));
+        assert!(t.contains(&"100%".into()), "a percent axis: {t:?}");
+        // background + 4 bars + 2 legend swatches
+        assert_eq!(svg.matches("<rect").count(), 7, "{svg}");
+        assert!(svg.contains(GREEN), "the good series is green");
     }
 
     #[test]
-    fn lines_label_their_points() {
-        let svg = lines(
-            &["2026-01".into(), "2026-02".into(), "2026-03".into()],
-            &[Series::new("purchased", vec![10.0, 30.0, 45.0])],
+    fn the_legend_stands_below_the_plot() {
+        let svg = bars(
+            &["甲".into(), "乙".into(), "丙".into()],
+            &[
+                Series::new("open", vec![3.0, 1.0, 2.0]),
+                Series::new("overdue", vec![1.0, 0.0, 2.0]).bad(),
+            ],
+            false,
         )
         .unwrap();
-        assert!(svg.contains("2026-02"));
-        assert!(svg.contains("<polyline") || svg.contains("<path"), "{svg}");
+        let y_of = |needle: &str| -> f64 {
+            let i = svg.find(&format!(">{needle}</text>")).unwrap();
+            let tag = &svg[svg[..i].rfind("<text").unwrap()..i];
+            let y = tag.split("y=\"").nth(1).unwrap();
+            y[..y.find('"').unwrap()].parse().unwrap()
+        };
+        // Below every bar and below the axis labels.
+        let lowest_bar = svg
+            .split("<rect")
+            .skip(2)
+            .map(|r| {
+                let y: f64 = r
+                    .split("y=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let h: f64 = r
+                    .split("height=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                (y, h)
+            })
+            // The bars (11 high), not the legend's swatches (12).
+            .filter(|(_, h)| (*h - 11.0).abs() < 0.01)
+            .map(|(y, h)| y + h)
+            .fold(0.0f64, f64::max);
+        assert!(
+            y_of("open") > lowest_bar && y_of("overdue") > lowest_bar,
+            "{svg}"
+        );
+        assert!(y_of("open") > y_of("3"), "legend below the ticks: {svg}");
+        // Overdue is red, the plain count is not.
+        assert!(svg.contains(RED));
+        assert!(!svg.contains(&format!("fill=\"{GREEN}\"")));
+    }
+
+    #[test]
+    fn count_axes_have_whole_distinct_ticks() {
+        for max in [
+            0.0, 0.4, 1.0, 2.0, 2.5, 3.0, 4.0, 7.0, 9.0, 13.0, 99.0, 101.0, 12_345.0,
+        ] {
+            let ticks = count_ticks(max);
+            assert_eq!(ticks[0], 0);
+            assert!(*ticks.last().unwrap() as f64 >= max, "{max}: {ticks:?}");
+            assert!(ticks.len() <= 6 && ticks.len() >= 2, "{max}: {ticks:?}");
+            assert!(ticks.windows(2).all(|w| w[1] > w[0]), "{max}: {ticks:?}");
+        }
+        assert_eq!(count_ticks(2.0), vec![0, 1, 2]);
+        assert_eq!(count_ticks(7.0), vec![0, 2, 4, 6, 8]);
+        for values in [
+            vec![0.0, 1.0, 2.0],
+            vec![1.0, 1.0, 0.0],
+            vec![250.0, 3.0, 0.0],
+        ] {
+            let svg = bars(
+                &["a".into(), "b".into(), "c".into()],
+                &[Series::new("n", values.clone())],
+                false,
+            )
+            .unwrap();
+            let axis = tick_labels(&svg);
+            assert!(axis.len() >= 2, "{svg}");
+            let mut seen = std::collections::HashSet::new();
+            assert!(
+                axis.iter().all(|a| seen.insert(a.clone())),
+                "repeated ticks: {axis:?}"
+            );
+            assert!(
+                axis.iter()
+                    .all(|a| a.replace(',', "").parse::<i64>().is_ok()),
+                "{axis:?}"
+            );
+        }
+        let svg = lines(
+            &["1".into(), "2".into()],
+            &[Series::new("n", vec![0.0, 2.0])],
+        )
+        .unwrap();
+        assert_eq!(tick_labels(&svg), ["0", "1", "2"]);
+    }
+
+    /// The labels of the value axis.
+    fn tick_labels(svg: &str) -> Vec<String> {
+        let g = svg.split("<g class=\"ticks\">").nth(1).unwrap();
+        texts(&g[..g.find("</g>").unwrap()])
+    }
+
+    #[test]
+    fn text_is_at_least_12px_on_a_phone() {
+        let bars_svg = bars(
+            &["阿莫西林胶囊 0.25g · 金寨县".into()],
+            &[Series::new("满足率", vec![0.5])],
+            true,
+        )
+        .unwrap();
+        let lines_svg = lines(
+            &(1..=12).map(|m| format!("2026-{m:02}")).collect::<Vec<_>>(),
+            &[Series::new(
+                "累计采购",
+                (1..=12).map(|m| m as f64 * 10.0).collect(),
+            )],
+        )
+        .unwrap();
+        for svg in [bars_svg, lines_svg] {
+            assert!(font_sizes(&svg).iter().all(|s| *s >= 12.0), "{svg}");
+            // A 390 px phone shows 366 px of content.
+            assert!(smallest_seen(&svg, 366.0) >= 12.0, "{svg}");
+            assert!(svg.contains("viewBox=\"0 0 380 "), "{svg}");
+            assert!(svg.contains("role=\"img\"") && svg.contains("<title>"));
+        }
+        // At most MAX_SHOWN wide, the text does not grow past 16.5 px.
+        assert!(FONT_SIZE as f64 * MAX_SHOWN as f64 / WIDTH as f64 <= 16.5);
+    }
+
+    #[test]
+    fn lines_label_their_points_without_overlap() {
+        let points: Vec<String> = (1..=12).map(|m| format!("2026-{m:02}")).collect();
+        let svg = lines(&points, &[Series::new("purchased", vec![10.0; 12])]).unwrap();
+        assert!(svg.contains("2026-01"));
+        assert!(svg.contains("<polyline"), "{svg}");
+        let shown = points
+            .iter()
+            .filter(|p| svg.contains(&format!(">{p}<")))
+            .count();
+        // 12 labels of 7 characters do not fit 380 units: some are left out.
+        assert!((3..12).contains(&shown), "{shown}");
     }
 }

@@ -138,6 +138,48 @@ pub async fn institution_scope(
     web::block(move || crate::app::parties::acting_scope(&mut *store.conn()?, &p)).await?
 }
 
+/// The session key of the notice an action leaves for the page after its redirect.
+const FLASH: &str = "flash";
+
+/// Leaves a notice for the next page this session shows ("订单已提交：2 个订单"): a handler
+/// calls it before answering 303; the page after the redirect shows it once, in a
+/// `role="status"` box. Without one, a successful page POST gets the generic "已保存 / Saved"
+/// (`notice_after_post`).
+pub fn flash(session: &actix_session::Session, text: impl Into<String>) {
+    if let Err(e) = session.insert(FLASH, text.into()) {
+        tracing::warn!("flash not kept: {e}");
+    }
+}
+
+/// The notice left for this page, removed from the session (shown once).
+pub fn take_flash(session: &actix_session::Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
+}
+
+/// Gives a successful page POST answered 303 (an action done) a notice when its handler left
+/// none, so no action goes without one. Not for logging in or out or switching the language.
+async fn notice_after_post(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    let action = req.method() == Method::POST
+        && !path.starts_with("/api/")
+        && !matches!(path, "/login" | "/logout")
+        && !path.starts_with("/lang/");
+    let res = next.call(req).await?;
+    if action && res.status() == actix_web::http::StatusCode::SEE_OTHER {
+        let session = res.request().get_session();
+        let logged_in = session.get::<String>("sid").ok().flatten().is_some();
+        let has_notice = session.get::<String>(FLASH).ok().flatten().is_some();
+        if logged_in && !has_notice {
+            let t = auth::language(&session, res.request(), None);
+            flash(&session, t.get("ui.saved"));
+        }
+    }
+    Ok(res)
+}
+
 /// Largest form body the CSRF check reads.
 const FORM_LIMIT: usize = 256 * 1024;
 
@@ -246,6 +288,7 @@ pub fn build_app(
         .configure(pages::routes)
         .default_service(web::to(pages::home::unrouted))
         .wrap(from_fn(csrf_guard))
+        .wrap(from_fn(notice_after_post))
         .wrap(from_fn(localize_errors))
         .wrap(
             SessionMiddleware::builder(CookieSessionStore::default(), key)
@@ -269,6 +312,8 @@ pub fn build_app(
                 // sets its own Cache-Control, which this does not replace.
                 .add(("Cache-Control", "no-store")),
         )
+        // Pages, the stylesheet and the API's JSON, compressed when the client accepts it.
+        .wrap(actix_web::middleware::Compress::default())
 }
 
 /// Writes an error answer again in the reader's language (the session's, else the browser's):

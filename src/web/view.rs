@@ -15,6 +15,8 @@ use crate::i18n::Tr;
 pub struct Link {
     pub href: String,
     pub label: String,
+    /// The page being shown (`aria-current="page"` in the menu).
+    pub current: bool,
 }
 
 impl Link {
@@ -22,8 +24,16 @@ impl Link {
         Link {
             href: href.into(),
             label: label.into(),
+            current: false,
         }
     }
+}
+
+/// A group of the menu: the links of one task.
+#[derive(Clone, Debug)]
+pub struct NavGroup {
+    pub label: String,
+    pub links: Vec<Link>,
 }
 
 /// What every page around its content shows: language, user, navigation, the CSRF token.
@@ -33,83 +43,193 @@ pub struct Chrome {
     pub title: String,
     pub user: Option<String>,
     pub role: Option<String>,
+    /// Links shown without a menu (public pages: results, log in).
     pub nav: Vec<Link>,
+    /// The menu of a logged-in user, grouped by task, the current page marked.
+    pub groups: Vec<NavGroup>,
     pub csrf: String,
+    /// What the last action did (a flash carried across its redirect), shown once.
     pub notice: Option<String>,
 }
 
-/// The navigation a role sees.
-pub fn nav_for(t: &Tr, p: &Principal) -> Vec<Link> {
-    let mut v = vec![Link::new("/home", t.get("nav.home"))];
+impl Chrome {
+    /// The label of the current page's menu link (shown beside the closed menu).
+    pub fn here(&self) -> Option<&str> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.links.iter())
+            .find(|l| l.current)
+            .map(|l| l.label.as_str())
+    }
+}
+
+/// The menu a role sees, grouped by task (tenders; orders and supply; shortages; catalog and
+/// parties; administration or account), with the link of the page at `path` marked current.
+pub fn nav_for(t: &Tr, p: &Principal, path: &str) -> Vec<NavGroup> {
     let l = |href: &str, key: &str| Link::new(href, t.get(key));
-    match p.role {
+    let group = |key: &str, links: Vec<Link>| NavGroup {
+        label: t.get(key).to_string(),
+        links,
+    };
+    // Home stands alone, before the groups.
+    let home = NavGroup {
+        label: String::new(),
+        links: vec![l("/home", "nav.home")],
+    };
+    let alerts = l("/account/alerts", "nav.alerts");
+    let mut groups = match p.role {
         Role::Center | Role::Regulator => {
-            v.push(l("/drugs", "nav.drugs"));
-            v.push(l("/products", "nav.products"));
-            v.push(l("/institutions", "nav.institutions"));
-            v.push(l("/suppliers", "nav.suppliers"));
-            v.push(l("/regions", "nav.regions"));
-            v.push(l("/demand", "nav.demand"));
-            v.push(l("/tenders", "nav.tenders"));
-            v.push(l("/contracts", "nav.contracts"));
-            v.push(l("/orders", "nav.orders"));
-            v.push(l("/performance", "nav.performance"));
-            v.push(l("/commitments", "nav.commitments"));
-            v.push(l("/shortages", "nav.shortages"));
-            v.push(l("/direct-listings", "nav.direct_listings"));
+            let mut admin = vec![];
             if p.role == Role::Center {
-                v.push(l("/import", "nav.import"));
-                v.push(l("/users", "nav.users"));
-                v.push(l("/tokens", "nav.tokens"));
+                admin.push(l("/import", "nav.import"));
+                admin.push(l("/users", "nav.users"));
+                admin.push(l("/tokens", "nav.tokens"));
             }
-            v.push(l("/audit", "nav.audit"));
-            v.push(l("/outbox", "nav.outbox"));
+            admin.push(l("/audit", "nav.audit"));
+            admin.push(l("/outbox", "nav.outbox"));
+            admin.push(alerts);
+            vec![
+                home,
+                group(
+                    "ui.group.tenders",
+                    vec![
+                        l("/demand", "nav.demand"),
+                        l("/tenders", "nav.tenders"),
+                        l("/contracts", "nav.contracts"),
+                    ],
+                ),
+                group(
+                    "ui.group.orders",
+                    vec![
+                        l("/orders", "nav.orders"),
+                        l("/performance", "nav.performance"),
+                        l("/commitments", "nav.commitments"),
+                        l("/direct-listings", "nav.direct_listings"),
+                    ],
+                ),
+                group("ui.group.shortages", vec![l("/shortages", "nav.shortages")]),
+                group(
+                    "ui.group.catalog",
+                    vec![
+                        l("/drugs", "nav.drugs"),
+                        l("/products", "nav.products"),
+                        l("/institutions", "nav.institutions"),
+                        l("/suppliers", "nav.suppliers"),
+                        l("/regions", "nav.regions"),
+                    ],
+                ),
+                group("ui.group.admin", admin),
+            ]
         }
         Role::Supplier => {
+            let mut catalog = vec![];
             if let Some(id) = p.supplier_id {
-                v.push(Link::new(
+                catalog.push(Link::new(
                     format!("/suppliers/{id}"),
                     t.get("nav.my_supplier"),
                 ));
-                v.push(Link::new(
+                catalog.push(Link::new(
                     format!("/products?manufacturer_id={id}"),
                     t.get("nav.my_products"),
                 ));
             }
-            v.push(l("/tenders", "nav.tenders"));
-            v.push(l("/contracts", "nav.contracts"));
-            v.push(l("/orders", "nav.orders"));
-            v.push(l("/payables", "nav.payables"));
-            v.push(l("/performance", "nav.performance"));
-            v.push(l("/supply-interruptions", "nav.interruptions"));
-            v.push(l("/direct-listings", "nav.direct_listings"));
-            v.push(l("/drugs", "nav.drugs"));
+            catalog.push(l("/drugs", "nav.drugs"));
+            vec![
+                home,
+                group(
+                    "ui.group.tenders",
+                    vec![
+                        l("/tenders", "nav.tenders"),
+                        l("/contracts", "nav.contracts"),
+                    ],
+                ),
+                group(
+                    "ui.group.orders",
+                    vec![
+                        l("/orders", "nav.orders"),
+                        l("/payables", "nav.payables"),
+                        l("/performance", "nav.performance"),
+                        l("/direct-listings", "nav.direct_listings"),
+                    ],
+                ),
+                group(
+                    "ui.group.shortages",
+                    vec![l("/supply-interruptions", "nav.interruptions")],
+                ),
+                group("ui.group.catalog", catalog),
+                group("ui.group.account", vec![alerts]),
+            ]
         }
         Role::Institution => {
+            let mut catalog = vec![];
             if let Some(id) = p.institution_id {
-                v.push(Link::new(
+                catalog.push(Link::new(
                     format!("/institutions/{id}"),
                     t.get("nav.my_institution"),
                 ));
             }
-            v.push(l("/institutions", "nav.institutions"));
-            v.push(l("/demand", "nav.demand"));
-            v.push(l("/contracts", "nav.contracts"));
-            v.push(l("/orders", "nav.orders"));
-            v.push(l("/commitments", "nav.commitments"));
-            v.push(l("/payables", "nav.payables"));
-            v.push(l("/shortage-reports", "nav.shortage_reports"));
-            v.push(l("/direct-listings", "nav.direct_listings"));
-            v.push(l("/drugs", "nav.drugs"));
+            catalog.push(l("/institutions", "nav.institutions"));
+            catalog.push(l("/drugs", "nav.drugs"));
+            vec![
+                home,
+                group(
+                    "ui.group.orders",
+                    vec![
+                        l("/orders", "nav.orders"),
+                        l("/payables", "nav.payables"),
+                        l("/commitments", "nav.commitments"),
+                        l("/direct-listings", "nav.direct_listings"),
+                    ],
+                ),
+                group(
+                    "ui.group.tenders",
+                    vec![l("/demand", "nav.demand"), l("/contracts", "nav.contracts")],
+                ),
+                group(
+                    "ui.group.shortages",
+                    vec![l("/shortage-reports", "nav.shortage_reports")],
+                ),
+                group("ui.group.catalog", catalog),
+                group("ui.group.account", vec![alerts]),
+            ]
         }
-        Role::Expert => {
-            v.push(l("/tenders", "nav.tenders"));
-            v.push(l("/drugs", "nav.drugs"));
-            v.push(l("/products", "nav.products"));
+        Role::Expert => vec![
+            home,
+            group("ui.group.tenders", vec![l("/tenders", "nav.tenders")]),
+            group(
+                "ui.group.catalog",
+                vec![l("/drugs", "nav.drugs"), l("/products", "nav.products")],
+            ),
+            group("ui.group.account", vec![alerts]),
+        ],
+    };
+    mark_current(&mut groups, path);
+    groups
+}
+
+/// Marks the link of the page at `path`: the one whose path is `path` itself, else the one
+/// whose path `path` lies under (`/orders/7` is under `/orders`), the longest such.
+fn mark_current(groups: &mut [NavGroup], path: &str) {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let under = |href: &str| {
+        let h = href.split('?').next().unwrap_or_default();
+        if h == path {
+            Some(usize::MAX)
+        } else if h != "/home" && path.starts_with(h) && path[h.len()..].starts_with('/') {
+            Some(h.len())
+        } else {
+            None
         }
+    };
+    let best = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, gr)| gr.links.iter().enumerate().map(move |(i, l)| (g, i, l)))
+        .filter_map(|(g, i, l)| under(&l.href).map(|n| (n, g, i)))
+        .max_by_key(|(n, _, _)| *n);
+    if let Some((_, g, i)) = best {
+        groups[g].links[i].current = true;
     }
-    v.push(l("/account/alerts", "nav.alerts"));
-    v
 }
 
 #[derive(Clone, Debug, Default)]
@@ -141,6 +261,18 @@ impl Cell {
             class: "num",
         }
     }
+    /// An amount of yuan in the reader's locale (`¥1,234.50`), right-aligned.
+    pub fn money(t: &Tr, d: rust_decimal::Decimal) -> Self {
+        Cell::num(t.money(d))
+    }
+    /// A whole number with thousands separators (`12,345`), right-aligned.
+    pub fn int(t: &Tr, n: i64) -> Self {
+        Cell::num(t.int(n))
+    }
+    /// A word of a closed set (a state, a status, a reason) in the reader's language.
+    pub fn word<W: crate::domain::Word>(t: &Tr, w: W) -> Self {
+        Cell::text(t.w(w))
+    }
     pub fn with_class(mut self, class: &'static str) -> Self {
         self.class = class;
         self
@@ -151,6 +283,13 @@ impl Cell {
 pub struct Table {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// The heading of column `i` (a cell's `data-label`, shown beside it on a phone).
+    pub fn label(&self, i: &usize) -> &str {
+        self.columns.get(*i).map(|s| s.as_str()).unwrap_or_default()
+    }
 }
 
 /// One input of a form.
@@ -232,7 +371,13 @@ pub struct Form {
     pub multipart: bool,
     /// Small inline forms (a button) use the `inline` style.
     pub inline: bool,
+    /// Irreversible: the first tap only opens a confirmation (what will happen, "this cannot
+    /// be undone") holding the real button; nothing is sent before the second.
     pub danger: bool,
+    /// The sentence the confirmation says (`Form::confirm`).
+    pub confirm: Option<String>,
+    /// A confirmation shown open (on a page that is itself the confirmation).
+    pub expanded: bool,
 }
 
 impl Form {
@@ -244,7 +389,20 @@ impl Form {
             multipart: false,
             inline: false,
             danger: false,
+            confirm: None,
+            expanded: false,
         }
+    }
+    /// Marks the form irreversible: it asks for confirmation before it is sent.
+    pub fn danger(mut self) -> Self {
+        self.danger = true;
+        self
+    }
+    /// Marks the form irreversible, its confirmation saying `text` (what will happen).
+    pub fn confirm(mut self, text: impl Into<String>) -> Self {
+        self.danger = true;
+        self.confirm = Some(text.into());
+        self
     }
     pub fn button(action: impl Into<String>, submit: impl Into<String>) -> Self {
         Form {

@@ -141,6 +141,7 @@ async fn new_user(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse,
 #[post("/users")]
 async fn create_user(
     v: Viewer,
+    session: actix_session::Session,
     state: web::Data<AppState>,
     f: web::Form<UserForm>,
 ) -> Result<HttpResponse, Error> {
@@ -172,7 +173,14 @@ async fn create_user(
         Err(Error::Invalid(pickers::merge(errs, rest)))
     };
     match result {
-        Ok(u) => Ok(view::see_other(&format!("/users/{}", u.id))),
+        Ok(u) => {
+            crate::web::flash(
+                &session,
+                v.t.get("ui.flash.user_created")
+                    .replace("{name}", &u.username),
+            );
+            Ok(view::see_other(&format!("/users/{}", u.id)))
+        }
         Err(e) => form_or_error(&v, v.t.get("action.new_user"), form, e, None),
     }
 }
@@ -245,16 +253,22 @@ async fn user_page(
 #[post("/users/{id}/{what}")]
 async fn user_action(
     v: Viewer,
+    session: actix_session::Session,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
     f: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, Error> {
     let (id, what) = path.into_inner();
     let p = v.p.clone();
-    match what.as_str() {
+    let done = match what.as_str() {
         "activate" | "deactivate" => {
             let on = what == "activate";
             run(&state, move |cx| app::users::set_active(cx, &p, id, on)).await?;
+            if on {
+                "ui.flash.user_activated"
+            } else {
+                "ui.flash.user_deactivated"
+            }
         }
         "password" => {
             let pw = f
@@ -263,13 +277,15 @@ async fn user_action(
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
             run(&state, move |cx| app::users::set_password(cx, &p, id, &pw)).await?;
+            "ui.flash.password_set"
         }
         _ => {
             return Err(Error::NotFound(
                 Msg::new(Code::PageNotFound).arg("detail", what),
             ))
         }
-    }
+    };
+    crate::web::flash(&session, v.t.get(done));
     Ok(view::see_other(&format!("/users/{id}")))
 }
 
@@ -441,8 +457,10 @@ async fn confirm_revoke(v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, E
         format!("/tokens/{id}/revoke"),
         v.t.get("action.revoke"),
         vec![],
-    );
-    form.danger = true;
+    )
+    .confirm(v.t.get("ui.revoke_token_effect"));
+    // This page is the confirmation: shown open.
+    form.expanded = true;
     form_page(
         &v,
         v.t.get("action.revoke_token"),
@@ -454,6 +472,7 @@ async fn confirm_revoke(v: Viewer, id: web::Path<i64>) -> Result<HttpResponse, E
 #[post("/tokens/{id}/revoke")]
 async fn revoke_token(
     v: Viewer,
+    session: actix_session::Session,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
@@ -461,6 +480,7 @@ async fn revoke_token(
     let id = id.into_inner();
     let act = state.act(&v.p.username);
     db(&state, move |c| users::revoke_token(c, &act, id)).await?;
+    crate::web::flash(&session, v.t.get("ui.flash.token_revoked"));
     Ok(view::see_other("/tokens"))
 }
 

@@ -123,14 +123,16 @@ fn supplier_report(t: &Tr, names: &Names, rows: &[(i64, Totals)]) -> Result<Repo
                             .iter()
                             .map(|(_, r)| r.timely_rate().unwrap_or(0.0))
                             .collect(),
-                    ),
+                    )
+                    .good(),
                     Series::new(
                         t.get("perf.decline_rate"),
                         shown
                             .iter()
                             .map(|(_, r)| r.decline_rate().unwrap_or(0.0))
                             .collect(),
-                    ),
+                    )
+                    .bad(),
                 ],
                 true,
             )
@@ -198,7 +200,8 @@ fn open_report(t: &Tr, open: &[ps::OpenOrders]) -> Result<Report, Error> {
                     Series::new(
                         t.get("perf.overdue"),
                         top.iter().map(|o| o.overdue as f64).collect(),
-                    ),
+                    )
+                    .bad(),
                 ],
                 false,
             )
