@@ -4,6 +4,7 @@
 //! audit record, and returns a typed result. Pages, the API and the jobs all call these; the web
 //! only parses, calls and renders.
 
+pub mod audit;
 pub mod bids;
 pub mod catalog;
 pub mod commitments;
@@ -15,8 +16,10 @@ pub mod outbox;
 pub mod parties;
 pub mod performance;
 pub mod shortage_responses;
+pub mod shortage_picks;
 pub mod shortage_scan;
 pub mod shortages;
+pub mod todo;
 pub mod tenders;
 pub mod users;
 

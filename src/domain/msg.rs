@@ -358,6 +358,11 @@ pub enum Code {
     NoBackupForCounty,
     ResponseNotFound,
     ResponseAlreadyEnded,
+
+    // --- home, audit log, shortage pages (issue 15, home) ---
+    AuditEntryNotFound,
+    NoDrugNamed,
+    SeveralDrugsNamed,
 }
 
 impl Code {
