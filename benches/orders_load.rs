@@ -213,7 +213,9 @@ async fn run(base: &str, jobs: Vec<Job>, connections: usize) -> Outcome {
     }
 }
 
-/// For each token institution, per supplier, the contracts in force it has ordered under.
+/// For each token institution, per supplier, the contracts in force it has ordered under that
+/// serve its county today (the contract the platform itself would pick for the drug: a line
+/// under any other is refused with `contract_not_for_county`).
 fn orderable(
     url: &str,
     institutions: &BTreeMap<i64, String>,
@@ -221,7 +223,7 @@ fn orderable(
     let store = Store::open(url, 1).expect("database");
     let mut c = store.conn().expect("connection");
     let ids: Vec<i64> = institutions.keys().copied().collect();
-    let rows: Vec<(i64, i64, i64)> = order_lines::table
+    let rows: Vec<(i64, i64, i64, i64)> = order_lines::table
         .inner_join(orders::table)
         .inner_join(contracts::table)
         .filter(orders::institution_id.eq_any(&ids))
@@ -230,13 +232,27 @@ fn orderable(
             orders::institution_id,
             orders::supplier_id,
             order_lines::contract_id,
+            contracts::drug_id,
         ))
         .distinct()
         .load(&mut c)
         .expect("contracts of the token institutions");
+    let today = chrono::Utc::now().date_naive();
+    let mut counties: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut serving: BTreeMap<(i64, i64), Option<i64>> = BTreeMap::new();
     let mut by: BTreeMap<i64, BTreeMap<i64, Vec<i64>>> = BTreeMap::new();
-    for (i, s, k) in rows {
-        by.entry(i).or_default().entry(s).or_default().push(k);
+    for (i, s, k, drug) in rows {
+        let county = *counties.entry(i).or_insert_with(|| {
+            jicai::store::regions::county_of_institution(&mut c, i).expect("a county")
+        });
+        let serves = *serving.entry((county, drug)).or_insert_with(|| {
+            let all =
+                jicai::store::supply::arrangements_for(&mut c, county, drug).expect("arrangements");
+            jicai::domain::supply::serving(&all, county, drug, today).map(|a| a.contract_id)
+        });
+        if serves == Some(k) {
+            by.entry(i).or_default().entry(s).or_default().push(k);
+        }
     }
     by.into_iter()
         .map(|(i, m)| (i, m.into_iter().collect()))

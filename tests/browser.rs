@@ -4,109 +4,30 @@
 
 mod common;
 
-use actix_web::HttpServer;
-use fantoccini::{ClientBuilder, Locator};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use fantoccini::Locator;
 
-use common::{free_port, state_with_demo, Backend, KillOnDrop, TestDb, PW};
+use common::browser::{self as harness, serve, Viewport};
+use common::{state_with_demo, Backend, TestDb};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// Starts chromedriver, or returns `None` (after saying why) when Chromium is not installed here.
-async fn start_driver() -> Option<(KillOnDrop, fantoccini::Client)> {
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        if std::env::var("CI").is_ok() {
-            panic!("chromium and chromium-driver are required under CI");
-        }
-        eprintln!("chromium/chromedriver not installed: browser test skipped (apt-get install chromium chromium-driver)");
-        return None;
-    }
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = KillOnDrop(child);
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     "--lang=zh-CN"]
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..50 {
-        let mut b = ClientBuilder::rustls().expect("tls");
-        b.capabilities(caps.clone());
-        if let Ok(c) = b.connect(&url).await {
-            return Some((driver, c));
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not answer on {url}");
-}
-
-/// Logs in through the login page and waits for the page behind it.
-async fn log_in(
-    browser: &fantoccini::Client,
-    base: &str,
-    user: &str,
-) -> Result<(), fantoccini::error::CmdError> {
-    browser.goto(&format!("{base}/login")).await?;
-    browser
-        .find(Locator::Id("username"))
-        .await?
-        .send_keys(user)
-        .await?;
-    browser
-        .find(Locator::Id("password"))
-        .await?
-        .send_keys(PW)
-        .await?;
-    browser
-        .find(Locator::Id("login-button"))
-        .await?
-        .click()
-        .await?;
-    browser.wait().for_element(Locator::Id("logout")).await?;
-    Ok(())
-}
-
-/// Runs the real application on a free port: its base URL and a handle to stop it.
-fn serve(state: &jicai::web::AppState) -> (String, actix_web::dev::ServerHandle) {
-    let server = HttpServer::new({
-        let state = state.clone();
-        move || jicai::web::build_app(state.clone())
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let addr = server.addrs()[0];
-    let handle = server.run();
-    let server_handle = handle.handle();
-    actix_web::rt::spawn(handle);
-    (format!("http://{addr}"), server_handle)
-}
+/// The window the tests below were written at.
+const LAPTOP: Viewport = Viewport {
+    width: 1280,
+    height: 900,
+    mobile: false,
+};
 
 #[actix_web::test]
 async fn center_staff_logs_in_and_searches_the_drug_list() {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
-    let Some((_driver, browser)) = start_driver().await else {
+    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
         return;
     };
+    let browser = &session.client;
     let (base, server_handle) = serve(&state);
 
     let outcome = async {
-        log_in(&browser, &base, "center").await?;
+        session.log_in(&base, "center").await?;
         browser
             .find(Locator::LinkText("药品目录"))
             .await?
@@ -145,7 +66,7 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
         Ok::<_, fantoccini::error::CmdError>((url, texts, png))
     }
     .await;
-    let _ = browser.close().await;
+    session.close().await;
     server_handle.stop(true).await;
     let (url, rows, png) = outcome.expect("the browser session runs");
     let _ = std::fs::write(
@@ -168,9 +89,10 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
 async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
-    let Some((_driver, browser)) = start_driver().await else {
+    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
         return;
     };
+    let browser = &session.client;
     let (supplier_id, supplier_name) = {
         let mut c = state.store.conn().unwrap();
         let u = jicai::store::users::by_username(&mut c, "supplier")
@@ -186,7 +108,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     };
     let (base, server_handle) = serve(&state);
     let outcome = async {
-        log_in(&browser, &base, "supplier").await?;
+        session.log_in(&base, "supplier").await?;
         browser
             .find(Locator::LinkText("招标"))
             .await?
@@ -235,7 +157,7 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
         Ok::<_, fantoccini::error::CmdError>((text, png))
     }
     .await;
-    let _ = browser.close().await;
+    session.close().await;
     server_handle.stop(true).await;
     let (text, png) = outcome.expect("the browser session runs");
     let _ = std::fs::write(
@@ -315,12 +237,13 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         .unwrap();
         (o.id, shipped.lines[0].id)
     };
-    let Some((_driver, browser)) = start_driver().await else {
+    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
         return;
     };
+    let browser = &session.client;
     let (base, server_handle) = serve(&state);
     let outcome = async {
-        log_in(&browser, &base, "institution").await?;
+        session.log_in(&base, "institution").await?;
         browser
             .find(Locator::LinkText("订单"))
             .await?
@@ -346,7 +269,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         Ok::<_, fantoccini::error::CmdError>(text)
     }
     .await;
-    let _ = browser.close().await;
+    session.close().await;
     server_handle.stop(true).await;
     let text = outcome.expect("the browser session runs");
     assert!(text.contains("已验收"), "the order is received: {text}");
@@ -367,12 +290,13 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
 async fn bad_input_is_refused_in_chinese_next_to_its_field() {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
-    let Some((_driver, browser)) = start_driver().await else {
+    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
         return;
     };
+    let browser = &session.client;
     let (base, server_handle) = serve(&state);
     let outcome = async {
-        log_in(&browser, &base, "center").await?;
+        session.log_in(&base, "center").await?;
         browser.set_window_size(390, 844).await?;
         browser.goto(&format!("{base}/suppliers/new")).await?;
         browser
@@ -410,7 +334,7 @@ async fn bad_input_is_refused_in_chinese_next_to_its_field() {
         Ok::<_, fantoccini::error::CmdError>((text, code, png))
     }
     .await;
-    let _ = browser.close().await;
+    session.close().await;
     server_handle.stop(true).await;
     let (text, code, png) = outcome.expect("the browser session runs");
     let _ = std::fs::write(
@@ -452,12 +376,13 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         (inst, picks)
     };
     assert_eq!(picks.len(), 2, "two suppliers serve the county");
-    let Some((_driver, browser)) = start_driver().await else {
+    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
         return;
     };
+    let browser = &session.client;
     let (base, server_handle) = serve(&state);
     let outcome = async {
-        log_in(&browser, &base, "institution").await?;
+        session.log_in(&base, "institution").await?;
         browser.set_window_size(390, 844).await?;
         browser.goto(&format!("{base}/orders/new")).await?;
         for (i, (code, _)) in picks.iter().enumerate() {
@@ -498,7 +423,7 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         Ok::<_, fantoccini::error::CmdError>((url, text, png))
     }
     .await;
-    let _ = browser.close().await;
+    session.close().await;
     server_handle.stop(true).await;
     let (url, text, png) = outcome.expect("the browser session runs");
     let _ = std::fs::write(
@@ -528,4 +453,60 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             .unwrap_or_else(|| panic!("order #{} listed: {text}", o.id));
         assert!(row.contains(code.as_str()), "the row names its drug: {row}");
     }
+}
+
+/// The harness itself: a phone's width with mobile emulation, the page in the language the
+/// browser asks for, and axe-core finding a violation when there is one (an image without a
+/// text alternative, put into the login page).
+#[actix_web::test]
+async fn the_harness_sees_a_phone_in_english_and_axe_finds_what_is_wrong() {
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
+    let state = state_with_demo(&db);
+    let Some(session) = harness::start(harness::PHONE, "en").await else {
+        return;
+    };
+    let (base, server_handle) = serve(&state);
+    let outcome = async {
+        session.goto(&format!("{base}/login")).await?;
+        let lang = session.page_lang().await?;
+        let width = session
+            .client
+            .execute("return window.innerWidth", vec![])
+            .await?;
+        let touch = session
+            .client
+            .execute("return navigator.maxTouchPoints > 0", vec![])
+            .await?;
+        let before = session.axe_violations().await?;
+        session
+            .client
+            .execute(
+                "const i = document.createElement('img'); i.src = '/x.png';
+                 document.querySelector('main').appendChild(i);",
+                vec![],
+            )
+            .await?;
+        let after = session.axe_violations().await?;
+        let overflow = session.sideways_overflow().await?;
+        Ok::<_, harness::CmdError>((lang, width, touch, before, after, overflow))
+    }
+    .await;
+    session.close().await;
+    server_handle.stop(true).await;
+    let (lang, width, touch, before, after, overflow) = outcome.expect("the browser session runs");
+    assert_eq!(lang, "en");
+    assert_eq!(width, serde_json::json!(390));
+    assert_eq!(touch, serde_json::json!(true), "a phone has touch");
+    assert_eq!(overflow, 0, "the login page fits a phone");
+    let (Some(before), Some(after)) = (before, after) else {
+        return; // axe-core not installed here (outside CI): said so on stderr
+    };
+    assert!(
+        after.iter().any(|v| v.contains("image-alt")),
+        "axe finds the image without alt: {after:?}"
+    );
+    assert!(
+        !before.iter().any(|v| v.contains("image-alt")),
+        "and not before it was put there: {before:?}"
+    );
 }

@@ -850,6 +850,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
                 annual_capacity: 100_000,
                 package_price: Money::parse("p", price).unwrap(),
                 documents: vec![],
+                confirm_above_max: true,
             };
             ts::submit_bid(&mut c, &Act::new("supplier", now), &sub).unwrap();
         }
@@ -1010,6 +1011,7 @@ async fn a_bid_submitted_twice_at_once_counts_twice(db: TestDb) {
                     annual_capacity: 1_000_000,
                     package_price: Money::parse("p", price).unwrap(),
                     documents: vec![],
+                    confirm_above_max: true,
                 };
                 barrier.wait();
                 ts::submit_bid(&mut c, &Act::new("supplier", now), &sub)
@@ -1020,7 +1022,10 @@ async fn a_bid_submitted_twice_at_once_counts_twice(db: TestDb) {
         .into_iter()
         .map(|h| h.join().unwrap().expect("both submissions are taken"))
         .collect();
-    let mut versions: Vec<i32> = receipts.iter().map(|r| r.version).collect();
+    let mut versions: Vec<i32> = receipts
+        .iter()
+        .map(|r| r.receipt.as_ref().expect("sealed").version)
+        .collect();
     versions.sort();
     assert_eq!(versions, vec![before + 1, before + 2]);
     let b = ts::bids_of_lot(&mut conn(&state), lot.id)
@@ -1071,6 +1076,7 @@ async fn bids_are_written_in_batches(db: TestDb) {
         annual_capacity: 1_000_000,
         package_price: Money::parse("p", price).unwrap(),
         documents: vec![],
+        confirm_above_max: true,
     };
     let act = Act::new("supplier", now);
     let before = ts::bids_of_lot(&mut conn(&state), pairs[0].0).unwrap();
@@ -1096,7 +1102,8 @@ async fn bids_are_written_in_batches(db: TestDb) {
     ];
     let refs: Vec<(&Act, &BidSubmission)> = items.iter().map(|(a, s)| (a, s)).collect();
     let results = ts::submit_bids(&mut conn(&state), &refs).unwrap();
-    assert_eq!(results[0].as_ref().unwrap().version, existing_v + 1);
+    let first = results[0].as_ref().unwrap().receipt.as_ref().unwrap();
+    assert_eq!(first.version, existing_v + 1);
     assert!(results[1].is_ok());
     assert!(
         matches!(&results[2], Err(jicai::store::StoreError::Invalid(e)) if e[0].code() == Code::ProductNotOfLotDrug),

@@ -9,16 +9,16 @@
 
 use super::{Ctx, Error, Result};
 use crate::domain::award::LotAward;
-use crate::domain::bidding::{self as rules, LotBidsRefused, LotBidsView, PriceCheck};
+use crate::domain::bidding::{self as rules, LotBidsRefused, LotBidsView};
 use crate::domain::money::Money;
 use crate::domain::roles::{Principal, Role};
 use crate::domain::tender::{self, TenderState};
-use crate::domain::{Code, Invalid};
+use crate::domain::Code;
 use crate::store::bid_writer::BidWriter;
 use crate::store::catalog::{self, Product};
 use crate::store::tenders::Tender;
-use crate::store::tenders::{self as ts, Bid, BidDetail, BidSubmission, Document, Lot, Receipt};
-use crate::store::{DbConn, StoreError};
+use crate::store::tenders::{self as ts, Bid, BidDetail, BidSubmission, Document, Lot};
+use crate::store::DbConn;
 
 /// The supplier a supplier's user bids for; anyone else is refused.
 pub fn bidder(p: &Principal) -> Result<i64> {
@@ -95,9 +95,26 @@ pub fn lot_products(cx: &Ctx, p: &Principal, lot_id: i64) -> Result<Vec<Product>
 #[tracing::instrument(skip_all, fields(user = %p.username, lot = lot_id))]
 pub fn ready(cx: &Ctx, p: &Principal, tender_id: Option<i64>, lot_id: i64) -> Result<()> {
     let sid = bidder(p)?;
+    check_ready(cx, p, sid, tender_id, lot_id)
+}
+
+/// The checks of [`ready`] for supplier `sid`: the lot, its tender and the bidder's kind are read
+/// in one statement, since this runs before every bid.
+fn check_ready(
+    cx: &Ctx,
+    p: &Principal,
+    sid: i64,
+    tender_id: Option<i64>,
+    lot_id: i64,
+) -> Result<()> {
     let mut c = cx.conn()?;
-    let (_, t) = visible_lot(&mut c, p, tender_id, lot_id)?;
-    check_may_bid(&mut c, sid)?;
+    let (_, t, kind) = ts::lot_tender_and_bidder(&mut c, lot_id, sid)?;
+    if tender_id.is_some_and(|id| id != t.id) || !super::tenders::may_see(p, &t) {
+        return Err(Error::NotFound(Code::LotNotFound.into()));
+    }
+    let agent = kind != crate::domain::catalog::SupplierKind::Manufacturer
+        && ts::bidder_facts(&mut c, sid)?.1;
+    rules::may_bid(kind, agent).map_err(|r| Error::Forbidden(r.code().into()))?;
     tender::check_bidding_open(t.state(), t.deadline(), cx.clock.now())?;
     Ok(())
 }
@@ -115,31 +132,9 @@ pub struct SubmitBid {
     pub confirm_above_max: bool,
 }
 
-/// What a submission came to: the product and the price against the ceiling, and the receipt
-/// when the bid was sealed (`None`: above the ceiling and not yet confirmed, nothing written).
-#[derive(Debug, Clone)]
-pub struct Submitted {
-    pub product: Product,
-    pub price: PriceCheck,
-    pub receipt: Option<Receipt>,
-}
-
-/// The product of a submission: it exists, is of the lot's drug and the bidder's own.
-fn own_product(c: &mut DbConn, sid: i64, lot: &Lot, product_id: i64) -> Result<Product> {
-    let product = match catalog::get_product(c, product_id) {
-        Ok(p) => p,
-        Err(StoreError::NotFound(_)) => {
-            return Err(Invalid::new("product_id", Code::RecordNotFound).into())
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let owner = rules::ProductOwner {
-        manufacturer_id: product.manufacturer_id,
-        national_agent_id: product.national_agent_id,
-    };
-    rules::check_product(sid, lot.drug_id, product.drug_id, owner)?;
-    Ok(product)
-}
+/// What a submission came to (the product, the price against the ceiling, and the receipt
+/// when the bid was sealed).
+pub use crate::store::tenders::Submitted;
 
 /// Submits (or replaces) the principal's bid on a lot through the bid writer. A unit price
 /// above the lot's maximum valid price is sealed only once the bidder confirms it (the bid stays
@@ -153,33 +148,17 @@ pub fn submit(
     cmd: SubmitBid,
 ) -> Result<Submitted> {
     let sid = bidder(p)?;
-    let (product, price) = {
-        let mut c = cx.conn()?;
-        let (lot, t) = visible_lot(&mut c, p, tender_id, cmd.lot_id)?;
-        check_may_bid(&mut c, sid)?;
-        tender::check_bidding_open(t.state(), t.deadline(), cx.clock.now())?;
-        let docs = cmd.documents.iter();
-        rules::check_submission(
-            cmd.annual_capacity,
-            cmd.package_price,
-            docs.map(|d| (d.name.as_str(), d.bytes.as_slice())),
-        )?;
-        let product = own_product(&mut c, sid, &lot, cmd.product_id)?;
-        let price = PriceCheck::new(
-            cmd.package_price,
-            product.units_per_package,
-            lot.max_price(),
-        )
-        .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?;
-        (product, price)
-    };
-    if price.above_max() && !cmd.confirm_above_max {
-        return Ok(Submitted {
-            product,
-            price,
-            receipt: None,
-        });
-    }
+    check_ready(cx, p, sid, tender_id, cmd.lot_id)?;
+    rules::check_submission(
+        cmd.annual_capacity,
+        cmd.package_price,
+        cmd.documents
+            .iter()
+            .map(|d| (d.name.as_str(), d.bytes.as_slice())),
+    )?;
+    // The lot (again: open for bids when written), the product (the lot's drug, the bidder's
+    // own) and the price against the ceiling are checked by the bid writer inside its
+    // transaction, read once for every submission of its batch: one statement per bid here.
     let sub = BidSubmission {
         lot_id: cmd.lot_id,
         supplier_id: sid,
@@ -187,13 +166,9 @@ pub fn submit(
         annual_capacity: cmd.annual_capacity,
         package_price: cmd.package_price,
         documents: cmd.documents,
+        confirm_above_max: cmd.confirm_above_max,
     };
-    let receipt = writer.submit_blocking(cx.act(p), sub)?;
-    Ok(Submitted {
-        product,
-        price,
-        receipt: Some(receipt),
-    })
+    Ok(writer.submit_blocking(cx.act(p), sub)?)
 }
 
 /// Withdraws the principal's bid on a lot before the deadline; the lot's tender id.

@@ -120,6 +120,7 @@ fn bid_all(
                     )
                     .into_bytes(),
                 }],
+                confirm_above_max: true,
             };
             ts::submit_bid(conn, &Act::new(format!("supplier-{bidder}"), at), &sub)?;
             n += 1;

@@ -7,13 +7,13 @@
 use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 
-use super::tenders::{self, BidSubmission, Receipt};
+use super::tenders::{self, BidSubmission, Submitted};
 use super::{Act, Result, Store, StoreError};
 
 /// Most submissions written in one transaction.
 const MAX_BATCH: usize = 64;
 
-type Reply = oneshot::Sender<Result<Receipt>>;
+type Reply = oneshot::Sender<Result<Submitted>>;
 
 struct Job {
     act: Act,
@@ -73,8 +73,9 @@ impl BidWriter {
         BidWriter { tx }
     }
 
-    /// Submits (or replaces) a bid through the writer and waits for its receipt.
-    pub async fn submit(&self, act: Act, sub: BidSubmission) -> Result<Receipt> {
+    /// Submits (or replaces) a bid through the writer and waits for what it came to (the
+    /// receipt, or the price check of an unconfirmed price above the ceiling).
+    pub async fn submit(&self, act: Act, sub: BidSubmission) -> Result<Submitted> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job { act, sub, reply })
@@ -85,7 +86,7 @@ impl BidWriter {
 
     /// The same from a blocking thread (a service of the application layer, run off the HTTP
     /// workers): sends the submission and waits for its receipt.
-    pub fn submit_blocking(&self, act: Act, sub: BidSubmission) -> Result<Receipt> {
+    pub fn submit_blocking(&self, act: Act, sub: BidSubmission) -> Result<Submitted> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .blocking_send(Job { act, sub, reply })

@@ -357,6 +357,26 @@ pub fn get_product(conn: &mut DbConn, id: i64) -> Result<Product> {
         .ok_or_else(|| StoreError::NotFound(Code::ProductNotFound.into()))
 }
 
+/// The products of these ids (with their drug and maker), in one statement; ids not there are
+/// left out.
+pub fn products_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Product>> {
+    Ok(products::table
+        .inner_join(drugs::table)
+        .inner_join(suppliers::table)
+        .filter(products::id.eq_any(ids))
+        .select((
+            ProductRow::as_select(),
+            drugs::code,
+            drugs::name_zh,
+            drugs::strength,
+            suppliers::name,
+        ))
+        .load::<ProductJoin>(conn)?
+        .into_iter()
+        .map(product_view)
+        .collect())
+}
+
 /// Exact total of the reference prices of a drug's products, summed in SQL on BIGINT: each
 /// price entered is at most Money::MAX_ENTERED (10^11 ten-thousandths of a yuan), so the sum
 /// cannot overflow below 9 × 10^7 products of one drug.

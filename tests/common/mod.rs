@@ -8,6 +8,7 @@
 //! (`TestDb::demo_now`, `state_with_demo`).
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod smtp;
 
 use actix_web::body::MessageBody;

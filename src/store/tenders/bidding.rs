@@ -78,6 +78,19 @@ pub struct BidSubmission {
     pub annual_capacity: i64,
     pub package_price: Money,
     pub documents: Vec<Document>,
+    /// The bidder saw the warning that the unit price is above the lot's ceiling and submits
+    /// anyway (without it such a submission is answered with the price check, nothing written).
+    pub confirm_above_max: bool,
+}
+
+/// What a submission came to: the product and the price against the lot's ceiling, and the
+/// receipt when the bid was sealed (`None`: above the ceiling and not confirmed, nothing
+/// written).
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub product: crate::store::catalog::Product,
+    pub price: rules::PriceCheck,
+    pub receipt: Option<Receipt>,
 }
 
 /// What a submission returns: the version that now counts and the digests of both envelopes.
@@ -156,7 +169,7 @@ fn check_submission(s: &BidSubmission) -> Result<()> {
 }
 
 /// Submits or replaces a supplier's bid on a lot (the last version counts; every version is kept).
-pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Receipt> {
+pub fn submit_bid(conn: &mut DbConn, act: &Act, s: &BidSubmission) -> Result<Submitted> {
     // Two submissions of one supplier's bid at the same moment: the second to write meets the
     // first's row (a unique key) and is taken again, as a replacement.
     let mut tries = 0;
@@ -181,20 +194,23 @@ struct Plan {
     tech_json: String,
     tech_digest: String,
     sealed: Sealed,
+    product: crate::store::catalog::Product,
+    price: rules::PriceCheck,
+}
+
+/// What the batch does with one submission: write it, or answer with the price check.
+enum Step {
+    Write(Plan),
+    Unconfirmed(Submitted),
 }
 
 /// A product as a submission needs it: its drug and who may bid with it.
-struct ProductFacts {
-    drug_id: i64,
-    owner: ProductOwner,
-}
-
 /// What the submissions of a batch need from the database, read once for the whole batch.
 struct Batch {
     lot_ids: Vec<i64>,
     supplier_ids: Vec<i64>,
     lots_tenders: HashMap<i64, (Lot, Tender)>,
-    products: HashMap<i64, ProductFacts>,
+    products: HashMap<i64, crate::store::catalog::Product>,
     licences: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>>,
     /// (lot, supplier) → (bid id, version) of the bids already there.
     existing: HashMap<(i64, i64), (i64, i32)>,
@@ -228,23 +244,9 @@ fn read_batch(
         .into_iter()
         .map(|(l, t)| (l.id, (l, t)))
         .collect();
-    let products = products::table
-        .filter(products::id.eq_any(&product_ids))
-        .select((
-            products::id,
-            products::drug_id,
-            products::manufacturer_id,
-            products::national_agent_id,
-        ))
-        .load::<(i64, i64, i64, Option<i64>)>(conn)?
+    let products = crate::store::catalog::products_by_ids(conn, &product_ids)?
         .into_iter()
-        .map(|(id, drug_id, maker, agent)| {
-            let owner = ProductOwner {
-                manufacturer_id: maker,
-                national_agent_id: agent,
-            };
-            (id, ProductFacts { drug_id, owner })
-        })
+        .map(|p| (p.id, p))
         .collect();
     let mut licences: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>> = HashMap::new();
     for (sid, kind, number, exp) in licences::table
@@ -315,7 +317,7 @@ fn plan(
     idx: usize,
     act: &Act,
     s: &BidSubmission,
-) -> Result<Plan> {
+) -> Result<Step> {
     let (lot, t) = b
         .lots_tenders
         .get(&s.lot_id)
@@ -325,7 +327,20 @@ fn plan(
         .products
         .get(&s.product_id)
         .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?;
-    rules::check_product(s.supplier_id, lot.drug_id, p.drug_id, p.owner)?;
+    let owner = ProductOwner {
+        manufacturer_id: p.manufacturer_id,
+        national_agent_id: p.national_agent_id,
+    };
+    rules::check_product(s.supplier_id, lot.drug_id, p.drug_id, owner)?;
+    let price = rules::PriceCheck::new(s.package_price, p.units_per_package, lot.max_price())
+        .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?;
+    if price.above_max() && !s.confirm_above_max {
+        return Ok(Step::Unconfirmed(Submitted {
+            product: p.clone(),
+            price,
+            receipt: None,
+        }));
+    }
     if !seen.insert((s.lot_id, s.supplier_id)) {
         return Err(StoreError::Conflict(Code::BidSubmittedTwice.into()));
     }
@@ -344,14 +359,16 @@ fn plan(
         &binding(t.id, s.lot_id, s.supplier_id, version),
         &plain,
     )?;
-    Ok(Plan {
+    Ok(Step::Write(Plan {
         idx,
         existing: prior.map(|p| p.0),
         version,
         tech_json,
         tech_digest,
         sealed,
-    })
+        product: p.clone(),
+        price,
+    }))
 }
 
 /// Moves the counter of final submissions (the last tie-break) once for the batch; the first
@@ -525,9 +542,9 @@ fn audit_receipts(
 pub fn submit_bids(
     conn: &mut DbConn,
     items: &[(&Act, &BidSubmission)],
-) -> Result<Vec<Result<Receipt>>> {
+) -> Result<Vec<Result<Submitted>>> {
     crate::store::write_tx(conn, |conn| {
-        let mut out: Vec<Option<Result<Receipt>>> = items
+        let mut out: Vec<Option<Result<Submitted>>> = items
             .iter()
             .map(|(_, s)| check_submission(s).err().map(Err))
             .collect();
@@ -539,7 +556,8 @@ pub fn submit_bids(
             for i in todo {
                 let (act, s) = items[i];
                 match plan(&batch, &mut seen, i, act, s) {
-                    Ok(p) => plans.push(p),
+                    Ok(Step::Write(p)) => plans.push(p),
+                    Ok(Step::Unconfirmed(u)) => out[i] = Some(Ok(u)),
                     Err(e) => out[i] = Some(Err(e)),
                 }
             }
@@ -548,8 +566,12 @@ pub fn submit_bids(
                 let ids = write_bids(conn, items, &batch, &plans, first_seq)?;
                 let receipts = write_versions(conn, items, &plans, &ids)?;
                 audit_receipts(conn, items, &plans, &receipts)?;
-                for (p, r) in plans.iter().zip(receipts) {
-                    out[p.idx] = Some(Ok(r));
+                for (p, r) in plans.into_iter().zip(receipts) {
+                    out[p.idx] = Some(Ok(Submitted {
+                        product: p.product,
+                        price: p.price,
+                        receipt: Some(r),
+                    }));
                 }
             }
         }
@@ -673,6 +695,23 @@ pub fn bidder_facts(conn: &mut DbConn, supplier_id: i64) -> Result<(SupplierKind
         .count()
         .get_result(conn)?;
     Ok((kind, agencies > 0))
+}
+
+/// A lot with its tender and the kind of a would-be bidder, in one statement (the path of every
+/// bid); a lot not there, or a supplier not there, is not found.
+pub fn lot_tender_and_bidder(
+    conn: &mut DbConn,
+    lot_id: i64,
+    supplier_id: i64,
+) -> Result<(Lot, Tender, SupplierKind)> {
+    lots::table
+        .inner_join(tenders::table)
+        .inner_join(suppliers::table.on(suppliers::id.eq(supplier_id)))
+        .filter(lots::id.eq(lot_id))
+        .select((Lot::as_select(), Tender::as_select(), suppliers::kind))
+        .first::<(Lot, Tender, SupplierKind)>(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))
 }
 
 /// A lot with its tender, in one statement.
