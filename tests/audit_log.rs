@@ -62,7 +62,10 @@ fn literals(s: &str) -> Vec<String> {
 /// here: a new computed one fails this test until it is added).
 fn action_codes() -> BTreeSet<String> {
     let mut files = vec![];
-    sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     let mut codes = BTreeSet::new();
     let mut computed = BTreeSet::new();
     for (path, s) in &files {
@@ -108,7 +111,9 @@ fn action_codes() -> BTreeSet<String> {
         let (_, these) = known
             .iter()
             .find(|(k, _)| c.ends_with(k))
-            .unwrap_or_else(|| panic!("an action code computed where this test does not know it: {c}"));
+            .unwrap_or_else(|| {
+                panic!("an action code computed where this test does not know it: {c}")
+            });
         codes.extend(these.iter().cloned());
     }
     // users.rs computes its two codes right before the call.
@@ -126,7 +131,13 @@ fn action_codes() -> BTreeSet<String> {
 fn every_action_code_written_has_a_sentence_in_both_languages() {
     let codes = action_codes();
     assert!(codes.len() > 40, "{codes:?}");
-    for must in ["open_commercial", "create", "submit", "shortage_opened", "deactivate"] {
+    for must in [
+        "open_commercial",
+        "create",
+        "submit",
+        "shortage_opened",
+        "deactivate",
+    ] {
         assert!(codes.contains(must), "{must} among {codes:?}");
     }
     let mut missing = vec![];
@@ -194,10 +205,17 @@ async fn the_log_reads_as_sentences_filters_and_pages(db: TestDb) {
     let first = ids(&all.body);
     assert_eq!(first.len(), 50, "a page of 50");
     assert!(first.windows(2).all(|w| w[0] > w[1]), "newest first");
-    assert!(!all.body.contains("{&quot;") && !all.body.contains("{\""), "no raw JSON on the list");
+    assert!(
+        !all.body.contains("{&quot;") && !all.body.contains("{\""),
+        "no raw JSON on the list"
+    );
     // The sentence of the new record, in Chinese, with the actor's and the record's names.
     let want = "省采购中心 王敏 创建了行政区划「审计测试镇」";
-    assert!(sentences(&all.body).iter().any(|s| s == want), "{:?}", sentences(&all.body));
+    assert!(
+        sentences(&all.body).iter().any(|s| s == want),
+        "{:?}",
+        sentences(&all.body)
+    );
     // Paging: the second page goes on where the first stopped.
     let next = c.get("/audit?page=2").await;
     let second = ids(&next.body);
@@ -208,11 +226,20 @@ async fn the_log_reads_as_sentences_filters_and_pages(db: TestDb) {
         .get(&format!("/audit?entity=region&entity_id={region}"))
         .await;
     assert_eq!(sentences(&r.body), vec![want.to_string()], "{}", r.body);
-    let r = c.get("/audit?actor=center&action=create&entity=region").await;
+    let r = c
+        .get("/audit?actor=center&action=create&entity=region")
+        .await;
     let s = sentences(&r.body);
-    assert!(!s.is_empty() && s.iter().all(|x| x.starts_with("省采购中心 王敏 创建了行政区划")), "{s:?}");
+    assert!(
+        !s.is_empty()
+            && s.iter()
+                .all(|x| x.starts_with("省采购中心 王敏 创建了行政区划")),
+        "{s:?}"
+    );
     let today = state.today();
-    let r = c.get(&format!("/audit?from={today}&to={today}&entity=region")).await;
+    let r = c
+        .get(&format!("/audit?from={today}&to={today}&entity=region"))
+        .await;
     assert!(sentences(&r.body).contains(&want.to_string()));
     let before = today - chrono::Duration::days(400);
     let r = c.get(&format!("/audit?to={before}")).await;
@@ -227,7 +254,8 @@ async fn the_log_reads_as_sentences_filters_and_pages(db: TestDb) {
         .find(|t| t.state.prices_opened())
         .unwrap();
     assert!(
-        s.iter().any(|x| x.contains(&format!("开启了招标「{}」的商务标", tender.title))),
+        s.iter()
+            .any(|x| x.contains(&format!("开启了招标「{}」的商务标", tender.title))),
         "{s:?}"
     );
     // Bad dates: said next to their field, what was typed kept.
@@ -236,13 +264,18 @@ async fn the_log_reads_as_sentences_filters_and_pages(db: TestDb) {
     assert!(r.body.contains("value=\"2026-13-45\"") && r.body.contains("value=\"abc\""));
     let from_label = r.body.find("id=\"f-from\"").unwrap();
     let err = r.body[from_label..].find("class=\"error\"").unwrap();
-    assert!(err < r.body[from_label..].find("</label>").unwrap(), "the error in the from field");
+    assert!(
+        err < r.body[from_label..].find("</label>").unwrap(),
+        "the error in the from field"
+    );
     assert!(r.body.contains("<option value=\"center\" selected"));
     let r = c.get(&format!("/audit?from={today}&to={before}")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // In English.
     c.post("/lang/en", &[]).await;
-    let r = c.get(&format!("/audit?entity=region&entity_id={region}")).await;
+    let r = c
+        .get(&format!("/audit?entity=region&entity_id={region}"))
+        .await;
     assert_eq!(
         sentences(&r.body),
         vec!["省采购中心 王敏 created region Audit Test Town".to_string()]
@@ -252,17 +285,27 @@ async fn the_log_reads_as_sentences_filters_and_pages(db: TestDb) {
     let e = c.get(&format!("/audit/{id}")).await;
     assert_eq!(e.status, StatusCode::OK);
     assert!(e.body.contains("<pre class=\"audit-json\">") && e.body.contains("Audit Test Town"));
-    assert_eq!(c.get("/audit/999999999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get("/audit/999999999").await.status,
+        StatusCode::NOT_FOUND
+    );
     // Regulators read it too; nobody else.
     let mut reg = Client::new(app.clone());
     reg.login("regulator", PW).await;
     assert_eq!(reg.get("/audit").await.status, StatusCode::OK);
-    assert_eq!(reg.get(&format!("/audit/{id}")).await.status, StatusCode::OK);
+    assert_eq!(
+        reg.get(&format!("/audit/{id}")).await.status,
+        StatusCode::OK
+    );
     for who in ["supplier", "institution", "expert"] {
         let mut o = Client::new(app.clone());
         o.login(who, PW).await;
         assert_eq!(o.get("/audit").await.status, StatusCode::FORBIDDEN, "{who}");
-        assert_eq!(o.get(&format!("/audit/{id}")).await.status, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            o.get(&format!("/audit/{id}")).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
     }
 }
 

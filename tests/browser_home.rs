@@ -84,7 +84,10 @@ fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
 
 async fn log_out(b: &harness::Browser) -> Result<(), CmdError> {
     b.client.find(Locator::Id("logout")).await?.click().await?;
-    b.client.wait().for_element(Locator::Id("login-button")).await?;
+    b.client
+        .wait()
+        .for_element(Locator::Id("login-button"))
+        .await?;
     Ok(())
 }
 
@@ -182,7 +185,10 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
             .await?
             .click()
             .await?;
-        b.client.wait().for_element(Locator::Id("f-counties")).await?;
+        b.client
+            .wait()
+            .for_element(Locator::Id("f-counties"))
+            .await?;
         problems.extend(b.check_page(&format!("switch-3-record-{tag}")).await?);
         // The county picked by its name, which says its backup supplier.
         let counties = b.client.find(Locator::Id("f-counties")).await?;
@@ -196,7 +202,10 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
             .select_by_value("backup_switch")
             .await?;
         counties.select_by_value(&county.to_string()).await?;
-        let submit = format!("form[action='/shortages/{}/responses'] button[type=submit]", rec.id);
+        let submit = format!(
+            "form[action='/shortages/{}/responses'] button[type=submit]",
+            rec.id
+        );
         // No end date: refused, said next to the field in the page's language.
         b.client.find(Locator::Css(&submit)).await?.click().await?;
         b.client
@@ -251,7 +260,10 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
     );
     let now = routed(&state, county, drug, today).unwrap();
     assert_eq!(now.kind, ContractKind::BackupSwitch);
-    assert_eq!(now.supplier_id, backup.supplier_id, "the county's orders go to the backup");
+    assert_eq!(
+        now.supplier_id, backup.supplier_id,
+        "the county's orders go to the backup"
+    );
 }
 
 #[actix_web::test]

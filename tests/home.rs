@@ -106,12 +106,9 @@ async fn the_centers_home_lists_its_next_steps(db: TestDb) {
     // A failed e-mail.
     {
         let mut c = state.store.conn().unwrap();
-        let m = jicai::store::outbox::with_status(
-            &mut c,
-            jicai::domain::mail::MailStatus::Pending,
-            1,
-        )
-        .unwrap();
+        let m =
+            jicai::store::outbox::with_status(&mut c, jicai::domain::mail::MailStatus::Pending, 1)
+                .unwrap();
         assert_eq!(m.len(), 1, "the demo has written e-mails");
         jicai::store::outbox::mark_failed_try(
             &mut c,
@@ -150,7 +147,7 @@ async fn the_centers_home_lists_its_next_steps(db: TestDb) {
     let shown = lines(&body, "shortages");
     for level in Level::ALL {
         let n = open.values().filter(|r| r.level == *level).count();
-        let href = format!("href=\"/shortages?status=open&amp;level={level}\"");
+        let href = format!("href=\"/shortages?status=open&#38;level={level}\"");
         let line = shown.iter().find(|l| l.contains(&href));
         if n == 0 {
             assert!(line.is_none(), "{level}: {line:?}");
@@ -160,25 +157,48 @@ async fn the_centers_home_lists_its_next_steps(db: TestDb) {
         }
     }
     let mail = one_line(&body, "failed_mail");
-    assert!(mail.contains("href=\"/outbox\"") && mail.contains("发送失败的邮件：1 封"), "{mail}");
+    assert!(
+        mail.contains("href=\"/outbox\"") && mail.contains("发送失败的邮件：1 封"),
+        "{mail}"
+    );
     // The list the line links to holds exactly those records.
     let level = open.values().next().unwrap().level;
     let list = c
         .get(&format!("/shortages?status=open&level={level}"))
         .await;
     let n = open.values().filter(|r| r.level == level).count();
-    assert_eq!(list.body.matches("href=\"/shortages/").count(), n, "{}", list.body);
+    assert_eq!(
+        list.body.matches("href=\"/shortages/").count(),
+        n,
+        "{}",
+        list.body
+    );
     // Nothing overdue yet; forty days on, the demo's payable is.
     assert!(lines(&body, "overdue_payables").is_empty());
     let mut later = state.clone();
     later.clock = Clock::fixed(now + Duration::days(40));
-    let mut c = Client::new(app(later).await);
+    let mut c = Client::new(common::app(later).await);
     c.login("center", PW).await;
     let body = home_of(&mut c).await;
+    let day = (now + Duration::days(40))
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    let overdue: Vec<_> = os::payables_of(&mut state.store.conn().unwrap(), None, None)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.paid_at.is_none() && p.due_on < day)
+        .collect();
+    assert!(!overdue.is_empty());
+    let amount: i64 = overdue.iter().map(|p| p.amount).sum();
     let l = one_line(&body, "overdue_payables");
     assert!(
-        l.contains("逾期未付款项：1 笔") && l.contains("href=\"/payables?status=overdue\""),
-        "{l}"
+        l.contains(&format!(
+            "逾期未付款项：{} 笔，共 ¥{}",
+            overdue.len(),
+            jicai::domain::money::Money::from_ten_thousandths(amount)
+        )) && l.contains("href=\"/payables?status=overdue\""),
+        "{l} {} {amount}",
+        overdue.len()
     );
 }
 
@@ -189,6 +209,7 @@ async fn a_suppliers_home_counts_its_own_orders_tenders_licences_and_declines(db
     let (u1, u2) = (supplier_user(&state, s1), supplier_user(&state, s2));
     let mut c1 = Client::new(app.clone());
     c1.login(&u1, PW).await;
+    c1.get("/home").await;
     c1.post("/lang/zh-CN", &[]).await;
     let body = home_of(&mut c1).await;
     // Orders to acknowledge and to ship, with the soonest deadline and the filtered list.
@@ -229,6 +250,7 @@ async fn a_suppliers_home_counts_its_own_orders_tenders_licences_and_declines(db
     assert!(lines(&body, "declines").is_empty(), "s1 declined nothing");
     let mut c2 = Client::new(app.clone());
     c2.login(&u2, PW).await;
+    c2.get("/home").await;
     c2.post("/lang/zh-CN", &[]).await;
     let body2 = home_of(&mut c2).await;
     let l = one_line(&body2, "declines");
@@ -295,6 +317,7 @@ async fn a_suppliers_home_warns_of_its_licences(db: TestDb) {
         let (s, l) = found.expect("the demo has an expired and an expiring licence");
         let mut cl = Client::new(app.clone());
         cl.login(&supplier_user(&state, s), PW).await;
+        cl.get("/home").await;
         cl.post("/lang/zh-CN", &[]).await;
         let body = home_of(&mut cl).await;
         let shown = lines(&body, "licence");
@@ -310,7 +333,9 @@ async fn a_suppliers_home_warns_of_its_licences(db: TestDb) {
         );
         // Only its own licences.
         let own = parties::licences_of(&mut state.store.conn().unwrap(), s).unwrap();
-        assert!(shown.iter().all(|x| own.iter().any(|o| x.contains(&o.number))));
+        assert!(shown
+            .iter()
+            .all(|x| own.iter().any(|o| x.contains(&o.number))));
     }
 }
 
@@ -321,7 +346,10 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     let mut c = Client::new(app.clone());
     c.login("institution", PW).await;
     let body = home_of(&mut c).await;
-    assert!(lines(&body, "to_confirm").is_empty(), "the demo's delivery is confirmed");
+    assert!(
+        lines(&body, "to_confirm").is_empty(),
+        "the demo's delivery is confirmed"
+    );
     // The payable of the accepted delivery, due in five days.
     let p = os::payables_of(&mut state.store.conn().unwrap(), Some(inst), None).unwrap();
     let unpaid: Vec<_> = p.iter().filter(|x| x.paid_at.is_none()).collect();
@@ -371,11 +399,7 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
         )
         .unwrap()
         .items;
-        let kids: Vec<i64> = parties::children_of(&mut cn, inst)
-            .unwrap()
-            .iter()
-            .map(|k| k.id)
-            .collect();
+        let kids: Vec<i64> = parties::children_of(&mut cn, inst).unwrap();
         let o = all
             .into_iter()
             .find(|i| i.id != inst && !kids.contains(&i.id) && i.parent_id != Some(inst))
@@ -383,7 +407,14 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
         let drug = jicai::store::catalog::drug_by_code(&mut cn, "D0001")
             .unwrap()
             .unwrap();
-        ss::report(&mut cn, &Act::new("other", state.clock.now()), o.id, drug.id, "none").unwrap();
+        ss::report(
+            &mut cn,
+            &Act::new("other", state.clock.now()),
+            o.id,
+            drug.id,
+            "none",
+        )
+        .unwrap();
         users::create(
             &mut cn,
             &Act::new("test", state.clock.now()),
@@ -406,11 +437,15 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     assert!(one_line(&body, "shortage_reports").contains("：1 份"));
     let mut co = Client::new(app.clone());
     co.login("other-inst", PW).await;
+    co.get("/home").await;
     co.post("/lang/en", &[]).await;
     let body = home_of(&mut co).await;
     let l = one_line(&body, "shortage_reports");
     assert!(l.contains("Shortage reports of the last 30 days: 1"), "{l}");
-    assert!(lines(&body, "to_confirm").is_empty(), "not the demo institution's delivery");
+    assert!(
+        lines(&body, "to_confirm").is_empty(),
+        "not the demo institution's delivery"
+    );
 }
 
 async fn the_regulators_home_shows_the_province_at_a_glance(db: TestDb) {
@@ -419,6 +454,7 @@ async fn the_regulators_home_shows_the_province_at_a_glance(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     c.login("regulator", PW).await;
+    c.get("/home").await;
     c.post("/lang/en", &[]).await;
     let body = home_of(&mut c).await;
     assert!(body.contains("The province at a glance"));
@@ -426,23 +462,34 @@ async fn the_regulators_home_shows_the_province_at_a_glance(db: TestDb) {
     let from = today - Duration::days(89);
     let timely = one_line(&body, "timely_rate");
     assert!(
-        timely.contains(&format!("href=\"/performance?from={from}&amp;to={today}\""))
+        timely.contains(&format!("href=\"/performance?from={from}&#38;to={today}\""))
             && timely.contains("Timely delivery rate: ")
             && timely.contains(&format!("{from} to {today}")),
         "{timely}"
     );
     let fill = one_line(&body, "fill_rate");
     assert!(fill.contains("href=\"/performance/fill?from="), "{fill}");
-    let n = ss::open_records(&mut state.store.conn().unwrap()).unwrap().len();
+    let n = ss::open_records(&mut state.store.conn().unwrap())
+        .unwrap()
+        .len();
     let l = one_line(&body, "open_shortages");
     assert!(
-        l.contains(&format!("Open shortages: {n}")) && l.contains("href=\"/shortages?status=open\""),
+        l.contains(&format!("Open shortages: {n}"))
+            && l.contains("href=\"/shortages?status=open\""),
         "{l}"
     );
     let l = one_line(&body, "overdue_payables");
+    assert!(
+        l.contains("Overdue payables: 0") && l.contains("href=\"/payables?status=overdue\""),
+        "{l}"
+    );
     assert!(l.contains("Overdue payables: 0"), "{l}");
     // The pages the figures link to answer.
-    for href in ["/performance", "/performance/fill", "/shortages?status=open"] {
+    for href in [
+        "/performance",
+        "/performance/fill",
+        "/shortages?status=open",
+    ] {
         assert_eq!(c.get(href).await.status, StatusCode::OK, "{href}");
     }
     // The timely rate is the performance page's, over the same period.
@@ -452,9 +499,7 @@ async fn the_regulators_home_shows_the_province_at_a_glance(db: TestDb) {
         .and_then(|s| s.split('<').next())
         .unwrap()
         .to_string();
-    let perf = c
-        .get(&format!("/performance?from={from}&to={today}"))
-        .await;
+    let perf = c.get(&format!("/performance?from={from}&to={today}")).await;
     assert!(rate == "—" || perf.body.contains(&rate), "{rate}");
 }
 
@@ -465,9 +510,13 @@ async fn an_empty_list_says_nothing_waits(db: TestDb) {
     c.login("expert", PW).await;
     let body = home_of(&mut c).await;
     assert!(body.contains("id=\"todo-nothing\">暂无待办事项"), "{body}");
+    c.get("/home").await;
     c.post("/lang/en", &[]).await;
     let body = home_of(&mut c).await;
-    assert!(body.contains("id=\"todo-nothing\">Nothing waiting"), "{body}");
+    assert!(
+        body.contains("id=\"todo-nothing\">Nothing waiting"),
+        "{body}"
+    );
 }
 
 on_both_databases!(

@@ -105,19 +105,34 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
     let d = catalog::get_drug(&mut state.store.conn().unwrap(), drug).unwrap();
     let choice = names::names_of(&d).choice(true);
     let picker = field(&page.body, "drug_code");
-    assert!(picker.contains("<select") && picker.contains(&choice), "{picker}");
+    assert!(
+        picker.contains("<select") && picker.contains(&choice),
+        "{picker}"
+    );
     assert!(!page.body.contains(">#"), "no record named by number");
     // A typed name that no drug has: said next to the field, the note kept.
     let r = i
-        .post("/shortage-reports", &[("drug_code", "没有这种药"), ("note", "急需")])
+        .post(
+            "/shortage-reports",
+            &[("drug_code", "没有这种药"), ("note", "急需")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let f = field(&r.body, "drug_code");
-    assert!(f.contains("data-code=\"no_drug_named\"") && f.contains("没有名为“没有这种药”的药品"), "{f}");
-    assert!(r.body.contains(">急需<") || r.body.contains("value=\"急需\""), "the note kept");
+    assert!(
+        f.contains("data-code=\"no_drug_named\"") && f.contains("没有名为“没有这种药”的药品"),
+        "{f}"
+    );
+    assert!(
+        r.body.contains(">急需<") || r.body.contains("value=\"急需\""),
+        "the note kept"
+    );
     // The picked choice (the select sends the code; a pasted label works too).
     let r = i
-        .post("/shortage-reports", &[("drug_code", &choice), ("note", "none left")])
+        .post(
+            "/shortage-reports",
+            &[("drug_code", &choice), ("note", "none left")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = i.get("/shortage-reports").await;
@@ -140,7 +155,10 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
         })
         .unwrap();
     let r = i
-        .post("/shortage-reports", &[("drug_code", &unique.name_zh), ("note", "")])
+        .post(
+            "/shortage-reports",
+            &[("drug_code", &unique.name_zh), ("note", "")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The scan opens (or keeps) the drug's record.
@@ -187,7 +205,10 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
         "{counties}"
     );
     let producer = field(&page.body, "supplier_id");
-    assert!(producer.contains("<select"), "the producer is picked: {producer}");
+    assert!(
+        producer.contains("<select"),
+        "the producer is picked: {producer}"
+    );
     for (sid, name) in names::makers_of_drug(&mut state.store.conn().unwrap(), drug).unwrap() {
         assert!(producer.contains(&format!("<option value=\"{sid}\">{name}</option>")));
     }
@@ -232,7 +253,8 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
     );
     let page = center.get(&format!("/shortages/{id}")).await;
     assert!(
-        page.body.contains(&format!("{county_name} → {backup_name}")),
+        page.body
+            .contains(&format!("{county_name} → {backup_name}")),
         "the response names the county and its backup: {}",
         page.body
     );
@@ -261,13 +283,21 @@ async fn a_supplier_declares_an_interruption_picking_the_drug(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let f = field(&r.body, "starts_on");
-    assert!(f.contains("class=\"error\"") && f.contains("value=\"2026-02-30\""), "{f}");
+    assert!(
+        f.contains("class=\"error\"") && f.contains("value=\"2026-02-30\""),
+        "{f}"
+    );
     assert!(field(&r.body, "reason").contains("value=\"原料短缺\""));
     assert!(field(&r.body, "drug_code").contains(&format!("<option value=\"{}\" selected", d.code)));
     let r = s
         .post(
             "/supply-interruptions",
-            &[("drug_code", &d.code), ("reason", "原料短缺"), ("starts_on", ""), ("ends_on", "")],
+            &[
+                ("drug_code", &d.code),
+                ("reason", "原料短缺"),
+                ("starts_on", ""),
+                ("ends_on", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -88,8 +88,9 @@ pub fn choices(cx: &Ctx, p: &Principal) -> Result<(Vec<String>, Vec<String>)> {
 pub fn entry(cx: &Ctx, p: &Principal, id: i64) -> Result<(Shown, Names)> {
     may_read(p)?;
     let mut c = cx.conn()?;
-    let e = audit::entry(&mut c, id)?
-        .ok_or_else(|| Error::NotFound(crate::domain::Msg::new(Code::AuditEntryNotFound).arg("id", id)))?;
+    let e = audit::entry(&mut c, id)?.ok_or_else(|| {
+        Error::NotFound(crate::domain::Msg::new(Code::AuditEntryNotFound).arg("id", id))
+    })?;
     let names = audit::names_of(&mut c, std::slice::from_ref(&e))?;
     let shown = seal_bids(cx, &mut c, vec![e])?
         .pop()

@@ -15,12 +15,12 @@ pub mod orders;
 pub mod outbox;
 pub mod parties;
 pub mod performance;
-pub mod shortage_responses;
 pub mod shortage_picks;
+pub mod shortage_responses;
 pub mod shortage_scan;
 pub mod shortages;
-pub mod todo;
 pub mod tenders;
+pub mod todo;
 pub mod users;
 
 pub use error::Error;

@@ -82,7 +82,10 @@ pub fn drugs_by_id(cx: &Ctx, ids: &[i64]) -> Result<BTreeMap<i64, Drug>> {
 }
 
 /// The names of the suppliers and institutions a list mentions.
-pub fn parties(cx: &Ctx, institutions: &[i64]) -> Result<(BTreeMap<i64, String>, BTreeMap<i64, String>)> {
+pub fn parties(
+    cx: &Ctx,
+    institutions: &[i64],
+) -> Result<(BTreeMap<i64, String>, BTreeMap<i64, String>)> {
     let mut c = cx.conn()?;
     Ok((
         ts::supplier_names(&mut c)?,

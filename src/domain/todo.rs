@@ -90,6 +90,9 @@ mod tests {
         assert_eq!(licence_due(d(11, 30), d(12, 1), 30), Some(true));
         assert_eq!(licence_due(d(12, 31), d(12, 1), 30), Some(false));
         assert_eq!(licence_due(d(12, 1), d(12, 1), 30), Some(false));
-        assert_eq!(licence_due(NaiveDate::from_ymd_opt(2027, 1, 2).unwrap(), d(12, 1), 30), None);
+        assert_eq!(
+            licence_due(NaiveDate::from_ymd_opt(2027, 1, 2).unwrap(), d(12, 1), 30),
+            None
+        );
     }
 }

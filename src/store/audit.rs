@@ -488,8 +488,7 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
     }
     for (kind, list) in [("shortage", of("shortage")), ("contract", of("contract"))] {
         for chunk in list.chunks(500) {
-            let rows: Vec<(i64, String, String, String, String, String)> = if kind == "shortage"
-            {
+            let rows: Vec<(i64, String, String, String, String, String)> = if kind == "shortage" {
                 shortages::table
                     .inner_join(drugs::table)
                     .filter(shortages::id.eq_any(chunk))
@@ -534,7 +533,12 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
             ))
             .load(conn)?;
         for (id, zh, inn, no) in rows {
-            put("product", id.to_string(), format!("{zh} {no}"), format!("{inn} {no}"));
+            put(
+                "product",
+                id.to_string(),
+                format!("{zh} {no}"),
+                format!("{inn} {no}"),
+            );
         }
     }
     for chunk in of("institution").chunks(500) {

@@ -54,8 +54,10 @@ pub fn deliveries_to_confirm(
     if let Some(ids) = institutions {
         q = q.filter(orders::institution_id.eq_any(ids.to_vec()));
     }
-    Ok(q.order((deliveries::shipped_at.asc(), deliveries::id.asc()))
-        .load(conn)?)
+    Ok(
+        q.order((deliveries::shipped_at.asc(), deliveries::id.asc()))
+            .load(conn)?,
+    )
 }
 
 /// Lines of this supplier's orders submitted since `since` that it declined.

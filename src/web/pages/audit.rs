@@ -63,7 +63,8 @@ pub fn record(t: &Tr, names: &Names, e: &Entry) -> String {
         k if k == key => e.entity.replace('_', " "),
         k => k.to_string(),
     };
-    let name = pick(t, names, &e.entity, &e.entity_id).unwrap_or_else(|| format!("#{}", e.entity_id));
+    let name =
+        pick(t, names, &e.entity, &e.entity_id).unwrap_or_else(|| format!("#{}", e.entity_id));
     t.get("auditlog.record")
         .replace("{kind}", &kind)
         .replace("{name}", &name)
@@ -77,7 +78,9 @@ pub fn sentence(t: &Tr, names: &Names, e: &Entry, sealed: bool) -> String {
     }
     let key = format!("auditlog.action.{}", e.action);
     let text = match t.get(&key) {
-        k if k == key => t.get("auditlog.action_other").replace("{action}", &e.action),
+        k if k == key => t
+            .get("auditlog.action_other")
+            .replace("{action}", &e.action),
         k => k.to_string(),
     };
     text.replace("{actor}", &actor)
@@ -186,7 +189,13 @@ struct AuditPage {
     empty: String,
 }
 
-fn filters(t: &Tr, q: &AuditQuery, actors: &[String], actions: &[String], names: &Names) -> Vec<Field> {
+fn filters(
+    t: &Tr,
+    q: &AuditQuery,
+    actors: &[String],
+    actions: &[String],
+    names: &Names,
+) -> Vec<Field> {
     let any = t.get("auditlog.any").to_string();
     let with_any = |v: Vec<(String, String)>| {
         let mut o = vec![(String::new(), any.clone())];
@@ -213,7 +222,12 @@ fn filters(t: &Tr, q: &AuditQuery, actors: &[String], actions: &[String], names:
     let entity_opts = with_any(
         ENTITIES
             .iter()
-            .map(|e| (e.to_string(), t.get(&format!("auditlog.entity.{e}")).to_string()))
+            .map(|e| {
+                (
+                    e.to_string(),
+                    t.get(&format!("auditlog.entity.{e}")).to_string(),
+                )
+            })
             .collect(),
     );
     let entity = if q.entity.trim().is_empty() {
@@ -276,7 +290,10 @@ async fn audit_page(
                 after: String::new(),
             })
             .collect();
-        names.extend(crate::store::audit::names_of(&mut *cx.conn()?, &actor_entries)?);
+        names.extend(crate::store::audit::names_of(
+            &mut *cx.conn()?,
+            &actor_entries,
+        )?);
         Ok((found, names, choices, app::audit::verify(cx, &p)?))
     })
     .await?;
@@ -310,7 +327,9 @@ async fn audit_page(
         ("from", q.from.clone()),
         ("to", q.to.clone()),
     ];
-    let pager = asked.is_ok().then(|| Pager::of(&t, &found, "/audit", &params));
+    let pager = asked
+        .is_ok()
+        .then(|| Pager::of(&t, &found, "/audit", &params));
     let entries = found
         .items
         .iter()

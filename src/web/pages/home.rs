@@ -86,11 +86,17 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
                 "todo.shortages",
                 &[
                     n(count),
-                    ("level", t.get(&format!("shortage.level.{level}")).to_string()),
+                    (
+                        "level",
+                        t.get(&format!("shortage.level.{level}")).to_string(),
+                    ),
                 ],
             ),
             String::new(),
-            query("/shortages", &[("status", "open".into()), ("level", level.to_string())]),
+            query(
+                "/shortages",
+                &[("status", "open".into()), ("level", level.to_string())],
+            ),
             if *level == crate::domain::shortage::Level::Watch {
                 "warn"
             } else {
@@ -132,7 +138,11 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
             soonest,
         } => l(
             "payables_due",
-            fill(t, "todo.payables_due", &[n(count), ("amount", money(*amount))]),
+            fill(
+                t,
+                "todo.payables_due",
+                &[n(count), ("amount", money(*amount))],
+            ),
             fill(t, "todo.first_due", &[("date", soonest.to_string())]),
             query("/payables", &[("status", "due".into())]),
             "",
@@ -196,7 +206,11 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
         ),
         Item::LateLines { count, days } => l(
             "late_lines",
-            fill(t, "todo.late_lines", &[n(count), ("days", days.to_string())]),
+            fill(
+                t,
+                "todo.late_lines",
+                &[n(count), ("days", days.to_string())],
+            ),
             String::new(),
             "/performance".into(),
             "bad",
@@ -258,7 +272,11 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
             lots,
         } => l(
             "lots_to_score",
-            fill(t, "todo.lots_to_score", &[n(lots), ("title", title.clone())]),
+            fill(
+                t,
+                "todo.lots_to_score",
+                &[n(lots), ("title", title.clone())],
+            ),
             String::new(),
             format!("/tenders/{tender_id}"),
             "warn",

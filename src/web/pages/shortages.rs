@@ -462,7 +462,10 @@ fn response_form(
             .as_ref()
             .map(|(_, n)| t.get("shortui.backup_is").replace("{supplier}", n))
             .unwrap_or_else(|| t.get("shortui.no_backup").into());
-        (c.id.to_string(), format!("{} · {backup}", geo.name(c.id, t.lang)))
+        (
+            c.id.to_string(),
+            format!("{} · {backup}", geo.name(c.id, t.lang)),
+        )
     }));
     let mut makers = vec![(String::new(), t.get("shortui.no_producer").to_string())];
     makers.extend(picks.makers.iter().map(|(i, n)| (i.to_string(), n.clone())));
@@ -482,7 +485,11 @@ fn response_form(
                 &f.supplier_id,
                 makers,
             ),
-            Field::text("unit_price", t.get("shortage.negotiated_price"), &f.unit_price),
+            Field::text(
+                "unit_price",
+                t.get("shortage.negotiated_price"),
+                &f.unit_price,
+            ),
             Field::text("note", t.get("shortage.note"), &f.note),
         ],
     )
