@@ -223,7 +223,7 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
                 ("kind", "designated_producer"),
                 ("until_on", &until),
                 ("counties", &county_s),
-                ("unit_price", "1,5"),
+                ("unit_price", "abc"),
                 ("note", "先试一个月"),
             ],
         )
@@ -231,7 +231,7 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(field(&r.body, "supplier_id").contains("class=\"error\""));
     assert!(field(&r.body, "unit_price").contains("class=\"error\""));
-    assert!(field(&r.body, "unit_price").contains("value=\"1,5\""));
+    assert!(field(&r.body, "unit_price").contains("value=\"abc\""));
     assert!(field(&r.body, "note").contains("value=\"先试一个月\""));
     assert!(field(&r.body, "counties").contains(&format!("<option value=\"{county}\" selected")));
     // The switch of the county to its backup, picked by name.
