@@ -82,6 +82,49 @@ fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
     panic!("the demo has a multiple-winner award with a backup for a county");
 }
 
+/// Logs in and, when the browser asks for English, switches the demo user (who reads
+/// Chinese) to English with the header's switch, as a person would.
+async fn log_in(b: &harness::Browser, base: &str, user: &str) -> Result<(), CmdError> {
+    b.log_in(base, user).await?;
+    if b.lang == "en" && b.page_lang().await? != "en" {
+        b.client
+            .find(Locator::Id("lang-switch"))
+            .await?
+            .click()
+            .await?;
+        b.client
+            .wait()
+            .for_element(Locator::Css("html[lang='en']"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Picks an option of a select (a phone's native picker is not driven through clicks).
+async fn pick(b: &harness::Browser, id: &str, value: &str) -> Result<(), CmdError> {
+    b.client
+        .execute(
+            "const s = document.getElementById(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::json!(id), serde_json::json!(value)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Presses a form's button (scrolled into view first: a phone's page is long).
+async fn submit_form(b: &harness::Browser, css: &str) -> Result<(), CmdError> {
+    let button = b.client.find(Locator::Css(css)).await?;
+    b.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&button).unwrap_or_default()],
+        )
+        .await?;
+    button.click().await?;
+    Ok(())
+}
+
 async fn log_out(b: &harness::Browser) -> Result<(), CmdError> {
     b.client.find(Locator::Id("logout")).await?.click().await?;
     b.client
@@ -105,7 +148,7 @@ async fn every_roles_home_page_at_both_widths_and_in_both_languages() {
         };
         let outcome = async {
             for role in ROLES {
-                b.log_in(&base, role).await?;
+                log_in(&b, &base, role).await?;
                 b.goto(&format!("{base}/home")).await?;
                 b.client
                     .wait()
@@ -163,7 +206,7 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
     let tag = format!("{}-{lang}", vp.tag());
     let outcome = async {
         let mut problems = vec![];
-        b.log_in(&base, "center").await?;
+        log_in(&b, &base, "center").await?;
         b.goto(&format!("{base}/home")).await?;
         problems.extend(b.check_page(&format!("switch-1-home-{tag}")).await?);
         // The home page's line of the record's level leads to the list of that level.
@@ -196,18 +239,14 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
             .find(Locator::Css(&format!("option[value='{county}']")))
             .await?;
         let label = option.text().await?;
-        b.client
-            .find(Locator::Id("f-kind"))
-            .await?
-            .select_by_value("backup_switch")
-            .await?;
-        counties.select_by_value(&county.to_string()).await?;
+        pick(&b, "f-kind", "backup_switch").await?;
+        pick(&b, "f-counties", &county.to_string()).await?;
         let submit = format!(
             "form[action='/shortages/{}/responses'] button[type=submit]",
             rec.id
         );
         // No end date: refused, said next to the field in the page's language.
-        b.client.find(Locator::Css(&submit)).await?.click().await?;
+        submit_form(&b, &submit).await?;
         b.client
             .wait()
             .for_element(Locator::Css("label.has-error em.error"))
@@ -227,7 +266,7 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
                 vec![serde_json::json!(until)],
             )
             .await?;
-        b.client.find(Locator::Css(&submit)).await?.click().await?;
+        submit_form(&b, &submit).await?;
         b.client
             .wait()
             .for_element(Locator::Css(&format!(

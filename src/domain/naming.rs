@@ -16,12 +16,17 @@ impl DrugNames<'_> {
     /// Generic name, form and strength in the reader's language (the Chinese generic name in
     /// Chinese, the INN in English).
     pub fn label(&self, zh: bool) -> String {
-        let name = if zh || self.inn.is_empty() {
-            self.name_zh
+        if zh || self.inn.is_empty() {
+            // Chinese generic names often end with the form already (阿莫西林胶囊).
+            match self.name_zh.strip_suffix(self.dosage_form) {
+                Some(_) if !self.dosage_form.is_empty() => {
+                    format!("{} {}", self.name_zh, self.strength)
+                }
+                _ => format!("{} {} {}", self.name_zh, self.dosage_form, self.strength),
+            }
         } else {
-            self.inn
-        };
-        format!("{name} {} {}", self.dosage_form, self.strength)
+            format!("{} {} {}", self.inn, self.dosage_form, self.strength)
+        }
     }
 
     /// The label with the code, as a picker offers it: "阿莫西林 胶囊 0.25g (D0013)".
@@ -58,6 +63,11 @@ mod tests {
         assert_eq!(D.label(true), "阿莫西林 胶囊 0.25g");
         assert_eq!(D.label(false), "Amoxicillin 胶囊 0.25g");
         assert_eq!(D.choice(true), "阿莫西林 胶囊 0.25g (D0013)");
+        let named = DrugNames {
+            name_zh: "阿莫西林胶囊",
+            ..D
+        };
+        assert_eq!(named.label(true), "阿莫西林胶囊 0.25g");
     }
 
     #[test]
