@@ -112,16 +112,16 @@ async fn pick(b: &harness::Browser, id: &str, value: &str) -> Result<(), CmdErro
     Ok(())
 }
 
-/// Presses a form's button (scrolled into view first: a phone's page is long).
+/// Presses a form's button (through the page: a phone's emulated touch does not always reach a
+/// button far down a long page).
 async fn submit_form(b: &harness::Browser, css: &str) -> Result<(), CmdError> {
     let button = b.client.find(Locator::Css(css)).await?;
     b.client
         .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
+            "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
             vec![serde_json::to_value(&button).unwrap_or_default()],
         )
         .await?;
-    button.click().await?;
     Ok(())
 }
 
@@ -279,6 +279,12 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
         Ok::<_, CmdError>((problems, label, errors, kept, page))
     }
     .await;
+    if outcome.is_err() {
+        let _ = b.screenshot(&format!("switch-failed-{tag}")).await;
+        if let Ok(src) = b.client.source().await {
+            eprintln!("{src}");
+        }
+    }
     b.close().await;
     server.stop(true).await;
     let (problems, label, errors, kept, page) = outcome.expect("the browser session runs");

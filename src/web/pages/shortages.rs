@@ -481,7 +481,7 @@ fn response_form(
             Field::text("price_cap", t.get("shortage.price_cap"), &f.price_cap),
             Field::select(
                 "supplier_id",
-                t.get("shortage.designated_supplier"),
+                t.get("shortui.producer"),
                 &f.supplier_id,
                 makers,
             ),
