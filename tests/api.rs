@@ -146,6 +146,16 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
         "/api/v1/supply-interruptions",
         &[400, 401, 403, 409, 422],
     ),
+    (
+        "post",
+        "/api/v1/shortages/{id}/responses",
+        &[400, 401, 403, 404, 409, 422],
+    ),
+    (
+        "post",
+        "/api/v1/shortage-responses/{id}/withdraw",
+        &[401, 403, 404, 409],
+    ),
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];

@@ -102,6 +102,26 @@ fn shortage_of(state: &AppState, inst: i64, drug: i64) -> i64 {
         .id
 }
 
+/// The outbox's e-mails of a response's end (`id` 0: every e-mail): (key, recipient, subject,
+/// text).
+fn ended_mails(state: &jicai::web::AppState, id: i64) -> Vec<(String, String, String, String)> {
+    use diesel::prelude::*;
+    use jicai::store::schema::outbox;
+    let rows: Vec<(String, String, String, String)> = outbox::table
+        .select((
+            outbox::dedup_key,
+            outbox::recipient,
+            outbox::subject,
+            outbox::text_body,
+        ))
+        .load(&mut state.store.conn().unwrap())
+        .unwrap();
+    let key = format!("shortage_response_ended:{id}");
+    rows.into_iter()
+        .filter(|r| id == 0 || r.0.starts_with(&key))
+        .collect()
+}
+
 async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestDb) {
     let state = state_with_demo(&db);
     run_scan(&state);
@@ -168,10 +188,39 @@ async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestD
     let c =
         jicai::store::tenders::contract(&mut state.store.conn().unwrap(), now.contract_id).unwrap();
     assert_eq!(c.status, ContractStatus::Ended);
+    // Its end is e-mailed to the people its start was (the county's institutions, the
+    // suppliers, center staff), saying that supply goes back to the award.
+    let ended = ended_mails(&state, resp.id);
+    let to = |mails: &[(String, String, String, String)]| {
+        let mut v: Vec<String> = mails.iter().map(|m| m.1.clone()).collect();
+        v.sort();
+        v
+    };
+    let started: Vec<_> = ended_mails(&state, 0)
+        .into_iter()
+        .filter(|(k, ..)| *k == format!("shortage_response:{}", resp.id))
+        .collect();
+    assert!(!started.is_empty(), "the start was e-mailed");
+    assert_eq!(to(&ended), to(&started), "the end to the same people");
+    for (_, _, subject, body) in &ended {
+        assert!(
+            subject.contains("结束") || subject.contains("ended"),
+            "{subject}"
+        );
+        assert!(
+            body.contains("恢复由各县中选企业供应") || body.contains("back to the awarded"),
+            "{body}"
+        );
+    }
     assert_eq!(
         center.post(&withdraw, &[]).await.status,
         StatusCode::CONFLICT,
         "ended once"
+    );
+    assert_eq!(
+        ended_mails(&state, resp.id).len(),
+        ended.len(),
+        "a refused second withdrawal sends nothing"
     );
 }
 
@@ -266,6 +315,18 @@ async fn a_designated_producer_serves_until_the_shortage_resolves(db: TestDb) {
         resp.iter().all(|r| r.ended_at.is_some()),
         "every response ended"
     );
+    // Each end e-mailed, naming the designated producer by its name.
+    let designated = resp.iter().find(|r| r.supplier_id == Some(maker)).unwrap();
+    let mails = ended_mails(&state, designated.id);
+    assert!(!mails.is_empty(), "the end of the designation is e-mailed");
+    let name = jicai::store::parties::get_supplier(&mut state.store.conn().unwrap(), maker)
+        .unwrap()
+        .name;
+    assert!(
+        mails.iter().all(|m| m.3.contains(&name)),
+        "the supplier named {name}: {}",
+        mails[0].3
+    );
 }
 
 async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb) {
@@ -354,8 +415,146 @@ async fn the_demo_shows_each_arrangement(db: TestDb) {
     );
 }
 
+/// The same over the JSON API: center staff respond (a backup switch for one county) and
+/// withdraw; a regulator may not; a malformed response is refused naming its field and writes
+/// nothing.
+async fn responses_over_the_api(db: TestDb) {
+    use serde_json::json;
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, backup) = county_with_backup(&state);
+    let today = state.today();
+    let award = routed(&state, county, drug, today).unwrap();
+    let id = shortage_of(&state, inst, drug);
+    let before = ss::responses_of(&mut state.store.conn().unwrap(), id)
+        .unwrap()
+        .len();
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let center = common::token_for(&state, "center");
+    let regulator = common::token_for(&state, "regulator");
+    let path = format!("/api/v1/shortages/{id}/responses");
+    let until = (today + Duration::days(30)).to_string();
+    let body = json!({ "kind": "backup_switch", "counties": [county], "until_on": until });
+    let r = c
+        .api("POST", &path, Some(&regulator), Some(body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let bad = json!({ "kind": "backup_switch", "counties": [county], "until_on": "2020-01-01" });
+    let r = c.api("POST", &path, Some(&center), Some(bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        r.json()["error"]["fields"][0]["field"],
+        "until_on",
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        ss::responses_of(&mut state.store.conn().unwrap(), id)
+            .unwrap()
+            .len(),
+        before,
+        "nothing written"
+    );
+    let r = c.api("POST", &path, Some(&center), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let resp = r.json()["id"].as_i64().expect("the response's id");
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::BackupSwitch);
+    assert_eq!(now.supplier_id, backup.supplier_id);
+    // It shows on the record.
+    let r = c
+        .api(
+            "GET",
+            &format!("/api/v1/shortages/{id}"),
+            Some(&regulator),
+            None,
+        )
+        .await;
+    assert!(
+        r.json()["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == resp),
+        "{}",
+        r.body
+    );
+    let withdraw = format!("/api/v1/shortage-responses/{resp}/withdraw");
+    let r = c.api("POST", &withdraw, Some(&regulator), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["ended_at"].is_string(), "{}", r.body);
+    assert_eq!(
+        routed(&state, county, drug, today).unwrap().contract_id,
+        award.contract_id
+    );
+    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}
+
+/// A re-tender of a drug that was never tendered is refused with a message saying what to do
+/// (there is no lot to take its parameters from), and nothing is written.
+async fn a_retender_of_a_never_tendered_drug_is_refused(db: TestDb) {
+    use diesel::prelude::*;
+    use jicai::store::schema::{drugs, lots, shortages};
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, _, drug, _) = county_with_backup(&state);
+    let id = shortage_of(&state, inst, drug);
+    // The record made a record of a drug no tender ever had a lot for.
+    let untendered: i64 = {
+        let mut c = state.store.conn().unwrap();
+        let tendered: Vec<i64> = lots::table.select(lots::drug_id).load(&mut *c).unwrap();
+        let d = drugs::table
+            .filter(drugs::id.ne_all(&tendered))
+            .select(drugs::id)
+            .first(&mut *c)
+            .unwrap();
+        diesel::update(shortages::table.find(id))
+            .set(shortages::drug_id.eq(d))
+            .execute(&mut *c)
+            .unwrap();
+        d
+    };
+    assert!(
+        ss::latest_lot_of_drug(&mut state.store.conn().unwrap(), untendered)
+            .unwrap()
+            .is_none()
+    );
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    center.get(&format!("/shortages/{id}")).await;
+    let before = ss::responses_of(&mut state.store.conn().unwrap(), id)
+        .unwrap()
+        .len();
+    let r = center
+        .post(
+            &format!("/shortages/{id}/responses"),
+            &[("kind", "retender")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("retender_needs_tendered_drug") && r.body.contains("新建招标"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        ss::responses_of(&mut state.store.conn().unwrap(), id)
+            .unwrap()
+            .len(),
+        before,
+        "nothing written"
+    );
+}
+
 on_both_databases!(
     demo: the_demo_shows_each_arrangement,
+    a_retender_of_a_never_tendered_drug_is_refused,
+    responses_over_the_api,
     a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,
     a_retender_drafts_a_tender_with_the_affected_counties_demand,
     a_designated_producer_serves_until_the_shortage_resolves

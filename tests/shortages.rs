@@ -611,6 +611,7 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     assert_eq!(serving.supplier_id, supplier);
     assert_eq!(serving.unit_price.ten_thousandths(), 120_000);
     assert_eq!(serving.ends_on, listing.until_on.unwrap());
+    let listing_contract = serving.contract_id;
     drop(conn);
     let mut i = Client::new(app.clone());
     i.login("institution", PW).await;
@@ -626,6 +627,29 @@ async fn reports_interruptions_and_responses(db: TestDb) {
         .status,
         StatusCode::NOT_FOUND
     );
+    // It orders the drug by its code through the order API, as any other: the line goes under
+    // the listing, to the listing supplier, at the listed price.
+    let code = jicai::store::catalog::get_drug(&mut state.store.conn().unwrap(), drug)
+        .unwrap()
+        .code;
+    let token = token_for(&state, "institution");
+    let r = i
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&token),
+            Some(serde_json::json!({ "lines": [{ "drug": code, "quantity": 7 }] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let placed = r.json();
+    assert_eq!(placed["orders"].as_array().unwrap().len(), 1, "{placed}");
+    assert_eq!(placed["supplier_id"], supplier);
+    let line = &placed["lines"][0];
+    assert_eq!(line["contract_id"], listing_contract);
+    assert_eq!(line["quantity"], 7);
+    let unit: rust_decimal::Decimal = line["unit_price"].as_str().unwrap().parse().unwrap();
+    assert_eq!(unit, rust_decimal::Decimal::new(12, 0), "{line}");
 
     // The institution's page shows its report; the form refuses an unknown drug.
     let p = i.get("/shortage-reports").await;

@@ -41,6 +41,14 @@ pub fn respond(
     let url = cx.config.public_url.clone();
     let mut c = cx.conn()?;
     Ok(write_tx(&mut c, |conn| {
+        if r.kind == ResponseKind::Retender {
+            let drug = shortages::get(conn, shortage_id)?.drug_id;
+            if shortages::latest_lot_of_drug(conn, drug)?.is_none() {
+                // Nothing to take the lot's parameters from: the center starts a tender itself.
+                let e = crate::domain::Invalid::new("kind", Code::RetenderNeedsTenderedDrug);
+                return Err(StoreError::Invalid(vec![e]));
+            }
+        }
         let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
         apply_response(conn, &act, master, &rec, &resp, today)?;
         alert_response(conn, &act, &rec, &resp, &url, today)?;
@@ -53,8 +61,15 @@ pub fn respond(
 #[tracing::instrument(skip_all, fields(user = %p.username, response = id))]
 pub fn withdraw(cx: &Ctx, p: &Principal, id: i64) -> Result<shortages::Response> {
     may_respond(p)?;
-    let act = cx.act(p);
-    Ok(shortages::end_response(&mut *cx.conn()?, &act, id)?)
+    let (act, today) = (cx.act(p), cx.today());
+    let url = cx.config.public_url.clone();
+    let mut c = cx.conn()?;
+    Ok(write_tx(&mut c, |conn| {
+        let resp = shortages::end_response(conn, &act, id)?;
+        let rec = shortages::get(conn, resp.shortage_id)?;
+        alert_end(conn, &act, &rec, &resp, &url, today)?;
+        Ok(resp)
+    })?)
 }
 
 /// A supplier's user lists a product of the drug under a direct listing in force, at its own
@@ -83,15 +98,19 @@ pub fn list_product(
     )?)
 }
 
-/// Ends every response of a record that resolved (inside the resolution's transaction).
+/// Ends every response of a record that resolved (inside the resolution's transaction), each
+/// with its e-mail to the people its start was sent to.
 pub fn end_responses_of(
     conn: &mut DbConn,
     act: &Act,
-    shortage_id: i64,
+    rec: &shortages::Shortage,
+    public_url: &str,
+    today: NaiveDate,
 ) -> std::result::Result<usize, StoreError> {
-    let open = shortages::open_responses_of(conn, shortage_id)?;
+    let open = shortages::open_responses_of(conn, rec.id)?;
     for r in &open {
-        shortages::end_response(conn, act, r.id)?;
+        let resp = shortages::end_response(conn, act, r.id)?;
+        alert_end(conn, act, rec, &resp, public_url, today)?;
     }
     Ok(open.len())
 }
@@ -127,6 +146,7 @@ fn draft_retender(
     now: chrono::DateTime<chrono::Utc>,
 ) -> std::result::Result<i64, StoreError> {
     let Some((lot, prev)) = shortages::latest_lot_of_drug(conn, resp.drug_id)? else {
+        // `respond` refuses a re-tender of a drug never tendered; the demo's are all tendered.
         return Ok(0);
     };
     let window = prev.window_id.unwrap_or(0);
@@ -260,81 +280,138 @@ fn backup_arrangements(
 
 /// A response's alert (in the response's transaction): to center staff, the institutions of the
 /// counties it covers, the contracted suppliers, the supplier named (designated producer) or
-/// every licensed supplier (direct listing).
-fn alert_response(
+/// Who hears of a response, its start and its end: center staff; the institutions of its
+/// counties that ordered the drug in the last 30 days; the suppliers contracted for the drug,
+/// the supplier it names, and for a direct listing every licensed supplier. Also the counties'
+/// names (zh-CN, en).
+fn response_audience(
     conn: &mut DbConn,
-    act: &Act,
+    at: chrono::NaiveDateTime,
     rec: &shortages::Shortage,
     resp: &shortages::Response,
-    public_url: &str,
-    today: chrono::NaiveDate,
-) -> Result<(), StoreError> {
+    today: NaiveDate,
+    note: bool,
+) -> Result<(crate::store::alerts::Audience, String, String), StoreError> {
     let window_days = 30;
-    {
-        let drug = catalog::get_drug(conn, rec.drug_id)?;
-        let geo = shortages::geography(conn)?;
-        let at = act.stamp();
-        let counties = crate::domain::shortage::counties_parse(&resp.counties);
-        let from = at - chrono::Duration::days(window_days);
-        let institutions: Vec<i64> = shortages::institutions_by_drug(conn, &[rec.drug_id], from)?
-            .remove(&rec.drug_id)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(c, _)| counties.contains(c))
-            .map(|(_, i)| i)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
+    let geo = shortages::geography(conn)?;
+    let counties = crate::domain::shortage::counties_parse(&resp.counties);
+    let from = at - chrono::Duration::days(window_days);
+    let institutions: Vec<i64> = shortages::institutions_by_drug(conn, &[rec.drug_id], from)?
+        .remove(&rec.drug_id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(c, _)| counties.contains(c))
+        .map(|(_, i)| i)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut suppliers = shortages::contracted_suppliers(conn, rec.drug_id, today)?;
+    if note {
         shortages::note_alerted(
             conn,
             rec,
             &institutions.iter().copied().collect(),
             &suppliers.iter().copied().collect(),
         )?;
-        suppliers.extend(resp.supplier_id);
-        if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
-            // Open to every licensed supplier: tell them all.
-            suppliers.extend(shortages::licensed_suppliers(conn, today)?);
-            suppliers.sort_unstable();
-            suppliers.dedup();
-        }
-        let facts = response_facts(&drug, resp);
-        let region_names: Vec<String> = counties.iter().map(|c| geo.name(*c, "zh-CN")).collect();
-        let region_en: Vec<String> = counties.iter().map(|c| geo.name(*c, "en")).collect();
-        let alert = Alert {
-            kind: AlertKind::Shortage,
-            template: Some("shortage_response"),
-            key: format!("shortage_response:{}", resp.id),
-            args: vec![
-                ("drug", Value::Local(drug.name_zh.clone(), drug.inn.clone())),
-                (
-                    "response",
-                    Value::Key(format!("shortage.response.{}", resp.kind)),
-                ),
-            ],
-            facts,
-            link: if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
-                "/direct-listings".into()
-            } else {
-                format!("/shortages/{}", rec.id)
-            },
-            localized: vec![("region", region_names.join("、"), region_en.join(", "))],
-        };
-        let to = crate::store::alerts::Audience {
-            center: true,
-            regulator: false,
-            suppliers,
-            institutions,
-        };
-        send(conn, at, &alert, &to, public_url)?;
-        Ok(())
     }
+    suppliers.extend(resp.supplier_id);
+    if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
+        // Open to every licensed supplier: tell them all.
+        suppliers.extend(shortages::licensed_suppliers(conn, today)?);
+    }
+    suppliers.sort_unstable();
+    suppliers.dedup();
+    let zh: Vec<String> = counties.iter().map(|c| geo.name(*c, "zh-CN")).collect();
+    let en: Vec<String> = counties.iter().map(|c| geo.name(*c, "en")).collect();
+    let to = crate::store::alerts::Audience {
+        center: true,
+        regulator: false,
+        suppliers,
+        institutions,
+    };
+    Ok((to, zh.join("、"), en.join(", ")))
+}
+
+/// The e-mail of a response recorded: what the center does, where, until when.
+fn alert_response(
+    conn: &mut DbConn,
+    act: &Act,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    public_url: &str,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let drug = catalog::get_drug(conn, rec.drug_id)?;
+    let at = act.stamp();
+    let (to, zh, en) = response_audience(conn, at, rec, resp, today, true)?;
+    let alert = Alert {
+        kind: AlertKind::Shortage,
+        template: Some("shortage_response"),
+        key: format!("shortage_response:{}", resp.id),
+        args: vec![
+            ("drug", Value::Local(drug.name_zh.clone(), drug.inn.clone())),
+            (
+                "response",
+                Value::Key(format!("shortage.response.{}", resp.kind)),
+            ),
+        ],
+        facts: response_facts(conn, &drug, resp)?,
+        link: if resp.kind == crate::domain::shortage::ResponseKind::DirectListing {
+            "/direct-listings".into()
+        } else {
+            format!("/shortages/{}", rec.id)
+        },
+        localized: vec![("region", zh, en)],
+    };
+    send(conn, at, &alert, &to, public_url)?;
+    Ok(())
+}
+
+/// The e-mail of a response's end (withdrawn by the center, or the shortage resolved): to the
+/// same people as its start, saying that new orders of those counties go back to the award's
+/// supplier.
+fn alert_end(
+    conn: &mut DbConn,
+    act: &Act,
+    rec: &shortages::Shortage,
+    resp: &shortages::Response,
+    public_url: &str,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let drug = catalog::get_drug(conn, rec.drug_id)?;
+    let at = act.stamp();
+    let (to, zh, en) = response_audience(conn, at, rec, resp, today, false)?;
+    let mut facts = response_facts(conn, &drug, resp)?;
+    facts.push((
+        "alert.fact.supply_after",
+        Value::Key("alert.supply_back_to_award".into()),
+    ));
+    let alert = Alert {
+        kind: AlertKind::Shortage,
+        template: Some("shortage_response_ended"),
+        key: format!("shortage_response_ended:{}", resp.id),
+        args: vec![
+            ("drug", Value::Local(drug.name_zh.clone(), drug.inn.clone())),
+            (
+                "response",
+                Value::Key(format!("shortage.response.{}", resp.kind)),
+            ),
+        ],
+        facts,
+        link: format!("/shortages/{}", rec.id),
+        localized: vec![("region", zh, en)],
+    };
+    send(conn, at, &alert, &to, public_url)?;
+    Ok(())
 }
 
 /// What a response's alert states: the drug, the response, where, the cap, until when, the
 /// supplier named, the note.
-fn response_facts(drug: &catalog::Drug, resp: &shortages::Response) -> Vec<(&'static str, Value)> {
+fn response_facts(
+    conn: &mut DbConn,
+    drug: &catalog::Drug,
+    resp: &shortages::Response,
+) -> Result<Vec<(&'static str, Value)>, StoreError> {
     let mut facts = vec![
         ("alert.fact.drug", super::shortage_scan::drug_value(drug)),
         (
@@ -353,10 +430,11 @@ fn response_facts(drug: &catalog::Drug, resp: &shortages::Response) -> Vec<(&'st
         facts.push(("alert.fact.until", Value::Plain(u.to_string())));
     }
     if let Some(s) = resp.supplier_id {
-        facts.push(("alert.fact.supplier", Value::Plain(format!("#{s}"))));
+        let name = crate::store::parties::get_supplier(conn, s)?.name;
+        facts.push(("alert.fact.supplier", Value::Plain(name)));
     }
     if !resp.note.is_empty() {
         facts.push(("alert.fact.note", Value::Plain(resp.note.clone())));
     }
-    facts
+    Ok(facts)
 }

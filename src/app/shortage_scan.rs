@@ -125,6 +125,7 @@ pub fn scan(
         institutions: &institutions,
         contracted: &signals.contracted,
         public_url,
+        today,
     };
     // A batch of changes per transaction, each with its alerts; a batch that fails is done
     // again one change at a time, so that one bad record does not hold back the others.
@@ -182,6 +183,7 @@ struct Ctx<'a> {
     institutions: &'a BTreeMap<i64, BTreeSet<(i64, i64)>>,
     contracted: &'a BTreeMap<i64, BTreeSet<i64>>,
     public_url: &'a str,
+    today: chrono::NaiveDate,
 }
 
 impl ScanReport {
@@ -209,7 +211,7 @@ fn write_change(conn: &mut DbConn, act: &Act, ctx: &Ctx, p: &Pending) -> Result<
     )?;
     if p.change == Change::Resolved {
         // The shortage is over: the responses that changed supply end with it.
-        super::shortage_responses::end_responses_of(conn, act, rec.id)?;
+        super::shortage_responses::end_responses_of(conn, act, &rec, ctx.public_url, ctx.today)?;
     }
     if !p.change.alerts() {
         return Ok(0);

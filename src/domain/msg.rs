@@ -358,6 +358,7 @@ pub enum Code {
     NoBackupForCounty,
     ResponseNotFound,
     ResponseAlreadyEnded,
+    RetenderNeedsTenderedDrug,
 
     // --- home, audit log, shortage pages (issue 15, home) ---
     AuditEntryNotFound,

@@ -526,6 +526,8 @@ pub fn scope() -> utoipa_actix_web::scope::Scope<
         .service(super::shortage_api::get_shortage)
         .service(super::shortage_api::report_shortage)
         .service(super::shortage_api::declare_interruption)
+        .service(super::shortage_api::respond)
+        .service(super::shortage_api::withdraw_response)
         .service(super::commitments_api::list_commitments)
 }
 

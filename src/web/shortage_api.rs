@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{run, ApiError, AppState};
-use crate::app::shortages;
+use super::{run, ApiError, AppState, Error};
+use crate::app::{shortage_responses, shortages};
 use crate::domain::optional_date;
 use crate::domain::shortage::{counties_parse, Evidence, Level, ShortageStatus};
+use crate::domain::shortage_response::ResponseInput;
 use crate::store::shortages::{self as ss, ListFilter};
 
 #[derive(Serialize, ToSchema)]
@@ -225,4 +226,80 @@ pub async fn declare_interruption(
     })
     .await?;
     Ok(HttpResponse::Created().json(r))
+}
+
+/// A response of the center to a shortage, as the API takes it (the same checks as the page's
+/// form).
+#[derive(Deserialize, ToSchema)]
+pub struct ResponseIn {
+    /// backup_switch, designated_producer, direct_listing or retender
+    pub kind: String,
+    /// The affected counties it acts on (region ids); empty: every county of the record.
+    #[serde(default)]
+    pub counties: Vec<i64>,
+    /// Direct listing: the highest unit price a listing may ask, in yuan ("12.50").
+    #[serde(default)]
+    pub price_cap: String,
+    /// YYYY-MM-DD: the last day it acts (required but for a re-tender).
+    #[serde(default)]
+    pub until_on: String,
+    /// Designated producer: the manufacturer.
+    pub supplier_id: Option<i64>,
+    /// Designated producer: the negotiated unit price, in yuan.
+    #[serde(default)]
+    pub unit_price: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Center staff respond to an open shortage; the response acts on supply at once (a backup
+/// switch, a designated producer, a direct listing open to suppliers, a re-tender drafted) and
+/// is e-mailed. Returns the response.
+#[utoipa::path(tag = "shortages", params(("id" = i64, Path, description = "the record")), request_body = ResponseIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/shortages/{id}/responses")]
+pub async fn respond(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<ResponseIn>,
+) -> Result<HttpResponse, ApiError> {
+    let (p, id, b) = (u.p, id.into_inner(), body.into_inner());
+    shortage_responses::may_respond(&p)?;
+    let counties = b
+        .counties
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let supplier = b.supplier_id.map(|s| s.to_string()).unwrap_or_default();
+    let input = ResponseInput {
+        kind: &b.kind,
+        price_cap: &b.price_cap,
+        until_on: &b.until_on,
+        supplier_id: &supplier,
+        unit_price: &b.unit_price,
+        note: &b.note,
+        counties: &counties,
+    };
+    let r = input.check(state.today()).map_err(Error::Invalid)?;
+    let master = state.master.clone();
+    let resp = run(&state, move |cx| {
+        shortage_responses::respond(cx, &p, id, &r, &master)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(resp))
+}
+
+/// Center staff withdraw a response: it ends now with every arrangement it made (new orders of
+/// its counties go back to the award), and its end is e-mailed. Returns the ended response.
+#[utoipa::path(tag = "shortages", params(("id" = i64, Path, description = "the response")), responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[post("/shortage-responses/{id}/withdraw")]
+pub async fn withdraw_response(
+    u: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (p, id) = (u.p, id.into_inner());
+    let resp = run(&state, move |cx| shortage_responses::withdraw(cx, &p, id)).await?;
+    Ok(HttpResponse::Ok().json(resp))
 }
