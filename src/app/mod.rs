@@ -4,6 +4,7 @@
 //! audit record, and returns a typed result. Pages, the API and the jobs all call these; the web
 //! only parses, calls and renders.
 
+pub mod audit;
 pub mod bids;
 pub mod catalog;
 pub mod commitments;
@@ -14,10 +15,12 @@ pub mod orders;
 pub mod outbox;
 pub mod parties;
 pub mod performance;
+pub mod shortage_picks;
 pub mod shortage_responses;
 pub mod shortage_scan;
 pub mod shortages;
 pub mod tenders;
+pub mod todo;
 pub mod users;
 
 pub use error::Error;

@@ -7,13 +7,15 @@ use crate::domain::{Code, Invalid, Msg};
 use crate::store::shortages::{self as ss, Interruption, ListFilter, Listed, Report};
 use crate::store::{catalog, DbConn};
 
-/// The drug a person names by its code (or, from older forms, its id); `field` is the name of
-/// the field it was typed in.
+/// The drug a person names: the choice of a picker (its label, ending with the code in
+/// brackets), a code, an id (older forms), or a name that only one drug has (its generic name
+/// or INN, alone or with form and strength); `field` is the name of the field it was typed in.
 pub fn drug_named(conn: &mut DbConn, field: &str, text: &str) -> Result<i64> {
-    let code = text.trim();
-    if code.is_empty() {
+    let text = text.trim();
+    if text.is_empty() {
         return Err(Invalid::new(field, Code::NameDrugByCode).into());
     }
+    let code = bracketed_code(text).unwrap_or(text);
     if let Some(d) = catalog::drug_by_code(conn, code)? {
         return Ok(d.id);
     }
@@ -22,7 +24,24 @@ pub fn drug_named(conn: &mut DbConn, field: &str, text: &str) -> Result<i64> {
             return Ok(d.id);
         }
     }
-    Err(Invalid::new(field, Msg::new(Code::NoDrugWithCode).arg("code", code)).into())
+    let named: Vec<i64> = crate::store::names::drugs(conn)?
+        .into_iter()
+        .filter(|d| crate::store::names::names_of(d).is_named(text))
+        .map(|d| d.id)
+        .collect();
+    match named.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Invalid::new(field, Msg::new(Code::NoDrugNamed).arg("name", text)).into()),
+        _ => Err(Invalid::new(field, Msg::new(Code::SeveralDrugsNamed).arg("name", text)).into()),
+    }
+}
+
+/// The code at the end of a picker's label: "阿莫西林 胶囊 0.25g (D0013)" or "…（D0013）".
+fn bracketed_code(text: &str) -> Option<&str> {
+    let t = text.strip_suffix(')').or_else(|| text.strip_suffix('）'))?;
+    let open = t.rfind(['(', '（'])?;
+    let code = t[open..].trim_start_matches(['(', '（']).trim();
+    (!code.is_empty()).then_some(code)
 }
 
 /// The shortage list: center staff and regulators only.

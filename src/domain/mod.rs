@@ -121,6 +121,7 @@ pub mod jobs;
 pub mod mail;
 pub mod money;
 pub mod msg;
+pub mod naming;
 pub mod orders;
 pub mod paging;
 pub mod performance;
@@ -130,6 +131,7 @@ pub mod shortage_response;
 pub mod supply;
 pub mod tender;
 pub mod tender_stages;
+pub mod todo;
 pub mod users;
 
 use std::fmt;

@@ -364,6 +364,11 @@ pub enum Code {
     PickAmbiguous,
     LotRowsEmpty,
     LotRowsInvalid,
+
+    // --- home, audit log, shortage pages (issue 15, home) ---
+    AuditEntryNotFound,
+    NoDrugNamed,
+    SeveralDrugsNamed,
 }
 
 impl Code {

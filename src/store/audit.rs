@@ -340,3 +340,264 @@ pub fn start_sealer(store: super::Store, every: std::time::Duration) {
         tracing::error!("audit sealer: cannot start: {e}");
     }
 }
+
+/// What the audit log is searched by (each empty: any). `from` and `to` are UTC stamps in the
+/// log's own format (`at` sorts as text): `from` included, `to` excluded.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+fn entry_of(r: Row) -> Entry {
+    Entry {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        entity: r.entity,
+        entity_id: r.entity_id,
+        before: r.before_json,
+        after: r.after_json,
+    }
+}
+
+/// A page of the log, newest first, as searched (what is pending sealed first).
+pub fn search(
+    conn: &mut DbConn,
+    s: &Search,
+    page: &crate::domain::paging::PageRequest,
+) -> Result<crate::domain::paging::Page<Entry>> {
+    seal(conn)?;
+    let build = || {
+        let mut q = audit_log::table.into_boxed::<super::MultiBackend>();
+        if let Some(a) = &s.actor {
+            q = q.filter(audit_log::actor.eq(a.clone()));
+        }
+        if let Some(a) = &s.action {
+            q = q.filter(audit_log::action.eq(a.clone()));
+        }
+        if let Some(e) = &s.entity {
+            q = q.filter(audit_log::entity.eq(e.clone()));
+        }
+        if let Some(e) = &s.entity_id {
+            q = q.filter(audit_log::entity_id.eq(e.clone()));
+        }
+        if let Some(f) = &s.from {
+            q = q.filter(audit_log::at.ge(f.clone()));
+        }
+        if let Some(t) = &s.to {
+            q = q.filter(audit_log::at.lt(t.clone()));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<Row> = build()
+        .order(audit_log::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok(crate::domain::paging::Page {
+        items: rows.into_iter().map(entry_of).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    })
+}
+
+/// One record of the log (sealed first), if there is one with this id.
+pub fn entry(conn: &mut DbConn, id: i64) -> Result<Option<Entry>> {
+    seal(conn)?;
+    Ok(audit_log::table
+        .find(id)
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(entry_of))
+}
+
+/// The actors and the action codes found in the log, sorted (the filters' choices).
+pub fn actors_and_actions(conn: &mut DbConn) -> Result<(Vec<String>, Vec<String>)> {
+    let actors: Vec<String> = audit_log::table
+        .select(audit_log::actor)
+        .distinct()
+        .order(audit_log::actor.asc())
+        .load(conn)?;
+    let actions: Vec<String> = audit_log::table
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action.asc())
+        .load(conn)?;
+    Ok((actors, actions))
+}
+
+/// A record's name in Chinese and in English.
+pub type Names = std::collections::BTreeMap<(String, String), (String, String)>;
+
+/// The names of the records these entries are about, by `(entity, entity id)`, for the kinds
+/// that have one (a drug, a party, a user, a tender, a region, a shortage's or a contract's
+/// drug); the others are named by their id where they are shown. Users by their username too:
+/// `("user", username)`, for the actors.
+pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
+    use super::schema::{
+        contracts, drugs, institutions, products, regions, shortages, suppliers, tenders, users,
+    };
+    use std::collections::BTreeSet;
+    let mut ids: std::collections::BTreeMap<&str, BTreeSet<i64>> = Default::default();
+    for e in entries {
+        if let Ok(id) = e.entity_id.parse::<i64>() {
+            ids.entry(e.entity.as_str()).or_default().insert(id);
+        }
+    }
+    let of = |k: &str| -> Vec<i64> {
+        ids.get(k)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
+    };
+    let mut out = Names::new();
+    let mut put = |kind: &str, id: String, zh: String, en: String| {
+        out.insert((kind.to_string(), id), (zh, en));
+    };
+    let drug_name = |code: &str, zh: &str, inn: &str, form: &str, strength: &str| {
+        (
+            format!("{zh} {form} {strength}（{code}）"),
+            format!("{inn} {form} {strength} ({code})"),
+        )
+    };
+    for chunk in of("drug").chunks(500) {
+        let rows: Vec<(i64, String, String, String, String, String)> = drugs::table
+            .filter(drugs::id.eq_any(chunk))
+            .select((
+                drugs::id,
+                drugs::code,
+                drugs::name_zh,
+                drugs::inn,
+                drugs::dosage_form,
+                drugs::strength,
+            ))
+            .load(conn)?;
+        for (id, code, zh, inn, form, strength) in rows {
+            let (z, e) = drug_name(&code, &zh, &inn, &form, &strength);
+            put("drug", id.to_string(), z, e);
+        }
+    }
+    for (kind, list) in [("shortage", of("shortage")), ("contract", of("contract"))] {
+        for chunk in list.chunks(500) {
+            let rows: Vec<(i64, String, String, String, String, String)> = if kind == "shortage" {
+                shortages::table
+                    .inner_join(drugs::table)
+                    .filter(shortages::id.eq_any(chunk))
+                    .select((
+                        shortages::id,
+                        drugs::code,
+                        drugs::name_zh,
+                        drugs::inn,
+                        drugs::dosage_form,
+                        drugs::strength,
+                    ))
+                    .load(conn)?
+            } else {
+                contracts::table
+                    .inner_join(drugs::table.on(drugs::id.eq(contracts::drug_id)))
+                    .filter(contracts::id.eq_any(chunk))
+                    .select((
+                        contracts::id,
+                        drugs::code,
+                        drugs::name_zh,
+                        drugs::inn,
+                        drugs::dosage_form,
+                        drugs::strength,
+                    ))
+                    .load(conn)?
+            };
+            for (id, code, zh, inn, form, strength) in rows {
+                let (z, e) = drug_name(&code, &zh, &inn, &form, &strength);
+                put(kind, id.to_string(), z, e);
+            }
+        }
+    }
+    for chunk in of("product").chunks(500) {
+        let rows: Vec<(i64, String, String, String)> = products::table
+            .inner_join(drugs::table)
+            .filter(products::id.eq_any(chunk))
+            .select((
+                products::id,
+                drugs::name_zh,
+                drugs::inn,
+                products::approval_number,
+            ))
+            .load(conn)?;
+        for (id, zh, inn, no) in rows {
+            put(
+                "product",
+                id.to_string(),
+                format!("{zh} {no}"),
+                format!("{inn} {no}"),
+            );
+        }
+    }
+    for chunk in of("institution").chunks(500) {
+        let rows: Vec<(i64, String)> = institutions::table
+            .filter(institutions::id.eq_any(chunk))
+            .select((institutions::id, institutions::name))
+            .load(conn)?;
+        for (id, n) in rows {
+            put("institution", id.to_string(), n.clone(), n);
+        }
+    }
+    for chunk in of("supplier").chunks(500) {
+        let rows: Vec<(i64, String)> = suppliers::table
+            .filter(suppliers::id.eq_any(chunk))
+            .select((suppliers::id, suppliers::name))
+            .load(conn)?;
+        for (id, n) in rows {
+            put("supplier", id.to_string(), n.clone(), n);
+        }
+    }
+    for chunk in of("tender").chunks(500) {
+        let rows: Vec<(i64, String)> = tenders::table
+            .filter(tenders::id.eq_any(chunk))
+            .select((tenders::id, tenders::title))
+            .load(conn)?;
+        for (id, n) in rows {
+            put("tender", id.to_string(), n.clone(), n);
+        }
+    }
+    for chunk in of("region").chunks(500) {
+        let rows: Vec<(i64, String, String)> = regions::table
+            .filter(regions::id.eq_any(chunk))
+            .select((regions::id, regions::name_zh, regions::name_en))
+            .load(conn)?;
+        for (id, zh, en) in rows {
+            put("region", id.to_string(), zh, en);
+        }
+    }
+    let mut user_ids = of("user");
+    user_ids.truncate(5000);
+    let actors: BTreeSet<String> = entries.iter().map(|e| e.actor.clone()).collect();
+    let actors: Vec<String> = actors.into_iter().collect();
+    for chunk in user_ids.chunks(500) {
+        let rows: Vec<(i64, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::display_name))
+            .load(conn)?;
+        for (id, n) in rows {
+            put("user", id.to_string(), n.clone(), n);
+        }
+    }
+    for chunk in actors.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::username.eq_any(chunk))
+            .select((users::username, users::display_name))
+            .load(conn)?;
+        for (u, n) in rows {
+            put("actor", u, n.clone(), n);
+        }
+    }
+    Ok(out)
+}

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod commitments;
 pub mod duties;
 pub mod jobs;
+pub mod names;
 pub mod orders;
 pub mod outbox;
 pub mod parties;
@@ -16,6 +17,7 @@ pub mod schema;
 pub mod shortages;
 pub mod supply;
 pub mod tenders;
+pub mod todo;
 pub mod users;
 pub mod words;
 

@@ -1,4 +1,4 @@
-//! Center staff's administration: users, API tokens, the audit log.
+//! Center staff's administration: users, API tokens, the outbox (the audit log: `audit`).
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use crate::domain::roles::Role;
 use crate::domain::users::UserForm;
 use crate::domain::{required_text, Code, Invalid, Msg};
 use crate::security;
-use crate::store::{audit, outbox, users};
+use crate::store::{outbox, users};
 use crate::web::auth::{role_label, Viewer};
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
 use crate::web::{db, run, AppState, Error};
@@ -484,103 +484,6 @@ async fn revoke_token(
     Ok(view::see_other("/tokens"))
 }
 
-// ---------- audit ----------
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    entity: Option<String>,
-}
-
-#[get("/audit")]
-async fn audit_page(
-    v: Viewer,
-    state: web::Data<AppState>,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, Error> {
-    v.require_reader()?;
-    let t = v.t;
-    let entity = q.entity.clone().filter(|e| !e.is_empty());
-    let (mut entries, check, deadlines) = db(&state, move |c| {
-        let entries = audit::recent(c, entity.as_deref(), 200)?;
-        let bids: Vec<i64> = entries
-            .iter()
-            .filter(|e| e.entity == "bid")
-            .filter_map(|e| e.entity_id.parse().ok())
-            .collect();
-        let deadlines = crate::store::tenders::deadlines_of_bids(c, &bids)?;
-        Ok((entries, audit::verify(c)?, deadlines))
-    })
-    .await?;
-    // Who bid on which lot stays unknown to everybody until the bid deadline.
-    let now = state.clock.now().naive_utc();
-    for e in entries.iter_mut().filter(|e| e.entity == "bid") {
-        let sealed = e
-            .entity_id
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| deadlines.get(&id))
-            .is_none_or(|d| *d > now);
-        if sealed {
-            e.actor = "—".into();
-            e.entity_id = "—".into();
-            e.before.clear();
-            e.after = t.get("audit.sealed_until_deadline").to_string();
-        }
-    }
-    let tz = state.config.time_zone;
-    let mut chain = Section::new(t.get("audit.chain"));
-    chain.text.push(match &check.broken {
-        None => t
-            .get("audit.intact")
-            .replace("{n}", &check.records.to_string()),
-        Some(b) => t
-            .get("audit.broken")
-            .replace("{id}", &b.id.to_string())
-            .replace("{reason}", &b.reason),
-    });
-    let mut list = Section::new(t.get("audit.recent"));
-    list.table = Some(Table {
-        columns: [
-            "audit.id",
-            "audit.at",
-            "audit.actor",
-            "audit.action",
-            "audit.entity",
-            "audit.after",
-        ]
-        .iter()
-        .map(|k| t.get(k).to_string())
-        .collect(),
-        rows: entries
-            .iter()
-            .map(|e| {
-                let at = chrono::DateTime::parse_from_rfc3339(&e.at)
-                    .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or(e.at.clone());
-                let mut after = e.after.clone();
-                if after.chars().count() > 160 {
-                    after = after.chars().take(160).collect::<String>() + "…";
-                }
-                vec![
-                    Cell::num(e.id.to_string()),
-                    Cell::text(at),
-                    Cell::text(&e.actor),
-                    Cell::text(&e.action),
-                    Cell::text(format!("{} #{}", e.entity, e.entity_id)),
-                    Cell::text(after),
-                ]
-            })
-            .collect(),
-    });
-    view::ok(&DetailPage {
-        chrome: v.chrome(t.get("nav.audit")),
-        heading: t.get("nav.audit").to_string(),
-        props: vec![],
-        actions: vec![],
-        sections: vec![chain, list],
-    })
-}
-
 /// The e-mail outbox (center staff and regulators): what is waiting and what failed after its
 /// last try, with its error; center staff send a failed message again.
 #[get("/outbox")]
@@ -663,7 +566,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(issue_token)
         .service(confirm_revoke)
         .service(revoke_token)
-        .service(audit_page)
         .service(outbox_page)
         .service(resend_mail);
 }

@@ -1,6 +1,7 @@
 //! The server-rendered pages, one module per area.
 
 pub mod admin;
+pub mod audit;
 pub mod bad_faith;
 pub mod bids;
 pub mod catalog;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     parties::routes(cfg);
     regions::routes(cfg);
     admin::routes(cfg);
+    audit::routes(cfg);
     tenders::routes(cfg);
     bids::routes(cfg);
     orders::routes(cfg);

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 
 use super::local_time;
-use super::shortages::cols;
+use super::shortages::{cols, drug_choices, drug_label};
 use crate::app::parties::acting_supplier;
-use crate::app::shortages;
+use crate::app::{shortage_picks, shortages};
 use crate::domain::alerts::AlertKind;
 use crate::domain::roles::Role;
 use crate::domain::Code;
@@ -22,6 +22,16 @@ use crate::web::{db, run, AppState, Error};
 
 #[get("/shortage-reports")]
 async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    reports_page(&v, &state, None).await
+}
+
+/// The reports list with the reporting form; a refused report comes back with what was typed
+/// and its errors next to their fields (422).
+async fn reports_page(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    refused: Option<(ReportForm, Vec<crate::domain::Invalid>)>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let tz = state.config.time_zone;
     let inst = match v.p.role {
@@ -29,10 +39,17 @@ async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
         Role::Center | Role::Regulator => None,
         _ => return Err(Error::forbidden()),
     };
-    let (reports, geo) = db(&state, move |c| {
-        Ok((ss::reports(c, inst, 500)?, ss::geography(c)?))
+    let (reports, geo, drugs, insts) = run(state, move |cx| {
+        let reports = ss::reports(&mut *cx.conn()?, inst, 500)?;
+        let ids: Vec<i64> = reports.iter().map(|(r, ..)| r.institution_id).collect();
+        let geo = ss::geography(&mut *cx.conn()?)?;
+        let drugs = shortage_picks::drugs(cx)?;
+        let (_, insts) = shortage_picks::parties(cx, &ids)?;
+        Ok((reports, geo, drugs, insts))
     })
     .await?;
+    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
+        drugs.iter().map(|d| (d.id, d)).collect();
     let mut s = Section::new(t.get("nav.shortage_reports"));
     s.table = Some(Table {
         columns: cols(
@@ -48,13 +65,18 @@ async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
         ),
         rows: reports
             .iter()
-            .map(|(r, code, name)| {
+            .map(|(r, _, name)| {
                 vec![
                     Cell::text(local_time(tz, r.reported_at)),
-                    Cell::text(format!("{code} {name}")),
+                    Cell::text(
+                        by_id
+                            .get(&r.drug_id)
+                            .map(|d| drug_label(&t, d))
+                            .unwrap_or(name.clone()),
+                    ),
                     Cell::text(geo.name(r.county_id, t.lang)),
                     Cell::link(
-                        format!("#{}", r.institution_id),
+                        insts.get(&r.institution_id).cloned().unwrap_or_default(),
                         format!("/institutions/{}", r.institution_id),
                     ),
                     Cell::text(&r.note),
@@ -63,26 +85,51 @@ async fn report_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
             })
             .collect(),
     });
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     if inst.is_some() {
-        s.forms.push(Form::new(
+        let blank = ReportForm::default();
+        let f = refused.as_ref().map(|(f, _)| f).unwrap_or(&blank);
+        let form = Form::new(
             "/shortage-reports",
             t.get("shortage.report"),
             vec![
-                Field::text("drug_code", t.get("shortage.drug_code"), "").required(),
-                Field::text("note", t.get("shortage.note"), ""),
+                Field::select(
+                    "drug_code",
+                    t.get("shortage.drug"),
+                    &f.drug_code,
+                    drug_choices(&t, &drugs, t.get("shortui.choose_drug")),
+                )
+                .required(),
+                Field::text("note", t.get("shortage.note"), &f.note),
             ],
-        ));
+        );
+        let form = match &refused {
+            Some((_, es)) => {
+                let (form, general) = form.with_errors(&t, es);
+                s.text.extend(general);
+                form
+            }
+            None => form,
+        };
+        s.forms.push(form);
     }
-    view::ok(&DetailPage {
-        chrome: v.chrome(t.get("nav.shortage_reports")),
-        heading: t.get("nav.shortage_reports").into(),
-        props: vec![],
-        actions: vec![],
-        sections: vec![s],
-    })
+    view::render(
+        status,
+        &DetailPage {
+            chrome: v.chrome(t.get("nav.shortage_reports")),
+            heading: t.get("nav.shortage_reports").into(),
+            props: vec![],
+            actions: vec![],
+            sections: vec![s],
+        },
+    )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 struct ReportForm {
     #[serde(default)]
     drug_code: String,
@@ -97,17 +144,32 @@ async fn report(
     f: web::Form<ReportForm>,
 ) -> Result<HttpResponse, Error> {
     let (p, f) = (v.p.clone(), f.into_inner());
-    run(&state, move |cx| {
+    let typed = f.clone();
+    let done = run(&state, move |cx| {
         shortages::report(cx, &p, "drug_code", &f.drug_code, &f.note)
     })
-    .await?;
-    Ok(view::see_other("/shortage-reports"))
+    .await;
+    match done {
+        Ok(_) => Ok(view::see_other("/shortage-reports")),
+        Err(Error::Invalid(es)) => reports_page(&v, &state, Some((typed, es))).await,
+        Err(e) => Err(e),
+    }
 }
 
 // ---------- suppliers' supply interruptions ----------
 
 #[get("/supply-interruptions")]
 async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    interruptions_page(&v, &state, None).await
+}
+
+/// The declarations with the declaring form; a refused one comes back with what was typed and
+/// its errors next to their fields (422).
+async fn interruptions_page(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    refused: Option<(InterruptionForm, Vec<crate::domain::Invalid>)>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let tz = state.config.time_zone;
     let supplier = match v.p.role {
@@ -118,7 +180,20 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
         Role::Center | Role::Regulator => None,
         _ => return Err(Error::forbidden()),
     };
-    let rows = db(&state, move |c| ss::interruptions(c, supplier, None, 500)).await?;
+    let (rows, drugs, suppliers) = run(state, move |cx| {
+        let rows = ss::interruptions(&mut *cx.conn()?, supplier, None, 500)?;
+        let (suppliers, _) = shortage_picks::parties(cx, &[])?;
+        Ok((rows, shortage_picks::drugs(cx)?, suppliers))
+    })
+    .await?;
+    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
+        drugs.iter().map(|d| (d.id, d)).collect();
+    let drug_name = |id: i64, fallback: &str| {
+        by_id
+            .get(&id)
+            .map(|d| drug_label(&t, d))
+            .unwrap_or(fallback.to_string())
+    };
     let today = state.today();
     let mut s = Section::new(t.get("nav.interruptions"));
     s.table = Some(Table {
@@ -135,12 +210,12 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
         ),
         rows: rows
             .iter()
-            .map(|(r, code, name)| {
+            .map(|(r, _, name)| {
                 vec![
                     Cell::text(local_time(tz, r.declared_at)),
-                    Cell::text(format!("{code} {name}")),
+                    Cell::text(drug_name(r.drug_id, name)),
                     Cell::link(
-                        format!("#{}", r.supplier_id),
+                        suppliers.get(&r.supplier_id).cloned().unwrap_or_default(),
                         format!("/suppliers/{}", r.supplier_id),
                     ),
                     Cell::text(&r.reason),
@@ -154,38 +229,69 @@ async fn interruption_list(v: Viewer, state: web::Data<AppState>) -> Result<Http
             })
             .collect(),
     });
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     if supplier.is_some() {
-        for (r, code, name) in rows
+        for (r, _, name) in rows
             .iter()
             .filter(|(r, ..)| r.ends_on.is_none_or(|e| e >= today))
         {
             s.forms.push(Form::button(
                 format!("/supply-interruptions/{}/end", r.id),
-                format!("{} · {code} {name}", t.get("shortage.end_interruption")),
+                format!(
+                    "{} · {}",
+                    t.get("shortage.end_interruption"),
+                    drug_name(r.drug_id, name)
+                ),
             ));
         }
-        s.forms.push(Form::new(
+        let blank = InterruptionForm {
+            starts_on: today.to_string(),
+            ..Default::default()
+        };
+        let f = refused.as_ref().map(|(f, _)| f).unwrap_or(&blank);
+        let form = Form::new(
             "/supply-interruptions",
             t.get("shortage.declare"),
             vec![
-                Field::text("drug_code", t.get("shortage.drug_code"), "").required(),
-                Field::text("reason", t.get("shortage.reason"), "").required(),
-                Field::text("starts_on", t.get("shortage.starts_on"), &today.to_string())
-                    .kind("date"),
-                Field::text("ends_on", t.get("shortage.ends_on"), "").kind("date"),
+                Field::select(
+                    "drug_code",
+                    t.get("shortage.drug"),
+                    &f.drug_code,
+                    drug_choices(&t, &drugs, t.get("shortui.choose_drug")),
+                )
+                .required(),
+                Field::text("reason", t.get("shortage.reason"), &f.reason).required(),
+                Field::text("starts_on", t.get("shortage.starts_on"), &f.starts_on).kind("date"),
+                Field::text("ends_on", t.get("shortage.ends_on"), &f.ends_on).kind("date"),
             ],
-        ));
+        );
+        let form = match &refused {
+            Some((_, es)) => {
+                let (form, general) = form.with_errors(&t, es);
+                s.text.extend(general);
+                form
+            }
+            None => form,
+        };
+        s.forms.push(form);
     }
-    view::ok(&DetailPage {
-        chrome: v.chrome(t.get("nav.interruptions")),
-        heading: t.get("nav.interruptions").into(),
-        props: vec![],
-        actions: vec![],
-        sections: vec![s],
-    })
+    view::render(
+        status,
+        &DetailPage {
+            chrome: v.chrome(t.get("nav.interruptions")),
+            heading: t.get("nav.interruptions").into(),
+            props: vec![],
+            actions: vec![],
+            sections: vec![s],
+        },
+    )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 struct InterruptionForm {
     #[serde(default)]
     drug_code: String,
@@ -204,11 +310,20 @@ async fn declare(
     f: web::Form<InterruptionForm>,
 ) -> Result<HttpResponse, Error> {
     let (p, f) = (v.p.clone(), f.into_inner());
-    let (starts_on, ends_on) = (
-        crate::domain::optional_date("starts_on", &f.starts_on)?,
-        crate::domain::optional_date("ends_on", &f.ends_on)?,
-    );
-    run(&state, move |cx| {
+    let typed = f.clone();
+    let mut errors = vec![];
+    let starts_on = crate::domain::optional_date("starts_on", &f.starts_on)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let ends_on = crate::domain::optional_date("ends_on", &f.ends_on)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if !errors.is_empty() {
+        return interruptions_page(&v, &state, Some((typed, errors))).await;
+    }
+    let done = run(&state, move |cx| {
         let d = shortages::Declare {
             drug_field: "drug_code",
             drug: &f.drug_code,
@@ -218,8 +333,12 @@ async fn declare(
         };
         shortages::declare_interruption(cx, &p, &d)
     })
-    .await?;
-    Ok(view::see_other("/supply-interruptions"))
+    .await;
+    match done {
+        Ok(_) => Ok(view::see_other("/supply-interruptions")),
+        Err(Error::Invalid(es)) => interruptions_page(&v, &state, Some((typed, es))).await,
+        Err(e) => Err(e),
+    }
 }
 
 #[post("/supply-interruptions/{id}/end")]

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
 use super::{local_time, money};
-use crate::app::{shortage_responses, shortages};
+use crate::app::{shortage_picks, shortage_responses, shortages};
 use crate::domain::catalog::RegionLevel;
 use crate::domain::shortage::{counties_parse, Evidence, Level, ShortageStatus};
 use crate::domain::shortage_response::{ResponseInput, OFFERED};
@@ -41,6 +41,27 @@ struct ListQuery {
     region: String,
 }
 
+/// A drug named for people: generic name, form, strength.
+pub(super) fn drug_label(t: &crate::i18n::Tr, d: &crate::store::catalog::Drug) -> String {
+    crate::store::names::names_of(d).label(t.zh())
+}
+
+/// The drug picker's choices: each drug's label with its code (what the form sends back).
+pub(super) fn drug_choices(
+    t: &crate::i18n::Tr,
+    drugs: &[crate::store::catalog::Drug],
+    blank: &str,
+) -> Vec<(String, String)> {
+    let mut v = vec![(String::new(), blank.to_string())];
+    v.extend(drugs.iter().map(|d| {
+        (
+            d.code.clone(),
+            crate::store::names::names_of(d).choice(t.zh()),
+        )
+    }));
+    v
+}
+
 #[get("/shortages")]
 async fn shortage_list(
     v: Viewer,
@@ -64,19 +85,21 @@ async fn shortage_list(
         region_id,
     };
     let p = v.p.clone();
-    let (rows, regions) = run(&state, move |cx| {
+    let (rows, regions, drugs) = run(&state, move |cx| {
         Ok((
             shortages::list(cx, &p, &f, 500)?,
             crate::store::regions::all(&mut *cx.conn()?)?,
+            shortage_picks::drugs(cx)?,
         ))
     })
     .await?;
     let geo = ss::Geo::of(&regions)?;
+    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
+        drugs.iter().map(|d| (d.id, d)).collect();
     let table = Table {
         columns: cols(
             &t,
             &[
-                "shortage.record",
                 "shortage.drug",
                 "shortage.level",
                 "shortage.scope",
@@ -89,23 +112,26 @@ async fn shortage_list(
             .iter()
             .map(|r| {
                 let s = &r.record;
+                let name = by_id
+                    .get(&s.drug_id)
+                    .map(|d| drug_label(&t, d))
+                    .unwrap_or_else(|| r.drug_name.clone());
                 vec![
-                    Cell::link(format!("#{}", s.id), format!("/shortages/{}", s.id)),
-                    Cell::text(format!("{} {}", r.drug_code, r.drug_name)),
+                    Cell::link(name, format!("/shortages/{}", s.id)),
                     level_cell(&t, s.level),
                     Cell::text(format!(
                         "{} · {}",
                         t.get(&format!("shortage.scope.{}", s.scope)),
                         geo.name(s.region_id, t.lang)
                     )),
-                    Cell::num(counties_parse(&s.counties).len().to_string()),
+                    Cell::text(names_of(&t, &geo, &s.counties)),
                     Cell::text(local_time(tz, s.opened_at)),
                     Cell::text(local_time(tz, s.updated_at)),
                 ]
             })
             .collect(),
     };
-    let search = list_search(&t, &q, &regions);
+    let search = list_search(&t, &q, &regions, &drugs);
     view::ok(&ListPage {
         chrome: v.chrome(t.get("nav.shortages")),
         heading: t.get("nav.shortages").into(),
@@ -125,6 +151,7 @@ fn list_search(
     t: &crate::i18n::Tr,
     q: &ListQuery,
     regions: &[crate::store::regions::Region],
+    drugs: &[crate::store::catalog::Drug],
 ) -> Search {
     let mut levels = vec![(String::new(), t.get("shortage.any_level").to_string())];
     levels.extend(Level::ALL.iter().map(|l| {
@@ -159,7 +186,12 @@ fn list_search(
                     .collect(),
             ),
             Field::select("level", t.get("shortage.level"), &q.level, levels),
-            Field::text("drug", t.get("shortage.drug_code"), &q.drug),
+            Field::select(
+                "drug",
+                t.get("shortage.drug"),
+                &q.drug,
+                drug_choices(t, drugs, t.get("shortui.any_drug")),
+            ),
             Field::select("region", t.get("shortage.region"), &q.region, region_opts),
         ],
     }
@@ -202,42 +234,78 @@ async fn shortage_page(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
+    record_page(&v, &state, id.into_inner(), None).await
+}
+
+/// A record's page; with a refused response, its form again with what was typed and each
+/// error next to its field (422).
+async fn record_page(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    id: i64,
+    refused: Option<(ResponseForm, Vec<crate::domain::Invalid>)>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let tz = state.config.time_zone;
-    let (id, p) = (id.into_inner(), v.p.clone());
-    let (d, geo) = run(&state, move |cx| {
+    let p = v.p.clone();
+    let (d, geo, picks) = run(state, move |cx| {
         let d = shortages::get(cx, &p, id)?;
-        Ok((d, ss::geography(&mut *cx.conn()?)?))
+        let picks = shortage_picks::of_shortage(cx, &p, &d)?;
+        Ok((d, ss::geography(&mut *cx.conn()?)?, picks))
     })
     .await?;
     let rec = &d.record;
     let evidence: Vec<Evidence> = serde_json::from_str(&rec.evidence).unwrap_or_default();
     let mut ev = Section::new(t.get("shortage.evidence"));
     ev.table = Some(evidence_table(&t, &geo, &evidence));
-    let mut resp = responses_section(&t, tz, &geo, &d.responses);
+    let mut resp = responses_section(&t, tz, &geo, &d.responses, &picks);
     if v.p.can_administer() {
         for r in d.responses.iter().filter(|r| r.ended_at.is_none()) {
             resp.forms.push(Form::button(
                 format!("/shortages/{id}/responses/{}/withdraw", r.id),
                 format!(
-                    "{} #{} · {}",
+                    "{} · {} · {}",
                     t.get("shortage.withdraw"),
-                    r.id,
-                    t.get(&format!("shortage.response.{}", r.kind))
+                    t.get(&format!("shortage.response.{}", r.kind)),
+                    names_of(&t, &geo, &r.counties)
                 ),
             ));
         }
     }
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let mut top_errors = vec![];
     if v.p.can_administer() && rec.status == ShortageStatus::Open {
-        resp.forms.push(response_form(&t, id));
+        let typed = refused.as_ref().map(|(f, _)| f);
+        let form = response_form(&t, id, &geo, &picks, typed);
+        let form = match &refused {
+            Some((_, es)) => {
+                let (f, general) = form.with_errors(&t, es);
+                top_errors = general;
+                f
+            }
+            None => form,
+        };
+        resp.forms.push(form);
     }
-    view::ok(&DetailPage {
-        chrome: v.chrome(format!("{} #{}", t.get("nav.shortages"), id)),
-        heading: format!("{} #{id} · {}", t.get("nav.shortages"), d.drug.name_zh),
-        props: record_props(&t, tz, &geo, &d),
-        actions: vec![Link::new("/shortages", t.get("nav.shortages"))],
-        sections: vec![ev, resp, history_section(&t, tz, &geo, &d.events)],
-    })
+    resp.text.extend(top_errors);
+    let drug = drug_label(&t, &d.drug);
+    view::render(
+        status,
+        &DetailPage {
+            chrome: v.chrome(format!("{} · {drug}", t.get("nav.shortages"))),
+            heading: format!(
+                "{drug} · {}",
+                t.get(&format!("shortage.level.{}", rec.level))
+            ),
+            props: record_props(&t, tz, &geo, &d),
+            actions: vec![Link::new("/shortages", t.get("nav.shortages"))],
+            sections: vec![ev, resp, history_section(&t, tz, &geo, &d.events)],
+        },
+    )
 }
 
 fn names_of(t: &crate::i18n::Tr, geo: &ss::Geo, counties: &str) -> String {
@@ -259,7 +327,7 @@ fn record_props(
     vec![
         (
             label("shortage.drug"),
-            format!("{} {} ({})", drug.code, drug.name_zh, drug.inn),
+            format!("{} ({})", drug_label(t, drug), drug.code),
         ),
         (
             label("shortage.status"),
@@ -288,6 +356,7 @@ fn responses_section(
     tz: chrono_tz::Tz,
     geo: &ss::Geo,
     responses: &[ss::Response],
+    picks: &shortage_picks::Picks,
 ) -> Section {
     let mut resp = Section::new(t.get("shortage.responses"));
     resp.table = Some(Table {
@@ -313,8 +382,17 @@ fn responses_section(
                     Cell::num(r.price_cap.map(money).unwrap_or_default()),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
                     match (r.supplier_id, r.tender_id) {
-                        (Some(s), _) => Cell::link(format!("#{s}"), format!("/suppliers/{s}")),
-                        (None, Some(t)) => Cell::link(format!("#{t}"), format!("/tenders/{t}")),
+                        (Some(s), _) => Cell::link(
+                            picks.suppliers.get(&s).cloned().unwrap_or_default(),
+                            format!("/suppliers/{s}"),
+                        ),
+                        (None, Some(x)) => Cell::link(
+                            picks.tenders.get(&x).cloned().unwrap_or_default(),
+                            format!("/tenders/{x}"),
+                        ),
+                        _ if r.kind == crate::domain::shortage::ResponseKind::BackupSwitch => {
+                            Cell::text(backups_of(t, geo, picks, &r.counties))
+                        }
                         _ => Cell::text(""),
                     },
                     Cell::text(&r.note),
@@ -334,7 +412,39 @@ fn responses_section(
     resp
 }
 
-fn response_form(t: &crate::i18n::Tr, id: i64) -> Form {
+/// Each county of `counties` with the supplier that backs it up: "金寨县 → 某药业".
+fn backups_of(
+    t: &crate::i18n::Tr,
+    geo: &ss::Geo,
+    picks: &shortage_picks::Picks,
+    counties: &str,
+) -> String {
+    counties_parse(counties)
+        .iter()
+        .map(|c| {
+            let backup = picks
+                .counties
+                .iter()
+                .find(|x| x.id == *c)
+                .and_then(|x| x.backup.as_ref())
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| t.get("shortui.no_backup").into());
+            format!("{} → {backup}", geo.name(*c, t.lang))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The response form: the kind, the counties (each with its backup supplier, by name), the end
+/// date, the price cap, the designated manufacturer (by name), its price, a note; what was
+/// typed kept when it comes back refused.
+fn response_form(
+    t: &crate::i18n::Tr,
+    id: i64,
+    geo: &ss::Geo,
+    picks: &shortage_picks::Picks,
+    typed: Option<&ResponseForm>,
+) -> Form {
     let kinds: Vec<(String, String)> = OFFERED
         .iter()
         .map(|k| {
@@ -345,16 +455,42 @@ fn response_form(t: &crate::i18n::Tr, id: i64) -> Form {
             )
         })
         .collect();
+    let mut counties = vec![(String::new(), t.get("shortui.all_counties").to_string())];
+    counties.extend(picks.counties.iter().map(|c| {
+        let backup = c
+            .backup
+            .as_ref()
+            .map(|(_, n)| t.get("shortui.backup_is").replace("{supplier}", n))
+            .unwrap_or_else(|| t.get("shortui.no_backup").into());
+        (
+            c.id.to_string(),
+            format!("{} · {backup}", geo.name(c.id, t.lang)),
+        )
+    }));
+    let mut makers = vec![(String::new(), t.get("shortui.no_producer").to_string())];
+    makers.extend(picks.makers.iter().map(|(i, n)| (i.to_string(), n.clone())));
+    let blank = ResponseForm::default();
+    let f = typed.unwrap_or(&blank);
     Form::new(
         format!("/shortages/{id}/responses"),
         t.get("shortage.respond"),
         vec![
-            Field::select("kind", t.get("shortage.response"), "", kinds),
-            Field::text("price_cap", t.get("shortage.price_cap"), ""),
-            Field::text("until_on", t.get("shortage.until"), "").kind("date"),
-            Field::text("supplier_id", t.get("shortage.designated_supplier"), ""),
-            Field::text("unit_price", t.get("shortage.negotiated_price"), ""),
-            Field::text("note", t.get("shortage.note"), ""),
+            Field::select("kind", t.get("shortage.response"), &f.kind, kinds),
+            Field::select("counties", t.get("shortui.county"), &f.counties, counties),
+            Field::text("until_on", t.get("shortage.until"), &f.until_on).kind("date"),
+            Field::text("price_cap", t.get("shortage.price_cap"), &f.price_cap),
+            Field::select(
+                "supplier_id",
+                t.get("shortui.producer"),
+                &f.supplier_id,
+                makers,
+            ),
+            Field::text(
+                "unit_price",
+                t.get("shortage.negotiated_price"),
+                &f.unit_price,
+            ),
+            Field::text("note", t.get("shortage.note"), &f.note),
         ],
     )
 }
@@ -439,7 +575,7 @@ fn history_section(
     hist
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ResponseForm {
     #[serde(default)]
     pub kind: String,
@@ -479,14 +615,27 @@ async fn respond(
     f: web::Form<ResponseForm>,
 ) -> Result<HttpResponse, Error> {
     shortage_responses::may_respond(&v.p)?;
-    let id = id.into_inner();
-    let r = f.input().check(state.today()).map_err(Error::Invalid)?;
+    let (id, f) = (id.into_inner(), f.into_inner());
+    let r = match f.input().check(state.today()) {
+        Ok(r) => r,
+        Err(es) => return record_page(&v, &state, id, Some((f, es))).await,
+    };
     let (p, master) = (v.p.clone(), state.master.clone());
-    run(&state, move |cx| {
+    let done = run(&state, move |cx| {
         shortage_responses::respond(cx, &p, id, &r, &master)
     })
-    .await?;
-    Ok(view::see_other(&format!("/shortages/{id}")))
+    .await;
+    match done {
+        Ok(_) => Ok(view::see_other(&format!("/shortages/{id}"))),
+        Err(Error::Invalid(es)) => record_page(&v, &state, id, Some((f, es))).await,
+        // A county without a backup (or another refusal of the response as a whole): said
+        // next to the counties picked.
+        Err(Error::Conflict(m)) => {
+            let es = vec![crate::domain::Invalid::new("counties", m)];
+            record_page(&v, &state, id, Some((f, es))).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[post("/shortages/{id}/responses/{response}/withdraw")]

@@ -1,0 +1,327 @@
+//! Home pages and the shortage response in a real browser (the shared harness,
+//! `tests/common/browser.rs`): every role's home page at a phone's and a desktop's width, in
+//! Chinese and at the phone's in English, each passing the no-sideways-scroll and axe-core
+//! checks, with a screenshot `target/screenshots/home-<role>-<width>-<lang>.png`; and center
+//! staff, from the home page's open-shortages line, switching a county to its backup supplier
+//! by name, at both widths in Chinese and at the phone's in English.
+
+mod common;
+
+use chrono::{Duration, NaiveDate};
+use fantoccini::Locator;
+
+use common::browser::{self as harness, serve, CmdError, Viewport, DESKTOP, PHONE};
+use common::{state_with_demo, Backend, TestDb};
+use jicai::domain::award::{LotAward, Winner};
+use jicai::domain::supply::{serving, Arrangement, ContractKind};
+use jicai::store::{regions, shortages as ss, supply};
+use jicai::web::AppState;
+
+const ROLES: [&str; 5] = ["center", "supplier", "institution", "regulator", "expert"];
+
+fn run_scan(state: &AppState) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let spec = jicai::domain::jobs::parse(
+        "shortage_scan.toml",
+        "shortage_scan",
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap();
+    let r = jicai::jobs::shortage::scan(
+        &mut state.store.conn().unwrap(),
+        &spec,
+        state.clock.now(),
+        state.config.time_zone,
+        "http://jicai.test",
+    )
+    .unwrap();
+    assert!(r.errors.is_empty(), "{r}");
+}
+
+fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Arrangement> {
+    let arr = supply::arrangements_for(&mut state.store.conn().unwrap(), county, drug).unwrap();
+    serving(&arr, county, drug, day).cloned()
+}
+
+/// An institution, its county and a drug whose award names a backup for that county, the
+/// county served by the award today.
+fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
+    use diesel::prelude::*;
+    use jicai::store::schema::{institutions, lots};
+    let mut c = state.store.conn().unwrap();
+    let today = state.today();
+    let regions = regions::all(&mut c).unwrap();
+    let awards: Vec<(i64, LotAward)> = lots::table
+        .select((lots::drug_id, lots::result_json))
+        .load::<(i64, Option<String>)>(&mut *c)
+        .unwrap()
+        .into_iter()
+        .filter_map(|(d, j)| Some((d, serde_json::from_str(&j?).ok()?)))
+        .collect();
+    let insts: Vec<i64> = institutions::table
+        .select(institutions::id)
+        .order(institutions::id)
+        .load(&mut *c)
+        .unwrap();
+    drop(c);
+    for inst in insts {
+        let county =
+            regions::county_of_institution(&mut state.store.conn().unwrap(), inst).unwrap();
+        let code = &regions.iter().find(|r| r.id == county).unwrap().code;
+        for (drug, a) in &awards {
+            let Some(w) = jicai::domain::shortage_response::backup_for(a, code) else {
+                continue;
+            };
+            if routed(state, county, *drug, today).is_some_and(|r| r.kind == ContractKind::Award) {
+                return (inst, county, *drug, w.clone());
+            }
+        }
+    }
+    panic!("the demo has a multiple-winner award with a backup for a county");
+}
+
+/// Logs in and, when the browser asks for English, switches the demo user (who reads
+/// Chinese) to English with the header's switch, as a person would.
+async fn log_in(b: &harness::Browser, base: &str, user: &str) -> Result<(), CmdError> {
+    b.log_in(base, user).await?;
+    if b.lang == "en" && b.page_lang().await? != "en" {
+        b.client
+            .find(Locator::Id("lang-switch"))
+            .await?
+            .click()
+            .await?;
+        b.client
+            .wait()
+            .for_element(Locator::Css("html[lang='en']"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Picks an option of a select (a phone's native picker is not driven through clicks).
+async fn pick(b: &harness::Browser, id: &str, value: &str) -> Result<(), CmdError> {
+    b.client
+        .execute(
+            "const s = document.getElementById(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::json!(id), serde_json::json!(value)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Presses a form's button (through the page: a phone's emulated touch does not always reach a
+/// button far down a long page).
+async fn submit_form(b: &harness::Browser, css: &str) -> Result<(), CmdError> {
+    let button = b.client.find(Locator::Css(css)).await?;
+    b.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
+            vec![serde_json::to_value(&button).unwrap_or_default()],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn log_out(b: &harness::Browser) -> Result<(), CmdError> {
+    b.client.find(Locator::Id("logout")).await?.click().await?;
+    b.client
+        .wait()
+        .for_element(Locator::Id("login-button"))
+        .await?;
+    Ok(())
+}
+
+#[actix_web::test]
+async fn every_roles_home_page_at_both_widths_and_in_both_languages() {
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (base, server) = serve(&state);
+    let mut problems = vec![];
+    for (vp, lang) in [(PHONE, "zh-CN"), (DESKTOP, "zh-CN"), (PHONE, "en")] {
+        let Some(b) = harness::start(vp, lang).await else {
+            server.stop(true).await;
+            return;
+        };
+        let outcome = async {
+            for role in ROLES {
+                log_in(&b, &base, role).await?;
+                b.goto(&format!("{base}/home")).await?;
+                b.client
+                    .wait()
+                    .for_element(Locator::Css("section.todo"))
+                    .await?;
+                let name = format!("home-{role}-{}-{lang}", vp.tag());
+                problems.extend(b.check_page(&name).await?);
+                // The lines are links to their records (the expert has none on the demo).
+                let items = b.client.find_all(Locator::Css("ul.todo-list li a")).await?;
+                if role != "expert" && items.is_empty() {
+                    problems.push(format!("{name}: no to-do line"));
+                }
+                log_out(&b).await?;
+            }
+            Ok::<_, CmdError>(())
+        }
+        .await;
+        b.close().await;
+        if let Err(e) = outcome {
+            server.stop(true).await;
+            panic!("{vp:?} {lang}: {e}");
+        }
+    }
+    server.stop(true).await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Center staff find which drug is short in which county and switch the county to its backup
+/// supplier: from the home page's line, the list, the record, the response form (the county
+/// and its backup picked by name), a refusal first (no end date: said in the page's language),
+/// then the switch; the county's new orders go to the backup.
+async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, backup) = county_with_backup(&state);
+    ss::report(
+        &mut state.store.conn().unwrap(),
+        &state.act("institution"),
+        inst,
+        drug,
+        "none left",
+    )
+    .unwrap();
+    run_scan(&state);
+    let rec = ss::open_records(&mut state.store.conn().unwrap())
+        .unwrap()
+        .remove(&drug)
+        .expect("a record of the drug");
+    let today = state.today();
+    let Some(b) = harness::start(vp, lang).await else {
+        return;
+    };
+    let (base, server) = serve(&state);
+    let tag = format!("{}-{lang}", vp.tag());
+    let outcome = async {
+        let mut problems = vec![];
+        log_in(&b, &base, "center").await?;
+        b.goto(&format!("{base}/home")).await?;
+        problems.extend(b.check_page(&format!("switch-1-home-{tag}")).await?);
+        // The home page's line of the record's level leads to the list of that level.
+        let line = b
+            .client
+            .find(Locator::Css(&format!(
+                "li.todo-shortages a[href$='level={}']",
+                rec.level
+            )))
+            .await?;
+        line.click().await?;
+        b.client
+            .wait()
+            .for_element(Locator::Css(&format!("a[href='/shortages/{}']", rec.id)))
+            .await?;
+        problems.extend(b.check_page(&format!("switch-2-list-{tag}")).await?);
+        b.client
+            .find(Locator::Css(&format!("a[href='/shortages/{}']", rec.id)))
+            .await?
+            .click()
+            .await?;
+        b.client
+            .wait()
+            .for_element(Locator::Id("f-counties"))
+            .await?;
+        problems.extend(b.check_page(&format!("switch-3-record-{tag}")).await?);
+        // The county picked by its name, which says its backup supplier.
+        let counties = b.client.find(Locator::Id("f-counties")).await?;
+        let option = counties
+            .find(Locator::Css(&format!("option[value='{county}']")))
+            .await?;
+        let label = option.text().await?;
+        pick(&b, "f-kind", "backup_switch").await?;
+        pick(&b, "f-counties", &county.to_string()).await?;
+        let submit = format!(
+            "form[action='/shortages/{}/responses'] button[type=submit]",
+            rec.id
+        );
+        // No end date: refused, said next to the field in the page's language.
+        submit_form(&b, &submit).await?;
+        b.client
+            .wait()
+            .for_element(Locator::Css("label.has-error em.error"))
+            .await?;
+        problems.extend(b.check_page(&format!("switch-4-refused-{tag}")).await?);
+        let errors = b.error_texts().await?;
+        let kept = b
+            .client
+            .find(Locator::Css("#f-counties option:checked"))
+            .await?
+            .text()
+            .await?;
+        let until = (today + Duration::days(30)).to_string();
+        b.client
+            .execute(
+                "document.getElementById('f-until_on').value = arguments[0];",
+                vec![serde_json::json!(until)],
+            )
+            .await?;
+        submit_form(&b, &submit).await?;
+        b.client
+            .wait()
+            .for_element(Locator::Css(&format!(
+                "form[action^='/shortages/{}/responses/']",
+                rec.id
+            )))
+            .await?;
+        problems.extend(b.check_page(&format!("switch-5-done-{tag}")).await?);
+        let page = b.client.source().await?;
+        Ok::<_, CmdError>((problems, label, errors, kept, page))
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = b.screenshot(&format!("switch-failed-{tag}")).await;
+        if let Ok(src) = b.client.source().await {
+            eprintln!("{src}");
+        }
+    }
+    b.close().await;
+    server.stop(true).await;
+    let (problems, label, errors, kept, page) = outcome.expect("the browser session runs");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let names = jicai::store::tenders::supplier_names(&mut state.store.conn().unwrap()).unwrap();
+    let backup_name = &names[&backup.supplier_id];
+    let geo = ss::geography(&mut state.store.conn().unwrap()).unwrap();
+    let county_name = geo.name(county, lang);
+    assert!(
+        label.contains(&county_name) && label.contains(backup_name.as_str()),
+        "the county is picked by name with its backup: {label}"
+    );
+    assert_eq!(kept, label, "the county picked is kept after the refusal");
+    assert!(!errors.is_empty(), "the missing end date is said");
+    assert!(
+        page.contains(&format!("{county_name} → {backup_name}")),
+        "the response names the county and its backup"
+    );
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::BackupSwitch);
+    assert_eq!(
+        now.supplier_id, backup.supplier_id,
+        "the county's orders go to the backup"
+    );
+}
+
+#[actix_web::test]
+async fn center_staff_switch_a_county_to_its_backup_on_a_phone() {
+    switch_a_county_to_its_backup(PHONE, "zh-CN").await;
+}
+
+#[actix_web::test]
+async fn center_staff_switch_a_county_to_its_backup_on_a_desktop() {
+    switch_a_county_to_its_backup(DESKTOP, "zh-CN").await;
+}
+
+#[actix_web::test]
+async fn center_staff_switch_a_county_to_its_backup_in_english() {
+    switch_a_county_to_its_backup(PHONE, "en").await;
+}
