@@ -326,22 +326,26 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
             .await?
             .click()
             .await?;
+        // The order is named by its number and drug; its delivery note is where it is received.
         browser
             .wait()
-            .for_element(Locator::LinkText(&format!("#{order_id}")))
+            .for_element(Locator::PartialLinkText(&format!("DD{order_id:06}")))
             .await?
             .click()
             .await?;
         browser
             .wait()
-            .for_element(Locator::XPath("//button[contains(., '验收入库')]"))
+            .for_element(Locator::PartialLinkText("随货同行单"))
             .await?
             .click()
             .await?;
         browser
             .wait()
-            .for_element(Locator::XPath("//td[contains(., '已入库')]"))
+            .for_element(Locator::Css("form.dn-form button[type=submit]"))
+            .await?
+            .click()
             .await?;
+        browser.wait().for_element(Locator::Css("p.notice")).await?;
         let text = browser.find(Locator::Css("main")).await?.text().await?;
         Ok::<_, fantoccini::error::CmdError>(text)
     }
@@ -349,7 +353,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
     let _ = browser.close().await;
     server_handle.stop(true).await;
     let text = outcome.expect("the browser session runs");
-    assert!(text.contains("已验收"), "the order is received: {text}");
+    assert!(text.contains("已验收该行"), "the line is received: {text}");
     let mut c = state.store.conn().unwrap();
     let dl = os::delivery_lines_of(&mut c, order_id)
         .unwrap()
@@ -478,13 +482,7 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             .await?
             .click()
             .await?;
-        browser
-            .wait()
-            .for_element(Locator::XPath(&format!(
-                "//td[contains(., '{}')]",
-                picks[1].0
-            )))
-            .await?;
+        browser.wait().for_element(Locator::Css("p.notice")).await?;
         let url = browser.current_url().await?;
         let text = browser.find(Locator::Css("main")).await?.text().await?;
         // The list as the phone shows it, 390 px wide, the window made tall enough to hold it
@@ -509,6 +507,7 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         png,
     );
     assert!(url.path().ends_with("/orders"), "{url}");
+    assert!(text.contains("订单已提交：2 个订单"), "the notice: {text}");
     // Two new orders, one per supplier, each naming its own drug.
     let mut c = state.store.conn().unwrap();
     let mine = os::orders_for(&mut c, Some(&[inst]), None).unwrap();
@@ -522,10 +521,13 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         let names = &drugs[&o.id];
         assert_eq!(names.len(), 1, "{names:?}");
         assert!(names[0].starts_with(code.as_str()), "{names:?}");
+        let drug = jicai::store::catalog::drug_by_code(&mut c, code)
+            .unwrap()
+            .unwrap();
         let row = text
             .lines()
-            .find(|l| l.contains(&format!("#{}", o.id)))
-            .unwrap_or_else(|| panic!("order #{} listed: {text}", o.id));
-        assert!(row.contains(code.as_str()), "the row names its drug: {row}");
+            .find(|l| l.contains(&format!("DD{:06}", o.id)))
+            .unwrap_or_else(|| panic!("order {} listed: {text}", o.id));
+        assert!(row.contains(&drug.name_zh), "the row names its drug: {row}");
     }
 }
