@@ -429,6 +429,13 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .find(|p| p["delivery_line_id"] == dl)
         .expect("a payable");
     assert_eq!(p["amount"], expected);
+    // The payables page names it: the order, the drug, 180 accepted, the amount.
+    let page = nurse.get("/payables").await;
+    assert!(page
+        .body
+        .contains(&format!("/orders/{oid}/deliveries/{note}")));
+    assert!(page.body.contains(&drug_name), "{}", page.body);
+    assert!(page.body.contains(&format!("¥{expected}")), "{}", page.body);
     // The rejected units are the supplier's credit event.
     assert!(os::credit_events_of(&mut conn(&state), supplier)
         .unwrap()

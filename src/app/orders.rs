@@ -326,6 +326,52 @@ pub fn payables(cx: &Ctx, p: &Principal) -> Result<Vec<Payable>> {
     Ok(os::payables_of(&mut *cx.conn()?, inst, sup)?)
 }
 
+/// A payable as its page names it: the order, its delivery note, the drug, the institution and
+/// the supplier, the units accepted.
+pub struct NamedPayable {
+    pub payable: Payable,
+    pub order_id: i64,
+    pub note_id: i64,
+    pub accepted: i64,
+    pub drug: os::DrugName,
+    pub institution: String,
+    pub supplier: String,
+}
+
+/// The payables a principal sees (as [`payables`]), with their names.
+pub fn named_payables(cx: &Ctx, p: &Principal) -> Result<Vec<NamedPayable>> {
+    let ps = payables(cx, p)?;
+    let mut c = cx.conn()?;
+    let places = os::delivery_line_places(
+        &mut c,
+        &ps.iter().map(|p| p.delivery_line_id).collect::<Vec<_>>(),
+    )?;
+    let mut order_ids: Vec<i64> = places.values().map(|v| v.0).collect();
+    order_ids.sort_unstable();
+    order_ids.dedup();
+    let names = os::order_names(&mut c, &order_ids)?;
+    Ok(ps
+        .into_iter()
+        .map(|p| {
+            let (order_id, note_id, line, accepted) =
+                places.get(&p.delivery_line_id).copied().unwrap_or_default();
+            let n = names.get(&order_id);
+            NamedPayable {
+                order_id,
+                note_id,
+                accepted,
+                drug: n
+                    .and_then(|n| n.drugs.iter().find(|(l, _)| *l == line))
+                    .map(|(_, d)| d.clone())
+                    .unwrap_or_default(),
+                institution: n.map(|n| n.institution.clone()).unwrap_or_default(),
+                supplier: n.map(|n| n.supplier.clone()).unwrap_or_default(),
+                payable: p,
+            }
+        })
+        .collect())
+}
+
 /// The paying institution marks a payable paid.
 #[tracing::instrument(skip_all, fields(user = %p.username, payable = id))]
 pub fn mark_paid(cx: &Ctx, p: &Principal, id: i64) -> Result<()> {

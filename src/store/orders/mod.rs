@@ -658,3 +658,27 @@ pub fn payables_of_lines(
     }
     Ok(out)
 }
+
+/// Where each of these delivery lines belongs: delivery line id → (order, delivery note, order
+/// line, units accepted).
+pub fn delivery_line_places(
+    conn: &mut DbConn,
+    delivery_line_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (i64, i64, i64, i64)>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in delivery_line_ids.chunks(500) {
+        let rows: Vec<(i64, i64, i64, i64, i64)> = delivery_lines::table
+            .inner_join(deliveries::table)
+            .filter(delivery_lines::id.eq_any(chunk))
+            .select((
+                delivery_lines::id,
+                deliveries::order_id,
+                deliveries::id,
+                delivery_lines::order_line_id,
+                delivery_lines::accepted,
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(d, o, n, l, a)| (d, (o, n, l, a))));
+    }
+    Ok(out)
+}

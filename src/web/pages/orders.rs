@@ -13,7 +13,6 @@ use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
 use crate::i18n::Tr;
 use crate::store::orders::{self as os, Receipt, ShipLine};
-use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
 use crate::web::{run, AppState, Error};
@@ -574,21 +573,20 @@ async fn accept(
 #[get("/payables")]
 async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
+    let zh = t.zh();
     let day = state.today();
     let p = v.p.clone();
-    let (ps, names) = run(&state, move |cx| {
-        Ok((
-            orders::payables(cx, &p)?,
-            ts::supplier_names(&mut *cx.conn()?)?,
-        ))
-    })
-    .await?;
+    let ps = run(&state, move |cx| orders::named_payables(cx, &p)).await?;
     let payer = v.p.role == Role::Institution;
     let table = Table {
         columns: cols(
             &t,
             &[
+                "ordui.order",
+                "order.drug",
+                "ordui.institution",
                 "order.supplier",
+                "order.accepted",
                 "order.amount",
                 "order.due_on",
                 "order.status",
@@ -596,7 +594,8 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
         ),
         rows: ps
             .iter()
-            .map(|p| {
+            .map(|n| {
+                let p = &n.payable;
                 let status = if p.paid_at.is_some() {
                     Cell::text(t.get("order.paid")).with_class("good")
                 } else if p.due_on < day {
@@ -605,8 +604,15 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
                     Cell::text(t.get("order.due"))
                 };
                 vec![
-                    Cell::text(names.get(&p.supplier_id).cloned().unwrap_or_default()),
-                    Cell::num(money(p.amount)),
+                    Cell::link(
+                        super::delivery_notes::order_number(n.order_id),
+                        format!("/orders/{}/deliveries/{}", n.order_id, n.note_id),
+                    ),
+                    Cell::text(n.drug.label(zh)),
+                    Cell::text(n.institution.clone()),
+                    Cell::text(n.supplier.clone()),
+                    Cell::num(n.accepted.to_string()),
+                    Cell::num(format!("¥{}", money(p.amount))),
                     Cell::text(p.due_on.to_string()),
                     status,
                 ]
@@ -626,6 +632,7 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
         // Each unpaid payable gets its "mark paid" link in the actions row.
         page.actions = ps
             .iter()
+            .map(|n| &n.payable)
             .filter(|p| p.paid_at.is_none())
             .map(|p| {
                 Link::new(
