@@ -329,24 +329,47 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         // The order is named by its number and drug; its delivery note is where it is received.
         browser
             .wait()
-            .for_element(Locator::PartialLinkText(&format!("DD{order_id:06}")))
+            .for_element(Locator::XPath(&format!("//a[contains(., 'DD{order_id:06}')]")))
             .await?
             .click()
             .await?;
         browser
             .wait()
-            .for_element(Locator::PartialLinkText("随货同行单"))
+            .for_element(Locator::XPath("//a[contains(., '随货同行单')]"))
             .await?
             .click()
             .await?;
+        // The delivery note as a phone shows it (the window tall enough to hold it all).
         browser
             .wait()
             .for_element(Locator::Css("form.dn-form button[type=submit]"))
+            .await?;
+        browser.set_window_size(390, 2000).await?;
+        let narrow: i64 = browser
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth",
+                vec![],
+            )
+            .await?
+            .as_i64()
+            .unwrap_or(i64::MAX);
+        let phone = browser.screenshot().await?;
+        browser
+            .find(Locator::Css("form.dn-form button[type=submit]"))
             .await?
             .click()
             .await?;
         browser.wait().for_element(Locator::Css("p.notice")).await?;
+        browser.set_window_size(1366, 900).await?;
+        let desk = browser.screenshot().await?;
         let text = browser.find(Locator::Css("main")).await?.text().await?;
+        for (name, png) in [
+            ("delivery-note-390px", phone),
+            ("delivery-note-received-1366px", desk),
+        ] {
+            let _ = std::fs::write(format!("{}/{name}.png", env!("CARGO_TARGET_TMPDIR")), png);
+        }
+        assert!(narrow <= 0, "the note scrolls sideways on a phone by {narrow} px");
         Ok::<_, fantoccini::error::CmdError>(text)
     }
     .await;

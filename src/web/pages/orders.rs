@@ -128,11 +128,11 @@ fn order_title(t: &Tr, id: i64, n: &os::OrderNames) -> String {
     }
 }
 
-/// The drugs of an order, each once, in line order.
+/// The drugs of an order ("D0013 阿莫西林 胶囊剂 0.25g"), each once, in line order.
 fn drug_list(n: &os::OrderNames, zh: bool) -> String {
     let mut seen: Vec<String> = vec![];
     for (_, d) in &n.drugs {
-        let l = d.label(zh);
+        let l = format!("{} {}", d.code, d.label(zh));
         if !seen.contains(&l) {
             seen.push(l);
         }
