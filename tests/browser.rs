@@ -329,7 +329,9 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         // The order is named by its number and drug; its delivery note is where it is received.
         browser
             .wait()
-            .for_element(Locator::XPath(&format!("//a[contains(., 'DD{order_id:06}')]")))
+            .for_element(Locator::XPath(&format!(
+                "//a[contains(., 'DD{order_id:06}')]"
+            )))
             .await?
             .click()
             .await?;
@@ -369,7 +371,10 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         ] {
             let _ = std::fs::write(format!("{}/{name}.png", env!("CARGO_TARGET_TMPDIR")), png);
         }
-        assert!(narrow <= 0, "the note scrolls sideways on a phone by {narrow} px");
+        assert!(
+            narrow <= 0,
+            "the note scrolls sideways on a phone by {narrow} px"
+        );
         Ok::<_, fantoccini::error::CmdError>(text)
     }
     .await;

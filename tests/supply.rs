@@ -228,8 +228,8 @@ async fn another_countys_contract_is_refused(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // The form again, the refusal in the user's language on it.
     assert!(
-        r.body.contains("is not what supplies this institution&#x27;s county")
-            || r.body.contains("is not what supplies this institution's county"),
+        r.body
+            .contains("contract 2 is not what supplies this institution"),
         "{}",
         r.body
     );

@@ -625,9 +625,7 @@ pub fn delivery_of_order(conn: &mut DbConn, order_id: i64, delivery_id: i64) -> 
         .optional()?
         .ok_or_else(|| {
             StoreError::NotFound(
-                crate::domain::Msg::new(Code::DeliveryNoteNotFound)
-                    .arg("id", delivery_id)
-                    .into(),
+                crate::domain::Msg::new(Code::DeliveryNoteNotFound).arg("id", delivery_id),
             )
         })
 }

@@ -94,13 +94,14 @@ async fn basket_form(
     Ok(Form::new("/orders", t.get("order.place"), fields))
 }
 
+/// Each basket line's form fields: (drug or contract, quantity).
+type LineFields = Vec<(String, String)>;
+
 /// The basket of the posted form: rows `drug_i` / `quantity_i` (empty rows skipped), or a
 /// `contract_id` with its `quantity` (the older form, checked like any line).
 /// With each line, the form's fields it came from (drug or contract, quantity), to put the
 /// service's errors (`lines[i].…`) next to them.
-fn basket_of(
-    f: &HashMap<String, String>,
-) -> Result<(Vec<BasketLine>, Vec<(String, String)>), Error> {
+fn basket_of(f: &HashMap<String, String>) -> Result<(Vec<BasketLine>, LineFields), Error> {
     let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or_default();
     let mut lines = vec![];
     let mut fields = vec![];
