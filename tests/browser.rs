@@ -248,30 +248,62 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
             .await?
             .click()
             .await?;
+        // The order is named by its number and drug; its delivery note is where it is received.
         browser
             .wait()
-            .for_element(Locator::LinkText(&format!("#{order_id}")))
+            .for_element(Locator::XPath(&format!(
+                "//a[contains(., 'DD{order_id:06}')]"
+            )))
             .await?
             .click()
             .await?;
         browser
             .wait()
-            .for_element(Locator::XPath("//button[contains(., '验收入库')]"))
+            .for_element(Locator::XPath("//a[contains(., '随货同行单')]"))
             .await?
             .click()
             .await?;
+        // The delivery note as a phone shows it (the window tall enough to hold it all).
         browser
             .wait()
-            .for_element(Locator::XPath("//td[contains(., '已入库')]"))
+            .for_element(Locator::Css("form.dn-form button[type=submit]"))
             .await?;
+        browser.set_window_size(390, 2000).await?;
+        let narrow: i64 = browser
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth",
+                vec![],
+            )
+            .await?
+            .as_i64()
+            .unwrap_or(i64::MAX);
+        let phone = browser.screenshot().await?;
+        browser
+            .find(Locator::Css("form.dn-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser.wait().for_element(Locator::Css("p.notice")).await?;
+        browser.set_window_size(1366, 900).await?;
+        let desk = browser.screenshot().await?;
         let text = browser.find(Locator::Css("main")).await?.text().await?;
+        for (name, png) in [
+            ("delivery-note-390px", phone),
+            ("delivery-note-received-1366px", desk),
+        ] {
+            let _ = std::fs::write(format!("{}/{name}.png", env!("CARGO_TARGET_TMPDIR")), png);
+        }
+        assert!(
+            narrow <= 0,
+            "the note scrolls sideways on a phone by {narrow} px"
+        );
         Ok::<_, fantoccini::error::CmdError>(text)
     }
     .await;
     session.close().await;
     server_handle.stop(true).await;
     let text = outcome.expect("the browser session runs");
-    assert!(text.contains("已验收"), "the order is received: {text}");
+    assert!(text.contains("已验收该行"), "the line is received: {text}");
     let mut c = state.store.conn().unwrap();
     let dl = os::delivery_lines_of(&mut c, order_id)
         .unwrap()
@@ -402,13 +434,7 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             .await?
             .click()
             .await?;
-        browser
-            .wait()
-            .for_element(Locator::XPath(&format!(
-                "//td[contains(., '{}')]",
-                picks[1].0
-            )))
-            .await?;
+        browser.wait().for_element(Locator::Css("p.notice")).await?;
         let url = browser.current_url().await?;
         // One line per row (on a phone each row is a card, a line per cell).
         let text = browser
@@ -442,6 +468,7 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         png,
     );
     assert!(url.path().ends_with("/orders"), "{url}");
+    assert!(text.contains("订单已提交：2 个订单"), "the notice: {text}");
     // Two new orders, one per supplier, each naming its own drug.
     let mut c = state.store.conn().unwrap();
     let mine = os::orders_for(&mut c, Some(&[inst]), None).unwrap();
@@ -455,11 +482,14 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         let names = &drugs[&o.id];
         assert_eq!(names.len(), 1, "{names:?}");
         assert!(names[0].starts_with(code.as_str()), "{names:?}");
+        let drug = jicai::store::catalog::drug_by_code(&mut c, code)
+            .unwrap()
+            .unwrap();
         let row = text
             .lines()
-            .find(|l| l.contains(&format!("#{}", o.id)))
-            .unwrap_or_else(|| panic!("order #{} listed: {text}", o.id));
-        assert!(row.contains(code.as_str()), "the row names its drug: {row}");
+            .find(|l| l.contains(&format!("DD{:06}", o.id)))
+            .unwrap_or_else(|| panic!("order {} listed: {text}", o.id));
+        assert!(row.contains(&drug.name_zh), "the row names its drug: {row}");
     }
 }
 

@@ -245,11 +245,15 @@ fn check_orders(c: &mut DbConn, ids: std::ops::RangeInclusive<i64>, as_of: Naive
             Some(ReceiptOutcome::Accepted) => {
                 accepted += 1;
                 assert_eq!(d.receipt_reason, None);
+                assert_eq!((d.accepted, d.rejected), (d.quantity, 0));
             }
             Some(ReceiptOutcome::Rejected) => {
                 rejected += 1;
                 assert!(d.receipt_reason.is_some(), "a rejection has its reason");
+                assert_eq!((d.accepted, d.rejected), (0, d.quantity));
             }
+            // The generator receives whole lines.
+            Some(ReceiptOutcome::Partial) => panic!("a generated line received in part: {d:?}"),
             None => assert!(d.confirmed_at.is_none()),
         }
         assert!(d.expiry_date > d.production_date + Duration::days(180));

@@ -137,12 +137,13 @@ async fn the_pages_show_what_happened(db: TestDb) {
     let mut center = Client::new(app.clone());
     center.login("center", PW).await;
 
-    // Due: A (100 ordered, 100 delivered) and B (50, none): delivery rate 100/150; two
-    // deliveries, one on time; one line of three declined; one rejected.
+    // Due: A (100 ordered, 100 shipped of which 40 rejected: 60 delivered) and B (50, none):
+    // delivery rate 60/150, in quantities; of the 60 delivered all on time (the late 40 were
+    // rejected); one line of three declined; 40 units rejected.
     let r = center.get(&format!("/performance?{period}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let row = row_with(&r.body, &supplier_name);
-    for cell in [">3<", ">66.7%<", ">50.0%<", ">33.3%<", ">1<"] {
+    for cell in [">3<", ">40.0%<", ">100.0%<", ">33.3%<", ">1<", ">40<"] {
         assert!(row.contains(cell), "{cell} in {row}");
     }
     assert!(r.body.contains("<svg"), "a chart is drawn");
@@ -159,7 +160,8 @@ async fn the_pages_show_what_happened(db: TestDb) {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains(&format!("href=\"/suppliers/{supplier}\"")));
 
-    // Fill rate of the contract's drug in its county.
+    // Fill rate of the contract's drug in its county: 60 delivered (100 shipped, 40 rejected)
+    // of 150 due.
     let r = center.get(&format!("/performance/fill?{period}")).await;
     assert_eq!(r.status, StatusCode::OK);
     let drug = jicai::store::catalog::get_product(&mut conn(&state), k.product_id)
@@ -167,7 +169,7 @@ async fn the_pages_show_what_happened(db: TestDb) {
         .drug_code;
     let row = row_with(&r.body, &format!(">{drug}<"));
     assert!(
-        row.contains(">150<") && row.contains(">100<") && row.contains(">66.7%<"),
+        row.contains(">150<") && row.contains(">60<") && row.contains(">40.0%<"),
         "{row}"
     );
 
@@ -200,7 +202,7 @@ async fn the_pages_show_what_happened(db: TestDb) {
         .lines()
         .find(|l| l.contains(&supplier_name))
         .expect("the supplier's row");
-    assert!(line.contains(",3,66.7%,50.0%,33.3%,1,1"), "{line}");
+    assert!(line.contains(",3,40.0%,100.0%,33.3%,1,40"), "{line}");
     let r = center
         .get(&format!(
             "/performance/fill?{period}&export=xlsx&table=fill"
@@ -209,8 +211,8 @@ async fn the_pages_show_what_happened(db: TestDb) {
     assert_eq!(r.status, StatusCode::OK);
     let rows = jicai::sheet::read_table("fill.xlsx", &r.bytes).unwrap();
     let row = rows.iter().find(|r| r[0] == drug).expect("the drug's row");
-    assert_eq!((row[3].as_str(), row[4].as_str()), ("150", "100"));
-    assert_eq!(row[5], "0.667", "{row:?}");
+    assert_eq!((row[3].as_str(), row[4].as_str()), ("150", "60"));
+    assert_eq!(row[5], "0.4", "{row:?}");
 
     // Bad input: a clear error, nothing else.
     for (q, status, code) in [

@@ -21,6 +21,10 @@ pub struct OrderView {
     pub may_supply: bool,
     /// The drug of each line: line id → (code, Chinese name, strength).
     pub drugs: std::collections::HashMap<i64, (String, String, String)>,
+    /// The institution, supplier, drugs and amount the pages name the order by.
+    pub names: os::OrderNames,
+    /// The order's delivery notes, oldest first.
+    pub notes: Vec<Delivery>,
 }
 
 /// Which orders a principal sees: staff and regulators all; an institution's user those of its
@@ -52,6 +56,10 @@ pub fn order(cx: &Ctx, p: &Principal, id: i64) -> Result<OrderView> {
     };
     Ok(OrderView {
         drugs: os::line_drugs(&mut c, &[id])?,
+        names: os::order_names(&mut c, &[id])?
+            .remove(&id)
+            .unwrap_or_default(),
+        notes: os::deliveries_of(&mut c, id)?,
         lines: os::lines_of(&mut c, id)?,
         deliveries: os::delivery_lines_of(&mut c, id)?,
         order,
@@ -231,6 +239,81 @@ pub fn confirm(cx: &Ctx, p: &Principal, id: i64, outcome: Receipt) -> Result<(bo
     Ok((changed, os::order_of_delivery_line(&mut c, id)?))
 }
 
+/// A delivery note (随货同行单) as printed and checked against the boxes: the order and its
+/// names, the note, its lines, who shipped it, and whether the principal may confirm receipt.
+pub struct NoteView {
+    pub order: Order,
+    pub names: os::OrderNames,
+    pub note: Delivery,
+    pub lines: Vec<DeliveryLine>,
+    /// Each line's order line (its price and ordered quantity): order line id → line.
+    pub order_lines: std::collections::HashMap<i64, OrderLine>,
+    /// The company that shipped it (the supplier, or its named distributor).
+    pub shipper: String,
+    /// The principal is a user of the receiving institution (or its township center).
+    pub may_confirm: bool,
+    /// The payable each accepted line made: delivery line id → payable.
+    pub payables: std::collections::HashMap<i64, Payable>,
+}
+
+/// One delivery note of an order, for whoever may see the order (the institution and its
+/// township center, the supplier and its named distributor, center staff and regulators); an
+/// expert is refused, anyone else finds nothing.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = order_id, note = note_id))]
+pub fn delivery_note(cx: &Ctx, p: &Principal, order_id: i64, note_id: i64) -> Result<NoteView> {
+    if p.role == Role::Expert {
+        return Err(Error::forbidden());
+    }
+    let mut c = cx.conn()?;
+    let order = os::order(&mut c, order_id)?;
+    if !may_see(&mut c, p, &order)? {
+        return Err(Error::NotFound(Code::OrderNotFound.into()));
+    }
+    let note = os::delivery_of_order(&mut c, order_id, note_id)?;
+    let lines: Vec<DeliveryLine> = os::delivery_lines_of(&mut c, order_id)?
+        .into_iter()
+        .filter(|l| l.delivery_id == note_id)
+        .collect();
+    Ok(NoteView {
+        names: os::order_names(&mut c, &[order_id])?
+            .remove(&order_id)
+            .unwrap_or_default(),
+        order_lines: os::lines_of(&mut c, order_id)?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect(),
+        shipper: os::supplier_name(&mut c, note.shipper_id)?,
+        payables: os::payables_of_lines(&mut c, &lines.iter().map(|l| l.id).collect::<Vec<_>>())?,
+        may_confirm: p.role == Role::Institution,
+        order,
+        note,
+        lines,
+    })
+}
+
+/// The receiving institution (or its township center) accepts every line of a delivery note
+/// not confirmed yet, all in one step: how many lines it confirmed.
+#[tracing::instrument(skip_all, fields(user = %p.username, order = order_id, note = note_id))]
+pub fn accept_note(cx: &Ctx, p: &Principal, order_id: i64, note_id: i64) -> Result<usize> {
+    if p.role != Role::Institution {
+        return Err(Error::Forbidden(Code::OnlyReceiverConfirms.into()));
+    }
+    let mut c = cx.conn()?;
+    let o = os::order(&mut c, order_id)?;
+    if !parties::acting_scope(&mut c, p)?.allows(o.institution_id) {
+        return Err(Error::NotFound(Code::OrderNotFound.into()));
+    }
+    os::delivery_of_order(&mut c, order_id, note_id)?;
+    Ok(os::accept_note(
+        &mut c,
+        &cx.act(p),
+        &cx.config.delivery,
+        note_id,
+        o.institution_id,
+        cx.today(),
+    )?)
+}
+
 /// The payables a principal sees: an institution's own, a supplier's own, all for staff and
 /// regulators.
 pub fn payables(cx: &Ctx, p: &Principal) -> Result<Vec<Payable>> {
@@ -241,6 +324,52 @@ pub fn payables(cx: &Ctx, p: &Principal) -> Result<Vec<Payable>> {
         Role::Expert => return Err(Error::forbidden()),
     };
     Ok(os::payables_of(&mut *cx.conn()?, inst, sup)?)
+}
+
+/// A payable as its page names it: the order, its delivery note, the drug, the institution and
+/// the supplier, the units accepted.
+pub struct NamedPayable {
+    pub payable: Payable,
+    pub order_id: i64,
+    pub note_id: i64,
+    pub accepted: i64,
+    pub drug: os::DrugName,
+    pub institution: String,
+    pub supplier: String,
+}
+
+/// The payables a principal sees (as [`payables`]), with their names.
+pub fn named_payables(cx: &Ctx, p: &Principal) -> Result<Vec<NamedPayable>> {
+    let ps = payables(cx, p)?;
+    let mut c = cx.conn()?;
+    let places = os::delivery_line_places(
+        &mut c,
+        &ps.iter().map(|p| p.delivery_line_id).collect::<Vec<_>>(),
+    )?;
+    let mut order_ids: Vec<i64> = places.values().map(|v| v.0).collect();
+    order_ids.sort_unstable();
+    order_ids.dedup();
+    let names = os::order_names(&mut c, &order_ids)?;
+    Ok(ps
+        .into_iter()
+        .map(|p| {
+            let (order_id, note_id, line, accepted) =
+                places.get(&p.delivery_line_id).copied().unwrap_or_default();
+            let n = names.get(&order_id);
+            NamedPayable {
+                order_id,
+                note_id,
+                accepted,
+                drug: n
+                    .and_then(|n| n.drugs.iter().find(|(l, _)| *l == line))
+                    .map(|(_, d)| d.clone())
+                    .unwrap_or_default(),
+                institution: n.map(|n| n.institution.clone()).unwrap_or_default(),
+                supplier: n.map(|n| n.supplier.clone()).unwrap_or_default(),
+                payable: p,
+            }
+        })
+        .collect())
 }
 
 /// The paying institution marks a payable paid.

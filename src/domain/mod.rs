@@ -445,11 +445,17 @@ mod tests {
         );
         assert_eq!(
             words_of::<RejectReason>("reason"),
-            ["damaged", "short_dated", "wrong_item", "quality_doubt"]
+            [
+                "damaged",
+                "short_dated",
+                "wrong_item",
+                "quality_doubt",
+                "missing"
+            ]
         );
         assert_eq!(
             words_of::<ReceiptOutcome>("outcome"),
-            ["accepted", "rejected"]
+            ["accepted", "rejected", "partial"]
         );
         assert_eq!(
             words_of::<CreditEventKind>("kind"),

@@ -369,6 +369,13 @@ pub enum Code {
     AuditEntryNotFound,
     NoDrugNamed,
     SeveralDrugsNamed,
+
+    // --- receipt by quantity, delivery notes (issue 15, receipt) ---
+    /// Accepted + rejected units of a delivered line are not what it shipped.
+    ReceiptDoesNotAddUp,
+    /// Some units are rejected and no reason is given.
+    RejectReasonRequired,
+    DeliveryNoteNotFound,
 }
 
 impl Code {

@@ -99,6 +99,8 @@ words! {
         ShortDated => "short_dated",
         WrongItem => "wrong_item",
         QualityDoubt => "quality_doubt",
+        /// Fewer units arrived than the delivery note says (short delivered).
+        Missing => "missing",
     }
 }
 
@@ -107,7 +109,99 @@ words! {
     pub enum ReceiptOutcome {
         Accepted => "accepted",
         Rejected => "rejected",
+        /// Some units accepted, the others rejected.
+        Partial => "partial",
     }
+}
+
+/// What an institution says of one delivered line on receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// Everything shipped on the line accepted.
+    Accepted,
+    /// Everything shipped on the line rejected, for this reason.
+    Rejected(RejectReason),
+    /// Counted: so many units accepted, so many rejected (a reason needed when any is).
+    Counted {
+        accepted: i64,
+        rejected: i64,
+        reason: Option<RejectReason>,
+    },
+}
+
+/// A delivered line's receipt in units: `accepted + rejected` is what the line shipped; the
+/// rejected ones have their reason (none when nothing is rejected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub accepted: i64,
+    pub rejected: i64,
+    pub reason: Option<RejectReason>,
+}
+
+impl Received {
+    /// The word kept on the line: accepted, rejected, or partial.
+    pub fn outcome(&self) -> ReceiptOutcome {
+        if self.rejected == 0 {
+            ReceiptOutcome::Accepted
+        } else if self.accepted == 0 {
+            ReceiptOutcome::Rejected
+        } else {
+            ReceiptOutcome::Partial
+        }
+    }
+
+    /// Units that physically arrived: all of them, unless the rejected ones were missing.
+    pub fn received(&self) -> i64 {
+        if self.reason == Some(RejectReason::Missing) {
+            self.accepted
+        } else {
+            self.accepted + self.rejected
+        }
+    }
+}
+
+/// Checks a receipt of a line that shipped `shipped` units: each count is a whole number from 0
+/// to `shipped` (fields `accepted`, `rejected`), together exactly `shipped`
+/// (`receipt_does_not_add_up`, on `accepted`), and rejected units have a reason
+/// (`reject_reason_required`, on `reason`). Every wrong field is named at once; the arithmetic
+/// is checked, so no input wraps or panics.
+pub fn check_receipt(shipped: i64, r: Receipt) -> Result<Received, Vec<Invalid>> {
+    let (accepted, rejected, reason) = match r {
+        Receipt::Accepted => (shipped, 0, None),
+        Receipt::Rejected(why) => (0, shipped, Some(why)),
+        Receipt::Counted {
+            accepted,
+            rejected,
+            reason,
+        } => (accepted, rejected, reason),
+    };
+    let range = 0..=shipped.max(0);
+    let mut errs = vec![];
+    let a = super::bounds::in_range("accepted", accepted, range.clone());
+    let j = super::bounds::in_range("rejected", rejected, range);
+    for e in [&a, &j].into_iter().filter_map(|r| r.as_ref().err()) {
+        errs.push(e.clone());
+    }
+    if errs.is_empty() && accepted.checked_add(rejected) != Some(shipped) {
+        errs.push(Invalid::new(
+            "accepted",
+            Msg::new(Code::ReceiptDoesNotAddUp)
+                .arg("accepted", accepted)
+                .arg("rejected", rejected)
+                .arg("shipped", shipped),
+        ));
+    }
+    if rejected > 0 && reason.is_none() {
+        errs.push(Invalid::new("reason", Code::RejectReasonRequired));
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(Received {
+        accepted,
+        rejected,
+        reason: if rejected > 0 { reason } else { None },
+    })
 }
 
 words! {
@@ -352,8 +446,8 @@ pub fn check_delivery(
     }
 }
 
-/// What an accepted delivered line makes payable: its amount (1/10,000 yuan: unit price ×
-/// quantity, checked) and the day it is due (`payment_days` after acceptance).
+/// What the accepted units of a delivered line make payable: their amount (1/10,000 yuan: unit
+/// price × accepted quantity, checked) and the day it is due (`payment_days` after acceptance).
 pub fn payable(
     rules: &DeliveryRules,
     unit_price: i64,
@@ -559,6 +653,88 @@ mod tests {
         );
         assert_eq!(idempotency_key(Some("  ")).unwrap(), None);
         assert!(idempotency_key(Some(&"k".repeat(201))).is_err());
+    }
+
+    #[test]
+    fn a_receipt_adds_up_to_what_was_shipped() {
+        let counted = |accepted, rejected, reason| Receipt::Counted {
+            accepted,
+            rejected,
+            reason,
+        };
+        let d = Some(RejectReason::Damaged);
+        let r = check_receipt(200, counted(180, 20, d)).unwrap();
+        assert_eq!((r.accepted, r.rejected, r.reason), (180, 20, d));
+        assert_eq!(r.outcome(), ReceiptOutcome::Partial);
+        assert_eq!(r.received(), 200);
+        let m = check_receipt(200, counted(190, 10, Some(RejectReason::Missing))).unwrap();
+        assert_eq!(m.received(), 190);
+        assert_eq!(
+            check_receipt(200, Receipt::Accepted).unwrap().outcome(),
+            ReceiptOutcome::Accepted
+        );
+        let all = check_receipt(200, Receipt::Rejected(RejectReason::WrongItem)).unwrap();
+        assert_eq!((all.accepted, all.rejected), (0, 200));
+        assert_eq!(all.outcome(), ReceiptOutcome::Rejected);
+        // a reason beside nothing rejected is not kept
+        assert_eq!(check_receipt(5, counted(5, 0, d)).unwrap().reason, None);
+        let codes = |r: Result<Received, Vec<Invalid>>| {
+            r.unwrap_err()
+                .iter()
+                .map(|e| (e.field.clone(), e.code()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(check_receipt(200, counted(200, 20, d))),
+            [("accepted".to_string(), Code::ReceiptDoesNotAddUp)]
+        );
+        assert_eq!(
+            codes(check_receipt(200, counted(180, 20, None))),
+            [("reason".to_string(), Code::RejectReasonRequired)]
+        );
+        assert_eq!(
+            codes(check_receipt(200, counted(-1, 201, d))),
+            [
+                ("accepted".to_string(), Code::OutOfRange),
+                ("rejected".to_string(), Code::OutOfRange)
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed, the check never panics, and what it lets through adds up to the
+        /// shipped quantity with no negative part and a reason for any rejected unit.
+        #[test]
+        fn receipts_pass_exactly_when_they_add_up(
+            shipped in 1i64..=10_000_000,
+            accepted in proptest::prop_oneof![proptest::num::i64::ANY, -5i64..10_000_005],
+            rejected in proptest::prop_oneof![proptest::num::i64::ANY, -5i64..10_000_005],
+            with_reason: bool,
+        ) {
+            let reason = with_reason.then_some(RejectReason::Damaged);
+            let got = check_receipt(shipped, Receipt::Counted { accepted, rejected, reason });
+            let fits = accepted >= 0
+                && rejected >= 0
+                && accepted.checked_add(rejected) == Some(shipped)
+                && (rejected == 0 || with_reason);
+            proptest::prop_assert_eq!(got.is_ok(), fits);
+            if let Ok(r) = got {
+                proptest::prop_assert_eq!(r.accepted + r.rejected, shipped);
+                proptest::prop_assert_eq!(r.reason.is_some(), r.rejected > 0);
+            }
+        }
+
+        /// A whole number of units accepted and the rest rejected always passes.
+        #[test]
+        fn any_split_of_the_shipped_quantity_passes(shipped in 1i64..=10_000_000, cut in 0.0f64..=1.0) {
+            let accepted = ((shipped as f64) * cut) as i64;
+            let r = check_receipt(shipped, Receipt::Counted {
+                accepted,
+                rejected: shipped - accepted,
+                reason: Some(RejectReason::ShortDated),
+            });
+            proptest::prop_assert!(r.is_ok(), "{:?}", r);
+        }
     }
 
     #[test]

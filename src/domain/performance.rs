@@ -16,14 +16,15 @@ pub struct Totals {
     pub purchased: i64,
     /// Quantity ordered on lines whose delivery deadline has passed.
     pub due_ordered: i64,
-    /// Quantity delivered on those lines.
+    /// Quantity delivered on those lines: shipped, less the units rejected on receipt (a line
+    /// with 20 of 200 rejected counts 180; units not yet confirmed count as delivered).
     pub due_delivered: i64,
-    /// Delivery note lines (each shipment of a line).
-    pub delivered_lines: i64,
-    /// Of those, delivered by the order's deadline.
-    pub timely_lines: i64,
-    /// Of those, rejected on receipt.
-    pub rejected_lines: i64,
+    /// Quantity delivered (shipped less rejected), over all delivery note lines.
+    pub delivered: i64,
+    /// Of that, delivered by the order's deadline.
+    pub timely: i64,
+    /// Quantity rejected on receipt.
+    pub rejected: i64,
 }
 
 impl Totals {
@@ -36,9 +37,9 @@ impl Totals {
         self.purchased = self.purchased.saturating_add(o.purchased);
         self.due_ordered = self.due_ordered.saturating_add(o.due_ordered);
         self.due_delivered = self.due_delivered.saturating_add(o.due_delivered);
-        self.delivered_lines = self.delivered_lines.saturating_add(o.delivered_lines);
-        self.timely_lines = self.timely_lines.saturating_add(o.timely_lines);
-        self.rejected_lines = self.rejected_lines.saturating_add(o.rejected_lines);
+        self.delivered = self.delivered.saturating_add(o.delivered);
+        self.timely = self.timely.saturating_add(o.timely);
+        self.rejected = self.rejected.saturating_add(o.rejected);
     }
 
     /// Delivered ÷ ordered quantity, over lines past their deadline (a line still within its
@@ -46,9 +47,9 @@ impl Totals {
     pub fn delivery_rate(&self) -> Option<f64> {
         ratio(self.due_delivered, self.due_ordered)
     }
-    /// Lines delivered by their deadline ÷ lines delivered.
+    /// Quantity delivered by the deadline ÷ quantity delivered (rejected units left out of both).
     pub fn timely_rate(&self) -> Option<f64> {
-        ratio(self.timely_lines, self.delivered_lines)
+        ratio(self.timely, self.delivered)
     }
     /// Declined lines ÷ lines.
     pub fn decline_rate(&self) -> Option<f64> {
@@ -173,9 +174,9 @@ mod tests {
             purchased: 900,
             due_ordered: 800,
             due_delivered: 600,
-            delivered_lines: 8,
-            timely_lines: 6,
-            rejected_lines: 1,
+            delivered: 8,
+            timely: 6,
+            rejected: 1,
         };
         assert_eq!(t.delivery_rate(), Some(0.75));
         assert_eq!(t.timely_rate(), Some(0.75));

@@ -9,7 +9,12 @@ use std::collections::BTreeMap;
 use super::schema::{contracts, order_lines, orders, products};
 use super::{sql_ts, sql_word, DbConn, MultiBackend, Result};
 use crate::domain::catalog::RegionLevel;
-use crate::domain::orders::{OrderState, ReceiptOutcome};
+use crate::domain::orders::OrderState;
+
+/// What an order line has delivered, in units: shipped, less the units rejected on receipt
+/// (`confirmed − accepted`; units shipped and not yet confirmed count as delivered).
+pub(crate) const DELIVERED_OF_LINE: &str =
+    "(order_lines.shipped - (order_lines.confirmed - order_lines.accepted))";
 use crate::domain::performance::{ContractKey, Totals};
 
 /// Which records the figures count: orders submitted in [from, to), of institutions in a
@@ -139,7 +144,8 @@ struct DeliveryRow {
 }
 
 /// Totals of the orders the filter covers, kept `by` contract or by product and county; `now`
-/// decides which lines are due. `only` limits them to these contracts. Two grouped queries,
+/// decides which lines are due. Quantities, not lines: what was delivered is what was shipped
+/// less what the institution rejected on receipt. `only` limits them to these contracts. Two grouped queries,
 /// over the order lines and over the delivery lines.
 /// The BIGINT sums cannot overflow: every order line's quantity (and so its shipped quantity)
 /// is within bounds::Quantity (at most 10^7), so i64 holds the sum of 9 × 10^11 lines.
@@ -169,19 +175,21 @@ pub fn totals(
          CAST(SUM(CASE WHEN order_lines.declined_reason IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS declined, \
          CAST(SUM(CASE WHEN order_lines.declined_reason IS NULL THEN order_lines.quantity ELSE 0 END) AS BIGINT) AS purchased, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {due} THEN order_lines.quantity ELSE 0 END) AS BIGINT) AS due_ordered, \
-         CAST(SUM(CASE WHEN orders.deliver_by <= {due} THEN order_lines.shipped ELSE 0 END) AS BIGINT) AS due_delivered \
+         CAST(SUM(CASE WHEN orders.deliver_by <= {due} THEN {delivered} ELSE 0 END) AS BIGINT) AS due_delivered \
          FROM order_lines JOIN orders ON orders.id = order_lines.order_id \
-         WHERE {period} GROUP BY {group}"
+         WHERE {period} GROUP BY {group}",
+        delivered = DELIVERED_OF_LINE,
     ))
     .load(conn)?;
     let shipped: Vec<DeliveryRow> = diesel::sql_query(format!(
-        "SELECT {keys}, COUNT(*) AS delivered, \
-         CAST(SUM(CASE WHEN delivery_lines.late THEN 0 ELSE 1 END) AS BIGINT) AS timely, \
-         CAST(SUM(CASE WHEN delivery_lines.receipt = {rejected} THEN 1 ELSE 0 END) AS BIGINT) AS rejected \
+        "SELECT {keys}, \
+         CAST(SUM(delivery_lines.quantity - delivery_lines.rejected) AS BIGINT) AS delivered, \
+         CAST(SUM(CASE WHEN delivery_lines.late THEN 0 \
+              ELSE delivery_lines.quantity - delivery_lines.rejected END) AS BIGINT) AS timely, \
+         CAST(SUM(delivery_lines.rejected) AS BIGINT) AS rejected \
          FROM delivery_lines JOIN order_lines ON order_lines.id = delivery_lines.order_line_id \
          JOIN orders ON orders.id = order_lines.order_id \
-         WHERE {period} GROUP BY {group}",
-        rejected = sql_word(ReceiptOutcome::Rejected),
+         WHERE {period} GROUP BY {group}"
     ))
     .load(conn)?;
     let mut out: BTreeMap<(i64, i64), Totals> = BTreeMap::new();
@@ -195,9 +203,9 @@ pub fn totals(
     }
     for r in shipped {
         let t = out.entry((r.k1, r.k2)).or_default();
-        t.delivered_lines = r.delivered;
-        t.timely_lines = r.timely;
-        t.rejected_lines = r.rejected;
+        t.delivered = r.delivered;
+        t.timely = r.timely;
+        t.rejected = r.rejected;
     }
     Ok(out)
 }

@@ -399,6 +399,8 @@ diesel::table! {
         receipt_reason -> Nullable<Text>,
         confirmed_at -> Nullable<Timestamp>,
         confirmed_by -> Nullable<Text>,
+        accepted -> BigInt,
+        rejected -> BigInt,
     }
 }
 

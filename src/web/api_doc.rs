@@ -66,7 +66,7 @@ pub const PROPERTY_ENUMS: &[(&str, &str, Words)] = &[
         all_words!(RejectReason),
     ),
     ("DeclineIn", "reason", all_words!(DeclineReason)),
-    ("ConfirmIn", "outcome", all_words!(ReceiptOutcome)),
+    ("ConfirmIn", "outcome", || vec!["accepted", "rejected"]),
     ("ConfirmIn", "reason", all_words!(RejectReason)),
     ("ShortageOut", "level", all_words!(Level)),
     ("ShortageOut", "scope", all_words!(ShortageScope)),

@@ -48,9 +48,14 @@ pub struct DeliveryLineOut {
     pub expiry_date: String,
     pub trace_codes: Vec<String>,
     pub late: bool,
-    /// accepted or rejected, once confirmed.
+    /// accepted, rejected or partial, once confirmed.
     pub receipt: Option<String>,
+    /// Why the rejected units were rejected (none when none was).
     pub receipt_reason: Option<String>,
+    /// Units accepted on receipt (0 until confirmed).
+    pub accepted: i64,
+    /// Units rejected on receipt (0 until confirmed); accepted + rejected = quantity once confirmed.
+    pub rejected: i64,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -86,6 +91,8 @@ fn dl_out(d: os::DeliveryLine) -> DeliveryLineOut {
         late: d.late,
         receipt: d.receipt.map(|r| r.to_string()),
         receipt_reason: d.receipt_reason.map(|r| r.to_string()),
+        accepted: d.accepted,
+        rejected: d.rejected,
     }
 }
 
@@ -451,11 +458,21 @@ pub async fn ship(
     })
 }
 
+/// The receipt of one delivered line, by quantity: `{"accepted": 180, "rejected": 20,
+/// "reason": "damaged"}` (accepted + rejected must be the line's shipped quantity; a reason is
+/// needed when anything is rejected). The older whole-line form `{"outcome": "accepted"}` or
+/// `{"outcome": "rejected", "reason": "damaged"}` still works and means all or none; when
+/// `accepted` or `rejected` is sent, the counts decide (a missing one is 0) and `outcome` is
+/// not read.
 #[derive(Deserialize, ToSchema)]
 pub struct ConfirmIn {
-    /// accepted or rejected
-    pub outcome: String,
-    /// When rejected: damaged, short_dated, wrong_item or quality_doubt.
+    /// Units accepted.
+    pub accepted: Option<i64>,
+    /// Units rejected.
+    pub rejected: Option<i64>,
+    /// Whole-line form (without counts): accepted or rejected.
+    pub outcome: Option<String>,
+    /// Why units are rejected: damaged, short_dated, wrong_item, quality_doubt or missing.
     pub reason: Option<String>,
 }
 
@@ -483,10 +500,21 @@ pub async fn confirm(
         Some(r) => Some(RejectReason::parse("reason", r)?),
         None => None,
     };
-    let outcome = match ReceiptOutcome::parse("outcome", &body.outcome)? {
-        ReceiptOutcome::Accepted => Receipt::Accepted,
-        ReceiptOutcome::Rejected => {
-            Receipt::Rejected(reason.ok_or_else(|| RejectReason::parse("reason", "").unwrap_err())?)
+    let outcome = if body.accepted.is_some() || body.rejected.is_some() {
+        Receipt::Counted {
+            accepted: body.accepted.unwrap_or(0),
+            rejected: body.rejected.unwrap_or(0),
+            reason,
+        }
+    } else {
+        match ReceiptOutcome::parse("outcome", body.outcome.as_deref().unwrap_or_default())? {
+            ReceiptOutcome::Accepted => Receipt::Accepted,
+            ReceiptOutcome::Rejected => Receipt::Rejected(
+                reason.ok_or_else(|| Invalid::new("reason", Code::RejectReasonRequired))?,
+            ),
+            ReceiptOutcome::Partial => {
+                return Err(Error::Invalid(vec![Invalid::new("accepted", Code::Required)]).into())
+            }
         }
     };
     let (id, p) = (id.into_inner(), u.p);

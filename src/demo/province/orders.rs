@@ -65,7 +65,7 @@ impl OrderTables {
                 "delivery_lines",
                 "id, delivery_id, order_line_id, quantity, batch_no, production_date, \
                  expiry_date, trace_codes, late, receipt, receipt_reason, confirmed_at, \
-                 confirmed_by",
+                 confirmed_by, accepted, rejected",
             ),
             payables: Inserter::new(
                 "payables",
@@ -405,7 +405,7 @@ impl Gen {
         };
         row!(
             t.delivery_lines,
-            "({dl},{},{line_id},{q},{},{},{},{},{},{},{},{},{})",
+            "({dl},{},{line_id},{q},{},{},{},{},{},{},{},{},{},{},{})",
             r.delivery,
             Q(&batch),
             Day(produced),
@@ -415,7 +415,17 @@ impl Gen {
             Opt(receipt.map(|r| Q(r.as_str()))),
             Opt(reason.map(|r| Q(r.as_str()))),
             Opt(r.confirmed.then_some(Ts(r.confirm_at))),
-            Opt(r.confirmed.then_some(Q(ACTOR)))
+            Opt(r.confirmed.then_some(Q(ACTOR))),
+            if receipt == Some(ReceiptOutcome::Accepted) {
+                q
+            } else {
+                0
+            },
+            if receipt == Some(ReceiptOutcome::Rejected) {
+                q
+            } else {
+                0
+            }
         );
         if r.late {
             let detail = format!("delivered after {}", h.deliver_by);

@@ -97,6 +97,10 @@ pub struct DeliveryLine {
     pub receipt_reason: Option<RejectReason>,
     pub confirmed_at: Option<NaiveDateTime>,
     pub confirmed_by: Option<String>,
+    /// Units accepted on receipt (0 until confirmed).
+    pub accepted: i64,
+    /// Units rejected on receipt, for `receipt_reason` (0 until confirmed).
+    pub rejected: i64,
 }
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
@@ -487,6 +491,192 @@ pub fn details_of(
         for (o, d) in dls {
             out.entry(o).or_default().1.push(d);
         }
+    }
+    Ok(out)
+}
+
+/// A drug as a page names it: generic name (Chinese, and the INN for English readers), dosage
+/// form, strength.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct DrugName {
+    pub code: String,
+    pub name_zh: String,
+    pub inn: String,
+    pub form: String,
+    pub strength: String,
+    pub unit: String,
+}
+
+impl DrugName {
+    /// "阿莫西林 胶囊剂 0.25g" (zh) or "amoxicillin capsule 0.25g" (en; the Chinese name when
+    /// the drug has no INN).
+    pub fn label(&self, zh: bool) -> String {
+        let name = if zh || self.inn.trim().is_empty() {
+            &self.name_zh
+        } else {
+            &self.inn
+        };
+        [name.as_str(), self.form.as_str(), self.strength.as_str()]
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What an order list or page names an order by: its institution, its supplier, the drug of
+/// each line (in line order), and its amount (1/10,000 yuan: quantity × price of the lines not
+/// declined, saturating).
+#[derive(Debug, Clone, Default)]
+pub struct OrderNames {
+    pub institution: String,
+    pub supplier: String,
+    /// (order line id, its drug), in line order.
+    pub drugs: Vec<(i64, DrugName)>,
+    pub amount: i64,
+}
+
+/// The names of these orders (see [`OrderNames`]): three queries per 500 orders.
+pub fn order_names(
+    conn: &mut DbConn,
+    order_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, OrderNames>> {
+    use super::schema::{drugs, products, suppliers};
+    let mut out: std::collections::HashMap<i64, OrderNames> = std::collections::HashMap::new();
+    for chunk in order_ids.chunks(500) {
+        let heads: Vec<(i64, String, String)> = orders::table
+            .inner_join(institutions::table)
+            .inner_join(suppliers::table.on(suppliers::id.eq(orders::supplier_id)))
+            .filter(orders::id.eq_any(chunk))
+            .select((orders::id, institutions::name, suppliers::name))
+            .load(conn)?;
+        for (id, inst, sup) in heads {
+            let n = out.entry(id).or_default();
+            n.institution = inst;
+            n.supplier = sup;
+        }
+        let rows: Vec<(i64, i64, i64, i64, bool, DrugName)> = order_lines::table
+            .inner_join(products::table.inner_join(drugs::table))
+            .filter(order_lines::order_id.eq_any(chunk))
+            .order(order_lines::id.asc())
+            .select((
+                order_lines::order_id,
+                order_lines::id,
+                order_lines::quantity,
+                order_lines::unit_price,
+                order_lines::declined_reason.is_null(),
+                (
+                    drugs::code,
+                    drugs::name_zh,
+                    drugs::inn,
+                    drugs::dosage_form,
+                    drugs::strength,
+                    drugs::unit,
+                ),
+            ))
+            .load::<(
+                i64,
+                i64,
+                i64,
+                i64,
+                bool,
+                (String, String, String, String, String, String),
+            )>(conn)?
+            .into_iter()
+            .map(
+                |(o, l, q, p, open, (code, name_zh, inn, form, strength, unit))| {
+                    (
+                        o,
+                        l,
+                        q,
+                        p,
+                        open,
+                        DrugName {
+                            code,
+                            name_zh,
+                            inn,
+                            form,
+                            strength,
+                            unit,
+                        },
+                    )
+                },
+            )
+            .collect();
+        for (o, l, q, p, open, d) in rows {
+            let n = out.entry(o).or_default();
+            if open {
+                n.amount = n.amount.saturating_add(q.saturating_mul(p));
+            }
+            n.drugs.push((l, d));
+        }
+    }
+    Ok(out)
+}
+
+/// One delivery note of one order; any other id is "not found".
+pub fn delivery_of_order(conn: &mut DbConn, order_id: i64, delivery_id: i64) -> Result<Delivery> {
+    deliveries::table
+        .find(delivery_id)
+        .filter(deliveries::order_id.eq(order_id))
+        .select(Delivery::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::NotFound(
+                crate::domain::Msg::new(Code::DeliveryNoteNotFound).arg("id", delivery_id),
+            )
+        })
+}
+
+/// A supplier's name (empty when there is none of that id).
+pub fn supplier_name(conn: &mut DbConn, supplier_id: i64) -> Result<String> {
+    use super::schema::suppliers;
+    Ok(suppliers::table
+        .find(supplier_id)
+        .select(suppliers::name)
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The payables of these delivery lines: delivery line id → payable.
+pub fn payables_of_lines(
+    conn: &mut DbConn,
+    delivery_line_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Payable>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in delivery_line_ids.chunks(500) {
+        let ps: Vec<Payable> = payables::table
+            .filter(payables::delivery_line_id.eq_any(chunk))
+            .select(Payable::as_select())
+            .load(conn)?;
+        out.extend(ps.into_iter().map(|p| (p.delivery_line_id, p)));
+    }
+    Ok(out)
+}
+
+/// Where each of these delivery lines belongs: delivery line id → (order, delivery note, order
+/// line, units accepted).
+pub fn delivery_line_places(
+    conn: &mut DbConn,
+    delivery_line_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, (i64, i64, i64, i64)>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in delivery_line_ids.chunks(500) {
+        let rows: Vec<(i64, i64, i64, i64, i64)> = delivery_lines::table
+            .inner_join(deliveries::table)
+            .filter(delivery_lines::id.eq_any(chunk))
+            .select((
+                delivery_lines::id,
+                deliveries::order_id,
+                deliveries::id,
+                delivery_lines::order_line_id,
+                delivery_lines::accepted,
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(d, o, n, l, a)| (d, (o, n, l, a))));
     }
     Ok(out)
 }

@@ -17,8 +17,7 @@ use super::{
 use crate::domain::money::Money;
 pub use crate::domain::orders::ShipLine;
 use crate::domain::orders::{
-    self as rules, CreditEventKind, DeclineReason, DeliveryRules, OrderState, ReceiptOutcome,
-    RejectReason,
+    self as rules, CreditEventKind, DeclineReason, DeliveryRules, OrderState,
 };
 use crate::domain::Code;
 
@@ -249,15 +248,13 @@ pub fn ship(
     }
 }
 
-/// The outcome of confirming a delivered line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Receipt {
-    Accepted,
-    Rejected(RejectReason),
-}
+pub use crate::domain::orders::Receipt;
+use crate::domain::orders::Received;
 
-/// The institution confirms one delivered line. Returns false when it was confirmed already
-/// (by this or another person): nothing changes. Two confirmations at once count once.
+/// The institution confirms one delivered line: how many units it accepts and how many it
+/// rejects, for which reason (`domain::orders::check_receipt`: together what the line
+/// shipped). Returns false when it was confirmed already (by this or another person): nothing
+/// changes. Two confirmations at once count once.
 pub fn confirm(
     conn: &mut DbConn,
     act: &Act,
@@ -278,11 +275,9 @@ pub fn confirm(
         if o.institution_id != institution_id {
             return Err(StoreError::NotFound(Code::DeliveryLineNotFound.into()));
         }
+        let got = rules::check_receipt(dl.quantity, outcome).map_err(StoreError::Invalid)?;
         let o = locked_order(conn, o.id)?;
-        let (word, reason) = match outcome {
-            Receipt::Accepted => (ReceiptOutcome::Accepted, None),
-            Receipt::Rejected(r) => (ReceiptOutcome::Rejected, Some(r)),
-        };
+        let word = got.outcome();
         // Only the first confirmation writes: the condition makes a second one (even at the
         // same moment, on another connection) change nothing.
         let changed = diesel::update(
@@ -292,7 +287,9 @@ pub fn confirm(
         )
         .set((
             delivery_lines::receipt.eq(Some(word)),
-            delivery_lines::receipt_reason.eq(reason),
+            delivery_lines::receipt_reason.eq(got.reason),
+            delivery_lines::accepted.eq(got.accepted),
+            delivery_lines::rejected.eq(got.rejected),
             delivery_lines::confirmed_at.eq(Some(act.stamp())),
             delivery_lines::confirmed_by.eq(Some(&act.actor)),
         ))
@@ -300,18 +297,13 @@ pub fn confirm(
         if changed == 0 {
             return Ok(false);
         }
-        let accepted = if outcome == Receipt::Accepted {
-            dl.quantity
-        } else {
-            0
-        };
         diesel::update(order_lines::table.find(dl.order_line_id))
             .set((
                 order_lines::confirmed.eq(order_lines::confirmed + dl.quantity),
-                order_lines::accepted.eq(order_lines::accepted + accepted),
+                order_lines::accepted.eq(order_lines::accepted + got.accepted),
             ))
             .execute(conn)?;
-        settle(conn, act, r, &dl, &o, outcome, today)?;
+        settle(conn, act, r, &dl, &o, &got, today)?;
         audit::append(
             conn,
             act,
@@ -319,7 +311,7 @@ pub fn confirm(
             "delivery_line",
             delivery_line_id,
             None::<&()>,
-            Some(&(word, reason)),
+            Some(&(word, got.reason, got.accepted, got.rejected)),
         )?;
         let o = order(conn, o.id)?;
         follow_lines(conn, act, &o)?;
@@ -327,43 +319,70 @@ pub fn confirm(
     })
 }
 
-/// What a confirmed line leaves behind: an accepted one a payable (`domain::orders::payable`),
-/// a rejected one a credit event of the supplier.
+/// The institution accepts every line of a delivery note not confirmed yet, in one
+/// transaction: how many lines it confirmed.
+pub fn accept_note(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    delivery_id: i64,
+    institution_id: i64,
+    today: NaiveDate,
+) -> Result<usize> {
+    super::super::write_tx(conn, |conn| {
+        let open: Vec<i64> = delivery_lines::table
+            .filter(delivery_lines::delivery_id.eq(delivery_id))
+            .filter(delivery_lines::receipt.is_null())
+            .order(delivery_lines::id.asc())
+            .select(delivery_lines::id)
+            .load(conn)?;
+        let mut n = 0;
+        for id in open {
+            if confirm(conn, act, r, id, institution_id, Receipt::Accepted, today)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    })
+}
+
+/// What a confirmed line leaves behind: its accepted units a payable
+/// (`domain::orders::payable`, accepted quantity × price), its rejected units a credit event
+/// of the supplier.
 fn settle(
     conn: &mut DbConn,
     act: &Act,
     r: &DeliveryRules,
     dl: &DeliveryLine,
     o: &Order,
-    outcome: Receipt,
+    got: &Received,
     today: NaiveDate,
 ) -> Result<()> {
-    let delivery_line_id = dl.id;
-    match outcome {
-        Receipt::Accepted => {
-            let price: i64 = order_lines::table
-                .find(dl.order_line_id)
-                .select(order_lines::unit_price)
-                .first(conn)?;
-            let (amount, due_on) = rules::payable(r, price, dl.quantity, today)?;
-            diesel::insert_into(payables::table)
-                .values((
-                    payables::delivery_line_id.eq(delivery_line_id),
-                    payables::institution_id.eq(o.institution_id),
-                    payables::supplier_id.eq(o.supplier_id),
-                    payables::amount.eq(amount),
-                    payables::due_on.eq(due_on),
-                ))
-                .execute(conn)?;
-        }
-        Receipt::Rejected(why) => credit_event(
+    if got.accepted > 0 {
+        let price: i64 = order_lines::table
+            .find(dl.order_line_id)
+            .select(order_lines::unit_price)
+            .first(conn)?;
+        let (amount, due_on) = rules::payable(r, price, got.accepted, today)?;
+        diesel::insert_into(payables::table)
+            .values((
+                payables::delivery_line_id.eq(dl.id),
+                payables::institution_id.eq(o.institution_id),
+                payables::supplier_id.eq(o.supplier_id),
+                payables::amount.eq(amount),
+                payables::due_on.eq(due_on),
+            ))
+            .execute(conn)?;
+    }
+    if let (true, Some(why)) = (got.rejected > 0, got.reason) {
+        credit_event(
             conn,
             act,
             o.supplier_id,
             CreditEventKind::Rejected,
             Some(dl.order_line_id),
             why.as_str(),
-        )?,
+        )?;
     }
     Ok(())
 }

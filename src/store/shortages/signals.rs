@@ -56,7 +56,7 @@ struct Triple {
 }
 
 /// Reads every signal of the window [now − window_days, now): one grouped query over the order
-/// lines of the window, and small ones over reports, contracts, lots and interruptions.
+/// lines of the window (quantities delivered: shipped less the units rejected on receipt), and small ones over reports, contracts, lots and interruptions.
 /// The BIGINT sums cannot overflow: every order line's quantity (and so its shipped quantity)
 /// is within bounds::Quantity (at most 10^7), so i64 holds the sum of 9 × 10^11 lines.
 pub fn read_signals(
@@ -76,12 +76,13 @@ pub fn read_signals(
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} THEN 1 ELSE 0 END) AS BIGINT) AS due_lines, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} THEN order_lines.quantity ELSE 0 END) AS BIGINT) AS due_ordered, \
          CAST(SUM(CASE WHEN orders.deliver_by <= {n} AND order_lines.declined_reason IS NULL \
-              THEN order_lines.shipped ELSE 0 END) AS BIGINT) AS due_shipped \
+              THEN {delivered} ELSE 0 END) AS BIGINT) AS due_shipped \
          FROM order_lines JOIN orders ON orders.id = order_lines.order_id \
          JOIN products ON products.id = order_lines.product_id \
          WHERE orders.cancelled_at IS NULL AND orders.submitted_at >= {f} AND orders.submitted_at <= {n} \
          GROUP BY products.drug_id, orders.county_id",
         out_of_stock = sql_word(DeclineReason::OutOfStock),
+        delivered = crate::store::performance::DELIVERED_OF_LINE,
     ))
     .load(conn)?;
     for l in lines {

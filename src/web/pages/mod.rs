@@ -7,6 +7,7 @@ pub mod bids;
 pub mod catalog;
 pub mod commitments;
 pub mod contracts;
+pub mod delivery_notes;
 pub mod demand;
 pub mod direct_listings;
 pub mod home;

@@ -8,43 +8,54 @@ use super::{local_time, money};
 use crate::app::orders;
 use crate::app::parties::acting_supplier;
 use crate::domain::bounds::Quantity;
-use crate::domain::orders::{DeclineReason, OrderState, RejectReason};
+use crate::domain::orders::{DeclineReason, OrderState};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
 use crate::i18n::Tr;
 use crate::store::orders::{self as os, Receipt, ShipLine};
-use crate::store::tenders as ts;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
 use crate::web::{run, AppState, Error};
-use std::collections::HashMap;
 
 pub(super) fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
+#[derive(Deserialize)]
+struct ListQuery {
+    /// Set by the basket's redirect: how many orders it made.
+    placed: Option<usize>,
+}
+
 #[get("/orders")]
-async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+async fn order_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
+    let zh = t.zh();
     let tz = state.config.time_zone;
     let now = crate::store::micros(state.clock.now());
     let p = v.p.clone();
-    let (orders, drugs) = run(&state, move |cx| {
+    let (orders, names) = run(&state, move |cx| {
         let c = &mut *cx.conn()?;
         let (insts, supplier) = orders::order_filter(c, &p)?;
         let orders = os::orders_for(c, insts.as_deref(), supplier)?;
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-        Ok((orders, os::order_drugs(c, &ids)?))
+        Ok((orders, os::order_names(c, &ids)?))
     })
     .await?;
     let table = Table {
         columns: cols(
             &t,
             &[
-                "order.order",
+                "ordui.order",
                 "order.drugs",
+                "ordui.supplier",
+                "ordui.institution",
+                "ordui.amount",
                 "order.state",
-                "order.urgent",
                 "order.submitted",
                 "order.deliver_by",
             ],
@@ -60,11 +71,18 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
                         | OrderState::PartiallyReceived
                 );
                 let due = Cell::text(local_time(tz, o.deliver_by));
+                let n = names.get(&o.id).cloned().unwrap_or_default();
+                let mut state_text = t.get(&format!("order.state.{}", o.state)).to_string();
+                if o.urgent {
+                    state_text = format!("{state_text} · {}", t.get("ordui.urgent"));
+                }
                 vec![
-                    Cell::link(format!("#{}", o.id), format!("/orders/{}", o.id)),
-                    Cell::text(drugs.get(&o.id).map(|d| d.join(", ")).unwrap_or_default()),
-                    Cell::text(t.get(&format!("order.state.{}", o.state))),
-                    Cell::text(super::yes_no(&t, o.urgent)),
+                    Cell::link(order_title(&t, o.id, &n), format!("/orders/{}", o.id)),
+                    Cell::text(drug_list(&n, zh)),
+                    Cell::text(n.supplier.clone()),
+                    Cell::text(n.institution.clone()),
+                    Cell::num(format!("¥{}", money(n.amount))),
+                    Cell::text(state_text),
                     Cell::text(local_time(tz, o.submitted_at)),
                     if open && o.deliver_by < now {
                         due.with_class("bad")
@@ -80,8 +98,12 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     } else {
         vec![]
     };
+    let mut chrome = v.chrome(t.get("nav.orders"));
+    chrome.notice = q
+        .placed
+        .map(|n| t.get("ordui.placed").replace("{n}", &n.to_string()));
     view::ok(&ListPage {
-        chrome: v.chrome(t.get("nav.orders")),
+        chrome,
         heading: t.get("nav.orders").into(),
         search: None,
         actions,
@@ -91,11 +113,39 @@ async fn order_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespons
     })
 }
 
+/// What an order is called on pages: its number and first drug ("DD000007 · 阿莫西林胶囊 等 2 种").
+fn order_title(t: &Tr, id: i64, n: &os::OrderNames) -> String {
+    let number = super::delivery_notes::order_number(id);
+    match n.drugs.as_slice() {
+        [] => number,
+        [(_, d)] => format!("{number} · {}", d.label(t.zh())),
+        [(_, d), rest @ ..] => format!(
+            "{number} · {} {}",
+            d.label(t.zh()),
+            t.get("ordui.and_more")
+                .replace("{n}", &rest.len().to_string())
+        ),
+    }
+}
+
+/// The drugs of an order ("D0013 阿莫西林 胶囊剂 0.25g"), each once, in line order.
+fn drug_list(n: &os::OrderNames, zh: bool) -> String {
+    let mut seen: Vec<String> = vec![];
+    for (_, d) in &n.drugs {
+        let l = format!("{} {}", d.code, d.label(zh));
+        if !seen.contains(&l) {
+            seen.push(l);
+        }
+    }
+    seen.join("；")
+}
+
 #[get("/orders/{id}")]
 async fn order_page(
     v: Viewer,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
     let tz = state.config.time_zone;
@@ -106,15 +156,19 @@ async fn order_page(
         lines,
         deliveries: dls,
         may_supply,
-        drugs,
+        names,
+        notes,
+        ..
     } = run(&state, move |cx| orders::order(cx, &p, id)).await?;
     // An institution's user sees only its own orders (and its clinics'): this one is.
     let mine = v.p.role == Role::Institution;
     let state_word = o.state;
     let mut sections = vec![lines_section(
-        &t, id, &lines, &drugs, may_supply, state_word,
+        &t, id, &lines, &names, may_supply, state_word,
     )];
-    sections.push(deliveries_section(&t, &dls, mine));
+    sections.push(deliveries_section(
+        &t, tz, id, &notes, &dls, &lines, &names, mine,
+    ));
     let mut actions = vec![Link::new("/orders", t.get("nav.orders"))];
     if mine
         && matches!(state_word, OrderState::Submitted | OrderState::Acknowledged)
@@ -129,13 +183,24 @@ async fn order_page(
     if mine {
         actions.push(Link::new("/payables", t.get("nav.payables")));
     }
+    let title = order_title(&t, id, &names);
+    let mut chrome = v.chrome(title.clone());
+    chrome.notice = q
+        .placed
+        .map(|n| t.get("ordui.placed").replace("{n}", &n.to_string()));
     view::ok(&DetailPage {
-        chrome: v.chrome(format!("{} #{id}", t.get("order.order"))),
-        heading: format!("{} #{id}", t.get("order.order")),
+        chrome,
+        heading: title,
         props: vec![
             (
                 t.get("order.state").into(),
                 t.get(&format!("order.state.{}", o.state)).into(),
+            ),
+            (t.get("ordui.supplier").into(), names.supplier.clone()),
+            (t.get("ordui.institution").into(), names.institution.clone()),
+            (
+                t.get("ordui.amount").into(),
+                format!("¥{}", money(names.amount)),
             ),
             (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
             (
@@ -156,28 +221,38 @@ async fn order_page(
     })
 }
 
+/// The drug of an order line, as the reader's language names it.
+fn line_drug(names: &os::OrderNames, line: i64, zh: bool) -> String {
+    names
+        .drugs
+        .iter()
+        .find(|(l, _)| *l == line)
+        .map(|(_, d)| d.label(zh))
+        .unwrap_or_default()
+}
+
 /// The lines, with the supplier's forms (acknowledge, ship, decline) when it may supply.
 fn lines_section(
     t: &Tr,
     id: i64,
     lines: &[os::OrderLine],
-    drugs: &HashMap<i64, (String, String, String)>,
+    names: &os::OrderNames,
     may_supply: bool,
     state_word: OrderState,
 ) -> Section {
+    let zh = t.zh();
     let mut s = Section::new(t.get("order.lines"));
     s.table = Some(Table {
         columns: cols(
             t,
             &[
-                "order.line",
                 "order.drug",
-                "order.contract",
                 "order.quantity",
                 "order.unit_price",
+                "ordui.amount",
                 "order.shipped",
-                "order.confirmed",
                 "order.accepted",
+                "ordui.rejected",
                 "order.declined",
             ],
         ),
@@ -185,22 +260,16 @@ fn lines_section(
             .iter()
             .map(|l| {
                 vec![
-                    Cell::num(l.id.to_string()),
-                    Cell::text(
-                        drugs
-                            .get(&l.id)
-                            .map(|(c, n, st)| format!("{c} {n} {st}"))
-                            .unwrap_or_default(),
-                    ),
                     Cell::link(
-                        format!("#{}", l.contract_id),
+                        line_drug(names, l.id, zh),
                         format!("/contracts/{}", l.contract_id),
                     ),
                     Cell::num(l.quantity.to_string()),
                     Cell::num(money(l.unit_price)),
+                    Cell::num(money(l.unit_price.saturating_mul(l.quantity))),
                     Cell::num(l.shipped.to_string()),
-                    Cell::num(l.confirmed.to_string()),
                     Cell::num(l.accepted.to_string()),
+                    Cell::num((l.confirmed - l.accepted).to_string()),
                     Cell::text(
                         l.declined_reason
                             .map(|r| t.get(&format!("order.decline.{r}")).to_string())
@@ -211,7 +280,7 @@ fn lines_section(
             .collect(),
     });
     if may_supply {
-        supplier_forms(t, id, lines, state_word, &mut s);
+        supplier_forms(t, id, lines, names, state_word, &mut s);
     }
     s
 }
@@ -221,9 +290,11 @@ fn supplier_forms(
     t: &Tr,
     id: i64,
     lines: &[os::OrderLine],
+    names: &os::OrderNames,
     state_word: OrderState,
     s: &mut Section,
 ) {
+    let zh = t.zh();
     if state_word == OrderState::Submitted {
         s.forms.push(Form::button(
             format!("/orders/{id}/acknowledge"),
@@ -243,13 +314,14 @@ fn supplier_forms(
         .iter()
         .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
     {
+        let drug = line_drug(names, l.id, zh);
         if matches!(
             state_word,
             OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
         ) {
             s.forms.push(Form::new(
                 format!("/orders/{id}/ship"),
-                format!("{} · {} {}", t.get("order.ship"), t.get("order.line"), l.id),
+                format!("{} · {drug}", t.get("order.ship")),
                 vec![
                     Field {
                         kind: "hidden",
@@ -278,14 +350,9 @@ fn supplier_forms(
                 OrderState::Cancelled | OrderState::Closed | OrderState::Received
             )
         {
-            s.forms.push(Form::new(
+            let mut f = Form::new(
                 format!("/order-lines/{}/decline", l.id),
-                format!(
-                    "{} · {} {}",
-                    t.get("order.decline"),
-                    t.get("order.line"),
-                    l.id
-                ),
+                format!("{} · {drug}", t.get("order.decline")),
                 vec![
                     Field::select(
                         "reason",
@@ -295,19 +362,69 @@ fn supplier_forms(
                     ),
                     Field::text("note", t.get("order.note"), ""),
                 ],
-            ));
+            );
+            f.danger = true;
+            s.forms.push(f);
         }
     }
 }
 
-/// The delivered lines, with the receiving institution's accept and reject forms.
-fn deliveries_section(t: &Tr, dls: &[os::DeliveryLine], mine: bool) -> Section {
+/// The delivery notes (each a link to its printable page, where the institution receives
+/// it) and the delivered lines with their receipt.
+#[allow(clippy::too_many_arguments)]
+fn deliveries_section(
+    t: &Tr,
+    tz: chrono_tz::Tz,
+    order_id: i64,
+    notes: &[os::Delivery],
+    dls: &[os::DeliveryLine],
+    lines: &[os::OrderLine],
+    names: &os::OrderNames,
+    mine: bool,
+) -> Section {
+    use super::delivery_notes::note_number;
+    let zh = t.zh();
     let mut s = Section::new(t.get("order.deliveries"));
+    for n in notes {
+        let waiting = dls
+            .iter()
+            .filter(|d| d.delivery_id == n.id && d.receipt.is_none())
+            .count();
+        let mut label = format!(
+            "{} {} · {}",
+            t.get("rcpt.note"),
+            note_number(n.id),
+            local_time(tz, n.shipped_at)
+        );
+        if waiting > 0 {
+            label = format!(
+                "{label} · {}",
+                t.get(if mine {
+                    "ordui.to_receive"
+                } else {
+                    "ordui.waiting_receipt"
+                })
+                .replace("{n}", &waiting.to_string())
+            );
+        }
+        s.links.push(Link::new(
+            format!("/orders/{order_id}/deliveries/{}", n.id),
+            label,
+        ));
+    }
+    let drug_of = |order_line: i64| {
+        lines
+            .iter()
+            .find(|l| l.id == order_line)
+            .map(|l| line_drug(names, l.id, zh))
+            .unwrap_or_default()
+    };
     s.table = Some(Table {
         columns: cols(
             t,
             &[
-                "order.line",
+                "rcpt.note_no",
+                "order.drug",
                 "order.quantity",
                 "order.batch",
                 "order.expiry_date",
@@ -319,7 +436,11 @@ fn deliveries_section(t: &Tr, dls: &[os::DeliveryLine], mine: bool) -> Section {
             .iter()
             .map(|d| {
                 vec![
-                    Cell::num(d.order_line_id.to_string()),
+                    Cell::link(
+                        note_number(d.delivery_id),
+                        format!("/orders/{order_id}/deliveries/{}", d.delivery_id),
+                    ),
+                    Cell::text(drug_of(d.order_line_id)),
                     Cell::num(d.quantity.to_string()),
                     Cell::text(&d.batch_no),
                     Cell::text(d.expiry_date.to_string()),
@@ -328,67 +449,20 @@ fn deliveries_section(t: &Tr, dls: &[os::DeliveryLine], mine: bool) -> Section {
                     } else {
                         Cell::text(t.get("word.no"))
                     },
-                    Cell::text(match (&d.receipt, &d.receipt_reason) {
-                        (Some(r), Some(why)) => format!(
-                            "{} ({})",
-                            t.get(&format!("order.receipt.{r}")),
-                            t.get(&format!("order.reject.{why}"))
+                    Cell::text(match d.receipt {
+                        Some(_) => super::delivery_notes::receipt_words(
+                            t,
+                            d.accepted,
+                            d.rejected,
+                            d.receipt_reason,
                         ),
-                        (Some(r), None) => t.get(&format!("order.receipt.{r}")).to_string(),
-                        _ => "—".into(),
+                        None => "—".into(),
                     }),
                 ]
             })
             .collect(),
     });
-    if mine {
-        receipt_forms(t, dls, &mut s);
-    }
     s
-}
-
-/// Accept or reject each delivered line not yet confirmed.
-fn receipt_forms(t: &Tr, dls: &[os::DeliveryLine], s: &mut Section) {
-    let reasons: Vec<(String, String)> = RejectReason::ALL
-        .iter()
-        .map(|r| {
-            (
-                r.as_str().to_string(),
-                t.get(&format!("order.reject.{}", r.as_str())).to_string(),
-            )
-        })
-        .collect();
-    for d in dls.iter().filter(|d| d.receipt.is_none()) {
-        let mut accept_form = Form::button(
-            format!("/delivery-lines/{}/accept", d.id),
-            format!(
-                "{} · {} {} × {}",
-                t.get("order.accept"),
-                t.get("order.batch"),
-                d.batch_no,
-                d.quantity
-            ),
-        );
-        accept_form.inline = true;
-        s.forms.push(accept_form);
-        let mut reject_form = Form::new(
-            format!("/delivery-lines/{}/reject", d.id),
-            format!(
-                "{} · {} {}",
-                t.get("order.reject"),
-                t.get("order.batch"),
-                d.batch_no
-            ),
-            vec![Field::select(
-                "reason",
-                t.get("order.reason"),
-                "damaged",
-                reasons.clone(),
-            )],
-        );
-        reject_form.danger = true;
-        s.forms.push(reject_form);
-    }
 }
 
 #[post("/orders/{id}/acknowledge")]
@@ -481,61 +555,38 @@ async fn ship(
     Ok(view::see_other(&format!("/orders/{id}")))
 }
 
-async fn confirm(
-    v: Viewer,
-    state: web::Data<AppState>,
-    id: i64,
-    outcome: Receipt,
-) -> Result<HttpResponse, Error> {
-    let p = v.p.clone();
-    let (_, order_id) = run(&state, move |cx| orders::confirm(cx, &p, id, outcome)).await?;
-    Ok(view::see_other(&format!("/orders/{order_id}")))
-}
-
+/// Accepts a whole delivered line (all it shipped), back to the order.
 #[post("/delivery-lines/{id}/accept")]
 async fn accept(
     v: Viewer,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    confirm(v, state, id.into_inner(), Receipt::Accepted).await
-}
-
-#[derive(Deserialize)]
-struct RejectForm {
-    #[serde(default)]
-    reason: String,
-}
-
-#[post("/delivery-lines/{id}/reject")]
-async fn reject(
-    v: Viewer,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    f: web::Form<RejectForm>,
-) -> Result<HttpResponse, Error> {
-    let reason = RejectReason::parse("reason", &f.reason)?;
-    confirm(v, state, id.into_inner(), Receipt::Rejected(reason)).await
+    let (id, p) = (id.into_inner(), v.p.clone());
+    let (_, order_id) = run(&state, move |cx| {
+        orders::confirm(cx, &p, id, Receipt::Accepted)
+    })
+    .await?;
+    Ok(view::see_other(&format!("/orders/{order_id}")))
 }
 
 #[get("/payables")]
 async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
+    let zh = t.zh();
     let day = state.today();
     let p = v.p.clone();
-    let (ps, names) = run(&state, move |cx| {
-        Ok((
-            orders::payables(cx, &p)?,
-            ts::supplier_names(&mut *cx.conn()?)?,
-        ))
-    })
-    .await?;
+    let ps = run(&state, move |cx| orders::named_payables(cx, &p)).await?;
     let payer = v.p.role == Role::Institution;
     let table = Table {
         columns: cols(
             &t,
             &[
+                "ordui.order",
+                "order.drug",
+                "ordui.institution",
                 "order.supplier",
+                "order.accepted",
                 "order.amount",
                 "order.due_on",
                 "order.status",
@@ -543,7 +594,8 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
         ),
         rows: ps
             .iter()
-            .map(|p| {
+            .map(|n| {
+                let p = &n.payable;
                 let status = if p.paid_at.is_some() {
                     Cell::text(t.get("order.paid")).with_class("good")
                 } else if p.due_on < day {
@@ -552,8 +604,15 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
                     Cell::text(t.get("order.due"))
                 };
                 vec![
-                    Cell::text(names.get(&p.supplier_id).cloned().unwrap_or_default()),
-                    Cell::num(money(p.amount)),
+                    Cell::link(
+                        super::delivery_notes::order_number(n.order_id),
+                        format!("/orders/{}/deliveries/{}", n.order_id, n.note_id),
+                    ),
+                    Cell::text(n.drug.label(zh)),
+                    Cell::text(n.institution.clone()),
+                    Cell::text(n.supplier.clone()),
+                    Cell::num(n.accepted.to_string()),
+                    Cell::num(format!("¥{}", money(p.amount))),
                     Cell::text(p.due_on.to_string()),
                     status,
                 ]
@@ -573,6 +632,7 @@ async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespo
         // Each unpaid payable gets its "mark paid" link in the actions row.
         page.actions = ps
             .iter()
+            .map(|n| &n.payable)
             .filter(|p| p.paid_at.is_none())
             .map(|p| {
                 Link::new(
@@ -624,6 +684,7 @@ async fn paid(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     super::bad_faith::routes(cfg);
     super::ordering::routes(cfg);
+    super::delivery_notes::routes(cfg);
     cfg.service(order_list)
         .service(order_page)
         .service(acknowledge)
@@ -631,7 +692,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(decline)
         .service(ship)
         .service(accept)
-        .service(reject)
         .service(payable_list)
         .service(pay_page)
         .service(paid);

@@ -169,7 +169,7 @@ fn supplier_report(t: &Tr, names: &Names, rows: &[(i64, Totals)]) -> Result<Repo
                     rate_cell(r.timely_rate(), 0.9),
                     Cell::num(percent(r.decline_rate())),
                     Cell::num(r.declined.to_string()),
-                    Cell::num(r.rejected_lines.to_string()),
+                    Cell::num(r.rejected.to_string()),
                 ]
             })
             .collect(),
