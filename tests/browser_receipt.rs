@@ -239,7 +239,7 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
         run.expect("the browser session runs");
     assert!(problems.is_empty(), "{tag}:\n{}", problems.join("\n"));
     assert!(browser::is_in_language(&err, lang), "{lang}: {err}");
-    assert_eq!(kept.as_ref().and_then(|v| v.as_str()), Some("1,000"));
+    assert_eq!(kept.as_deref(), Some("1,000"));
     let (two, bad_word, done_word) = if lang == "en" {
         ("Orders placed: 2", "whole number", "Line received")
     } else {
@@ -250,7 +250,7 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
         bad.contains(bad_word) && browser::is_in_language(&bad, lang),
         "{bad}"
     );
-    assert_eq!(bad_kept.as_ref().and_then(|v| v.as_str()), Some("18O"));
+    assert_eq!(bad_kept.as_deref(), Some("18O"));
     assert!(notice.contains(done_word), "{notice}");
     let amount = Money::from_ten_thousandths(price * 180).to_string();
     assert!(
@@ -258,7 +258,8 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
         "{amount}: {note_text}"
     );
     let mut c = state.store.conn().unwrap();
-    let d = os::delivery_lines_of(&mut c, os::order_of_delivery_line(&mut c, dl).unwrap())
+    let order = os::order_of_delivery_line(&mut c, dl).unwrap();
+    let d = os::delivery_lines_of(&mut c, order)
         .unwrap()
         .into_iter()
         .find(|d| d.id == dl)
