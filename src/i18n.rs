@@ -225,7 +225,7 @@ fn word_keys(kind: &str, value: &str) -> Vec<String> {
     let older: &[&str] = match kind {
         "order_state" => &["order.state"],
         "decline_reason" => &["order.decline"],
-        "reject_reason" => &["order.reject"],
+        "reject_reason" => &["order.reject", "rcpt.reason"],
         "receipt_outcome" => &["order.receipt"],
         "level" => &["shortage.level"],
         "scope" => &["shortage.scope"],

@@ -58,7 +58,7 @@ fn fields(r: &common::Resp) -> Vec<String> {
 
 /// Does an error page name this field among what was wrong?
 fn names(r: &common::Resp, field: &str) -> bool {
-    r.body.contains(&format!("<b>{field}</b>:"))
+    r.body.contains(&format!("<b>{field}</b>:")) || r.body.contains(&format!("<li>{field}: "))
 }
 
 /// The performance pages answer and the monitoring jobs run.

@@ -434,7 +434,12 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             .await?
             .click()
             .await?;
-        browser.wait().for_element(Locator::Css("p.notice")).await?;
+        let notice = browser
+            .wait()
+            .for_element(Locator::Css("p.notice"))
+            .await?
+            .text()
+            .await?;
         let url = browser.current_url().await?;
         // One line per row (on a phone each row is a card, a line per cell).
         let text = browser
@@ -454,12 +459,12 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             .await?
             .screenshot()
             .await?;
-        Ok::<_, fantoccini::error::CmdError>((url, text, png))
+        Ok::<_, fantoccini::error::CmdError>((url, text, png, notice))
     }
     .await;
     session.close().await;
     server_handle.stop(true).await;
-    let (url, text, png) = outcome.expect("the browser session runs");
+    let (url, text, png, notice) = outcome.expect("the browser session runs");
     let _ = std::fs::write(
         concat!(
             env!("CARGO_TARGET_TMPDIR"),
@@ -468,7 +473,10 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
         png,
     );
     assert!(url.path().ends_with("/orders"), "{url}");
-    assert!(text.contains("订单已提交：2 个订单"), "the notice: {text}");
+    assert!(
+        notice.contains("订单已提交：2 个订单"),
+        "the notice: {notice}"
+    );
     // Two new orders, one per supplier, each naming its own drug.
     let mut c = state.store.conn().unwrap();
     let mine = os::orders_for(&mut c, Some(&[inst]), None).unwrap();

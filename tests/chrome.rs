@@ -332,19 +332,6 @@ fn cell_texts(body: &str) -> Vec<String> {
     out
 }
 
-/// Words still printed raw by files of other parts of issue 15 (listed in the report of this
-/// part), as (path prefix, word; empty: any). Empty this list when they are fixed.
-const NOT_YET_MINE: &[(&str, &str)] = &[
-    // The audit page (its actions and records are being rewritten as sentences).
-    ("/audit", ""),
-    // pages/contracts.rs: the contract's status.
-    ("/contracts/", "in_force"),
-    // pages/demand.rs: a demand window's status.
-    ("/demand", "closed"),
-    // pages/tender_sections.rs: a bid's status.
-    ("/tenders/", "active"),
-];
-
 async fn words_of_closed_sets_are_never_raw_on_chinese_pages(db: TestDb) {
     let state = state_with_demo(&db);
     let words = raw_words();
@@ -372,10 +359,7 @@ async fn words_of_closed_sets_are_never_raw_on_chinese_pages(db: TestDb) {
         for page in pages {
             let r = c.get(&page).await;
             for text in cell_texts(&r.body) {
-                let excused = NOT_YET_MINE
-                    .iter()
-                    .any(|(p, w)| page.starts_with(p) && (w.is_empty() || *w == text));
-                if words.contains(text.as_str()) && !excused {
+                if words.contains(text.as_str()) {
                     found.push(format!("{user} {page}: {text}"));
                 }
             }

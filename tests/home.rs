@@ -200,6 +200,15 @@ async fn the_centers_home_lists_its_next_steps(db: TestDb) {
         "{l} {} {amount}",
         overdue.len()
     );
+    // Its link lists those payables only.
+    let list = c.get("/payables?status=overdue").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        list.body.matches("<tr").count() - 1,
+        overdue.len(),
+        "{}",
+        list.body
+    );
 }
 
 async fn a_suppliers_home_counts_its_own_orders_tenders_licences_and_declines(db: TestDb) {
@@ -221,6 +230,19 @@ async fn a_suppliers_home_counts_its_own_orders_tenders_licences_and_declines(db
             && l.contains("href=\"/orders?state=submitted\"")
             && l.contains("最早截止"),
         "{l}"
+    );
+    // The line's link shows exactly those orders.
+    let list = c1.get("/orders?state=submitted").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        list.body.matches("<tr").count() - 1,
+        ack,
+        "one row per submitted order: {}",
+        list.body
+    );
+    assert_eq!(
+        c1.get("/orders?state=nonsense").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     let ship = orders_in(&state, s1, OrderState::Acknowledged);
     let l = one_line(&body, "to_ship");

@@ -157,10 +157,12 @@ async fn sealed_until_their_time(db: TestDb) {
     let audit_before = staff.get("/audit?entity=bid").await;
     assert_eq!(audit_before.status, StatusCode::OK);
     assert!(
-        audit_before
-            .body
-            .contains("who bid on which lot is shown after the bid deadline")
-            || audit_before.body.contains("投标截止后才显示投标人和标包")
+        audit_before.body.contains("一份投标（投标截止前保密）")
+            || audit_before
+                .body
+                .contains("A bid (sealed until the bid deadline)"),
+        "{}",
+        audit_before.body
     );
     for b in &bids {
         assert!(

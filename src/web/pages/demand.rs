@@ -40,7 +40,7 @@ async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpRespon
                 vec![
                     Cell::link(&w.title, format!("/demand/{}", w.id)),
                     Cell::text(local_time(tz, w.closes_at)),
-                    Cell::text(w.status.as_str()),
+                    Cell::word(&t, w.status),
                 ]
             })
             .collect(),

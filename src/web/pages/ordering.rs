@@ -166,6 +166,7 @@ fn to_form_field(e: Invalid, fields: &[(String, String)]) -> Invalid {
 #[post("/orders")]
 async fn place(
     v: Viewer,
+    session: actix_session::Session,
     state: web::Data<AppState>,
     f: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, Error> {
@@ -196,10 +197,14 @@ async fn place(
     }
     .await;
     match placed {
-        Ok(placed) => Ok(match placed.as_slice() {
-            [(o, _)] => view::see_other(&format!("/orders/{}?placed=1", o.id)),
-            all => view::see_other(&format!("/orders?placed={}", all.len())),
-        }),
+        Ok(placed) => {
+            let n = placed.len().to_string();
+            crate::web::flash(&session, v.t.get("ordui.placed").replace("{n}", &n));
+            Ok(match placed.as_slice() {
+                [(o, _)] => view::see_other(&format!("/orders/{}", o.id)),
+                _ => view::see_other("/orders"),
+            })
+        }
         // Bad input: the same form again, what was typed kept, each error by its field.
         Err(Error::Invalid(errs)) if v.p.role == Role::Institution => {
             let t = v.t;

@@ -21,10 +21,11 @@ pub(super) fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
+/// The order list narrowed to one state (`?state=submitted`: the home page's to-do lines link
+/// to exactly the orders they count); a word no order state has is refused.
 #[derive(Deserialize)]
 struct ListQuery {
-    /// Set by the basket's redirect: how many orders it made.
-    placed: Option<usize>,
+    state: Option<String>,
 }
 
 #[get("/orders")]
@@ -35,13 +36,18 @@ async fn order_list(
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
     let zh = t.zh();
+    let only = match q.state.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(OrderState::parse("state", s).map_err(|e| Error::Invalid(vec![e]))?),
+    };
     let tz = state.config.time_zone;
     let now = crate::store::micros(state.clock.now());
     let p = v.p.clone();
     let (orders, names) = run(&state, move |cx| {
         let c = &mut *cx.conn()?;
         let (insts, supplier) = orders::order_filter(c, &p)?;
-        let orders = os::orders_for(c, insts.as_deref(), supplier)?;
+        let mut orders = os::orders_for(c, insts.as_deref(), supplier)?;
+        orders.retain(|o| only.is_none_or(|s| o.state == s));
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
         Ok((orders, os::order_names(c, &ids)?))
     })
@@ -98,12 +104,8 @@ async fn order_list(
     } else {
         vec![]
     };
-    let mut chrome = v.chrome(t.get("nav.orders"));
-    chrome.notice = q
-        .placed
-        .map(|n| t.get("ordui.placed").replace("{n}", &n.to_string()));
     view::ok(&ListPage {
-        chrome,
+        chrome: v.chrome(t.get("nav.orders")),
         heading: t.get("nav.orders").into(),
         search: None,
         actions,
@@ -145,7 +147,6 @@ async fn order_page(
     v: Viewer,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
     let tz = state.config.time_zone;
@@ -184,12 +185,8 @@ async fn order_page(
         actions.push(Link::new("/payables", t.get("nav.payables")));
     }
     let title = order_title(&t, id, &names);
-    let mut chrome = v.chrome(title.clone());
-    chrome.notice = q
-        .placed
-        .map(|n| t.get("ordui.placed").replace("{n}", &n.to_string()));
     view::ok(&DetailPage {
-        chrome,
+        chrome: v.chrome(title.clone()),
         heading: title,
         props: vec![
             (
@@ -570,13 +567,35 @@ async fn accept(
     Ok(view::see_other(&format!("/orders/{order_id}")))
 }
 
+/// The payables narrowed to those `due` (not paid, not yet overdue) or `overdue` (not paid,
+/// past their day), as the home page's to-do lines link to them.
+#[derive(Deserialize)]
+struct PayableQuery {
+    status: Option<String>,
+}
+
 #[get("/payables")]
-async fn payable_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+async fn payable_list(
+    v: Viewer,
+    state: web::Data<AppState>,
+    q: web::Query<PayableQuery>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
     let zh = t.zh();
     let day = state.today();
     let p = v.p.clone();
-    let ps = run(&state, move |cx| orders::named_payables(cx, &p)).await?;
+    let mut ps = run(&state, move |cx| orders::named_payables(cx, &p)).await?;
+    match q.status.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some("due") => ps.retain(|n| n.payable.paid_at.is_none() && n.payable.due_on >= day),
+        Some("overdue") => ps.retain(|n| n.payable.paid_at.is_none() && n.payable.due_on < day),
+        Some(other) => {
+            let m = crate::domain::Msg::new(Code::NotOneOf)
+                .arg("value", other)
+                .arg("words", "due, overdue");
+            return Err(Error::Invalid(vec![Invalid::new("status", m)]));
+        }
+    }
     let payer = v.p.role == Role::Institution;
     let table = Table {
         columns: cols(

@@ -239,14 +239,17 @@ async fn interruptions_page(
             .iter()
             .filter(|(r, ..)| r.ends_on.is_none_or(|e| e >= today))
         {
-            s.forms.push(Form::button(
-                format!("/supply-interruptions/{}/end", r.id),
-                format!(
-                    "{} · {}",
-                    t.get("shortage.end_interruption"),
-                    drug_name(r.drug_id, name)
-                ),
-            ));
+            s.forms.push(
+                Form::button(
+                    format!("/supply-interruptions/{}/end", r.id),
+                    format!(
+                        "{} · {}",
+                        t.get("shortage.end_interruption"),
+                        drug_name(r.drug_id, name)
+                    ),
+                )
+                .danger(),
+            );
         }
         let blank = InterruptionForm {
             starts_on: today.to_string(),

@@ -261,15 +261,18 @@ async fn record_page(
     let mut resp = responses_section(&t, tz, &geo, &d.responses, &picks);
     if v.p.can_administer() {
         for r in d.responses.iter().filter(|r| r.ended_at.is_none()) {
-            resp.forms.push(Form::button(
-                format!("/shortages/{id}/responses/{}/withdraw", r.id),
-                format!(
-                    "{} · {} · {}",
-                    t.get("shortage.withdraw"),
-                    t.get(&format!("shortage.response.{}", r.kind)),
-                    names_of(&t, &geo, &r.counties)
-                ),
-            ));
+            resp.forms.push(
+                Form::button(
+                    format!("/shortages/{id}/responses/{}/withdraw", r.id),
+                    format!(
+                        "{} · {} · {}",
+                        t.get("shortage.withdraw"),
+                        t.get(&format!("shortage.response.{}", r.kind)),
+                        names_of(&t, &geo, &r.counties)
+                    ),
+                )
+                .danger(),
+            );
         }
     }
     let status = if refused.is_some() {

@@ -363,7 +363,8 @@ pub fn next_step(view: &View) -> Section {
     let (t, id, st) = (view.t, view.id, view.st);
     let mut s = Section::new(t.get("tender.next_step"));
     for (a, label) in center_actions(&t, st) {
-        let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label);
+        // Every step of a tender is final (publish, open envelopes, award…): each asks first.
+        let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label).danger();
         if a == TenderAction::Cancel {
             f = Form::new(
                 format!("/tenders/{id}/actions/cancel"),
