@@ -49,8 +49,9 @@ else
 fi
 
 echo "== serve --demo in $TMP"
-(cd "$TMP" && JICAI_BIND="127.0.0.1:${PORT}" RUST_LOG=warn "$JICAI" serve --demo >"$OUT/server.log" 2>&1) &
+(cd "$TMP" && JICAI_BIND="127.0.0.1:${PORT}" RUST_LOG=warn exec "$JICAI" serve --demo >"$OUT/server.log" 2>&1) &
 SERVER_PID=$!
+if curl -fs "$BASE/healthz" >/dev/null 2>&1; then echo "port $PORT is taken" >&2; exit 1; fi
 for _ in $(seq 1 600); do
     curl -fs "$BASE/healthz" >/dev/null 2>&1 && break
     sleep 0.2
@@ -91,6 +92,7 @@ PAGES=(
     "center /shortages"
     "center /drugs"
     "regulator /performance"
+    "center /static/site.css"
 )
 
 printf '%-40s %10s %10s %9s %9s\n' "page (user)" "wire B" "html B" "p50 ms" "p90 ms" | tee "$OUT/summary.txt"
