@@ -49,10 +49,7 @@ async fn bid_and_reopen_the_receipt(viewport: Viewport, lang: &'static str) {
     let outcome = async {
         session.log_in(&base, "supplier").await?;
         // The user's own language is the session's: switch when the browser asks for another.
-        if session.page_lang().await? != lang {
-            b.find(Locator::Id("lang-switch")).await?.click().await?;
-            b.wait().for_element(Locator::Id("logout")).await?;
-        }
+        session.use_browser_language().await?;
         problems.extend(session.check_page(&format!("{tag}-1-home")).await?);
         // The tenders, then the open one by its title.
         b.goto(&format!("{base}/tenders")).await?;

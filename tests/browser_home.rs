@@ -86,18 +86,7 @@ fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
 /// Chinese) to English with the header's switch, as a person would.
 async fn log_in(b: &harness::Browser, base: &str, user: &str) -> Result<(), CmdError> {
     b.log_in(base, user).await?;
-    if b.lang == "en" && b.page_lang().await? != "en" {
-        b.client
-            .find(Locator::Id("lang-switch"))
-            .await?
-            .click()
-            .await?;
-        b.client
-            .wait()
-            .for_element(Locator::Css("html[lang='en']"))
-            .await?;
-    }
-    Ok(())
+    b.use_browser_language().await
 }
 
 /// Picks an option of a select (a phone's native picker is not driven through clicks).

@@ -40,20 +40,7 @@ async fn every_menu_page_fits_a_phone_and_a_desktop() {
                 b.client.delete_all_cookies().await.unwrap();
                 b.log_in(&base, user).await.unwrap();
                 // A demo account keeps the language it was last used in: switch when needed.
-                if b.page_lang().await.unwrap() != lang {
-                    b.client
-                        .find(Locator::Id("lang-switch"))
-                        .await
-                        .unwrap()
-                        .click()
-                        .await
-                        .unwrap();
-                    b.client
-                        .wait()
-                        .for_element(Locator::Id("logout"))
-                        .await
-                        .unwrap();
-                }
+                b.use_browser_language().await.unwrap();
                 let links: Vec<String> = b
                     .client
                     .execute(

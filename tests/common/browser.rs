@@ -197,6 +197,31 @@ impl Browser {
         Ok(())
     }
 
+    /// Switches the page to the browser's language with the header's switch when it shows
+    /// another (a user's saved language wins over the browser's), and waits until the page
+    /// after the switch is shown.
+    pub async fn use_browser_language(&self) -> Result<(), CmdError> {
+        if self.page_lang().await? == self.lang {
+            return Ok(());
+        }
+        self.client
+            .find(Locator::Id("lang-switch"))
+            .await?
+            .click()
+            .await?;
+        for _ in 0..100 {
+            if self.page_lang().await.unwrap_or_default() == self.lang {
+                self.client
+                    .wait()
+                    .for_element(Locator::Id("logout"))
+                    .await?;
+                return Ok(());
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page did not switch to {}", self.lang);
+    }
+
     /// `document.documentElement.lang` of the page shown.
     pub async fn page_lang(&self) -> Result<String, CmdError> {
         let v = self
