@@ -423,7 +423,9 @@ pub fn entry(conn: &mut DbConn, id: i64) -> Result<Option<Entry>> {
 
 /// The actors and the action codes found in the log, sorted (the filters' choices).
 pub fn actors_and_actions(conn: &mut DbConn) -> Result<(Vec<String>, Vec<String>)> {
+    // Not the actors of bids: a bidder listed here would say who bid before the deadline.
     let actors: Vec<String> = audit_log::table
+        .filter(audit_log::entity.ne("bid"))
         .select(audit_log::actor)
         .distinct()
         .order(audit_log::actor.asc())
