@@ -512,6 +512,19 @@ pub struct Section {
 }
 
 impl Section {
+    /// Adds a form; when it was refused, each error goes next to its field and those of no
+    /// field of the form into the section's text.
+    pub fn push_form(&mut self, t: &Tr, form: Form, refused: Option<&[Invalid]>) {
+        match refused {
+            Some(es) => {
+                let (form, general) = form.with_errors(t, es);
+                self.text.extend(general);
+                self.forms.push(form);
+            }
+            None => self.forms.push(form),
+        }
+    }
+
     pub fn new(title: impl Into<String>) -> Self {
         Section {
             title: title.into(),

@@ -107,15 +107,7 @@ async fn reports_page(
                 Field::text("note", t.get("shortage.note"), &f.note),
             ],
         );
-        let form = match &refused {
-            Some((_, es)) => {
-                let (form, general) = form.with_errors(&t, es);
-                s.text.extend(general);
-                form
-            }
-            None => form,
-        };
-        s.forms.push(form);
+        s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
     }
     view::render(
         status,
@@ -272,15 +264,7 @@ async fn interruptions_page(
                 Field::text("ends_on", t.get("shortage.ends_on"), &f.ends_on).kind("date"),
             ],
         );
-        let form = match &refused {
-            Some((_, es)) => {
-                let (form, general) = form.with_errors(&t, es);
-                s.text.extend(general);
-                form
-            }
-            None => form,
-        };
-        s.forms.push(form);
+        s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
     }
     view::render(
         status,

@@ -280,21 +280,11 @@ async fn record_page(
     } else {
         actix_web::http::StatusCode::OK
     };
-    let mut top_errors = vec![];
     if v.p.can_administer() && rec.status == ShortageStatus::Open {
         let typed = refused.as_ref().map(|(f, _)| f);
         let form = response_form(&t, id, &geo, &picks, typed);
-        let form = match &refused {
-            Some((_, es)) => {
-                let (f, general) = form.with_errors(&t, es);
-                top_errors = general;
-                f
-            }
-            None => form,
-        };
-        resp.forms.push(form);
+        resp.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
     }
-    resp.text.extend(top_errors);
     let drug = drug_label(&t, &d.drug);
     view::render(
         status,
