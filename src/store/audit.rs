@@ -543,33 +543,23 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
             );
         }
     }
-    for chunk in of("institution").chunks(500) {
-        let rows: Vec<(i64, String)> = institutions::table
-            .filter(institutions::id.eq_any(chunk))
-            .select((institutions::id, institutions::name))
-            .load(conn)?;
-        for (id, n) in rows {
-            put("institution", id.to_string(), n.clone(), n);
-        }
+    // The kinds named by one column of their own table, looked up by id.
+    macro_rules! named_by_id {
+        ($kind:literal, $table:ident, $name:ident) => {
+            for chunk in of($kind).chunks(500) {
+                let rows: Vec<(i64, String)> = $table::table
+                    .filter($table::id.eq_any(chunk))
+                    .select(($table::id, $table::$name))
+                    .load(conn)?;
+                for (id, n) in rows {
+                    put($kind, id.to_string(), n.clone(), n);
+                }
+            }
+        };
     }
-    for chunk in of("supplier").chunks(500) {
-        let rows: Vec<(i64, String)> = suppliers::table
-            .filter(suppliers::id.eq_any(chunk))
-            .select((suppliers::id, suppliers::name))
-            .load(conn)?;
-        for (id, n) in rows {
-            put("supplier", id.to_string(), n.clone(), n);
-        }
-    }
-    for chunk in of("tender").chunks(500) {
-        let rows: Vec<(i64, String)> = tenders::table
-            .filter(tenders::id.eq_any(chunk))
-            .select((tenders::id, tenders::title))
-            .load(conn)?;
-        for (id, n) in rows {
-            put("tender", id.to_string(), n.clone(), n);
-        }
-    }
+    named_by_id!("institution", institutions, name);
+    named_by_id!("supplier", suppliers, name);
+    named_by_id!("tender", tenders, title);
     for chunk in of("region").chunks(500) {
         let rows: Vec<(i64, String, String)> = regions::table
             .filter(regions::id.eq_any(chunk))
