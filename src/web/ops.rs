@@ -90,10 +90,22 @@ async fn menu_js() -> HttpResponse {
         .body(include_str!("../../templates/static/menu.js"))
 }
 
+/// The print link of a printable page (`data-print`: the bid receipt, the delivery note) opens
+/// the print dialog; the pages allow no inline script, and without it the link opens the print
+/// view.
+#[get("/static/formui-print.js")]
+async fn print_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../templates/static/formui-print.js"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
         .service(readyz)
         .service(metrics)
         .service(css)
-        .service(menu_js);
+        .service(menu_js)
+        .service(print_js);
 }

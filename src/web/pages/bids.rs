@@ -571,19 +571,8 @@ async fn receipt(
     })
 }
 
-/// The receipt's print button (`data-print`): the script is a file, as the page's
-/// Content-Security-Policy allows no inline script; without it the link opens the print view.
-#[get("/static/formui-print.js")]
-async fn print_js() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../../templates/static/formui-print.js"))
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(receipt)
-        .service(print_js)
         .service(bid_page)
         .service(submit_bid)
         .service(withdraw)

@@ -372,22 +372,6 @@ async fn accept_all(
     )))
 }
 
-/// The print link's small script: with it, "Print" opens the browser's print dialog; without
-/// it, the link opens the print view (no menu, no forms) to print from the browser.
-#[get("/static/print.js")]
-async fn print_js() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(
-            "document.addEventListener('click',function(e){var a=e.target.closest('[data-print]');\
-             if(a){e.preventDefault();window.print();}});",
-        )
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(note)
-        .service(confirm_line)
-        .service(accept_all)
-        .service(print_js);
+    cfg.service(note).service(confirm_line).service(accept_all);
 }
