@@ -16,6 +16,9 @@ pub struct Config {
     pub secret_file: PathBuf,
     /// The master secret from which each tender's envelope key is derived (kept outside the database).
     pub master_key_file: PathBuf,
+    /// How new tenders seal their price envelopes: by the bidder to a quorum of custodians
+    /// (the default), or with the single server key (demos and tests only).
+    pub sealing: crate::sealing::Mode,
     /// Days bidders have to object to a provisional award.
     pub objection_days: i64,
     /// Delivery deadlines, shelf life and payment terms.
@@ -93,6 +96,12 @@ pub const SETTINGS: &[Setting] = &[
         key: "master_key_file",
         default: "var/master.key",
         meaning: "master secret of the sealed price envelopes (created if missing; keep it apart from database backups)",
+    },
+    Setting {
+        env: "JICAI_SEALING",
+        key: "sealing",
+        default: "quorum",
+        meaning: "how new tenders seal prices: quorum (the bidder seals, k of n custodians open) or server (one key on the server: demos and tests only)",
     },
     Setting {
         env: "JICAI_OBJECTION_DAYS",
@@ -259,6 +268,11 @@ impl Config {
             })?,
             secret_file: PathBuf::from(src.get("secret_file").0),
             master_key_file: PathBuf::from(src.get("master_key_file").0),
+            sealing: src.parse("sealing", "quorum or server", |v| match v {
+                "quorum" => Some(crate::sealing::Mode::Quorum),
+                "server" => Some(crate::sealing::Mode::Server),
+                _ => None,
+            })?,
             objection_days: num("objection_days", 0, 60)?,
             delivery: crate::domain::orders::DeliveryRules {
                 urgent_hours: num("urgent_hours", 1, 24 * 30)?,

@@ -35,6 +35,13 @@ pub fn read(path: &Path, min_len: usize) -> Result<KeyFile, String> {
 pub fn create(path: &Path, len: usize) -> Result<Vec<u8>, String> {
     let mut key = vec![0u8; len];
     rand::thread_rng().fill_bytes(&mut key);
+    write_private(path, hex::encode(&key).as_bytes())?;
+    Ok(key)
+}
+
+/// Writes a new file readable and writable by its owner only (0600), refusing to overwrite
+/// one that exists.
+pub fn write_private(path: &Path, content: &[u8]) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -48,10 +55,9 @@ pub fn create(path: &Path, len: usize) -> Result<Vec<u8>, String> {
     let mut f = options
         .open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(hex::encode(&key).as_bytes())
+    f.write_all(content)
         .and_then(|_| f.sync_all())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(key)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Reads the key, or creates it when the file does not exist; warnings are logged.

@@ -86,6 +86,183 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A key custodian's work, on the custodian's own machine (no database, no network: the
+    /// custody file comes from the tender's custody page or `GET /api/v1/tenders/{id}/custody`,
+    /// and what this writes goes back the same way).
+    Custodian {
+        #[command(subcommand)]
+        command: CustodianCommand,
+    },
+    /// Seal a price envelope to a quorum tender's key (for a supplier's own system) and print
+    /// it as JSON, ready for the bid's `commercial_envelope`.
+    Seal {
+        /// The tender's public key (hex, on the tender's page and in the API).
+        #[arg(long)]
+        tender_key: String,
+        #[arg(long)]
+        tender: i64,
+        #[arg(long)]
+        lot: i64,
+        /// The bidder's supplier id.
+        #[arg(long)]
+        supplier: i64,
+        /// Yuan per package, e.g. 12.50.
+        #[arg(long)]
+        price: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustodianCommand {
+    /// Make a custodian key file (the secret under a passphrase) and print its public key, to
+    /// register with `PUT /api/v1/custodian-key` or on the custody page.
+    Keygen {
+        #[arg(long)]
+        key: std::path::PathBuf,
+    },
+    /// Make this custodian's dealing for a draft tender from its custody file.
+    Deal {
+        #[arg(long)]
+        key: std::path::PathBuf,
+        #[arg(long)]
+        custody: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Check the shares this custodian received and the tender's key.
+    Check {
+        #[arg(long)]
+        key: std::path::PathBuf,
+        #[arg(long)]
+        custody: std::path::PathBuf,
+    },
+    /// Make this custodian's contributions to a tender's commercial opening.
+    Open {
+        #[arg(long)]
+        key: std::path::PathBuf,
+        #[arg(long)]
+        custody: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+/// The passphrase of a custodian key file: `JICAI_CUSTODIAN_PASSPHRASE`, else a line read from
+/// the terminal.
+fn passphrase() -> Result<String, String> {
+    if let Ok(p) = std::env::var("JICAI_CUSTODIAN_PASSPHRASE") {
+        return Ok(p);
+    }
+    eprint!("passphrase: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let p = line.trim_end_matches(['\r', '\n']).to_string();
+    if p.chars().count() < 12 {
+        return Err("a custodian passphrase has at least 12 characters".into());
+    }
+    Ok(p)
+}
+
+fn custodian(command: CustodianCommand) -> Result<(), String> {
+    use jicai::sealing::{custodian as cu, quorum};
+    let read_key = |path: &std::path::Path| -> Result<quorum::CustodianKey, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f: quorum::KeyFile =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        quorum::CustodianKey::from_file(&f, &passphrase()?)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let read_custody = |path: &std::path::Path| -> Result<cu::CustodyFile, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let write = |path: &std::path::Path, json: String| -> Result<(), String> {
+        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    match command {
+        CustodianCommand::Keygen { key } => {
+            if key.exists() {
+                return Err(format!(
+                    "{}: exists; a key file is never overwritten",
+                    key.display()
+                ));
+            }
+            let k = quorum::CustodianKey::generate();
+            let f = k.to_file(&passphrase()?);
+            jicai::keyfile::write_private(
+                &key,
+                serde_json::to_string_pretty(&f)
+                    .expect("key file serializes")
+                    .as_bytes(),
+            )?;
+            println!("{}", k.public_hex());
+            Ok(())
+        }
+        CustodianCommand::Deal { key, custody, out } => {
+            let f = read_custody(&custody)?;
+            let d = cu::deal(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
+            write(&out, serde_json::to_string(&d).expect("dealing serializes"))?;
+            println!(
+                "dealing for tender {} written to {}",
+                f.tender_id,
+                out.display()
+            );
+            Ok(())
+        }
+        CustodianCommand::Check { key, custody } => {
+            let f = read_custody(&custody)?;
+            cu::check(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
+            println!(
+                "tender {}: {} of {} dealings received, every share checked",
+                f.tender_id,
+                f.dealings.len(),
+                f.custodians.len()
+            );
+            Ok(())
+        }
+        CustodianCommand::Open { key, custody, out } => {
+            let f = read_custody(&custody)?;
+            let (c, skipped) = cu::contribute(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
+            for b in skipped {
+                eprintln!(
+                    "bid {b}: its envelope is not the one published at the deadline; no contribution"
+                );
+            }
+            write(
+                &out,
+                serde_json::to_string(&c).expect("contributions serialize"),
+            )?;
+            println!(
+                "{} contributions for tender {} written to {}",
+                c.len(),
+                f.tender_id,
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn seal(tender_key: &str, tender: i64, lot: i64, supplier: i64, price: &str) -> Result<(), String> {
+    use jicai::sealing::quorum;
+    let m = jicai::domain::money::Money::parse_positive("price", price)
+        .map_err(|e| cli_language().msg(&e.msg))?;
+    let y = quorum::point_hex(tender_key).map_err(|e| format!("--tender-key: {e}"))?;
+    let plain = serde_json::json!({ "package_price": m.to_string() }).to_string();
+    let e = quorum::seal_price(
+        &y,
+        tender,
+        &quorum::price_binding(tender, lot, supplier),
+        plain.as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::json!({"nonce": e.nonce_hex(), "ciphertext": e.ciphertext_hex(), "digest": e.digest()})
+    );
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -154,6 +331,7 @@ fn master_key(config: &Config, store: &Store) -> Result<jicai::sealing::MasterKe
     let mut c = store.conn().map_err(|e| e.to_string())?;
     let sealed = jicai::store::tenders::sealed_tenders(&mut c).map_err(|e| e.to_string())?;
     jicai::sealing::MasterKey::for_database(&config.master_key_file, &sealed)
+        .map(|k| k.sealing(config.sealing))
         .map_err(|e| format!("JICAI_MASTER_KEY_FILE = {e}"))
 }
 
@@ -163,7 +341,9 @@ fn load_demo(
     master: &jicai::sealing::MasterKey,
 ) -> Result<(), String> {
     let mut conn = store.conn().map_err(|e| e.to_string())?;
-    let summary = demo::load(&mut conn, chrono::Utc::now(), config.time_zone, master)
+    // The demo's tenders of the past were sealed by the server (labelled so on their pages).
+    let master = master.clone().sealing(jicai::sealing::Mode::Server);
+    let summary = demo::load(&mut conn, chrono::Utc::now(), config.time_zone, &master)
         .map_err(|e| format!("demo data: {e}"))?;
     println!("{summary}");
     Ok(())
@@ -258,6 +438,18 @@ fn block_on<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Re
 
 fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    // The custodian's and the bidder's own tools need no settings, database or network.
+    match cli.command {
+        Some(Command::Custodian { command }) => return custodian(command),
+        Some(Command::Seal {
+            tender_key,
+            tender,
+            lot,
+            supplier,
+            price,
+        }) => return seal(&tender_key, tender, lot, supplier, &price),
+        _ => {}
+    }
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => actix_web::rt::System::new().block_on(serve(config, demo)),
         Command::Migrate => {
@@ -316,6 +508,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(&config),
+        Command::Custodian { .. } | Command::Seal { .. } => Ok(()),
     }
 }
 

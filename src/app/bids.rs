@@ -10,7 +10,6 @@
 use super::{Ctx, Error, Result};
 use crate::domain::award::LotAward;
 use crate::domain::bidding::{self as rules, LotBidsRefused, LotBidsView};
-use crate::domain::money::Money;
 use crate::domain::roles::{Principal, Role};
 use crate::domain::tender::{self, TenderState};
 use crate::domain::Code;
@@ -125,7 +124,7 @@ pub struct SubmitBid {
     pub lot_id: i64,
     pub product_id: i64,
     pub annual_capacity: i64,
-    pub package_price: Money,
+    pub price: PriceIn,
     pub documents: Vec<Document>,
     /// The bidder saw the warning that the unit price is above the lot's ceiling and submits
     /// anyway.
@@ -134,7 +133,7 @@ pub struct SubmitBid {
 
 /// What a submission came to (the product, the price against the ceiling, and the receipt
 /// when the bid was sealed).
-pub use crate::store::tenders::Submitted;
+pub use crate::store::tenders::{PriceIn, SealedPrice, Submitted};
 
 /// Submits (or replaces) the principal's bid on a lot through the bid writer. A unit price
 /// above the lot's maximum valid price is sealed only once the bidder confirms it (the bid stays
@@ -151,7 +150,10 @@ pub fn submit(
     check_ready(cx, p, sid, tender_id, cmd.lot_id)?;
     rules::check_submission(
         cmd.annual_capacity,
-        cmd.package_price,
+        match &cmd.price {
+            PriceIn::Clear(m) => Some(*m),
+            PriceIn::Sealed(_) => None,
+        },
         cmd.documents
             .iter()
             .map(|d| (d.name.as_str(), d.bytes.as_slice())),
@@ -164,7 +166,7 @@ pub fn submit(
         supplier_id: sid,
         product_id: cmd.product_id,
         annual_capacity: cmd.annual_capacity,
-        package_price: cmd.package_price,
+        price: cmd.price,
         documents: cmd.documents,
         confirm_above_max: cmd.confirm_above_max,
     };

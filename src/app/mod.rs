@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bids;
 pub mod catalog;
 pub mod commitments;
+pub mod custody;
 pub mod duties;
 pub mod error;
 pub mod ordering;

@@ -111,7 +111,7 @@ fn bid_all(
                 supplier_id: bidder,
                 product_id: p.id,
                 annual_capacity: lot.agreed_volume * 2,
-                package_price: package,
+                price: crate::store::tenders::PriceIn::Clear(package),
                 documents: vec![crate::store::tenders::Document {
                     name: "GMP证书.pdf".into(),
                     bytes: format!(

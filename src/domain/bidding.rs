@@ -73,14 +73,18 @@ pub fn check_product(
 /// a positive price of at most 4 decimals, the documents within their limits and each a PDF.
 pub fn check_submission<'a>(
     annual_capacity: i64,
-    package_price: Money,
+    package_price: Option<Money>,
     documents: impl IntoIterator<Item = (&'a str, &'a [u8])> + Clone,
 ) -> Result<(), Invalid> {
     bounds::in_range("annual_capacity", annual_capacity, bounds::CAPACITY)?;
-    if package_price.decimal() <= Decimal::ZERO {
-        return Err(Invalid::new("package_price", Code::NotPositive));
+    // A price the bidder sealed is checked at the opening (a bid whose price is not a
+    // positive amount is invalid then).
+    if let Some(package_price) = package_price {
+        if package_price.decimal() <= Decimal::ZERO {
+            return Err(Invalid::new("package_price", Code::NotPositive));
+        }
+        Money::entered("package_price", package_price.decimal())?;
     }
-    Money::entered("package_price", package_price.decimal())?;
     tender::check_documents(documents.clone().into_iter().map(|(n, b)| (n, b.len())))?;
     for (name, bytes) in documents {
         if !bytes.starts_with(b"%PDF") {
@@ -323,18 +327,21 @@ mod tests {
     #[test]
     fn submissions_are_checked_before_anything_is_read() {
         let pdf: &[u8] = b"%PDF-1.4";
-        assert!(check_submission(100, money("1"), [("a.pdf", pdf)]).is_ok());
+        assert!(check_submission(100, Some(money("1")), [("a.pdf", pdf)]).is_ok());
         assert_eq!(
-            check_submission(0, money("1"), []).unwrap_err().field,
+            check_submission(0, Some(money("1")), []).unwrap_err().field,
             "annual_capacity"
         );
         assert_eq!(
-            check_submission(1, Money::ZERO, []).unwrap_err().msg.code,
+            check_submission(1, Some(Money::ZERO), [])
+                .unwrap_err()
+                .msg
+                .code,
             Code::NotPositive
         );
         let txt: &[u8] = b"hello";
         assert_eq!(
-            check_submission(1, money("1"), [("x.pdf", txt)])
+            check_submission(1, Some(money("1")), [("x.pdf", txt)])
                 .unwrap_err()
                 .msg
                 .code,

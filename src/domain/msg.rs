@@ -376,6 +376,27 @@ pub enum Code {
     /// Some units are rejected and no reason is given.
     RejectReasonRequired,
     DeliveryNoteNotFound,
+    // --- quorum sealing (issue 16) ---
+    TenderKeyNotFormed,
+    CustodiansNotAppointed,
+    CustodianCount,
+    QuorumOutOfRange,
+    CustodianWithoutKey,
+    CustodianTwice,
+    NotACustodian,
+    CustodiansFixed,
+    DealingRefused,
+    OpeningWaitsForCustodians,
+    ContributionRefused,
+    ContributionsIncomplete,
+    ContributionsNotYet,
+    PriceMustBeSealed,
+    TenderSealsOnServer,
+    EnvelopeMalformed,
+    EnvelopeDigestMismatch,
+    EnvelopeAlteredAfterDeadline,
+    EnvelopeUnopenable,
+    CustodianKeyInvalid,
 }
 
 impl Code {

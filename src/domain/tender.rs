@@ -129,6 +129,12 @@ pub struct TransitionContext {
     /// Lots whose policy needs experts' scores that some qualified bid still lacks.
     pub lots_missing_scores: usize,
     pub lots: usize,
+    /// Quorum sealing: the custodians who have dealt and how many there are, while the
+    /// tender's key is not formed (None: formed, or sealed by the server).
+    pub key_missing: Option<(usize, usize)>,
+    /// Quorum sealing: the custodians who have contributed to the opening and how many must
+    /// (None: sealed by the server).
+    pub contributions: Option<(usize, usize)>,
 }
 
 /// The state an action leads to, or why it cannot be taken now.
@@ -153,6 +159,20 @@ pub fn transition(
             if cx.bid_deadline <= cx.now {
                 return Err(Invalid::new("bid_deadline", Code::PublishAfterDeadline));
             }
+            match cx.key_missing {
+                Some((_, 0)) => {
+                    return Err(Invalid::new("custodians", Code::CustodiansNotAppointed))
+                }
+                Some((dealt, n)) => {
+                    return Err(Invalid::new(
+                        "custodians",
+                        Msg::new(Code::TenderKeyNotFormed)
+                            .arg("dealt", dealt)
+                            .arg("n", n),
+                    ))
+                }
+                None => {}
+            }
             S::Open
         }
         (S::Open, A::Close) => {
@@ -171,7 +191,19 @@ pub fn transition(
             }
             S::TechnicalPublished
         }
-        (S::TechnicalPublished, A::OpenCommercial) => S::CommercialOpened,
+        (S::TechnicalPublished, A::OpenCommercial) => {
+            if let Some((have, need)) = cx.contributions {
+                if have < need {
+                    return Err(Invalid::new(
+                        "custodians",
+                        Msg::new(Code::OpeningWaitsForCustodians)
+                            .arg("have", have)
+                            .arg("need", need),
+                    ));
+                }
+            }
+            S::CommercialOpened
+        }
         (S::CommercialOpened, A::PublishAward) => S::Provisional,
         (S::Provisional, A::Finalize) => {
             if let Some(d) = cx.objection_deadline {
@@ -472,6 +504,8 @@ mod tests {
             open_objections: 0,
             lots_missing_scores: 0,
             lots: 1,
+            key_missing: None,
+            contributions: None,
         }
     }
 
@@ -497,6 +531,40 @@ mod tests {
             s = transition(s, a, &cx(after)).unwrap();
         }
         assert_eq!(s, TenderState::Contracted);
+    }
+
+    #[test]
+    fn a_quorum_tender_publishes_once_keyed_and_opens_with_its_quorum() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let mut c = cx(now);
+        c.key_missing = Some((0, 0));
+        let e = transition(TenderState::Draft, TenderAction::Publish, &c).unwrap_err();
+        assert_eq!(e.code(), Code::CustodiansNotAppointed);
+        c.key_missing = Some((4, 5));
+        let e = transition(TenderState::Draft, TenderAction::Publish, &c).unwrap_err();
+        assert_eq!(e.code(), Code::TenderKeyNotFormed);
+        assert_eq!(e.msg.get("dealt"), Some("4"));
+        c.key_missing = None;
+        assert!(transition(TenderState::Draft, TenderAction::Publish, &c).is_ok());
+        c.contributions = Some((2, 3));
+        let e = transition(
+            TenderState::TechnicalPublished,
+            TenderAction::OpenCommercial,
+            &c,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), Code::OpeningWaitsForCustodians);
+        assert_eq!(e.msg.get("have"), Some("2"));
+        c.contributions = Some((3, 3));
+        assert_eq!(
+            transition(
+                TenderState::TechnicalPublished,
+                TenderAction::OpenCommercial,
+                &c
+            )
+            .unwrap(),
+            TenderState::CommercialOpened
+        );
     }
 
     #[test]

@@ -201,6 +201,47 @@ diesel::table! {
         created_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         envelope_key -> Text,
+        sealing -> Text,
+        quorum -> Integer,
+        digests_published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    custodian_keys (user_id) {
+        user_id -> BigInt,
+        public_key -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_custodians (tender_id, idx) {
+        tender_id -> BigInt,
+        idx -> Integer,
+        user_id -> BigInt,
+        public_key -> Text,
+        dealing -> Nullable<Text>,
+        dealt_at -> Nullable<Timestamp>,
+        contributed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    envelope_digests (bid_id) {
+        bid_id -> BigInt,
+        tender_id -> BigInt,
+        lot_id -> BigInt,
+        digest -> Text,
+    }
+}
+
+diesel::table! {
+    opening_contributions (tender_id, idx, bid_id) {
+        tender_id -> BigInt,
+        idx -> Integer,
+        bid_id -> BigInt,
+        contribution -> Text,
     }
 }
 
@@ -477,6 +518,10 @@ diesel::joinable!(demand_reports -> demand_windows (window_id));
 diesel::joinable!(demand_reports -> institutions (institution_id));
 diesel::joinable!(demand_reports -> drugs (drug_id));
 diesel::joinable!(lots -> tenders (tender_id));
+diesel::joinable!(tender_custodians -> users (user_id));
+diesel::joinable!(tender_custodians -> tenders (tender_id));
+diesel::joinable!(custodian_keys -> users (user_id));
+diesel::joinable!(envelope_digests -> lots (lot_id));
 diesel::joinable!(lots -> drugs (drug_id));
 diesel::joinable!(bids -> lots (lot_id));
 diesel::joinable!(bids -> suppliers (supplier_id));
@@ -499,6 +544,10 @@ diesel::joinable!(contract_distributors -> suppliers (distributor_id));
 diesel::joinable!(contract_allocations -> institutions (institution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    custodian_keys,
+    tender_custodians,
+    envelope_digests,
+    opening_contributions,
     regions,
     institutions,
     suppliers,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::auth::ApiUser;
 use super::error::ErrorBody;
 use super::{run, ApiError, AppState, Error};
-use crate::app::bids::{self, LotBids, SubmitBid};
+use crate::app::bids::{self, LotBids, PriceIn, SealedPrice, SubmitBid};
 use crate::domain::award::Outcome;
 use crate::domain::bidding::{LotBidsView, PriceCheck};
 use crate::domain::bounds;
@@ -43,8 +43,14 @@ pub struct BidIn {
     /// Units of use per year, 1 to 10^12.
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub annual_capacity: i64,
-    /// Yuan per package, e.g. "27.00" (sealed until the commercial opening).
-    pub package_price: String,
+    /// Yuan per package, e.g. "27.00", for a tender sealed by the server (demos and tests);
+    /// a quorum tender refuses it (422 `price_must_be_sealed`): send `commercial_envelope`.
+    #[serde(default)]
+    pub package_price: Option<String>,
+    /// The price envelope sealed on the bidder's side (README "Sealed envelope format"; `jicai
+    /// seal` makes one): required by a quorum tender, whose server never sees the price.
+    #[serde(default)]
+    pub commercial_envelope: Option<EnvelopeIn>,
     #[serde(default)]
     pub documents: Vec<DocumentIn>,
     /// Submit even though the unit price is above the lot's maximum valid unit price (the bid
@@ -52,6 +58,14 @@ pub struct BidIn {
     /// `bid_above_max_unconfirmed`, naming the unit price and the ceiling.
     #[serde(default)]
     pub confirm_above_max: bool,
+}
+
+/// A sealed price envelope: hex(R‖nonce), the ciphertext and SHA-256(R‖nonce‖ciphertext).
+#[derive(Deserialize, ToSchema)]
+pub struct EnvelopeIn {
+    pub nonce: String,
+    pub ciphertext: String,
+    pub digest: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -62,21 +76,28 @@ pub struct ReceiptOut {
     pub submitted_at: String,
     /// SHA-256 of the technical envelope.
     pub technical_digest: String,
-    /// SHA-256 of the sealed price envelope's plaintext.
+    /// The sealed price envelope's digest (quorum sealing: SHA-256 of the envelope, as in the
+    /// list published at the deadline; server sealing: of its plaintext).
     pub commercial_digest: String,
-    /// Yuan per package, as submitted (shown to the bidder only, in this answer).
-    pub package_price: String,
-    pub units_per_package: i32,
+    /// Yuan per package, as submitted (server sealing only; shown to the bidder only, in this
+    /// answer). The fields below are absent for a price the bidder sealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_price: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units_per_package: Option<i32>,
     /// Package price ÷ units per package, rounded half up to 1/10,000 yuan.
-    pub unit_price: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<String>,
     /// The lot's maximum valid unit price.
-    pub max_unit_price: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_unit_price: Option<String>,
     /// The unit price is above the ceiling: the bid will be invalid at the opening.
-    pub above_max_unit_price: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub above_max_unit_price: Option<bool>,
 }
 
 impl ReceiptOut {
-    fn new(r: Receipt, c: &PriceCheck) -> Self {
+    fn new(r: Receipt, c: Option<&PriceCheck>) -> Self {
         ReceiptOut {
             bid_id: r.bid_id,
             lot_id: r.lot_id,
@@ -84,11 +105,11 @@ impl ReceiptOut {
             submitted_at: r.submitted_at,
             technical_digest: r.technical_digest,
             commercial_digest: r.commercial_digest,
-            package_price: c.package_price.to_string(),
-            units_per_package: c.units_per_package,
-            unit_price: c.unit_price.to_string(),
-            max_unit_price: c.max_unit_price.to_string(),
-            above_max_unit_price: c.above_max(),
+            package_price: c.map(|c| c.package_price.to_string()),
+            units_per_package: c.map(|c| c.units_per_package),
+            unit_price: c.map(|c| c.unit_price.to_string()),
+            max_unit_price: c.map(|c| c.max_unit_price.to_string()),
+            above_max_unit_price: c.map(|c| c.above_max()),
         }
     }
 }
@@ -128,7 +149,22 @@ pub async fn submit_bid(
         lot_id: id.into_inner(),
         product_id: b.product_id,
         annual_capacity: bounds::in_range("annual_capacity", b.annual_capacity, bounds::CAPACITY)?,
-        package_price: Money::parse_positive("package_price", &b.package_price)?,
+        price: match (b.commercial_envelope, b.package_price) {
+            (Some(e), None) => PriceIn::Sealed(SealedPrice {
+                nonce: e.nonce,
+                ciphertext: e.ciphertext,
+                digest: e.digest,
+            }),
+            (None, Some(p)) => PriceIn::Clear(Money::parse_positive("package_price", &p)?),
+            (None, None) => {
+                return Err(Error::from(Invalid::new("commercial_envelope", Code::Required)).into())
+            }
+            (Some(_), Some(_)) => {
+                return Err(
+                    Error::from(Invalid::new("package_price", Code::PriceMustBeSealed)).into(),
+                )
+            }
+        },
         documents: documents(b.documents)?,
         confirm_above_max: b.confirm_above_max,
     };
@@ -136,8 +172,11 @@ pub async fn submit_bid(
     let p = u.p;
     let s = run(&state, move |cx| bids::submit(cx, &writer, &p, None, cmd)).await?;
     match s.receipt {
-        Some(r) => Ok(HttpResponse::Created().json(ReceiptOut::new(r, &s.price))),
-        None => Err(Error::from(Invalid::new("package_price", s.price.warning())).into()),
+        Some(r) => Ok(HttpResponse::Created().json(ReceiptOut::new(r, s.price.as_ref()))),
+        None => match s.price {
+            Some(c) => Err(Error::from(Invalid::new("package_price", c.warning())).into()),
+            None => Err(Error::Internal("a sealed bid was not written".into()).into()),
+        },
     }
 }
 

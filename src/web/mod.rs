@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bid_api;
 pub mod charts;
 pub mod commitments_api;
+pub mod custody_api;
 pub mod demand_api;
 pub mod error;
 pub mod export;

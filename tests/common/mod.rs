@@ -102,6 +102,47 @@ impl TestDb {
     pub fn store(&self) -> Store {
         Store::open(&self.url, 4).expect("open store")
     }
+
+    /// Everything the database holds, as text: for SQLite the database file and its
+    /// write-ahead log as they lie on disk; for PostgreSQL every row of every table.
+    pub fn dump(&self) -> String {
+        match &self.pg {
+            None => {
+                let mut out = String::new();
+                for f in [self.url.clone(), format!("{}-wal", self.url)] {
+                    if let Ok(b) = std::fs::read(&f) {
+                        out.push_str(&String::from_utf8_lossy(&b));
+                    }
+                }
+                out
+            }
+            Some(_) => {
+                #[derive(diesel::QueryableByName)]
+                struct Row {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    v: String,
+                }
+                let mut c = PgConnection::establish(&self.url).expect("the test database answers");
+                let tables: Vec<Row> = diesel::sql_query(
+                    "SELECT tablename AS v FROM pg_tables WHERE schemaname = 'public'",
+                )
+                .load(&mut c)
+                .expect("list the tables");
+                let mut out = String::new();
+                for t in tables {
+                    let rows: Vec<Row> =
+                        diesel::sql_query(format!("SELECT t::text AS v FROM \"{}\" t", t.v))
+                            .load(&mut c)
+                            .expect("read a table");
+                    for r in rows {
+                        out.push_str(&r.v);
+                        out.push('\n');
+                    }
+                }
+                out
+            }
+        }
+    }
 }
 
 impl Drop for TestDb {

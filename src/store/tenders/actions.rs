@@ -26,7 +26,10 @@ pub fn apply_action(
             .iter()
             .filter(|o| o.answer.is_none())
             .count();
+        let (key_missing, contributions) = custody::quorum_progress(conn, &t)?;
         let cx = TransitionContext {
+            key_missing,
+            contributions,
             now: act.at,
             bid_deadline: t.deadline(),
             objection_deadline: t.objection_deadline.map(|d| d.and_utc()),
@@ -41,7 +44,11 @@ pub fn apply_action(
                     .set(tenders::published_at.eq(Some(act.stamp())))
                     .execute(conn)?;
             }
-            TenderAction::OpenTechnical => technical_opening(conn, &t, &ls, tz)?,
+            TenderAction::OpenTechnical => {
+                // The list of what was sealed is fixed before anything is opened.
+                custody::publish_digests(conn, act, tender_id)?;
+                technical_opening(conn, &t, &ls, tz)?
+            }
             TenderAction::OpenCommercial => commercial_opening(conn, master, &t, &ls)?,
             TenderAction::PublishAward => {
                 let d = act.at + chrono::Duration::days(t.objection_days as i64);
@@ -158,17 +165,40 @@ fn technical_opening(conn: &mut DbConn, t: &Tender, ls: &[Lot], tz: Tz) -> Resul
 /// Opens the sealed price envelopes of qualified bids only, derives unit prices, and computes
 /// each lot's award with the pure award function.
 fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[Lot]) -> Result<()> {
+    let mut by_quorum = match t.sealing() {
+        sealing::Mode::Quorum => Some(custody::open_by_quorum(conn, t)?),
+        sealing::Mode::Server => None,
+    };
     for l in ls {
         let mut inputs = vec![];
         for b in bids_of_lot(conn, l.id)?
             .into_iter()
             .filter(|b| b.status == BidStatus::Active)
         {
-            let qualified = b.technical_result == Some(TechnicalResult::Passed);
-            let unit_price = if qualified {
-                open_price(conn, master, t, l, &b)?
-            } else {
+            let mut qualified = b.technical_result == Some(TechnicalResult::Passed);
+            let unit_price = if !qualified {
                 Money::ZERO
+            } else if let Some(opened) = by_quorum.as_mut() {
+                match opened.remove(&b.id) {
+                    Some(custody::Opened::Plain(p)) => match record_price(conn, &b, &p) {
+                        Ok(u) => u,
+                        Err(StoreError::Invalid(_)) => {
+                            qualified = false;
+                            invalid_at_opening(conn, &b, Code::EnvelopeUnopenable)?
+                        }
+                        Err(e) => return Err(e),
+                    },
+                    Some(custody::Opened::Invalid(code)) => {
+                        qualified = false;
+                        invalid_at_opening(conn, &b, code)?
+                    }
+                    None => {
+                        qualified = false;
+                        invalid_at_opening(conn, &b, Code::EnvelopeUnopenable)?
+                    }
+                }
+            } else {
+                open_price(conn, master, t, l, &b)?
             };
             inputs.push(BidInput {
                 bid_id: b.id,
@@ -238,9 +268,31 @@ fn open_price(
         &binding(t.id, l.id, b.supplier_id, b.version),
         &sealed,
     )?;
+    record_price(conn, b, &plain)
+}
+
+/// A bid whose envelope cannot be opened for the bidder's reason (or was altered after the
+/// deadline): failed, with the reason, and out of the award.
+fn invalid_at_opening(conn: &mut DbConn, b: &Bid, code: Code) -> Result<Money> {
+    let mut reasons: Vec<RecordedReason> =
+        b.reason_msgs().iter().map(RecordedReason::from).collect();
+    reasons.push(RecordedReason::from(&Msg::new(code)));
+    diesel::update(bids::table.find(b.id))
+        .set((
+            bids::technical_result.eq(Some(TechnicalResult::Failed)),
+            bids::technical_reasons.eq(Some(
+                serde_json::to_string(&reasons).expect("reasons serialize"),
+            )),
+        ))
+        .execute(conn)?;
+    Ok(Money::ZERO)
+}
+
+/// Records an opened envelope's package and unit prices; the unit price.
+fn record_price(conn: &mut DbConn, b: &Bid, plain: &[u8]) -> Result<Money> {
     let env: CommercialEnvelope =
-        serde_json::from_slice(&plain).map_err(|_| tender_stages::unreadable_envelope())?;
-    let package = Money::parse("package_price", &env.package_price)?;
+        serde_json::from_slice(plain).map_err(|_| tender_stages::unreadable_envelope())?;
+    let package = Money::parse_positive("package_price", &env.package_price)?;
     let units: i32 = products::table
         .find(b.product_id)
         .select(products::units_per_package)

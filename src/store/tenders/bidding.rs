@@ -76,11 +76,27 @@ pub struct BidSubmission {
     pub supplier_id: i64,
     pub product_id: i64,
     pub annual_capacity: i64,
-    pub package_price: Money,
+    pub price: PriceIn,
     pub documents: Vec<Document>,
     /// The bidder saw the warning that the unit price is above the lot's ceiling and submits
     /// anyway (without it such a submission is answered with the price check, nothing written).
     pub confirm_above_max: bool,
+}
+
+/// The price of a submission: in the clear for a tender the server seals (demos and tests),
+/// or already sealed by the bidder for a quorum tender.
+#[derive(Debug, Clone)]
+pub enum PriceIn {
+    Clear(Money),
+    Sealed(SealedPrice),
+}
+
+/// A price envelope sealed by the bidder (the three hex fields of the v3 format).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealedPrice {
+    pub nonce: String,
+    pub ciphertext: String,
+    pub digest: String,
 }
 
 /// What a submission came to: the product and the price against the lot's ceiling, and the
@@ -89,7 +105,8 @@ pub struct BidSubmission {
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub product: crate::store::catalog::Product,
-    pub price: rules::PriceCheck,
+    /// The price against the ceiling (None: sealed by the bidder, unknown to the server).
+    pub price: Option<rules::PriceCheck>,
     pub receipt: Option<Receipt>,
 }
 
@@ -131,6 +148,9 @@ pub(super) fn envelope_licences(
 #[derive(Serialize, Deserialize)]
 pub(super) struct CommercialEnvelope {
     pub(super) package_price: String,
+    /// Server sealing only (the bidder's own envelopes need none: their digest covers the
+    /// ciphertext, not the price).
+    #[serde(default)]
     salt: String,
 }
 
@@ -160,7 +180,10 @@ pub fn bid(conn: &mut DbConn, id: i64) -> Result<Bid> {
 fn check_submission(s: &BidSubmission) -> Result<()> {
     rules::check_submission(
         s.annual_capacity,
-        s.package_price,
+        match &s.price {
+            PriceIn::Clear(m) => Some(*m),
+            PriceIn::Sealed(_) => None,
+        },
         s.documents
             .iter()
             .map(|d| (d.name.as_str(), d.bytes.as_slice())),
@@ -195,7 +218,7 @@ struct Plan {
     tech_digest: String,
     sealed: Sealed,
     product: crate::store::catalog::Product,
-    price: rules::PriceCheck,
+    price: Option<rules::PriceCheck>,
 }
 
 /// What the batch does with one submission: write it, or answer with the price check.
@@ -332,9 +355,21 @@ fn plan(
         national_agent_id: p.national_agent_id,
     };
     rules::check_product(s.supplier_id, lot.drug_id, p.drug_id, owner)?;
-    let price = rules::PriceCheck::new(s.package_price, p.units_per_package, lot.max_price())
-        .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?;
-    if price.above_max() && !s.confirm_above_max {
+    let quorum = t.sealing() == sealing::Mode::Quorum;
+    let price = match (&s.price, quorum) {
+        (PriceIn::Clear(m), false) => Some(
+            rules::PriceCheck::new(*m, p.units_per_package, lot.max_price())
+                .ok_or_else(|| Invalid::new("product_id", Code::RecordNotFound))?,
+        ),
+        (PriceIn::Sealed(_), true) => None,
+        (PriceIn::Clear(_), true) => {
+            return Err(Invalid::new("package_price", Code::PriceMustBeSealed).into())
+        }
+        (PriceIn::Sealed(_), false) => {
+            return Err(Invalid::new("commercial_envelope", Code::TenderSealsOnServer).into())
+        }
+    };
+    if price.as_ref().is_some_and(|c| c.above_max()) && !s.confirm_above_max {
         return Ok(Step::Unconfirmed(Submitted {
             product: p.clone(),
             price,
@@ -348,17 +383,40 @@ fn plan(
     let version = prior.map(|p| p.1 + 1).unwrap_or(1);
     let licences = b.licences.get(&s.supplier_id).cloned().unwrap_or_default();
     let (tech_json, tech_digest) = technical_envelope(s, licences);
-    let plain = serde_json::to_vec(&CommercialEnvelope {
-        package_price: s.package_price.to_string(),
-        salt: sealing::new_salt(),
-    })
-    .expect("envelope serializes");
-    let sealed = sealing::seal(
-        &t.envelope_key,
-        t.id,
-        &binding(t.id, s.lot_id, s.supplier_id, version),
-        &plain,
-    )?;
+    let sealed = match &s.price {
+        PriceIn::Clear(m) => {
+            let plain = serde_json::to_vec(&CommercialEnvelope {
+                package_price: m.to_string(),
+                salt: sealing::new_salt(),
+            })
+            .expect("envelope serializes");
+            sealing::seal(
+                &t.envelope_key,
+                t.id,
+                &binding(t.id, s.lot_id, s.supplier_id, version),
+                &plain,
+            )?
+        }
+        PriceIn::Sealed(e) => {
+            // Checked here (its form, its digest); whether it opens is known only at the
+            // opening, and is the bidder's affair.
+            sealing::quorum::Envelope::price_from_fields(&e.nonce, &e.ciphertext, &e.digest)
+                .map_err(|err| {
+                    Invalid::new(
+                        "commercial_envelope",
+                        match err {
+                            sealing::quorum::Error::DigestMismatch => Code::EnvelopeDigestMismatch,
+                            _ => Code::EnvelopeMalformed,
+                        },
+                    )
+                })?;
+            Sealed {
+                nonce: e.nonce.to_ascii_lowercase(),
+                ciphertext: e.ciphertext.to_ascii_lowercase(),
+                digest: e.digest.to_ascii_lowercase(),
+            }
+        }
+    };
     Ok(Step::Write(Plan {
         idx,
         existing: prior.map(|p| p.0),

@@ -33,6 +33,7 @@ use crate::sealing::{self, MasterKey, Sealed};
 mod actions;
 mod bidding;
 mod contracting;
+pub mod custody;
 mod demand;
 mod objecting;
 
@@ -61,8 +62,16 @@ pub struct Tender {
     pub cancel_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
-    /// The public half of the tender's envelope key (X25519, hex): bids are sealed to it.
+    /// The public half of the tender's envelope key (hex): bids are sealed to it. Server
+    /// sealing: an X25519 key; quorum sealing: a ristretto255 point formed by the custodians'
+    /// dealings (empty until every custodian has dealt).
     pub envelope_key: String,
+    /// `server` or `quorum` (`sealing::Mode`).
+    pub sealing: String,
+    /// Quorum sealing: how many custodians open (k).
+    pub quorum: i32,
+    /// When the list of envelope digests was fixed (at the bid deadline).
+    pub digests_published_at: Option<NaiveDateTime>,
 }
 
 impl Tender {
@@ -71,6 +80,9 @@ impl Tender {
     }
     pub fn deadline(&self) -> DateTime<Utc> {
         self.bid_deadline.and_utc()
+    }
+    pub fn sealing(&self) -> crate::sealing::Mode {
+        crate::sealing::Mode::parse(&self.sealing)
     }
 }
 
@@ -138,9 +150,18 @@ pub fn create_tender(
             ))
             .returning(tenders::id)
             .get_result(conn)?;
-        diesel::update(tenders::table.find(id))
-            .set(tenders::envelope_key.eq(master.tender_public_key(id, &salt)))
-            .execute(conn)?;
+        match master.new_tenders() {
+            // The key is formed later, by the custodians' dealings.
+            sealing::Mode::Quorum => diesel::update(tenders::table.find(id))
+                .set((
+                    tenders::sealing.eq(sealing::Mode::Quorum.as_str()),
+                    tenders::quorum.eq(custody::DEFAULT_QUORUM),
+                ))
+                .execute(conn)?,
+            sealing::Mode::Server => diesel::update(tenders::table.find(id))
+                .set(tenders::envelope_key.eq(master.tender_public_key(id, &salt)))
+                .execute(conn)?,
+        };
         for (i, l) in spec.lots.iter().enumerate() {
             let reported = totals.iter().find(|t| t.0 == l.drug_id).map(|t| t.4);
             let demand = tender_stages::lot_demand(i + 1, reported)?;
@@ -388,6 +409,7 @@ pub fn sealed_tenders(conn: &mut DbConn) -> Result<Vec<crate::sealing::SealedTen
     ];
     let rows: Vec<(i64, String, String, String)> = tenders::table
         .filter(tenders::state.eq_any(waiting))
+        .filter(tenders::sealing.eq(sealing::Mode::Server.as_str()))
         .filter(tenders::id.eq_any(bids::table.inner_join(lots::table).select(lots::tender_id)))
         .select((
             tenders::id,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::money;
-use crate::app::bids::{self, BidForm, SubmitBid, Submitted};
+use crate::app::bids::{self, BidForm, PriceIn, SealedPrice, SubmitBid, Submitted};
 use crate::domain::bidding::PriceCheck;
 use crate::domain::bounds;
 use crate::domain::money::Money;
@@ -266,9 +266,21 @@ pub fn parse_submission(
         bounds::whole("annual_capacity", &get("annual_capacity"), bounds::CAPACITY)
             .map_err(|e| errs.push(e))
             .unwrap_or(0);
-    let package_price = Money::parse_positive("package_price", &get("package_price"))
-        .map_err(|e| errs.push(e))
-        .unwrap_or(Money::ZERO);
+    // A price sealed in the browser comes as its envelope's three fields (the price itself
+    // never leaves the bidder's device); a server-sealed tender takes the price.
+    let price = if fields.contains_key("commercial_nonce") {
+        PriceIn::Sealed(SealedPrice {
+            nonce: get("commercial_nonce"),
+            ciphertext: get("commercial_ciphertext"),
+            digest: get("commercial_digest"),
+        })
+    } else {
+        PriceIn::Clear(
+            Money::parse_positive("package_price", &get("package_price"))
+                .map_err(|e| errs.push(e))
+                .unwrap_or(Money::ZERO),
+        )
+    };
     if !errs.is_empty() {
         return Err(errs);
     }
@@ -276,7 +288,7 @@ pub fn parse_submission(
         lot_id,
         product_id,
         annual_capacity,
-        package_price,
+        price,
         documents: files
             .into_iter()
             .map(|(name, bytes)| Document { name, bytes })
@@ -327,6 +339,7 @@ fn confirm_page(
     tender_id: i64,
     cmd: &SubmitBid,
     s: &Submitted,
+    c: &PriceCheck,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
     let hidden = |name: &str, value: String| Field::text(name, "", &value).kind("hidden");
@@ -336,7 +349,13 @@ fn confirm_page(
         vec![
             hidden("product_id", cmd.product_id.to_string()),
             hidden("annual_capacity", cmd.annual_capacity.to_string()),
-            hidden("package_price", cmd.package_price.to_string()),
+            hidden(
+                "package_price",
+                match &cmd.price {
+                    PriceIn::Clear(m) => m.to_string(),
+                    PriceIn::Sealed(_) => String::new(),
+                },
+            ),
             hidden("confirm_above_max", "yes".into()),
             Field::text("documents", t.get("bid.documents_again"), "").kind("file"),
         ],
@@ -344,7 +363,7 @@ fn confirm_page(
     form.multipart = true;
     form.danger = true;
     let mut warning = Section::new(t.get("bid.above_max_title"));
-    warning.text.push(t.msg(&s.price.warning()));
+    warning.text.push(t.msg(&c.warning()));
     warning.text.push(t.get("bid.above_max_note").into());
     warning.forms.push(form);
     warning.links.push(Link::new(
@@ -356,7 +375,7 @@ fn confirm_page(
         &DetailPage {
             chrome: v.chrome(t.get("bid.above_max_title")),
             heading: t.get("bid.above_max_title").into(),
-            props: price_props(&t, &s.product, &s.price),
+            props: price_props(&t, &s.product, c),
             actions: vec![],
             sections: vec![warning],
         },
@@ -397,7 +416,10 @@ async fn submit_bid(
         // Sealed: on to the receipt's own address (a reload does not submit again).
         Ok(s) => match &s.receipt {
             Some(r) => Ok(view::see_other(&format!("/bids/{}/receipt", r.bid_id))),
-            None => confirm_page(&v, tid, &cmd, &s),
+            None => match &s.price {
+                Some(c) => confirm_page(&v, tid, &cmd, &s, c),
+                None => Err(Error::Internal("a sealed bid was not written".into())),
+            },
         },
         Err(Error::Invalid(es)) => {
             bid_form(&v, &state, (tid, lid), es, &fields, unprocessable).await

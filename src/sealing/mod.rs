@@ -6,6 +6,9 @@
 //! The envelope's plaintext carries a random salt, so its published digest cannot be matched
 //! against guessed prices.
 
+pub mod custodian;
+pub mod quorum;
+
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hkdf::Hkdf;
@@ -15,9 +18,35 @@ use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
 
 use crate::domain::{Code, Invalid, Msg};
 
-/// The master secret (32 bytes).
+/// How a tender's price envelopes are sealed (`tenders.sealing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The bidder seals to a key formed by the tender's custodians; k of them open.
+    Quorum,
+    /// One key derived from the master key file on the server: for demos and tests only.
+    Server,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Quorum => "quorum",
+            Mode::Server => "server",
+        }
+    }
+
+    pub fn parse(s: &str) -> Mode {
+        if s == "quorum" {
+            Mode::Quorum
+        } else {
+            Mode::Server
+        }
+    }
+}
+
+/// The master secret (32 bytes) of server-sealed tenders, and how new tenders seal.
 #[derive(Clone)]
-pub struct MasterKey([u8; 32]);
+pub struct MasterKey([u8; 32], Mode);
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,7 +56,7 @@ impl std::fmt::Debug for MasterKey {
 
 impl MasterKey {
     pub fn from_bytes(b: [u8; 32]) -> Self {
-        MasterKey(b)
+        MasterKey(b, Mode::Server)
     }
 
     /// Reads the hex key file, or creates it (0600) with a random key when it does not exist;
@@ -43,7 +72,7 @@ impl MasterKey {
                 path.display()
             )
         })?;
-        Ok(MasterKey(arr))
+        Ok(MasterKey(arr, Mode::Server))
     }
 
     /// The master key of a database whose tenders still hold these sealed envelopes: read from
@@ -98,6 +127,17 @@ impl MasterKey {
         )
         .expect("32 bytes is a valid HKDF output length");
         StaticSecret::from(okm)
+    }
+
+    /// The same key, with new tenders sealed as `mode` says.
+    pub fn sealing(mut self, mode: Mode) -> Self {
+        self.1 = mode;
+        self
+    }
+
+    /// How new tenders seal their envelopes.
+    pub fn new_tenders(&self) -> Mode {
+        self.1
     }
 
     /// The public half of a tender's envelope key (hex), stored with the tender.
