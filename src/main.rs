@@ -343,9 +343,36 @@ fn load_demo(
     let mut conn = store.conn().map_err(|e| e.to_string())?;
     // The demo's tenders of the past were sealed by the server (labelled so on their pages).
     let master = master.clone().sealing(jicai::sealing::Mode::Server);
-    let summary = demo::load(&mut conn, chrono::Utc::now(), config.time_zone, &master)
+    let now = chrono::Utc::now();
+    let summary = demo::load(&mut conn, now, config.time_zone, &master)
         .map_err(|e| format!("demo data: {e}"))?;
     println!("{summary}");
+    if summary.already {
+        return Ok(());
+    }
+    // Five key custodians and a tender sealed by quorum, open for bids.
+    let dir = config
+        .master_key_file
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("custodians");
+    let keepers = jicai::store::write_tx(&mut conn, |c| {
+        demo::custody::load(c, &dir, &master, now, config.time_zone)
+    })
+    .map_err(|e| format!("demo custodians: {e}"))?;
+    println!(
+        "demo key custodians of the quorum-sealed tender (3 of 5; log in with the password above; \
+         these keys are public, for trying only):"
+    );
+    for k in keepers {
+        println!(
+            "  {:<9} {}  key file {}  passphrase {}",
+            k.username,
+            k.display,
+            k.key_file.display(),
+            k.passphrase
+        );
+    }
     Ok(())
 }
 

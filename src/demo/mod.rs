@@ -2,6 +2,7 @@
 //! functions (and audit records) as any other change.
 
 mod arrangements;
+pub mod custody;
 pub mod data;
 mod orders;
 pub mod province;

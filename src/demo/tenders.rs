@@ -43,7 +43,12 @@ fn no_drug(code: &str) -> Msg {
     Msg::new(Code::NoDrugWithCode).arg("code", code)
 }
 
-fn demand(conn: &mut DbConn, act: &Act, window: i64, codes: &[&str]) -> Result<(), StoreError> {
+pub(super) fn demand(
+    conn: &mut DbConn,
+    act: &Act,
+    window: i64,
+    codes: &[&str],
+) -> Result<(), StoreError> {
     let insts = parties::list_institutions(
         conn,
         &Scope::All,
@@ -63,7 +68,10 @@ fn demand(conn: &mut DbConn, act: &Act, window: i64, codes: &[&str]) -> Result<(
     Ok(())
 }
 
-fn spec(conn: &mut DbConn, lots: &[(&str, &str, AwardPolicy)]) -> Result<Vec<LotSpec>, StoreError> {
+pub(super) fn spec(
+    conn: &mut DbConn,
+    lots: &[(&str, &str, AwardPolicy)],
+) -> Result<Vec<LotSpec>, StoreError> {
     let mut out = vec![];
     for (code, max, policy) in lots {
         let d = catalog::drug_by_code(conn, code)?

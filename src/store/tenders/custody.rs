@@ -376,6 +376,7 @@ pub fn digest_list(conn: &mut DbConn, tender_id: i64) -> Result<Option<Vec<(i32,
 pub struct OpeningItem {
     pub bid_id: i64,
     pub lot_id: i64,
+    pub supplier_id: i64,
     pub nonce: String,
     pub ciphertext: String,
     pub digest: String,
@@ -394,19 +395,23 @@ pub fn opening_items(conn: &mut DbConn, tender_id: i64) -> Result<Vec<OpeningIte
         .select((
             bids::id,
             bids::lot_id,
+            bids::supplier_id,
             bids::commercial_nonce,
             bids::commercial_sealed,
             envelope_digests::digest,
         ))
-        .load::<(i64, i64, String, String, String)>(conn)?
+        .load::<(i64, i64, i64, String, String, String)>(conn)?
         .into_iter()
-        .map(|(bid_id, lot_id, nonce, ciphertext, digest)| OpeningItem {
-            bid_id,
-            lot_id,
-            nonce,
-            ciphertext,
-            digest,
-        })
+        .map(
+            |(bid_id, lot_id, supplier_id, nonce, ciphertext, digest)| OpeningItem {
+                bid_id,
+                lot_id,
+                supplier_id,
+                nonce,
+                ciphertext,
+                digest,
+            },
+        )
         .collect())
 }
 
@@ -539,62 +544,78 @@ pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Ope
         .map(|c| c.idx)
         .take(t.quorum as usize)
         .collect();
+    // Only D (the first 32 bytes, 64 hex digits) is needed: the proofs were checked when the
+    // contributions came.
     let contributions: Vec<(i32, i64, String)> = opening_contributions::table
         .filter(opening_contributions::tender_id.eq(t.id))
         .filter(opening_contributions::idx.eq_any(&js))
         .select((
             opening_contributions::idx,
             opening_contributions::bid_id,
-            opening_contributions::contribution,
+            diesel::dsl::sql::<diesel::sql_types::Text>("substr(contribution, 1, 64)"),
         ))
         .load(conn)?;
-    let mut by_bid: BTreeMap<i64, BTreeMap<i32, quorum::RistrettoPoint>> = BTreeMap::new();
-    for (j, b, c) in contributions {
-        if let Some(c) = Contribution::parse(&c) {
-            by_bid.entry(b).or_default().insert(j, c.d);
-        }
+    let slot: BTreeMap<i32, usize> = js.iter().enumerate().map(|(k, j)| (*j, k)).collect();
+    let mut by_bid: BTreeMap<i64, Vec<Option<String>>> = BTreeMap::new();
+    for (j, b, d) in contributions {
+        by_bid.entry(b).or_insert_with(|| vec![None; js.len()])[slot[&j]] = Some(d);
     }
     let lambdas = quorum::lagrange(&js.iter().map(|j| *j as u32).collect::<Vec<_>>());
-    let mut out = BTreeMap::new();
-    for i in opening_items(conn, t.id)? {
-        // The envelope as stored now must be the one whose digest was published at the deadline.
-        let e = match Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest) {
-            Ok(e) => e,
-            Err(_) => {
-                // Every envelope was checked well-formed, with its digest, when it was
-                // submitted: one that differs now was changed after the deadline.
-                out.insert(
-                    i.bid_id,
-                    Opened::Invalid(Code::EnvelopeAlteredAfterDeadline),
-                );
-                continue;
-            }
-        };
-        let Some(ds) = by_bid.get(&i.bid_id).filter(|ds| ds.len() == js.len()) else {
-            return Err(StoreError::Conflict(
-                Msg::new(Code::OpeningWaitsForCustodians)
-                    .arg("have", 0)
-                    .arg("need", t.quorum)
-                    .into(),
-            ));
-        };
-        let points: Vec<quorum::RistrettoPoint> = js.iter().map(|j| ds[j]).collect();
-        let shared = quorum::combine(&lambdas, &points);
-        let binding = quorum::price_binding(t.id, i.lot_id, bid_supplier(conn, i.bid_id)?);
-        out.insert(
-            i.bid_id,
-            match quorum::open_with_shared(&shared, &y, t.id, &binding, &e) {
-                Ok(p) => Opened::Plain(p),
-                Err(_) => Opened::Invalid(Code::EnvelopeUnopenable),
-            },
-        );
+    let items = opening_items(conn, t.id)?;
+    if let Some(i) = items.iter().find(|i| {
+        Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest).is_ok()
+            && !by_bid
+                .get(&i.bid_id)
+                .is_some_and(|ds| ds.iter().all(Option::is_some))
+    }) {
+        tracing::warn!("bid {}: contributions missing at the opening", i.bid_id);
+        return Err(StoreError::Conflict(
+            Msg::new(Code::OpeningWaitsForCustodians)
+                .arg("have", 0)
+                .arg("need", t.quorum)
+                .into(),
+        ));
     }
+    // Each envelope: S = Σ λ_j·D_j, then the cipher; spread over the cores.
+    let open_one = |i: &OpeningItem| -> Opened {
+        // The envelope as stored now must be the one whose digest was published at the deadline.
+        let Ok(e) = Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest) else {
+            // Every envelope was checked well-formed, with its digest, when it was submitted:
+            // one that differs now was changed after the deadline.
+            return Opened::Invalid(Code::EnvelopeAlteredAfterDeadline);
+        };
+        let points: Option<Vec<quorum::RistrettoPoint>> = by_bid[&i.bid_id]
+            .iter()
+            .map(|d| d.as_deref().and_then(|d| quorum::point_hex(d).ok()))
+            .collect();
+        let Some(points) = points else {
+            return Opened::Invalid(Code::EnvelopeUnopenable);
+        };
+        let shared = quorum::combine(&lambdas, &points);
+        let binding = quorum::price_binding(t.id, i.lot_id, i.supplier_id);
+        match quorum::open_with_shared(&shared, &y, t.id, &binding, &e) {
+            Ok(p) => Opened::Plain(p),
+            Err(_) => Opened::Invalid(Code::EnvelopeUnopenable),
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let opened: Vec<Vec<Opened>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(open_one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("opening an envelope does not panic"))
+            .collect()
+    });
+    let out: BTreeMap<i64, Opened> = items
+        .iter()
+        .map(|i| i.bid_id)
+        .zip(opened.into_iter().flatten())
+        .collect();
     Ok(out)
-}
-
-fn bid_supplier(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
-    Ok(bids::table
-        .find(bid_id)
-        .select(bids::supplier_id)
-        .first(conn)?)
 }
