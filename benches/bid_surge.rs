@@ -6,6 +6,11 @@
 //! product of its drug, in the tokens' order.
 //!
 //!     cargo bench --bench bid_surge -- surge-setup DATABASE_URL MASTER_KEY_FILE OUT.lua
+//!
+//! With `BENCH_SEALING=quorum` the tender is sealed by quorum: the demo's five custodians
+//! (`jicai demo` made them) deal its key, and every one of the 10,000 price envelopes is sealed
+//! here, as each bidder's side would, into the Lua table (`envelopes`, in the order wrk sends
+//! the pairs): the server receives sealed envelopes only.
 
 use chrono::{Duration, Utc};
 use jicai::domain::award::AwardPolicy;
@@ -73,6 +78,7 @@ fn main() {
     let hash = jicai::security::hash_password("surge-bench").unwrap();
     let mut tokens = vec![];
     let mut usccs = vec![];
+    let mut supplier_ids = vec![];
     for i in 0..SUPPLIERS {
         let first17 = format!("91340100MA{:07}", 1_000_000 + i);
         let uscc = format!("{first17}{}", uscc_check_char(&first17).unwrap());
@@ -88,6 +94,7 @@ fn main() {
         .expect("valid supplier");
         let s = parties::create_supplier(&mut c, &act, &input).unwrap();
         usccs.push(s.uscc.clone());
+        supplier_ids.push(s.id);
         let u = users::create(
             &mut c,
             &act,
@@ -171,8 +178,34 @@ fn main() {
         contract_months: 12,
         lots,
     };
+    let quorum = std::env::var("BENCH_SEALING").as_deref() == Ok("quorum");
+    let master = if quorum {
+        master.sealing(jicai::sealing::Mode::Quorum)
+    } else {
+        master
+    };
     let t = ts::create_tender(&mut c, &act, &master, &spec).unwrap();
+    if quorum {
+        use jicai::sealing::quorum as q;
+        use jicai::store::tenders::custody;
+        let keepers = jicai::demo::custody::KEEPERS;
+        let ids: Vec<i64> = keepers
+            .iter()
+            .map(|(u, _)| users::by_username(&mut c, u).unwrap().expect("jicai demo made the custodians").id)
+            .collect();
+        custody::appoint(&mut c, &act, t.id, &ids, custody::DEFAULT_QUORUM).unwrap();
+        let keys: Vec<q::CustodianKey> = keepers
+            .iter()
+            .map(|(u, _)| q::CustodianKey::from_seed(format!("jicai demo {u}").as_bytes()))
+            .collect();
+        let pubs: Vec<_> = keys.iter().map(|k| k.public()).collect();
+        for (i, u) in ids.iter().enumerate() {
+            let d = q::deal(t.id, i as u32 + 1, custody::DEFAULT_QUORUM as usize, &pubs).unwrap();
+            custody::record_dealing(&mut c, &act, t.id, *u, &d).unwrap();
+        }
+    }
     ts::apply_action(&mut c, &act, &master, tz, t.id, TenderAction::Publish, None).unwrap();
+    let t = ts::tender(&mut c, t.id).unwrap();
     let lot_ids: Vec<i64> = ts::lots_of(&mut c, t.id)
         .unwrap()
         .iter()
@@ -190,7 +223,31 @@ fn main() {
         let own: Vec<String> = own.iter().map(|p| p.to_string()).collect();
         writeln!(lua, "    {{ {l}, {{ {} }} }},", own.join(", ")).unwrap();
     }
-    lua.push_str("  },\n}\n");
+    lua.push_str("  },\n");
+    if quorum {
+        // Pair k (0-based, as the wrk script sends them): supplier k % 200, lot k / 200, the
+        // price the script would have sent in the clear.
+        use jicai::sealing::quorum as q;
+        let y = q::point_hex(&t.envelope_key).unwrap();
+        lua.push_str("  envelopes = {\n");
+        for k in 0..SUPPLIERS * LOTS {
+            let (s, l) = (k % SUPPLIERS, k / SUPPLIERS);
+            let price = format!("{}.{:02}", 10 + (k * 7) % 50, k % 100);
+            let plain = format!("{{\"package_price\":\"{price}\"}}");
+            let e = q::seal_price(&y, t.id, &q::price_binding(t.id, lot_ids[l], supplier_ids[s]), plain.as_bytes())
+                .unwrap();
+            writeln!(
+                lua,
+                "    '{{\"nonce\":\"{}\",\"ciphertext\":\"{}\",\"digest\":\"{}\"}}',",
+                e.nonce_hex(),
+                e.ciphertext_hex(),
+                e.digest()
+            )
+            .unwrap();
+        }
+        lua.push_str("  },\n");
+    }
+    lua.push_str("}\n");
     std::fs::write(out, lua).unwrap();
     println!(
         "tender {} with {} lots, {} suppliers with tokens; wrk data in {out}",

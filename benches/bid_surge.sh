@@ -19,6 +19,9 @@
 # 5. runs `pgbench -i -s 10` and `pgbench -c 32 -j 2 -T 30` (TPC-B-like) on the same database;
 # 6. prints bids/s, p50 and p99, pgbench's tps and the ratio.
 #
+# BENCH_SEALING=quorum: the tender is sealed by quorum and the bodies carry envelopes sealed in
+# the set-up (the bidder's side), never a price.
+#
 # Raw outputs are kept in target/bench/bid_surge-<time>/. Overrides: PGHOST, PGPORT, PGUSER,
 # BENCH_DB (jicai_surge), BENCH_PORT (18081), BENCH_CONNECTIONS (200), BENCH_THREADS (2),
 # PGBENCH_CLIENTS (32), PGBENCH_SECONDS (30), PGBENCH_SCALE (10), JICAI_POOL_SIZE (8, the platform default).
@@ -110,7 +113,7 @@ local function now()
 end
 
 local data = dofile(os.getenv("SURGE_DATA"))
-local tokens, lots = data.tokens, data.lots
+local tokens, lots, envelopes = data.tokens, data.lots, data.envelopes
 local total = #tokens * #lots
 local threads = {}
 
@@ -151,7 +154,13 @@ function request()
   local s = k % #tokens + 1
   local lot = lots[math.floor(k / #tokens) + 1]
   local price = string.format("%d.%02d", 10 + (k * 7) % 50, k % 100)
-  local body = string.format('{"product_id":%d,"annual_capacity":1000000,"package_price":"%s"}', lot[2][s], price)
+  local body
+  if envelopes then
+    -- Quorum sealing: the envelope the bidder's side sealed (set-up), never the price.
+    body = string.format('{"product_id":%d,"annual_capacity":1000000,"commercial_envelope":%s}', lot[2][s], envelopes[k + 1])
+  else
+    body = string.format('{"product_id":%d,"annual_capacity":1000000,"package_price":"%s"}', lot[2][s], price)
+  end
   return wrk.format("POST", "/api/v1/lots/" .. lot[1] .. "/bid",
     { ["Authorization"] = "Bearer " .. tokens[s], ["Content-Type"] = "application/json" }, body)
 end

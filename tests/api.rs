@@ -156,6 +156,25 @@ const OPERATIONS: &[(&str, &str, &[u16])] = &[
         "/api/v1/shortage-responses/{id}/withdraw",
         &[401, 403, 404, 409],
     ),
+    ("put", "/api/v1/custodian-key", &[400, 401, 403, 422]),
+    (
+        "post",
+        "/api/v1/tenders/{id}/custodians",
+        &[400, 401, 403, 404, 409, 422],
+    ),
+    ("get", "/api/v1/tenders/{id}/custodians", &[401, 404]),
+    ("get", "/api/v1/tenders/{id}/custody", &[401, 403, 404]),
+    (
+        "post",
+        "/api/v1/tenders/{id}/dealing",
+        &[400, 401, 403, 404, 409, 422],
+    ),
+    (
+        "post",
+        "/api/v1/tenders/{id}/contributions",
+        &[400, 401, 403, 404, 409, 413, 422],
+    ),
+    ("get", "/api/v1/tenders/{id}/envelope-digests", &[401, 404]),
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];

@@ -156,7 +156,10 @@ proptest! {
         match parse_submission(1, &fields, vec![]) {
             Ok(b) => {
                 prop_assert!(bounds::CAPACITY.contains(&b.annual_capacity));
-                prop_assert!(b.package_price > Money::ZERO && entered(b.package_price));
+                match b.price {
+                    jicai::app::bids::PriceIn::Clear(m) => prop_assert!(m > Money::ZERO && entered(m)),
+                    jicai::app::bids::PriceIn::Sealed(_) => prop_assert!(false, "a price typed in is not sealed"),
+                }
             }
             Err(es) => prop_assert!(es.iter().all(|e| e.field == "annual_capacity" || e.field == "package_price"), "{:?}", es),
         }

@@ -849,7 +849,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
                 supplier_id: sid,
                 product_id: pid,
                 annual_capacity: 100_000,
-                package_price: Money::parse("p", price).unwrap(),
+                price: ts::PriceIn::Clear(Money::parse("p", price).unwrap()),
                 documents: vec![],
                 confirm_above_max: true,
             };
@@ -1010,7 +1010,7 @@ async fn a_bid_submitted_twice_at_once_counts_twice(db: TestDb) {
                     supplier_id: sid,
                     product_id: pid,
                     annual_capacity: 1_000_000,
-                    package_price: Money::parse("p", price).unwrap(),
+                    price: ts::PriceIn::Clear(Money::parse("p", price).unwrap()),
                     documents: vec![],
                     confirm_above_max: true,
                 };
@@ -1075,7 +1075,7 @@ async fn bids_are_written_in_batches(db: TestDb) {
         supplier_id,
         product_id,
         annual_capacity: 1_000_000,
-        package_price: Money::parse("p", price).unwrap(),
+        price: ts::PriceIn::Clear(Money::parse("p", price).unwrap()),
         documents: vec![],
         confirm_above_max: true,
     };

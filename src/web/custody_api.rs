@@ -26,7 +26,7 @@ pub struct KeyIn {
 }
 
 /// Registers the caller's custodian key (center staff).
-#[utoipa::path(tag = "custody", request_body = KeyIn, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "custody", request_body = KeyIn, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/custodian-key")]
 pub async fn register_key(
     u: ApiUser,
@@ -91,7 +91,7 @@ fn custodians_out(
 }
 
 /// Appoints (or replaces) a draft tender's key custodians (center staff).
-#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = AppointIn, responses((status = 200, body = CustodiansOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = AppointIn, responses((status = 200, body = CustodiansOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenders/{id}/custodians")]
 pub async fn appoint(
     u: ApiUser,
@@ -123,7 +123,7 @@ pub async fn custodians(
 
 /// The caller's custody file of a tender, for `jicai custodian deal|check|open` (custodians
 /// of the tender only).
-#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), responses((status = 200), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), responses((status = 200, body = Object, description = "the custody file: tender_id, title, state, quorum, you, tender_key, custodians, dealings, envelopes"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenders/{id}/custody")]
 pub async fn custody_file(
     u: ApiUser,
@@ -154,7 +154,7 @@ pub struct DealingIn {
 }
 
 /// The caller's dealing for a draft tender (the output of `jicai custodian deal`).
-#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = DealingIn, responses((status = 200, body = ProgressOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = DealingIn, responses((status = 200, body = ProgressOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenders/{id}/dealing")]
 pub async fn deal(
     u: ApiUser,
@@ -172,7 +172,7 @@ pub async fn deal(
 /// The caller's contributions to a tender's opening (the output of `jicai custodian open`: an
 /// object from bid id to contribution), once its technical results are published. Up to 64 MB;
 /// answers how many custodians have contributed and how many must.
-#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = BTreeMap<String, String>, responses((status = 200, body = ProgressOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = BTreeMap<String, String>, responses((status = 200, body = ProgressOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenders/{id}/contributions")]
 pub async fn contribute(
     u: ApiUser,
