@@ -97,14 +97,18 @@
     return y;
   }
 
-  // HKDF-SHA256(ikm S, salt R‖Y, info "jicai envelope v3 tender {id}") -> ChaCha20-Poly1305.
-  function cipher(sBytes, rBytes, yBytes, tenderId, nonce, aad) {
+  // HKDF-SHA256(ikm S, salt R‖Y, info "jicai envelope v3 tender {id}") keys ChaCha20-Poly1305;
+  // `use` encrypts or decrypts with it, then the key is wiped (not before: the cipher object
+  // keeps a reference to the key's bytes, it does not copy them).
+  function withCipher(sBytes, rBytes, yBytes, tenderId, nonce, aad, use) {
     var n = noble();
     var key = n.hkdf(n.sha256, sBytes, concat(rBytes, yBytes),
       ascii("jicai envelope v3 tender " + id(tenderId, "tender")), 32);
-    var c = n.chacha20poly1305(key, nonce, aad);
-    key.fill(0);
-    return c;
+    try {
+      return use(n.chacha20poly1305(key, nonce, aad));
+    } finally {
+      key.fill(0);
+    }
   }
 
   function digestOf(rBytes, nonce, ct) {
@@ -134,8 +138,8 @@
     var rBytes = P.BASE.multiply(r).toBytes();
     var sBytes = y.multiply(r).toBytes();
     r = 0n;
-    var ct = cipher(sBytes, rBytes, y.toBytes(), tenderId, nonce,
-      ascii(binding(tenderId, lotId, supplierId))).encrypt(padded);
+    var ct = withCipher(sBytes, rBytes, y.toBytes(), tenderId, nonce,
+      ascii(binding(tenderId, lotId, supplierId)), function (c) { return c.encrypt(padded); });
     padded.fill(0);
     sBytes.fill(0);
     return {
@@ -158,8 +162,8 @@
       throw new Error("the envelope's digest does not match its content");
     }
     var rPoint = P.fromBytes(rBytes);
-    var pt = cipher(rPoint.multiply(x).toBytes(), rBytes, P.BASE.multiply(x).toBytes(), tenderId,
-      nonce, ascii(bindingText)).decrypt(ct);
+    var pt = withCipher(rPoint.multiply(x).toBytes(), rBytes, P.BASE.multiply(x).toBytes(),
+      tenderId, nonce, ascii(bindingText), function (c) { return c.decrypt(ct); });
     var end = pt.length;
     while (end > 0 && pt[end - 1] === 0x20) end--;
     return new TextDecoder("utf-8", { fatal: true }).decode(pt.subarray(0, end));

@@ -76,6 +76,10 @@ vectors.forEach((v, i) => {
   check(`vector ${i} bound to its bid`, () => {
     throws(() => S.openWithSecret(v.tender_secret, v.tender_id, v.binding + "0", v), "other binding");
     throws(() => S.openWithSecret(v.tender_secret, v.tender_id + 1, v.binding, v), "other tender");
+    const other = vectors[(i + 1) % vectors.length].tender_secret;
+    throws(() => S.openWithSecret(other, v.tender_id, v.binding, v), "another tender's secret");
+    const mine = S.seal(v.tender_key, v.tender_id, v.lot_id, v.supplier_id, v.plaintext);
+    throws(() => S.openWithSecret(other, v.tender_id, v.binding, mine), "a random seal, another secret");
     const flipped = v.ciphertext.slice(0, 10) + (v.ciphertext[10] === "0" ? "1" : "0") + v.ciphertext.slice(11);
     throws(() => S.openWithSecret(v.tender_secret, v.tender_id, v.binding, { ...v, ciphertext: flipped }), "tampered");
   });
