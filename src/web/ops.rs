@@ -192,4 +192,28 @@ mod tests {
         assert_eq!(s[1].integrity, sri(SEAL_JS));
         assert!(std::ptr::eq(s, sealing_scripts()), "hashed once");
     }
+
+    #[actix_web::test]
+    async fn the_sealing_scripts_are_served_as_hashed() {
+        use actix_web::{test, App};
+        let app = test::init_service(App::new().configure(routes)).await;
+        for s in sealing_scripts() {
+            let res =
+                test::call_service(&app, test::TestRequest::get().uri(s.src).to_request()).await;
+            assert!(res.status().is_success(), "{}", s.src);
+            let h = res.headers();
+            assert_eq!(
+                h.get("content-type").unwrap(),
+                "text/javascript; charset=utf-8"
+            );
+            assert_eq!(h.get("cache-control").unwrap(), "public, max-age=3600");
+            let body = test::read_body(res).await;
+            assert_eq!(
+                sri(std::str::from_utf8(&body).unwrap()),
+                s.integrity,
+                "{}",
+                s.src
+            );
+        }
+    }
 }
