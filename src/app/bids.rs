@@ -67,9 +67,10 @@ pub fn form(cx: &Ctx, p: &Principal, tender_id: i64, lot_id: i64) -> Result<BidF
     let (lot, tender) = visible_lot(&mut c, p, Some(tender_id), lot_id)?;
     check_may_bid(&mut c, sid)?;
     let products = ts::own_products(&mut c, sid, lot.drug_id)?;
-    // Quorum sealing is keyed on the tender's sealing once the tender records it; until
-    // then every tender is sealed by the server.
-    let quorum_key = None;
+    // A quorum tender is open for bids only once its key is formed: never an empty key.
+    let quorum_key = (tender.sealing() == crate::sealing::Mode::Quorum
+        && !tender.envelope_key.is_empty())
+    .then(|| tender.envelope_key.clone());
     Ok(BidForm {
         tender,
         lot,
