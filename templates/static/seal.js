@@ -33,7 +33,7 @@
       throw new Error(what + ": " + len + " bytes expected");
     }
     var out = new Uint8Array(hex.length / 2);
-    for (var i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     return out;
   }
 
@@ -137,7 +137,6 @@
     padded.set(msg);
     var rBytes = P.BASE.multiply(r).toBytes();
     var sBytes = y.multiply(r).toBytes();
-    r = 0n;
     var ct = withCipher(sBytes, rBytes, y.toBytes(), tenderId, nonce,
       ascii(binding(tenderId, lotId, supplierId)), function (c) { return c.encrypt(padded); });
     padded.fill(0);
