@@ -52,6 +52,11 @@ pub struct BidForm {
     pub tender: Tender,
     pub lot: Lot,
     pub products: Vec<Product>,
+    /// The bidder: the price envelope's binding names it.
+    pub supplier_id: i64,
+    /// The tender key (ristretto255, hex) when the tender uses quorum sealing: the page seals
+    /// the price in the browser to it. None: the server seals.
+    pub quorum_key: Option<String>,
 }
 
 /// The bid form of a lot for a supplier that may bid.
@@ -62,10 +67,16 @@ pub fn form(cx: &Ctx, p: &Principal, tender_id: i64, lot_id: i64) -> Result<BidF
     let (lot, tender) = visible_lot(&mut c, p, Some(tender_id), lot_id)?;
     check_may_bid(&mut c, sid)?;
     let products = ts::own_products(&mut c, sid, lot.drug_id)?;
+    // A quorum tender is open for bids only once its key is formed: never an empty key.
+    let quorum_key = (tender.sealing() == crate::sealing::Mode::Quorum
+        && !tender.envelope_key.is_empty())
+    .then(|| tender.envelope_key.clone());
     Ok(BidForm {
         tender,
         lot,
         products,
+        supplier_id: sid,
+        quorum_key,
     })
 }
 

@@ -1,7 +1,11 @@
-//! Health, readiness, metrics, and the one stylesheet.
+//! Health, readiness, metrics, the one stylesheet and the static scripts.
+
+use std::sync::LazyLock;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use base64::Engine;
+use sha2::{Digest, Sha384};
 
 use super::{db, AppState};
 use crate::{security, store};
@@ -101,11 +105,115 @@ async fn print_js() -> HttpResponse {
         .body(include_str!("../../templates/static/formui-print.js"))
 }
 
+/// The audited noble libraries (ristretto255, ChaCha20-Poly1305, HKDF, SHA-256) as one bundle;
+/// `templates/static/vendor/build/build.sh` makes it from pinned versions.
+pub const NOBLE_JS: &str = include_str!("../../templates/static/vendor/noble.js");
+/// The bid page's sealing script (envelope format v3).
+pub const SEAL_JS: &str = include_str!("../../templates/static/seal.js");
+
+/// The Subresource Integrity value of a file: `sha384-` and the base64 of its SHA-384.
+pub fn sri(body: &str) -> String {
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(body.as_bytes()))
+    )
+}
+
+/// A script a page loads, with the integrity hash the browser checks before running it.
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub src: &'static str,
+    pub integrity: String,
+}
+
+static SEALING_SCRIPTS: LazyLock<[Script; 2]> = LazyLock::new(|| {
+    [
+        Script {
+            src: "/static/vendor/noble.js",
+            integrity: sri(NOBLE_JS),
+        },
+        Script {
+            src: "/static/seal.js",
+            integrity: sri(SEAL_JS),
+        },
+    ]
+});
+
+/// The scripts that seal a price in the bidder's browser, in the order they load (hashed once).
+pub fn sealing_scripts() -> &'static [Script] {
+    SEALING_SCRIPTS.as_slice()
+}
+
+#[get("/static/vendor/noble.js")]
+async fn noble_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(NOBLE_JS)
+}
+
+/// Seals the package price in the browser before the bid form is sent (see the README's
+/// "Sealed envelope format"); the page loads it with its integrity hash.
+#[get("/static/seal.js")]
+async fn seal_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(SEAL_JS)
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
         .service(readyz)
         .service(metrics)
         .service(css)
         .service(menu_js)
-        .service(print_js);
+        .service(print_js)
+        .service(noble_js)
+        .service(seal_js);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sri_is_the_base64_of_sha384() {
+        assert_eq!(
+            sri(""),
+            "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
+        );
+        assert_eq!(
+            sri("abc"),
+            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        );
+        let s = sealing_scripts();
+        assert_eq!(s[0].integrity, sri(NOBLE_JS));
+        assert_eq!(s[1].integrity, sri(SEAL_JS));
+        assert!(std::ptr::eq(s, sealing_scripts()), "hashed once");
+    }
+
+    #[actix_web::test]
+    async fn the_sealing_scripts_are_served_as_hashed() {
+        use actix_web::{test, App};
+        let app = test::init_service(App::new().configure(routes)).await;
+        for s in sealing_scripts() {
+            let res =
+                test::call_service(&app, test::TestRequest::get().uri(s.src).to_request()).await;
+            assert!(res.status().is_success(), "{}", s.src);
+            let h = res.headers();
+            assert_eq!(
+                h.get("content-type").unwrap(),
+                "text/javascript; charset=utf-8"
+            );
+            assert_eq!(h.get("cache-control").unwrap(), "public, max-age=3600");
+            let body = test::read_body(res).await;
+            assert_eq!(
+                sri(std::str::from_utf8(&body).unwrap()),
+                s.integrity,
+                "{}",
+                s.src
+            );
+        }
+    }
 }

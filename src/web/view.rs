@@ -378,6 +378,11 @@ pub struct Form {
     pub confirm: Option<String>,
     /// A confirmation shown open (on a page that is itself the confirmation).
     pub expanded: bool,
+    /// `data-` attributes of the `<form>` (name without the prefix, value), for its script.
+    pub data: Vec<(&'static str, String)>,
+    /// A form that only its script can send (the bid form seals the price first): the button
+    /// is disabled and this sentence shown until the script enables and hides them.
+    pub needs_script: Option<String>,
 }
 
 impl Form {
@@ -391,6 +396,8 @@ impl Form {
             danger: false,
             confirm: None,
             expanded: false,
+            data: vec![],
+            needs_script: None,
         }
     }
     /// Marks the form irreversible: it asks for confirmation before it is sent.

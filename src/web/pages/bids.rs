@@ -20,7 +20,8 @@ use crate::i18n::Tr;
 use crate::store::catalog::Product;
 use crate::store::tenders::Document;
 use crate::web::auth::Viewer;
-use crate::web::view::{self, Chrome, DetailPage, Field, Form, FormPage, Link, Section};
+use crate::web::ops::{sealing_scripts, Script};
+use crate::web::view::{self, Chrome, DetailPage, Field, Form, Link, Section};
 use crate::web::{run, AppState, Error};
 
 fn bid_path(tender_id: i64, lot_id: i64) -> String {
@@ -100,6 +101,73 @@ fn bid_fields(t: &Tr, f: &BidForm, typed: &BTreeMap<String, String>) -> Vec<Fiel
     ]
 }
 
+/// The bid form's page: a form page with the scripts that seal the price in the browser (with
+/// their integrity hashes), none when the server seals.
+#[derive(Template)]
+#[template(path = "pages/bid_form.html")]
+struct BidFormPage {
+    chrome: Chrome,
+    heading: String,
+    errors: Vec<String>,
+    form: Form,
+    back: Option<Link>,
+    scripts: &'static [Script],
+}
+
+/// Where a price is sealed in the browser: the tender key (hex), the binding's ids (tender,
+/// lot, supplier), the lot's maximum unit price (1/10,000 yuan) and each product's units per
+/// package (product id, units), for the warning above the ceiling.
+struct SealTo<'a> {
+    key: &'a str,
+    ids: (i64, i64, i64),
+    max_unit: i64,
+    units: Vec<(i64, i32)>,
+}
+
+impl<'a> SealTo<'a> {
+    fn of(f: &'a BidForm) -> Option<Self> {
+        Some(SealTo {
+            key: f.quorum_key.as_deref()?,
+            ids: (f.tender.id, f.lot.id, f.supplier_id),
+            max_unit: f.lot.max_unit_price,
+            units: f
+                .products
+                .iter()
+                .map(|p| (p.id, p.units_per_package))
+                .collect(),
+        })
+    }
+}
+
+/// A quorum tender's bid form: what `seal.js` needs on the `<form>` (the tender key, the
+/// binding's ids, the ceiling and the units per package for the warning, the words it shows),
+/// and a button that only the script enables: without it nothing is sent, never the price in
+/// clear.
+fn sealed_in_browser(t: &Tr, s: &SealTo, mut form: Form) -> Form {
+    let units = s
+        .units
+        .iter()
+        .map(|(id, n)| format!("{id}:{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (tender, lot, supplier) = s.ids;
+    form.data = vec![
+        ("seal", "quorum".into()),
+        ("tender-key", s.key.into()),
+        ("tender-id", tender.to_string()),
+        ("lot-id", lot.to_string()),
+        ("supplier-id", supplier.to_string()),
+        ("max-unit", s.max_unit.to_string()),
+        ("units", units),
+        ("msg-price", t.get("seal_js.invalid_price").into()),
+        ("msg-above", t.get("seal_js.above_max").into()),
+        ("msg-confirm", t.get("seal_js.confirm_above_max").into()),
+        ("msg-failed", t.get("seal_js.failed").into()),
+    ];
+    form.needs_script = Some(t.get("seal_js.needs_script").into());
+    form
+}
+
 /// The bid form, with the errors of a refused submission and what was typed; a bidder with no
 /// product of the lot's drug gets a message instead of a form.
 async fn bid_form(
@@ -134,6 +202,13 @@ async fn bid_form(
         bid_fields(&t, &f, typed),
     );
     form.multipart = true;
+    let scripts: &'static [Script] = match SealTo::of(&f) {
+        Some(s) => {
+            form = sealed_in_browser(&t, &s, form);
+            sealing_scripts()
+        }
+        None => &[],
+    };
     let (form, mut general) = form.with_errors(&t, &errors);
     if !errors.is_empty() && errors.iter().all(|e| e.field != "documents") {
         // A browser never sends a chosen file again: say so when the form comes back.
@@ -141,12 +216,13 @@ async fn bid_form(
     }
     view::render(
         status,
-        &FormPage {
+        &BidFormPage {
             chrome: v.chrome(t.get("tender.bid")),
             heading: heading(&t, &f),
             errors: general,
             form,
             back: Some(back),
+            scripts,
         },
     )
 }
@@ -599,4 +675,103 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(submit_bid)
         .service(withdraw)
         .service(score);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::ops::sri;
+
+    fn page(lang: &str, quorum: bool) -> String {
+        let t = Tr::new(lang);
+        let mut form = Form::new(
+            bid_path(7, 8),
+            t.get("tender.submit_the_sealed_bid"),
+            vec![
+                Field::select("product_id", "p", "5", vec![("5".into(), "five".into())]),
+                Field::text("package_price", "price", "").inputmode("decimal"),
+            ],
+        );
+        form.multipart = true;
+        let to = SealTo {
+            key: "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76",
+            ids: (7, 8, 9),
+            max_unit: 12_5000,
+            units: vec![(5, 10), (6, 20)],
+        };
+        let scripts: &'static [Script] = if quorum {
+            form = sealed_in_browser(&t, &to, form);
+            sealing_scripts()
+        } else {
+            &[]
+        };
+        let chrome = Chrome {
+            t,
+            title: "bid".into(),
+            user: Some("s".into()),
+            role: None,
+            nav: vec![],
+            groups: vec![],
+            csrf: "tok".into(),
+            notice: None,
+        };
+        BidFormPage {
+            chrome,
+            heading: "h".into(),
+            errors: vec![],
+            form,
+            back: None,
+            scripts,
+        }
+        .render()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_quorum_bid_page_loads_the_sealing_scripts_with_their_hashes() {
+        for lang in ["en", "zh-CN"] {
+            let html = page(lang, true);
+            let noble = sri(include_str!("../../../templates/static/vendor/noble.js"));
+            let seal = sri(include_str!("../../../templates/static/seal.js"));
+            assert!(noble.starts_with("sha384-") && noble.len() == 7 + 64);
+            for (src, hash) in [
+                ("/static/vendor/noble.js", &noble),
+                ("/static/seal.js", &seal),
+            ] {
+                let tag = format!(r#"<script src="{src}" integrity="{hash}" defer></script>"#);
+                assert!(html.contains(&tag), "{lang}: no {tag} in {html}");
+            }
+            assert!(
+                html.find("noble.js") < html.find("seal.js"),
+                "noble.js loads first"
+            );
+            let t = Tr::new(lang);
+            let needs = t.get("seal_js.needs_script").replace('\'', "&#39;");
+            assert!(html.contains(&needs), "{lang}: {html}");
+            assert!(html.contains(r#"class="needs-script" id="needs-script""#));
+            assert!(html.contains("<button type=\"submit\" disabled>"), "{html}");
+            for attr in [
+                r#"data-seal="quorum""#,
+                r#"data-tender-key="e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76""#,
+                r#"data-tender-id="7""#,
+                r#"data-lot-id="8""#,
+                r#"data-supplier-id="9""#,
+                r#"data-max-unit="125000""#,
+                r#"data-units="5:10 6:20""#,
+            ] {
+                assert!(html.contains(attr), "{lang}: no {attr}");
+            }
+        }
+        let en = page("en", true);
+        assert!(en.contains("needs JavaScript"));
+        assert!(page("zh-CN", true).contains("JavaScript"));
+    }
+
+    #[test]
+    fn a_bid_page_sealed_by_the_server_has_no_script_and_an_enabled_button() {
+        let html = page("en", false);
+        assert!(!html.contains("seal.js") && !html.contains("noble.js"));
+        assert!(!html.contains("needs-script") && !html.contains(" disabled"));
+        assert!(!html.contains("data-seal"));
+    }
 }
