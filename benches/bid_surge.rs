@@ -191,7 +191,12 @@ fn main() {
         let keepers = jicai::demo::custody::KEEPERS;
         let ids: Vec<i64> = keepers
             .iter()
-            .map(|(u, _)| users::by_username(&mut c, u).unwrap().expect("jicai demo made the custodians").id)
+            .map(|(u, _)| {
+                users::by_username(&mut c, u)
+                    .unwrap()
+                    .expect("jicai demo made the custodians")
+                    .id
+            })
             .collect();
         custody::appoint(&mut c, &act, t.id, &ids, custody::DEFAULT_QUORUM).unwrap();
         let keys: Vec<q::CustodianKey> = keepers
@@ -234,8 +239,13 @@ fn main() {
             let (s, l) = (k % SUPPLIERS, k / SUPPLIERS);
             let price = format!("{}.{:02}", 10 + (k * 7) % 50, k % 100);
             let plain = format!("{{\"package_price\":\"{price}\"}}");
-            let e = q::seal_price(&y, t.id, &q::price_binding(t.id, lot_ids[l], supplier_ids[s]), plain.as_bytes())
-                .unwrap();
+            let e = q::seal_price(
+                &y,
+                t.id,
+                &q::price_binding(t.id, lot_ids[l], supplier_ids[s]),
+                plain.as_bytes(),
+            )
+            .unwrap();
             writeln!(
                 lua,
                 "    '{{\"nonce\":\"{}\",\"ciphertext\":\"{}\",\"digest\":\"{}\"}}',",

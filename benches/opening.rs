@@ -30,14 +30,21 @@ const BIDDERS: usize = 20;
 struct Lcg(u64);
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
 
 fn tender(conn: &mut DbConn, master: &MasterKey, title: &str, now: chrono::DateTime<Utc>) -> i64 {
     let act = Act::new("center", now);
-    let province = regions::all(conn).unwrap().into_iter().find(|r| r.parent_id.is_none()).unwrap();
+    let province = regions::all(conn)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.parent_id.is_none())
+        .unwrap();
     let w = ts::open_window(conn, &act, title, province.id, now + Duration::days(1)).unwrap();
     let drug = catalog::drug_by_code(conn, "D0003").unwrap().unwrap();
     let inst: i64 = jicai::store::schema::institutions::table
@@ -68,7 +75,11 @@ fn tender(conn: &mut DbConn, master: &MasterKey, title: &str, now: chrono::DateT
         },
     )
     .unwrap();
-    let first: i64 = lots::table.filter(lots::tender_id.eq(t.id)).select(lots::id).first(conn).unwrap();
+    let first: i64 = lots::table
+        .filter(lots::tender_id.eq(t.id))
+        .select(lots::id)
+        .first(conn)
+        .unwrap();
     jicai::store::write_tx(conn, |c| {
         for k in 2..=LOTS {
             diesel::sql_query(format!(
@@ -88,7 +99,12 @@ fn tender(conn: &mut DbConn, master: &MasterKey, title: &str, now: chrono::DateT
 /// 20 bids on every lot of the tender, sealed as the tender seals, the same prices in both.
 fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supplier_ids: &[i64]) {
     let t = ts::tender(conn, tender_id).unwrap();
-    let lot_ids: Vec<i64> = lots::table.filter(lots::tender_id.eq(tender_id)).order(lots::lot_no.asc()).select(lots::id).load(conn).unwrap();
+    let lot_ids: Vec<i64> = lots::table
+        .filter(lots::tender_id.eq(tender_id))
+        .order(lots::lot_no.asc())
+        .select(lots::id)
+        .load(conn)
+        .unwrap();
     let y = (t.sealing() == Mode::Quorum).then(|| quorum::point_hex(&t.envelope_key).unwrap());
     let mut r = Lcg(2026);
     let mut seq = 0i64;
@@ -103,12 +119,28 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
                     let plain = serde_json::json!({"package_price": price}).to_string();
                     let sealed = match &y {
                         Some(y) => {
-                            let e = quorum::seal_price(y, tender_id, &quorum::price_binding(tender_id, *lot, *s), plain.as_bytes()).unwrap();
-                            sealing::Sealed { nonce: e.nonce_hex(), ciphertext: e.ciphertext_hex(), digest: e.digest() }
+                            let e = quorum::seal_price(
+                                y,
+                                tender_id,
+                                &quorum::price_binding(tender_id, *lot, *s),
+                                plain.as_bytes(),
+                            )
+                            .unwrap();
+                            sealing::Sealed {
+                                nonce: e.nonce_hex(),
+                                ciphertext: e.ciphertext_hex(),
+                                digest: e.digest(),
+                            }
                         }
                         None => {
                             let _ = master;
-                            sealing::seal(&t.envelope_key, tender_id, &format!("tender {tender_id} lot {lot} supplier {s} version 1"), plain.as_bytes()).unwrap()
+                            sealing::seal(
+                                &t.envelope_key,
+                                tender_id,
+                                &format!("tender {tender_id} lot {lot} supplier {s} version 1"),
+                                plain.as_bytes(),
+                            )
+                            .unwrap()
                         }
                     };
                     seq += 1;
@@ -131,7 +163,10 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
                     ));
                 }
             }
-            let ids: Vec<i64> = diesel::insert_into(bids::table).values(&rows).returning(bids::id).get_results(c)?;
+            let ids: Vec<i64> = diesel::insert_into(bids::table)
+                .values(&rows)
+                .returning(bids::id)
+                .get_results(c)?;
             if y.is_some() {
                 let ds: Vec<_> = ids
                     .iter()
@@ -145,11 +180,16 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
                         )
                     })
                     .collect();
-                diesel::insert_into(envelope_digests::table).values(&ds).execute(c)?;
+                diesel::insert_into(envelope_digests::table)
+                    .values(&ds)
+                    .execute(c)?;
             }
         }
         diesel::update(tenders::table.find(tender_id))
-            .set((tenders::state.eq("technical_published"), tenders::digests_published_at.eq(Some(stamp))))
+            .set((
+                tenders::state.eq("technical_published"),
+                tenders::digests_published_at.eq(Some(stamp)),
+            ))
             .execute(c)?;
         Ok(())
     })
@@ -157,21 +197,41 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
 }
 
 fn reset(conn: &mut DbConn, tender_id: i64) {
-    let lot_ids = lots::table.filter(lots::tender_id.eq(tender_id)).select(lots::id);
+    let lot_ids = lots::table
+        .filter(lots::tender_id.eq(tender_id))
+        .select(lots::id);
     diesel::update(bids::table.filter(bids::lot_id.eq_any(lot_ids)))
-        .set((bids::package_price.eq(None::<i64>), bids::unit_price.eq(None::<i64>)))
+        .set((
+            bids::package_price.eq(None::<i64>),
+            bids::unit_price.eq(None::<i64>),
+        ))
         .execute(conn)
         .unwrap();
     diesel::update(lots::table.filter(lots::tender_id.eq(tender_id)))
-        .set((lots::status.eq("open"), lots::result_json.eq(None::<String>)))
+        .set((
+            lots::status.eq("open"),
+            lots::result_json.eq(None::<String>),
+        ))
         .execute(conn)
         .unwrap();
-    diesel::update(tenders::table.find(tender_id)).set(tenders::state.eq("technical_published")).execute(conn).unwrap();
+    diesel::update(tenders::table.find(tender_id))
+        .set(tenders::state.eq("technical_published"))
+        .execute(conn)
+        .unwrap();
 }
 
 fn open(conn: &mut DbConn, master: &MasterKey, tender_id: i64) -> f64 {
     let start = Instant::now();
-    ts::apply_action(conn, &Act::new("center", Utc::now()), master, chrono_tz::Asia::Shanghai, tender_id, TenderAction::OpenCommercial, None).unwrap();
+    ts::apply_action(
+        conn,
+        &Act::new("center", Utc::now()),
+        master,
+        chrono_tz::Asia::Shanghai,
+        tender_id,
+        TenderAction::OpenCommercial,
+        None,
+    )
+    .unwrap();
     start.elapsed().as_secs_f64()
 }
 
@@ -185,28 +245,53 @@ fn main() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("JICAI_BENCH_DATABASE_URL").unwrap_or_else(|_| dir.path().join("opening.db").to_string_lossy().into());
-    let runs: usize = std::env::var("JICAI_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let url = std::env::var("JICAI_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| dir.path().join("opening.db").to_string_lossy().into());
+    let runs: usize = std::env::var("JICAI_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let store = Store::open(&url, 4).unwrap();
     let mut conn = store.conn().unwrap();
     let now = Utc::now();
     let master = MasterKey::from_bytes([9; 32]);
     let t0 = Instant::now();
     jicai::demo::load(&mut conn, now, chrono_tz::Asia::Shanghai, &master).unwrap();
-    let keepers = jicai::store::write_tx(&mut conn, |c| jicai::demo::custody::load(c, &dir.path().join("keys"), &master, now, chrono_tz::Asia::Shanghai)).unwrap();
+    let keepers = jicai::store::write_tx(&mut conn, |c| {
+        jicai::demo::custody::load(
+            c,
+            &dir.path().join("keys"),
+            &master,
+            now,
+            chrono_tz::Asia::Shanghai,
+        )
+    })
+    .unwrap();
     let server = tender(&mut conn, &master, "opening bench: server", now);
     let quorum_t = {
         let q = master.clone().sealing(Mode::Quorum);
         let id = tender(&mut conn, &q, "opening bench: quorum", now);
         let ids: Vec<i64> = users::table
-            .filter(users::username.eq_any(keepers.iter().map(|k| k.username.clone()).collect::<Vec<_>>()))
+            .filter(
+                users::username.eq_any(
+                    keepers
+                        .iter()
+                        .map(|k| k.username.clone())
+                        .collect::<Vec<_>>(),
+                ),
+            )
             .order(users::username.asc())
             .select(users::id)
             .load(&mut conn)
             .unwrap();
         let act = Act::new("center", now);
         custody::appoint(&mut conn, &act, id, &ids, 3).unwrap();
-        let keys: Vec<quorum::CustodianKey> = keepers.iter().map(|k| quorum::CustodianKey::from_seed(format!("jicai demo {}", k.username).as_bytes())).collect();
+        let keys: Vec<quorum::CustodianKey> = keepers
+            .iter()
+            .map(|k| {
+                quorum::CustodianKey::from_seed(format!("jicai demo {}", k.username).as_bytes())
+            })
+            .collect();
         let pubs: Vec<_> = keys.iter().map(|k| k.public()).collect();
         for (i, u) in ids.iter().enumerate() {
             let d = quorum::deal(id, i as u32 + 1, 3, &pubs).unwrap();
@@ -215,8 +300,16 @@ fn main() {
         (id, ids, keys)
     };
     let (qid, qusers, qkeys) = quorum_t;
-    let product: i64 = jicai::store::schema::products::table.select(jicai::store::schema::products::id).first(&mut conn).unwrap();
-    let supplier_ids: Vec<i64> = suppliers::table.order(suppliers::id.asc()).limit(BIDDERS as i64).select(suppliers::id).load(&mut conn).unwrap();
+    let product: i64 = jicai::store::schema::products::table
+        .select(jicai::store::schema::products::id)
+        .first(&mut conn)
+        .unwrap();
+    let supplier_ids: Vec<i64> = suppliers::table
+        .order(suppliers::id.asc())
+        .limit(BIDDERS as i64)
+        .select(suppliers::id)
+        .load(&mut conn)
+        .unwrap();
     assert_eq!(supplier_ids.len(), BIDDERS);
     bid(&mut conn, &master, server, product, &supplier_ids);
     bid(&mut conn, &master, qid, product, &supplier_ids);
@@ -232,13 +325,24 @@ fn main() {
         let map: std::collections::BTreeMap<i64, String> = items
             .iter()
             .map(|i| {
-                let e = quorum::Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest).unwrap();
-                (i.bid_id, quorum::contribute(&x, &e.ephemeral_point().unwrap()))
+                let e = quorum::Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest)
+                    .unwrap();
+                (
+                    i.bid_id,
+                    quorum::contribute(&x, &e.ephemeral_point().unwrap()),
+                )
             })
             .collect();
         machine.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        custody::record_contributions(&mut conn, &Act::new("keeper", Utc::now()), qid, qusers[j], &map).unwrap();
+        custody::record_contributions(
+            &mut conn,
+            &Act::new("keeper", Utc::now()),
+            qid,
+            qusers[j],
+            &map,
+        )
+        .unwrap();
         upload.push(t.elapsed().as_secs_f64());
     }
 
@@ -266,11 +370,50 @@ fn main() {
     assert!(ps.iter().all(Option::is_some));
     assert_eq!(ps, pq, "both openings found the same prices");
 
-    let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    println!("opening bench on {backend}: {LOTS} lots × {BIDDERS} bids per tender, set-up {setup:.1} s");
-    println!("custodian's machine, 100,000 contributions: {}", machine.iter().map(|s| format!("{s:.1} s")).collect::<Vec<_>>().join(", "));
-    println!("server's check of each upload:            {}", upload.iter().map(|s| format!("{s:.1} s")).collect::<Vec<_>>().join(", "));
-    println!("commercial opening, server key (single):  {} (median {:.2} s)", single.iter().map(|s| format!("{s:.2} s")).collect::<Vec<_>>().join(", "), median(single.clone()));
-    println!("commercial opening, 3 of 5 custodians:    {} (median {:.2} s)", quorum_times.iter().map(|s| format!("{s:.2} s")).collect::<Vec<_>>().join(", "), median(quorum_times.clone()));
-    println!("ratio quorum : single = {:.2} (aim ≤ 2)", median(quorum_times) / median(single));
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "opening bench on {backend}: {LOTS} lots × {BIDDERS} bids per tender, set-up {setup:.1} s"
+    );
+    println!(
+        "custodian's machine, 100,000 contributions: {}",
+        machine
+            .iter()
+            .map(|s| format!("{s:.1} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "server's check of each upload:            {}",
+        upload
+            .iter()
+            .map(|s| format!("{s:.1} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "commercial opening, server key (single):  {} (median {:.2} s)",
+        single
+            .iter()
+            .map(|s| format!("{s:.2} s"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        median(single.clone())
+    );
+    println!(
+        "commercial opening, 3 of 5 custodians:    {} (median {:.2} s)",
+        quorum_times
+            .iter()
+            .map(|s| format!("{s:.2} s"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        median(quorum_times.clone())
+    );
+    println!(
+        "ratio quorum : single = {:.2} (aim ≤ 2)",
+        median(quorum_times) / median(single)
+    );
 }

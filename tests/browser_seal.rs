@@ -24,7 +24,8 @@ const PRICE: &str = "3.0917";
 async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let mut state = state_with_demo(&db);
-    state.master = std::sync::Arc::new(common::demo_master_key().sealing(jicai::sealing::Mode::Quorum));
+    state.master =
+        std::sync::Arc::new(common::demo_master_key().sealing(jicai::sealing::Mode::Quorum));
     let Some(session) = harness::start(viewport, lang).await else {
         return;
     };
@@ -33,7 +34,13 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
     let now = state.clock.now();
     let mut c = state.store.conn().unwrap();
     jicai::store::write_tx(&mut c, |c| {
-        jicai::demo::custody::load(c, keys_dir.path(), &state.master, now, chrono_tz::Asia::Shanghai)
+        jicai::demo::custody::load(
+            c,
+            keys_dir.path(),
+            &state.master,
+            now,
+            chrono_tz::Asia::Shanghai,
+        )
     })
     .unwrap();
     let t = ts::tenders_list(&mut c)
@@ -64,27 +71,77 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
     let outcome = async {
         session.log_in(&base, "supplier").await?;
         session.use_browser_language().await?;
-        b.goto(&format!("{base}/tenders/{}/lots/{}/bid", t.id, lot.id)).await?;
+        b.goto(&format!("{base}/tenders/{}/lots/{}/bid", t.id, lot.id))
+            .await?;
         let option = format!("#f-product_id option[value='{product}']");
-        b.wait().for_element(Locator::Css(&option)).await?.click().await?;
+        b.wait()
+            .for_element(Locator::Css(&option))
+            .await?
+            .click()
+            .await?;
         // The script enables the button once it is ready to seal.
         b.wait()
-            .for_element(Locator::Css("form[data-seal=quorum] button[type=submit]:enabled"))
+            .for_element(Locator::Css(
+                "form[data-seal=quorum] button[type=submit]:enabled",
+            ))
             .await?;
         problems.extend(session.check_page(&format!("{tag}-1-form")).await?);
-        b.find(Locator::Id("f-annual_capacity")).await?.send_keys("500000").await?;
-        b.find(Locator::Id("f-package_price")).await?.send_keys(PRICE).await?;
-        b.find(Locator::Css("form.stack button[type=submit]")).await?.click().await?;
-        b.wait().for_element(Locator::Css("article.printable")).await?;
+        let confirm_before = b
+            .find(Locator::Css(".seal-confirm"))
+            .await?
+            .is_displayed()
+            .await?;
+        b.find(Locator::Id("f-annual_capacity"))
+            .await?
+            .send_keys("500000")
+            .await?;
+        // Above the ceiling: the page asks first, in its language, and sends nothing.
+        let price = b.find(Locator::Id("f-package_price")).await?;
+        price.send_keys("999").await?;
+        b.find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let warning = b
+            .wait()
+            .for_element(Locator::Css(".seal-note:not([hidden])"))
+            .await?
+            .text()
+            .await?;
+        let confirm_after = b
+            .find(Locator::Css(".seal-confirm"))
+            .await?
+            .is_displayed()
+            .await?;
+        problems.extend(session.check_page(&format!("{tag}-2-above")).await?);
+        price.clear().await?;
+        price.send_keys(PRICE).await?;
+        b.find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        b.wait()
+            .for_element(Locator::Css("article.printable"))
+            .await?;
         let receipt = b.find(Locator::Css("main")).await?.text().await?;
-        problems.extend(session.check_page(&format!("{tag}-2-receipt")).await?);
-        Ok::<_, CmdError>(receipt)
+        problems.extend(session.check_page(&format!("{tag}-3-receipt")).await?);
+        Ok::<_, CmdError>((receipt, confirm_before, confirm_after, warning))
     }
     .await;
     session.close().await;
     server.stop(true).await;
-    let receipt = outcome.expect("the browser session runs");
+    let (receipt, confirm_before, confirm_after, warning) =
+        outcome.expect("the browser session runs");
     assert!(problems.is_empty(), "{tag}:\n{}", problems.join("\n"));
+    assert!(
+        !confirm_before,
+        "the confirmation of a price above the ceiling is hidden until needed"
+    );
+    assert!(
+        confirm_after,
+        "and shown when the price is above the ceiling"
+    );
+    assert!(harness::is_in_language(&warning, lang), "{warning}");
 
     let mut c = state.store.conn().unwrap();
     let bid = ts::bids_of_supplier(&mut c, t.id, supplier)
@@ -94,9 +151,16 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
         .expect("the bid is stored");
     assert!(receipt.contains(&bid.commercial_digest), "{receipt}");
     // Sealed by the page: a v3 envelope whose digest is its own, and no price anywhere.
-    quorum::Envelope::price_from_fields(&bid.commercial_nonce, &bid.commercial_sealed, &bid.commercial_digest)
-        .expect("a well-formed envelope with its own digest");
-    assert!(!db.dump().contains(PRICE), "the price is nowhere in the database");
+    quorum::Envelope::price_from_fields(
+        &bid.commercial_nonce,
+        &bid.commercial_sealed,
+        &bid.commercial_digest,
+    )
+    .expect("a well-formed envelope with its own digest");
+    assert!(
+        !db.dump().contains(PRICE),
+        "the price is nowhere in the database"
+    );
     assert!(!receipt.contains(PRICE));
 
     // After the deadline: the list, the review taken as passed, three custodians, the opening.
@@ -119,17 +183,36 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
         let map = items
             .iter()
             .map(|i| {
-                let e = quorum::Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest).unwrap();
-                (i.bid_id, quorum::contribute(&x, &e.ephemeral_point().unwrap()))
+                let e = quorum::Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest)
+                    .unwrap();
+                (
+                    i.bid_id,
+                    quorum::contribute(&x, &e.ephemeral_point().unwrap()),
+                )
             })
             .collect();
-        let user = jicai::store::users::by_username(&mut c, username).unwrap().unwrap().id;
+        let user = jicai::store::users::by_username(&mut c, username)
+            .unwrap()
+            .unwrap()
+            .id;
         custody::record_contributions(&mut c, &act, t.id, user, &map).unwrap();
     }
-    ts::apply_action(&mut c, &act, &state.master, chrono_tz::Asia::Shanghai, t.id, TenderAction::OpenCommercial, None)
-        .unwrap();
+    ts::apply_action(
+        &mut c,
+        &act,
+        &state.master,
+        chrono_tz::Asia::Shanghai,
+        t.id,
+        TenderAction::OpenCommercial,
+        None,
+    )
+    .unwrap();
     let opened = ts::bid(&mut c, bid.id).unwrap();
-    assert_eq!(opened.package_price, Some(30917), "the price typed in the browser, opened by the quorum");
+    assert_eq!(
+        opened.package_price,
+        Some(30917),
+        "the price typed in the browser, opened by the quorum"
+    );
 }
 
 #[actix_web::test]

@@ -573,16 +573,29 @@ fn the_custodian_commands_work_on_their_own_machine() {
             .output()
             .unwrap()
     };
-    let out = jicai(&["custodian", "keygen", "--key", key.to_str().unwrap()], "a long passphrase");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jicai(
+        &["custodian", "keygen", "--key", key.to_str().unwrap()],
+        "a long passphrase",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let public = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert_eq!(public.len(), 64);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
-    let again = jicai(&["custodian", "keygen", "--key", key.to_str().unwrap()], "a long passphrase");
+    let again = jicai(
+        &["custodian", "keygen", "--key", key.to_str().unwrap()],
+        "a long passphrase",
+    );
     assert!(!again.status.success(), "a key file is never overwritten");
     let other = CustodianKey::generate();
     let custody = CustodyFile {
@@ -593,8 +606,20 @@ fn the_custodian_commands_work_on_their_own_machine() {
         you: 1,
         tender_key: String::new(),
         custodians: vec![
-            cu::CustodianPublic { idx: 1, name: "me".into(), public_key: public.clone(), dealt: false, contributed: false },
-            cu::CustodianPublic { idx: 2, name: "other".into(), public_key: other.public_hex(), dealt: false, contributed: false },
+            cu::CustodianPublic {
+                idx: 1,
+                name: "me".into(),
+                public_key: public.clone(),
+                dealt: false,
+                contributed: false,
+            },
+            cu::CustodianPublic {
+                idx: 2,
+                name: "other".into(),
+                public_key: other.public_hex(),
+                dealt: false,
+                contributed: false,
+            },
         ],
         dealings: vec![],
         envelopes: vec![],
@@ -602,28 +627,97 @@ fn the_custodian_commands_work_on_their_own_machine() {
     let cf = dir.path().join("custody.json");
     std::fs::write(&cf, serde_json::to_string(&custody).unwrap()).unwrap();
     let dealing = dir.path().join("dealing.json");
-    let args = ["custodian", "deal", "--key", key.to_str().unwrap(), "--custody", cf.to_str().unwrap(), "--out", dealing.to_str().unwrap()];
+    let args = [
+        "custodian",
+        "deal",
+        "--key",
+        key.to_str().unwrap(),
+        "--custody",
+        cf.to_str().unwrap(),
+        "--out",
+        dealing.to_str().unwrap(),
+    ];
     let wrong = jicai(&args, "not the passphrase");
     assert!(!wrong.status.success());
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("passphrase"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("passphrase"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
     let out = jicai(&args, "a long passphrase");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let d: quorum::Dealing = serde_json::from_str(&std::fs::read_to_string(&dealing).unwrap()).unwrap();
-    assert!(quorum::check_dealing(7, 2, 2, &d).is_ok(), "the server's checks accept it");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: quorum::Dealing =
+        serde_json::from_str(&std::fs::read_to_string(&dealing).unwrap()).unwrap();
+    assert!(
+        quorum::check_dealing(7, 2, 2, &d).is_ok(),
+        "the server's checks accept it"
+    );
 
     // jicai seal: an envelope the tender's secret opens, bound to tender, lot and supplier.
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/envelope-v3.json")).unwrap()).unwrap();
-    let (secret, tender_key) = (v[0]["tender_secret"].as_str().unwrap(), v[0]["tender_key"].as_str().unwrap());
-    let out = jicai(&["seal", "--tender-key", tender_key, "--tender", "12", "--lot", "34", "--supplier", "56", "--price", "27.50"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/envelope-v3.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let (secret, tender_key) = (
+        v[0]["tender_secret"].as_str().unwrap(),
+        v[0]["tender_key"].as_str().unwrap(),
+    );
+    let out = jicai(
+        &[
+            "seal",
+            "--tender-key",
+            tender_key,
+            "--tender",
+            "12",
+            "--lot",
+            "34",
+            "--supplier",
+            "56",
+            "--price",
+            "27.50",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let env = Envelope::price_from_fields(e["nonce"].as_str().unwrap(), e["ciphertext"].as_str().unwrap(), e["digest"].as_str().unwrap()).unwrap();
+    let env = Envelope::price_from_fields(
+        e["nonce"].as_str().unwrap(),
+        e["ciphertext"].as_str().unwrap(),
+        e["digest"].as_str().unwrap(),
+    )
+    .unwrap();
     let s: [u8; 32] = hex::decode(secret).unwrap().try_into().unwrap();
     let s = quorum::Scalar::from_canonical_bytes(s).unwrap();
     let plain = quorum::open_with_secret(&s, 12, &quorum::price_binding(12, 34, 56), &env).unwrap();
     assert_eq!(plain, br#"{"package_price":"27.50"}"#);
     assert!(quorum::open_with_secret(&s, 12, &quorum::price_binding(12, 34, 57), &env).is_err());
-    let bad = jicai(&["seal", "--tender-key", tender_key, "--tender", "12", "--lot", "34", "--supplier", "56", "--price", "-1"], "");
+    let bad = jicai(
+        &[
+            "seal",
+            "--tender-key",
+            tender_key,
+            "--tender",
+            "12",
+            "--lot",
+            "34",
+            "--supplier",
+            "56",
+            "--price",
+            "-1",
+        ],
+        "",
+    );
     assert!(!bad.status.success());
 }

@@ -99,7 +99,7 @@ pub fn load(
         province.id,
         now - Duration::days(6),
     )?;
-    super::tenders::demand(conn, &act, w.id, &["D0003", "D0009"])?;
+    super::tenders::demand(conn, &act, w.id, &["D0012", "D0003"])?;
     ts::close_window(conn, &act, w.id)?;
     let lots = super::tenders::spec(
         conn,
@@ -109,7 +109,7 @@ pub fn load(
                 "1.20",
                 AwardPolicy::MultipleWinners(MultiParams::default()),
             ),
-            ("D0009", "0.30", AwardPolicy::LowestPrice),
+            ("D0012", "1.80", AwardPolicy::LowestPrice),
         ],
     )?;
     let quorum_master = master.clone().sealing(Mode::Quorum);

@@ -572,8 +572,7 @@ pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Ope
         return Err(StoreError::Conflict(
             Msg::new(Code::OpeningWaitsForCustodians)
                 .arg("have", 0)
-                .arg("need", t.quorum)
-                .into(),
+                .arg("need", t.quorum),
         ));
     }
     // Each envelope: S = Σ λ_j·D_j, then the cipher; spread over the cores.
