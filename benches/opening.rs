@@ -19,7 +19,7 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use jicai::domain::tender::TenderAction;
 use jicai::sealing::{self, quorum, MasterKey, Mode};
-use jicai::store::schema::{bids, envelope_digests, lots, suppliers, tenders, users};
+use jicai::store::schema::{bids, lots, suppliers, tenders, users};
 use jicai::store::tenders::{self as ts, custody, LotSpec, TenderSpec};
 use jicai::store::{catalog, regions, Act, DbConn, Store};
 use std::time::Instant;
@@ -112,7 +112,6 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
     jicai::store::write_tx(conn, |c| {
         for chunk in lot_ids.chunks(50) {
             let mut rows = vec![];
-            let mut digests = vec![];
             for lot in chunk {
                 for s in supplier_ids {
                     let price = format!("{}.{:02}", 1 + r.below(4), r.below(100));
@@ -144,7 +143,6 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
                         }
                     };
                     seq += 1;
-                    digests.push((*lot, sealed.digest.clone()));
                     rows.push((
                         bids::lot_id.eq(*lot),
                         bids::supplier_id.eq(*s),
@@ -163,27 +161,25 @@ fn bid(conn: &mut DbConn, master: &MasterKey, tender_id: i64, product: i64, supp
                     ));
                 }
             }
-            let ids: Vec<i64> = diesel::insert_into(bids::table)
-                .values(&rows)
-                .returning(bids::id)
-                .get_results(c)?;
-            if y.is_some() {
-                let ds: Vec<_> = ids
-                    .iter()
-                    .zip(&digests)
-                    .map(|(b, (l, d))| {
-                        (
-                            envelope_digests::bid_id.eq(*b),
-                            envelope_digests::tender_id.eq(tender_id),
-                            envelope_digests::lot_id.eq(*l),
-                            envelope_digests::digest.eq(d.clone()),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(envelope_digests::table)
-                    .values(&ds)
-                    .execute(c)?;
+            match c {
+                DbConn::Pg(c) => {
+                    diesel::insert_into(bids::table).values(&rows).execute(c)?;
+                }
+                DbConn::Sqlite(c) => {
+                    for row in rows {
+                        diesel::insert_into(bids::table).values(row).execute(c)?;
+                    }
+                }
             }
+        }
+        if y.is_some() {
+            // The list fixed at the deadline: every bid's digest.
+            diesel::sql_query(format!(
+                "INSERT INTO envelope_digests (bid_id, tender_id, lot_id, digest) \
+                 SELECT b.id, l.tender_id, b.lot_id, b.commercial_digest FROM bids b \
+                 JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = {tender_id}"
+            ))
+            .execute(c)?;
         }
         diesel::update(tenders::table.find(tender_id))
             .set((
