@@ -181,5 +181,6 @@ pub fn audience(
         } else {
             vec![]
         },
+        users: vec![],
     }
 }

@@ -183,6 +183,14 @@ fn tender_section(r: &TenderRecord, state: TenderState, buyer_id: &str) -> Value
     if let Some(p) = t.published_at {
         tender["tenderPeriod"]["startDate"] = json!(iso(p));
     }
+    // An extension field: the digest of every sealed price envelope, fixed at the deadline,
+    // for bidders to find their receipt's (no price, no bidder).
+    if let Some(list) = &r.digests {
+        tender["sealedEnvelopes"] = json!(list
+            .iter()
+            .map(|(no, d)| json!({"lot": format!("lot-{no}"), "digest": d}))
+            .collect::<Vec<_>>());
+    }
     tender
 }
 

@@ -178,3 +178,43 @@ pub fn publish_due_digests(cx: &Ctx) -> Result<usize> {
     }
     Ok(n)
 }
+
+/// The principal's registered custodian key, if any.
+pub fn my_key(cx: &Ctx, p: &Principal) -> Result<Option<String>> {
+    may_keep_keys(p)?;
+    Ok(custody::key_of(&mut *cx.conn()?, p.user_id)?)
+}
+
+/// What a tender waits for from one of its custodians, now.
+pub fn step_of(cx: &Ctx, t: &Tender, c: &Custodian) -> CustodyStep {
+    crate::domain::custody::step(
+        ts::effective_state(t, cx.clock.now()),
+        !t.envelope_key.is_empty(),
+        c.dealt_at.is_some(),
+        c.contributed_at.is_some(),
+    )
+}
+
+pub use crate::domain::custody::CustodyStep;
+
+/// The principal's custodian duties: each tender with what it waits for from the principal.
+pub fn my_duties(cx: &Ctx, p: &Principal) -> Result<Vec<(Tender, Custodian, CustodyStep)>> {
+    Ok(my_tenders(cx, p)?
+        .into_iter()
+        .map(|(t, c)| {
+            let s = step_of(cx, &t, &c);
+            (t, c, s)
+        })
+        .collect())
+}
+
+/// The job: every custodian asked to act now (to deal, to contribute), with the tender.
+pub fn custodians_asked(cx: &Ctx) -> Result<Vec<(Tender, Custodian, CustodyStep)>> {
+    Ok(custody::custodians_at_work(&mut *cx.conn()?)?
+        .into_iter()
+        .filter_map(|(t, c)| {
+            let s = step_of(cx, &t, &c);
+            s.asks().then_some((t, c, s))
+        })
+        .collect())
+}

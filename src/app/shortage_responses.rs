@@ -328,6 +328,7 @@ fn response_audience(
         regulator: false,
         suppliers,
         institutions,
+        users: vec![],
     };
     Ok((to, zh.join("、"), en.join(", ")))
 }

@@ -13,6 +13,8 @@ words! {
         ContractEnding => "contract_ending",
         BidDeadline => "bid_deadline",
         CommitmentBehind => "commitment_behind",
+        /// A key custodian's dealing or contribution is awaited.
+        Custody => "custody",
     }
 }
 

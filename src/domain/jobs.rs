@@ -32,6 +32,9 @@ words! {
         AuthPurge => "auth_purge",
         /// Institutions behind pace on a committed volume (and their township center).
         CommitmentPace => "commitment_pace",
+        /// Fixes the envelope digests of tenders past their deadline and tells key custodians
+        /// what waits for them.
+        Sealing => "sealing",
     }
 }
 
@@ -68,6 +71,7 @@ impl JobKind {
             // The share of the pace is the platform's (JICAI_COMMITMENT_BEHIND_PCT), the same
             // the pages show; the job waits this long into a contract before it alerts.
             JobKind::CommitmentPace => &[("min_elapsed_days", 30, 0, 365)],
+            JobKind::Sealing => &[],
         }
     }
 
@@ -83,6 +87,8 @@ impl JobKind {
             | JobKind::ContractsEnding
             | JobKind::BidDeadlines => &[Role::Center, Role::Supplier],
             JobKind::CommitmentPace => &[Role::Institution],
+            // Only the custodians concerned, who are center staff.
+            JobKind::Sealing => &[Role::Center],
             JobKind::EmailSender | JobKind::AuthPurge => &[],
         }
     }

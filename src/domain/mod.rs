@@ -114,6 +114,7 @@ pub mod bidding;
 pub mod bounds;
 pub mod catalog;
 pub mod commitments;
+pub mod custody;
 pub mod demand;
 pub mod ids;
 pub mod import;
@@ -525,7 +526,8 @@ mod tests {
                 "contract_behind",
                 "contract_ending",
                 "bid_deadline",
-                "commitment_behind"
+                "commitment_behind",
+                "custody"
             ]
         );
         assert_eq!(
@@ -548,7 +550,8 @@ mod tests {
                 "bid_deadlines",
                 "email_sender",
                 "auth_purge",
-                "commitment_pace"
+                "commitment_pace",
+                "sealing"
             ]
         );
         assert_eq!(

@@ -40,6 +40,7 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../jobs/overdue_deliveries.toml"),
     ),
     ("payments.toml", include_str!("../../jobs/payments.toml")),
+    ("sealing.toml", include_str!("../../jobs/sealing.toml")),
     (
         "shortage_scan.toml",
         include_str!("../../jobs/shortage_scan.toml"),

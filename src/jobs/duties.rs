@@ -85,7 +85,8 @@ pub fn run(
         JobKind::ShortageScan
         | JobKind::EmailSender
         | JobKind::AuthPurge
-        | JobKind::CommitmentPace => vec![],
+        | JobKind::CommitmentPace
+        | JobKind::Sealing => vec![],
     };
     send_items(duty.conn, spec, at, items, public_url)
 }

@@ -5,6 +5,7 @@
 
 pub mod defaults;
 pub mod duties;
+pub mod sealing;
 pub mod shortage;
 
 use chrono::{DateTime, Utc};
@@ -178,6 +179,22 @@ impl Runner {
                 self.blocking(move |c| duties::commitment_pace(c, &s, now, tz, &url, pct))
                     .await
                     .map(|r| r.to_string())
+            }
+            JobKind::Sealing => {
+                let (store, config, clock) =
+                    (self.store.clone(), self.config.clone(), self.clock.clone());
+                tokio::task::spawn_blocking(move || {
+                    let cx = crate::app::Ctx {
+                        store: &store,
+                        config: &config,
+                        clock: &clock,
+                    };
+                    sealing::run(&cx, &s, &url)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|r| r.to_string())
+                .map_err(|e| e.to_string())
             }
             JobKind::ShortageScan => self
                 .blocking(move |c| shortage::scan(c, &s, now, tz, &url))

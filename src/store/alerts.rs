@@ -24,6 +24,8 @@ pub struct Audience {
     pub regulator: bool,
     pub suppliers: Vec<i64>,
     pub institutions: Vec<i64>,
+    /// Named users (a tender's key custodians).
+    pub users: Vec<i64>,
 }
 
 /// The recipients of an alert of `kind` to `to`, each address once.
@@ -67,6 +69,13 @@ pub fn recipients(conn: &mut DbConn, kind: AlertKind, to: &Audience) -> Result<V
         rows.extend(
             base()
                 .filter(users::institution_id.eq_any(chunk.to_vec()))
+                .load::<(i64, String, String)>(conn)?,
+        );
+    }
+    for chunk in to.users.chunks(500) {
+        rows.extend(
+            base()
+                .filter(users::id.eq_any(chunk.to_vec()))
                 .load::<(i64, String, String)>(conn)?,
         );
     }

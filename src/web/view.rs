@@ -90,14 +90,18 @@ pub fn nav_for(t: &Tr, p: &Principal, path: &str) -> Vec<NavGroup> {
             admin.push(alerts);
             vec![
                 home,
-                group(
-                    "ui.group.tenders",
-                    vec![
+                group("ui.group.tenders", {
+                    let mut tenders = vec![
                         l("/demand", "nav.demand"),
                         l("/tenders", "nav.tenders"),
                         l("/contracts", "nav.contracts"),
-                    ],
-                ),
+                    ];
+                    // Only center staff keep parts of tender keys.
+                    if p.role == Role::Center {
+                        tenders.push(l("/custody", "custody.nav"));
+                    }
+                    tenders
+                }),
                 group(
                     "ui.group.orders",
                     vec![
@@ -516,6 +520,8 @@ pub struct Section {
     pub text: Vec<String>,
     pub forms: Vec<Form>,
     pub links: Vec<Link>,
+    /// Lines shown as code (a command to run, a key), each wrapping on a narrow screen.
+    pub code: Vec<String>,
 }
 
 impl Section {
@@ -539,6 +545,7 @@ impl Section {
             text: vec![],
             forms: vec![],
             links: vec![],
+            code: vec![],
         }
     }
 }

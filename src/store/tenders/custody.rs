@@ -618,3 +618,31 @@ pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Ope
         .collect();
     Ok(out)
 }
+
+/// A user's registered custodian key, if any.
+pub fn key_of(conn: &mut DbConn, user_id: i64) -> Result<Option<String>> {
+    Ok(custodian_keys::table
+        .find(user_id)
+        .select(custodian_keys::public_key)
+        .first(conn)
+        .optional()?)
+}
+
+/// The custodians of every quorum tender that may wait for one of them (a draft, or technical
+/// results published): (tender, custodian).
+pub fn custodians_at_work(conn: &mut DbConn) -> Result<Vec<(Tender, Custodian)>> {
+    let ids: Vec<i64> = tenders::table
+        .filter(tenders::state.eq_any([TenderState::Draft, TenderState::TechnicalPublished]))
+        .filter(tenders::sealing.eq(sealing::Mode::Quorum.as_str()))
+        .order(tenders::id.asc())
+        .select(tenders::id)
+        .load(conn)?;
+    let mut out = vec![];
+    for id in ids {
+        let t = tender(conn, id)?;
+        for c in custodians_of(conn, id)? {
+            out.push((t.clone(), c));
+        }
+    }
+    Ok(out)
+}

@@ -353,6 +353,8 @@ pub struct TenderRecord {
     pub suppliers: BTreeMap<i64, (String, String)>,
     /// The procurement center: (name, region code).
     pub buyer: (String, String),
+    /// The envelope digests fixed at the bid deadline (lot number, digest); None before.
+    pub digests: Option<Vec<(i32, String)>>,
 }
 
 pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<TenderRecord> {
@@ -388,6 +390,7 @@ pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<TenderRecord> {
         .select((regions::name_zh, regions::code))
         .first(conn)?;
     let contracts = contracts_of_tender(conn, tender_id)?;
+    let digests = custody::digest_list(conn, tender_id)?;
     Ok(TenderRecord {
         tender,
         lots,
@@ -395,6 +398,7 @@ pub fn ocds_record(conn: &mut DbConn, tender_id: i64) -> Result<TenderRecord> {
         contracts,
         suppliers,
         buyer: (format!("{rname}药品集中采购中心"), rcode),
+        digests,
     })
 }
 

@@ -637,7 +637,14 @@ async fn receipt(
         }
     }
     let mut notes = vec![];
-    if !r.state.prices_opened() {
+    let by_server = r.tender.sealing() == crate::sealing::Mode::Server;
+    if by_server {
+        props.push((
+            t.get("custody.sealing").into(),
+            t.get("custody.sealed_by_server").into(),
+        ));
+    }
+    if !r.state.prices_opened() && !by_server {
         notes.push(
             t.get("tender.your_price_is_sealed_no_one_center_staff_include")
                 .to_string(),

@@ -7,6 +7,7 @@ pub mod bids;
 pub mod catalog;
 pub mod commitments;
 pub mod contracts;
+pub mod custody;
 pub mod delivery_notes;
 pub mod demand;
 pub mod direct_listings;
@@ -36,7 +37,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     regions::routes(cfg);
     admin::routes(cfg);
     audit::routes(cfg);
+    custody::tender_routes(cfg);
     tenders::routes(cfg);
+    custody::routes(cfg);
     bids::routes(cfg);
     orders::routes(cfg);
     performance::routes(cfg);

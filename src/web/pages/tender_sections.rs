@@ -383,3 +383,122 @@ pub fn next_step(view: &View) -> Section {
     }
     s
 }
+
+/// Key custody of a quorum tender: its custodians and who has dealt and contributed, the
+/// quorum, the tender key once formed, what the opening waits for; center staff appoint the
+/// custodians of a draft (`candidates`: center users with a key).
+pub fn custody(
+    view: &View,
+    tender: &ts::Tender,
+    custodians: &[crate::store::tenders::custody::Custodian],
+    candidates: &[(i64, String, String)],
+) -> Section {
+    let (t, st) = (view.t, view.st);
+    let mut s = Section::new(t.get("custody.key_custody"));
+    let n = custodians.len();
+    let k = tender.quorum;
+    if n > 0 {
+        s.text.push(
+            t.get("custody.quorum_of")
+                .replace("{k}", &k.to_string())
+                .replace("{n}", &n.to_string()),
+        );
+    } else {
+        s.text.push(t.get("custody.none_appointed").into());
+    }
+    s.table = Some(Table {
+        columns: cols(&[
+            "#",
+            t.get("custody.custodian"),
+            t.get("custody.dealt"),
+            t.get("custody.contributed"),
+        ]),
+        rows: custodians
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::num(c.idx.to_string()),
+                    Cell::text(&c.name),
+                    Cell::text(super::yes_no(&t, c.dealt_at.is_some())),
+                    Cell::text(super::yes_no(&t, c.contributed_at.is_some())),
+                ]
+            })
+            .collect(),
+    });
+    if tender.envelope_key.is_empty() {
+        if n > 0 {
+            let dealt = custodians.iter().filter(|c| c.dealt_at.is_some()).count();
+            s.text.push(
+                t.get("custody.key_waits")
+                    .replace("{dealt}", &dealt.to_string())
+                    .replace("{n}", &n.to_string()),
+            );
+        }
+    } else {
+        s.text.push(format!(
+            "{}: {}",
+            t.get("custody.tender_key"),
+            super::custody::short(&tender.envelope_key)
+        ));
+        s.code.push(tender.envelope_key.clone());
+    }
+    let contributed = custodians
+        .iter()
+        .filter(|c| c.contributed_at.is_some())
+        .count();
+    if st == TenderState::TechnicalPublished && (contributed as i32) < k {
+        s.text.push(
+            t.get("custody.opening_waits")
+                .replace("{have}", &contributed.to_string())
+                .replace("{k}", &k.to_string()),
+        );
+    }
+    if view.p.can_administer() && st == TenderState::Draft {
+        if candidates.is_empty() {
+            s.text.push(t.get("custody.no_candidates").into());
+        } else {
+            let chosen: Vec<i64> = custodians.iter().map(|c| c.user_id).collect();
+            let quorum = if n > 0 {
+                k.to_string()
+            } else {
+                crate::store::tenders::custody::DEFAULT_QUORUM.to_string()
+            };
+            s.text.push(
+                t.get("custody.appoint_help")
+                    .replace(
+                        "{n}",
+                        &crate::store::tenders::custody::DEFAULT_CUSTODIANS.to_string(),
+                    )
+                    .replace(
+                        "{k}",
+                        &crate::store::tenders::custody::DEFAULT_QUORUM.to_string(),
+                    ),
+            );
+            s.forms.push(super::custody::appoint_form(
+                &t, view.id, candidates, &chosen, &quorum,
+            ));
+        }
+    }
+    s
+}
+
+/// The envelope digests fixed at the deadline: lot and digest, for bidders to find their
+/// receipt's.
+pub fn digests(view: &View, list: &[(i32, String)]) -> Section {
+    let t = view.t;
+    let mut s = Section::new(t.get("custody.digest_list"));
+    s.text.push(t.get("custody.digest_list_help").into());
+    s.table = Some(Table {
+        columns: cols(&[t.get("tender.lot"), t.get("custody.digest")]),
+        rows: list
+            .iter()
+            .map(|(no, d)| {
+                vec![
+                    Cell::num(no.to_string()),
+                    Cell::text(d).with_class("digest"),
+                ]
+            })
+            .collect(),
+    });
+    s
+}

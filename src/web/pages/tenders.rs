@@ -245,7 +245,34 @@ async fn tender_page(
         names,
     } = tender_data(&v, &state, id, supplier).await?;
     let st = ts::effective_state(&tender, now);
-    let props = tender_props(&t, state.config.time_zone, &tender, st);
+    let mut props = tender_props(&t, state.config.time_zone, &tender, st);
+    let quorum = tender.sealing() == crate::sealing::Mode::Quorum;
+    if !quorum {
+        props.push((
+            t.get("custody.sealing").into(),
+            t.get("custody.sealed_by_server").into(),
+        ));
+    }
+    let appointing = quorum && v.p.can_administer() && st == TenderState::Draft;
+    let p = v.p.clone();
+    let (custodians, digests, candidates) = run(&state, move |cx| {
+        let cs = if quorum {
+            crate::app::custody::custodians(cx, &p, id)?.1
+        } else {
+            vec![]
+        };
+        let candidates = if appointing {
+            crate::app::custody::candidates(cx, &p)?
+        } else {
+            vec![]
+        };
+        Ok((
+            cs,
+            crate::app::custody::digest_list(cx, &p, id)?,
+            candidates,
+        ))
+    })
+    .await?;
     let mut sections = vec![];
 
     let view = super::tender_sections::View {
@@ -289,6 +316,17 @@ async fn tender_page(
     }
     if !contracts.is_empty() {
         sections.push(super::tender_sections::contracts(&view, &contracts));
+    }
+    if quorum {
+        sections.push(super::tender_sections::custody(
+            &view,
+            &tender,
+            &custodians,
+            &candidates,
+        ));
+    }
+    if let Some(list) = &digests {
+        sections.push(super::tender_sections::digests(&view, list));
     }
     if v.p.can_administer() {
         sections.push(super::tender_sections::next_step(&view));
