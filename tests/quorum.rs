@@ -9,7 +9,9 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::{app, d0012_bidders, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use common::{
+    app, center_user, d0012_bidders, state_with_demo, supplier_user, token_for, Client, TestDb,
+};
 use diesel::prelude::*;
 use jicai::sealing::custodian::{self as cu, CustodyFile};
 use jicai::sealing::quorum::{self, CustodianKey, Envelope};
@@ -20,25 +22,6 @@ use jicai::store::tenders as ts;
 use serde_json::json;
 
 const CUSTODIANS: usize = 5;
-
-fn center_user(state: &jicai::web::AppState, name: &str) -> String {
-    jicai::store::users::create(
-        &mut state.store.conn().unwrap(),
-        &jicai::store::Act::new("test", chrono::Utc::now()),
-        &jicai::store::users::NewUser {
-            username: name.into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: format!("Custodian {name}"),
-            role: jicai::domain::roles::Role::Center,
-            supplier_id: None,
-            institution_id: None,
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
-    name.into()
-}
 
 /// Every 32-byte value written anywhere in these texts (hex), as a candidate secret scalar.
 fn candidate_scalars(texts: &[String]) -> Vec<quorum::Scalar> {

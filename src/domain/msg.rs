@@ -397,6 +397,11 @@ pub enum Code {
     EnvelopeAlteredAfterDeadline,
     EnvelopeUnopenable,
     CustodianKeyInvalid,
+    // --- key custody pages (issue 16, item 5) ---
+    /// An uploaded custody file (dealing, contributions) over its limit.
+    CustodyFileTooLarge,
+    /// An uploaded custody file that is not what `jicai custodian` writes.
+    CustodyFileUnreadable,
 }
 
 impl Code {

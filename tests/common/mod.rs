@@ -766,3 +766,90 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// A center user created for the test (display name `Custodian NAME`, English), e.g. a key
+/// custodian.
+pub fn center_user(state: &AppState, name: &str) -> String {
+    jicai::store::users::create(
+        &mut state.store.conn().unwrap(),
+        &jicai::store::Act::new("test", chrono::Utc::now()),
+        &jicai::store::users::NewUser {
+            username: name.into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: format!("Custodian {name}"),
+            role: jicai::domain::roles::Role::Center,
+            supplier_id: None,
+            institution_id: None,
+            email: format!("{name}@test"),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    name.into()
+}
+
+/// A user's id by username.
+pub fn user_id(state: &AppState, username: &str) -> i64 {
+    jicai::store::users::by_username(&mut state.store.conn().unwrap(), username)
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A draft tender of one lot of D0012 (900 reported in a closed demand window), its deadline two
+/// days ahead, made through the API by `center` (a token): (tender id, lot id).
+pub async fn draft_tender_d0012<S, B>(
+    c: &mut Client<S>,
+    state: &AppState,
+    center: &str,
+    title: &str,
+) -> (i64, i64)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    use serde_json::json;
+    let rfc = |d: chrono::Duration| (state.clock.now() + d).to_rfc3339();
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/demand",
+            Some(center),
+            Some(json!({"title": format!("{title} window"), "closes_at": rfc(chrono::Duration::days(1))})),
+        )
+        .await;
+    let window = r.json()["id"].as_i64().unwrap();
+    let inst = token_for(state, "institution");
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/demand/{window}/reports"),
+            Some(&inst),
+            Some(json!([{"drug_code": "D0012", "quantity": 900}])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/demand/{window}/close"),
+            Some(center),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/tenders",
+            Some(center),
+            Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(chrono::Duration::days(2)),
+                "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (
+        r.json()["id"].as_i64().unwrap(),
+        r.json()["lots"][0]["id"].as_i64().unwrap(),
+    )
+}

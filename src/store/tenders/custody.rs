@@ -632,7 +632,7 @@ pub fn key_of(conn: &mut DbConn, user_id: i64) -> Result<Option<String>> {
 /// results published): (tender, custodian).
 pub fn custodians_at_work(conn: &mut DbConn) -> Result<Vec<(Tender, Custodian)>> {
     let ids: Vec<i64> = tenders::table
-        .filter(tenders::state.eq_any([TenderState::Draft, TenderState::TechnicalPublished]))
+        .filter(tenders::state.eq_any(vec![TenderState::Draft, TenderState::TechnicalPublished]))
         .filter(tenders::sealing.eq(sealing::Mode::Quorum.as_str()))
         .order(tenders::id.asc())
         .select(tenders::id)

@@ -292,7 +292,7 @@ async fn read_file(mut mp: Multipart, field: &str, limit: usize) -> Result<Vec<u
             if bytes.len() + chunk.len() > limit {
                 return Err(Invalid::new(
                     field,
-                    Msg::new(Code::JsonTooLarge).arg("max", limit),
+                    Msg::new(Code::CustodyFileTooLarge).arg("max", limit / 1024),
                 ));
             }
             bytes.extend_from_slice(&chunk);
