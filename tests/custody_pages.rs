@@ -494,7 +494,7 @@ async fn tenders_sealed_by_the_server_say_so_on_the_page_and_the_receipt(db: Tes
         .first(&mut state.store.conn().unwrap())
         .unwrap();
     assert_eq!(sealing, "server");
-    let label = "Sealed by the server (demo and test mode only): whoever holds the server's key file could open these prices";
+    let label = "Sealed by the server (demo and test mode only): whoever holds the server&#39;s key file could open these prices";
     let mut c = Client::new(app.clone());
     c.login(&center_user(&state, "reader"), PW).await;
     let r = c.get(&format!("/tenders/{tender}")).await;

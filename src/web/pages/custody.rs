@@ -335,7 +335,7 @@ async fn upload(
         Err(e) => return refused(&v, &state, id, vec![e]).await,
     };
     let unreadable =
-        |e: serde_json::Error| Error::BadRequest(Msg::new(Code::JsonUnreadable).arg("detail", e));
+        |e: serde_json::Error| Error::BadRequest(Msg::new(Code::CustodyFileUnreadable).arg("detail", e));
     let p = v.p.clone();
     let done = if field == "dealing" {
         match serde_json::from_slice::<Dealing>(&bytes) {
