@@ -218,3 +218,9 @@ pub fn custodians_asked(cx: &Ctx) -> Result<Vec<(Tender, Custodian, CustodyStep)
         })
         .collect())
 }
+
+/// Refuses anyone but a custodian of the tender (checked before an upload is read).
+pub fn may_upload(cx: &Ctx, p: &Principal, tender_id: i64) -> Result<()> {
+    may_keep_keys(p)?;
+    as_custodian(&custody::custodians_of(&mut *cx.conn()?, tender_id)?, p).map(|_| ())
+}

@@ -324,7 +324,7 @@ async fn upload(
 ) -> Result<HttpResponse, Error> {
     // Only custodians of the tender upload anything: checked before the body is read.
     let p = v.p.clone();
-    run(&state, move |cx| app::custody_file(cx, &p, id).map(|_| ())).await?;
+    run(&state, move |cx| app::may_upload(cx, &p, id)).await?;
     let limit = if field == "dealing" {
         DEALING_LIMIT
     } else {
@@ -334,8 +334,9 @@ async fn upload(
         Ok(b) => b,
         Err(e) => return refused(&v, &state, id, vec![e]).await,
     };
-    let unreadable =
-        |e: serde_json::Error| Error::BadRequest(Msg::new(Code::CustodyFileUnreadable).arg("detail", e));
+    let unreadable = |e: serde_json::Error| {
+        Error::BadRequest(Msg::new(Code::CustodyFileUnreadable).arg("detail", e))
+    };
     let p = v.p.clone();
     let done = if field == "dealing" {
         match serde_json::from_slice::<Dealing>(&bytes) {
