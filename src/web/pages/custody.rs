@@ -91,10 +91,16 @@ async fn page(
         }
         None => mine.text.push(t.get("custody.no_key").into()),
     }
-    mine.text.push(t.get("custody.how_to_make_a_key").into());
-    mine.code
+    // How to make one: the secret stays home, the command, then the form for what it prints.
+    let mut make = Section::new(t.get(if key.is_some() {
+        "custody.replace_key"
+    } else {
+        "custody.register_key"
+    }));
+    make.text.push(t.get("custody.secret_stays").into());
+    make.text.push(t.get("custody.how_to_make_a_key").into());
+    make.code
         .push("jicai custodian keygen --key my.key".to_string());
-    mine.text.push(t.get("custody.secret_stays").into());
     let typed = refused
         .as_ref()
         .filter(|r| r.tender.is_none())
@@ -109,7 +115,7 @@ async fn page(
         }),
         vec![Field::text("public_key", t.get("custody.public_key"), &typed).required()],
     );
-    mine.push_form(&t, form, errors_for(None));
+    make.push_form(&t, form, errors_for(None));
 
     let mut list = Section::new(t.get("custody.your_tenders"));
     list.table = Some(Table {
@@ -145,10 +151,11 @@ async fn page(
             .collect(),
     });
     if duties.is_empty() {
+        list.table = None;
         list.text.push(t.get("custody.no_tenders").into());
     }
 
-    let mut sections = vec![mine, list];
+    let mut sections = vec![mine, make, list];
     for (tender, _, step) in &duties {
         if matches!(step, CustodyStep::Done | CustodyStep::Waiting) {
             continue;

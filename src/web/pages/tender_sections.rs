@@ -392,7 +392,7 @@ pub fn custody(
     tender: &ts::Tender,
     custodians: &[crate::store::tenders::custody::Custodian],
     candidates: &[(i64, String, String)],
-) -> Section {
+) -> Vec<Section> {
     let (t, st) = (view.t, view.st);
     let mut s = Section::new(t.get("custody.key_custody"));
     let n = custodians.len();
@@ -453,7 +453,9 @@ pub fn custody(
                 .replace("{k}", &k.to_string()),
         );
     }
+    let mut out = vec![s];
     if view.p.can_administer() && st == TenderState::Draft {
+        let mut s = Section::new(t.get("custody.appoint"));
         if candidates.is_empty() {
             s.text.push(t.get("custody.no_candidates").into());
         } else {
@@ -478,8 +480,9 @@ pub fn custody(
                 &t, view.id, candidates, &chosen, &quorum,
             ));
         }
+        out.push(s);
     }
-    s
+    out
 }
 
 /// The envelope digests fixed at the deadline: lot and digest, for bidders to find their

@@ -318,7 +318,7 @@ async fn tender_page(
         sections.push(super::tender_sections::contracts(&view, &contracts));
     }
     if quorum {
-        sections.push(super::tender_sections::custody(
+        sections.extend(super::tender_sections::custody(
             &view,
             &tender,
             &custodians,
