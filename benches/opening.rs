@@ -300,6 +300,23 @@ fn main() {
         .select(jicai::store::schema::products::id)
         .first(&mut conn)
         .unwrap();
+    // The demo has fewer than 20 suppliers: more, as the bid surge's set-up makes them.
+    let province = regions::all(&mut conn).unwrap().into_iter().find(|r| r.parent_id.is_none()).unwrap();
+    for i in 0..BIDDERS {
+        let first17 = format!("91340100MB{:07}", 1_000_000 + i);
+        let uscc = format!("{first17}{}", jicai::domain::ids::uscc_check_char(&first17).unwrap());
+        let input = jicai::domain::catalog::SupplierForm {
+            uscc,
+            name: format!("开标压测企业{i:02}"),
+            kind: "manufacturer".into(),
+            region_code: province.code.clone(),
+            credit_status: "good".into(),
+            emails: String::new(),
+        }
+        .validate()
+        .unwrap();
+        jicai::store::parties::create_supplier(&mut conn, &Act::new("bench", now), &input).unwrap();
+    }
     let supplier_ids: Vec<i64> = suppliers::table
         .order(suppliers::id.asc())
         .limit(BIDDERS as i64)
