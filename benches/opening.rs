@@ -301,10 +301,17 @@ fn main() {
         .first(&mut conn)
         .unwrap();
     // The demo has fewer than 20 suppliers: more, as the bid surge's set-up makes them.
-    let province = regions::all(&mut conn).unwrap().into_iter().find(|r| r.parent_id.is_none()).unwrap();
+    let province = regions::all(&mut conn)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.parent_id.is_none())
+        .unwrap();
     for i in 0..BIDDERS {
         let first17 = format!("91340100MB{:07}", 1_000_000 + i);
-        let uscc = format!("{first17}{}", jicai::domain::ids::uscc_check_char(&first17).unwrap());
+        let uscc = format!(
+            "{first17}{}",
+            jicai::domain::ids::uscc_check_char(&first17).unwrap()
+        );
         let input = jicai::domain::catalog::SupplierForm {
             uscc,
             name: format!("开标压测企业{i:02}"),
@@ -335,17 +342,19 @@ fn main() {
     for j in 0..3 {
         let t = Instant::now();
         let x = quorum::my_share(qid, j as u32 + 1, &qkeys[j], &dealings).unwrap();
-        let map: std::collections::BTreeMap<i64, String> = items
-            .iter()
-            .map(|i| {
-                let e = quorum::Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest)
-                    .unwrap();
-                (
-                    i.bid_id,
-                    quorum::contribute(&x, &e.ephemeral_point().unwrap()),
-                )
-            })
-            .collect();
+        let map: std::collections::BTreeMap<i64, String> =
+            jicai::sealing::custodian::contributions(
+                &x,
+                items.iter().map(|i| {
+                    (
+                        i.bid_id,
+                        i.nonce.as_str(),
+                        i.ciphertext.as_str(),
+                        i.digest.as_str(),
+                    )
+                }),
+            )
+            .0;
         machine.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         custody::record_contributions(

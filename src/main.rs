@@ -122,29 +122,32 @@ enum CustodianCommand {
     },
     /// Make this custodian's dealing for a draft tender from its custody file.
     Deal {
-        #[arg(long)]
-        key: std::path::PathBuf,
-        #[arg(long)]
-        custody: std::path::PathBuf,
+        #[command(flatten)]
+        files: CustodianFiles,
         #[arg(long)]
         out: std::path::PathBuf,
     },
     /// Check the shares this custodian received and the tender's key.
     Check {
-        #[arg(long)]
-        key: std::path::PathBuf,
-        #[arg(long)]
-        custody: std::path::PathBuf,
+        #[command(flatten)]
+        files: CustodianFiles,
     },
     /// Make this custodian's contributions to a tender's commercial opening.
     Open {
-        #[arg(long)]
-        key: std::path::PathBuf,
-        #[arg(long)]
-        custody: std::path::PathBuf,
+        #[command(flatten)]
+        files: CustodianFiles,
         #[arg(long)]
         out: std::path::PathBuf,
     },
+}
+
+/// The custodian's key file and the tender's custody file.
+#[derive(clap::Args)]
+struct CustodianFiles {
+    #[arg(long)]
+    key: std::path::PathBuf,
+    #[arg(long)]
+    custody: std::path::PathBuf,
 }
 
 /// The passphrase of a custodian key file: `JICAI_CUSTODIAN_PASSPHRASE`, else a line read from
@@ -200,7 +203,10 @@ fn custodian(command: CustodianCommand) -> Result<(), String> {
             println!("{}", k.public_hex());
             Ok(())
         }
-        CustodianCommand::Deal { key, custody, out } => {
+        CustodianCommand::Deal {
+            files: CustodianFiles { key, custody },
+            out,
+        } => {
             let f = read_custody(&custody)?;
             let d = cu::deal(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
             write(&out, serde_json::to_string(&d).expect("dealing serializes"))?;
@@ -211,7 +217,9 @@ fn custodian(command: CustodianCommand) -> Result<(), String> {
             );
             Ok(())
         }
-        CustodianCommand::Check { key, custody } => {
+        CustodianCommand::Check {
+            files: CustodianFiles { key, custody },
+        } => {
             let f = read_custody(&custody)?;
             cu::check(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
             println!(
@@ -222,7 +230,10 @@ fn custodian(command: CustodianCommand) -> Result<(), String> {
             );
             Ok(())
         }
-        CustodianCommand::Open { key, custody, out } => {
+        CustodianCommand::Open {
+            files: CustodianFiles { key, custody },
+            out,
+        } => {
             let f = read_custody(&custody)?;
             let (c, skipped) = cu::contribute(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
             for b in skipped {

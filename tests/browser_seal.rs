@@ -180,17 +180,18 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
     for (j, (username, _)) in jicai::demo::custody::KEEPERS.iter().enumerate().take(3) {
         let key = CustodianKey::from_seed(format!("jicai demo {username}").as_bytes());
         let x = quorum::my_share(t.id, j as u32 + 1, &key, &dealings).unwrap();
-        let map = items
-            .iter()
-            .map(|i| {
-                let e = quorum::Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest)
-                    .unwrap();
+        let map = jicai::sealing::custodian::contributions(
+            &x,
+            items.iter().map(|i| {
                 (
                     i.bid_id,
-                    quorum::contribute(&x, &e.ephemeral_point().unwrap()),
+                    i.nonce.as_str(),
+                    i.ciphertext.as_str(),
+                    i.digest.as_str(),
                 )
-            })
-            .collect();
+            }),
+        )
+        .0;
         let user = jicai::store::users::by_username(&mut c, username)
             .unwrap()
             .unwrap()

@@ -50,7 +50,6 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let center = token_for(&state, "center");
-    let rfc = |d: Duration| (state.clock.now() + d).to_rfc3339();
 
     // Five custodians make their keys on their own machines and register the public halves.
     let keys: Vec<CustodianKey> = (0..CUSTODIANS).map(|_| CustodianKey::generate()).collect();
@@ -87,46 +86,8 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 
     // A demand window and a tender of one lot.
-    let r = c
-        .api(
-            "POST",
-            "/api/v1/demand",
-            Some(&center),
-            Some(json!({"title": "Q window", "closes_at": rfc(Duration::days(1))})),
-        )
-        .await;
-    let window = r.json()["id"].as_i64().unwrap();
+    let (tender, lot) = common::draft_tender_d0012(&mut c, &state, &center, "Quorum tender").await;
     let inst = token_for(&state, "institution");
-    let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/demand/{window}/reports"),
-            Some(&inst),
-            Some(json!([{"drug_code": "D0012", "quantity": 900}])),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/demand/{window}/close"),
-            Some(&center),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    let r = c
-        .api(
-            "POST",
-            "/api/v1/tenders",
-            Some(&center),
-            Some(json!({"title": "Quorum tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)),
-                "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let tender = r.json()["id"].as_i64().unwrap();
-    let lot = r.json()["lots"][0]["id"].as_i64().unwrap();
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
 
     // Not publishable without custodians, nor before every custodian has dealt.
@@ -261,31 +222,27 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         .unwrap();
         let mut env =
             json!({"nonce": e.nonce_hex(), "ciphertext": e.ciphertext_hex(), "digest": e.digest()});
-        // A digest that does not match the envelope is refused.
-        env["digest"] = json!("00".repeat(32));
-        let r = c
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(&t),
-                Some(
-                    json!({"product_id": p, "annual_capacity": 100000, "commercial_envelope": env}),
-                ),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        env["digest"] = json!(e.digest());
-        let r = c
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(&t),
-                Some(
-                    json!({"product_id": p, "annual_capacity": 100000, "commercial_envelope": env}),
-                ),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        // A digest that does not match the envelope is refused; then the envelope itself.
+        let mut r = None;
+        for (digest, status) in [
+            ("00".repeat(32), StatusCode::UNPROCESSABLE_ENTITY),
+            (e.digest(), StatusCode::CREATED),
+        ] {
+            env["digest"] = json!(digest);
+            let body =
+                json!({"product_id": p, "annual_capacity": 100000, "commercial_envelope": env});
+            let answer = c
+                .api(
+                    "POST",
+                    &format!("/api/v1/lots/{lot}/bid"),
+                    Some(&t),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(answer.status, status, "{}", answer.body);
+            r = Some(answer);
+        }
+        let r = r.unwrap();
         assert_eq!(r.json()["commercial_digest"], e.digest());
         assert!(
             r.json().get("package_price").is_none(),

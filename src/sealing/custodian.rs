@@ -105,16 +105,39 @@ pub fn contribute(
 ) -> Result<(BTreeMap<i64, String>, Vec<i64>)> {
     check(f, key)?;
     let mut x = quorum::my_share(f.tender_id, f.you as u32, key, &f.checked()?)?;
+    let out = contributions(
+        &x,
+        f.envelopes.iter().map(|e| {
+            (
+                e.bid_id,
+                e.nonce.as_str(),
+                e.ciphertext.as_str(),
+                e.digest.as_str(),
+            )
+        }),
+    );
+    zeroize::Zeroize::zeroize(&mut x);
+    Ok(out)
+}
+
+/// The contributions of share `x` to these envelopes (bid id, R‖nonce, ciphertext, digest),
+/// each envelope first checked against its digest: those that do not match get none and are
+/// returned apart.
+pub fn contributions<'a>(
+    x: &quorum::Scalar,
+    envelopes: impl IntoIterator<Item = (i64, &'a str, &'a str, &'a str)>,
+) -> (BTreeMap<i64, String>, Vec<i64>) {
     let mut out = BTreeMap::new();
     let mut skipped = vec![];
-    for e in &f.envelopes {
-        match Envelope::price_from_fields(&e.nonce, &e.ciphertext, &e.digest) {
-            Ok(env) => {
-                out.insert(e.bid_id, quorum::contribute(&x, &env.ephemeral_point()?));
+    for (bid, nonce, ciphertext, digest) in envelopes {
+        match Envelope::price_from_fields(nonce, ciphertext, digest)
+            .and_then(|e| e.ephemeral_point())
+        {
+            Ok(r) => {
+                out.insert(bid, quorum::contribute(x, &r));
             }
-            Err(_) => skipped.push(e.bid_id),
+            Err(_) => skipped.push(bid),
         }
     }
-    zeroize::Zeroize::zeroize(&mut x);
-    Ok((out, skipped))
+    (out, skipped)
 }
