@@ -193,6 +193,9 @@ end
 LUA
 export SURGE_DATA="$TMP/surge.lua" SURGE_THREADS="$THREADS"
 
+# CPU seconds (user + system) a process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+SERVER_CPU0=$(cpu_s "$SERVER_PID")
 echo "== wrk -t$THREADS -c$CONNS --latency: 10,000 bids"
 wrk -t"$THREADS" -c"$CONNS" -d600s --latency --timeout 30s -s "$LUA" "$BASE" >"$OUT/wrk.txt" 2>&1 &
 WRK_PID=$!
@@ -204,6 +207,8 @@ for _ in $(seq 1 1200); do
     kill -0 "$WRK_PID" 2>/dev/null || break
     sleep 0.5
 done
+SERVER_CPU=$(awk -v a="$SERVER_CPU0" -v b="$(cpu_s "$SERVER_PID")" 'BEGIN { printf "%.2f", b - a }')
+WRK_CPU=$(cpu_s "$WRK_PID" 2>/dev/null || echo "?")
 sleep 2
 kill -INT "$WRK_PID" 2>/dev/null || true
 wait "$WRK_PID" || true
@@ -247,6 +252,7 @@ RATIO=$(awk -v a="$BPS" -v b="$TPS" 'BEGIN { printf "%.3f", a / b }')
     printf '%-40s %s\n' "bids in the tender afterwards" "$BIDS"
     printf '%-40s %s\n' "bid versions stored" "$VERSIONS"
     printf '%-40s %s\n' "bids still sealed (no price in clear)" "$SEALED"
+    printf '%-40s %s\n' "CPU s during the surge: server / wrk" "$SERVER_CPU / $WRK_CPU"
     printf '%-40s %s\n' "pgbench tps (-c$PGCLIENTS -j$THREADS, TPC-B)" "$TPS"
     printf '%-40s %s\n' "ratio bids/s : pgbench tps" "$RATIO"
     echo "raw outputs: $OUT"
