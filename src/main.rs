@@ -475,8 +475,8 @@ fn block_on<T>(work: impl std::future::Future<Output = Result<T, String>>) -> Re
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
-    // The custodian's and the bidder's own tools need no settings, database or network.
+    // The custodian's and the bidder's own tools need no settings, database or network (a
+    // custodian's machine has no JICAI_* settings, and bad ones must not stop them).
     match cli.command {
         Some(Command::Custodian { command }) => return custodian(command),
         Some(Command::Seal {
@@ -488,6 +488,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }) => return seal(&tender_key, tender, lot, supplier, &price),
         _ => {}
     }
+    let config = Config::from_env().map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => actix_web::rt::System::new().block_on(serve(config, demo)),
         Command::Migrate => {

@@ -15,9 +15,7 @@ use common::{
 use diesel::prelude::*;
 use jicai::sealing::custodian::{self as cu, CustodyFile};
 use jicai::sealing::quorum::{self, CustodianKey, Envelope};
-use jicai::store::schema::{
-    audit_log, audit_pending, bids, custodian_keys, envelope_digests, tender_custodians, tenders,
-};
+use jicai::store::schema::{audit_log, audit_pending, bids, tender_custodians};
 use jicai::store::tenders as ts;
 use serde_json::json;
 
@@ -486,11 +484,6 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     assert_eq!(
         stored,
         keys.iter().map(|k| k.public_hex()).collect::<Vec<_>>()
-    );
-    let _ = (
-        custodian_keys::table,
-        envelope_digests::table,
-        tenders::table,
     );
 }
 

@@ -84,16 +84,21 @@ pub fn deal(f: &CustodyFile, key: &CustodianKey) -> Result<Dealing> {
 /// Checks this custodian's shares from every dealing so far (a bad one names its dealer) and,
 /// once every custodian has dealt, that the published tender key is the dealings' key.
 pub fn check(f: &CustodyFile, key: &CustodianKey) -> Result<()> {
+    share(f, key).map(|mut x| zeroize::Zeroize::zeroize(&mut x))
+}
+
+/// This custodian's share of the tender's key, each part checked (see `check`).
+fn share(f: &CustodyFile, key: &CustodianKey) -> Result<quorum::Scalar> {
     f.my_entry(key)?;
     let all = f.checked()?;
-    quorum::my_share(f.tender_id, f.you as u32, key, &all)?;
+    let x = quorum::my_share(f.tender_id, f.you as u32, key, &all)?;
     if all.len() == f.custodians.len() {
         let checked: Vec<CheckedDealing> = all.into_iter().map(|(c, _)| c).collect();
         if quorum::hex_point(&quorum::tender_key(&checked)) != f.tender_key {
             return Err(Error::BadDealing);
         }
     }
-    Ok(())
+    Ok(x)
 }
 
 /// This custodian's contributions to opening every envelope listed (bid id → hex), and the
@@ -103,8 +108,7 @@ pub fn contribute(
     f: &CustodyFile,
     key: &CustodianKey,
 ) -> Result<(BTreeMap<i64, String>, Vec<i64>)> {
-    check(f, key)?;
-    let mut x = quorum::my_share(f.tender_id, f.you as u32, key, &f.checked()?)?;
+    let mut x = share(f, key)?;
     let out = contributions(
         &x,
         f.envelopes.iter().map(|e| {

@@ -463,7 +463,12 @@ pub struct CheckedDealing {
 
 /// Checks a dealing's shape and its proof of knowledge (the server does this on receipt).
 pub fn check_dealing(tender_id: i64, k: usize, n: usize, d: &Dealing) -> Result<CheckedDealing> {
-    if d.commitments.len() != k || d.shares.len() != n || d.dealer < 1 || d.dealer as usize > n {
+    if k < 1
+        || d.commitments.len() != k
+        || d.shares.len() != n
+        || d.dealer < 1
+        || d.dealer as usize > n
+    {
         return Err(Error::BadDealing);
     }
     let commitments = d
@@ -523,7 +528,10 @@ pub fn my_share(
     let mut x = Scalar::ZERO;
     for (checked, raw) in dealings {
         let bad = Error::BadShare(checked.dealer);
-        let (nonce, ct) = raw.shares.get(j as usize - 1).ok_or(bad.clone())?;
+        let (nonce, ct) = raw
+            .shares
+            .get((j as usize).wrapping_sub(1))
+            .ok_or(bad.clone())?;
         let e = Envelope::from_fields(nonce, ct, SHARE_LEN).map_err(|_| bad.clone())?;
         let mut plain = open_with_secret(
             &key.0,
@@ -806,6 +814,27 @@ mod tests {
             my_share(6, 1, &s.keys[0], &dealings).err(),
             Some(Error::BadShare(2))
         );
+    }
+
+    #[test]
+    fn a_custody_file_with_nonsense_numbers_is_refused_not_a_panic() {
+        let s = setup(8, 2, 3);
+        let (_, d) = &s.dealings[0];
+        // A quorum of 0 (a crafted custody file): refused, never an index out of range.
+        let mut empty = d.clone();
+        empty.commitments.clear();
+        assert_eq!(
+            check_dealing(8, 0, 3, &empty).err(),
+            Some(Error::BadDealing)
+        );
+        // A custodian index of 0 or beyond the list: no share, named by its dealer.
+        for j in [0, 99] {
+            assert_eq!(
+                my_share(8, j, &s.keys[0], &s.dealings).err(),
+                Some(Error::BadShare(1))
+            );
+        }
+        assert!(lagrange(&[]).is_empty());
     }
 
     #[test]

@@ -558,64 +558,63 @@ pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Ope
     let slot: BTreeMap<i32, usize> = js.iter().enumerate().map(|(k, j)| (*j, k)).collect();
     let mut by_bid: BTreeMap<i64, Vec<Option<String>>> = BTreeMap::new();
     for (j, b, d) in contributions {
-        by_bid.entry(b).or_insert_with(|| vec![None; js.len()])[slot[&j]] = Some(d);
+        if let Some(k) = slot.get(&j) {
+            by_bid.entry(b).or_insert_with(|| vec![None; js.len()])[*k] = Some(d);
+        }
     }
     let lambdas = quorum::lagrange(&js.iter().map(|j| *j as u32).collect::<Vec<_>>());
     let items = opening_items(conn, t.id)?;
-    if let Some(i) = items.iter().find(|i| {
-        Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest).is_ok()
-            && !by_bid
-                .get(&i.bid_id)
-                .is_some_and(|ds| ds.iter().all(Option::is_some))
-    }) {
-        tracing::warn!("bid {}: contributions missing at the opening", i.bid_id);
-        return Err(StoreError::Conflict(
-            Msg::new(Code::OpeningWaitsForCustodians)
-                .arg("have", 0)
-                .arg("need", t.quorum),
-        ));
-    }
-    // Each envelope: S = Σ λ_j·D_j, then the cipher; spread over the cores.
-    let open_one = |i: &OpeningItem| -> Opened {
+    // Each envelope: S = Σ λ_j·D_j, then the cipher; spread over the cores. None: the
+    // quorum's contributions to it are not all there (the opening waits).
+    let open_one = |i: &OpeningItem| -> Option<Opened> {
         // The envelope as stored now must be the one whose digest was published at the deadline.
         let Ok(e) = Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest) else {
             // Every envelope was checked well-formed, with its digest, when it was submitted:
             // one that differs now was changed after the deadline.
-            return Opened::Invalid(Code::EnvelopeAlteredAfterDeadline);
+            return Some(Opened::Invalid(Code::EnvelopeAlteredAfterDeadline));
         };
-        let points: Option<Vec<quorum::RistrettoPoint>> = by_bid[&i.bid_id]
+        let points = by_bid
+            .get(&i.bid_id)?
             .iter()
             .map(|d| d.as_deref().and_then(|d| quorum::point_hex(d).ok()))
-            .collect();
-        let Some(points) = points else {
-            return Opened::Invalid(Code::EnvelopeUnopenable);
-        };
+            .collect::<Option<Vec<quorum::RistrettoPoint>>>()?;
         let shared = quorum::combine(&lambdas, &points);
         let binding = quorum::price_binding(t.id, i.lot_id, i.supplier_id);
-        match quorum::open_with_shared(&shared, &y, t.id, &binding, &e) {
-            Ok(p) => Opened::Plain(p),
-            Err(_) => Opened::Invalid(Code::EnvelopeUnopenable),
-        }
+        Some(
+            match quorum::open_with_shared(&shared, &y, t.id, &binding, &e) {
+                Ok(p) => Opened::Plain(p),
+                Err(_) => Opened::Invalid(Code::EnvelopeUnopenable),
+            },
+        )
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = items.len().div_ceil(threads).max(1);
-    let opened: Vec<Vec<Opened>> = std::thread::scope(|s| {
+    let opened: Vec<Option<Opened>> = std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
             .map(|c| s.spawn(move || c.iter().map(open_one).collect::<Vec<_>>()))
             .collect();
+        // A worker that panicked (a bug, never input: nothing above indexes or unwraps)
+        // passes its panic on, and the opening's transaction rolls back.
         handles
             .into_iter()
-            .map(|h| h.join().expect("opening an envelope does not panic"))
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let out: BTreeMap<i64, Opened> = items
-        .iter()
-        .map(|i| i.bid_id)
-        .zip(opened.into_iter().flatten())
-        .collect();
+    let mut out = BTreeMap::new();
+    for (i, o) in items.iter().zip(opened) {
+        let Some(o) = o else {
+            tracing::warn!("bid {}: contributions missing at the opening", i.bid_id);
+            return Err(StoreError::Conflict(
+                Msg::new(Code::OpeningWaitsForCustodians)
+                    .arg("have", 0)
+                    .arg("need", t.quorum),
+            ));
+        };
+        out.insert(i.bid_id, o);
+    }
     Ok(out)
 }
 
