@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::ErrorBody;
-use super::{run, ApiError, AppState, Error};
+use super::{json_body, run, ApiError, AppState, Error};
 use crate::app::custody as app;
 use crate::domain::{Code, Msg};
 use crate::sealing::quorum::Dealing;
@@ -150,7 +150,46 @@ pub struct DealingIn {
     pub dealer: u32,
     pub commitments: Vec<String>,
     pub proof: String,
+    #[schema(schema_with = share_pairs)]
     pub shares: Vec<[String; 2]>,
+}
+
+fn hex() -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some("^[0-9a-f]*$"))
+}
+
+/// Each share is a pair of hex strings, `[R‖nonce, ciphertext]`.
+fn share_pairs() -> utoipa::openapi::ArrayBuilder {
+    use utoipa::openapi::ArrayBuilder;
+    let pair = ArrayBuilder::new()
+        .items(hex())
+        .min_items(Some(2))
+        .max_items(Some(2));
+    ArrayBuilder::new().items(pair)
+}
+
+/// The contributions file (`jicai custodian open`): an object from bid id (decimal digits) to
+/// contribution (hex).
+pub struct ContributionsIn;
+
+impl utoipa::PartialSchema for ContributionsIn {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        contributions_body().into()
+    }
+}
+
+impl ToSchema for ContributionsIn {}
+
+fn contributions_body() -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .property_names(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .pattern(Some("^[1-9][0-9]{0,17}$")),
+        ))
+        .additional_properties(Some(hex()))
 }
 
 /// The caller's dealing for a draft tender (the output of `jicai custodian deal`).
@@ -162,8 +201,7 @@ pub async fn deal(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<web::Json<ProgressOut>, ApiError> {
-    let d: Dealing = serde_json::from_slice(&body)
-        .map_err(|e| Error::BadRequest(Msg::new(Code::JsonUnreadable).arg("detail", e)))?;
+    let d: Dealing = json_body(&body)?;
     let (p, id) = (u.p, id.into_inner());
     let (done, of) = run(&state, move |cx| app::deal(cx, &p, id, &d)).await?;
     Ok(web::Json(ProgressOut { done, of }))
@@ -172,7 +210,7 @@ pub async fn deal(
 /// The caller's contributions to a tender's opening (the output of `jicai custodian open`: an
 /// object from bid id to contribution), once its technical results are published. Up to 64 MB;
 /// answers how many custodians have contributed and how many must.
-#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = BTreeMap<String, String>, responses((status = 200, body = ProgressOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(tag = "custody", params(("id" = i64, Path, description = "tender id")), request_body = ContributionsIn, responses((status = 200, body = ProgressOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenders/{id}/contributions")]
 pub async fn contribute(
     u: ApiUser,
@@ -192,8 +230,7 @@ pub async fn contribute(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let items: BTreeMap<i64, String> = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::BadRequest(Msg::new(Code::JsonUnreadable).arg("detail", e)))?;
+    let items: BTreeMap<i64, String> = json_body(&bytes)?;
     let (p, id) = (u.p, id.into_inner());
     let (done, of) = run(&state, move |cx| app::contribute(cx, &p, id, &items)).await?;
     Ok(web::Json(ProgressOut { done, of }))

@@ -114,6 +114,21 @@ async fn trace_requests(
     res
 }
 
+/// Reads a JSON body a handler takes as bytes: text that is not JSON is a 400
+/// (`json_unreadable`); JSON of the wrong shape (a share that is not a pair, a key that is not a
+/// bid id) is a 422 on the field `body`, as the OpenAPI document promises for data it admits.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let msg = Msg::new(Code::JsonUnreadable).arg("detail", &e);
+        match e.classify() {
+            serde_json::error::Category::Data => {
+                Error::Invalid(vec![crate::domain::Invalid::new("body", msg)])
+            }
+            _ => Error::BadRequest(msg),
+        }
+    })
+}
+
 /// Runs blocking database work on the blocking thread pool, never on an HTTP worker.
 pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, Error>
 where
