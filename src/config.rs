@@ -268,10 +268,8 @@ impl Config {
             })?,
             secret_file: PathBuf::from(src.get("secret_file").0),
             master_key_file: PathBuf::from(src.get("master_key_file").0),
-            sealing: src.parse("sealing", "quorum or server", |v| match v {
-                "quorum" => Some(crate::sealing::Mode::Quorum),
-                "server" => Some(crate::sealing::Mode::Server),
-                _ => None,
+            sealing: src.parse("sealing", "quorum or server", |v| {
+                v.parse::<crate::sealing::Mode>().ok()
             })?,
             objection_days: num("objection_days", 0, 60)?,
             delivery: crate::domain::orders::DeliveryRules {

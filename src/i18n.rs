@@ -298,7 +298,7 @@ mod tests {
             let names = every_word_set!(@ $f,
                 alerts::AlertKind, award::PolicyKind, catalog::Category, catalog::CreditStatus,
                 catalog::InstitutionKind, catalog::LicenceKind, catalog::ListOrigin,
-                catalog::RegionLevel, catalog::SupplierKind, catalog::Unit, jobs::JobKind,
+                catalog::RegionLevel, catalog::SupplierKind, catalog::Unit, custody::Sealing, jobs::JobKind,
                 mail::MailStatus, orders::CreditEventKind, orders::DeclineReason,
                 orders::OrderState, orders::ReceiptOutcome, orders::RejectReason, roles::Role,
                 shortage::Change, shortage::EventKind, shortage::Level, shortage::ResponseKind,

@@ -3,6 +3,16 @@
 
 use super::tender::TenderState;
 
+words! {
+    /// How a tender's price envelopes are sealed (`tenders.sealing`): `quorum`, to a key the
+    /// tender's custodians form (k of them open), or `server`, to one key derived from the
+    /// master key file on the server (for demos and tests only).
+    pub enum Sealing {
+        Quorum => "quorum",
+        Server => "server",
+    }
+}
+
 /// The custodian's next step for one tender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustodyStep {

@@ -18,31 +18,8 @@ use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
 
 use crate::domain::{Code, Invalid, Msg};
 
-/// How a tender's price envelopes are sealed (`tenders.sealing`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The bidder seals to a key formed by the tender's custodians; k of them open.
-    Quorum,
-    /// One key derived from the master key file on the server: for demos and tests only.
-    Server,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Quorum => "quorum",
-            Mode::Server => "server",
-        }
-    }
-
-    pub fn parse(s: &str) -> Mode {
-        if s == "quorum" {
-            Mode::Quorum
-        } else {
-            Mode::Server
-        }
-    }
-}
+/// How a tender's price envelopes are sealed (a closed set of the domain's).
+pub use crate::domain::custody::Sealing as Mode;
 
 /// The master secret (32 bytes) of server-sealed tenders, and how new tenders seal.
 #[derive(Clone)]

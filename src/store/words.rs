@@ -101,6 +101,7 @@ text_words!(
     crate::domain::catalog::Unit,
     crate::domain::catalog::ListOrigin,
     crate::domain::catalog::Category,
+    crate::domain::custody::Sealing,
 );
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub struct Tender {
     /// dealings (empty until every custodian has dealt).
     pub envelope_key: String,
     /// `server` or `quorum` (`sealing::Mode`).
-    pub sealing: String,
+    pub sealing: crate::sealing::Mode,
     /// Quorum sealing: how many custodians open (k).
     pub quorum: i32,
     /// When the list of envelope digests was fixed (at the bid deadline).
@@ -82,7 +82,7 @@ impl Tender {
         self.bid_deadline.and_utc()
     }
     pub fn sealing(&self) -> crate::sealing::Mode {
-        crate::sealing::Mode::parse(&self.sealing)
+        self.sealing
     }
 }
 
