@@ -148,7 +148,8 @@ pub use crate::store::tenders::{PriceIn, SealedPrice, Submitted};
 
 /// Submits (or replaces) the principal's bid on a lot through the bid writer. A unit price
 /// above the lot's maximum valid price is sealed only once the bidder confirms it (the bid stays
-/// the bidder's choice; it is invalid at the opening).
+/// the bidder's choice; it is invalid at the opening). The page's path: the lot is checked
+/// first (it must be of `tender_id`), then again by the writer.
 #[tracing::instrument(skip_all, fields(user = %p.username, lot = cmd.lot_id))]
 pub fn submit(
     cx: &Ctx,
@@ -157,8 +158,30 @@ pub fn submit(
     tender_id: Option<i64>,
     cmd: SubmitBid,
 ) -> Result<Submitted> {
+    check_ready(cx, p, bidder(p)?, tender_id, cmd.lot_id)?;
+    let sub = submission(p, cmd)?;
+    Ok(writer.submit_blocking(cx.act(p), sub)?)
+}
+
+/// The bid API's path, the path of a bid surge: what needs no database is checked here; the
+/// lot (there for a supplier, open for bids), the bidder's kind, the product (the lot's drug,
+/// the bidder's own) and the price against the ceiling are checked by the bid writer inside its
+/// transaction, read once for every submission of its batch. No pooled connection, no blocking
+/// thread per bid.
+#[tracing::instrument(skip_all, fields(user = %p.username, lot = cmd.lot_id))]
+pub async fn submit_queued(
+    writer: &BidWriter,
+    act: crate::store::Act,
+    p: &Principal,
+    cmd: SubmitBid,
+) -> Result<Submitted> {
+    let sub = submission(p, cmd)?;
+    Ok(writer.submit(act, sub).await?)
+}
+
+/// A bid as the writer takes it, once the checks that need no database pass.
+fn submission(p: &Principal, cmd: SubmitBid) -> Result<BidSubmission> {
     let sid = bidder(p)?;
-    check_ready(cx, p, sid, tender_id, cmd.lot_id)?;
     rules::check_submission(
         cmd.annual_capacity,
         match &cmd.price {
@@ -169,10 +192,7 @@ pub fn submit(
             .iter()
             .map(|d| (d.name.as_str(), d.bytes.as_slice())),
     )?;
-    // The lot (again: open for bids when written), the product (the lot's drug, the bidder's
-    // own) and the price against the ceiling are checked by the bid writer inside its
-    // transaction, read once for every submission of its batch: one statement per bid here.
-    let sub = BidSubmission {
+    Ok(BidSubmission {
         lot_id: cmd.lot_id,
         supplier_id: sid,
         product_id: cmd.product_id,
@@ -180,8 +200,7 @@ pub fn submit(
         price: cmd.price,
         documents: cmd.documents,
         confirm_above_max: cmd.confirm_above_max,
-    };
-    Ok(writer.submit_blocking(cx.act(p), sub)?)
+    })
 }
 
 /// Withdraws the principal's bid on a lot before the deadline; the lot's tender id.
@@ -306,4 +325,38 @@ pub fn receipt(cx: &Ctx, p: &Principal, id: i64) -> Result<BidReceipt> {
         state: own.state,
         price: own.price,
     })
+}
+
+/// A bid under review: its lot's number and policy, the bid with its supplier's and product's
+/// names.
+pub type UnderReview = (i32, crate::domain::award::PolicyKind, (Bid, String, String));
+
+/// The bids under review of a tender's lots, as (lot number, policy, bid with supplier and
+/// product names): for staff, regulators and experts once the technical envelopes are opened
+/// (never a price before the commercial opening); None for anyone else, or before.
+#[tracing::instrument(skip_all, fields(user = %p.username, tender = tender.id))]
+pub fn under_review(
+    cx: &Ctx,
+    p: &Principal,
+    tender: &Tender,
+    lots: &[(i64, i32, crate::domain::award::PolicyKind)],
+) -> Result<Option<Vec<UnderReview>>> {
+    let st = ts::effective_state(tender, cx.clock.now());
+    let reviewer = matches!(p.role, Role::Center | Role::Regulator | Role::Expert);
+    if !reviewer
+        || matches!(
+            st,
+            TenderState::Draft | TenderState::Open | TenderState::Closed
+        )
+    {
+        return Ok(None);
+    }
+    let mut c = cx.conn()?;
+    let mut out = vec![];
+    for (lid, no, policy) in lots {
+        for b in ts::lot_bids_for_review(&mut c, *lid)? {
+            out.push((*no, *policy, b));
+        }
+    }
+    Ok(Some(out))
 }

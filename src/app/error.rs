@@ -51,6 +51,7 @@ impl From<StoreError> for Error {
         match e {
             StoreError::NotFound(what) => Error::NotFound(what),
             StoreError::Conflict(m) => Error::Conflict(m),
+            StoreError::Refused(m) => Error::Forbidden(m),
             StoreError::Invalid(es) => Error::Invalid(es),
             StoreError::Rejected(rows) => {
                 Error::Invalid(rows.into_iter().map(row_invalid).collect())

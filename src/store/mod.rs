@@ -69,6 +69,9 @@ pub enum StoreError {
     NotFound(Msg),
     #[error("{0}")]
     Conflict(Msg),
+    /// A rule refuses the actor this (answered as forbidden).
+    #[error("refused: {0}")]
+    Refused(Msg),
     #[error("invalid input")]
     Invalid(Vec<Invalid>),
     /// Rows of an import that were refused; nothing was written.

@@ -168,9 +168,8 @@ pub async fn submit_bid(
         documents: documents(b.documents)?,
         confirm_above_max: b.confirm_above_max,
     };
-    let writer = state.bids.clone();
-    let p = u.p;
-    let s = run(&state, move |cx| bids::submit(cx, &writer, &p, None, cmd)).await?;
+    let act = state.act(&u.p.username);
+    let s = bids::submit_queued(&state.bids, act, &u.p, cmd).await?;
     match s.receipt {
         Some(r) => Ok(HttpResponse::Created().json(ReceiptOut::new(r, s.price.as_ref()))),
         None => match s.price {

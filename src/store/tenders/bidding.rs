@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 use crate::domain::bidding::{self as rules, ProductOwner};
+use crate::domain::roles::Role;
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
 #[diesel(table_name = bids)]
@@ -237,6 +238,8 @@ struct Batch {
     licences: HashMap<i64, Vec<(LicenceKind, String, NaiveDate)>>,
     /// (lot, supplier) → (bid id, version) of the bids already there.
     existing: HashMap<(i64, i64), (i64, i32)>,
+    /// supplier → its kind and whether it is some product's national agent.
+    bidders: HashMap<i64, (SupplierKind, bool)>,
 }
 
 fn sorted_ids(
@@ -293,7 +296,9 @@ fn read_batch(
         .into_iter()
         .map(|(id, l, s, v)| ((l, s), (id, v)))
         .collect();
+    let bidders = bidders_facts(conn, &supplier_ids)?;
     Ok(Batch {
+        bidders,
         lot_ids,
         supplier_ids,
         lots_tenders,
@@ -301,6 +306,38 @@ fn read_batch(
         licences,
         existing,
     })
+}
+
+/// The kind of each supplier of a batch, and whether it is a national agent (asked only of
+/// distribution enterprises: a manufacturer bids anyway).
+fn bidders_facts(
+    conn: &mut DbConn,
+    supplier_ids: &[i64],
+) -> Result<HashMap<i64, (SupplierKind, bool)>> {
+    let kinds: Vec<(i64, SupplierKind)> = suppliers::table
+        .filter(suppliers::id.eq_any(supplier_ids))
+        .select((suppliers::id, suppliers::kind))
+        .load(conn)?;
+    let distributors: Vec<i64> = kinds
+        .iter()
+        .filter(|(_, k)| *k != SupplierKind::Manufacturer)
+        .map(|(id, _)| *id)
+        .collect();
+    let agents: HashSet<i64> = if distributors.is_empty() {
+        HashSet::new()
+    } else {
+        products::table
+            .filter(products::national_agent_id.eq_any(&distributors))
+            .select(products::national_agent_id)
+            .load::<Option<i64>>(conn)?
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    Ok(kinds
+        .into_iter()
+        .map(|(id, k)| (id, (k, agents.contains(&id))))
+        .collect())
 }
 
 /// The technical envelope of a submission (product, capacity, the supplier's licences, the
@@ -341,10 +378,20 @@ fn plan(
     act: &Act,
     s: &BidSubmission,
 ) -> Result<Step> {
+    // The lot as a supplier sees it (a draft tender's lots do not exist for it), a bidder that
+    // may bid at all, the lot open for bids now: the checks of `app::bids` before a bid is
+    // queued, made here in the batch so that a bid costs no read of its own.
     let (lot, t) = b
         .lots_tenders
         .get(&s.lot_id)
+        .filter(|(_, t)| tender::tender_visible_to(Role::Supplier, t.published_at.is_some()))
         .ok_or_else(|| StoreError::NotFound(Code::LotNotFound.into()))?;
+    let (kind, agent) = b
+        .bidders
+        .get(&s.supplier_id)
+        .copied()
+        .ok_or_else(|| StoreError::NotFound(Code::SupplierNotFound.into()))?;
+    rules::may_bid(kind, agent).map_err(|r| StoreError::Refused(r.code().into()))?;
     tender::check_bidding_open(t.state(), t.deadline(), act.at)?;
     let p = b
         .products
@@ -383,7 +430,24 @@ fn plan(
     let version = prior.map(|p| p.1 + 1).unwrap_or(1);
     let licences = b.licences.get(&s.supplier_id).cloned().unwrap_or_default();
     let (tech_json, tech_digest) = technical_envelope(s, licences);
-    let sealed = match &s.price {
+    let sealed = seal_price(t, s, version)?;
+    Ok(Step::Write(Plan {
+        idx,
+        existing: prior.map(|p| p.0),
+        version,
+        tech_json,
+        tech_digest,
+        sealed,
+        product: p.clone(),
+        price,
+    }))
+}
+
+/// The commercial envelope of a submission: sealed here to the tender's key when the price came
+/// in clear (a server-sealed tender), or the bidder's own envelope, checked for its form and
+/// digest (whether it opens is known only at the opening, and is the bidder's affair).
+fn seal_price(t: &Tender, s: &BidSubmission, version: i32) -> Result<Sealed> {
+    Ok(match &s.price {
         PriceIn::Clear(m) => {
             let plain = serde_json::to_vec(&CommercialEnvelope {
                 package_price: m.to_string(),
@@ -416,17 +480,7 @@ fn plan(
                 digest: e.digest.to_ascii_lowercase(),
             }
         }
-    };
-    Ok(Step::Write(Plan {
-        idx,
-        existing: prior.map(|p| p.0),
-        version,
-        tech_json,
-        tech_digest,
-        sealed,
-        product: p.clone(),
-        price,
-    }))
+    })
 }
 
 /// Moves the counter of final submissions (the last tie-break) once for the batch; the first

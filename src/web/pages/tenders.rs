@@ -254,23 +254,15 @@ async fn tender_page(
         ));
     }
     let appointing = quorum && v.p.can_administer() && st == TenderState::Draft;
-    let p = v.p.clone();
-    let (custodians, digests, candidates) = run(&state, move |cx| {
-        let cs = if quorum {
-            crate::app::custody::custodians(cx, &p, id)?.1
-        } else {
-            vec![]
-        };
-        let candidates = if appointing {
-            crate::app::custody::candidates(cx, &p)?
-        } else {
-            vec![]
-        };
-        Ok((
-            cs,
-            crate::app::custody::digest_list(cx, &p, id)?,
-            candidates,
-        ))
+    let lot_ids: Vec<(i64, i32, PolicyKind)> = lots
+        .iter()
+        .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
+        .collect();
+    let (p, for_review) = (v.p.clone(), tender.clone());
+    let (custodians, digests, candidates, bids) = run(&state, move |cx| {
+        let (cs, digests, candidates) = custody_of(cx, &p, id, quorum, appointing)?;
+        let bids = crate::app::bids::under_review(cx, &p, &for_review, &lot_ids)?;
+        Ok((cs, digests, candidates, bids))
     })
     .await?;
     let mut sections = vec![];
@@ -289,27 +281,8 @@ async fn tender_page(
         sections.push(super::tender_sections::own_bids(&view, &mine));
     }
     // Staff, regulators and experts: the bids under review (never a price before the opening).
-    if matches!(v.p.role, Role::Center | Role::Regulator | Role::Expert)
-        && !matches!(
-            st,
-            TenderState::Draft | TenderState::Open | TenderState::Closed
-        )
-    {
-        let lot_ids: Vec<(i64, i32, PolicyKind)> = lots
-            .iter()
-            .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
-            .collect();
-        let bids = db(&state, move |c| {
-            let mut out = vec![];
-            for (lid, no, policy) in lot_ids {
-                for b in ts::lot_bids_for_review(c, lid)? {
-                    out.push((no, policy, b));
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-        sections.push(super::tender_sections::review(&view, &bids));
+    if let Some(bids) = &bids {
+        sections.push(super::tender_sections::review(&view, bids));
     }
     if !objections.is_empty() {
         sections.push(super::tender_sections::objections(&view, &objections));
@@ -342,6 +315,36 @@ async fn tender_page(
         actions,
         sections,
     })
+}
+
+/// A quorum tender's custodians, its envelope digests (once fixed) and, while center staff may
+/// appoint, whom they may appoint.
+#[allow(clippy::type_complexity)]
+fn custody_of(
+    cx: &crate::app::Ctx,
+    p: &crate::domain::roles::Principal,
+    id: i64,
+    quorum: bool,
+    appointing: bool,
+) -> Result<
+    (
+        Vec<ts::custody::Custodian>,
+        Option<Vec<(i32, String)>>,
+        Vec<(i64, String, String)>,
+    ),
+    Error,
+> {
+    let cs = if quorum {
+        crate::app::custody::custodians(cx, p, id)?.1
+    } else {
+        vec![]
+    };
+    let candidates = if appointing {
+        crate::app::custody::candidates(cx, p)?
+    } else {
+        vec![]
+    };
+    Ok((cs, crate::app::custody::digest_list(cx, p, id)?, candidates))
 }
 
 #[derive(Deserialize)]
