@@ -679,6 +679,111 @@ async fn user_and_token_forms_pick_by_name_and_keep_what_was_typed(db: TestDb) {
     );
 }
 
+/// The forms on a supplier's and an institution's own page (licence, contacts) come back on
+/// that page (422) with the error by its field and what was typed; a licence is removed from
+/// its confirmation on the page, by the supplier's own user only.
+async fn party_page_forms_keep_what_was_typed(db: TestDb) {
+    use jicai::store::parties;
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let own = jicai::store::users::by_username(&mut state.store.conn().unwrap(), "supplier")
+        .unwrap()
+        .unwrap()
+        .supplier_id
+        .unwrap();
+    let licences = |state: &AppState| -> Vec<(i64, String)> {
+        parties::licences_of(&mut state.store.conn().unwrap(), own)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.id, l.number))
+            .collect()
+    };
+    let before = licences(&state);
+    for (lang, not_date, not_email) in [
+        ("zh-CN", "不是日期", "不是电子邮件地址"),
+        ("en", "is not a date", "is not an e-mail address"),
+    ] {
+        let mut c = logged_in(app.clone(), "supplier", lang).await;
+        c.get(&format!("/suppliers/{own}")).await;
+        let r = c
+            .post(
+                &format!("/suppliers/{own}/licences"),
+                &[
+                    ("kind", "gmp"),
+                    ("number", "AH-2031-0042"),
+                    ("expires_on", "2031-02-30"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_error(&r, "expires_on", "not_a_date", not_date);
+        assert_kept(&r, &["AH-2031-0042", "2031-02-30"]);
+        assert!(
+            r.body.contains("<option value=\"gmp\" selected"),
+            "{}",
+            r.body
+        );
+
+        let r = c
+            .post(
+                &format!("/suppliers/{own}/contacts"),
+                &[("emails", "sales@example.com, not-an-address")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_error(&r, "emails", "not_email", not_email);
+        assert_kept(&r, &["sales@example.com, not-an-address"]);
+    }
+    assert_eq!(licences(&state), before, "nothing written");
+
+    // The township center's user: its own contacts form, refused on its page.
+    let mut c = logged_in(app.clone(), "institution", "zh-CN").await;
+    let home = c.get("/institutions").await;
+    let at = home
+        .body
+        .find("href=\"/institutions/")
+        .expect("an institution link");
+    let id: String = home.body[at + "href=\"/institutions/".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    c.get(&format!("/institutions/{id}")).await;
+    let r = c
+        .post(
+            &format!("/institutions/{id}/contacts"),
+            &[("emails", "护士站")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_error(&r, "emails", "not_email", "不是电子邮件地址");
+    assert_kept(&r, &["护士站"]);
+
+    // Removing a licence: a confirmation on the supplier's page (no page of its own), then gone.
+    let gone = before.first().expect("the demo supplier has a licence").0;
+    let mut c = logged_in(app.clone(), "supplier", "en").await;
+    let page = c.get(&format!("/suppliers/{own}")).await;
+    let action = format!("/suppliers/{own}/licences/{gone}/remove");
+    assert!(page.body.contains(&action), "{}", page.body);
+    assert!(
+        page.body.contains("the audit log keeps it"),
+        "the confirmation says what happens: {}",
+        page.body
+    );
+    // Another supplier's user cannot remove it (it does not exist for them).
+    let other = supplier_user(&state, {
+        let all = parties::supplier_names(&mut state.store.conn().unwrap()).unwrap();
+        all.iter().find(|(id, _, _)| *id != own).unwrap().0
+    });
+    let mut o = logged_in(app.clone(), &other, "en").await;
+    o.get("/home").await;
+    assert_eq!(o.post(&action, &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(licences(&state), before);
+    let r = c.post(&action, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(licences(&state).iter().all(|l| l.0 != gone));
+    assert_eq!(licences(&state).len(), before.len() - 1);
+}
+
 on_both_databases!(
     demo: product_form_picks_by_name_and_keeps_what_was_typed,
     drug_form_keeps_what_was_typed,
@@ -689,4 +794,5 @@ on_both_databases!(
     a_bid_keeps_what_was_typed_and_lands_on_its_receipt,
     direct_listing_form_keeps_what_was_typed,
     user_and_token_forms_pick_by_name_and_keep_what_was_typed,
+    party_page_forms_keep_what_was_typed,
 );

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod outbox;
 pub mod parties;
 pub mod performance;
+pub mod regions;
 pub mod shortage_picks;
 pub mod shortage_responses;
 pub mod shortage_scan;

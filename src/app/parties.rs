@@ -1,10 +1,11 @@
 //! Institutions and suppliers: who may see which, and who may change their contacts. Each rule
 //! is stated once; pages and the API both ask here.
 
-use super::{Ctx, Error, Result};
+use super::{may_administer, Ctx, Error, Result};
+use crate::domain::catalog::{InstitutionInput, LicenceForm, SupplierInput};
 use crate::domain::roles::{Principal, Role, Scope};
 use crate::domain::{email_list, Code};
-use crate::store::parties::{self, Institution, Supplier};
+use crate::store::parties::{self, Institution, Licence, Supplier};
 use crate::store::DbConn;
 
 /// Institutions a principal acts for or reads: every one for staff and regulators, an
@@ -108,6 +109,91 @@ pub fn set_supplier_contacts(cx: &Ctx, p: &Principal, id: i64, emails: &str) -> 
         &cx.act(p),
         id,
         &emails,
+    )?)
+}
+
+/// A new institution (center staff).
+#[tracing::instrument(skip_all, fields(user = %p.username))]
+pub fn create_institution(
+    cx: &Ctx,
+    p: &Principal,
+    input: &InstitutionInput,
+) -> Result<Institution> {
+    may_administer(p)?;
+    Ok(parties::create_institution(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        input,
+    )?)
+}
+
+/// Changes an institution's record (center staff).
+#[tracing::instrument(skip_all, fields(user = %p.username, institution = id))]
+pub fn update_institution(
+    cx: &Ctx,
+    p: &Principal,
+    id: i64,
+    input: &InstitutionInput,
+) -> Result<Institution> {
+    may_administer(p)?;
+    Ok(parties::update_institution(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        id,
+        input,
+    )?)
+}
+
+/// A new supplier (center staff).
+#[tracing::instrument(skip_all, fields(user = %p.username))]
+pub fn create_supplier(cx: &Ctx, p: &Principal, input: &SupplierInput) -> Result<Supplier> {
+    may_administer(p)?;
+    Ok(parties::create_supplier(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        input,
+    )?)
+}
+
+/// Changes a supplier's record (center staff).
+#[tracing::instrument(skip_all, fields(user = %p.username, supplier = id))]
+pub fn update_supplier(
+    cx: &Ctx,
+    p: &Principal,
+    id: i64,
+    input: &SupplierInput,
+) -> Result<Supplier> {
+    may_administer(p)?;
+    Ok(parties::update_supplier(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        id,
+        input,
+    )?)
+}
+
+/// Adds a licence to a supplier's record: center staff or the supplier's own users.
+#[tracing::instrument(skip_all, fields(user = %p.username, supplier = id))]
+pub fn add_licence(cx: &Ctx, p: &Principal, id: i64, form: &LicenceForm) -> Result<Licence> {
+    check_supplier_edit(p, id)?;
+    let input = form.validate()?;
+    Ok(parties::add_licence(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        id,
+        &input,
+    )?)
+}
+
+/// Removes a licence from a supplier's record: center staff or the supplier's own users.
+#[tracing::instrument(skip_all, fields(user = %p.username, supplier = id, licence = licence))]
+pub fn remove_licence(cx: &Ctx, p: &Principal, id: i64, licence: i64) -> Result<()> {
+    check_supplier_edit(p, id)?;
+    Ok(parties::remove_licence(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        id,
+        licence,
     )?)
 }
 

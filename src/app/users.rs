@@ -88,3 +88,57 @@ pub fn set_password(cx: &Ctx, p: &Principal, id: i64, password: &str) -> Result<
         &hash,
     )?)
 }
+
+/// A new API token for an account, with its secret (shown once; only its hash is kept) and the
+/// account it acts as (center staff).
+#[tracing::instrument(skip_all, fields(user = %p.username, account = user_id))]
+pub fn issue_token(
+    cx: &Ctx,
+    p: &Principal,
+    user_id: i64,
+    name: &str,
+) -> Result<(users::Token, users::UserRow, String)> {
+    may_administer(p)?;
+    let new = security::new_api_token();
+    let mut c = cx.conn()?;
+    let tok = users::create_token(&mut c, &cx.act(p), user_id, name, &new.hash, &new.prefix)?;
+    let user = users::get(&mut c, user_id)?;
+    Ok((tok, user, new.secret))
+}
+
+/// Revokes an API token (center staff); revoking a revoked token changes nothing.
+#[tracing::instrument(skip_all, fields(user = %p.username, token = id))]
+pub fn revoke_token(cx: &Ctx, p: &Principal, id: i64) -> Result<users::Token> {
+    may_administer(p)?;
+    Ok(users::revoke_token(&mut *cx.conn()?, &cx.act(p), id)?)
+}
+
+/// Keeps the language a signed-in user chose for their own account (every role).
+#[tracing::instrument(skip_all, fields(user = %username))]
+pub fn set_own_language(cx: &Ctx, user_id: i64, username: &str, lang: &str) -> Result<()> {
+    let act = crate::store::Act::new(username, cx.clock.now());
+    Ok(users::set_language(&mut *cx.conn()?, &act, user_id, lang)?)
+}
+
+/// The alert kinds a user has switched off for themselves.
+pub fn alert_optouts(
+    cx: &Ctx,
+    p: &Principal,
+) -> Result<std::collections::BTreeSet<crate::domain::alerts::AlertKind>> {
+    Ok(crate::store::alerts::optouts(&mut *cx.conn()?, p.user_id)?)
+}
+
+/// Sets which alert kinds a user receives (each user their own, every role).
+#[tracing::instrument(skip_all, fields(user = %p.username))]
+pub fn set_alert_optouts(
+    cx: &Ctx,
+    p: &Principal,
+    off: &std::collections::BTreeSet<crate::domain::alerts::AlertKind>,
+) -> Result<()> {
+    Ok(crate::store::alerts::set_optouts(
+        &mut *cx.conn()?,
+        &cx.act(p),
+        p.user_id,
+        off,
+    )?)
+}

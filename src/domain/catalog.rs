@@ -448,7 +448,7 @@ pub struct LicenceInput {
 impl LicenceForm {
     pub fn validate(&self) -> Result<LicenceInput, Vec<Invalid>> {
         let mut e = Errors::default();
-        let kind = e.take(LicenceKind::parse("licence_kind", &self.kind));
+        let kind = e.take(LicenceKind::parse("kind", &self.kind));
         let number = e.take(required_text("number", &self.number, 64));
         let expires = e.take(super::date("expires_on", &self.expires_on));
         e.finish(|| LicenceInput {

@@ -390,10 +390,9 @@ async fn switch_language(
     let _ = session.insert(LANG, &code);
     if let Some(sid) = session.get::<String>(SID).ok().flatten() {
         if let Some(u) = live_user(&state, &sid).await? {
-            let now = state.clock.now();
             let lang = code.clone();
-            db(&state, move |c| {
-                users::set_language(c, &crate::store::Act::new(u.username, now), u.id, &lang)
+            crate::web::run(&state, move |cx| {
+                crate::app::users::set_own_language(cx, u.id, &u.username, &lang)
             })
             .await?;
         }

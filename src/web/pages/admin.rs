@@ -10,7 +10,6 @@ use crate::app;
 use crate::domain::roles::Role;
 use crate::domain::users::UserForm;
 use crate::domain::{required_text, Code, Invalid, Msg};
-use crate::security;
 use crate::store::{outbox, users};
 use crate::web::auth::{role_label, Viewer};
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, ListPage, Section, Table};
@@ -423,18 +422,14 @@ async fn issue_token(
             );
         }
     };
-    let new = security::new_api_token();
-    let act = state.act(&v.p.username);
-    let (hash, prefix) = (new.hash.clone(), new.prefix.clone());
-    let (tok, user) = db(&state, move |c| {
-        let tok = users::create_token(c, &act, user_id, &name, &hash, &prefix)?;
-        let u = users::get(c, user_id)?;
-        Ok((tok, u))
+    let p = v.p.clone();
+    let (tok, user, secret) = run(&state, move |cx| {
+        app::users::issue_token(cx, &p, user_id, &name)
     })
     .await?;
     let mut s = Section::new(t.get("token.secret_title"));
     s.text.push(t.get("token.secret_once").to_string());
-    s.text.push(new.secret.clone());
+    s.text.push(secret);
     s.links
         .push(Link::new(format!("/users/{user_id}"), t.get("action.back")));
     view::ok(&DetailPage {
@@ -478,8 +473,8 @@ async fn revoke_token(
 ) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let id = id.into_inner();
-    let act = state.act(&v.p.username);
-    db(&state, move |c| users::revoke_token(c, &act, id)).await?;
+    let p = v.p.clone();
+    run(&state, move |cx| app::users::revoke_token(cx, &p, id)).await?;
     crate::web::flash(&session, v.t.get("ui.flash.token_revoked"));
     Ok(view::see_other("/tokens"))
 }

@@ -22,6 +22,7 @@ pub mod pickers;
 pub mod regions;
 pub mod shortage_parties;
 pub mod shortages;
+pub mod suppliers;
 pub mod tender_sections;
 pub mod tenders;
 
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);
     catalog::routes(cfg);
     parties::routes(cfg);
+    suppliers::routes(cfg);
     regions::routes(cfg);
     admin::routes(cfg);
     audit::routes(cfg);
@@ -150,16 +152,16 @@ pub fn admin_actions(v: &super::auth::Viewer, links: &[(&str, &str)]) -> Vec<sup
         .collect()
 }
 
-/// Saves a form center staff sent: its checked `input` through `save` (audited as the viewer,
-/// in one transaction of the store's), then on to `to(saved)`; a refusal shows the form again
-/// with what was wrong (422).
+/// Saves a form center staff sent: its checked `input` through the service `save` (which
+/// authorizes, and audits as the viewer in one transaction), then on to `to(saved)`; a refusal
+/// shows the form again with what was wrong (422).
 pub async fn save_form<I, O>(
     v: &super::auth::Viewer,
-    state: &super::AppState,
+    state: &actix_web::web::Data<super::AppState>,
     heading: &str,
     form: super::view::Form,
     input: Result<I, Vec<crate::domain::Invalid>>,
-    save: impl FnOnce(&mut crate::store::DbConn, &crate::store::Act, &I) -> crate::store::Result<O>
+    save: impl FnOnce(&crate::app::Ctx, &crate::domain::roles::Principal, &I) -> crate::app::Result<O>
         + Send
         + 'static,
     to: impl FnOnce(&O) -> String,
@@ -168,9 +170,9 @@ where
     I: Send + 'static,
     O: Send + 'static,
 {
-    let act = state.act(&v.p.username);
+    let p = v.p.clone();
     let result = match input {
-        Ok(input) => super::db(state, move |c| save(c, &act, &input)).await,
+        Ok(input) => super::run(state, move |cx| save(cx, &p, &input)).await,
         Err(es) => Err(super::Error::Invalid(es)),
     };
     match result {

@@ -5,17 +5,18 @@ use actix_web::{get, post, web, HttpResponse};
 use super::catalog::form_page;
 use super::pickers;
 use super::{field, new_record_page, save_form, word_options};
+use crate::app;
 use crate::domain::catalog::{RegionForm, RegionLevel};
 use crate::store::regions;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, Field, Form, Link, ListPage, Table};
-use crate::web::{db, AppState, Error};
+use crate::web::{db, run, AppState, Error};
 
 #[get("/regions")]
 async fn region_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     v.require_reader()?;
     let t = v.t;
-    let all = db(&state, regions::all).await?;
+    let all = run(&state, crate::app::regions::all).await?;
     let code_of = |id: Option<i64>| {
         id.and_then(|id| all.iter().find(|r| r.id == id))
             .map(|r| r.code.clone())
@@ -115,7 +116,7 @@ async fn create_region(
         v.t.get("action.new_region"),
         form,
         f.validate(),
-        regions::create,
+        app::regions::create,
         |_| "/regions".into(),
     )
     .await
@@ -181,7 +182,7 @@ async fn update_region(
         v.t.get("action.edit"),
         form,
         f.validate(),
-        move |c, act, input| regions::update(c, act, id, input),
+        move |cx, p, input| app::regions::update(cx, p, id, input),
         |_| "/regions".into(),
     )
     .await

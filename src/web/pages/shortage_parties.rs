@@ -8,15 +8,14 @@ use std::collections::BTreeSet;
 use super::local_time;
 use super::shortages::{cols, drug_choices, drug_label};
 use crate::app::parties::acting_supplier;
-use crate::app::{shortage_picks, shortages};
+use crate::app::{self, shortage_picks, shortages};
 use crate::domain::alerts::AlertKind;
 use crate::domain::roles::Role;
 use crate::domain::Code;
-use crate::store::alerts as sa;
 use crate::store::shortages as ss;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Section, Table};
-use crate::web::{db, run, AppState, Error};
+use crate::web::{run, AppState, Error};
 
 // ---------- institutions' shortage reports ----------
 
@@ -344,8 +343,8 @@ async fn end_interruption(
 #[get("/account/alerts")]
 async fn alert_prefs(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let uid = v.p.user_id;
-    let off = db(&state, move |c| sa::optouts(c, uid)).await?;
+    let p = v.p.clone();
+    let off = run(&state, move |cx| app::users::alert_optouts(cx, &p)).await?;
     let fields = AlertKind::ALL
         .iter()
         .map(|k| {
@@ -376,9 +375,11 @@ async fn save_alert_prefs(
         .copied()
         .filter(|k| !on.contains(k.as_str()))
         .collect();
-    let uid = v.p.user_id;
-    let act = state.act(&v.p.username);
-    db(&state, move |c| sa::set_optouts(c, &act, uid, &off)).await?;
+    let p = v.p.clone();
+    run(&state, move |cx| {
+        app::users::set_alert_optouts(cx, &p, &off)
+    })
+    .await?;
     Ok(view::see_other("/account/alerts"))
 }
 
