@@ -77,10 +77,20 @@ pub fn search(
     ))
 }
 
-/// The filters' choices: the actors and action codes in the log.
-pub fn choices(cx: &Ctx, p: &Principal) -> Result<(Vec<String>, Vec<String>)> {
+/// The filters' choices: the actors and action codes in the log, with the actors' names.
+pub fn choices(cx: &Ctx, p: &Principal) -> Result<(Vec<String>, Vec<String>, Names)> {
     may_read(p)?;
-    Ok(audit::actors_and_actions(&mut *cx.conn()?)?)
+    let mut c = cx.conn()?;
+    let (actors, actions) = audit::actors_and_actions(&mut c)?;
+    let as_entries: Vec<Entry> = actors
+        .iter()
+        .map(|a| Entry {
+            actor: a.clone(),
+            ..Entry::default()
+        })
+        .collect();
+    let names = audit::names_of(&mut c, &as_entries)?;
+    Ok((actors, actions, names))
 }
 
 /// One entry with its names, and whether the chain verifies (the entry page says so).

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::schema::{audit_head, audit_log, audit_pending};
 use super::{Act, DbConn, Result};
@@ -178,7 +179,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Verification> {
 }
 
 /// An audit record for display.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Entry {
     pub id: i64,
     pub at: String,
@@ -446,11 +447,7 @@ pub type Names = std::collections::BTreeMap<(String, String), (String, String)>;
 /// drug); the others are named by their id where they are shown. Users by their username too:
 /// `("user", username)`, for the actors.
 pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
-    use super::schema::{
-        contracts, drugs, institutions, products, regions, shortages, suppliers, tenders, users,
-    };
-    use std::collections::BTreeSet;
-    let mut ids: std::collections::BTreeMap<&str, BTreeSet<i64>> = Default::default();
+    let mut ids: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
     for e in entries {
         if let Ok(id) = e.entity_id.parse::<i64>() {
             ids.entry(e.entity.as_str()).or_default().insert(id);
@@ -462,64 +459,60 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
             .unwrap_or_default()
     };
     let mut out = Names::new();
-    let mut put = |kind: &str, id: String, zh: String, en: String| {
-        out.insert((kind.to_string(), id), (zh, en));
-    };
-    let drug_name = |code: &str, zh: &str, inn: &str, form: &str, strength: &str| {
-        (
-            format!("{zh} {form} {strength}（{code}）"),
-            format!("{inn} {form} {strength} ({code})"),
-        )
-    };
-    for chunk in of("drug").chunks(500) {
-        let rows: Vec<(i64, String, String, String, String, String)> = drugs::table
-            .filter(drugs::id.eq_any(chunk))
-            .select((
-                drugs::id,
-                drugs::code,
-                drugs::name_zh,
-                drugs::inn,
-                drugs::dosage_form,
-                drugs::strength,
-            ))
-            .load(conn)?;
-        for (id, code, zh, inn, form, strength) in rows {
-            let (z, e) = drug_name(&code, &zh, &inn, &form, &strength);
-            put("drug", id.to_string(), z, e);
-        }
-    }
-    for (kind, list) in [("shortage", of("shortage")), ("contract", of("contract"))] {
-        for chunk in list.chunks(500) {
-            let rows: Vec<(i64, String, String, String, String, String)> = if kind == "shortage" {
-                shortages::table
+    drug_names(conn, &of, &mut out)?;
+    record_names(conn, &of, &mut out)?;
+    let mut user_ids = of("user");
+    user_ids.truncate(5000);
+    let actors: BTreeSet<String> = entries.iter().map(|e| e.actor.clone()).collect();
+    user_names(conn, &user_ids, &actors, &mut out)?;
+    Ok(out)
+}
+
+fn put(out: &mut Names, kind: &str, id: String, zh: String, en: String) {
+    out.insert((kind.to_string(), id), (zh, en));
+}
+
+/// A drug, a shortage and a contract are named by their drug ("name form strength (code)"); a
+/// product by its drug and approval number.
+fn drug_names(conn: &mut DbConn, of: &dyn Fn(&str) -> Vec<i64>, out: &mut Names) -> Result<()> {
+    use super::schema::{contracts, drugs, products, shortages};
+    type Row = (i64, String, String, String, String, String);
+    let cols = (
+        drugs::code,
+        drugs::name_zh,
+        drugs::inn,
+        drugs::dosage_form,
+        drugs::strength,
+    );
+    for kind in ["drug", "shortage", "contract"] {
+        for chunk in of(kind).chunks(500) {
+            let rows: Vec<Row> = match kind {
+                "drug" => drugs::table
+                    .filter(drugs::id.eq_any(chunk))
+                    .select((drugs::id, cols))
+                    .load::<(i64, (String, String, String, String, String))>(conn)?,
+                "shortage" => shortages::table
                     .inner_join(drugs::table)
                     .filter(shortages::id.eq_any(chunk))
-                    .select((
-                        shortages::id,
-                        drugs::code,
-                        drugs::name_zh,
-                        drugs::inn,
-                        drugs::dosage_form,
-                        drugs::strength,
-                    ))
-                    .load(conn)?
-            } else {
-                contracts::table
+                    .select((shortages::id, cols))
+                    .load(conn)?,
+                _ => contracts::table
                     .inner_join(drugs::table.on(drugs::id.eq(contracts::drug_id)))
                     .filter(contracts::id.eq_any(chunk))
-                    .select((
-                        contracts::id,
-                        drugs::code,
-                        drugs::name_zh,
-                        drugs::inn,
-                        drugs::dosage_form,
-                        drugs::strength,
-                    ))
-                    .load(conn)?
-            };
+                    .select((contracts::id, cols))
+                    .load(conn)?,
+            }
+            .into_iter()
+            .map(|(id, (code, zh, inn, form, strength))| (id, code, zh, inn, form, strength))
+            .collect();
             for (id, code, zh, inn, form, strength) in rows {
-                let (z, e) = drug_name(&code, &zh, &inn, &form, &strength);
-                put(kind, id.to_string(), z, e);
+                put(
+                    out,
+                    kind,
+                    id.to_string(),
+                    format!("{zh} {form} {strength}（{code}）"),
+                    format!("{inn} {form} {strength} ({code})"),
+                );
             }
         }
     }
@@ -536,6 +529,7 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
             .load(conn)?;
         for (id, zh, inn, no) in rows {
             put(
+                out,
                 "product",
                 id.to_string(),
                 format!("{zh} {no}"),
@@ -543,6 +537,12 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
             );
         }
     }
+    Ok(())
+}
+
+/// Institutions, suppliers and tenders by the one name they have; regions in both languages.
+fn record_names(conn: &mut DbConn, of: &dyn Fn(&str) -> Vec<i64>, out: &mut Names) -> Result<()> {
+    use super::schema::{institutions, regions, suppliers, tenders};
     // The kinds named by one column of their own table, looked up by id.
     macro_rules! named_by_id {
         ($kind:literal, $table:ident, $name:ident) => {
@@ -552,7 +552,7 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
                     .select(($table::id, $table::$name))
                     .load(conn)?;
                 for (id, n) in rows {
-                    put($kind, id.to_string(), n.clone(), n);
+                    put(out, $kind, id.to_string(), n.clone(), n);
                 }
             }
         };
@@ -566,30 +566,38 @@ pub fn names_of(conn: &mut DbConn, entries: &[Entry]) -> Result<Names> {
             .select((regions::id, regions::name_zh, regions::name_en))
             .load(conn)?;
         for (id, zh, en) in rows {
-            put("region", id.to_string(), zh, en);
+            put(out, "region", id.to_string(), zh, en);
         }
     }
-    let mut user_ids = of("user");
-    user_ids.truncate(5000);
-    let actors: BTreeSet<String> = entries.iter().map(|e| e.actor.clone()).collect();
-    let actors: Vec<String> = actors.into_iter().collect();
-    for chunk in user_ids.chunks(500) {
+    Ok(())
+}
+
+/// Users by id (the records) and by username (the actors), as their display names.
+fn user_names(
+    conn: &mut DbConn,
+    ids: &[i64],
+    actors: &BTreeSet<String>,
+    out: &mut Names,
+) -> Result<()> {
+    use super::schema::users;
+    for chunk in ids.chunks(500) {
         let rows: Vec<(i64, String)> = users::table
             .filter(users::id.eq_any(chunk))
             .select((users::id, users::display_name))
             .load(conn)?;
         for (id, n) in rows {
-            put("user", id.to_string(), n.clone(), n);
+            put(out, "user", id.to_string(), n.clone(), n);
         }
     }
+    let actors: Vec<String> = actors.iter().cloned().collect();
     for chunk in actors.chunks(500) {
         let rows: Vec<(String, String)> = users::table
             .filter(users::username.eq_any(chunk))
             .select((users::username, users::display_name))
             .load(conn)?;
         for (u, n) in rows {
-            put("actor", u, n.clone(), n);
+            put(out, "actor", u, n.clone(), n);
         }
     }
-    Ok(out)
+    Ok(())
 }

@@ -63,150 +63,174 @@ impl Chrome {
     }
 }
 
+/// A menu: groups (label key) of links (path, label key).
+type Menu = &'static [(&'static str, &'static [(&'static str, &'static str)])];
+
+const ALERTS: (&str, &str) = ("/account/alerts", "nav.alerts");
+
+const CENTER_MENU: Menu = &[
+    (
+        "ui.group.tenders",
+        &[
+            ("/demand", "nav.demand"),
+            ("/tenders", "nav.tenders"),
+            ("/contracts", "nav.contracts"),
+            // Only center staff keep parts of tender keys.
+            ("/custody", "custody.nav"),
+        ],
+    ),
+    ("ui.group.orders", STAFF_ORDERS),
+    ("ui.group.shortages", &[("/shortages", "nav.shortages")]),
+    ("ui.group.catalog", STAFF_CATALOG),
+    (
+        "ui.group.admin",
+        &[
+            ("/import", "nav.import"),
+            ("/users", "nav.users"),
+            ("/tokens", "nav.tokens"),
+            ("/audit", "nav.audit"),
+            ("/outbox", "nav.outbox"),
+            ALERTS,
+        ],
+    ),
+];
+
+const REGULATOR_MENU: Menu = &[
+    (
+        "ui.group.tenders",
+        &[
+            ("/demand", "nav.demand"),
+            ("/tenders", "nav.tenders"),
+            ("/contracts", "nav.contracts"),
+        ],
+    ),
+    ("ui.group.orders", STAFF_ORDERS),
+    ("ui.group.shortages", &[("/shortages", "nav.shortages")]),
+    ("ui.group.catalog", STAFF_CATALOG),
+    (
+        "ui.group.admin",
+        &[("/audit", "nav.audit"), ("/outbox", "nav.outbox"), ALERTS],
+    ),
+];
+
+const STAFF_ORDERS: &[(&str, &str)] = &[
+    ("/orders", "nav.orders"),
+    ("/performance", "nav.performance"),
+    ("/commitments", "nav.commitments"),
+    ("/direct-listings", "nav.direct_listings"),
+];
+
+const STAFF_CATALOG: &[(&str, &str)] = &[
+    ("/drugs", "nav.drugs"),
+    ("/products", "nav.products"),
+    ("/institutions", "nav.institutions"),
+    ("/suppliers", "nav.suppliers"),
+    ("/regions", "nav.regions"),
+];
+
+/// A supplier's user; its own record and products come first in the catalog group.
+const SUPPLIER_MENU: Menu = &[
+    (
+        "ui.group.tenders",
+        &[("/tenders", "nav.tenders"), ("/contracts", "nav.contracts")],
+    ),
+    (
+        "ui.group.orders",
+        &[
+            ("/orders", "nav.orders"),
+            ("/payables", "nav.payables"),
+            ("/performance", "nav.performance"),
+            ("/direct-listings", "nav.direct_listings"),
+        ],
+    ),
+    (
+        "ui.group.shortages",
+        &[("/supply-interruptions", "nav.interruptions")],
+    ),
+    ("ui.group.catalog", &[("/drugs", "nav.drugs")]),
+    ("ui.group.account", &[ALERTS]),
+];
+
+/// An institution's user; its own record comes first in the catalog group.
+const INSTITUTION_MENU: Menu = &[
+    (
+        "ui.group.orders",
+        &[
+            ("/orders", "nav.orders"),
+            ("/payables", "nav.payables"),
+            ("/commitments", "nav.commitments"),
+            ("/direct-listings", "nav.direct_listings"),
+        ],
+    ),
+    (
+        "ui.group.tenders",
+        &[("/demand", "nav.demand"), ("/contracts", "nav.contracts")],
+    ),
+    (
+        "ui.group.shortages",
+        &[("/shortage-reports", "nav.shortage_reports")],
+    ),
+    (
+        "ui.group.catalog",
+        &[
+            ("/institutions", "nav.institutions"),
+            ("/drugs", "nav.drugs"),
+        ],
+    ),
+    ("ui.group.account", &[ALERTS]),
+];
+
+const EXPERT_MENU: Menu = &[
+    ("ui.group.tenders", &[("/tenders", "nav.tenders")]),
+    (
+        "ui.group.catalog",
+        &[("/drugs", "nav.drugs"), ("/products", "nav.products")],
+    ),
+    ("ui.group.account", &[ALERTS]),
+];
+
 /// The menu a role sees, grouped by task (tenders; orders and supply; shortages; catalog and
 /// parties; administration or account), with the link of the page at `path` marked current.
 pub fn nav_for(t: &Tr, p: &Principal, path: &str) -> Vec<NavGroup> {
-    let l = |href: &str, key: &str| Link::new(href, t.get(key));
-    let group = |key: &str, links: Vec<Link>| NavGroup {
-        label: t.get(key).to_string(),
-        links,
+    let menu = match p.role {
+        Role::Center => CENTER_MENU,
+        Role::Regulator => REGULATOR_MENU,
+        Role::Supplier => SUPPLIER_MENU,
+        Role::Institution => INSTITUTION_MENU,
+        Role::Expert => EXPERT_MENU,
+    };
+    // A supplier's or an institution's own record heads the catalog group.
+    let mut own = match (p.role, p.supplier_id, p.institution_id) {
+        (Role::Supplier, Some(id), _) => vec![
+            Link::new(format!("/suppliers/{id}"), t.get("nav.my_supplier")),
+            Link::new(
+                format!("/products?manufacturer_id={id}"),
+                t.get("nav.my_products"),
+            ),
+        ],
+        (Role::Institution, _, Some(id)) => vec![Link::new(
+            format!("/institutions/{id}"),
+            t.get("nav.my_institution"),
+        )],
+        _ => vec![],
     };
     // Home stands alone, before the groups.
-    let home = NavGroup {
+    let mut groups = vec![NavGroup {
         label: String::new(),
-        links: vec![l("/home", "nav.home")],
-    };
-    let alerts = l("/account/alerts", "nav.alerts");
-    let mut groups = match p.role {
-        Role::Center | Role::Regulator => {
-            let mut admin = vec![];
-            if p.role == Role::Center {
-                admin.push(l("/import", "nav.import"));
-                admin.push(l("/users", "nav.users"));
-                admin.push(l("/tokens", "nav.tokens"));
-            }
-            admin.push(l("/audit", "nav.audit"));
-            admin.push(l("/outbox", "nav.outbox"));
-            admin.push(alerts);
-            vec![
-                home,
-                group("ui.group.tenders", {
-                    let mut tenders = vec![
-                        l("/demand", "nav.demand"),
-                        l("/tenders", "nav.tenders"),
-                        l("/contracts", "nav.contracts"),
-                    ];
-                    // Only center staff keep parts of tender keys.
-                    if p.role == Role::Center {
-                        tenders.push(l("/custody", "custody.nav"));
-                    }
-                    tenders
-                }),
-                group(
-                    "ui.group.orders",
-                    vec![
-                        l("/orders", "nav.orders"),
-                        l("/performance", "nav.performance"),
-                        l("/commitments", "nav.commitments"),
-                        l("/direct-listings", "nav.direct_listings"),
-                    ],
-                ),
-                group("ui.group.shortages", vec![l("/shortages", "nav.shortages")]),
-                group(
-                    "ui.group.catalog",
-                    vec![
-                        l("/drugs", "nav.drugs"),
-                        l("/products", "nav.products"),
-                        l("/institutions", "nav.institutions"),
-                        l("/suppliers", "nav.suppliers"),
-                        l("/regions", "nav.regions"),
-                    ],
-                ),
-                group("ui.group.admin", admin),
-            ]
-        }
-        Role::Supplier => {
-            let mut catalog = vec![];
-            if let Some(id) = p.supplier_id {
-                catalog.push(Link::new(
-                    format!("/suppliers/{id}"),
-                    t.get("nav.my_supplier"),
-                ));
-                catalog.push(Link::new(
-                    format!("/products?manufacturer_id={id}"),
-                    t.get("nav.my_products"),
-                ));
-            }
-            catalog.push(l("/drugs", "nav.drugs"));
-            vec![
-                home,
-                group(
-                    "ui.group.tenders",
-                    vec![
-                        l("/tenders", "nav.tenders"),
-                        l("/contracts", "nav.contracts"),
-                    ],
-                ),
-                group(
-                    "ui.group.orders",
-                    vec![
-                        l("/orders", "nav.orders"),
-                        l("/payables", "nav.payables"),
-                        l("/performance", "nav.performance"),
-                        l("/direct-listings", "nav.direct_listings"),
-                    ],
-                ),
-                group(
-                    "ui.group.shortages",
-                    vec![l("/supply-interruptions", "nav.interruptions")],
-                ),
-                group("ui.group.catalog", catalog),
-                group("ui.group.account", vec![alerts]),
-            ]
-        }
-        Role::Institution => {
-            let mut catalog = vec![];
-            if let Some(id) = p.institution_id {
-                catalog.push(Link::new(
-                    format!("/institutions/{id}"),
-                    t.get("nav.my_institution"),
-                ));
-            }
-            catalog.push(l("/institutions", "nav.institutions"));
-            catalog.push(l("/drugs", "nav.drugs"));
-            vec![
-                home,
-                group(
-                    "ui.group.orders",
-                    vec![
-                        l("/orders", "nav.orders"),
-                        l("/payables", "nav.payables"),
-                        l("/commitments", "nav.commitments"),
-                        l("/direct-listings", "nav.direct_listings"),
-                    ],
-                ),
-                group(
-                    "ui.group.tenders",
-                    vec![l("/demand", "nav.demand"), l("/contracts", "nav.contracts")],
-                ),
-                group(
-                    "ui.group.shortages",
-                    vec![l("/shortage-reports", "nav.shortage_reports")],
-                ),
-                group("ui.group.catalog", catalog),
-                group("ui.group.account", vec![alerts]),
-            ]
-        }
-        Role::Expert => vec![
-            home,
-            group("ui.group.tenders", vec![l("/tenders", "nav.tenders")]),
-            group(
-                "ui.group.catalog",
-                vec![l("/drugs", "nav.drugs"), l("/products", "nav.products")],
-            ),
-            group("ui.group.account", vec![alerts]),
-        ],
-    };
+        links: vec![Link::new("/home", t.get("nav.home"))],
+    }];
+    for (label, links) in menu {
+        let mut ls = if *label == "ui.group.catalog" {
+            std::mem::take(&mut own)
+        } else {
+            vec![]
+        };
+        ls.extend(links.iter().map(|(href, key)| Link::new(*href, t.get(key))));
+        groups.push(NavGroup {
+            label: t.get(label).to_string(),
+            links: ls,
+        });
+    }
     mark_current(&mut groups, path);
     groups
 }
@@ -608,4 +632,72 @@ pub struct ReportPage {
     pub action: String,
     pub filters: Vec<Field>,
     pub reports: Vec<Report>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, supplier_id: Option<i64>, institution_id: Option<i64>) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            role,
+            supplier_id,
+            institution_id,
+        }
+    }
+
+    fn hrefs(groups: &[NavGroup]) -> Vec<&str> {
+        groups
+            .iter()
+            .flat_map(|g| g.links.iter().map(|l| l.href.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn each_role_has_its_menu_and_only_center_staff_keep_keys() {
+        let t = Tr::new("en");
+        let center = nav_for(&t, &principal(Role::Center, None, None), "/orders/7");
+        let regulator = nav_for(&t, &principal(Role::Regulator, None, None), "/");
+        assert!(hrefs(&center).contains(&"/custody"));
+        assert!(hrefs(&center).contains(&"/tokens"));
+        assert!(!hrefs(&regulator).contains(&"/custody"));
+        assert!(!hrefs(&regulator).contains(&"/users"));
+        let current: Vec<&str> = center
+            .iter()
+            .flat_map(|g| g.links.iter())
+            .filter(|l| l.current)
+            .map(|l| l.href.as_str())
+            .collect();
+        assert_eq!(current, ["/orders"]);
+        let supplier = nav_for(&t, &principal(Role::Supplier, Some(9), None), "/");
+        let catalog = supplier
+            .iter()
+            .find(|g| g.label == t.get("ui.group.catalog"));
+        let first: Vec<&str> = catalog
+            .unwrap()
+            .links
+            .iter()
+            .map(|l| l.href.as_str())
+            .collect();
+        assert_eq!(
+            first,
+            ["/suppliers/9", "/products?manufacturer_id=9", "/drugs"]
+        );
+        let clinic = nav_for(&t, &principal(Role::Institution, None, Some(4)), "/");
+        assert!(hrefs(&clinic).contains(&"/institutions/4"));
+        assert!(!hrefs(&clinic).contains(&"/tenders"));
+        let expert = nav_for(&t, &principal(Role::Expert, None, None), "/");
+        assert_eq!(
+            hrefs(&expert),
+            [
+                "/home",
+                "/tenders",
+                "/drugs",
+                "/products",
+                "/account/alerts"
+            ]
+        );
+    }
 }

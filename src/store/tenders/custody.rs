@@ -433,38 +433,7 @@ pub fn record_contributions(
         }
         let cs = custodians_of(conn, tender_id)?;
         let me = custodian_of(&cs, user_id)?.clone();
-        let refused = || {
-            Invalid::new(
-                "contributions",
-                Msg::new(Code::ContributionRefused).arg("name", &me.name),
-            )
-        };
-        let checked: Vec<CheckedDealing> = dealings(conn, tender_id)?
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect();
-        let xj = quorum::share_public(&checked, me.idx as u32);
-        let work: Vec<(i64, quorum::RistrettoPoint)> = opening_items(conn, tender_id)?
-            .into_iter()
-            .filter_map(|i| {
-                let e = Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest).ok()?;
-                Some((i.bid_id, e.ephemeral_point().ok()?))
-            })
-            .collect();
-        if items.len() != work.len() || work.iter().any(|(b, _)| !items.contains_key(b)) {
-            return Err(Invalid::new(
-                "contributions",
-                Msg::new(Code::ContributionsIncomplete).arg("count", work.len()),
-            )
-            .into());
-        }
-        let parsed = work
-            .iter()
-            .map(|(b, r)| Ok((*r, Contribution::parse(&items[b]).ok_or_else(refused)?)))
-            .collect::<std::result::Result<Vec<_>, Invalid>>()?;
-        let refs: Vec<(quorum::RistrettoPoint, &Contribution)> =
-            parsed.iter().map(|(r, c)| (*r, c)).collect();
-        quorum::verify_contributions(&xj, &refs).map_err(|_| refused())?;
+        let work = checked_contributions(conn, tender_id, &me, items)?;
         diesel::delete(
             opening_contributions::table
                 .filter(opening_contributions::tender_id.eq(tender_id))
@@ -505,6 +474,49 @@ pub fn record_contributions(
         )?;
         Ok((have, t.quorum as usize))
     })
+}
+
+/// The bids a custodian's contributions are for, once every envelope that counts has exactly
+/// one and each proves itself against the custodian's public share (batched Chaum–Pedersen).
+fn checked_contributions(
+    conn: &mut DbConn,
+    tender_id: i64,
+    me: &Custodian,
+    items: &BTreeMap<i64, String>,
+) -> Result<Vec<(i64, quorum::RistrettoPoint)>> {
+    let refused = || {
+        Invalid::new(
+            "contributions",
+            Msg::new(Code::ContributionRefused).arg("name", &me.name),
+        )
+    };
+    let checked: Vec<CheckedDealing> = dealings(conn, tender_id)?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    let xj = quorum::share_public(&checked, me.idx as u32);
+    let work: Vec<(i64, quorum::RistrettoPoint)> = opening_items(conn, tender_id)?
+        .into_iter()
+        .filter_map(|i| {
+            let e = Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest).ok()?;
+            Some((i.bid_id, e.ephemeral_point().ok()?))
+        })
+        .collect();
+    if items.len() != work.len() || work.iter().any(|(b, _)| !items.contains_key(b)) {
+        return Err(Invalid::new(
+            "contributions",
+            Msg::new(Code::ContributionsIncomplete).arg("count", work.len()),
+        )
+        .into());
+    }
+    let parsed = work
+        .iter()
+        .map(|(b, r)| Ok((*r, Contribution::parse(&items[b]).ok_or_else(refused)?)))
+        .collect::<std::result::Result<Vec<_>, Invalid>>()?;
+    let refs: Vec<(quorum::RistrettoPoint, &Contribution)> =
+        parsed.iter().map(|(r, c)| (*r, c)).collect();
+    quorum::verify_contributions(&xj, &refs).map_err(|_| refused())?;
+    Ok(work)
 }
 
 /// For the transition's checks: (dealt, n) while the key is not formed; (contributed, k).

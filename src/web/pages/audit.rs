@@ -274,26 +274,9 @@ async fn audit_page(
                 Names::new(),
             )
         };
-        let choices = app::audit::choices(cx, &p)?;
-        // The actors' names for the filter too.
-        let actor_entries: Vec<Entry> = choices
-            .0
-            .iter()
-            .map(|a| Entry {
-                id: 0,
-                at: String::new(),
-                actor: a.clone(),
-                action: String::new(),
-                entity: String::new(),
-                entity_id: String::new(),
-                before: String::new(),
-                after: String::new(),
-            })
-            .collect();
-        names.extend(crate::store::audit::names_of(
-            &mut *cx.conn()?,
-            &actor_entries,
-        )?);
+        let (actors, actions, actor_names) = app::audit::choices(cx, &p)?;
+        names.extend(actor_names);
+        let choices = (actors, actions);
         Ok((found, names, choices, app::audit::verify(cx, &p)?))
     })
     .await?;

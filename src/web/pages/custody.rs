@@ -82,129 +82,18 @@ async fn page(
             .filter(|r| r.tender == tender)
             .map(|r| r.errors.as_slice())
     };
-
-    let mut mine = Section::new(t.get("custody.your_key"));
-    match &key {
-        Some(k) => {
-            mine.text.push(t.get("custody.key_registered").into());
-            mine.code.push(k.clone());
-        }
-        None => mine.text.push(t.get("custody.no_key").into()),
-    }
-    // How to make one: the secret stays home, the command, then the form for what it prints.
-    let mut make = Section::new(t.get(if key.is_some() {
-        "custody.replace_key"
-    } else {
-        "custody.register_key"
-    }));
-    make.text.push(t.get("custody.secret_stays").into());
-    make.text.push(t.get("custody.how_to_make_a_key").into());
-    make.code
-        .push("jicai custodian keygen --key my.key".to_string());
     let typed = refused
         .as_ref()
         .filter(|r| r.tender.is_none())
-        .map(|r| r.typed.clone())
+        .map(|r| r.typed.as_str())
         .unwrap_or_default();
-    let form = Form::new(
-        "/custody/key",
-        t.get(if key.is_some() {
-            "custody.replace_key"
-        } else {
-            "custody.register_key"
-        }),
-        vec![Field::text("public_key", t.get("custody.public_key"), &typed).required()],
-    );
-    make.push_form(&t, form, errors_for(None));
-
-    let mut list = Section::new(t.get("custody.your_tenders"));
-    list.table = Some(Table {
-        columns: vec![
-            t.get("tender.tender").into(),
-            t.get("tender.state").into(),
-            t.get("custody.you_are").into(),
-            t.get("custody.waits_for").into(),
-            t.get("custody.file").into(),
-        ],
-        rows: duties
-            .iter()
-            .map(|(tender, c, step)| {
-                vec![
-                    Cell::link(&tender.title, format!("/tenders/{}", tender.id)),
-                    Cell::text(state_label(&t, ts::effective_state(tender, now))),
-                    Cell::text(
-                        t.get("custody.custodian_n_quorum")
-                            .replace("{n}", &c.idx.to_string())
-                            .replace("{k}", &tender.quorum.to_string()),
-                    ),
-                    Cell::text(step_label(&t, *step)).with_class(if step.asks() {
-                        "warn"
-                    } else {
-                        ""
-                    }),
-                    Cell::link(
-                        file_name(tender.id),
-                        format!("/custody/tenders/{}/file", tender.id),
-                    ),
-                ]
-            })
-            .collect(),
-    });
-    if duties.is_empty() {
-        list.table = None;
-        list.text.push(t.get("custody.no_tenders").into());
-    }
-
-    let mut sections = vec![mine, make, list];
+    let [mine, make] = key_sections(&t, key.as_deref(), typed, errors_for(None));
+    let mut sections = vec![mine, make];
+    sections.push(tenders_section(&t, &duties, now));
     for (tender, _, step) in &duties {
-        if matches!(step, CustodyStep::Done | CustodyStep::Waiting) {
-            continue;
+        if !matches!(step, CustodyStep::Done | CustodyStep::Waiting) {
+            sections.push(step_section(&t, tender, *step, errors_for(Some(tender.id))));
         }
-        let id = tender.id;
-        let file = file_name(id);
-        let mut s = Section::new(format!("{} · {}", tender.title, step_label(&t, *step)));
-        s.links.push(Link::new(
-            format!("/custody/tenders/{id}/file"),
-            format!("{} {file}", t.get("custody.download")),
-        ));
-        let (what, command, upload) = match step {
-            CustodyStep::Deal => (
-                "custody.do_deal",
-                format!("jicai custodian deal --key my.key --custody {file} --out dealing.json"),
-                Some(("dealing", "custody.upload_dealing", "custody.send_dealing")),
-            ),
-            CustodyStep::Check => (
-                "custody.do_check",
-                format!("jicai custodian check --key my.key --custody {file}"),
-                None,
-            ),
-            _ => (
-                "custody.do_contribute",
-                format!(
-                    "jicai custodian open --key my.key --custody {file} --out contributions.json"
-                ),
-                Some((
-                    "contributions",
-                    "custody.upload_contributions",
-                    "custody.send_contributions",
-                )),
-            ),
-        };
-        s.text.push(t.get(what).into());
-        s.code.push(command);
-        if *step == CustodyStep::Contribute && tender.envelope_key.is_empty() {
-            s.text.push(t.get("custody.key_not_formed").into());
-        }
-        if let Some((field, label, submit)) = upload {
-            let mut form = Form::new(
-                format!("/custody/tenders/{id}/{field}"),
-                t.get(submit),
-                vec![Field::text(field, t.get(label), "").kind("file").required()],
-            );
-            form.multipart = true;
-            s.push_form(&t, form, errors_for(Some(id)));
-        }
-        sections.push(s);
     }
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -221,6 +110,140 @@ async fn page(
             sections,
         },
     )
+}
+
+/// The custodian's registered key, and how to make one (the secret stays home, the command,
+/// then the form for what it prints).
+fn key_sections(
+    t: &Tr,
+    key: Option<&str>,
+    typed: &str,
+    refused: Option<&[Invalid]>,
+) -> [Section; 2] {
+    let mut mine = Section::new(t.get("custody.your_key"));
+    match key {
+        Some(k) => {
+            mine.text.push(t.get("custody.key_registered").into());
+            mine.code.push(k.to_string());
+        }
+        None => mine.text.push(t.get("custody.no_key").into()),
+    }
+    let verb = t.get(if key.is_some() {
+        "custody.replace_key"
+    } else {
+        "custody.register_key"
+    });
+    let mut make = Section::new(verb);
+    make.text.push(t.get("custody.secret_stays").into());
+    make.text.push(t.get("custody.how_to_make_a_key").into());
+    make.code
+        .push("jicai custodian keygen --key my.key".to_string());
+    let form = Form::new(
+        "/custody/key",
+        verb,
+        vec![Field::text("public_key", t.get("custody.public_key"), typed).required()],
+    );
+    make.push_form(t, form, refused);
+    [mine, make]
+}
+
+/// The tenders the custodian keeps a part of the key of, with what each waits for.
+fn tenders_section(
+    t: &Tr,
+    duties: &[(ts::Tender, ts::custody::Custodian, CustodyStep)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Section {
+    let mut list = Section::new(t.get("custody.your_tenders"));
+    if duties.is_empty() {
+        list.text.push(t.get("custody.no_tenders").into());
+        return list;
+    }
+    list.table = Some(Table {
+        columns: vec![
+            t.get("tender.tender").into(),
+            t.get("tender.state").into(),
+            t.get("custody.you_are").into(),
+            t.get("custody.waits_for").into(),
+            t.get("custody.file").into(),
+        ],
+        rows: duties
+            .iter()
+            .map(|(tender, c, step)| {
+                vec![
+                    Cell::link(&tender.title, format!("/tenders/{}", tender.id)),
+                    Cell::text(state_label(t, ts::effective_state(tender, now))),
+                    Cell::text(
+                        t.get("custody.custodian_n_quorum")
+                            .replace("{n}", &c.idx.to_string())
+                            .replace("{k}", &tender.quorum.to_string()),
+                    ),
+                    Cell::text(step_label(t, *step)).with_class(if step.asks() {
+                        "warn"
+                    } else {
+                        ""
+                    }),
+                    Cell::link(
+                        file_name(tender.id),
+                        format!("/custody/tenders/{}/file", tender.id),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    list
+}
+
+/// What one tender asks of the custodian now: the file, the command to run on its own machine,
+/// and the form for what the command wrote.
+fn step_section(
+    t: &Tr,
+    tender: &ts::Tender,
+    step: CustodyStep,
+    refused: Option<&[Invalid]>,
+) -> Section {
+    let id = tender.id;
+    let file = file_name(id);
+    let mut s = Section::new(format!("{} · {}", tender.title, step_label(t, step)));
+    s.links.push(Link::new(
+        format!("/custody/tenders/{id}/file"),
+        format!("{} {file}", t.get("custody.download")),
+    ));
+    let (what, command, upload) = match step {
+        CustodyStep::Deal => (
+            "custody.do_deal",
+            format!("jicai custodian deal --key my.key --custody {file} --out dealing.json"),
+            Some(("dealing", "custody.upload_dealing", "custody.send_dealing")),
+        ),
+        CustodyStep::Check => (
+            "custody.do_check",
+            format!("jicai custodian check --key my.key --custody {file}"),
+            None,
+        ),
+        _ => (
+            "custody.do_contribute",
+            format!("jicai custodian open --key my.key --custody {file} --out contributions.json"),
+            Some((
+                "contributions",
+                "custody.upload_contributions",
+                "custody.send_contributions",
+            )),
+        ),
+    };
+    s.text.push(t.get(what).into());
+    s.code.push(command);
+    if step == CustodyStep::Contribute && tender.envelope_key.is_empty() {
+        s.text.push(t.get("custody.key_not_formed").into());
+    }
+    if let Some((field, label, submit)) = upload {
+        let mut form = Form::new(
+            format!("/custody/tenders/{id}/{field}"),
+            t.get(submit),
+            vec![Field::text(field, t.get(label), "").kind("file").required()],
+        );
+        form.multipart = true;
+        s.push_form(t, form, refused);
+    }
+    s
 }
 
 #[derive(Deserialize)]
