@@ -177,6 +177,7 @@ proptest! {
                 unit_price: &price,
                 note: "",
                 counties: "",
+                product_id: &supplier,
             };
             match f.check(today) {
                 Ok(r) => {
@@ -185,7 +186,7 @@ proptest! {
                     prop_assert!(r.until_on.is_none_or(in_window));
                 }
                 Err(es) => prop_assert!(
-                    es.iter().all(|e| ["price_cap", "unit_price", "until_on", "supplier_id", "counties", "kind"].contains(&e.field.as_str())),
+                    es.iter().all(|e| ["price_cap", "unit_price", "until_on", "supplier_id", "counties", "kind", "product_id"].contains(&e.field.as_str())),
                     "{:?}", es
                 ),
             }

@@ -15,7 +15,7 @@ use jicai::domain::catalog::SupplierKind;
 use jicai::domain::jobs::parse;
 use jicai::domain::supply::{serving, Arrangement, ContractKind};
 use jicai::domain::tender::ContractStatus;
-use jicai::store::{regions, shortages as ss, supply};
+use jicai::store::{names, regions, shortages as ss, supply};
 use jicai::web::AppState;
 
 fn run_scan(state: &AppState) {
@@ -551,8 +551,329 @@ async fn a_retender_of_a_never_tendered_drug_is_refused(db: TestDb) {
     );
 }
 
+/// The products of the drug, by id: (product, manufacturer).
+fn products_of_drug(state: &AppState, drug: i64) -> Vec<(i64, i64)> {
+    use diesel::prelude::*;
+    use jicai::store::schema::products;
+    products::table
+        .filter(products::drug_id.eq(drug))
+        .order(products::id)
+        .select((products::id, products::manufacturer_id))
+        .load(&mut *state.store.conn().unwrap())
+        .unwrap()
+}
+
+/// A product of the drug added to the catalog for this manufacturer.
+fn add_product(state: &AppState, drug: i64, maker: i64, approval: &str) -> i64 {
+    use diesel::prelude::*;
+    use jicai::store::schema::products;
+    diesel::insert_into(products::table)
+        .values((
+            products::drug_id.eq(drug),
+            products::manufacturer_id.eq(maker),
+            products::approval_number.eq(approval),
+            products::units_per_package.eq(24),
+            products::consistency_passed.eq(true),
+            products::originator.eq(false),
+        ))
+        .returning(products::id)
+        .get_result(&mut *state.store.conn().unwrap())
+        .unwrap()
+}
+
+/// Every manufacturer, by id.
+fn manufacturers(state: &AppState) -> Vec<i64> {
+    use diesel::prelude::*;
+    use jicai::store::schema::suppliers;
+    suppliers::table
+        .filter(suppliers::kind.eq(SupplierKind::Manufacturer))
+        .order(suppliers::id)
+        .select(suppliers::id)
+        .load(&mut *state.store.conn().unwrap())
+        .unwrap()
+}
+
+/// Two manufacturers of the drug: the first with exactly one product of it, the second with
+/// two or more (products added to the catalog where the demo has none).
+fn one_and_several(state: &AppState, drug: i64) -> ((i64, i64), (i64, Vec<i64>)) {
+    let ps = products_of_drug(state, drug);
+    let own = |m: i64| -> Vec<i64> {
+        products_of_drug(state, drug)
+            .into_iter()
+            .filter(|p| p.1 == m)
+            .map(|p| p.0)
+            .collect()
+    };
+    let makers = manufacturers(state);
+    let single = ps
+        .iter()
+        .map(|p| p.1)
+        .find(|m| own(*m).len() == 1)
+        .unwrap_or_else(|| {
+            let m = *makers.iter().find(|m| own(**m).is_empty()).unwrap();
+            add_product(state, drug, m, "国药准字H20260141");
+            m
+        });
+    let several = ps
+        .iter()
+        .map(|p| p.1)
+        .find(|m| *m != single)
+        .unwrap_or_else(|| *makers.iter().find(|m| **m != single).unwrap());
+    for n in own(several).len()..2 {
+        add_product(state, drug, several, &format!("国药准字H2026014{}", n + 2));
+    }
+    let one = own(single);
+    assert_eq!(one.len(), 1);
+    ((single, one[0]), (several, own(several)))
+}
+
+/// A shortage record's count of responses and the count of arrangements (contracts): what a
+/// refused response must leave as it was.
+fn written(state: &AppState, shortage: i64) -> (usize, i64) {
+    use diesel::prelude::*;
+    use jicai::store::schema::contracts;
+    let mut c = state.store.conn().unwrap();
+    let responses = ss::responses_of(&mut c, shortage).unwrap().len();
+    let contracts: i64 = contracts::table.count().get_result(&mut *c).unwrap();
+    (responses, contracts)
+}
+
+/// The (field, code) of each field of a JSON error.
+fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
+    r.json()["error"]["fields"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                    (s("field"), s("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A user of the institution (password `PW`), and an API token of it.
+fn institution_token(state: &AppState, name: &str, institution_id: i64) -> String {
+    jicai::store::users::create(
+        &mut state.store.conn().unwrap(),
+        &jicai::store::Act::new("test", chrono::Utc::now()),
+        &jicai::store::users::NewUser {
+            username: name.into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: name.into(),
+            role: jicai::domain::roles::Role::Institution,
+            supplier_id: None,
+            institution_id: Some(institution_id),
+            email: format!("{name}@test"),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    common::token_for(state, name)
+}
+
+/// What a form field shows: the part of the page from its label to the end of its label.
+fn field<'a>(body: &'a str, name: &str) -> &'a str {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let start = body[..at].rfind("<label").unwrap();
+    let end = at + body[at..].find("</label>").unwrap();
+    &body[start..end]
+}
+
+/// Over the API: a designated producer with several products of the drug and none chosen is
+/// refused on `product_id`, so is another maker's product, and nothing is written; with its
+/// product chosen, the affected county's order of the drug goes to it with that product at the
+/// negotiated price.
+async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) {
+    use serde_json::json;
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, _) = county_with_backup(&state);
+    let today = state.today();
+    let id = shortage_of(&state, inst, drug);
+    let ((_, other), (maker, own)) = one_and_several(&state, drug);
+    let chosen = *own.last().unwrap();
+    let app = app(state.clone()).await;
+    let mut c = Client::new(app.clone());
+    let center = common::token_for(&state, "center");
+    let path = format!("/api/v1/shortages/{id}/responses");
+    let until = (today + Duration::days(30)).to_string();
+    let body = |product: Option<i64>| {
+        json!({
+            "kind": "designated_producer",
+            "counties": [county],
+            "until_on": until,
+            "supplier_id": maker,
+            "unit_price": "9.50",
+            "product_id": product,
+        })
+    };
+    let before = written(&state, id);
+    let r = c.api("POST", &path, Some(&center), Some(body(None))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        field_codes(&r),
+        vec![("product_id".into(), "choose_designated_product".into())],
+        "{}",
+        r.body
+    );
+    assert_eq!(written(&state, id), before, "nothing written");
+    let r = c
+        .api("POST", &path, Some(&center), Some(body(Some(other))))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        field_codes(&r),
+        vec![("product_id".into(), "designated_product_not_own".into())],
+        "{}",
+        r.body
+    );
+    assert_eq!(written(&state, id), before, "nothing written");
+    let r = c
+        .api("POST", &path, Some(&center), Some(body(Some(chosen))))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["product_id"], chosen, "{}", r.body);
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::Designated);
+    assert_eq!((now.supplier_id, now.product_id), (maker, chosen));
+    assert_eq!(now.unit_price.ten_thousandths(), 95_000);
+    // The county's institution orders the drug: the line is the designated producer's, with
+    // the product chosen, at the negotiated price.
+    let token = institution_token(&state, "designated_buyer", inst);
+    let code = jicai::store::catalog::get_drug(&mut state.store.conn().unwrap(), drug)
+        .unwrap()
+        .code;
+    let r = c
+        .api(
+            "POST",
+            "/api/v1/orders",
+            Some(&token),
+            Some(json!({"lines": [{"drug": code, "quantity": 10}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["supplier_id"], maker, "{v}");
+    let line = &v["lines"][0];
+    assert_eq!(line["contract_id"], now.contract_id, "{v}");
+    assert_eq!(line["product_id"], chosen, "{v}");
+    assert_eq!(line["unit_price"], "9.50", "{v}");
+    let stored: (i64, i64) = {
+        use diesel::prelude::*;
+        use jicai::store::schema::order_lines;
+        order_lines::table
+            .find(line["id"].as_i64().unwrap())
+            .select((order_lines::product_id, order_lines::unit_price))
+            .first(&mut *state.store.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(stored, (chosen, 95_000));
+}
+
+/// The page's form offers the drug's products by maker, name and spec; a producer with several
+/// and none chosen comes back 422 with the error next to the product and what was typed kept;
+/// a producer with one needs none chosen.
+async fn the_form_picks_the_designated_product_by_name(db: TestDb) {
+    let state = state_with_demo(&db);
+    run_scan(&state);
+    let (inst, county, drug, _) = county_with_backup(&state);
+    let today = state.today();
+    let id = shortage_of(&state, inst, drug);
+    let ((single, one), (several, _)) = one_and_several(&state, drug);
+    let app = app(state.clone()).await;
+    let mut center = Client::new(app.clone());
+    center.login("center", PW).await;
+    let page = center.get(&format!("/shortages/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let picker = field(&page.body, "product_id");
+    assert!(picker.contains("<select"), "{picker}");
+    let products = names::products_of_drug(&mut state.store.conn().unwrap(), drug).unwrap();
+    assert!(products.len() >= 3);
+    for p in &products {
+        let label = format!(
+            "<option value=\"{}\">{} — {} {} · {} · ×{}",
+            p.id,
+            p.manufacturer_name,
+            p.drug_name,
+            p.strength,
+            p.approval_number,
+            p.units_per_package
+        );
+        assert!(picker.contains(&label), "{label} in {picker}");
+    }
+    let path = format!("/shortages/{id}/responses");
+    let until = (today + Duration::days(30)).to_string();
+    let county_s = county.to_string();
+    let (several_s, single_s) = (several.to_string(), single.to_string());
+    let before = written(&state, id);
+    let r = center
+        .post(
+            &path,
+            &[
+                ("kind", "designated_producer"),
+                ("until_on", &until),
+                ("counties", &county_s),
+                ("supplier_id", &several_s),
+                ("product_id", ""),
+                ("unit_price", "9.50"),
+                ("note", "先试一个月"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let picker = field(&r.body, "product_id");
+    assert!(picker.contains("class=\"error\""), "{picker}");
+    assert!(
+        picker.contains("data-code=\"choose_designated_product\""),
+        "{picker}"
+    );
+    assert!(
+        picker.contains("请选择其中一个") || picker.contains("choose one"),
+        "said in words: {picker}"
+    );
+    assert!(
+        field(&r.body, "supplier_id").contains(&format!("<option value=\"{several}\" selected"))
+    );
+    assert!(field(&r.body, "unit_price").contains("value=\"9.50\""));
+    assert!(field(&r.body, "note").contains("value=\"先试一个月\""));
+    assert_eq!(written(&state, id), before, "nothing written");
+    let r = center
+        .post(
+            &path,
+            &[
+                ("kind", "designated_producer"),
+                ("until_on", &until),
+                ("counties", &county_s),
+                ("supplier_id", &single_s),
+                ("product_id", ""),
+                ("unit_price", "9.50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = routed(&state, county, drug, today).unwrap();
+    assert_eq!(now.kind, ContractKind::Designated);
+    assert_eq!((now.supplier_id, now.product_id), (single, one));
+    let resp = ss::responses_of(&mut state.store.conn().unwrap(), id).unwrap()[0].clone();
+    assert_eq!(resp.product_id, Some(one), "the response keeps its product");
+    // The responses name the producer and its product.
+    let page = center.get(&format!("/shortages/{id}")).await;
+    let p = products.iter().find(|p| p.id == one).unwrap();
+    let named = format!(
+        "{0} · {0} — {1} {2} · {3}",
+        p.manufacturer_name, p.drug_name, p.strength, p.approval_number
+    );
+    assert!(page.body.contains(&named), "{named} in {}", page.body);
+}
+
 on_both_databases!(
     demo: the_demo_shows_each_arrangement,
+    the_designated_producers_chosen_product_is_the_one_ordered,
+    the_form_picks_the_designated_product_by_name,
     a_retender_of_a_never_tendered_drug_is_refused,
     responses_over_the_api,
     a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn,

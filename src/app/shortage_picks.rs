@@ -1,8 +1,8 @@
 //! What the shortage pages name and offer instead of ids: each affected county with the backup
 //! supplier a switch would send it to (the same rule the switch applies:
 //! `domain::shortage_response::backup_for` over the drug's awards), the manufacturers that may
-//! be designated (those with a product of the drug), the names of the suppliers, tenders and
-//! institutions a page mentions, and the drugs of the pickers.
+//! be designated (those with a product of the drug) and the drug's products, the names of the
+//! suppliers, tenders and institutions a page mentions, and the drugs of the pickers.
 
 use std::collections::BTreeMap;
 
@@ -24,8 +24,11 @@ pub struct County {
 #[derive(Debug, Clone, Default)]
 pub struct Picks {
     pub counties: Vec<County>,
-    /// Manufacturers with a product of the drug: `(supplier, name)`.
+    /// Manufacturers with a product of the drug (and national agents of its imported ones):
+    /// `(supplier, name)`.
     pub makers: Vec<(i64, String)>,
+    /// The drug's products, by maker (a designated producer's choice, and the responses' names).
+    pub products: Vec<crate::store::catalog::Product>,
     pub suppliers: BTreeMap<i64, String>,
     pub tenders: BTreeMap<i64, String>,
 }
@@ -66,6 +69,7 @@ pub fn of_shortage(cx: &Ctx, p: &Principal, d: &super::shortages::Detail) -> Res
     Ok(Picks {
         counties,
         makers: names::makers_of_drug(&mut c, d.drug.id)?,
+        products: names::products_of_drug(&mut c, d.drug.id)?,
         suppliers,
         tenders,
     })

@@ -14,7 +14,7 @@ use crate::domain::alerts::AlertKind;
 use crate::domain::money::Money;
 use crate::domain::roles::Principal;
 use crate::domain::shortage::{counties_parse, ResponseKind};
-use crate::domain::shortage_response::{backup_for, check_designated, NewResponse};
+use crate::domain::shortage_response::{backup_for, designated_product, NewResponse};
 use crate::domain::supply::ContractKind;
 use crate::domain::{Code, Msg};
 use crate::sealing::MasterKey;
@@ -49,11 +49,42 @@ pub fn respond(
                 return Err(StoreError::Invalid(vec![e]));
             }
         }
+        let r = &with_designated_product(conn, shortage_id, r)?;
         let (rec, resp) = shortages::respond(conn, &act, shortage_id, r)?;
         apply_response(conn, &act, master, &rec, &resp, today)?;
         alert_response(conn, &act, &rec, &resp, &url, today)?;
         Ok(resp)
     })?)
+}
+
+/// A designated producer's response with its product settled (`domain::shortage_response::
+/// designated_product`: the one chosen, checked, or the producer's one product of the drug);
+/// any other response as it is. A record not open, or a supplier not there, is left to
+/// `shortages::respond` to refuse.
+fn with_designated_product(
+    conn: &mut DbConn,
+    shortage_id: i64,
+    r: &NewResponse,
+) -> std::result::Result<NewResponse, StoreError> {
+    let Some(supplier) = r
+        .supplier_id
+        .filter(|_| r.kind == ResponseKind::DesignatedProducer)
+    else {
+        return Ok(r.clone());
+    };
+    let rec = shortages::get(conn, shortage_id)?;
+    if rec.status != crate::domain::shortage::ShortageStatus::Open {
+        return Ok(r.clone());
+    }
+    let (kind, products) = shortages::designated_facts(conn, supplier, rec.drug_id, r.product_id)?;
+    let Some(kind) = kind else {
+        return Ok(r.clone());
+    };
+    let product = designated_product(supplier, kind, rec.drug_id, r.product_id, &products)?;
+    Ok(NewResponse {
+        product_id: Some(product),
+        ..r.clone()
+    })
 }
 
 /// Center staff withdraw a response: it ends now with its arrangements (new orders of the
@@ -216,12 +247,14 @@ fn act_on_supply(
             }
         }
         ResponseKind::DesignatedProducer => {
-            let supplier = resp.supplier_id.unwrap_or(0);
-            let (maker, product) = shortages::maker_of_drug(conn, supplier, resp.drug_id)?;
-            check_designated(maker, product.is_some())?;
+            // `respond` settled the product (`with_designated_product`).
+            let (Some(supplier_id), Some(product_id)) = (resp.supplier_id, resp.product_id) else {
+                let e = crate::domain::Invalid::new("supplier_id", Code::DesignatedNotManufacturer);
+                return Err(StoreError::Invalid(vec![e]));
+            };
             let a = NewArrangement {
-                supplier_id: supplier,
-                product_id: product.unwrap_or(0),
+                supplier_id,
+                product_id,
                 ..base
             };
             create_arrangement(conn, act, &a)?;
@@ -407,7 +440,7 @@ fn alert_end(
 }
 
 /// What a response's alert states: the drug, the response, where, the cap, until when, the
-/// supplier named, the note.
+/// supplier named and its product, the note.
 fn response_facts(
     conn: &mut DbConn,
     drug: &catalog::Drug,
@@ -433,6 +466,14 @@ fn response_facts(
     if let Some(s) = resp.supplier_id {
         let name = crate::store::parties::get_supplier(conn, s)?.name;
         facts.push(("alert.fact.supplier", Value::Plain(name)));
+    }
+    if let Some(id) = resp.product_id {
+        let p = catalog::get_product(conn, id)?;
+        let product = format!(
+            "{} {} · {} · ×{}",
+            p.drug_name, p.strength, p.approval_number, p.units_per_package
+        );
+        facts.push(("alert.fact.product", Value::Plain(product)));
     }
     if !resp.note.is_empty() {
         facts.push(("alert.fact.note", Value::Plain(resp.note.clone())));

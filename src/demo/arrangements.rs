@@ -125,6 +125,7 @@ fn response(
         until_on,
         supplier_id: None,
         unit_price: None,
+        product_id: None,
         note: "demo".into(),
     }
 }

@@ -401,7 +401,11 @@ pub enum Code {
     /// An uploaded custody file (dealing, contributions) over its limit.
     CustodyFileTooLarge,
     /// An uploaded custody file that is not what `jicai custodian` writes.
-    CustodyFileUnreadable,
+    CustodyFileUnreadable, // --- the designated producer's product (issue 14 leftover) ---
+    /// A designated producer's product chosen that it neither makes nor imports as agent.
+    DesignatedProductNotOwn,
+    /// A designated producer with several products of the drug and none chosen.
+    ChooseDesignatedProduct,
 }
 
 impl Code {

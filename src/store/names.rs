@@ -42,15 +42,49 @@ pub fn institutions(conn: &mut DbConn, ids: &[i64]) -> Result<BTreeMap<i64, Stri
     Ok(out)
 }
 
-/// The manufacturers with a product of this drug: `(supplier, name)`, by name.
+/// The suppliers that may be designated producers of this drug: the manufacturers with a
+/// product of it and the national agents of its imported products, `(supplier, name)`, by name.
 pub fn makers_of_drug(conn: &mut DbConn, drug_id: i64) -> Result<Vec<(i64, String)>> {
-    Ok(products::table
+    let mut v: Vec<(i64, String)> = products::table
         .inner_join(suppliers::table.on(suppliers::id.eq(products::manufacturer_id)))
         .filter(products::drug_id.eq(drug_id))
         .select((suppliers::id, suppliers::name))
         .distinct()
-        .order((suppliers::name.asc(), suppliers::id.asc()))
-        .load(conn)?)
+        .load(conn)?;
+    let agents: Vec<(i64, String)> = products::table
+        .inner_join(suppliers::table.on(products::national_agent_id.eq(suppliers::id.nullable())))
+        .filter(products::drug_id.eq(drug_id))
+        .select((suppliers::id, suppliers::name))
+        .distinct()
+        .load(conn)?;
+    v.extend(agents);
+    v.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+    v.dedup();
+    Ok(v)
+}
+
+/// The products of this drug (with their maker), by maker, approval number and package.
+pub fn products_of_drug(conn: &mut DbConn, drug_id: i64) -> Result<Vec<super::catalog::Product>> {
+    let ids: Vec<i64> = products::table
+        .filter(products::drug_id.eq(drug_id))
+        .select(products::id)
+        .load(conn)?;
+    let mut v = super::catalog::products_by_ids(conn, &ids)?;
+    v.sort_by(|a, b| {
+        (
+            &a.manufacturer_name,
+            &a.approval_number,
+            a.units_per_package,
+            a.id,
+        )
+            .cmp(&(
+                &b.manufacturer_name,
+                &b.approval_number,
+                b.units_per_package,
+                b.id,
+            ))
+    });
+    Ok(v)
 }
 
 /// A drug's name fields, for `domain::naming`.

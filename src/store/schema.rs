@@ -681,6 +681,7 @@ diesel::table! {
         unit_price -> Nullable<BigInt>,
         ended_at -> Nullable<Timestamp>,
         tender_id -> Nullable<BigInt>,
+        product_id -> Nullable<BigInt>,
     }
 }
 

@@ -243,8 +243,14 @@ pub struct ResponseIn {
     /// YYYY-MM-DD: the last day it acts (required but for a re-tender).
     #[serde(default)]
     pub until_on: String,
-    /// Designated producer: the manufacturer.
+    /// Designated producer: the manufacturer (or the national agent of an imported product).
     pub supplier_id: Option<i64>,
+    /// Designated producer: its product of the drug that supplies the affected counties (made
+    /// by it, or imported with it as the national agent). May be left out when it has exactly
+    /// one product of the drug; required (422 `choose_designated_product`) when it has several.
+    /// Another maker's product: 422 `designated_product_not_own`; another drug's: 422
+    /// `product_not_of_shortage_drug`.
+    pub product_id: Option<i64>,
     /// Designated producer: the negotiated unit price, in yuan.
     #[serde(default)]
     pub unit_price: String,
@@ -254,7 +260,8 @@ pub struct ResponseIn {
 
 /// Center staff respond to an open shortage; the response acts on supply at once (a backup
 /// switch, a designated producer, a direct listing open to suppliers, a re-tender drafted) and
-/// is e-mailed. Returns the response.
+/// is e-mailed. Returns the response (a designated producer's with its `product_id`, the one
+/// its arrangement supplies).
 #[utoipa::path(tag = "shortages", params(("id" = i64, Path, description = "the record")), request_body = ResponseIn, responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/shortages/{id}/responses")]
 pub async fn respond(
@@ -272,6 +279,7 @@ pub async fn respond(
         .collect::<Vec<_>>()
         .join(",");
     let supplier = b.supplier_id.map(|s| s.to_string()).unwrap_or_default();
+    let product = b.product_id.map(|s| s.to_string()).unwrap_or_default();
     let input = ResponseInput {
         kind: &b.kind,
         price_cap: &b.price_cap,
@@ -280,6 +288,7 @@ pub async fn respond(
         unit_price: &b.unit_price,
         note: &b.note,
         counties: &counties,
+        product_id: &product,
     };
     let r = input.check(state.today()).map_err(Error::Invalid)?;
     let master = state.master.clone();

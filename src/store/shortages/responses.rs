@@ -32,6 +32,8 @@ pub struct Response {
     pub ended_at: Option<NaiveDateTime>,
     /// The draft tender of a re-tender.
     pub tender_id: Option<i64>,
+    /// The designated producer's product.
+    pub product_id: Option<i64>,
 }
 
 pub use crate::domain::shortage_response::NewResponse;
@@ -67,6 +69,7 @@ pub fn respond(
                 shortage_responses::until_on.eq(r.until_on),
                 shortage_responses::supplier_id.eq(r.supplier_id),
                 shortage_responses::unit_price.eq(r.unit_price),
+                shortage_responses::product_id.eq(r.product_id),
                 shortage_responses::note.eq(r.note.trim()),
                 shortage_responses::created_at.eq(act.stamp()),
                 shortage_responses::created_by.eq(&act.actor),
@@ -421,27 +424,54 @@ pub fn product_of_bid(conn: &mut DbConn, bid_id: i64) -> Result<i64> {
         .first(conn)?)
 }
 
-/// Whether a supplier is a manufacturer, and its product of the drug (the lowest id) if any.
-pub fn maker_of_drug(
+/// What the choice of a designated producer's product rests on: the supplier's kind (none:
+/// no such supplier) and the drug's products with the one chosen, if any (whatever its drug).
+pub fn designated_facts(
     conn: &mut DbConn,
     supplier_id: i64,
     drug_id: i64,
-) -> Result<(bool, Option<i64>)> {
+    chosen: Option<i64>,
+) -> Result<(
+    Option<crate::domain::catalog::SupplierKind>,
+    Vec<crate::domain::shortage_response::DrugProduct>,
+)> {
+    use crate::domain::bidding::ProductOwner;
     use crate::domain::catalog::SupplierKind;
+    use crate::domain::shortage_response::DrugProduct;
     use crate::store::schema::suppliers;
     let kind: Option<SupplierKind> = suppliers::table
         .find(supplier_id)
         .select(suppliers::kind)
         .first(conn)
         .optional()?;
-    let product: Option<i64> = products::table
-        .filter(products::manufacturer_id.eq(supplier_id))
-        .filter(products::drug_id.eq(drug_id))
+    let rows: Vec<(i64, i64, i64, Option<i64>)> = products::table
+        .filter(
+            products::drug_id
+                .eq(drug_id)
+                .or(products::id.eq(chosen.unwrap_or(0))),
+        )
         .order(products::id)
-        .select(products::id)
-        .first(conn)
-        .optional()?;
-    Ok((kind == Some(SupplierKind::Manufacturer), product))
+        .select((
+            products::id,
+            products::drug_id,
+            products::manufacturer_id,
+            products::national_agent_id,
+        ))
+        .load(conn)?;
+    let products = rows
+        .into_iter()
+        .map(
+            |(id, drug_id, manufacturer_id, national_agent_id)| DrugProduct {
+                id,
+                drug_id,
+                owner: ProductOwner {
+                    manufacturer_id,
+                    national_agent_id,
+                },
+            },
+        )
+        .collect();
+    Ok((kind, products))
 }
 
 /// The drug's latest lot and its tender (the parameters a re-tender starts from).

@@ -375,10 +375,17 @@ fn responses_section(
                     Cell::num(r.price_cap.map(money).unwrap_or_default()),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
                     match (r.supplier_id, r.tender_id) {
-                        (Some(s), _) => Cell::link(
-                            picks.suppliers.get(&s).cloned().unwrap_or_default(),
-                            format!("/suppliers/{s}"),
-                        ),
+                        (Some(s), _) => {
+                            let name = picks.suppliers.get(&s).cloned().unwrap_or_default();
+                            let product = r
+                                .product_id
+                                .and_then(|id| picks.products.iter().find(|p| p.id == id));
+                            let text = match product {
+                                Some(p) => format!("{name} · {}", product_label(t, picks, p)),
+                                None => name,
+                            };
+                            Cell::link(text, format!("/suppliers/{s}"))
+                        }
                         (None, Some(x)) => Cell::link(
                             picks.tenders.get(&x).cloned().unwrap_or_default(),
                             format!("/tenders/{x}"),
@@ -428,9 +435,27 @@ fn backups_of(
         .join("; ")
 }
 
+/// A product as the form and the responses name it: "maker — drug strength · approval number ·
+/// ×units per package", and the national agent of an imported one.
+fn product_label(
+    t: &crate::i18n::Tr,
+    picks: &shortage_picks::Picks,
+    p: &crate::store::catalog::Product,
+) -> String {
+    let agent = p
+        .national_agent_id
+        .and_then(|a| picks.suppliers.get(&a))
+        .map(|n| format!(" · {}: {n}", t.get("shortui.national_agent")))
+        .unwrap_or_default();
+    format!(
+        "{} — {} {} · {} · ×{}{agent}",
+        p.manufacturer_name, p.drug_name, p.strength, p.approval_number, p.units_per_package
+    )
+}
+
 /// The response form: the kind, the counties (each with its backup supplier, by name), the end
-/// date, the price cap, the designated manufacturer (by name), its price, a note; what was
-/// typed kept when it comes back refused.
+/// date, the price cap, the designated manufacturer (by name), its product (by maker, name and
+/// spec), its price, a note; what was typed kept when it comes back refused.
 fn response_form(
     t: &crate::i18n::Tr,
     id: i64,
@@ -462,6 +487,13 @@ fn response_form(
     }));
     let mut makers = vec![(String::new(), t.get("shortui.no_producer").to_string())];
     makers.extend(picks.makers.iter().map(|(i, n)| (i.to_string(), n.clone())));
+    let mut products = vec![(String::new(), t.get("shortui.product_the_one").to_string())];
+    products.extend(
+        picks
+            .products
+            .iter()
+            .map(|p| (p.id.to_string(), product_label(t, picks, p))),
+    );
     let blank = ResponseForm::default();
     let f = typed.unwrap_or(&blank);
     Form::new(
@@ -477,6 +509,12 @@ fn response_form(
                 t.get("shortui.producer"),
                 &f.supplier_id,
                 makers,
+            ),
+            Field::select(
+                "product_id",
+                t.get("shortui.product"),
+                &f.product_id,
+                products,
             ),
             Field::text(
                 "unit_price",
@@ -584,6 +622,8 @@ pub struct ResponseForm {
     pub note: String,
     #[serde(default)]
     pub counties: String,
+    #[serde(default)]
+    pub product_id: String,
 }
 
 impl ResponseForm {
@@ -596,6 +636,7 @@ impl ResponseForm {
             unit_price: &self.unit_price,
             note: &self.note,
             counties: &self.counties,
+            product_id: &self.product_id,
         }
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE shortage_responses DROP COLUMN product_id;
