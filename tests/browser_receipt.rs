@@ -245,11 +245,9 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
     );
     assert_eq!(bad_kept.as_deref(), Some("18O"));
     assert!(notice.contains(done_word), "{notice}");
-    let amount = Money::from_ten_thousandths(price * 180).to_string();
-    assert!(
-        note_text.contains(&format!("¥{amount}")),
-        "{amount}: {note_text}"
-    );
+    let amount =
+        jicai::i18n::Tr::new(lang).price(Money::from_ten_thousandths(price * 180).decimal());
+    assert!(note_text.contains(&amount), "{amount}: {note_text}");
     let mut c = state.store.conn().unwrap();
     let order = os::order_of_delivery_line(&mut c, dl).unwrap();
     let d = os::delivery_lines_of(&mut c, order)

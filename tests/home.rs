@@ -193,9 +193,10 @@ async fn the_centers_home_lists_its_next_steps(db: TestDb) {
     let l = one_line(&body, "overdue_payables");
     assert!(
         l.contains(&format!(
-            "逾期未付款项：{} 笔，共 ¥{}",
+            "逾期未付款项：{} 笔，共 {}",
             overdue.len(),
-            jicai::domain::money::Money::from_ten_thousandths(amount)
+            jicai::i18n::Tr::new("zh-CN")
+                .price(jicai::domain::money::Money::from_ten_thousandths(amount).decimal())
         )) && l.contains("href=\"/payables?status=overdue\""),
         "{l} {} {amount}",
         overdue.len()
@@ -377,9 +378,10 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     let unpaid: Vec<_> = p.iter().filter(|x| x.paid_at.is_none()).collect();
     assert_eq!(unpaid.len(), 1);
     let l = one_line(&body, "payables_due");
-    let amount = jicai::domain::money::Money::from_ten_thousandths(unpaid[0].amount).to_string();
+    let amount = jicai::i18n::Tr::new("zh-CN")
+        .price(jicai::domain::money::Money::from_ten_thousandths(unpaid[0].amount).decimal());
     assert!(
-        l.contains(&format!("待付款项：1 笔，共 ¥{amount}"))
+        l.contains(&format!("待付款项：1 笔，共 {amount}"))
             && l.contains(&format!("最早 {} 到期", unpaid[0].due_on))
             && l.contains("href=\"/payables?status=due\""),
         "{l}"

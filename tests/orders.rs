@@ -636,6 +636,21 @@ async fn an_order_through_the_pages(db: TestDb) {
     stranger.get("/home").await;
     assert_eq!(inst.get("/orders/new").await.status, StatusCode::OK);
     assert_eq!(sup.get("/orders/new").await.status, StatusCode::FORBIDDEN);
+    // A price with thousands to group: ¥1,234.50 a unit, 25 units ¥30,862.50.
+    {
+        use diesel::prelude::*;
+        use jicai::store::schema::contracts as k;
+        diesel::update(k::table.filter(k::id.eq(contract)))
+            .set(k::unit_price.eq(12_345_000i64))
+            .execute(&mut conn(&state))
+            .unwrap();
+    }
+    let contract_page = inst.get(&format!("/contracts/{contract}")).await;
+    assert!(
+        contract_page.body.contains("¥1,234.50"),
+        "the unit price in the reader's locale: {}",
+        contract_page.body
+    );
     let k = contract.to_string();
     let r = inst
         .post("/orders", &[("contract_id", &k), ("quantity", "-3")])
@@ -656,6 +671,19 @@ async fn an_order_through_the_pages(db: TestDb) {
         page.body
     );
     assert!(!inst.get(&path).await.body.contains("订单已提交"));
+    for shown in ["¥1,234.50", "¥30,862.50"] {
+        assert!(
+            page.body.contains(shown),
+            "{shown} on the order: {}",
+            page.body
+        );
+    }
+    assert!(
+        !page.body.contains("30862.5"),
+        "no amount without its separators"
+    );
+    let list = inst.get("/orders").await;
+    assert!(list.body.contains("¥30,862.50"), "{}", list.body);
     let oid: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
     assert_eq!(stranger.get(&path).await.status, StatusCode::NOT_FOUND);
     assert!(sup
@@ -715,6 +743,11 @@ async fn an_order_through_the_pages(db: TestDb) {
     );
     let page = inst.get("/payables").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("¥30,862.50"),
+        "the payable in the reader's locale: {}",
+        page.body
+    );
     let p = os::payables_of(&mut conn(&state), None, Some(supplier))
         .unwrap()
         .into_iter()

@@ -408,8 +408,10 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         page.body
     );
     let expected = Money::from_ten_thousandths(price * 180).to_string();
+    let shown =
+        jicai::i18n::Tr::new("zh-CN").price(Money::from_ten_thousandths(price * 180).decimal());
     assert!(
-        page.body.contains(&format!("¥{expected}")),
+        page.body.contains(&shown),
         "the payable on the note: {expected}"
     );
     assert!(
@@ -435,7 +437,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .body
         .contains(&format!("/orders/{oid}/deliveries/{note}")));
     assert!(page.body.contains(&drug_name), "{}", page.body);
-    assert!(page.body.contains(&format!("¥{expected}")), "{}", page.body);
+    assert!(page.body.contains(&shown), "{}", page.body);
     // The rejected units are the supplier's credit event.
     assert!(os::credit_events_of(&mut conn(&state), supplier)
         .unwrap()

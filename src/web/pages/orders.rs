@@ -4,7 +4,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{local_time, money};
+use super::{local_time, yuan};
 use crate::app::orders;
 use crate::app::parties::acting_supplier;
 use crate::domain::bounds::Quantity;
@@ -87,7 +87,7 @@ async fn order_list(
                     Cell::text(drug_list(&n, zh)),
                     Cell::text(n.supplier.clone()),
                     Cell::text(n.institution.clone()),
-                    Cell::num(format!("¥{}", money(n.amount))),
+                    Cell::num(yuan(&t, n.amount)),
                     Cell::text(state_text),
                     Cell::text(local_time(tz, o.submitted_at)),
                     if open && o.deliver_by < now {
@@ -195,10 +195,7 @@ async fn order_page(
             ),
             (t.get("ordui.supplier").into(), names.supplier.clone()),
             (t.get("ordui.institution").into(), names.institution.clone()),
-            (
-                t.get("ordui.amount").into(),
-                format!("¥{}", money(names.amount)),
-            ),
+            (t.get("ordui.amount").into(), yuan(&t, names.amount)),
             (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
             (
                 t.get("order.submitted").into(),
@@ -262,8 +259,8 @@ fn lines_section(
                         format!("/contracts/{}", l.contract_id),
                     ),
                     Cell::num(l.quantity.to_string()),
-                    Cell::num(money(l.unit_price)),
-                    Cell::num(money(l.unit_price.saturating_mul(l.quantity))),
+                    Cell::num(yuan(t, l.unit_price)),
+                    Cell::num(yuan(t, l.unit_price.saturating_mul(l.quantity))),
                     Cell::num(l.shipped.to_string()),
                     Cell::num(l.accepted.to_string()),
                     Cell::num((l.confirmed - l.accepted).to_string()),
@@ -631,7 +628,7 @@ async fn payable_list(
                     Cell::text(n.institution.clone()),
                     Cell::text(n.supplier.clone()),
                     Cell::num(n.accepted.to_string()),
-                    Cell::num(format!("¥{}", money(p.amount))),
+                    Cell::num(yuan(&t, p.amount)),
                     Cell::text(p.due_on.to_string()),
                     status,
                 ]
@@ -657,9 +654,9 @@ async fn payable_list(
                 Link::new(
                     format!("/payables/{}/pay", p.id),
                     format!(
-                        "{} · ¥{} · {}",
+                        "{} · {} · {}",
                         t.get("order.mark_paid"),
-                        money(p.amount),
+                        yuan(&t, p.amount),
                         p.due_on
                     ),
                 )
