@@ -358,20 +358,25 @@ pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
     s
 }
 
-/// The center's next step at the tender's state.
-pub fn next_step(view: &View) -> Section {
+/// The center's next step at the tender's state; `refused`: a cancellation refused, with the
+/// reason typed (its form shown open, the reason kept, the error next to it).
+pub fn next_step(view: &View, refused: Option<&(String, Vec<crate::domain::Invalid>)>) -> Section {
     let (t, id, st) = (view.t, view.id, view.st);
     let mut s = Section::new(t.get("tender.next_step"));
     for (a, label) in center_actions(&t, st) {
         // Every step of a tender is final (publish, open envelopes, award…): each asks first.
         let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label).danger();
         if a == TenderAction::Cancel {
+            let typed = refused.map(|(r, _)| r.as_str()).unwrap_or("");
             f = Form::new(
                 format!("/tenders/{id}/actions/cancel"),
                 label,
-                vec![Field::text("reason", t.get("tender.reason"), "").required()],
+                vec![Field::text("reason", t.get("tender.reason"), typed).required()],
             );
             f.danger = true;
+            f.expanded = refused.is_some();
+            s.push_form(&t, f, refused.map(|(_, es)| es.as_slice()));
+            continue;
         }
         s.forms.push(f);
     }

@@ -232,8 +232,18 @@ async fn tender_page(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
+    render_tender(&v, &state, id.into_inner(), None).await
+}
+
+/// A tender's page; with a refused cancellation, its form again open with the reason typed
+/// and the error next to it (422).
+async fn render_tender(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    id: i64,
+    refused: Option<(String, Vec<Invalid>)>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let id = id.into_inner();
     let now = state.clock.now();
     let supplier = v.p.supplier_id.filter(|_| v.p.role == Role::Supplier);
     let TenderData {
@@ -243,7 +253,7 @@ async fn tender_page(
         mine,
         contracts,
         names,
-    } = tender_data(&v, &state, id, supplier).await?;
+    } = tender_data(v, state, id, supplier).await?;
     let st = ts::effective_state(&tender, now);
     let mut props = tender_props(&t, state.config.time_zone, &tender, st);
     let quorum = tender.sealing() == crate::sealing::Mode::Quorum;
@@ -255,7 +265,7 @@ async fn tender_page(
     }
     let appointing = quorum && v.p.can_administer() && st == TenderState::Draft;
     let p = v.p.clone();
-    let (custodians, digests, candidates) = run(&state, move |cx| {
+    let (custodians, digests, candidates) = run(state, move |cx| {
         let cs = if quorum {
             crate::app::custody::custodians(cx, &p, id)?.1
         } else {
@@ -299,7 +309,7 @@ async fn tender_page(
             .iter()
             .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
             .collect();
-        let bids = db(&state, move |c| {
+        let bids = db(state, move |c| {
             let mut out = vec![];
             for (lid, no, policy) in lot_ids {
                 for b in ts::lot_bids_for_review(c, lid)? {
@@ -329,19 +339,27 @@ async fn tender_page(
         sections.push(super::tender_sections::digests(&view, list));
     }
     if v.p.can_administer() {
-        sections.push(super::tender_sections::next_step(&view));
+        sections.push(super::tender_sections::next_step(&view, refused.as_ref()));
     }
     let mut actions = vec![];
     if st.award_published() {
         actions.push(Link::new("/results", t.get("tender.public_results")));
     }
-    view::ok(&DetailPage {
-        chrome: v.chrome(&tender.title),
-        heading: tender.title.clone(),
-        props,
-        actions,
-        sections,
-    })
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    view::render(
+        status,
+        &DetailPage {
+            chrome: v.chrome(&tender.title),
+            heading: tender.title.clone(),
+            props,
+            actions,
+            sections,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -361,11 +379,19 @@ async fn tender_action(
     let action = TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(crate::web::tender_api::action_not_found(&action)))?;
     let (p, master, reason) = (v.p.clone(), state.master.clone(), f.reason.clone());
-    run(&state, move |cx| {
+    let done = run(&state, move |cx| {
         tenders::actions::apply(cx, &p, &master, id, action, reason.as_deref())
     })
-    .await?;
-    Ok(view::see_other(&format!("/tenders/{id}")))
+    .await;
+    match done {
+        Ok(_) => Ok(view::see_other(&format!("/tenders/{id}"))),
+        // A refused reason: the page again, the reason kept.
+        Err(Error::Invalid(es)) if action == TenderAction::Cancel => {
+            let typed = f.reason.clone().unwrap_or_default();
+            render_tender(&v, &state, id, Some((typed, es))).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 // ---------- public results ----------
