@@ -120,7 +120,7 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let f = field(&r.body, "drug_code");
     assert!(
-        f.contains("data-code=\"no_drug_named\"") && f.contains("没有名为“没有这种药”的药品"),
+        f.contains("data-code=\"pick_unknown\"") && f.contains("没有与“没有这种药”相符的记录"),
         "{f}"
     );
     assert!(
