@@ -7,6 +7,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
+use common::shortage::run_scan;
 use common::{app, state_with_demo, supplier_user, Client, TestDb, PW};
 use jicai::clock::Clock;
 use jicai::domain::orders::OrderState;
@@ -32,27 +33,6 @@ fn one_line(body: &str, kind: &str) -> String {
     let ls = lines(body, kind);
     assert_eq!(ls.len(), 1, "one {kind} line: {ls:?}\n{body}");
     ls[0].clone()
-}
-
-fn run_scan(state: &AppState) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let spec = jicai::domain::jobs::parse(
-        "shortage_scan.toml",
-        "shortage_scan",
-        &text,
-        chrono_tz::Asia::Shanghai,
-    )
-    .unwrap();
-    let r = jicai::jobs::shortage::scan(
-        &mut state.store.conn().unwrap(),
-        &spec,
-        state.clock.now(),
-        state.config.time_zone,
-        "http://jicai.test",
-    )
-    .unwrap();
-    assert!(r.errors.is_empty(), "{r}");
 }
 
 /// The demo institution, and the supplier of its demo orders and the supplier whose lines

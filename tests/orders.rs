@@ -7,30 +7,14 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use common::orders::{institution_user, institutions, serving_contracts};
+use common::{app, field_codes, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::domain::orders::{CreditEventKind, OrderState};
-use jicai::domain::paging::PageRequest;
-use jicai::domain::roles::{Role, Scope};
 use jicai::domain::tender::{TechnicalResult, TenderState};
-use jicai::store::{audit, orders as os, parties, tenders as ts, users, Act};
+use jicai::store::{audit, orders as os, parties, tenders as ts, Act};
 use jicai::web::AppState;
 use serde_json::json;
-
-/// The (field, code) of each field of a JSON error.
-fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
-    r.json()["error"]["fields"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    (s("field"), s("code"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn conn(state: &AppState) -> jicai::store::Conn {
     state.store.conn().unwrap()
@@ -39,53 +23,8 @@ fn conn(state: &AppState) -> jicai::store::Conn {
 /// The demo institution's contracts in force: (contract id, supplier id), the supplier with the
 /// most contracts first.
 fn contracts(state: &AppState) -> (i64, Vec<(i64, i64)>) {
-    let mut c = conn(state);
-    let inst = users::by_username(&mut c, "institution")
-        .unwrap()
-        .unwrap()
-        .institution_id
-        .unwrap();
-    // Only the contracts that serve the institution's county today (the demo switches one of
-    // its county's drugs to the backup supplier).
-    let county = jicai::store::regions::county_of_institution(&mut c, inst).unwrap();
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
-    let mut ks: Vec<(i64, i64)> = ts::commitments_of_institution(&mut c, inst)
-        .unwrap()
-        .into_iter()
-        .filter(|(k, ..)| {
-            let arr = jicai::store::supply::arrangements_for(&mut c, county, k.drug_id).unwrap();
-            jicai::domain::supply::serving(&arr, county, k.drug_id, today)
-                .is_some_and(|a| a.contract_id == k.id)
-        })
-        .map(|(k, ..)| (k.id, k.supplier_id))
-        .collect();
-    let count = |s: i64, ks: &[(i64, i64)]| ks.iter().filter(|k| k.1 == s).count();
-    let copy = ks.clone();
-    ks.sort_by_key(|k| std::cmp::Reverse(count(k.1, &copy)));
-    (inst, ks)
-}
-
-fn institution_user(state: &AppState, name: &str, institution_id: i64) -> String {
-    users::create(
-        &mut conn(state),
-        &Act::new("test", chrono::Utc::now()),
-        &users::NewUser {
-            username: name.into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: name.into(),
-            role: Role::Institution,
-            supplier_id: None,
-            institution_id: Some(institution_id),
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
-    name.into()
+    let (inst, ks) = serving_contracts(state);
+    (inst, ks.into_iter().map(|(k, s, _)| (k, s)).collect())
 }
 
 fn ship_line(line: i64, qty: i64, expiry: &str) -> serde_json::Value {
@@ -140,15 +79,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         );
     }
     let kids = parties::children_of(&mut conn(&state), inst).unwrap();
-    let all = parties::list_institutions(
-        &mut conn(&state),
-        &Scope::All,
-        "",
-        None,
-        &PageRequest::new(Some(1), Some(200)),
-    )
-    .unwrap()
-    .items;
+    let all = institutions(&state);
     let stranger = all
         .iter()
         .find(|i| i.id != inst && !kids.contains(&i.id))
@@ -549,20 +480,15 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     let normal = r.json();
     assert_eq!(deadline(&normal) - now, Duration::hours(48));
     // A remote institution's normal order: 72 h.
-    let all = parties::list_institutions(
-        &mut conn(&state),
-        &Scope::All,
-        "",
-        None,
-        &PageRequest::new(Some(1), Some(200)),
-    )
-    .unwrap()
-    .items;
+    let all = institutions(&state);
     let remote = all
         .iter()
         .find(|i| i.remote)
         .expect("the demo has remote institutions");
-    let tr = token_for(&state, &institution_user(&state, "remote-clerk", remote.id));
+    let tr = token_for(
+        &state,
+        &institution_user(&state, "remote-clerk", remote.id, "en"),
+    );
     let r = c
         .api(
             "POST",
