@@ -1033,11 +1033,246 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
     assert!(!r.body.contains("sold_out"), "{}", r.body);
 }
 
+/// The ids a list page links to after `marker` (`href="/orders/` → the orders of the order
+/// list, `/deliveries/` → the delivery notes of the payables list), each once, in order.
+fn linked_ids(body: &str, marker: &str) -> Vec<i64> {
+    let mut out = vec![];
+    for (i, _) in body.match_indices(marker) {
+        let digits: String = body[i + marker.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if let Ok(n) = digits.parse::<i64>() {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// The address of the next page of a list, if it has one.
+fn next_page(body: &str) -> Option<String> {
+    let end = body.find("\" rel=\"next\"")?;
+    let start = body[..end].rfind("href=\"")? + "href=\"".len();
+    Some(body[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// Every row of a list from `first` on, page after page: the ids after `marker`, and the
+/// addresses of the pages after the first.
+async fn every_page<S, B>(c: &mut Client<S>, first: &str, marker: &str) -> (Vec<i64>, Vec<String>)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let (mut ids, mut later) = (vec![], vec![]);
+    let mut path = first.to_string();
+    loop {
+        let r = c.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        let rows = linked_ids(&r.body, marker);
+        assert!(rows.len() <= 20, "{path}: one page holds at most 20 rows");
+        ids.extend(rows);
+        match next_page(&r.body) {
+            Some(next) if later.len() < 50 => {
+                later.push(next.clone());
+                path = next;
+            }
+            _ => return (ids, later),
+        }
+    }
+}
+
+/// The order list and the payables list come a page at a time, filtered in the query: a state
+/// (a status) shows exactly the orders (payables) in it, the pages follow one another with the
+/// filter kept, and no page shows another institution's or another supplier's rows.
+async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (inst, ks) = contracts(&state);
+    let (contract, supplier) = ks[0];
+    let rules = state.config.delivery;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    let act = |who: &str| Act::new(who, chrono::Utc::now());
+    // 26 more orders: 24 delivered and accepted (3 of their payables overdue), 2 acknowledged.
+    for n in 0..26 {
+        let line = BasketLine {
+            item: Item::Contract(contract),
+            quantity: 1,
+        };
+        let (o, ls) = place_basket(
+            &mut conn(&state),
+            &act("institution"),
+            &rules,
+            inst,
+            false,
+            &[line],
+            today,
+        )
+        .unwrap()
+        .remove(0);
+        os::acknowledge(&mut conn(&state), &act("supplier"), o.id, supplier).unwrap();
+        if n >= 24 {
+            continue;
+        }
+        let ship = [os::ShipLine {
+            order_line_id: ls[0].id,
+            quantity: 1,
+            batch_no: "B1".into(),
+            production_date: today - Duration::days(30),
+            expiry_date: today + Duration::days(700),
+            trace_codes: vec![],
+        }];
+        let key = format!("paging-{n}");
+        let note = os::DeliveryNote {
+            order_id: o.id,
+            shipper_id: supplier,
+            idempotency_key: Some(&key),
+            lines: &ship,
+        };
+        let shipped = os::ship(&mut conn(&state), &act("supplier"), &rules, &note, today).unwrap();
+        let dl = shipped.lines[0].id;
+        os::confirm(
+            &mut conn(&state),
+            &act("institution"),
+            &rules,
+            dl,
+            inst,
+            os::Receipt::Accepted,
+            today,
+        )
+        .unwrap();
+        if n < 3 {
+            use diesel::prelude::*;
+            use jicai::store::schema::payables as p;
+            diesel::update(p::table.filter(p::delivery_line_id.eq(dl)))
+                .set(p::due_on.eq(today - Duration::days(10)))
+                .execute(&mut conn(&state))
+                .unwrap();
+        }
+    }
+    // What the institution's user sees, from the database: its orders and its clinics'.
+    let mut scope = parties::children_of(&mut conn(&state), inst).unwrap();
+    scope.push(inst);
+    let orders = os::orders_for(&mut conn(&state), Some(&scope), None).unwrap();
+    assert!(orders.len() > 26, "{}", orders.len());
+    let app = app(state.clone()).await;
+    let mut me = Client::new(app.clone());
+    me.login("institution", PW).await;
+    me.get("/home").await;
+    let r = me.get("/orders").await;
+    assert_eq!(linked_ids(&r.body, "href=\"/orders/").len(), 20);
+    assert_eq!(next_page(&r.body).as_deref(), Some("/orders?page=2"));
+    let (all, later) = every_page(&mut me, "/orders", "href=\"/orders/").await;
+    assert_eq!(all, orders.iter().map(|o| o.id).collect::<Vec<_>>());
+    assert_eq!(later, ["/orders?page=2"], "two pages");
+    for s in [
+        OrderState::Submitted,
+        OrderState::Acknowledged,
+        OrderState::Received,
+    ] {
+        let first = format!("/orders?state={}", s.as_str());
+        let (shown, later) = every_page(&mut me, &first, "href=\"/orders/").await;
+        let expected: Vec<i64> = orders
+            .iter()
+            .filter(|o| o.state == s)
+            .map(|o| o.id)
+            .collect();
+        assert!(!expected.is_empty(), "{s:?}");
+        assert_eq!(shown, expected, "{s:?}");
+        for l in &later {
+            assert!(l.contains(&format!("state={}", s.as_str())), "{l}");
+        }
+        if s == OrderState::Received {
+            assert_eq!(later[0], "/orders?state=received&page=2");
+        }
+    }
+
+    // The payables: the institution's own, by due day.
+    let ps = os::payables_of(&mut conn(&state), Some(inst), None).unwrap();
+    let lines: Vec<i64> = ps.iter().map(|p| p.delivery_line_id).collect();
+    let places = os::delivery_line_places(&mut conn(&state), &lines).unwrap();
+    let notes = |keep: &dyn Fn(&os::Payable) -> bool| -> Vec<i64> {
+        let mut v: Vec<i64> = vec![];
+        for p in ps.iter().filter(|p| keep(p)) {
+            let n = places[&p.delivery_line_id].1;
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        v
+    };
+    let r = me.get("/payables").await;
+    assert_eq!(linked_ids(&r.body, "/deliveries/").len(), 20);
+    assert_eq!(next_page(&r.body).as_deref(), Some("/payables?page=2"));
+    let (all, _) = every_page(&mut me, "/payables", "/deliveries/").await;
+    assert_eq!(all, notes(&|_| true));
+    let (overdue, _) = every_page(&mut me, "/payables?status=overdue", "/deliveries/").await;
+    let expected = notes(&|p| p.paid_at.is_none() && p.due_on < today);
+    assert!(expected.len() >= 3, "{expected:?}");
+    assert_eq!(overdue, expected);
+    let (due, later) = every_page(&mut me, "/payables?status=due", "/deliveries/").await;
+    assert_eq!(due, notes(&|p| p.paid_at.is_none() && p.due_on >= today));
+    assert_eq!(later[0], "/payables?status=due&page=2");
+
+    // Another institution's user and another supplier's see none of these rows.
+    let others = institutions(&state);
+    let other = others.iter().find(|i| !scope.contains(&i.id)).unwrap();
+    let name = institution_user(&state, "paging-other", other.id, "en");
+    let mut them = Client::new(app.clone());
+    them.login(&name, PW).await;
+    them.get("/home").await;
+    let stranger = ks.iter().find(|k| k.1 != supplier).unwrap().1;
+    let mut rival = Client::new(app.clone());
+    rival.login(&supplier_user(&state, stranger), PW).await;
+    rival.get("/home").await;
+    for (who, c, mine) in [
+        ("another institution", &mut them, notes(&|_| true)),
+        (
+            "another supplier",
+            &mut rival,
+            notes(&|p| p.supplier_id == supplier),
+        ),
+    ] {
+        for first in ["/orders", "/orders?state=received"] {
+            let (seen, _) = every_page(c, first, "href=\"/orders/").await;
+            let ours: Vec<i64> = orders
+                .iter()
+                .filter(|o| who == "another institution" || o.supplier_id == supplier)
+                .map(|o| o.id)
+                .collect();
+            assert!(
+                seen.iter().all(|id| !ours.contains(id)),
+                "{who} sees our orders on {first}"
+            );
+        }
+        for first in [
+            "/payables",
+            "/payables?status=due",
+            "/payables?status=overdue",
+        ] {
+            let (seen, _) = every_page(c, first, "/deliveries/").await;
+            assert!(
+                seen.iter().all(|n| !mine.contains(n)),
+                "{who} sees our payables on {first}"
+            );
+        }
+    }
+}
+
 on_both_databases!(
     demo: an_order_from_placement_to_payment,
     an_unknown_stored_order_state_is_an_error_not_a_default,
     deadlines_follow_urgency_and_remoteness,
     an_order_through_the_pages,
     the_bad_faith_list_bars_a_supplier_from_tenders,
-    one_orders_lines_confirmed_at_once
+    one_orders_lines_confirmed_at_once,
+    order_and_payable_lists_page_and_filter_within_scope
 );

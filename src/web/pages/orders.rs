@@ -9,6 +9,7 @@ use crate::app::orders;
 use crate::app::parties::acting_supplier;
 use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, OrderState};
+use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
 use crate::i18n::Tr;
@@ -22,10 +23,18 @@ pub(super) fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
 }
 
 /// The order list narrowed to one state (`?state=submitted`: the home page's to-do lines link
-/// to exactly the orders they count); a word no order state has is refused.
+/// to exactly the orders they count); a word no order state has is refused. A page at a time
+/// (`?page=2`).
 #[derive(Deserialize)]
 struct ListQuery {
     state: Option<String>,
+    #[serde(default)]
+    page: String,
+}
+
+/// The page asked for (`?page=`): the first when it is not a number.
+fn page_asked(page: &str) -> PageRequest {
+    PageRequest::new(page.trim().parse().ok(), None)
 }
 
 #[get("/orders")]
@@ -43,15 +52,17 @@ async fn order_list(
     let tz = state.config.time_zone;
     let now = crate::store::micros(state.clock.now());
     let p = v.p.clone();
-    let (orders, names) = run(&state, move |cx| {
-        let c = &mut *cx.conn()?;
-        let (insts, supplier) = orders::order_filter(c, &p)?;
-        let mut orders = os::orders_for(c, insts.as_deref(), supplier)?;
-        orders.retain(|o| only.is_none_or(|s| o.state == s));
-        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-        Ok((orders, os::order_names(c, &ids)?))
-    })
-    .await?;
+    let page = page_asked(&q.page);
+    let (found, names) = run(&state, move |cx| orders::order_page(cx, &p, only, &page)).await?;
+    let pager = view::Pager::of(
+        &t,
+        &found,
+        "/orders",
+        &[(
+            "state",
+            only.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        )],
+    );
     let table = Table {
         columns: cols(
             &t,
@@ -66,7 +77,8 @@ async fn order_list(
                 "order.deliver_by",
             ],
         ),
-        rows: orders
+        rows: found
+            .items
             .iter()
             .map(|o| {
                 let open = matches!(
@@ -110,7 +122,7 @@ async fn order_list(
         search: None,
         actions,
         table,
-        pager: None,
+        pager: Some(pager),
         empty: t.get("page.no_results").into(),
     })
 }
@@ -565,10 +577,12 @@ async fn accept(
 }
 
 /// The payables narrowed to those `due` (not paid, not yet overdue) or `overdue` (not paid,
-/// past their day), as the home page's to-do lines link to them.
+/// past their day), as the home page's to-do lines link to them; a page at a time.
 #[derive(Deserialize)]
 struct PayableQuery {
     status: Option<String>,
+    #[serde(default)]
+    page: String,
 }
 
 #[get("/payables")]
@@ -581,18 +595,24 @@ async fn payable_list(
     let zh = t.zh();
     let day = state.today();
     let p = v.p.clone();
-    let mut ps = run(&state, move |cx| orders::named_payables(cx, &p)).await?;
-    match q.status.as_deref().map(str::trim) {
-        None | Some("") => {}
-        Some("due") => ps.retain(|n| n.payable.paid_at.is_none() && n.payable.due_on >= day),
-        Some("overdue") => ps.retain(|n| n.payable.paid_at.is_none() && n.payable.due_on < day),
+    let (status, unpaid) = match q.status.as_deref().map(str::trim) {
+        None | Some("") => ("", None),
+        Some("due") => ("due", Some((os::Unpaid::Due, day))),
+        Some("overdue") => ("overdue", Some((os::Unpaid::Overdue, day))),
         Some(other) => {
             let m = crate::domain::Msg::new(Code::NotOneOf)
                 .arg("value", other)
                 .arg("words", "due, overdue");
             return Err(Error::Invalid(vec![Invalid::new("status", m)]));
         }
-    }
+    };
+    let page = page_asked(&q.page);
+    let found = run(&state, move |cx| {
+        orders::named_payables(cx, &p, unpaid, &page)
+    })
+    .await?;
+    let pager = view::Pager::of(&t, &found, "/payables", &[("status", status.to_string())]);
+    let ps = &found.items;
     let payer = v.p.role == Role::Institution;
     let table = Table {
         columns: cols(
@@ -641,7 +661,7 @@ async fn payable_list(
         search: None,
         actions: vec![],
         table,
-        pager: None,
+        pager: Some(pager),
         empty: t.get("page.no_results").into(),
     };
     if payer {
