@@ -150,6 +150,20 @@ impl Tr {
         format!("{sign}¥{}.{frac}", group_thousands(whole))
     }
 
+    /// A stored amount of yuan (exact to 1/10,000 yuan) in the reader's locale: `¥1,234.50`,
+    /// two decimals unless the amount has more (`¥0.0325`, a tablet's price), so a price is
+    /// never shown rounded.
+    pub fn price(&self, d: Decimal) -> String {
+        let n = d.normalize();
+        if n.scale() <= 2 {
+            return self.money(n);
+        }
+        let text = n.abs().to_string();
+        let (whole, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+        let sign = if n.is_sign_negative() { "-" } else { "" };
+        format!("{sign}¥{}.{frac}", group_thousands(whole))
+    }
+
     /// A number as a person reads it: thousands separators, the decimals it has (`1,234.5`);
     /// for quantities and figures that are not money.
     pub fn decimal(&self, d: Decimal) -> String {
@@ -406,6 +420,16 @@ mod tests {
             assert_eq!(
                 t.money(Decimal::new(i64::MAX, 4)),
                 "¥922,337,203,685,477.58"
+            );
+            assert_eq!(t.price(d("1234.5")), "¥1,234.50");
+            assert_eq!(t.price(d("12.3400")), "¥12.34");
+            assert_eq!(t.price(d("0.0325")), "¥0.0325", "a price is never rounded");
+            assert_eq!(t.price(d("1234567.125")), "¥1,234,567.125");
+            assert_eq!(t.price(d("0")), "¥0.00");
+            assert_eq!(t.price(d("-0.0325")), "-¥0.0325");
+            assert_eq!(
+                t.price(Decimal::new(i64::MAX, 4)),
+                "¥922,337,203,685,477.5807"
             );
             assert_eq!(t.decimal(d("1234.50")), "1,234.5");
             assert_eq!(t.decimal(d("1000")), "1,000");

@@ -382,30 +382,11 @@ async fn bad_input_is_refused_in_chinese_next_to_its_field() {
 
 #[actix_web::test]
 async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
-    use jicai::domain::supply::serving;
-    use jicai::store::{orders as os, regions, supply};
+    use jicai::store::orders as os;
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     // Two drugs that two different suppliers serve the township center's county with.
-    let (inst, picks) = {
-        let mut c = state.store.conn().unwrap();
-        let inst = jicai::store::users::by_username(&mut c, "institution")
-            .unwrap()
-            .unwrap()
-            .institution_id
-            .unwrap();
-        let county = regions::county_of_institution(&mut c, inst).unwrap();
-        let today = state.today();
-        let mut picks: Vec<(String, i64)> = vec![];
-        for (id, code, ..) in supply::drugs_arranged_for(&mut c, county, today).unwrap() {
-            let all = supply::arrangements_for(&mut c, county, id).unwrap();
-            let a = serving(&all, county, id, today).unwrap();
-            if picks.len() < 2 && picks.iter().all(|p| p.1 != a.supplier_id) {
-                picks.push((code, a.supplier_id));
-            }
-        }
-        (inst, picks)
-    };
+    let (inst, picks) = common::orders::two_suppliers_serving(&state);
     assert_eq!(picks.len(), 2, "two suppliers serve the county");
     let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
         return;

@@ -7,80 +7,16 @@
 
 mod common;
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use fantoccini::Locator;
 
 use common::browser::{self as harness, serve, CmdError, Viewport, DESKTOP, PHONE};
+use common::shortage::{county_with_backup, open_shortage, routed, run_scan};
 use common::{state_with_demo, Backend, TestDb};
-use jicai::domain::award::{LotAward, Winner};
-use jicai::domain::supply::{serving, Arrangement, ContractKind};
-use jicai::store::{regions, shortages as ss, supply};
-use jicai::web::AppState;
+use jicai::domain::supply::ContractKind;
+use jicai::store::shortages as ss;
 
 const ROLES: [&str; 5] = ["center", "supplier", "institution", "regulator", "expert"];
-
-fn run_scan(state: &AppState) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let spec = jicai::domain::jobs::parse(
-        "shortage_scan.toml",
-        "shortage_scan",
-        &text,
-        chrono_tz::Asia::Shanghai,
-    )
-    .unwrap();
-    let r = jicai::jobs::shortage::scan(
-        &mut state.store.conn().unwrap(),
-        &spec,
-        state.clock.now(),
-        state.config.time_zone,
-        "http://jicai.test",
-    )
-    .unwrap();
-    assert!(r.errors.is_empty(), "{r}");
-}
-
-fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Arrangement> {
-    let arr = supply::arrangements_for(&mut state.store.conn().unwrap(), county, drug).unwrap();
-    serving(&arr, county, drug, day).cloned()
-}
-
-/// An institution, its county and a drug whose award names a backup for that county, the
-/// county served by the award today.
-fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
-    use diesel::prelude::*;
-    use jicai::store::schema::{institutions, lots};
-    let mut c = state.store.conn().unwrap();
-    let today = state.today();
-    let regions = regions::all(&mut c).unwrap();
-    let awards: Vec<(i64, LotAward)> = lots::table
-        .select((lots::drug_id, lots::result_json))
-        .load::<(i64, Option<String>)>(&mut *c)
-        .unwrap()
-        .into_iter()
-        .filter_map(|(d, j)| Some((d, serde_json::from_str(&j?).ok()?)))
-        .collect();
-    let insts: Vec<i64> = institutions::table
-        .select(institutions::id)
-        .order(institutions::id)
-        .load(&mut *c)
-        .unwrap();
-    drop(c);
-    for inst in insts {
-        let county =
-            regions::county_of_institution(&mut state.store.conn().unwrap(), inst).unwrap();
-        let code = &regions.iter().find(|r| r.id == county).unwrap().code;
-        for (drug, a) in &awards {
-            let Some(w) = jicai::domain::shortage_response::backup_for(a, code) else {
-                continue;
-            };
-            if routed(state, county, *drug, today).is_some_and(|r| r.kind == ContractKind::Award) {
-                return (inst, county, *drug, w.clone());
-            }
-        }
-    }
-    panic!("the demo has a multiple-winner award with a backup for a county");
-}
 
 /// Logs in and, when the browser asks for English, switches the demo user (who reads
 /// Chinese) to English with the header's switch, as a person would.
@@ -174,19 +110,7 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
     let state = state_with_demo(&db);
     run_scan(&state);
     let (inst, county, drug, backup) = county_with_backup(&state);
-    ss::report(
-        &mut state.store.conn().unwrap(),
-        &state.act("institution"),
-        inst,
-        drug,
-        "none left",
-    )
-    .unwrap();
-    run_scan(&state);
-    let rec = ss::open_records(&mut state.store.conn().unwrap())
-        .unwrap()
-        .remove(&drug)
-        .expect("a record of the drug");
+    let rec = open_shortage(&state, inst, drug);
     let today = state.today();
     let Some(b) = harness::start(vp, lang).await else {
         return;

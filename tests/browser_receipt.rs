@@ -13,11 +13,11 @@
 mod common;
 
 use common::browser::{self, Browser, CmdError, Viewport, DESKTOP, PHONE};
+use common::orders::two_suppliers_serving;
 use common::{state_with_demo, Backend, TestDb};
 use fantoccini::Locator;
 use jicai::domain::money::Money;
-use jicai::domain::supply::serving;
-use jicai::store::{orders as os, regions, supply, Act};
+use jicai::store::{orders as os, Act};
 
 /// The page's text of one element.
 async fn text_of(b: &Browser, css: &str) -> Result<String, CmdError> {
@@ -25,36 +25,12 @@ async fn text_of(b: &Browser, css: &str) -> Result<String, CmdError> {
 }
 
 /// Types `value` into the input with this id, replacing what it held.
-async fn type_into(b: &Browser, id: &str, value: &str) -> Result<(), CmdError> {
-    let e = b.client.find(Locator::Id(id)).await?;
-    e.clear().await?;
-    e.send_keys(value).await
-}
-
 async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static str) {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
     let tag = format!("receipt-{}-{lang}", viewport.tag());
     // Two drugs that two suppliers serve the township center's county with.
-    let (inst, picks) = {
-        let mut c = state.store.conn().unwrap();
-        let inst = jicai::store::users::by_username(&mut c, "institution")
-            .unwrap()
-            .unwrap()
-            .institution_id
-            .unwrap();
-        let county = regions::county_of_institution(&mut c, inst).unwrap();
-        let today = state.today();
-        let mut picks: Vec<(String, i64)> = vec![];
-        for (id, code, ..) in supply::drugs_arranged_for(&mut c, county, today).unwrap() {
-            let all = supply::arrangements_for(&mut c, county, id).unwrap();
-            let a = serving(&all, county, id, today).unwrap();
-            if picks.len() < 2 && picks.iter().all(|p| p.1 != a.supplier_id) {
-                picks.push((code, a.supplier_id));
-            }
-        }
-        (inst, picks)
-    };
+    let (inst, picks) = two_suppliers_serving(&state);
     assert_eq!(picks.len(), 2, "two suppliers serve the county");
     let Some(b) = browser::start(viewport, lang).await else {
         return;
@@ -77,40 +53,17 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
                 .select_by_value(code)
                 .await?;
         }
-        type_into(&b, "f-quantity_1", "1,000").await?;
-        type_into(&b, "f-quantity_2", "50").await?;
+        b.type_into("f-quantity_1", "1,000").await?;
+        b.type_into("f-quantity_2", "50").await?;
         problems.extend(b.check_page(&format!("{tag}-2-basket")).await?);
-        b.client
-            .find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
         let err = b
-            .client
-            .wait()
-            .for_element(Locator::Css("label.has-error em.error"))
-            .await?
-            .text()
+            .click_then_text("form.stack button[type=submit]", "label.has-error em.error")
             .await?;
-        let kept = b
-            .client
-            .find(Locator::Id("f-quantity_1"))
-            .await?
-            .prop("value")
-            .await?;
+        let kept = b.value_of("f-quantity_1").await?;
         problems.extend(b.check_page(&format!("{tag}-3-basket-error")).await?);
-        type_into(&b, "f-quantity_1", "200").await?;
-        b.client
-            .find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        b.type_into("f-quantity_1", "200").await?;
         let placed = b
-            .client
-            .wait()
-            .for_element(Locator::Css("p.notice"))
-            .await?
-            .text()
+            .click_then_text("form.stack button[type=submit]", "p.notice")
             .await?;
         problems.extend(b.check_page(&format!("{tag}-4-orders")).await?);
 
@@ -174,46 +127,26 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
         problems.extend(b.check_page(&format!("{tag}-6-note")).await?);
 
         // One bad quantity: refused by its field, in the page's language, kept.
-        type_into(&b, &format!("accepted-{dl}"), "18O").await?;
-        b.client
-            .find(Locator::Css(&format!("#receive-{dl} button[type=submit]")))
-            .await?
-            .click()
-            .await?;
+        b.type_into(&format!("accepted-{dl}"), "18O").await?;
         let bad = b
-            .client
-            .wait()
-            .for_element(Locator::Css(&format!("#receive-{dl} em.error")))
-            .await?
-            .text()
+            .click_then_text(
+                &format!("#receive-{dl} button[type=submit]"),
+                &format!("#receive-{dl} em.error"),
+            )
             .await?;
-        let bad_kept = b
-            .client
-            .find(Locator::Id(&format!("accepted-{dl}")))
-            .await?
-            .prop("value")
-            .await?;
+        let bad_kept = b.value_of(&format!("accepted-{dl}")).await?;
         problems.extend(b.check_page(&format!("{tag}-7-note-error")).await?);
 
         // 180 accepted, 20 rejected as damaged.
-        type_into(&b, &format!("accepted-{dl}"), "180").await?;
-        type_into(&b, &format!("rejected-{dl}"), "20").await?;
+        b.type_into(&format!("accepted-{dl}"), "180").await?;
+        b.type_into(&format!("rejected-{dl}"), "20").await?;
         b.client
             .find(Locator::Id(&format!("reason-{dl}")))
             .await?
             .select_by_value("damaged")
             .await?;
-        b.client
-            .find(Locator::Css(&format!("#receive-{dl} button[type=submit]")))
-            .await?
-            .click()
-            .await?;
         let notice = b
-            .client
-            .wait()
-            .for_element(Locator::Css("p.notice"))
-            .await?
-            .text()
+            .click_then_text(&format!("#receive-{dl} button[type=submit]"), "p.notice")
             .await?;
         let note_text = text_of(&b, "main").await?;
         problems.extend(b.check_page(&format!("{tag}-8-note-received")).await?);
@@ -245,11 +178,9 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
     );
     assert_eq!(bad_kept.as_deref(), Some("18O"));
     assert!(notice.contains(done_word), "{notice}");
-    let amount = Money::from_ten_thousandths(price * 180).to_string();
-    assert!(
-        note_text.contains(&format!("¥{amount}")),
-        "{amount}: {note_text}"
-    );
+    let amount =
+        jicai::i18n::Tr::new(lang).price(Money::from_ten_thousandths(price * 180).decimal());
+    assert!(note_text.contains(&amount), "{amount}: {note_text}");
     let mut c = state.store.conn().unwrap();
     let order = os::order_of_delivery_line(&mut c, dl).unwrap();
     let d = os::delivery_lines_of(&mut c, order)

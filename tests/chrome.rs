@@ -386,33 +386,53 @@ async fn answers_are_compressed_when_the_client_accepts_it(db: TestDb) {
         let plain = c.api("GET", path, tok, None).await;
         assert_eq!(plain.status, StatusCode::OK, "{path}");
         assert!(plain.headers.get("Content-Encoding").is_none(), "{path}");
-        let zipped = c
-            .api_with_header("GET", path, tok, ("Accept-Encoding", "gzip"), None)
-            .await;
-        assert_eq!(zipped.status, StatusCode::OK, "{path}");
-        assert_eq!(
-            zipped.headers.get("Content-Encoding").unwrap(),
-            "gzip",
-            "{path}"
-        );
-        assert!(
-            zipped.bytes.len() * 2 < plain.bytes.len(),
-            "{path}: {} of {}",
-            zipped.bytes.len(),
-            plain.bytes.len()
-        );
-        let mut unzipped = String::new();
-        flate2::read::GzDecoder::new(&zipped.bytes[..])
-            .read_to_string(&mut unzipped)
-            .unwrap();
-        if path == "/drugs" {
-            // The same page, but for its CSRF token and the session it is in.
-            assert!(unzipped.contains("<table"), "{unzipped}");
-            assert!(unzipped.len().abs_diff(plain.body.len()) < 64, "{path}");
-        } else {
-            assert_eq!(unzipped, plain.body, "{path}");
+        // Brotli when the client takes it (browsers do over HTTPS), gzip otherwise.
+        for encoding in ["br", "gzip"] {
+            let zipped = c
+                .api_with_header("GET", path, tok, ("Accept-Encoding", encoding), None)
+                .await;
+            assert_eq!(zipped.status, StatusCode::OK, "{path}");
+            assert_eq!(
+                zipped.headers.get("Content-Encoding").unwrap(),
+                encoding,
+                "{path}"
+            );
+            assert!(
+                zipped.bytes.len() * 2 < plain.bytes.len(),
+                "{path} {encoding}: {} of {}",
+                zipped.bytes.len(),
+                plain.bytes.len()
+            );
+            let mut unzipped = String::new();
+            if encoding == "br" {
+                brotli_decompressor::Decompressor::new(&zipped.bytes[..], 4096)
+                    .read_to_string(&mut unzipped)
+                    .unwrap();
+            } else {
+                flate2::read::GzDecoder::new(&zipped.bytes[..])
+                    .read_to_string(&mut unzipped)
+                    .unwrap();
+            }
+            if path == "/drugs" {
+                // The same page, but for its CSRF token and the session it is in.
+                assert!(unzipped.contains("<table"), "{unzipped}");
+                assert!(unzipped.len().abs_diff(plain.body.len()) < 64, "{path}");
+            } else {
+                assert_eq!(unzipped, plain.body, "{path} {encoding}");
+            }
         }
     }
+    // A client that takes both gets brotli.
+    let both = c
+        .api_with_header(
+            "GET",
+            "/static/site.css",
+            None,
+            ("Accept-Encoding", "gzip, deflate, br"),
+            None,
+        )
+        .await;
+    assert_eq!(both.headers.get("Content-Encoding").unwrap(), "br");
 }
 
 on_both_databases!(

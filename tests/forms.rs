@@ -784,6 +784,46 @@ async fn party_page_forms_keep_what_was_typed(db: TestDb) {
     assert_eq!(licences(&state).len(), before.len() - 1);
 }
 
+/// Cancelling a tender without a reason, or with one too long, shows the tender's page again
+/// (422) with the cancel form open, the error next to the reason and the reason kept; the
+/// tender stays as it was.
+async fn tender_cancel_keeps_the_reason_typed(db: TestDb) {
+    let state = state_with_demo(&db);
+    let app = app(state.clone()).await;
+    let (tender, _, _) = open_lot(&state);
+    let path = format!("/tenders/{tender}/actions/cancel");
+    let long = "理由".repeat(1001);
+    for (lang, required, too_long) in [("zh-CN", "必填", "2000"), ("en", "is required", "2000")] {
+        let mut c = logged_in(app.clone(), "center", lang).await;
+        let r = c.post(&path, &[("reason", "   ")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_error(&r, "reason", "required", required);
+        assert!(
+            r.body.contains(&format!("action=\"{path}\"")),
+            "the tender's page with its cancel form: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("<details class=\"confirm\" open>"),
+            "the cancel form is shown open: {}",
+            r.body
+        );
+        let r = c.post(&path, &[("reason", &long)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_error(&r, "reason", "too_long", too_long);
+        assert_kept(&r, &[&long]);
+    }
+    let t = ts::tender(&mut state.store.conn().unwrap(), tender).unwrap();
+    assert_eq!(t.state(), TenderState::Open, "nothing written");
+    assert!(t.cancel_reason.is_none());
+    // A good reason cancels it.
+    let mut c = logged_in(app.clone(), "center", "en").await;
+    let r = c.post(&path, &[("reason", "the catalog changed")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let t = ts::tender(&mut state.store.conn().unwrap(), tender).unwrap();
+    assert_eq!(t.cancel_reason.as_deref(), Some("the catalog changed"));
+}
+
 on_both_databases!(
     demo: product_form_picks_by_name_and_keeps_what_was_typed,
     drug_form_keeps_what_was_typed,
@@ -795,4 +835,5 @@ on_both_databases!(
     direct_listing_form_keeps_what_was_typed,
     user_and_token_forms_pick_by_name_and_keep_what_was_typed,
     party_page_forms_keep_what_was_typed,
+    tender_cancel_keeps_the_reason_typed,
 );

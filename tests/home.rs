@@ -7,6 +7,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
+use common::shortage::run_scan;
 use common::{app, state_with_demo, supplier_user, Client, TestDb, PW};
 use jicai::clock::Clock;
 use jicai::domain::orders::OrderState;
@@ -32,27 +33,6 @@ fn one_line(body: &str, kind: &str) -> String {
     let ls = lines(body, kind);
     assert_eq!(ls.len(), 1, "one {kind} line: {ls:?}\n{body}");
     ls[0].clone()
-}
-
-fn run_scan(state: &AppState) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let spec = jicai::domain::jobs::parse(
-        "shortage_scan.toml",
-        "shortage_scan",
-        &text,
-        chrono_tz::Asia::Shanghai,
-    )
-    .unwrap();
-    let r = jicai::jobs::shortage::scan(
-        &mut state.store.conn().unwrap(),
-        &spec,
-        state.clock.now(),
-        state.config.time_zone,
-        "http://jicai.test",
-    )
-    .unwrap();
-    assert!(r.errors.is_empty(), "{r}");
 }
 
 /// The demo institution, and the supplier of its demo orders and the supplier whose lines
@@ -193,9 +173,10 @@ async fn the_centers_home_lists_its_next_steps(db: TestDb) {
     let l = one_line(&body, "overdue_payables");
     assert!(
         l.contains(&format!(
-            "逾期未付款项：{} 笔，共 ¥{}",
+            "逾期未付款项：{} 笔，共 {}",
             overdue.len(),
-            jicai::domain::money::Money::from_ten_thousandths(amount)
+            jicai::i18n::Tr::new("zh-CN")
+                .price(jicai::domain::money::Money::from_ten_thousandths(amount).decimal())
         )) && l.contains("href=\"/payables?status=overdue\""),
         "{l} {} {amount}",
         overdue.len()
@@ -377,9 +358,10 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     let unpaid: Vec<_> = p.iter().filter(|x| x.paid_at.is_none()).collect();
     assert_eq!(unpaid.len(), 1);
     let l = one_line(&body, "payables_due");
-    let amount = jicai::domain::money::Money::from_ten_thousandths(unpaid[0].amount).to_string();
+    let amount = jicai::i18n::Tr::new("zh-CN")
+        .price(jicai::domain::money::Money::from_ten_thousandths(unpaid[0].amount).decimal());
     assert!(
-        l.contains(&format!("待付款项：1 笔，共 ¥{amount}"))
+        l.contains(&format!("待付款项：1 笔，共 {amount}"))
             && l.contains(&format!("最早 {} 到期", unpaid[0].due_on))
             && l.contains("href=\"/payables?status=due\""),
         "{l}"

@@ -7,30 +7,14 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
+use common::orders::{institution_user, institutions, serving_contracts};
+use common::{app, field_codes, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::domain::orders::{CreditEventKind, OrderState};
-use jicai::domain::paging::PageRequest;
-use jicai::domain::roles::{Role, Scope};
 use jicai::domain::tender::{TechnicalResult, TenderState};
-use jicai::store::{audit, orders as os, parties, tenders as ts, users, Act};
+use jicai::store::{audit, orders as os, parties, tenders as ts, Act};
 use jicai::web::AppState;
 use serde_json::json;
-
-/// The (field, code) of each field of a JSON error.
-fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
-    r.json()["error"]["fields"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    (s("field"), s("code"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn conn(state: &AppState) -> jicai::store::Conn {
     state.store.conn().unwrap()
@@ -39,53 +23,8 @@ fn conn(state: &AppState) -> jicai::store::Conn {
 /// The demo institution's contracts in force: (contract id, supplier id), the supplier with the
 /// most contracts first.
 fn contracts(state: &AppState) -> (i64, Vec<(i64, i64)>) {
-    let mut c = conn(state);
-    let inst = users::by_username(&mut c, "institution")
-        .unwrap()
-        .unwrap()
-        .institution_id
-        .unwrap();
-    // Only the contracts that serve the institution's county today (the demo switches one of
-    // its county's drugs to the backup supplier).
-    let county = jicai::store::regions::county_of_institution(&mut c, inst).unwrap();
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
-    let mut ks: Vec<(i64, i64)> = ts::commitments_of_institution(&mut c, inst)
-        .unwrap()
-        .into_iter()
-        .filter(|(k, ..)| {
-            let arr = jicai::store::supply::arrangements_for(&mut c, county, k.drug_id).unwrap();
-            jicai::domain::supply::serving(&arr, county, k.drug_id, today)
-                .is_some_and(|a| a.contract_id == k.id)
-        })
-        .map(|(k, ..)| (k.id, k.supplier_id))
-        .collect();
-    let count = |s: i64, ks: &[(i64, i64)]| ks.iter().filter(|k| k.1 == s).count();
-    let copy = ks.clone();
-    ks.sort_by_key(|k| std::cmp::Reverse(count(k.1, &copy)));
-    (inst, ks)
-}
-
-fn institution_user(state: &AppState, name: &str, institution_id: i64) -> String {
-    users::create(
-        &mut conn(state),
-        &Act::new("test", chrono::Utc::now()),
-        &users::NewUser {
-            username: name.into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: name.into(),
-            role: Role::Institution,
-            supplier_id: None,
-            institution_id: Some(institution_id),
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
-    name.into()
+    let (inst, ks) = serving_contracts(state);
+    (inst, ks.into_iter().map(|(k, s, _)| (k, s)).collect())
 }
 
 fn ship_line(line: i64, qty: i64, expiry: &str) -> serde_json::Value {
@@ -140,15 +79,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         );
     }
     let kids = parties::children_of(&mut conn(&state), inst).unwrap();
-    let all = parties::list_institutions(
-        &mut conn(&state),
-        &Scope::All,
-        "",
-        None,
-        &PageRequest::new(Some(1), Some(200)),
-    )
-    .unwrap()
-    .items;
+    let all = institutions(&state);
     let stranger = all
         .iter()
         .find(|i| i.id != inst && !kids.contains(&i.id))
@@ -549,20 +480,15 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     let normal = r.json();
     assert_eq!(deadline(&normal) - now, Duration::hours(48));
     // A remote institution's normal order: 72 h.
-    let all = parties::list_institutions(
-        &mut conn(&state),
-        &Scope::All,
-        "",
-        None,
-        &PageRequest::new(Some(1), Some(200)),
-    )
-    .unwrap()
-    .items;
+    let all = institutions(&state);
     let remote = all
         .iter()
         .find(|i| i.remote)
         .expect("the demo has remote institutions");
-    let tr = token_for(&state, &institution_user(&state, "remote-clerk", remote.id));
+    let tr = token_for(
+        &state,
+        &institution_user(&state, "remote-clerk", remote.id, "en"),
+    );
     let r = c
         .api(
             "POST",
@@ -636,6 +562,21 @@ async fn an_order_through_the_pages(db: TestDb) {
     stranger.get("/home").await;
     assert_eq!(inst.get("/orders/new").await.status, StatusCode::OK);
     assert_eq!(sup.get("/orders/new").await.status, StatusCode::FORBIDDEN);
+    // A price with thousands to group: ¥1,234.50 a unit, 25 units ¥30,862.50.
+    {
+        use diesel::prelude::*;
+        use jicai::store::schema::contracts as k;
+        diesel::update(k::table.filter(k::id.eq(contract)))
+            .set(k::unit_price.eq(12_345_000i64))
+            .execute(&mut conn(&state))
+            .unwrap();
+    }
+    let contract_page = inst.get(&format!("/contracts/{contract}")).await;
+    assert!(
+        contract_page.body.contains("¥1,234.50"),
+        "the unit price in the reader's locale: {}",
+        contract_page.body
+    );
     let k = contract.to_string();
     let r = inst
         .post("/orders", &[("contract_id", &k), ("quantity", "-3")])
@@ -656,6 +597,19 @@ async fn an_order_through_the_pages(db: TestDb) {
         page.body
     );
     assert!(!inst.get(&path).await.body.contains("订单已提交"));
+    for shown in ["¥1,234.50", "¥30,862.50"] {
+        assert!(
+            page.body.contains(shown),
+            "{shown} on the order: {}",
+            page.body
+        );
+    }
+    assert!(
+        !page.body.contains("30862.5"),
+        "no amount without its separators"
+    );
+    let list = inst.get("/orders").await;
+    assert!(list.body.contains("¥30,862.50"), "{}", list.body);
     let oid: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
     assert_eq!(stranger.get(&path).await.status, StatusCode::NOT_FOUND);
     assert!(sup
@@ -715,6 +669,11 @@ async fn an_order_through_the_pages(db: TestDb) {
     );
     let page = inst.get("/payables").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("¥30,862.50"),
+        "the payable in the reader's locale: {}",
+        page.body
+    );
     let p = os::payables_of(&mut conn(&state), None, Some(supplier))
         .unwrap()
         .into_iter()
@@ -1074,11 +1033,246 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
     assert!(!r.body.contains("sold_out"), "{}", r.body);
 }
 
+/// The ids a list page links to after `marker` (`href="/orders/` → the orders of the order
+/// list, `/deliveries/` → the delivery notes of the payables list), each once, in order.
+fn linked_ids(body: &str, marker: &str) -> Vec<i64> {
+    let mut out = vec![];
+    for (i, _) in body.match_indices(marker) {
+        let digits: String = body[i + marker.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if let Ok(n) = digits.parse::<i64>() {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// The address of the next page of a list, if it has one.
+fn next_page(body: &str) -> Option<String> {
+    let end = body.find("\" rel=\"next\"")?;
+    let start = body[..end].rfind("href=\"")? + "href=\"".len();
+    Some(body[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// Every row of a list from `first` on, page after page: the ids after `marker`, and the
+/// addresses of the pages after the first.
+async fn every_page<S, B>(c: &mut Client<S>, first: &str, marker: &str) -> (Vec<i64>, Vec<String>)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let (mut ids, mut later) = (vec![], vec![]);
+    let mut path = first.to_string();
+    loop {
+        let r = c.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        let rows = linked_ids(&r.body, marker);
+        assert!(rows.len() <= 20, "{path}: one page holds at most 20 rows");
+        ids.extend(rows);
+        match next_page(&r.body) {
+            Some(next) if later.len() < 50 => {
+                later.push(next.clone());
+                path = next;
+            }
+            _ => return (ids, later),
+        }
+    }
+}
+
+/// The order list and the payables list come a page at a time, filtered in the query: a state
+/// (a status) shows exactly the orders (payables) in it, the pages follow one another with the
+/// filter kept, and no page shows another institution's or another supplier's rows.
+async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
+    let state = state_with_demo(&db);
+    let (inst, ks) = contracts(&state);
+    let (contract, supplier) = ks[0];
+    let rules = state.config.delivery;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive();
+    let act = |who: &str| Act::new(who, chrono::Utc::now());
+    // 26 more orders: 24 delivered and accepted (3 of their payables overdue), 2 acknowledged.
+    for n in 0..26 {
+        let line = BasketLine {
+            item: Item::Contract(contract),
+            quantity: 1,
+        };
+        let (o, ls) = place_basket(
+            &mut conn(&state),
+            &act("institution"),
+            &rules,
+            inst,
+            false,
+            &[line],
+            today,
+        )
+        .unwrap()
+        .remove(0);
+        os::acknowledge(&mut conn(&state), &act("supplier"), o.id, supplier).unwrap();
+        if n >= 24 {
+            continue;
+        }
+        let ship = [os::ShipLine {
+            order_line_id: ls[0].id,
+            quantity: 1,
+            batch_no: "B1".into(),
+            production_date: today - Duration::days(30),
+            expiry_date: today + Duration::days(700),
+            trace_codes: vec![],
+        }];
+        let key = format!("paging-{n}");
+        let note = os::DeliveryNote {
+            order_id: o.id,
+            shipper_id: supplier,
+            idempotency_key: Some(&key),
+            lines: &ship,
+        };
+        let shipped = os::ship(&mut conn(&state), &act("supplier"), &rules, &note, today).unwrap();
+        let dl = shipped.lines[0].id;
+        os::confirm(
+            &mut conn(&state),
+            &act("institution"),
+            &rules,
+            dl,
+            inst,
+            os::Receipt::Accepted,
+            today,
+        )
+        .unwrap();
+        if n < 3 {
+            use diesel::prelude::*;
+            use jicai::store::schema::payables as p;
+            diesel::update(p::table.filter(p::delivery_line_id.eq(dl)))
+                .set(p::due_on.eq(today - Duration::days(10)))
+                .execute(&mut conn(&state))
+                .unwrap();
+        }
+    }
+    // What the institution's user sees, from the database: its orders and its clinics'.
+    let mut scope = parties::children_of(&mut conn(&state), inst).unwrap();
+    scope.push(inst);
+    let orders = os::orders_for(&mut conn(&state), Some(&scope), None).unwrap();
+    assert!(orders.len() > 26, "{}", orders.len());
+    let app = app(state.clone()).await;
+    let mut me = Client::new(app.clone());
+    me.login("institution", PW).await;
+    me.get("/home").await;
+    let r = me.get("/orders").await;
+    assert_eq!(linked_ids(&r.body, "href=\"/orders/").len(), 20);
+    assert_eq!(next_page(&r.body).as_deref(), Some("/orders?page=2"));
+    let (all, later) = every_page(&mut me, "/orders", "href=\"/orders/").await;
+    assert_eq!(all, orders.iter().map(|o| o.id).collect::<Vec<_>>());
+    assert_eq!(later, ["/orders?page=2"], "two pages");
+    for s in [
+        OrderState::Submitted,
+        OrderState::Acknowledged,
+        OrderState::Received,
+    ] {
+        let first = format!("/orders?state={}", s.as_str());
+        let (shown, later) = every_page(&mut me, &first, "href=\"/orders/").await;
+        let expected: Vec<i64> = orders
+            .iter()
+            .filter(|o| o.state == s)
+            .map(|o| o.id)
+            .collect();
+        assert!(!expected.is_empty(), "{s:?}");
+        assert_eq!(shown, expected, "{s:?}");
+        for l in &later {
+            assert!(l.contains(&format!("state={}", s.as_str())), "{l}");
+        }
+        if s == OrderState::Received {
+            assert_eq!(later[0], "/orders?state=received&page=2");
+        }
+    }
+
+    // The payables: the institution's own, by due day.
+    let ps = os::payables_of(&mut conn(&state), Some(inst), None).unwrap();
+    let lines: Vec<i64> = ps.iter().map(|p| p.delivery_line_id).collect();
+    let places = os::delivery_line_places(&mut conn(&state), &lines).unwrap();
+    let notes = |keep: &dyn Fn(&os::Payable) -> bool| -> Vec<i64> {
+        let mut v: Vec<i64> = vec![];
+        for p in ps.iter().filter(|p| keep(p)) {
+            let n = places[&p.delivery_line_id].1;
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        v
+    };
+    let r = me.get("/payables").await;
+    assert_eq!(linked_ids(&r.body, "/deliveries/").len(), 20);
+    assert_eq!(next_page(&r.body).as_deref(), Some("/payables?page=2"));
+    let (all, _) = every_page(&mut me, "/payables", "/deliveries/").await;
+    assert_eq!(all, notes(&|_| true));
+    let (overdue, _) = every_page(&mut me, "/payables?status=overdue", "/deliveries/").await;
+    let expected = notes(&|p| p.paid_at.is_none() && p.due_on < today);
+    assert!(expected.len() >= 3, "{expected:?}");
+    assert_eq!(overdue, expected);
+    let (due, later) = every_page(&mut me, "/payables?status=due", "/deliveries/").await;
+    assert_eq!(due, notes(&|p| p.paid_at.is_none() && p.due_on >= today));
+    assert_eq!(later[0], "/payables?status=due&page=2");
+
+    // Another institution's user and another supplier's see none of these rows.
+    let others = institutions(&state);
+    let other = others.iter().find(|i| !scope.contains(&i.id)).unwrap();
+    let name = institution_user(&state, "paging-other", other.id, "en");
+    let mut them = Client::new(app.clone());
+    them.login(&name, PW).await;
+    them.get("/home").await;
+    let stranger = ks.iter().find(|k| k.1 != supplier).unwrap().1;
+    let mut rival = Client::new(app.clone());
+    rival.login(&supplier_user(&state, stranger), PW).await;
+    rival.get("/home").await;
+    for (who, c, mine) in [
+        ("another institution", &mut them, notes(&|_| true)),
+        (
+            "another supplier",
+            &mut rival,
+            notes(&|p| p.supplier_id == supplier),
+        ),
+    ] {
+        for first in ["/orders", "/orders?state=received"] {
+            let (seen, _) = every_page(c, first, "href=\"/orders/").await;
+            let ours: Vec<i64> = orders
+                .iter()
+                .filter(|o| who == "another institution" || o.supplier_id == supplier)
+                .map(|o| o.id)
+                .collect();
+            assert!(
+                seen.iter().all(|id| !ours.contains(id)),
+                "{who} sees our orders on {first}"
+            );
+        }
+        for first in [
+            "/payables",
+            "/payables?status=due",
+            "/payables?status=overdue",
+        ] {
+            let (seen, _) = every_page(c, first, "/deliveries/").await;
+            assert!(
+                seen.iter().all(|n| !mine.contains(n)),
+                "{who} sees our payables on {first}"
+            );
+        }
+    }
+}
+
 on_both_databases!(
     demo: an_order_from_placement_to_payment,
     an_unknown_stored_order_state_is_an_error_not_a_default,
     deadlines_follow_urgency_and_remoteness,
     an_order_through_the_pages,
     the_bad_faith_list_bars_a_supplier_from_tenders,
-    one_orders_lines_confirmed_at_once
+    one_orders_lines_confirmed_at_once,
+    order_and_payable_lists_page_and_filter_within_scope
 );

@@ -8,13 +8,12 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
+use common::orders::{institution_user, institutions, serving_contracts as contracts};
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::domain::money::Money;
 use jicai::domain::orders::{CreditEventKind, OrderState, ReceiptOutcome, RejectReason};
-use jicai::domain::paging::PageRequest;
-use jicai::domain::roles::{Role, Scope};
 use jicai::store::performance::{self as perf, By, Filter};
-use jicai::store::{orders as os, parties, shortages, tenders as ts, users, Act};
+use jicai::store::{orders as os, shortages, tenders as ts};
 use jicai::web::AppState;
 use serde_json::json;
 
@@ -22,73 +21,18 @@ fn conn(state: &AppState) -> jicai::store::Conn {
     state.store.conn().unwrap()
 }
 
-/// A contract that serves the demo institution's county today: (institution, contract,
-/// supplier, drug), the supplier with the most such contracts first.
-fn contracts(state: &AppState) -> (i64, Vec<(i64, i64, i64)>) {
-    let mut c = conn(state);
-    let inst = users::by_username(&mut c, "institution")
-        .unwrap()
-        .unwrap()
-        .institution_id
-        .unwrap();
-    let county = jicai::store::regions::county_of_institution(&mut c, inst).unwrap();
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
-    let mut ks: Vec<(i64, i64, i64)> = ts::commitments_of_institution(&mut c, inst)
-        .unwrap()
-        .into_iter()
-        .filter(|(k, ..)| {
-            let arr = jicai::store::supply::arrangements_for(&mut c, county, k.drug_id).unwrap();
-            jicai::domain::supply::serving(&arr, county, k.drug_id, today)
-                .is_some_and(|a| a.contract_id == k.id)
-        })
-        .map(|(k, ..)| (k.id, k.supplier_id, k.drug_id))
-        .collect();
-    let count = |s: i64, ks: &[(i64, i64, i64)]| ks.iter().filter(|k| k.1 == s).count();
-    let copy = ks.clone();
-    ks.sort_by_key(|k| std::cmp::Reverse(count(k.1, &copy)));
-    (inst, ks)
-}
-
 /// A user of an institution outside the demo institution's scope (another county's).
 fn stranger_institution_user(state: &AppState, inst: i64) -> String {
     let mut c = conn(state);
     let county = jicai::store::regions::county_of_institution(&mut c, inst).unwrap();
-    let all = parties::list_institutions(
-        &mut c,
-        &Scope::All,
-        "",
-        None,
-        &PageRequest::new(Some(1), Some(200)),
-    )
-    .unwrap()
-    .items;
-    let other = all
-        .iter()
+    let other = institutions(state)
+        .into_iter()
         .find(|i| {
             i.parent_id.is_none()
                 && jicai::store::regions::county_of_institution(&mut c, i.id).unwrap() != county
         })
         .expect("the demo has institutions in other counties");
-    users::create(
-        &mut c,
-        &Act::new("test", chrono::Utc::now()),
-        &users::NewUser {
-            username: "elsewhere".into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: "elsewhere".into(),
-            role: Role::Institution,
-            supplier_id: None,
-            institution_id: Some(other.id),
-            email: "elsewhere@test".into(),
-            language: "zh-CN".into(),
-        },
-    )
-    .unwrap();
-    "elsewhere".into()
+    institution_user(state, "elsewhere", other.id, "zh-CN")
 }
 
 fn ship_line(line: i64, qty: i64) -> serde_json::Value {
@@ -408,8 +352,10 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         page.body
     );
     let expected = Money::from_ten_thousandths(price * 180).to_string();
+    let shown =
+        jicai::i18n::Tr::new("zh-CN").price(Money::from_ten_thousandths(price * 180).decimal());
     assert!(
-        page.body.contains(&format!("¥{expected}")),
+        page.body.contains(&shown),
         "the payable on the note: {expected}"
     );
     assert!(
@@ -435,7 +381,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .body
         .contains(&format!("/orders/{oid}/deliveries/{note}")));
     assert!(page.body.contains(&drug_name), "{}", page.body);
-    assert!(page.body.contains(&format!("¥{expected}")), "{}", page.body);
+    assert!(page.body.contains(&shown), "{}", page.body);
     // The rejected units are the supplier's credit event.
     assert!(os::credit_events_of(&mut conn(&state), supplier)
         .unwrap()

@@ -7,75 +7,12 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
+use common::shortage::{county_with_backup, open_shortage, post_backup_switch, routed, run_scan};
 use common::{app, state_with_demo, Client, TestDb, PW};
-use jicai::domain::award::{LotAward, Winner};
-use jicai::domain::supply::{serving, Arrangement, ContractKind};
-use jicai::store::{catalog, names, regions, shortages as ss, supply};
+use jicai::domain::supply::ContractKind;
+use jicai::store::{catalog, names, shortages as ss};
 use jicai::web::AppState;
-
-fn run_scan(state: &AppState) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let spec = jicai::domain::jobs::parse(
-        "shortage_scan.toml",
-        "shortage_scan",
-        &text,
-        chrono_tz::Asia::Shanghai,
-    )
-    .unwrap();
-    let r = jicai::jobs::shortage::scan(
-        &mut state.store.conn().unwrap(),
-        &spec,
-        state.clock.now(),
-        state.config.time_zone,
-        "http://jicai.test",
-    )
-    .unwrap();
-    assert!(r.errors.is_empty(), "{r}");
-}
-
-fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Arrangement> {
-    let arr = supply::arrangements_for(&mut state.store.conn().unwrap(), county, drug).unwrap();
-    serving(&arr, county, drug, day).cloned()
-}
-
-/// An institution, its county and a drug whose award names a backup for that county, the
-/// county served by the award today: (institution, county, drug, backup winner).
-fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
-    use diesel::prelude::*;
-    use jicai::store::schema::{institutions, lots};
-    let mut c = state.store.conn().unwrap();
-    let today = state.today();
-    let regions = regions::all(&mut c).unwrap();
-    let awards: Vec<(i64, LotAward)> = lots::table
-        .select((lots::drug_id, lots::result_json))
-        .load::<(i64, Option<String>)>(&mut *c)
-        .unwrap()
-        .into_iter()
-        .filter_map(|(d, j)| Some((d, serde_json::from_str(&j?).ok()?)))
-        .collect();
-    let insts: Vec<i64> = institutions::table
-        .select(institutions::id)
-        .order(institutions::id)
-        .load(&mut *c)
-        .unwrap();
-    drop(c);
-    for inst in insts {
-        let county =
-            regions::county_of_institution(&mut state.store.conn().unwrap(), inst).unwrap();
-        let code = &regions.iter().find(|r| r.id == county).unwrap().code;
-        for (drug, a) in &awards {
-            let Some(w) = jicai::domain::shortage_response::backup_for(a, code) else {
-                continue;
-            };
-            if routed(state, county, *drug, today).is_some_and(|r| r.kind == ContractKind::Award) {
-                return (inst, county, *drug, w.clone());
-            }
-        }
-    }
-    panic!("the demo has a multiple-winner award with a backup for a county");
-}
 
 fn drug_label(state: &AppState, id: i64, zh: bool) -> String {
     let d = catalog::get_drug(&mut state.store.conn().unwrap(), id).unwrap();
@@ -120,7 +57,7 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let f = field(&r.body, "drug_code");
     assert!(
-        f.contains("data-code=\"no_drug_named\"") && f.contains("没有名为“没有这种药”的药品"),
+        f.contains("data-code=\"pick_unknown\"") && f.contains("没有与“没有这种药”相符的记录"),
         "{f}"
     );
     assert!(
@@ -162,20 +99,7 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The scan opens (or keeps) the drug's record.
-    ss::report(
-        &mut state.store.conn().unwrap(),
-        &state.act("institution"),
-        inst,
-        drug,
-        "none left",
-    )
-    .unwrap();
-    run_scan(&state);
-    let id = ss::open_records(&mut state.store.conn().unwrap())
-        .unwrap()
-        .remove(&drug)
-        .expect("a record of the drug")
-        .id;
+    let id = open_shortage(&state, inst, drug).id;
 
     let mut center = Client::new(app.clone());
     center.login("center", PW).await;
@@ -235,16 +159,7 @@ async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {
     assert!(field(&r.body, "note").contains("value=\"先试一个月\""));
     assert!(field(&r.body, "counties").contains(&format!("<option value=\"{county}\" selected")));
     // The switch of the county to its backup, picked by name.
-    let r = center
-        .post(
-            &path,
-            &[
-                ("kind", "backup_switch"),
-                ("until_on", &until),
-                ("counties", &county_s),
-            ],
-        )
-        .await;
+    let r = post_backup_switch(&mut center, &path, &until, &county_s).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let now = routed(&state, county, drug, state.today()).unwrap();
     assert_eq!(

@@ -8,98 +8,18 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
+use common::shortage::{county_with_backup, open_shortage, post_backup_switch, routed, run_scan};
 use common::{app, state_with_demo, Client, TestDb, PW};
-use jicai::domain::award::{LotAward, Winner};
 use jicai::domain::catalog::SupplierKind;
-use jicai::domain::jobs::parse;
-use jicai::domain::supply::{serving, Arrangement, ContractKind};
+use jicai::domain::supply::ContractKind;
 use jicai::domain::tender::ContractStatus;
-use jicai::store::{names, regions, shortages as ss, supply};
+use jicai::store::{names, regions, shortages as ss};
 use jicai::web::AppState;
-
-fn run_scan(state: &AppState) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let spec = parse(
-        "shortage_scan.toml",
-        "shortage_scan",
-        &text,
-        chrono_tz::Asia::Shanghai,
-    )
-    .unwrap();
-    let r = jicai::jobs::shortage::scan(
-        &mut state.store.conn().unwrap(),
-        &spec,
-        state.clock.now(),
-        state.config.time_zone,
-        "http://jicai.test",
-    )
-    .unwrap();
-    assert!(r.errors.is_empty(), "{r}");
-}
-
-/// The arrangement that serves the county with the drug today.
-fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Arrangement> {
-    let arr = supply::arrangements_for(&mut state.store.conn().unwrap(), county, drug).unwrap();
-    serving(&arr, county, drug, day).cloned()
-}
-
-/// An institution, its county and a drug whose award names a backup for that county, the
-/// county not under a switch already (the demo switched one): (institution, county, drug,
-/// backup winner).
-fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
-    use diesel::prelude::*;
-    use jicai::store::schema::{institutions, lots};
-    let mut c = state.store.conn().unwrap();
-    let today = state.today();
-    let regions = regions::all(&mut c).unwrap();
-    let awards: Vec<(i64, LotAward)> = lots::table
-        .select((lots::drug_id, lots::result_json))
-        .load::<(i64, Option<String>)>(&mut *c)
-        .unwrap()
-        .into_iter()
-        .filter_map(|(d, j)| Some((d, serde_json::from_str(&j?).ok()?)))
-        .collect();
-    let insts: Vec<i64> = institutions::table
-        .select(institutions::id)
-        .order(institutions::id)
-        .load(&mut *c)
-        .unwrap();
-    drop(c);
-    for inst in insts {
-        let county =
-            regions::county_of_institution(&mut state.store.conn().unwrap(), inst).unwrap();
-        let code = &regions.iter().find(|r| r.id == county).unwrap().code;
-        for (drug, a) in &awards {
-            let Some(w) = jicai::domain::shortage_response::backup_for(a, code) else {
-                continue;
-            };
-            if routed(state, county, *drug, today).is_some_and(|r| r.kind == ContractKind::Award) {
-                return (inst, county, *drug, w.clone());
-            }
-        }
-    }
-    panic!("the demo has a multiple-winner award with a backup for a county");
-}
 
 /// An open shortage record of the drug in the institution's county (its report).
 fn shortage_of(state: &AppState, inst: i64, drug: i64) -> i64 {
-    ss::report(
-        &mut state.store.conn().unwrap(),
-        &state.act("institution"),
-        inst,
-        drug,
-        "none left",
-    )
-    .unwrap();
-    run_scan(state);
-    // The record of the drug (the demo's, when it has one already).
-    ss::open_records(&mut state.store.conn().unwrap())
-        .unwrap()
-        .remove(&drug)
-        .expect("a record opened")
-        .id
+    open_shortage(state, inst, drug).id
 }
 
 /// The outbox's e-mails of a response's end (`id` 0: every e-mail): (key, recipient, subject,
@@ -141,16 +61,7 @@ async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestD
     let path = format!("/shortages/{id}/responses");
     let until = (today + Duration::days(30)).to_string();
     let county_s = county.to_string();
-    let r = center
-        .post(
-            &path,
-            &[
-                ("kind", "backup_switch"),
-                ("until_on", &until),
-                ("counties", &county_s),
-            ],
-        )
-        .await;
+    let r = post_backup_switch(&mut center, &path, &until, &county_s).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let now = routed(&state, county, drug, today).unwrap();
     assert_eq!(now.kind, ContractKind::BackupSwitch);

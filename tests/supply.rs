@@ -5,14 +5,13 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use common::{app, state_with_demo, token_for, Client, TestDb, PW};
+use common::{app, field_codes, state_with_demo, token_for, Client, TestDb, PW};
 use diesel::prelude::*;
 use jicai::domain::award::{Outcome, PolicyKind};
 use jicai::domain::money::Money;
-use jicai::domain::roles::Role;
 use jicai::domain::supply::{serving, ContractKind};
 use jicai::store::schema::{contracts, drugs, institutions, regions};
-use jicai::store::{parties, regions as rs, supply, tenders as ts, users, Act};
+use jicai::store::{parties, regions as rs, supply, tenders as ts, users};
 use jicai::web::AppState;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -80,37 +79,9 @@ async fn award_contracts_supply_their_counties(db: TestDb) {
 
 /// A user of the institution with this id (password `PW`), and an API token of it.
 fn institution_user(state: &AppState, name: &str, institution_id: i64) -> (String, String) {
-    users::create(
-        &mut conn(state),
-        &Act::new("test", chrono::Utc::now()),
-        &users::NewUser {
-            username: name.into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: name.into(),
-            role: Role::Institution,
-            supplier_id: None,
-            institution_id: Some(institution_id),
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
-    (name.to_string(), token_for(state, name))
-}
-
-/// The (field, code) of each field of a JSON error.
-fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
-    r.json()["error"]["fields"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    (s("field"), s("code"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let name = common::orders::institution_user(state, name, institution_id, "en");
+    let token = token_for(state, &name);
+    (name, token)
 }
 
 fn drug_code(state: &AppState, id: i64) -> String {

@@ -194,6 +194,36 @@ async fn a_whole_tender(db: TestDb) {
         "the center sees the total: {}",
         r.body
     );
+    // The totals name the drug in the reader's language, its code beside it.
+    let drug = jicai::store::catalog::drug_by_code(&mut conn(&state), &s.drug_code)
+        .unwrap()
+        .unwrap();
+    let names = jicai::store::names::names_of(&drug);
+    assert!(
+        r.body
+            .contains(&format!("{} ({})", names.label(true), s.drug_code)),
+        "the totals by county name the drug: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!(">{}</td>", names.label(true))),
+        "the totals by drug name the drug: {}",
+        r.body
+    );
+    center.post("/lang/en", &[]).await;
+    let r = center.get(&format!("/demand/{window}")).await;
+    assert!(
+        r.body.contains(&format!(">{}</td>", names.label(false))),
+        "in English: {}",
+        r.body
+    );
+    center.post("/lang/zh-CN", &[]).await;
+    let r = inst.get(&format!("/demand/{window}")).await;
+    assert!(
+        r.body.contains(&format!(">{}</td>", names.label(true))),
+        "the institution's own reports name the drug: {}",
+        r.body
+    );
     // Suppliers do not see demand collection.
     let (sa, pa) = s.good[0];
     let (sb, pb) = s.good[1];

@@ -4,6 +4,8 @@
 use super::ordering::{place_basket, BasketLine, Placed};
 use super::parties::{self, acting_supplier};
 use super::{Ctx, Error, Result};
+use crate::domain::orders::OrderState;
+use crate::domain::paging::{Page, PageRequest};
 use crate::domain::roles::{Principal, Role, Scope};
 use crate::domain::Code;
 use crate::store::orders::{
@@ -11,6 +13,7 @@ use crate::store::orders::{
     Shipped,
 };
 use crate::store::DbConn;
+use std::collections::HashMap;
 
 /// An order with its lines and delivery lines.
 pub struct OrderView {
@@ -78,6 +81,22 @@ pub fn order_filter(conn: &mut DbConn, p: &Principal) -> Result<(Option<Vec<i64>
         Role::Supplier => Ok((None, Some(acting_supplier(p, Code::SupplierUsersOnly)?))),
         Role::Expert => Err(Error::forbidden()),
     }
+}
+
+/// A page of the orders a principal sees (as [`order_filter`]), newest first, only those in
+/// `state` when it is given; with the names the list shows them by.
+pub fn order_page(
+    cx: &Ctx,
+    p: &Principal,
+    state: Option<OrderState>,
+    page: &PageRequest,
+) -> Result<(Page<Order>, HashMap<i64, os::OrderNames>)> {
+    let mut c = cx.conn()?;
+    let (insts, supplier) = order_filter(&mut c, p)?;
+    let found = os::orders_page(&mut c, insts.as_deref(), supplier, state, page)?;
+    let ids: Vec<i64> = found.items.iter().map(|o| o.id).collect();
+    let names = os::order_names(&mut c, &ids)?;
+    Ok((found, names))
 }
 
 /// What an institution orders: a basket of drugs, for itself or (a township center) for one of
@@ -314,15 +333,20 @@ pub fn accept_note(cx: &Ctx, p: &Principal, order_id: i64, note_id: i64) -> Resu
     )?)
 }
 
-/// The payables a principal sees: an institution's own, a supplier's own, all for staff and
-/// regulators.
+/// Whose payables a principal sees: `(institution, supplier)` to filter by (an institution's
+/// own, a supplier's own, all for staff and regulators).
+fn payable_filter(p: &Principal) -> Result<(Option<i64>, Option<i64>)> {
+    match p.role {
+        Role::Center | Role::Regulator => Ok((None, None)),
+        Role::Institution => Ok((Some(p.institution_id.ok_or_else(Error::forbidden)?), None)),
+        Role::Supplier => Ok((None, Some(acting_supplier(p, Code::SupplierUsersOnly)?))),
+        Role::Expert => Err(Error::forbidden()),
+    }
+}
+
+/// The payables a principal sees (see [`payable_filter`]).
 pub fn payables(cx: &Ctx, p: &Principal) -> Result<Vec<Payable>> {
-    let (inst, sup) = match p.role {
-        Role::Center | Role::Regulator => (None, None),
-        Role::Institution => (Some(p.institution_id.ok_or_else(Error::forbidden)?), None),
-        Role::Supplier => (None, Some(acting_supplier(p, Code::SupplierUsersOnly)?)),
-        Role::Expert => return Err(Error::forbidden()),
-    };
+    let (inst, sup) = payable_filter(p)?;
     Ok(os::payables_of(&mut *cx.conn()?, inst, sup)?)
 }
 
@@ -338,18 +362,36 @@ pub struct NamedPayable {
     pub supplier: String,
 }
 
-/// The payables a principal sees (as [`payables`]), with their names.
-pub fn named_payables(cx: &Ctx, p: &Principal) -> Result<Vec<NamedPayable>> {
-    let ps = payables(cx, p)?;
+/// A page of the payables a principal sees (as [`payables`]), by the day they are due, only
+/// the unpaid ones due or overdue on `today` when `unpaid` is given; with their names.
+pub fn named_payables(
+    cx: &Ctx,
+    p: &Principal,
+    unpaid: Option<(os::Unpaid, chrono::NaiveDate)>,
+    page: &PageRequest,
+) -> Result<Page<NamedPayable>> {
+    let (inst, sup) = payable_filter(p)?;
     let mut c = cx.conn()?;
+    let found = os::payables_page(&mut c, inst, sup, unpaid, page)?;
+    let items = named(&mut c, found.items)?;
+    Ok(Page {
+        items,
+        page: found.page,
+        per_page: found.per_page,
+        total: found.total,
+    })
+}
+
+/// These payables with their names.
+fn named(c: &mut DbConn, ps: Vec<Payable>) -> Result<Vec<NamedPayable>> {
     let places = os::delivery_line_places(
-        &mut c,
+        c,
         &ps.iter().map(|p| p.delivery_line_id).collect::<Vec<_>>(),
     )?;
     let mut order_ids: Vec<i64> = places.values().map(|v| v.0).collect();
     order_ids.sort_unstable();
     order_ids.dedup();
-    let names = os::order_names(&mut c, &order_ids)?;
+    let names = os::order_names(c, &order_ids)?;
     Ok(ps
         .into_iter()
         .map(|p| {

@@ -31,8 +31,14 @@ pub fn drug_named(conn: &mut DbConn, field: &str, text: &str) -> Result<i64> {
         .collect();
     match named.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Invalid::new(field, Msg::new(Code::NoDrugNamed).arg("name", text)).into()),
-        _ => Err(Invalid::new(field, Msg::new(Code::SeveralDrugsNamed).arg("name", text)).into()),
+        [] => Err(Invalid::new(field, Msg::new(Code::PickUnknown).arg("value", text)).into()),
+        many => Err(Invalid::new(
+            field,
+            Msg::new(Code::PickAmbiguous)
+                .arg("value", text)
+                .arg("n", many.len()),
+        )
+        .into()),
     }
 }
 

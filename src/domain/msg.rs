@@ -367,8 +367,6 @@ pub enum Code {
 
     // --- home, audit log, shortage pages (issue 15, home) ---
     AuditEntryNotFound,
-    NoDrugNamed,
-    SeveralDrugsNamed,
 
     // --- receipt by quantity, delivery notes (issue 15, receipt) ---
     /// Accepted + rejected units of a delivered line are not what it shipped.

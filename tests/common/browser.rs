@@ -345,6 +345,30 @@ impl Browser {
         Ok(())
     }
 
+    /// Types into the input with this id, replacing what it held.
+    pub async fn type_into(&self, id: &str, value: &str) -> Result<(), CmdError> {
+        let e = self.client.find(Locator::Id(id)).await?;
+        e.clear().await?;
+        e.send_keys(value).await
+    }
+
+    /// What the input with this id holds.
+    pub async fn value_of(&self, id: &str) -> Result<Option<String>, CmdError> {
+        self.client.find(Locator::Id(id)).await?.prop("value").await
+    }
+
+    /// Clicks what `click` finds (a form's button), then waits for what `then` finds (the page
+    /// after it: a notice, an error) and reads its text.
+    pub async fn click_then_text(&self, click: &str, then: &str) -> Result<String, CmdError> {
+        self.client.find(Locator::Css(click)).await?.click().await?;
+        self.client
+            .wait()
+            .for_element(Locator::Css(then))
+            .await?
+            .text()
+            .await
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

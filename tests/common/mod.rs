@@ -9,6 +9,8 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod orders;
+pub mod shortage;
 pub mod smtp;
 
 use actix_web::body::MessageBody;
@@ -434,6 +436,21 @@ pub fn state_with_demo(db: &TestDb) -> AppState {
         session_key: vec![7u8; 64],
         master: std::sync::Arc::new(demo_master_key()),
     }
+}
+
+/// The (field, code) of each field of a JSON error.
+pub fn field_codes(r: &Resp) -> Vec<(String, String)> {
+    r.json()["error"]["fields"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                    (s("field"), s("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub struct Resp {

@@ -4,14 +4,16 @@
 #![allow(clippy::type_complexity)] // row tuples mirror the SELECT lists they are read from
 
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 use super::super::{parties, Ctx, Error, Result};
 use super::may_run_tenders;
 use crate::domain::demand as rules;
 use crate::domain::roles::{Principal, Role, Scope};
 use crate::domain::{Code, Invalid};
+use crate::store::catalog::Drug;
 use crate::store::tenders::{self as ts, DemandWindow};
-use crate::store::{catalog, micros, parties as sp};
+use crate::store::{catalog, micros, names, parties as sp};
 
 /// Who looks at demand windows: staff and regulators (the totals), institutions (their reports).
 pub fn may_read_windows(p: &Principal) -> Result<()> {
@@ -78,30 +80,44 @@ pub fn close_window(cx: &Ctx, p: &Principal, id: i64) -> Result<()> {
 
 /// The province's reported demand: by drug (id, code, name, strength, total), by county (county
 /// code, county name, drug code, drug name, total), and the institutions (id, code, name) that
-/// have reported nothing.
+/// have reported nothing; the drugs they name, by code (a page names them in its reader's
+/// language).
 pub struct Totals {
     pub by_drug: Vec<(i64, String, String, String, i64)>,
     pub by_county: Vec<(String, String, String, String, i64)>,
     pub not_reported: Vec<(i64, String, String)>,
+    pub drugs: BTreeMap<String, Drug>,
+}
+
+/// These drugs, by code.
+fn drugs_by_code(c: &mut crate::store::DbConn, ids: &[i64]) -> Result<BTreeMap<String, Drug>> {
+    Ok(names::drugs_by_id(c, ids)?
+        .into_values()
+        .map(|d| (d.code.clone(), d))
+        .collect())
 }
 
 /// The totals of a window (staff and regulators).
 pub fn totals(cx: &Ctx, p: &Principal, id: i64) -> Result<Totals> {
     may_read_totals(p)?;
     let mut c = cx.conn()?;
+    let by_drug = ts::demand_totals(&mut c, id)?;
+    let ids: Vec<i64> = by_drug.iter().map(|r| r.0).collect();
     Ok(Totals {
-        by_drug: ts::demand_totals(&mut c, id)?,
         by_county: ts::demand_by_region(&mut c, id)?,
         not_reported: ts::not_reported(&mut c, id)?,
+        drugs: drugs_by_code(&mut c, &ids)?,
+        by_drug,
     })
 }
 
 /// What an institution's user sees of a window: its institutions' reports (institution id,
 /// institution name, drug id, drug code, drug name, strength, quantity) and the institutions it
-/// reports for (id, "code name").
+/// reports for (id, "code name"); the drugs reported, by code.
 pub struct OwnReports {
     pub reports: Vec<(i64, String, i64, String, String, String, i64)>,
     pub institutions: Vec<(i64, String)>,
+    pub drugs: BTreeMap<String, Drug>,
 }
 
 /// A window as its reader sees it.
@@ -148,8 +164,11 @@ fn own_reports(cx: &Ctx, p: &Principal, id: i64) -> Result<OwnReports> {
         let inst = sp::get_institution(&mut c, *i)?;
         institutions.push((inst.id, format!("{} {}", inst.code, inst.name)));
     }
+    let reports = ts::reports_of(&mut c, id, &ids)?;
+    let drug_ids: Vec<i64> = reports.iter().map(|r| r.2).collect();
     Ok(OwnReports {
-        reports: ts::reports_of(&mut c, id, &ids)?,
+        drugs: drugs_by_code(&mut c, &drug_ids)?,
+        reports,
         institutions,
     })
 }

@@ -28,6 +28,7 @@ use crate::domain::orders::{
     self as rules, CreditEventKind, DeclineReason, LineQuantities, OrderState, ReceiptOutcome,
     RejectReason,
 };
+use crate::domain::paging::{Page, PageRequest};
 use crate::domain::Code;
 
 #[derive(Queryable, Selectable, Serialize, Debug, Clone)]
@@ -420,6 +421,43 @@ pub fn orders_for(
         q = q.filter(orders::supplier_id.eq(s));
     }
     Ok(q.limit(500).load(conn)?)
+}
+
+/// A page of the orders of these institutions (all when `None`) with this supplier (any when
+/// `None`), newest first, only those in `state` when it is given.
+pub fn orders_page(
+    conn: &mut DbConn,
+    institution_ids: Option<&[i64]>,
+    supplier_id: Option<i64>,
+    state: Option<OrderState>,
+    page: &PageRequest,
+) -> Result<Page<Order>> {
+    let build = || {
+        let mut q = orders::table.into_boxed::<super::MultiBackend>();
+        if let Some(ids) = institution_ids {
+            q = q.filter(orders::institution_id.eq_any(ids.to_vec()));
+        }
+        if let Some(s) = supplier_id {
+            q = q.filter(orders::supplier_id.eq(s));
+        }
+        if let Some(s) = state {
+            q = q.filter(orders::state.eq(s));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let items = build()
+        .order(orders::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Order::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items,
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    })
 }
 
 /// The order, if this supplier may act on it (as contracted supplier or named distributor).

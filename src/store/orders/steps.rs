@@ -19,6 +19,7 @@ pub use crate::domain::orders::ShipLine;
 use crate::domain::orders::{
     self as rules, CreditEventKind, DeclineReason, DeliveryRules, OrderState,
 };
+use crate::domain::paging::{Page, PageRequest};
 use crate::domain::Code;
 
 pub fn acknowledge(conn: &mut DbConn, act: &Act, order_id: i64, supplier_id: i64) -> Result<Order> {
@@ -404,6 +405,60 @@ pub fn payables_of(
         q = q.filter(payables::supplier_id.eq(s));
     }
     Ok(q.load(conn)?)
+}
+
+/// The unpaid payables a list narrows to: those not yet past their day, or those past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpaid {
+    Due,
+    Overdue,
+}
+
+/// A page of the payables of this institution and this supplier (each: any when `None`), by
+/// the day they are due, only the unpaid ones due or overdue on `today` when `unpaid` is given.
+pub fn payables_page(
+    conn: &mut DbConn,
+    institution_id: Option<i64>,
+    supplier_id: Option<i64>,
+    unpaid: Option<(Unpaid, NaiveDate)>,
+    page: &PageRequest,
+) -> Result<Page<Payable>> {
+    let build = || {
+        let mut q = payables::table.into_boxed::<super::super::MultiBackend>();
+        if let Some(i) = institution_id {
+            q = q.filter(payables::institution_id.eq(i));
+        }
+        if let Some(s) = supplier_id {
+            q = q.filter(payables::supplier_id.eq(s));
+        }
+        match unpaid {
+            Some((Unpaid::Due, today)) => {
+                q = q
+                    .filter(payables::paid_at.is_null())
+                    .filter(payables::due_on.ge(today));
+            }
+            Some((Unpaid::Overdue, today)) => {
+                q = q
+                    .filter(payables::paid_at.is_null())
+                    .filter(payables::due_on.lt(today));
+            }
+            None => {}
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let items = build()
+        .order((payables::due_on.asc(), payables::id.asc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Payable::as_select())
+        .load(conn)?;
+    Ok(Page {
+        items,
+        page: page.page,
+        per_page: page.per_page,
+        total,
+    })
 }
 
 /// The payer marks a payable paid (once).

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::money;
+use super::yuan;
 use crate::app::bids::{self, BidForm, PriceIn, SealedPrice, SubmitBid, Submitted};
 use crate::domain::bidding::PriceCheck;
 use crate::domain::bounds;
@@ -39,13 +39,13 @@ fn product_option(t: &Tr, p: &Product, max_unit: Money) -> (String, String) {
     (
         p.id.to_string(),
         format!(
-            "{} · {} · {} / {} · {} ¥{}",
+            "{} · {} · {} / {} · {} {}",
             p.approval_number,
             p.manufacturer_name,
             p.units_per_package,
             t.get("tender.package"),
             t.get("bid.max_package_price"),
-            max_package
+            t.price(max_package.decimal())
         ),
     )
 }
@@ -57,12 +57,12 @@ fn heading(t: &Tr, f: &BidForm) -> String {
         .map(|p| format!(" · {} {}", p.drug_name, p.strength))
         .unwrap_or_default();
     format!(
-        "{} · {} #{}{drug} · {} ¥{}",
+        "{} · {} #{}{drug} · {} {}",
         f.tender.title,
         t.get("tender.lot_2"),
         f.lot.lot_no,
         t.get("tender.maximum_valid_unit_price_2"),
-        money(f.lot.max_unit_price)
+        yuan(t, f.lot.max_unit_price)
     )
 }
 
@@ -390,7 +390,7 @@ fn price_props(t: &Tr, product: &Product, c: &PriceCheck) -> Vec<(String, String
         ),
         (
             t.get("bid.package_price").into(),
-            format!("¥{}", c.package_price),
+            t.price(c.package_price.decimal()),
         ),
         (
             t.get("bid.units_per_package").into(),
@@ -398,11 +398,11 @@ fn price_props(t: &Tr, product: &Product, c: &PriceCheck) -> Vec<(String, String
         ),
         (
             t.get("bid.unit_price").into(),
-            format!("¥{} ({verdict})", c.unit_price),
+            format!("{} ({verdict})", t.price(c.unit_price.decimal())),
         ),
         (
             t.get("tender.maximum_valid_unit_price").into(),
-            format!("¥{}", c.max_unit_price),
+            t.price(c.max_unit_price.decimal()),
         ),
     ]
 }
@@ -618,7 +618,7 @@ async fn receipt(
         ),
         (
             t.get("tender.maximum_valid_unit_price").into(),
-            format!("¥{}", money(r.lot.max_unit_price)),
+            yuan(&t, r.lot.max_unit_price),
         ),
         (
             t.get("tender.received_at_province_time_utc").into(),
@@ -633,7 +633,7 @@ async fn receipt(
     ];
     if r.price {
         if let Some(u) = r.bid.unit_price {
-            props.push((t.get("tender.unit_price").into(), format!("¥{}", money(u))));
+            props.push((t.get("tender.unit_price").into(), yuan(&t, u)));
         }
     }
     let mut notes = vec![];

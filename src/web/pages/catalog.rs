@@ -215,9 +215,11 @@ async fn drug(
     .await?;
     let mut section = Section::new(t.get("nav.products"));
     section.table = Some(product_table(&v, &products.items));
-    section
-        .text
-        .push(format!("{}: {}", t.get("field.reference_total"), total));
+    section.text.push(format!(
+        "{}: {}",
+        t.get("field.reference_total"),
+        t.price(total.decimal())
+    ));
     let mut actions = vec![];
     if v.p.can_administer() {
         actions.push(Link::new(format!("/drugs/{id}/edit"), t.get("action.edit")));
@@ -338,7 +340,11 @@ fn product_table(v: &Viewer, items: &[cat::Product]) -> Table {
                     Cell::num(p.units_per_package.to_string()),
                     Cell::text(p.gtin.clone().unwrap_or_default()),
                     Cell::text(yes_no(t, p.consistency_passed || p.originator)),
-                    Cell::num(p.reference_price.map(|m| m.to_string()).unwrap_or_default()),
+                    Cell::num(
+                        p.reference_price
+                            .map(|m| t.price(m.decimal()))
+                            .unwrap_or_default(),
+                    ),
                 ]
             })
             .collect(),

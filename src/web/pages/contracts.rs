@@ -4,8 +4,8 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::money;
 use super::tenders::cols;
+use super::yuan;
 use crate::app::tenders::contracts::{self as svc, ContractView};
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
@@ -30,7 +30,7 @@ async fn contract_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResp
                 ),
                 Cell::text(l.drug),
                 Cell::text(l.supplier),
-                Cell::num(money(c.unit_price)),
+                Cell::num(yuan(&t, c.unit_price)),
                 Cell::num(l.volume.to_string()),
                 Cell::text(format!("{} – {}", c.starts_on, c.ends_on)),
             ]
@@ -94,7 +94,7 @@ async fn contract_page(
         props: vec![
             (t.get("tender.product").into(), k.product.clone()),
             (t.get("tender.supplier").into(), k.supplier.clone()),
-            (t.get("tender.unit_price").into(), money(c.unit_price)),
+            (t.get("tender.unit_price").into(), yuan(&t, c.unit_price)),
             (
                 t.get("tender.committed_volume").into(),
                 c.committed_volume.to_string(),

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{local_time, money};
+use super::{local_time, yuan};
 use crate::app::orders::{self, NoteView};
 use crate::domain::bounds;
 use crate::domain::orders::{Receipt, RejectReason};
@@ -182,7 +182,7 @@ fn note_page(
                 receipt: l
                     .receipt
                     .map(|_| receipt_words(&t, l.accepted, l.rejected, l.receipt_reason)),
-                payable: n.payables.get(&l.id).map(|p| money(p.amount)),
+                payable: n.payables.get(&l.id).map(|p| yuan(&t, p.amount)),
                 form_fields,
             }
         })

@@ -16,11 +16,13 @@ use crate::domain::bounds;
 use crate::domain::tender::WindowStatus;
 use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
+use crate::store::catalog::Drug;
 use crate::web::auth::Viewer;
 use crate::web::view::{
     self, Cell, DetailPage, Field, Form, FormPage, Link, ListPage, Section, Table,
 };
 use crate::web::{run, AppState, Error};
+use std::collections::BTreeMap;
 
 #[get("/demand")]
 async fn demand_list(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
@@ -182,12 +184,12 @@ fn province_sections(
     admin: bool,
     window_open: bool,
 ) -> Vec<Section> {
+    let drug = |code: &str| drug_name(t, &totals.drugs, code);
     let mut by_drug = Section::new(t.get("tender.totals_by_drug"));
     by_drug.table = Some(Table {
         columns: cols(&[
+            t.get("tender.drug"),
             t.get("field.code"),
-            t.get("field.name_zh"),
-            t.get("field.strength"),
             t.get("tender.annual_quantity"),
         ]),
         rows: totals
@@ -195,9 +197,8 @@ fn province_sections(
             .iter()
             .map(|r| {
                 vec![
+                    Cell::text(drug(&r.1)),
                     Cell::text(&r.1),
-                    Cell::text(&r.2),
-                    Cell::text(&r.3),
                     Cell::num(r.4.to_string()),
                 ]
             })
@@ -216,7 +217,7 @@ fn province_sections(
             .map(|r| {
                 vec![
                     Cell::text(format!("{} {}", r.0, r.1)),
-                    Cell::text(format!("{} {}", r.2, r.3)),
+                    Cell::text(format!("{} ({})", drug(&r.2), r.2)),
                     Cell::num(r.4.to_string()),
                 ]
             })
@@ -227,6 +228,15 @@ fn province_sections(
         by_county,
         not_reported_section(t, id, totals, admin, window_open),
     ]
+}
+
+/// A drug of a window as its reader's language names it ("阿莫西林 胶囊 0.25g"); its code when
+/// the catalog no longer has it.
+fn drug_name(t: &Tr, drugs: &BTreeMap<String, Drug>, code: &str) -> String {
+    drugs
+        .get(code)
+        .map(|d| crate::store::names::names_of(d).label(t.zh()))
+        .unwrap_or_else(|| code.to_string())
 }
 
 fn not_reported_section(
@@ -278,7 +288,7 @@ fn own_section(
         columns: cols(&[
             t.get("field.name"),
             t.get("tender.drug"),
-            t.get("field.strength"),
+            t.get("field.code"),
             t.get("tender.annual_quantity"),
         ]),
         rows: own
@@ -287,8 +297,8 @@ fn own_section(
             .map(|r| {
                 vec![
                     Cell::text(&r.1),
-                    Cell::text(format!("{} {}", r.3, r.4)),
-                    Cell::text(&r.5),
+                    Cell::text(drug_name(t, &own.drugs, &r.3)),
+                    Cell::text(&r.3),
                     Cell::num(r.6.to_string()),
                 ]
             })

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::i18n::Tr;
 
 use super::shortages::cols;
-use super::{local_time, money};
+use super::{local_time, yuan};
 use crate::app::parties::acting_supplier;
 use crate::app::shortage_responses;
 use crate::domain::money::Money;
@@ -217,7 +217,7 @@ fn open_section(t: &Tr, d: &Data, supplier: bool) -> Section {
                     Cell::num(r.id.to_string()),
                     Cell::text(d.drug(r.drug_id)),
                     Cell::text(d.counties(t, &r.counties)),
-                    Cell::num(r.price_cap.map(money).unwrap_or_default()),
+                    Cell::num(r.price_cap.map(|v| yuan(t, v)).unwrap_or_default()),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
                 ]
             })
@@ -256,7 +256,7 @@ fn listed_section(t: &Tr, d: &Data, institution: bool) -> Section {
                         format!("/suppliers/{}", l.supplier_id),
                     ),
                     Cell::text(d.product(l.product_id)),
-                    Cell::num(money(l.unit_price)),
+                    Cell::num(yuan(t, l.unit_price)),
                     Cell::text(d.counties(t, &r.counties)),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
                 ]
@@ -300,7 +300,7 @@ fn purchases_section(t: &Tr, tz: chrono_tz::Tz, d: &Data) -> Section {
                         format!("/institutions/{}", b.institution_id),
                     ),
                     Cell::num(b.quantity.to_string()),
-                    Cell::num(money(b.unit_price)),
+                    Cell::num(yuan(t, b.unit_price)),
                     Cell::text(local_time(tz, b.placed_at)),
                 ]
             })

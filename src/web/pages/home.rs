@@ -4,7 +4,7 @@
 use actix_web::{get, web, HttpResponse};
 use askama::Template;
 
-use super::{local_time, money};
+use super::{local_time, yuan};
 use crate::app::todo::{self, Figure, Item, Windows};
 use crate::domain::performance::percent;
 use crate::i18n::Tr;
@@ -126,7 +126,7 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
             fill(
                 t,
                 "todo.overdue_payables",
-                &[n(count), ("amount", money(*amount))],
+                &[n(count), ("amount", yuan(t, *amount))],
             ),
             String::new(),
             query("/payables", &[("status", "overdue".into())]),
@@ -141,7 +141,7 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
             fill(
                 t,
                 "todo.payables_due",
-                &[n(count), ("amount", money(*amount))],
+                &[n(count), ("amount", yuan(t, *amount))],
             ),
             fill(t, "todo.first_due", &[("date", soonest.to_string())]),
             query("/payables", &[("status", "due".into())]),

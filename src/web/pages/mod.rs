@@ -84,9 +84,11 @@ pub fn local_time(tz: chrono_tz::Tz, at: chrono::NaiveDateTime) -> String {
         .to_string()
 }
 
-/// A stored amount (1/10,000 yuan) as yuan.
-pub fn money(v: i64) -> String {
-    crate::domain::money::Money::from_ten_thousandths(v).to_string()
+/// A stored amount (1/10,000 yuan) in the reader's locale: `¥1,234.50` (`Tr::price`: more
+/// decimals only when the amount has them). Machine formats (CSV, JSON, a form's value) keep
+/// `Money`'s own text.
+pub fn yuan(t: &crate::i18n::Tr, v: i64) -> String {
+    t.price(crate::domain::money::Money::from_ten_thousandths(v).decimal())
 }
 
 /// A list page searched by `q` and filtered by one closed set of words (`category`), a page

@@ -4,11 +4,12 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{local_time, money};
+use super::{local_time, yuan};
 use crate::app::orders;
 use crate::app::parties::acting_supplier;
 use crate::domain::bounds::Quantity;
 use crate::domain::orders::{DeclineReason, OrderState};
+use crate::domain::paging::PageRequest;
 use crate::domain::roles::Role;
 use crate::domain::{Code, Invalid};
 use crate::i18n::Tr;
@@ -22,10 +23,18 @@ pub(super) fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
 }
 
 /// The order list narrowed to one state (`?state=submitted`: the home page's to-do lines link
-/// to exactly the orders they count); a word no order state has is refused.
+/// to exactly the orders they count); a word no order state has is refused. A page at a time
+/// (`?page=2`).
 #[derive(Deserialize)]
 struct ListQuery {
     state: Option<String>,
+    #[serde(default)]
+    page: String,
+}
+
+/// The page asked for (`?page=`): the first when it is not a number.
+fn page_asked(page: &str) -> PageRequest {
+    PageRequest::new(page.trim().parse().ok(), None)
 }
 
 #[get("/orders")]
@@ -43,15 +52,17 @@ async fn order_list(
     let tz = state.config.time_zone;
     let now = crate::store::micros(state.clock.now());
     let p = v.p.clone();
-    let (orders, names) = run(&state, move |cx| {
-        let c = &mut *cx.conn()?;
-        let (insts, supplier) = orders::order_filter(c, &p)?;
-        let mut orders = os::orders_for(c, insts.as_deref(), supplier)?;
-        orders.retain(|o| only.is_none_or(|s| o.state == s));
-        let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-        Ok((orders, os::order_names(c, &ids)?))
-    })
-    .await?;
+    let page = page_asked(&q.page);
+    let (found, names) = run(&state, move |cx| orders::order_page(cx, &p, only, &page)).await?;
+    let pager = view::Pager::of(
+        &t,
+        &found,
+        "/orders",
+        &[(
+            "state",
+            only.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        )],
+    );
     let table = Table {
         columns: cols(
             &t,
@@ -66,7 +77,8 @@ async fn order_list(
                 "order.deliver_by",
             ],
         ),
-        rows: orders
+        rows: found
+            .items
             .iter()
             .map(|o| {
                 let open = matches!(
@@ -87,7 +99,7 @@ async fn order_list(
                     Cell::text(drug_list(&n, zh)),
                     Cell::text(n.supplier.clone()),
                     Cell::text(n.institution.clone()),
-                    Cell::num(format!("¥{}", money(n.amount))),
+                    Cell::num(yuan(&t, n.amount)),
                     Cell::text(state_text),
                     Cell::text(local_time(tz, o.submitted_at)),
                     if open && o.deliver_by < now {
@@ -110,7 +122,7 @@ async fn order_list(
         search: None,
         actions,
         table,
-        pager: None,
+        pager: Some(pager),
         empty: t.get("page.no_results").into(),
     })
 }
@@ -195,10 +207,7 @@ async fn order_page(
             ),
             (t.get("ordui.supplier").into(), names.supplier.clone()),
             (t.get("ordui.institution").into(), names.institution.clone()),
-            (
-                t.get("ordui.amount").into(),
-                format!("¥{}", money(names.amount)),
-            ),
+            (t.get("ordui.amount").into(), yuan(&t, names.amount)),
             (t.get("order.urgent").into(), super::yes_no(&t, o.urgent)),
             (
                 t.get("order.submitted").into(),
@@ -262,8 +271,8 @@ fn lines_section(
                         format!("/contracts/{}", l.contract_id),
                     ),
                     Cell::num(l.quantity.to_string()),
-                    Cell::num(money(l.unit_price)),
-                    Cell::num(money(l.unit_price.saturating_mul(l.quantity))),
+                    Cell::num(yuan(t, l.unit_price)),
+                    Cell::num(yuan(t, l.unit_price.saturating_mul(l.quantity))),
                     Cell::num(l.shipped.to_string()),
                     Cell::num(l.accepted.to_string()),
                     Cell::num((l.confirmed - l.accepted).to_string()),
@@ -568,10 +577,12 @@ async fn accept(
 }
 
 /// The payables narrowed to those `due` (not paid, not yet overdue) or `overdue` (not paid,
-/// past their day), as the home page's to-do lines link to them.
+/// past their day), as the home page's to-do lines link to them; a page at a time.
 #[derive(Deserialize)]
 struct PayableQuery {
     status: Option<String>,
+    #[serde(default)]
+    page: String,
 }
 
 #[get("/payables")]
@@ -584,18 +595,24 @@ async fn payable_list(
     let zh = t.zh();
     let day = state.today();
     let p = v.p.clone();
-    let mut ps = run(&state, move |cx| orders::named_payables(cx, &p)).await?;
-    match q.status.as_deref().map(str::trim) {
-        None | Some("") => {}
-        Some("due") => ps.retain(|n| n.payable.paid_at.is_none() && n.payable.due_on >= day),
-        Some("overdue") => ps.retain(|n| n.payable.paid_at.is_none() && n.payable.due_on < day),
+    let (status, unpaid) = match q.status.as_deref().map(str::trim) {
+        None | Some("") => ("", None),
+        Some("due") => ("due", Some((os::Unpaid::Due, day))),
+        Some("overdue") => ("overdue", Some((os::Unpaid::Overdue, day))),
         Some(other) => {
             let m = crate::domain::Msg::new(Code::NotOneOf)
                 .arg("value", other)
                 .arg("words", "due, overdue");
             return Err(Error::Invalid(vec![Invalid::new("status", m)]));
         }
-    }
+    };
+    let page = page_asked(&q.page);
+    let found = run(&state, move |cx| {
+        orders::named_payables(cx, &p, unpaid, &page)
+    })
+    .await?;
+    let pager = view::Pager::of(&t, &found, "/payables", &[("status", status.to_string())]);
+    let ps = &found.items;
     let payer = v.p.role == Role::Institution;
     let table = Table {
         columns: cols(
@@ -631,7 +648,7 @@ async fn payable_list(
                     Cell::text(n.institution.clone()),
                     Cell::text(n.supplier.clone()),
                     Cell::num(n.accepted.to_string()),
-                    Cell::num(format!("¥{}", money(p.amount))),
+                    Cell::num(yuan(&t, p.amount)),
                     Cell::text(p.due_on.to_string()),
                     status,
                 ]
@@ -644,7 +661,7 @@ async fn payable_list(
         search: None,
         actions: vec![],
         table,
-        pager: None,
+        pager: Some(pager),
         empty: t.get("page.no_results").into(),
     };
     if payer {
@@ -657,9 +674,9 @@ async fn payable_list(
                 Link::new(
                     format!("/payables/{}/pay", p.id),
                     format!(
-                        "{} · ¥{} · {}",
+                        "{} · {} · {}",
                         t.get("order.mark_paid"),
-                        money(p.amount),
+                        yuan(&t, p.amount),
                         p.due_on
                     ),
                 )

@@ -5,7 +5,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{local_time, money};
+use super::{local_time, yuan};
 use crate::app::{shortage_picks, shortage_responses, shortages};
 use crate::domain::catalog::RegionLevel;
 use crate::domain::shortage::{counties_parse, Evidence, Level, ShortageStatus};
@@ -372,7 +372,7 @@ fn responses_section(
                 vec![
                     Cell::text(t.get(&format!("shortage.response.{}", r.kind))),
                     Cell::text(names_of(t, geo, &r.counties)),
-                    Cell::num(r.price_cap.map(money).unwrap_or_default()),
+                    Cell::num(r.price_cap.map(|v| yuan(t, v)).unwrap_or_default()),
                     Cell::text(r.until_on.map(|d| d.to_string()).unwrap_or_default()),
                     match (r.supplier_id, r.tender_id) {
                         (Some(s), _) => {

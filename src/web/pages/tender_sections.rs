@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::money;
 use super::tenders::{center_actions, cols, policy_label, reasons};
+use super::yuan;
 use crate::domain::award::{Outcome, PolicyKind};
 use crate::domain::roles::{Principal, Role};
 use crate::domain::tender::{BidStatus, TechnicalResult, TenderAction, TenderState};
@@ -84,10 +84,10 @@ pub fn lots(view: &View) -> Section {
                                 .iter()
                                 .map(|w| {
                                     format!(
-                                        "{} ¥{} × {}",
+                                        "{} {} × {}",
                                         names.get(&w.supplier_id).cloned().unwrap_or_default(),
-                                        w.unit_price,
-                                        w.volume
+                                        t.price(w.unit_price.decimal()),
+                                        t.int(w.volume)
                                     )
                                 })
                                 .collect::<Vec<_>>()
@@ -110,7 +110,7 @@ pub fn lots(view: &View) -> Section {
                     drug,
                     Cell::num(lot.reported_demand.to_string()),
                     Cell::num(lot.agreed_volume.to_string()),
-                    Cell::num(money(lot.max_unit_price)),
+                    Cell::num(yuan(&t, lot.max_unit_price)),
                     Cell::text(policy_label(&t, lot.policy)),
                     Cell::num(lot.min_bidders.to_string()),
                     Cell::text(super::yes_no(&t, lot.consistency_required)),
@@ -161,7 +161,7 @@ pub fn own_bids(view: &View, mine: &[ts::Bid]) -> Section {
                     Cell::text(&b.commercial_digest[..16.min(b.commercial_digest.len())]),
                     Cell::text(review),
                     Cell::num(if st.prices_opened() {
-                        b.unit_price.map(money).unwrap_or_default()
+                        b.unit_price.map(|u| yuan(&t, u)).unwrap_or_default()
                     } else {
                         "—".into()
                     }),
@@ -236,7 +236,7 @@ pub fn review(view: &View, bids: &[(i32, PolicyKind, (ts::Bid, String, String))]
                     },
                     Cell::num(b.technical_score.map(|x| x.to_string()).unwrap_or_default()),
                     Cell::num(if st.prices_opened() {
-                        b.unit_price.map(money).unwrap_or_default()
+                        b.unit_price.map(|u| yuan(&t, u)).unwrap_or_default()
                     } else {
                         "—".into()
                     }),
@@ -348,7 +348,7 @@ pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
                         format!("/contracts/{}", c.id),
                     ),
                     Cell::text(names.get(&c.supplier_id).cloned().unwrap_or_default()),
-                    Cell::num(money(c.unit_price)),
+                    Cell::num(yuan(&t, c.unit_price)),
                     Cell::num(c.committed_volume.to_string()),
                     Cell::text(format!("{} – {}", c.starts_on, c.ends_on)),
                 ]
@@ -358,20 +358,25 @@ pub fn contracts(view: &View, contracts: &[ts::Contract]) -> Section {
     s
 }
 
-/// The center's next step at the tender's state.
-pub fn next_step(view: &View) -> Section {
+/// The center's next step at the tender's state; `refused`: a cancellation refused, with the
+/// reason typed (its form shown open, the reason kept, the error next to it).
+pub fn next_step(view: &View, refused: Option<&(String, Vec<crate::domain::Invalid>)>) -> Section {
     let (t, id, st) = (view.t, view.id, view.st);
     let mut s = Section::new(t.get("tender.next_step"));
     for (a, label) in center_actions(&t, st) {
         // Every step of a tender is final (publish, open envelopes, award…): each asks first.
         let mut f = Form::button(format!("/tenders/{id}/actions/{}", a.as_str()), label).danger();
         if a == TenderAction::Cancel {
+            let typed = refused.map(|(r, _)| r.as_str()).unwrap_or("");
             f = Form::new(
                 format!("/tenders/{id}/actions/cancel"),
                 label,
-                vec![Field::text("reason", t.get("tender.reason"), "").required()],
+                vec![Field::text("reason", t.get("tender.reason"), typed).required()],
             );
             f.danger = true;
+            f.expanded = refused.is_some();
+            s.push_form(&t, f, refused.map(|(_, es)| es.as_slice()));
+            continue;
         }
         s.forms.push(f);
     }

@@ -232,8 +232,18 @@ async fn tender_page(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
+    render_tender(&v, &state, id.into_inner(), None).await
+}
+
+/// A tender's page; with a refused cancellation, its form again open with the reason typed
+/// and the error next to it (422).
+async fn render_tender(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    id: i64,
+    refused: Option<(String, Vec<Invalid>)>,
+) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let id = id.into_inner();
     let now = state.clock.now();
     let supplier = v.p.supplier_id.filter(|_| v.p.role == Role::Supplier);
     let TenderData {
@@ -243,7 +253,7 @@ async fn tender_page(
         mine,
         contracts,
         names,
-    } = tender_data(&v, &state, id, supplier).await?;
+    } = tender_data(v, state, id, supplier).await?;
     let st = ts::effective_state(&tender, now);
     let mut props = tender_props(&t, state.config.time_zone, &tender, st);
     let quorum = tender.sealing() == crate::sealing::Mode::Quorum;
@@ -259,7 +269,7 @@ async fn tender_page(
         .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
         .collect();
     let (p, for_review) = (v.p.clone(), tender.clone());
-    let (custodians, digests, candidates, bids) = run(&state, move |cx| {
+    let (custodians, digests, candidates, bids) = run(state, move |cx| {
         let (cs, digests, candidates) = custody_of(cx, &p, id, quorum, appointing)?;
         let bids = crate::app::bids::under_review(cx, &p, &for_review, &lot_ids)?;
         Ok((cs, digests, candidates, bids))
@@ -302,19 +312,27 @@ async fn tender_page(
         sections.push(super::tender_sections::digests(&view, list));
     }
     if v.p.can_administer() {
-        sections.push(super::tender_sections::next_step(&view));
+        sections.push(super::tender_sections::next_step(&view, refused.as_ref()));
     }
     let mut actions = vec![];
     if st.award_published() {
         actions.push(Link::new("/results", t.get("tender.public_results")));
     }
-    view::ok(&DetailPage {
-        chrome: v.chrome(&tender.title),
-        heading: tender.title.clone(),
-        props,
-        actions,
-        sections,
-    })
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    view::render(
+        status,
+        &DetailPage {
+            chrome: v.chrome(&tender.title),
+            heading: tender.title.clone(),
+            props,
+            actions,
+            sections,
+        },
+    )
 }
 
 /// A quorum tender's custodians, its envelope digests (once fixed) and, while center staff may
@@ -364,11 +382,19 @@ async fn tender_action(
     let action = TenderAction::parse("action", &action)
         .map_err(|_| Error::NotFound(crate::web::tender_api::action_not_found(&action)))?;
     let (p, master, reason) = (v.p.clone(), state.master.clone(), f.reason.clone());
-    run(&state, move |cx| {
+    let done = run(&state, move |cx| {
         tenders::actions::apply(cx, &p, &master, id, action, reason.as_deref())
     })
-    .await?;
-    Ok(view::see_other(&format!("/tenders/{id}")))
+    .await;
+    match done {
+        Ok(_) => Ok(view::see_other(&format!("/tenders/{id}"))),
+        // A refused reason: the page again, the reason kept.
+        Err(Error::Invalid(es)) if action == TenderAction::Cancel => {
+            let typed = f.reason.clone().unwrap_or_default();
+            render_tender(&v, &state, id, Some((typed, es))).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 // ---------- public results ----------
