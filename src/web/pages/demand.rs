@@ -504,8 +504,8 @@ async fn upload(
     // that is not there or not open (the write checks it again, in its transaction).
     let p = v.p.clone();
     let own_code = run(&state, move |cx| svc::check_upload(cx, &p, id)).await?;
-    let (name, bytes) = super::catalog::read_upload(mp).await?;
-    let table = super::catalog::parse_upload(name, bytes).await?;
+    let (name, bytes) = super::import::read_upload(mp).await?;
+    let table = super::import::parse_upload(name, bytes).await?;
     let rows = demand_table_rows(&table, &own_code)?;
     let p = v.p.clone();
     run(&state, move |cx| svc::import(cx, &p, id, &rows)).await?;

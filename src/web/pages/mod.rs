@@ -12,6 +12,7 @@ pub mod delivery_notes;
 pub mod demand;
 pub mod direct_listings;
 pub mod home;
+pub mod import;
 pub mod lots;
 pub mod objections;
 pub mod ordering;
@@ -34,6 +35,7 @@ use crate::i18n::Tr;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);
     catalog::routes(cfg);
+    import::routes(cfg);
     parties::routes(cfg);
     suppliers::routes(cfg);
     regions::routes(cfg);
