@@ -367,6 +367,17 @@ async fn tender_lots_are_rows_added_without_script_and_refused_per_row(db: TestD
         let r = c.get(&format!("/tenders/new?window_id={window}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(r.body.contains("name=\"lot-0-drug\""), "{}", r.body);
+        // The drug choices name the drug in the reader's language.
+        let d = catalog::drug_by_code(&mut state.store.conn().unwrap(), &code)
+            .unwrap()
+            .unwrap();
+        let name = if lang == "en" { &d.inn } else { &d.name_zh };
+        assert!(
+            r.body
+                .contains(&format!("{name} · {} · {code}", d.strength)),
+            "{lang}: {}",
+            r.body
+        );
         assert!(
             !r.body.contains("<textarea"),
             "no CSV text area: {}",

@@ -741,10 +741,25 @@ async fn a_whole_tender(db: TestDb) {
     assert_eq!(r.status, StatusCode::OK);
     let winner = parties::get_supplier(&mut conn(&state), sa).unwrap().name;
     assert!(
-        r.body.contains(&winner) && r.body.contains("0.90") && r.body.contains("1050"),
+        r.body.contains(&winner) && r.body.contains("0.90") && r.body.contains("1,050"),
         "{}",
         r.body
     );
+    // In English the lots name their drugs by the generic name, on the results and on the
+    // tender's own page.
+    let lot_drug = ts::lots_with_drugs(&mut conn(&state), tender).unwrap()[0]
+        .0
+        .drug_id;
+    let drug = jicai::store::catalog::get_drug(&mut conn(&state), lot_drug).unwrap();
+    anon.post("/lang/en", &[]).await;
+    let r = anon.get("/results").await;
+    assert!(
+        r.body
+            .contains(&format!("{} {} {}", drug.code, drug.inn, drug.strength)),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains(&drug.name_zh), "{}", r.body);
 
     // The OCDS package: valid, with the award and the contract.
     let r = anon.get(&format!("/api/v1/tenders/{tender}/ocds")).await;

@@ -47,3 +47,9 @@ pub fn update_product(cx: &Ctx, p: &Principal, id: i64, form: &ProductForm) -> R
 pub fn drug_choices(cx: &Ctx) -> Result<Vec<Drug>> {
     Ok(store::all_drugs(&mut *cx.conn()?)?)
 }
+
+/// These drugs, by id (the catalog is read by every signed-in role): for naming them in the
+/// reader's language.
+pub fn drugs_by_id(cx: &Ctx, ids: &[i64]) -> Result<std::collections::BTreeMap<i64, Drug>> {
+    Ok(crate::store::names::drugs_by_id(&mut *cx.conn()?, ids)?)
+}

@@ -19,6 +19,8 @@ use crate::store::tenders::{self as ts, DemandWindow, Tender};
 pub struct DraftInputs {
     pub windows: Vec<DemandWindow>,
     pub demand: Vec<(i64, String, String, String, i64)>,
+    /// The drugs of the demand, by id (the form names them in its reader's language).
+    pub drugs: BTreeMap<i64, catalog::Drug>,
 }
 
 /// The windows and the chosen window's demand, for the form of a new tender.
@@ -30,7 +32,13 @@ pub fn draft_inputs(cx: &Ctx, p: &Principal, window_id: Option<i64>) -> Result<D
         Some(w) => ts::demand_totals(&mut c, w)?,
         None => vec![],
     };
-    Ok(DraftInputs { windows, demand })
+    let ids: Vec<i64> = demand.iter().map(|d| d.0).collect();
+    let drugs = crate::store::names::drugs_by_id(&mut c, &ids)?;
+    Ok(DraftInputs {
+        windows,
+        demand,
+        drugs,
+    })
 }
 
 /// The drugs a window has demand for, by code (the lots a tender from it may have).

@@ -77,3 +77,21 @@ pub fn visible_lot(cx: &Ctx, p: &Principal, lot_id: i64) -> Result<(Lot, Tender)
     }
     Ok((lot, t))
 }
+
+/// The published results of every awarded tender (anyone, signed in or not), with the drugs
+/// they name (a page names them in its reader's language).
+pub type PublicResults = (
+    Vec<(Tender, Vec<ts::PublicRow>)>,
+    std::collections::BTreeMap<i64, crate::store::catalog::Drug>,
+);
+
+pub fn public_results(cx: &Ctx) -> Result<PublicResults> {
+    let mut c = cx.conn()?;
+    let rows = ts::public_results(&mut c)?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|(_, rs)| rs.iter().map(|r| r.drug_id))
+        .collect();
+    let drugs = crate::store::names::drugs_by_id(&mut c, &ids)?;
+    Ok((rows, drugs))
+}

@@ -288,16 +288,19 @@ pub fn supplier_names(conn: &mut DbConn) -> Result<BTreeMap<i64, String>> {
         .collect())
 }
 
-/// One awarded line of the public results.
+/// One awarded line of the public results (the page names the drug and formats the figures in
+/// its reader's language).
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicRow {
     pub lot_no: i32,
-    pub drug: String,
+    pub drug_id: i64,
+    pub drug_code: String,
+    pub drug_strength: String,
     /// The lot failed (流标): no winner; the page says so in the reader's language.
     pub failed: bool,
     pub winner: String,
-    pub unit_price: String,
-    pub volume: String,
+    pub unit_price: Option<Decimal>,
+    pub volume: Option<i64>,
 }
 
 /// Every tender whose award has been published, with its lots' winners (failed lots say so).
@@ -309,29 +312,29 @@ pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>
         .filter(|t| t.state().award_published())
     {
         let mut rows = vec![];
-        for (l, code, name, strength) in lots_with_drugs(conn, t.id)? {
-            let drug = format!("{code} {name} {strength}");
+        for (l, code, _, strength) in lots_with_drugs(conn, t.id)? {
+            let row =
+                |winner: String, unit_price: Option<Decimal>, volume: Option<i64>| PublicRow {
+                    lot_no: l.lot_no,
+                    drug_id: l.drug_id,
+                    drug_code: code.clone(),
+                    drug_strength: strength.clone(),
+                    failed: unit_price.is_none(),
+                    winner,
+                    unit_price,
+                    volume,
+                };
             match l.result().map(|r| r.outcome) {
                 Some(Outcome::Awarded { winners, .. }) => {
                     for w in winners {
-                        rows.push(PublicRow {
-                            lot_no: l.lot_no,
-                            drug: drug.clone(),
-                            failed: false,
-                            winner: names.get(&w.supplier_id).cloned().unwrap_or_default(),
-                            unit_price: w.unit_price.to_string(),
-                            volume: w.volume.to_string(),
-                        });
+                        rows.push(row(
+                            names.get(&w.supplier_id).cloned().unwrap_or_default(),
+                            Some(w.unit_price.decimal()),
+                            Some(w.volume),
+                        ));
                     }
                 }
-                _ => rows.push(PublicRow {
-                    lot_no: l.lot_no,
-                    drug,
-                    failed: true,
-                    winner: "—".into(),
-                    unit_price: "—".into(),
-                    volume: "—".into(),
-                }),
+                _ => rows.push(row("—".into(), None, None)),
             }
         }
         out.push((t, rows));

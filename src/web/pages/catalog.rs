@@ -225,8 +225,8 @@ async fn drug(
         ));
     }
     view::ok(&DetailPage {
-        chrome: v.chrome(&d.name_zh),
-        heading: format!("{} {}", d.name_zh, d.strength),
+        chrome: v.chrome(super::drug_name(&t, &d)),
+        heading: format!("{} {}", super::drug_name(&t, &d), d.strength),
         props: vec![
             (t.get("field.code").into(), d.code.clone()),
             (t.get("field.inn").into(), d.inn.clone()),

@@ -457,10 +457,17 @@ struct NewTenderQuery {
 }
 
 /// The drugs of a window's demand as (code, label), its lots' choices.
-fn drug_options(t: &Tr, demand: &[(i64, String, String, String, i64)]) -> Vec<(String, String)> {
+fn drug_options(
+    t: &Tr,
+    demand: &[(i64, String, String, String, i64)],
+    drugs: &std::collections::BTreeMap<i64, crate::store::catalog::Drug>,
+) -> Vec<(String, String)> {
     demand
         .iter()
-        .map(|(_, code, name, strength, total)| {
+        .map(|(id, code, name, strength, total)| {
+            let name = drugs
+                .get(id)
+                .map_or(name.as_str(), |d| super::drug_name(t, d));
             (
                 code.clone(),
                 format!(
@@ -497,7 +504,7 @@ fn render_tender_form(
         }
     }
     let mut drugs = vec![(String::new(), t.get("formui.choose").to_string())];
-    drugs.extend(drug_options(&t, &inputs.demand));
+    drugs.extend(drug_options(&t, &inputs.demand, &inputs.drugs));
     let policies = [
         ("lowest_price", "tender.lowest_price"),
         ("multiple_winners", "tender.multiple_winners"),

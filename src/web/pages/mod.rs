@@ -89,6 +89,16 @@ pub fn local_time(tz: chrono_tz::Tz, at: chrono::NaiveDateTime) -> String {
 /// A stored amount (1/10,000 yuan) in the reader's locale: `¥1,234.50` (`Tr::price`: more
 /// decimals only when the amount has them). Machine formats (CSV, JSON, a form's value) keep
 /// `Money`'s own text.
+/// A drug's name in the reader's language: its Chinese name, or its generic name (INN) in
+/// English.
+pub fn drug_name<'a>(t: &Tr, d: &'a crate::store::catalog::Drug) -> &'a str {
+    if t.zh() {
+        &d.name_zh
+    } else {
+        &d.inn
+    }
+}
+
 pub fn yuan(t: &crate::i18n::Tr, v: i64) -> String {
     t.price(crate::domain::money::Money::from_ten_thousandths(v).decimal())
 }

@@ -198,16 +198,28 @@ async fn tender_data(
     supplier: Option<i64>,
 ) -> Result<TenderData, Error> {
     let p = v.p.clone();
-    let (tender, lots, objections, contracts) = run(state, move |cx| {
+    let (tender, lots, objections, contracts, drugs) = run(state, move |cx| {
         let (tender, lots) = tenders::tender(cx, &p, id)?;
+        let ids: Vec<i64> = lots.iter().map(|l| l.0.drug_id).collect();
         Ok((
             tender,
             lots,
             tenders::objections::of_tender(cx, &p, id)?,
             tenders::contracts::of_tender(cx, &p, id)?,
+            crate::app::catalog::drugs_by_id(cx, &ids)?,
         ))
     })
     .await?;
+    // The lots name their drugs in the reader's language.
+    let lots = lots
+        .into_iter()
+        .map(|(l, code, name, strength)| {
+            let name = drugs
+                .get(&l.drug_id)
+                .map_or(name, |d| super::drug_name(&v.t, d).to_string());
+            (l, code, name, strength)
+        })
+        .collect();
     let (mine, names) = db(state, move |c| {
         let mine = match supplier {
             Some(s) => ts::bids_of_supplier(c, id, s)?,
@@ -406,7 +418,7 @@ async fn results(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
     let t = language(&session, &req, None);
-    let rows = db(&state, ts::public_results).await?;
+    let (rows, drugs) = run(&state, tenders::public_results).await?;
     let mut sections = vec![];
     for (tender, lots) in rows {
         let mut s = Section::new(tender.title.clone());
@@ -421,16 +433,19 @@ async fn results(
             rows: lots
                 .into_iter()
                 .map(|r| {
+                    let name = drugs
+                        .get(&r.drug_id)
+                        .map_or("", |d| super::drug_name(&t, d));
                     vec![
                         Cell::num(r.lot_no.to_string()),
-                        Cell::text(r.drug),
+                        Cell::text(format!("{} {name} {}", r.drug_code, r.drug_strength)),
                         Cell::text(if r.failed {
                             format!("— ({})", t.get("tender.failed"))
                         } else {
                             r.winner
                         }),
-                        Cell::num(r.unit_price),
-                        Cell::num(r.volume),
+                        Cell::num(r.unit_price.map_or("—".into(), |p| t.price(p))),
+                        Cell::num(r.volume.map_or("—".into(), |n| t.int(n))),
                     ]
                 })
                 .collect(),
