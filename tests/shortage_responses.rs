@@ -10,7 +10,7 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::shortage::{county_with_backup, open_shortage, post_backup_switch, routed, run_scan};
-use common::{app, state_with_demo, Client, TestDb, PW};
+use common::{app, field_codes, state_with_demo, Client, TestDb, PW};
 use jicai::domain::catalog::SupplierKind;
 use jicai::domain::supply::ContractKind;
 use jicai::domain::tender::ContractStatus;
@@ -547,21 +547,6 @@ fn written(state: &AppState, shortage: i64) -> (usize, i64) {
     let responses = ss::responses_of(&mut c, shortage).unwrap().len();
     let contracts: i64 = contracts::table.count().get_result(&mut *c).unwrap();
     (responses, contracts)
-}
-
-/// The (field, code) of each field of a JSON error.
-fn field_codes(r: &common::Resp) -> Vec<(String, String)> {
-    r.json()["error"]["fields"]
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    (s("field"), s("code"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A user of the institution (password `PW`), and an API token of it.
