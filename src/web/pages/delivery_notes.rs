@@ -128,36 +128,8 @@ fn note_page(
         .enumerate()
         .map(|(i, l)| {
             let d = drug_of(l.order_line_id);
-            let form_fields = (n.may_confirm && l.receipt.is_none() && !bare).then(|| {
-                let mine = typed.as_ref().filter(|x| x.line == l.id);
-                let err = |field: &str| {
-                    mine.and_then(|x| x.errors.iter().find(|e| e.field == field))
-                        .map(|e| (t.msg(&e.msg), e.msg.code.as_str()))
-                };
-                ReceiptFields {
-                    accepted: mine
-                        .map(|x| x.accepted.clone())
-                        .unwrap_or_else(|| l.quantity.to_string()),
-                    rejected: mine
-                        .map(|x| x.rejected.clone())
-                        .unwrap_or_else(|| "0".into()),
-                    reason: mine.map(|x| x.reason.clone()).unwrap_or_default(),
-                    accepted_error: err("accepted"),
-                    rejected_error: err("rejected"),
-                    reason_error: err("reason"),
-                    general: mine
-                        .map(|x| {
-                            x.errors
-                                .iter()
-                                .filter(|e| {
-                                    !["accepted", "rejected", "reason"].contains(&e.field.as_str())
-                                })
-                                .map(|e| t.invalid(e))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }
-            });
+            let form_fields = (n.may_confirm && l.receipt.is_none() && !bare)
+                .then(|| receipt_fields(&t, l, typed.as_ref().filter(|x| x.line == l.id)));
             NoteLine {
                 id: l.id,
                 no: i + 1,
@@ -226,6 +198,40 @@ fn note_page(
             .collect(),
         accept_all: (n.may_confirm && waiting > 0 && !bare).then(|| format!("{base}/accept-all")),
         base,
+    }
+}
+
+/// The receipt form of one line: what was typed (`mine`, when its form was refused, with its
+/// errors by field) or the shipped quantity accepted, none rejected.
+fn receipt_fields(
+    t: &Tr,
+    l: &crate::store::orders::DeliveryLine,
+    mine: Option<&Typed>,
+) -> ReceiptFields {
+    let err = |field: &str| {
+        mine.and_then(|x| x.errors.iter().find(|e| e.field == field))
+            .map(|e| (t.msg(&e.msg), e.msg.code.as_str()))
+    };
+    ReceiptFields {
+        accepted: mine
+            .map(|x| x.accepted.clone())
+            .unwrap_or_else(|| l.quantity.to_string()),
+        rejected: mine
+            .map(|x| x.rejected.clone())
+            .unwrap_or_else(|| "0".into()),
+        reason: mine.map(|x| x.reason.clone()).unwrap_or_default(),
+        accepted_error: err("accepted"),
+        rejected_error: err("rejected"),
+        reason_error: err("reason"),
+        general: mine
+            .map(|x| {
+                x.errors
+                    .iter()
+                    .filter(|e| !["accepted", "rejected", "reason"].contains(&e.field.as_str()))
+                    .map(|e| t.invalid(e))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

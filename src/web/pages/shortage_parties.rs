@@ -242,27 +242,7 @@ async fn interruptions_page(
                 .danger(),
             );
         }
-        let blank = InterruptionForm {
-            starts_on: today.to_string(),
-            ..Default::default()
-        };
-        let f = refused.as_ref().map(|(f, _)| f).unwrap_or(&blank);
-        let form = Form::new(
-            "/supply-interruptions",
-            t.get("shortage.declare"),
-            vec![
-                Field::select(
-                    "drug_code",
-                    t.get("shortage.drug"),
-                    &f.drug_code,
-                    drug_choices(&t, &drugs, t.get("shortui.choose_drug")),
-                )
-                .required(),
-                Field::text("reason", t.get("shortage.reason"), &f.reason).required(),
-                Field::text("starts_on", t.get("shortage.starts_on"), &f.starts_on).kind("date"),
-                Field::text("ends_on", t.get("shortage.ends_on"), &f.ends_on).kind("date"),
-            ],
-        );
+        let form = declare_form(&t, &drugs, today, refused.as_ref().map(|(f, _)| f));
         s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
     }
     view::render(
@@ -274,6 +254,36 @@ async fn interruptions_page(
             actions: vec![],
             sections: vec![s],
         },
+    )
+}
+
+/// The form that declares an interruption: empty (starting today) or as typed.
+fn declare_form(
+    t: &crate::i18n::Tr,
+    drugs: &[crate::store::catalog::Drug],
+    today: chrono::NaiveDate,
+    typed: Option<&InterruptionForm>,
+) -> Form {
+    let blank = InterruptionForm {
+        starts_on: today.to_string(),
+        ..Default::default()
+    };
+    let f = typed.unwrap_or(&blank);
+    Form::new(
+        "/supply-interruptions",
+        t.get("shortage.declare"),
+        vec![
+            Field::select(
+                "drug_code",
+                t.get("shortage.drug"),
+                &f.drug_code,
+                drug_choices(t, drugs, t.get("shortui.choose_drug")),
+            )
+            .required(),
+            Field::text("reason", t.get("shortage.reason"), &f.reason).required(),
+            Field::text("starts_on", t.get("shortage.starts_on"), &f.starts_on).kind("date"),
+            Field::text("ends_on", t.get("shortage.ends_on"), &f.ends_on).kind("date"),
+        ],
     )
 }
 
