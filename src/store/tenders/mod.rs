@@ -296,9 +296,8 @@ pub struct PublicRow {
     pub drug_id: i64,
     pub drug_code: String,
     pub drug_strength: String,
-    /// The lot failed (流标): no winner; the page says so in the reader's language.
-    pub failed: bool,
     pub winner: String,
+    /// None: the lot failed (流标), no winner; the page says so in the reader's language.
     pub unit_price: Option<Decimal>,
     pub volume: Option<i64>,
 }
@@ -319,7 +318,6 @@ pub fn public_results(conn: &mut DbConn) -> Result<Vec<(Tender, Vec<PublicRow>)>
                     drug_id: l.drug_id,
                     drug_code: code.clone(),
                     drug_strength: strength.clone(),
-                    failed: unit_price.is_none(),
                     winner,
                     unit_price,
                     volume,

@@ -78,10 +78,10 @@ fn reader(v: &Viewer) -> Result<(Option<i64>, Option<i64>), Error> {
     })
 }
 
-/// What the page shows; `zh`: drugs by their Chinese name, else by their generic name.
+/// What the page shows, the drugs named in `t`'s language.
 async fn load(
     state: &web::Data<AppState>,
-    zh: bool,
+    t: crate::i18n::Tr,
     supplier: Option<i64>,
     institution: Option<i64>,
 ) -> Result<Data, Error> {
@@ -92,7 +92,7 @@ async fn load(
         for r in &responses {
             if let std::collections::btree_map::Entry::Vacant(e) = names.entry(r.drug_id) {
                 let d = catalog::get_drug(c, r.drug_id)?;
-                let name = if zh { &d.name_zh } else { &d.inn };
+                let name = super::drug_name(&t, &d);
                 e.insert(format!("{name} {} {}", d.strength, d.code));
             }
         }
@@ -148,7 +148,7 @@ async fn direct_listings(v: Viewer, state: web::Data<AppState>) -> Result<HttpRe
     let t = v.t;
     let tz = state.config.time_zone;
     let (supplier, institution) = reader(&v)?;
-    let d = load(&state, v.t.zh(), supplier, institution).await?;
+    let d = load(&state, v.t, supplier, institution).await?;
     let sections = vec![
         open_section(&t, &d, supplier.is_some()),
         listed_section(&t, &d, institution.is_some()),
@@ -364,7 +364,7 @@ async fn list_product(
         Ok(()) => Ok(view::see_other("/direct-listings")),
         Err(Error::Invalid(es)) => {
             let (supplier, institution) = reader(&v)?;
-            let d = load(&state, v.t.zh(), supplier, institution).await?;
+            let d = load(&state, v.t, supplier, institution).await?;
             let t = v.t;
             super::catalog::form_or_error(
                 &v,

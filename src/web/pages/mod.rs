@@ -90,9 +90,9 @@ pub fn local_time(tz: chrono_tz::Tz, at: chrono::NaiveDateTime) -> String {
 /// decimals only when the amount has them). Machine formats (CSV, JSON, a form's value) keep
 /// `Money`'s own text.
 /// A drug's name in the reader's language: its Chinese name, or its generic name (INN) in
-/// English.
+/// English (the Chinese name where no generic name is recorded).
 pub fn drug_name<'a>(t: &Tr, d: &'a crate::store::catalog::Drug) -> &'a str {
-    if t.zh() {
+    if t.zh() || d.inn.trim().is_empty() {
         &d.name_zh
     } else {
         &d.inn

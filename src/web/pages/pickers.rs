@@ -83,7 +83,7 @@ pub fn options_with_blank(t: &Tr, choices: &[Choice]) -> Vec<(String, String)> {
 /// A drug as people name it: generic name · form · strength · code (the Chinese name on zh-CN
 /// pages, the INN on English ones).
 pub fn drug_label(t: &Tr, d: &Drug) -> String {
-    let name = if t.zh() { &d.name_zh } else { &d.inn };
+    let name = super::drug_name(t, d);
     format!("{name} · {} · {} · {}", d.dosage_form, d.strength, d.code)
 }
 

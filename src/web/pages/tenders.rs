@@ -439,7 +439,7 @@ async fn results(
                     vec![
                         Cell::num(r.lot_no.to_string()),
                         Cell::text(format!("{} {name} {}", r.drug_code, r.drug_strength)),
-                        Cell::text(if r.failed {
+                        Cell::text(if r.unit_price.is_none() {
                             format!("— ({})", t.get("tender.failed"))
                         } else {
                             r.winner
