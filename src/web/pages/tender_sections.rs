@@ -108,8 +108,8 @@ pub fn lots(view: &View) -> Section {
                 vec![
                     Cell::num(lot.lot_no.to_string()),
                     drug,
-                    Cell::num(lot.reported_demand.to_string()),
-                    Cell::num(lot.agreed_volume.to_string()),
+                    Cell::int(&t, lot.reported_demand),
+                    Cell::int(&t, lot.agreed_volume),
                     Cell::num(yuan(&t, lot.max_unit_price)),
                     Cell::text(policy_label(&t, lot.policy)),
                     Cell::num(lot.min_bidders.to_string()),
