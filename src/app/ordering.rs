@@ -5,6 +5,7 @@
 //! [`domain::supply::serving`]: crate::domain::supply::serving
 
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 use crate::domain::orders::{check_basket, DeliveryRules};
 use crate::domain::supply::{serving, split_by_supplier, Arrangement};
@@ -50,8 +51,9 @@ pub fn place_basket(
         let (remote, county) = os::orderer(conn, institution_id)?;
         let mut priced = vec![];
         let mut errs = vec![];
-        for (i, l) in lines.iter().enumerate() {
-            match resolve(conn, county, &l.item, today)? {
+        let chosen = resolve_all(conn, county, lines, today)?;
+        for (i, (l, choice)) in lines.iter().zip(chosen).enumerate() {
+            match choice {
                 Ok(a) => priced.push((
                     a.supplier_id,
                     PricedLine {
@@ -84,52 +86,108 @@ pub fn place_basket(
     })
 }
 
-/// The arrangement a line goes under, or why none (the field without its `lines[i].`).
-fn resolve(
+/// What the basket's lines name, read at once: the drugs by code, the named contracts, and the
+/// arrangements in force for the county and any of those drugs (five statements, whatever the
+/// count of lines).
+struct Candidates {
+    drugs: BTreeMap<String, (i64, String)>,
+    named: BTreeMap<i64, Arrangement>,
+    in_force: Vec<Arrangement>,
+}
+
+/// The arrangement each line goes under, or why none (the field without its `lines[i].`), in
+/// the basket's order.
+fn resolve_all(
     conn: &mut DbConn,
+    county: i64,
+    lines: &[BasketLine],
+    today: NaiveDate,
+) -> Result<Vec<std::result::Result<Arrangement, Invalid>>> {
+    let codes: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| match &l.item {
+            Item::Drug(code) => Some(code.trim()),
+            Item::Contract(_) => None,
+        })
+        .collect();
+    let ids: Vec<i64> = lines
+        .iter()
+        .filter_map(|l| match l.item {
+            Item::Contract(id) => Some(id),
+            Item::Drug(_) => None,
+        })
+        .collect();
+    let drugs: BTreeMap<String, (i64, String)> = catalog::drugs_by_codes(conn, &codes)?
+        .into_iter()
+        .map(|d| (d.code.clone(), (d.id, d.code)))
+        .collect();
+    let named: BTreeMap<i64, Arrangement> = supply::arrangements_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|a| (a.contract_id, a))
+        .collect();
+    let mut drug_ids: Vec<i64> = drugs
+        .values()
+        .map(|d| d.0)
+        .chain(named.values().map(|a| a.drug_id))
+        .collect();
+    drug_ids.sort_unstable();
+    drug_ids.dedup();
+    let in_force = supply::arrangements_for_drugs(conn, county, &drug_ids)?;
+    let c = Candidates {
+        drugs,
+        named,
+        in_force,
+    };
+    Ok(lines
+        .iter()
+        .map(|l| resolve(&c, county, &l.item, today))
+        .collect())
+}
+
+/// The arrangement a line goes under among the candidates, or why none.
+fn resolve(
+    c: &Candidates,
     county: i64,
     item: &Item,
     today: NaiveDate,
-) -> Result<std::result::Result<Arrangement, Invalid>> {
+) -> std::result::Result<Arrangement, Invalid> {
     match item {
         Item::Drug(code) => {
-            let Some(drug) = catalog::drug_by_code(conn, code.trim())? else {
-                return Ok(Err(Invalid::new(
+            let Some((drug_id, drug_code)) = c.drugs.get(code.trim()) else {
+                return Err(Invalid::new(
                     "drug",
                     Msg::new(Code::NoDrugWithCode).arg("code", code.trim()),
-                )));
+                ));
             };
-            let all = supply::arrangements_for(conn, county, drug.id)?;
-            Ok(serving(&all, county, drug.id, today)
+            serving(&c.in_force, county, *drug_id, today)
                 .cloned()
                 .ok_or_else(|| {
                     Invalid::new(
                         "drug",
-                        Msg::new(Code::NoArrangementForDrug).arg("drug", &drug.code),
+                        Msg::new(Code::NoArrangementForDrug).arg("drug", drug_code),
                     )
-                }))
+                })
         }
         Item::Contract(id) => {
-            let Some(k) = supply::arrangement(conn, *id)? else {
-                return Ok(Err(Invalid::new(
+            let Some(k) = c.named.get(id) else {
+                return Err(Invalid::new(
                     "contract_id",
                     Msg::new(Code::NoSuchContract).arg("id", id),
-                )));
+                ));
             };
             if k.status != ContractStatus::InForce || today < k.starts_on || today > k.ends_on {
-                return Ok(Err(Invalid::new(
+                return Err(Invalid::new(
                     "contract_id",
                     Msg::new(Code::ContractNotInForce).arg("id", id),
-                )));
+                ));
             }
-            let all = supply::arrangements_for(conn, county, k.drug_id)?;
-            Ok(match serving(&all, county, k.drug_id, today) {
-                Some(a) if a.contract_id == k.contract_id => Ok(k),
+            match serving(&c.in_force, county, k.drug_id, today) {
+                Some(a) if a.contract_id == k.contract_id => Ok(k.clone()),
                 _ => Err(Invalid::new(
                     "contract_id",
                     Msg::new(Code::ContractNotForCounty).arg("contract", id),
                 )),
-            })
+            }
         }
     }
 }

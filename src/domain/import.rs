@@ -15,100 +15,69 @@ pub struct Column {
     pub aliases: &'static [&'static str],
 }
 
+/// One column of the tables below, written on one line.
+const fn col(field: &'static str, required: bool, aliases: &'static [&'static str]) -> Column {
+    Column {
+        field,
+        required,
+        aliases,
+    }
+}
+
 pub const DRUG_COLUMNS: &[Column] = &[
-    Column {
-        field: "code",
-        required: true,
-        aliases: &["code", "drug_code", "编码", "药品编码"],
-    },
-    Column {
-        field: "name_zh",
-        required: true,
-        aliases: &["name_zh", "通用名", "通用名称", "药品通用名"],
-    },
-    Column {
-        field: "inn",
-        required: true,
-        aliases: &["inn", "english name", "英文名", "英文名称"],
-    },
-    Column {
-        field: "dosage_form",
-        required: true,
-        aliases: &["dosage_form", "form", "剂型"],
-    },
-    Column {
-        field: "strength",
-        required: true,
-        aliases: &["strength", "规格"],
-    },
-    Column {
-        field: "unit",
-        required: true,
-        aliases: &["unit", "unit_of_use", "最小使用单位", "单位"],
-    },
-    Column {
-        field: "origin",
-        required: true,
-        aliases: &["origin", "list_origin", "目录来源", "来源"],
-    },
-    Column {
-        field: "category",
-        required: true,
-        aliases: &["category", "类别", "药品类别"],
-    },
-    Column {
-        field: "atc_code",
-        required: false,
-        aliases: &["atc_code", "atc", "ATC编码"],
-    },
+    col("code", true, &["code", "drug_code", "编码", "药品编码"]),
+    col(
+        "name_zh",
+        true,
+        &["name_zh", "通用名", "通用名称", "药品通用名"],
+    ),
+    col("inn", true, &["inn", "english name", "英文名", "英文名称"]),
+    col("dosage_form", true, &["dosage_form", "form", "剂型"]),
+    col("strength", true, &["strength", "规格"]),
+    col(
+        "unit",
+        true,
+        &["unit", "unit_of_use", "最小使用单位", "单位"],
+    ),
+    col(
+        "origin",
+        true,
+        &["origin", "list_origin", "目录来源", "来源"],
+    ),
+    col("category", true, &["category", "类别", "药品类别"]),
+    col("atc_code", false, &["atc_code", "atc", "ATC编码"]),
 ];
 
 pub const PRODUCT_COLUMNS: &[Column] = &[
-    Column {
-        field: "drug_code",
-        required: true,
-        aliases: &["drug_code", "药品编码"],
-    },
-    Column {
-        field: "manufacturer_uscc",
-        required: true,
-        aliases: &[
+    col("drug_code", true, &["drug_code", "药品编码"]),
+    col(
+        "manufacturer_uscc",
+        true,
+        &[
             "manufacturer_uscc",
             "uscc",
             "生产企业统一社会信用代码",
             "统一社会信用代码",
         ],
-    },
-    Column {
-        field: "approval_number",
-        required: true,
-        aliases: &["approval_number", "批准文号"],
-    },
-    Column {
-        field: "units_per_package",
-        required: true,
-        aliases: &["units_per_package", "包装数量", "转换比"],
-    },
-    Column {
-        field: "gtin",
-        required: false,
-        aliases: &["gtin", "条码", "商品条码"],
-    },
-    Column {
-        field: "consistency_passed",
-        required: false,
-        aliases: &["consistency_passed", "一致性评价", "通过一致性评价"],
-    },
-    Column {
-        field: "originator",
-        required: false,
-        aliases: &["originator", "原研药", "原研"],
-    },
-    Column {
-        field: "reference_price",
-        required: false,
-        aliases: &["reference_price", "参考价", "参考价格"],
-    },
+    ),
+    col("approval_number", true, &["approval_number", "批准文号"]),
+    col(
+        "units_per_package",
+        true,
+        &["units_per_package", "包装数量", "转换比"],
+    ),
+    col("gtin", false, &["gtin", "条码", "商品条码"]),
+    col(
+        "consistency_passed",
+        false,
+        &["consistency_passed", "一致性评价", "通过一致性评价"],
+    ),
+    col("originator", false, &["originator", "原研药", "原研"]),
+    col(
+        "reference_price",
+        false,
+        &["reference_price", "参考价", "参考价格"],
+    ),
 ];
 
 /// A problem with one row (1-based, counting the header as row 1, as a spreadsheet shows it).

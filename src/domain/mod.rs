@@ -40,6 +40,11 @@ macro_rules! words {
                     .ok_or_else(|| $name::not_one_of(field, t))
             }
         }
+        impl $crate::domain::Labelled for $name {
+            fn label(&self, lang: &str) -> &'static str {
+                $name::label(self, lang)
+            }
+        }
     };
     (
         $(#[$m:meta])*
@@ -158,6 +163,12 @@ pub trait Word:
     /// The word (trimmed; a labelled set also takes its labels); `field` names the input in
     /// the error.
     fn parse(field: &str, s: &str) -> Result<Self, Invalid>;
+}
+
+/// A [`words!`] enum whose words have a Chinese and an English label.
+pub trait Labelled: Word {
+    /// The label in `lang` (Chinese for `zh…`, English otherwise).
+    fn label(&self, lang: &str) -> &'static str;
 }
 
 /// A rule broken by an input: names the field and says what is wrong, as a code with its

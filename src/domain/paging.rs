@@ -24,6 +24,16 @@ impl PageRequest {
     pub fn offset(&self) -> i64 {
         (self.page - 1).saturating_mul(self.per_page)
     }
+
+    /// This page of a list of `total` records, holding `items`.
+    pub fn of<T>(&self, items: Vec<T>, total: i64) -> Page<T> {
+        Page {
+            items,
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -403,12 +403,7 @@ pub fn search(
         .offset(page.offset())
         .select(Row::as_select())
         .load(conn)?;
-    Ok(crate::domain::paging::Page {
-        items: rows.into_iter().map(entry_of).collect(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(rows.into_iter().map(entry_of).collect(), total))
 }
 
 /// One record of the log (sealed first), if there is one with this id.

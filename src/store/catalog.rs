@@ -103,12 +103,7 @@ pub fn search_drugs(
         .offset(page.offset())
         .select(Drug::as_select())
         .load(conn)?;
-    Ok(Page {
-        items,
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(items, total))
 }
 
 pub fn get_drug(conn: &mut DbConn, id: i64) -> Result<Drug> {
@@ -126,6 +121,17 @@ pub fn drug_by_code(conn: &mut DbConn, code: &str) -> Result<Option<Drug>> {
         .select(Drug::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The drugs with these codes (a code no drug has is left out): one statement.
+pub fn drugs_by_codes(conn: &mut DbConn, codes: &[&str]) -> Result<Vec<Drug>> {
+    if codes.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(drugs::table
+        .filter(drugs::code.eq_any(codes))
+        .select(Drug::as_select())
+        .load(conn)?)
 }
 
 pub fn count_drugs(conn: &mut DbConn) -> Result<i64> {
@@ -150,21 +156,13 @@ pub fn create_drug(conn: &mut DbConn, act: &Act, d: &DrugInput) -> Result<Drug> 
 }
 
 pub fn update_drug(conn: &mut DbConn, act: &Act, id: i64, d: &DrugInput) -> Result<Drug> {
-    super::write_tx(conn, |conn| {
-        let before = get_drug(conn, id)?;
-        if let Some(other) = drug_by_code(conn, &d.code)? {
-            if other.id != id {
-                return Err(
-                    Invalid::new("code", Msg::new(Code::DrugExists).arg("code", &d.code)).into(),
-                );
-            }
-        }
+    super::audited_update(conn, act, ("update", "drug", id), get_drug, |conn| {
+        let holder = drug_by_code(conn, &d.code)?.map(|o| o.id);
+        super::unique_but_for(holder, id, "code", Code::DrugExists, &d.code)?;
         diesel::update(drugs::table.find(id))
             .set(drug_row(d))
             .execute(conn)?;
-        let after = get_drug(conn, id)?;
-        audit::append(conn, act, "update", "drug", id, Some(&before), Some(&after))?;
-        Ok(after)
+        Ok(())
     })
 }
 
@@ -331,12 +329,7 @@ pub fn list_products(
             suppliers::name,
         ))
         .load(conn)?;
-    Ok(Page {
-        items: rows.into_iter().map(product_view).collect(),
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(rows.into_iter().map(product_view).collect(), total))
 }
 
 pub fn get_product(conn: &mut DbConn, id: i64) -> Result<Product> {
@@ -514,8 +507,7 @@ pub fn set_national_agent(
 }
 
 pub fn update_product(conn: &mut DbConn, act: &Act, id: i64, p: &ProductInput) -> Result<Product> {
-    super::write_tx(conn, |conn| {
-        let before = get_product(conn, id)?;
+    super::audited_update(conn, act, ("update", "product", id), get_product, |conn| {
         let changes = product_changes(conn, p)?;
         if product_exists(conn, p, Some(id))? {
             return Err(duplicate_product(p).into());
@@ -523,17 +515,7 @@ pub fn update_product(conn: &mut DbConn, act: &Act, id: i64, p: &ProductInput) -
         diesel::update(products::table.find(id))
             .set(changes)
             .execute(conn)?;
-        let after = get_product(conn, id)?;
-        audit::append(
-            conn,
-            act,
-            "update",
-            "product",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        Ok(())
     })
 }
 

@@ -326,6 +326,42 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T>) 
     }
 }
 
+/// Changes the record `id` of kind `entity` in one write transaction: `get` reads it before and
+/// after `change`, and the audit log records `action` with both; answers the record as it is
+/// after.
+pub fn audited_update<T: serde::Serialize>(
+    conn: &mut DbConn,
+    act: &Act,
+    (action, entity, id): (&str, &str, i64),
+    get: impl Fn(&mut DbConn, i64) -> Result<T>,
+    change: impl FnOnce(&mut DbConn) -> Result<()>,
+) -> Result<T> {
+    write_tx(conn, |conn| {
+        let before = get(conn, id)?;
+        change(conn)?;
+        let after = get(conn, id)?;
+        audit::append(conn, act, action, entity, id, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+}
+
+/// Refuses `value` for the unique `field` of the record `id` when another record has it already
+/// (`holder`: the record that has it, if any), with the message `taken`.
+pub fn unique_but_for(
+    holder: Option<i64>,
+    id: i64,
+    field: &str,
+    taken: Code,
+    value: &str,
+) -> Result<()> {
+    match holder {
+        Some(other) if other != id => {
+            Err(Invalid::new(field, Msg::new(taken).arg("code", value)).into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// How deep in transactions the connection is (`None`: in none); an error when its transaction
 /// manager is broken.
 fn transaction_depth(conn: &mut DbConn) -> diesel::QueryResult<Option<std::num::NonZeroU32>> {

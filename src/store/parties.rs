@@ -106,12 +106,7 @@ pub fn list_institutions(
         .select(institutions::id)
         .load(conn)?;
     let items = institutions_by_ids(conn, &ids)?;
-    Ok(Page {
-        items,
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(items, total))
 }
 
 fn institutions_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Institution>> {
@@ -254,32 +249,15 @@ pub fn update_institution(
     id: i64,
     input: &InstitutionInput,
 ) -> Result<Institution> {
-    super::write_tx(conn, |conn| {
-        let before = get_institution(conn, id)?;
-        if let Some(other) = institution_by_code(conn, &input.code)? {
-            if other.id != id {
-                return Err(Invalid::new(
-                    "code",
-                    Msg::new(Code::InstitutionExists).arg("code", &input.code),
-                )
-                .into());
-            }
-        }
+    let what = ("update", "institution", id);
+    super::audited_update(conn, act, what, get_institution, |conn| {
+        let holder = institution_by_code(conn, &input.code)?.map(|o| o.id);
+        super::unique_but_for(holder, id, "code", Code::InstitutionExists, &input.code)?;
         let changes = institution_changes(conn, Some(id), input)?;
         diesel::update(institutions::table.find(id))
             .set(&changes)
             .execute(conn)?;
-        let after = get_institution(conn, id)?;
-        audit::append(
-            conn,
-            act,
-            "update",
-            "institution",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        Ok(())
     })
 }
 
@@ -290,22 +268,12 @@ pub fn set_institution_emails(
     id: i64,
     emails: &str,
 ) -> Result<Institution> {
-    super::write_tx(conn, |conn| {
-        let before = get_institution(conn, id)?;
+    let what = ("update_contacts", "institution", id);
+    super::audited_update(conn, act, what, get_institution, |conn| {
         diesel::update(institutions::table.find(id))
             .set(institutions::emails.eq(emails))
             .execute(conn)?;
-        let after = get_institution(conn, id)?;
-        audit::append(
-            conn,
-            act,
-            "update_contacts",
-            "institution",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        Ok(())
     })
 }
 
@@ -371,12 +339,7 @@ pub fn list_suppliers(
         .offset(page.offset())
         .select(Supplier::as_select())
         .load(conn)?;
-    Ok(Page {
-        items,
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(items, total))
 }
 
 pub fn get_supplier(conn: &mut DbConn, id: i64) -> Result<Supplier> {
@@ -438,14 +401,7 @@ pub fn create_supplier(conn: &mut DbConn, act: &Act, input: &SupplierInput) -> R
         let region_id = region_store::id_of(conn, "region_code", &input.region_code)?;
         let id: i64 = diesel::insert_into(suppliers::table)
             .values(NewSupplier {
-                fields: SupplierChanges {
-                    uscc: &input.uscc,
-                    name: &input.name,
-                    kind: input.kind,
-                    region_id,
-                    credit_status: input.credit_status,
-                    emails: &input.emails,
-                },
+                fields: supplier_changes(input, region_id),
                 created_at: act.stamp(),
             })
             .returning(suppliers::id)
@@ -464,45 +420,33 @@ pub fn create_supplier(conn: &mut DbConn, act: &Act, input: &SupplierInput) -> R
     })
 }
 
+/// The columns a supplier's form sets.
+fn supplier_changes(input: &SupplierInput, region_id: i64) -> SupplierChanges<'_> {
+    SupplierChanges {
+        uscc: &input.uscc,
+        name: &input.name,
+        kind: input.kind,
+        region_id,
+        credit_status: input.credit_status,
+        emails: &input.emails,
+    }
+}
+
 pub fn update_supplier(
     conn: &mut DbConn,
     act: &Act,
     id: i64,
     input: &SupplierInput,
 ) -> Result<Supplier> {
-    super::write_tx(conn, |conn| {
-        let before = get_supplier(conn, id)?;
-        if let Some(other) = supplier_by_uscc(conn, &input.uscc)? {
-            if other.id != id {
-                return Err(Invalid::new(
-                    "uscc",
-                    Msg::new(Code::SupplierExists).arg("code", &input.uscc),
-                )
-                .into());
-            }
-        }
+    let what = ("update", "supplier", id);
+    super::audited_update(conn, act, what, get_supplier, |conn| {
+        let holder = supplier_by_uscc(conn, &input.uscc)?.map(|o| o.id);
+        super::unique_but_for(holder, id, "uscc", Code::SupplierExists, &input.uscc)?;
         let region_id = region_store::id_of(conn, "region_code", &input.region_code)?;
         diesel::update(suppliers::table.find(id))
-            .set(SupplierChanges {
-                uscc: &input.uscc,
-                name: &input.name,
-                kind: input.kind,
-                region_id,
-                credit_status: input.credit_status,
-                emails: &input.emails,
-            })
+            .set(supplier_changes(input, region_id))
             .execute(conn)?;
-        let after = get_supplier(conn, id)?;
-        audit::append(
-            conn,
-            act,
-            "update",
-            "supplier",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        Ok(())
     })
 }
 
@@ -513,22 +457,12 @@ pub fn set_supplier_emails(
     id: i64,
     emails: &str,
 ) -> Result<Supplier> {
-    super::write_tx(conn, |conn| {
-        let before = get_supplier(conn, id)?;
+    let what = ("update_contacts", "supplier", id);
+    super::audited_update(conn, act, what, get_supplier, |conn| {
         diesel::update(suppliers::table.find(id))
             .set(suppliers::emails.eq(emails))
             .execute(conn)?;
-        let after = get_supplier(conn, id)?;
-        audit::append(
-            conn,
-            act,
-            "update_contacts",
-            "supplier",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        Ok(())
     })
 }
 

@@ -126,17 +126,9 @@ pub fn create(conn: &mut DbConn, act: &Act, input: &RegionInput) -> Result<Regio
 }
 
 pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Result<Region> {
-    super::write_tx(conn, |conn| {
-        let before = get(conn, id)?;
-        if let Some(other) = by_code(conn, &input.code)? {
-            if other.id != id {
-                return Err(Invalid::new(
-                    "code",
-                    Msg::new(Code::RegionExists).arg("code", &input.code),
-                )
-                .into());
-            }
-        }
+    super::audited_update(conn, act, ("update", "region", id), get, |conn| {
+        let holder = by_code(conn, &input.code)?.map(|o| o.id);
+        super::unique_but_for(holder, id, "code", Code::RegionExists, &input.code)?;
         let parent_id = parent_for(conn, input)?;
         if parent_id == Some(id) {
             return Err(Invalid::new("parent_code", Code::OwnParent).into());
@@ -150,17 +142,7 @@ pub fn update(conn: &mut DbConn, act: &Act, id: i64, input: &RegionInput) -> Res
                 parent_id,
             })
             .execute(conn)?;
-        let after = get(conn, id)?;
-        audit::append(
-            conn,
-            act,
-            "update",
-            "region",
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
+        Ok(())
     })
 }
 

@@ -59,32 +59,52 @@ pub fn arrangements_for(
     county_id: i64,
     drug_id: i64,
 ) -> Result<Vec<Arrangement>> {
+    arrangements_for_drugs(conn, county_id, &[drug_id])
+}
+
+/// The arrangements in force (by status) that supply `county_id` with any of `drug_ids`, by
+/// contract id, each with every county it supplies: two statements, whatever the count of drugs.
+pub fn arrangements_for_drugs(
+    conn: &mut DbConn,
+    county_id: i64,
+    drug_ids: &[i64],
+) -> Result<Vec<Arrangement>> {
+    if drug_ids.is_empty() {
+        return Ok(vec![]);
+    }
     let rows: Vec<Row> = contracts::table
         .inner_join(contract_counties::table)
         .filter(contract_counties::county_id.eq(county_id))
-        .filter(contracts::drug_id.eq(drug_id))
+        .filter(contracts::drug_id.eq_any(drug_ids))
         .filter(contracts::status.eq(ContractStatus::InForce))
         .order(contracts::id.asc())
         .select(ROW)
         .load(conn)?;
+    with_counties(conn, rows)
+}
+
+/// The arrangements with these contract ids, whatever their status, by contract id (an id no
+/// contract has is left out): two statements, whatever the count.
+pub fn arrangements_by_ids(conn: &mut DbConn, contract_ids: &[i64]) -> Result<Vec<Arrangement>> {
+    if contract_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<Row> = contracts::table
+        .filter(contracts::id.eq_any(contract_ids))
+        .order(contracts::id.asc())
+        .select(ROW)
+        .load(conn)?;
+    with_counties(conn, rows)
+}
+
+/// Arrangements from their rows, each with the counties it supplies (one more statement).
+fn with_counties(conn: &mut DbConn, rows: Vec<Row>) -> Result<Vec<Arrangement>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut counties = counties_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|r| from_row(r, &mut counties))
         .collect())
-}
-
-/// One arrangement by its contract id, whatever its status (none: no such contract).
-pub fn arrangement(conn: &mut DbConn, contract_id: i64) -> Result<Option<Arrangement>> {
-    let row: Option<Row> = contracts::table
-        .find(contract_id)
-        .select(ROW)
-        .first(conn)
-        .optional()?;
-    let Some(r) = row else { return Ok(None) };
-    let mut counties = counties_of(conn, &[r.0])?;
-    Ok(Some(from_row(r, &mut counties)))
 }
 
 fn from_row(r: Row, counties: &mut BTreeMap<i64, Vec<i64>>) -> Arrangement {

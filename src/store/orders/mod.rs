@@ -452,12 +452,7 @@ pub fn orders_page(
         .offset(page.offset())
         .select(Order::as_select())
         .load(conn)?;
-    Ok(Page {
-        items,
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(items, total))
 }
 
 /// The order, if this supplier may act on it (as contracted supplier or named distributor).

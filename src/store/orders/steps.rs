@@ -453,12 +453,7 @@ pub fn payables_page(
         .offset(page.offset())
         .select(Payable::as_select())
         .load(conn)?;
-    Ok(Page {
-        items,
-        page: page.page,
-        per_page: page.per_page,
-        total,
-    })
+    Ok(page.of(items, total))
 }
 
 /// The payer marks a payable paid (once).

@@ -4,6 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
+use super::edit_form;
+use super::edit_page;
 use super::pickers::{self, Choice};
 use super::{admin_actions, field, list_page, new_record_page, word_options, yes_no, Listing};
 use crate::app;
@@ -118,13 +120,7 @@ async fn drug_list(
             rows,
             filter: (
                 t.get("field.category"),
-                word_options(
-                    Category::ALL,
-                    |c| c.as_str(),
-                    |c, l| c.label(l),
-                    &t,
-                    Some(t.get("word.all_categories")),
-                ),
+                word_options::<Category>(&t, Some(t.get("word.all_categories"))),
             ),
             actions: admin_actions(
                 &v,
@@ -146,19 +142,19 @@ fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
             "unit",
             t.get("field.unit"),
             &f.unit,
-            word_options(Unit::ALL, |u| u.as_str(), |u, l| u.label(l), t, None),
+            word_options::<Unit>(t, None),
         ),
         Field::select(
             "origin",
             t.get("field.origin"),
             &f.origin,
-            word_options(ListOrigin::ALL, |u| u.as_str(), |u, l| u.label(l), t, None),
+            word_options::<ListOrigin>(t, None),
         ),
         Field::select(
             "category",
             t.get("field.category"),
             &f.category,
-            word_options(Category::ALL, |u| u.as_str(), |u, l| u.label(l), t, None),
+            word_options::<Category>(t, None),
         ),
         field(t, "atc_code", &f.atc_code),
     ]
@@ -271,16 +267,11 @@ async fn edit_drug(
         category: d.category.to_string(),
         atc_code: d.atc_code.unwrap_or_default(),
     };
-    let form = Form::new(
-        format!("/drugs/{id}"),
-        v.t.get("action.save"),
-        drug_fields(&v, &f),
-    );
-    form_page(
+    edit_page(
         &v,
-        v.t.get("action.edit"),
-        form,
-        Some(Link::new(format!("/drugs/{id}"), v.t.get("action.back"))),
+        format!("/drugs/{id}"),
+        drug_fields(&v, &f),
+        Link::new(format!("/drugs/{id}"), v.t.get("action.back")),
     )
 }
 
@@ -293,11 +284,7 @@ async fn update_drug(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = Form::new(
-        format!("/drugs/{id}"),
-        v.t.get("action.save"),
-        drug_fields(&v, &f),
-    );
+    let form = edit_form(&v, format!("/drugs/{id}"), drug_fields(&v, &f));
     let p = v.p.clone();
     let result = run(&state, move |cx| app::catalog::update_drug(cx, &p, id, &f)).await;
     match result {
@@ -551,19 +538,11 @@ async fn edit_product(
         reference_price: p.reference_price.map(|m| m.to_string()).unwrap_or_default(),
     };
     let pk = product_pickers(&v, &state).await?;
-    let form = Form::new(
-        format!("/products/{id}"),
-        v.t.get("action.save"),
-        product_fields(&v, &f, &pk),
-    );
-    form_page(
+    edit_page(
         &v,
-        v.t.get("action.edit"),
-        form,
-        Some(Link::new(
-            format!("/drugs/{}", p.drug_id),
-            v.t.get("action.back"),
-        )),
+        format!("/products/{id}"),
+        product_fields(&v, &f, &pk),
+        Link::new(format!("/drugs/{}", p.drug_id), v.t.get("action.back")),
     )
 }
 
@@ -578,11 +557,7 @@ async fn update_product(
     let id = id.into_inner();
     let f = f.into_inner();
     let pk = product_pickers(&v, &state).await?;
-    let form = Form::new(
-        format!("/products/{id}"),
-        v.t.get("action.save"),
-        product_fields(&v, &f, &pk),
-    );
+    let form = edit_form(&v, format!("/products/{id}"), product_fields(&v, &f, &pk));
     let p = v.p.clone();
     let result = match picked_product(&f, &pk) {
         Ok(f) => {

@@ -30,6 +30,7 @@ pub mod tenders;
 use actix_web::web;
 
 use super::view::Field;
+use crate::domain::Labelled;
 use crate::i18n::Tr;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -51,20 +52,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     shortages::routes(cfg);
 }
 
-/// A select of a closed set of words, labelled in the page's language.
-pub fn word_options<T: Copy>(
-    all: &[T],
-    word: impl Fn(&T) -> &'static str,
-    label: impl Fn(&T, &str) -> &'static str,
-    t: &Tr,
-    with_blank: Option<&str>,
-) -> Vec<(String, String)> {
+/// A select of a closed set of words, labelled in the page's language (first, when given, a
+/// blank choice labelled `with_blank`).
+pub fn word_options<T: Labelled>(t: &Tr, with_blank: Option<&str>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = with_blank
         .map(|b| vec![(String::new(), b.to_string())])
         .unwrap_or_default();
     v.extend(
-        all.iter()
-            .map(|x| (word(x).to_string(), label(x, t.lang).to_string())),
+        T::ALL
+            .iter()
+            .map(|x| (x.as_str().to_string(), x.label(t.lang).to_string())),
     );
     v
 }
@@ -193,6 +190,22 @@ where
         Ok(o) => Ok(super::view::see_other(&to(&o))),
         Err(e) => catalog::form_or_error(v, heading, form, e, None),
     }
+}
+
+/// The form editing a record: `fields` posted to `path`.
+pub fn edit_form(v: &super::auth::Viewer, path: String, fields: Vec<Field>) -> super::view::Form {
+    super::view::Form::new(path, v.t.get("action.save"), fields)
+}
+
+/// The page of the form editing a record, headed "Edit", with the link `back`.
+pub fn edit_page(
+    v: &super::auth::Viewer,
+    path: String,
+    fields: Vec<Field>,
+    back: super::view::Link,
+) -> Result<actix_web::HttpResponse, super::Error> {
+    let form = edit_form(v, path, fields);
+    catalog::form_page(v, v.t.get("action.edit"), form, Some(back))
 }
 
 /// The page of an empty form for center staff: `fields` posted to `path`, headed by the string

@@ -3,11 +3,12 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::catalog::{form_page, ListQuery};
+use super::catalog::ListQuery;
 use super::pickers::{self, Parties};
 use super::{
     admin_actions, field, list_page, new_record_page, save_form, word_options, yes_no, Listing,
 };
+use super::{edit_form, edit_page};
 use crate::app;
 use crate::domain::catalog::{InstitutionForm, InstitutionKind};
 use crate::domain::paging::PageRequest;
@@ -76,13 +77,7 @@ async fn institution_list(
             rows,
             filter: (
                 t.get("field.kind"),
-                word_options(
-                    InstitutionKind::ALL,
-                    |k| k.as_str(),
-                    |k, l| k.label(l),
-                    &t,
-                    Some(t.get("word.all_kinds")),
-                ),
+                word_options::<InstitutionKind>(&t, Some(t.get("word.all_kinds"))),
             ),
             actions: admin_actions(&v, &[("/institutions/new", "action.new_institution")]),
         },
@@ -98,13 +93,7 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm, pk: &Parties) -> Vec<Fiel
             "kind",
             t.get("field.kind"),
             &f.kind,
-            word_options(
-                InstitutionKind::ALL,
-                |k| k.as_str(),
-                |k, l| k.label(l),
-                t,
-                None,
-            ),
+            word_options::<InstitutionKind>(t, None),
         ),
         Field::select(
             "region_code",
@@ -342,19 +331,11 @@ async fn edit_institution(
         emails: i.emails,
     };
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        format!("/institutions/{id}"),
-        v.t.get("action.save"),
-        institution_fields(&v, &f, &pk),
-    );
-    form_page(
+    edit_page(
         &v,
-        v.t.get("action.edit"),
-        form,
-        Some(Link::new(
-            format!("/institutions/{id}"),
-            v.t.get("action.back"),
-        )),
+        format!("/institutions/{id}"),
+        institution_fields(&v, &f, &pk),
+        Link::new(format!("/institutions/{id}"), v.t.get("action.back")),
     )
 }
 
@@ -369,16 +350,15 @@ async fn update_institution(
     let id = id.into_inner();
     let f = f.into_inner();
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        format!("/institutions/{id}"),
-        v.t.get("action.save"),
-        institution_fields(&v, &f, &pk),
-    );
     save_form(
         &v,
         &state,
         v.t.get("action.edit"),
-        form,
+        edit_form(
+            &v,
+            format!("/institutions/{id}"),
+            institution_fields(&v, &f, &pk),
+        ),
         picked_institution(&f, &pk),
         move |cx, p, input| app::parties::update_institution(cx, p, id, input),
         |_| format!("/institutions/{id}"),

@@ -2,8 +2,8 @@
 
 use actix_web::{get, post, web, HttpResponse};
 
-use super::catalog::form_page;
 use super::pickers;
+use super::{edit_form, edit_page};
 use super::{field, new_record_page, save_form, word_options};
 use crate::app;
 use crate::domain::catalog::{RegionForm, RegionLevel};
@@ -77,7 +77,7 @@ fn region_fields(v: &Viewer, f: &RegionForm, pk: &pickers::Parties) -> Vec<Field
             "level",
             t.get("field.level"),
             &f.level,
-            word_options(RegionLevel::ALL, |l| l.as_str(), |l, x| l.label(x), t, None),
+            word_options::<RegionLevel>(t, None),
         ),
         Field::select(
             "parent_code",
@@ -147,16 +147,11 @@ async fn edit_region(
         parent_code: parent.unwrap_or_default(),
     };
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        format!("/regions/{id}"),
-        v.t.get("action.save"),
-        region_fields(&v, &f, &pk),
-    );
-    form_page(
+    edit_page(
         &v,
-        v.t.get("action.edit"),
-        form,
-        Some(Link::new("/regions", v.t.get("nav.regions"))),
+        format!("/regions/{id}"),
+        region_fields(&v, &f, &pk),
+        Link::new("/regions", v.t.get("nav.regions")),
     )
 }
 
@@ -171,16 +166,11 @@ async fn update_region(
     let id = id.into_inner();
     let f = f.into_inner();
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        format!("/regions/{id}"),
-        v.t.get("action.save"),
-        region_fields(&v, &f, &pk),
-    );
     save_form(
         &v,
         &state,
         v.t.get("action.edit"),
-        form,
+        edit_form(&v, format!("/regions/{id}"), region_fields(&v, &f, &pk)),
         f.validate(),
         move |cx, p, input| app::regions::update(cx, p, id, input),
         |_| "/regions".into(),

@@ -3,10 +3,11 @@
 
 use actix_web::{get, post, web, HttpResponse};
 
-use super::catalog::{form_page, ListQuery};
+use super::catalog::ListQuery;
 use super::parties::ContactsForm;
 use super::pickers::{self, Parties};
 use super::{admin_actions, field, list_page, new_record_page, save_form, word_options, Listing};
+use super::{edit_form, edit_page};
 use crate::app;
 use crate::domain::catalog::{
     days_to_expiry, CreditStatus, LicenceForm, LicenceKind, SupplierForm, SupplierKind,
@@ -70,13 +71,7 @@ async fn supplier_list(
             rows,
             filter: (
                 t.get("field.kind"),
-                word_options(
-                    SupplierKind::ALL,
-                    |k| k.as_str(),
-                    |k, l| k.label(l),
-                    &t,
-                    Some(t.get("word.all_kinds")),
-                ),
+                word_options::<SupplierKind>(&t, Some(t.get("word.all_kinds"))),
             ),
             actions: admin_actions(&v, &[("/suppliers/new", "action.new_supplier")]),
         },
@@ -92,13 +87,7 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm, pk: &Parties) -> Vec<Field> {
             "kind",
             t.get("field.kind"),
             &f.kind,
-            word_options(
-                SupplierKind::ALL,
-                |k| k.as_str(),
-                |k, l| k.label(l),
-                t,
-                None,
-            ),
+            word_options::<SupplierKind>(t, None),
         ),
         Field::select(
             "region_code",
@@ -111,13 +100,7 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm, pk: &Parties) -> Vec<Field> {
             "credit_status",
             t.get("field.credit_status"),
             &f.credit_status,
-            word_options(
-                CreditStatus::ALL,
-                |k| k.as_str(),
-                |k, l| k.label(l),
-                t,
-                None,
-            ),
+            word_options::<CreditStatus>(t, None),
         ),
         field(t, "emails", &f.emails),
     ]
@@ -350,7 +333,7 @@ fn add_licence_section(t: &Tr, id: i64, refused: Option<(&LicenceForm, &[Invalid
                 "kind",
                 t.get("field.licence_kind"),
                 typed.map_or("", |f| &f.kind),
-                word_options(LicenceKind::ALL, |k| k.as_str(), |k, l| k.label(l), t, None),
+                word_options::<LicenceKind>(t, None),
             ),
             field(t, "number", typed.map_or("", |f| &f.number)).required(),
             field(t, "expires_on", typed.map_or("", |f| &f.expires_on))
@@ -385,19 +368,11 @@ async fn edit_supplier(
         emails: s.emails,
     };
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        format!("/suppliers/{id}"),
-        v.t.get("action.save"),
-        supplier_fields(&v, &f, &pk),
-    );
-    form_page(
+    edit_page(
         &v,
-        v.t.get("action.edit"),
-        form,
-        Some(Link::new(
-            format!("/suppliers/{id}"),
-            v.t.get("action.back"),
-        )),
+        format!("/suppliers/{id}"),
+        supplier_fields(&v, &f, &pk),
+        Link::new(format!("/suppliers/{id}"), v.t.get("action.back")),
     )
 }
 
@@ -412,16 +387,11 @@ async fn update_supplier(
     let id = id.into_inner();
     let f = f.into_inner();
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        format!("/suppliers/{id}"),
-        v.t.get("action.save"),
-        supplier_fields(&v, &f, &pk),
-    );
     save_form(
         &v,
         &state,
         v.t.get("action.edit"),
-        form,
+        edit_form(&v, format!("/suppliers/{id}"), supplier_fields(&v, &f, &pk)),
         f.validate(),
         move |cx, p, input| app::parties::update_supplier(cx, p, id, input),
         |_| format!("/suppliers/{id}"),
