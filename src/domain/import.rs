@@ -192,33 +192,19 @@ pub fn drug_rows(
     table: &[Vec<String>],
 ) -> Result<Vec<(usize, super::catalog::DrugInput)>, Vec<RowError>> {
     let forms: Vec<(usize, DrugForm)> = table_to_forms(table, DRUG_COLUMNS)?;
-    let mut errors = Vec::new();
-    let mut ok = Vec::new();
-    let mut seen = BTreeMap::new();
-    for (row, f) in forms {
-        match f.validate() {
-            Ok(d) => {
-                if let Some(first) = seen.insert(d.code.clone(), row) {
-                    errors.push(RowError::new(
-                        row,
-                        Invalid::new(
-                            "code",
-                            Msg::new(Code::DuplicateInFile)
-                                .arg("value", &d.code)
-                                .arg("row", first),
-                        ),
-                    ));
-                }
-                ok.push((row, d));
-            }
-            Err(es) => errors.extend(es.into_iter().map(|e| RowError::new(row, e))),
-        }
-    }
-    if errors.is_empty() {
-        Ok(ok)
-    } else {
-        Err(errors)
-    }
+    checked_rows(
+        forms,
+        DrugForm::validate,
+        |d| d.code.clone(),
+        |d, first| {
+            Invalid::new(
+                "code",
+                Msg::new(Code::DuplicateInFile)
+                    .arg("value", &d.code)
+                    .arg("row", first),
+            )
+        },
+    )
 }
 
 /// Validates product rows; duplicates (approval number + units per package) within the file are errors.
@@ -226,23 +212,37 @@ pub fn product_rows(
     table: &[Vec<String>],
 ) -> Result<Vec<(usize, super::catalog::ProductInput)>, Vec<RowError>> {
     let forms: Vec<(usize, ProductForm)> = table_to_forms(table, PRODUCT_COLUMNS)?;
+    checked_rows(
+        forms,
+        ProductForm::validate,
+        |p| (p.approval_number.clone(), p.units_per_package),
+        |_, first| {
+            Invalid::new(
+                "approval_number",
+                Msg::new(Code::DuplicateProductInFile).arg("row", first),
+            )
+        },
+    )
+}
+
+/// Validates each row's form; a row whose `key` an earlier row has is refused with
+/// `duplicate(input, first row)`. Every row's errors, or every row's input.
+fn checked_rows<F, I, K: Ord>(
+    forms: Vec<(usize, F)>,
+    validate: impl Fn(&F) -> Result<I, Vec<Invalid>>,
+    key: impl Fn(&I) -> K,
+    duplicate: impl Fn(&I, usize) -> Invalid,
+) -> Result<Vec<(usize, I)>, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut ok = Vec::new();
     let mut seen = BTreeMap::new();
     for (row, f) in forms {
-        match f.validate() {
-            Ok(p) => {
-                let key = (p.approval_number.clone(), p.units_per_package);
-                if let Some(first) = seen.insert(key, row) {
-                    errors.push(RowError::new(
-                        row,
-                        Invalid::new(
-                            "approval_number",
-                            Msg::new(Code::DuplicateProductInFile).arg("row", first),
-                        ),
-                    ));
+        match validate(&f) {
+            Ok(input) => {
+                if let Some(first) = seen.insert(key(&input), row) {
+                    errors.push(RowError::new(row, duplicate(&input, first)));
                 }
-                ok.push((row, p));
+                ok.push((row, input));
             }
             Err(es) => errors.extend(es.into_iter().map(|e| RowError::new(row, e))),
         }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::catalog::{form_or_error, form_page};
 use super::pickers::{self, Choice};
-use super::{field, yes_no};
+use super::{field, record_form, yes_no};
 use crate::app;
 use crate::domain::roles::Role;
 use crate::domain::users::UserForm;
@@ -124,11 +124,7 @@ fn user_fields(v: &Viewer, f: &UserForm, pk: &UserPickers) -> Vec<Field> {
 async fn new_user(v: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     v.require_admin()?;
     let pk = user_pickers(&v, &state).await?;
-    let form = Form::new(
-        "/users",
-        v.t.get("action.save"),
-        user_fields(&v, &UserForm::default(), &pk),
-    );
+    let form = record_form(&v, "/users", user_fields(&v, &UserForm::default(), &pk));
     form_page(
         &v,
         v.t.get("action.new_user"),
@@ -147,7 +143,7 @@ async fn create_user(
     v.require_admin()?;
     let f = f.into_inner();
     let pk = user_pickers(&v, &state).await?;
-    let form = Form::new("/users", v.t.get("action.save"), user_fields(&v, &f, &pk));
+    let form = record_form(&v, "/users", user_fields(&v, &f, &pk));
     let mut picked = f.clone();
     let mut errs = vec![];
     pickers::pick_into(

@@ -4,10 +4,11 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::edit_form;
-use super::edit_page;
 use super::pickers::{self, Choice};
-use super::{admin_actions, field, list_page, new_record_page, word_options, yes_no, Listing};
+use super::{
+    admin_actions, edit_page, field, list_page, new_record_page, record_form, word_field,
+    word_options, yes_no, Listing,
+};
 use crate::app;
 use crate::domain::catalog::{Category, DrugForm, ListOrigin, ProductForm, Unit};
 use crate::domain::paging::PageRequest;
@@ -138,24 +139,9 @@ fn drug_fields(v: &Viewer, f: &DrugForm) -> Vec<Field> {
         field(t, "inn", &f.inn).required(),
         field(t, "dosage_form", &f.dosage_form).required(),
         field(t, "strength", &f.strength).required(),
-        Field::select(
-            "unit",
-            t.get("field.unit"),
-            &f.unit,
-            word_options::<Unit>(t, None),
-        ),
-        Field::select(
-            "origin",
-            t.get("field.origin"),
-            &f.origin,
-            word_options::<ListOrigin>(t, None),
-        ),
-        Field::select(
-            "category",
-            t.get("field.category"),
-            &f.category,
-            word_options::<Category>(t, None),
-        ),
+        word_field::<Unit>(t, "unit", &f.unit),
+        word_field::<ListOrigin>(t, "origin", &f.origin),
+        word_field::<Category>(t, "category", &f.category),
         field(t, "atc_code", &f.atc_code),
     ]
 }
@@ -173,7 +159,7 @@ async fn create_drug(
     f: web::Form<DrugForm>,
 ) -> Result<HttpResponse, Error> {
     let f = f.into_inner();
-    let form = Form::new("/drugs", v.t.get("action.save"), drug_fields(&v, &f));
+    let form = record_form(&v, "/drugs", drug_fields(&v, &f));
     let p = v.p.clone();
     let result = run(&state, move |cx| app::catalog::create_drug(cx, &p, &f)).await;
     match result {
@@ -284,7 +270,7 @@ async fn update_drug(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let f = f.into_inner();
-    let form = edit_form(&v, format!("/drugs/{id}"), drug_fields(&v, &f));
+    let form = record_form(&v, format!("/drugs/{id}"), drug_fields(&v, &f));
     let p = v.p.clone();
     let result = run(&state, move |cx| app::catalog::update_drug(cx, &p, id, &f)).await;
     match result {
@@ -475,11 +461,7 @@ async fn new_product(
         drug_code: q.drug_code.clone(),
         ..Default::default()
     };
-    let form = Form::new(
-        "/products",
-        v.t.get("action.save"),
-        product_fields(&v, &f, &pk),
-    );
+    let form = record_form(&v, "/products", product_fields(&v, &f, &pk));
     form_page(
         &v,
         v.t.get("action.new_product"),
@@ -497,11 +479,7 @@ async fn create_product(
     v.require_admin()?;
     let f = f.into_inner();
     let pk = product_pickers(&v, &state).await?;
-    let form = Form::new(
-        "/products",
-        v.t.get("action.save"),
-        product_fields(&v, &f, &pk),
-    );
+    let form = record_form(&v, "/products", product_fields(&v, &f, &pk));
     let p = v.p.clone();
     let result = match picked_product(&f, &pk) {
         Ok(f) => run(&state, move |cx| app::catalog::create_product(cx, &p, &f)).await,
@@ -557,7 +535,7 @@ async fn update_product(
     let id = id.into_inner();
     let f = f.into_inner();
     let pk = product_pickers(&v, &state).await?;
-    let form = edit_form(&v, format!("/products/{id}"), product_fields(&v, &f, &pk));
+    let form = record_form(&v, format!("/products/{id}"), product_fields(&v, &f, &pk));
     let p = v.p.clone();
     let result = match picked_product(&f, &pk) {
         Ok(f) => {

@@ -66,6 +66,16 @@ pub fn word_options<T: Labelled>(t: &Tr, with_blank: Option<&str>) -> Vec<(Strin
     v
 }
 
+/// A select of a closed set of words, labelled from the `field.NAME` string.
+pub fn word_field<T: Labelled>(t: &Tr, name: &str, value: &str) -> Field {
+    Field::select(
+        name,
+        t.get(&format!("field.{name}")),
+        value,
+        word_options::<T>(t, None),
+    )
+}
+
 /// A field labelled from the `field.NAME` string.
 pub fn field(t: &Tr, name: &str, value: &str) -> Field {
     Field::text(name, t.get(&format!("field.{name}")), value)
@@ -192,8 +202,12 @@ where
     }
 }
 
-/// The form editing a record: `fields` posted to `path`.
-pub fn edit_form(v: &super::auth::Viewer, path: String, fields: Vec<Field>) -> super::view::Form {
+/// The form of a record's `fields`, posted to `path` with "Save".
+pub fn record_form(
+    v: &super::auth::Viewer,
+    path: impl Into<String>,
+    fields: Vec<Field>,
+) -> super::view::Form {
     super::view::Form::new(path, v.t.get("action.save"), fields)
 }
 
@@ -204,7 +218,7 @@ pub fn edit_page(
     fields: Vec<Field>,
     back: super::view::Link,
 ) -> Result<actix_web::HttpResponse, super::Error> {
-    let form = edit_form(v, path, fields);
+    let form = record_form(v, path, fields);
     catalog::form_page(v, v.t.get("action.edit"), form, Some(back))
 }
 
@@ -218,7 +232,7 @@ pub fn new_record_page(
     fields: Vec<Field>,
 ) -> Result<actix_web::HttpResponse, super::Error> {
     v.require_admin()?;
-    let form = super::view::Form::new(path, v.t.get("action.save"), fields);
+    let form = record_form(v, path, fields);
     let back = super::view::Link::new(path, v.t.get(list));
     catalog::form_page(v, v.t.get(heading), form, Some(back))
 }

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use super::catalog::ListQuery;
 use super::pickers::{self, Parties};
 use super::{
-    admin_actions, field, list_page, new_record_page, save_form, word_options, yes_no, Listing,
+    admin_actions, edit_page, field, list_page, new_record_page, record_form, save_form,
+    word_field, word_options, yes_no, Listing,
 };
-use super::{edit_form, edit_page};
 use crate::app;
 use crate::domain::catalog::{InstitutionForm, InstitutionKind};
 use crate::domain::paging::PageRequest;
@@ -89,19 +89,8 @@ fn institution_fields(v: &Viewer, f: &InstitutionForm, pk: &Parties) -> Vec<Fiel
     vec![
         field(t, "code", &f.code).required(),
         field(t, "name", &f.name).required(),
-        Field::select(
-            "kind",
-            t.get("field.kind"),
-            &f.kind,
-            word_options::<InstitutionKind>(t, None),
-        ),
-        Field::select(
-            "region_code",
-            t.get("field.region_code"),
-            &f.region_code,
-            pickers::options_with_blank(t, &pk.regions),
-        )
-        .required(),
+        word_field::<InstitutionKind>(t, "kind", &f.kind),
+        pickers::region_field(t, "region_code", &f.region_code, pk).required(),
         Field::datalist(
             "parent_code",
             t.get("field.parent_code"),
@@ -158,11 +147,7 @@ async fn create_institution(
     v.require_admin()?;
     let f = f.into_inner();
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        "/institutions",
-        v.t.get("action.save"),
-        institution_fields(&v, &f, &pk),
-    );
+    let form = record_form(&v, "/institutions", institution_fields(&v, &f, &pk));
     save_form(
         &v,
         &state,
@@ -354,7 +339,7 @@ async fn update_institution(
         &v,
         &state,
         v.t.get("action.edit"),
-        edit_form(
+        record_form(
             &v,
             format!("/institutions/{id}"),
             institution_fields(&v, &f, &pk),

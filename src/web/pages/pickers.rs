@@ -7,6 +7,7 @@ use crate::domain::{Code, Invalid, Msg};
 use crate::i18n::Tr;
 use crate::store::catalog::Drug;
 use crate::store::regions::Region;
+use crate::web::view::Field;
 
 /// One record a picker offers: its key (a code or an id), the label shown, and the other exact
 /// names a person may type for it (any case).
@@ -71,6 +72,16 @@ pub fn options(choices: &[Choice]) -> Vec<(String, String)> {
         .iter()
         .map(|c| (c.key.clone(), c.label.clone()))
         .collect()
+}
+
+/// A select of the regions (a blank first), labelled from the `field.NAME` string.
+pub fn region_field(t: &Tr, name: &str, value: &str, pk: &Parties) -> Field {
+    Field::select(
+        name,
+        t.get(&format!("field.{name}")),
+        value,
+        options_with_blank(t, &pk.regions),
+    )
 }
 
 /// The options of a select with a blank first ("— choose —").

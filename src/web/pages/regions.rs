@@ -3,13 +3,12 @@
 use actix_web::{get, post, web, HttpResponse};
 
 use super::pickers;
-use super::{edit_form, edit_page};
-use super::{field, new_record_page, save_form, word_options};
+use super::{edit_page, field, new_record_page, record_form, save_form, word_field};
 use crate::app;
 use crate::domain::catalog::{RegionForm, RegionLevel};
 use crate::store::regions;
 use crate::web::auth::Viewer;
-use crate::web::view::{self, Cell, Field, Form, Link, ListPage, Table};
+use crate::web::view::{self, Cell, Field, Link, ListPage, Table};
 use crate::web::{db, run, AppState, Error};
 
 #[get("/regions")]
@@ -73,18 +72,8 @@ fn region_fields(v: &Viewer, f: &RegionForm, pk: &pickers::Parties) -> Vec<Field
         field(t, "code", &f.code).required(),
         field(t, "name_zh", &f.name_zh).required(),
         field(t, "name_en", &f.name_en).required(),
-        Field::select(
-            "level",
-            t.get("field.level"),
-            &f.level,
-            word_options::<RegionLevel>(t, None),
-        ),
-        Field::select(
-            "parent_code",
-            t.get("field.parent_code"),
-            &f.parent_code,
-            pickers::options_with_blank(t, &pk.regions),
-        ),
+        word_field::<RegionLevel>(t, "level", &f.level),
+        pickers::region_field(t, "parent_code", &f.parent_code, pk),
     ]
 }
 
@@ -105,11 +94,7 @@ async fn create_region(
     v.require_admin()?;
     let f = f.into_inner();
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        "/regions",
-        v.t.get("action.save"),
-        region_fields(&v, &f, &pk),
-    );
+    let form = record_form(&v, "/regions", region_fields(&v, &f, &pk));
     save_form(
         &v,
         &state,
@@ -170,7 +155,7 @@ async fn update_region(
         &v,
         &state,
         v.t.get("action.edit"),
-        edit_form(&v, format!("/regions/{id}"), region_fields(&v, &f, &pk)),
+        record_form(&v, format!("/regions/{id}"), region_fields(&v, &f, &pk)),
         f.validate(),
         move |cx, p, input| app::regions::update(cx, p, id, input),
         |_| "/regions".into(),

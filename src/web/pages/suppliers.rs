@@ -6,8 +6,10 @@ use actix_web::{get, post, web, HttpResponse};
 use super::catalog::ListQuery;
 use super::parties::ContactsForm;
 use super::pickers::{self, Parties};
-use super::{admin_actions, field, list_page, new_record_page, save_form, word_options, Listing};
-use super::{edit_form, edit_page};
+use super::{
+    admin_actions, edit_page, field, list_page, new_record_page, record_form, save_form,
+    word_field, word_options, Listing,
+};
 use crate::app;
 use crate::domain::catalog::{
     days_to_expiry, CreditStatus, LicenceForm, LicenceKind, SupplierForm, SupplierKind,
@@ -83,25 +85,9 @@ fn supplier_fields(v: &Viewer, f: &SupplierForm, pk: &Parties) -> Vec<Field> {
     vec![
         field(t, "uscc", &f.uscc).required(),
         field(t, "name", &f.name).required(),
-        Field::select(
-            "kind",
-            t.get("field.kind"),
-            &f.kind,
-            word_options::<SupplierKind>(t, None),
-        ),
-        Field::select(
-            "region_code",
-            t.get("field.region_code"),
-            &f.region_code,
-            pickers::options_with_blank(t, &pk.regions),
-        )
-        .required(),
-        Field::select(
-            "credit_status",
-            t.get("field.credit_status"),
-            &f.credit_status,
-            word_options::<CreditStatus>(t, None),
-        ),
+        word_field::<SupplierKind>(t, "kind", &f.kind),
+        pickers::region_field(t, "region_code", &f.region_code, pk).required(),
+        word_field::<CreditStatus>(t, "credit_status", &f.credit_status),
         field(t, "emails", &f.emails),
     ]
 }
@@ -129,11 +115,7 @@ async fn create_supplier(
     v.require_admin()?;
     let f = f.into_inner();
     let pk = pickers::parties(&v, &state).await?;
-    let form = Form::new(
-        "/suppliers",
-        v.t.get("action.save"),
-        supplier_fields(&v, &f, &pk),
-    );
+    let form = record_form(&v, "/suppliers", supplier_fields(&v, &f, &pk));
     save_form(
         &v,
         &state,
@@ -391,7 +373,7 @@ async fn update_supplier(
         &v,
         &state,
         v.t.get("action.edit"),
-        edit_form(&v, format!("/suppliers/{id}"), supplier_fields(&v, &f, &pk)),
+        record_form(&v, format!("/suppliers/{id}"), supplier_fields(&v, &f, &pk)),
         f.validate(),
         move |cx, p, input| app::parties::update_supplier(cx, p, id, input),
         |_| format!("/suppliers/{id}"),
