@@ -37,16 +37,8 @@ pub fn load(
     delivered_and_accepted(conn, &s, k)?;
     acknowledged_and_late(conn, &s, k)?;
     // Submitted an hour ago, urgent.
-    place_one(
-        conn,
-        &Act::new("institution", now - Duration::hours(1)),
-        &s.r,
-        inst.id,
-        true,
-        k.id,
-        40,
-        today,
-    )?;
+    let an_hour_ago = Act::new("institution", now - Duration::hours(1));
+    s.place(conn, &an_hour_ago, true, k.id, 40, today)?;
     let others = commitments.iter().map(|c| &c.0);
     if let Some(k2) = other_contract(others, k) {
         falling_short(conn, &s, k2)?;
@@ -83,21 +75,58 @@ impl Scene {
     fn shipper(&self, supplier: i64, d: i64) -> Act {
         Act::new(format!("supplier-{supplier}"), self.ago(d))
     }
+
+    /// Places a one-line order under a contract (the demo's own county's, so the choice of
+    /// arrangement takes it).
+    fn place(
+        &self,
+        conn: &mut DbConn,
+        act: &Act,
+        urgent: bool,
+        contract_id: i64,
+        quantity: i64,
+        today: NaiveDate,
+    ) -> Result<Placed, StoreError> {
+        let line = BasketLine {
+            item: Item::Contract(contract_id),
+            quantity,
+        };
+        place_basket(
+            conn,
+            act,
+            &self.r,
+            self.institution_id,
+            urgent,
+            &[line],
+            today,
+        )?
+        .pop()
+        .ok_or_else(|| StoreError::Conflict(Code::OrderNeedsLines.into()))
+    }
+
+    /// A normal order the clerk placed so many days before the loading.
+    fn ordered(
+        &self,
+        conn: &mut DbConn,
+        d: i64,
+        contract_id: i64,
+        quantity: i64,
+    ) -> Result<Placed, StoreError> {
+        self.place(
+            conn,
+            &self.clerk(d),
+            false,
+            contract_id,
+            quantity,
+            self.day(d),
+        )
+    }
 }
 
 /// Delivered and accepted 25 days ago: payable in 5 days.
 fn delivered_and_accepted(conn: &mut DbConn, s: &Scene, k: &Contract) -> Result<(), StoreError> {
     let (r, supplier) = (&s.r, k.supplier_id);
-    let (o, lines) = place_one(
-        conn,
-        &s.clerk(27),
-        r,
-        s.institution_id,
-        false,
-        k.id,
-        300,
-        s.day(27),
-    )?;
+    let (o, lines) = s.ordered(conn, 27, k.id, 300)?;
     os::acknowledge(conn, &s.shipper(supplier, 27), o.id, supplier)?;
     let ship = [ShipLine {
         order_line_id: lines[0].id,
@@ -128,16 +157,7 @@ fn delivered_and_accepted(conn: &mut DbConn, s: &Scene, k: &Contract) -> Result<
 
 /// Acknowledged three days ago, nothing shipped: late.
 fn acknowledged_and_late(conn: &mut DbConn, s: &Scene, k: &Contract) -> Result<(), StoreError> {
-    let (o, _) = place_one(
-        conn,
-        &s.clerk(3),
-        &s.r,
-        s.institution_id,
-        false,
-        k.id,
-        120,
-        s.day(3),
-    )?;
+    let (o, _) = s.ordered(conn, 3, k.id, 120)?;
     os::acknowledge(conn, &s.shipper(k.supplier_id, 3), o.id, k.supplier_id)?;
     Ok(())
 }
@@ -159,16 +179,7 @@ fn other_contract<'a>(
 fn falling_short(conn: &mut DbConn, s: &Scene, k2: &Contract) -> Result<(), StoreError> {
     let drug = crate::store::catalog::get_product(conn, k2.product_id)?.drug_id;
     for d in [4, 3, 2] {
-        let (o, lines) = place_one(
-            conn,
-            &s.clerk(d),
-            &s.r,
-            s.institution_id,
-            false,
-            k2.id,
-            60,
-            s.day(d),
-        )?;
+        let (_, lines) = s.ordered(conn, d, k2.id, 60)?;
         os::decline_line(
             conn,
             &Act::new(
@@ -180,7 +191,6 @@ fn falling_short(conn: &mut DbConn, s: &Scene, k2: &Contract) -> Result<(), Stor
             crate::domain::orders::DeclineReason::OutOfStock,
             "缺货：原料药供应中断 / out of stock: API supply interrupted",
         )?;
-        let _ = o;
     }
     crate::store::shortages::report(
         conn,
@@ -190,26 +200,4 @@ fn falling_short(conn: &mut DbConn, s: &Scene, k2: &Contract) -> Result<(), Stor
         "药房已无库存，村卫生室也在要 / none left in the pharmacy; village clinics are asking",
     )?;
     Ok(())
-}
-
-/// Places a one-line order under a contract (the demo's own county's, so the choice of
-/// arrangement takes it).
-#[allow(clippy::too_many_arguments)]
-fn place_one(
-    conn: &mut DbConn,
-    act: &Act,
-    r: &DeliveryRules,
-    institution_id: i64,
-    urgent: bool,
-    contract_id: i64,
-    quantity: i64,
-    today: NaiveDate,
-) -> Result<Placed, StoreError> {
-    let line = BasketLine {
-        item: Item::Contract(contract_id),
-        quantity,
-    };
-    place_basket(conn, act, r, institution_id, urgent, &[line], today)?
-        .pop()
-        .ok_or_else(|| StoreError::Conflict(Code::OrderNeedsLines.into()))
 }
