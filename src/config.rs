@@ -282,68 +282,22 @@ impl Config {
             commitment_behind_pct: num("commitment_behind_pct", 1, 100)?,
             pool_size: num("pool_size", 1, 512)? as u32,
             workers: num("workers", 0, 512)? as usize,
-            cookie_secure: src.parse("cookie_secure", "true or false", |v| {
-                match v.to_ascii_lowercase().as_str() {
-                    "true" | "1" | "yes" => Some(true),
-                    "false" | "0" | "no" => Some(false),
-                    _ => None,
-                }
-            })?,
+            cookie_secure: src.cookie_secure()?,
             login_max_failures: num("login_max_failures", 1, 1000)?,
             login_max_failures_per_user: num("login_max_failures_per_user", 1, 100_000)?,
             login_max_failures_per_address: num("login_max_failures_per_address", 1, 100_000)?,
             login_lock_minutes: num("login_lock_minutes", 1, 10_000)?,
-            trusted_proxies: src.parse(
-                "trusted_proxies",
-                "a comma-separated list of IP addresses",
-                |v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| p.parse::<std::net::IpAddr>().ok())
-                        .collect()
-                },
-            )?,
+            trusted_proxies: src.trusted_proxies()?,
             session_idle_minutes: num("session_idle_minutes", 1, 366 * 24 * 60)?,
             session_max_hours: num("session_max_hours", 1, 10 * 366 * 24)?,
             metrics_token: src.metrics_token()?,
-            smtp_url: src.parse(
-                "smtp_url",
-                "an smtp:// or smtps:// URL such as smtp://user:pass@host:587?tls=required",
-                |v| match v {
-                    "" => Some(None),
-                    u if u.starts_with("smtp://") || u.starts_with("smtps://") => {
-                        Some(Some(u.to_string()))
-                    }
-                    _ => None,
-                },
-            )?,
+            smtp_url: src.smtp_url()?,
             mail_dir: PathBuf::from(src.get("mail_dir").0),
-            mail_from: src.parse(
-                "mail_from",
-                "an address such as Jicai <noreply@example.org>",
-                |v| {
-                    v.parse::<lettre::message::Mailbox>()
-                        .ok()
-                        .map(|_| v.to_string())
-                },
-            )?,
+            mail_from: src.mail_from()?,
             jobs_dir: Some(src.get("jobs_dir").0)
                 .filter(|d| !d.trim().is_empty())
                 .map(PathBuf::from),
-            public_url: {
-                let u = src
-                    .get("public_url")
-                    .0
-                    .trim()
-                    .trim_end_matches('/')
-                    .to_string();
-                if u.is_empty() {
-                    format!("http://{bind}")
-                } else {
-                    u
-                }
-            },
+            public_url: src.public_url(bind),
         })
     }
 
@@ -420,6 +374,75 @@ impl<'a> Sources<'a> {
         self.parse(key, &format!("a whole number from {min} to {max}"), |v| {
             v.parse::<i64>().ok().filter(|n| (min..=max).contains(n))
         })
+    }
+
+    /// Whether cookies are marked `Secure`: true/1/yes or false/0/no, in any case.
+    fn cookie_secure(&self) -> Result<bool, ConfigError> {
+        self.parse("cookie_secure", "true or false", |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Some(true),
+                "false" | "0" | "no" => Some(false),
+                _ => None,
+            }
+        })
+    }
+
+    /// The trusted proxies: a comma-separated list of IP addresses (empty: none).
+    fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+        self.parse(
+            "trusted_proxies",
+            "a comma-separated list of IP addresses",
+            |v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.parse::<std::net::IpAddr>().ok())
+                    .collect()
+            },
+        )
+    }
+
+    /// The SMTP server: none, or an smtp:// or smtps:// URL.
+    fn smtp_url(&self) -> Result<Option<String>, ConfigError> {
+        self.parse(
+            "smtp_url",
+            "an smtp:// or smtps:// URL such as smtp://user:pass@host:587?tls=required",
+            |v| match v {
+                "" => Some(None),
+                u if u.starts_with("smtp://") || u.starts_with("smtps://") => {
+                    Some(Some(u.to_string()))
+                }
+                _ => None,
+            },
+        )
+    }
+
+    /// The From of the e-mails: a mailbox lettre reads, kept as written.
+    fn mail_from(&self) -> Result<String, ConfigError> {
+        self.parse(
+            "mail_from",
+            "an address such as Jicai <noreply@example.org>",
+            |v| {
+                v.parse::<lettre::message::Mailbox>()
+                    .ok()
+                    .map(|_| v.to_string())
+            },
+        )
+    }
+
+    /// The address users open, without a trailing slash; not set: the bound address.
+    fn public_url(&self, bind: SocketAddr) -> String {
+        let u = self
+            .get("public_url")
+            .0
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        if u.is_empty() {
+            format!("http://{bind}")
+        } else {
+            u
+        }
     }
 
     /// The metrics token: none, or at least 16 printable characters (never echoed).

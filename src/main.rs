@@ -168,92 +168,116 @@ fn passphrase() -> Result<String, String> {
     Ok(p)
 }
 
+/// Runs a custodian's subcommand: each works on files only, never on the database.
 fn custodian(command: CustodianCommand) -> Result<(), String> {
-    use jicai::sealing::{custodian as cu, quorum};
-    let read_key = |path: &std::path::Path| -> Result<quorum::CustodianKey, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let f: quorum::KeyFile =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        quorum::CustodianKey::from_file(&f, &passphrase()?)
-            .map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let read_custody = |path: &std::path::Path| -> Result<cu::CustodyFile, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let write = |path: &std::path::Path, json: String| -> Result<(), String> {
-        std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))
-    };
     match command {
-        CustodianCommand::Keygen { key } => {
-            if key.exists() {
-                return Err(format!(
-                    "{}: exists; a key file is never overwritten",
-                    key.display()
-                ));
-            }
-            let k = quorum::CustodianKey::generate();
-            let f = k.to_file(&passphrase()?);
-            jicai::keyfile::write_private(
-                &key,
-                serde_json::to_string_pretty(&f)
-                    .expect("key file serializes")
-                    .as_bytes(),
-            )?;
-            println!("{}", k.public_hex());
-            Ok(())
-        }
-        CustodianCommand::Deal {
-            files: CustodianFiles { key, custody },
-            out,
-        } => {
-            let f = read_custody(&custody)?;
-            let d = cu::deal(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
-            write(&out, serde_json::to_string(&d).expect("dealing serializes"))?;
-            println!(
-                "dealing for tender {} written to {}",
-                f.tender_id,
-                out.display()
-            );
-            Ok(())
-        }
-        CustodianCommand::Check {
-            files: CustodianFiles { key, custody },
-        } => {
-            let f = read_custody(&custody)?;
-            cu::check(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
-            println!(
-                "tender {}: {} of {} dealings received, every share checked",
-                f.tender_id,
-                f.dealings.len(),
-                f.custodians.len()
-            );
-            Ok(())
-        }
-        CustodianCommand::Open {
-            files: CustodianFiles { key, custody },
-            out,
-        } => {
-            let f = read_custody(&custody)?;
-            let (c, skipped) = cu::contribute(&f, &read_key(&key)?).map_err(|e| e.to_string())?;
-            for b in skipped {
-                eprintln!(
-                    "bid {b}: its envelope is not the one published at the deadline; no contribution"
-                );
-            }
-            write(
-                &out,
-                serde_json::to_string(&c).expect("contributions serialize"),
-            )?;
-            println!(
-                "{} contributions for tender {} written to {}",
-                c.len(),
-                f.tender_id,
-                out.display()
-            );
-            Ok(())
-        }
+        CustodianCommand::Keygen { key } => custodian_keygen(&key),
+        CustodianCommand::Deal { files, out } => custodian_deal(&files, &out),
+        CustodianCommand::Check { files } => custodian_check(&files),
+        CustodianCommand::Open { files, out } => custodian_open(&files, &out),
     }
+}
+
+/// A path's error, prefixed with the path.
+fn at_path(path: &std::path::Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
+/// Reads a custodian key file and unlocks it with the passphrase.
+fn read_custodian_key(
+    path: &std::path::Path,
+) -> Result<jicai::sealing::quorum::CustodianKey, String> {
+    use jicai::sealing::quorum;
+    let text = std::fs::read_to_string(path).map_err(|e| at_path(path, e))?;
+    let f: quorum::KeyFile = serde_json::from_str(&text).map_err(|e| at_path(path, e))?;
+    quorum::CustodianKey::from_file(&f, &passphrase()?).map_err(|e| at_path(path, e))
+}
+
+/// Reads a tender's custody file.
+fn read_custody_file(
+    path: &std::path::Path,
+) -> Result<jicai::sealing::custodian::CustodyFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| at_path(path, e))?;
+    serde_json::from_str(&text).map_err(|e| at_path(path, e))
+}
+
+/// Writes a custodian's output file.
+fn write_custodian_file(path: &std::path::Path, json: String) -> Result<(), String> {
+    std::fs::write(path, json).map_err(|e| at_path(path, e))
+}
+
+/// `custodian keygen`: a new key file under a passphrase (never over an existing one); prints
+/// the public key.
+fn custodian_keygen(key: &std::path::Path) -> Result<(), String> {
+    use jicai::sealing::quorum;
+    if key.exists() {
+        return Err(format!(
+            "{}: exists; a key file is never overwritten",
+            key.display()
+        ));
+    }
+    let k = quorum::CustodianKey::generate();
+    let f = k.to_file(&passphrase()?);
+    jicai::keyfile::write_private(
+        key,
+        serde_json::to_string_pretty(&f)
+            .expect("key file serializes")
+            .as_bytes(),
+    )?;
+    println!("{}", k.public_hex());
+    Ok(())
+}
+
+/// `custodian deal`: this custodian's dealing for a draft tender, written to `out`.
+fn custodian_deal(files: &CustodianFiles, out: &std::path::Path) -> Result<(), String> {
+    let f = read_custody_file(&files.custody)?;
+    let d = jicai::sealing::custodian::deal(&f, &read_custodian_key(&files.key)?)
+        .map_err(|e| e.to_string())?;
+    write_custodian_file(out, serde_json::to_string(&d).expect("dealing serializes"))?;
+    println!(
+        "dealing for tender {} written to {}",
+        f.tender_id,
+        out.display()
+    );
+    Ok(())
+}
+
+/// `custodian check`: checks the shares this custodian received and the tender's key.
+fn custodian_check(files: &CustodianFiles) -> Result<(), String> {
+    let f = read_custody_file(&files.custody)?;
+    jicai::sealing::custodian::check(&f, &read_custodian_key(&files.key)?)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "tender {}: {} of {} dealings received, every share checked",
+        f.tender_id,
+        f.dealings.len(),
+        f.custodians.len()
+    );
+    Ok(())
+}
+
+/// `custodian open`: this custodian's contributions to the commercial opening, written to
+/// `out` (none for an envelope that is not the one published at the deadline).
+fn custodian_open(files: &CustodianFiles, out: &std::path::Path) -> Result<(), String> {
+    let f = read_custody_file(&files.custody)?;
+    let (c, skipped) = jicai::sealing::custodian::contribute(&f, &read_custodian_key(&files.key)?)
+        .map_err(|e| e.to_string())?;
+    for b in skipped {
+        eprintln!(
+            "bid {b}: its envelope is not the one published at the deadline; no contribution"
+        );
+    }
+    write_custodian_file(
+        out,
+        serde_json::to_string(&c).expect("contributions serialize"),
+    )?;
+    println!(
+        "{} contributions for tender {} written to {}",
+        c.len(),
+        f.tender_id,
+        out.display()
+    );
+    Ok(())
 }
 
 fn seal(tender_key: &str, tender: i64, lot: i64, supplier: i64, price: &str) -> Result<(), String> {

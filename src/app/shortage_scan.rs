@@ -66,47 +66,10 @@ pub fn scan(
     let signals = shortages::read_signals(conn, at, today, r.window_days)?;
     let geo = shortages::geography(conn)?;
     let open = shortages::open_records(conn)?;
-    let drugs: BTreeSet<i64> = signals
-        .counties
-        .keys()
-        .chain(signals.drugs.keys())
-        .chain(open.keys())
-        .copied()
-        .collect();
     let mut report = ScanReport::default();
     let act = Act::new(format!("job:{}", job.name), now);
     // First decide, for every drug, what changes (pure); then write.
-    let mut changes: Vec<Pending> = vec![];
-    for drug in drugs {
-        let counties: BTreeMap<i64, (Level, Vec<Evidence>)> = signals
-            .counties
-            .get(&drug)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(c, s)| assess_county(r, *c, s).map(|x| (*c, x)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let drug_wide = signals.drugs.get(&drug).and_then(assess_drug);
-        if counties.is_empty() && drug_wide.is_none() && !open.contains_key(&drug) {
-            continue;
-        }
-        report.drugs_read += 1;
-        let reading = combine(r, &counties, drug_wide, &geo);
-        let current = open.get(&drug).cloned();
-        match transition(
-            current.as_ref().map(|c| c.current()).as_ref(),
-            reading.as_ref(),
-        ) {
-            None => report.unchanged += 1,
-            Some(change) => changes.push(Pending {
-                drug,
-                current,
-                change,
-                reading,
-            }),
-        }
-    }
+    let changes = decide_changes(r, &signals, &geo, &open, &mut report);
     if changes.is_empty() {
         return Ok(report);
     }
@@ -127,13 +90,75 @@ pub fn scan(
         public_url,
         today,
     };
-    // A batch of changes per transaction, each with its alerts; a batch that fails is done
-    // again one change at a time, so that one bad record does not hold back the others.
+    write_changes(conn, &act, &ctx, &changes, &mut report);
+    Ok(report)
+}
+
+/// Decides, for every drug with signals or an open record, what changes: the drugs read and
+/// those unchanged are counted in `report`; the changes are returned to be written.
+fn decide_changes(
+    r: &Rules,
+    signals: &shortages::Signals,
+    geo: &Geo,
+    open: &BTreeMap<i64, shortages::Shortage>,
+    report: &mut ScanReport,
+) -> Vec<Pending> {
+    let drugs: BTreeSet<i64> = signals
+        .counties
+        .keys()
+        .chain(signals.drugs.keys())
+        .chain(open.keys())
+        .copied()
+        .collect();
+    let mut changes: Vec<Pending> = vec![];
+    for drug in drugs {
+        let counties: BTreeMap<i64, (Level, Vec<Evidence>)> = signals
+            .counties
+            .get(&drug)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(c, s)| assess_county(r, *c, s).map(|x| (*c, x)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let drug_wide = signals.drugs.get(&drug).and_then(assess_drug);
+        if counties.is_empty() && drug_wide.is_none() && !open.contains_key(&drug) {
+            continue;
+        }
+        report.drugs_read += 1;
+        let reading = combine(r, &counties, drug_wide, geo);
+        let current = open.get(&drug).cloned();
+        match transition(
+            current.as_ref().map(|c| c.current()).as_ref(),
+            reading.as_ref(),
+        ) {
+            None => report.unchanged += 1,
+            Some(change) => changes.push(Pending {
+                drug,
+                current,
+                change,
+                reading,
+            }),
+        }
+    }
+    changes
+}
+
+/// Writes the changes, a batch per transaction, each with its alerts; a batch that fails is
+/// done again one change at a time, so that one bad record does not hold back the others.
+/// What was written (and what failed) is counted in `report`.
+fn write_changes(
+    conn: &mut DbConn,
+    act: &Act,
+    ctx: &Ctx,
+    changes: &[Pending],
+    report: &mut ScanReport,
+) {
     for batch in changes.chunks(BATCH) {
         let res = write_tx(conn, |c| {
             let mut mails = 0;
             for p in batch {
-                mails += write_change(c, &act, &ctx, p)?;
+                mails += write_change(c, act, ctx, p)?;
             }
             Ok(mails)
         });
@@ -144,7 +169,7 @@ pub fn scan(
             }
             Err(_) => {
                 for p in batch {
-                    match write_tx(conn, |c| write_change(c, &act, &ctx, p)) {
+                    match write_tx(conn, |c| write_change(c, act, ctx, p)) {
                         Ok(m) => {
                             report.mails += m;
                             report.count(p.change);
@@ -155,7 +180,6 @@ pub fn scan(
             }
         }
     }
-    Ok(report)
 }
 
 /// Changes written per transaction.

@@ -19,6 +19,8 @@ use crate::store::orders::{self as os, DeliveryNote, Receipt, ShipLine};
 use crate::store::shortages as ss;
 use crate::store::{parties, regions, supply, Act, DbConn, StoreError};
 
+/// Loads the demo's shortage responses: a drug switched to its backup winner (with a
+/// re-tender), and a drug under a direct listing with an order under it.
 pub fn load(
     conn: &mut DbConn,
     master: &MasterKey,
@@ -29,9 +31,44 @@ pub fn load(
     let inst = parties::institution_by_code(conn, township_code)?.ok_or_else(|| {
         StoreError::NotFound(Msg::new(Code::InstitutionNotFound).arg("code", township_code))
     })?;
-    let home = regions::county_of_institution(conn, inst.id)?;
-    // One institution per county other than the township's: the demo township's own orders
-    // (and the tests that start from them) keep their county's award contracts.
+    let counties = other_counties(conn, inst.id)?;
+    // Drugs already short in the demo are left to the scan.
+    let reported: BTreeSet<i64> = ss::reports(conn, None, 1000)?
+        .iter()
+        .map(|r| r.0.drug_id)
+        .collect();
+    let c = Choice {
+        counties,
+        reported,
+        drugs: ss::drugs_with_awards(conn)?,
+    };
+    let center = Act::new("center", now);
+    let until = today + Duration::days(30);
+    let switched = switchable(conn, &c)?;
+    if let Some((drug, county, i)) = switched {
+        let rec = open_record(conn, &center, i, county, drug)?;
+        for kind in [ResponseKind::BackupSwitch, ResponseKind::Retender] {
+            let r = response(kind, county, Some(until), None);
+            let (rec, resp) = ss::respond(conn, &center, rec.id, &r)?;
+            apply_response(conn, &center, master, &rec, &resp, today)?;
+        }
+    }
+    list_one_directly(conn, &center, inst.id, &c, switched, today, until)
+}
+
+/// What the demo's responses choose from: one institution per county other than the demo
+/// township's, the drugs reported short already, and the drugs with awards.
+struct Choice {
+    counties: Vec<(i64, i64, String)>,
+    reported: BTreeSet<i64>,
+    drugs: Vec<i64>,
+}
+
+/// One institution per county other than the township's: the demo township's own orders
+/// (and the tests that start from them) keep their county's award contracts. (county,
+/// institution, county's code)
+fn other_counties(conn: &mut DbConn, inst: i64) -> Result<Vec<(i64, i64, String)>, StoreError> {
+    let home = regions::county_of_institution(conn, inst)?;
     let mut counties: Vec<(i64, i64, String)> = vec![];
     let all = parties::list_institutions(
         conn,
@@ -48,55 +85,56 @@ pub fn load(
             counties.push((c, i.id, code.unwrap_or_default()));
         }
     }
-    // Drugs already short in the demo are left to the scan.
-    let reported: BTreeSet<i64> = ss::reports(conn, None, 1000)?
-        .iter()
-        .map(|r| r.0.drug_id)
-        .collect();
-    let center = Act::new("center", now);
-    let until = today + Duration::days(30);
-    let drugs = ss::drugs_with_awards(conn)?;
-    let mut switched = None;
-    'find: for &drug in drugs.iter().rev() {
-        if reported.contains(&drug) {
+    Ok(counties)
+}
+
+/// The drug to switch to its backup winner (the last with awards not reported short) and the
+/// county (with its institution) where an award of it has a backup: (drug, county,
+/// institution).
+fn switchable(conn: &mut DbConn, c: &Choice) -> Result<Option<(i64, i64, i64)>, StoreError> {
+    for &drug in c.drugs.iter().rev() {
+        if c.reported.contains(&drug) {
             continue;
         }
         let awards = ss::awards_of_drug(conn, drug)?;
-        for (county, i, code) in &counties {
+        for (county, i, code) in &c.counties {
             if awards.iter().any(|(_, a)| backup_for(a, code).is_some()) {
-                switched = Some((drug, *county, *i));
-                break 'find;
+                return Ok(Some((drug, *county, *i)));
             }
         }
     }
-    if let Some((drug, county, i)) = switched {
-        let rec = open_record(conn, &center, i, county, drug)?;
-        for kind in [ResponseKind::BackupSwitch, ResponseKind::Retender] {
-            let r = response(kind, county, Some(until), None);
-            let (rec, resp) = ss::respond(conn, &center, rec.id, &r)?;
-            apply_response(conn, &center, master, &rec, &resp, today)?;
-        }
-    }
-    // The listing: another drug (the last one), in another county, from a licensed supplier;
-    // a shortage record is the drug's, province-wide, so the demo township keeps at least one
-    // of its drugs not short (the tests start from one).
-    let held: BTreeSet<i64> = crate::store::tenders::commitments_of_institution(conn, inst.id)?
+    Ok(None)
+}
+
+/// The listing: another drug (the last one), in another county, from a licensed supplier;
+/// a shortage record is the drug's, province-wide, so the demo township keeps at least one
+/// of its drugs not short (the tests start from one); the response runs `until`.
+fn list_one_directly(
+    conn: &mut DbConn,
+    center: &Act,
+    inst: i64,
+    c: &Choice,
+    switched: Option<(i64, i64, i64)>,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<(), StoreError> {
+    let held: BTreeSet<i64> = crate::store::tenders::commitments_of_institution(conn, inst)?
         .iter()
         .map(|(k, ..)| k.drug_id)
         .collect();
     let spare = held
         .iter()
-        .filter(|d| !reported.contains(d) && switched.is_none_or(|s| s.0 != **d))
+        .filter(|d| !c.reported.contains(d) && switched.is_none_or(|s| s.0 != **d))
         .count();
     let licensed = ss::licensed_suppliers(conn, today)?;
-    for &drug in drugs.iter().rev() {
+    for &drug in c.drugs.iter().rev() {
         if switched.is_some_and(|s| s.0 == drug)
-            || reported.contains(&drug)
+            || c.reported.contains(&drug)
             || (held.contains(&drug) && spare < 2)
         {
             continue;
         }
-        for (county, i, _) in &counties {
+        for (county, i, _) in &c.counties {
             if switched.is_some_and(|s| s.1 == *county) {
                 continue;
             }
@@ -104,7 +142,7 @@ pub fn load(
             if let Some(a) = serving(&arr, *county, drug, today) {
                 if licensed.contains(&a.supplier_id) {
                     let a = a.clone();
-                    return direct_listing(conn, &center, *i, *county, &a, today, until);
+                    return direct_listing(conn, center, *i, *county, &a, today, until);
                 }
             }
         }

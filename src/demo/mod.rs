@@ -121,8 +121,22 @@ pub fn load(
     })
 }
 
+/// Loads the demo's parties, catalog and accounts: regions, institutions, suppliers with
+/// their licences (dated from `today`), drugs, products and their national agents, and one
+/// user per role.
 fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
     let act = Act::new("demo", Utc::now());
+    load_regions(conn, &act)?;
+    load_institutions(conn, &act)?;
+    let supplier_ids = load_suppliers(conn, &act, today)?;
+    load_drugs(conn, &act)?;
+    load_products(conn, &act)?;
+    set_national_agents(conn, &act)?;
+    load_users(conn, &act, &supplier_ids)
+}
+
+/// The demo's regions: the province, its cities, counties and townships.
+fn load_regions(conn: &mut DbConn, act: &Act) -> Result<(), StoreError> {
     for r in data::REGIONS {
         let input = RegionInput {
             code: r.code.into(),
@@ -131,8 +145,13 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             level: RegionLevel::parse("level", r.level)?,
             parent_code: r.parent_code.map(str::to_string),
         };
-        regions::create(conn, &act, &input).map_err(|e| err(r.code, e))?;
+        regions::create(conn, act, &input).map_err(|e| err(r.code, e))?;
     }
+    Ok(())
+}
+
+/// The demo's health institutions.
+fn load_institutions(conn: &mut DbConn, act: &Act) -> Result<(), StoreError> {
     for i in data::INSTITUTIONS {
         let input = InstitutionInput {
             code: i.code.into(),
@@ -143,8 +162,18 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             remote: i.remote,
             emails: i.email.into(),
         };
-        parties::create_institution(conn, &act, &input).map_err(|e| err(i.code, e))?;
+        parties::create_institution(conn, act, &input).map_err(|e| err(i.code, e))?;
     }
+    Ok(())
+}
+
+/// The demo's suppliers in good standing, each with its licences (expiring so many days after
+/// `today`): their ids and kinds.
+fn load_suppliers(
+    conn: &mut DbConn,
+    act: &Act,
+    today: NaiveDate,
+) -> Result<Vec<(i64, SupplierKind)>, StoreError> {
     let mut supplier_ids = vec![];
     for s in data::SUPPLIERS {
         let input = SupplierInput {
@@ -155,17 +184,22 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             credit_status: CreditStatus::Good,
             emails: s.email.into(),
         };
-        let sup = parties::create_supplier(conn, &act, &input).map_err(|e| err(s.uscc, e))?;
+        let sup = parties::create_supplier(conn, act, &input).map_err(|e| err(s.uscc, e))?;
         for l in s.licences {
             let lic = LicenceInput {
                 kind: LicenceKind::parse("licence_kind", l.kind)?,
                 number: l.number.into(),
                 expires_on: today + Duration::days(l.expires_in_days),
             };
-            parties::add_licence(conn, &act, sup.id, &lic).map_err(|e| err(l.number, e))?;
+            parties::add_licence(conn, act, sup.id, &lic).map_err(|e| err(l.number, e))?;
         }
         supplier_ids.push((sup.id, sup.kind));
     }
+    Ok(supplier_ids)
+}
+
+/// The demo's drugs of the essential list.
+fn load_drugs(conn: &mut DbConn, act: &Act) -> Result<(), StoreError> {
     for d in data::DRUGS {
         let input = DrugInput {
             code: d.code.into(),
@@ -178,8 +212,13 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             category: Category::parse("category", d.category)?,
             atc_code: d.atc.map(str::to_string),
         };
-        catalog::create_drug(conn, &act, &input).map_err(|e| err(d.code, e))?;
+        catalog::create_drug(conn, act, &input).map_err(|e| err(d.code, e))?;
     }
+    Ok(())
+}
+
+/// The demo's products: each drug as a maker makes it, with its reference price.
+fn load_products(conn: &mut DbConn, act: &Act) -> Result<(), StoreError> {
     for p in data::PRODUCTS {
         let input = ProductInput {
             drug_code: p.drug_code.into(),
@@ -191,8 +230,13 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             originator: p.originator,
             reference_price: Some(Money::parse("reference_price", p.reference_price)?),
         };
-        catalog::create_product(conn, &act, &input).map_err(|e| err(p.approval_number, e))?;
+        catalog::create_product(conn, act, &input).map_err(|e| err(p.approval_number, e))?;
     }
+    Ok(())
+}
+
+/// The national agents of the imported products (found by approval number and USCC).
+fn set_national_agents(conn: &mut DbConn, act: &Act) -> Result<(), StoreError> {
     for (approval, agent) in data::NATIONAL_AGENTS {
         let f = catalog::ProductFilter {
             q: approval.to_string(),
@@ -205,12 +249,20 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             .next();
         let agent = parties::supplier_by_uscc(conn, agent)?;
         if let (Some(p), Some(a)) = (product, agent) {
-            catalog::set_national_agent(conn, &act, p.id, Some(a.id))
+            catalog::set_national_agent(conn, act, p.id, Some(a.id))
                 .map_err(|e| err(approval, e))?;
         }
     }
-    // One account per role: the supplier user belongs to the first manufacturer, the
-    // institution user to the first township health center (which has village clinics).
+    Ok(())
+}
+
+/// One account per role: the supplier user belongs to the first manufacturer, the
+/// institution user to the first township health center (which has village clinics).
+fn load_users(
+    conn: &mut DbConn,
+    act: &Act,
+    supplier_ids: &[(i64, SupplierKind)],
+) -> Result<(), StoreError> {
     let supplier_id = supplier_ids
         .iter()
         .find(|(_, k)| *k == SupplierKind::Manufacturer)
@@ -237,7 +289,7 @@ fn load_all(conn: &mut DbConn, today: NaiveDate) -> Result<(), StoreError> {
             email: format!("{username}@demo.jicai.test"),
             language: "zh-CN".into(),
         };
-        users::create(conn, &act, &u).map_err(|e| err(username, e))?;
+        users::create(conn, act, &u).map_err(|e| err(username, e))?;
     }
     Ok(())
 }

@@ -137,6 +137,14 @@ fn bid_all(
     Ok(n)
 }
 
+/// The province (the region without a parent), whose center runs the demo's tenders.
+pub(super) fn province(conn: &mut DbConn) -> Result<crate::store::regions::Region, StoreError> {
+    regions::all(conn)?
+        .into_iter()
+        .find(|r| r.parent_id.is_none())
+        .ok_or_else(|| StoreError::NotFound(Code::DemandWindowNeedsProvince.into()))
+}
+
 /// Loads the two demo tenders.
 pub fn load(
     conn: &mut DbConn,
@@ -144,77 +152,105 @@ pub fn load(
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<(), StoreError> {
-    let province = regions::all(conn)?
-        .into_iter()
-        .find(|r| r.parent_id.is_none())
-        .ok_or_else(|| StoreError::NotFound(Code::DemandWindowNeedsProvince.into()))?;
-    let at = |days: i64| Act::new(ACTOR, now - Duration::days(days));
+    let province = province(conn)?;
+    let g = Ground {
+        master,
+        now,
+        tz,
+        province_id: province.id,
+    };
+    load_done(conn, &g)?;
+    load_open(conn, &g)
+}
 
-    // The 2026 tender, run to its end.
+/// What the demo's tenders are made with: the master key, the moment of loading, the time
+/// zone and the province.
+struct Ground<'a> {
+    master: &'a MasterKey,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    province_id: i64,
+}
+
+impl Ground<'_> {
+    /// The center's act so many days before the loading.
+    fn at(&self, days: i64) -> Act {
+        Act::new(ACTOR, self.now - Duration::days(days))
+    }
+}
+
+/// The 2026 tender, run to its end: demand, bids, review (experts' scores where the policy
+/// needs them), opening, award, objection window, contracts.
+fn load_done(conn: &mut DbConn, g: &Ground) -> Result<(), StoreError> {
     let w = ts::open_window(
         conn,
-        &at(90),
+        &g.at(90),
         "2026年度基本药物需求填报",
-        province.id,
-        now - Duration::days(80),
+        g.province_id,
+        g.now - Duration::days(80),
     )?;
     let codes: Vec<&str> = lots_done().iter().map(|l| l.0).collect();
-    demand(conn, &at(89), w.id, &codes)?;
-    ts::close_window(conn, &at(80), w.id)?;
+    demand(conn, &g.at(89), w.id, &codes)?;
+    ts::close_window(conn, &g.at(80), w.id)?;
     let lots = spec(conn, &lots_done())?;
     let t = ts::create_tender(
         conn,
-        &at(79),
-        master,
+        &g.at(79),
+        g.master,
         &TenderSpec {
             title: "2026年度基本药物集中带量采购（第一批）".into(),
-            region_id: province.id,
+            region_id: g.province_id,
             window_id: w.id,
-            bid_deadline: now - Duration::days(60),
+            bid_deadline: g.now - Duration::days(60),
             objection_days: 3,
             contract_months: 12,
             lots,
         },
     )?;
     let step = |conn: &mut DbConn, days: i64, a: TenderAction| {
-        ts::apply_action(conn, &at(days), master, tz, t.id, a, None)
+        ts::apply_action(conn, &g.at(days), g.master, g.tz, t.id, a, None)
     };
     step(conn, 78, TenderAction::Publish)?;
-    bid_all(conn, now - Duration::days(65), t.id, false)?;
+    bid_all(conn, g.now - Duration::days(65), t.id, false)?;
     step(conn, 59, TenderAction::OpenTechnical)?;
-    for lot in ts::lots_of(conn, t.id)?
-        .iter()
-        .filter(|l| l.policy == PolicyKind::CompositeScore)
-    {
-        for (k, b) in ts::bids_of_lot(conn, lot.id)?.iter().enumerate() {
-            if b.technical_result == Some(TechnicalResult::Passed) {
-                ts::set_technical_score(
-                    conn,
-                    &Act::new("expert", now - Duration::days(58)),
-                    b.id,
-                    92 - 7 * k as i64,
-                )?;
-            }
-        }
-    }
+    score_composite_lots(conn, &Act::new("expert", g.now - Duration::days(58)), t.id)?;
     step(conn, 57, TenderAction::PublishTechnical)?;
     step(conn, 56, TenderAction::OpenCommercial)?;
     step(conn, 55, TenderAction::PublishAward)?;
     step(conn, 51, TenderAction::Finalize)?;
     let done = step(conn, 50, TenderAction::Contract)?;
     debug_assert_eq!(done.state(), TenderState::Contracted);
+    Ok(())
+}
 
-    // The 2027 tender, open for bids for another two weeks.
+/// The experts score every bid that passed the review in the lots awarded by composite score
+/// (92, then 7 less per bid).
+fn score_composite_lots(conn: &mut DbConn, expert: &Act, tender_id: i64) -> Result<(), StoreError> {
+    for lot in ts::lots_of(conn, tender_id)?
+        .iter()
+        .filter(|l| l.policy == PolicyKind::CompositeScore)
+    {
+        for (k, b) in ts::bids_of_lot(conn, lot.id)?.iter().enumerate() {
+            if b.technical_result == Some(TechnicalResult::Passed) {
+                ts::set_technical_score(conn, expert, b.id, 92 - 7 * k as i64)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The 2027 tender, open for bids for another two weeks (one bid per lot so far).
+fn load_open(conn: &mut DbConn, g: &Ground) -> Result<(), StoreError> {
     let w = ts::open_window(
         conn,
-        &at(20),
+        &g.at(20),
         "2027年度基本药物需求填报",
-        province.id,
-        now - Duration::days(10),
+        g.province_id,
+        g.now - Duration::days(10),
     )?;
     let codes = ["D0006", "D0012"];
-    demand(conn, &at(19), w.id, &codes)?;
-    ts::close_window(conn, &at(10), w.id)?;
+    demand(conn, &g.at(19), w.id, &codes)?;
+    ts::close_window(conn, &g.at(10), w.id)?;
     let lots = spec(
         conn,
         &[
@@ -228,19 +264,27 @@ pub fn load(
     )?;
     let t = ts::create_tender(
         conn,
-        &at(9),
-        master,
+        &g.at(9),
+        g.master,
         &TenderSpec {
             title: "2027年度基本药物集中带量采购（第二批）".into(),
-            region_id: province.id,
+            region_id: g.province_id,
             window_id: w.id,
-            bid_deadline: now + Duration::days(14),
+            bid_deadline: g.now + Duration::days(14),
             objection_days: 3,
             contract_months: 12,
             lots,
         },
     )?;
-    ts::apply_action(conn, &at(8), master, tz, t.id, TenderAction::Publish, None)?;
-    bid_all(conn, now - Duration::days(2), t.id, true)?;
+    ts::apply_action(
+        conn,
+        &g.at(8),
+        g.master,
+        g.tz,
+        t.id,
+        TenderAction::Publish,
+        None,
+    )?;
+    bid_all(conn, g.now - Duration::days(2), t.id, true)?;
     Ok(())
 }

@@ -153,70 +153,25 @@ pub fn transition(
     };
     let next = match (state, action) {
         (S::Draft, A::Publish) => {
-            if cx.lots == 0 {
-                return Err(Invalid::new("lots", Code::PublishWithoutLots));
-            }
-            if cx.bid_deadline <= cx.now {
-                return Err(Invalid::new("bid_deadline", Code::PublishAfterDeadline));
-            }
-            match cx.key_missing {
-                Some((_, 0)) => {
-                    return Err(Invalid::new("custodians", Code::CustodiansNotAppointed))
-                }
-                Some((dealt, n)) => {
-                    return Err(Invalid::new(
-                        "custodians",
-                        Msg::new(Code::TenderKeyNotFormed)
-                            .arg("dealt", dealt)
-                            .arg("n", n),
-                    ))
-                }
-                None => {}
-            }
+            may_publish(cx)?;
             S::Open
         }
         (S::Open, A::Close) => {
-            if cx.now < cx.bid_deadline {
-                return Err(Invalid::new("bid_deadline", Code::CloseBeforeDeadline));
-            }
+            may_close(cx)?;
             S::Closed
         }
         (S::Closed, A::OpenTechnical) => S::TechnicalOpened,
         (S::TechnicalOpened, A::PublishTechnical) => {
-            if cx.lots_missing_scores > 0 {
-                return Err(Invalid::new(
-                    "technical_score",
-                    Msg::new(Code::LotsMissingScores).arg("count", cx.lots_missing_scores),
-                ));
-            }
+            may_publish_technical(cx)?;
             S::TechnicalPublished
         }
         (S::TechnicalPublished, A::OpenCommercial) => {
-            if let Some((have, need)) = cx.contributions {
-                if have < need {
-                    return Err(Invalid::new(
-                        "custodians",
-                        Msg::new(Code::OpeningWaitsForCustodians)
-                            .arg("have", have)
-                            .arg("need", need),
-                    ));
-                }
-            }
+            may_open_commercial(cx)?;
             S::CommercialOpened
         }
         (S::CommercialOpened, A::PublishAward) => S::Provisional,
         (S::Provisional, A::Finalize) => {
-            if let Some(d) = cx.objection_deadline {
-                if cx.now < d {
-                    return Err(Invalid::new("objections", Code::ObjectionWindowStillOpen));
-                }
-            }
-            if cx.open_objections > 0 {
-                return Err(Invalid::new(
-                    "objections",
-                    Msg::new(Code::ObjectionsUnanswered).arg("count", cx.open_objections),
-                ));
-            }
+            may_finalize(cx)?;
             S::Awarded
         }
         (S::Awarded, A::Contract) => S::Contracted,
@@ -224,6 +179,77 @@ pub fn transition(
         _ => return Err(wrong()),
     };
     Ok(next)
+}
+
+/// A draft is published with lots, before its bid deadline, and (sealed by quorum) once its
+/// custodians are appointed and the tender's key is formed.
+fn may_publish(cx: &TransitionContext) -> Result<(), Invalid> {
+    if cx.lots == 0 {
+        return Err(Invalid::new("lots", Code::PublishWithoutLots));
+    }
+    if cx.bid_deadline <= cx.now {
+        return Err(Invalid::new("bid_deadline", Code::PublishAfterDeadline));
+    }
+    match cx.key_missing {
+        Some((_, 0)) => Err(Invalid::new("custodians", Code::CustodiansNotAppointed)),
+        Some((dealt, n)) => Err(Invalid::new(
+            "custodians",
+            Msg::new(Code::TenderKeyNotFormed)
+                .arg("dealt", dealt)
+                .arg("n", n),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Bidding closes at the bid deadline, not before.
+fn may_close(cx: &TransitionContext) -> Result<(), Invalid> {
+    if cx.now < cx.bid_deadline {
+        return Err(Invalid::new("bid_deadline", Code::CloseBeforeDeadline));
+    }
+    Ok(())
+}
+
+/// The technical results are published once every lot that needs experts' scores has them.
+fn may_publish_technical(cx: &TransitionContext) -> Result<(), Invalid> {
+    if cx.lots_missing_scores > 0 {
+        return Err(Invalid::new(
+            "technical_score",
+            Msg::new(Code::LotsMissingScores).arg("count", cx.lots_missing_scores),
+        ));
+    }
+    Ok(())
+}
+
+/// The commercial opening waits (sealed by quorum) for enough custodians' contributions.
+fn may_open_commercial(cx: &TransitionContext) -> Result<(), Invalid> {
+    if let Some((have, need)) = cx.contributions {
+        if have < need {
+            return Err(Invalid::new(
+                "custodians",
+                Msg::new(Code::OpeningWaitsForCustodians)
+                    .arg("have", have)
+                    .arg("need", need),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The award is final once the objection window has closed and every objection is answered.
+fn may_finalize(cx: &TransitionContext) -> Result<(), Invalid> {
+    if let Some(d) = cx.objection_deadline {
+        if cx.now < d {
+            return Err(Invalid::new("objections", Code::ObjectionWindowStillOpen));
+        }
+    }
+    if cx.open_objections > 0 {
+        return Err(Invalid::new(
+            "objections",
+            Msg::new(Code::ObjectionsUnanswered).arg("count", cx.open_objections),
+        ));
+    }
+    Ok(())
 }
 
 /// What refuses an action in a state that does not allow it (the state is the argument).

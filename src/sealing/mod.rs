@@ -262,82 +262,88 @@ pub fn open(
 mod tests {
     use super::*;
 
-    #[test]
-    fn seals_and_opens_and_refuses_tampering() {
+    const PRICE: &[u8] = b"{\"package_price\":\"12.50\"}";
+    const BINDING: &str = "lot 1 supplier 2 v1";
+
+    /// The master key of these tests and the public key it gives tender 7.
+    fn master_and_tender_key() -> (MasterKey, String) {
         let m = MasterKey::from_bytes([9; 32]);
         let public = m.tender_public_key(7, "salt");
-        let s = seal(
-            &public,
-            7,
-            "lot 1 supplier 2 v1",
-            b"{\"package_price\":\"12.50\"}",
-        )
-        .unwrap();
+        (m, public)
+    }
+
+    /// The master key of these tests, and a price sealed under it for tender 7.
+    fn sealed_price() -> (MasterKey, Sealed) {
+        let (m, public) = master_and_tender_key();
+        (m, seal(&public, 7, BINDING, PRICE).unwrap())
+    }
+
+    /// The hex text with its first byte changed.
+    fn with_first_byte_changed(hex: &mut String) {
+        let other = if &hex[0..2] == "00" { "01" } else { "00" };
+        hex.replace_range(0..2, other);
+    }
+
+    /// A sealed price hides the price and opens with its tender's key, salt and binding only.
+    #[test]
+    fn seals_and_opens_only_with_its_own_key_salt_and_binding() {
+        let (m, s) = sealed_price();
         assert!(!s.ciphertext.contains("12.50"));
-        assert_eq!(
-            open(&m, 7, "salt", "lot 1 supplier 2 v1", &s).unwrap(),
-            b"{\"package_price\":\"12.50\"}"
-        );
+        assert_eq!(open(&m, 7, "salt", BINDING, &s).unwrap(), PRICE);
         assert!(
-            open(&m, 8, "salt", "lot 1 supplier 2 v1", &s).is_err(),
+            open(&m, 8, "salt", BINDING, &s).is_err(),
             "another tender's key"
         );
-        assert!(
-            open(&m, 7, "pepper", "lot 1 supplier 2 v1", &s).is_err(),
-            "another salt"
-        );
+        assert!(open(&m, 7, "pepper", BINDING, &s).is_err(), "another salt");
         assert!(
             open(&m, 7, "salt", "lot 1 supplier 3 v1", &s).is_err(),
             "moved to another bid"
         );
         assert!(
-            open(
-                &MasterKey::from_bytes([1; 32]),
-                7,
-                "salt",
-                "lot 1 supplier 2 v1",
-                &s
-            )
-            .is_err(),
+            open(&MasterKey::from_bytes([1; 32]), 7, "salt", BINDING, &s).is_err(),
             "another master key"
         );
+    }
+
+    /// An envelope whose ciphertext or ephemeral key was altered is refused.
+    #[test]
+    fn refuses_tampering() {
+        let (m, s) = sealed_price();
         let mut t = s.clone();
-        t.ciphertext.replace_range(
-            0..2,
-            if &t.ciphertext[0..2] == "00" {
-                "01"
-            } else {
-                "00"
-            },
-        );
+        with_first_byte_changed(&mut t.ciphertext);
         assert_eq!(
-            open(&m, 7, "salt", "lot 1 supplier 2 v1", &t)
-                .unwrap_err()
-                .code(),
+            open(&m, 7, "salt", BINDING, &t).unwrap_err().code(),
             Code::EnvelopeCannotBeOpened,
             "altered"
         );
         let mut t = s.clone();
-        t.nonce
-            .replace_range(0..2, if &t.nonce[0..2] == "00" { "01" } else { "00" });
+        with_first_byte_changed(&mut t.nonce);
         assert!(
-            open(&m, 7, "salt", "lot 1 supplier 2 v1", &t).is_err(),
+            open(&m, 7, "salt", BINDING, &t).is_err(),
             "another ephemeral key"
         );
-        // Sealing twice gives different envelopes (fresh ephemeral key and nonce).
+    }
+
+    /// Sealing twice gives different envelopes (fresh ephemeral key and nonce); a tender key
+    /// that is not one is refused.
+    #[test]
+    fn seals_afresh_each_time_and_only_to_a_tender_key() {
+        let (_, public) = master_and_tender_key();
         assert_ne!(
-            seal(&public, 7, "lot 1 supplier 2 v1", b"x")
-                .unwrap()
-                .ciphertext,
-            seal(&public, 7, "lot 1 supplier 2 v1", b"x")
-                .unwrap()
-                .ciphertext
+            seal(&public, 7, BINDING, b"x").unwrap().ciphertext,
+            seal(&public, 7, BINDING, b"x").unwrap().ciphertext
         );
         assert_eq!(
             seal("not a key", 7, "b", b"x").unwrap_err().code(),
             Code::TenderWithoutEnvelopeKey
         );
-        // Padded: the envelope's length does not tell the price's digits.
+    }
+
+    /// Padded: the envelope's length does not tell the price's digits; a message longer than
+    /// an envelope holds is refused.
+    #[test]
+    fn pads_every_price_to_one_length_and_refuses_a_longer_one() {
+        let (m, public) = master_and_tender_key();
         let short = seal(&public, 7, "b", br#"{"package_price":"1"}"#).unwrap();
         let long = seal(&public, 7, "b", br#"{"package_price":"1234567.8901"}"#).unwrap();
         assert_eq!(short.ciphertext.len(), long.ciphertext.len());

@@ -173,73 +173,11 @@ pub fn ship(
     note: &DeliveryNote,
     today: NaiveDate,
 ) -> Result<Shipped> {
-    let (order_id, shipper_id, lines) = (note.order_id, note.shipper_id, note.lines);
+    let (order_id, shipper_id) = (note.order_id, note.shipper_id);
     let key = rules::idempotency_key(note.idempotency_key)?;
-    let attempt = |conn: &mut DbConn| {
-        super::super::write_tx(conn, |conn| {
-            let o = supplier_order(conn, order_id, shipper_id)?;
-            if let Some(k) = key {
-                if let Some(s) = existing_delivery(conn, order_id, shipper_id, k)? {
-                    return Ok(s);
-                }
-            }
-            let ols: Vec<(i64, rules::LineQuantities)> = lines_of(conn, order_id)?
-                .iter()
-                .map(|l| (l.id, l.quantities()))
-                .collect();
-            rules::check_delivery(r, o.state(), &ols, lines, today).map_err(StoreError::Invalid)?;
-            let id: i64 = diesel::insert_into(deliveries::table)
-                .values((
-                    deliveries::order_id.eq(order_id),
-                    deliveries::shipper_id.eq(shipper_id),
-                    deliveries::idempotency_key.eq(key),
-                    deliveries::shipped_at.eq(act.stamp()),
-                ))
-                .returning(deliveries::id)
-                .get_result(conn)?;
-            let late = act.stamp() > o.deliver_by;
-            for s in lines {
-                diesel::insert_into(delivery_lines::table)
-                    .values((
-                        delivery_lines::delivery_id.eq(id),
-                        delivery_lines::order_line_id.eq(s.order_line_id),
-                        delivery_lines::quantity.eq(s.quantity),
-                        delivery_lines::batch_no.eq(s.batch_no.trim()),
-                        delivery_lines::production_date.eq(s.production_date),
-                        delivery_lines::expiry_date.eq(s.expiry_date),
-                        delivery_lines::trace_codes.eq(s.trace_codes.join(",")),
-                        delivery_lines::late.eq(late),
-                    ))
-                    .execute(conn)?;
-                diesel::update(order_lines::table.find(s.order_line_id))
-                    .set(order_lines::shipped.eq(order_lines::shipped + s.quantity))
-                    .execute(conn)?;
-                if late {
-                    credit_event(
-                        conn,
-                        act,
-                        o.supplier_id,
-                        CreditEventKind::Late,
-                        Some(s.order_line_id),
-                        &format!("delivered after {}", o.deliver_by),
-                    )?;
-                }
-            }
-            let dl: Vec<DeliveryLine> = delivery_lines::table
-                .filter(delivery_lines::delivery_id.eq(id))
-                .order(delivery_lines::id.asc())
-                .select(DeliveryLine::as_select())
-                .load(conn)?;
-            audit::append(conn, act, "ship", "delivery", id, None::<&()>, Some(&dl))?;
-            follow_lines(conn, act, &o)?;
-            Ok(Shipped {
-                delivery_id: id,
-                created: true,
-                lines: dl,
-            })
-        })
-    };
-    match (attempt(conn), key) {
+    let written =
+        super::super::write_tx(conn, |conn| write_delivery(conn, act, r, note, key, today));
+    match (written, key) {
         // The same key sent twice at once: the second meets the first's row and returns it.
         (Err(StoreError::Conflict(_)), Some(key)) => {
             existing_delivery(conn, order_id, shipper_id, key)?
@@ -247,6 +185,92 @@ pub fn ship(
         }
         (r, _) => r,
     }
+}
+
+/// The body of `ship`, in its transaction: the delivery the key already wrote, or a new
+/// delivery with its lines, its audit record and the order's state followed.
+fn write_delivery(
+    conn: &mut DbConn,
+    act: &Act,
+    r: &DeliveryRules,
+    note: &DeliveryNote,
+    key: Option<&str>,
+    today: NaiveDate,
+) -> Result<Shipped> {
+    let (order_id, shipper_id, lines) = (note.order_id, note.shipper_id, note.lines);
+    let o = supplier_order(conn, order_id, shipper_id)?;
+    if let Some(k) = key {
+        if let Some(s) = existing_delivery(conn, order_id, shipper_id, k)? {
+            return Ok(s);
+        }
+    }
+    let ols: Vec<(i64, rules::LineQuantities)> = lines_of(conn, order_id)?
+        .iter()
+        .map(|l| (l.id, l.quantities()))
+        .collect();
+    rules::check_delivery(r, o.state(), &ols, lines, today).map_err(StoreError::Invalid)?;
+    let id: i64 = diesel::insert_into(deliveries::table)
+        .values((
+            deliveries::order_id.eq(order_id),
+            deliveries::shipper_id.eq(shipper_id),
+            deliveries::idempotency_key.eq(key),
+            deliveries::shipped_at.eq(act.stamp()),
+        ))
+        .returning(deliveries::id)
+        .get_result(conn)?;
+    let dl = write_delivery_lines(conn, act, &o, id, lines)?;
+    audit::append(conn, act, "ship", "delivery", id, None::<&()>, Some(&dl))?;
+    follow_lines(conn, act, &o)?;
+    Ok(Shipped {
+        delivery_id: id,
+        created: true,
+        lines: dl,
+    })
+}
+
+/// Writes a delivery's lines, adds them to the order lines' shipped quantities and, when the
+/// delivery is past the order's deadline, records a late delivery against the supplier per
+/// line; the delivery's lines as written.
+fn write_delivery_lines(
+    conn: &mut DbConn,
+    act: &Act,
+    o: &Order,
+    delivery_id: i64,
+    lines: &[ShipLine],
+) -> Result<Vec<DeliveryLine>> {
+    let late = act.stamp() > o.deliver_by;
+    for s in lines {
+        diesel::insert_into(delivery_lines::table)
+            .values((
+                delivery_lines::delivery_id.eq(delivery_id),
+                delivery_lines::order_line_id.eq(s.order_line_id),
+                delivery_lines::quantity.eq(s.quantity),
+                delivery_lines::batch_no.eq(s.batch_no.trim()),
+                delivery_lines::production_date.eq(s.production_date),
+                delivery_lines::expiry_date.eq(s.expiry_date),
+                delivery_lines::trace_codes.eq(s.trace_codes.join(",")),
+                delivery_lines::late.eq(late),
+            ))
+            .execute(conn)?;
+        diesel::update(order_lines::table.find(s.order_line_id))
+            .set(order_lines::shipped.eq(order_lines::shipped + s.quantity))
+            .execute(conn)?;
+        if late {
+            credit_event(
+                conn,
+                act,
+                o.supplier_id,
+                CreditEventKind::Late,
+                Some(s.order_line_id),
+                &format!("delivered after {}", o.deliver_by),
+            )?;
+        }
+    }
+    Ok(delivery_lines::table
+        .filter(delivery_lines::delivery_id.eq(delivery_id))
+        .order(delivery_lines::id.asc())
+        .select(DeliveryLine::as_select())
+        .load(conn)?)
 }
 
 pub use crate::domain::orders::Receipt;

@@ -68,6 +68,16 @@ pub fn read_signals(
     let from = now - chrono::Duration::days(window_days);
     let (f, n) = (sql_ts(from), sql_ts(now));
     let mut s = Signals::default();
+    read_order_line_signals(conn, &f, &n, &mut s)?;
+    read_report_counts(conn, &f, &n, &mut s)?;
+    read_drug_signals(conn, today, &mut s)?;
+    Ok(s)
+}
+
+/// The county signals of the order lines submitted in [f, n], per drug and county: lines
+/// declined as out of stock, lines overdue, and the lines, units ordered and units delivered
+/// that were due by `n` (orders without a county are left out).
+fn read_order_line_signals(conn: &mut DbConn, f: &str, n: &str, s: &mut Signals) -> Result<()> {
     let lines: Vec<LineSignal> = diesel::sql_query(format!(
         "SELECT products.drug_id AS drug_id, CAST(COALESCE(orders.county_id, 0) AS BIGINT) AS county_id, \
          CAST(SUM(CASE WHEN order_lines.declined_reason = {out_of_stock} THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
@@ -102,6 +112,12 @@ pub fn read_signals(
             .or_default()
             .insert(l.county_id, c);
     }
+    Ok(())
+}
+
+/// The institutions that reported each drug short in each county in [f, n] (withdrawn reports
+/// left out).
+fn read_report_counts(conn: &mut DbConn, f: &str, n: &str, s: &mut Signals) -> Result<()> {
     let reports: Vec<Triple> = diesel::sql_query(format!(
         "SELECT drug_id AS a, county_id AS b, CAST(COUNT(DISTINCT institution_id) AS BIGINT) AS c \
          FROM shortage_reports WHERE withdrawn_at IS NULL AND reported_at >= {f} AND reported_at <= {n} \
@@ -116,6 +132,12 @@ pub fn read_signals(
             .or_default()
             .reports = r.c;
     }
+    Ok(())
+}
+
+/// The drug-wide signals on `today`: the suppliers under contract and how many of them are
+/// interrupted, whether the drug was ever procured, whether a lot of it failed.
+fn read_drug_signals(conn: &mut DbConn, today: NaiveDate, s: &mut Signals) -> Result<()> {
     let t = sql_date(today);
     let contracted = contracted_by_drug(conn, today, None)?;
     let interrupted: Vec<Pair> = diesel::sql_query(format!(
@@ -148,7 +170,7 @@ pub fn read_signals(
         s.drugs.entry(p.a).or_default().failed_lot = true;
     }
     s.contracted = contracted;
-    Ok(s)
+    Ok(())
 }
 
 /// For many drugs at once (one pass over the window): the (county, institution) pairs that

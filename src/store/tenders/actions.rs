@@ -170,81 +170,107 @@ fn commercial_opening(conn: &mut DbConn, master: &MasterKey, t: &Tender, ls: &[L
         sealing::Mode::Server => None,
     };
     for l in ls {
-        let mut inputs = vec![];
-        for b in bids_of_lot(conn, l.id)?
-            .into_iter()
-            .filter(|b| b.status == BidStatus::Active)
-        {
-            let mut qualified = b.technical_result == Some(TechnicalResult::Passed);
-            let unit_price = if !qualified {
-                Money::ZERO
-            } else if let Some(opened) = by_quorum.as_mut() {
-                match opened.remove(&b.id) {
-                    Some(custody::Opened::Plain(p)) => match record_price(conn, &b, &p) {
-                        Ok(u) => u,
-                        Err(StoreError::Invalid(_)) => {
-                            qualified = false;
-                            invalid_at_opening(conn, &b, Code::EnvelopeUnopenable)?
-                        }
-                        Err(e) => return Err(e),
-                    },
-                    Some(custody::Opened::Invalid(code)) => {
-                        qualified = false;
-                        invalid_at_opening(conn, &b, code)?
-                    }
-                    None => {
-                        qualified = false;
-                        invalid_at_opening(conn, &b, Code::EnvelopeUnopenable)?
-                    }
-                }
-            } else {
-                open_price(conn, master, t, l, &b)?
-            };
-            inputs.push(BidInput {
-                bid_id: b.id,
-                supplier_id: b.supplier_id,
-                unit_price,
-                qualified,
-                technical_score: b.technical_score.map(Decimal::from),
-                final_submission_seq: b.submission_seq,
-            });
-        }
-        let window = tender_stages::demand_window_of(t.window_id)?;
-        let lot_input = LotInput {
-            lot_id: l.id,
-            max_unit_price: l.max_price(),
-            min_bidders: l.min_bidders as usize,
-            policy: l.award_policy()?,
-            reported_demand: demand_by_county(conn, window, l.drug_id)?,
-            default_share: Decimal::new(l.agreed_share_bp as i64, 4),
-        };
-        let result = award::award_lot(&lot_input, &inputs)?;
-        let (status, volume, share_bp) = match &result.outcome {
-            Outcome::Failed { .. } => (LotStatus::Failed, l.agreed_volume, l.agreed_share_bp),
-            Outcome::Awarded {
-                agreed_volume,
-                agreed_share,
-                ..
-            } => (
-                LotStatus::Awarded,
-                *agreed_volume,
-                (agreed_share * Decimal::from(10_000))
-                    .round()
-                    .try_into()
-                    .unwrap_or(l.agreed_share_bp),
-            ),
-        };
-        diesel::update(lots::table.find(l.id))
-            .set((
-                lots::status.eq(status),
-                lots::agreed_volume.eq(volume),
-                lots::agreed_share_bp.eq(share_bp),
-                lots::result_json.eq(Some(
-                    serde_json::to_string(&result).expect("award serializes"),
-                )),
-            ))
-            .execute(conn)?;
+        let inputs = opened_bids_of_lot(conn, master, t, l, &mut by_quorum)?;
+        record_lot_award(conn, t, l, &inputs)?;
     }
+    Ok(())
+}
+
+/// The lot's active bids as the award reads them: a qualified bid with the unit price its
+/// opened envelope gives (from the quorum's opening, or opened here with the server's key);
+/// a bid whose envelope cannot be opened for the bidder's reason is out of the award.
+fn opened_bids_of_lot(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    t: &Tender,
+    l: &Lot,
+    by_quorum: &mut Option<BTreeMap<i64, custody::Opened>>,
+) -> Result<Vec<BidInput>> {
+    let mut inputs = vec![];
+    for b in bids_of_lot(conn, l.id)?
+        .into_iter()
+        .filter(|b| b.status == BidStatus::Active)
+    {
+        let mut qualified = b.technical_result == Some(TechnicalResult::Passed);
+        let unit_price = if !qualified {
+            Money::ZERO
+        } else if let Some(opened) = by_quorum.as_mut() {
+            let (unit_price, opened_well) = quorum_price(conn, &b, opened.remove(&b.id))?;
+            qualified = opened_well;
+            unit_price
+        } else {
+            open_price(conn, master, t, l, &b)?
+        };
+        inputs.push(BidInput {
+            bid_id: b.id,
+            supplier_id: b.supplier_id,
+            unit_price,
+            qualified,
+            technical_score: b.technical_score.map(Decimal::from),
+            final_submission_seq: b.submission_seq,
+        });
+    }
+    Ok(inputs)
+}
+
+/// A qualified bid's price from what the quorum's opening found for its envelope: (the unit
+/// price recorded, true), or (zero, false) with the bid made invalid at the opening when the
+/// envelope did not open or does not read.
+fn quorum_price(
+    conn: &mut DbConn,
+    b: &Bid,
+    opened: Option<custody::Opened>,
+) -> Result<(Money, bool)> {
+    let code = match opened {
+        Some(custody::Opened::Plain(p)) => match record_price(conn, b, &p) {
+            Ok(u) => return Ok((u, true)),
+            Err(StoreError::Invalid(_)) => Code::EnvelopeUnopenable,
+            Err(e) => return Err(e),
+        },
+        Some(custody::Opened::Invalid(code)) => code,
+        None => Code::EnvelopeUnopenable,
+    };
+    Ok((invalid_at_opening(conn, b, code)?, false))
+}
+
+/// Computes a lot's award from its bids (and the demand reported for its drug) with the pure
+/// award function, and records it on the lot: status, agreed volume and share, the result.
+fn record_lot_award(conn: &mut DbConn, t: &Tender, l: &Lot, inputs: &[BidInput]) -> Result<()> {
+    let window = tender_stages::demand_window_of(t.window_id)?;
+    let lot_input = LotInput {
+        lot_id: l.id,
+        max_unit_price: l.max_price(),
+        min_bidders: l.min_bidders as usize,
+        policy: l.award_policy()?,
+        reported_demand: demand_by_county(conn, window, l.drug_id)?,
+        default_share: Decimal::new(l.agreed_share_bp as i64, 4),
+    };
+    let result = award::award_lot(&lot_input, inputs)?;
+    let (status, volume, share_bp) = match &result.outcome {
+        Outcome::Failed { .. } => (LotStatus::Failed, l.agreed_volume, l.agreed_share_bp),
+        Outcome::Awarded {
+            agreed_volume,
+            agreed_share,
+            ..
+        } => (
+            LotStatus::Awarded,
+            *agreed_volume,
+            (agreed_share * Decimal::from(10_000))
+                .round()
+                .try_into()
+                .unwrap_or(l.agreed_share_bp),
+        ),
+    };
+    diesel::update(lots::table.find(l.id))
+        .set((
+            lots::status.eq(status),
+            lots::agreed_volume.eq(volume),
+            lots::agreed_share_bp.eq(share_bp),
+            lots::result_json.eq(Some(
+                serde_json::to_string(&result).expect("award serializes"),
+            )),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -549,6 +549,35 @@ pub enum Opened {
 pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Opened>> {
     let y = quorum::point_hex(&t.envelope_key)
         .map_err(|_| StoreError::Conflict(Code::TenderWithoutEnvelopeKey.into()))?;
+    let (js, by_bid) = quorum_contributions(conn, t)?;
+    let lambdas = quorum::lagrange(&js.iter().map(|j| *j as u32).collect::<Vec<_>>());
+    let items = opening_items(conn, t.id)?;
+    // Each envelope: S = Σ λ_j·D_j, then the cipher; spread over the cores. None: the
+    // quorum's contributions to it are not all there (the opening waits).
+    let opened = across_cores(&items, &|i: &OpeningItem| {
+        open_envelope(t.id, &y, &lambdas, &by_bid, i)
+    });
+    let mut out = BTreeMap::new();
+    for (i, o) in items.iter().zip(opened) {
+        let Some(o) = o else {
+            tracing::warn!("bid {}: contributions missing at the opening", i.bid_id);
+            return Err(StoreError::Conflict(
+                Msg::new(Code::OpeningWaitsForCustodians)
+                    .arg("have", 0)
+                    .arg("need", t.quorum),
+            ));
+        };
+        out.insert(i.bid_id, o);
+    }
+    Ok(out)
+}
+
+/// The quorum that opens: the indices of the first k custodians who contributed, and per bid
+/// their contributions' D parts, in the order of those indices (None: not there).
+fn quorum_contributions(
+    conn: &mut DbConn,
+    t: &Tender,
+) -> Result<(Vec<i32>, BTreeMap<i64, Vec<Option<String>>>)> {
     let cs = custodians_of(conn, t.id)?;
     let js: Vec<i32> = cs
         .iter()
@@ -574,39 +603,49 @@ pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Ope
             by_bid.entry(b).or_insert_with(|| vec![None; js.len()])[*k] = Some(d);
         }
     }
-    let lambdas = quorum::lagrange(&js.iter().map(|j| *j as u32).collect::<Vec<_>>());
-    let items = opening_items(conn, t.id)?;
-    // Each envelope: S = Σ λ_j·D_j, then the cipher; spread over the cores. None: the
-    // quorum's contributions to it are not all there (the opening waits).
-    let open_one = |i: &OpeningItem| -> Option<Opened> {
-        // The envelope as stored now must be the one whose digest was published at the deadline.
-        let Ok(e) = Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest) else {
-            // Every envelope was checked well-formed, with its digest, when it was submitted:
-            // one that differs now was changed after the deadline.
-            return Some(Opened::Invalid(Code::EnvelopeAlteredAfterDeadline));
-        };
-        let points = by_bid
-            .get(&i.bid_id)?
-            .iter()
-            .map(|d| d.as_deref().and_then(|d| quorum::point_hex(d).ok()))
-            .collect::<Option<Vec<quorum::RistrettoPoint>>>()?;
-        let shared = quorum::combine(&lambdas, &points);
-        let binding = quorum::price_binding(t.id, i.lot_id, i.supplier_id);
-        Some(
-            match quorum::open_with_shared(&shared, &y, t.id, &binding, &e) {
-                Ok(p) => Opened::Plain(p),
-                Err(_) => Opened::Invalid(Code::EnvelopeUnopenable),
-            },
-        )
+    Ok((js, by_bid))
+}
+
+/// Opens one envelope from the quorum's contributions to it (weighted by `lambdas`) under the
+/// tender's key `y`. None: a contribution to it is missing.
+fn open_envelope(
+    tender_id: i64,
+    y: &quorum::RistrettoPoint,
+    lambdas: &[quorum::Scalar],
+    by_bid: &BTreeMap<i64, Vec<Option<String>>>,
+    i: &OpeningItem,
+) -> Option<Opened> {
+    // The envelope as stored now must be the one whose digest was published at the deadline.
+    let Ok(e) = Envelope::price_from_fields(&i.nonce, &i.ciphertext, &i.digest) else {
+        // Every envelope was checked well-formed, with its digest, when it was submitted:
+        // one that differs now was changed after the deadline.
+        return Some(Opened::Invalid(Code::EnvelopeAlteredAfterDeadline));
     };
+    let points = by_bid
+        .get(&i.bid_id)?
+        .iter()
+        .map(|d| d.as_deref().and_then(|d| quorum::point_hex(d).ok()))
+        .collect::<Option<Vec<quorum::RistrettoPoint>>>()?;
+    let shared = quorum::combine(lambdas, &points);
+    let binding = quorum::price_binding(tender_id, i.lot_id, i.supplier_id);
+    Some(
+        match quorum::open_with_shared(&shared, y, tender_id, &binding, &e) {
+            Ok(p) => Opened::Plain(p),
+            Err(_) => Opened::Invalid(Code::EnvelopeUnopenable),
+        },
+    )
+}
+
+/// `f` of every item, in order, computed over up to 8 threads.
+fn across_cores<T: Sync, R: Send>(items: &[T], f: &(impl Fn(&T) -> R + Sync)) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = items.len().div_ceil(threads).max(1);
-    let opened: Vec<Option<Opened>> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(open_one).collect::<Vec<_>>()))
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<_>>()))
             .collect();
         // A worker that panicked (a bug, never input: nothing above indexes or unwraps)
         // passes its panic on, and the opening's transaction rolls back.
@@ -614,20 +653,7 @@ pub fn open_by_quorum(conn: &mut DbConn, t: &Tender) -> Result<BTreeMap<i64, Ope
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
-    });
-    let mut out = BTreeMap::new();
-    for (i, o) in items.iter().zip(opened) {
-        let Some(o) = o else {
-            tracing::warn!("bid {}: contributions missing at the opening", i.bid_id);
-            return Err(StoreError::Conflict(
-                Msg::new(Code::OpeningWaitsForCustodians)
-                    .arg("have", 0)
-                    .arg("need", t.quorum),
-            ));
-        };
-        out.insert(i.bid_id, o);
-    }
-    Ok(out)
+    })
 }
 
 /// A user's registered custodian key, if any.
