@@ -3,14 +3,13 @@
 //! (`auditlog.action.CODE`), the actor's name and the record's; filtered by actor, action,
 //! record and date, a page at a time, newest first. The raw before/after on the entry's page.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use askama::Template;
 use chrono::{Duration, NaiveDate, TimeZone};
 use serde::Deserialize;
 
 use crate::app;
-use crate::domain::paging::PageRequest;
+use crate::domain::paging::{Page, PageRequest};
 use crate::domain::{Code, Invalid};
 use crate::i18n::Tr;
 use crate::store::audit::{Entry, Names, Search};
@@ -257,51 +256,17 @@ async fn audit_page(
     let q = q.into_inner();
     let asked = checked(&q, tz);
     let page = PageRequest::new(q.page.trim().parse().ok(), Some(PER_PAGE));
-    let p = v.p.clone();
-    let search = asked.clone().unwrap_or_default();
-    let valid = asked.is_ok();
-    let (found, names, (actors, actions), check) = run(&state, move |cx| {
-        let (found, mut names) = if valid {
-            app::audit::search(cx, &p, &search, &page)?
-        } else {
-            (
-                crate::domain::paging::Page {
-                    items: vec![],
-                    page: 1,
-                    per_page: PER_PAGE,
-                    total: 0,
-                },
-                Names::new(),
-            )
-        };
-        let (actors, actions, actor_names) = app::audit::choices(cx, &p)?;
-        names.extend(actor_names);
-        let choices = (actors, actions);
-        Ok((found, names, choices, app::audit::verify(cx, &p)?))
-    })
-    .await?;
-    let mut fields = filters(&t, &q, &actors, &actions, &names);
-    let status = match &asked {
-        Ok(_) => StatusCode::OK,
-        Err(es) => {
-            for e in es {
-                if let Some(f) = fields.iter_mut().find(|f| f.name == e.field) {
-                    f.error = Some(t.msg(&e.msg));
-                    f.error_code = e.msg.code.as_str();
-                }
+    let (p, search) = (v.p.clone(), asked.clone().ok());
+    let log = run(&state, move |cx| read_log(cx, &p, search.as_ref(), &page)).await?;
+    let mut fields = filters(&t, &q, &log.actors, &log.actions, &log.names);
+    if let Err(es) = &asked {
+        for e in es {
+            if let Some(f) = fields.iter_mut().find(|f| f.name == e.field) {
+                f.error = Some(t.msg(&e.msg));
+                f.error_code = e.msg.code.as_str();
             }
-            StatusCode::UNPROCESSABLE_ENTITY
         }
-    };
-    let chain = match &check.broken {
-        None => t
-            .get("audit.intact")
-            .replace("{n}", &check.records.to_string()),
-        Some(b) => t
-            .get("audit.broken")
-            .replace("{id}", &b.id.to_string())
-            .replace("{reason}", &b.reason),
-    };
+    }
     let params: Vec<(&str, String)> = vec![
         ("actor", q.actor.clone()),
         ("action", q.action.clone()),
@@ -312,28 +277,82 @@ async fn audit_page(
     ];
     let pager = asked
         .is_ok()
-        .then(|| Pager::of(&t, &found, "/audit", &params));
-    let entries = found
+        .then(|| Pager::of(&t, &log.found, "/audit", &params));
+    let entries = log
+        .found
         .items
         .iter()
         .map(|s| Line {
             id: s.entry.id,
-            sentence: sentence(&t, &names, &s.entry, s.sealed),
+            sentence: sentence(&t, &log.names, &s.entry, s.sealed),
             at: local(tz, &s.entry.at),
         })
         .collect();
     view::render(
-        status,
+        super::refused_status(asked.is_err()),
         &AuditPage {
             chrome: v.chrome(t.get("nav.audit")),
             heading: t.get("nav.audit").to_string(),
-            chain,
+            chain: chain_words(&t, &log.check),
             filters: fields,
             entries,
             pager,
             empty: t.get("page.no_results").to_string(),
         },
     )
+}
+
+/// What the audit page reads: the page of entries asked, the names of their actors and
+/// records, the filters' choices (every actor and action), the chain's check.
+struct Log {
+    found: Page<app::audit::Shown>,
+    names: Names,
+    actors: Vec<String>,
+    actions: Vec<String>,
+    check: crate::store::audit::Verification,
+}
+
+/// Reads the [`Log`]: the entries found by `search` (none when the search was refused).
+fn read_log(
+    cx: &app::Ctx,
+    p: &crate::domain::roles::Principal,
+    search: Option<&Search>,
+    page: &PageRequest,
+) -> Result<Log, Error> {
+    let (found, mut names) = match search {
+        Some(search) => app::audit::search(cx, p, search, page)?,
+        None => (
+            Page {
+                items: vec![],
+                page: 1,
+                per_page: PER_PAGE,
+                total: 0,
+            },
+            Names::new(),
+        ),
+    };
+    let (actors, actions, actor_names) = app::audit::choices(cx, p)?;
+    names.extend(actor_names);
+    Ok(Log {
+        found,
+        names,
+        actors,
+        actions,
+        check: app::audit::verify(cx, p)?,
+    })
+}
+
+/// What the chain's check says: intact (over how many records), or where it broke and why.
+fn chain_words(t: &Tr, check: &crate::store::audit::Verification) -> String {
+    match &check.broken {
+        None => t
+            .get("audit.intact")
+            .replace("{n}", &check.records.to_string()),
+        Some(b) => t
+            .get("audit.broken")
+            .replace("{id}", &b.id.to_string())
+            .replace("{reason}", &b.reason),
+    }
 }
 
 #[derive(Template)]

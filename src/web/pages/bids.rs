@@ -585,15 +585,43 @@ async fn receipt(
     q: web::Query<ReceiptQuery>,
 ) -> Result<HttpResponse, Error> {
     let (id, p, t) = (id.into_inner(), v.p.clone(), v.t);
-    let tz = state.config.time_zone;
     let r = run(&state, move |cx| bids::receipt(cx, &p, id)).await?;
+    let heading = format!("{} · {}", t.get("tender.bid_receipt"), r.tender.title);
+    view::ok(&ReceiptPage {
+        chrome: v.chrome(t.get("tender.bid_receipt")),
+        heading,
+        props: receipt_props(&t, state.config.time_zone, &r),
+        digests: vec![
+            (
+                t.get("tender.technical_envelope_sha_256").into(),
+                r.bid.technical_digest.clone(),
+            ),
+            (
+                t.get("tender.price_envelope_sha_256").into(),
+                r.bid.commercial_digest.clone(),
+            ),
+        ],
+        notes: receipt_notes(&t, &r),
+        back: Link::new(
+            format!("/tenders/{}", r.tender.id),
+            t.get("tender.back_to_the_tender"),
+        ),
+        print: t.get("formui.print").to_string(),
+        print_view: q.print.is_some(),
+    })
+}
+
+/// What a receipt certifies: tender, lot, product, capacity, the lot's ceiling, when it was
+/// received (province time and UTC), version, status; the price once the reader may see it;
+/// that the server sealed it, when it did.
+fn receipt_props(t: &Tr, tz: chrono_tz::Tz, r: &bids::BidReceipt) -> Vec<(String, String)> {
     let at = r.bid.submitted_at.and_utc();
     let received = format!(
         "{} ({} UTC)",
         at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"),
         at.format("%Y-%m-%d %H:%M:%S")
     );
-    let drug = super::pickers::drug_label(&t, &r.drug);
+    let drug = super::pickers::drug_label(t, &r.drug);
     let mut props = vec![
         (t.get("tender.tender").into(), r.tender.title.clone()),
         (
@@ -618,7 +646,7 @@ async fn receipt(
         ),
         (
             t.get("tender.maximum_valid_unit_price").into(),
-            yuan(&t, r.lot.max_unit_price),
+            yuan(t, r.lot.max_unit_price),
         ),
         (
             t.get("tender.received_at_province_time_utc").into(),
@@ -631,19 +659,23 @@ async fn receipt(
                 .to_string(),
         ),
     ];
-    if r.price {
-        if let Some(u) = r.bid.unit_price {
-            props.push((t.get("tender.unit_price").into(), yuan(&t, u)));
-        }
+    if let Some(u) = r.bid.unit_price.filter(|_| r.price) {
+        props.push((t.get("tender.unit_price").into(), yuan(t, u)));
     }
-    let mut notes = vec![];
-    let by_server = r.tender.sealing() == crate::sealing::Mode::Server;
-    if by_server {
+    if r.tender.sealing() == crate::sealing::Mode::Server {
         props.push((
             t.get("custody.sealing").into(),
             t.get("custody.sealed_by_server").into(),
         ));
     }
+    props
+}
+
+/// What the receipt tells its reader: that the price stays sealed until the opening (when the
+/// bidder sealed it), and to keep the receipt.
+fn receipt_notes(t: &Tr, r: &bids::BidReceipt) -> Vec<String> {
+    let mut notes = vec![];
+    let by_server = r.tender.sealing() == crate::sealing::Mode::Server;
     if !r.state.prices_opened() && !by_server {
         notes.push(
             t.get("tender.your_price_is_sealed_no_one_center_staff_include")
@@ -651,29 +683,7 @@ async fn receipt(
         );
     }
     notes.push(t.get("formui.receipt_keep").to_string());
-    let heading = format!("{} · {}", t.get("tender.bid_receipt"), r.tender.title);
-    view::ok(&ReceiptPage {
-        chrome: v.chrome(t.get("tender.bid_receipt")),
-        heading,
-        props,
-        digests: vec![
-            (
-                t.get("tender.technical_envelope_sha_256").into(),
-                r.bid.technical_digest.clone(),
-            ),
-            (
-                t.get("tender.price_envelope_sha_256").into(),
-                r.bid.commercial_digest.clone(),
-            ),
-        ],
-        notes,
-        back: Link::new(
-            format!("/tenders/{}", r.tender.id),
-            t.get("tender.back_to_the_tender"),
-        ),
-        print: t.get("formui.print").to_string(),
-        print_view: q.print.is_some(),
-    })
+    notes
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

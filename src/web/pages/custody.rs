@@ -5,7 +5,6 @@
 //! `app::custody`.
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -95,11 +94,7 @@ async fn page(
             sections.push(step_section(&t, tender, *step, errors_for(Some(tender.id))));
         }
     }
-    let status = if refused.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::refused_status(refused.is_some());
     view::render(
         status,
         &DetailPage {

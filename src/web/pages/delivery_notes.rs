@@ -102,6 +102,9 @@ pub fn receipt_words(t: &Tr, accepted: i64, rejected: i64, reason: Option<Reject
     s
 }
 
+/// The note's page: its head, its lines with their receipts (and the receipt forms while
+/// lines wait and the reader may confirm, none in the print view), `notice` from the last
+/// receipt, `typed`: a line's refused form as typed.
 fn note_page(
     v: &Viewer,
     tz: chrono_tz::Tz,
@@ -111,9 +114,59 @@ fn note_page(
     bare: bool,
 ) -> NotePage {
     let t = v.t;
-    let zh = t.zh();
     let (oid, nid) = (n.order.id, n.note.id);
     let base = format!("/orders/{oid}/deliveries/{nid}");
+    let waiting = n.lines.iter().filter(|l| l.receipt.is_none()).count();
+    let mut chrome = v.chrome(format!("{} {}", t.get("rcpt.note"), note_number(nid)));
+    chrome.notice = notice;
+    NotePage {
+        chrome,
+        heading: t.get("rcpt.note").to_string(),
+        order_href: format!("/orders/{oid}"),
+        order_label: format!("{} {}", t.get("rcpt.back_to_order"), order_number(oid)),
+        print_href: format!("{base}?print=1"),
+        bare,
+        props: note_props(&t, tz, &n),
+        lines: note_lines(&t, &n, typed.as_ref(), bare),
+        reasons: RejectReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str().to_string(),
+                    t.get(&format!("rcpt.reason.{r}")).to_string(),
+                )
+            })
+            .collect(),
+        accept_all: (n.may_confirm && waiting > 0 && !bare).then(|| format!("{base}/accept-all")),
+        base,
+    }
+}
+
+/// The head of the note: supplier, institution, the shipper (when another), order and note
+/// numbers, when it shipped.
+fn note_props(t: &Tr, tz: chrono_tz::Tz, n: &NoteView) -> Vec<(String, String)> {
+    let mut props = vec![
+        (t.get("rcpt.supplier").to_string(), n.names.supplier.clone()),
+        (
+            t.get("rcpt.institution").to_string(),
+            n.names.institution.clone(),
+        ),
+    ];
+    if n.shipper != n.names.supplier {
+        props.push((t.get("rcpt.shipper").to_string(), n.shipper.clone()));
+    }
+    props.push((t.get("rcpt.order").to_string(), order_number(n.order.id)));
+    props.push((t.get("rcpt.note_no").to_string(), note_number(n.note.id)));
+    props.push((
+        t.get("rcpt.shipped_at").to_string(),
+        local_time(tz, n.note.shipped_at),
+    ));
+    props
+}
+
+/// The note's lines: the drug in the reader's language, quantity, batch, dates, trace codes,
+/// the receipt and payable once confirmed, else its form (`receipt_fields`) unless `bare`.
+fn note_lines(t: &Tr, n: &NoteView, typed: Option<&Typed>, bare: bool) -> Vec<NoteLine> {
     let drug_of = |order_line: i64| {
         n.names
             .drugs
@@ -122,18 +175,17 @@ fn note_page(
             .map(|(_, d)| d.clone())
             .unwrap_or_default()
     };
-    let lines: Vec<NoteLine> = n
-        .lines
+    n.lines
         .iter()
         .enumerate()
         .map(|(i, l)| {
             let d = drug_of(l.order_line_id);
             let form_fields = (n.may_confirm && l.receipt.is_none() && !bare)
-                .then(|| receipt_fields(&t, l, typed.as_ref().filter(|x| x.line == l.id)));
+                .then(|| receipt_fields(t, l, typed.filter(|x| x.line == l.id)));
             NoteLine {
                 id: l.id,
                 no: i + 1,
-                drug: if zh || d.inn.trim().is_empty() {
+                drug: if t.zh() || d.inn.trim().is_empty() {
                     d.name_zh.clone()
                 } else {
                     d.inn.clone()
@@ -153,52 +205,12 @@ fn note_page(
                     .collect(),
                 receipt: l
                     .receipt
-                    .map(|_| receipt_words(&t, l.accepted, l.rejected, l.receipt_reason)),
-                payable: n.payables.get(&l.id).map(|p| yuan(&t, p.amount)),
+                    .map(|_| receipt_words(t, l.accepted, l.rejected, l.receipt_reason)),
+                payable: n.payables.get(&l.id).map(|p| yuan(t, p.amount)),
                 form_fields,
             }
         })
-        .collect();
-    let waiting = n.lines.iter().filter(|l| l.receipt.is_none()).count();
-    let mut props = vec![
-        (t.get("rcpt.supplier").to_string(), n.names.supplier.clone()),
-        (
-            t.get("rcpt.institution").to_string(),
-            n.names.institution.clone(),
-        ),
-    ];
-    if n.shipper != n.names.supplier {
-        props.push((t.get("rcpt.shipper").to_string(), n.shipper.clone()));
-    }
-    props.push((t.get("rcpt.order").to_string(), order_number(oid)));
-    props.push((t.get("rcpt.note_no").to_string(), note_number(nid)));
-    props.push((
-        t.get("rcpt.shipped_at").to_string(),
-        local_time(tz, n.note.shipped_at),
-    ));
-    let mut chrome = v.chrome(format!("{} {}", t.get("rcpt.note"), note_number(nid)));
-    chrome.notice = notice;
-    NotePage {
-        chrome,
-        heading: t.get("rcpt.note").to_string(),
-        order_href: format!("/orders/{oid}"),
-        order_label: format!("{} {}", t.get("rcpt.back_to_order"), order_number(oid)),
-        print_href: format!("{base}?print=1"),
-        bare,
-        props,
-        lines,
-        reasons: RejectReason::ALL
-            .iter()
-            .map(|r| {
-                (
-                    r.as_str().to_string(),
-                    t.get(&format!("rcpt.reason.{r}")).to_string(),
-                )
-            })
-            .collect(),
-        accept_all: (n.may_confirm && waiting > 0 && !bare).then(|| format!("{base}/accept-all")),
-        base,
-    }
+        .collect()
 }
 
 /// The receipt form of one line: what was typed (`mine`, when its form was refused, with its

@@ -6,6 +6,7 @@ use askama::Template;
 
 use super::{local_time, yuan};
 use crate::app::todo::{self, Figure, Item, Windows};
+use crate::domain::catalog::LicenceKind;
 use crate::domain::performance::percent;
 use crate::i18n::Tr;
 use crate::web::auth::Viewer;
@@ -42,6 +43,7 @@ fn fill(t: &Tr, key: &str, args: &[(&str, String)]) -> String {
     s
 }
 
+/// `path` with the query string of `params`.
 fn query(path: &str, params: &[(&str, String)]) -> String {
     format!(
         "{path}?{}",
@@ -51,48 +53,157 @@ fn query(path: &str, params: &[(&str, String)]) -> String {
 
 /// The line of an item: its words in the reader's language and where it leads.
 pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
-    let n = |c: &i64| ("n", c.to_string());
-    let at = |x: &chrono::NaiveDateTime| local_time(tz, *x);
-    let l = |kind, text, meta: String, href: String, class| Line {
-        kind,
-        text,
-        meta,
+    let (href, class) = target(i);
+    Line {
+        kind: kind(i),
+        text: sentence(t, i),
+        meta: detail(t, tz, i),
         href,
         class,
-    };
+    }
+}
+
+/// What kind of item it is: the line's class, and its sentence's key (`todo.KIND`).
+fn kind(i: &Item) -> &'static str {
     match i {
-        Item::TenderStep {
-            tender_id,
-            title,
-            step,
-        } => l(
-            "tender_step",
-            fill(
-                t,
-                "todo.tender_step",
-                &[
-                    ("title", title.clone()),
-                    ("step", t.get(&format!("todo.step.{step}")).to_string()),
-                ],
-            ),
-            String::new(),
-            format!("/tenders/{tender_id}"),
-            "",
-        ),
-        Item::Shortages { level, count } => l(
-            "shortages",
-            fill(
-                t,
-                "todo.shortages",
-                &[
-                    n(count),
-                    (
-                        "level",
-                        t.get(&format!("shortage.level.{level}")).to_string(),
-                    ),
-                ],
-            ),
-            String::new(),
+        Item::TenderStep { .. } => "tender_step",
+        Item::Shortages { .. } => "shortages",
+        Item::FailedMail { .. } => "failed_mail",
+        Item::Objections { .. } => "objections",
+        Item::OverduePayables { .. } => "overdue_payables",
+        Item::PayablesDue { .. } => "payables_due",
+        Item::ToAcknowledge { .. } => "to_acknowledge",
+        Item::ToShip { .. } => "to_ship",
+        Item::OpenTender { .. } => "open_tender",
+        Item::Licence { .. } => "licence",
+        Item::Declines { .. } => "declines",
+        Item::LateLines { .. } => "late_lines",
+        Item::ToConfirm { .. } => "to_confirm",
+        Item::BehindPace { .. } => "behind_pace",
+        Item::ShortageReports { .. } => "shortage_reports",
+        Item::Rate {
+            figure: Figure::TimelyRate,
+            ..
+        } => "timely_rate",
+        Item::Rate {
+            figure: Figure::FillRate,
+            ..
+        } => "fill_rate",
+        Item::OpenShortages { .. } => "open_shortages",
+        Item::LotsToScore { .. } => "lots_to_score",
+    }
+}
+
+/// What the line says: its kind's sentence with the item's figures, names and words filled.
+fn sentence(t: &Tr, i: &Item) -> String {
+    let n = |c: &i64| ("n", c.to_string());
+    let days = |d: &i64| ("days", d.to_string());
+    let title = |s: &String| ("title", s.clone());
+    let amount = |a: &i64| ("amount", yuan(t, *a));
+    let args = match i {
+        Item::TenderStep { title: x, step, .. } => {
+            vec![
+                title(x),
+                ("step", t.get(&format!("todo.step.{step}")).into()),
+            ]
+        }
+        Item::Shortages { level, count } => {
+            let level = t.get(&format!("shortage.level.{level}")).to_string();
+            vec![n(count), ("level", level)]
+        }
+        Item::Objections {
+            title: x, count, ..
+        } => vec![n(count), title(x)],
+        Item::LotsToScore { title: x, lots, .. } => vec![n(lots), title(x)],
+        Item::OpenTender { title: x, .. } => vec![title(x)],
+        Item::OverduePayables { count, amount: a }
+        | Item::PayablesDue {
+            count, amount: a, ..
+        } => {
+            vec![n(count), amount(a)]
+        }
+        Item::FailedMail { count }
+        | Item::ToAcknowledge { count, .. }
+        | Item::ToShip { count, .. }
+        | Item::ToConfirm { count, .. }
+        | Item::BehindPace { count }
+        | Item::OpenShortages { count } => vec![n(count)],
+        Item::Declines { count, days: d }
+        | Item::LateLines { count, days: d }
+        | Item::ShortageReports { count, days: d } => vec![n(count), days(d)],
+        Item::Rate { rate, .. } => vec![("rate", percent(*rate))],
+        Item::Licence {
+            kind: licence,
+            number,
+            expires_on,
+            expired,
+            ..
+        } => return licence_sentence(t, licence, number, expires_on, *expired),
+    };
+    fill(t, &format!("todo.{}", kind(i)), &args)
+}
+
+/// What a licence's line says: expired or expiring, which licence, and the day.
+fn licence_sentence(
+    t: &Tr,
+    licence: &LicenceKind,
+    number: &str,
+    expires_on: &chrono::NaiveDate,
+    expired: bool,
+) -> String {
+    let key = if expired {
+        "todo.licence_expired"
+    } else {
+        "todo.licence_expiring"
+    };
+    fill(
+        t,
+        key,
+        &[
+            ("kind", licence.label(t.lang).to_string()),
+            ("number", number.to_string()),
+            ("date", expires_on.to_string()),
+        ],
+    )
+}
+
+/// What the line shows beside its sentence: the deadline, date or period it is about (none
+/// for most items).
+fn detail(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> String {
+    let at = |x: &chrono::NaiveDateTime| local_time(tz, *x);
+    match i {
+        Item::PayablesDue { soonest, .. } => {
+            fill(t, "todo.first_due", &[("date", soonest.to_string())])
+        }
+        Item::ToAcknowledge { soonest, .. } | Item::ToShip { soonest, .. } => {
+            fill(t, "todo.soonest", &[("at", at(soonest))])
+        }
+        Item::OpenTender { deadline, .. } => fill(t, "todo.bids_close", &[("at", at(deadline))]),
+        Item::ToConfirm { oldest, .. } => fill(t, "todo.oldest_shipped", &[("at", at(oldest))]),
+        Item::Rate { from, to, .. } => fill(t, "todo.period", &period(*from, *to)),
+        _ => String::new(),
+    }
+}
+
+/// A period as the query parameters (and placeholders) `from` and `to`.
+fn period(from: chrono::NaiveDate, to: chrono::NaiveDate) -> [(&'static str, String); 2] {
+    [("from", from.to_string()), ("to", to.to_string())]
+}
+
+/// Where the line leads (the records it counts) and how it is marked: `bad`, `warn`, `good`
+/// or empty.
+fn target(i: &Item) -> (String, &'static str) {
+    let tender = |id: &i64| format!("/tenders/{id}");
+    let orders = |state: &str| query("/orders", &[("state", state.into())]);
+    let none_is_good = |count: &i64| if *count > 0 { "bad" } else { "good" };
+    match i {
+        Item::TenderStep { tender_id, .. } | Item::OpenTender { tender_id, .. } => {
+            (tender(tender_id), "")
+        }
+        Item::Objections { tender_id, .. } | Item::LotsToScore { tender_id, .. } => {
+            (tender(tender_id), "warn")
+        }
+        Item::Shortages { level, .. } => (
             query(
                 "/shortages",
                 &[("status", "open".into()), ("level", level.to_string())],
@@ -103,184 +214,40 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
                 "bad"
             },
         ),
-        Item::FailedMail { count } => l(
-            "failed_mail",
-            fill(t, "todo.failed_mail", &[n(count)]),
-            String::new(),
-            "/outbox".into(),
-            "bad",
+        Item::OpenShortages { count } => (
+            query("/shortages", &[("status", "open".into())]),
+            none_is_good(count),
         ),
-        Item::Objections {
-            tender_id,
-            title,
-            count,
-        } => l(
-            "objections",
-            fill(t, "todo.objections", &[n(count), ("title", title.clone())]),
-            String::new(),
-            format!("/tenders/{tender_id}"),
-            "warn",
-        ),
-        Item::OverduePayables { count, amount } => l(
-            "overdue_payables",
-            fill(
-                t,
-                "todo.overdue_payables",
-                &[n(count), ("amount", yuan(t, *amount))],
-            ),
-            String::new(),
+        Item::FailedMail { .. } => ("/outbox".into(), "bad"),
+        Item::OverduePayables { count, .. } => (
             query("/payables", &[("status", "overdue".into())]),
-            if *count > 0 { "bad" } else { "good" },
+            none_is_good(count),
         ),
-        Item::PayablesDue {
-            count,
-            amount,
-            soonest,
-        } => l(
-            "payables_due",
-            fill(
-                t,
-                "todo.payables_due",
-                &[n(count), ("amount", yuan(t, *amount))],
-            ),
-            fill(t, "todo.first_due", &[("date", soonest.to_string())]),
-            query("/payables", &[("status", "due".into())]),
-            "",
-        ),
-        Item::ToAcknowledge { count, soonest } => l(
-            "to_acknowledge",
-            fill(t, "todo.to_acknowledge", &[n(count)]),
-            fill(t, "todo.soonest", &[("at", at(soonest))]),
-            query("/orders", &[("state", "submitted".into())]),
-            "warn",
-        ),
-        Item::ToShip { count, soonest } => l(
-            "to_ship",
-            fill(t, "todo.to_ship", &[n(count)]),
-            fill(t, "todo.soonest", &[("at", at(soonest))]),
-            query("/orders", &[("state", "acknowledged".into())]),
-            "warn",
-        ),
-        Item::OpenTender {
-            tender_id,
-            title,
-            deadline,
-        } => l(
-            "open_tender",
-            fill(t, "todo.open_tender", &[("title", title.clone())]),
-            fill(t, "todo.bids_close", &[("at", at(deadline))]),
-            format!("/tenders/{tender_id}"),
-            "",
-        ),
+        Item::PayablesDue { .. } => (query("/payables", &[("status", "due".into())]), ""),
+        Item::ToAcknowledge { .. } => (orders("submitted"), "warn"),
+        Item::ToShip { .. } => (orders("acknowledged"), "warn"),
+        Item::ToConfirm { .. } => (orders("shipped"), "warn"),
         Item::Licence {
             supplier_id,
-            kind,
-            number,
-            expires_on,
             expired,
-        } => l(
-            "licence",
-            fill(
-                t,
-                if *expired {
-                    "todo.licence_expired"
-                } else {
-                    "todo.licence_expiring"
-                },
-                &[
-                    ("kind", kind.label(t.lang).to_string()),
-                    ("number", number.clone()),
-                    ("date", expires_on.to_string()),
-                ],
-            ),
-            String::new(),
+            ..
+        } => (
             format!("/suppliers/{supplier_id}"),
             if *expired { "bad" } else { "warn" },
         ),
-        Item::Declines { count, days } => l(
-            "declines",
-            fill(t, "todo.declines", &[n(count), ("days", days.to_string())]),
-            String::new(),
-            "/performance".into(),
-            "warn",
-        ),
-        Item::LateLines { count, days } => l(
-            "late_lines",
-            fill(
-                t,
-                "todo.late_lines",
-                &[n(count), ("days", days.to_string())],
-            ),
-            String::new(),
-            "/performance".into(),
-            "bad",
-        ),
-        Item::ToConfirm { count, oldest } => l(
-            "to_confirm",
-            fill(t, "todo.to_confirm", &[n(count)]),
-            fill(t, "todo.oldest_shipped", &[("at", at(oldest))]),
-            query("/orders", &[("state", "shipped".into())]),
-            "warn",
-        ),
-        Item::BehindPace { count } => l(
-            "behind_pace",
-            fill(t, "todo.behind_pace", &[n(count)]),
-            String::new(),
-            "/commitments".into(),
-            "warn",
-        ),
-        Item::ShortageReports { count, days } => l(
-            "shortage_reports",
-            fill(
-                t,
-                "todo.shortage_reports",
-                &[n(count), ("days", days.to_string())],
-            ),
-            String::new(),
-            "/shortage-reports".into(),
-            "",
-        ),
+        Item::Declines { .. } => ("/performance".into(), "warn"),
+        Item::LateLines { .. } => ("/performance".into(), "bad"),
+        Item::BehindPace { .. } => ("/commitments".into(), "warn"),
+        Item::ShortageReports { .. } => ("/shortage-reports".into(), ""),
         Item::Rate {
-            figure,
-            rate,
-            from,
-            to,
+            figure, from, to, ..
         } => {
-            let (kind, key, path) = match figure {
-                Figure::TimelyRate => ("timely_rate", "todo.timely_rate", "/performance"),
-                Figure::FillRate => ("fill_rate", "todo.fill_rate", "/performance/fill"),
+            let path = match figure {
+                Figure::TimelyRate => "/performance",
+                Figure::FillRate => "/performance/fill",
             };
-            let period = [("from", from.to_string()), ("to", to.to_string())];
-            l(
-                kind,
-                fill(t, key, &[("rate", percent(*rate))]),
-                fill(t, "todo.period", &period),
-                query(path, &period),
-                "",
-            )
+            (query(path, &period(*from, *to)), "")
         }
-        Item::OpenShortages { count } => l(
-            "open_shortages",
-            fill(t, "todo.open_shortages", &[n(count)]),
-            String::new(),
-            query("/shortages", &[("status", "open".into())]),
-            if *count > 0 { "bad" } else { "good" },
-        ),
-        Item::LotsToScore {
-            tender_id,
-            title,
-            lots,
-        } => l(
-            "lots_to_score",
-            fill(
-                t,
-                "todo.lots_to_score",
-                &[n(lots), ("title", title.clone())],
-            ),
-            String::new(),
-            format!("/tenders/{tender_id}"),
-            "warn",
-        ),
     }
 }
 

@@ -103,79 +103,73 @@ fn lot_cells(
     drug_ids: &BTreeMap<String, i64>,
 ) -> Result<LotSpec, Vec<Invalid>> {
     let refused = |m: Msg| Invalid::new("lots", m);
-    let mut errs = vec![];
-    let drug_id = match drug_ids.get(f[0]) {
-        Some(&d) => Some(d),
-        None => {
-            errs.push(refused(
-                bad(n, Code::LotLineUnknownDrug).arg("code", typed(f[0])),
-            ));
-            None
-        }
-    };
-    let max = match f.get(1).map(|p| Money::parse_positive("max_unit_price", p)) {
-        Some(Ok(m)) => Some(m),
-        Some(Err(_)) => {
-            errs.push(refused(
-                bad(n, Code::LotLineMaxPrice)
-                    .arg("value", typed(f[1]))
-                    .arg("max", Money::MAX_ENTERED),
-            ));
-            None
-        }
-        None => {
-            errs.push(refused(bad(n, Code::LotLineMissingPrice)));
-            None
-        }
-    };
-    let policy = lot_policy(n, f).map_err(|e| errs.push(e)).ok();
-    let min_bidders: Option<i32> = match f.get(3).filter(|s| !s.is_empty()) {
-        None => Some(2),
-        Some(s) => match bounds::whole("min_bidders", s, bounds::BIDDERS) {
-            Ok(m) => Some(m as i32),
-            Err(_) => {
-                errs.push(refused(
-                    bad(n, Code::LotLineMinBidders)
-                        .arg("value", typed(s))
-                        .arg("min", bounds::BIDDERS.start())
-                        .arg("max", bounds::BIDDERS.end()),
-                ));
-                None
-            }
-        },
-    };
+    let drug_id = lot_drug(n, f, drug_ids).map_err(refused);
+    let max = lot_max_price(n, f).map_err(refused);
+    let policy = lot_policy(n, f);
+    let min_bidders = lot_min_bidders(n, f).map_err(refused);
     let consistency = !matches!(f.get(4).map(|s| s.to_ascii_lowercase()), Some(ref s) if s == "no" || s == "否" || s == "false");
-    let share = match f.get(5).filter(|s| !s.is_empty()) {
-        None => Some(7000),
-        Some(s) => match bounds::parse_percent("agreed_share", s) {
-            Ok(p) if p > Decimal::ZERO => Some(
-                (p * Decimal::ONE_HUNDRED)
-                    .round()
-                    .try_into()
-                    .unwrap_or(7000),
-            ),
-            _ => {
-                errs.push(refused(
-                    bad(n, Code::LotLineAgreedShare).arg("value", typed(s)),
-                ));
-                None
-            }
-        },
-    };
+    let share = lot_share(n, f).map_err(refused);
     match (drug_id, max, policy, min_bidders, share) {
-        (Some(drug_id), Some(max), Some(policy), Some(min_bidders), Some(share))
-            if errs.is_empty() =>
-        {
-            Ok(LotSpec {
-                drug_id,
-                max_unit_price: max,
-                min_bidders,
-                consistency_required: consistency,
-                policy,
-                agreed_share_bp: share,
-            })
-        }
-        _ => Err(errs),
+        (Ok(drug_id), Ok(max), Ok(policy), Ok(min_bidders), Ok(share)) => Ok(LotSpec {
+            drug_id,
+            max_unit_price: max,
+            min_bidders,
+            consistency_required: consistency,
+            policy,
+            agreed_share_bp: share,
+        }),
+        (d, m, p, b, s) => Err([d.err(), m.err(), p.err(), b.err(), s.err()]
+            .into_iter()
+            .flatten()
+            .collect()),
+    }
+}
+
+/// The drug of line `n` (fields `f`), by its code.
+fn lot_drug(n: usize, f: &[&str], drug_ids: &BTreeMap<String, i64>) -> Result<i64, Msg> {
+    drug_ids
+        .get(f[0])
+        .copied()
+        .ok_or_else(|| bad(n, Code::LotLineUnknownDrug).arg("code", typed(f[0])))
+}
+
+/// The maximum unit price of line `n` (fields `f`): a positive amount, required.
+fn lot_max_price(n: usize, f: &[&str]) -> Result<Money, Msg> {
+    match f.get(1).map(|p| Money::parse_positive("max_unit_price", p)) {
+        Some(Ok(m)) => Ok(m),
+        Some(Err(_)) => Err(bad(n, Code::LotLineMaxPrice)
+            .arg("value", typed(f[1]))
+            .arg("max", Money::MAX_ENTERED)),
+        None => Err(bad(n, Code::LotLineMissingPrice)),
+    }
+}
+
+/// The minimum number of bidders of line `n` (fields `f`): 2 when not given.
+fn lot_min_bidders(n: usize, f: &[&str]) -> Result<i32, Msg> {
+    match f.get(3).filter(|s| !s.is_empty()) {
+        None => Ok(2),
+        Some(s) => match bounds::whole("min_bidders", s, bounds::BIDDERS) {
+            Ok(m) => Ok(m as i32),
+            Err(_) => Err(bad(n, Code::LotLineMinBidders)
+                .arg("value", typed(s))
+                .arg("min", bounds::BIDDERS.start())
+                .arg("max", bounds::BIDDERS.end())),
+        },
+    }
+}
+
+/// The agreed share of line `n` (fields `f`), a percentage above zero, in basis points: 70%
+/// when not given.
+fn lot_share(n: usize, f: &[&str]) -> Result<i32, Msg> {
+    match f.get(5).filter(|s| !s.is_empty()) {
+        None => Ok(7000),
+        Some(s) => match bounds::parse_percent("agreed_share", s) {
+            Ok(p) if p > Decimal::ZERO => Ok((p * Decimal::ONE_HUNDRED)
+                .round()
+                .try_into()
+                .unwrap_or(7000)),
+            _ => Err(bad(n, Code::LotLineAgreedShare).arg("value", typed(s))),
+        },
     }
 }
 

@@ -93,9 +93,6 @@ pub fn local_time(tz: chrono_tz::Tz, at: chrono::NaiveDateTime) -> String {
         .to_string()
 }
 
-/// A stored amount (1/10,000 yuan) in the reader's locale: `¥1,234.50` (`Tr::price`: more
-/// decimals only when the amount has them). Machine formats (CSV, JSON, a form's value) keep
-/// `Money`'s own text.
 /// A drug's name in the reader's language: its Chinese name, or its generic name (INN) in
 /// English (the Chinese name where no generic name is recorded).
 pub fn drug_name<'a>(t: &Tr, d: &'a crate::store::catalog::Drug) -> &'a str {
@@ -106,8 +103,21 @@ pub fn drug_name<'a>(t: &Tr, d: &'a crate::store::catalog::Drug) -> &'a str {
     }
 }
 
+/// A stored amount (1/10,000 yuan) in the reader's locale: `¥1,234.50` (`Tr::price`: more
+/// decimals only when the amount has them). Machine formats (CSV, JSON, a form's value) keep
+/// `Money`'s own text.
 pub fn yuan(t: &crate::i18n::Tr, v: i64) -> String {
     t.price(crate::domain::money::Money::from_ten_thousandths(v).decimal())
+}
+
+/// The status of a page: 422 when it shows a refused form again (with what was typed and
+/// its errors), else 200.
+pub fn refused_status(refused: bool) -> actix_web::http::StatusCode {
+    if refused {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    }
 }
 
 /// A list page searched by `q` and filtered by one closed set of words (`category`), a page

@@ -44,7 +44,6 @@ async fn order_list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let zh = t.zh();
     let only = match q.state.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) => Some(OrderState::parse("state", s).map_err(|e| Error::Invalid(vec![e]))?),
@@ -63,9 +62,26 @@ async fn order_list(
             only.map(|s| s.as_str().to_string()).unwrap_or_default(),
         )],
     );
-    let table = Table {
+    let table = order_table(&t, tz, now, &found.items, &names);
+    let actions = if v.p.role == Role::Institution {
+        vec![Link::new("/orders/new", t.get("order.new"))]
+    } else {
+        vec![]
+    };
+    paged_list(&v, "nav.orders", table, pager, actions)
+}
+
+/// The orders of the page: one row each (`order_row`).
+fn order_table(
+    t: &Tr,
+    tz: chrono_tz::Tz,
+    now: chrono::NaiveDateTime,
+    found: &[os::Order],
+    names: &std::collections::HashMap<i64, os::OrderNames>,
+) -> Table {
+    Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "ordui.order",
                 "order.drugs",
@@ -78,47 +94,70 @@ async fn order_list(
             ],
         ),
         rows: found
-            .items
             .iter()
             .map(|o| {
-                let open = matches!(
-                    o.state,
-                    OrderState::Submitted
-                        | OrderState::Acknowledged
-                        | OrderState::Shipped
-                        | OrderState::PartiallyReceived
-                );
-                let due = Cell::text(local_time(tz, o.deliver_by));
-                let n = names.get(&o.id).cloned().unwrap_or_default();
-                let mut state_text = t.get(&format!("order.state.{}", o.state)).to_string();
-                if o.urgent {
-                    state_text = format!("{state_text} · {}", t.get("ordui.urgent"));
-                }
-                vec![
-                    Cell::link(order_title(&t, o.id, &n), format!("/orders/{}", o.id)),
-                    Cell::text(drug_list(&n, zh)),
-                    Cell::text(n.supplier.clone()),
-                    Cell::text(n.institution.clone()),
-                    Cell::num(yuan(&t, n.amount)),
-                    Cell::text(state_text),
-                    Cell::text(local_time(tz, o.submitted_at)),
-                    if open && o.deliver_by < now {
-                        due.with_class("bad")
-                    } else {
-                        due
-                    },
-                ]
+                order_row(
+                    t,
+                    tz,
+                    now,
+                    o,
+                    &names.get(&o.id).cloned().unwrap_or_default(),
+                )
             })
             .collect(),
-    };
-    let actions = if v.p.role == Role::Institution {
-        vec![Link::new("/orders/new", t.get("order.new"))]
-    } else {
-        vec![]
-    };
+    }
+}
+
+/// An order's row of the list: its title (a link), drugs, parties, amount, state (urgent
+/// said), when submitted and the delivery deadline (marked when an open order is past it).
+fn order_row(
+    t: &Tr,
+    tz: chrono_tz::Tz,
+    now: chrono::NaiveDateTime,
+    o: &os::Order,
+    n: &os::OrderNames,
+) -> Vec<Cell> {
+    let open = matches!(
+        o.state,
+        OrderState::Submitted
+            | OrderState::Acknowledged
+            | OrderState::Shipped
+            | OrderState::PartiallyReceived
+    );
+    let due = Cell::text(local_time(tz, o.deliver_by));
+    let mut state_text = t.get(&format!("order.state.{}", o.state)).to_string();
+    if o.urgent {
+        state_text = format!("{state_text} · {}", t.get("ordui.urgent"));
+    }
+    vec![
+        Cell::link(order_title(t, o.id, n), format!("/orders/{}", o.id)),
+        Cell::text(drug_list(n, t.zh())),
+        Cell::text(n.supplier.clone()),
+        Cell::text(n.institution.clone()),
+        Cell::num(yuan(t, n.amount)),
+        Cell::text(state_text),
+        Cell::text(local_time(tz, o.submitted_at)),
+        if open && o.deliver_by < now {
+            due.with_class("bad")
+        } else {
+            due
+        },
+    ]
+}
+
+/// A list a page at a time (orders, payables), headed by the string `heading`, with its
+/// actions.
+fn paged_list(
+    v: &Viewer,
+    heading: &str,
+    table: Table,
+    pager: view::Pager,
+    actions: Vec<Link>,
+) -> Result<HttpResponse, Error> {
+    let t = v.t;
     view::ok(&ListPage {
-        chrome: v.chrome(t.get("nav.orders")),
-        heading: t.get("nav.orders").into(),
+        chrome: v.chrome(t.get(heading)),
+        heading: t.get(heading).into(),
         search: None,
         actions,
         table,
@@ -300,55 +339,23 @@ fn supplier_forms(
     state_word: OrderState,
     s: &mut Section,
 ) {
-    let zh = t.zh();
     if state_word == OrderState::Submitted {
         s.forms.push(Form::button(
             format!("/orders/{id}/acknowledge"),
             t.get("order.acknowledge"),
         ));
     }
-    let reasons: Vec<(String, String)> = DeclineReason::ALL
-        .iter()
-        .map(|r| {
-            (
-                r.as_str().to_string(),
-                t.get(&format!("order.decline.{}", r.as_str())).to_string(),
-            )
-        })
-        .collect();
+    let reasons = decline_reasons(t);
     for l in lines
         .iter()
         .filter(|l| l.declined_reason.is_none() && l.shipped < l.quantity)
     {
-        let drug = line_drug(names, l.id, zh);
+        let drug = line_drug(names, l.id, t.zh());
         if matches!(
             state_word,
             OrderState::Acknowledged | OrderState::Shipped | OrderState::PartiallyReceived
         ) {
-            s.forms.push(Form::new(
-                format!("/orders/{id}/ship"),
-                format!("{} · {drug}", t.get("order.ship")),
-                vec![
-                    Field {
-                        kind: "hidden",
-                        ..Field::text("order_line_id", "", &l.id.to_string())
-                    },
-                    Field::text(
-                        "quantity",
-                        t.get("order.quantity"),
-                        &(l.quantity - l.shipped).to_string(),
-                    )
-                    .required(),
-                    Field::text("batch_no", t.get("order.batch"), "").required(),
-                    Field::text("production_date", t.get("order.production_date"), "")
-                        .kind("date")
-                        .required(),
-                    Field::text("expiry_date", t.get("order.expiry_date"), "")
-                        .kind("date")
-                        .required(),
-                    Field::text("trace_codes", t.get("order.trace_codes"), ""),
-                ],
-            ));
+            s.forms.push(ship_form(t, id, l, &drug));
         }
         if l.shipped == 0
             && !matches!(
@@ -356,23 +363,65 @@ fn supplier_forms(
                 OrderState::Cancelled | OrderState::Closed | OrderState::Received
             )
         {
-            let mut f = Form::new(
-                format!("/order-lines/{}/decline", l.id),
-                format!("{} · {drug}", t.get("order.decline")),
-                vec![
-                    Field::select(
-                        "reason",
-                        t.get("order.reason"),
-                        "out_of_stock",
-                        reasons.clone(),
-                    ),
-                    Field::text("note", t.get("order.note"), ""),
-                ],
-            );
-            f.danger = true;
-            s.forms.push(f);
+            s.forms.push(decline_form(t, l, &drug, reasons.clone()));
         }
     }
+}
+
+/// The reasons a supplier may give for declining a line, in the reader's language.
+fn decline_reasons(t: &Tr) -> Vec<(String, String)> {
+    DeclineReason::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                t.get(&format!("order.decline.{}", r.as_str())).to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The form that ships what is left of line `l` of order `id`: quantity, batch, dates, trace
+/// codes.
+fn ship_form(t: &Tr, id: i64, l: &os::OrderLine, drug: &str) -> Form {
+    Form::new(
+        format!("/orders/{id}/ship"),
+        format!("{} · {drug}", t.get("order.ship")),
+        vec![
+            Field {
+                kind: "hidden",
+                ..Field::text("order_line_id", "", &l.id.to_string())
+            },
+            Field::text(
+                "quantity",
+                t.get("order.quantity"),
+                &(l.quantity - l.shipped).to_string(),
+            )
+            .required(),
+            Field::text("batch_no", t.get("order.batch"), "").required(),
+            Field::text("production_date", t.get("order.production_date"), "")
+                .kind("date")
+                .required(),
+            Field::text("expiry_date", t.get("order.expiry_date"), "")
+                .kind("date")
+                .required(),
+            Field::text("trace_codes", t.get("order.trace_codes"), ""),
+        ],
+    )
+}
+
+/// The form that declines line `l` with a reason and a note (irreversible: it asks first).
+fn decline_form(t: &Tr, l: &os::OrderLine, drug: &str, reasons: Vec<(String, String)>) -> Form {
+    let mut f = Form::new(
+        format!("/order-lines/{}/decline", l.id),
+        format!("{} · {drug}", t.get("order.decline")),
+        vec![
+            Field::select("reason", t.get("order.reason"), "out_of_stock", reasons),
+            Field::text("note", t.get("order.note"), ""),
+        ],
+    );
+    f.danger = true;
+    f
 }
 
 /// The delivery notes (each a link to its printable page, where the institution receives
@@ -388,44 +437,67 @@ fn deliveries_section(
     names: &os::OrderNames,
     mine: bool,
 ) -> Section {
-    use super::delivery_notes::note_number;
-    let zh = t.zh();
     let mut s = Section::new(t.get("order.deliveries"));
-    for n in notes {
-        let waiting = dls
-            .iter()
-            .filter(|d| d.delivery_id == n.id && d.receipt.is_none())
-            .count();
-        let mut label = format!(
-            "{} {} · {}",
-            t.get("rcpt.note"),
-            note_number(n.id),
-            local_time(tz, n.shipped_at)
+    s.links = notes
+        .iter()
+        .map(|n| note_link(t, tz, order_id, n, dls, mine))
+        .collect();
+    s.table = Some(delivered_table(t, order_id, dls, lines, names));
+    s
+}
+
+/// The link to a delivery note: its number, when it shipped and how many of its lines wait
+/// for their receipt (for the institution: to receive).
+fn note_link(
+    t: &Tr,
+    tz: chrono_tz::Tz,
+    order_id: i64,
+    n: &os::Delivery,
+    dls: &[os::DeliveryLine],
+    mine: bool,
+) -> Link {
+    use super::delivery_notes::note_number;
+    let waiting = dls
+        .iter()
+        .filter(|d| d.delivery_id == n.id && d.receipt.is_none())
+        .count();
+    let mut label = format!(
+        "{} {} · {}",
+        t.get("rcpt.note"),
+        note_number(n.id),
+        local_time(tz, n.shipped_at)
+    );
+    if waiting > 0 {
+        label = format!(
+            "{label} · {}",
+            t.get(if mine {
+                "ordui.to_receive"
+            } else {
+                "ordui.waiting_receipt"
+            })
+            .replace("{n}", &waiting.to_string())
         );
-        if waiting > 0 {
-            label = format!(
-                "{label} · {}",
-                t.get(if mine {
-                    "ordui.to_receive"
-                } else {
-                    "ordui.waiting_receipt"
-                })
-                .replace("{n}", &waiting.to_string())
-            );
-        }
-        s.links.push(Link::new(
-            format!("/orders/{order_id}/deliveries/{}", n.id),
-            label,
-        ));
     }
+    Link::new(format!("/orders/{order_id}/deliveries/{}", n.id), label)
+}
+
+/// The delivered lines: note, drug, quantity, batch, expiry, lateness and receipt.
+fn delivered_table(
+    t: &Tr,
+    order_id: i64,
+    dls: &[os::DeliveryLine],
+    lines: &[os::OrderLine],
+    names: &os::OrderNames,
+) -> Table {
+    use super::delivery_notes::note_number;
     let drug_of = |order_line: i64| {
         lines
             .iter()
             .find(|l| l.id == order_line)
-            .map(|l| line_drug(names, l.id, zh))
+            .map(|l| line_drug(names, l.id, t.zh()))
             .unwrap_or_default()
     };
-    s.table = Some(Table {
+    Table {
         columns: cols(
             t,
             &[
@@ -467,8 +539,7 @@ fn deliveries_section(
                 ]
             })
             .collect(),
-    });
-    s
+    }
 }
 
 #[post("/orders/{id}/acknowledge")]
@@ -592,31 +663,48 @@ async fn payable_list(
     q: web::Query<PayableQuery>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let zh = t.zh();
     let day = state.today();
     let p = v.p.clone();
-    let (status, unpaid) = match q.status.as_deref().map(str::trim) {
-        None | Some("") => ("", None),
-        Some("due") => ("due", Some((os::Unpaid::Due, day))),
-        Some("overdue") => ("overdue", Some((os::Unpaid::Overdue, day))),
-        Some(other) => {
-            let m = crate::domain::Msg::new(Code::NotOneOf)
-                .arg("value", other)
-                .arg("words", "due, overdue");
-            return Err(Error::Invalid(vec![Invalid::new("status", m)]));
-        }
-    };
+    let (status, unpaid) = unpaid_asked(q.status.as_deref())?;
+    let unpaid = unpaid.map(|u| (u, day));
     let page = page_asked(&q.page);
     let found = run(&state, move |cx| {
         orders::named_payables(cx, &p, unpaid, &page)
     })
     .await?;
     let pager = view::Pager::of(&t, &found, "/payables", &[("status", status.to_string())]);
-    let ps = &found.items;
-    let payer = v.p.role == Role::Institution;
-    let table = Table {
+    let table = payable_table(&t, day, &found.items);
+    // An institution's user gets each unpaid payable's "mark paid" link in the actions row.
+    let actions = if v.p.role == Role::Institution {
+        pay_links(&t, &found.items)
+    } else {
+        vec![]
+    };
+    paged_list(&v, "nav.payables", table, pager, actions)
+}
+
+/// The payables asked for (`?status=`): all, or the unpaid ones `due` or `overdue`, with the
+/// word kept for the pager; another word is refused.
+fn unpaid_asked(status: Option<&str>) -> Result<(&'static str, Option<os::Unpaid>), Error> {
+    match status.map(str::trim) {
+        None | Some("") => Ok(("", None)),
+        Some("due") => Ok(("due", Some(os::Unpaid::Due))),
+        Some("overdue") => Ok(("overdue", Some(os::Unpaid::Overdue))),
+        Some(other) => {
+            let m = crate::domain::Msg::new(Code::NotOneOf)
+                .arg("value", other)
+                .arg("words", "due, overdue");
+            Err(Error::Invalid(vec![Invalid::new("status", m)]))
+        }
+    }
+}
+
+/// The payables: order (a link to its delivery note), drug, parties, accepted units, amount,
+/// due day and status (paid, overdue on `day`, due).
+fn payable_table(t: &Tr, day: chrono::NaiveDate, ps: &[orders::NamedPayable]) -> Table {
+    Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "ordui.order",
                 "order.drug",
@@ -644,46 +732,36 @@ async fn payable_list(
                         super::delivery_notes::order_number(n.order_id),
                         format!("/orders/{}/deliveries/{}", n.order_id, n.note_id),
                     ),
-                    Cell::text(n.drug.label(zh)),
+                    Cell::text(n.drug.label(t.zh())),
                     Cell::text(n.institution.clone()),
                     Cell::text(n.supplier.clone()),
                     Cell::num(n.accepted.to_string()),
-                    Cell::num(yuan(&t, p.amount)),
+                    Cell::num(yuan(t, p.amount)),
                     Cell::text(p.due_on.to_string()),
                     status,
                 ]
             })
             .collect(),
-    };
-    let mut page = ListPage {
-        chrome: v.chrome(t.get("nav.payables")),
-        heading: t.get("nav.payables").into(),
-        search: None,
-        actions: vec![],
-        table,
-        pager: Some(pager),
-        empty: t.get("page.no_results").into(),
-    };
-    if payer {
-        // Each unpaid payable gets its "mark paid" link in the actions row.
-        page.actions = ps
-            .iter()
-            .map(|n| &n.payable)
-            .filter(|p| p.paid_at.is_none())
-            .map(|p| {
-                Link::new(
-                    format!("/payables/{}/pay", p.id),
-                    format!(
-                        "{} · {} · {}",
-                        t.get("order.mark_paid"),
-                        yuan(&t, p.amount),
-                        p.due_on
-                    ),
-                )
-            })
-            .collect();
     }
-    view::ok(&page)
+}
+
+/// The "mark paid" link of each unpaid payable: amount and due day.
+fn pay_links(t: &Tr, ps: &[orders::NamedPayable]) -> Vec<Link> {
+    ps.iter()
+        .map(|n| &n.payable)
+        .filter(|p| p.paid_at.is_none())
+        .map(|p| {
+            Link::new(
+                format!("/payables/{}/pay", p.id),
+                format!(
+                    "{} · {} · {}",
+                    t.get("order.mark_paid"),
+                    yuan(t, p.amount),
+                    p.due_on
+                ),
+            )
+        })
+        .collect()
 }
 
 #[get("/payables/{id}/pay")]

@@ -18,7 +18,6 @@ use crate::store::parties;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, DetailPage, Field, Form, Link, Section, Table};
 use crate::web::{db, run, AppState, Error};
-use actix_web::http::StatusCode;
 
 // ---------- institutions ----------
 
@@ -221,10 +220,7 @@ async fn institution_page(
     } else {
         vec![]
     };
-    let status = match refused {
-        None => StatusCode::OK,
-        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
-    };
+    let status = super::refused_status(refused.is_some());
     view::render(
         status,
         &DetailPage {

@@ -3,10 +3,10 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::local_time;
-use super::shortages::{cols, drug_choices, drug_label};
+use super::shortages::{cols, drug_choices, drug_namer};
 use crate::app::parties::acting_supplier;
 use crate::app::{self, shortage_picks, shortages};
 use crate::domain::alerts::AlertKind;
@@ -32,7 +32,6 @@ async fn reports_page(
     refused: Option<(ReportForm, Vec<crate::domain::Invalid>)>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let tz = state.config.time_zone;
     let inst = match v.p.role {
         Role::Institution => Some(v.p.institution_id.ok_or_else(Error::forbidden)?),
         Role::Center | Role::Regulator => None,
@@ -47,12 +46,57 @@ async fn reports_page(
         Ok((reports, geo, drugs, insts))
     })
     .await?;
-    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
-        drugs.iter().map(|d| (d.id, d)).collect();
     let mut s = Section::new(t.get("nav.shortage_reports"));
-    s.table = Some(Table {
+    let drug_name = drug_namer(&t, &drugs);
+    s.table = Some(reports_table(
+        &t,
+        state.config.time_zone,
+        &reports,
+        &geo,
+        &drug_name,
+        &insts,
+    ));
+    if inst.is_some() {
+        let form = report_form(&t, &drugs, refused.as_ref().map(|(f, _)| f));
+        s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
+    }
+    one_section_page(v, "nav.shortage_reports", s, refused.is_some())
+}
+
+/// A page of one section headed by the string `heading`: 422 when it shows a refused form
+/// again.
+fn one_section_page(
+    v: &Viewer,
+    heading: &str,
+    s: Section,
+    refused: bool,
+) -> Result<HttpResponse, Error> {
+    let t = v.t;
+    view::render(
+        super::refused_status(refused),
+        &DetailPage {
+            chrome: v.chrome(t.get(heading)),
+            heading: t.get(heading).into(),
+            props: vec![],
+            actions: vec![],
+            sections: vec![s],
+        },
+    )
+}
+
+/// The institutions' reports: when, which drug, where, who (the institution and its user) and
+/// what they noted.
+fn reports_table(
+    t: &crate::i18n::Tr,
+    tz: chrono_tz::Tz,
+    reports: &[(ss::Report, String, String)],
+    geo: &ss::Geo,
+    drug_name: &impl Fn(i64, &str) -> String,
+    insts: &BTreeMap<i64, String>,
+) -> Table {
+    Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "shortage.reported_at",
                 "shortage.drug",
@@ -67,12 +111,7 @@ async fn reports_page(
             .map(|(r, _, name)| {
                 vec![
                     Cell::text(local_time(tz, r.reported_at)),
-                    Cell::text(
-                        by_id
-                            .get(&r.drug_id)
-                            .map(|d| drug_label(&t, d))
-                            .unwrap_or(name.clone()),
-                    ),
+                    Cell::text(drug_name(r.drug_id, name)),
                     Cell::text(geo.name(r.county_id, t.lang)),
                     Cell::link(
                         insts.get(&r.institution_id).cloned().unwrap_or_default(),
@@ -83,40 +122,35 @@ async fn reports_page(
                 ]
             })
             .collect(),
-    });
-    let status = if refused.is_some() {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    if inst.is_some() {
-        let blank = ReportForm::default();
-        let f = refused.as_ref().map(|(f, _)| f).unwrap_or(&blank);
-        let form = Form::new(
-            "/shortage-reports",
-            t.get("shortage.report"),
-            vec![
-                Field::select(
-                    "drug_code",
-                    t.get("shortage.drug"),
-                    &f.drug_code,
-                    drug_choices(&t, &drugs, t.get("shortui.choose_drug")),
-                )
-                .required(),
-                Field::text("note", t.get("shortage.note"), &f.note),
-            ],
-        );
-        s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
     }
-    view::render(
-        status,
-        &DetailPage {
-            chrome: v.chrome(t.get("nav.shortage_reports")),
-            heading: t.get("nav.shortage_reports").into(),
-            props: vec![],
-            actions: vec![],
-            sections: vec![s],
-        },
+}
+
+/// The drug a party's form is about: a required choice among `drugs`, sent back by its code.
+fn drug_field(t: &crate::i18n::Tr, drugs: &[crate::store::catalog::Drug], code: &str) -> Field {
+    Field::select(
+        "drug_code",
+        t.get("shortage.drug"),
+        code,
+        drug_choices(t, drugs, t.get("shortui.choose_drug")),
+    )
+    .required()
+}
+
+/// The form that reports a shortage: empty or as typed.
+fn report_form(
+    t: &crate::i18n::Tr,
+    drugs: &[crate::store::catalog::Drug],
+    typed: Option<&ReportForm>,
+) -> Form {
+    let blank = ReportForm::default();
+    let f = typed.unwrap_or(&blank);
+    Form::new(
+        "/shortage-reports",
+        t.get("shortage.report"),
+        vec![
+            drug_field(t, drugs, &f.drug_code),
+            Field::text("note", t.get("shortage.note"), &f.note),
+        ],
     )
 }
 
@@ -162,7 +196,6 @@ async fn interruptions_page(
     refused: Option<(InterruptionForm, Vec<crate::domain::Invalid>)>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let tz = state.config.time_zone;
     let supplier = match v.p.role {
         Role::Supplier => Some(acting_supplier(
             &v.p,
@@ -177,19 +210,35 @@ async fn interruptions_page(
         Ok((rows, shortage_picks::drugs(cx)?, suppliers))
     })
     .await?;
-    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
-        drugs.iter().map(|d| (d.id, d)).collect();
-    let drug_name = |id: i64, fallback: &str| {
-        by_id
-            .get(&id)
-            .map(|d| drug_label(&t, d))
-            .unwrap_or(fallback.to_string())
-    };
+    let drug_name = drug_namer(&t, &drugs);
     let today = state.today();
     let mut s = Section::new(t.get("nav.interruptions"));
-    s.table = Some(Table {
+    s.table = Some(interruptions_table(
+        &t,
+        state.config.time_zone,
+        &rows,
+        &drug_name,
+        &suppliers,
+    ));
+    if supplier.is_some() {
+        s.forms.extend(end_forms(&t, &rows, today, &drug_name));
+        let form = declare_form(&t, &drugs, today, refused.as_ref().map(|(f, _)| f));
+        s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
+    }
+    one_section_page(v, "nav.interruptions", s, refused.is_some())
+}
+
+/// The suppliers' declarations: when, which drug, which supplier, why, from when until when.
+fn interruptions_table(
+    t: &crate::i18n::Tr,
+    tz: chrono_tz::Tz,
+    rows: &[(ss::Interruption, String, String)],
+    drug_name: &impl Fn(i64, &str) -> String,
+    suppliers: &BTreeMap<i64, String>,
+) -> Table {
+    Table {
         columns: cols(
-            &t,
+            t,
             &[
                 "shortage.declared_at",
                 "shortage.drug",
@@ -219,42 +268,30 @@ async fn interruptions_page(
                 ]
             })
             .collect(),
-    });
-    let status = if refused.is_some() {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    if supplier.is_some() {
-        for (r, _, name) in rows
-            .iter()
-            .filter(|(r, ..)| r.ends_on.is_none_or(|e| e >= today))
-        {
-            s.forms.push(
-                Form::button(
-                    format!("/supply-interruptions/{}/end", r.id),
-                    format!(
-                        "{} · {}",
-                        t.get("shortage.end_interruption"),
-                        drug_name(r.drug_id, name)
-                    ),
-                )
-                .danger(),
-            );
-        }
-        let form = declare_form(&t, &drugs, today, refused.as_ref().map(|(f, _)| f));
-        s.push_form(&t, form, refused.as_ref().map(|(_, es)| es.as_slice()));
     }
-    view::render(
-        status,
-        &DetailPage {
-            chrome: v.chrome(t.get("nav.interruptions")),
-            heading: t.get("nav.interruptions").into(),
-            props: vec![],
-            actions: vec![],
-            sections: vec![s],
-        },
-    )
+}
+
+/// A button that ends each interruption still running `today` (irreversible: it asks first).
+fn end_forms(
+    t: &crate::i18n::Tr,
+    rows: &[(ss::Interruption, String, String)],
+    today: chrono::NaiveDate,
+    drug_name: &impl Fn(i64, &str) -> String,
+) -> Vec<Form> {
+    rows.iter()
+        .filter(|(r, ..)| r.ends_on.is_none_or(|e| e >= today))
+        .map(|(r, _, name)| {
+            Form::button(
+                format!("/supply-interruptions/{}/end", r.id),
+                format!(
+                    "{} · {}",
+                    t.get("shortage.end_interruption"),
+                    drug_name(r.drug_id, name)
+                ),
+            )
+            .danger()
+        })
+        .collect()
 }
 
 /// The form that declares an interruption: empty (starting today) or as typed.
@@ -273,13 +310,7 @@ fn declare_form(
         "/supply-interruptions",
         t.get("shortage.declare"),
         vec![
-            Field::select(
-                "drug_code",
-                t.get("shortage.drug"),
-                &f.drug_code,
-                drug_choices(t, drugs, t.get("shortui.choose_drug")),
-            )
-            .required(),
+            drug_field(t, drugs, &f.drug_code),
             Field::text("reason", t.get("shortage.reason"), &f.reason).required(),
             Field::text("starts_on", t.get("shortage.starts_on"), &f.starts_on).kind("date"),
             Field::text("ends_on", t.get("shortage.ends_on"), &f.ends_on).kind("date"),

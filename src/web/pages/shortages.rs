@@ -62,6 +62,22 @@ pub(super) fn drug_choices(
     v
 }
 
+/// Names the drug of a row by its id: its label (`drug_label`) among `drugs`, else the name
+/// the row carries.
+pub(super) fn drug_namer<'a>(
+    t: &'a crate::i18n::Tr,
+    drugs: &'a [crate::store::catalog::Drug],
+) -> impl Fn(i64, &str) -> String + 'a {
+    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
+        drugs.iter().map(|d| (d.id, d)).collect();
+    move |id, fallback| {
+        by_id
+            .get(&id)
+            .map(|d| drug_label(t, d))
+            .unwrap_or_else(|| fallback.to_string())
+    }
+}
+
 #[get("/shortages")]
 async fn shortage_list(
     v: Viewer,
@@ -70,20 +86,7 @@ async fn shortage_list(
 ) -> Result<HttpResponse, Error> {
     shortages::may_read_shortages(&v.p)?;
     let t = v.t;
-    let tz = state.config.time_zone;
-    let drug_id = if q.drug.trim().is_empty() {
-        None
-    } else {
-        let text = q.drug.clone();
-        Some(db(&state, move |c| Ok(shortages::drug_named(c, "drug", &text))).await??)
-    };
-    let region_id = q.region.trim().parse::<i64>().ok();
-    let f = ListFilter {
-        open: ShortageStatus::parse("status", &q.status) != Ok(ShortageStatus::Resolved),
-        level: Level::parse("level", &q.level).ok(),
-        drug_id,
-        region_id,
-    };
+    let f = list_filter(&state, &q).await?;
     let p = v.p.clone();
     let (rows, regions, drugs) = run(&state, move |cx| {
         Ok((
@@ -94,43 +97,7 @@ async fn shortage_list(
     })
     .await?;
     let geo = ss::Geo::of(&regions)?;
-    let by_id: std::collections::BTreeMap<i64, &crate::store::catalog::Drug> =
-        drugs.iter().map(|d| (d.id, d)).collect();
-    let table = Table {
-        columns: cols(
-            &t,
-            &[
-                "shortage.drug",
-                "shortage.level",
-                "shortage.scope",
-                "shortage.counties",
-                "shortage.opened",
-                "shortage.updated",
-            ],
-        ),
-        rows: rows
-            .iter()
-            .map(|r| {
-                let s = &r.record;
-                let name = by_id
-                    .get(&s.drug_id)
-                    .map(|d| drug_label(&t, d))
-                    .unwrap_or_else(|| r.drug_name.clone());
-                vec![
-                    Cell::link(name, format!("/shortages/{}", s.id)),
-                    level_cell(&t, s.level),
-                    Cell::text(format!(
-                        "{} · {}",
-                        t.get(&format!("shortage.scope.{}", s.scope)),
-                        geo.name(s.region_id, t.lang)
-                    )),
-                    Cell::text(names_of(&t, &geo, &s.counties)),
-                    Cell::text(local_time(tz, s.opened_at)),
-                    Cell::text(local_time(tz, s.updated_at)),
-                ]
-            })
-            .collect(),
-    };
+    let table = shortage_table(&t, state.config.time_zone, &geo, &rows, &drugs);
     let search = list_search(&t, &q, &regions, &drugs);
     view::ok(&ListPage {
         chrome: v.chrome(t.get("nav.shortages")),
@@ -144,6 +111,69 @@ async fn shortage_list(
         pager: None,
         empty: t.get("shortage.none").into(),
     })
+}
+
+/// The list's filter as asked: open or resolved records, a level, a drug (by its code or
+/// name), a region.
+async fn list_filter(state: &web::Data<AppState>, q: &ListQuery) -> Result<ListFilter, Error> {
+    let drug_id = if q.drug.trim().is_empty() {
+        None
+    } else {
+        let text = q.drug.clone();
+        Some(db(state, move |c| Ok(shortages::drug_named(c, "drug", &text))).await??)
+    };
+    Ok(ListFilter {
+        open: ShortageStatus::parse("status", &q.status) != Ok(ShortageStatus::Resolved),
+        level: Level::parse("level", &q.level).ok(),
+        drug_id,
+        region_id: q.region.trim().parse::<i64>().ok(),
+    })
+}
+
+/// The shortage records: drug (a link to the record), level, scope, counties, when opened and
+/// last updated.
+fn shortage_table(
+    t: &crate::i18n::Tr,
+    tz: chrono_tz::Tz,
+    geo: &ss::Geo,
+    rows: &[ss::Listed],
+    drugs: &[crate::store::catalog::Drug],
+) -> Table {
+    let drug_name = drug_namer(t, drugs);
+    Table {
+        columns: cols(
+            t,
+            &[
+                "shortage.drug",
+                "shortage.level",
+                "shortage.scope",
+                "shortage.counties",
+                "shortage.opened",
+                "shortage.updated",
+            ],
+        ),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let s = &r.record;
+                vec![
+                    Cell::link(
+                        drug_name(s.drug_id, &r.drug_name),
+                        format!("/shortages/{}", s.id),
+                    ),
+                    level_cell(t, s.level),
+                    Cell::text(format!(
+                        "{} · {}",
+                        t.get(&format!("shortage.scope.{}", s.scope)),
+                        geo.name(s.region_id, t.lang)
+                    )),
+                    Cell::text(names_of(t, geo, &s.counties)),
+                    Cell::text(local_time(tz, s.opened_at)),
+                    Cell::text(local_time(tz, s.updated_at)),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// The list's filters: status, level, drug, region.
@@ -275,11 +305,7 @@ async fn record_page(
             );
         }
     }
-    let status = if refused.is_some() {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        actix_web::http::StatusCode::OK
-    };
+    let status = super::refused_status(refused.is_some());
     if v.p.can_administer() && rec.status == ShortageStatus::Open {
         let typed = refused.as_ref().map(|(f, _)| f);
         let form = response_form(&t, id, &geo, &picks, typed);

@@ -398,19 +398,15 @@ pub fn custody(
     custodians: &[crate::store::tenders::custody::Custodian],
     candidates: &[(i64, String, String)],
 ) -> Vec<Section> {
-    let (t, st) = (view.t, view.st);
+    let t = view.t;
     let mut s = Section::new(t.get("custody.key_custody"));
-    let n = custodians.len();
-    let k = tender.quorum;
-    if n > 0 {
-        s.text.push(
-            t.get("custody.quorum_of")
-                .replace("{k}", &k.to_string())
-                .replace("{n}", &n.to_string()),
-        );
+    s.text.push(if custodians.is_empty() {
+        t.get("custody.none_appointed").into()
     } else {
-        s.text.push(t.get("custody.none_appointed").into());
-    }
+        t.get("custody.quorum_of")
+            .replace("{k}", &tender.quorum.to_string())
+            .replace("{n}", &custodians.len().to_string())
+    });
     s.table = Some(Table {
         columns: cols(&[
             "#",
@@ -430,6 +426,24 @@ pub fn custody(
             })
             .collect(),
     });
+    key_progress(view, tender, custodians, &mut s);
+    let mut out = vec![s];
+    if view.p.can_administer() && view.st == TenderState::Draft {
+        out.push(appoint(view, tender, custodians, candidates));
+    }
+    out
+}
+
+/// Where the tender key stands: waiting for the custodians' dealing, or formed (shown whole
+/// as code); past the technical results, how many contributions the opening still waits for.
+fn key_progress(
+    view: &View,
+    tender: &ts::Tender,
+    custodians: &[crate::store::tenders::custody::Custodian],
+    s: &mut Section,
+) {
+    let t = view.t;
+    let (n, k) = (custodians.len(), tender.quorum);
     if tender.envelope_key.is_empty() {
         if n > 0 {
             let dealt = custodians.iter().filter(|c| c.dealt_at.is_some()).count();
@@ -451,43 +465,45 @@ pub fn custody(
         .iter()
         .filter(|c| c.contributed_at.is_some())
         .count();
-    if st == TenderState::TechnicalPublished && (contributed as i32) < k {
+    if view.st == TenderState::TechnicalPublished && (contributed as i32) < k {
         s.text.push(
             t.get("custody.opening_waits")
                 .replace("{have}", &contributed.to_string())
                 .replace("{k}", &k.to_string()),
         );
     }
-    let mut out = vec![s];
-    if view.p.can_administer() && st == TenderState::Draft {
-        let mut s = Section::new(t.get("custody.appoint"));
-        if candidates.is_empty() {
-            s.text.push(t.get("custody.no_candidates").into());
-        } else {
-            let chosen: Vec<i64> = custodians.iter().map(|c| c.user_id).collect();
-            let quorum = if n > 0 {
-                k.to_string()
-            } else {
-                crate::store::tenders::custody::DEFAULT_QUORUM.to_string()
-            };
-            s.text.push(
-                t.get("custody.appoint_help")
-                    .replace(
-                        "{n}",
-                        &crate::store::tenders::custody::DEFAULT_CUSTODIANS.to_string(),
-                    )
-                    .replace(
-                        "{k}",
-                        &crate::store::tenders::custody::DEFAULT_QUORUM.to_string(),
-                    ),
-            );
-            s.forms.push(super::custody::appoint_form(
-                &t, view.id, candidates, &chosen, &quorum,
-            ));
-        }
-        out.push(s);
+}
+
+/// Center staff appoint a draft's custodians among `candidates` (the ones appointed chosen, the
+/// quorum kept, else the defaults'), or learn there is no one to appoint.
+fn appoint(
+    view: &View,
+    tender: &ts::Tender,
+    custodians: &[crate::store::tenders::custody::Custodian],
+    candidates: &[(i64, String, String)],
+) -> Section {
+    use crate::store::tenders::custody::{DEFAULT_CUSTODIANS, DEFAULT_QUORUM};
+    let t = view.t;
+    let mut s = Section::new(t.get("custody.appoint"));
+    if candidates.is_empty() {
+        s.text.push(t.get("custody.no_candidates").into());
+        return s;
     }
-    out
+    let chosen: Vec<i64> = custodians.iter().map(|c| c.user_id).collect();
+    let quorum = if custodians.is_empty() {
+        DEFAULT_QUORUM.to_string()
+    } else {
+        tender.quorum.to_string()
+    };
+    s.text.push(
+        t.get("custody.appoint_help")
+            .replace("{n}", &DEFAULT_CUSTODIANS.to_string())
+            .replace("{k}", &DEFAULT_QUORUM.to_string()),
+    );
+    s.forms.push(super::custody::appoint_form(
+        &t, view.id, candidates, &chosen, &quorum,
+    ));
+    s
 }
 
 /// The envelope digests fixed at the deadline: lot and digest, for bidders to find their

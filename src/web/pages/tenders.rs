@@ -191,6 +191,8 @@ struct TenderData {
     names: BTreeMap<i64, String>,
 }
 
+/// Reads what a tender's page shows ([`TenderData`]); `supplier`: the reader's supplier, whose
+/// own bids it reads.
 async fn tender_data(
     v: &Viewer,
     state: &web::Data<AppState>,
@@ -256,90 +258,37 @@ async fn render_tender(
     refused: Option<(String, Vec<Invalid>)>,
 ) -> Result<HttpResponse, Error> {
     let t = v.t;
-    let now = state.clock.now();
     let supplier = v.p.supplier_id.filter(|_| v.p.role == Role::Supplier);
-    let TenderData {
-        tender,
-        lots,
-        objections,
-        mine,
-        contracts,
-        names,
-    } = tender_data(v, state, id, supplier).await?;
-    let st = ts::effective_state(&tender, now);
-    let mut props = tender_props(&t, state.config.time_zone, &tender, st);
-    let quorum = tender.sealing() == crate::sealing::Mode::Quorum;
+    let d = tender_data(v, state, id, supplier).await?;
+    let st = ts::effective_state(&d.tender, state.clock.now());
+    let quorum = d.tender.sealing() == crate::sealing::Mode::Quorum;
+    let (custody, bids) = custody_and_review(v, state, &d, st, quorum).await?;
+    let mut props = tender_props(&t, state.config.time_zone, &d.tender, st);
     if !quorum {
         props.push((
             t.get("custody.sealing").into(),
             t.get("custody.sealed_by_server").into(),
         ));
     }
-    let appointing = quorum && v.p.can_administer() && st == TenderState::Draft;
-    let lot_ids: Vec<(i64, i32, PolicyKind)> = lots
-        .iter()
-        .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
-        .collect();
-    let (p, for_review) = (v.p.clone(), tender.clone());
-    let (custodians, digests, candidates, bids) = run(state, move |cx| {
-        let (cs, digests, candidates) = custody_of(cx, &p, id, quorum, appointing)?;
-        let bids = crate::app::bids::under_review(cx, &p, &for_review, &lot_ids)?;
-        Ok((cs, digests, candidates, bids))
-    })
-    .await?;
-    let mut sections = vec![];
-
     let view = super::tender_sections::View {
         t,
         p: &v.p,
         id,
         st,
         supplier,
-        lots: &lots,
-        names: &names,
+        lots: &d.lots,
+        names: &d.names,
     };
-    sections.push(super::tender_sections::lots(&view));
-    if supplier.is_some() {
-        sections.push(super::tender_sections::own_bids(&view, &mine));
-    }
-    // Staff, regulators and experts: the bids under review (never a price before the opening).
-    if let Some(bids) = &bids {
-        sections.push(super::tender_sections::review(&view, bids));
-    }
-    if !objections.is_empty() {
-        sections.push(super::tender_sections::objections(&view, &objections));
-    }
-    if !contracts.is_empty() {
-        sections.push(super::tender_sections::contracts(&view, &contracts));
-    }
-    if quorum {
-        sections.extend(super::tender_sections::custody(
-            &view,
-            &tender,
-            &custodians,
-            &candidates,
-        ));
-    }
-    if let Some(list) = &digests {
-        sections.push(super::tender_sections::digests(&view, list));
-    }
-    if v.p.can_administer() {
-        sections.push(super::tender_sections::next_step(&view, refused.as_ref()));
-    }
+    let sections = tender_sections(&view, &d, &custody, bids.as_deref(), refused.as_ref());
     let mut actions = vec![];
     if st.award_published() {
         actions.push(Link::new("/results", t.get("tender.public_results")));
     }
-    let status = if refused.is_some() {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        actix_web::http::StatusCode::OK
-    };
     view::render(
-        status,
+        super::refused_status(refused.is_some()),
         &DetailPage {
-            chrome: v.chrome(&tender.title),
-            heading: tender.title.clone(),
+            chrome: v.chrome(&d.tender.title),
+            heading: d.tender.title.clone(),
             props,
             actions,
             sections,
@@ -347,24 +296,90 @@ async fn render_tender(
     )
 }
 
+/// The sections of a tender's page, each shown only to those who may see it: the lots, a
+/// supplier's own bids, the bids under review, objections, contracts, key custody, the
+/// envelope digests, the center's next step.
+fn tender_sections(
+    view: &super::tender_sections::View,
+    d: &TenderData,
+    custody: &Custody,
+    bids: Option<&[crate::app::bids::UnderReview]>,
+    refused: Option<&(String, Vec<Invalid>)>,
+) -> Vec<Section> {
+    use super::tender_sections as sections;
+    let mut out = vec![sections::lots(view)];
+    if view.supplier.is_some() {
+        out.push(sections::own_bids(view, &d.mine));
+    }
+    // Staff, regulators and experts: the bids under review (never a price before the opening).
+    if let Some(bids) = bids {
+        out.push(sections::review(view, bids));
+    }
+    if !d.objections.is_empty() {
+        out.push(sections::objections(view, &d.objections));
+    }
+    if !d.contracts.is_empty() {
+        out.push(sections::contracts(view, &d.contracts));
+    }
+    if d.tender.sealing() == crate::sealing::Mode::Quorum {
+        out.extend(sections::custody(
+            view,
+            &d.tender,
+            &custody.custodians,
+            &custody.candidates,
+        ));
+    }
+    if let Some(list) = &custody.digests {
+        out.push(sections::digests(view, list));
+    }
+    if view.p.can_administer() {
+        out.push(sections::next_step(view, refused));
+    }
+    out
+}
+
+/// A tender's key custody (`custody_of`) and its bids under review as the reader may see them
+/// at state `st`.
+async fn custody_and_review(
+    v: &Viewer,
+    state: &web::Data<AppState>,
+    d: &TenderData,
+    st: TenderState,
+    quorum: bool,
+) -> Result<(Custody, Option<Vec<crate::app::bids::UnderReview>>), Error> {
+    let appointing = quorum && v.p.can_administer() && st == TenderState::Draft;
+    let lot_ids: Vec<(i64, i32, PolicyKind)> = d
+        .lots
+        .iter()
+        .map(|x| (x.0.id, x.0.lot_no, x.0.policy))
+        .collect();
+    let (p, for_review, id) = (v.p.clone(), d.tender.clone(), d.tender.id);
+    run(state, move |cx| {
+        let custody = custody_of(cx, &p, id, quorum, appointing)?;
+        let bids = crate::app::bids::under_review(cx, &p, &for_review, &lot_ids)?;
+        Ok((custody, bids))
+    })
+    .await
+}
+
 /// A quorum tender's custodians, its envelope digests (once fixed) and, while center staff may
-/// appoint, whom they may appoint.
-#[allow(clippy::type_complexity)]
+/// appoint, whom they may appoint (center users with a key).
+struct Custody {
+    custodians: Vec<ts::custody::Custodian>,
+    digests: Option<Vec<(i32, String)>>,
+    candidates: Vec<(i64, String, String)>,
+}
+
+/// Reads a tender's [`Custody`]: custodians only of a quorum tender, candidates only while
+/// `appointing`.
 fn custody_of(
     cx: &crate::app::Ctx,
     p: &crate::domain::roles::Principal,
     id: i64,
     quorum: bool,
     appointing: bool,
-) -> Result<
-    (
-        Vec<ts::custody::Custodian>,
-        Option<Vec<(i32, String)>>,
-        Vec<(i64, String, String)>,
-    ),
-    Error,
-> {
-    let cs = if quorum {
+) -> Result<Custody, Error> {
+    let custodians = if quorum {
         crate::app::custody::custodians(cx, p, id)?.1
     } else {
         vec![]
@@ -374,7 +389,11 @@ fn custody_of(
     } else {
         vec![]
     };
-    Ok((cs, crate::app::custody::digest_list(cx, p, id)?, candidates))
+    Ok(Custody {
+        custodians,
+        digests: crate::app::custody::digest_list(cx, p, id)?,
+        candidates,
+    })
 }
 
 #[derive(Deserialize)]

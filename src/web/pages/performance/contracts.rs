@@ -58,6 +58,18 @@ struct Row<'a> {
 
 /// Execution per contract, furthest behind first.
 fn execution_report(t: &Tr, names: &Names, rows: &[Row]) -> Result<Report, Error> {
+    Ok(report(
+        "contracts",
+        t.get("perf.contracts").into(),
+        execution_chart(t, names, rows)?,
+        execution_table(t, names, rows),
+        vec![t.get("perf.execution_note").into()],
+    ))
+}
+
+/// The chart of the first rows (those furthest behind): each contract's execution beside its
+/// pace; none without contracts.
+fn execution_chart(t: &Tr, names: &Names, rows: &[Row]) -> Result<Option<String>, Error> {
     let label = |r: &Row| {
         format!(
             "#{} {} · {}",
@@ -67,7 +79,7 @@ fn execution_report(t: &Tr, names: &Names, rows: &[Row]) -> Result<Report, Error
         )
     };
     let shown: Vec<&Row> = rows.iter().take(CHART_ROWS).collect();
-    let chart = (!shown.is_empty())
+    (!shown.is_empty())
         .then(|| {
             charts::bars(
                 &shown.iter().map(|r| label(r)).collect::<Vec<_>>(),
@@ -84,8 +96,13 @@ fn execution_report(t: &Tr, names: &Names, rows: &[Row]) -> Result<Report, Error
                 true,
             )
         })
-        .transpose()?;
-    let table = Table {
+        .transpose()
+}
+
+/// Every contract's row: contract (a link to its execution by month), supplier, drug,
+/// region, committed and purchased volumes, execution, pace, whether it is behind.
+fn execution_table(t: &Tr, names: &Names, rows: &[Row]) -> Table {
+    Table {
         columns: cols(
             t,
             &[
@@ -129,14 +146,7 @@ fn execution_report(t: &Tr, names: &Names, rows: &[Row]) -> Result<Report, Error
                 ]
             })
             .collect(),
-    };
-    Ok(report(
-        "contracts",
-        t.get("perf.contracts").into(),
-        chart,
-        table,
-        vec![t.get("perf.execution_note").into()],
-    ))
+    }
 }
 
 #[get("/performance/contracts/{id}")]
