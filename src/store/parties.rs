@@ -249,16 +249,21 @@ pub fn update_institution(
     id: i64,
     input: &InstitutionInput,
 ) -> Result<Institution> {
-    let what = ("update", "institution", id);
-    super::audited_update(conn, act, what, get_institution, |conn| {
-        let holder = institution_by_code(conn, &input.code)?.map(|o| o.id);
-        super::unique_but_for(holder, id, "code", Code::InstitutionExists, &input.code)?;
-        let changes = institution_changes(conn, Some(id), input)?;
-        diesel::update(institutions::table.find(id))
-            .set(&changes)
-            .execute(conn)?;
-        Ok(())
-    })
+    super::audited_update(
+        conn,
+        act,
+        ("update", "institution", id),
+        get_institution,
+        |conn| {
+            let holder = institution_by_code(conn, &input.code)?.map(|o| o.id);
+            super::unique_but_for(holder, id, "code", Code::InstitutionExists, &input.code)?;
+            let changes = institution_changes(conn, Some(id), input)?;
+            diesel::update(institutions::table.find(id))
+                .set(&changes)
+                .execute(conn)?;
+            Ok(())
+        },
+    )
 }
 
 /// Changes only the contact e-mails: what an institution's own user may edit.
@@ -268,13 +273,18 @@ pub fn set_institution_emails(
     id: i64,
     emails: &str,
 ) -> Result<Institution> {
-    let what = ("update_contacts", "institution", id);
-    super::audited_update(conn, act, what, get_institution, |conn| {
-        diesel::update(institutions::table.find(id))
-            .set(institutions::emails.eq(emails))
-            .execute(conn)?;
-        Ok(())
-    })
+    super::audited_update(
+        conn,
+        act,
+        ("update_contacts", "institution", id),
+        get_institution,
+        |conn| {
+            diesel::update(institutions::table.find(id))
+                .set(institutions::emails.eq(emails))
+                .execute(conn)?;
+            Ok(())
+        },
+    )
 }
 
 // ---------- suppliers ----------
@@ -438,16 +448,21 @@ pub fn update_supplier(
     id: i64,
     input: &SupplierInput,
 ) -> Result<Supplier> {
-    let what = ("update", "supplier", id);
-    super::audited_update(conn, act, what, get_supplier, |conn| {
-        let holder = supplier_by_uscc(conn, &input.uscc)?.map(|o| o.id);
-        super::unique_but_for(holder, id, "uscc", Code::SupplierExists, &input.uscc)?;
-        let region_id = region_store::id_of(conn, "region_code", &input.region_code)?;
-        diesel::update(suppliers::table.find(id))
-            .set(supplier_changes(input, region_id))
-            .execute(conn)?;
-        Ok(())
-    })
+    super::audited_update(
+        conn,
+        act,
+        ("update", "supplier", id),
+        get_supplier,
+        |conn| {
+            let holder = supplier_by_uscc(conn, &input.uscc)?.map(|o| o.id);
+            super::unique_but_for(holder, id, "uscc", Code::SupplierExists, &input.uscc)?;
+            let region_id = region_store::id_of(conn, "region_code", &input.region_code)?;
+            diesel::update(suppliers::table.find(id))
+                .set(supplier_changes(input, region_id))
+                .execute(conn)?;
+            Ok(())
+        },
+    )
 }
 
 /// Changes only the contact e-mails: what a supplier's own user may edit.
@@ -457,13 +472,18 @@ pub fn set_supplier_emails(
     id: i64,
     emails: &str,
 ) -> Result<Supplier> {
-    let what = ("update_contacts", "supplier", id);
-    super::audited_update(conn, act, what, get_supplier, |conn| {
-        diesel::update(suppliers::table.find(id))
-            .set(suppliers::emails.eq(emails))
-            .execute(conn)?;
-        Ok(())
-    })
+    super::audited_update(
+        conn,
+        act,
+        ("update_contacts", "supplier", id),
+        get_supplier,
+        |conn| {
+            diesel::update(suppliers::table.find(id))
+                .set(suppliers::emails.eq(emails))
+                .execute(conn)?;
+            Ok(())
+        },
+    )
 }
 
 pub fn licences_of(conn: &mut DbConn, supplier_id: i64) -> Result<Vec<Licence>> {
