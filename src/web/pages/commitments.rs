@@ -6,6 +6,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use super::cols;
 use super::performance::{county_field, supplier_field};
 use crate::app::commitments::{self, Asked, Line};
 use crate::domain::Invalid;
@@ -38,10 +39,6 @@ fn chosen(
             .into()),
         },
     }
-}
-
-fn cols(t: &Tr, keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
 fn county_name(t: &Tr, l: &Line) -> String {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::i18n::Tr;
 
-use super::shortages::cols;
+use super::cols;
 use super::{local_time, yuan};
 use crate::app::parties::acting_supplier;
 use crate::app::shortage_responses;

@@ -76,6 +76,11 @@ pub fn word_field<T: Labelled>(t: &Tr, name: &str, value: &str) -> Field {
     )
 }
 
+/// A table's column headings: the strings of `keys`, in order.
+pub fn cols(t: &Tr, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| t.get(k).to_string()).collect()
+}
+
 /// A field labelled from the `field.NAME` string.
 pub fn field(t: &Tr, name: &str, value: &str) -> Field {
     Field::text(name, t.get(&format!("field.{name}")), value)

@@ -5,8 +5,9 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::cols;
 use super::local_time;
-use super::shortages::{cols, drug_choices, drug_namer};
+use super::shortages::{drug_choices, drug_namer};
 use crate::app::parties::acting_supplier;
 use crate::app::{self, shortage_picks, shortages};
 use crate::domain::alerts::AlertKind;

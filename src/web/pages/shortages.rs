@@ -5,7 +5,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::{local_time, yuan};
+use super::{cols, local_time, yuan};
 use crate::app::{shortage_picks, shortage_responses, shortages};
 use crate::domain::catalog::RegionLevel;
 use crate::domain::shortage::{counties_parse, Evidence, Level, ShortageStatus};
@@ -16,10 +16,6 @@ use crate::web::view::{
     self, Cell, DetailPage, Field, Form, Link, ListPage, Search, Section, Table,
 };
 use crate::web::{db, run, AppState, Error};
-
-pub(super) fn cols(t: &crate::i18n::Tr, keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| t.get(k).to_string()).collect()
-}
 
 fn level_cell(t: &crate::i18n::Tr, level: Level) -> Cell {
     let c = Cell::text(t.get(&format!("shortage.level.{level}")));

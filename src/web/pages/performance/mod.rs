@@ -8,6 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+use super::cols;
 use crate::app;
 use crate::domain::catalog::RegionLevel;
 use crate::domain::performance::{self as perf, percent, ContractKey, Totals};
@@ -192,10 +193,6 @@ fn tabs(t: &Tr, a: &Asked) -> Vec<Link> {
             t.get("perf.contracts"),
         ),
     ]
-}
-
-fn cols(t: &Tr, keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| t.get(k).to_string()).collect()
 }
 
 fn region_name(t: &Tr, names: &Names, id: i64) -> String {
