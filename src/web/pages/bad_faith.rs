@@ -3,7 +3,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-use super::orders::cols;
+use super::cols;
 use crate::store::orders as os;
 use crate::web::auth::Viewer;
 use crate::web::view::{self, Cell, Field, Form, Link, ListPage, Section, Table};

@@ -18,6 +18,7 @@ pub mod objections;
 pub mod ordering;
 pub mod orders;
 pub mod parties;
+pub mod payables;
 pub mod performance;
 pub mod pickers;
 pub mod regions;
