@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use common::{app, state_with_demo, supplier_user, token_for, Client, Resp, TestDb, PW};
 use jicai::domain::paging::PageRequest;
-use jicai::domain::tender::{BidStatus, TenderState};
+use jicai::domain::tender::BidStatus;
 use jicai::store::{catalog, parties, tenders as ts};
 use jicai::web::AppState;
 
@@ -42,15 +42,10 @@ struct Open {
 
 fn open_tender(state: &AppState) -> Open {
     let mut c = state.store.conn().unwrap();
-    let t = ts::tenders_list(&mut c)
-        .unwrap()
-        .into_iter()
-        .find(|t| t.state() == TenderState::Open)
-        .expect("the demo has a tender open for bids");
-    let lots = ts::lots_with_drugs(&mut c, t.id).unwrap();
+    let (tender, lots) = common::demo_open_tender(&mut c);
     let lot = |code: &str| lots.iter().find(|l| l.1 == code).unwrap().0.id;
     Open {
-        tender: t.id,
+        tender,
         d0006: lot("D0006"),
         d0012: lot("D0012"),
     }
@@ -165,7 +160,7 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert_eq!(code(&r), "distributors_do_not_bid");
     assert_eq!(active_bids(&state, o.d0012), before, "nothing was written");
     let products = format!("/api/v1/lots/{}/products", o.d0012);
-    let r = page.api("GET", &products, Some(&token), None).await;
+    let r = page.api_get(&products, &token).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(code(&r), "distributors_do_not_bid");
 
@@ -301,7 +296,7 @@ async fn the_bid_form_offers_only_the_bidders_own_products(db: TestDb) {
     // Over the API: a supplier's own products; center staff see every product of the drug.
     let products = format!("/api/v1/lots/{}/products", o.d0012);
     let mine = token_for(&state, "supplier");
-    let r = page.api("GET", &products, Some(&mine), None).await;
+    let r = page.api_get(&products, &mine).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let approvals: Vec<Value> = r
         .json()
@@ -312,7 +307,7 @@ async fn the_bid_form_offers_only_the_bidders_own_products(db: TestDb) {
         .collect();
     assert_eq!(approvals, vec![json!(JIKANG_D0012)]);
     let center = token_for(&state, "center");
-    let r = page.api("GET", &products, Some(&center), None).await;
+    let r = page.api_get(&products, &center).await;
     assert_eq!(r.json().as_array().unwrap().len(), 3, "{}", r.body);
 }
 
@@ -407,11 +402,9 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
-    c.api(
-        "GET",
+    c.api_get(
         &format!("/api/v1/tenders/{}/lots/{lot}/bids", o.tender),
-        Some(token),
-        None,
+        token,
     )
     .await
 }

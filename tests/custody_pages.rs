@@ -183,12 +183,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let dealing = cu::deal(&f, &keys[0]).unwrap();
     // The same file as the API's.
     let from_api = api
-        .api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&tokens[0]),
-            None,
-        )
+        .api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[0])
         .await;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&from_api.body).unwrap(),
@@ -207,14 +202,9 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         r.body
     );
     let f1 = serde_json::from_str::<CustodyFile>(
-        &api.api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&tokens[1]),
-            None,
-        )
-        .await
-        .body,
+        &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[1])
+            .await
+            .body,
     )
     .unwrap();
     let others = serde_json::to_vec(&cu::deal(&f1, &keys[1]).unwrap()).unwrap();
@@ -249,14 +239,9 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         .contains("Dealt: waiting for the other custodians"));
     for i in 1..KEEPERS {
         let f = serde_json::from_str::<CustodyFile>(
-            &api.api(
-                "GET",
-                &format!("/api/v1/tenders/{tender}/custody"),
-                Some(&tokens[i]),
-                None,
-            )
-            .await
-            .body,
+            &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[i])
+                .await
+                .body,
         )
         .unwrap();
         let r = api
@@ -413,14 +398,9 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     .unwrap();
     assert_eq!(f0.envelopes.len(), 2);
     let f1 = serde_json::from_str::<CustodyFile>(
-        &api.api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&tokens[1]),
-            None,
-        )
-        .await
-        .body,
+        &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[1])
+            .await
+            .body,
     )
     .unwrap();
     let contribute = format!("/custody/tenders/{tender}/contributions");

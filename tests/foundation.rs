@@ -368,16 +368,14 @@ async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
         && t.token_hash == jicai::security::token_hash(&secret)
         || t.user_id != sup_user));
     let mut api = Client::new(app.clone());
-    let me = api.api("GET", "/api/v1/me", Some(&secret), None).await;
+    let me = api.api_get("/api/v1/me", &secret).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(me.json()["username"], "supplier");
     let r = api.api("GET", "/api/v1/me", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["error"]["code"], "unauthenticated");
     assert_eq!(
-        api.api("GET", "/api/v1/me", Some("jc_not-a-token"), None)
-            .await
-            .status,
+        api.api_get_status("/api/v1/me", "jc_not-a-token").await,
         StatusCode::UNAUTHORIZED
     );
     // Revoke it: the same secret no longer works.
@@ -386,9 +384,7 @@ async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
     let r = center.post(&format!("/tokens/{tid}/revoke"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        api.api("GET", "/api/v1/me", Some(&secret), None)
-            .await
-            .status,
+        api.api_get_status("/api/v1/me", &secret).await,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -449,30 +445,18 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         .unwrap()
         .supplier_id
         .unwrap();
-    let r = c.api("GET", "/api/v1/suppliers", Some(&sup), None).await;
+    let r = c.api_get("/api/v1/suppliers", &sup).await;
     assert_eq!(r.json()["total"], 1);
     assert_eq!(r.json()["items"][0]["id"], own);
     let other = own + 1;
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/suppliers/{other}"),
-            Some(&sup),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/suppliers/{other}"), &sup)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/suppliers/{other}/licences"),
-            Some(&sup),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/suppliers/{other}/licences"), &sup)
+            .await,
         StatusCode::NOT_FOUND
     );
     let r = c
@@ -500,9 +484,7 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         "sales@jk.cn"
     );
     assert_eq!(
-        c.api("GET", "/api/v1/institutions", Some(&sup), None)
-            .await
-            .status,
+        c.api_get_status("/api/v1/institutions", &sup).await,
         StatusCode::FORBIDDEN
     );
     // Institutions: own and its clinics only; regulator reads all but writes nothing.
@@ -512,13 +494,9 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         .institution_id
         .unwrap();
     let kids = parties::children_of(&mut conn(&state), own_inst).unwrap();
-    let r = c
-        .api("GET", "/api/v1/institutions", Some(&inst), None)
-        .await;
+    let r = c.api_get("/api/v1/institutions", &inst).await;
     assert_eq!(r.json()["total"], 1 + kids.len());
-    let all = c
-        .api("GET", "/api/v1/institutions?per_page=200", Some(&reg), None)
-        .await;
+    let all = c.api_get("/api/v1/institutions?per_page=200", &reg).await;
     let stranger = all.json()["items"]
         .as_array()
         .unwrap()
@@ -527,14 +505,8 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         .find(|id| *id != own_inst && !kids.contains(id))
         .unwrap();
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/institutions/{stranger}"),
-            Some(&inst),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/institutions/{stranger}"), &inst)
+            .await,
         StatusCode::NOT_FOUND
     );
     let r = c
@@ -1045,9 +1017,7 @@ async fn health_readiness_metrics_and_openapi(db: TestDb) {
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
     // The metrics need their bearer token (tests/security.rs has the rest).
     assert_eq!(c.get("/metrics").await.status, StatusCode::UNAUTHORIZED);
-    let m = c
-        .api("GET", "/metrics", Some("metrics-token-for-tests"), None)
-        .await;
+    let m = c.api_get("/metrics", "metrics-token-for-tests").await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.body.contains("jicai_http_requests_total"), "{}", m.body);
     let doc = c.get("/api/openapi.json").await.json();
@@ -1068,12 +1038,7 @@ async fn health_readiness_metrics_and_openapi(db: TestDb) {
             continue;
         }
         let r = c
-            .api(
-                "GET",
-                &p.replace("{id}", "1").replace("{lot}", "1"),
-                Some(&token),
-                None,
-            )
+            .api_get(&p.replace("{id}", "1").replace("{lot}", "1"), &token)
             .await;
         // A tender's custody file is its custodians' alone (center staff who are not are
         // refused: tests/quorum.rs fetches it as a custodian).
@@ -1091,9 +1056,7 @@ async fn search_and_paging_of_the_catalog(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app);
     let token = token_for(&state, "institution");
-    let r = c
-        .api("GET", "/api/v1/drugs?q=AMOX", Some(&token), None)
-        .await;
+    let r = c.api_get("/api/v1/drugs?q=AMOX", &token).await;
     let j = r.json();
     assert!(
         j["total"].as_i64().unwrap() >= 1,
@@ -1105,15 +1068,12 @@ async fn search_and_paging_of_the_catalog(db: TestDb) {
         .to_lowercase()
         .contains("amox")));
     let r = c
-        .api("GET", "/api/v1/drugs?per_page=7&page=2", Some(&token), None)
+        .api_get("/api/v1/drugs?per_page=7&page=2", &token)
         .await
         .json();
     assert_eq!(r["items"].as_array().unwrap().len(), 7);
     assert_eq!(r["page"], 2);
-    let r = c
-        .api("GET", "/api/v1/drugs?q=%25", Some(&token), None)
-        .await
-        .json();
+    let r = c.api_get("/api/v1/drugs?q=%25", &token).await.json();
     assert_eq!(r["total"], 0, "a typed % is not a wildcard");
     c.login("center", PW).await;
     let page = c
@@ -1176,14 +1136,14 @@ async fn an_unknown_stored_role_or_kind_is_an_error_not_a_default(db: TestDb) {
             .ends_with("the database holds \"admin\", which is not a word of Role"),
         "{e}"
     );
-    let r = c.api("GET", "/api/v1/me", Some(&regulator), None).await;
+    let r = c.api_get("/api/v1/me", &regulator).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("admin"), "{}", r.body);
     let r = c.login("regulator", PW).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.contains("admin"), "{}", r.body);
     // Everyone else goes on as before.
-    let r = c.api("GET", "/api/v1/me", Some(&center), None).await;
+    let r = c.api_get("/api/v1/me", &center).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["role"], "center");
 
@@ -1201,13 +1161,13 @@ async fn an_unknown_stored_role_or_kind_is_an_error_not_a_default(db: TestDb) {
         "UPDATE suppliers SET kind = 'wholesaler' WHERE id = {supplier}"
     ));
     assert!(parties::get_supplier(&mut conn(&state), supplier).is_err());
-    let r = c.api("GET", "/api/v1/suppliers", Some(&center), None).await;
+    let r = c.api_get("/api/v1/suppliers", &center).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("wholesaler"), "{}", r.body);
 
     set("UPDATE regions SET level = 'District' WHERE level = 'county'");
     assert!(jicai::store::regions::all(&mut conn(&state)).is_err());
-    let r = c.api("GET", "/api/v1/regions", Some(&center), None).await;
+    let r = c.api_get("/api/v1/regions", &center).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("District"), "{}", r.body);
 }

@@ -82,21 +82,11 @@ async fn sealed_until_their_time(db: TestDb) {
     let sa_user = supplier_user(&state, sa);
     let ta = token_for(&state, &sa_user);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/lots/{draft_lot}/products"),
-            Some(&ta),
-            None,
-        )
+        .api_get(&format!("/api/v1/lots/{draft_lot}/products"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/lots/{lot}/products"),
-            Some(&ta),
-            None,
-        )
+        .api_get(&format!("/api/v1/lots/{lot}/products"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let mut page = Client::new(app.clone());

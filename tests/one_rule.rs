@@ -39,9 +39,7 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
-    let r = api
-        .api("GET", &format!("{path}?per_page=100"), Some(token), None)
-        .await;
+    let r = api.api_get(&format!("{path}?per_page=100"), token).await;
     r.json()["items"]
         .as_array()
         .unwrap()
@@ -99,8 +97,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let mut api = Client::new(app.clone());
     let me = |r: Resp, k: &str| r.json()[k].as_i64();
     let own_supplier = me(
-        api.api("GET", "/api/v1/me", Some(&tokens["supplier"]), None)
-            .await,
+        api.api_get("/api/v1/me", &tokens["supplier"]).await,
         "supplier_id",
     )
     .unwrap();
@@ -201,12 +198,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     // … and does not read the province's shortage records (the page said "not allowed").
     let page = c.get("/shortages").await;
     let via_api = api
-        .api(
-            "GET",
-            "/api/v1/shortages",
-            Some(&tokens["institution"]),
-            None,
-        )
+        .api_get("/api/v1/shortages", &tokens["institution"])
         .await;
     same(
         &page,

@@ -117,20 +117,18 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         &supplier_user(&state, ks.iter().find(|k| k.1 != supplier).unwrap().1),
     );
     assert_eq!(
-        c.api("GET", &format!("/api/v1/orders/{oid}"), Some(&tother), None)
-            .await
-            .status,
+        c.api_get_status(&format!("/api/v1/orders/{oid}"), &tother)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/orders/{oid}/acknowledge"),
             Some(&tother),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::NOT_FOUND
     );
     let r = c
@@ -163,14 +161,13 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/order-lines/{l2}/decline"),
             Some(&tsup),
             Some(json!({"reason": "sold out"}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
@@ -200,7 +197,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     assert_eq!(r.json()["delivery_id"].as_i64().unwrap(), d1);
     assert_eq!(r.json()["created"], false);
     let o = c
-        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
+        .api_get(&format!("/api/v1/orders/{oid}"), &ti)
         .await
         .json();
     assert_eq!(
@@ -212,12 +209,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     // institution and the supplier; another supplier finds no such order.
     for token in [&ti, &tsup] {
         let r = c
-            .api(
-                "GET",
-                &format!("/api/v1/orders/{oid}/deliveries"),
-                Some(token),
-                None,
-            )
+            .api_get(&format!("/api/v1/orders/{oid}/deliveries"), token)
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let notes = r.json();
@@ -229,12 +221,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         assert_eq!(notes[0]["lines"][0]["quantity"], 60);
     }
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tother),
-            None,
-        )
+        .api_get(&format!("/api/v1/orders/{oid}/deliveries"), &tother)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // More than ordered, short-dated goods, a bad date: refused, nothing changes.
@@ -277,14 +264,13 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     }
     // Cancelling after shipment is refused.
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/orders/{oid}/cancel"),
             Some(&ti),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
@@ -311,14 +297,13 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     assert_eq!(r.json()["changed"], false);
     assert_eq!(r.json()["order"]["lines"][0]["accepted"], 60);
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
             Some(&tsup),
             Some(json!({"outcome": "accepted"}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
 
@@ -388,7 +373,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     );
 
     // Payables: one per accepted line, due in 30 days; paid once.
-    let r = c.api("GET", "/api/v1/payables", Some(&ti), None).await;
+    let r = c.api_get("/api/v1/payables", &ti).await;
     let all = r.json();
     let ps: Vec<&serde_json::Value> = all
         .as_array()
@@ -400,39 +385,36 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     assert_eq!(ps[0]["due_on"], (today + Duration::days(30)).to_string());
     let p = ps[0]["id"].as_i64().unwrap();
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/payables/{p}/paid"),
             Some(&tsup),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/payables/{p}/paid"),
             Some(&ti),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/payables/{p}/paid"),
             Some(&ti),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let r = c.api("GET", "/api/v1/payables", Some(&tsup), None).await;
+    let r = c.api_get("/api/v1/payables", &tsup).await;
     assert_eq!(
         r.json()
             .as_array()
@@ -528,14 +510,13 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     // The urgent one is cancelled before shipment.
     let uid = urgent["id"].as_i64().unwrap();
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/orders/{uid}/cancel"),
             Some(&ti),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
@@ -618,9 +599,8 @@ async fn an_order_through_the_pages(db: TestDb) {
         .body
         .contains(&format!("/orders/{oid}/acknowledge")));
     assert_eq!(
-        sup.post(&format!("/orders/{oid}/acknowledge"), &[])
-            .await
-            .status,
+        sup.post_status(&format!("/orders/{oid}/acknowledge"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let line = os::lines_of(&mut conn(&state), oid).unwrap()[0]
@@ -652,15 +632,13 @@ async fn an_order_through_the_pages(db: TestDb) {
     let dl = os::delivery_lines_of(&mut conn(&state), oid).unwrap()[0].clone();
     assert_eq!(dl.trace_codes, "8100001,8100002");
     assert_eq!(
-        sup.post(&format!("/delivery-lines/{}/accept", dl.id), &[])
-            .await
-            .status,
+        sup.post_status(&format!("/delivery-lines/{}/accept", dl.id), &[])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        inst.post(&format!("/delivery-lines/{}/accept", dl.id), &[])
-            .await
-            .status,
+        inst.post_status(&format!("/delivery-lines/{}/accept", dl.id), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -681,9 +659,8 @@ async fn an_order_through_the_pages(db: TestDb) {
         .unwrap();
     assert!(page.body.contains(&format!("/payables/{}/pay", p.id)));
     assert_eq!(
-        inst.post(&format!("/payables/{}/paid", p.id), &[])
-            .await
-            .status,
+        inst.post_status(&format!("/payables/{}/paid", p.id), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert!(os::payables_of(&mut conn(&state), None, Some(supplier))
@@ -978,7 +955,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
         other => panic!("read as {other:?}"),
     }
     for path in [format!("/api/v1/orders/{oid}"), "/api/v1/orders".into()] {
-        let r = c.api("GET", &path, Some(&ti), None).await;
+        let r = c.api_get(&path, &ti).await;
         assert_eq!(
             r.status,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -1026,9 +1003,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
         "UPDATE order_lines SET declined_reason = 'sold_out' WHERE id = {line}"
     ));
     assert!(os::lines_of(&mut conn(&state), oid).is_err());
-    let r = c
-        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/orders/{oid}"), &ti).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("sold_out"), "{}", r.body);
 }

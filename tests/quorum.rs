@@ -130,20 +130,14 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     macro_rules! custody {
         ($i:expr) => {{
             let path = format!("/api/v1/tenders/{tender}/custody");
-            let r = c.api("GET", &path, Some(&tokens[$i]), None).await;
+            let r = c.api_get(&path, &tokens[$i]).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             serde_json::from_str::<CustodyFile>(&r.body).unwrap()
         }};
     }
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&center),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/tenders/{tender}/custody"), &center)
+            .await,
         StatusCode::FORBIDDEN,
         "only the tender's custodians get its custody file"
     );
@@ -249,11 +243,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         receipts.push((s, e.digest()));
     }
     let r = c
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/tenders/{tender}/envelope-digests"),
-            Some(&center),
-            None,
+            &center,
         )
         .await;
     assert_eq!(r.json()["published"], false, "no list before the deadline");
@@ -293,12 +285,7 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/envelope-digests"),
-            Some(&ta),
-            None,
-        )
+        .api_get(&format!("/api/v1/tenders/{tender}/envelope-digests"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["published"], true);

@@ -364,10 +364,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         page.body
     );
     // The payable is for the accepted quantity only, exactly.
-    let ps = c
-        .api("GET", "/api/v1/payables", Some(&ti), None)
-        .await
-        .json();
+    let ps = c.api_get("/api/v1/payables", &ti).await.json();
     let p = ps
         .as_array()
         .unwrap()
@@ -389,7 +386,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .any(|(k, _, detail)| *k == CreditEventKind::Rejected && detail == "damaged"));
     // The order is received (everything shipped was confirmed); the API shows the counts.
     let o = c
-        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
+        .api_get(&format!("/api/v1/orders/{oid}"), &ti)
         .await
         .json();
     assert_eq!(o["state"], "received");

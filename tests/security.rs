@@ -200,9 +200,7 @@ async fn a_password_reset_ends_every_session_and_token(db: TestDb) {
     )
     .unwrap();
     let mut api = Client::new(app.clone());
-    let me = api
-        .api("GET", "/api/v1/me", Some(&token.secret), None)
-        .await;
+    let me = api.api_get("/api/v1/me", &token.secret).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(home(&*app, &first).await, StatusCode::OK);
 
@@ -219,9 +217,7 @@ async fn a_password_reset_ends_every_session_and_token(db: TestDb) {
 
     assert_eq!(home(&*app, &first).await, StatusCode::SEE_OTHER);
     assert_eq!(home(&*app, &second).await, StatusCode::SEE_OTHER);
-    let me = api
-        .api("GET", "/api/v1/me", Some(&token.secret), None)
-        .await;
+    let me = api.api_get("/api/v1/me", &token.secret).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.body);
     assert_eq!(users::open_sessions(&mut conn(&state), sup).unwrap(), 0);
     // The administrator's own session is untouched; the new password opens a new one.
@@ -549,16 +545,14 @@ async fn metrics_are_bounded_and_need_the_token(db: TestDb) {
     let mut c = Client::new(app_plain);
     let r = c.get("/metrics").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = c
-        .api("GET", "/metrics", Some("scrape-secret-0123456789"), None)
-        .await;
+    let r = c.api_get("/metrics", "scrape-secret-0123456789").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     let state = with_metrics_token(state);
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     assert_eq!(c.get("/metrics").await.status, StatusCode::UNAUTHORIZED);
-    let r = c.api("GET", "/metrics", Some("wrong"), None).await;
+    let r = c.api_get("/metrics", "wrong").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let token = Some("scrape-secret-0123456789");
     assert_eq!(c.get("/healthz").await.status, StatusCode::OK);

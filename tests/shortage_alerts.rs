@@ -213,9 +213,7 @@ async fn each_change_keeps_its_own_evidence(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let tc = token_for(&state, "center");
-    let r = c
-        .api("GET", &format!("/api/v1/shortages/{id}"), Some(&tc), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/shortages/{id}"), &tc).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let j = r.json();
     assert_eq!(j["id"], id);
@@ -242,13 +240,9 @@ async fn each_change_keeps_its_own_evidence(db: TestDb) {
     assert_eq!(h[2]["actor"], "job:shortage_scan");
     // Only center staff and regulators read it.
     let ti = token_for(&state, "institution");
-    let r = c
-        .api("GET", &format!("/api/v1/shortages/{id}"), Some(&ti), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/shortages/{id}"), &ti).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = c
-        .api("GET", "/api/v1/shortages/999999", Some(&tc), None)
-        .await;
+    let r = c.api_get("/api/v1/shortages/999999", &tc).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // The page shows the opening evidence in the history, after the record resolved.

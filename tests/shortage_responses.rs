@@ -375,12 +375,7 @@ async fn responses_over_the_api(db: TestDb) {
     assert_eq!(now.supplier_id, backup.supplier_id);
     // It shows on the record.
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/shortages/{id}"),
-            Some(&regulator),
-            None,
-        )
+        .api_get(&format!("/api/v1/shortages/{id}"), &regulator)
         .await;
     assert!(
         r.json()["responses"]

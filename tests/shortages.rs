@@ -389,21 +389,14 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     }
 
     // The list over the API: center staff and regulators only.
-    let r = c
-        .api("GET", "/api/v1/shortages?level=nonsense", Some(&tc), None)
-        .await;
+    let r = c.api_get("/api/v1/shortages?level=nonsense", &tc).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/shortages?drug_id={drug}"),
-            Some(&tc),
-            None,
-        )
+        .api_get(&format!("/api/v1/shortages?drug_id={drug}"), &tc)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()[0]["id"], rec.id);
-    let r = c.api("GET", "/api/v1/shortages", Some(&ti), None).await;
+    let r = c.api_get("/api/v1/shortages", &ti).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Pages: the regulator reads, the supplier may not; center staff respond.
@@ -619,12 +612,11 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/buy"), "no separate purchase any more");
     assert_eq!(
-        i.post(
+        i.post_status(
             &format!("/direct-listings/{}/buy", listings[0].0.id),
             &[("quantity", "5")]
         )
-        .await
-        .status,
+        .await,
         StatusCode::NOT_FOUND
     );
     // It orders the drug by its code through the order API, as any other: the line goes under
@@ -824,7 +816,7 @@ async fn an_unknown_stored_shortage_level_is_an_error_not_a_default(db: TestDb) 
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let tc = token_for(&state, "center");
-    let r = c.api("GET", "/api/v1/shortages", Some(&tc), None).await;
+    let r = c.api_get("/api/v1/shortages", &tc).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("severe"), "{}", r.body);
     let mut page = Client::new(app.clone());

@@ -346,7 +346,7 @@ async fn a_basket_splits_by_supplier_and_refuses_an_unserved_drug(db: TestDb) {
     // Each order reads back with its own line only.
     let id = orders[1]["id"].as_i64().unwrap();
     let r = client
-        .api("GET", &format!("/api/v1/orders/{id}"), Some(&token), None)
+        .api_get(&format!("/api/v1/orders/{id}"), &token)
         .await;
     assert_eq!(r.json()["lines"].as_array().unwrap().len(), 1);
 }

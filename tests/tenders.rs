@@ -58,6 +58,16 @@ fn assert_valid_ocds(pkg: &serde_json::Value) {
     );
 }
 
+/// The fields of the bid page's form: the product, an annual capacity of 100,000 and the
+/// package price as typed.
+fn bid_fields<'a>(product: &'a str, price: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("product_id", product),
+        ("annual_capacity", "100000"),
+        ("package_price", price),
+    ]
+}
+
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
 struct Setup {
@@ -268,17 +278,7 @@ async fn a_whole_tender(db: TestDb) {
     let bid_path = format!("/tenders/{tender}/lots/{}/bid", lot.id);
     let bid = |product: i64, price: &'static str| (product.to_string(), price);
     let (p, price) = bid(pa, "30.00");
-    let r = a
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &p),
-                ("annual_capacity", "100000"),
-                ("package_price", price),
-            ],
-            &[],
-        )
-        .await;
+    let r = a.multipart(&bid_path, &bid_fields(&p, price), &[]).await;
     assert_eq!(
         r.status,
         StatusCode::NOT_FOUND,
@@ -286,9 +286,8 @@ async fn a_whole_tender(db: TestDb) {
     );
     // Wrong role: a supplier cannot publish; the center cannot open envelopes of a draft.
     assert_eq!(
-        a.post(&format!("/tenders/{tender}/actions/publish"), &[])
-            .await
-            .status,
+        a.post_status(&format!("/tenders/{tender}/actions/publish"), &[])
+            .await,
         StatusCode::FORBIDDEN
     );
     let r = center
@@ -302,9 +301,8 @@ async fn a_whole_tender(db: TestDb) {
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/publish"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/publish"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
 
@@ -314,11 +312,7 @@ async fn a_whole_tender(db: TestDb) {
     let r = a
         .multipart(
             &bid_path,
-            &[
-                ("product_id", &pa.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "30.00"),
-            ],
+            &bid_fields(&pa.to_string(), "30.00"),
             &[("documents", "gmp.pdf", PDF)],
         )
         .await;
@@ -328,62 +322,30 @@ async fn a_whole_tender(db: TestDb) {
     let r = a
         .multipart(
             &bid_path,
-            &[
-                ("product_id", &pa.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "27.00"),
-            ],
+            &bid_fields(&pa.to_string(), "27.00"),
             &[("documents", "gmp.pdf", PDF)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = b
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "28.50"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pb.to_string(), "28.50"), &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = cc
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pc.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "20.00"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pc.to_string(), "20.00"), &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // A document that is not a PDF, and a price that is not a number, are refused.
     let r = b
         .multipart(
             &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "28.50"),
-            ],
+            &bid_fields(&pb.to_string(), "28.50"),
             &[("documents", "x.pdf", b"hello")],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = b
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "cheap"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pb.to_string(), "cheap"), &[])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("not an amount"), "{}", r.body);
@@ -429,22 +391,17 @@ async fn a_whole_tender(db: TestDb) {
             bids.iter().find(|x| x.supplier_id == sb).unwrap().id,
         )
     };
-    let r = a
-        .api("GET", &format!("/api/v1/bids/{bid_a}"), Some(&ta), None)
-        .await;
+    let r = a.api_get(&format!("/api/v1/bids/{bid_a}"), &ta).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.json()["unit_price"].is_null());
     assert_eq!(r.json()["version"], 2);
     assert_eq!(
-        a.api("GET", &format!("/api/v1/bids/{bid_b}"), Some(&ta), None)
-            .await
-            .status,
+        a.api_get_status(&format!("/api/v1/bids/{bid_b}"), &ta)
+            .await,
         StatusCode::NOT_FOUND,
         "another supplier's bid"
     );
-    let r = a
-        .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&ta), None)
-        .await;
+    let r = a.api_get(&format!("/api/v1/tenders/{tender}"), &ta).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["lots"][0]["award"].is_null());
     let r = a
@@ -492,15 +449,7 @@ async fn a_whole_tender(db: TestDb) {
         .clock
         .advance(Duration::days(2) + Duration::minutes(1));
     let r = b
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "10.00"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pb.to_string(), "10.00"), &[])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("deadline"), "{}", r.body);
@@ -521,9 +470,8 @@ async fn a_whole_tender(db: TestDb) {
     // 5. Technical opening: C fails on its expired GMP; experts score nothing on a lowest-price lot.
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/open_technical"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/open_technical"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let bc = ts::bids_of_lot(&mut conn(&state), lot.id)
@@ -547,16 +495,14 @@ async fn a_whole_tender(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        a.post(&format!("/bids/{}/score", bc.id), &[("score", "80")])
-            .await
-            .status,
+        a.post_status(&format!("/bids/{}/score", bc.id), &[("score", "80")])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/publish_technical"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/publish_technical"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let r = cc.get(&format!("/tenders/{tender}")).await;
@@ -578,9 +524,8 @@ async fn a_whole_tender(db: TestDb) {
     // 6. Commercial opening and the provisional award: A wins at 27.00 / 30 = 0.90 per tablet.
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/open_commercial"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/open_commercial"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let bc = ts::bid(&mut conn(&state), bc.id).unwrap();
@@ -590,9 +535,8 @@ async fn a_whole_tender(db: TestDb) {
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/publish_award"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/publish_award"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let r = a.get(&format!("/tenders/{tender}")).await;
@@ -621,19 +565,17 @@ async fn a_whole_tender(db: TestDb) {
     );
     let obj = ts::objections_of(&mut conn(&state), tender).unwrap()[0].id;
     assert_eq!(
-        a.post(&format!("/objections/{obj}/answer"), &[("answer", "no")])
-            .await
-            .status,
+        a.post_status(&format!("/objections/{obj}/answer"), &[("answer", "no")])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         center
-            .post(
+            .post_status(
                 &format!("/objections/{obj}/answer"),
                 &[("answer", "Capacity was checked; the review stands.")]
             )
-            .await
-            .status,
+            .await,
         StatusCode::SEE_OTHER
     );
     state.clock.advance(Duration::days(4));
@@ -650,16 +592,14 @@ async fn a_whole_tender(db: TestDb) {
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/finalize"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/finalize"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/contract"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/contract"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let r = center
@@ -951,58 +891,51 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         .id;
     assert_eq!(
         expert
-            .post(&format!("/bids/{ba}/score"), &[("score", "101")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{ba}/score"), &[("score", "101")])
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
         center
-            .post(&format!("/bids/{ba}/score"), &[("score", "50")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{ba}/score"), &[("score", "50")])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         expert
-            .post(&format!("/bids/{ba}/score"), &[("score", "50")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{ba}/score"), &[("score", "50")])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         expert
-            .post(&format!("/bids/{bb}/score"), &[("score", "95")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{bb}/score"), &[("score", "95")])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         center
-            .post(
+            .post_status(
                 &format!("/tenders/{tender_id}/actions/publish_technical"),
                 &[]
             )
-            .await
-            .status,
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         expert
-            .post(&format!("/bids/{bb}/score"), &[("score", "99")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{bb}/score"), &[("score", "99")])
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "scores are closed once published"
     );
     assert_eq!(
         center
-            .post(
+            .post_status(
                 &format!("/tenders/{tender_id}/actions/open_commercial"),
                 &[]
             )
-            .await
-            .status,
+            .await,
         StatusCode::SEE_OTHER
     );
     // A: 0.6 × 50 + 0.4 × 100 = 70; B: 0.6 × 95 + 0.4 × (0.80 ÷ 0.90 × 100) = 92.5556.
@@ -1216,25 +1149,19 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let window = r.json()["id"].as_i64().unwrap();
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             "/api/v1/demand",
             Some(&inst),
             Some(json!({"title": "x", "closes_at": rfc(Duration::days(1))}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
     let r = c.api("POST", &format!("/api/v1/demand/{window}/reports"), Some(&inst), Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}, {"drug_code": "D0003", "quantity": 300}]))).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/demand/{window}/totals"),
-            Some(&center),
-            None,
-        )
+        .api_get(&format!("/api/v1/demand/{window}/totals"), &center)
         .await;
     let by_drug = r.json()["by_drug"].clone();
     assert!(
@@ -1256,25 +1183,18 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         r.body
     );
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/demand/{window}/totals"),
-            Some(&inst),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/demand/{window}/totals"), &inst)
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/demand/{window}/close"),
             Some(&center),
             None
         )
-        .await
-        .status,
+        .await,
         StatusCode::NO_CONTENT
     );
     // A tender with a bad lot is refused whole; then a good one.
@@ -1305,16 +1225,16 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let tb = token_for(&state, &supplier_user(&state, sb));
     let tc = token_for(&state, &supplier_user(&state, sc));
     assert_eq!(
-        c.api("POST", &step("open_technical"), Some(&ta), None)
-            .await
-            .status,
+        c.api_status("POST", &step("open_technical"), Some(&ta), None)
+            .await,
         StatusCode::FORBIDDEN
     );
+    let lot_bid = format!("/api/v1/lots/{lot}/bid");
     for (t, p, price) in [(&ta, pa, "27.00"), (&tb, pb, "30.00"), (&tc, pc, "20.00")] {
         let r = c
             .api(
                 "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
+                &lot_bid,
                 Some(t),
                 Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price})),
             )
@@ -1323,14 +1243,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     }
     // B withdraws, then bids again: three versions, the last counts.
     assert_eq!(
-        c.api(
-            "DELETE",
-            &format!("/api/v1/lots/{lot}/bid"),
-            Some(&tb),
-            None
-        )
-        .await
-        .status,
+        c.api_status("DELETE", &lot_bid, Some(&tb), None).await,
         StatusCode::NO_CONTENT
     );
     let b_bid = ts::bids_of_lot(&mut conn(&state), lot)
@@ -1340,21 +1253,14 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .unwrap();
     assert_eq!(b_bid.status, BidStatus::Withdrawn);
     assert_eq!(
-        c.api(
-            "DELETE",
-            &format!("/api/v1/lots/{lot}/bid"),
-            Some(&tb),
-            None
-        )
-        .await
-        .status,
+        c.api_status("DELETE", &lot_bid, Some(&tb), None).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "nothing left to withdraw"
     );
     let r = c
         .api(
             "POST",
-            &format!("/api/v1/lots/{lot}/bid"),
+            &lot_bid,
             Some(&tb),
             Some(json!({"product_id": pb, "annual_capacity": 100000, "package_price": "30.00"})),
         )
@@ -1372,9 +1278,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .unwrap()
         .id;
     // C reads why its bid failed: each reason's code, its arguments and its words.
-    let r = c
-        .api("GET", &format!("/api/v1/bids/{bid_c}"), Some(&tc), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/bids/{bid_c}"), &tc).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["technical_result"], "failed", "{}", r.body);
     let gmp = r.json()["technical_reasons"]
@@ -1400,15 +1304,12 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         "not while the prices are open"
     );
     assert_eq!(
-        c.api("POST", &step("publish_award"), Some(&center), None)
-            .await
-            .status,
+        c.api_status("POST", &step("publish_award"), Some(&center), None)
+            .await,
         StatusCode::OK
     );
     // Two winners (0.90 and 1.00 per unit, within 1.8 × the lowest); C was disqualified.
-    let r = c
-        .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&tb), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/tenders/{tender}"), &tb).await;
     assert_eq!(
         r.json()["lots"][1]["award"]["outcome"]["outcome"],
         "failed",
@@ -1433,43 +1334,39 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let obj = r.json()["id"].as_i64().unwrap();
     assert_eq!(
-        c.api("POST", &step("finalize"), Some(&center), None)
-            .await
-            .status,
+        c.api_status("POST", &step("finalize"), Some(&center), None)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/objections/{obj}/answer"),
             Some(&tc),
             Some(json!({"text": "x"}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/objections/{obj}/answer"),
             Some(&center),
             Some(json!({"text": "The certificate had expired on the deadline."}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::NO_CONTENT
     );
     state.clock.advance(Duration::days(4));
     assert_eq!(
-        c.api("POST", &step("finalize"), Some(&center), None)
-            .await
-            .status,
+        c.api_status("POST", &step("finalize"), Some(&center), None)
+            .await,
         StatusCode::OK
     );
     let r = c.api("POST", &step("contract"), Some(&center), None).await;
     assert_eq!(r.json()["state"], "contracted");
-    let r = c.api("GET", "/api/v1/contracts", Some(&ta), None).await;
+    let r = c.api_get("/api/v1/contracts", &ta).await;
     let mine: Vec<serde_json::Value> = r
         .json()
         .as_array()
@@ -1493,17 +1390,16 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        c.api(
+        c.api_status(
             "POST",
             &format!("/api/v1/contracts/{k}/distributors"),
             Some(&tb),
             Some(json!({"county_id": county, "distributor_id": dist}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::NOT_FOUND
     );
-    let r = c.api("GET", "/api/v1/contracts", Some(&inst), None).await;
+    let r = c.api_get("/api/v1/contracts", &inst).await;
     let committed: i64 = r
         .json()
         .as_array()
@@ -1523,9 +1419,8 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        c.api("POST", &step("fly"), Some(&center), None)
-            .await
-            .status,
+        c.api_status("POST", &step("fly"), Some(&center), None)
+            .await,
         StatusCode::NOT_FOUND
     );
 }
@@ -1566,7 +1461,7 @@ async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
         format!("/api/v1/tenders/{t}"),
         "/api/v1/tenders".to_string(),
     ] {
-        let r = c.api("GET", &path, Some(&center), None).await;
+        let r = c.api_get(&path, &center).await;
         assert_eq!(
             r.status,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -1593,9 +1488,7 @@ async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
         .execute(&mut conn(&state))
         .unwrap();
     assert!(ts::lot(&mut conn(&state), lot).is_err());
-    let r = c
-        .api("GET", &format!("/api/v1/tenders/{t}"), Some(&center), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/tenders/{t}"), &center).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
 }
 
@@ -1656,9 +1549,7 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     for who in ["center", "regulator"] {
-        let r = c
-            .api("GET", &path, Some(&token_for(&state, who)), None)
-            .await;
+        let r = c.api_get(&path, &token_for(&state, who)).await;
         assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
         let list = r.json();
         let got: Vec<i64> = list
@@ -1675,7 +1566,7 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
         assert_eq!(list[1]["text"], "B objects");
     }
     for (t, id, answer) in [(&a, ids[0], json!("Answered.")), (&b, ids[1], json!(null))] {
-        let r = c.api("GET", &path, Some(t), None).await;
+        let r = c.api_get(&path, t).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let list = r.json();
         assert_eq!(
@@ -1688,9 +1579,7 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
         assert_eq!(list[0]["answer"], answer);
     }
     for who in ["expert", "institution"] {
-        let r = c
-            .api("GET", &path, Some(&token_for(&state, who)), None)
-            .await;
+        let r = c.api_get(&path, &token_for(&state, who)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
         assert_eq!(
             r.json()["error"]["reason"],
@@ -1705,14 +1594,12 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
     .unwrap();
     let draft_lot = ts::lots_of(&mut conn(&state), open).unwrap()[0].id;
     let draft_path = format!("/api/v1/lots/{draft_lot}/objections");
-    let r = c.api("GET", &draft_path, Some(&a), None).await;
+    let r = c.api_get(&draft_path, &a).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
-    let r = c.api("GET", &draft_path, Some(&center), None).await;
+    let r = c.api_get(&draft_path, &center).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json(), json!([]));
-    let r = c
-        .api("GET", "/api/v1/lots/999999/objections", Some(&center), None)
-        .await;
+    let r = c.api_get("/api/v1/lots/999999/objections", &center).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
 }
 

@@ -544,6 +544,11 @@ where
         self.post_raw(path, &f).await
     }
 
+    /// Posts a form with the session's CSRF token added; the status of the answer.
+    pub async fn post_status(&mut self, path: &str, form: &[(&str, &str)]) -> StatusCode {
+        self.post(path, form).await.status
+    }
+
     /// Posts a form exactly as given (no CSRF token added).
     pub async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Resp {
         let body = serde_urlencoded::to_string(form).unwrap();
@@ -635,6 +640,28 @@ where
         r
     }
 
+    /// An API call; the status of the answer.
+    pub async fn api_status(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<serde_json::Value>,
+    ) -> StatusCode {
+        self.api(method, path, token, json).await.status
+    }
+
+    /// `GET path` on the API with this bearer token.
+    pub async fn api_get(&mut self, path: &str, token: &str) -> Resp {
+        self.api("GET", path, Some(token), None).await
+    }
+
+    /// `GET path` on the API with this bearer token; the status of the answer.
+    pub async fn api_get_status(&mut self, path: &str, token: &str) -> StatusCode {
+        self.api_get(path, token).await.status
+    }
+
+    /// An API call: `method` on `path`, with a bearer token and a JSON body if given.
     pub async fn api(
         &mut self,
         method: &str,
@@ -762,6 +789,24 @@ pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
         good,
         expired.expect("a manufacturer of D0012 with an expired GMP certificate"),
     )
+}
+
+/// The demo's tender open for bids (its id) and its lots, each with its drug's code and names
+/// (`store::tenders::lots_with_drugs`).
+pub fn demo_open_tender(
+    c: &mut jicai::store::DbConn,
+) -> (
+    i64,
+    Vec<(jicai::store::tenders::Lot, String, String, String)>,
+) {
+    use jicai::domain::tender::TenderState;
+    use jicai::store::tenders as ts;
+    let t = ts::tenders_list(c)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.state() == TenderState::Open)
+        .expect("the demo has a tender open for bids");
+    (t.id, ts::lots_with_drugs(c, t.id).unwrap())
 }
 
 /// A port on 127.0.0.1 that nothing listens on (for a server the test starts).
