@@ -448,12 +448,7 @@ async fn api_errors_are_json(db: TestDb) {
         .contains("POST"));
     // An unreadable body is 400 as JSON.
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&token),
-            Some(json!({"lines": "x"})),
-        )
+        .api_post("/api/v1/orders", &token, Some(json!({"lines": "x"})))
         .await;
     is_json_error(&r, StatusCode::BAD_REQUEST, "bad_request");
     // Pages keep their HTML errors.
@@ -483,10 +478,9 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
         .unwrap()
         .len();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(
                 serde_json::from_str(&format!(
                     r#"{{"lines": [{{"contract_id": {k}.0, "quantity": 5.0}}]}}"#
@@ -498,10 +492,9 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["lines"][0]["quantity"], 5);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"lines": [{"contract_id": k, "quantity": 5.5}]})),
         )
         .await;
@@ -527,10 +520,9 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
         .next()
         .expect("the demo has a delivery to this institution");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{}/confirm", dl.id),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "accepted", "reason": "AAA"})),
         )
         .await;

@@ -149,10 +149,9 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert_eq!(code(&r), "distributors_do_not_bid");
     let token = token_for(&state, &kangda);
     let r = page
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{}/bid", o.d0012),
-            Some(&token),
+            &token,
             Some(bid_json(own, "30.00")),
         )
         .await;
@@ -178,23 +177,13 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     let lot_bid = format!("/api/v1/lots/{}/bid", o.d0006);
     let imported = product(&state, IMPORTED_D0006);
     let r = agent
-        .api(
-            "POST",
-            &lot_bid,
-            Some(&token),
-            Some(bid_json(imported, "2.50")),
-        )
+        .api_post(&lot_bid, &token, Some(bid_json(imported, "2.50")))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(active_bids(&state, o.d0006).contains(&(huadong_id, 1)));
     let other = product(&state, BAICAO_D0006);
     let r = agent
-        .api(
-            "POST",
-            &lot_bid,
-            Some(&token),
-            Some(bid_json(other, "2.50")),
-        )
+        .api_post(&lot_bid, &token, Some(bid_json(other, "2.50")))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(code(&r), "not_own_product");
@@ -203,12 +192,7 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     let helvetia = supplier_user(&state, supplier(&state, HELVETIA));
     let token = token_for(&state, &helvetia);
     let r = agent
-        .api(
-            "POST",
-            &lot_bid,
-            Some(&token),
-            Some(bid_json(imported, "2.40")),
-        )
+        .api_post(&lot_bid, &token, Some(bid_json(imported, "2.40")))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(code(&r), "not_own_product");
@@ -232,10 +216,9 @@ async fn a_bid_with_another_makers_product_is_refused(db: TestDb) {
     );
     let token = token_for(&state, "supplier");
     let r = page
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{}/bid", o.d0012),
-            Some(&token),
+            &token,
             Some(bid_json(theirs, "30.00")),
         )
         .await;
@@ -360,12 +343,7 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
     let token = token_for(&state, "supplier");
     let api_path = format!("/api/v1/lots/{}/bid", o.d0012);
     let r = page
-        .api(
-            "POST",
-            &api_path,
-            Some(&token),
-            Some(bid_json(own, "60.00")),
-        )
+        .api_post(&api_path, &token, Some(bid_json(own, "60.00")))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(code(&r), "bid_above_max_unconfirmed");
@@ -380,7 +358,7 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
     );
     let mut body = bid_json(own, "60.00");
     body["confirm_above_max"] = json!(true);
-    let r = page.api("POST", &api_path, Some(&token), Some(body)).await;
+    let r = page.api_post(&api_path, &token, Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let j = r.json();
     assert_eq!(j["version"], 3);
@@ -435,7 +413,7 @@ where
     above["confirm_above_max"] = json!(true);
     for (lot, body) in [(o.d0012, within), (o.d0006, above)] {
         let path = format!("/api/v1/lots/{lot}/bid");
-        let r = c.api("POST", &path, Some(&t["supplier"]), Some(body)).await;
+        let r = c.api_post(&path, &t["supplier"], Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
 }
@@ -562,19 +540,12 @@ async fn a_lots_bids_are_read_by_staff_and_experts_within_the_tenders_state(db: 
     state.clock.advance(Duration::days(15));
     let act = |a: &str| format!("/api/v1/tenders/{}/actions/{a}", o.tender);
     let r = c
-        .api(
-            "POST",
-            &act("open_technical"),
-            Some(&t["center"]),
-            Some(json!({})),
-        )
+        .api_post(&act("open_technical"), &t["center"], Some(json!({})))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     technical_after_the_technical_opening(&mut c, &state, &o, &t).await;
     for a in ["publish_technical", "open_commercial"] {
-        let r = c
-            .api("POST", &act(a), Some(&t["center"]), Some(json!({})))
-            .await;
+        let r = c.api_post(&act(a), &t["center"], Some(json!({}))).await;
         assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
     }
     prices_after_the_commercial_opening(&mut c, &state, &o, &t).await;

@@ -108,10 +108,9 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
 
     for q in [i64::MAX, i64::MIN, 10_000_001, 0, -1] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 "/api/v1/orders",
-                Some(&ti),
+                &ti,
                 Some(json!({"lines": [{"contract_id": contract, "quantity": q}]})),
             )
             .await;
@@ -125,12 +124,7 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
     }
     // The second line's fault is named by its index.
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&ti),
-            Some(json!({"lines": [{"contract_id": contract, "quantity": 5}, {"contract_id": contract, "quantity": i64::MAX}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(json!({"lines": [{"contract_id": contract, "quantity": 5}, {"contract_id": contract, "quantity": i64::MAX}]})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["lines[1].quantity"], "{}", r.body);
@@ -155,10 +149,9 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
 
     // The largest quantity a line takes is accepted, and the figures still add up.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"lines": [{"contract_id": contract, "quantity": 10_000_000}]})),
         )
         .await;
@@ -179,10 +172,9 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
     let sname = supplier_user(&state, supplier);
     let tsup = token_for(&state, &sname);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"lines": [{"contract_id": contract, "quantity": 10}]})),
         )
         .await;
@@ -190,12 +182,7 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
     let oid = r.json()["id"].as_i64().unwrap();
     let line = r.json()["lines"][0]["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     let ship = |q: i64| json!({"lines": [{"order_line_id": line, "quantity": q, "batch_no": "B1", "production_date": "2026-09-01", "expiry_date": "2030-01-01"}]});
@@ -203,10 +190,9 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
 
     for q in [i64::MAX, i64::MAX - 5, i64::MIN, 0] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/orders/{oid}/deliveries"),
-                Some(&tsup),
+                &tsup,
                 Some(ship(q)),
             )
             .await;
@@ -220,10 +206,9 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
     }
     // More than ordered, within the range: refused by the line's own rule.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(ship(11)),
         )
         .await;
@@ -252,10 +237,9 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
 
     // The line is not stuck: the whole quantity ships.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(ship(10)),
         )
         .await;
@@ -313,10 +297,9 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
     let path = format!("/api/v1/demand/{}/reports", w.id);
 
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &path,
-            Some(&ti),
+            &ti,
             Some(json!([
                 {"institution_code": own, "drug_code": drug, "quantity": i64::MAX},
                 {"institution_code": kid, "drug_code": drug, "quantity": i64::MAX},
@@ -356,10 +339,9 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
 
     // Two rows at the largest quantity add up exactly.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &path,
-            Some(&ti),
+            &ti,
             Some(json!([
                 {"institution_code": own, "drug_code": drug, "quantity": 10_000_000},
                 {"institution_code": kid, "drug_code": drug, "quantity": 10_000_000},
@@ -460,9 +442,7 @@ async fn unbounded_policy_parameters_are_refused(db: TestDb) {
             "max_unit_price",
         ),
     ] {
-        let r = c
-            .api("POST", "/api/v1/tenders", Some(&tc), Some(tender(lot)))
-            .await;
+        let r = c.api_post("/api/v1/tenders", &tc, Some(tender(lot))).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -476,12 +456,7 @@ async fn unbounded_policy_parameters_are_refused(db: TestDb) {
         );
     }
     let r = c
-        .api(
-            "POST",
-            "/api/v1/tenders",
-            Some(&tc),
-            Some(json!({"title": "bounds", "window_id": window, "bid_deadline": "+262142-12-31T00:00:00Z", "lots": []})),
-        )
+        .api_post("/api/v1/tenders", &tc, Some(json!({"title": "bounds", "window_id": window, "bid_deadline": "+262142-12-31T00:00:00Z", "lots": []})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["bid_deadline"], "{}", r.body);
@@ -620,10 +595,9 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
     let expert = token_for(&state, "expert");
     for score in [i64::MAX, i64::MIN, 101, -1] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 "/api/v1/bids/1/score",
-                Some(&expert),
+                &expert,
                 Some(json!({"score": score})),
             )
             .await;
@@ -659,9 +633,7 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
             "package_price",
         ),
     ] {
-        let r = c
-            .api("POST", "/api/v1/lots/1/bid", Some(&tsup), Some(bid))
-            .await;
+        let r = c.api_post("/api/v1/lots/1/bid", &tsup, Some(bid)).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -245,10 +245,9 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         )
         .unwrap();
         let r = api
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/tenders/{tender}/dealing"),
-                Some(&tokens[i]),
+                &tokens[i],
                 Some(serde_json::to_value(cu::deal(&f, &keys[i]).unwrap()).unwrap()),
             )
             .await;
@@ -301,7 +300,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
 
     // Published; two bids sealed to the tender key.
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
-    let r = api.api("POST", &step("publish"), Some(&center), None).await;
+    let r = api.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let y = quorum::point_hex(&tender_key).unwrap();
     let mut receipts = vec![];
@@ -315,13 +314,8 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         )
         .unwrap();
         let r = api
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(&t),
-                Some(json!({"product_id": p, "annual_capacity": 100000,
-                    "commercial_envelope": {"nonce": e.nonce_hex(), "ciphertext": e.ciphertext_hex(), "digest": e.digest()}})),
-            )
+            .api_post(&format!("/api/v1/lots/{lot}/bid"), &t, Some(json!({"product_id": p, "annual_capacity": 100000,
+                    "commercial_envelope": {"nonce": e.nonce_hex(), "ciphertext": e.ciphertext_hex(), "digest": e.digest()}})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         receipts.push(e.digest());
@@ -367,7 +361,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
 
     // Technical results published: the opening waits; the job asks each custodian once.
     for a in ["open_technical", "publish_technical"] {
-        let r = api.api("POST", &step(a), Some(&center), None).await;
+        let r = api.api_post(&step(a), &center, None).await;
         assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
     }
     let r = k1.get(&page).await;

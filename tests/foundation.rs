@@ -4,7 +4,7 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use common::{app, state_with_demo, Client, TestDb, PW};
+use common::{app, state_with_demo, token_for, user_id, Client, TestDb, PW};
 use diesel::prelude::*;
 use jicai::domain::paging::PageRequest;
 use jicai::store::{audit, catalog, parties, users};
@@ -16,13 +16,6 @@ fn conn(state: &AppState) -> jicai::store::Conn {
 
 fn drug_count(state: &AppState) -> i64 {
     catalog::count_drugs(&mut conn(state)).unwrap()
-}
-
-fn user_id(state: &AppState, name: &str) -> i64 {
-    users::by_username(&mut conn(state), name)
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn login_logout_and_home(db: TestDb) {
@@ -389,22 +382,6 @@ async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
     );
 }
 
-/// Issues a token for a user straight through the store (the page flow is tested above).
-fn token_for(state: &AppState, username: &str) -> String {
-    let t = jicai::security::new_api_token();
-    let uid = user_id(state, username);
-    users::create_token(
-        &mut conn(state),
-        &jicai::store::Act::new("test", chrono::Utc::now()),
-        uid,
-        "test",
-        &t.hash,
-        &t.prefix,
-    )
-    .unwrap();
-    t.secret
-}
-
 async fn api_enforces_roles_and_ownership(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
@@ -416,15 +393,13 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
     let drug = serde_json::json!({"code": "API1", "name_zh": "测试胶囊", "inn": "Testamycin", "dosage_form": "胶囊", "strength": "0.25g", "unit": "capsule", "origin": "national", "category": "chemical"});
     let before = drug_count(&state);
     for t in [&reg, &sup, &inst] {
-        let r = c
-            .api("POST", "/api/v1/drugs", Some(t), Some(drug.clone()))
-            .await;
+        let r = c.api_post("/api/v1/drugs", t, Some(drug.clone())).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
         assert_eq!(r.json()["error"]["code"], "forbidden");
     }
     assert_eq!(drug_count(&state), before);
     let r = c
-        .api("POST", "/api/v1/drugs", Some(&center), Some(drug.clone()))
+        .api_post("/api/v1/drugs", &center, Some(drug.clone()))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(drug_count(&state), before + 1);
@@ -432,12 +407,10 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
     let mut bad = drug.clone();
     bad["code"] = "API2".into();
     bad["unit"] = "box".into();
-    let r = c
-        .api("POST", "/api/v1/drugs", Some(&center), Some(bad))
-        .await;
+    let r = c.api_post("/api/v1/drugs", &center, Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["fields"][0]["field"], "unit");
-    let r = c.api("POST", "/api/v1/drugs", Some(&center), None).await;
+    let r = c.api_post("/api/v1/drugs", &center, None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     // Suppliers: a supplier sees only itself.
     let own = users::by_username(&mut conn(&state), "supplier")

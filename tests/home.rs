@@ -377,12 +377,7 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     let line = os::lines_of(&mut state.store.conn().unwrap(), late.id).unwrap()[0].clone();
     let token = common::token_for(&state, &supplier_user(&state, s1));
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{}/deliveries", late.id),
-            Some(&token),
-            Some(serde_json::json!({"lines": [{"order_line_id": line.id, "quantity": line.quantity, "batch_no": "B1", "production_date": (state.today() - Duration::days(30)).to_string(), "expiry_date": (state.today() + Duration::days(700)).to_string(), "trace_codes": ["81234567890123456789"]}]})),
-        )
+        .api_post(&format!("/api/v1/orders/{}/deliveries", late.id), &token, Some(serde_json::json!({"lines": [{"order_line_id": line.id, "quantity": line.quantity, "batch_no": "B1", "production_date": (state.today() - Duration::days(30)).to_string(), "expiry_date": (state.today() + Duration::days(700)).to_string(), "trace_codes": ["81234567890123456789"]}]})))
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     let body = home_of(&mut c).await;

@@ -23,41 +23,29 @@ async fn sealed_until_their_time(db: TestDb) {
 
     // A window with demand for D0012, closed; one tender published, one left a draft.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/demand",
-            Some(&center),
+            &center,
             Some(json!({"title": "Leak window", "closes_at": rfc(Duration::days(1))})),
         )
         .await;
     let window = r.json()["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/demand/{window}/reports"),
-            Some(&inst),
+            &inst,
             Some(json!([{"drug_code": "D0012", "quantity": 900}])),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    c.api(
-        "POST",
-        &format!("/api/v1/demand/{window}/close"),
-        Some(&center),
-        None,
-    )
-    .await;
+    c.api_post(&format!("/api/v1/demand/{window}/close"), &center, None)
+        .await;
     let mut tender_ids = vec![];
     for title in ["Published tender", "Secret draft tender"] {
         let r = c
-            .api(
-                "POST",
-                "/api/v1/tenders",
-                Some(&center),
-                Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(Duration::days(2)),
+            .api_post("/api/v1/tenders", &center, Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(Duration::days(2)),
                     "lots": [{"drug_code": "D0012", "max_unit_price": "1.2345", "consistency_required": false,
-                              "policy": {"kind": "lowest_price"}}]})),
-            )
+                              "policy": {"kind": "lowest_price"}}]})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         tender_ids.push((
@@ -67,10 +55,9 @@ async fn sealed_until_their_time(db: TestDb) {
     }
     let ((tender, lot), (draft, draft_lot)) = (tender_ids[0], tender_ids[1]);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/tenders/{tender}/actions/publish"),
-            Some(&center),
+            &center,
             None,
         )
         .await;
@@ -119,13 +106,8 @@ async fn sealed_until_their_time(db: TestDb) {
     let tc = token_for(&state, &supplier_user(&state, sc));
     for (t, p, price) in [(&ta, pa, "7"), (&tb, pb, "30.1234"), (&tc, pc, "1234567.8")] {
         let r = c
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(t),
-                // Confirmed: the largest is above the lot's ceiling (still the bidder's choice).
-                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price, "confirm_above_max": true})),
-            )
+            .api_post(&format!("/api/v1/lots/{lot}/bid"), t, // Confirmed: the largest is above the lot's ceiling (still the bidder's choice).
+                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price, "confirm_above_max": true})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
@@ -181,10 +163,9 @@ async fn sealed_until_their_time(db: TestDb) {
     )
     .unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/tenders/{tender}/actions/open_technical"),
-            Some(&center),
+            &center,
             None,
         )
         .await;

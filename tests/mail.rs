@@ -286,21 +286,7 @@ async fn a_shortage_alert_arrives_by_smtp(db: TestDb) {
     state.config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port));
     state.config.public_url = "https://jicai.example.gov.cn".into();
     let mut c = state.store.conn().unwrap();
-    jicai::store::users::create(
-        &mut c,
-        &Act::new("test", Utc::now()),
-        &jicai::store::users::NewUser {
-            username: "analyst".into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: "Analyst".into(),
-            role: jicai::domain::roles::Role::Center,
-            supplier_id: None,
-            institution_id: None,
-            email: "analyst@jicai.test".into(),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
+    common::add_analyst(&mut c, &Act::new("test", Utc::now()));
     let jobs = jicai::jobs::load_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
         state.config.time_zone,

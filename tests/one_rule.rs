@@ -113,12 +113,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let mut c = login("center").await;
     let page = c.post("/drugs", &bad_drug()).await;
     let via_api = api
-        .api(
-            "POST",
-            "/api/v1/drugs",
-            Some(&tokens["center"]),
-            Some(bad_drug_json()),
-        )
+        .api_post("/api/v1/drugs", &tokens["center"], Some(bad_drug_json()))
         .await;
     same(
         &page,
@@ -131,10 +126,9 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     // and the API "only the receiving institution" before they shared the rule).
     let page = c.post("/delivery-lines/1/accept", &[]).await;
     let via_api = api
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/delivery-lines/1/confirm",
-            Some(&tokens["center"]),
+            &tokens["center"],
             Some(json!({"outcome": "accepted"})),
         )
         .await;
@@ -149,12 +143,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let mut c = login("expert").await;
     let page = c.post("/drugs", &bad_drug()).await;
     let via_api = api
-        .api(
-            "POST",
-            "/api/v1/drugs",
-            Some(&tokens["expert"]),
-            Some(bad_drug_json()),
-        )
+        .api_post("/api/v1/drugs", &tokens["expert"], Some(bad_drug_json()))
         .await;
     same(&page, &via_api, StatusCode::FORBIDDEN, "not_allowed");
 
@@ -213,10 +202,9 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
         .post("/shortage-reports", &[("drug_code", "D0001"), ("note", "")])
         .await;
     let via_api = api
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/shortage-reports",
-            Some(&tokens["supplier"]),
+            &tokens["supplier"],
             Some(json!({"drug": "D0001"})),
         )
         .await;

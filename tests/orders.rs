@@ -70,7 +70,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
             "name_drug_or_contract",
         ),
     ] {
-        let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(body)).await;
+        let r = c.api_post("/api/v1/orders", &ti, Some(body)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(
             field_codes(&r).contains(&(field.into(), code.into())),
@@ -84,20 +84,19 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         .iter()
         .find(|i| i.id != inst && !kids.contains(&i.id))
         .unwrap();
-    let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(json!({"institution_id": stranger.id, "lines": [{"contract_id": same[0], "quantity": 5}]}))).await;
+    let r = c.api_post("/api/v1/orders", &ti, Some(json!({"institution_id": stranger.id, "lines": [{"contract_id": same[0], "quantity": 5}]}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&tsup),
+            &tsup,
             Some(json!({"lines": [{"contract_id": same[0], "quantity": 5}]})),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A price in the request is ignored: the contract's price is used.
     let r = c
-        .api("POST", "/api/v1/orders", Some(&ti), Some(json!({"lines": [{"contract_id": same[0], "quantity": 100, "unit_price": "0.01"}, {"contract_id": same[1], "quantity": 40}]})))
+        .api_post("/api/v1/orders", &ti, Some(json!({"lines": [{"contract_id": same[0], "quantity": 100, "unit_price": "0.01"}, {"contract_id": same[1], "quantity": 40}]})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let order = r.json();
@@ -122,49 +121,36 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tother),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/orders/{oid}/acknowledge"), &tother, None)
+            .await,
         StatusCode::NOT_FOUND
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"lines": [ship_line(l1, 10, "2028-06-30")]})),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
         .await;
     assert_eq!(r.json()["state"], "acknowledged", "{}", r.body);
 
     // Line 2 declined (out of stock): a credit event.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/order-lines/{l2}/decline"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"reason": "out_of_stock", "note": "factory line stopped"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        c.api_status(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/order-lines/{l2}/decline"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"reason": "sold out"}))
         )
         .await,
@@ -248,10 +234,9 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         ),
     ] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/orders/{oid}/deliveries"),
-                Some(&tsup),
+                &tsup,
                 Some(body),
             )
             .await;
@@ -264,43 +249,35 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     }
     // Cancelling after shipment is refused.
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/orders/{oid}/cancel"),
-            Some(&ti),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/orders/{oid}/cancel"), &ti, None)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
     // Receipt of the first delivery: accepted; confirming again changes nothing.
     let dl1 = o["deliveries"][0]["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "accepted"})),
         )
         .await;
     assert_eq!(r.json()["changed"], true, "{}", r.body);
     assert_eq!(r.json()["order"]["state"], "partially_received");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "rejected", "reason": "damaged"})),
         )
         .await;
     assert_eq!(r.json()["changed"], false);
     assert_eq!(r.json()["order"]["lines"][0]["accepted"], 60);
     assert_eq!(
-        c.api_status(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"outcome": "accepted"}))
         )
         .await,
@@ -345,10 +322,9 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     let changed: Vec<bool> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     assert_eq!(changed.iter().filter(|c| **c).count(), 1, "{changed:?}");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{dl3}/confirm"),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "rejected", "reason": "damaged"})),
         )
         .await;
@@ -385,33 +361,18 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     assert_eq!(ps[0]["due_on"], (today + Duration::days(30)).to_string());
     let p = ps[0]["id"].as_i64().unwrap();
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/payables/{p}/paid"),
-            Some(&tsup),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/payables/{p}/paid"), &tsup, None)
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/payables/{p}/paid"),
-            Some(&ti),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/payables/{p}/paid"), &ti, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/payables/{p}/paid"),
-            Some(&ti),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/payables/{p}/paid"), &ti, None)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let r = c.api_get("/api/v1/payables", &tsup).await;
@@ -442,20 +403,18 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     // From the time the order was taken (stored to the microsecond) to its deadline.
     let deadline = |o: &serde_json::Value| now + (at(o, "deliver_by") - at(o, "submitted_at"));
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"urgent": true, "lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
         )
         .await;
     let urgent = r.json();
     assert_eq!(deadline(&urgent) - now, Duration::hours(24), "{}", r.body);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
         )
         .await;
@@ -472,10 +431,9 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
         &institution_user(&state, "remote-clerk", remote.id, "en"),
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&tr),
+            &tr,
             Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
         )
         .await;
@@ -484,20 +442,14 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     // The normal order shipped after 49 hours is late: flagged, and a credit event.
     let tsup = token_for(&state, &supplier_user(&state, ks[0].1));
     let oid = normal["id"].as_i64().unwrap();
-    c.api(
-        "POST",
-        &format!("/api/v1/orders/{oid}/acknowledge"),
-        Some(&tsup),
-        None,
-    )
-    .await;
+    c.api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
+        .await;
     state.clock.advance(Duration::hours(49));
     let line = normal["lines"][0]["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"lines": [ship_line(line, 5, "2028-06-30")]})),
         )
         .await;
@@ -510,13 +462,8 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     // The urgent one is cancelled before shipment.
     let uid = urgent["id"].as_i64().unwrap();
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/orders/{uid}/cancel"),
-            Some(&ti),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/orders/{uid}/cancel"), &ti, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
@@ -928,10 +875,9 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
     let ti = token_for(&state, "institution");
     let tsup = token_for(&state, &supplier_user(&state, supplier));
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 10}]})),
         )
         .await;
@@ -966,12 +912,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
         assert!(!r.body.contains("bogus"), "{}", r.body);
     }
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
         .await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     let mut page = Client::new(app.clone());

@@ -89,15 +89,14 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
 
     // Not publishable without custodians, nor before every custodian has dealt.
-    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    let r = c.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("custodians_not_appointed"), "{}", r.body);
     let appoint = format!("/api/v1/tenders/{tender}/custodians");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&inst),
+            &inst,
             Some(json!({"custodians": ids, "quorum": 3})),
         )
         .await;
@@ -108,19 +107,17 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         r.body
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&center),
+            &center,
             Some(json!({"custodians": ids, "quorum": 6})),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&center),
+            &center,
             Some(json!({"custodians": ids, "quorum": 3})),
         )
         .await;
@@ -143,7 +140,7 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     );
     for i in 0..CUSTODIANS {
         if i == 4 {
-            let r = c.api("POST", &step("publish"), Some(&center), None).await;
+            let r = c.api_post(&step("publish"), &center, None).await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
             assert!(r.body.contains("tender_key_not_formed"), "{}", r.body);
         }
@@ -153,10 +150,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         // Another custodian's key cannot deal as this one.
         assert!(cu::deal(&f, &keys[(i + 1) % CUSTODIANS]).is_err());
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/tenders/{tender}/dealing"),
-                Some(&tokens[i]),
+                &tokens[i],
                 Some(serde_json::to_value(&d).unwrap()),
             )
             .await;
@@ -168,14 +164,13 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     }
     let tender_key = custody!(0).tender_key;
     assert_eq!(tender_key.len(), 64);
-    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    let r = c.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Custodians are fixed once the tender is published.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&center),
+            &center,
             Some(json!({"custodians": ids, "quorum": 2})),
         )
         .await;
@@ -189,10 +184,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let mut receipts = vec![];
     let ta = token_for(&state, &supplier_user(&state, sa));
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{lot}/bid"),
-            Some(&ta),
+            &ta,
             Some(json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})),
         )
         .await;
@@ -224,12 +218,7 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
             let body =
                 json!({"product_id": p, "annual_capacity": 100000, "commercial_envelope": env});
             let answer = c
-                .api(
-                    "POST",
-                    &format!("/api/v1/lots/{lot}/bid"),
-                    Some(&t),
-                    Some(body),
-                )
+                .api_post(&format!("/api/v1/lots/{lot}/bid"), &t, Some(body))
                 .await;
             assert_eq!(answer.status, status, "{}", answer.body);
             r = Some(answer);
@@ -280,9 +269,7 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
 
     // The deadline passes; the technical opening fixes the digest list first.
     state.clock.advance(Duration::days(3));
-    let r = c
-        .api("POST", &step("open_technical"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_technical"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = c
         .api_get(&format!("/api/v1/tenders/{tender}/envelope-digests"), &ta)
@@ -323,15 +310,11 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
             .execute(&mut conn)
             .unwrap();
     }
-    let r = c
-        .api("POST", &step("publish_technical"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("publish_technical"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     // The opening waits: none, then two of three.
-    let r = c
-        .api("POST", &step("open_commercial"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_commercial"), &center, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body.contains("opening_waits_for_custodians"),
@@ -353,18 +336,15 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
             "the altered envelope is named and skipped"
         );
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &contribute,
-                Some(&tokens[i]),
+                &tokens[i],
                 Some(serde_json::to_value(&items).unwrap()),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-    let r = c
-        .api("POST", &step("open_commercial"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_commercial"), &center, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body.contains("opening_waits_for_custodians") && r.body.contains("\"have\":\"2\""),
@@ -385,10 +365,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     f5.envelopes = f4.envelopes.clone();
     let (forged, _) = cu::contribute(&f5, &keys[4]).unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &contribute,
-            Some(&tokens[3]),
+            &tokens[3],
             Some(serde_json::to_value(&forged).unwrap()),
         )
         .await;
@@ -403,20 +382,18 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let first = *items.keys().next().unwrap();
     let kept = items.remove(&first).unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &contribute,
-            Some(&tokens[3]),
+            &tokens[3],
             Some(serde_json::to_value(&items).unwrap()),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     items.insert(first, kept);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &contribute,
-            Some(&tokens[3]),
+            &tokens[3],
             Some(serde_json::to_value(&items).unwrap()),
         )
         .await;
@@ -424,9 +401,7 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     assert_eq!(r.json()["done"], 3);
 
     // Three: the envelopes open; the altered one is refused and named, B's price is B's.
-    let r = c
-        .api("POST", &step("open_commercial"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_commercial"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let opened = ts::bids_of_lot(&mut state.store.conn().unwrap(), lot).unwrap();
     let b = opened.iter().find(|b| b.supplier_id == sb).unwrap();

@@ -60,23 +60,13 @@ where
         .map(|(k, q)| json!({"contract_id": k, "quantity": q}))
         .collect();
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(ti),
-            Some(json!({ "lines": body })),
-        )
+        .api_post("/api/v1/orders", ti, Some(json!({ "lines": body })))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let o = r.json()["orders"][0].clone();
     let oid = o["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), tsup, None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let ship: Vec<serde_json::Value> = o["lines"]
@@ -86,10 +76,9 @@ where
         .map(|l| ship_line(l["id"].as_i64().unwrap(), l["quantity"].as_i64().unwrap()))
         .collect();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(tsup),
+            tsup,
             Some(json!({ "lines": ship })),
         )
         .await;
@@ -276,10 +265,9 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
     // Over the API too: the sum must be what was shipped.
     let api = format!("/api/v1/delivery-lines/{dl}/confirm");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &api,
-            Some(&ti),
+            &ti,
             Some(json!({"accepted": 190, "rejected": 20, "reason": "damaged"})),
         )
         .await;
@@ -316,7 +304,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = c
-        .api("POST", &api, Some(&tsup), Some(json!({"accepted": 200})))
+        .api_post(&api, &tsup, Some(json!({"accepted": 200})))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(delivery_line(&state, oid, dl).receipt.is_none());
@@ -396,12 +384,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
     assert_eq!(o["lines"][0]["accepted"], 180);
     // Confirming again changes nothing.
     let r = c
-        .api(
-            "POST",
-            &api,
-            Some(&ti),
-            Some(json!({"outcome": "accepted"})),
-        )
+        .api_post(&api, &ti, Some(json!({"outcome": "accepted"})))
         .await;
     assert_eq!(r.json()["changed"], false, "{}", r.body);
 

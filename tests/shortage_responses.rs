@@ -347,12 +347,10 @@ async fn responses_over_the_api(db: TestDb) {
     let path = format!("/api/v1/shortages/{id}/responses");
     let until = (today + Duration::days(30)).to_string();
     let body = json!({ "kind": "backup_switch", "counties": [county], "until_on": until });
-    let r = c
-        .api("POST", &path, Some(&regulator), Some(body.clone()))
-        .await;
+    let r = c.api_post(&path, &regulator, Some(body.clone())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let bad = json!({ "kind": "backup_switch", "counties": [county], "until_on": "2020-01-01" });
-    let r = c.api("POST", &path, Some(&center), Some(bad)).await;
+    let r = c.api_post(&path, &center, Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(
         r.json()["error"]["fields"][0]["field"],
@@ -367,7 +365,7 @@ async fn responses_over_the_api(db: TestDb) {
         before,
         "nothing written"
     );
-    let r = c.api("POST", &path, Some(&center), Some(body)).await;
+    let r = c.api_post(&path, &center, Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let resp = r.json()["id"].as_i64().expect("the response's id");
     let now = routed(&state, county, drug, today).unwrap();
@@ -387,16 +385,16 @@ async fn responses_over_the_api(db: TestDb) {
         r.body
     );
     let withdraw = format!("/api/v1/shortage-responses/{resp}/withdraw");
-    let r = c.api("POST", &withdraw, Some(&regulator), None).await;
+    let r = c.api_post(&withdraw, &regulator, None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    let r = c.api_post(&withdraw, &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.json()["ended_at"].is_string(), "{}", r.body);
     assert_eq!(
         routed(&state, county, drug, today).unwrap().contract_id,
         award.contract_id
     );
-    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    let r = c.api_post(&withdraw, &center, None).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
 
@@ -546,21 +544,7 @@ fn written(state: &AppState, shortage: i64) -> (usize, i64) {
 
 /// A user of the institution (password `PW`), and an API token of it.
 fn institution_token(state: &AppState, name: &str, institution_id: i64) -> String {
-    jicai::store::users::create(
-        &mut state.store.conn().unwrap(),
-        &jicai::store::Act::new("test", chrono::Utc::now()),
-        &jicai::store::users::NewUser {
-            username: name.into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: name.into(),
-            role: jicai::domain::roles::Role::Institution,
-            supplier_id: None,
-            institution_id: Some(institution_id),
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
+    common::orders::institution_user(state, name, institution_id, "en");
     common::token_for(state, name)
 }
 
@@ -603,7 +587,7 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         })
     };
     let before = written(&state, id);
-    let r = c.api("POST", &path, Some(&center), Some(body(None))).await;
+    let r = c.api_post(&path, &center, Some(body(None))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(
         field_codes(&r),
@@ -612,9 +596,7 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         r.body
     );
     assert_eq!(written(&state, id), before, "nothing written");
-    let r = c
-        .api("POST", &path, Some(&center), Some(body(Some(other))))
-        .await;
+    let r = c.api_post(&path, &center, Some(body(Some(other)))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(
         field_codes(&r),
@@ -623,9 +605,7 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         r.body
     );
     assert_eq!(written(&state, id), before, "nothing written");
-    let r = c
-        .api("POST", &path, Some(&center), Some(body(Some(chosen))))
-        .await;
+    let r = c.api_post(&path, &center, Some(body(Some(chosen)))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["product_id"], chosen, "{}", r.body);
     let now = routed(&state, county, drug, today).unwrap();
@@ -639,10 +619,9 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         .unwrap()
         .code;
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&token),
+            &token,
             Some(json!({"lines": [{"drug": code, "quantity": 10}]})),
         )
         .await;

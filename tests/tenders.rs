@@ -421,7 +421,7 @@ async fn a_whole_tender(db: TestDb) {
     );
     // A bid over the API: one more replacement by A, with its receipt.
     let r = a
-        .api("POST", &format!("/api/v1/lots/{}/bid", lot.id), Some(&ta), Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})))
+        .api_post(&format!("/api/v1/lots/{}/bid", lot.id), &ta, Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["version"], 3);
@@ -459,7 +459,7 @@ async fn a_whole_tender(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let r = a
-        .api("POST", &format!("/api/v1/lots/{}/bid", lot.id), Some(&ta), Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "1.00"})))
+        .api_post(&format!("/api/v1/lots/{}/bid", lot.id), &ta, Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "1.00"})))
         .await;
     assert_eq!(
         r.status,
@@ -1139,26 +1139,24 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let expert = token_for(&state, "expert");
     let rfc = |d: Duration| (state.clock.now() + d).to_rfc3339();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/demand",
-            Some(&center),
+            &center,
             Some(json!({"title": "API window", "closes_at": rfc(Duration::days(1))})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let window = r.json()["id"].as_i64().unwrap();
     assert_eq!(
-        c.api_status(
-            "POST",
+        c.api_post_status(
             "/api/v1/demand",
-            Some(&inst),
+            &inst,
             Some(json!({"title": "x", "closes_at": rfc(Duration::days(1))}))
         )
         .await,
         StatusCode::FORBIDDEN
     );
-    let r = c.api("POST", &format!("/api/v1/demand/{window}/reports"), Some(&inst), Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}, {"drug_code": "D0003", "quantity": 300}]))).await;
+    let r = c.api_post(&format!("/api/v1/demand/{window}/reports"), &inst, Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}, {"drug_code": "D0003", "quantity": 300}]))).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = c
         .api_get(&format!("/api/v1/demand/{window}/totals"), &center)
@@ -1188,34 +1186,25 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api_status(
-            "POST",
-            &format!("/api/v1/demand/{window}/close"),
-            Some(&center),
-            None
-        )
-        .await,
+        c.api_post_status(&format!("/api/v1/demand/{window}/close"), &center, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     // A tender with a bad lot is refused whole; then a good one.
     let bad = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)), "lots": [{"drug_code": "NOPE", "max_unit_price": "2", "policy": {"kind": "lowest_price"}}]});
-    let r = c
-        .api("POST", "/api/v1/tenders", Some(&center), Some(bad))
-        .await;
+    let r = c.api_post("/api/v1/tenders", &center, Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("NOPE"));
     let good = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)),
         "lots": [{"drug_code": s.drug_code, "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}},
                   {"drug_code": "D0003", "max_unit_price": "1.00", "policy": {"kind": "lowest_price"}}]});
-    let r = c
-        .api("POST", "/api/v1/tenders", Some(&center), Some(good))
-        .await;
+    let r = c.api_post("/api/v1/tenders", &center, Some(good)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let tender = r.json()["id"].as_i64().unwrap();
     let lot = r.json()["lots"][0]["id"].as_i64().unwrap();
     assert_eq!(r.json()["state"], "draft");
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
-    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    let r = c.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["state"], "open");
     let (sa, pa) = s.good[0];
@@ -1225,17 +1214,15 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let tb = token_for(&state, &supplier_user(&state, sb));
     let tc = token_for(&state, &supplier_user(&state, sc));
     assert_eq!(
-        c.api_status("POST", &step("open_technical"), Some(&ta), None)
-            .await,
+        c.api_post_status(&step("open_technical"), &ta, None).await,
         StatusCode::FORBIDDEN
     );
     let lot_bid = format!("/api/v1/lots/{lot}/bid");
     for (t, p, price) in [(&ta, pa, "27.00"), (&tb, pb, "30.00"), (&tc, pc, "20.00")] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &lot_bid,
-                Some(t),
+                t,
                 Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price})),
             )
             .await;
@@ -1258,17 +1245,16 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         "nothing left to withdraw"
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &lot_bid,
-            Some(&tb),
+            &tb,
             Some(json!({"product_id": pb, "annual_capacity": 100000, "package_price": "30.00"})),
         )
         .await;
     assert_eq!(r.json()["version"], 3, "{}", r.body);
     state.clock.advance(Duration::days(3));
     for a in ["open_technical", "publish_technical", "open_commercial"] {
-        let r = c.api("POST", &step(a), Some(&center), None).await;
+        let r = c.api_post(&step(a), &center, None).await;
         assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
     }
     let bid_c = ts::bids_of_lot(&mut conn(&state), lot)
@@ -1291,10 +1277,9 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     assert!(gmp["args"]["deadline"].is_string(), "{gmp}");
     assert!(gmp["message"].as_str().unwrap().contains("GMP"), "{gmp}");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/bids/{bid_c}/score"),
-            Some(&expert),
+            &expert,
             Some(json!({"score": 80})),
         )
         .await;
@@ -1304,7 +1289,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         "not while the prices are open"
     );
     assert_eq!(
-        c.api_status("POST", &step("publish_award"), Some(&center), None)
+        c.api_post_status(&step("publish_award"), &center, None)
             .await,
         StatusCode::OK
     );
@@ -1324,35 +1309,31 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         r.body
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{lot}/objections"),
-            Some(&tc),
+            &tc,
             Some(json!({"text": "Our GMP certificate was renewed."})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let obj = r.json()["id"].as_i64().unwrap();
     assert_eq!(
-        c.api_status("POST", &step("finalize"), Some(&center), None)
-            .await,
+        c.api_post_status(&step("finalize"), &center, None).await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
-        c.api_status(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/objections/{obj}/answer"),
-            Some(&tc),
+            &tc,
             Some(json!({"text": "x"}))
         )
         .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api_status(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/objections/{obj}/answer"),
-            Some(&center),
+            &center,
             Some(json!({"text": "The certificate had expired on the deadline."}))
         )
         .await,
@@ -1360,11 +1341,10 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     );
     state.clock.advance(Duration::days(4));
     assert_eq!(
-        c.api_status("POST", &step("finalize"), Some(&center), None)
-            .await,
+        c.api_post_status(&step("finalize"), &center, None).await,
         StatusCode::OK
     );
-    let r = c.api("POST", &step("contract"), Some(&center), None).await;
+    let r = c.api_post(&step("contract"), &center, None).await;
     assert_eq!(r.json()["state"], "contracted");
     let r = c.api_get("/api/v1/contracts", &ta).await;
     let mine: Vec<serde_json::Value> = r
@@ -1381,19 +1361,17 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let county = ts::counties_of_contract(&mut conn(&state), k).unwrap()[0].0;
     let dist = ts::licensed_distributors(&mut conn(&state)).unwrap()[0].0;
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/contracts/{k}/distributors"),
-            Some(&ta),
+            &ta,
             Some(json!({"county_id": county, "distributor_id": dist})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        c.api_status(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/contracts/{k}/distributors"),
-            Some(&tb),
+            &tb,
             Some(json!({"county_id": county, "distributor_id": dist}))
         )
         .await,
@@ -1410,17 +1388,11 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .sum();
     assert!(committed > 0, "{}", r.body);
     let r = c
-        .api(
-            "POST",
-            &step("cancel"),
-            Some(&center),
-            Some(json!({"reason": "late"})),
-        )
+        .api_post(&step("cancel"), &center, Some(json!({"reason": "late"})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        c.api_status("POST", &step("fly"), Some(&center), None)
-            .await,
+        c.api_post_status(&step("fly"), &center, None).await,
         StatusCode::NOT_FOUND
     );
 }
@@ -1532,18 +1504,15 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
     let path = format!("/api/v1/lots/{lot}/objections");
     let mut ids = vec![];
     for (t, text) in [(&a, "A objects"), (&b, "B objects")] {
-        let r = c
-            .api("POST", &path, Some(t), Some(json!({"text": text})))
-            .await;
+        let r = c.api_post(&path, t, Some(json!({"text": text}))).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         ids.push(r.json()["id"].as_i64().unwrap());
     }
     let center = token_for(&state, "center");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/objections/{}/answer", ids[0]),
-            Some(&center),
+            &center,
             Some(json!({"text": "Answered."})),
         )
         .await;

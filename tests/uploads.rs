@@ -421,10 +421,9 @@ async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
     let token = common::token_for(&state, "supplier");
     let doc = serde_json::json!({"name": "s.pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"});
     let r = supplier
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{lot}/bid"),
-            Some(&token),
+            &token,
             Some(serde_json::json!({
                 "product_id": 1,
                 "annual_capacity": 1000,

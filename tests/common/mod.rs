@@ -561,13 +561,9 @@ where
         .await
     }
 
-    /// Uploads a file as multipart form data to `path` (CSRF token in the query, as the page does).
-    pub async fn upload(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Resp {
-        let boundary = "----jicaitestboundary";
-        let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    /// Posts a multipart body whose parts `boundary` separates to `path`, the CSRF token in the
+    /// query (as the page does).
+    async fn send_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Resp {
         let uri = format!("{path}?csrf={}", self.csrf);
         self.send(
             test::TestRequest::post()
@@ -579,6 +575,16 @@ where
                 .set_payload(body),
         )
         .await
+    }
+
+    /// Uploads a file as multipart form data to `path` (CSRF token in the query, as the page does).
+    pub async fn upload(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        let boundary = "----jicaitestboundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send_multipart(path, boundary, body).await
     }
 
     /// Posts multipart form data: text fields and files (CSRF token in the query, as the page does).
@@ -604,17 +610,7 @@ where
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let uri = format!("{path}?csrf={}", self.csrf);
-        self.send(
-            test::TestRequest::post()
-                .uri(&uri)
-                .insert_header((
-                    "Content-Type",
-                    format!("multipart/form-data; boundary={boundary}"),
-                ))
-                .set_payload(body),
-        )
-        .await
+        self.send_multipart(path, boundary, body).await
     }
 
     /// Logs in through the login page; returns the response to the login post.
@@ -659,6 +655,27 @@ where
     /// `GET path` on the API with this bearer token; the status of the answer.
     pub async fn api_get_status(&mut self, path: &str, token: &str) -> StatusCode {
         self.api_get(path, token).await.status
+    }
+
+    /// `POST path` on the API with this bearer token and the JSON body, if any.
+    pub async fn api_post(
+        &mut self,
+        path: &str,
+        token: &str,
+        json: Option<serde_json::Value>,
+    ) -> Resp {
+        self.api("POST", path, Some(token), json).await
+    }
+
+    /// `POST path` on the API with this bearer token and the JSON body, if any; the status of
+    /// the answer.
+    pub async fn api_post_status(
+        &mut self,
+        path: &str,
+        token: &str,
+        json: Option<serde_json::Value>,
+    ) -> StatusCode {
+        self.api_post(path, token, json).await.status
     }
 
     /// An API call: `method` on `path`, with a bearer token and a JSON body if given.
@@ -809,6 +826,26 @@ pub fn demo_open_tender(
     (t.id, ts::lots_with_drugs(c, t.id).unwrap())
 }
 
+/// The center user `analyst` (display name `Analyst`, analyst@jicai.test, English), created
+/// for the test by `act`.
+pub fn add_analyst(c: &mut jicai::store::DbConn, act: &jicai::store::Act) {
+    jicai::store::users::create(
+        c,
+        act,
+        &jicai::store::users::NewUser {
+            username: "analyst".into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: "Analyst".into(),
+            role: jicai::domain::roles::Role::Center,
+            supplier_id: None,
+            institution_id: None,
+            email: "analyst@jicai.test".into(),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+}
+
 /// A port on 127.0.0.1 that nothing listens on (for a server the test starts).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -873,41 +910,25 @@ where
     use serde_json::json;
     let rfc = |d: chrono::Duration| (state.clock.now() + d).to_rfc3339();
     let r = c
-        .api(
-            "POST",
-            "/api/v1/demand",
-            Some(center),
-            Some(json!({"title": format!("{title} window"), "closes_at": rfc(chrono::Duration::days(1))})),
-        )
+        .api_post("/api/v1/demand", center, Some(json!({"title": format!("{title} window"), "closes_at": rfc(chrono::Duration::days(1))})))
         .await;
     let window = r.json()["id"].as_i64().unwrap();
     let inst = token_for(state, "institution");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/demand/{window}/reports"),
-            Some(&inst),
+            &inst,
             Some(json!([{"drug_code": "D0012", "quantity": 900}])),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/demand/{window}/close"),
-            Some(center),
-            None,
-        )
+        .api_post(&format!("/api/v1/demand/{window}/close"), center, None)
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = c
-        .api(
-            "POST",
-            "/api/v1/tenders",
-            Some(center),
-            Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(chrono::Duration::days(2)),
-                "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})),
-        )
+        .api_post("/api/v1/tenders", center, Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(chrono::Duration::days(2)),
+                "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     (

@@ -64,6 +64,26 @@ pub fn two_suppliers_serving(state: &AppState) -> (i64, Vec<(String, i64)>) {
     (inst, picks)
 }
 
+/// The institution orders 10 under the contract, today: (order, its line).
+pub fn order_ten_under(state: &AppState, inst: i64, contract: i64) -> (i64, i64) {
+    let mut c = state.store.conn().unwrap();
+    let (o, lines) = jicai::app::ordering::place_basket(
+        &mut c,
+        &state.act("institution"),
+        &state.config.delivery,
+        inst,
+        false,
+        &[jicai::app::ordering::BasketLine {
+            item: jicai::app::ordering::Item::Contract(contract),
+            quantity: 10,
+        }],
+        state.today(),
+    )
+    .unwrap()
+    .remove(0);
+    (o.id, lines[0].id)
+}
+
 /// The province's institutions (the demo's fit one page).
 pub fn institutions(state: &AppState) -> Vec<parties::Institution> {
     parties::list_institutions(
