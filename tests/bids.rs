@@ -51,6 +51,11 @@ fn open_tender(state: &AppState) -> Open {
     }
 }
 
+/// The API's address of a bid on the lot.
+fn api_bid_path(lot: i64) -> String {
+    format!("/api/v1/lots/{lot}/bid")
+}
+
 fn supplier(state: &AppState, uscc: &str) -> i64 {
     parties::supplier_by_uscc(&mut state.store.conn().unwrap(), uscc)
         .unwrap()
@@ -149,11 +154,7 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert_eq!(code(&r), "distributors_do_not_bid");
     let token = token_for(&state, &kangda);
     let r = page
-        .api_post(
-            &format!("/api/v1/lots/{}/bid", o.d0012),
-            &token,
-            Some(bid_json(own, "30.00")),
-        )
+        .api_post(&api_bid_path(o.d0012), &token, Some(bid_json(own, "30.00")))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(code(&r), "distributors_do_not_bid");
@@ -174,7 +175,7 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert!(r.body.contains(IMPORTED_D0006), "{}", r.body);
     assert!(!r.body.contains(BAICAO_D0006), "{}", r.body);
     let token = token_for(&state, &huadong);
-    let lot_bid = format!("/api/v1/lots/{}/bid", o.d0006);
+    let lot_bid = api_bid_path(o.d0006);
     let imported = product(&state, IMPORTED_D0006);
     let r = agent
         .api_post(&lot_bid, &token, Some(bid_json(imported, "2.50")))
@@ -217,7 +218,7 @@ async fn a_bid_with_another_makers_product_is_refused(db: TestDb) {
     let token = token_for(&state, "supplier");
     let r = page
         .api_post(
-            &format!("/api/v1/lots/{}/bid", o.d0012),
+            &api_bid_path(o.d0012),
             &token,
             Some(bid_json(theirs, "30.00")),
         )
@@ -341,7 +342,7 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
 
     // Over the API: refused with the warning's code until confirmed.
     let token = token_for(&state, "supplier");
-    let api_path = format!("/api/v1/lots/{}/bid", o.d0012);
+    let api_path = api_bid_path(o.d0012);
     let r = page
         .api_post(&api_path, &token, Some(bid_json(own, "60.00")))
         .await;
@@ -373,11 +374,7 @@ type Tokens = std::collections::HashMap<&'static str, String>;
 /// The lot's bids as `token`'s holder reads them.
 async fn read_bids<S, B>(c: &mut Client<S>, o: &Open, lot: i64, token: &str) -> Resp
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     c.api_get(
@@ -400,11 +397,7 @@ fn bid_of(lot: &Value, supplier: i64) -> &Value {
 /// D0012 (with a document) and above it, confirmed, on D0006.
 async fn bid_within_and_above<S, B>(c: &mut Client<S>, state: &AppState, o: &Open, t: &Tokens)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let mut within = bid_json(product(state, JIKANG_D0012), "45.00");
@@ -422,11 +415,7 @@ where
 /// experts alike; everyone else is refused for their role.
 async fn sealed_before_the_technical_opening<S, B>(c: &mut Client<S>, o: &Open, t: &Tokens)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     for who in ["center", "expert"] {
@@ -454,11 +443,7 @@ async fn technical_after_the_technical_opening<S, B>(
     o: &Open,
     t: &Tokens,
 ) where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let jikang = supplier(state, JIKANG);
@@ -494,11 +479,7 @@ async fn prices_after_the_commercial_opening<S, B>(
     o: &Open,
     t: &Tokens,
 ) where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let (jikang, hengkang) = (supplier(state, JIKANG), supplier(state, HENGKANG));

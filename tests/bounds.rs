@@ -11,7 +11,6 @@ use jicai::store::schema::{demand_reports, order_lines, orders, tenders};
 use jicai::store::{orders as os, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 use serde_json::json;
-use std::path::Path;
 
 fn conn(state: &AppState) -> jicai::store::Conn {
     state.store.conn().unwrap()
@@ -64,11 +63,7 @@ fn names(r: &common::Resp, field: &str) -> bool {
 /// The performance pages answer and the monitoring jobs run.
 async fn monitoring_works<S, B>(state: &AppState, center: &mut Client<S>)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     for page in [
@@ -79,16 +74,8 @@ where
         let r = center.get(page).await;
         assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);
     }
-    let jobs = jicai::jobs::load_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        state.config.time_zone,
-    )
-    .unwrap();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let jobs = common::repository_jobs(state);
+    let runner = common::job_runner(state);
     for name in ["contract_execution", "shortage_scan"] {
         let job = jobs.iter().find(|j| j.name == name).unwrap();
         let out = runner.run(job).await;

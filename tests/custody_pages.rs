@@ -38,17 +38,9 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let app = app(state.clone()).await;
     let mut api = Client::new(app.clone());
     let center = token_for(&state, "center");
-    let jobs = jicai::jobs::load_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        state.config.time_zone,
-    )
-    .unwrap();
+    let jobs = common::repository_jobs(&state);
     let sealing = jobs.iter().find(|j| j.name == "sealing").unwrap().clone();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let runner = common::job_runner(&state);
 
     // Three custodians; the first registers its key on its page (a wrong key first).
     let keys: Vec<CustodianKey> = (0..KEEPERS).map(|_| CustodianKey::generate()).collect();
@@ -399,17 +391,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     .unwrap();
     let contribute = format!("/custody/tenders/{tender}/contributions");
     let (forged, _) = cu::contribute(&f1, &keys[1]).unwrap();
-    let r = k0
-        .multipart(
-            &contribute,
-            &[],
-            &[(
-                "contributions",
-                "contributions.json",
-                &serde_json::to_vec(&forged).unwrap(),
-            )],
-        )
-        .await;
+    let r = send_contributions(&mut k0, &contribute, &forged).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body.contains("data-code=\"contribution_refused\"")
@@ -418,17 +400,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         r.body
     );
     let (items, _) = cu::contribute(&f0, &keys[0]).unwrap();
-    let r = k0
-        .multipart(
-            &contribute,
-            &[],
-            &[(
-                "contributions",
-                "contributions.json",
-                &serde_json::to_vec(&items).unwrap(),
-            )],
-        )
-        .await;
+    let r = send_contributions(&mut k0, &contribute, &items).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(k1
         .get(&page)
@@ -441,6 +413,22 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         "{}",
         done.body
     );
+}
+
+/// Sends a custodian's contributions to `path` as the page's file field does
+/// (`contributions.json`): the answer.
+async fn send_contributions<S, B>(
+    k: &mut common::Client<S>,
+    path: &str,
+    items: &impl serde::Serialize,
+) -> common::Resp
+where
+    S: common::TestService<B>,
+    B: actix_web::body::MessageBody,
+{
+    let file = serde_json::to_vec(items).unwrap();
+    k.multipart(path, &[], &[("contributions", "contributions.json", &file)])
+        .await
 }
 
 /// The supplier's user made once, the others made here.

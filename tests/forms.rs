@@ -59,11 +59,7 @@ fn assert_kept(r: &Resp, typed: &[&str]) {
 
 async fn logged_in<S, B>(app: std::rc::Rc<S>, user: &str, lang: &str) -> Client<S>
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let mut c = Client::new(app);

@@ -68,11 +68,7 @@ fn orders_in(state: &AppState, supplier: i64, s: OrderState) -> usize {
 
 async fn home_of<S, B>(c: &mut Client<S>) -> String
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let r = c.get("/home").await;

@@ -18,28 +18,10 @@ async fn sealed_until_their_time(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let center = token_for(&state, "center");
-    let inst = token_for(&state, "institution");
     let rfc = |d: Duration| (state.clock.now() + d).to_rfc3339();
 
     // A window with demand for D0012, closed; one tender published, one left a draft.
-    let r = c
-        .api_post(
-            "/api/v1/demand",
-            &center,
-            Some(json!({"title": "Leak window", "closes_at": rfc(Duration::days(1))})),
-        )
-        .await;
-    let window = r.json()["id"].as_i64().unwrap();
-    let r = c
-        .api_post(
-            &format!("/api/v1/demand/{window}/reports"),
-            &inst,
-            Some(json!([{"drug_code": "D0012", "quantity": 900}])),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    c.api_post(&format!("/api/v1/demand/{window}/close"), &center, None)
-        .await;
+    let window = common::closed_window_d0012(&mut c, &state, &center, "Leak window").await;
     let mut tender_ids = vec![];
     for title in ["Published tender", "Secret draft tender"] {
         let r = c

@@ -32,11 +32,7 @@ fn api_code(r: &Resp) -> String {
 /// The ids of a list of the API as the token's holder sees it.
 async fn ids<S, B>(api: &mut Client<S>, path: &str, token: &str) -> Vec<i64>
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let r = api.api_get(&format!("{path}?per_page=100"), token).await;

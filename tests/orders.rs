@@ -978,11 +978,7 @@ fn next_page(body: &str) -> Option<String> {
 /// addresses of the pages after the first.
 async fn every_page<S, B>(c: &mut Client<S>, first: &str, marker: &str) -> (Vec<i64>, Vec<String>)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let (mut ids, mut later) = (vec![], vec![]);

@@ -48,11 +48,7 @@ async fn shipped_order<S, B>(
     lines: &[(i64, i64)],
 ) -> (i64, i64, Vec<i64>)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let body: Vec<serde_json::Value> = lines

@@ -5,7 +5,6 @@
 mod common;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
@@ -69,7 +68,7 @@ impl Out {
 /// One request, with the cookie given (if any), from this peer address.
 async fn call<S, B>(app: &S, req: TestRequest, cookie: Option<&str>, peer: SocketAddr) -> Out
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let mut req = req.peer_addr(peer).insert_header(("Host", HOST));
@@ -107,7 +106,7 @@ fn post(path: &str, pairs: &[(&str, &str)]) -> TestRequest {
 /// The login page's cookie and CSRF token, from this address.
 async fn login_page<S, B>(app: &S, peer: SocketAddr) -> (String, String)
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let page = call(app, TestRequest::get().uri("/login"), None, peer).await;
@@ -118,7 +117,7 @@ where
 /// Logs in from this address: the login's response (its cookie is the session's).
 async fn login<S, B>(app: &S, username: &str, password: &str, peer: SocketAddr) -> Out
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let (cookie, csrf) = login_page(app, peer).await;
@@ -133,7 +132,7 @@ where
 /// A session cookie of this user.
 async fn session_of<S, B>(app: &S, username: &str, password: &str) -> String
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let r = login(app, username, password, addr(1)).await;
@@ -143,7 +142,7 @@ where
 
 async fn home<S, B>(app: &S, cookie: &str) -> StatusCode
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     call(app, TestRequest::get().uri("/home"), Some(cookie), addr(1))
@@ -496,11 +495,7 @@ async fn the_purge_job_removes_old_failures_and_sessions(db: TestDb) {
         state.config.time_zone,
     )
     .unwrap();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let runner = common::job_runner(&state);
     let count = || -> i64 {
         sessions::table
             .count()

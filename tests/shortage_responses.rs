@@ -10,7 +10,7 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::shortage::{county_with_backup, open_shortage, post_backup_switch, routed, run_scan};
-use common::{app, field_codes, state_with_demo, Client, TestDb, PW};
+use common::{app, field, field_codes, state_with_demo, Client, TestDb, PW};
 use jicai::domain::catalog::SupplierKind;
 use jicai::domain::supply::ContractKind;
 use jicai::domain::tender::ContractStatus;
@@ -546,16 +546,6 @@ fn written(state: &AppState, shortage: i64) -> (usize, i64) {
 fn institution_token(state: &AppState, name: &str, institution_id: i64) -> String {
     common::orders::institution_user(state, name, institution_id, "en");
     common::token_for(state, name)
-}
-
-/// What a form field shows: the part of the page from its label to the end of its label.
-fn field<'a>(body: &'a str, name: &str) -> &'a str {
-    let at = body
-        .find(&format!("name=\"{name}\""))
-        .unwrap_or_else(|| panic!("no field {name}"));
-    let start = body[..at].rfind("<label").unwrap();
-    let end = at + body[at..].find("</label>").unwrap();
-    &body[start..end]
 }
 
 /// Over the API: a designated producer with several products of the drug and none chosen is

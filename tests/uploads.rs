@@ -99,11 +99,7 @@ struct Demand {
 /// An open and a closed demand window, made by the center.
 async fn windows<S, B>(state: &AppState, center: &mut Client<S>) -> Demand
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     center.get("/home").await;

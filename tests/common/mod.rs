@@ -476,6 +476,29 @@ impl Resp {
     }
 }
 
+/// What a form field shows: the part of the page `body` from the field's label to the end of
+/// its label.
+pub fn field<'a>(body: &'a str, name: &str) -> &'a str {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let start = body[..at].rfind("<label").unwrap();
+    let end = at + body[at..].find("</label>").unwrap();
+    &body[start..end]
+}
+
+/// What the tests' client talks to: the real application as actix's test service (built by
+/// `app`), answering with a body of type `B`.
+pub trait TestService<B>:
+    Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
+impl<T, B> TestService<B> for T where
+    T: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
 /// A client that keeps cookies, talking to the real application in-process.
 pub struct Client<S> {
     app: Rc<S>,
@@ -846,6 +869,24 @@ pub fn add_analyst(c: &mut jicai::store::DbConn, act: &jicai::store::Act) {
     .unwrap();
 }
 
+/// The scheduled jobs of the repository's `jobs/` folder, in the state's time zone.
+pub fn repository_jobs(state: &AppState) -> Vec<jicai::domain::jobs::JobSpec> {
+    jicai::jobs::load_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+        state.config.time_zone,
+    )
+    .unwrap()
+}
+
+/// A job runner on the state's store, configuration and clock.
+pub fn job_runner(state: &AppState) -> jicai::jobs::Runner {
+    jicai::jobs::Runner::new(
+        state.store.clone(),
+        state.config.clone(),
+        state.clock.clone(),
+    )
+}
+
 /// A port on 127.0.0.1 that nothing listens on (for a server the test starts).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -895,22 +936,26 @@ pub fn user_id(state: &AppState, username: &str) -> i64 {
         .id
 }
 
-/// A draft tender of one lot of D0012 (900 reported in a closed demand window), its deadline two
-/// days ahead, made through the API by `center` (a token): (tender id, lot id).
-pub async fn draft_tender_d0012<S, B>(
+/// A demand window titled `window_title` with 900 of D0012 reported by the demo institution,
+/// closed; made through the API by `center` (a token): the window's id.
+pub async fn closed_window_d0012<S, B>(
     c: &mut Client<S>,
     state: &AppState,
     center: &str,
-    title: &str,
-) -> (i64, i64)
+    window_title: &str,
+) -> i64
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: TestService<B>,
     B: MessageBody,
 {
     use serde_json::json;
-    let rfc = |d: chrono::Duration| (state.clock.now() + d).to_rfc3339();
+    let closes_at = (state.clock.now() + chrono::Duration::days(1)).to_rfc3339();
     let r = c
-        .api_post("/api/v1/demand", center, Some(json!({"title": format!("{title} window"), "closes_at": rfc(chrono::Duration::days(1))})))
+        .api_post(
+            "/api/v1/demand",
+            center,
+            Some(json!({"title": window_title, "closes_at": closes_at})),
+        )
         .await;
     let window = r.json()["id"].as_i64().unwrap();
     let inst = token_for(state, "institution");
@@ -926,6 +971,24 @@ where
         .api_post(&format!("/api/v1/demand/{window}/close"), center, None)
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    window
+}
+
+/// A draft tender of one lot of D0012 (900 reported in a closed demand window), its deadline two
+/// days ahead, made through the API by `center` (a token): (tender id, lot id).
+pub async fn draft_tender_d0012<S, B>(
+    c: &mut Client<S>,
+    state: &AppState,
+    center: &str,
+    title: &str,
+) -> (i64, i64)
+where
+    S: TestService<B>,
+    B: MessageBody,
+{
+    use serde_json::json;
+    let rfc = |d: chrono::Duration| (state.clock.now() + d).to_rfc3339();
+    let window = closed_window_d0012(c, state, center, &format!("{title} window")).await;
     let r = c
         .api_post("/api/v1/tenders", center, Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(chrono::Duration::days(2)),
                 "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})))

@@ -130,11 +130,7 @@ pub async fn post_backup_switch<S, B>(
     counties: &str,
 ) -> super::Resp
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: super::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     c.post(
