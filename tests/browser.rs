@@ -192,11 +192,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
             .find(|o| o.state == jicai::domain::orders::OrderState::Acknowledged)
             .expect("a demo order waits for delivery");
         let line = os::lines_of(&mut c, o.id).unwrap().remove(0);
-        let today = state
-            .clock
-            .now()
-            .with_timezone(&state.config.time_zone)
-            .date_naive();
+        let today = state.today();
         let ship = [os::ShipLine {
             order_line_id: line.id,
             quantity: line.quantity,

@@ -62,9 +62,7 @@ where
     S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
-    let mut c = Client::new(app);
-    c.login(user, PW).await;
-    c.get("/home").await;
+    let mut c = Client::logged_in(app, user, "/home").await;
     let r = c.post(&format!("/lang/{lang}"), &[]).await;
     assert!(r.status.is_redirection(), "{}", r.body);
     c.get("/home").await;

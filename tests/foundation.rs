@@ -6,6 +6,7 @@ mod common;
 use actix_web::http::StatusCode;
 use common::{app, state_with_demo, token_for, user_id, Client, TestDb, PW};
 use diesel::prelude::*;
+use jicai::domain::catalog::SupplierKind;
 use jicai::domain::paging::PageRequest;
 use jicai::store::{audit, catalog, parties, users};
 use jicai::web::AppState;
@@ -16,6 +17,32 @@ fn conn(state: &AppState) -> jicai::store::Conn {
 
 fn drug_count(state: &AppState) -> i64 {
     catalog::count_drugs(&mut conn(state)).unwrap()
+}
+
+/// The first supplier of the list (of this kind, if one is given).
+fn first_supplier(state: &AppState, kind: Option<SupplierKind>) -> parties::Supplier {
+    parties::list_suppliers(
+        &mut conn(state),
+        &jicai::domain::roles::Scope::All,
+        "",
+        kind,
+        &PageRequest::new(None, None),
+    )
+    .unwrap()
+    .items
+    .remove(0)
+}
+
+/// The new supplier form filled in for a manufacturer named 测试药业有限公司 with this USCC.
+fn new_supplier_form(uscc: &str) -> [(&'static str, &str); 6] {
+    [
+        ("uscc", uscc),
+        ("name", "测试药业有限公司"),
+        ("kind", "manufacturer"),
+        ("region_code", "340000"),
+        ("credit_status", "good"),
+        ("emails", ""),
+    ]
 }
 
 async fn login_logout_and_home(db: TestDb) {
@@ -145,16 +172,7 @@ async fn regulator_reads_everything_and_writes_nothing(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(drug_count(&state), before);
-    let sid = parties::list_suppliers(
-        &mut conn(&state),
-        &jicai::domain::roles::Scope::All,
-        "",
-        None,
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .id;
+    let sid = first_supplier(&state, None).id;
     let r = c
         .post(
             &format!("/suppliers/{sid}/licences"),
@@ -500,17 +518,7 @@ async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
     c.login("center", PW).await;
     c.get("/suppliers/new").await;
     let r = c
-        .post(
-            "/suppliers",
-            &[
-                ("uscc", "91340100MA2N0Q1X3A"),
-                ("name", "测试药业有限公司"),
-                ("kind", "manufacturer"),
-                ("region_code", "340000"),
-                ("credit_status", "good"),
-                ("emails", ""),
-            ],
-        )
+        .post("/suppliers", &new_supplier_form("91340100MA2N0Q1X3A"))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The center's staff read Chinese: the error is in their language, next to the field.
@@ -524,19 +532,7 @@ async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
         "91340100MA2N0Q1X3{}",
         jicai::domain::ids::uscc_check_char("91340100MA2N0Q1X3").unwrap()
     );
-    let r = c
-        .post(
-            "/suppliers",
-            &[
-                ("uscc", &good),
-                ("name", "测试药业有限公司"),
-                ("kind", "manufacturer"),
-                ("region_code", "340000"),
-                ("credit_status", "good"),
-                ("emails", ""),
-            ],
-        )
-        .await;
+    let r = c.post("/suppliers", &new_supplier_form(&good)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let drug = catalog::search_drugs(&mut conn(&state), "", None, &PageRequest::new(None, None))
         .unwrap()
@@ -642,17 +638,7 @@ async fn csv_import_is_all_or_nothing_with_a_row_report(db: TestDb) {
 async fn xlsx_import_of_products(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let maker = parties::list_suppliers(
-        &mut conn(&state),
-        &jicai::domain::roles::Scope::All,
-        "",
-        Some(jicai::domain::catalog::SupplierKind::Manufacturer),
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .uscc
-        .clone();
+    let maker = first_supplier(&state, Some(SupplierKind::Manufacturer)).uscc;
     let drug = catalog::search_drugs(&mut conn(&state), "", None, &PageRequest::new(None, None))
         .unwrap()
         .items[0]
@@ -761,17 +747,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
     let state = state_with_demo(&db);
     let mut c = conn(&state);
     let act = jicai::store::Act::new("test", chrono::Utc::now());
-    let maker = parties::list_suppliers(
-        &mut c,
-        &jicai::domain::roles::Scope::All,
-        "",
-        Some(jicai::domain::catalog::SupplierKind::Manufacturer),
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .uscc
-        .clone();
+    let maker = first_supplier(&state, Some(SupplierKind::Manufacturer)).uscc;
     let d = catalog::create_drug(
         &mut c,
         &act,
@@ -1120,16 +1096,7 @@ async fn an_unknown_stored_role_or_kind_is_an_error_not_a_default(db: TestDb) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["role"], "center");
 
-    let supplier = parties::list_suppliers(
-        &mut conn(&state),
-        &jicai::domain::roles::Scope::All,
-        "",
-        None,
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .id;
+    let supplier = first_supplier(&state, None).id;
     set(&format!(
         "UPDATE suppliers SET kind = 'wholesaler' WHERE id = {supplier}"
     ));

@@ -7,7 +7,7 @@ mod common;
 use actix_web::http::StatusCode;
 use serde_json::json;
 
-use common::{app, state_with_demo, token_for, Client, Resp, TestDb, PW};
+use common::{app, state_with_demo, token_for, Client, Resp, TestDb};
 
 /// The code a page shows its refusal with (`data-code` of the error page or of a field's error).
 fn page_code(r: &Resp) -> String {
@@ -80,16 +80,8 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     for who in ["center", "expert", "supplier", "institution", "regulator"] {
         tokens.insert(who, token_for(&state, who));
     }
-    let login = |who: &'static str| {
-        let app = app.clone();
-        async move {
-            let mut c = Client::new(app);
-            c.login(who, PW).await;
-            // The session's form token, as a page carries it.
-            c.get("/account/alerts").await;
-            c
-        }
-    };
+    // Each session's form token, as a page carries it.
+    let login = |who: &'static str| Client::logged_in(app.clone(), who, "/account/alerts");
     let mut api = Client::new(app.clone());
     let me = |r: Resp, k: &str| r.json()[k].as_i64();
     let own_supplier = me(
@@ -249,15 +241,8 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
 async fn same_tender_stage_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let login = |who: &'static str| {
-        let app = app.clone();
-        async move {
-            let mut c = Client::new(app);
-            c.login(who, PW).await;
-            c.get("/account/alerts").await;
-            c
-        }
-    };
+    // Each session's form token, as a page carries it.
+    let login = |who: &'static str| Client::logged_in(app.clone(), who, "/account/alerts");
     let mut api = Client::new(app.clone());
     let token = |who: &str| token_for(&state, who);
 

@@ -294,11 +294,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     // Two people confirm the same line at the same moment (two threads): it counts once.
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
     let rules = state.config.delivery;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let handles: Vec<_> = (0..2)
         .map(|k| {
             let store = state.store.clone();
@@ -638,19 +634,8 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     let mut sup = Client::new(app.clone());
     sup.login(&supplier_user(&state, bid.supplier_id), PW).await;
     sup.get("/home").await;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive()
-        .to_string();
-    let until = (state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive()
-        + Duration::days(730))
-    .to_string();
+    let today = state.today().to_string();
+    let until = (state.today() + Duration::days(730)).to_string();
     let path = format!("/suppliers/{}/bad-faith", bid.supplier_id);
     let good = [
         ("reason", "Forged inspection report"),
@@ -753,11 +738,7 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
         .collect();
     assert!(mine.len() >= 2, "the demo supplier has several contracts");
     let rules = state.config.delivery;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let act = |who: &str| Act::new(who, chrono::Utc::now());
     let batch = |line: i64, quantity: i64| os::ShipLine {
         order_line_id: line,
@@ -1007,11 +988,7 @@ async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
     let (inst, ks) = contracts(&state);
     let (contract, supplier) = ks[0];
     let rules = state.config.delivery;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let act = |who: &str| Act::new(who, chrono::Utc::now());
     // 26 more orders: 24 delivered and accepted (3 of their payables overdue), 2 acknowledged.
     for n in 0..26 {

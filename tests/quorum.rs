@@ -565,22 +565,26 @@ fn the_custodian_commands_work_on_their_own_machine() {
         v[0]["tender_secret"].as_str().unwrap(),
         v[0]["tender_key"].as_str().unwrap(),
     );
-    let out = jicai(
-        &[
-            "seal",
-            "--tender-key",
-            tender_key,
-            "--tender",
-            "12",
-            "--lot",
-            "34",
-            "--supplier",
-            "56",
-            "--price",
-            "27.50",
-        ],
-        "",
-    );
+    // Tender 12, lot 34, supplier 56.
+    let seal = |price: &str| {
+        jicai(
+            &[
+                "seal",
+                "--tender-key",
+                tender_key,
+                "--tender",
+                "12",
+                "--lot",
+                "34",
+                "--supplier",
+                "56",
+                "--price",
+                price,
+            ],
+            "",
+        )
+    };
+    let out = seal("27.50");
     assert!(
         out.status.success(),
         "{}",
@@ -598,21 +602,6 @@ fn the_custodian_commands_work_on_their_own_machine() {
     let plain = quorum::open_with_secret(&s, 12, &quorum::price_binding(12, 34, 56), &env).unwrap();
     assert_eq!(plain, br#"{"package_price":"27.50"}"#);
     assert!(quorum::open_with_secret(&s, 12, &quorum::price_binding(12, 34, 57), &env).is_err());
-    let bad = jicai(
-        &[
-            "seal",
-            "--tender-key",
-            tender_key,
-            "--tender",
-            "12",
-            "--lot",
-            "34",
-            "--supplier",
-            "56",
-            "--price",
-            "-1",
-        ],
-        "",
-    );
+    let bad = seal("-1");
     assert!(!bad.status.success());
 }

@@ -636,6 +636,15 @@ where
         self.send_multipart(path, boundary, body).await
     }
 
+    /// A client logged in as `username` (password `PW`) that has opened `page`, so that it
+    /// holds the session's form token as that page carries it.
+    pub async fn logged_in(app: Rc<S>, username: &str, page: &str) -> Self {
+        let mut c = Client::new(app);
+        c.login(username, PW).await;
+        c.get(page).await;
+        c
+    }
+
     /// Logs in through the login page; returns the response to the login post.
     pub async fn login(&mut self, username: &str, password: &str) -> Resp {
         let page = self.get("/login").await;
@@ -808,11 +817,7 @@ pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
     )
     .unwrap()
     .items;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let (mut good, mut expired) = (vec![], None);
     for p in products {
         let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();

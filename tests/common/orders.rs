@@ -26,11 +26,7 @@ pub fn serving_contracts(state: &AppState) -> (i64, Vec<(i64, i64, i64)>) {
     // Only the contracts that serve the institution's county today (the demo switches one of
     // its county's drugs to the backup supplier).
     let county = regions::county_of_institution(&mut c, inst).unwrap();
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let mut ks: Vec<(i64, i64, i64)> = ts::commitments_of_institution(&mut c, inst)
         .unwrap()
         .into_iter()
