@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use common::{app, state_with_demo, supplier_user, token_for, Client, Resp, TestDb, PW};
+use common::{app, state_with_demo, supplier_user, token_for, Client, Resp, TestDb};
 use jicai::domain::paging::PageRequest;
 use jicai::domain::tender::BidStatus;
 use jicai::store::{catalog, parties, tenders as ts};
@@ -119,10 +119,7 @@ fn form(product: i64, price: &str) -> Vec<(&'static str, String)> {
 
 macro_rules! login {
     ($app:expr, $user:expr) => {{
-        let mut c = Client::new($app.clone());
-        c.login(&$user, PW).await;
-        c.get("/home").await;
-        c
+        Client::logged_in($app.clone(), &$user, "/home").await
     }};
 }
 

@@ -44,6 +44,17 @@ fn counts(state: &AppState) -> (i64, i64) {
 }
 
 /// The field names of a JSON error.
+/// `q` was refused (422) as the quantity of the first line, and nothing else.
+fn assert_first_line_quantity_refused(r: &common::Resp, q: i64) {
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{q}: {}",
+        r.body
+    );
+    assert_eq!(fields(r), ["lines[0].quantity"], "{}", r.body);
+}
+
 fn fields(r: &common::Resp) -> Vec<String> {
     r.json()["error"]["fields"]
         .as_array()
@@ -101,13 +112,7 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
                 Some(json!({"lines": [{"contract_id": contract, "quantity": q}]})),
             )
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{q}: {}",
-            r.body
-        );
-        assert_eq!(fields(&r), ["lines[0].quantity"], "{}", r.body);
+        assert_first_line_quantity_refused(&r, q);
     }
     // The second line's fault is named by its index.
     let r = c
@@ -116,9 +121,7 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["lines[1].quantity"], "{}", r.body);
 
-    let mut page = Client::new(app.clone());
-    page.login("institution", PW).await;
-    page.get("/orders/new").await;
+    let mut page = Client::logged_in(app.clone(), "institution", "/orders/new").await;
     let k = contract.to_string();
     for q in [HUGE, "10000001", "1e30", "1,000", "NaN", "-0"] {
         let r = page
@@ -183,13 +186,7 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
                 Some(ship(q)),
             )
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{q}: {}",
-            r.body
-        );
-        assert_eq!(fields(&r), ["lines[0].quantity"], "{}", r.body);
+        assert_first_line_quantity_refused(&r, q);
     }
     // More than ordered, within the range: refused by the line's own rule.
     let r = c
@@ -202,9 +199,7 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["quantity"], "{}", r.body);
 
-    let mut page = Client::new(app.clone());
-    page.login(&sname, PW).await;
-    page.get(&format!("/orders/{oid}")).await;
+    let mut page = Client::logged_in(app.clone(), &sname, &format!("/orders/{oid}")).await;
     let l = line.to_string();
     let r = page
         .post(
@@ -296,9 +291,8 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["[0].quantity", "[1].quantity"], "{}", r.body);
 
-    let mut page = Client::new(app.clone());
-    page.login("institution", PW).await;
-    page.get(&format!("/demand/{}", w.id)).await;
+    let mut page =
+        Client::logged_in(app.clone(), "institution", &format!("/demand/{}", w.id)).await;
     let r = page
         .post(
             &format!("/demand/{}/report", w.id),
@@ -470,9 +464,7 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
     };
     let before = counted(&state);
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/tenders/new").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/tenders/new").await;
     let huge = "79228162514264337593543950335";
     let deadline = (state.clock.now() + chrono::Duration::days(20))
         .with_timezone(&state.config.time_zone)

@@ -101,9 +101,7 @@ async fn login_is_throttled_after_repeated_failures(db: TestDb) {
 async fn form_without_csrf_token_is_refused(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/drugs/new").await;
+    let mut c = Client::logged_in(app, "center", "/drugs/new").await;
     let before = drug_count(&state);
     let form = [
         ("code", "X0001"),
@@ -354,9 +352,7 @@ async fn institution_user_sees_own_and_its_village_clinics(db: TestDb) {
 async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/tokens").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/tokens").await;
     let sup_user = user_id(&state, "supplier");
     let r = center
         .post(
@@ -514,9 +510,7 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
 async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/suppliers/new").await;
+    let mut c = Client::logged_in(app, "center", "/suppliers/new").await;
     let r = c
         .post("/suppliers", &new_supplier_form("91340100MA2N0Q1X3A"))
         .await;
@@ -589,9 +583,7 @@ fn drug_csv(rows: &[&str]) -> Vec<u8> {
 async fn csv_import_is_all_or_nothing_with_a_row_report(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/import").await;
+    let mut c = Client::logged_in(app, "center", "/import").await;
     let before = drug_count(&state);
     let bad = drug_csv(&[
         "N0001,甲药片,Alphadine,片剂,10mg,tablet,national,chemical,",
@@ -671,9 +663,7 @@ async fn xlsx_import_of_products(db: TestDb) {
         }
         wb.save_to_buffer().unwrap()
     };
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/import").await;
+    let mut c = Client::logged_in(app, "center", "/import").await;
     let count = |s: &AppState| {
         catalog::list_products(
             &mut conn(s),
@@ -819,9 +809,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
 async fn audit_chain_verifies_and_detects_tampering(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/regions/new").await;
+    let mut c = Client::logged_in(app, "center", "/regions/new").await;
     let r = c
         .post(
             "/regions",

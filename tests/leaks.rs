@@ -58,9 +58,7 @@ async fn sealed_until_their_time(db: TestDb) {
         .api_get(&format!("/api/v1/lots/{lot}/products"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let mut page = Client::new(app.clone());
-    page.login(&sa_user, PW).await;
-    page.get("/home").await;
+    let mut page = Client::logged_in(app.clone(), &sa_user, "/home").await;
     let r = page
         .get(&format!("/tenders/{draft}/lots/{draft_lot}/bid"))
         .await;
@@ -105,9 +103,7 @@ async fn sealed_until_their_time(db: TestDb) {
     );
 
     // Before the deadline the audit page shows that bids came, not who bid on which lot.
-    let mut staff = Client::new(app.clone());
-    staff.login("center", PW).await;
-    staff.get("/home").await;
+    let mut staff = Client::logged_in(app.clone(), "center", "/home").await;
     let audit_before = staff.get("/audit?entity=bid").await;
     assert_eq!(audit_before.status, StatusCode::OK);
     assert!(

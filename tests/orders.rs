@@ -159,25 +159,23 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
 
     // First delivery: 60 of 100, retried with the same key: one delivery.
     let first = json!({"lines": [ship_line(l1, 60, "2028-06-30")]});
+    let (deliveries, note_1) = (
+        format!("/api/v1/orders/{oid}/deliveries"),
+        ("Idempotency-Key", "note-1"),
+    );
     let r = c
         .api_with_header(
             "POST",
-            &format!("/api/v1/orders/{oid}/deliveries"),
+            &deliveries,
             Some(&tsup),
-            ("Idempotency-Key", "note-1"),
+            note_1,
             Some(first.clone()),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let d1 = r.json()["delivery_id"].as_i64().unwrap();
     let r = c
-        .api_with_header(
-            "POST",
-            &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
-            ("Idempotency-Key", "note-1"),
-            Some(first),
-        )
+        .api_with_header("POST", &deliveries, Some(&tsup), note_1, Some(first))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["delivery_id"].as_i64().unwrap(), d1);
@@ -474,16 +472,10 @@ async fn an_order_through_the_pages(db: TestDb) {
     let (_, ks) = contracts(&state);
     let (contract, supplier) = ks[0];
     let app = app(state.clone()).await;
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
-    let mut sup = Client::new(app.clone());
-    sup.login(&supplier_user(&state, supplier), PW).await;
-    sup.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
+    let mut sup = Client::logged_in(app.clone(), &supplier_user(&state, supplier), "/home").await;
     let other = ks.iter().find(|k| k.1 != supplier).unwrap().1;
-    let mut stranger = Client::new(app.clone());
-    stranger.login(&supplier_user(&state, other), PW).await;
-    stranger.get("/home").await;
+    let mut stranger = Client::logged_in(app.clone(), &supplier_user(&state, other), "/home").await;
     assert_eq!(inst.get("/orders/new").await.status, StatusCode::OK);
     assert_eq!(sup.get("/orders/new").await.status, StatusCode::FORBIDDEN);
     // A price with thousands to group: ¥1,234.50 a unit, 25 units ¥30,862.50.
@@ -628,12 +620,13 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         .unwrap()
         .remove(0);
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/home").await;
-    let mut sup = Client::new(app.clone());
-    sup.login(&supplier_user(&state, bid.supplier_id), PW).await;
-    sup.get("/home").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/home").await;
+    let mut sup = Client::logged_in(
+        app.clone(),
+        &supplier_user(&state, bid.supplier_id),
+        "/home",
+    )
+    .await;
     let today = state.today().to_string();
     let until = (state.today() + Duration::days(730)).to_string();
     let path = format!("/suppliers/{}/bad-faith", bid.supplier_id);
@@ -1053,9 +1046,7 @@ async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
     let orders = os::orders_for(&mut conn(&state), Some(&scope), None).unwrap();
     assert!(orders.len() > 26, "{}", orders.len());
     let app = app(state.clone()).await;
-    let mut me = Client::new(app.clone());
-    me.login("institution", PW).await;
-    me.get("/home").await;
+    let mut me = Client::logged_in(app.clone(), "institution", "/home").await;
     let r = me.get("/orders").await;
     assert_eq!(linked_ids(&r.body, "href=\"/orders/").len(), 20);
     assert_eq!(next_page(&r.body).as_deref(), Some("/orders?page=2"));
@@ -1115,13 +1106,9 @@ async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
     let others = institutions(&state);
     let other = others.iter().find(|i| !scope.contains(&i.id)).unwrap();
     let name = institution_user(&state, "paging-other", other.id, "en");
-    let mut them = Client::new(app.clone());
-    them.login(&name, PW).await;
-    them.get("/home").await;
+    let mut them = Client::logged_in(app.clone(), &name, "/home").await;
     let stranger = ks.iter().find(|k| k.1 != supplier).unwrap().1;
-    let mut rival = Client::new(app.clone());
-    rival.login(&supplier_user(&state, stranger), PW).await;
-    rival.get("/home").await;
+    let mut rival = Client::logged_in(app.clone(), &supplier_user(&state, stranger), "/home").await;
     for (who, c, mine) in [
         ("another institution", &mut them, notes(&|_| true)),
         (

@@ -381,22 +381,12 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let (mut items, _) = cu::contribute(&f4, &keys[3]).unwrap();
     let first = *items.keys().next().unwrap();
     let kept = items.remove(&first).unwrap();
-    let r = c
-        .api_post(
-            &contribute,
-            &tokens[3],
-            Some(serde_json::to_value(&items).unwrap()),
-        )
-        .await;
+    let body = Some(serde_json::to_value(&items).unwrap());
+    let r = c.api_post(&contribute, &tokens[3], body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     items.insert(first, kept);
-    let r = c
-        .api_post(
-            &contribute,
-            &tokens[3],
-            Some(serde_json::to_value(&items).unwrap()),
-        )
-        .await;
+    let body = Some(serde_json::to_value(&items).unwrap());
+    let r = c.api_post(&contribute, &tokens[3], body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["done"], 3);
 

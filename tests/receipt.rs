@@ -280,9 +280,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
 
     // Another institution and the supplier cannot confirm it.
     let elsewhere = stranger_institution_user(&state, inst);
-    let mut other = Client::new(app.clone());
-    other.login(&elsewhere, PW).await;
-    other.get("/home").await;
+    let mut other = Client::logged_in(app.clone(), &elsewhere, "/home").await;
     let r = other
         .post(
             &confirm,
@@ -411,16 +409,12 @@ async fn accept_all_confirms_a_whole_note(db: TestDb) {
 
     // Nobody else accepts it: another institution finds nothing, a supplier is refused.
     let elsewhere = stranger_institution_user(&state, inst);
-    let mut other = Client::new(app.clone());
-    other.login(&elsewhere, PW).await;
-    other.get("/home").await;
+    let mut other = Client::logged_in(app.clone(), &elsewhere, "/home").await;
     assert_eq!(
         other.post(&format!("{path}/accept-all"), &[]).await.status,
         StatusCode::NOT_FOUND
     );
-    let mut sup = Client::new(app.clone());
-    sup.login(&sup_login, PW).await;
-    sup.get("/home").await;
+    let mut sup = Client::logged_in(app.clone(), &sup_login, "/home").await;
     assert_eq!(
         sup.post(&format!("{path}/accept-all"), &[]).await.status,
         StatusCode::FORBIDDEN
@@ -610,9 +604,7 @@ async fn order_pages_name_drugs_and_keep_the_basket(db: TestDb) {
     let drug = jicai::store::catalog::get_drug(&mut c, ks[0].2).unwrap();
     assert!(list.body.contains(&drug.name_zh), "the list names the drug");
     // In English the same list names the drugs by their INN, states in English.
-    let mut en = Client::new(app.clone());
-    en.login("institution", PW).await;
-    en.get("/home").await;
+    let mut en = Client::logged_in(app.clone(), "institution", "/home").await;
     let r = en.post("/lang/en", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = en.get("/orders").await;

@@ -203,9 +203,7 @@ async fn a_password_reset_ends_every_session_and_token(db: TestDb) {
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(home(&*app, &first).await, StatusCode::OK);
 
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get(&format!("/users/{sup}")).await;
+    let mut center = Client::logged_in(app.clone(), "center", &format!("/users/{sup}")).await;
     let r = center
         .post(
             &format!("/users/{sup}/password"),

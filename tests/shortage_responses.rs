@@ -84,9 +84,7 @@ async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestD
     let withdraw = format!("/shortages/{id}/responses/{}/withdraw", resp.id);
     let page = center.get(&format!("/shortages/{id}")).await;
     assert!(page.body.contains(&withdraw), "{}", page.body);
-    let mut reg = Client::new(app.clone());
-    reg.login("regulator", PW).await;
-    reg.get(&format!("/shortages/{id}")).await;
+    let mut reg = Client::logged_in(app.clone(), "regulator", &format!("/shortages/{id}")).await;
     assert_eq!(reg.post(&withdraw, &[]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
         center.post(&withdraw, &[]).await.status,
@@ -250,9 +248,7 @@ async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb
         .unwrap()
         .expect("the drug was tendered");
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get(&format!("/shortages/{id}")).await;
+    let mut center = Client::logged_in(app.clone(), "center", &format!("/shortages/{id}")).await;
     let county_s = county.to_string();
     let r = center
         .post(
@@ -428,9 +424,7 @@ async fn a_retender_of_a_never_tendered_drug_is_refused(db: TestDb) {
             .is_none()
     );
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get(&format!("/shortages/{id}")).await;
+    let mut center = Client::logged_in(app.clone(), "center", &format!("/shortages/{id}")).await;
     let before = ss::responses_of(&mut state.store.conn().unwrap(), id)
         .unwrap()
         .len();

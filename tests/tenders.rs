@@ -125,9 +125,7 @@ async fn a_whole_tender(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let window = id_from(r.location());
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
     let r = inst.get(&format!("/demand/{window}")).await;
     assert_eq!(r.status, StatusCode::OK);
     let r = inst
@@ -238,15 +236,9 @@ async fn a_whole_tender(db: TestDb) {
     let (sa, pa) = s.good[0];
     let (sb, pb) = s.good[1];
     let (sc, pc) = s.expired;
-    let mut a = Client::new(app.clone());
-    a.login(&supplier_user(&state, sa), PW).await;
-    a.get("/home").await;
-    let mut b = Client::new(app.clone());
-    b.login(&supplier_user(&state, sb), PW).await;
-    b.get("/home").await;
-    let mut cc = Client::new(app.clone());
-    cc.login(&supplier_user(&state, sc), PW).await;
-    cc.get("/home").await;
+    let mut a = Client::logged_in(app.clone(), &supplier_user(&state, sa), "/home").await;
+    let mut b = Client::logged_in(app.clone(), &supplier_user(&state, sb), "/home").await;
+    let mut cc = Client::logged_in(app.clone(), &supplier_user(&state, sc), "/home").await;
     assert_eq!(
         a.get(&format!("/demand/{window}")).await.status,
         StatusCode::FORBIDDEN
@@ -487,9 +479,7 @@ async fn a_whole_tender(db: TestDb) {
         "{:?}",
         bc.reason_msgs()
     );
-    let mut expert = Client::new(app.clone());
-    expert.login("expert", PW).await;
-    expert.get("/home").await;
+    let mut expert = Client::logged_in(app.clone(), "expert", "/home").await;
     let r = expert
         .post(&format!("/bids/{}/score", bc.id), &[("score", "80")])
         .await;
@@ -855,9 +845,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         lot_id = lot.id;
     }
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/home").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/home").await;
     let r = center
         .post(
             &format!("/tenders/{tender_id}/actions/publish_technical"),
@@ -870,9 +858,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         "{}",
         r.body
     );
-    let mut expert = Client::new(app.clone());
-    expert.login("expert", PW).await;
-    expert.get("/home").await;
+    let mut expert = Client::logged_in(app.clone(), "expert", "/home").await;
     let page = expert.get(&format!("/tenders/{tender_id}")).await;
     assert!(
         page.body.contains("/score"),

@@ -499,6 +499,16 @@ impl<T, B> TestService<B> for T where
 {
 }
 
+/// The page refused what was sent (422), naming the error's `code` and saying `words`.
+pub fn assert_refused_saying(r: &Resp, code: &str, words: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("data-code=\"{code}\"")) && r.body.contains(words),
+        "{}",
+        r.body
+    );
+}
+
 /// A client that keeps cookies, talking to the real application in-process.
 pub struct Client<S> {
     app: Rc<S>,
