@@ -5,6 +5,7 @@
 mod common;
 
 use actix_web::http::StatusCode;
+use common::orders::one_line_order;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use diesel::prelude::*;
 use jicai::store::schema::{demand_reports, order_lines, orders, tenders};
@@ -106,11 +107,7 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
 
     for q in [i64::MAX, i64::MIN, 10_000_001, 0, -1] {
         let r = c
-            .api_post(
-                "/api/v1/orders",
-                &ti,
-                Some(json!({"lines": [{"contract_id": contract, "quantity": q}]})),
-            )
+            .api_post("/api/v1/orders", &ti, Some(one_line_order(contract, q)))
             .await;
         assert_first_line_quantity_refused(&r, q);
     }
@@ -142,7 +139,7 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
         .api_post(
             "/api/v1/orders",
             &ti,
-            Some(json!({"lines": [{"contract_id": contract, "quantity": 10_000_000}]})),
+            Some(one_line_order(contract, 10_000_000)),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -162,11 +159,7 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
     let sname = supplier_user(&state, supplier);
     let tsup = token_for(&state, &sname);
     let r = c
-        .api_post(
-            "/api/v1/orders",
-            &ti,
-            Some(json!({"lines": [{"contract_id": contract, "quantity": 10}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(one_line_order(contract, 10)))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let oid = r.json()["id"].as_i64().unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::orders::{institution_user, institutions, serving_contracts};
+use common::orders::{institution_user, institutions, one_line_order, serving_contracts};
 use common::{app, field_codes, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::domain::orders::{CreditEventKind, OrderState};
@@ -31,6 +31,35 @@ fn ship_line(line: i64, qty: i64, expiry: &str) -> serde_json::Value {
     json!({"order_line_id": line, "quantity": qty, "batch_no": "B2026-11", "production_date": "2026-09-01", "expiry_date": expiry, "trace_codes": ["81234567890123456789"]})
 }
 
+/// Confirms the delivery lines as accepted, each as its clerk, all at the same moment (a thread
+/// each, released together): whether each confirmation changed anything, in the order given.
+fn accept_at_once(state: &AppState, inst: i64, confirmations: Vec<(String, i64)>) -> Vec<bool> {
+    let rules = state.config.delivery;
+    let today = state.today();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(confirmations.len()));
+    let handles: Vec<_> = confirmations
+        .into_iter()
+        .map(|(clerk, line)| {
+            let (store, barrier) = (state.store.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut c = store.conn().unwrap();
+                barrier.wait();
+                os::confirm(
+                    &mut c,
+                    &Act::new(clerk, chrono::Utc::now()),
+                    &rules,
+                    line,
+                    inst,
+                    os::Receipt::Accepted,
+                    today,
+                )
+                .unwrap()
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
 async fn an_order_from_placement_to_payment(db: TestDb) {
     let state = state_with_demo(&db);
     let (inst, ks) = contracts(&state);
@@ -50,7 +79,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     for (body, field, code) in [
         (json!({"lines": []}), "lines", "order_needs_lines"),
         (
-            json!({"lines": [{"contract_id": same[0], "quantity": 0}]}),
+            one_line_order(same[0], 0),
             "lines[0].quantity",
             "out_of_range",
         ),
@@ -87,11 +116,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     let r = c.api_post("/api/v1/orders", &ti, Some(json!({"institution_id": stranger.id, "lines": [{"contract_id": same[0], "quantity": 5}]}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = c
-        .api_post(
-            "/api/v1/orders",
-            &tsup,
-            Some(json!({"lines": [{"contract_id": same[0], "quantity": 5}]})),
-        )
+        .api_post("/api/v1/orders", &tsup, Some(one_line_order(same[0], 5)))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A price in the request is ignored: the contract's price is used.
@@ -290,30 +315,12 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     let dl2 = r.json()["lines"][0]["id"].as_i64().unwrap();
     let dl3 = r.json()["lines"][1]["id"].as_i64().unwrap();
     // Two people confirm the same line at the same moment (two threads): it counts once.
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
-    let rules = state.config.delivery;
     let today = state.today();
-    let handles: Vec<_> = (0..2)
-        .map(|k| {
-            let store = state.store.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || {
-                let mut c = store.conn().unwrap();
-                barrier.wait();
-                os::confirm(
-                    &mut c,
-                    &Act::new(format!("clerk{k}"), chrono::Utc::now()),
-                    &rules,
-                    dl2,
-                    inst,
-                    os::Receipt::Accepted,
-                    today,
-                )
-                .unwrap()
-            })
-        })
-        .collect();
-    let changed: Vec<bool> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let changed = accept_at_once(
+        &state,
+        inst,
+        (0..2).map(|k| (format!("clerk{k}"), dl2)).collect(),
+    );
     assert_eq!(changed.iter().filter(|c| **c).count(), 1, "{changed:?}");
     let r = c
         .api_post(
@@ -406,11 +413,7 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     let urgent = r.json();
     assert_eq!(deadline(&urgent) - now, Duration::hours(24), "{}", r.body);
     let r = c
-        .api_post(
-            "/api/v1/orders",
-            &ti,
-            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(one_line_order(ks[0].0, 5)))
         .await;
     let normal = r.json();
     assert_eq!(deadline(&normal) - now, Duration::hours(48));
@@ -425,11 +428,7 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
         &institution_user(&state, "remote-clerk", remote.id, "en"),
     );
     let r = c
-        .api_post(
-            "/api/v1/orders",
-            &tr,
-            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
-        )
+        .api_post("/api/v1/orders", &tr, Some(one_line_order(ks[0].0, 5)))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(deadline(&r.json()) - now, Duration::hours(72));
@@ -807,29 +806,12 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
         os::ship(&mut conn(&state), &act("supplier"), &rules, &note, today).unwrap();
         let dls = os::delivery_lines_of(&mut conn(&state), o.id).unwrap();
         assert_eq!(dls.len(), ls.len());
-        let barrier = std::sync::Arc::new(std::sync::Barrier::new(dls.len()));
-        let handles: Vec<_> = dls
+        let clerks = dls
             .iter()
-            .map(|d| {
-                let (store, barrier, id) = (state.store.clone(), barrier.clone(), d.id);
-                std::thread::spawn(move || {
-                    let mut c = store.conn().unwrap();
-                    barrier.wait();
-                    os::confirm(
-                        &mut c,
-                        &Act::new(format!("clerk{id}"), chrono::Utc::now()),
-                        &rules,
-                        id,
-                        inst,
-                        os::Receipt::Accepted,
-                        today,
-                    )
-                    .unwrap()
-                })
-            })
+            .map(|d| (format!("clerk{}", d.id), d.id))
             .collect();
-        for h in handles {
-            assert!(h.join().unwrap());
+        for changed in accept_at_once(&state, inst, clerks) {
+            assert!(changed);
         }
         let after = os::order(&mut conn(&state), o.id).unwrap();
         assert_eq!(after.state, OrderState::Received, "round {round}");
@@ -849,11 +831,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
     let ti = token_for(&state, "institution");
     let tsup = token_for(&state, &supplier_user(&state, supplier));
     let r = c
-        .api_post(
-            "/api/v1/orders",
-            &ti,
-            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 10}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(one_line_order(ks[0].0, 10)))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let oid = r.json()["id"].as_i64().unwrap();

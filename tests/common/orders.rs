@@ -80,6 +80,11 @@ pub fn order_ten_under(state: &AppState, inst: i64, contract: i64) -> (i64, i64)
     (o.id, lines[0].id)
 }
 
+/// The JSON body of an order of one line: `quantity` under the contract.
+pub fn one_line_order(contract: i64, quantity: i64) -> serde_json::Value {
+    serde_json::json!({"lines": [{"contract_id": contract, "quantity": quantity}]})
+}
+
 /// The province's institutions (the demo's fit one page).
 pub fn institutions(state: &AppState) -> Vec<parties::Institution> {
     parties::list_institutions(
