@@ -114,12 +114,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
             &[(&c0, "true"), (&c1, "true"), (&c2, "true"), ("quorum", "4")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"quorum_out_of_range\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "quorum_out_of_range");
     let r = k1
         .post(
             &format!("/tenders/{tender}/custodians"),
@@ -187,12 +182,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let r = k0
         .multipart(&upload, &[], &[("dealing", "dealing.json", b"not json")])
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"custody_file_unreadable\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "custody_file_unreadable");
     let f1 = serde_json::from_str::<CustodyFile>(
         &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[1])
             .await
@@ -213,12 +203,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let r = k0
         .multipart(&upload, &[], &[("dealing", "dealing.json", &big)])
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"custody_file_too_large\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "custody_file_too_large");
     let mine = serde_json::to_vec(&dealing).unwrap();
     let r = k0
         .multipart(&upload, &[], &[("dealing", "dealing.json", &mine)])

@@ -647,12 +647,7 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     );
     // A warning first: listing a supplier never warned is refused, and nothing is listed.
     let r = center.post(&path, &good).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"supplier_not_warned\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "supplier_not_warned");
     assert!(os::bad_faith_of(&mut conn(&state), bid.supplier_id)
         .unwrap()
         .is_empty());

@@ -499,6 +499,11 @@ impl<T, B> TestService<B> for T where
 {
 }
 
+/// What was sent was refused (422), the answer naming the error's `code`.
+pub fn assert_refused_with_code(r: &Resp, code: &str) {
+    assert_refused_saying(r, code, "");
+}
+
 /// The page refused what was sent (422), naming the error's `code` and saying `words`.
 pub fn assert_refused_saying(r: &Resp, code: &str, words: &str) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
