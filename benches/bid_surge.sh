@@ -26,11 +26,9 @@
 # BENCH_DB (jicai_surge), BENCH_PORT (18081), BENCH_CONNECTIONS (200), BENCH_THREADS (2),
 # PGBENCH_CLIENTS (32), PGBENCH_SECONDS (30), PGBENCH_SCALE (10), JICAI_POOL_SIZE (8, the platform default).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-export PGHOST PGPORT PGUSER
+postgres_defaults
 DB=${BENCH_DB:-jicai_surge}
 PORT=${BENCH_PORT:-18081}
 CONNS=${BENCH_CONNECTIONS:-200}
@@ -40,43 +38,20 @@ PGSECONDS=${PGBENCH_SECONDS:-30}
 SCALE=${PGBENCH_SCALE:-10}
 BASE="http://127.0.0.1:${PORT}"
 
-[ -f Cargo.toml ] && grep -q '^name = "jicai"' Cargo.toml ||
-    { echo "run this from the jicai repository root" >&2; exit 2; }
-for tool in psql pgbench wrk curl cargo; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install -y wrk postgresql-client curl)" >&2; exit 2; }
-done
-case "$DB" in *[!a-z0-9_]*) echo "BENCH_DB must be [a-z0-9_]" >&2; exit 2 ;; esac
+require_repository_root
+require_tools "(apt-get install -y wrk postgresql-client curl)" psql pgbench wrk curl cargo
+require_plain_db_name
 
-OUT="target/bench/bid_surge-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
-TMP=$(mktemp -d)
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_folders "target/bench/bid_surge"
 
-export JICAI_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB}"
-export JICAI_SECRET_FILE="$TMP/secret.key"
+postgres_server_environment
 export JICAI_MASTER_KEY_FILE="$TMP/master.key"
-export JICAI_POOL_SIZE=${JICAI_POOL_SIZE:-8}
-export JICAI_BIND="127.0.0.1:${PORT}"
-export RUST_LOG=${RUST_LOG:-warn}
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-echo "== build (cargo build --release)"
-cargo build --release --quiet
+build_release
 JICAI="${CARGO_TARGET_DIR:-$PWD/target}/release/jicai"
 
-echo "== database $DB"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
-"$JICAI" migrate >/dev/null
+recreate_database
 "$JICAI" demo >"$OUT/demo.txt"
 
 echo "== 200 suppliers with tokens, a tender of 50 lots open for bids"
@@ -85,18 +60,7 @@ TENDER=$(awk '/^tender / {print $2}' "$OUT/setup.txt")
 [ -n "$TENDER" ] || { echo "set-up failed" >&2; exit 1; }
 psql_db -c "ANALYZE"
 
-echo "== server on $BASE"
-if curl -s -o /dev/null --max-time 1 "$BASE/healthz"; then
-    echo "something already listens on $BASE; set BENCH_PORT" >&2
-    exit 1
-fi
-"$JICAI" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -sf -o /dev/null --max-time 1 "$BASE/readyz" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited; see $OUT/server.log" >&2; cat "$OUT/server.log" >&2; exit 1; }
-    sleep 0.2
-done
+start_server
 
 LUA="$TMP/bids.lua"
 cat >"$LUA" <<'LUA'
@@ -214,9 +178,7 @@ kill -INT "$WRK_PID" 2>/dev/null || true
 wait "$WRK_PID" || true
 cat "$OUT/wrk.txt"
 
-kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+stop_server
 
 LINE=$(grep '^SURGE ' "$OUT/wrk.txt" || true)
 [ -n "$LINE" ] || { echo "could not read the surge line from wrk" >&2; exit 1; }
@@ -233,12 +195,10 @@ BIDS=$(psql_db -At -c "SELECT count(*) FROM bids b JOIN lots l ON l.id = b.lot_i
 VERSIONS=$(psql_db -At -c "SELECT count(*) FROM bid_versions v JOIN bids b ON b.id = v.bid_id JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = $TENDER")
 SEALED=$(psql_db -At -c "SELECT count(*) FROM bids b JOIN lots l ON l.id = b.lot_id WHERE l.tender_id = $TENDER AND b.unit_price IS NULL AND length(b.commercial_sealed) > 0")
 
-echo "== pgbench -i -s $SCALE -q (same database)"
-pgbench -i -s "$SCALE" -q "$DB" >"$OUT/pgbench-init.txt" 2>&1 || { cat "$OUT/pgbench-init.txt" >&2; exit 1; }
+pgbench_init
 echo "== pgbench -c $PGCLIENTS -j $THREADS -T $PGSECONDS (TPC-B-like)"
 pgbench -c "$PGCLIENTS" -j "$THREADS" -T "$PGSECONDS" "$DB" 2>&1 | tee "$OUT/pgbench.txt"
-TPS=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench.txt")
-[ -n "$TPS" ] || { echo "could not read pgbench's tps" >&2; exit 1; }
+TPS=$(pgbench_tps)
 RATIO=$(awk -v a="$BPS" -v b="$TPS" 'BEGIN { printf "%.3f", a / b }')
 
 {

@@ -17,11 +17,9 @@
 # BENCH_DB (jicai_bench), BENCH_PORT (18080), BENCH_DRUGS (5000), BENCH_DURATION (30s),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (2), PGBENCH_SCALE (10).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-export PGHOST PGPORT PGUSER
+postgres_defaults
 DB=${BENCH_DB:-jicai_bench}
 PORT=${BENCH_PORT:-18080}
 DRUGS=${BENCH_DRUGS:-5000}
@@ -31,42 +29,19 @@ THREADS=${BENCH_THREADS:-2}
 SCALE=${PGBENCH_SCALE:-10}
 BASE="http://127.0.0.1:${PORT}"
 
-[ -f Cargo.toml ] && grep -q '^name = "jicai"' Cargo.toml ||
-    { echo "run this from the jicai repository root" >&2; exit 2; }
-for tool in psql pgbench wrk curl cargo; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install -y wrk postgresql-client curl)" >&2; exit 2; }
-done
-case "$DB" in *[!a-z0-9_]*) echo "BENCH_DB must be [a-z0-9_]" >&2; exit 2 ;; esac
+require_repository_root
+require_tools "(apt-get install -y wrk postgresql-client curl)" psql pgbench wrk curl cargo
+require_plain_db_name
 
-OUT="target/bench/catalog_load-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
-TMP=$(mktemp -d)
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_folders "target/bench/catalog_load"
 
-export JICAI_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB}"
-export JICAI_SECRET_FILE="$TMP/secret.key"
-export JICAI_POOL_SIZE=${JICAI_POOL_SIZE:-8}
-export JICAI_BIND="127.0.0.1:${PORT}"
-export RUST_LOG=${RUST_LOG:-warn}
+postgres_server_environment
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-echo "== build (cargo build --release)"
-cargo build --release --quiet
+build_release
 JICAI="$PWD/target/release/jicai"
 
-echo "== database $DB"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
-"$JICAI" migrate >/dev/null
+recreate_database
 "$JICAI" demo >"$OUT/demo.txt"
 
 echo "== catalog: generating drugs up to $DRUGS"
@@ -176,18 +151,7 @@ echo "== token"
 TOKEN=$("$JICAI" token issue --user center --name bench | tail -n 1)
 [ -n "$TOKEN" ] || { echo "no token issued" >&2; exit 1; }
 
-echo "== server on $BASE"
-if curl -s -o /dev/null --max-time 1 "$BASE/healthz"; then
-    echo "something already listens on $BASE; set BENCH_PORT" >&2
-    exit 1
-fi
-"$JICAI" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -sf -o /dev/null --max-time 1 "$BASE/readyz" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited; see $OUT/server.log" >&2; cat "$OUT/server.log" >&2; exit 1; }
-    sleep 0.2
-done
+start_server
 curl -sf -o /dev/null --max-time 1 "$BASE/readyz" || { echo "server not ready after 20 s" >&2; exit 1; }
 
 # The search terms, cycled in this order by each wrk connection. Chinese terms are sent
@@ -243,9 +207,7 @@ wrk -t"$THREADS" -c8 -d5s -s "$LUA" "$BASE" >"$OUT/wrk-warmup.txt"
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION --latency (search)"
 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$LUA" "$BASE" | tee "$OUT/wrk.txt"
 
-kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+stop_server
 
 # wrk latency like 812.00us, 3.41ms, 1.02s, 1.5m -> milliseconds
 to_ms() {
@@ -262,12 +224,10 @@ NON2XX=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$OUT/wrk.txt")
 SOCKERR=$(grep -E '^ *Socket errors:' "$OUT/wrk.txt" || true)
 [ -n "$RPS" ] && [ -n "$P99" ] || { echo "could not read wrk's output" >&2; exit 1; }
 
-echo "== pgbench -i -s $SCALE -q (same database)"
-pgbench -i -s "$SCALE" -q "$DB" >"$OUT/pgbench-init.txt" 2>&1 || { cat "$OUT/pgbench-init.txt" >&2; exit 1; }
+pgbench_init
 echo "== pgbench -S -c $CONNS -j $THREADS -T ${DURATION%s}"
 pgbench -S -c "$CONNS" -j "$THREADS" -T "${DURATION%s}" "$DB" 2>&1 | tee "$OUT/pgbench.txt"
-TPS=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench.txt")
-[ -n "$TPS" ] || { echo "could not read pgbench's tps" >&2; exit 1; }
+TPS=$(pgbench_tps)
 RATIO=$(awk -v a="$RPS" -v b="$TPS" 'BEGIN { printf "%.3f", a / b }')
 
 {

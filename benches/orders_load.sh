@@ -28,11 +28,9 @@
 # BENCH_RENDERS (30), BENCH_SCALE (anhui; small for a quick try), PGBENCH_CLIENTS (32),
 # PGBENCH_SECONDS (30), PGBENCH_SCALE (10), JICAI_POOL_SIZE (8, the platform default).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-export PGHOST PGPORT PGUSER
+postgres_defaults
 DB=${BENCH_DB:-jicai_orders}
 PORT=${BENCH_PORT:-18082}
 ORDERS=${BENCH_ORDERS:-20000}
@@ -45,43 +43,20 @@ SCALE=${PGBENCH_SCALE:-10}
 BASE="http://127.0.0.1:${PORT}"
 PASSWORD="bench-password-1"
 
-[ -f Cargo.toml ] && grep -q '^name = "jicai"' Cargo.toml ||
-    { echo "run this from the jicai repository root" >&2; exit 2; }
-for tool in psql pgbench curl cargo; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install -y postgresql-client curl)" >&2; exit 2; }
-done
-case "$DB" in *[!a-z0-9_]*) echo "BENCH_DB must be [a-z0-9_]" >&2; exit 2 ;; esac
+require_repository_root
+require_tools "(apt-get install -y postgresql-client curl)" psql pgbench curl cargo
+require_plain_db_name
 
-OUT="target/bench/orders_load-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
-TMP=$(mktemp -d)
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_folders "target/bench/orders_load"
 
-export JICAI_DATABASE_URL="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${DB}"
-export JICAI_SECRET_FILE="$TMP/secret.key"
+postgres_server_environment
 export JICAI_MASTER_KEY_FILE="$TMP/master.key"
-export JICAI_POOL_SIZE=${JICAI_POOL_SIZE:-8}
-export JICAI_BIND="127.0.0.1:${PORT}"
-export RUST_LOG=${RUST_LOG:-warn}
 psql_db() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-echo "== build (cargo build --release)"
-cargo build --release --quiet
+build_release
 JICAI="${CARGO_TARGET_DIR:-$PWD/target}/release/jicai"
 
-echo "== database $DB"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
-"$JICAI" migrate >/dev/null
+recreate_database
 
 AS_OF=$(date -u -d '-1 hour' +%Y-%m-%dT%H:00:00Z)
 echo "== jicai generate --scale $GEN_SCALE --as-of $AS_OF"
@@ -92,26 +67,13 @@ GEN_SECONDS=$(awk -v a="$GEN_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f"
 psql_db -c "ANALYZE"
 LINES_BEFORE=$(psql_db -c "SELECT count(*) FROM order_lines")
 
-echo "== server on $BASE"
-if curl -s -o /dev/null --max-time 1 "$BASE/healthz"; then
-    echo "something already listens on $BASE; set BENCH_PORT" >&2
-    exit 1
-fi
-"$JICAI" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -sf -o /dev/null --max-time 1 "$BASE/readyz" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited; see $OUT/server.log" >&2; cat "$OUT/server.log" >&2; exit 1; }
-    sleep 0.2
-done
+start_server
 
 echo "== load: $ORDERS orders placed, acknowledged, shipped and confirmed; page renders"
 cargo bench --quiet --bench orders_load -- load "$BASE" "$JICAI_DATABASE_URL" "$TMP/tokens.txt" \
     "$PASSWORD" --orders "$ORDERS" --connections "$CONNS" --renders "$RENDERS" | tee "$OUT/load.txt"
 
-kill "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+stop_server
 
 field() { awk -v p="$1" -v k="$2" '$1 == p { for (i = 2; i <= NF; i++) { j = index($i, "="); if (substr($i, 1, j - 1) == k) print substr($i, j + 1) } }' "$OUT/load.txt"; }
 phase() { awk -v n="name=$1" -v k="$2" '$1 == "PHASE" && $2 == n { for (i = 2; i <= NF; i++) { j = index($i, "="); if (substr($i, 1, j - 1) == k) print substr($i, j + 1) } }' "$OUT/load.txt"; }
@@ -129,12 +91,10 @@ PAYABLES=$(psql_db -c "SELECT count(*) FROM payables p JOIN delivery_lines d ON 
 CLOSED=$(psql_db -c "SELECT count(*) FROM orders WHERE id BETWEEN $FIRST AND $LAST AND state IN ('received', 'closed')")
 "$JICAI" audit verify >"$OUT/audit.txt" 2>&1 && AUDIT="unbroken" || AUDIT="BROKEN (see $OUT/audit.txt)"
 
-echo "== pgbench -i -s $SCALE -q (same database)"
-pgbench -i -s "$SCALE" -q "$DB" >"$OUT/pgbench-init.txt" 2>&1 || { cat "$OUT/pgbench-init.txt" >&2; exit 1; }
+pgbench_init
 echo "== pgbench -c $PGCLIENTS -j 2 -T $PGSECONDS (TPC-B-like)"
 pgbench -c "$PGCLIENTS" -j 2 -T "$PGSECONDS" "$DB" 2>&1 | tee "$OUT/pgbench.txt"
-TPS=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench.txt")
-[ -n "$TPS" ] || { echo "could not read pgbench's tps" >&2; exit 1; }
+TPS=$(pgbench_tps)
 ratio() { awk -v a="$1" -v b="$TPS" 'BEGIN { printf "%.3f", a / b }'; }
 
 {

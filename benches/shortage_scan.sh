@@ -22,22 +22,17 @@
 # BENCH_DB (jicai_scan), BENCH_SCALE (anhui; small for a quick try), BENCH_BACKENDS
 # ("postgres sqlite").
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-export PGHOST PGPORT PGUSER
+postgres_defaults
 DB=${BENCH_DB:-jicai_scan}
 GEN_SCALE=${BENCH_SCALE:-anhui}
 BACKENDS=${BENCH_BACKENDS:-postgres sqlite}
 AS_OF=2026-11-23T08:00:00Z
 
-[ -f Cargo.toml ] && grep -q '^name = "jicai"' Cargo.toml ||
-    { echo "run this from the jicai repository root" >&2; exit 2; }
-for tool in psql sqlite3 cargo /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install -y postgresql-client sqlite3 time)" >&2; exit 2; }
-done
-case "$DB" in *[!a-z0-9_]*) echo "BENCH_DB must be [a-z0-9_]" >&2; exit 2 ;; esac
+require_repository_root
+require_tools "(apt-get install -y postgresql-client sqlite3 time)" psql sqlite3 cargo /usr/bin/time
+require_plain_db_name
 
 OUT="target/bench/shortage_scan-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"

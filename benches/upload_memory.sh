@@ -18,31 +18,16 @@
 #
 # Raw outputs go to target/bench/upload_memory-<time>/. Overrides: BENCH_PORT (18090).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT=${BENCH_PORT:-18090}
 BASE="http://127.0.0.1:${PORT}"
-[ -f Cargo.toml ] && grep -q '^name = "jicai"' Cargo.toml ||
-    { echo "run this from the jicai repository root" >&2; exit 2; }
-for tool in curl python3 cargo; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
-done
+require_repository_root
+require_tools "" curl python3 cargo
 
-OUT="target/bench/upload_memory-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
-TMP=$(mktemp -d)
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_folders "target/bench/upload_memory"
 
-echo "== build (cargo build --release)"
-cargo build --release --quiet
+build_release
 JICAI="$PWD/target/release/jicai"
 
 echo "== files"

@@ -375,21 +375,14 @@ async fn api_errors_are_json(db: TestDb) {
     };
 
     // A path value that is not of its type.
-    let r = c.api("GET", "/api/v1/orders/abc", Some(&token), None).await;
+    let r = c.api_get("/api/v1/orders/abc", &token).await;
     is_json_error(&r, StatusCode::NOT_FOUND, "not_found");
     let r = c
-        .api(
-            "GET",
-            "/api/v1/orders/99999999999999999999",
-            Some(&token),
-            None,
-        )
+        .api_get("/api/v1/orders/99999999999999999999", &token)
         .await;
     is_json_error(&r, StatusCode::NOT_FOUND, "not_found");
     // A query that cannot be read.
-    let r = c
-        .api("GET", "/api/v1/drugs?page=abc", Some(&token), None)
-        .await;
+    let r = c.api_get("/api/v1/drugs?page=abc", &token).await;
     is_json_error(&r, StatusCode::BAD_REQUEST, "bad_request");
     assert!(r.body.contains("query"), "{}", r.body);
     // A query word that is not one of its set: 422 naming the field.
@@ -399,7 +392,7 @@ async fn api_errors_are_json(db: TestDb) {
         ("/api/v1/shortages?status=maybe", "status"),
         ("/api/v1/drugs?category=sweets", "category"),
     ] {
-        let r = c.api("GET", q, Some(&token), None).await;
+        let r = c.api_get(q, &token).await;
         is_json_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
         assert_eq!(
             r.json()["error"]["fields"][0]["field"],
@@ -409,14 +402,14 @@ async fn api_errors_are_json(db: TestDb) {
         );
     }
     // Unknown paths under /api/, with or without a token.
-    let r = c.api("GET", "/api", Some(&token), None).await;
+    let r = c.api_get("/api", &token).await;
     is_json_error(&r, StatusCode::NOT_FOUND, "not_found");
     for p in [
         "/api/v1/nothing",
         "/api/v1/orders/1/nothing",
         "/api/nothing",
     ] {
-        let r = c.api("GET", p, Some(&token), None).await;
+        let r = c.api_get(p, &token).await;
         is_json_error(&r, StatusCode::NOT_FOUND, "not_found");
         let r = c.api("POST", p, None, None).await;
         is_json_error(&r, StatusCode::NOT_FOUND, "not_found");
@@ -455,12 +448,7 @@ async fn api_errors_are_json(db: TestDb) {
         .contains("POST"));
     // An unreadable body is 400 as JSON.
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&token),
-            Some(json!({"lines": "x"})),
-        )
+        .api_post("/api/v1/orders", &token, Some(json!({"lines": "x"})))
         .await;
     is_json_error(&r, StatusCode::BAD_REQUEST, "bad_request");
     // Pages keep their HTML errors.
@@ -490,10 +478,9 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
         .unwrap()
         .len();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(
                 serde_json::from_str(&format!(
                     r#"{{"lines": [{{"contract_id": {k}.0, "quantity": 5.0}}]}}"#
@@ -505,10 +492,9 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["lines"][0]["quantity"], 5);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"lines": [{"contract_id": k, "quantity": 5.5}]})),
         )
         .await;
@@ -534,10 +520,9 @@ async fn whole_floats_are_integers_and_confirm_reasons_are_words(db: TestDb) {
         .next()
         .expect("the demo has a delivery to this institution");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{}/confirm", dl.id),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "accepted", "reason": "AAA"})),
         )
         .await;

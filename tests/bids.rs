@@ -10,9 +10,9 @@ use actix_web::http::StatusCode;
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use common::{app, state_with_demo, supplier_user, token_for, Client, Resp, TestDb, PW};
+use common::{app, state_with_demo, supplier_user, token_for, Client, Resp, TestDb};
 use jicai::domain::paging::PageRequest;
-use jicai::domain::tender::{BidStatus, TenderState};
+use jicai::domain::tender::BidStatus;
 use jicai::store::{catalog, parties, tenders as ts};
 use jicai::web::AppState;
 
@@ -42,18 +42,18 @@ struct Open {
 
 fn open_tender(state: &AppState) -> Open {
     let mut c = state.store.conn().unwrap();
-    let t = ts::tenders_list(&mut c)
-        .unwrap()
-        .into_iter()
-        .find(|t| t.state() == TenderState::Open)
-        .expect("the demo has a tender open for bids");
-    let lots = ts::lots_with_drugs(&mut c, t.id).unwrap();
+    let (tender, lots) = common::demo_open_tender(&mut c);
     let lot = |code: &str| lots.iter().find(|l| l.1 == code).unwrap().0.id;
     Open {
-        tender: t.id,
+        tender,
         d0006: lot("D0006"),
         d0012: lot("D0012"),
     }
+}
+
+/// The API's address of a bid on the lot.
+fn api_bid_path(lot: i64) -> String {
+    format!("/api/v1/lots/{lot}/bid")
 }
 
 fn supplier(state: &AppState, uscc: &str) -> i64 {
@@ -119,10 +119,7 @@ fn form(product: i64, price: &str) -> Vec<(&'static str, String)> {
 
 macro_rules! login {
     ($app:expr, $user:expr) => {{
-        let mut c = Client::new($app.clone());
-        c.login(&$user, PW).await;
-        c.get("/home").await;
-        c
+        Client::logged_in($app.clone(), &$user, "/home").await
     }};
 }
 
@@ -154,18 +151,13 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert_eq!(code(&r), "distributors_do_not_bid");
     let token = token_for(&state, &kangda);
     let r = page
-        .api(
-            "POST",
-            &format!("/api/v1/lots/{}/bid", o.d0012),
-            Some(&token),
-            Some(bid_json(own, "30.00")),
-        )
+        .api_post(&api_bid_path(o.d0012), &token, Some(bid_json(own, "30.00")))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(code(&r), "distributors_do_not_bid");
     assert_eq!(active_bids(&state, o.d0012), before, "nothing was written");
     let products = format!("/api/v1/lots/{}/products", o.d0012);
-    let r = page.api("GET", &products, Some(&token), None).await;
+    let r = page.api_get(&products, &token).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(code(&r), "distributors_do_not_bid");
 
@@ -180,26 +172,16 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     assert!(r.body.contains(IMPORTED_D0006), "{}", r.body);
     assert!(!r.body.contains(BAICAO_D0006), "{}", r.body);
     let token = token_for(&state, &huadong);
-    let lot_bid = format!("/api/v1/lots/{}/bid", o.d0006);
+    let lot_bid = api_bid_path(o.d0006);
     let imported = product(&state, IMPORTED_D0006);
     let r = agent
-        .api(
-            "POST",
-            &lot_bid,
-            Some(&token),
-            Some(bid_json(imported, "2.50")),
-        )
+        .api_post(&lot_bid, &token, Some(bid_json(imported, "2.50")))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(active_bids(&state, o.d0006).contains(&(huadong_id, 1)));
     let other = product(&state, BAICAO_D0006);
     let r = agent
-        .api(
-            "POST",
-            &lot_bid,
-            Some(&token),
-            Some(bid_json(other, "2.50")),
-        )
+        .api_post(&lot_bid, &token, Some(bid_json(other, "2.50")))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(code(&r), "not_own_product");
@@ -208,12 +190,7 @@ async fn distributors_bid_only_as_national_agents(db: TestDb) {
     let helvetia = supplier_user(&state, supplier(&state, HELVETIA));
     let token = token_for(&state, &helvetia);
     let r = agent
-        .api(
-            "POST",
-            &lot_bid,
-            Some(&token),
-            Some(bid_json(imported, "2.40")),
-        )
+        .api_post(&lot_bid, &token, Some(bid_json(imported, "2.40")))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(code(&r), "not_own_product");
@@ -237,10 +214,9 @@ async fn a_bid_with_another_makers_product_is_refused(db: TestDb) {
     );
     let token = token_for(&state, "supplier");
     let r = page
-        .api(
-            "POST",
-            &format!("/api/v1/lots/{}/bid", o.d0012),
-            Some(&token),
+        .api_post(
+            &api_bid_path(o.d0012),
+            &token,
             Some(bid_json(theirs, "30.00")),
         )
         .await;
@@ -301,7 +277,7 @@ async fn the_bid_form_offers_only_the_bidders_own_products(db: TestDb) {
     // Over the API: a supplier's own products; center staff see every product of the drug.
     let products = format!("/api/v1/lots/{}/products", o.d0012);
     let mine = token_for(&state, "supplier");
-    let r = page.api("GET", &products, Some(&mine), None).await;
+    let r = page.api_get(&products, &mine).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let approvals: Vec<Value> = r
         .json()
@@ -312,7 +288,7 @@ async fn the_bid_form_offers_only_the_bidders_own_products(db: TestDb) {
         .collect();
     assert_eq!(approvals, vec![json!(JIKANG_D0012)]);
     let center = token_for(&state, "center");
-    let r = page.api("GET", &products, Some(&center), None).await;
+    let r = page.api_get(&products, &center).await;
     assert_eq!(r.json().as_array().unwrap().len(), 3, "{}", r.body);
 }
 
@@ -363,14 +339,9 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
 
     // Over the API: refused with the warning's code until confirmed.
     let token = token_for(&state, "supplier");
-    let api_path = format!("/api/v1/lots/{}/bid", o.d0012);
+    let api_path = api_bid_path(o.d0012);
     let r = page
-        .api(
-            "POST",
-            &api_path,
-            Some(&token),
-            Some(bid_json(own, "60.00")),
-        )
+        .api_post(&api_path, &token, Some(bid_json(own, "60.00")))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(code(&r), "bid_above_max_unconfirmed");
@@ -385,7 +356,7 @@ async fn a_price_above_the_ceiling_is_confirmed_before_it_is_sealed(db: TestDb) 
     );
     let mut body = bid_json(own, "60.00");
     body["confirm_above_max"] = json!(true);
-    let r = page.api("POST", &api_path, Some(&token), Some(body)).await;
+    let r = page.api_post(&api_path, &token, Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let j = r.json();
     assert_eq!(j["version"], 3);
@@ -400,18 +371,12 @@ type Tokens = std::collections::HashMap<&'static str, String>;
 /// The lot's bids as `token`'s holder reads them.
 async fn read_bids<S, B>(c: &mut Client<S>, o: &Open, lot: i64, token: &str) -> Resp
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
-    c.api(
-        "GET",
+    c.api_get(
         &format!("/api/v1/tenders/{}/lots/{lot}/bids", o.tender),
-        Some(token),
-        None,
+        token,
     )
     .await
 }
@@ -429,11 +394,7 @@ fn bid_of(lot: &Value, supplier: i64) -> &Value {
 /// D0012 (with a document) and above it, confirmed, on D0006.
 async fn bid_within_and_above<S, B>(c: &mut Client<S>, state: &AppState, o: &Open, t: &Tokens)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let mut within = bid_json(product(state, JIKANG_D0012), "45.00");
@@ -442,7 +403,7 @@ where
     above["confirm_above_max"] = json!(true);
     for (lot, body) in [(o.d0012, within), (o.d0006, above)] {
         let path = format!("/api/v1/lots/{lot}/bid");
-        let r = c.api("POST", &path, Some(&t["supplier"]), Some(body)).await;
+        let r = c.api_post(&path, &t["supplier"], Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
 }
@@ -451,11 +412,7 @@ where
 /// experts alike; everyone else is refused for their role.
 async fn sealed_before_the_technical_opening<S, B>(c: &mut Client<S>, o: &Open, t: &Tokens)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     for who in ["center", "expert"] {
@@ -483,11 +440,7 @@ async fn technical_after_the_technical_opening<S, B>(
     o: &Open,
     t: &Tokens,
 ) where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let jikang = supplier(state, JIKANG);
@@ -523,11 +476,7 @@ async fn prices_after_the_commercial_opening<S, B>(
     o: &Open,
     t: &Tokens,
 ) where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let (jikang, hengkang) = (supplier(state, JIKANG), supplier(state, HENGKANG));
@@ -569,19 +518,12 @@ async fn a_lots_bids_are_read_by_staff_and_experts_within_the_tenders_state(db: 
     state.clock.advance(Duration::days(15));
     let act = |a: &str| format!("/api/v1/tenders/{}/actions/{a}", o.tender);
     let r = c
-        .api(
-            "POST",
-            &act("open_technical"),
-            Some(&t["center"]),
-            Some(json!({})),
-        )
+        .api_post(&act("open_technical"), &t["center"], Some(json!({})))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     technical_after_the_technical_opening(&mut c, &state, &o, &t).await;
     for a in ["publish_technical", "open_commercial"] {
-        let r = c
-            .api("POST", &act(a), Some(&t["center"]), Some(json!({})))
-            .await;
+        let r = c.api_post(&act(a), &t["center"], Some(json!({}))).await;
         assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
     }
     prices_after_the_commercial_opening(&mut c, &state, &o, &t).await;

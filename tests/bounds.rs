@@ -5,13 +5,13 @@
 mod common;
 
 use actix_web::http::StatusCode;
+use common::orders::one_line_order;
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use diesel::prelude::*;
 use jicai::store::schema::{demand_reports, order_lines, orders, tenders};
 use jicai::store::{orders as os, parties, tenders as ts, users, Act};
 use jicai::web::AppState;
 use serde_json::json;
-use std::path::Path;
 
 fn conn(state: &AppState) -> jicai::store::Conn {
     state.store.conn().unwrap()
@@ -45,6 +45,17 @@ fn counts(state: &AppState) -> (i64, i64) {
 }
 
 /// The field names of a JSON error.
+/// `q` was refused (422) as the quantity of the first line, and nothing else.
+fn assert_first_line_quantity_refused(r: &common::Resp, q: i64) {
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{q}: {}",
+        r.body
+    );
+    assert_eq!(fields(r), ["lines[0].quantity"], "{}", r.body);
+}
+
 fn fields(r: &common::Resp) -> Vec<String> {
     r.json()["error"]["fields"]
         .as_array()
@@ -64,11 +75,7 @@ fn names(r: &common::Resp, field: &str) -> bool {
 /// The performance pages answer and the monitoring jobs run.
 async fn monitoring_works<S, B>(state: &AppState, center: &mut Client<S>)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     for page in [
@@ -79,16 +86,8 @@ where
         let r = center.get(page).await;
         assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);
     }
-    let jobs = jicai::jobs::load_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        state.config.time_zone,
-    )
-    .unwrap();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let jobs = common::repository_jobs(state);
+    let runner = common::job_runner(state);
     for name in ["contract_execution", "shortage_scan"] {
         let job = jobs.iter().find(|j| j.name == name).unwrap();
         let out = runner.run(job).await;
@@ -108,36 +107,18 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
 
     for q in [i64::MAX, i64::MIN, 10_000_001, 0, -1] {
         let r = c
-            .api(
-                "POST",
-                "/api/v1/orders",
-                Some(&ti),
-                Some(json!({"lines": [{"contract_id": contract, "quantity": q}]})),
-            )
+            .api_post("/api/v1/orders", &ti, Some(one_line_order(contract, q)))
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{q}: {}",
-            r.body
-        );
-        assert_eq!(fields(&r), ["lines[0].quantity"], "{}", r.body);
+        assert_first_line_quantity_refused(&r, q);
     }
     // The second line's fault is named by its index.
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&ti),
-            Some(json!({"lines": [{"contract_id": contract, "quantity": 5}, {"contract_id": contract, "quantity": i64::MAX}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(json!({"lines": [{"contract_id": contract, "quantity": 5}, {"contract_id": contract, "quantity": i64::MAX}]})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["lines[1].quantity"], "{}", r.body);
 
-    let mut page = Client::new(app.clone());
-    page.login("institution", PW).await;
-    page.get("/orders/new").await;
+    let mut page = Client::logged_in(app.clone(), "institution", "/orders/new").await;
     let k = contract.to_string();
     for q in [HUGE, "10000001", "1e30", "1,000", "NaN", "-0"] {
         let r = page
@@ -155,11 +136,10 @@ async fn order_quantities_out_of_range_are_refused_and_monitoring_goes_on(db: Te
 
     // The largest quantity a line takes is accepted, and the figures still add up.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
-            Some(json!({"lines": [{"contract_id": contract, "quantity": 10_000_000}]})),
+            &ti,
+            Some(one_line_order(contract, 10_000_000)),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -179,23 +159,13 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
     let sname = supplier_user(&state, supplier);
     let tsup = token_for(&state, &sname);
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&ti),
-            Some(json!({"lines": [{"contract_id": contract, "quantity": 10}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(one_line_order(contract, 10)))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let oid = r.json()["id"].as_i64().unwrap();
     let line = r.json()["lines"][0]["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     let ship = |q: i64| json!({"lines": [{"order_line_id": line, "quantity": q, "batch_no": "B1", "production_date": "2026-09-01", "expiry_date": "2030-01-01"}]});
@@ -203,36 +173,26 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
 
     for q in [i64::MAX, i64::MAX - 5, i64::MIN, 0] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/orders/{oid}/deliveries"),
-                Some(&tsup),
+                &tsup,
                 Some(ship(q)),
             )
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{q}: {}",
-            r.body
-        );
-        assert_eq!(fields(&r), ["lines[0].quantity"], "{}", r.body);
+        assert_first_line_quantity_refused(&r, q);
     }
     // More than ordered, within the range: refused by the line's own rule.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(ship(11)),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["quantity"], "{}", r.body);
 
-    let mut page = Client::new(app.clone());
-    page.login(&sname, PW).await;
-    page.get(&format!("/orders/{oid}")).await;
+    let mut page = Client::logged_in(app.clone(), &sname, &format!("/orders/{oid}")).await;
     let l = line.to_string();
     let r = page
         .post(
@@ -252,10 +212,9 @@ async fn shipments_out_of_range_are_refused_and_the_line_ships_later(db: TestDb)
 
     // The line is not stuck: the whole quantity ships.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(ship(10)),
         )
         .await;
@@ -313,10 +272,9 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
     let path = format!("/api/v1/demand/{}/reports", w.id);
 
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &path,
-            Some(&ti),
+            &ti,
             Some(json!([
                 {"institution_code": own, "drug_code": drug, "quantity": i64::MAX},
                 {"institution_code": kid, "drug_code": drug, "quantity": i64::MAX},
@@ -326,9 +284,8 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["[0].quantity", "[1].quantity"], "{}", r.body);
 
-    let mut page = Client::new(app.clone());
-    page.login("institution", PW).await;
-    page.get(&format!("/demand/{}", w.id)).await;
+    let mut page =
+        Client::logged_in(app.clone(), "institution", &format!("/demand/{}", w.id)).await;
     let r = page
         .post(
             &format!("/demand/{}/report", w.id),
@@ -356,10 +313,9 @@ async fn demand_out_of_range_is_refused_and_totals_stay_exact(db: TestDb) {
 
     // Two rows at the largest quantity add up exactly.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &path,
-            Some(&ti),
+            &ti,
             Some(json!([
                 {"institution_code": own, "drug_code": drug, "quantity": 10_000_000},
                 {"institution_code": kid, "drug_code": drug, "quantity": 10_000_000},
@@ -460,9 +416,7 @@ async fn unbounded_policy_parameters_are_refused(db: TestDb) {
             "max_unit_price",
         ),
     ] {
-        let r = c
-            .api("POST", "/api/v1/tenders", Some(&tc), Some(tender(lot)))
-            .await;
+        let r = c.api_post("/api/v1/tenders", &tc, Some(tender(lot))).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -476,12 +430,7 @@ async fn unbounded_policy_parameters_are_refused(db: TestDb) {
         );
     }
     let r = c
-        .api(
-            "POST",
-            "/api/v1/tenders",
-            Some(&tc),
-            Some(json!({"title": "bounds", "window_id": window, "bid_deadline": "+262142-12-31T00:00:00Z", "lots": []})),
-        )
+        .api_post("/api/v1/tenders", &tc, Some(json!({"title": "bounds", "window_id": window, "bid_deadline": "+262142-12-31T00:00:00Z", "lots": []})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(fields(&r), ["bid_deadline"], "{}", r.body);
@@ -508,9 +457,7 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
     };
     let before = counted(&state);
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/tenders/new").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/tenders/new").await;
     let huge = "79228162514264337593543950335";
     let deadline = (state.clock.now() + chrono::Duration::days(20))
         .with_timezone(&state.config.time_zone)
@@ -620,10 +567,9 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
     let expert = token_for(&state, "expert");
     for score in [i64::MAX, i64::MIN, 101, -1] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 "/api/v1/bids/1/score",
-                Some(&expert),
+                &expert,
                 Some(json!({"score": score})),
             )
             .await;
@@ -659,9 +605,7 @@ async fn tender_forms_scores_bids_and_listings_out_of_range_are_refused(db: Test
             "package_price",
         ),
     ] {
-        let r = c
-            .api("POST", "/api/v1/lots/1/bid", Some(&tsup), Some(bid))
-            .await;
+        let r = c.api_post("/api/v1/lots/1/bid", &tsup, Some(bid)).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,

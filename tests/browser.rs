@@ -8,6 +8,7 @@ use fantoccini::Locator;
 
 use common::browser::{self as harness, serve, Viewport};
 use common::{state_with_demo, Backend, TestDb};
+use jicai::web::AppState;
 
 /// The window the tests below were written at.
 const LAPTOP: Viewport = Viewport {
@@ -16,63 +17,73 @@ const LAPTOP: Viewport = Viewport {
     mobile: false,
 };
 
-#[actix_web::test]
-async fn center_staff_logs_in_and_searches_the_drug_list() {
-    let db = TestDb::demo(Backend::Sqlite).unwrap();
-    let state = state_with_demo(&db);
-    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
-        return;
-    };
-    let browser = &session.client;
-    let (base, server_handle) = serve(&state);
-
+/// Runs `steps` in a browser at the laptop's size asking for Chinese pages, against the
+/// application on `state` served for it, after logging in as `user`; then closes the browser
+/// and stops the server, whatever the steps did, and panics if they failed. `None` when
+/// Chromium is not installed here (said so).
+async fn on_a_laptop_as<T>(
+    state: &AppState,
+    user: &str,
+    steps: impl AsyncFnOnce(&harness::Browser, &str) -> Result<T, harness::CmdError>,
+) -> Option<T> {
+    let session = harness::start(LAPTOP, "zh-CN").await?;
+    let (base, server_handle) = serve(state);
     let outcome = async {
-        session.log_in(&base, "center").await?;
-        browser
-            .find(Locator::LinkText("药品目录"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .for_element(Locator::Id("q"))
-            .await?
-            .send_keys("阿莫西林")
-            .await?;
-        browser
-            .find(Locator::Id("search-button"))
-            .await?
-            .click()
-            .await?;
-        // The list before the search has rows too: wait for the search's own page first.
-        let mut url = browser.current_url().await?;
-        for _ in 0..100 {
-            if url.query().is_some_and(|q| q.contains("q=")) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            url = browser.current_url().await?;
-        }
-        browser
-            .wait()
-            .for_element(Locator::Css("table tbody tr"))
-            .await?;
-        let rows = browser.find_all(Locator::Css("table tbody tr")).await?;
-        let mut texts = vec![];
-        for r in &rows {
-            texts.push(r.text().await?);
-        }
-        let png = browser.screenshot().await?;
-        Ok::<_, fantoccini::error::CmdError>((url, texts, png))
+        session.log_in(&base, user).await?;
+        steps(&session, &base).await
     }
     .await;
     session.close().await;
     server_handle.stop(true).await;
-    let (url, rows, png) = outcome.expect("the browser session runs");
-    let _ = std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/drug-search.png"),
-        png,
-    );
+    Some(outcome.expect("the browser session runs"))
+}
+
+/// Keeps a screenshot as `<name>.png` in the tests' temporary folder (best effort).
+fn save_png(name: &str, png: Vec<u8>) {
+    let _ = std::fs::write(format!("{}/{name}.png", env!("CARGO_TARGET_TMPDIR")), png);
+}
+
+#[actix_web::test]
+async fn center_staff_logs_in_and_searches_the_drug_list() {
+    let db = TestDb::demo(Backend::Sqlite).unwrap();
+    let state = state_with_demo(&db);
+    let Some((url, rows, png)) = on_a_laptop_as(
+        &state,
+        "center",
+        async |session: &harness::Browser, _base: &str| {
+            let browser = &session.client;
+            session.click(Locator::LinkText("药品目录")).await?;
+            session
+                .wait_and_send_keys(Locator::Id("q"), "阿莫西林")
+                .await?;
+            session.click(Locator::Id("search-button")).await?;
+            // The list before the search has rows too: wait for the search's own page first.
+            let mut url = browser.current_url().await?;
+            for _ in 0..100 {
+                if url.query().is_some_and(|q| q.contains("q=")) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                url = browser.current_url().await?;
+            }
+            browser
+                .wait()
+                .for_element(Locator::Css("table tbody tr"))
+                .await?;
+            let rows = browser.find_all(Locator::Css("table tbody tr")).await?;
+            let mut texts = vec![];
+            for r in &rows {
+                texts.push(r.text().await?);
+            }
+            let png = browser.screenshot().await?;
+            Ok::<_, fantoccini::error::CmdError>((url, texts, png))
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    save_png("drug-search", png);
     assert!(
         url.as_str()
             .contains("q=%E9%98%BF%E8%8E%AB%E8%A5%BF%E6%9E%97"),
@@ -89,10 +100,6 @@ async fn center_staff_logs_in_and_searches_the_drug_list() {
 async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
-    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
-        return;
-    };
-    let browser = &session.client;
     let (supplier_id, supplier_name) = {
         let mut c = state.store.conn().unwrap();
         let u = jicai::store::users::by_username(&mut c, "supplier")
@@ -106,64 +113,42 @@ async fn a_supplier_submits_a_bid_and_sees_its_receipt() {
                 .name,
         )
     };
-    let (base, server_handle) = serve(&state);
-    let outcome = async {
-        session.log_in(&base, "supplier").await?;
-        browser
-            .find(Locator::LinkText("招标"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .for_element(Locator::XPath("//a[contains(., '第二批')]"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .for_element(Locator::XPath("//a[contains(., '硝苯地平')]"))
-            .await?
-            .click()
-            .await?;
-        let option = format!("//select[@id='f-product_id']/option[contains(., '{supplier_name}')]");
-        browser
-            .wait()
-            .for_element(Locator::XPath(&option))
-            .await?
-            .click()
-            .await?;
-        browser
-            .find(Locator::Id("f-annual_capacity"))
-            .await?
-            .send_keys("500000")
-            .await?;
-        browser
-            .find(Locator::Id("f-package_price"))
-            .await?
-            .send_keys("25.80")
-            .await?;
-        browser
-            .find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .for_element(Locator::XPath("//h1[contains(., '投标回执')]"))
-            .await?;
-        let text = browser.find(Locator::Css("main")).await?.text().await?;
-        let png = browser.screenshot().await?;
-        Ok::<_, fantoccini::error::CmdError>((text, png))
-    }
-    .await;
-    session.close().await;
-    server_handle.stop(true).await;
-    let (text, png) = outcome.expect("the browser session runs");
-    let _ = std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/bid-receipt.png"),
-        png,
-    );
+    let Some((text, png)) = on_a_laptop_as(
+        &state,
+        "supplier",
+        async |session: &harness::Browser, _base: &str| {
+            let browser = &session.client;
+            session.click(Locator::LinkText("招标")).await?;
+            session
+                .wait_and_click(Locator::XPath("//a[contains(., '第二批')]"))
+                .await?;
+            session
+                .wait_and_click(Locator::XPath("//a[contains(., '硝苯地平')]"))
+                .await?;
+            let option =
+                format!("//select[@id='f-product_id']/option[contains(., '{supplier_name}')]");
+            session.wait_and_click(Locator::XPath(&option)).await?;
+            session
+                .send_keys_to(Locator::Id("f-annual_capacity"), "500000")
+                .await?;
+            session
+                .send_keys_to(Locator::Id("f-package_price"), "25.80")
+                .await?;
+            session.submit_form().await?;
+            browser
+                .wait()
+                .for_element(Locator::XPath("//h1[contains(., '投标回执')]"))
+                .await?;
+            let text = browser.find(Locator::Css("main")).await?.text().await?;
+            let png = browser.screenshot().await?;
+            Ok::<_, fantoccini::error::CmdError>((text, png))
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    save_png("bid-receipt", png);
     assert!(text.contains("SHA-256"), "{text}");
     // The receipt's digests are those the platform stored for the bid that now counts.
     let mut c = state.store.conn().unwrap();
@@ -207,11 +192,7 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
             .find(|o| o.state == jicai::domain::orders::OrderState::Acknowledged)
             .expect("a demo order waits for delivery");
         let line = os::lines_of(&mut c, o.id).unwrap().remove(0);
-        let today = state
-            .clock
-            .now()
-            .with_timezone(&state.config.time_zone)
-            .date_naive();
+        let today = state.today();
         let ship = [os::ShipLine {
             order_line_id: line.id,
             quantity: line.quantity,
@@ -236,73 +217,60 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
         .unwrap();
         (o.id, shipped.lines[0].id)
     };
-    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
+    let Some(text) = on_a_laptop_as(
+        &state,
+        "institution",
+        async |session: &harness::Browser, _base: &str| {
+            let browser = &session.client;
+            session.click(Locator::LinkText("订单")).await?;
+            // The order is named by its number and drug; its delivery note is where it is received.
+            session
+                .wait_and_click(Locator::XPath(&format!(
+                    "//a[contains(., 'DD{order_id:06}')]"
+                )))
+                .await?;
+            session
+                .wait_and_click(Locator::XPath("//a[contains(., '随货同行单')]"))
+                .await?;
+            // The delivery note as a phone shows it (the window tall enough to hold it all).
+            browser
+                .wait()
+                .for_element(Locator::Css("form.dn-form button[type=submit]"))
+                .await?;
+            browser.set_window_size(390, 2000).await?;
+            let narrow: i64 = browser
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth",
+                    vec![],
+                )
+                .await?
+                .as_i64()
+                .unwrap_or(i64::MAX);
+            let phone = browser.screenshot().await?;
+            session
+                .click(Locator::Css("form.dn-form button[type=submit]"))
+                .await?;
+            browser.wait().for_element(Locator::Css("p.notice")).await?;
+            browser.set_window_size(1366, 900).await?;
+            let desk = browser.screenshot().await?;
+            let text = browser.find(Locator::Css("main")).await?.text().await?;
+            for (name, png) in [
+                ("delivery-note-390px", phone),
+                ("delivery-note-received-1366px", desk),
+            ] {
+                save_png(name, png);
+            }
+            assert!(
+                narrow <= 0,
+                "the note scrolls sideways on a phone by {narrow} px"
+            );
+            Ok::<_, fantoccini::error::CmdError>(text)
+        },
+    )
+    .await
+    else {
         return;
     };
-    let browser = &session.client;
-    let (base, server_handle) = serve(&state);
-    let outcome = async {
-        session.log_in(&base, "institution").await?;
-        browser
-            .find(Locator::LinkText("订单"))
-            .await?
-            .click()
-            .await?;
-        // The order is named by its number and drug; its delivery note is where it is received.
-        browser
-            .wait()
-            .for_element(Locator::XPath(&format!(
-                "//a[contains(., 'DD{order_id:06}')]"
-            )))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .for_element(Locator::XPath("//a[contains(., '随货同行单')]"))
-            .await?
-            .click()
-            .await?;
-        // The delivery note as a phone shows it (the window tall enough to hold it all).
-        browser
-            .wait()
-            .for_element(Locator::Css("form.dn-form button[type=submit]"))
-            .await?;
-        browser.set_window_size(390, 2000).await?;
-        let narrow: i64 = browser
-            .execute(
-                "return document.documentElement.scrollWidth - window.innerWidth",
-                vec![],
-            )
-            .await?
-            .as_i64()
-            .unwrap_or(i64::MAX);
-        let phone = browser.screenshot().await?;
-        browser
-            .find(Locator::Css("form.dn-form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        browser.wait().for_element(Locator::Css("p.notice")).await?;
-        browser.set_window_size(1366, 900).await?;
-        let desk = browser.screenshot().await?;
-        let text = browser.find(Locator::Css("main")).await?.text().await?;
-        for (name, png) in [
-            ("delivery-note-390px", phone),
-            ("delivery-note-received-1366px", desk),
-        ] {
-            let _ = std::fs::write(format!("{}/{name}.png", env!("CARGO_TARGET_TMPDIR")), png);
-        }
-        assert!(
-            narrow <= 0,
-            "the note scrolls sideways on a phone by {narrow} px"
-        );
-        Ok::<_, fantoccini::error::CmdError>(text)
-    }
-    .await;
-    session.close().await;
-    server_handle.stop(true).await;
-    let text = outcome.expect("the browser session runs");
     assert!(text.contains("已验收该行"), "the line is received: {text}");
     let mut c = state.store.conn().unwrap();
     let dl = os::delivery_lines_of(&mut c, order_id)
@@ -321,57 +289,42 @@ async fn an_institution_confirms_a_delivery_in_the_page() {
 async fn bad_input_is_refused_in_chinese_next_to_its_field() {
     let db = TestDb::demo(Backend::Sqlite).unwrap();
     let state = state_with_demo(&db);
-    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
+    let Some((text, code, png)) = on_a_laptop_as(
+        &state,
+        "center",
+        async |session: &harness::Browser, base: &str| {
+            let browser = &session.client;
+            browser.set_window_size(390, 844).await?;
+            browser.goto(&format!("{base}/suppliers/new")).await?;
+            session
+                .wait_and_send_keys(Locator::Id("f-uscc"), "91340100MA2N0Q1X3A")
+                .await?;
+            session
+                .send_keys_to(Locator::Id("f-name"), "测试药业有限公司")
+                .await?;
+            session
+                .send_keys_to(Locator::Id("f-region_code"), "340000")
+                .await?;
+            session.submit_form().await?;
+            let error = browser
+                .wait()
+                .for_element(Locator::Css("label.has-error em.error"))
+                .await?;
+            let (text, code) = (error.text().await?, error.attr("data-code").await?);
+            // The form as the phone shows it, scrolled to (the page's menu fills the first screen).
+            let png = browser
+                .find(Locator::Css("form.stack"))
+                .await?
+                .screenshot()
+                .await?;
+            Ok::<_, fantoccini::error::CmdError>((text, code, png))
+        },
+    )
+    .await
+    else {
         return;
     };
-    let browser = &session.client;
-    let (base, server_handle) = serve(&state);
-    let outcome = async {
-        session.log_in(&base, "center").await?;
-        browser.set_window_size(390, 844).await?;
-        browser.goto(&format!("{base}/suppliers/new")).await?;
-        browser
-            .wait()
-            .for_element(Locator::Id("f-uscc"))
-            .await?
-            .send_keys("91340100MA2N0Q1X3A")
-            .await?;
-        browser
-            .find(Locator::Id("f-name"))
-            .await?
-            .send_keys("测试药业有限公司")
-            .await?;
-        browser
-            .find(Locator::Id("f-region_code"))
-            .await?
-            .send_keys("340000")
-            .await?;
-        browser
-            .find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        let error = browser
-            .wait()
-            .for_element(Locator::Css("label.has-error em.error"))
-            .await?;
-        let (text, code) = (error.text().await?, error.attr("data-code").await?);
-        // The form as the phone shows it, scrolled to (the page's menu fills the first screen).
-        let png = browser
-            .find(Locator::Css("form.stack"))
-            .await?
-            .screenshot()
-            .await?;
-        Ok::<_, fantoccini::error::CmdError>((text, code, png))
-    }
-    .await;
-    session.close().await;
-    server_handle.stop(true).await;
-    let (text, code, png) = outcome.expect("the browser session runs");
-    let _ = std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/bad-uscc-390px.png"),
-        png,
-    );
+    save_png("bad-uscc-390px", png);
     assert_eq!(code.as_deref(), Some("uscc_check"));
     assert!(
         text.contains("校验码错误"),
@@ -388,13 +341,8 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
     // Two drugs that two different suppliers serve the township center's county with.
     let (inst, picks) = common::orders::two_suppliers_serving(&state);
     assert_eq!(picks.len(), 2, "two suppliers serve the county");
-    let Some(session) = harness::start(LAPTOP, "zh-CN").await else {
-        return;
-    };
-    let browser = &session.client;
-    let (base, server_handle) = serve(&state);
-    let outcome = async {
-        session.log_in(&base, "institution").await?;
+    let order_both = async |session: &harness::Browser, base: &str| {
+        let browser = &session.client;
         browser.set_window_size(390, 844).await?;
         browser.goto(&format!("{base}/orders/new")).await?;
         for (i, (code, _)) in picks.iter().enumerate() {
@@ -404,17 +352,14 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
                 .await?
                 .select_by_value(code)
                 .await?;
-            browser
-                .find(Locator::Id(&format!("f-quantity_{}", i + 1)))
-                .await?
-                .send_keys(&format!("{}", 10 + i))
+            session
+                .send_keys_to(
+                    Locator::Id(&format!("f-quantity_{}", i + 1)),
+                    &format!("{}", 10 + i),
+                )
                 .await?;
         }
-        browser
-            .find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        session.submit_form().await?;
         let notice = browser
             .wait()
             .for_element(Locator::Css("p.notice"))
@@ -441,18 +386,12 @@ async fn a_township_center_orders_two_drugs_of_two_suppliers_on_a_phone() {
             .screenshot()
             .await?;
         Ok::<_, fantoccini::error::CmdError>((url, text, png, notice))
-    }
-    .await;
-    session.close().await;
-    server_handle.stop(true).await;
-    let (url, text, png, notice) = outcome.expect("the browser session runs");
-    let _ = std::fs::write(
-        concat!(
-            env!("CARGO_TARGET_TMPDIR"),
-            "/basket-two-suppliers-390px.png"
-        ),
-        png,
-    );
+    };
+    let Some((url, text, png, notice)) = on_a_laptop_as(&state, "institution", order_both).await
+    else {
+        return;
+    };
+    save_png("basket-two-suppliers-390px", png);
     assert!(url.path().ends_with("/orders"), "{url}");
     assert!(
         notice.contains("订单已提交：2 个订单"),

@@ -13,18 +13,12 @@ use fantoccini::Locator;
 
 use common::browser::{self as harness, serve, CmdError, Viewport, DESKTOP, PHONE};
 use common::{state_with_demo, Backend, TestDb};
-use jicai::domain::tender::TenderState;
 use jicai::store::tenders as ts;
 
 /// The demo's open tender, its lot of D0012 and the demo supplier's product of that drug.
 fn open_lot(state: &jicai::web::AppState) -> (i64, i64, i64, i64) {
     let mut c = state.store.conn().unwrap();
-    let t = ts::tenders_list(&mut c)
-        .unwrap()
-        .into_iter()
-        .find(|t| t.state() == TenderState::Open)
-        .expect("the demo has a tender open for bids");
-    let lots = ts::lots_with_drugs(&mut c, t.id).unwrap();
+    let (tender, lots) = common::demo_open_tender(&mut c);
     let lot = lots.iter().find(|l| l.1 == "D0012").unwrap().0.clone();
     let supplier = jicai::store::users::by_username(&mut c, "supplier")
         .unwrap()
@@ -32,7 +26,7 @@ fn open_lot(state: &jicai::web::AppState) -> (i64, i64, i64, i64) {
         .supplier_id
         .unwrap();
     let product = ts::own_products(&mut c, supplier, lot.drug_id).unwrap()[0].id;
-    (t.id, lot.id, product, supplier)
+    (tender, lot.id, product, supplier)
 }
 
 async fn bid_and_reopen_the_receipt(viewport: Viewport, lang: &'static str) {
@@ -53,35 +47,24 @@ async fn bid_and_reopen_the_receipt(viewport: Viewport, lang: &'static str) {
         problems.extend(session.check_page(&format!("{tag}-1-home")).await?);
         // The tenders, then the open one by its title.
         b.goto(&format!("{base}/tenders")).await?;
-        b.wait()
-            .for_element(Locator::Css(&format!("a[href='/tenders/{tender}']")))
-            .await?
-            .click()
+        session
+            .wait_and_click(Locator::Css(&format!("a[href='/tenders/{tender}']")))
             .await?;
         let bid_link = format!("a[href='/tenders/{tender}/lots/{lot}/bid']");
         b.wait().for_element(Locator::Css(&bid_link)).await?;
         problems.extend(session.check_page(&format!("{tag}-2-tender")).await?);
-        b.find(Locator::Css(&bid_link)).await?.click().await?;
+        session.click(Locator::Css(&bid_link)).await?;
         // The bid form: the product picked by its name, a bad price first.
         let option = format!("#f-product_id option[value='{product}']");
-        b.wait()
-            .for_element(Locator::Css(&option))
-            .await?
-            .click()
-            .await?;
+        session.wait_and_click(Locator::Css(&option)).await?;
         problems.extend(session.check_page(&format!("{tag}-3-form")).await?);
-        b.find(Locator::Id("f-annual_capacity"))
-            .await?
-            .send_keys("500000")
+        session
+            .send_keys_to(Locator::Id("f-annual_capacity"), "500000")
             .await?;
-        b.find(Locator::Id("f-package_price"))
-            .await?
-            .send_keys("abc")
+        session
+            .send_keys_to(Locator::Id("f-package_price"), "abc")
             .await?;
-        b.find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        session.submit_form().await?;
         let err = b
             .wait()
             .for_element(Locator::Css("label.has-error #f-package_price ~ em.error"))
@@ -107,29 +90,16 @@ async fn bid_and_reopen_the_receipt(viewport: Viewport, lang: &'static str) {
         let price = b.find(Locator::Id("f-package_price")).await?;
         price.clear().await?;
         price.send_keys("25.80").await?;
-        b.find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        b.wait()
-            .for_element(Locator::Css("article.printable"))
-            .await?;
+        session.submit_form().await?;
+        let first = session.receipt_text().await?;
         let receipt_url = b.current_url().await?.path().to_string();
-        let first = b.find(Locator::Css("main")).await?.text().await?;
         problems.extend(session.check_page(&format!("{tag}-5-receipt")).await?);
         // Elsewhere, then back from the tender's page.
         b.goto(&format!("{base}/home")).await?;
         b.goto(&format!("{base}/tenders/{tender}")).await?;
         let link = format!("a[href='{receipt_url}']");
-        b.wait()
-            .for_element(Locator::Css(&link))
-            .await?
-            .click()
-            .await?;
-        b.wait()
-            .for_element(Locator::Css("article.printable"))
-            .await?;
-        let again = b.find(Locator::Css("main")).await?.text().await?;
+        session.wait_and_click(Locator::Css(&link)).await?;
+        let again = session.receipt_text().await?;
         problems.extend(session.check_page(&format!("{tag}-6-reopened")).await?);
         Ok::<_, CmdError>((err, kept, receipt_url, first, again))
     }

@@ -51,7 +51,7 @@ async fn submit_form(b: &harness::Browser, css: &str) -> Result<(), CmdError> {
 }
 
 async fn log_out(b: &harness::Browser) -> Result<(), CmdError> {
-    b.client.find(Locator::Id("logout")).await?.click().await?;
+    b.click(Locator::Id("logout")).await?;
     b.client
         .wait()
         .for_element(Locator::Id("login-button"))
@@ -136,10 +136,7 @@ async fn switch_a_county_to_its_backup(vp: Viewport, lang: &'static str) {
             .for_element(Locator::Css(&format!("a[href='/shortages/{}']", rec.id)))
             .await?;
         problems.extend(b.check_page(&format!("switch-2-list-{tag}")).await?);
-        b.client
-            .find(Locator::Css(&format!("a[href='/shortages/{}']", rec.id)))
-            .await?
-            .click()
+        b.click(Locator::Css(&format!("a[href='/shortages/{}']", rec.id)))
             .await?;
         b.client
             .wait()

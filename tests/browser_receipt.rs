@@ -113,13 +113,10 @@ async fn township_center_receives_a_delivery(viewport: Viewport, lang: &'static 
         // The order, then its delivery note.
         b.goto(&format!("{base}/orders/{oid}")).await?;
         problems.extend(b.check_page(&format!("{tag}-5-order")).await?);
-        b.client
-            .find(Locator::Css(&format!(
-                "a[href='/orders/{oid}/deliveries/{note}']"
-            )))
-            .await?
-            .click()
-            .await?;
+        b.click(Locator::Css(&format!(
+            "a[href='/orders/{oid}/deliveries/{note}']"
+        )))
+        .await?;
         b.client
             .wait()
             .for_element(Locator::Id(&format!("receive-{dl}")))

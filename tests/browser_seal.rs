@@ -74,11 +74,7 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
         b.goto(&format!("{base}/tenders/{}/lots/{}/bid", t.id, lot.id))
             .await?;
         let option = format!("#f-product_id option[value='{product}']");
-        b.wait()
-            .for_element(Locator::Css(&option))
-            .await?
-            .click()
-            .await?;
+        session.wait_and_click(Locator::Css(&option)).await?;
         // The script enables the button once it is ready to seal.
         b.wait()
             .for_element(Locator::Css(
@@ -91,17 +87,13 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
             .await?
             .is_displayed()
             .await?;
-        b.find(Locator::Id("f-annual_capacity"))
-            .await?
-            .send_keys("500000")
+        session
+            .send_keys_to(Locator::Id("f-annual_capacity"), "500000")
             .await?;
         // Above the ceiling: the page asks first, in its language, and sends nothing.
         let price = b.find(Locator::Id("f-package_price")).await?;
         price.send_keys("999").await?;
-        b.find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        session.submit_form().await?;
         let warning = b
             .wait()
             .for_element(Locator::Css(".seal-note:not([hidden])"))
@@ -116,14 +108,8 @@ async fn a_price_sealed_in_the_browser(viewport: Viewport, lang: &'static str) {
         problems.extend(session.check_page(&format!("{tag}-2-above")).await?);
         price.clear().await?;
         price.send_keys(PRICE).await?;
-        b.find(Locator::Css("form.stack button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        b.wait()
-            .for_element(Locator::Css("article.printable"))
-            .await?;
-        let receipt = b.find(Locator::Css("main")).await?.text().await?;
+        session.submit_form().await?;
+        let receipt = session.receipt_text().await?;
         problems.extend(session.check_page(&format!("{tag}-3-receipt")).await?);
         Ok::<_, CmdError>((receipt, confirm_before, confirm_after, warning))
     }

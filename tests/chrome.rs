@@ -210,9 +210,7 @@ async fn a_notice_follows_every_action_once(db: TestDb) {
     assert_eq!(notice(&r.body).as_deref(), Some("Saved"));
 
     // A handler's own notice is kept, not replaced by the generic one.
-    let mut c = Client::new(app(state).await);
-    c.login("center", PW).await;
-    c.get("/users/new").await;
+    let mut c = Client::logged_in(app(state).await, "center", "/users/new").await;
     let r = c
         .post(
             "/users",

@@ -63,10 +63,7 @@ async fn figures_add_up_for_every_institution_and_contract(db: TestDb) {
     let state = state_with_demo(&db);
     let center = token_for(&state, "center");
     let mut c = Client::new(app(state.clone()).await);
-    let all = rows(
-        &c.api("GET", "/api/v1/commitments", Some(&center), None)
-            .await,
-    );
+    let all = rows(&c.api_get("/api/v1/commitments", &center).await);
     let expected = allocations(&state);
     assert!(!expected.is_empty(), "the demo has committed volumes");
     assert_eq!(all.len(), expected.len(), "one row per allocation");
@@ -90,25 +87,15 @@ async fn figures_add_up_for_every_institution_and_contract(db: TestDb) {
     // Filters: by supplier and by county, each a part of the whole.
     let s = n(&all[0], "supplier_id");
     let by_supplier = rows(
-        &c.api(
-            "GET",
-            &format!("/api/v1/commitments?supplier_id={s}"),
-            Some(&center),
-            None,
-        )
-        .await,
+        &c.api_get(&format!("/api/v1/commitments?supplier_id={s}"), &center)
+            .await,
     );
     let want = all.iter().filter(|r| n(r, "supplier_id") == s).count();
     assert_eq!(by_supplier.len(), want);
     let county = n(&all[0], "county_id");
     let by_county = rows(
-        &c.api(
-            "GET",
-            &format!("/api/v1/commitments?county_id={county}"),
-            Some(&center),
-            None,
-        )
-        .await,
+        &c.api_get(&format!("/api/v1/commitments?county_id={county}"), &center)
+            .await,
     );
     let want = all.iter().filter(|r| n(r, "county_id") == county).count();
     assert!(want > 0);
@@ -133,7 +120,7 @@ async fn an_institution_sees_only_its_own(db: TestDb) {
     assert!(others > 0, "other institutions have commitments too");
     let ti = token_for(&state, "institution");
     let mut c = Client::new(app(state.clone()).await);
-    let got = rows(&c.api("GET", "/api/v1/commitments", Some(&ti), None).await);
+    let got = rows(&c.api_get("/api/v1/commitments", &ti).await);
     assert!(!got.is_empty());
     assert!(got.iter().all(|r| mine.contains(&n(r, "institution_id"))));
     let want = expected.keys().filter(|(_, i)| mine.contains(i)).count();
@@ -141,13 +128,8 @@ async fn an_institution_sees_only_its_own(db: TestDb) {
     // A filter does not widen what it sees.
     let county = n(&got[0], "county_id");
     let got = rows(
-        &c.api(
-            "GET",
-            &format!("/api/v1/commitments?county_id={county}"),
-            Some(&ti),
-            None,
-        )
-        .await,
+        &c.api_get(&format!("/api/v1/commitments?county_id={county}"), &ti)
+            .await,
     );
     assert!(got.iter().all(|r| mine.contains(&n(r, "institution_id"))));
     // Suppliers and experts are refused with the code.
@@ -158,7 +140,7 @@ async fn an_institution_sees_only_its_own(db: TestDb) {
         .unwrap();
     let s = supplier_user(&state, first);
     let ts = token_for(&state, &s);
-    let r = c.api("GET", "/api/v1/commitments", Some(&ts), None).await;
+    let r = c.api_get("/api/v1/commitments", &ts).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(r.json()["error"]["reason"], "commitments_not_for_role");
     // The page: the institution's rows, and what counts as bought and as behind.

@@ -38,17 +38,9 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let app = app(state.clone()).await;
     let mut api = Client::new(app.clone());
     let center = token_for(&state, "center");
-    let jobs = jicai::jobs::load_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        state.config.time_zone,
-    )
-    .unwrap();
+    let jobs = common::repository_jobs(&state);
     let sealing = jobs.iter().find(|j| j.name == "sealing").unwrap().clone();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let runner = common::job_runner(&state);
 
     // Three custodians; the first registers its key on its page (a wrong key first).
     let keys: Vec<CustodianKey> = (0..KEEPERS).map(|_| CustodianKey::generate()).collect();
@@ -122,12 +114,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
             &[(&c0, "true"), (&c1, "true"), (&c2, "true"), ("quorum", "4")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"quorum_out_of_range\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "quorum_out_of_range");
     let r = k1
         .post(
             &format!("/tenders/{tender}/custodians"),
@@ -183,12 +170,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let dealing = cu::deal(&f, &keys[0]).unwrap();
     // The same file as the API's.
     let from_api = api
-        .api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&tokens[0]),
-            None,
-        )
+        .api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[0])
         .await;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&from_api.body).unwrap(),
@@ -200,21 +182,11 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let r = k0
         .multipart(&upload, &[], &[("dealing", "dealing.json", b"not json")])
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"custody_file_unreadable\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "custody_file_unreadable");
     let f1 = serde_json::from_str::<CustodyFile>(
-        &api.api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&tokens[1]),
-            None,
-        )
-        .await
-        .body,
+        &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[1])
+            .await
+            .body,
     )
     .unwrap();
     let others = serde_json::to_vec(&cu::deal(&f1, &keys[1]).unwrap()).unwrap();
@@ -231,12 +203,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     let r = k0
         .multipart(&upload, &[], &[("dealing", "dealing.json", &big)])
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"custody_file_too_large\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "custody_file_too_large");
     let mine = serde_json::to_vec(&dealing).unwrap();
     let r = k0
         .multipart(&upload, &[], &[("dealing", "dealing.json", &mine)])
@@ -249,21 +216,15 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         .contains("Dealt: waiting for the other custodians"));
     for i in 1..KEEPERS {
         let f = serde_json::from_str::<CustodyFile>(
-            &api.api(
-                "GET",
-                &format!("/api/v1/tenders/{tender}/custody"),
-                Some(&tokens[i]),
-                None,
-            )
-            .await
-            .body,
+            &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[i])
+                .await
+                .body,
         )
         .unwrap();
         let r = api
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/tenders/{tender}/dealing"),
-                Some(&tokens[i]),
+                &tokens[i],
                 Some(serde_json::to_value(cu::deal(&f, &keys[i]).unwrap()).unwrap()),
             )
             .await;
@@ -316,7 +277,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
 
     // Published; two bids sealed to the tender key.
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
-    let r = api.api("POST", &step("publish"), Some(&center), None).await;
+    let r = api.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let y = quorum::point_hex(&tender_key).unwrap();
     let mut receipts = vec![];
@@ -330,13 +291,8 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         )
         .unwrap();
         let r = api
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(&t),
-                Some(json!({"product_id": p, "annual_capacity": 100000,
-                    "commercial_envelope": {"nonce": e.nonce_hex(), "ciphertext": e.ciphertext_hex(), "digest": e.digest()}})),
-            )
+            .api_post(&format!("/api/v1/lots/{lot}/bid"), &t, Some(json!({"product_id": p, "annual_capacity": 100000,
+                    "commercial_envelope": {"nonce": e.nonce_hex(), "ciphertext": e.ciphertext_hex(), "digest": e.digest()}})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         receipts.push(e.digest());
@@ -382,7 +338,7 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
 
     // Technical results published: the opening waits; the job asks each custodian once.
     for a in ["open_technical", "publish_technical"] {
-        let r = api.api("POST", &step(a), Some(&center), None).await;
+        let r = api.api_post(&step(a), &center, None).await;
         assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
     }
     let r = k1.get(&page).await;
@@ -413,48 +369,17 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
     .unwrap();
     assert_eq!(f0.envelopes.len(), 2);
     let f1 = serde_json::from_str::<CustodyFile>(
-        &api.api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&tokens[1]),
-            None,
-        )
-        .await
-        .body,
+        &api.api_get(&format!("/api/v1/tenders/{tender}/custody"), &tokens[1])
+            .await
+            .body,
     )
     .unwrap();
     let contribute = format!("/custody/tenders/{tender}/contributions");
     let (forged, _) = cu::contribute(&f1, &keys[1]).unwrap();
-    let r = k0
-        .multipart(
-            &contribute,
-            &[],
-            &[(
-                "contributions",
-                "contributions.json",
-                &serde_json::to_vec(&forged).unwrap(),
-            )],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"contribution_refused\"")
-            && r.body.contains("Custodian keeper0"),
-        "{}",
-        r.body
-    );
+    let r = send_contributions(&mut k0, &contribute, &forged).await;
+    common::assert_refused_saying(&r, "contribution_refused", "Custodian keeper0");
     let (items, _) = cu::contribute(&f0, &keys[0]).unwrap();
-    let r = k0
-        .multipart(
-            &contribute,
-            &[],
-            &[(
-                "contributions",
-                "contributions.json",
-                &serde_json::to_vec(&items).unwrap(),
-            )],
-        )
-        .await;
+    let r = send_contributions(&mut k0, &contribute, &items).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(k1
         .get(&page)
@@ -467,6 +392,22 @@ async fn a_custodian_works_through_the_pages_and_the_job_tells_each_once(db: Tes
         "{}",
         done.body
     );
+}
+
+/// Sends a custodian's contributions to `path` as the page's file field does
+/// (`contributions.json`): the answer.
+async fn send_contributions<S, B>(
+    k: &mut common::Client<S>,
+    path: &str,
+    items: &impl serde::Serialize,
+) -> common::Resp
+where
+    S: common::TestService<B>,
+    B: actix_web::body::MessageBody,
+{
+    let file = serde_json::to_vec(items).unwrap();
+    k.multipart(path, &[], &[("contributions", "contributions.json", &file)])
+        .await
 }
 
 /// The supplier's user made once, the others made here.

@@ -59,16 +59,10 @@ fn assert_kept(r: &Resp, typed: &[&str]) {
 
 async fn logged_in<S, B>(app: std::rc::Rc<S>, user: &str, lang: &str) -> Client<S>
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
-    let mut c = Client::new(app);
-    c.login(user, PW).await;
-    c.get("/home").await;
+    let mut c = Client::logged_in(app, user, "/home").await;
     let r = c.post(&format!("/lang/{lang}"), &[]).await;
     assert!(r.status.is_redirection(), "{}", r.body);
     c.get("/home").await;
@@ -474,12 +468,7 @@ async fn tender_lots_are_rows_added_without_script_and_refused_per_row(db: TestD
 /// The demo's open tender and its lot of D0012, and the demo supplier's product of it.
 fn open_lot(state: &AppState) -> (i64, i64, i64) {
     let mut c = state.store.conn().unwrap();
-    let t = ts::tenders_list(&mut c)
-        .unwrap()
-        .into_iter()
-        .find(|t| t.state() == TenderState::Open)
-        .expect("the demo has a tender open for bids");
-    let lots = ts::lots_with_drugs(&mut c, t.id).unwrap();
+    let (tender, lots) = common::demo_open_tender(&mut c);
     let lot = lots.iter().find(|l| l.1 == "D0012").unwrap().0.id;
     let f = catalog::ProductFilter {
         q: "国药准字H34020888".into(),
@@ -493,7 +482,7 @@ fn open_lot(state: &AppState) -> (i64, i64, i64) {
     .unwrap()
     .items[0]
         .id;
-    (t.id, lot, p)
+    (tender, lot, p)
 }
 
 async fn a_bid_keeps_what_was_typed_and_lands_on_its_receipt(db: TestDb) {

@@ -4,8 +4,9 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use common::{app, state_with_demo, Client, TestDb, PW};
+use common::{app, state_with_demo, token_for, user_id, Client, TestDb, PW};
 use diesel::prelude::*;
+use jicai::domain::catalog::SupplierKind;
 use jicai::domain::paging::PageRequest;
 use jicai::store::{audit, catalog, parties, users};
 use jicai::web::AppState;
@@ -18,11 +19,30 @@ fn drug_count(state: &AppState) -> i64 {
     catalog::count_drugs(&mut conn(state)).unwrap()
 }
 
-fn user_id(state: &AppState, name: &str) -> i64 {
-    users::by_username(&mut conn(state), name)
-        .unwrap()
-        .unwrap()
-        .id
+/// The first supplier of the list (of this kind, if one is given).
+fn first_supplier(state: &AppState, kind: Option<SupplierKind>) -> parties::Supplier {
+    parties::list_suppliers(
+        &mut conn(state),
+        &jicai::domain::roles::Scope::All,
+        "",
+        kind,
+        &PageRequest::new(None, None),
+    )
+    .unwrap()
+    .items
+    .remove(0)
+}
+
+/// The new supplier form filled in for a manufacturer named 测试药业有限公司 with this USCC.
+fn new_supplier_form(uscc: &str) -> [(&'static str, &str); 6] {
+    [
+        ("uscc", uscc),
+        ("name", "测试药业有限公司"),
+        ("kind", "manufacturer"),
+        ("region_code", "340000"),
+        ("credit_status", "good"),
+        ("emails", ""),
+    ]
 }
 
 async fn login_logout_and_home(db: TestDb) {
@@ -81,9 +101,7 @@ async fn login_is_throttled_after_repeated_failures(db: TestDb) {
 async fn form_without_csrf_token_is_refused(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/drugs/new").await;
+    let mut c = Client::logged_in(app, "center", "/drugs/new").await;
     let before = drug_count(&state);
     let form = [
         ("code", "X0001"),
@@ -152,16 +170,7 @@ async fn regulator_reads_everything_and_writes_nothing(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(drug_count(&state), before);
-    let sid = parties::list_suppliers(
-        &mut conn(&state),
-        &jicai::domain::roles::Scope::All,
-        "",
-        None,
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .id;
+    let sid = first_supplier(&state, None).id;
     let r = c
         .post(
             &format!("/suppliers/{sid}/licences"),
@@ -343,9 +352,7 @@ async fn institution_user_sees_own_and_its_village_clinics(db: TestDb) {
 async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/tokens").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/tokens").await;
     let sup_user = user_id(&state, "supplier");
     let r = center
         .post(
@@ -368,16 +375,14 @@ async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
         && t.token_hash == jicai::security::token_hash(&secret)
         || t.user_id != sup_user));
     let mut api = Client::new(app.clone());
-    let me = api.api("GET", "/api/v1/me", Some(&secret), None).await;
+    let me = api.api_get("/api/v1/me", &secret).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(me.json()["username"], "supplier");
     let r = api.api("GET", "/api/v1/me", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["error"]["code"], "unauthenticated");
     assert_eq!(
-        api.api("GET", "/api/v1/me", Some("jc_not-a-token"), None)
-            .await
-            .status,
+        api.api_get_status("/api/v1/me", "jc_not-a-token").await,
         StatusCode::UNAUTHORIZED
     );
     // Revoke it: the same secret no longer works.
@@ -386,27 +391,9 @@ async fn api_tokens_authenticate_and_revocation_ends_them(db: TestDb) {
     let r = center.post(&format!("/tokens/{tid}/revoke"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        api.api("GET", "/api/v1/me", Some(&secret), None)
-            .await
-            .status,
+        api.api_get_status("/api/v1/me", &secret).await,
         StatusCode::UNAUTHORIZED
     );
-}
-
-/// Issues a token for a user straight through the store (the page flow is tested above).
-fn token_for(state: &AppState, username: &str) -> String {
-    let t = jicai::security::new_api_token();
-    let uid = user_id(state, username);
-    users::create_token(
-        &mut conn(state),
-        &jicai::store::Act::new("test", chrono::Utc::now()),
-        uid,
-        "test",
-        &t.hash,
-        &t.prefix,
-    )
-    .unwrap();
-    t.secret
 }
 
 async fn api_enforces_roles_and_ownership(db: TestDb) {
@@ -420,15 +407,13 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
     let drug = serde_json::json!({"code": "API1", "name_zh": "测试胶囊", "inn": "Testamycin", "dosage_form": "胶囊", "strength": "0.25g", "unit": "capsule", "origin": "national", "category": "chemical"});
     let before = drug_count(&state);
     for t in [&reg, &sup, &inst] {
-        let r = c
-            .api("POST", "/api/v1/drugs", Some(t), Some(drug.clone()))
-            .await;
+        let r = c.api_post("/api/v1/drugs", t, Some(drug.clone())).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
         assert_eq!(r.json()["error"]["code"], "forbidden");
     }
     assert_eq!(drug_count(&state), before);
     let r = c
-        .api("POST", "/api/v1/drugs", Some(&center), Some(drug.clone()))
+        .api_post("/api/v1/drugs", &center, Some(drug.clone()))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(drug_count(&state), before + 1);
@@ -436,12 +421,10 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
     let mut bad = drug.clone();
     bad["code"] = "API2".into();
     bad["unit"] = "box".into();
-    let r = c
-        .api("POST", "/api/v1/drugs", Some(&center), Some(bad))
-        .await;
+    let r = c.api_post("/api/v1/drugs", &center, Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["fields"][0]["field"], "unit");
-    let r = c.api("POST", "/api/v1/drugs", Some(&center), None).await;
+    let r = c.api_post("/api/v1/drugs", &center, None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     // Suppliers: a supplier sees only itself.
     let own = users::by_username(&mut conn(&state), "supplier")
@@ -449,30 +432,18 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         .unwrap()
         .supplier_id
         .unwrap();
-    let r = c.api("GET", "/api/v1/suppliers", Some(&sup), None).await;
+    let r = c.api_get("/api/v1/suppliers", &sup).await;
     assert_eq!(r.json()["total"], 1);
     assert_eq!(r.json()["items"][0]["id"], own);
     let other = own + 1;
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/suppliers/{other}"),
-            Some(&sup),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/suppliers/{other}"), &sup)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/suppliers/{other}/licences"),
-            Some(&sup),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/suppliers/{other}/licences"), &sup)
+            .await,
         StatusCode::NOT_FOUND
     );
     let r = c
@@ -500,9 +471,7 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         "sales@jk.cn"
     );
     assert_eq!(
-        c.api("GET", "/api/v1/institutions", Some(&sup), None)
-            .await
-            .status,
+        c.api_get_status("/api/v1/institutions", &sup).await,
         StatusCode::FORBIDDEN
     );
     // Institutions: own and its clinics only; regulator reads all but writes nothing.
@@ -512,13 +481,9 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         .institution_id
         .unwrap();
     let kids = parties::children_of(&mut conn(&state), own_inst).unwrap();
-    let r = c
-        .api("GET", "/api/v1/institutions", Some(&inst), None)
-        .await;
+    let r = c.api_get("/api/v1/institutions", &inst).await;
     assert_eq!(r.json()["total"], 1 + kids.len());
-    let all = c
-        .api("GET", "/api/v1/institutions?per_page=200", Some(&reg), None)
-        .await;
+    let all = c.api_get("/api/v1/institutions?per_page=200", &reg).await;
     let stranger = all.json()["items"]
         .as_array()
         .unwrap()
@@ -527,14 +492,8 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
         .find(|id| *id != own_inst && !kids.contains(id))
         .unwrap();
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/institutions/{stranger}"),
-            Some(&inst),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/institutions/{stranger}"), &inst)
+            .await,
         StatusCode::NOT_FOUND
     );
     let r = c
@@ -551,21 +510,9 @@ async fn api_enforces_roles_and_ownership(db: TestDb) {
 async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/suppliers/new").await;
+    let mut c = Client::logged_in(app, "center", "/suppliers/new").await;
     let r = c
-        .post(
-            "/suppliers",
-            &[
-                ("uscc", "91340100MA2N0Q1X3A"),
-                ("name", "测试药业有限公司"),
-                ("kind", "manufacturer"),
-                ("region_code", "340000"),
-                ("credit_status", "good"),
-                ("emails", ""),
-            ],
-        )
+        .post("/suppliers", &new_supplier_form("91340100MA2N0Q1X3A"))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The center's staff read Chinese: the error is in their language, next to the field.
@@ -579,19 +526,7 @@ async fn identifiers_are_validated_with_the_field_named(db: TestDb) {
         "91340100MA2N0Q1X3{}",
         jicai::domain::ids::uscc_check_char("91340100MA2N0Q1X3").unwrap()
     );
-    let r = c
-        .post(
-            "/suppliers",
-            &[
-                ("uscc", &good),
-                ("name", "测试药业有限公司"),
-                ("kind", "manufacturer"),
-                ("region_code", "340000"),
-                ("credit_status", "good"),
-                ("emails", ""),
-            ],
-        )
-        .await;
+    let r = c.post("/suppliers", &new_supplier_form(&good)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let drug = catalog::search_drugs(&mut conn(&state), "", None, &PageRequest::new(None, None))
         .unwrap()
@@ -648,9 +583,7 @@ fn drug_csv(rows: &[&str]) -> Vec<u8> {
 async fn csv_import_is_all_or_nothing_with_a_row_report(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/import").await;
+    let mut c = Client::logged_in(app, "center", "/import").await;
     let before = drug_count(&state);
     let bad = drug_csv(&[
         "N0001,甲药片,Alphadine,片剂,10mg,tablet,national,chemical,",
@@ -697,17 +630,7 @@ async fn csv_import_is_all_or_nothing_with_a_row_report(db: TestDb) {
 async fn xlsx_import_of_products(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let maker = parties::list_suppliers(
-        &mut conn(&state),
-        &jicai::domain::roles::Scope::All,
-        "",
-        Some(jicai::domain::catalog::SupplierKind::Manufacturer),
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .uscc
-        .clone();
+    let maker = first_supplier(&state, Some(SupplierKind::Manufacturer)).uscc;
     let drug = catalog::search_drugs(&mut conn(&state), "", None, &PageRequest::new(None, None))
         .unwrap()
         .items[0]
@@ -740,9 +663,7 @@ async fn xlsx_import_of_products(db: TestDb) {
         }
         wb.save_to_buffer().unwrap()
     };
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/import").await;
+    let mut c = Client::logged_in(app, "center", "/import").await;
     let count = |s: &AppState| {
         catalog::list_products(
             &mut conn(s),
@@ -816,17 +737,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
     let state = state_with_demo(&db);
     let mut c = conn(&state);
     let act = jicai::store::Act::new("test", chrono::Utc::now());
-    let maker = parties::list_suppliers(
-        &mut c,
-        &jicai::domain::roles::Scope::All,
-        "",
-        Some(jicai::domain::catalog::SupplierKind::Manufacturer),
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .uscc
-        .clone();
+    let maker = first_supplier(&state, Some(SupplierKind::Manufacturer)).uscc;
     let d = catalog::create_drug(
         &mut c,
         &act,
@@ -898,9 +809,7 @@ async fn money_sums_and_sorts_exactly_in_sql(db: TestDb) {
 async fn audit_chain_verifies_and_detects_tampering(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app);
-    c.login("center", PW).await;
-    c.get("/regions/new").await;
+    let mut c = Client::logged_in(app, "center", "/regions/new").await;
     let r = c
         .post(
             "/regions",
@@ -1045,9 +954,7 @@ async fn health_readiness_metrics_and_openapi(db: TestDb) {
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
     // The metrics need their bearer token (tests/security.rs has the rest).
     assert_eq!(c.get("/metrics").await.status, StatusCode::UNAUTHORIZED);
-    let m = c
-        .api("GET", "/metrics", Some("metrics-token-for-tests"), None)
-        .await;
+    let m = c.api_get("/metrics", "metrics-token-for-tests").await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.body.contains("jicai_http_requests_total"), "{}", m.body);
     let doc = c.get("/api/openapi.json").await.json();
@@ -1068,12 +975,7 @@ async fn health_readiness_metrics_and_openapi(db: TestDb) {
             continue;
         }
         let r = c
-            .api(
-                "GET",
-                &p.replace("{id}", "1").replace("{lot}", "1"),
-                Some(&token),
-                None,
-            )
+            .api_get(&p.replace("{id}", "1").replace("{lot}", "1"), &token)
             .await;
         // A tender's custody file is its custodians' alone (center staff who are not are
         // refused: tests/quorum.rs fetches it as a custodian).
@@ -1091,9 +993,7 @@ async fn search_and_paging_of_the_catalog(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app);
     let token = token_for(&state, "institution");
-    let r = c
-        .api("GET", "/api/v1/drugs?q=AMOX", Some(&token), None)
-        .await;
+    let r = c.api_get("/api/v1/drugs?q=AMOX", &token).await;
     let j = r.json();
     assert!(
         j["total"].as_i64().unwrap() >= 1,
@@ -1105,15 +1005,12 @@ async fn search_and_paging_of_the_catalog(db: TestDb) {
         .to_lowercase()
         .contains("amox")));
     let r = c
-        .api("GET", "/api/v1/drugs?per_page=7&page=2", Some(&token), None)
+        .api_get("/api/v1/drugs?per_page=7&page=2", &token)
         .await
         .json();
     assert_eq!(r["items"].as_array().unwrap().len(), 7);
     assert_eq!(r["page"], 2);
-    let r = c
-        .api("GET", "/api/v1/drugs?q=%25", Some(&token), None)
-        .await
-        .json();
+    let r = c.api_get("/api/v1/drugs?q=%25", &token).await.json();
     assert_eq!(r["total"], 0, "a typed % is not a wildcard");
     c.login("center", PW).await;
     let page = c
@@ -1176,38 +1073,29 @@ async fn an_unknown_stored_role_or_kind_is_an_error_not_a_default(db: TestDb) {
             .ends_with("the database holds \"admin\", which is not a word of Role"),
         "{e}"
     );
-    let r = c.api("GET", "/api/v1/me", Some(&regulator), None).await;
+    let r = c.api_get("/api/v1/me", &regulator).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("admin"), "{}", r.body);
     let r = c.login("regulator", PW).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.contains("admin"), "{}", r.body);
     // Everyone else goes on as before.
-    let r = c.api("GET", "/api/v1/me", Some(&center), None).await;
+    let r = c.api_get("/api/v1/me", &center).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["role"], "center");
 
-    let supplier = parties::list_suppliers(
-        &mut conn(&state),
-        &jicai::domain::roles::Scope::All,
-        "",
-        None,
-        &PageRequest::new(None, None),
-    )
-    .unwrap()
-    .items[0]
-        .id;
+    let supplier = first_supplier(&state, None).id;
     set(&format!(
         "UPDATE suppliers SET kind = 'wholesaler' WHERE id = {supplier}"
     ));
     assert!(parties::get_supplier(&mut conn(&state), supplier).is_err());
-    let r = c.api("GET", "/api/v1/suppliers", Some(&center), None).await;
+    let r = c.api_get("/api/v1/suppliers", &center).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("wholesaler"), "{}", r.body);
 
     set("UPDATE regions SET level = 'District' WHERE level = 'county'");
     assert!(jicai::store::regions::all(&mut conn(&state)).is_err());
-    let r = c.api("GET", "/api/v1/regions", Some(&center), None).await;
+    let r = c.api_get("/api/v1/regions", &center).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("District"), "{}", r.body);
 }

@@ -488,10 +488,9 @@ async fn a_generated_province(db: TestDb) {
     let mut client = Client::new(app(state).await);
     let token = &g.institution_tokens[0].1;
     let placed = client
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(token),
+            token,
             Some(json!({ "lines": [ { "contract_id": mine[0], "quantity": 12 } ] })),
         )
         .await;

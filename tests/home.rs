@@ -68,11 +68,7 @@ fn orders_in(state: &AppState, supplier: i64, s: OrderState) -> usize {
 
 async fn home_of<S, B>(c: &mut Client<S>) -> String
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let r = c.get("/home").await;
@@ -197,9 +193,7 @@ async fn a_suppliers_home_counts_its_own_orders_tenders_licences_and_declines(db
     let (inst, (s1, _), (s2, k2)) = demo_parties(&state);
     let app = app(state.clone()).await;
     let (u1, u2) = (supplier_user(&state, s1), supplier_user(&state, s2));
-    let mut c1 = Client::new(app.clone());
-    c1.login(&u1, PW).await;
-    c1.get("/home").await;
+    let mut c1 = Client::logged_in(app.clone(), &u1, "/home").await;
     c1.post("/lang/zh-CN", &[]).await;
     let body = home_of(&mut c1).await;
     // Orders to acknowledge and to ship, with the soonest deadline and the filtered list.
@@ -251,9 +245,7 @@ async fn a_suppliers_home_counts_its_own_orders_tenders_licences_and_declines(db
     }
     // The other supplier's declines are not this one's; its own page has them.
     assert!(lines(&body, "declines").is_empty(), "s1 declined nothing");
-    let mut c2 = Client::new(app.clone());
-    c2.login(&u2, PW).await;
-    c2.get("/home").await;
+    let mut c2 = Client::logged_in(app.clone(), &u2, "/home").await;
     c2.post("/lang/zh-CN", &[]).await;
     let body2 = home_of(&mut c2).await;
     let l = one_line(&body2, "declines");
@@ -318,9 +310,7 @@ async fn a_suppliers_home_warns_of_its_licences(db: TestDb) {
     let app = app(state.clone()).await;
     for (found, word, class) in [(expired, "已于", "bad"), (expiring, "将于", "warn")] {
         let (s, l) = found.expect("the demo has an expired and an expiring licence");
-        let mut cl = Client::new(app.clone());
-        cl.login(&supplier_user(&state, s), PW).await;
-        cl.get("/home").await;
+        let mut cl = Client::logged_in(app.clone(), &supplier_user(&state, s), "/home").await;
         cl.post("/lang/zh-CN", &[]).await;
         let body = home_of(&mut cl).await;
         let shown = lines(&body, "licence");
@@ -377,12 +367,7 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     let line = os::lines_of(&mut state.store.conn().unwrap(), late.id).unwrap()[0].clone();
     let token = common::token_for(&state, &supplier_user(&state, s1));
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{}/deliveries", late.id),
-            Some(&token),
-            Some(serde_json::json!({"lines": [{"order_line_id": line.id, "quantity": line.quantity, "batch_no": "B1", "production_date": (state.today() - Duration::days(30)).to_string(), "expiry_date": (state.today() + Duration::days(700)).to_string(), "trace_codes": ["81234567890123456789"]}]})),
-        )
+        .api_post(&format!("/api/v1/orders/{}/deliveries", late.id), &token, Some(serde_json::json!({"lines": [{"order_line_id": line.id, "quantity": line.quantity, "batch_no": "B1", "production_date": (state.today() - Duration::days(30)).to_string(), "expiry_date": (state.today() + Duration::days(700)).to_string(), "trace_codes": ["81234567890123456789"]}]})))
         .await;
     assert!(r.status.is_success(), "{}", r.body);
     let body = home_of(&mut c).await;
@@ -439,9 +424,7 @@ async fn an_institutions_home_lists_deliveries_payables_and_its_reports(db: Test
     let _ = other;
     let body = home_of(&mut c).await;
     assert!(one_line(&body, "shortage_reports").contains("：1 份"));
-    let mut co = Client::new(app.clone());
-    co.login("other-inst", PW).await;
-    co.get("/home").await;
+    let mut co = Client::logged_in(app.clone(), "other-inst", "/home").await;
     co.post("/lang/en", &[]).await;
     let body = home_of(&mut co).await;
     let l = one_line(&body, "shortage_reports");
@@ -456,9 +439,7 @@ async fn the_regulators_home_shows_the_province_at_a_glance(db: TestDb) {
     let state = state_with_demo(&db);
     run_scan(&state);
     let app = app(state.clone()).await;
-    let mut c = Client::new(app.clone());
-    c.login("regulator", PW).await;
-    c.get("/home").await;
+    let mut c = Client::logged_in(app.clone(), "regulator", "/home").await;
     c.post("/lang/en", &[]).await;
     let body = home_of(&mut c).await;
     assert!(body.contains("The province at a glance"));

@@ -18,46 +18,16 @@ async fn sealed_until_their_time(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let center = token_for(&state, "center");
-    let inst = token_for(&state, "institution");
     let rfc = |d: Duration| (state.clock.now() + d).to_rfc3339();
 
     // A window with demand for D0012, closed; one tender published, one left a draft.
-    let r = c
-        .api(
-            "POST",
-            "/api/v1/demand",
-            Some(&center),
-            Some(json!({"title": "Leak window", "closes_at": rfc(Duration::days(1))})),
-        )
-        .await;
-    let window = r.json()["id"].as_i64().unwrap();
-    let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/demand/{window}/reports"),
-            Some(&inst),
-            Some(json!([{"drug_code": "D0012", "quantity": 900}])),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    c.api(
-        "POST",
-        &format!("/api/v1/demand/{window}/close"),
-        Some(&center),
-        None,
-    )
-    .await;
+    let window = common::closed_window_d0012(&mut c, &state, &center, "Leak window").await;
     let mut tender_ids = vec![];
     for title in ["Published tender", "Secret draft tender"] {
         let r = c
-            .api(
-                "POST",
-                "/api/v1/tenders",
-                Some(&center),
-                Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(Duration::days(2)),
+            .api_post("/api/v1/tenders", &center, Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(Duration::days(2)),
                     "lots": [{"drug_code": "D0012", "max_unit_price": "1.2345", "consistency_required": false,
-                              "policy": {"kind": "lowest_price"}}]})),
-            )
+                              "policy": {"kind": "lowest_price"}}]})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         tender_ids.push((
@@ -67,10 +37,9 @@ async fn sealed_until_their_time(db: TestDb) {
     }
     let ((tender, lot), (draft, draft_lot)) = (tender_ids[0], tender_ids[1]);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/tenders/{tender}/actions/publish"),
-            Some(&center),
+            &center,
             None,
         )
         .await;
@@ -82,26 +51,14 @@ async fn sealed_until_their_time(db: TestDb) {
     let sa_user = supplier_user(&state, sa);
     let ta = token_for(&state, &sa_user);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/lots/{draft_lot}/products"),
-            Some(&ta),
-            None,
-        )
+        .api_get(&format!("/api/v1/lots/{draft_lot}/products"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/lots/{lot}/products"),
-            Some(&ta),
-            None,
-        )
+        .api_get(&format!("/api/v1/lots/{lot}/products"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let mut page = Client::new(app.clone());
-    page.login(&sa_user, PW).await;
-    page.get("/home").await;
+    let mut page = Client::logged_in(app.clone(), &sa_user, "/home").await;
     let r = page
         .get(&format!("/tenders/{draft}/lots/{draft_lot}/bid"))
         .await;
@@ -129,13 +86,8 @@ async fn sealed_until_their_time(db: TestDb) {
     let tc = token_for(&state, &supplier_user(&state, sc));
     for (t, p, price) in [(&ta, pa, "7"), (&tb, pb, "30.1234"), (&tc, pc, "1234567.8")] {
         let r = c
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(t),
-                // Confirmed: the largest is above the lot's ceiling (still the bidder's choice).
-                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price, "confirm_above_max": true})),
-            )
+            .api_post(&format!("/api/v1/lots/{lot}/bid"), t, // Confirmed: the largest is above the lot's ceiling (still the bidder's choice).
+                Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price, "confirm_above_max": true})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
@@ -151,9 +103,7 @@ async fn sealed_until_their_time(db: TestDb) {
     );
 
     // Before the deadline the audit page shows that bids came, not who bid on which lot.
-    let mut staff = Client::new(app.clone());
-    staff.login("center", PW).await;
-    staff.get("/home").await;
+    let mut staff = Client::logged_in(app.clone(), "center", "/home").await;
     let audit_before = staff.get("/audit?entity=bid").await;
     assert_eq!(audit_before.status, StatusCode::OK);
     assert!(
@@ -191,10 +141,9 @@ async fn sealed_until_their_time(db: TestDb) {
     )
     .unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/tenders/{tender}/actions/open_technical"),
-            Some(&center),
+            &center,
             None,
         )
         .await;

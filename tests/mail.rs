@@ -185,13 +185,20 @@ async fn tls_smtp_urls_build_a_mailer() {
     assert!(e.to_string().contains("JICAI_SMTP_URL"), "{e}");
 }
 
-async fn without_smtp_messages_are_written_as_files(db: TestDb) {
-    let store = db.store();
+/// A mailer without SMTP, writing messages as files into a new temporary folder: the folder
+/// (removed when dropped), the mail folder in it, the mailer.
+fn file_mailer(db: &TestDb) -> (tempfile::TempDir, std::path::PathBuf, Mailer) {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&db);
+    let mut config = test_config(db);
     config.smtp_url = None;
     config.mail_dir = dir.path().join("mail");
     let mailer = Mailer::from_config(&config).unwrap();
+    (dir, config.mail_dir, mailer)
+}
+
+async fn without_smtp_messages_are_written_as_files(db: TestDb) {
+    let store = db.store();
+    let (_dir, mail_dir, mailer) = file_mailer(&db);
     let now = Utc::now();
     let mut c = store.conn().unwrap();
     outbox::enqueue(
@@ -206,7 +213,7 @@ async fn without_smtp_messages_are_written_as_files(db: TestDb) {
     let r = send_due(&store, &mailer, now, 100).await.unwrap();
     assert_eq!((r.sent, r.failed), (1, 1), "{r}");
     assert!(r.errors[0].contains("not an address"), "{r}");
-    let files: Vec<_> = std::fs::read_dir(&config.mail_dir)
+    let files: Vec<_> = std::fs::read_dir(&mail_dir)
         .unwrap()
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
@@ -220,11 +227,7 @@ async fn without_smtp_messages_are_written_as_files(db: TestDb) {
 /// one again; a regulator sees them and cannot; other roles see nothing.
 async fn failed_messages_are_shown_and_sent_again(db: TestDb) {
     let state = state_with_demo(&db);
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&db);
-    config.smtp_url = None;
-    config.mail_dir = dir.path().join("mail");
-    let mailer = Mailer::from_config(&config).unwrap();
+    let (_dir, _, mailer) = file_mailer(&db);
     let now = Utc::now();
     outbox::enqueue(
         &mut state.store.conn().unwrap(),
@@ -286,32 +289,10 @@ async fn a_shortage_alert_arrives_by_smtp(db: TestDb) {
     state.config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port));
     state.config.public_url = "https://jicai.example.gov.cn".into();
     let mut c = state.store.conn().unwrap();
-    jicai::store::users::create(
-        &mut c,
-        &Act::new("test", Utc::now()),
-        &jicai::store::users::NewUser {
-            username: "analyst".into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: "Analyst".into(),
-            role: jicai::domain::roles::Role::Center,
-            supplier_id: None,
-            institution_id: None,
-            email: "analyst@jicai.test".into(),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
-    let jobs = jicai::jobs::load_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        state.config.time_zone,
-    )
-    .unwrap();
+    common::add_analyst(&mut c, &Act::new("test", Utc::now()));
+    let jobs = common::repository_jobs(&state);
     let job = |n: &str| jobs.iter().find(|j| j.name == n).unwrap().clone();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let runner = common::job_runner(&state);
     let scan = runner.run(&job("shortage_scan")).await.unwrap();
     assert!(scan.contains("opened"), "{scan}");
     let sent = runner.run(&job("email_sender")).await.unwrap();
@@ -435,17 +416,9 @@ async fn commitment_pace_alerts_once_per_month_and_contract(db: TestDb) {
     let day = mine.starts_on + Duration::days((mine.ends_on - mine.starts_on).num_days() * 2 / 3);
     let at = |d: chrono::NaiveDate| d.and_hms_opt(2, 0, 0).unwrap().and_utc();
     state.clock.set(at(day));
-    let jobs = jicai::jobs::load_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
-        state.config.time_zone,
-    )
-    .unwrap();
+    let jobs = common::repository_jobs(&state);
     let job = |n: &str| jobs.iter().find(|j| j.name == n).unwrap().clone();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let runner = common::job_runner(&state);
     let behind = |d| {
         jicai::app::commitments::behind_pace(&mut state.store.conn().unwrap(), d, 80, 30)
             .unwrap()

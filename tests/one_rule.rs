@@ -7,7 +7,7 @@ mod common;
 use actix_web::http::StatusCode;
 use serde_json::json;
 
-use common::{app, state_with_demo, token_for, Client, Resp, TestDb, PW};
+use common::{app, state_with_demo, token_for, Client, Resp, TestDb};
 
 /// The code a page shows its refusal with (`data-code` of the error page or of a field's error).
 fn page_code(r: &Resp) -> String {
@@ -32,16 +32,10 @@ fn api_code(r: &Resp) -> String {
 /// The ids of a list of the API as the token's holder sees it.
 async fn ids<S, B>(api: &mut Client<S>, path: &str, token: &str) -> Vec<i64>
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
-    let r = api
-        .api("GET", &format!("{path}?per_page=100"), Some(token), None)
-        .await;
+    let r = api.api_get(&format!("{path}?per_page=100"), token).await;
     r.json()["items"]
         .as_array()
         .unwrap()
@@ -86,21 +80,12 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     for who in ["center", "expert", "supplier", "institution", "regulator"] {
         tokens.insert(who, token_for(&state, who));
     }
-    let login = |who: &'static str| {
-        let app = app.clone();
-        async move {
-            let mut c = Client::new(app);
-            c.login(who, PW).await;
-            // The session's form token, as a page carries it.
-            c.get("/account/alerts").await;
-            c
-        }
-    };
+    // Each session's form token, as a page carries it.
+    let login = |who: &'static str| Client::logged_in(app.clone(), who, "/account/alerts");
     let mut api = Client::new(app.clone());
     let me = |r: Resp, k: &str| r.json()[k].as_i64();
     let own_supplier = me(
-        api.api("GET", "/api/v1/me", Some(&tokens["supplier"]), None)
-            .await,
+        api.api_get("/api/v1/me", &tokens["supplier"]).await,
         "supplier_id",
     )
     .unwrap();
@@ -116,12 +101,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let mut c = login("center").await;
     let page = c.post("/drugs", &bad_drug()).await;
     let via_api = api
-        .api(
-            "POST",
-            "/api/v1/drugs",
-            Some(&tokens["center"]),
-            Some(bad_drug_json()),
-        )
+        .api_post("/api/v1/drugs", &tokens["center"], Some(bad_drug_json()))
         .await;
     same(
         &page,
@@ -134,10 +114,9 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     // and the API "only the receiving institution" before they shared the rule).
     let page = c.post("/delivery-lines/1/accept", &[]).await;
     let via_api = api
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/delivery-lines/1/confirm",
-            Some(&tokens["center"]),
+            &tokens["center"],
             Some(json!({"outcome": "accepted"})),
         )
         .await;
@@ -152,12 +131,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let mut c = login("expert").await;
     let page = c.post("/drugs", &bad_drug()).await;
     let via_api = api
-        .api(
-            "POST",
-            "/api/v1/drugs",
-            Some(&tokens["expert"]),
-            Some(bad_drug_json()),
-        )
+        .api_post("/api/v1/drugs", &tokens["expert"], Some(bad_drug_json()))
         .await;
     same(&page, &via_api, StatusCode::FORBIDDEN, "not_allowed");
 
@@ -201,12 +175,7 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
     // … and does not read the province's shortage records (the page said "not allowed").
     let page = c.get("/shortages").await;
     let via_api = api
-        .api(
-            "GET",
-            "/api/v1/shortages",
-            Some(&tokens["institution"]),
-            None,
-        )
+        .api_get("/api/v1/shortages", &tokens["institution"])
         .await;
     same(
         &page,
@@ -221,10 +190,9 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
         .post("/shortage-reports", &[("drug_code", "D0001"), ("note", "")])
         .await;
     let via_api = api
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/shortage-reports",
-            Some(&tokens["supplier"]),
+            &tokens["supplier"],
             Some(json!({"drug": "D0001"})),
         )
         .await;
@@ -273,15 +241,8 @@ async fn same_refusal_through_page_and_api_for_every_role(db: TestDb) {
 async fn same_tender_stage_refusal_through_page_and_api_for_every_role(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let login = |who: &'static str| {
-        let app = app.clone();
-        async move {
-            let mut c = Client::new(app);
-            c.login(who, PW).await;
-            c.get("/account/alerts").await;
-            c
-        }
-    };
+    // Each session's form token, as a page carries it.
+    let login = |who: &'static str| Client::logged_in(app.clone(), who, "/account/alerts");
     let mut api = Client::new(app.clone());
     let token = |who: &str| token_for(&state, who);
 

@@ -7,7 +7,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
-use common::orders::{institution_user, institutions, serving_contracts};
+use common::orders::{institution_user, institutions, one_line_order, serving_contracts};
 use common::{app, field_codes, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use jicai::app::ordering::{place_basket, BasketLine, Item};
 use jicai::domain::orders::{CreditEventKind, OrderState};
@@ -31,6 +31,35 @@ fn ship_line(line: i64, qty: i64, expiry: &str) -> serde_json::Value {
     json!({"order_line_id": line, "quantity": qty, "batch_no": "B2026-11", "production_date": "2026-09-01", "expiry_date": expiry, "trace_codes": ["81234567890123456789"]})
 }
 
+/// Confirms the delivery lines as accepted, each as its clerk, all at the same moment (a thread
+/// each, released together): whether each confirmation changed anything, in the order given.
+fn accept_at_once(state: &AppState, inst: i64, confirmations: Vec<(String, i64)>) -> Vec<bool> {
+    let rules = state.config.delivery;
+    let today = state.today();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(confirmations.len()));
+    let handles: Vec<_> = confirmations
+        .into_iter()
+        .map(|(clerk, line)| {
+            let (store, barrier) = (state.store.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut c = store.conn().unwrap();
+                barrier.wait();
+                os::confirm(
+                    &mut c,
+                    &Act::new(clerk, chrono::Utc::now()),
+                    &rules,
+                    line,
+                    inst,
+                    os::Receipt::Accepted,
+                    today,
+                )
+                .unwrap()
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
 async fn an_order_from_placement_to_payment(db: TestDb) {
     let state = state_with_demo(&db);
     let (inst, ks) = contracts(&state);
@@ -50,7 +79,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     for (body, field, code) in [
         (json!({"lines": []}), "lines", "order_needs_lines"),
         (
-            json!({"lines": [{"contract_id": same[0], "quantity": 0}]}),
+            one_line_order(same[0], 0),
             "lines[0].quantity",
             "out_of_range",
         ),
@@ -70,7 +99,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
             "name_drug_or_contract",
         ),
     ] {
-        let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(body)).await;
+        let r = c.api_post("/api/v1/orders", &ti, Some(body)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(
             field_codes(&r).contains(&(field.into(), code.into())),
@@ -84,20 +113,15 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         .iter()
         .find(|i| i.id != inst && !kids.contains(&i.id))
         .unwrap();
-    let r = c.api("POST", "/api/v1/orders", Some(&ti), Some(json!({"institution_id": stranger.id, "lines": [{"contract_id": same[0], "quantity": 5}]}))).await;
+    let r = c.api_post("/api/v1/orders", &ti, Some(json!({"institution_id": stranger.id, "lines": [{"contract_id": same[0], "quantity": 5}]}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&tsup),
-            Some(json!({"lines": [{"contract_id": same[0], "quantity": 5}]})),
-        )
+        .api_post("/api/v1/orders", &tsup, Some(one_line_order(same[0], 5)))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A price in the request is ignored: the contract's price is used.
     let r = c
-        .api("POST", "/api/v1/orders", Some(&ti), Some(json!({"lines": [{"contract_id": same[0], "quantity": 100, "unit_price": "0.01"}, {"contract_id": same[1], "quantity": 40}]})))
+        .api_post("/api/v1/orders", &ti, Some(json!({"lines": [{"contract_id": same[0], "quantity": 100, "unit_price": "0.01"}, {"contract_id": same[1], "quantity": 40}]})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let order = r.json();
@@ -117,90 +141,72 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         &supplier_user(&state, ks.iter().find(|k| k.1 != supplier).unwrap().1),
     );
     assert_eq!(
-        c.api("GET", &format!("/api/v1/orders/{oid}"), Some(&tother), None)
-            .await
-            .status,
+        c.api_get_status(&format!("/api/v1/orders/{oid}"), &tother)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tother),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/orders/{oid}/acknowledge"), &tother, None)
+            .await,
         StatusCode::NOT_FOUND
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"lines": [ship_line(l1, 10, "2028-06-30")]})),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
         .await;
     assert_eq!(r.json()["state"], "acknowledged", "{}", r.body);
 
     // Line 2 declined (out of stock): a credit event.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/order-lines/{l2}/decline"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"reason": "out_of_stock", "note": "factory line stopped"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        c.api(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/order-lines/{l2}/decline"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"reason": "sold out"}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
     // First delivery: 60 of 100, retried with the same key: one delivery.
     let first = json!({"lines": [ship_line(l1, 60, "2028-06-30")]});
+    let (deliveries, note_1) = (
+        format!("/api/v1/orders/{oid}/deliveries"),
+        ("Idempotency-Key", "note-1"),
+    );
     let r = c
         .api_with_header(
             "POST",
-            &format!("/api/v1/orders/{oid}/deliveries"),
+            &deliveries,
             Some(&tsup),
-            ("Idempotency-Key", "note-1"),
+            note_1,
             Some(first.clone()),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let d1 = r.json()["delivery_id"].as_i64().unwrap();
     let r = c
-        .api_with_header(
-            "POST",
-            &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
-            ("Idempotency-Key", "note-1"),
-            Some(first),
-        )
+        .api_with_header("POST", &deliveries, Some(&tsup), note_1, Some(first))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["delivery_id"].as_i64().unwrap(), d1);
     assert_eq!(r.json()["created"], false);
     let o = c
-        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
+        .api_get(&format!("/api/v1/orders/{oid}"), &ti)
         .await
         .json();
     assert_eq!(
@@ -212,12 +218,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     // institution and the supplier; another supplier finds no such order.
     for token in [&ti, &tsup] {
         let r = c
-            .api(
-                "GET",
-                &format!("/api/v1/orders/{oid}/deliveries"),
-                Some(token),
-                None,
-            )
+            .api_get(&format!("/api/v1/orders/{oid}/deliveries"), token)
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let notes = r.json();
@@ -229,12 +230,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         assert_eq!(notes[0]["lines"][0]["quantity"], 60);
     }
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tother),
-            None,
-        )
+        .api_get(&format!("/api/v1/orders/{oid}/deliveries"), &tother)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // More than ordered, short-dated goods, a bad date: refused, nothing changes.
@@ -261,10 +257,9 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
         ),
     ] {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/orders/{oid}/deliveries"),
-                Some(&tsup),
+                &tsup,
                 Some(body),
             )
             .await;
@@ -277,48 +272,38 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     }
     // Cancelling after shipment is refused.
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/cancel"),
-            Some(&ti),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/orders/{oid}/cancel"), &ti, None)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
     // Receipt of the first delivery: accepted; confirming again changes nothing.
     let dl1 = o["deliveries"][0]["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "accepted"})),
         )
         .await;
     assert_eq!(r.json()["changed"], true, "{}", r.body);
     assert_eq!(r.json()["order"]["state"], "partially_received");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "rejected", "reason": "damaged"})),
         )
         .await;
     assert_eq!(r.json()["changed"], false);
     assert_eq!(r.json()["order"]["lines"][0]["accepted"], 60);
     assert_eq!(
-        c.api(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/delivery-lines/{dl1}/confirm"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"outcome": "accepted"}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
 
@@ -330,40 +315,17 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     let dl2 = r.json()["lines"][0]["id"].as_i64().unwrap();
     let dl3 = r.json()["lines"][1]["id"].as_i64().unwrap();
     // Two people confirm the same line at the same moment (two threads): it counts once.
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
-    let rules = state.config.delivery;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
-    let handles: Vec<_> = (0..2)
-        .map(|k| {
-            let store = state.store.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || {
-                let mut c = store.conn().unwrap();
-                barrier.wait();
-                os::confirm(
-                    &mut c,
-                    &Act::new(format!("clerk{k}"), chrono::Utc::now()),
-                    &rules,
-                    dl2,
-                    inst,
-                    os::Receipt::Accepted,
-                    today,
-                )
-                .unwrap()
-            })
-        })
-        .collect();
-    let changed: Vec<bool> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let today = state.today();
+    let changed = accept_at_once(
+        &state,
+        inst,
+        (0..2).map(|k| (format!("clerk{k}"), dl2)).collect(),
+    );
     assert_eq!(changed.iter().filter(|c| **c).count(), 1, "{changed:?}");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/delivery-lines/{dl3}/confirm"),
-            Some(&ti),
+            &ti,
             Some(json!({"outcome": "rejected", "reason": "damaged"})),
         )
         .await;
@@ -388,7 +350,7 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     );
 
     // Payables: one per accepted line, due in 30 days; paid once.
-    let r = c.api("GET", "/api/v1/payables", Some(&ti), None).await;
+    let r = c.api_get("/api/v1/payables", &ti).await;
     let all = r.json();
     let ps: Vec<&serde_json::Value> = all
         .as_array()
@@ -400,39 +362,21 @@ async fn an_order_from_placement_to_payment(db: TestDb) {
     assert_eq!(ps[0]["due_on"], (today + Duration::days(30)).to_string());
     let p = ps[0]["id"].as_i64().unwrap();
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/payables/{p}/paid"),
-            Some(&tsup),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/payables/{p}/paid"), &tsup, None)
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/payables/{p}/paid"),
-            Some(&ti),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/payables/{p}/paid"), &ti, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/payables/{p}/paid"),
-            Some(&ti),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/payables/{p}/paid"), &ti, None)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    let r = c.api("GET", "/api/v1/payables", Some(&tsup), None).await;
+    let r = c.api_get("/api/v1/payables", &tsup).await;
     assert_eq!(
         r.json()
             .as_array()
@@ -460,22 +404,16 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     // From the time the order was taken (stored to the microsecond) to its deadline.
     let deadline = |o: &serde_json::Value| now + (at(o, "deliver_by") - at(o, "submitted_at"));
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&ti),
+            &ti,
             Some(json!({"urgent": true, "lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
         )
         .await;
     let urgent = r.json();
     assert_eq!(deadline(&urgent) - now, Duration::hours(24), "{}", r.body);
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&ti),
-            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(one_line_order(ks[0].0, 5)))
         .await;
     let normal = r.json();
     assert_eq!(deadline(&normal) - now, Duration::hours(48));
@@ -490,32 +428,21 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
         &institution_user(&state, "remote-clerk", remote.id, "en"),
     );
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&tr),
-            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 5}]})),
-        )
+        .api_post("/api/v1/orders", &tr, Some(one_line_order(ks[0].0, 5)))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(deadline(&r.json()) - now, Duration::hours(72));
     // The normal order shipped after 49 hours is late: flagged, and a credit event.
     let tsup = token_for(&state, &supplier_user(&state, ks[0].1));
     let oid = normal["id"].as_i64().unwrap();
-    c.api(
-        "POST",
-        &format!("/api/v1/orders/{oid}/acknowledge"),
-        Some(&tsup),
-        None,
-    )
-    .await;
+    c.api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
+        .await;
     state.clock.advance(Duration::hours(49));
     let line = normal["lines"][0]["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(&tsup),
+            &tsup,
             Some(json!({"lines": [ship_line(line, 5, "2028-06-30")]})),
         )
         .await;
@@ -528,14 +455,8 @@ async fn deadlines_follow_urgency_and_remoteness(db: TestDb) {
     // The urgent one is cancelled before shipment.
     let uid = urgent["id"].as_i64().unwrap();
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/orders/{uid}/cancel"),
-            Some(&ti),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/orders/{uid}/cancel"), &ti, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
@@ -550,16 +471,10 @@ async fn an_order_through_the_pages(db: TestDb) {
     let (_, ks) = contracts(&state);
     let (contract, supplier) = ks[0];
     let app = app(state.clone()).await;
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
-    let mut sup = Client::new(app.clone());
-    sup.login(&supplier_user(&state, supplier), PW).await;
-    sup.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
+    let mut sup = Client::logged_in(app.clone(), &supplier_user(&state, supplier), "/home").await;
     let other = ks.iter().find(|k| k.1 != supplier).unwrap().1;
-    let mut stranger = Client::new(app.clone());
-    stranger.login(&supplier_user(&state, other), PW).await;
-    stranger.get("/home").await;
+    let mut stranger = Client::logged_in(app.clone(), &supplier_user(&state, other), "/home").await;
     assert_eq!(inst.get("/orders/new").await.status, StatusCode::OK);
     assert_eq!(sup.get("/orders/new").await.status, StatusCode::FORBIDDEN);
     // A price with thousands to group: ¥1,234.50 a unit, 25 units ¥30,862.50.
@@ -618,9 +533,8 @@ async fn an_order_through_the_pages(db: TestDb) {
         .body
         .contains(&format!("/orders/{oid}/acknowledge")));
     assert_eq!(
-        sup.post(&format!("/orders/{oid}/acknowledge"), &[])
-            .await
-            .status,
+        sup.post_status(&format!("/orders/{oid}/acknowledge"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let line = os::lines_of(&mut conn(&state), oid).unwrap()[0]
@@ -652,15 +566,13 @@ async fn an_order_through_the_pages(db: TestDb) {
     let dl = os::delivery_lines_of(&mut conn(&state), oid).unwrap()[0].clone();
     assert_eq!(dl.trace_codes, "8100001,8100002");
     assert_eq!(
-        sup.post(&format!("/delivery-lines/{}/accept", dl.id), &[])
-            .await
-            .status,
+        sup.post_status(&format!("/delivery-lines/{}/accept", dl.id), &[])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        inst.post(&format!("/delivery-lines/{}/accept", dl.id), &[])
-            .await
-            .status,
+        inst.post_status(&format!("/delivery-lines/{}/accept", dl.id), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -681,9 +593,8 @@ async fn an_order_through_the_pages(db: TestDb) {
         .unwrap();
     assert!(page.body.contains(&format!("/payables/{}/pay", p.id)));
     assert_eq!(
-        inst.post(&format!("/payables/{}/paid", p.id), &[])
-            .await
-            .status,
+        inst.post_status(&format!("/payables/{}/paid", p.id), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert!(os::payables_of(&mut conn(&state), None, Some(supplier))
@@ -708,25 +619,15 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
         .unwrap()
         .remove(0);
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/home").await;
-    let mut sup = Client::new(app.clone());
-    sup.login(&supplier_user(&state, bid.supplier_id), PW).await;
-    sup.get("/home").await;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive()
-        .to_string();
-    let until = (state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive()
-        + Duration::days(730))
-    .to_string();
+    let mut center = Client::logged_in(app.clone(), "center", "/home").await;
+    let mut sup = Client::logged_in(
+        app.clone(),
+        &supplier_user(&state, bid.supplier_id),
+        "/home",
+    )
+    .await;
+    let today = state.today().to_string();
+    let until = (state.today() + Duration::days(730)).to_string();
     let path = format!("/suppliers/{}/bad-faith", bid.supplier_id);
     let good = [
         ("reason", "Forged inspection report"),
@@ -746,12 +647,7 @@ async fn the_bad_faith_list_bars_a_supplier_from_tenders(db: TestDb) {
     );
     // A warning first: listing a supplier never warned is refused, and nothing is listed.
     let r = center.post(&path, &good).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"supplier_not_warned\""),
-        "{}",
-        r.body
-    );
+    common::assert_refused_with_code(&r, "supplier_not_warned");
     assert!(os::bad_faith_of(&mut conn(&state), bid.supplier_id)
         .unwrap()
         .is_empty());
@@ -829,11 +725,7 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
         .collect();
     assert!(mine.len() >= 2, "the demo supplier has several contracts");
     let rules = state.config.delivery;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let act = |who: &str| Act::new(who, chrono::Utc::now());
     let batch = |line: i64, quantity: i64| os::ShipLine {
         order_line_id: line,
@@ -909,29 +801,12 @@ async fn one_orders_lines_confirmed_at_once(db: TestDb) {
         os::ship(&mut conn(&state), &act("supplier"), &rules, &note, today).unwrap();
         let dls = os::delivery_lines_of(&mut conn(&state), o.id).unwrap();
         assert_eq!(dls.len(), ls.len());
-        let barrier = std::sync::Arc::new(std::sync::Barrier::new(dls.len()));
-        let handles: Vec<_> = dls
+        let clerks = dls
             .iter()
-            .map(|d| {
-                let (store, barrier, id) = (state.store.clone(), barrier.clone(), d.id);
-                std::thread::spawn(move || {
-                    let mut c = store.conn().unwrap();
-                    barrier.wait();
-                    os::confirm(
-                        &mut c,
-                        &Act::new(format!("clerk{id}"), chrono::Utc::now()),
-                        &rules,
-                        id,
-                        inst,
-                        os::Receipt::Accepted,
-                        today,
-                    )
-                    .unwrap()
-                })
-            })
+            .map(|d| (format!("clerk{}", d.id), d.id))
             .collect();
-        for h in handles {
-            assert!(h.join().unwrap());
+        for changed in accept_at_once(&state, inst, clerks) {
+            assert!(changed);
         }
         let after = os::order(&mut conn(&state), o.id).unwrap();
         assert_eq!(after.state, OrderState::Received, "round {round}");
@@ -951,12 +826,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
     let ti = token_for(&state, "institution");
     let tsup = token_for(&state, &supplier_user(&state, supplier));
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(&ti),
-            Some(json!({"lines": [{"contract_id": ks[0].0, "quantity": 10}]})),
-        )
+        .api_post("/api/v1/orders", &ti, Some(one_line_order(ks[0].0, 10)))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let oid = r.json()["id"].as_i64().unwrap();
@@ -978,7 +848,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
         other => panic!("read as {other:?}"),
     }
     for path in [format!("/api/v1/orders/{oid}"), "/api/v1/orders".into()] {
-        let r = c.api("GET", &path, Some(&ti), None).await;
+        let r = c.api_get(&path, &ti).await;
         assert_eq!(
             r.status,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -989,12 +859,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
         assert!(!r.body.contains("bogus"), "{}", r.body);
     }
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(&tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), &tsup, None)
         .await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     let mut page = Client::new(app.clone());
@@ -1026,9 +891,7 @@ async fn an_unknown_stored_order_state_is_an_error_not_a_default(db: TestDb) {
         "UPDATE order_lines SET declined_reason = 'sold_out' WHERE id = {line}"
     ));
     assert!(os::lines_of(&mut conn(&state), oid).is_err());
-    let r = c
-        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/orders/{oid}"), &ti).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("sold_out"), "{}", r.body);
 }
@@ -1062,11 +925,7 @@ fn next_page(body: &str) -> Option<String> {
 /// addresses of the pages after the first.
 async fn every_page<S, B>(c: &mut Client<S>, first: &str, marker: &str) -> (Vec<i64>, Vec<String>)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let (mut ids, mut later) = (vec![], vec![]);
@@ -1095,11 +954,7 @@ async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
     let (inst, ks) = contracts(&state);
     let (contract, supplier) = ks[0];
     let rules = state.config.delivery;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let act = |who: &str| Act::new(who, chrono::Utc::now());
     // 26 more orders: 24 delivered and accepted (3 of their payables overdue), 2 acknowledged.
     for n in 0..26 {
@@ -1164,9 +1019,7 @@ async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
     let orders = os::orders_for(&mut conn(&state), Some(&scope), None).unwrap();
     assert!(orders.len() > 26, "{}", orders.len());
     let app = app(state.clone()).await;
-    let mut me = Client::new(app.clone());
-    me.login("institution", PW).await;
-    me.get("/home").await;
+    let mut me = Client::logged_in(app.clone(), "institution", "/home").await;
     let r = me.get("/orders").await;
     assert_eq!(linked_ids(&r.body, "href=\"/orders/").len(), 20);
     assert_eq!(next_page(&r.body).as_deref(), Some("/orders?page=2"));
@@ -1226,13 +1079,9 @@ async fn order_and_payable_lists_page_and_filter_within_scope(db: TestDb) {
     let others = institutions(&state);
     let other = others.iter().find(|i| !scope.contains(&i.id)).unwrap();
     let name = institution_user(&state, "paging-other", other.id, "en");
-    let mut them = Client::new(app.clone());
-    them.login(&name, PW).await;
-    them.get("/home").await;
+    let mut them = Client::logged_in(app.clone(), &name, "/home").await;
     let stranger = ks.iter().find(|k| k.1 != supplier).unwrap().1;
-    let mut rival = Client::new(app.clone());
-    rival.login(&supplier_user(&state, stranger), PW).await;
-    rival.get("/home").await;
+    let mut rival = Client::logged_in(app.clone(), &supplier_user(&state, stranger), "/home").await;
     for (who, c, mine) in [
         ("another institution", &mut them, notes(&|_| true)),
         (

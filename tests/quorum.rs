@@ -89,15 +89,14 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
 
     // Not publishable without custodians, nor before every custodian has dealt.
-    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    let r = c.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("custodians_not_appointed"), "{}", r.body);
     let appoint = format!("/api/v1/tenders/{tender}/custodians");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&inst),
+            &inst,
             Some(json!({"custodians": ids, "quorum": 3})),
         )
         .await;
@@ -108,19 +107,17 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         r.body
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&center),
+            &center,
             Some(json!({"custodians": ids, "quorum": 6})),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&center),
+            &center,
             Some(json!({"custodians": ids, "quorum": 3})),
         )
         .await;
@@ -130,26 +127,20 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     macro_rules! custody {
         ($i:expr) => {{
             let path = format!("/api/v1/tenders/{tender}/custody");
-            let r = c.api("GET", &path, Some(&tokens[$i]), None).await;
+            let r = c.api_get(&path, &tokens[$i]).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             serde_json::from_str::<CustodyFile>(&r.body).unwrap()
         }};
     }
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/custody"),
-            Some(&center),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/tenders/{tender}/custody"), &center)
+            .await,
         StatusCode::FORBIDDEN,
         "only the tender's custodians get its custody file"
     );
     for i in 0..CUSTODIANS {
         if i == 4 {
-            let r = c.api("POST", &step("publish"), Some(&center), None).await;
+            let r = c.api_post(&step("publish"), &center, None).await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
             assert!(r.body.contains("tender_key_not_formed"), "{}", r.body);
         }
@@ -159,10 +150,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         // Another custodian's key cannot deal as this one.
         assert!(cu::deal(&f, &keys[(i + 1) % CUSTODIANS]).is_err());
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &format!("/api/v1/tenders/{tender}/dealing"),
-                Some(&tokens[i]),
+                &tokens[i],
                 Some(serde_json::to_value(&d).unwrap()),
             )
             .await;
@@ -174,14 +164,13 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     }
     let tender_key = custody!(0).tender_key;
     assert_eq!(tender_key.len(), 64);
-    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    let r = c.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Custodians are fixed once the tender is published.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &appoint,
-            Some(&center),
+            &center,
             Some(json!({"custodians": ids, "quorum": 2})),
         )
         .await;
@@ -195,10 +184,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let mut receipts = vec![];
     let ta = token_for(&state, &supplier_user(&state, sa));
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{lot}/bid"),
-            Some(&ta),
+            &ta,
             Some(json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})),
         )
         .await;
@@ -230,12 +218,7 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
             let body =
                 json!({"product_id": p, "annual_capacity": 100000, "commercial_envelope": env});
             let answer = c
-                .api(
-                    "POST",
-                    &format!("/api/v1/lots/{lot}/bid"),
-                    Some(&t),
-                    Some(body),
-                )
+                .api_post(&format!("/api/v1/lots/{lot}/bid"), &t, Some(body))
                 .await;
             assert_eq!(answer.status, status, "{}", answer.body);
             r = Some(answer);
@@ -249,11 +232,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
         receipts.push((s, e.digest()));
     }
     let r = c
-        .api(
-            "GET",
+        .api_get(
             &format!("/api/v1/tenders/{tender}/envelope-digests"),
-            Some(&center),
-            None,
+            &center,
         )
         .await;
     assert_eq!(r.json()["published"], false, "no list before the deadline");
@@ -288,17 +269,10 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
 
     // The deadline passes; the technical opening fixes the digest list first.
     state.clock.advance(Duration::days(3));
-    let r = c
-        .api("POST", &step("open_technical"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_technical"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/tenders/{tender}/envelope-digests"),
-            Some(&ta),
-            None,
-        )
+        .api_get(&format!("/api/v1/tenders/{tender}/envelope-digests"), &ta)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["published"], true);
@@ -336,15 +310,11 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
             .execute(&mut conn)
             .unwrap();
     }
-    let r = c
-        .api("POST", &step("publish_technical"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("publish_technical"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     // The opening waits: none, then two of three.
-    let r = c
-        .api("POST", &step("open_commercial"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_commercial"), &center, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body.contains("opening_waits_for_custodians"),
@@ -366,18 +336,15 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
             "the altered envelope is named and skipped"
         );
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 &contribute,
-                Some(&tokens[i]),
+                &tokens[i],
                 Some(serde_json::to_value(&items).unwrap()),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-    let r = c
-        .api("POST", &step("open_commercial"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_commercial"), &center, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
         r.body.contains("opening_waits_for_custodians") && r.body.contains("\"have\":\"2\""),
@@ -398,10 +365,9 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     f5.envelopes = f4.envelopes.clone();
     let (forged, _) = cu::contribute(&f5, &keys[4]).unwrap();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &contribute,
-            Some(&tokens[3]),
+            &tokens[3],
             Some(serde_json::to_value(&forged).unwrap()),
         )
         .await;
@@ -415,31 +381,17 @@ async fn a_quorum_tender_opens_with_three_of_five_and_never_before(db: TestDb) {
     let (mut items, _) = cu::contribute(&f4, &keys[3]).unwrap();
     let first = *items.keys().next().unwrap();
     let kept = items.remove(&first).unwrap();
-    let r = c
-        .api(
-            "POST",
-            &contribute,
-            Some(&tokens[3]),
-            Some(serde_json::to_value(&items).unwrap()),
-        )
-        .await;
+    let body = Some(serde_json::to_value(&items).unwrap());
+    let r = c.api_post(&contribute, &tokens[3], body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     items.insert(first, kept);
-    let r = c
-        .api(
-            "POST",
-            &contribute,
-            Some(&tokens[3]),
-            Some(serde_json::to_value(&items).unwrap()),
-        )
-        .await;
+    let body = Some(serde_json::to_value(&items).unwrap());
+    let r = c.api_post(&contribute, &tokens[3], body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["done"], 3);
 
     // Three: the envelopes open; the altered one is refused and named, B's price is B's.
-    let r = c
-        .api("POST", &step("open_commercial"), Some(&center), None)
-        .await;
+    let r = c.api_post(&step("open_commercial"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let opened = ts::bids_of_lot(&mut state.store.conn().unwrap(), lot).unwrap();
     let b = opened.iter().find(|b| b.supplier_id == sb).unwrap();
@@ -603,22 +555,26 @@ fn the_custodian_commands_work_on_their_own_machine() {
         v[0]["tender_secret"].as_str().unwrap(),
         v[0]["tender_key"].as_str().unwrap(),
     );
-    let out = jicai(
-        &[
-            "seal",
-            "--tender-key",
-            tender_key,
-            "--tender",
-            "12",
-            "--lot",
-            "34",
-            "--supplier",
-            "56",
-            "--price",
-            "27.50",
-        ],
-        "",
-    );
+    // Tender 12, lot 34, supplier 56.
+    let seal = |price: &str| {
+        jicai(
+            &[
+                "seal",
+                "--tender-key",
+                tender_key,
+                "--tender",
+                "12",
+                "--lot",
+                "34",
+                "--supplier",
+                "56",
+                "--price",
+                price,
+            ],
+            "",
+        )
+    };
+    let out = seal("27.50");
     assert!(
         out.status.success(),
         "{}",
@@ -636,21 +592,6 @@ fn the_custodian_commands_work_on_their_own_machine() {
     let plain = quorum::open_with_secret(&s, 12, &quorum::price_binding(12, 34, 56), &env).unwrap();
     assert_eq!(plain, br#"{"package_price":"27.50"}"#);
     assert!(quorum::open_with_secret(&s, 12, &quorum::price_binding(12, 34, 57), &env).is_err());
-    let bad = jicai(
-        &[
-            "seal",
-            "--tender-key",
-            tender_key,
-            "--tender",
-            "12",
-            "--lot",
-            "34",
-            "--supplier",
-            "56",
-            "--price",
-            "-1",
-        ],
-        "",
-    );
+    let bad = seal("-1");
     assert!(!bad.status.success());
 }

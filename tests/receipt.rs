@@ -48,11 +48,7 @@ async fn shipped_order<S, B>(
     lines: &[(i64, i64)],
 ) -> (i64, i64, Vec<i64>)
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     let body: Vec<serde_json::Value> = lines
@@ -60,23 +56,13 @@ where
         .map(|(k, q)| json!({"contract_id": k, "quantity": q}))
         .collect();
     let r = c
-        .api(
-            "POST",
-            "/api/v1/orders",
-            Some(ti),
-            Some(json!({ "lines": body })),
-        )
+        .api_post("/api/v1/orders", ti, Some(json!({ "lines": body })))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let o = r.json()["orders"][0].clone();
     let oid = o["id"].as_i64().unwrap();
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/orders/{oid}/acknowledge"),
-            Some(tsup),
-            None,
-        )
+        .api_post(&format!("/api/v1/orders/{oid}/acknowledge"), tsup, None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let ship: Vec<serde_json::Value> = o["lines"]
@@ -86,10 +72,9 @@ where
         .map(|l| ship_line(l["id"].as_i64().unwrap(), l["quantity"].as_i64().unwrap()))
         .collect();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/orders/{oid}/deliveries"),
-            Some(tsup),
+            tsup,
             Some(json!({ "lines": ship })),
         )
         .await;
@@ -276,10 +261,9 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
     // Over the API too: the sum must be what was shipped.
     let api = format!("/api/v1/delivery-lines/{dl}/confirm");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &api,
-            Some(&ti),
+            &ti,
             Some(json!({"accepted": 190, "rejected": 20, "reason": "damaged"})),
         )
         .await;
@@ -296,9 +280,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
 
     // Another institution and the supplier cannot confirm it.
     let elsewhere = stranger_institution_user(&state, inst);
-    let mut other = Client::new(app.clone());
-    other.login(&elsewhere, PW).await;
-    other.get("/home").await;
+    let mut other = Client::logged_in(app.clone(), &elsewhere, "/home").await;
     let r = other
         .post(
             &confirm,
@@ -316,7 +298,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = c
-        .api("POST", &api, Some(&tsup), Some(json!({"accepted": 200})))
+        .api_post(&api, &tsup, Some(json!({"accepted": 200})))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(delivery_line(&state, oid, dl).receipt.is_none());
@@ -364,10 +346,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         page.body
     );
     // The payable is for the accepted quantity only, exactly.
-    let ps = c
-        .api("GET", "/api/v1/payables", Some(&ti), None)
-        .await
-        .json();
+    let ps = c.api_get("/api/v1/payables", &ti).await.json();
     let p = ps
         .as_array()
         .unwrap()
@@ -389,7 +368,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
         .any(|(k, _, detail)| *k == CreditEventKind::Rejected && detail == "damaged"));
     // The order is received (everything shipped was confirmed); the API shows the counts.
     let o = c
-        .api("GET", &format!("/api/v1/orders/{oid}"), Some(&ti), None)
+        .api_get(&format!("/api/v1/orders/{oid}"), &ti)
         .await
         .json();
     assert_eq!(o["state"], "received");
@@ -399,12 +378,7 @@ async fn receipt_by_quantity_pays_for_what_was_accepted(db: TestDb) {
     assert_eq!(o["lines"][0]["accepted"], 180);
     // Confirming again changes nothing.
     let r = c
-        .api(
-            "POST",
-            &api,
-            Some(&ti),
-            Some(json!({"outcome": "accepted"})),
-        )
+        .api_post(&api, &ti, Some(json!({"outcome": "accepted"})))
         .await;
     assert_eq!(r.json()["changed"], false, "{}", r.body);
 
@@ -435,16 +409,12 @@ async fn accept_all_confirms_a_whole_note(db: TestDb) {
 
     // Nobody else accepts it: another institution finds nothing, a supplier is refused.
     let elsewhere = stranger_institution_user(&state, inst);
-    let mut other = Client::new(app.clone());
-    other.login(&elsewhere, PW).await;
-    other.get("/home").await;
+    let mut other = Client::logged_in(app.clone(), &elsewhere, "/home").await;
     assert_eq!(
         other.post(&format!("{path}/accept-all"), &[]).await.status,
         StatusCode::NOT_FOUND
     );
-    let mut sup = Client::new(app.clone());
-    sup.login(&sup_login, PW).await;
-    sup.get("/home").await;
+    let mut sup = Client::logged_in(app.clone(), &sup_login, "/home").await;
     assert_eq!(
         sup.post(&format!("{path}/accept-all"), &[]).await.status,
         StatusCode::FORBIDDEN
@@ -634,9 +604,7 @@ async fn order_pages_name_drugs_and_keep_the_basket(db: TestDb) {
     let drug = jicai::store::catalog::get_drug(&mut c, ks[0].2).unwrap();
     assert!(list.body.contains(&drug.name_zh), "the list names the drug");
     // In English the same list names the drugs by their INN, states in English.
-    let mut en = Client::new(app.clone());
-    en.login("institution", PW).await;
-    en.get("/home").await;
+    let mut en = Client::logged_in(app.clone(), "institution", "/home").await;
     let r = en.post("/lang/en", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = en.get("/orders").await;

@@ -78,10 +78,9 @@ async fn panic_inside_a_write_transaction_rolls_back_and_later_writes_are_stored
     let before = fresh_count(&db, "shortage_reports");
     for i in 0..8 {
         let r = c
-            .api(
-                "POST",
+            .api_post(
                 "/api/v1/shortage-reports",
-                Some(&token),
+                &token,
                 Some(json!({"drug": code, "note": format!("report {i}")})),
             )
             .await;

@@ -5,7 +5,6 @@
 mod common;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
@@ -69,7 +68,7 @@ impl Out {
 /// One request, with the cookie given (if any), from this peer address.
 async fn call<S, B>(app: &S, req: TestRequest, cookie: Option<&str>, peer: SocketAddr) -> Out
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let mut req = req.peer_addr(peer).insert_header(("Host", HOST));
@@ -107,7 +106,7 @@ fn post(path: &str, pairs: &[(&str, &str)]) -> TestRequest {
 /// The login page's cookie and CSRF token, from this address.
 async fn login_page<S, B>(app: &S, peer: SocketAddr) -> (String, String)
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let page = call(app, TestRequest::get().uri("/login"), None, peer).await;
@@ -118,7 +117,7 @@ where
 /// Logs in from this address: the login's response (its cookie is the session's).
 async fn login<S, B>(app: &S, username: &str, password: &str, peer: SocketAddr) -> Out
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let (cookie, csrf) = login_page(app, peer).await;
@@ -133,7 +132,7 @@ where
 /// A session cookie of this user.
 async fn session_of<S, B>(app: &S, username: &str, password: &str) -> String
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     let r = login(app, username, password, addr(1)).await;
@@ -143,7 +142,7 @@ where
 
 async fn home<S, B>(app: &S, cookie: &str) -> StatusCode
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: common::TestService<B>,
     B: MessageBody,
 {
     call(app, TestRequest::get().uri("/home"), Some(cookie), addr(1))
@@ -200,15 +199,11 @@ async fn a_password_reset_ends_every_session_and_token(db: TestDb) {
     )
     .unwrap();
     let mut api = Client::new(app.clone());
-    let me = api
-        .api("GET", "/api/v1/me", Some(&token.secret), None)
-        .await;
+    let me = api.api_get("/api/v1/me", &token.secret).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(home(&*app, &first).await, StatusCode::OK);
 
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get(&format!("/users/{sup}")).await;
+    let mut center = Client::logged_in(app.clone(), "center", &format!("/users/{sup}")).await;
     let r = center
         .post(
             &format!("/users/{sup}/password"),
@@ -219,9 +214,7 @@ async fn a_password_reset_ends_every_session_and_token(db: TestDb) {
 
     assert_eq!(home(&*app, &first).await, StatusCode::SEE_OTHER);
     assert_eq!(home(&*app, &second).await, StatusCode::SEE_OTHER);
-    let me = api
-        .api("GET", "/api/v1/me", Some(&token.secret), None)
-        .await;
+    let me = api.api_get("/api/v1/me", &token.secret).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.body);
     assert_eq!(users::open_sessions(&mut conn(&state), sup).unwrap(), 0);
     // The administrator's own session is untouched; the new password opens a new one.
@@ -500,11 +493,7 @@ async fn the_purge_job_removes_old_failures_and_sessions(db: TestDb) {
         state.config.time_zone,
     )
     .unwrap();
-    let runner = jicai::jobs::Runner::new(
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    let runner = common::job_runner(&state);
     let count = || -> i64 {
         sessions::table
             .count()
@@ -549,16 +538,14 @@ async fn metrics_are_bounded_and_need_the_token(db: TestDb) {
     let mut c = Client::new(app_plain);
     let r = c.get("/metrics").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = c
-        .api("GET", "/metrics", Some("scrape-secret-0123456789"), None)
-        .await;
+    let r = c.api_get("/metrics", "scrape-secret-0123456789").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     let state = with_metrics_token(state);
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     assert_eq!(c.get("/metrics").await.status, StatusCode::UNAUTHORIZED);
-    let r = c.api("GET", "/metrics", Some("wrong"), None).await;
+    let r = c.api_get("/metrics", "wrong").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let token = Some("scrape-secret-0123456789");
     assert_eq!(c.get("/healthz").await.status, StatusCode::OK);

@@ -9,39 +9,14 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
+use common::shortage::{open_record as record, quiet_contract, report_short, run_scan};
 use common::smtp::{Received, Smtp};
 use common::{app, state_with_demo, token_for, Client, TestDb, PW};
-use jicai::domain::jobs::{parse, JobSpec};
 use jicai::domain::shortage::{Level, Scope, ShortageStatus};
-use jicai::domain::tender::ContractStatus;
 use jicai::i18n::Tr;
 use jicai::mail::{send_due, Mailer};
-use jicai::store::{catalog, regions, shortages as ss, tenders as ts, users, Act};
+use jicai::store::{catalog, regions, shortages as ss, Act};
 use jicai::web::AppState;
-
-fn spec() -> JobSpec {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/shortage_scan.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    parse(
-        &path.display().to_string(),
-        "shortage_scan",
-        &text,
-        chrono_tz::Asia::Shanghai,
-    )
-    .unwrap()
-}
-
-fn run_scan(state: &AppState) {
-    let r = jicai::jobs::shortage::scan(
-        &mut state.store.conn().unwrap(),
-        &spec(),
-        state.clock.now(),
-        state.config.time_zone,
-        "http://jicai.test",
-    )
-    .unwrap();
-    assert!(r.errors.is_empty(), "{r}");
-}
 
 /// A demo with a real SMTP server behind its outbox.
 fn with_smtp(db: &TestDb) -> (AppState, Smtp, tempfile::TempDir) {
@@ -71,29 +46,6 @@ fn about<'a>(got: &'a [Received], id: i64, to: &str) -> Vec<&'a Received> {
         .collect()
 }
 
-/// The demo institution, and a contract in force of it whose drug has no open record:
-/// (institution, contract, drug).
-fn quiet_contract(state: &AppState) -> (i64, i64, i64) {
-    let mut c = state.store.conn().unwrap();
-    let inst = users::by_username(&mut c, "institution")
-        .unwrap()
-        .unwrap()
-        .institution_id
-        .unwrap();
-    let open = ss::open_records(&mut c).unwrap();
-    let today = state.today();
-    for (k, ..) in ts::commitments_of_institution(&mut c, inst).unwrap() {
-        if k.status != ContractStatus::InForce || k.starts_on > today || k.ends_on < today {
-            continue;
-        }
-        let drug = catalog::get_product(&mut c, k.product_id).unwrap().drug_id;
-        if !open.contains_key(&drug) {
-            return (inst, k.id, drug);
-        }
-    }
-    panic!("the demo institution has a contract whose drug is not short");
-}
-
 /// Every supplier with a contract in force for the drug declares an interruption from today;
 /// returns (supplier, interruption) pairs.
 fn interrupt_all(state: &AppState, drug: i64) -> Vec<(i64, i64)> {
@@ -118,32 +70,14 @@ fn interrupt_all(state: &AppState, drug: i64) -> Vec<(i64, i64)> {
         .collect()
 }
 
-fn record(state: &AppState, drug: i64) -> Option<ss::Shortage> {
-    ss::open_records(&mut state.store.conn().unwrap())
-        .unwrap()
-        .remove(&drug)
-}
-
 /// Every contracted supplier of a drug interrupted: a province-wide record with no county,
 /// which alerts the institution that ordered the drug in the window; when it resolves a month
 /// later (the order long out of the window), the institution and the suppliers are told too.
 async fn a_drug_wide_record_alerts_who_ordered_and_its_end_reaches_them(db: TestDb) {
     let (state, smtp, _dir) = with_smtp(&db);
     run_scan(&state);
-    let (inst, contract, drug) = quiet_contract(&state);
-    jicai::app::ordering::place_basket(
-        &mut state.store.conn().unwrap(),
-        &state.act("institution"),
-        &state.config.delivery,
-        inst,
-        false,
-        &[jicai::app::ordering::BasketLine {
-            item: jicai::app::ordering::Item::Contract(contract),
-            quantity: 10,
-        }],
-        state.today(),
-    )
-    .unwrap();
+    let (inst, contract, _supplier, drug) = quiet_contract(&state);
+    common::orders::order_ten_under(&state, inst, contract);
     let sups = ss::contracted_suppliers(&mut state.store.conn().unwrap(), drug, state.today());
     // The supplier's user, to be alerted.
     let sup_mail = format!("{}@test", common::supplier_user(&state, sups.unwrap()[0]));
@@ -190,16 +124,8 @@ async fn a_drug_wide_record_alerts_who_ordered_and_its_end_reaches_them(db: Test
 async fn each_change_keeps_its_own_evidence(db: TestDb) {
     let (state, smtp, _dir) = with_smtp(&db);
     run_scan(&state);
-    let (inst, _contract, drug) = quiet_contract(&state);
-    ss::report(
-        &mut state.store.conn().unwrap(),
-        &state.act("institution"),
-        inst,
-        drug,
-        "none left",
-    )
-    .unwrap();
-    run_scan(&state);
+    let (inst, _contract, _supplier, drug) = quiet_contract(&state);
+    report_short(&state, inst, drug, "none left");
     let id = record(&state, drug).expect("opened by the report").id;
     state.clock.advance(Duration::hours(1));
     interrupt_all(&state, drug);
@@ -213,9 +139,7 @@ async fn each_change_keeps_its_own_evidence(db: TestDb) {
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let tc = token_for(&state, "center");
-    let r = c
-        .api("GET", &format!("/api/v1/shortages/{id}"), Some(&tc), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/shortages/{id}"), &tc).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let j = r.json();
     assert_eq!(j["id"], id);
@@ -242,13 +166,9 @@ async fn each_change_keeps_its_own_evidence(db: TestDb) {
     assert_eq!(h[2]["actor"], "job:shortage_scan");
     // Only center staff and regulators read it.
     let ti = token_for(&state, "institution");
-    let r = c
-        .api("GET", &format!("/api/v1/shortages/{id}"), Some(&ti), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/shortages/{id}"), &ti).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = c
-        .api("GET", "/api/v1/shortages/999999", Some(&tc), None)
-        .await;
+    let r = c.api_get("/api/v1/shortages/999999", &tc).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // The page shows the opening evidence in the history, after the record resolved.
@@ -284,32 +204,13 @@ async fn each_change_keeps_its_own_evidence(db: TestDb) {
 /// a Chinese reader's, in Chinese.
 async fn english_alerts_name_regions_in_english(db: TestDb) {
     let (state, smtp, _dir) = with_smtp(&db);
-    users::create(
+    common::add_analyst(
         &mut state.store.conn().unwrap(),
         &Act::new("test", state.clock.now()),
-        &users::NewUser {
-            username: "analyst".into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: "Analyst".into(),
-            role: jicai::domain::roles::Role::Center,
-            supplier_id: None,
-            institution_id: None,
-            email: "analyst@jicai.test".into(),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
+    );
     run_scan(&state);
-    let (inst, _contract, drug) = quiet_contract(&state);
-    ss::report(
-        &mut state.store.conn().unwrap(),
-        &state.act("institution"),
-        inst,
-        drug,
-        "",
-    )
-    .unwrap();
-    run_scan(&state);
+    let (inst, _contract, _supplier, drug) = quiet_contract(&state);
+    report_short(&state, inst, drug, "");
     let id = record(&state, drug).unwrap().id;
     let got = deliver(&state, &smtp).await;
     let mut c = state.store.conn().unwrap();

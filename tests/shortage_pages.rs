@@ -9,7 +9,7 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::shortage::{county_with_backup, open_shortage, post_backup_switch, routed, run_scan};
-use common::{app, state_with_demo, Client, TestDb, PW};
+use common::{app, field, state_with_demo, Client, TestDb, PW};
 use jicai::domain::supply::ContractKind;
 use jicai::store::{catalog, names, shortages as ss};
 use jicai::web::AppState;
@@ -17,16 +17,6 @@ use jicai::web::AppState;
 fn drug_label(state: &AppState, id: i64, zh: bool) -> String {
     let d = catalog::get_drug(&mut state.store.conn().unwrap(), id).unwrap();
     names::names_of(&d).label(zh)
-}
-
-/// What a form field shows: the part of the page from its label to the end of its label.
-fn field<'a>(body: &'a str, name: &str) -> &'a str {
-    let at = body
-        .find(&format!("name=\"{name}\""))
-        .unwrap_or_else(|| panic!("no field {name}"));
-    let start = body[..at].rfind("<label").unwrap();
-    let end = at + body[at..].find("</label>").unwrap();
-    &body[start..end]
 }
 
 async fn the_shortage_pages_name_things_and_pick_by_name(db: TestDb) {

@@ -10,7 +10,7 @@ mod common;
 use actix_web::http::StatusCode;
 use chrono::Duration;
 use common::shortage::{county_with_backup, open_shortage, post_backup_switch, routed, run_scan};
-use common::{app, field_codes, state_with_demo, Client, TestDb, PW};
+use common::{app, field, field_codes, state_with_demo, Client, TestDb, PW};
 use jicai::domain::catalog::SupplierKind;
 use jicai::domain::supply::ContractKind;
 use jicai::domain::tender::ContractStatus;
@@ -84,9 +84,7 @@ async fn a_switch_moves_a_county_to_its_backup_and_back_when_withdrawn(db: TestD
     let withdraw = format!("/shortages/{id}/responses/{}/withdraw", resp.id);
     let page = center.get(&format!("/shortages/{id}")).await;
     assert!(page.body.contains(&withdraw), "{}", page.body);
-    let mut reg = Client::new(app.clone());
-    reg.login("regulator", PW).await;
-    reg.get(&format!("/shortages/{id}")).await;
+    let mut reg = Client::logged_in(app.clone(), "regulator", &format!("/shortages/{id}")).await;
     assert_eq!(reg.post(&withdraw, &[]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
         center.post(&withdraw, &[]).await.status,
@@ -250,9 +248,7 @@ async fn a_retender_drafts_a_tender_with_the_affected_counties_demand(db: TestDb
         .unwrap()
         .expect("the drug was tendered");
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get(&format!("/shortages/{id}")).await;
+    let mut center = Client::logged_in(app.clone(), "center", &format!("/shortages/{id}")).await;
     let county_s = county.to_string();
     let r = center
         .post(
@@ -347,12 +343,10 @@ async fn responses_over_the_api(db: TestDb) {
     let path = format!("/api/v1/shortages/{id}/responses");
     let until = (today + Duration::days(30)).to_string();
     let body = json!({ "kind": "backup_switch", "counties": [county], "until_on": until });
-    let r = c
-        .api("POST", &path, Some(&regulator), Some(body.clone()))
-        .await;
+    let r = c.api_post(&path, &regulator, Some(body.clone())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let bad = json!({ "kind": "backup_switch", "counties": [county], "until_on": "2020-01-01" });
-    let r = c.api("POST", &path, Some(&center), Some(bad)).await;
+    let r = c.api_post(&path, &center, Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(
         r.json()["error"]["fields"][0]["field"],
@@ -367,7 +361,7 @@ async fn responses_over_the_api(db: TestDb) {
         before,
         "nothing written"
     );
-    let r = c.api("POST", &path, Some(&center), Some(body)).await;
+    let r = c.api_post(&path, &center, Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let resp = r.json()["id"].as_i64().expect("the response's id");
     let now = routed(&state, county, drug, today).unwrap();
@@ -375,12 +369,7 @@ async fn responses_over_the_api(db: TestDb) {
     assert_eq!(now.supplier_id, backup.supplier_id);
     // It shows on the record.
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/shortages/{id}"),
-            Some(&regulator),
-            None,
-        )
+        .api_get(&format!("/api/v1/shortages/{id}"), &regulator)
         .await;
     assert!(
         r.json()["responses"]
@@ -392,16 +381,16 @@ async fn responses_over_the_api(db: TestDb) {
         r.body
     );
     let withdraw = format!("/api/v1/shortage-responses/{resp}/withdraw");
-    let r = c.api("POST", &withdraw, Some(&regulator), None).await;
+    let r = c.api_post(&withdraw, &regulator, None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    let r = c.api_post(&withdraw, &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.json()["ended_at"].is_string(), "{}", r.body);
     assert_eq!(
         routed(&state, county, drug, today).unwrap().contract_id,
         award.contract_id
     );
-    let r = c.api("POST", &withdraw, Some(&center), None).await;
+    let r = c.api_post(&withdraw, &center, None).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
 
@@ -435,9 +424,7 @@ async fn a_retender_of_a_never_tendered_drug_is_refused(db: TestDb) {
             .is_none()
     );
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get(&format!("/shortages/{id}")).await;
+    let mut center = Client::logged_in(app.clone(), "center", &format!("/shortages/{id}")).await;
     let before = ss::responses_of(&mut state.store.conn().unwrap(), id)
         .unwrap()
         .len();
@@ -551,32 +538,8 @@ fn written(state: &AppState, shortage: i64) -> (usize, i64) {
 
 /// A user of the institution (password `PW`), and an API token of it.
 fn institution_token(state: &AppState, name: &str, institution_id: i64) -> String {
-    jicai::store::users::create(
-        &mut state.store.conn().unwrap(),
-        &jicai::store::Act::new("test", chrono::Utc::now()),
-        &jicai::store::users::NewUser {
-            username: name.into(),
-            password_hash: jicai::security::hash_password(PW).unwrap(),
-            display_name: name.into(),
-            role: jicai::domain::roles::Role::Institution,
-            supplier_id: None,
-            institution_id: Some(institution_id),
-            email: format!("{name}@test"),
-            language: "en".into(),
-        },
-    )
-    .unwrap();
+    common::orders::institution_user(state, name, institution_id, "en");
     common::token_for(state, name)
-}
-
-/// What a form field shows: the part of the page from its label to the end of its label.
-fn field<'a>(body: &'a str, name: &str) -> &'a str {
-    let at = body
-        .find(&format!("name=\"{name}\""))
-        .unwrap_or_else(|| panic!("no field {name}"));
-    let start = body[..at].rfind("<label").unwrap();
-    let end = at + body[at..].find("</label>").unwrap();
-    &body[start..end]
 }
 
 /// Over the API: a designated producer with several products of the drug and none chosen is
@@ -608,7 +571,7 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         })
     };
     let before = written(&state, id);
-    let r = c.api("POST", &path, Some(&center), Some(body(None))).await;
+    let r = c.api_post(&path, &center, Some(body(None))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(
         field_codes(&r),
@@ -617,9 +580,7 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         r.body
     );
     assert_eq!(written(&state, id), before, "nothing written");
-    let r = c
-        .api("POST", &path, Some(&center), Some(body(Some(other))))
-        .await;
+    let r = c.api_post(&path, &center, Some(body(Some(other)))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(
         field_codes(&r),
@@ -628,9 +589,7 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         r.body
     );
     assert_eq!(written(&state, id), before, "nothing written");
-    let r = c
-        .api("POST", &path, Some(&center), Some(body(Some(chosen))))
-        .await;
+    let r = c.api_post(&path, &center, Some(body(Some(chosen)))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["product_id"], chosen, "{}", r.body);
     let now = routed(&state, county, drug, today).unwrap();
@@ -644,10 +603,9 @@ async fn the_designated_producers_chosen_product_is_the_one_ordered(db: TestDb) 
         .unwrap()
         .code;
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&token),
+            &token,
             Some(json!({"lines": [{"drug": code, "quantity": 10}]})),
         )
         .await;

@@ -7,16 +7,17 @@ mod common;
 
 use actix_web::http::StatusCode;
 use chrono::Duration;
+use common::orders::order_ten_under as order;
+use common::shortage::{open_record as record, quiet_contract};
 use common::{app, state_with_demo, supplier_user, token_for, Client, TestDb, PW};
 use diesel::prelude::*;
 use jicai::domain::alerts::AlertKind;
 use jicai::domain::jobs::{parse, JobSpec};
 use jicai::domain::orders::DeclineReason;
 use jicai::domain::shortage::{EventKind, Level, Scope, ShortageStatus};
-use jicai::domain::tender::ContractStatus;
 use jicai::jobs::shortage::{scan, ScanReport};
 use jicai::store::schema::{outbox, shortage_events};
-use jicai::store::{catalog, orders as os, shortages as ss, tenders as ts, users};
+use jicai::store::{catalog, orders as os, shortages as ss, users};
 use jicai::web::AppState;
 use serde_json::json;
 
@@ -67,48 +68,6 @@ fn events(state: &AppState, id: i64) -> Vec<EventKind> {
         .unwrap()
 }
 
-/// The demo institution, and a contract in force of it whose drug has no open shortage record:
-/// (institution, contract, supplier, drug).
-fn quiet_contract(state: &AppState) -> (i64, i64, i64, i64) {
-    let mut c = state.store.conn().unwrap();
-    let inst = users::by_username(&mut c, "institution")
-        .unwrap()
-        .unwrap()
-        .institution_id
-        .unwrap();
-    let open = ss::open_records(&mut c).unwrap();
-    let today = state.today();
-    for (k, ..) in ts::commitments_of_institution(&mut c, inst).unwrap() {
-        if k.status != ContractStatus::InForce || k.starts_on > today || k.ends_on < today {
-            continue;
-        }
-        let drug = catalog::get_product(&mut c, k.product_id).unwrap().drug_id;
-        if !open.contains_key(&drug) {
-            return (inst, k.id, k.supplier_id, drug);
-        }
-    }
-    panic!("the demo institution has a contract whose drug is not short");
-}
-
-fn order(state: &AppState, inst: i64, contract: i64) -> (i64, i64) {
-    let mut c = state.store.conn().unwrap();
-    let (o, lines) = jicai::app::ordering::place_basket(
-        &mut c,
-        &state.act("institution"),
-        &state.config.delivery,
-        inst,
-        false,
-        &[jicai::app::ordering::BasketLine {
-            item: jicai::app::ordering::Item::Contract(contract),
-            quantity: 10,
-        }],
-        state.today(),
-    )
-    .unwrap()
-    .remove(0);
-    (o.id, lines[0].id)
-}
-
 fn decline(state: &AppState, line: i64, supplier: i64) {
     os::decline_line(
         &mut state.store.conn().unwrap(),
@@ -119,12 +78,6 @@ fn decline(state: &AppState, line: i64, supplier: i64) {
         "no stock at the distributor",
     )
     .unwrap();
-}
-
-fn record(state: &AppState, drug: i64) -> Option<ss::Shortage> {
-    ss::open_records(&mut state.store.conn().unwrap())
-        .unwrap()
-        .remove(&drug)
 }
 
 async fn signals_open_escalate_and_resolve(db: TestDb) {
@@ -310,7 +263,7 @@ async fn reports_interruptions_and_responses(db: TestDb) {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     ] {
-        let r = c.api("POST", path, Some(tok), Some(body.clone())).await;
+        let r = c.api_post(path, tok, Some(body.clone())).await;
         assert_eq!(r.status, status, "{path} {body}: {}", r.body);
         assert!(
             r.json()["error"]["message"]
@@ -335,10 +288,9 @@ async fn reports_interruptions_and_responses(db: TestDb) {
 
     // An institution's report: a watch in its county.
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/shortage-reports",
-            Some(&ti),
+            &ti,
             Some(json!({"drug": code, "note": "none left at the pharmacy"})),
         )
         .await;
@@ -353,12 +305,7 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     // the county's own signal, critical.
     let today = state.today();
     let r = c
-        .api(
-            "POST",
-            "/api/v1/supply-interruptions",
-            Some(&ts_),
-            Some(json!({"drug": code, "reason": "API supplier stopped the line", "starts_on": today.to_string()})),
-        )
+        .api_post("/api/v1/supply-interruptions", &ts_, Some(json!({"drug": code, "reason": "API supplier stopped the line", "starts_on": today.to_string()})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let contracted =
@@ -389,21 +336,14 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     }
 
     // The list over the API: center staff and regulators only.
-    let r = c
-        .api("GET", "/api/v1/shortages?level=nonsense", Some(&tc), None)
-        .await;
+    let r = c.api_get("/api/v1/shortages?level=nonsense", &tc).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/shortages?drug_id={drug}"),
-            Some(&tc),
-            None,
-        )
+        .api_get(&format!("/api/v1/shortages?drug_id={drug}"), &tc)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()[0]["id"], rec.id);
-    let r = c.api("GET", "/api/v1/shortages", Some(&ti), None).await;
+    let r = c.api_get("/api/v1/shortages", &ti).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // Pages: the regulator reads, the supplier may not; center staff respond.
@@ -619,12 +559,11 @@ async fn reports_interruptions_and_responses(db: TestDb) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/buy"), "no separate purchase any more");
     assert_eq!(
-        i.post(
+        i.post_status(
             &format!("/direct-listings/{}/buy", listings[0].0.id),
             &[("quantity", "5")]
         )
-        .await
-        .status,
+        .await,
         StatusCode::NOT_FOUND
     );
     // It orders the drug by its code through the order API, as any other: the line goes under
@@ -634,10 +573,9 @@ async fn reports_interruptions_and_responses(db: TestDb) {
         .code;
     let token = token_for(&state, "institution");
     let r = i
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&token),
+            &token,
             Some(serde_json::json!({ "lines": [{ "drug": code, "quantity": 7 }] })),
         )
         .await;
@@ -824,7 +762,7 @@ async fn an_unknown_stored_shortage_level_is_an_error_not_a_default(db: TestDb) 
     let app = app(state.clone()).await;
     let mut c = Client::new(app.clone());
     let tc = token_for(&state, "center");
-    let r = c.api("GET", "/api/v1/shortages", Some(&tc), None).await;
+    let r = c.api_get("/api/v1/shortages", &tc).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
     assert!(!r.body.contains("severe"), "{}", r.body);
     let mut page = Client::new(app.clone());

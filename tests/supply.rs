@@ -136,10 +136,9 @@ async fn each_county_orders_from_its_primary_supplier(db: TestDb) {
             };
             let (_, token) = institution_user(&state, &format!("buyer{k}x{county}"), *inst);
             let r = client
-                .api(
-                    "POST",
+                .api_post(
                     "/api/v1/orders",
-                    Some(&token),
+                    &token,
                     Some(json!({"lines": [{"drug": drug, "quantity": 10}]})),
                 )
                 .await;
@@ -176,10 +175,9 @@ async fn another_countys_contract_is_refused(db: TestDb) {
         .unwrap();
     let (name, token) = institution_user(&state, "shuihu", i2.id);
     let r = client
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&token),
+            &token,
             Some(json!({"lines": [{"contract_id": 2, "quantity": 5}]})),
         )
         .await;
@@ -258,10 +256,9 @@ async fn a_basket_splits_by_supplier_and_refuses_an_unserved_drug(db: TestDb) {
         .get_result(c)
         .unwrap();
     let r = client
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&token),
+            &token,
             Some(json!({"lines": [
                 {"drug": picks[0].0, "quantity": 20},
                 {"drug": unserved.1, "quantity": 5},
@@ -280,10 +277,9 @@ async fn a_basket_splits_by_supplier_and_refuses_an_unserved_drug(db: TestDb) {
     assert_eq!(before, after, "all or nothing");
 
     let r = client
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/orders",
-            Some(&token),
+            &token,
             Some(json!({"urgent": true, "lines": [
                 {"drug": picks[0].0, "quantity": 20},
                 {"drug": picks[1].0, "quantity": 7},
@@ -346,7 +342,7 @@ async fn a_basket_splits_by_supplier_and_refuses_an_unserved_drug(db: TestDb) {
     // Each order reads back with its own line only.
     let id = orders[1]["id"].as_i64().unwrap();
     let r = client
-        .api("GET", &format!("/api/v1/orders/{id}"), Some(&token), None)
+        .api_get(&format!("/api/v1/orders/{id}"), &token)
         .await;
     assert_eq!(r.json()["lines"].as_array().unwrap().len(), 1);
 }

@@ -58,6 +58,16 @@ fn assert_valid_ocds(pkg: &serde_json::Value) {
     );
 }
 
+/// The fields of the bid page's form: the product, an annual capacity of 100,000 and the
+/// package price as typed.
+fn bid_fields<'a>(product: &'a str, price: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("product_id", product),
+        ("annual_capacity", "100000"),
+        ("package_price", price),
+    ]
+}
+
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
 struct Setup {
@@ -115,9 +125,7 @@ async fn a_whole_tender(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let window = id_from(r.location());
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
     let r = inst.get(&format!("/demand/{window}")).await;
     assert_eq!(r.status, StatusCode::OK);
     let r = inst
@@ -228,15 +236,9 @@ async fn a_whole_tender(db: TestDb) {
     let (sa, pa) = s.good[0];
     let (sb, pb) = s.good[1];
     let (sc, pc) = s.expired;
-    let mut a = Client::new(app.clone());
-    a.login(&supplier_user(&state, sa), PW).await;
-    a.get("/home").await;
-    let mut b = Client::new(app.clone());
-    b.login(&supplier_user(&state, sb), PW).await;
-    b.get("/home").await;
-    let mut cc = Client::new(app.clone());
-    cc.login(&supplier_user(&state, sc), PW).await;
-    cc.get("/home").await;
+    let mut a = Client::logged_in(app.clone(), &supplier_user(&state, sa), "/home").await;
+    let mut b = Client::logged_in(app.clone(), &supplier_user(&state, sb), "/home").await;
+    let mut cc = Client::logged_in(app.clone(), &supplier_user(&state, sc), "/home").await;
     assert_eq!(
         a.get(&format!("/demand/{window}")).await.status,
         StatusCode::FORBIDDEN
@@ -268,17 +270,7 @@ async fn a_whole_tender(db: TestDb) {
     let bid_path = format!("/tenders/{tender}/lots/{}/bid", lot.id);
     let bid = |product: i64, price: &'static str| (product.to_string(), price);
     let (p, price) = bid(pa, "30.00");
-    let r = a
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &p),
-                ("annual_capacity", "100000"),
-                ("package_price", price),
-            ],
-            &[],
-        )
-        .await;
+    let r = a.multipart(&bid_path, &bid_fields(&p, price), &[]).await;
     assert_eq!(
         r.status,
         StatusCode::NOT_FOUND,
@@ -286,9 +278,8 @@ async fn a_whole_tender(db: TestDb) {
     );
     // Wrong role: a supplier cannot publish; the center cannot open envelopes of a draft.
     assert_eq!(
-        a.post(&format!("/tenders/{tender}/actions/publish"), &[])
-            .await
-            .status,
+        a.post_status(&format!("/tenders/{tender}/actions/publish"), &[])
+            .await,
         StatusCode::FORBIDDEN
     );
     let r = center
@@ -302,9 +293,8 @@ async fn a_whole_tender(db: TestDb) {
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/publish"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/publish"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
 
@@ -314,11 +304,7 @@ async fn a_whole_tender(db: TestDb) {
     let r = a
         .multipart(
             &bid_path,
-            &[
-                ("product_id", &pa.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "30.00"),
-            ],
+            &bid_fields(&pa.to_string(), "30.00"),
             &[("documents", "gmp.pdf", PDF)],
         )
         .await;
@@ -328,62 +314,30 @@ async fn a_whole_tender(db: TestDb) {
     let r = a
         .multipart(
             &bid_path,
-            &[
-                ("product_id", &pa.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "27.00"),
-            ],
+            &bid_fields(&pa.to_string(), "27.00"),
             &[("documents", "gmp.pdf", PDF)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = b
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "28.50"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pb.to_string(), "28.50"), &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = cc
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pc.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "20.00"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pc.to_string(), "20.00"), &[])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // A document that is not a PDF, and a price that is not a number, are refused.
     let r = b
         .multipart(
             &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "28.50"),
-            ],
+            &bid_fields(&pb.to_string(), "28.50"),
             &[("documents", "x.pdf", b"hello")],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = b
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "cheap"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pb.to_string(), "cheap"), &[])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("not an amount"), "{}", r.body);
@@ -429,22 +383,17 @@ async fn a_whole_tender(db: TestDb) {
             bids.iter().find(|x| x.supplier_id == sb).unwrap().id,
         )
     };
-    let r = a
-        .api("GET", &format!("/api/v1/bids/{bid_a}"), Some(&ta), None)
-        .await;
+    let r = a.api_get(&format!("/api/v1/bids/{bid_a}"), &ta).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.json()["unit_price"].is_null());
     assert_eq!(r.json()["version"], 2);
     assert_eq!(
-        a.api("GET", &format!("/api/v1/bids/{bid_b}"), Some(&ta), None)
-            .await
-            .status,
+        a.api_get_status(&format!("/api/v1/bids/{bid_b}"), &ta)
+            .await,
         StatusCode::NOT_FOUND,
         "another supplier's bid"
     );
-    let r = a
-        .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&ta), None)
-        .await;
+    let r = a.api_get(&format!("/api/v1/tenders/{tender}"), &ta).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["lots"][0]["award"].is_null());
     let r = a
@@ -464,7 +413,7 @@ async fn a_whole_tender(db: TestDb) {
     );
     // A bid over the API: one more replacement by A, with its receipt.
     let r = a
-        .api("POST", &format!("/api/v1/lots/{}/bid", lot.id), Some(&ta), Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})))
+        .api_post(&format!("/api/v1/lots/{}/bid", lot.id), &ta, Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "27.00"})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["version"], 3);
@@ -492,15 +441,7 @@ async fn a_whole_tender(db: TestDb) {
         .clock
         .advance(Duration::days(2) + Duration::minutes(1));
     let r = b
-        .multipart(
-            &bid_path,
-            &[
-                ("product_id", &pb.to_string()),
-                ("annual_capacity", "100000"),
-                ("package_price", "10.00"),
-            ],
-            &[],
-        )
+        .multipart(&bid_path, &bid_fields(&pb.to_string(), "10.00"), &[])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("deadline"), "{}", r.body);
@@ -510,7 +451,7 @@ async fn a_whole_tender(db: TestDb) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let r = a
-        .api("POST", &format!("/api/v1/lots/{}/bid", lot.id), Some(&ta), Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "1.00"})))
+        .api_post(&format!("/api/v1/lots/{}/bid", lot.id), &ta, Some(serde_json::json!({"product_id": pa, "annual_capacity": 100000, "package_price": "1.00"})))
         .await;
     assert_eq!(
         r.status,
@@ -521,9 +462,8 @@ async fn a_whole_tender(db: TestDb) {
     // 5. Technical opening: C fails on its expired GMP; experts score nothing on a lowest-price lot.
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/open_technical"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/open_technical"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let bc = ts::bids_of_lot(&mut conn(&state), lot.id)
@@ -539,24 +479,20 @@ async fn a_whole_tender(db: TestDb) {
         "{:?}",
         bc.reason_msgs()
     );
-    let mut expert = Client::new(app.clone());
-    expert.login("expert", PW).await;
-    expert.get("/home").await;
+    let mut expert = Client::logged_in(app.clone(), "expert", "/home").await;
     let r = expert
         .post(&format!("/bids/{}/score", bc.id), &[("score", "80")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        a.post(&format!("/bids/{}/score", bc.id), &[("score", "80")])
-            .await
-            .status,
+        a.post_status(&format!("/bids/{}/score", bc.id), &[("score", "80")])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/publish_technical"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/publish_technical"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let r = cc.get(&format!("/tenders/{tender}")).await;
@@ -578,9 +514,8 @@ async fn a_whole_tender(db: TestDb) {
     // 6. Commercial opening and the provisional award: A wins at 27.00 / 30 = 0.90 per tablet.
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/open_commercial"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/open_commercial"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let bc = ts::bid(&mut conn(&state), bc.id).unwrap();
@@ -590,9 +525,8 @@ async fn a_whole_tender(db: TestDb) {
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/publish_award"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/publish_award"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let r = a.get(&format!("/tenders/{tender}")).await;
@@ -621,19 +555,17 @@ async fn a_whole_tender(db: TestDb) {
     );
     let obj = ts::objections_of(&mut conn(&state), tender).unwrap()[0].id;
     assert_eq!(
-        a.post(&format!("/objections/{obj}/answer"), &[("answer", "no")])
-            .await
-            .status,
+        a.post_status(&format!("/objections/{obj}/answer"), &[("answer", "no")])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         center
-            .post(
+            .post_status(
                 &format!("/objections/{obj}/answer"),
                 &[("answer", "Capacity was checked; the review stands.")]
             )
-            .await
-            .status,
+            .await,
         StatusCode::SEE_OTHER
     );
     state.clock.advance(Duration::days(4));
@@ -650,16 +582,14 @@ async fn a_whole_tender(db: TestDb) {
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/finalize"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/finalize"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         center
-            .post(&format!("/tenders/{tender}/actions/contract"), &[])
-            .await
-            .status,
+            .post_status(&format!("/tenders/{tender}/actions/contract"), &[])
+            .await,
         StatusCode::SEE_OTHER
     );
     let r = center
@@ -915,9 +845,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         lot_id = lot.id;
     }
     let app = app(state.clone()).await;
-    let mut center = Client::new(app.clone());
-    center.login("center", PW).await;
-    center.get("/home").await;
+    let mut center = Client::logged_in(app.clone(), "center", "/home").await;
     let r = center
         .post(
             &format!("/tenders/{tender_id}/actions/publish_technical"),
@@ -930,9 +858,7 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         "{}",
         r.body
     );
-    let mut expert = Client::new(app.clone());
-    expert.login("expert", PW).await;
-    expert.get("/home").await;
+    let mut expert = Client::logged_in(app.clone(), "expert", "/home").await;
     let page = expert.get(&format!("/tenders/{tender_id}")).await;
     assert!(
         page.body.contains("/score"),
@@ -951,58 +877,51 @@ async fn experts_score_a_composite_lot(db: TestDb) {
         .id;
     assert_eq!(
         expert
-            .post(&format!("/bids/{ba}/score"), &[("score", "101")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{ba}/score"), &[("score", "101")])
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
         center
-            .post(&format!("/bids/{ba}/score"), &[("score", "50")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{ba}/score"), &[("score", "50")])
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         expert
-            .post(&format!("/bids/{ba}/score"), &[("score", "50")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{ba}/score"), &[("score", "50")])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         expert
-            .post(&format!("/bids/{bb}/score"), &[("score", "95")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{bb}/score"), &[("score", "95")])
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         center
-            .post(
+            .post_status(
                 &format!("/tenders/{tender_id}/actions/publish_technical"),
                 &[]
             )
-            .await
-            .status,
+            .await,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
         expert
-            .post(&format!("/bids/{bb}/score"), &[("score", "99")])
-            .await
-            .status,
+            .post_status(&format!("/bids/{bb}/score"), &[("score", "99")])
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "scores are closed once published"
     );
     assert_eq!(
         center
-            .post(
+            .post_status(
                 &format!("/tenders/{tender_id}/actions/open_commercial"),
                 &[]
             )
-            .await
-            .status,
+            .await,
         StatusCode::SEE_OTHER
     );
     // A: 0.6 × 50 + 0.4 × 100 = 70; B: 0.6 × 95 + 0.4 × (0.80 ÷ 0.90 × 100) = 92.5556.
@@ -1206,35 +1125,27 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let expert = token_for(&state, "expert");
     let rfc = |d: Duration| (state.clock.now() + d).to_rfc3339();
     let r = c
-        .api(
-            "POST",
+        .api_post(
             "/api/v1/demand",
-            Some(&center),
+            &center,
             Some(json!({"title": "API window", "closes_at": rfc(Duration::days(1))})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let window = r.json()["id"].as_i64().unwrap();
     assert_eq!(
-        c.api(
-            "POST",
+        c.api_post_status(
             "/api/v1/demand",
-            Some(&inst),
+            &inst,
             Some(json!({"title": "x", "closes_at": rfc(Duration::days(1))}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
-    let r = c.api("POST", &format!("/api/v1/demand/{window}/reports"), Some(&inst), Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}, {"drug_code": "D0003", "quantity": 300}]))).await;
+    let r = c.api_post(&format!("/api/v1/demand/{window}/reports"), &inst, Some(json!([{"drug_code": s.drug_code, "quantity": 900}, {"institution_code": s.clinic_code, "drug_code": s.drug_code, "quantity": 600}, {"drug_code": "D0003", "quantity": 300}]))).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = c
-        .api(
-            "GET",
-            &format!("/api/v1/demand/{window}/totals"),
-            Some(&center),
-            None,
-        )
+        .api_get(&format!("/api/v1/demand/{window}/totals"), &center)
         .await;
     let by_drug = r.json()["by_drug"].clone();
     assert!(
@@ -1256,46 +1167,30 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         r.body
     );
     assert_eq!(
-        c.api(
-            "GET",
-            &format!("/api/v1/demand/{window}/totals"),
-            Some(&inst),
-            None
-        )
-        .await
-        .status,
+        c.api_get_status(&format!("/api/v1/demand/{window}/totals"), &inst)
+            .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api(
-            "POST",
-            &format!("/api/v1/demand/{window}/close"),
-            Some(&center),
-            None
-        )
-        .await
-        .status,
+        c.api_post_status(&format!("/api/v1/demand/{window}/close"), &center, None)
+            .await,
         StatusCode::NO_CONTENT
     );
     // A tender with a bad lot is refused whole; then a good one.
     let bad = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)), "lots": [{"drug_code": "NOPE", "max_unit_price": "2", "policy": {"kind": "lowest_price"}}]});
-    let r = c
-        .api("POST", "/api/v1/tenders", Some(&center), Some(bad))
-        .await;
+    let r = c.api_post("/api/v1/tenders", &center, Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("NOPE"));
     let good = json!({"title": "API tender", "window_id": window, "bid_deadline": rfc(Duration::days(2)),
         "lots": [{"drug_code": s.drug_code, "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}},
                   {"drug_code": "D0003", "max_unit_price": "1.00", "policy": {"kind": "lowest_price"}}]});
-    let r = c
-        .api("POST", "/api/v1/tenders", Some(&center), Some(good))
-        .await;
+    let r = c.api_post("/api/v1/tenders", &center, Some(good)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let tender = r.json()["id"].as_i64().unwrap();
     let lot = r.json()["lots"][0]["id"].as_i64().unwrap();
     assert_eq!(r.json()["state"], "draft");
     let step = |a: &str| format!("/api/v1/tenders/{tender}/actions/{a}");
-    let r = c.api("POST", &step("publish"), Some(&center), None).await;
+    let r = c.api_post(&step("publish"), &center, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["state"], "open");
     let (sa, pa) = s.good[0];
@@ -1305,17 +1200,15 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let tb = token_for(&state, &supplier_user(&state, sb));
     let tc = token_for(&state, &supplier_user(&state, sc));
     assert_eq!(
-        c.api("POST", &step("open_technical"), Some(&ta), None)
-            .await
-            .status,
+        c.api_post_status(&step("open_technical"), &ta, None).await,
         StatusCode::FORBIDDEN
     );
+    let lot_bid = format!("/api/v1/lots/{lot}/bid");
     for (t, p, price) in [(&ta, pa, "27.00"), (&tb, pb, "30.00"), (&tc, pc, "20.00")] {
         let r = c
-            .api(
-                "POST",
-                &format!("/api/v1/lots/{lot}/bid"),
-                Some(t),
+            .api_post(
+                &lot_bid,
+                t,
                 Some(json!({"product_id": p, "annual_capacity": 100000, "package_price": price})),
             )
             .await;
@@ -1323,14 +1216,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     }
     // B withdraws, then bids again: three versions, the last counts.
     assert_eq!(
-        c.api(
-            "DELETE",
-            &format!("/api/v1/lots/{lot}/bid"),
-            Some(&tb),
-            None
-        )
-        .await
-        .status,
+        c.api_status("DELETE", &lot_bid, Some(&tb), None).await,
         StatusCode::NO_CONTENT
     );
     let b_bid = ts::bids_of_lot(&mut conn(&state), lot)
@@ -1340,29 +1226,21 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .unwrap();
     assert_eq!(b_bid.status, BidStatus::Withdrawn);
     assert_eq!(
-        c.api(
-            "DELETE",
-            &format!("/api/v1/lots/{lot}/bid"),
-            Some(&tb),
-            None
-        )
-        .await
-        .status,
+        c.api_status("DELETE", &lot_bid, Some(&tb), None).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "nothing left to withdraw"
     );
     let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/lots/{lot}/bid"),
-            Some(&tb),
+        .api_post(
+            &lot_bid,
+            &tb,
             Some(json!({"product_id": pb, "annual_capacity": 100000, "package_price": "30.00"})),
         )
         .await;
     assert_eq!(r.json()["version"], 3, "{}", r.body);
     state.clock.advance(Duration::days(3));
     for a in ["open_technical", "publish_technical", "open_commercial"] {
-        let r = c.api("POST", &step(a), Some(&center), None).await;
+        let r = c.api_post(&step(a), &center, None).await;
         assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.body);
     }
     let bid_c = ts::bids_of_lot(&mut conn(&state), lot)
@@ -1372,9 +1250,7 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .unwrap()
         .id;
     // C reads why its bid failed: each reason's code, its arguments and its words.
-    let r = c
-        .api("GET", &format!("/api/v1/bids/{bid_c}"), Some(&tc), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/bids/{bid_c}"), &tc).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["technical_result"], "failed", "{}", r.body);
     let gmp = r.json()["technical_reasons"]
@@ -1387,10 +1263,9 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     assert!(gmp["args"]["deadline"].is_string(), "{gmp}");
     assert!(gmp["message"].as_str().unwrap().contains("GMP"), "{gmp}");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/bids/{bid_c}/score"),
-            Some(&expert),
+            &expert,
             Some(json!({"score": 80})),
         )
         .await;
@@ -1400,15 +1275,12 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         "not while the prices are open"
     );
     assert_eq!(
-        c.api("POST", &step("publish_award"), Some(&center), None)
-            .await
-            .status,
+        c.api_post_status(&step("publish_award"), &center, None)
+            .await,
         StatusCode::OK
     );
     // Two winners (0.90 and 1.00 per unit, within 1.8 × the lowest); C was disqualified.
-    let r = c
-        .api("GET", &format!("/api/v1/tenders/{tender}"), Some(&tb), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/tenders/{tender}"), &tb).await;
     assert_eq!(
         r.json()["lots"][1]["award"]["outcome"]["outcome"],
         "failed",
@@ -1423,53 +1295,44 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         r.body
     );
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{lot}/objections"),
-            Some(&tc),
+            &tc,
             Some(json!({"text": "Our GMP certificate was renewed."})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let obj = r.json()["id"].as_i64().unwrap();
     assert_eq!(
-        c.api("POST", &step("finalize"), Some(&center), None)
-            .await
-            .status,
+        c.api_post_status(&step("finalize"), &center, None).await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
-        c.api(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/objections/{obj}/answer"),
-            Some(&tc),
+            &tc,
             Some(json!({"text": "x"}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        c.api(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/objections/{obj}/answer"),
-            Some(&center),
+            &center,
             Some(json!({"text": "The certificate had expired on the deadline."}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::NO_CONTENT
     );
     state.clock.advance(Duration::days(4));
     assert_eq!(
-        c.api("POST", &step("finalize"), Some(&center), None)
-            .await
-            .status,
+        c.api_post_status(&step("finalize"), &center, None).await,
         StatusCode::OK
     );
-    let r = c.api("POST", &step("contract"), Some(&center), None).await;
+    let r = c.api_post(&step("contract"), &center, None).await;
     assert_eq!(r.json()["state"], "contracted");
-    let r = c.api("GET", "/api/v1/contracts", Some(&ta), None).await;
+    let r = c.api_get("/api/v1/contracts", &ta).await;
     let mine: Vec<serde_json::Value> = r
         .json()
         .as_array()
@@ -1484,26 +1347,23 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
     let county = ts::counties_of_contract(&mut conn(&state), k).unwrap()[0].0;
     let dist = ts::licensed_distributors(&mut conn(&state)).unwrap()[0].0;
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/contracts/{k}/distributors"),
-            Some(&ta),
+            &ta,
             Some(json!({"county_id": county, "distributor_id": dist})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(
-        c.api(
-            "POST",
+        c.api_post_status(
             &format!("/api/v1/contracts/{k}/distributors"),
-            Some(&tb),
+            &tb,
             Some(json!({"county_id": county, "distributor_id": dist}))
         )
-        .await
-        .status,
+        .await,
         StatusCode::NOT_FOUND
     );
-    let r = c.api("GET", "/api/v1/contracts", Some(&inst), None).await;
+    let r = c.api_get("/api/v1/contracts", &inst).await;
     let committed: i64 = r
         .json()
         .as_array()
@@ -1514,18 +1374,11 @@ async fn a_whole_tender_over_the_api(db: TestDb) {
         .sum();
     assert!(committed > 0, "{}", r.body);
     let r = c
-        .api(
-            "POST",
-            &step("cancel"),
-            Some(&center),
-            Some(json!({"reason": "late"})),
-        )
+        .api_post(&step("cancel"), &center, Some(json!({"reason": "late"})))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        c.api("POST", &step("fly"), Some(&center), None)
-            .await
-            .status,
+        c.api_post_status(&step("fly"), &center, None).await,
         StatusCode::NOT_FOUND
     );
 }
@@ -1566,7 +1419,7 @@ async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
         format!("/api/v1/tenders/{t}"),
         "/api/v1/tenders".to_string(),
     ] {
-        let r = c.api("GET", &path, Some(&center), None).await;
+        let r = c.api_get(&path, &center).await;
         assert_eq!(
             r.status,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -1593,9 +1446,7 @@ async fn an_unknown_stored_tender_state_is_an_error_not_a_default(db: TestDb) {
         .execute(&mut conn(&state))
         .unwrap();
     assert!(ts::lot(&mut conn(&state), lot).is_err());
-    let r = c
-        .api("GET", &format!("/api/v1/tenders/{t}"), Some(&center), None)
-        .await;
+    let r = c.api_get(&format!("/api/v1/tenders/{t}"), &center).await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
 }
 
@@ -1639,26 +1490,21 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
     let path = format!("/api/v1/lots/{lot}/objections");
     let mut ids = vec![];
     for (t, text) in [(&a, "A objects"), (&b, "B objects")] {
-        let r = c
-            .api("POST", &path, Some(t), Some(json!({"text": text})))
-            .await;
+        let r = c.api_post(&path, t, Some(json!({"text": text}))).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         ids.push(r.json()["id"].as_i64().unwrap());
     }
     let center = token_for(&state, "center");
     let r = c
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/objections/{}/answer", ids[0]),
-            Some(&center),
+            &center,
             Some(json!({"text": "Answered."})),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     for who in ["center", "regulator"] {
-        let r = c
-            .api("GET", &path, Some(&token_for(&state, who)), None)
-            .await;
+        let r = c.api_get(&path, &token_for(&state, who)).await;
         assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
         let list = r.json();
         let got: Vec<i64> = list
@@ -1675,7 +1521,7 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
         assert_eq!(list[1]["text"], "B objects");
     }
     for (t, id, answer) in [(&a, ids[0], json!("Answered.")), (&b, ids[1], json!(null))] {
-        let r = c.api("GET", &path, Some(t), None).await;
+        let r = c.api_get(&path, t).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let list = r.json();
         assert_eq!(
@@ -1688,9 +1534,7 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
         assert_eq!(list[0]["answer"], answer);
     }
     for who in ["expert", "institution"] {
-        let r = c
-            .api("GET", &path, Some(&token_for(&state, who)), None)
-            .await;
+        let r = c.api_get(&path, &token_for(&state, who)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
         assert_eq!(
             r.json()["error"]["reason"],
@@ -1705,14 +1549,12 @@ async fn a_lots_objections_over_the_api_for_whom_may_read_them(db: TestDb) {
     .unwrap();
     let draft_lot = ts::lots_of(&mut conn(&state), open).unwrap()[0].id;
     let draft_path = format!("/api/v1/lots/{draft_lot}/objections");
-    let r = c.api("GET", &draft_path, Some(&a), None).await;
+    let r = c.api_get(&draft_path, &a).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
-    let r = c.api("GET", &draft_path, Some(&center), None).await;
+    let r = c.api_get(&draft_path, &center).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json(), json!([]));
-    let r = c
-        .api("GET", "/api/v1/lots/999999/objections", Some(&center), None)
-        .await;
+    let r = c.api_get("/api/v1/lots/999999/objections", &center).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
 }
 

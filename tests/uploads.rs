@@ -99,11 +99,7 @@ struct Demand {
 /// An open and a closed demand window, made by the center.
 async fn windows<S, B>(state: &AppState, center: &mut Client<S>) -> Demand
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: common::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     center.get("/home").await;
@@ -163,20 +159,12 @@ async fn malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing(
     let mut center = Client::new(app.clone());
     center.login("center", PW).await;
     let d = windows(&state, &mut center).await;
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
     let path = format!("/demand/{}/upload", d.window);
     let before = reports(&state, &d);
 
     let r = inst.upload(&path, "demand.xlsx", &whole_sheet_xlsx()).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"upload_too_many_rows\"")
-            && r.body.contains("超过单次上传的上限 50000 行"),
-        "{}",
-        r.body
-    );
+    common::assert_refused_saying(&r, "upload_too_many_rows", "超过单次上传的上限 50000 行");
     let r = inst.upload(&path, "demand.xlsx", &zip_bomb_xlsx()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
@@ -188,13 +176,7 @@ async fn malicious_spreadsheets_are_refused_naming_the_limit_and_change_nothing(
     );
     let csv = near_empty_rows_csv("institution_code,drug_code,quantity");
     let r = inst.upload(&path, "demand.csv", &csv).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(
-        r.body.contains("data-code=\"upload_too_many_rows\"")
-            && r.body.contains("超过单次上传的上限 50000 行"),
-        "{}",
-        r.body
-    );
+    common::assert_refused_saying(&r, "upload_too_many_rows", "超过单次上传的上限 50000 行");
     let r = inst.upload(&path, "demand.csv", &oversize()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(
@@ -256,12 +238,8 @@ async fn uploads_to_targets_not_theirs_are_refused_before_the_body_is_read(db: T
     let mut center = Client::new(app.clone());
     center.login("center", PW).await;
     let d = windows(&state, &mut center).await;
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
-    let mut supplier = Client::new(app.clone());
-    supplier.login("supplier", PW).await;
-    supplier.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
+    let mut supplier = Client::logged_in(app.clone(), "supplier", "/home").await;
     let big = oversize();
 
     // Demand: a closed window, a window that is not there, users who do not report demand.
@@ -365,9 +343,7 @@ fn open_lot(state: &AppState) -> (i64, i64) {
 async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
     let state = state_with_demo(&db);
     let app = app(state.clone()).await;
-    let mut supplier = Client::new(app.clone());
-    supplier.login("supplier", PW).await;
-    supplier.get("/home").await;
+    let mut supplier = Client::logged_in(app.clone(), "supplier", "/home").await;
     let (tender, lot) = open_lot(&state);
     let path = format!("/tenders/{tender}/lots/{lot}/bid");
     let before = ts::bids_of_lot(&mut conn(&state), lot).unwrap().len();
@@ -421,10 +397,9 @@ async fn bid_documents_are_refused_at_their_limits(db: TestDb) {
     let token = common::token_for(&state, "supplier");
     let doc = serde_json::json!({"name": "s.pdf", "content_base64": "JVBERi0xLjQKJSVFT0YK"});
     let r = supplier
-        .api(
-            "POST",
+        .api_post(
             &format!("/api/v1/lots/{lot}/bid"),
-            Some(&token),
+            &token,
             Some(serde_json::json!({
                 "product_id": 1,
                 "annual_capacity": 1000,
@@ -454,9 +429,7 @@ async fn ordinary_csv_and_xlsx_demand_uploads_are_stored(db: TestDb) {
     let mut center = Client::new(app.clone());
     center.login("center", PW).await;
     let d = windows(&state, &mut center).await;
-    let mut inst = Client::new(app.clone());
-    inst.login("institution", PW).await;
-    inst.get("/home").await;
+    let mut inst = Client::logged_in(app.clone(), "institution", "/home").await;
     let path = format!("/demand/{}/upload", d.window);
     let csv = format!(
         "institution_code,drug_code,quantity\n{},D0012,500\n",

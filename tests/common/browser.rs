@@ -352,6 +352,47 @@ impl Browser {
         e.send_keys(value).await
     }
 
+    /// Finds what `at` locates and clicks it.
+    pub async fn click(&self, at: Locator<'_>) -> Result<(), CmdError> {
+        self.client.find(at).await?.click().await
+    }
+
+    /// Waits until what `at` locates is on the page and clicks it.
+    pub async fn wait_and_click(&self, at: Locator<'_>) -> Result<(), CmdError> {
+        self.client.wait().for_element(at).await?.click().await
+    }
+
+    /// Finds what `at` locates and types `keys` into it, after what it holds.
+    pub async fn send_keys_to(&self, at: Locator<'_>, keys: &str) -> Result<(), CmdError> {
+        self.client.find(at).await?.send_keys(keys).await
+    }
+
+    /// Waits until what `at` locates is on the page and types `keys` into it, after what it
+    /// holds.
+    pub async fn wait_and_send_keys(&self, at: Locator<'_>, keys: &str) -> Result<(), CmdError> {
+        self.client
+            .wait()
+            .for_element(at)
+            .await?
+            .send_keys(keys)
+            .await
+    }
+
+    /// Clicks the submit button of the page's form (`form.stack`).
+    pub async fn submit_form(&self) -> Result<(), CmdError> {
+        self.click(Locator::Css("form.stack button[type=submit]"))
+            .await
+    }
+
+    /// Waits for a receipt on the page (`article.printable`) and reads the page's main part.
+    pub async fn receipt_text(&self) -> Result<String, CmdError> {
+        self.client
+            .wait()
+            .for_element(Locator::Css("article.printable"))
+            .await?;
+        self.client.find(Locator::Css("main")).await?.text().await
+    }
+
     /// What the input with this id holds.
     pub async fn value_of(&self, id: &str) -> Result<Option<String>, CmdError> {
         self.client.find(Locator::Id(id)).await?.prop("value").await

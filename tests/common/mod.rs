@@ -476,6 +476,44 @@ impl Resp {
     }
 }
 
+/// What a form field shows: the part of the page `body` from the field's label to the end of
+/// its label.
+pub fn field<'a>(body: &'a str, name: &str) -> &'a str {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let start = body[..at].rfind("<label").unwrap();
+    let end = at + body[at..].find("</label>").unwrap();
+    &body[start..end]
+}
+
+/// What the tests' client talks to: the real application as actix's test service (built by
+/// `app`), answering with a body of type `B`.
+pub trait TestService<B>:
+    Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
+impl<T, B> TestService<B> for T where
+    T: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
+/// What was sent was refused (422), the answer naming the error's `code`.
+pub fn assert_refused_with_code(r: &Resp, code: &str) {
+    assert_refused_saying(r, code, "");
+}
+
+/// The page refused what was sent (422), naming the error's `code` and saying `words`.
+pub fn assert_refused_saying(r: &Resp, code: &str, words: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("data-code=\"{code}\"")) && r.body.contains(words),
+        "{}",
+        r.body
+    );
+}
+
 /// A client that keeps cookies, talking to the real application in-process.
 pub struct Client<S> {
     app: Rc<S>,
@@ -544,6 +582,11 @@ where
         self.post_raw(path, &f).await
     }
 
+    /// Posts a form with the session's CSRF token added; the status of the answer.
+    pub async fn post_status(&mut self, path: &str, form: &[(&str, &str)]) -> StatusCode {
+        self.post(path, form).await.status
+    }
+
     /// Posts a form exactly as given (no CSRF token added).
     pub async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Resp {
         let body = serde_urlencoded::to_string(form).unwrap();
@@ -556,13 +599,9 @@ where
         .await
     }
 
-    /// Uploads a file as multipart form data to `path` (CSRF token in the query, as the page does).
-    pub async fn upload(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Resp {
-        let boundary = "----jicaitestboundary";
-        let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    /// Posts a multipart body whose parts `boundary` separates to `path`, the CSRF token in the
+    /// query (as the page does).
+    async fn send_multipart(&mut self, path: &str, boundary: &str, body: Vec<u8>) -> Resp {
         let uri = format!("{path}?csrf={}", self.csrf);
         self.send(
             test::TestRequest::post()
@@ -574,6 +613,16 @@ where
                 .set_payload(body),
         )
         .await
+    }
+
+    /// Uploads a file as multipart form data to `path` (CSRF token in the query, as the page does).
+    pub async fn upload(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        let boundary = "----jicaitestboundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send_multipart(path, boundary, body).await
     }
 
     /// Posts multipart form data: text fields and files (CSRF token in the query, as the page does).
@@ -599,17 +648,16 @@ where
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let uri = format!("{path}?csrf={}", self.csrf);
-        self.send(
-            test::TestRequest::post()
-                .uri(&uri)
-                .insert_header((
-                    "Content-Type",
-                    format!("multipart/form-data; boundary={boundary}"),
-                ))
-                .set_payload(body),
-        )
-        .await
+        self.send_multipart(path, boundary, body).await
+    }
+
+    /// A client logged in as `username` (password `PW`) that has opened `page`, so that it
+    /// holds the session's form token as that page carries it.
+    pub async fn logged_in(app: Rc<S>, username: &str, page: &str) -> Self {
+        let mut c = Client::new(app);
+        c.login(username, PW).await;
+        c.get(page).await;
+        c
     }
 
     /// Logs in through the login page; returns the response to the login post.
@@ -635,6 +683,49 @@ where
         r
     }
 
+    /// An API call; the status of the answer.
+    pub async fn api_status(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<serde_json::Value>,
+    ) -> StatusCode {
+        self.api(method, path, token, json).await.status
+    }
+
+    /// `GET path` on the API with this bearer token.
+    pub async fn api_get(&mut self, path: &str, token: &str) -> Resp {
+        self.api("GET", path, Some(token), None).await
+    }
+
+    /// `GET path` on the API with this bearer token; the status of the answer.
+    pub async fn api_get_status(&mut self, path: &str, token: &str) -> StatusCode {
+        self.api_get(path, token).await.status
+    }
+
+    /// `POST path` on the API with this bearer token and the JSON body, if any.
+    pub async fn api_post(
+        &mut self,
+        path: &str,
+        token: &str,
+        json: Option<serde_json::Value>,
+    ) -> Resp {
+        self.api("POST", path, Some(token), json).await
+    }
+
+    /// `POST path` on the API with this bearer token and the JSON body, if any; the status of
+    /// the answer.
+    pub async fn api_post_status(
+        &mut self,
+        path: &str,
+        token: &str,
+        json: Option<serde_json::Value>,
+    ) -> StatusCode {
+        self.api_post(path, token, json).await.status
+    }
+
+    /// An API call: `method` on `path`, with a bearer token and a JSON body if given.
     pub async fn api(
         &mut self,
         method: &str,
@@ -741,11 +832,7 @@ pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
     )
     .unwrap()
     .items;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let (mut good, mut expired) = (vec![], None);
     for p in products {
         let lic = parties::licences_of(&mut c, p.manufacturer_id).unwrap();
@@ -761,6 +848,62 @@ pub fn d0012_bidders(state: &AppState) -> (Vec<(i64, i64)>, (i64, i64)) {
     (
         good,
         expired.expect("a manufacturer of D0012 with an expired GMP certificate"),
+    )
+}
+
+/// The demo's tender open for bids (its id) and its lots, each with its drug's code and names
+/// (`store::tenders::lots_with_drugs`).
+pub fn demo_open_tender(
+    c: &mut jicai::store::DbConn,
+) -> (
+    i64,
+    Vec<(jicai::store::tenders::Lot, String, String, String)>,
+) {
+    use jicai::domain::tender::TenderState;
+    use jicai::store::tenders as ts;
+    let t = ts::tenders_list(c)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.state() == TenderState::Open)
+        .expect("the demo has a tender open for bids");
+    (t.id, ts::lots_with_drugs(c, t.id).unwrap())
+}
+
+/// The center user `analyst` (display name `Analyst`, analyst@jicai.test, English), created
+/// for the test by `act`.
+pub fn add_analyst(c: &mut jicai::store::DbConn, act: &jicai::store::Act) {
+    jicai::store::users::create(
+        c,
+        act,
+        &jicai::store::users::NewUser {
+            username: "analyst".into(),
+            password_hash: jicai::security::hash_password(PW).unwrap(),
+            display_name: "Analyst".into(),
+            role: jicai::domain::roles::Role::Center,
+            supplier_id: None,
+            institution_id: None,
+            email: "analyst@jicai.test".into(),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+}
+
+/// The scheduled jobs of the repository's `jobs/` folder, in the state's time zone.
+pub fn repository_jobs(state: &AppState) -> Vec<jicai::domain::jobs::JobSpec> {
+    jicai::jobs::load_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs"),
+        state.config.time_zone,
+    )
+    .unwrap()
+}
+
+/// A job runner on the state's store, configuration and clock.
+pub fn job_runner(state: &AppState) -> jicai::jobs::Runner {
+    jicai::jobs::Runner::new(
+        state.store.clone(),
+        state.config.clone(),
+        state.clock.clone(),
     )
 }
 
@@ -813,6 +956,44 @@ pub fn user_id(state: &AppState, username: &str) -> i64 {
         .id
 }
 
+/// A demand window titled `window_title` with 900 of D0012 reported by the demo institution,
+/// closed; made through the API by `center` (a token): the window's id.
+pub async fn closed_window_d0012<S, B>(
+    c: &mut Client<S>,
+    state: &AppState,
+    center: &str,
+    window_title: &str,
+) -> i64
+where
+    S: TestService<B>,
+    B: MessageBody,
+{
+    use serde_json::json;
+    let closes_at = (state.clock.now() + chrono::Duration::days(1)).to_rfc3339();
+    let r = c
+        .api_post(
+            "/api/v1/demand",
+            center,
+            Some(json!({"title": window_title, "closes_at": closes_at})),
+        )
+        .await;
+    let window = r.json()["id"].as_i64().unwrap();
+    let inst = token_for(state, "institution");
+    let r = c
+        .api_post(
+            &format!("/api/v1/demand/{window}/reports"),
+            &inst,
+            Some(json!([{"drug_code": "D0012", "quantity": 900}])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = c
+        .api_post(&format!("/api/v1/demand/{window}/close"), center, None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    window
+}
+
 /// A draft tender of one lot of D0012 (900 reported in a closed demand window), its deadline two
 /// days ahead, made through the API by `center` (a token): (tender id, lot id).
 pub async fn draft_tender_d0012<S, B>(
@@ -822,47 +1003,15 @@ pub async fn draft_tender_d0012<S, B>(
     title: &str,
 ) -> (i64, i64)
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: TestService<B>,
     B: MessageBody,
 {
     use serde_json::json;
     let rfc = |d: chrono::Duration| (state.clock.now() + d).to_rfc3339();
+    let window = closed_window_d0012(c, state, center, &format!("{title} window")).await;
     let r = c
-        .api(
-            "POST",
-            "/api/v1/demand",
-            Some(center),
-            Some(json!({"title": format!("{title} window"), "closes_at": rfc(chrono::Duration::days(1))})),
-        )
-        .await;
-    let window = r.json()["id"].as_i64().unwrap();
-    let inst = token_for(state, "institution");
-    let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/demand/{window}/reports"),
-            Some(&inst),
-            Some(json!([{"drug_code": "D0012", "quantity": 900}])),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    let r = c
-        .api(
-            "POST",
-            &format!("/api/v1/demand/{window}/close"),
-            Some(center),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    let r = c
-        .api(
-            "POST",
-            "/api/v1/tenders",
-            Some(center),
-            Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(chrono::Duration::days(2)),
-                "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})),
-        )
+        .api_post("/api/v1/tenders", center, Some(json!({"title": title, "window_id": window, "bid_deadline": rfc(chrono::Duration::days(2)),
+                "lots": [{"drug_code": "D0012", "max_unit_price": "2.00", "consistency_required": false, "policy": {"kind": "multiple_winners", "max_winners": 3}}]})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     (

@@ -26,11 +26,7 @@ pub fn serving_contracts(state: &AppState) -> (i64, Vec<(i64, i64, i64)>) {
     // Only the contracts that serve the institution's county today (the demo switches one of
     // its county's drugs to the backup supplier).
     let county = regions::county_of_institution(&mut c, inst).unwrap();
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&state.config.time_zone)
-        .date_naive();
+    let today = state.today();
     let mut ks: Vec<(i64, i64, i64)> = ts::commitments_of_institution(&mut c, inst)
         .unwrap()
         .into_iter()
@@ -62,6 +58,31 @@ pub fn two_suppliers_serving(state: &AppState) -> (i64, Vec<(String, i64)>) {
         }
     }
     (inst, picks)
+}
+
+/// The institution orders 10 under the contract, today: (order, its line).
+pub fn order_ten_under(state: &AppState, inst: i64, contract: i64) -> (i64, i64) {
+    let mut c = state.store.conn().unwrap();
+    let (o, lines) = jicai::app::ordering::place_basket(
+        &mut c,
+        &state.act("institution"),
+        &state.config.delivery,
+        inst,
+        false,
+        &[jicai::app::ordering::BasketLine {
+            item: jicai::app::ordering::Item::Contract(contract),
+            quantity: 10,
+        }],
+        state.today(),
+    )
+    .unwrap()
+    .remove(0);
+    (o.id, lines[0].id)
+}
+
+/// The JSON body of an order of one line: `quantity` under the contract.
+pub fn one_line_order(contract: i64, quantity: i64) -> serde_json::Value {
+    serde_json::json!({"lines": [{"contract_id": contract, "quantity": quantity}]})
 }
 
 /// The province's institutions (the demo's fit one page).

@@ -29,6 +29,34 @@ pub fn run_scan(state: &AppState) {
     assert!(r.errors.is_empty(), "{r}");
 }
 
+/// The demo institution, and a contract in force of it whose drug has no open shortage record:
+/// (institution, contract, supplier, drug).
+pub fn quiet_contract(state: &AppState) -> (i64, i64, i64, i64) {
+    use jicai::domain::tender::ContractStatus;
+    use jicai::store::{catalog, shortages, tenders};
+    let inst = super::orders::demo_institution(state);
+    let mut c = state.store.conn().unwrap();
+    let open = shortages::open_records(&mut c).unwrap();
+    let today = state.today();
+    for (k, ..) in tenders::commitments_of_institution(&mut c, inst).unwrap() {
+        if k.status != ContractStatus::InForce || k.starts_on > today || k.ends_on < today {
+            continue;
+        }
+        let drug = catalog::get_product(&mut c, k.product_id).unwrap().drug_id;
+        if !open.contains_key(&drug) {
+            return (inst, k.id, k.supplier_id, drug);
+        }
+    }
+    panic!("the demo institution has a contract whose drug is not short");
+}
+
+/// The open shortage record of the drug, if there is one.
+pub fn open_record(state: &AppState, drug: i64) -> Option<jicai::store::shortages::Shortage> {
+    jicai::store::shortages::open_records(&mut state.store.conn().unwrap())
+        .unwrap()
+        .remove(&drug)
+}
+
 /// The arrangement that serves the county with the drug on `day`.
 pub fn routed(state: &AppState, county: i64, drug: i64, day: NaiveDate) -> Option<Arrangement> {
     let arr = supply::arrangements_for(&mut state.store.conn().unwrap(), county, drug).unwrap();
@@ -73,22 +101,24 @@ pub fn county_with_backup(state: &AppState) -> (i64, i64, i64, Winner) {
     panic!("the demo has a multiple-winner award with a backup for a county");
 }
 
-/// The institution reports the drug short and the scan runs: the open record of the drug in
-/// its county (the demo's, when it has one already).
-pub fn open_shortage(state: &AppState, inst: i64, drug: i64) -> jicai::store::shortages::Shortage {
+/// The institution reports the drug short (`note`) and the scan runs.
+pub fn report_short(state: &AppState, inst: i64, drug: i64, note: &str) {
     jicai::store::shortages::report(
         &mut state.store.conn().unwrap(),
         &state.act("institution"),
         inst,
         drug,
-        "none left",
+        note,
     )
     .unwrap();
     run_scan(state);
-    jicai::store::shortages::open_records(&mut state.store.conn().unwrap())
-        .unwrap()
-        .remove(&drug)
-        .expect("a record of the drug")
+}
+
+/// The institution reports the drug short and the scan runs: the open record of the drug in
+/// its county (the demo's, when it has one already).
+pub fn open_shortage(state: &AppState, inst: i64, drug: i64) -> jicai::store::shortages::Shortage {
+    report_short(state, inst, drug, "none left");
+    open_record(state, drug).expect("a record of the drug")
 }
 
 /// Center staff switch the counties of a shortage record to their backup until `until`
@@ -100,11 +130,7 @@ pub async fn post_backup_switch<S, B>(
     counties: &str,
 ) -> super::Resp
 where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
+    S: super::TestService<B>,
     B: actix_web::body::MessageBody,
 {
     c.post(
