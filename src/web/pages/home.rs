@@ -63,7 +63,8 @@ pub fn line(t: &Tr, tz: chrono_tz::Tz, i: &Item) -> Line {
     }
 }
 
-/// What kind of item it is: the line's class, and its sentence's key (`todo.KIND`).
+/// What kind of item it is: the word after `todo-` in the line's class, and its sentence's key
+/// (`todo.KIND`).
 fn kind(i: &Item) -> &'static str {
     match i {
         Item::TenderStep { .. } => "tender_step",
