@@ -90,7 +90,7 @@ pub fn place_basket(
 /// arrangements in force for the county and any of those drugs (five statements, whatever the
 /// count of lines).
 struct Candidates {
-    drugs: BTreeMap<String, (i64, String)>,
+    drugs: BTreeMap<String, i64>,
     named: BTreeMap<i64, Arrangement>,
     in_force: Vec<Arrangement>,
 }
@@ -117,9 +117,9 @@ fn resolve_all(
             Item::Drug(_) => None,
         })
         .collect();
-    let drugs: BTreeMap<String, (i64, String)> = catalog::drugs_by_codes(conn, &codes)?
+    let drugs: BTreeMap<String, i64> = catalog::drugs_by_codes(conn, &codes)?
         .into_iter()
-        .map(|d| (d.code.clone(), (d.id, d.code)))
+        .map(|d| (d.code, d.id))
         .collect();
     let named: BTreeMap<i64, Arrangement> = supply::arrangements_by_ids(conn, &ids)?
         .into_iter()
@@ -127,7 +127,7 @@ fn resolve_all(
         .collect();
     let mut drug_ids: Vec<i64> = drugs
         .values()
-        .map(|d| d.0)
+        .copied()
         .chain(named.values().map(|a| a.drug_id))
         .collect();
     drug_ids.sort_unstable();
@@ -153,7 +153,7 @@ fn resolve(
 ) -> std::result::Result<Arrangement, Invalid> {
     match item {
         Item::Drug(code) => {
-            let Some((drug_id, drug_code)) = c.drugs.get(code.trim()) else {
+            let Some((drug_code, drug_id)) = c.drugs.get_key_value(code.trim()) else {
                 return Err(Invalid::new(
                     "drug",
                     Msg::new(Code::NoDrugWithCode).arg("code", code.trim()),
