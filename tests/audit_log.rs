@@ -81,9 +81,10 @@ fn action_codes() -> BTreeSet<String> {
         // store::audited_update: the action is the first of its (action, entity, id).
         for (i, _) in s.match_indices("audited_update(") {
             let args = call_args(s, i + "audited_update(".len());
-            if let Some(action) = args.get(2).and_then(|a| literals(a).into_iter().next()) {
-                codes.insert(action);
-            }
+            let action = args.get(2).and_then(|a| literals(a).into_iter().next());
+            codes.insert(action.unwrap_or_else(|| {
+                panic!("{path}: an audited_update whose action is not written as a literal")
+            }));
         }
         for (i, _) in s.match_indices("audit::Pending {") {
             let body = &s[i..i + s[i..].find("})").unwrap_or(s.len() - i)];
